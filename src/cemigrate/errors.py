@@ -1,0 +1,118 @@
+"""Errors, grouped by what the caller should do next.
+
+::
+
+    CemigrateError
+    ├── ConfigError            fatal: fix the plan, the mapping or the environment, then run again
+    │   ├── PlanError          a plan file is malformed (names file, line and key)
+    │   ├── MappingError       a mapping file is missing or malformed
+    │   └── CredentialError    an environment variable the plan names is not set
+    ├── LedgerError            fatal: the ledger cannot be used as it is
+    │   ├── NotALedgerError    the file is not an SQLite database
+    │   ├── LedgerVersionError the ledger was written by a newer cemigrate
+    │   └── JournalBroken      the journal's hash chain does not verify
+    ├── RecordError            skip the record: it becomes a failure row and the run goes on
+    ├── TransientError         retry: the same call may succeed later
+    │   └── RateLimited        the platform asked us to slow down (429, REQUEST_LIMIT_EXCEEDED)
+    ├── QuotaExhausted         stop cleanly; ``resume`` continues when the quota is back
+    └── Interrupted            stop cleanly; the run was asked to stop (tests, signals)
+
+Every message is meant for a person: one line that says what is wrong and where.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CemigrateError",
+    "ConfigError",
+    "CredentialError",
+    "Interrupted",
+    "JournalBroken",
+    "LedgerError",
+    "LedgerVersionError",
+    "MappingError",
+    "NotALedgerError",
+    "PlanError",
+    "QuotaExhausted",
+    "RateLimited",
+    "RecordError",
+    "TransientError",
+]
+
+
+class CemigrateError(Exception):
+    """Base of every error cemigrate raises on purpose."""
+
+
+class ConfigError(CemigrateError):
+    """Something the user wrote or set is wrong; nothing was changed."""
+
+
+class PlanError(ConfigError):
+    """A plan file is malformed; the message names the file, the line and the key."""
+
+
+class MappingError(ConfigError):
+    """A mapping file is missing or malformed; the message names the file, line and key."""
+
+
+class CredentialError(ConfigError):
+    """An environment variable that a plan names for a credential is not set."""
+
+
+class LedgerError(CemigrateError):
+    """The ledger cannot be used; it was left as it was."""
+
+
+class NotALedgerError(LedgerError):
+    """The ledger path names a file that is not an SQLite database."""
+
+
+class LedgerVersionError(LedgerError):
+    """The ledger's schema is newer than this cemigrate understands."""
+
+
+class JournalBroken(LedgerError):
+    """The journal's hash chain does not verify: a row was edited, removed or inserted."""
+
+    def __init__(self, message: str, *, seq: int) -> None:
+        super().__init__(message)
+        self.seq = seq
+        """The first journal row whose hash does not match."""
+
+
+class RecordError(CemigrateError):
+    """One record cannot be written; it becomes a failure row and its neighbours go on.
+
+    ``platform_message`` is the platform's own words (never record content).
+    """
+
+    def __init__(self, reason: str, *, platform_message: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.platform_message = platform_message
+
+
+class TransientError(CemigrateError):
+    """A call failed in a way that may pass: a 5xx, a dropped connection, a timeout."""
+
+
+class RateLimited(TransientError):
+    """The platform throttled the call; ``retry_after`` seconds is its own advice, if any."""
+
+    def __init__(self, message: str, *, budget: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.retry_after = retry_after
+
+
+class QuotaExhausted(CemigrateError):
+    """A budget's allowance (or the plan's share of it) is used up; resume later."""
+
+    def __init__(self, message: str, *, budget: str) -> None:
+        super().__init__(message)
+        self.budget = budget
+
+
+class Interrupted(CemigrateError):
+    """The run was asked to stop; everything committed so far is kept and resumable."""

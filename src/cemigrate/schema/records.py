@@ -1,0 +1,606 @@
+"""The records of a help desk, independent of any platform.
+
+Records are frozen attrs classes. They refer to each other by *source* reference
+(:class:`Ref`), never by target id, so a record can be mapped before its neighbours exist in
+the target. Timestamps are timezone-aware and normalised to UTC; a naive datetime, a negative
+size or an unknown enum value is rejected with a message naming the field.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from cemigrate.schema._checks import (
+    as_member,
+    aware,
+    non_empty,
+    non_negative,
+    one_of,
+    sha256_hex,
+    to_optional_utc,
+    to_plain_dict,
+    to_str,
+    to_tuple,
+    to_utc,
+)
+
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+"""A value as it appears in a platform's JSON (kept verbatim in raw payloads)."""
+
+FieldValue: TypeAlias = "str | int | float | bool | tuple[str, ...] | None"
+"""A custom field's value: text, number, checkbox, option value, or several option values."""
+
+
+class Kind(enum.StrEnum):
+    """The kinds of record a migration moves, each a stream in the ledger."""
+
+    ORGANIZATION = "organization"
+    USER = "user"
+    GROUP = "group"
+    GROUP_MEMBERSHIP = "group_membership"
+    FIELD = "field"
+    SLA_POLICY = "sla_policy"
+    TICKET = "ticket"
+    SLA_EVENT = "sla_event"
+    TICKET_METRICS = "ticket_metrics"
+    SATISFACTION_RATING = "satisfaction_rating"
+    RULE = "rule"
+
+
+PLAN_ORDER: tuple[Kind, ...] = tuple(Kind)
+"""Dependency order: a kind is written only after every kind it can refer to."""
+
+
+class Role(enum.StrEnum):
+    """What a user may do; an end user must never become an agent."""
+
+    END_USER = "end_user"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class FieldObject(enum.StrEnum):
+    """The record a custom field belongs to."""
+
+    TICKET = "ticket"
+    USER = "user"
+    ORGANIZATION = "organization"
+
+
+class FieldType(enum.StrEnum):
+    """Custom field types every platform can express in some form."""
+
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    CHECKBOX = "checkbox"
+    DATE = "date"
+    DROPDOWN = "dropdown"
+    MULTISELECT = "multiselect"
+    REGEXP = "regexp"
+
+
+class Status(enum.StrEnum):
+    """Ticket status in the common vocabulary (Zendesk's, which the others map onto)."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    HOLD = "hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    """Ticket priority."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class TicketType(enum.StrEnum):
+    """Ticket type."""
+
+    QUESTION = "question"
+    INCIDENT = "incident"
+    PROBLEM = "problem"
+    TASK = "task"
+
+
+class Channel(enum.StrEnum):
+    """How a ticket or comment arrived."""
+
+    EMAIL = "email"
+    WEB = "web"
+    CHAT = "chat"
+    PHONE = "phone"
+    API = "api"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+class SlaMetric(enum.StrEnum):
+    """What an SLA target measures."""
+
+    FIRST_REPLY_TIME = "first_reply_time"
+    NEXT_REPLY_TIME = "next_reply_time"
+    PERIODIC_UPDATE_TIME = "periodic_update_time"
+    REQUESTER_WAIT_TIME = "requester_wait_time"
+    AGENT_WORK_TIME = "agent_work_time"
+    RESOLUTION_TIME = "resolution_time"
+
+
+class SlaEventKind(enum.StrEnum):
+    """One step in the life of an SLA metric on a ticket."""
+
+    APPLY = "apply"
+    ACTIVATE = "activate"
+    PAUSE = "pause"
+    FULFILL = "fulfill"
+    BREACH = "breach"
+
+
+class SatisfactionScore(enum.StrEnum):
+    """A customer's satisfaction answer."""
+
+    GOOD = "good"
+    BAD = "bad"
+    OFFERED = "offered"
+
+
+class RuleKind(enum.StrEnum):
+    """Business rules across the three platforms."""
+
+    TRIGGER = "trigger"
+    AUTOMATION = "automation"
+    MACRO = "macro"
+    VIEW = "view"
+    SLA = "sla"
+    ASSIGNMENT = "assignment"
+    ESCALATION = "escalation"
+    DISPATCHER = "dispatcher"
+    OBSERVER = "observer"
+    SUPERVISOR = "supervisor"
+
+
+# Named converters: the attrs mypy plugin accepts only named functions as converters.
+def _to_kind(value: Kind | str) -> Kind:
+    return as_member(Kind, value)
+
+
+def _to_role(value: Role | str) -> Role:
+    return as_member(Role, value)
+
+
+def _to_fieldobject(value: FieldObject | str) -> FieldObject:
+    return as_member(FieldObject, value)
+
+
+def _to_fieldtype(value: FieldType | str) -> FieldType:
+    return as_member(FieldType, value)
+
+
+def _to_status(value: Status | str) -> Status:
+    return as_member(Status, value)
+
+
+def _to_priority(value: Priority | str) -> Priority:
+    return as_member(Priority, value)
+
+
+def _to_tickettype(value: TicketType | str) -> TicketType:
+    return as_member(TicketType, value)
+
+
+def _to_channel(value: Channel | str) -> Channel:
+    return as_member(Channel, value)
+
+
+def _to_slametric(value: SlaMetric | str) -> SlaMetric:
+    return as_member(SlaMetric, value)
+
+
+def _to_slaeventkind(value: SlaEventKind | str) -> SlaEventKind:
+    return as_member(SlaEventKind, value)
+
+
+def _to_satisfactionscore(value: SatisfactionScore | str) -> SatisfactionScore:
+    return as_member(SatisfactionScore, value)
+
+
+def _to_rulekind(value: RuleKind | str) -> RuleKind:
+    return as_member(RuleKind, value)
+
+
+def _to_optional_priority(value: Priority | str | None) -> Priority | None:
+    return None if value is None else as_member(Priority, value)
+
+
+def _to_optional_tickettype(value: TicketType | str | None) -> TicketType | None:
+    return None if value is None else as_member(TicketType, value)
+
+
+@attrs.frozen(kw_only=True)
+class Ref:
+    """A reference to another record of the same source instance, by its source id."""
+
+    kind: Kind = attrs.field(converter=_to_kind, validator=one_of(Kind))
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@attrs.frozen(kw_only=True)
+class Organization:
+    """A customer company."""
+
+    KIND: ClassVar[Kind] = Kind.ORGANIZATION
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    domains: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    details: str = attrs.field(default="")
+    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    custom_fields: Mapping[str, FieldValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Identity:
+    """One way to reach a user (e-mail, phone, ...)."""
+
+    type: str
+    value: str
+    primary: bool = False
+    verified: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """A person: an end user (customer) or an agent or admin of the help desk."""
+
+    KIND: ClassVar[Kind] = Kind.USER
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    email: str | None = None
+    role: Role = attrs.field(default=Role.END_USER, converter=_to_role, validator=one_of(Role))
+    suspended: bool = attrs.field(default=False)
+    deleted: bool = attrs.field(default=False)
+    identities: tuple[Identity, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    organization: Ref | None = attrs.field(default=None)
+    locale: str = attrs.field(default="en-US")
+    time_zone: str = attrs.field(default="UTC")
+    phone: str | None = attrs.field(default=None)
+    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    custom_fields: Mapping[str, FieldValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """A team of agents (a Salesforce queue)."""
+
+    KIND: ClassVar[Kind] = Kind.GROUP
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    description: str = attrs.field(default="")
+    deleted: bool = attrs.field(default=False)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class GroupMembership:
+    """An agent's membership of a group."""
+
+    KIND: ClassVar[Kind] = Kind.GROUP_MEMBERSHIP
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    user: Ref
+    group: Ref
+    default: bool = attrs.field(default=False)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class FieldOption:
+    """One choice of a dropdown or multiselect field; ``value`` is stable, ``name`` is shown."""
+
+    name: str
+    value: str = attrs.field(validator=non_empty)
+    position: int = attrs.field(default=0, validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class FieldDef:
+    """A custom field definition; ``key`` is its stable machine name."""
+
+    KIND: ClassVar[Kind] = Kind.FIELD
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    object: FieldObject = attrs.field(converter=_to_fieldobject, validator=one_of(FieldObject))
+    key: str = attrs.field(validator=non_empty)
+    title: str
+    type: FieldType = attrs.field(converter=_to_fieldtype, validator=one_of(FieldType))
+    options: tuple[FieldOption, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    required: bool = attrs.field(default=False)
+    active: bool = attrs.field(default=True)
+    description: str = attrs.field(default="")
+    position: int = attrs.field(default=0, validator=non_negative)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Attachment:
+    """A file attached to a comment. The bytes stay in the source until they are streamed."""
+
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    file_name: str = attrs.field(validator=non_empty)
+    content_type: str
+    size: int = attrs.field(validator=non_negative)
+    sha256: str | None = attrs.field(default=None, validator=sha256_hex)
+    location: str = attrs.field(default="")
+    """Where the source keeps the bytes (a URL or an opaque locator for ``open_attachment``)."""
+    inline: bool = attrs.field(default=False)
+
+
+@attrs.frozen(kw_only=True)
+class Comment:
+    """A public reply or a private note on a ticket."""
+
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    author: Ref | None
+    public: bool
+    body_html: str
+    body_plain: str
+    created_at: datetime = attrs.field(converter=to_utc, validator=aware)
+    channel: Channel = attrs.field(
+        default=Channel.WEB, converter=_to_channel, validator=one_of(Channel)
+    )
+    attachments: tuple[Attachment, ...] = attrs.field(factory=tuple, converter=to_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class Ticket:
+    """A support case with its comments and their attachments."""
+
+    KIND: ClassVar[Kind] = Kind.TICKET
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    subject: str
+    description: str
+    status: Status = attrs.field(converter=_to_status, validator=one_of(Status))
+    created_at: datetime = attrs.field(converter=to_utc, validator=aware)
+    updated_at: datetime = attrs.field(converter=to_utc, validator=aware)
+    instance: str = attrs.field(default="")
+    """The source instance the ticket came from (consolidation keeps it visible)."""
+    priority: Priority | None = attrs.field(
+        default=None,
+        converter=_to_optional_priority,
+        validator=one_of(Priority, optional=True),
+    )
+    type: TicketType | None = attrs.field(
+        default=None,
+        converter=_to_optional_tickettype,
+        validator=one_of(TicketType, optional=True),
+    )
+    channel: Channel = attrs.field(
+        default=Channel.WEB, converter=_to_channel, validator=one_of(Channel)
+    )
+    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    custom_fields: Mapping[str, FieldValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    requester: Ref | None = attrs.field(default=None)
+    submitter: Ref | None = attrs.field(default=None)
+    assignee: Ref | None = attrs.field(default=None)
+    group: Ref | None = attrs.field(default=None)
+    organization: Ref | None = attrs.field(default=None)
+    ccs: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    followers: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    solved_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    brand: str | None = attrs.field(default=None)
+    deleted: bool = attrs.field(default=False)
+    comments: tuple[Comment, ...] = attrs.field(factory=tuple, converter=to_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class SlaTarget:
+    """One target of an SLA policy: a metric, for a priority, in minutes."""
+
+    priority: Priority = attrs.field(converter=_to_priority, validator=one_of(Priority))
+    metric: SlaMetric = attrs.field(converter=_to_slametric, validator=one_of(SlaMetric))
+    minutes: int = attrs.field(validator=non_negative)
+    business_hours: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class SlaPolicy:
+    """An SLA policy: which tickets it applies to and its targets per priority and metric."""
+
+    KIND: ClassVar[Kind] = Kind.SLA_POLICY
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    title: str
+    targets: tuple[SlaTarget, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    description: str = attrs.field(default="")
+    position: int = attrs.field(default=0, validator=non_negative)
+    active: bool = attrs.field(default=True)
+    raw: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SlaEvent:
+    """One step of an SLA metric's history on a ticket (applied, paused, fulfilled, breached)."""
+
+    KIND: ClassVar[Kind] = Kind.SLA_EVENT
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    ticket: Ref
+    metric: SlaMetric = attrs.field(converter=_to_slametric, validator=one_of(SlaMetric))
+    kind: SlaEventKind = attrs.field(converter=_to_slaeventkind, validator=one_of(SlaEventKind))
+    time: datetime = attrs.field(converter=to_utc, validator=aware)
+    policy: Ref | None = attrs.field(default=None)
+    target_minutes: int | None = attrs.field(default=None, validator=non_negative)
+    business_hours: bool = attrs.field(default=True)
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Minutes:
+    """A duration in calendar and in business minutes (``None`` when not measured)."""
+
+    calendar: int | None = attrs.field(default=None, validator=non_negative)
+    business: int | None = attrs.field(default=None, validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class TicketMetrics:
+    """A ticket's measured service levels."""
+
+    KIND: ClassVar[Kind] = Kind.TICKET_METRICS
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    ticket: Ref
+    first_reply: Minutes = attrs.field(factory=Minutes)
+    full_resolution: Minutes = attrs.field(factory=Minutes)
+    agent_wait: Minutes = attrs.field(factory=Minutes)
+    requester_wait: Minutes = attrs.field(factory=Minutes)
+    reopens: int = attrs.field(default=0, validator=non_negative)
+    replies: int = attrs.field(default=0, validator=non_negative)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SatisfactionRating:
+    """A customer's satisfaction rating of a ticket."""
+
+    KIND: ClassVar[Kind] = Kind.SATISFACTION_RATING
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    ticket: Ref
+    score: SatisfactionScore = attrs.field(
+        converter=_to_satisfactionscore, validator=one_of(SatisfactionScore)
+    )
+    requester: Ref | None = attrs.field(default=None)
+    assignee: Ref | None = attrs.field(default=None)
+    group: Ref | None = attrs.field(default=None)
+    comment: str = attrs.field(default="")
+    reason: str = attrs.field(default="")
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """One condition of a rule: ``field operator value``."""
+
+    field: str
+    operator: str
+    value: JsonValue = None
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """One action of a rule: set ``field`` to ``value`` (or notify, assign, tag, ...)."""
+
+    field: str
+    value: JsonValue = None
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """A business rule, parsed into conditions and actions, with the platform payload verbatim."""
+
+    KIND: ClassVar[Kind] = Kind.RULE
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    kind: RuleKind = attrs.field(converter=_to_rulekind, validator=one_of(RuleKind))
+    title: str
+    active: bool = attrs.field(default=True)
+    position: int = attrs.field(default=0, validator=non_negative)
+    conditions_all: tuple[Condition, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    conditions_any: tuple[Condition, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    actions: tuple[Action, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    raw: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+Record: TypeAlias = (
+    Organization
+    | User
+    | Group
+    | GroupMembership
+    | FieldDef
+    | SlaPolicy
+    | Ticket
+    | SlaEvent
+    | TicketMetrics
+    | SatisfactionRating
+    | Rule
+)
+"""Any record that is a stream of its own (comments and attachments travel inside tickets)."""
+
+RECORD_TYPES: Mapping[Kind, type[Record]] = {
+    cls.KIND: cls
+    for cls in (
+        Organization,
+        User,
+        Group,
+        GroupMembership,
+        FieldDef,
+        SlaPolicy,
+        Ticket,
+        SlaEvent,
+        TicketMetrics,
+        SatisfactionRating,
+        Rule,
+    )
+}
+"""The record class of each kind."""

@@ -1,0 +1,176 @@
+"""The adapter contract: what every platform's source and target provide to the copier.
+
+A *source* streams records of one kind in batches, each with the cursor that resumes after
+it, and streams attachment bytes. A *target* writes batches of records with their external id
+set to the source key, finds records again by that key after a crash, and deletes them for a
+rollback. The copier never sees platform JSON; adapters never see the ledger.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping, Sequence
+from typing import BinaryIO, Protocol, runtime_checkable
+
+import attrs
+
+from cemigrate.ratelimit import Budgets
+from cemigrate.schema import Attachment, FieldDef, Kind, Record, Ref, SourceKey
+
+
+class Capability(enum.StrEnum):
+    """What an adapter can do, declared by each adapter rather than probed at run time."""
+
+    INCREMENTAL_READ = "incremental_read"
+    """Its cursors resume after the last record *changed*, so delta runs see updates."""
+    ORIGINAL_TIMESTAMPS = "original_timestamps"
+    """The target keeps the source's created/updated/solved times natively."""
+    ORIGINAL_AUTHORS = "original_authors"
+    """The target keeps each comment's author natively."""
+    BULK_WRITE = "bulk_write"
+    """The target writes many records per call."""
+    FIND_BY_EXTERNAL_ID = "find_by_external_id"
+    """The target can look records up by the source key stored on them."""
+    DELETE = "delete"
+    """The target can delete what a run created (rollback)."""
+    CREATE_FIELDS = "create_fields"
+    """``prepare`` can create custom fields the mapping needs."""
+
+
+@attrs.frozen(kw_only=True)
+class Batch:
+    """Records read from a source, and the cursor that resumes reading *after* them."""
+
+    records: tuple[Record, ...]
+    cursor: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Metadata:
+    """What one platform account holds and allows, as the dry run validates against it."""
+
+    platform: str
+    kinds: frozenset[Kind]
+    """The kinds this side can read (source) or write (target)."""
+    fields: tuple[FieldDef, ...] = ()
+    """Custom fields that exist in the account now."""
+    limits: Mapping[str, int] = attrs.field(factory=dict)
+    """Size limits in bytes, by name (``comment_body``, ``attachment``, ``ticket_attachments``)."""
+    capabilities: frozenset[Capability] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class Needs:
+    """What the mapping needs to exist in the target before records are written."""
+
+    fields: tuple[FieldDef, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One change ``prepare`` made (or, in a dry run, would make) to the target's setup."""
+
+    action: str
+    """For example ``create field``."""
+    subject: str
+    """What it applies to, e.g. ``ticket field transaction_id (text)``."""
+    applied: bool
+
+
+@attrs.frozen(kw_only=True)
+class Outgoing:
+    """One record on its way to the target.
+
+    ``links`` gives the target id of every record this one refers to that is already in the
+    target; a reference missing from it has no target record (yet, or ever).
+    ``target_id`` is set when the record was written before and is being updated.
+    """
+
+    key: SourceKey
+    record: Record
+    links: Mapping[Ref, str] = attrs.field(factory=dict)
+    target_id: str | None = None
+
+    @property
+    def external_id(self) -> str:
+        """What the target stores so the record can be found again: the source key."""
+        return str(self.key)
+
+
+@attrs.frozen(kw_only=True)
+class WriteResult:
+    """What happened to one record of a batch: its target id, or why it was refused."""
+
+    key: SourceKey
+    target_id: str | None = None
+    error: str = ""
+    """Our one-line reason when the record was refused."""
+    platform_message: str = ""
+    """The platform's own message (never record content)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the record is in the target."""
+        return self.target_id is not None and not self.error
+
+
+@runtime_checkable
+class FileSource(Protocol):
+    """Something that can stream an attachment's bytes (every source is one)."""
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """Open the attachment's bytes for reading; the caller closes it."""
+        ...
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A help desk to read from."""
+
+    platform: str
+    instance: str
+    """The instance name: part of every source key."""
+    budgets: Budgets
+
+    def describe(self) -> Metadata:
+        """Fields, options, groups and limits of this account."""
+        ...
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        """Stream records of ``kind`` after ``cursor`` (all of them when it is ``None``)."""
+        ...
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """Open an attachment's bytes for streaming; never read whole into memory."""
+        ...
+
+
+@runtime_checkable
+class Target(Protocol):
+    """A help desk to write to."""
+
+    platform: str
+    budgets: Budgets
+    batch_size: Mapping[Kind, int]
+    """How many records of each kind one ``write`` call takes."""
+
+    def describe(self) -> Metadata:
+        """Fields, options, groups and limits of this account."""
+        ...
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """Create the custom fields and objects the mapping needs (or list them, in a dry run)."""
+        ...
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Write a batch; one result per record, in order. A record refused is a result with
+        an error, not an exception; an exception means the whole call failed."""
+        ...
+
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
+        """Target ids of the records stored with these source keys as external ids."""
+        ...
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """Delete records by target id (rollback)."""
+        ...

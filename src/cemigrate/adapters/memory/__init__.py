@@ -1,0 +1,15 @@
+"""In-process source and target: the reference implementation of the adapter contract."""
+
+from cemigrate.adapters.memory.faults import MemoryFaults, SimulatedCrash
+from cemigrate.adapters.memory.source import MemorySource
+from cemigrate.adapters.memory.store import MemoryStore, StoredRecord
+from cemigrate.adapters.memory.target import MemoryTarget
+
+__all__ = [
+    "MemoryFaults",
+    "MemorySource",
+    "MemoryStore",
+    "MemoryTarget",
+    "SimulatedCrash",
+    "StoredRecord",
+]

@@ -1,0 +1,121 @@
+"""The in-process source: serves records in ``updated_at`` order with resumable cursors."""
+
+from __future__ import annotations
+
+import bisect
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import BinaryIO
+
+from cemigrate.adapters.contract import Batch, Capability, Metadata
+from cemigrate.adapters.memory.faults import MemoryFaults
+from cemigrate.errors import RateLimited, RecordError
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import Attachment, FieldDef, Kind, Record
+
+_SortKey = tuple[str, int, str]
+
+
+def _order(record: Record) -> _SortKey:
+    updated: datetime | None = getattr(record, "updated_at", None)
+    # Ids are compared by length first so numeric ids sort numerically.
+    return (updated.isoformat() if updated else "", len(record.id), record.id)
+
+
+class MemorySource:
+    """A help desk held in memory, read like an incremental export.
+
+    Each kind is served in ``(updated_at, id)`` order; a cursor names the last record served,
+    so a record changed later shows up after it again (what delta runs rely on).
+    """
+
+    platform = "memory"
+
+    def __init__(
+        self,
+        records: Mapping[Kind, Iterable[Record]],
+        *,
+        instance: str,
+        blobs: Callable[[Attachment], bytes] | None = None,
+        page_size: int = 100,
+        clock: Clock | None = None,
+        faults: MemoryFaults | None = None,
+    ) -> None:
+        self.instance = instance
+        self.page_size = page_size
+        self._blobs = blobs
+        self._faults = faults or MemoryFaults()
+        clock = clock or SystemClock()
+        self.budgets: Budgets = budgets_for("memory", "default", clock=clock, prefix=instance)
+        self._retry = RetryPolicy(clock)
+        self._records: dict[Kind, dict[str, Record]] = {kind: {} for kind in Kind}
+        for kind, items in records.items():
+            for record in items:
+                self._records[kind][record.id] = record
+        self._sorted: dict[Kind, list[tuple[_SortKey, Record]]] = {}
+
+    def put(self, record: Record) -> None:
+        """Add or replace a record (a change in the source, as a delta run would see)."""
+        self._records[record.KIND][record.id] = record
+        self._sorted.pop(record.KIND, None)
+
+    def remove(self, kind: Kind, source_id: str) -> None:
+        """Delete a record from the source."""
+        self._records[kind].pop(source_id, None)
+        self._sorted.pop(kind, None)
+
+    def describe(self) -> Metadata:
+        """Everything is readable; the fields are the ones this help desk defines."""
+        fields = tuple(r for r in self._records[Kind.FIELD].values() if isinstance(r, FieldDef))
+        return Metadata(
+            platform=self.platform,
+            kinds=frozenset(Kind),
+            fields=fields,
+            capabilities=frozenset({Capability.INCREMENTAL_READ}),
+        )
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        """Stream ``kind`` after ``cursor`` in pages of ``page_size``."""
+        ordered = self._ordered(kind)
+        keys = [key for key, _ in ordered]
+        start = 0
+        if cursor is not None:
+            after = json.loads(cursor)
+            start = bisect.bisect_right(keys, (after["u"], len(after["id"]), after["id"]))
+        for begin in range(start, len(ordered), self.page_size):
+            page = ordered[begin : begin + self.page_size]
+            self._call(f"read {kind}")
+            last = page[-1][0]
+            yield Batch(
+                records=tuple(record for _, record in page),
+                cursor=json.dumps({"u": last[0], "id": last[2]}),
+            )
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """The attachment's bytes from the blob provider."""
+        if self._blobs is None:
+            raise RecordError(f"attachment {attachment.id}: this source holds no file bytes")
+        self._call("download attachment")
+        return io.BytesIO(self._blobs(attachment))
+
+    def _ordered(self, kind: Kind) -> list[tuple[_SortKey, Record]]:
+        if kind not in self._sorted:
+            self._sorted[kind] = sorted(
+                ((_order(r), r) for r in self._records[kind].values()), key=lambda item: item[0]
+            )
+        return self._sorted[kind]
+
+    def _call(self, what: str) -> None:
+        budget = next(iter(self.budgets.values()))
+
+        def attempt() -> None:
+            if self._faults.throttled():
+                raise RateLimited(
+                    f"{what}: 429 Too Many Requests (injected)",
+                    budget=budget.name,
+                    retry_after=self._faults.retry_after,
+                )
+
+        self._retry.call(attempt, budgets=[budget], what=what)

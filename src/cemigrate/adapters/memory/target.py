@@ -1,0 +1,214 @@
+"""The in-process target: the reference implementation of the target side of the contract."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from typing import Any
+
+from cemigrate.adapters.contract import (
+    Capability,
+    Change,
+    FileSource,
+    Metadata,
+    Needs,
+    Outgoing,
+    WriteResult,
+)
+from cemigrate.adapters.memory.faults import MemoryFaults
+from cemigrate.adapters.memory.store import MemoryStore, StoredRecord
+from cemigrate.errors import RateLimited
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import FieldDef, Kind, Ticket, refs_of, to_dict
+
+DEFAULT_BATCH_SIZE = 100
+_CHUNK = 1 << 16
+
+
+class MemoryTarget:
+    """A help desk kept in SQLite (in memory, or in a file that outlives the process).
+
+    Records are stored with their source key as external id and every reference resolved to a
+    target id; a reference the copier could not resolve refuses the record, as a platform
+    would. Attachment bytes are streamed from the source and kept as size and SHA-256.
+    """
+
+    platform = "memory"
+
+    def __init__(
+        self,
+        path: str | PathLike[str] = ":memory:",
+        *,
+        batch_size: int | Mapping[Kind, int] = DEFAULT_BATCH_SIZE,
+        clock: Clock | None = None,
+        faults: MemoryFaults | None = None,
+        limits: Mapping[str, int] | None = None,
+    ) -> None:
+        self.store = MemoryStore(path)
+        if isinstance(batch_size, int):
+            self.batch_size: Mapping[Kind, int] = dict.fromkeys(Kind, batch_size)
+        else:
+            self.batch_size = {kind: batch_size.get(kind, DEFAULT_BATCH_SIZE) for kind in Kind}
+        self.faults = faults or MemoryFaults()
+        clock = clock or SystemClock()
+        self.budgets: Budgets = budgets_for("memory", "default", clock=clock, prefix="target")
+        self._retry = RetryPolicy(clock)
+        self.limits: Mapping[str, int] = dict(limits or {"attachment": 50 * 1024 * 1024})
+        self._prepared: list[FieldDef] = []
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def describe(self) -> Metadata:
+        """All kinds writable; the fields are those written or prepared so far."""
+        fields = [
+            FieldDef(
+                id=r.target_id,
+                object=r.data["object"],
+                key=r.data["key"],
+                title=r.data["title"],
+                type=r.data["type"],
+            )
+            for r in self.store.records(Kind.FIELD)
+        ]
+        return Metadata(
+            platform=self.platform,
+            kinds=frozenset(Kind),
+            fields=(*fields, *self._prepared),
+            limits=self.limits,
+            capabilities=frozenset(
+                {
+                    Capability.ORIGINAL_TIMESTAMPS,
+                    Capability.ORIGINAL_AUTHORS,
+                    Capability.BULK_WRITE,
+                    Capability.FIND_BY_EXTERNAL_ID,
+                    Capability.DELETE,
+                    Capability.CREATE_FIELDS,
+                }
+            ),
+        )
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """Create the fields the mapping needs that the target lacks."""
+        have = {(f.object, f.key) for f in self.describe().fields}
+        changes = []
+        for field in needs.fields:
+            if (field.object, field.key) in have:
+                continue
+            if not dry_run:
+                self._prepared.append(field)
+            changes.append(
+                Change(
+                    action="create field",
+                    subject=f"{field.object} field {field.key} ({field.type})",
+                    applied=not dry_run,
+                )
+            )
+        return changes
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Store each record, or refuse it with a message; one call is one transaction."""
+        self._call(f"write {len(batch)} {kind}")
+        results: list[WriteResult] = []
+        # Read attachments before the transaction: a slow source must not hold the store.
+        prepared = [(item, self._render(item, files)) for item in batch]
+        with self.store.transaction() as store:
+            for item, rendered in prepared:
+                if isinstance(rendered, WriteResult):
+                    results.append(rendered)
+                    continue
+                results.append(self._persist(store, kind, item, rendered))
+                self.faults.record_persisted()
+        return results
+
+    def find(self, kind: Kind, keys: Sequence[Any]) -> dict[Any, str]:
+        """Target ids by source key, looked up through the stored external ids."""
+        by_text = {str(key): key for key in keys}
+        found = self.store.find(kind, list(by_text))
+        return {by_text[external_id]: target_id for external_id, target_id in found.items()}
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """Delete records by target id."""
+        self._call(f"delete {len(target_ids)} {kind}")
+        with self.store.transaction() as store:
+            store.delete(kind, target_ids)
+
+    def records(self, kind: Kind) -> list[StoredRecord]:
+        """Everything stored of one kind (for tests, reconciliation and the demo)."""
+        return list(self.store.records(kind))
+
+    def _persist(
+        self, store: MemoryStore, kind: Kind, item: Outgoing, data: dict[str, Any]
+    ) -> WriteResult:
+        if item.target_id is not None:
+            if not store.replace(kind, item.target_id, data):
+                return WriteResult(
+                    key=item.key,
+                    error=f"{kind} {item.target_id} is not in the target",
+                    platform_message="RecordNotFound",
+                )
+            return WriteResult(key=item.key, target_id=item.target_id)
+        return WriteResult(key=item.key, target_id=store.insert(kind, item.external_id, data))
+
+    def _render(self, item: Outgoing, files: FileSource) -> dict[str, Any] | WriteResult:
+        refused = self.faults.reject.get(item.external_id)
+        if refused is not None:
+            return WriteResult(
+                key=item.key, error="refused by the target", platform_message=refused
+            )
+        links: dict[str, str] = {}
+        for ref in refs_of(item.record):
+            target_id = item.links.get(ref)
+            if target_id is None:
+                return WriteResult(
+                    key=item.key,
+                    error=f"refers to {ref}, which is not in the target",
+                    platform_message=f"RecordInvalid: {ref.kind} {ref.id} not found",
+                )
+            links[str(ref)] = target_id
+        data = to_dict(item.record)
+        data["links"] = links
+        if isinstance(item.record, Ticket):
+            stored = self._store_attachments(item, files)
+            if isinstance(stored, WriteResult):
+                return stored
+            data["stored_attachments"] = stored
+        return data
+
+    def _store_attachments(
+        self, item: Outgoing, files: FileSource
+    ) -> dict[str, dict[str, Any]] | WriteResult:
+        assert isinstance(item.record, Ticket)
+        stored: dict[str, dict[str, Any]] = {}
+        limit = self.limits.get("attachment")
+        for comment in item.record.comments:
+            for attachment in comment.attachments:
+                if limit is not None and attachment.size > limit:
+                    return WriteResult(
+                        key=item.key,
+                        error=f"attachment {attachment.file_name!r} is over {limit} bytes",
+                        platform_message="AttachmentTooLarge",
+                    )
+                digest = hashlib.sha256()
+                size = 0
+                with files.open_attachment(attachment) as stream:
+                    while chunk := stream.read(_CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                stored[attachment.id] = {"size": size, "sha256": digest.hexdigest()}
+        return stored
+
+    def _call(self, what: str) -> None:
+        budget = next(iter(self.budgets.values()))
+
+        def attempt() -> None:
+            if self.faults.throttled():
+                raise RateLimited(
+                    f"{what}: 429 Too Many Requests (injected)",
+                    budget=budget.name,
+                    retry_after=self.faults.retry_after,
+                )
+
+        self._retry.call(attempt, budgets=[budget], what=what)

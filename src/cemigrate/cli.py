@@ -1,0 +1,185 @@
+"""The ``cemigrate`` command: a thin layer over :class:`cemigrate.copier.Migration`.
+
+Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems);
+2 bad input (plan, mapping, credentials, ledger), nothing changed; 3 stopped early (a budget
+ran out or the run was interrupted): ``--resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cemigrate import __version__
+from cemigrate.copier import Migration, Mode, RunReport, load_plan
+from cemigrate.errors import CemigrateError, ConfigError, LedgerError
+from cemigrate.ledger import Ledger
+
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        code: int = args.handler(args)
+    except (ConfigError, LedgerError) as exc:
+        print(f"cemigrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CemigrateError as exc:
+        print(f"cemigrate: stopped: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cemigrate",
+        description="Migrate help desks between Zendesk, Salesforce and Freshdesk, resumably.",
+    )
+    parser.add_argument("--version", action="version", version=f"cemigrate {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each batch and wait")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="migrate a generated help desk between sandboxes")
+    demo.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
+    demo.add_argument(
+        "--out", type=Path, default=Path("cemigrate-demo"), help="folder for plan, ledger, target"
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run a plan (copy, resume, delta, dry run)")
+    run.add_argument("plan", type=Path, help="the plan file (TOML)")
+    how = run.add_mutually_exclusive_group()
+    how.add_argument("--resume", action="store_true", help="continue the last unfinished run")
+    how.add_argument("--delta", action="store_true", help="only what changed since the last run")
+    how.add_argument("--only-failed", action="store_true", help="re-drive the failure rows only")
+    run.add_argument(
+        "--dry-run", action="store_true", help="read, map and validate; write nothing anywhere"
+    )
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars (default: when stderr is a terminal)",
+    )
+    run.set_defaults(handler=_run)
+
+    status = commands.add_parser("status", help="per kind: done, failed, pending; cursors")
+    status.add_argument("plan", type=Path, help="the plan file (TOML)")
+    status.add_argument("--failures", action="store_true", help="list the failure rows")
+    status.set_defaults(handler=_status)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.dry_run and (args.resume or args.only_failed):
+        raise ConfigError("--dry-run goes with a full or --delta run only")
+    mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
+    migration = Migration.from_plan(args.plan, progress=args.progress)
+    try:
+        report = migration.run(mode=mode, resume=args.resume, dry_run=args.dry_run)
+    finally:
+        migration.close()
+    print(report.table())
+    if args.dry_run:
+        out = load_plan(args.plan).ledger.parent / "dryrun.json"
+        out.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        for problem in report.problems:
+            print(f"  would fail: {problem.count} {problem.kind}: {problem.reason}")
+        print(f"dry run written to {out}")
+    return _exit_code(report)
+
+
+def _exit_code(report: RunReport) -> int:
+    if report.status != "completed":
+        print(f"stopped early ({report.stopped_because}); continue with --resume")
+        return EXIT_STOPPED
+    if report.failed or report.total("invalid"):
+        print(f"{report.failed + report.total('invalid')} records did not carry over; see status")
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    plan = load_plan(args.plan)
+    if not plan.ledger.exists():
+        raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run)")
+    with Ledger.open(plan.ledger) as ledger:
+        last = ledger.last_run()
+        if last is not None:
+            finished = (
+                f", finished {last.finished_at:%Y-%m-%d %H:%M:%S}" if last.finished_at else ""
+            )
+            print(f"last run: {last.id} ({last.mode}) {last.status}{finished}")
+        print(f"{'kind':>20}  {'done':>7}  {'failed':>6}  {'pending':>7}  {'skipped':>7}")
+        for kind, counts in ledger.counts().items():
+            if any(counts.values()):
+                print(
+                    f"{kind:>20}  {counts['done']:>7}  {counts['failed']:>6}"
+                    f"  {counts['pending']:>7}  {counts['skipped']:>7}"
+                )
+        cursors = ledger.cursors()
+        for (instance, stream), cursor in sorted(cursors.items()):
+            print(f"cursor {instance}/{stream}: {cursor or '(start)'}")
+        rows = ledger.verify_journal()
+        print(f"journal: {rows} rows, hash chain verifies")
+        if args.failures:
+            for failure in ledger.failures():
+                print(f"failed {failure.key}: {failure.reason} [{failure.platform_message}]")
+    return EXIT_OK
+
+
+_DEMO_PLAN = """\
+# Written by `cemigrate demo`: a generated help desk copied between in-process sandboxes.
+ledger = "ledger.sqlite"
+
+[[source]]
+name = "exchange"
+platform = "memory"
+tickets = {tickets}
+seed = {seed}
+
+[target]
+platform = "memory"
+path = "target.sqlite"
+"""
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cemigrate.sandbox.dataset import describe, generate
+
+    out: Path = args.out
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    plan = out / "plan.toml"
+    plan.write_text(_DEMO_PLAN.format(tickets=args.tickets, seed=args.seed), encoding="utf-8")
+    summary = describe(generate(tickets=args.tickets, seed=args.seed, instance="exchange"))
+    print(f"generated help desk: {json.dumps(summary, default=str)}")
+    migration = Migration.from_plan(plan, progress=False if args.no_progress else None)
+    try:
+        report = migration.run()
+    finally:
+        migration.close()
+    print(report.table())
+    print(f"plan: {plan}  ledger: {out / 'ledger.sqlite'}  target: {out / 'target.sqlite'}")
+    print(f"next: cemigrate status {plan}")
+    return _exit_code(report)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The reader side of a run: a thread that reads sources ahead of the writer.
+
+Sources and targets spend different budgets, so reading runs concurrently with writing; a
+bounded queue between them keeps memory flat whatever the size of the help desk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from cemigrate.adapters import Batch, Source
+from cemigrate.schema import Kind
+
+
+@attrs.frozen
+class Stream:
+    """One source instance's stream of one kind, and where to start reading it."""
+
+    source: Source
+    kind: Kind
+    cursor: str | None
+
+
+@attrs.frozen
+class StreamBatch:
+    """A batch read from a stream."""
+
+    stream: Stream
+    batch: Batch
+
+
+@attrs.frozen
+class StreamEnd:
+    """The stream has no more records."""
+
+    stream: Stream
+
+
+@attrs.frozen
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+class Reader:
+    """Reads every stream, in order, into a bounded queue; iterate it from the writer."""
+
+    def __init__(self, streams: Sequence[Stream], *, depth: int = 4) -> None:
+        self._streams = streams
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cemigrate-reader", daemon=True)
+
+    def __enter__(self) -> Reader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[StreamBatch | StreamEnd]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            assert isinstance(item, StreamBatch | StreamEnd)
+            yield item
+
+    def close(self) -> None:
+        """Stop reading and wait for the thread (the writer stopped, or finished)."""
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            for stream in self._streams:
+                for batch in stream.source.read(stream.kind, stream.cursor):
+                    if not self._put(StreamBatch(stream, batch)):
+                        return
+                if not self._put(StreamEnd(stream)):
+                    return
+            self._put(_END)
+        except BaseException as error:  # handed to the writer, which raises it
+            self._put(_Failed(error))
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False

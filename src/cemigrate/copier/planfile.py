@@ -1,0 +1,54 @@
+"""Build a :class:`~cemigrate.copier.run.Migration` from a plan file, checking everything first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cemigrate.adapters.registry import PLATFORMS
+from cemigrate.copier.plan import load_plan
+from cemigrate.ledger import Ledger
+from cemigrate.mapping import IDENTITY, load_mapping
+from cemigrate.ratelimit import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from cemigrate.copier.run import Migration
+
+
+def build(
+    path: str | Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    progress: bool | None = None,
+) -> Migration:
+    """Plan, mapping and credentials are checked before the ledger is opened or created."""
+    from cemigrate.copier.run import Migration
+
+    plan = load_plan(path)
+    mapping = load_mapping(plan.mapping) if plan.mapping else IDENTITY
+    clock = clock or SystemClock()
+    source_settings = [plan.settings(spec, clock=clock, env=env) for spec in plan.sources]
+    target_settings = plan.settings(plan.target, clock=clock, env=env)
+    ledger = Ledger.open(plan.ledger)
+    try:
+        sources = []
+        for spec, settings in zip(plan.sources, source_settings, strict=True):
+            build_source = PLATFORMS[spec.platform].build_source
+            assert build_source is not None  # the plan loader checked it
+            sources.append(build_source(settings))
+        build_target = PLATFORMS[plan.target.platform].build_target
+        assert build_target is not None
+        target = build_target(target_settings)
+    except BaseException:
+        ledger.close()
+        raise
+    return Migration(
+        sources=sources,
+        target=target,
+        ledger=ledger,
+        mapping=mapping,
+        progress=progress,
+        plan_digest=plan.digest,
+    )

@@ -1,0 +1,102 @@
+"""What a run did, per kind: the numbers a person reads at the end of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from cemigrate.adapters import Change
+
+_COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
+
+
+@attrs.define
+class KindTally:
+    """Counts for one kind in one run (in a dry run: what *would* happen)."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    matched: int = 0
+    """Merged into a record already in the target (users matched by e-mail)."""
+    found: int = 0
+    """Written before a crash, found again by external id instead of being sent twice."""
+    failed: int = 0
+    skipped: int = 0
+    invalid: int = 0
+    """Dry run only: would be refused by the target."""
+
+    def add(self, action: str, count: int = 1) -> None:
+        """Count ``count`` records under ``action`` (an outcome action or a column name)."""
+        setattr(self, action, getattr(self, action) + count)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """Dry run: one reason some records would not carry over, with example keys."""
+
+    kind: str
+    reason: str
+    count: int
+    examples: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class RunReport:
+    """The outcome of :meth:`cemigrate.copier.Migration.run`."""
+
+    run_id: int | None
+    mode: str
+    dry_run: bool
+    status: str
+    """``completed``, or ``interrupted`` when a budget ran out or the run was asked to stop."""
+    seconds: float
+    kinds: Mapping[str, KindTally]
+    budgets: Mapping[str, Mapping[str, float]]
+    changes: tuple[Change, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    stopped_because: str = ""
+
+    @property
+    def failed(self) -> int:
+        """Records that became failure rows in this run."""
+        return sum(t.failed for t in self.kinds.values())
+
+    def total(self, column: str) -> int:
+        """One column summed over all kinds."""
+        return sum(getattr(t, column) for t in self.kinds.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (what ``dryrun.json`` and scripts read)."""
+        return {
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "status": self.status,
+            "stopped_because": self.stopped_because,
+            "seconds": round(self.seconds, 3),
+            "kinds": {kind: tally.as_dict() for kind, tally in self.kinds.items()},
+            "budgets": {name: dict(values) for name, values in self.budgets.items()},
+            "changes": [attrs.asdict(change) for change in self.changes],
+            "problems": [attrs.asdict(problem) for problem in self.problems],
+        }
+
+    def table(self) -> str:
+        """A plain-text table, one row per kind."""
+        columns = [*_COLUMNS, "invalid"] if self.dry_run else list(_COLUMNS)
+        header = ["kind", *columns]
+        rows = [[kind, *(str(getattr(t, c)) for c in columns)] for kind, t in self.kinds.items()]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        lines = [
+            "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+            for row in [header, *rows]
+        ]
+        title = "dry run (nothing written)" if self.dry_run else f"run {self.run_id} ({self.mode})"
+        return "\n".join([f"{title}: {self.status} in {self.seconds:.1f} s", *lines])

@@ -1,0 +1,546 @@
+"""The run loop: read, map, write through the ledger, so that any interruption can be resumed.
+
+The write protocol, for every target batch:
+
+1. mark the batch's keys ``pending`` (one transaction);
+2. send the batch, each record's external id set to its source key;
+3. mark each key ``done`` with its target id, or ``failed`` with the platform's message;
+4. advance the stream's cursor only past source batches whose keys are all settled.
+
+On resume, ``pending`` creates are looked up in the target by external id first; only those
+the target does not have are sent again. A batch the target refuses as a whole is split until
+the record at fault is alone, so one bad record never blocks its neighbours.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping as CollMapping
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
+from cemigrate.copier.dryrun import DryRunCheck
+from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
+from cemigrate.copier.progress import Progress
+from cemigrate.copier.report import KindTally, RunReport
+from cemigrate.errors import ConfigError, Interrupted, QuotaExhausted, RecordError, TransientError
+from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
+from cemigrate.mapping import IDENTITY, Mapping, Skip
+from cemigrate.ratelimit import Clock
+from cemigrate.schema import (
+    PLAN_ORDER,
+    Kind,
+    Record,
+    Ref,
+    SourceKey,
+    User,
+    content_hash,
+    refs_of,
+)
+
+log = logging.getLogger("cemigrate.copier")
+
+_FIND_CHUNK: Final = 100
+
+
+class Mode(enum.StrEnum):
+    """What a run reads and writes."""
+
+    FULL = "full"
+    """Read every record from the start; write what is new or changed."""
+    DELTA = "delta"
+    """Read only what changed since the stored cursors; write what is new or changed."""
+    ONLY_FAILED = "only-failed"
+    """Read from the start, but write only the records whose last attempt failed."""
+
+
+Probe = Callable[[str], None]
+"""Called at each step of the write protocol (``pending``, ``sent``, ``done``, ``cursor``);
+tests raise from it to crash a run at an exact point."""
+
+
+def match_key(record: Record) -> str | None:
+    """What users are matched on across instances: SHA-256 of the lowercased e-mail.
+
+    The ledger keeps this digest, never the address.
+    """
+    if isinstance(record, User) and record.email:
+        return hashlib.sha256(record.email.strip().lower().encode("utf-8")).hexdigest()
+    return None
+
+
+@attrs.define
+class _Item:
+    key: SourceKey
+    record: Record
+    hash: str
+    target_id: str | None
+    match: str | None
+
+
+class Migration:
+    """One migration: sources, a target, a ledger and a mapping.
+
+    ``Migration(...).run()`` copies; calling it again is safe: nothing unchanged is written
+    twice, and an interrupted run continues with ``run(resume=True)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sources: Sequence[Source],
+        target: Target,
+        ledger: Ledger,
+        mapping: Mapping = IDENTITY,
+        progress: bool | None = None,
+        probe: Probe | None = None,
+        plan_digest: str = "",
+        read_ahead: int = 4,
+    ) -> None:
+        names = [source.instance for source in sources]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"source instance names must differ: {names}")
+        self.sources = tuple(sources)
+        self.target = target
+        self.ledger = ledger
+        self.mapping = mapping
+        self._progress = progress
+        self._probe = probe or (lambda _step: None)
+        self._plan_digest = plan_digest
+        self._read_ahead = read_ahead
+
+    @classmethod
+    def from_plan(
+        cls,
+        path: str | Path,
+        *,
+        env: CollMapping[str, str] | None = None,
+        clock: Clock | None = None,
+        progress: bool | None = None,
+    ) -> Migration:
+        """Build a migration from a plan file. Every check that can fail runs before the ledger
+        is opened, so bad input leaves it untouched."""
+        from cemigrate.copier.planfile import build
+
+        return build(path, env=env, clock=clock, progress=progress)
+
+    def close(self) -> None:
+        """Close the ledger (and the target's store, where it has one)."""
+        self.ledger.close()
+        closer = getattr(self.target, "close", None)
+        if callable(closer):
+            closer()
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        mode: Mode = Mode.FULL,
+        resume: bool = False,
+        dry_run: bool = False,
+    ) -> RunReport:
+        """Copy the sources into the target (or, with ``dry_run``, say what would happen).
+
+        ``resume`` continues the last run where it stopped, in that run's mode.
+        """
+        started = time.monotonic()
+        last = self.ledger.last_run()
+        unfinished = last is not None and last.status in ("running", "interrupted")
+        if resume:
+            if last is None or not unfinished:
+                raise ConfigError(
+                    "nothing to resume: the last run finished (run again, or with --delta)"
+                )
+            mode = Mode(last.mode)
+        elif unfinished and not dry_run and last is not None:
+            raise ConfigError(
+                f"run {last.id} ({last.mode}, started {last.started_at:%Y-%m-%d %H:%M} UTC)"
+                " did not finish: continue it with --resume"
+            )
+        writer = _Writer(self, mode=mode, dry_run=dry_run)
+        return writer.run(resume=resume, started=started)
+
+
+class _Writer:
+    """The writer side of one run (the main thread)."""
+
+    def __init__(self, migration: Migration, *, mode: Mode, dry_run: bool) -> None:
+        self.m = migration
+        self.ledger = migration.ledger
+        self.target = migration.target
+        self.mode = mode
+        self.dry_run = dry_run
+        self.tallies: dict[str, KindTally] = {kind.value: KindTally() for kind in PLAN_ORDER}
+        self.run_id: int | None = None
+        self.check = DryRunCheck(self.target.describe()) if dry_run else None
+        self.changes: tuple[Change, ...] = ()
+
+    def run(self, *, resume: bool, started: float) -> RunReport:
+        self.changes = tuple(self.target.prepare(self.m.mapping.needs(), dry_run=self.dry_run))
+        status = "completed"
+        stopped = ""
+        if not self.dry_run:
+            self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
+            if self.mode is Mode.FULL and not resume:
+                for instance, stream in self.ledger.cursors():
+                    self.ledger.set_cursor(instance, stream, None)
+        try:
+            if not self.dry_run:
+                self._resolve_pending()
+            self._copy()
+        except (QuotaExhausted, Interrupted, TransientError) as exc:
+            status, stopped = "interrupted", str(exc)
+            log.warning("run stopped, resumable with --resume: %s", exc)
+        except Exception:
+            if self.run_id is not None:
+                self.ledger.finish_run(self.run_id, "failed")
+            raise
+        if self.run_id is not None:
+            self.ledger.finish_run(self.run_id, status)
+        budgets = {**self.target.budgets.snapshot()}
+        for source in self.m.sources:
+            budgets.update(source.budgets.snapshot())
+        return RunReport(
+            run_id=self.run_id,
+            mode=self.mode.value,
+            dry_run=self.dry_run,
+            status=status,
+            stopped_because=stopped,
+            seconds=time.monotonic() - started,
+            kinds={
+                kind: tally for kind, tally in self.tallies.items() if any(tally.as_dict().values())
+            },
+            budgets=budgets,
+            changes=self.changes,
+            problems=self.check.problems() if self.check else (),
+        )
+
+    # -- after a crash ---------------------------------------------------------------------
+
+    def _resolve_pending(self) -> None:
+        """Creates that were sent but not recorded: find them in the target by external id."""
+        for kind in PLAN_ORDER:
+            creates = [
+                entry
+                for entry in self.ledger.entries(state=EntryState.PENDING, kind=kind.value)
+                if entry.target_id is None  # an update is re-sent: it is idempotent
+            ]
+            for start in range(0, len(creates), _FIND_CHUNK):
+                chunk = creates[start : start + _FIND_CHUNK]
+                found = self.target.find(kind, [SourceKey.parse(e.key) for e in chunk])
+                outcomes = [
+                    Outcome(
+                        key=str(key), state=EntryState.DONE, action="found", target_id=target_id
+                    )
+                    for key, target_id in found.items()
+                ]
+                if outcomes:
+                    self.ledger.record_outcomes(self._run(), outcomes)
+                    self.tallies[kind.value].add("found", len(outcomes))
+                    log.info(
+                        "%s: %d sent before the interruption, found in the target",
+                        kind,
+                        len(outcomes),
+                    )
+
+    # -- the copy --------------------------------------------------------------------------
+
+    def _streams(self) -> list[Stream]:
+        writable = self.target.describe().kinds
+        streams = []
+        for kind in PLAN_ORDER:
+            if kind not in writable:
+                continue
+            for source in self.m.sources:
+                if kind not in source.describe().kinds:
+                    continue
+                cursor = None
+                if self.mode is Mode.DELTA or (self.mode is Mode.FULL and not self.dry_run):
+                    cursor = self.ledger.get_cursor(source.instance, kind.value)
+                streams.append(Stream(source, kind, cursor))
+        return streams
+
+    def _copy(self) -> None:
+        progress = Progress(enabled=self.m._progress)
+        current: _StreamWriter | None = None
+        with Reader(self._streams(), depth=self.m._read_ahead) as reader, progress:
+            for item in reader:
+                if current is None or current.stream is not item.stream:
+                    current = _StreamWriter(self, item.stream)
+                if isinstance(item, StreamBatch):
+                    current.add(item.batch.records, item.batch.cursor)
+                    progress.advance(item.stream.kind, len(item.batch.records))
+                else:
+                    current.finish()
+                    current = None
+
+    def _run(self) -> int:
+        assert self.run_id is not None
+        return self.run_id
+
+    def classify(self, stream: Stream, records: Sequence[Record]) -> list[_Item]:
+        """Map records and decide, with one ledger query, which need writing."""
+        kind, instance = stream.kind, stream.source.instance
+        tally = self.tallies[kind.value]
+        tally.add("read", len(records))
+        mapped: list[tuple[SourceKey, Record]] = []
+        skipped: list[tuple[SourceKey, str]] = []
+        for record in records:
+            key = SourceKey(instance, kind, record.id)
+            result = self.m.mapping.apply(kind, record)
+            if isinstance(result, Skip):
+                skipped.append((key, result.policy))
+            else:
+                mapped.append((key, result))
+        entries = self.ledger.lookup(
+            [str(key) for key, _ in mapped] + [str(key) for key, _ in skipped]
+        )
+        if self.check is not None:
+            for settled in entries.values():
+                if settled.state is EntryState.DONE:
+                    self.check.known(SourceKey.parse(settled.key))
+        self._skip(kind, skipped, entries)
+        items: list[_Item] = []
+        for key, record in mapped:
+            entry = entries.get(str(key))
+            if self.mode is Mode.ONLY_FAILED and (
+                entry is None or entry.state is not EntryState.FAILED
+            ):
+                continue
+            digest = content_hash(record)
+            if (
+                entry is not None
+                and entry.state is EntryState.DONE
+                and entry.content_hash == digest
+            ):
+                tally.add("unchanged")
+                continue
+            items.append(
+                _Item(key, record, digest, entry.target_id if entry else None, match_key(record))
+            )
+        return items
+
+    def _skip(
+        self, kind: Kind, skipped: Sequence[tuple[SourceKey, str]], entries: dict[str, Entry]
+    ) -> None:
+        self.tallies[kind.value].add("skipped", len(skipped))
+        # Already recorded as skipped: a re-run adds nothing to the journal.
+        skipped = [
+            (key, policy)
+            for key, policy in skipped
+            if (prior := entries.get(str(key))) is None or prior.state is not EntryState.SKIPPED
+        ]
+        if self.dry_run or not skipped:
+            return
+        outcomes = [
+            Outcome(
+                key=str(key),
+                state=EntryState.SKIPPED,
+                action="skipped",
+                reason=policy,
+                kind=key.kind.value,
+                instance=key.instance,
+                source_id=key.id,
+            )
+            for key, policy in skipped
+        ]
+        self.ledger.record_outcomes(self._run(), outcomes)
+
+    def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
+        """Dry run: count what would be created, updated or refused."""
+        assert self.check is not None
+        tally = self.tallies[stream.kind.value]
+        for item in items:
+            if self.check.check(item.key, item.record) is not None:
+                tally.add("invalid")
+            else:
+                tally.add("updated" if item.target_id else "created")
+
+    def send(self, stream: Stream, chunk: list[_Item]) -> None:
+        """Steps 1-3 of the write protocol for one target batch."""
+        later: list[_Item] = []
+        if stream.kind is Kind.USER:
+            chunk, later = self._match_users(chunk)
+        if chunk:
+            self.ledger.mark_pending(
+                self._run(),
+                [
+                    PendingEntry(
+                        key=str(item.key),
+                        instance=item.key.instance,
+                        kind=item.key.kind.value,
+                        source_id=item.key.id,
+                        content_hash=item.hash,
+                        match_key=item.match,
+                    )
+                    for item in chunk
+                ],
+            )
+            self.m._probe("pending")
+            self._write(stream, chunk)
+        if later:
+            self.send(stream, later)
+
+    def _match_users(self, chunk: list[_Item]) -> tuple[list[_Item], list[_Item]]:
+        """Users whose e-mail is already in the target are matched, not created again;
+        two of one e-mail in one batch are sent one after the other."""
+        send: list[_Item] = []
+        later: list[_Item] = []
+        matched: list[Outcome] = []
+        in_batch: set[str] = set()
+        for item in chunk:
+            if item.match is None or item.target_id is not None:
+                send.append(item)
+                continue
+            entry = self.ledger.find_match(Kind.USER.value, item.match)
+            if entry is not None and entry.key != str(item.key) and entry.target_id is not None:
+                matched.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.DONE,
+                        action="matched",
+                        target_id=entry.target_id,
+                        content_hash=item.hash,
+                        kind=item.key.kind.value,
+                        instance=item.key.instance,
+                        source_id=item.key.id,
+                    )
+                )
+            elif item.match in in_batch:
+                later.append(item)
+            else:
+                in_batch.add(item.match)
+                send.append(item)
+        if matched:
+            self.ledger.record_outcomes(self._run(), matched)
+            self.tallies[Kind.USER.value].add("matched", len(matched))
+        return send, later
+
+    def _write(self, stream: Stream, chunk: Sequence[_Item]) -> None:
+        kind = stream.kind
+        links = self._links(stream.source.instance, chunk)
+        outgoing = [
+            Outgoing(key=item.key, record=item.record, links=links, target_id=item.target_id)
+            for item in chunk
+        ]
+        try:
+            results = self.target.write(kind, outgoing, stream.source)
+        except RecordError as exc:
+            if len(chunk) > 1:
+                half = len(chunk) // 2
+                log.info("%s: batch of %d refused (%s); splitting", kind, len(chunk), exc.reason)
+                self._write(stream, chunk[:half])
+                self._write(stream, chunk[half:])
+                return
+            results = [
+                WriteResult(
+                    key=chunk[0].key, error=exc.reason, platform_message=exc.platform_message
+                )
+            ]
+        self.m._probe("sent")
+        if len(results) != len(chunk):
+            raise RuntimeError(
+                f"{self.target.platform} target answered {len(results)} results"
+                f" for {len(chunk)} records"
+            )
+        outcomes = []
+        tally = self.tallies[kind.value]
+        for item, result in zip(chunk, results, strict=True):
+            if result.ok:
+                action = "updated" if item.target_id else "created"
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.DONE,
+                        action=action,
+                        target_id=result.target_id,
+                        content_hash=item.hash,
+                    )
+                )
+            else:
+                action = "failed"
+                log.warning("%s failed: %s (%s)", item.key, result.error, result.platform_message)
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.FAILED,
+                        action=action,
+                        reason=result.error,
+                        platform_message=result.platform_message,
+                    )
+                )
+            tally.add(action)
+        self.ledger.record_outcomes(self._run(), outcomes)
+        self.m._probe("done")
+
+    def _links(self, instance: str, chunk: Iterable[_Item]) -> dict[Ref, str]:
+        """Target ids of everything the batch refers to that is already written (one query)."""
+        refs = {ref for item in chunk for ref in refs_of(item.record)}
+        if not refs:
+            return {}
+        by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
+        entries = self.ledger.lookup(list(by_key))
+        return {
+            by_key[key]: entry.target_id
+            for key, entry in entries.items()
+            if entry.state is EntryState.DONE and entry.target_id is not None
+        }
+
+
+class _StreamWriter:
+    """Fills target-sized batches from source batches and advances the cursor behind them."""
+
+    def __init__(self, writer: _Writer, stream: Stream) -> None:
+        self.writer = writer
+        self.stream = stream
+        self.size = max(1, writer.target.batch_size.get(stream.kind, 100))
+        self.buffer: list[_Item] = []
+        self.queued = 0
+        self.sent = 0
+        self.marks: collections.deque[tuple[int, str | None]] = collections.deque()
+
+    def add(self, records: Sequence[Record], cursor: str | None) -> None:
+        items = self.writer.classify(self.stream, records)
+        if self.writer.dry_run:
+            self.writer.validate(self.stream, items)
+            return
+        self.buffer.extend(items)
+        self.queued += len(items)
+        self.marks.append((self.queued, cursor))
+        self._flush(final=False)
+
+    def finish(self) -> None:
+        if not self.writer.dry_run:
+            self._flush(final=True)
+
+    def _flush(self, *, final: bool) -> None:
+        while len(self.buffer) >= self.size or (final and self.buffer):
+            chunk, self.buffer = self.buffer[: self.size], self.buffer[self.size :]
+            self.writer.send(self.stream, chunk)
+            self.sent += len(chunk)
+        self._advance()
+
+    def _advance(self) -> None:
+        """Step 4: move the cursor past every source batch whose records are all settled."""
+        if self.writer.mode is Mode.ONLY_FAILED:
+            self.marks.clear()
+            return
+        cursor: str | None = None
+        moved = False
+        while self.marks and self.marks[0][0] <= self.sent:
+            _, cursor = self.marks.popleft()
+            moved = moved or cursor is not None
+        if moved and cursor is not None:
+            self.writer.ledger.set_cursor(
+                self.stream.source.instance, self.stream.kind.value, cursor
+            )
+            self.writer.m._probe("cursor")

@@ -1,0 +1,30 @@
+"""The ledger: the SQLite checkpoint store that makes a resumed run safe.
+
+It records runs, per-stream cursors, the id map (source key to target id, content hash and
+state), failures and an append-only, hash-chained journal. It never holds credentials or record
+content: only keys, ids, hashes, states, reasons and platform messages.
+"""
+
+from __future__ import annotations
+
+from cemigrate.ledger._records import (
+    Entry,
+    EntryState,
+    FailureRow,
+    JournalRow,
+    Outcome,
+    PendingEntry,
+    RunInfo,
+)
+from cemigrate.ledger._store import Ledger
+
+__all__ = [
+    "Entry",
+    "EntryState",
+    "FailureRow",
+    "JournalRow",
+    "Ledger",
+    "Outcome",
+    "PendingEntry",
+    "RunInfo",
+]

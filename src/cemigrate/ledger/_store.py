@@ -1,0 +1,538 @@
+"""The ledger: an SQLite checkpoint store that makes resuming a run safe.
+
+The copier's write protocol, per batch: ``mark_pending`` (one transaction), send, then
+``record_outcomes`` (one transaction: id_map, failures and journal together), then advance the
+cursor. Every hot path is one ``executemany`` per table inside one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import ClassVar, Final, Self
+
+from sqlite_utils import Database
+
+from cemigrate.errors import LedgerError
+from cemigrate.ledger._journal import GENESIS, row_hash, verify
+from cemigrate.ledger._records import (
+    Entry,
+    EntryState,
+    FailureRow,
+    JournalRow,
+    Outcome,
+    PendingEntry,
+    RunInfo,
+)
+from cemigrate.ledger._schema import (
+    HEAD_KEY,
+    MIGRATIONS,
+    apply_migrations,
+    check_header,
+    stored_version,
+)
+
+#: Keys per ``IN (...)`` list: under SQLite's oldest default limit of 999 bound variables.
+_CHUNK: Final = 900
+#: Rows fetched at a time while streaming.
+_PAGE: Final = 500
+_RUN_STATUSES: Final = frozenset({"completed", "interrupted", "failed"})
+
+_ENTRY_COLUMNS: Final = (
+    "key, instance, kind, source_id, target_id, content_hash, state, attempts, match_key, "
+    "updated_at"
+)
+
+_MARK_PENDING: Final = """
+INSERT INTO id_map (key, instance, kind, source_id, target_id, content_hash, pending_hash,
+                    state, attempts, match_key, first_at, updated_at, run_id)
+VALUES (?, ?, ?, ?, NULL, NULL, ?, 'pending', 1, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    pending_hash = excluded.pending_hash,
+    state = 'pending',
+    attempts = id_map.attempts + 1,
+    match_key = coalesce(excluded.match_key, id_map.match_key),
+    updated_at = excluded.updated_at,
+    run_id = excluded.run_id
+"""
+
+# A DONE outcome promotes the pending hash unless it names its own; a FAILED one (whose hash is
+# always passed as NULL) keeps what the target already had.
+_RECORD_OUTCOME: Final = """
+INSERT INTO id_map (key, instance, kind, source_id, target_id, content_hash, pending_hash,
+                    state, attempts, match_key, first_at, updated_at, run_id)
+VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0, NULL, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    target_id = coalesce(excluded.target_id, id_map.target_id),
+    content_hash = coalesce(
+        excluded.content_hash,
+        CASE WHEN excluded.state = 'done' THEN id_map.pending_hash END,
+        id_map.content_hash
+    ),
+    pending_hash = NULL,
+    state = excluded.state,
+    updated_at = excluded.updated_at,
+    run_id = excluded.run_id
+"""
+
+_INSERT_FAILURE: Final = """
+INSERT INTO failures (run_id, key, kind, reason, platform_message, at) VALUES (?, ?, ?, ?, ?, ?)
+"""
+
+_APPEND_JOURNAL: Final = """
+INSERT INTO journal (seq, run_id, kind, key, target_id, action, at, prev_hash, hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+_SET_META: Final = """
+INSERT INTO ledger_meta (key, value) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _entry(row: tuple[object, ...]) -> Entry:
+    key, instance, kind, source_id, target_id, content_hash, state, attempts, match_key, at = row
+    return Entry(
+        key=str(key),
+        instance=str(instance),
+        kind=str(kind),
+        source_id=str(source_id),
+        target_id=None if target_id is None else str(target_id),
+        content_hash=None if content_hash is None else str(content_hash),
+        state=EntryState(str(state)),
+        attempts=int(str(attempts)),
+        match_key=None if match_key is None else str(match_key),
+        updated_at=_parse_time(str(at)),
+    )
+
+
+def _run(row: tuple[object, ...]) -> RunInfo:
+    run_id, mode, status, started_at, finished_at, plan_digest = row
+    return RunInfo(
+        id=int(str(run_id)),
+        mode=str(mode),
+        status=str(status),
+        started_at=_parse_time(str(started_at)),
+        finished_at=None if finished_at is None else _parse_time(str(finished_at)),
+        plan_digest=str(plan_digest),
+    )
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Ledger:
+    """The checkpoint store of one migration: runs, cursors, the id map, failures, the journal.
+
+    Open it with :meth:`Ledger.open`. It holds keys, ids, hashes, states, reasons and platform
+    messages only: never credentials, never ticket or comment bodies. It is used from one thread
+    at a time, but may be opened in one thread and used in another.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = len(MIGRATIONS)
+    """The newest schema version this cemigrate reads and writes."""
+
+    path: str
+    """The file the ledger lives in (``:memory:`` for an in-memory one)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str, now: Callable[[], datetime]) -> None:
+        """Wrap an opened, migrated connection; use :meth:`Ledger.open` instead."""
+        self._conn = conn
+        self.path = path
+        self._now = now
+        # The chain's tail, kept in memory so an append needs no query.
+        self._last_seq, self._last_hash = self._journal_tail()
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, now: Callable[[], datetime] | None = None
+    ) -> Ledger:
+        """Open the ledger at ``path``, creating or migrating it; ``:memory:`` is allowed.
+
+        Raises NotALedgerError for a file that is not SQLite or not a ledger, and
+        LedgerVersionError for a ledger written by a newer cemigrate; neither touches the file.
+        ``now`` (timezone-aware) is the clock, injectable for tests.
+        """
+        where = os.fspath(path)
+        check_header(where)
+        try:
+            conn = sqlite3.connect(where, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{where}: cannot be opened: {exc}") from exc
+        try:
+            # Read-only checks first: a file we refuse is left byte for byte as it was.
+            version = stored_version(conn, where, cls.SCHEMA_VERSION)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            apply_migrations(Database(conn), version, MIGRATIONS)
+            return cls(conn, where, now or _utc_now)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise LedgerError(f"{where}: cannot be used as a ledger: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection.
+
+        A commit survives a crash of the process; a power cut may undo the last few commits
+        (synchronous=NORMAL), which leaves their keys pending for ``target.find``, never half done.
+        """
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        """Use the ledger in a ``with`` block; it is closed at the end."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the ledger."""
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, rolled back on any error."""
+        conn = self._conn
+        # IMMEDIATE takes the write lock up front, so reads made inside stay valid until COMMIT.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _stamp(self) -> str:
+        moment = self._now()
+        if moment.utcoffset() is None:
+            raise ValueError("the ledger's clock must return timezone-aware datetimes")
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def _journal_tail(self) -> tuple[int, str]:
+        row = self._conn.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def _select_in(self, columns: str, keys: Sequence[str]) -> Iterator[tuple[object, ...]]:
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            sql = f"SELECT {columns} FROM id_map WHERE key IN ({_placeholders(len(chunk))})"
+            yield from self._conn.execute(sql, chunk)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, mode: str, plan_digest: str) -> int:
+        """Record the start of a run (status ``running``) and return its id."""
+        cursor = self._conn.execute(
+            "INSERT INTO runs (mode, status, started_at, finished_at, plan_digest) "
+            "VALUES (?, 'running', ?, NULL, ?)",
+            (mode, self._stamp(), plan_digest),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        """Record how a run ended: ``completed``, ``interrupted`` or ``failed``."""
+        if status not in _RUN_STATUSES:
+            raise ValueError(f"run status {status!r} is not one of {sorted(_RUN_STATUSES)}")
+        cursor = self._conn.execute(
+            "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+            (status, self._stamp(), run_id),
+        )
+        if cursor.rowcount != 1:
+            raise ValueError(f"{self.path}: there is no run {run_id}")
+
+    def last_run(self) -> RunInfo | None:
+        """The most recently started run, or ``None`` before the first."""
+        row = self._conn.execute(
+            "SELECT id, mode, status, started_at, finished_at, plan_digest "
+            "FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _run(row)
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        rows = self._conn.execute(
+            "SELECT id, mode, status, started_at, finished_at, plan_digest FROM runs ORDER BY id"
+        )
+        return [_run(row) for row in rows]
+
+    # -- cursors --------------------------------------------------------------------------------
+
+    def get_cursor(self, instance: str, stream: str) -> str | None:
+        """The stored cursor of one source instance and stream, or ``None``."""
+        row = self._conn.execute(
+            "SELECT cursor FROM cursors WHERE instance = ? AND stream = ?", (instance, stream)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return str(row[0])
+
+    def set_cursor(self, instance: str, stream: str, cursor: str | None) -> None:
+        """Store the cursor of one source instance and stream (``None`` starts it over)."""
+        self._conn.execute(
+            "INSERT INTO cursors (instance, stream, cursor, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (instance, stream) DO UPDATE "
+            "SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+            (instance, stream, cursor, self._stamp()),
+        )
+
+    def cursors(self) -> dict[tuple[str, str], str | None]:
+        """Every stored cursor, by (instance, stream)."""
+        rows = self._conn.execute(
+            "SELECT instance, stream, cursor FROM cursors ORDER BY instance, stream"
+        )
+        return {(instance, stream): cursor for instance, stream, cursor in rows}
+
+    # -- id map ---------------------------------------------------------------------------------
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, Entry]:
+        """The entries of those keys that have one, in one query per 900 keys."""
+        entries = (_entry(row) for row in self._select_in(_ENTRY_COLUMNS, keys))
+        return {entry.key: entry for entry in entries}
+
+    def mark_pending(self, run_id: int, entries: Sequence[PendingEntry]) -> None:
+        """Mark keys pending before they are sent, in one transaction.
+
+        Each key's attempts grow by one; an existing target id and content hash are kept (the
+        hash being sent waits in ``pending_hash`` until the outcome is recorded).
+        """
+        if not entries:
+            return
+        with self._transaction() as conn:
+            at = self._stamp()
+            conn.executemany(
+                _MARK_PENDING,
+                [
+                    (
+                        e.key,
+                        e.instance,
+                        e.kind,
+                        e.source_id,
+                        e.content_hash,
+                        e.match_key,
+                        at,
+                        at,
+                        run_id,
+                    )
+                    for e in entries
+                ],
+            )
+
+    def record_outcomes(self, run_id: int, outcomes: Sequence[Outcome]) -> None:
+        """Record what happened to keys, in one transaction.
+
+        Updates their id_map rows, adds a failure row for each FAILED outcome and appends one
+        journal row per outcome. A key without an id_map row needs its outcome's kind,
+        instance and source_id.
+        """
+        if not outcomes:
+            return
+        with self._transaction() as conn:
+            at = self._stamp()
+            known: dict[str, tuple[str, str | None]] = {
+                str(key): (str(kind), None if target is None else str(target))
+                for key, kind, target in self._select_in(
+                    "key, kind, target_id", [o.key for o in outcomes]
+                )
+            }
+            id_rows, failure_rows, journal_rows = [], [], []
+            seq, prev = self._last_seq, self._last_hash
+            for o in outcomes:
+                stored = known.get(o.key)
+                if stored is None:
+                    if not o.kind:
+                        raise ValueError(
+                            f"outcome for {o.key!r}: the key has no id_map row yet, "
+                            "so the outcome must name its kind, instance and source_id"
+                        )
+                    kind, target_id = o.kind, o.target_id
+                else:
+                    kind = stored[0]
+                    target_id = stored[1] if o.target_id is None else o.target_id
+                known[o.key] = (kind, target_id)
+                failed = o.state is EntryState.FAILED
+                id_rows.append(
+                    (
+                        o.key,
+                        o.instance,
+                        kind,
+                        o.source_id,
+                        o.target_id,
+                        None if failed else o.content_hash,
+                        o.state.value,
+                        at,
+                        at,
+                        run_id,
+                    )
+                )
+                if failed:
+                    failure_rows.append((run_id, o.key, kind, o.reason, o.platform_message, at))
+                seq += 1
+                digest = row_hash(prev, seq, run_id, kind, o.key, target_id, o.action, at)
+                journal_rows.append(
+                    (seq, run_id, kind, o.key, target_id, o.action, at, prev, digest)
+                )
+                prev = digest
+            conn.executemany(_RECORD_OUTCOME, id_rows)
+            if failure_rows:
+                conn.executemany(_INSERT_FAILURE, failure_rows)
+            conn.executemany(_APPEND_JOURNAL, journal_rows)
+            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+        # Only once committed does the chain's tail move on.
+        self._last_seq, self._last_hash = seq, prev
+
+    def entries(
+        self,
+        *,
+        state: EntryState | None = None,
+        kind: str | None = None,
+        instance: str | None = None,
+    ) -> Iterator[Entry]:
+        """Stream the entries, ordered by key, optionally only one state, kind or instance."""
+        clauses, params = [], []
+        for column, value in (("state", state), ("kind", kind), ("instance", instance)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(str(value))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        cursor = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM id_map {where} ORDER BY key", params
+        )
+        while rows := cursor.fetchmany(_PAGE):
+            yield from map(_entry, rows)
+
+    def find_match(self, kind: str, match_key: str) -> Entry | None:
+        """A DONE entry of ``kind`` with ``match_key`` (e.g. the same user in another instance)."""
+        row = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM id_map "
+            "WHERE kind = ? AND match_key = ? AND state = 'done' ORDER BY key LIMIT 1",
+            (kind, match_key),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Entries per kind and state; every state is present, zero when there is none."""
+        result: dict[str, dict[str, int]] = {}
+        rows = self._conn.execute(
+            "SELECT kind, state, count(*) FROM id_map GROUP BY kind, state ORDER BY kind"
+        )
+        for kind, state, n in rows:
+            result.setdefault(kind, {s.value: 0 for s in EntryState})[state] = n
+        return result
+
+    def failures(self, *, kind: str | None = None, latest_only: bool = True) -> list[FailureRow]:
+        """Failure rows, ordered by key then time.
+
+        ``latest_only`` gives the keys that are failed now, each with its latest failure; without
+        it, every failure ever recorded (the history, including keys done since).
+        """
+        params: list[str] = [] if kind is None else [kind]
+        if latest_only:
+            sql = (
+                "SELECT f.key, f.kind, f.run_id, f.reason, f.platform_message, f.at "
+                "FROM id_map AS m JOIN failures AS f "
+                "ON f.id = (SELECT max(id) FROM failures WHERE key = m.key) "
+                "WHERE m.state = 'failed'"
+                + ("" if kind is None else " AND m.kind = ?")
+                + " ORDER BY m.key"
+            )
+        else:
+            sql = (
+                "SELECT key, kind, run_id, reason, platform_message, at FROM failures"
+                + ("" if kind is None else " WHERE kind = ?")
+                + " ORDER BY key, id"
+            )
+        return [
+            FailureRow(
+                key=key,
+                kind=row_kind,
+                run_id=run_id,
+                reason=reason,
+                platform_message=message,
+                at=_parse_time(at),
+            )
+            for key, row_kind, run_id, reason, message, at in self._conn.execute(sql, params)
+        ]
+
+    # -- journal --------------------------------------------------------------------------------
+
+    def journal(self) -> Iterator[JournalRow]:
+        """Stream the journal in order (it is not verified here: see :meth:`verify_journal`)."""
+        cursor = self._conn.execute(
+            "SELECT seq, run_id, kind, key, target_id, action, at, prev_hash, hash "
+            "FROM journal ORDER BY seq"
+        )
+        while rows := cursor.fetchmany(_PAGE):
+            for seq, run_id, kind, key, target_id, action, at, prev_hash, digest in rows:
+                yield JournalRow(
+                    seq=seq,
+                    run_id=run_id,
+                    kind=kind,
+                    key=key,
+                    target_id=target_id,
+                    action=action,
+                    at=_parse_time(at),
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+
+    def verify_journal(self) -> int:
+        """Check the journal's hash chain and return how many rows it has.
+
+        Raises JournalBroken naming the first row that was edited, deleted or inserted.
+        """
+        row = self._conn.execute(
+            "SELECT value FROM ledger_meta WHERE key = ?", (HEAD_KEY,)
+        ).fetchone()
+        head: tuple[int, str] | None = None
+        if row is not None:
+            seq_text, _, digest = str(row[0]).partition(":")
+            with contextlib.suppress(ValueError):
+                head = (int(seq_text), digest)
+        cursor = self._conn.execute(
+            "SELECT seq, run_id, kind, key, target_id, action, at, prev_hash, hash "
+            "FROM journal ORDER BY seq"
+        )
+
+        def rows() -> Iterator[tuple[object, ...]]:
+            while page := cursor.fetchmany(_PAGE):
+                yield from page
+
+        return verify(rows(), head, self.path)
+
+    def size_bytes(self) -> int:
+        """The ledger's size on disk: the database file plus its write-ahead log."""
+        if self.path == ":memory:":
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]
+            return int(pages) * int(page_size)
+        return sum(
+            os.path.getsize(name)
+            for name in (self.path, f"{self.path}-wal")
+            if os.path.exists(name)
+        )

@@ -1,0 +1,249 @@
+"""The conformance suite every adapter pair passes.
+
+A platform's whole test file for it is a few lines::
+
+    from cemigrate.testing import conformance_suite
+    from cemigrate.testing.memory import MemoryPair
+
+    TestMemoryPair = conformance_suite(MemoryPair())
+
+Each test drives a real :class:`~cemigrate.copier.Migration` over a generated help desk and
+asserts what a user would see in the target: every record once, nothing missing, nothing
+duplicated, the failures named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.memory import SimulatedCrash
+from cemigrate.copier import Migration, Mode, RunReport
+from cemigrate.ledger import Ledger
+from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import HelpDesk, generate
+from cemigrate.schema import Kind, Ticket, content_hash
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
+
+CRASH_POINTS = ("pending", "sent", "done", "cursor")
+"""The steps of the write protocol a run can die after."""
+
+
+class Crasher:
+    """A probe that kills the run at the ``nth`` time it reaches ``point``."""
+
+    def __init__(self, point: str, nth: int) -> None:
+        self.point = point
+        self.remaining = nth
+        self.fired = False
+
+    def __call__(self, step: str) -> None:
+        if step != self.point or self.fired:
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.fired = True
+            raise SimulatedCrash(f"killed after step {step!r}")
+
+
+@attrs.define
+class Harness:
+    """One source, one target and a ledger file, for one test."""
+
+    pair: AdapterPair
+    desk: HelpDesk
+    ledger_path: Path
+    clock: ManualClock = attrs.field(factory=ManualClock)
+    source: Source = attrs.field(init=False)
+    target: Target = attrs.field(init=False)
+    page_size: int | None = None
+    faults: Faults = attrs.field(factory=Faults)
+
+    def __attrs_post_init__(self) -> None:
+        self.source = self.pair.make_source(
+            self.desk, clock=self.clock, faults=self.faults, page_size=self.page_size
+        )
+        self.target = self.pair.make_target(clock=self.clock, faults=self.faults)
+
+    def run(self, *, probe: Any = None, **options: Any) -> RunReport:
+        """One run with a freshly opened ledger, as a new process would do."""
+        ledger = Ledger.open(self.ledger_path)
+        migration = Migration(
+            sources=[self.source], target=self.target, ledger=ledger, probe=probe, progress=False
+        )
+        try:
+            return migration.run(**options)
+        finally:
+            ledger.close()
+
+    def crash(self, *, probe: Any = None, **options: Any) -> None:
+        """A run that must die (by the probe or the target's injected crash)."""
+        with pytest.raises(SimulatedCrash):
+            self.run(probe=probe, **options)
+
+    def ledger(self) -> Ledger:
+        """The ledger, opened for inspection (close it)."""
+        return Ledger.open(self.ledger_path)
+
+    def snapshot(self) -> Snapshot:
+        """The target's content."""
+        return self.pair.snapshot(self.target)
+
+
+def expected_counts(desk: HelpDesk) -> dict[str, int]:
+    """How many target records a clean copy of ``desk`` yields per kind (users matched by
+    e-mail collapse into one)."""
+    counts = {kind.value: len(desk.records(kind)) for kind in Kind}
+    emails = [u.email.strip().lower() for u in desk.users if u.email]
+    counts[Kind.USER.value] -= len(emails) - len(set(emails))
+    return counts
+
+
+def conformance_suite(
+    pair: AdapterPair, *, tickets: int = 40, seed: int = 11, page_size: int = 7
+) -> type:
+    """A pytest test class that checks ``pair`` against the adapter contract."""
+
+    class ConformanceSuite:
+        @pytest.fixture
+        def desk(self) -> HelpDesk:
+            return generate(tickets=tickets, seed=seed, instance="conf")
+
+        @pytest.fixture
+        def harness(self, desk: HelpDesk, tmp_path: Path) -> Harness:
+            return Harness(pair, desk, tmp_path / "ledger.sqlite", page_size=page_size)
+
+        @pytest.fixture
+        def clean(self, desk: HelpDesk, tmp_path: Path) -> Snapshot:
+            harness = Harness(pair, desk, tmp_path / "clean.sqlite", page_size=page_size)
+            harness.run()
+            return harness.snapshot()
+
+        def test_full_copy_arrives_exactly_once(self, harness: Harness, desk: HelpDesk) -> None:
+            report = harness.run()
+            assert report.status == "completed"
+            snapshot = harness.snapshot()
+            for kind, count in expected_counts(desk).items():
+                ids = [external_id for external_id, _ in snapshot[kind]]
+                assert len(ids) == count, kind
+                assert len(set(ids)) == len(ids), f"duplicate {kind} in the target"
+            with harness.ledger() as ledger:
+                assert all(c["pending"] == 0 and c["failed"] == 0 for c in ledger.counts().values())
+                assert ledger.verify_journal() > 0
+
+        def test_every_page_is_read(self, harness: Harness, desk: HelpDesk) -> None:
+            report = harness.run()
+            assert report.kinds["ticket"].read == len(desk.tickets)
+            assert len(desk.tickets) > 3 * page_size  # several pages were needed
+
+        @pytest.mark.parametrize("point", CRASH_POINTS)
+        @pytest.mark.parametrize("nth", [1, 4])
+        def test_resume_after_crash_leaves_target_as_clean_run(
+            self, harness: Harness, clean: Snapshot, point: str, nth: int
+        ) -> None:
+            harness.crash(probe=Crasher(point, nth))
+            report = harness.run(resume=True)
+            assert report.status == "completed"
+            assert harness.snapshot() == clean
+
+        def test_resume_after_crash_mid_batch(
+            self, desk: HelpDesk, tmp_path: Path, clean: Snapshot
+        ) -> None:
+            harness = Harness(pair, desk, tmp_path / "l.sqlite", page_size=page_size)
+            pair.with_faults(harness.target, Faults(crash_after_records=len(desk.users) + 3))
+            harness.crash()
+            pair.with_faults(harness.target, Faults())
+            report = harness.run(resume=True)
+            assert report.total("found") >= 1  # written before the crash, not sent again
+            assert harness.snapshot() == clean
+
+        def test_rerun_writes_nothing(self, harness: Harness) -> None:
+            first = harness.run()
+            before = harness.snapshot()
+            second = harness.run()
+            assert second.total("created") == 0
+            assert second.total("updated") == 0
+            assert second.total("unchanged") == first.total("created")
+            assert harness.snapshot() == before
+
+        def test_delta_writes_only_what_changed(self, harness: Harness, desk: HelpDesk) -> None:
+            harness.run()
+            changed = _change_tickets(harness, desk, count=3)
+            report = harness.run(mode=Mode.DELTA)
+            assert report.kinds["ticket"].updated == 3
+            assert report.total("created") == 0
+            assert report.kinds["ticket"].read < len(desk.tickets)  # only what changed was read
+            with harness.ledger() as ledger:
+                entries = ledger.lookup([f"conf:ticket:{t.id}" for t in changed])
+            assert {e.content_hash for e in entries.values()} == {content_hash(t) for t in changed}
+
+        def test_one_bad_record_fails_alone(self, harness: Harness, desk: HelpDesk) -> None:
+            bad = f"conf:ticket:{desk.tickets[5].id}"
+            pair.with_faults(
+                harness.target, Faults(reject={bad: "RecordInvalid: subject is invalid"})
+            )
+            report = harness.run()
+            assert report.kinds["ticket"].failed == 1
+            assert report.kinds["ticket"].created == len(desk.tickets) - 1
+            with harness.ledger() as ledger:
+                (failure,) = ledger.failures()
+            assert failure.key == bad
+            assert failure.platform_message == "RecordInvalid: subject is invalid"
+            pair.with_faults(harness.target, Faults())
+            again = harness.run(mode=Mode.ONLY_FAILED)
+            assert again.total("created") == 1
+            assert again.total("failed") == 0
+            ids = [external_id for external_id, _ in harness.snapshot()["ticket"]]
+            assert sorted(ids) == sorted(set(ids))
+            assert bad in ids
+
+        def test_throttling_is_retried_without_loss(
+            self, desk: HelpDesk, tmp_path: Path, clean: Snapshot
+        ) -> None:
+            faults = Faults(throttle_rate=0.2, seed=3)
+            harness = Harness(pair, desk, tmp_path / "t.sqlite", page_size=page_size, faults=faults)
+            report = harness.run()
+            assert report.status == "completed"
+            assert sum(b["throttled"] for b in report.budgets.values()) > 0
+            assert harness.clock.sleeps  # waited on the injected clock, never for real
+            assert harness.snapshot() == clean
+
+        def test_dry_run_writes_nothing(self, harness: Harness, desk: HelpDesk) -> None:
+            report = harness.run(dry_run=True)
+            assert report.dry_run
+            assert report.kinds["ticket"].created == len(desk.tickets)
+            assert all(not rows for rows in harness.snapshot().values())
+            with harness.ledger() as ledger:
+                assert all(sum(c.values()) == 0 for c in ledger.counts().values())
+                assert ledger.last_run() is None
+
+    ConformanceSuite.__name__ = ConformanceSuite.__qualname__ = f"Conformance[{pair.name}]"
+    return ConformanceSuite
+
+
+def _change_tickets(harness: Harness, desk: HelpDesk, *, count: int) -> list[Ticket]:
+    put = getattr(harness.source, "put", None)
+    if put is None:
+        pytest.skip("this source cannot be changed in place")
+    latest = max(t.updated_at for t in desk.tickets)
+    changed = []
+    for offset, ticket in enumerate(_spread(desk.tickets, count), start=1):
+        new = attrs.evolve(
+            ticket,
+            subject=ticket.subject + " (edited)",
+            updated_at=latest.replace(microsecond=0) + timedelta(seconds=offset),
+        )
+        put(new)
+        changed.append(new)
+    return changed
+
+
+def _spread(tickets: tuple[Ticket, ...], count: int) -> Iterator[Ticket]:
+    step = max(1, len(tickets) // count)
+    return iter(tickets[::step][:count])

@@ -1,0 +1,80 @@
+"""The memory pair: the reference implementation run through the conformance suite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.memory import MemoryFaults, MemorySource, MemoryTarget
+from cemigrate.ratelimit import Clock
+from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.schema import Kind
+from cemigrate.testing.pair import Faults, Snapshot
+
+
+def _memory_faults(faults: Faults) -> MemoryFaults:
+    return MemoryFaults(
+        throttle_rate=faults.throttle_rate,
+        reject=dict(faults.reject),
+        crash_after_records=faults.crash_after_records,
+        seed=faults.seed,
+    )
+
+
+class MemoryPair:
+    """Memory source → memory target."""
+
+    name = "memory-memory"
+
+    def __init__(self, *, batch_size: int = 100) -> None:
+        self.batch_size = batch_size
+
+    def make_source(
+        self, desk: HelpDesk, *, clock: Clock, faults: Faults, page_size: int | None = None
+    ) -> Source:
+        """A memory source over ``desk``."""
+        return MemorySource(
+            {kind: desk.records(kind) for kind in Kind},
+            instance=desk.instance,
+            blobs=desk.blob,
+            page_size=page_size or 100,
+            clock=clock,
+            faults=_memory_faults(faults),
+        )
+
+    def make_target(self, *, clock: Clock, faults: Faults) -> Target:
+        """An empty in-memory target."""
+        return MemoryTarget(batch_size=self.batch_size, clock=clock, faults=_memory_faults(faults))
+
+    def with_faults(self, target: Target, faults: Faults) -> None:
+        """Replace the target's faults."""
+        assert isinstance(target, MemoryTarget)
+        target.faults = _memory_faults(faults)
+
+    def snapshot(self, target: Target) -> Snapshot:
+        """Every stored record, links rewritten as the external ids they point at."""
+        assert isinstance(target, MemoryTarget)
+        return memory_snapshot(target)
+
+
+def memory_snapshot(target: MemoryTarget) -> Snapshot:
+    """A memory target's content independent of its target ids."""
+    external = {
+        (kind.value, record.target_id): record.external_id
+        for kind in Kind
+        for record in target.store.records(kind)
+    }
+    snapshot: dict[str, list[tuple[str, str]]] = {}
+    for kind in Kind:
+        rows = []
+        for record in target.store.records(kind):
+            data = dict(record.data)
+            data["links"] = {
+                ref: external.get((ref.split(":", 1)[0], target_id), "?")
+                for ref, target_id in data.get("links", {}).items()
+            }
+            text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+            rows.append((record.external_id, hashlib.sha256(text.encode()).hexdigest()))
+        snapshot[kind.value] = sorted(rows)
+    return snapshot

@@ -1,0 +1,55 @@
+"""What a platform pair gives the conformance suite: fresh sources and targets, and a view of
+the target's content that does not depend on target ids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import attrs
+
+from cemigrate.adapters import Source, Target
+from cemigrate.ratelimit import Clock
+from cemigrate.sandbox.dataset import HelpDesk
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """Misbehaviour to inject, in platform-neutral terms; each pair translates it."""
+
+    throttle_rate: float = 0.0
+    """Share of calls answered with a 429 (or the platform's equivalent)."""
+    reject: Mapping[str, str] = attrs.field(factory=dict)
+    """External id → the message the target refuses that record with."""
+    crash_after_records: int | None = None
+    """The target "dies" after persisting this many records (mid-batch)."""
+    seed: int = 0
+
+
+Snapshot = Mapping[str, list[tuple[str, str]]]
+"""Kind → sorted ``(external id, fingerprint)``; two targets holding the same records have equal
+snapshots even when their target ids differ."""
+
+
+class AdapterPair(Protocol):
+    """A source platform and a target platform, as the conformance suite drives them."""
+
+    name: str
+
+    def make_source(
+        self, desk: HelpDesk, *, clock: Clock, faults: Faults, page_size: int | None = None
+    ) -> Source:
+        """A source serving ``desk``."""
+        ...
+
+    def make_target(self, *, clock: Clock, faults: Faults) -> Target:
+        """A fresh, empty target (its state must outlive a crashed run's copier)."""
+        ...
+
+    def with_faults(self, target: Target, faults: Faults) -> None:
+        """Change the faults an existing target shows."""
+        ...
+
+    def snapshot(self, target: Target) -> Snapshot:
+        """The target's content, target ids translated to external ids."""
+        ...

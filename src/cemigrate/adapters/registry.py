@@ -26,8 +26,9 @@ class AdapterSettings:
     """The instance name (sources) or ``target``."""
     options: Mapping[str, Any]
     """The platform's own keys from the plan, type-checked."""
-    credentials: Mapping[str, str]
-    """Secrets by plan key (``token_env`` → the token); never logged or stored."""
+    credentials: Mapping[str, str] = attrs.field(repr=False)
+    """Secrets by name (plan key ``token_env`` gives ``token``); kept out of repr, never
+    logged or stored."""
     base_dir: Path
     """The plan file's folder: relative paths in options are relative to it."""
     clock: Clock

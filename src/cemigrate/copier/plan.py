@@ -87,7 +87,7 @@ class Plan:
                     f"environment variable {variable} is not set",
                     error=CredentialError,
                 )
-            credentials[key] = value
+            credentials[key.removesuffix("_env")] = value
         return AdapterSettings(
             name=side.name,
             options=side.options,

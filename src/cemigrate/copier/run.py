@@ -480,6 +480,7 @@ class _Writer:
                 )
             tally.add(action)
         self.ledger.record_outcomes(self._run(), outcomes)
+        log.info("%s: wrote a batch of %d", kind, len(outcomes))
         self.m._probe("done")
 
     def _links(self, instance: str, chunk: Iterable[_Item]) -> dict[Ref, str]:

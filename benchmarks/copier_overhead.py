@@ -1,0 +1,133 @@
+"""Copier overhead: N generated tickets (about 5 comments each) memory -> memory.
+
+Prints one JSON line: tickets_per_s, comments_per_s, peak_rss_mb, ledger_mb (and more).
+Only the run is timed, not the data generation. The source streams tickets cycled from a
+1,000-ticket template and the target and ledger live on disk, so peak RSS measures the copier,
+not the data set: it must stay flat as N grows.
+
+    python benchmarks/copier_overhead.py --tickets 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import attrs
+from cemigrate.sandbox.dataset import HelpDesk, generate
+
+from cemigrate.adapters import Batch, Capability, Metadata
+from cemigrate.adapters.memory import MemorySource, MemoryTarget
+from cemigrate.copier import Migration
+from cemigrate.ledger import Ledger
+from cemigrate.ratelimit import SystemClock
+from cemigrate.schema import Attachment, Kind, Ticket
+
+TEMPLATE_TICKETS = 1000
+SETUP_KINDS = (Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.FIELD)
+
+
+def typical(ticket: Ticket) -> bool:
+    """Template tickets: the long tail (1,000-comment threads, multi-MB files) left out, so N
+    tickets carry about five comments each, as the benchmark promises."""
+    attachments = [a for c in ticket.comments for a in c.attachments]
+    return len(ticket.comments) <= 20 and all(a.size <= 1_000_000 for a in attachments)
+
+
+class CyclingSource:
+    """Streams ``tickets`` tickets made from a template desk, one page at a time."""
+
+    platform = "memory"
+
+    def __init__(self, template: HelpDesk, *, tickets: int, page_size: int = 1000) -> None:
+        self.instance = template.instance
+        self._setup = MemorySource(
+            {kind: template.records(kind) for kind in SETUP_KINDS},
+            instance=template.instance,
+            blobs=template.blob,
+            page_size=page_size,
+        )
+        self.budgets = self._setup.budgets
+        self._templates = [t for t in template.tickets if typical(t)]
+        self._tickets = tickets
+        self._page = page_size
+        self.comments = 0
+
+    def describe(self) -> Metadata:
+        return Metadata(
+            platform=self.platform,
+            kinds=frozenset((*SETUP_KINDS, Kind.TICKET)),
+            capabilities=frozenset({Capability.INCREMENTAL_READ}),
+        )
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        if kind is not Kind.TICKET:
+            yield from self._setup.read(kind, cursor)
+            return
+        start = int(cursor) if cursor else 0
+        for begin in range(start, self._tickets, self._page):
+            end = min(begin + self._page, self._tickets)
+            records = tuple(self._ticket(i) for i in range(begin, end))
+            self.comments += sum(len(t.comments) for t in records)
+            yield Batch(records=records, cursor=str(end))
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        return self._setup.open_attachment(attachment)
+
+    def _ticket(self, index: int) -> Ticket:
+        template = self._templates[index % len(self._templates)]
+        return attrs.evolve(
+            template,
+            id=str(index + 1),
+            updated_at=template.updated_at + timedelta(seconds=index),
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    args = parser.parse_args()
+    template = generate(tickets=TEMPLATE_TICKETS, seed=1, instance="bench")
+    with tempfile.TemporaryDirectory() as folder:
+        source = CyclingSource(template, tickets=args.tickets)
+        target = MemoryTarget(
+            Path(folder) / "target.sqlite", batch_size=args.batch_size, clock=SystemClock()
+        )
+        ledger = Ledger.open(Path(folder) / "ledger.sqlite")
+        migration = Migration(sources=[source], target=target, ledger=ledger, progress=False)
+        started = time.perf_counter()
+        report = migration.run()
+        seconds = time.perf_counter() - started
+        ledger_mb = ledger.size_bytes() / 1e6
+        ledger.close()
+        target.close()
+    assert report.kinds["ticket"].created == args.tickets, report.table()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "benchmark": "copier_overhead",
+                "tickets": args.tickets,
+                "comments": source.comments,
+                "seconds": round(seconds, 2),
+                "tickets_per_s": round(args.tickets / seconds),
+                "comments_per_s": round(source.comments / seconds),
+                "records_written": report.total("created"),
+                "target_calls": report.budgets["target.memory.core"]["calls"],
+                "peak_rss_mb": round(peak_kb / 1024, 1),
+                "ledger_mb": round(ledger_mb, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

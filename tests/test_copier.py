@@ -1,0 +1,204 @@
+"""The copier's own behaviour, on small hand-made help desks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cemigrate.adapters import Batch, FileSource, Outgoing, WriteResult
+from cemigrate.adapters.memory import MemorySource, MemoryTarget
+from cemigrate.copier import Migration, Mode
+from cemigrate.errors import ConfigError, RecordError
+from cemigrate.ledger import Ledger
+from cemigrate.ratelimit import ManualClock
+from cemigrate.schema import Kind, Organization, Record, Ref, Ticket, User
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def users(emails: Sequence[str | None]) -> list[User]:
+    return [
+        User(id=str(i), name=f"user {i}", email=email, updated_at=T0 + timedelta(minutes=i))
+        for i, email in enumerate(emails, start=1)
+    ]
+
+
+def tickets(count: int, *, requester: str = "1") -> list[Ticket]:
+    return [
+        Ticket(
+            id=str(i),
+            subject=f"ticket {i}",
+            description="",
+            status="open",
+            created_at=T0,
+            updated_at=T0 + timedelta(hours=i),
+            requester=Ref(kind="user", id=requester),
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+def migration(
+    sources: Sequence[MemorySource], target: MemoryTarget, ledger: Ledger, **options: object
+) -> Migration:
+    return Migration(sources=sources, target=target, ledger=ledger, progress=False, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger.open(tmp_path / "ledger.sqlite") as opened:
+        yield opened
+
+
+def test_consolidation_matches_users_by_email_ignoring_case(ledger: Ledger) -> None:
+    clock = ManualClock()
+    emea = MemorySource(
+        {Kind.USER: users(["Ana.Lima@example.com", "bo@example.com"]), Kind.TICKET: tickets(3)},
+        instance="emea",
+        clock=clock,
+    )
+    apac = MemorySource(
+        {
+            Kind.USER: users(["ana.lima@EXAMPLE.com", "chen@example.com", None]),
+            Kind.TICKET: tickets(2),
+        },
+        instance="apac",
+        clock=clock,
+    )
+    target = MemoryTarget(clock=clock)
+    report = migration([emea, apac], target, ledger).run()
+    stored = target.records(Kind.USER)
+    assert sorted(r.data["email"] or "" for r in stored) == sorted(
+        ["", "Ana.Lima@example.com", "bo@example.com", "chen@example.com"]
+    )
+    assert report.kinds["user"].matched == 1
+    # Both instances' tickets arrived, keyed by instance, and apac's ticket 1 points at the
+    # user that emea created.
+    ticket_ids = sorted(r.external_id for r in target.records(Kind.TICKET))
+    assert ticket_ids == sorted(
+        ["emea:ticket:1", "emea:ticket:2", "emea:ticket:3", "apac:ticket:1", "apac:ticket:2"]
+    )
+    ana = next(r.target_id for r in stored if r.data["email"] == "Ana.Lima@example.com")
+    apac_ticket = next(r for r in target.records(Kind.TICKET) if r.external_id == "apac:ticket:1")
+    assert apac_ticket.data["links"]["user:1"] == ana
+    # The ledger holds a digest of the e-mail, never the address.
+    assert "example.com" not in "".join(str(e) for e in ledger.entries())
+
+
+def test_two_users_with_one_email_in_one_batch_become_one(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io", "A@X.io", "b@x.io"])}, instance="one")
+    target = MemoryTarget()
+    report = migration([source], target, ledger).run()
+    assert len(target.records(Kind.USER)) == 2
+    assert report.kinds["user"].matched == 1
+
+
+class _RefusesBatchesWith(MemoryTarget):
+    """A target that refuses a whole batch when it contains one bad record (as an API that
+    validates a batch before accepting any of it)."""
+
+    def __init__(self, bad: str) -> None:
+        super().__init__(batch_size=8)
+        self.bad = bad
+        self.calls = 0
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        self.calls += 1
+        if any(item.external_id == self.bad for item in batch):
+            raise RecordError("batch refused", platform_message=f"RecordInvalid: {self.bad}")
+        return super().write(kind, batch, files)
+
+
+def test_a_refused_batch_is_split_until_the_bad_record_fails_alone(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io"]), Kind.TICKET: tickets(8)}, instance="s")
+    target = _RefusesBatchesWith("s:ticket:5")
+    report = migration([source], target, ledger).run()
+    assert report.kinds["ticket"].created == 7
+    assert report.kinds["ticket"].failed == 1
+    (failure,) = ledger.failures()
+    assert failure.key == "s:ticket:5"
+    assert failure.platform_message == "RecordInvalid: s:ticket:5"
+    # 8 -> 4+4 -> 2+2 -> 1+1: log2(8) levels of splitting, not one call per record.
+    assert target.calls <= 1 + 1 + 2 * 3
+
+
+def test_a_reference_to_a_record_that_failed_fails_with_the_platform_message(
+    ledger: Ledger,
+) -> None:
+    source = MemorySource(
+        {Kind.USER: users(["a@x.io"]), Kind.TICKET: tickets(2, requester="99")}, instance="s"
+    )
+    report = migration([source], MemoryTarget(), ledger).run()
+    assert report.kinds["ticket"].failed == 2
+    assert {f.platform_message for f in ledger.failures()} == {"RecordInvalid: user 99 not found"}
+
+
+class _GatedSource(MemorySource):
+    """Yields its second page only after being told the first page is being written."""
+
+    def __init__(self, records: dict[Kind, list[Record]], gate: threading.Event) -> None:
+        super().__init__(records, instance="s", page_size=1)
+        self.gate = gate
+        self.second_page_read = threading.Event()
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        for number, batch in enumerate(super().read(kind, cursor)):
+            if number == 1:
+                self.second_page_read.set()
+            yield batch
+
+
+class _WaitingTarget(MemoryTarget):
+    """Writing the first organization waits until the source has read ahead."""
+
+    def __init__(self, source: _GatedSource) -> None:
+        super().__init__(batch_size=1)
+        self.source = source
+        self.read_ahead_while_writing = False
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        if not self.read_ahead_while_writing:
+            # A copier that reads and writes in turn would never read page 2 now.
+            self.read_ahead_while_writing = self.source.second_page_read.wait(timeout=10)
+        return super().write(kind, batch, files)
+
+
+def test_reading_runs_ahead_while_a_batch_is_being_written(ledger: Ledger) -> None:
+    orgs: list[Record] = [
+        Organization(id=str(i), name=f"org {i}", updated_at=T0 + timedelta(minutes=i))
+        for i in range(3)
+    ]
+    source = _GatedSource({Kind.ORGANIZATION: orgs}, threading.Event())
+    target = _WaitingTarget(source)
+    migration([source], target, ledger).run()
+    assert target.read_ahead_while_writing
+    assert len(target.records(Kind.ORGANIZATION)) == 3
+
+
+def test_an_unfinished_run_must_be_resumed_explicitly(ledger: Ledger) -> None:
+    ledger.start_run("full", "")  # as if the process had died
+    source = MemorySource({Kind.USER: users(["a@x.io"])}, instance="s")
+    with pytest.raises(ConfigError, match="did not finish: continue it with --resume"):
+        migration([source], MemoryTarget(), ledger).run()
+    assert migration([source], MemoryTarget(), ledger).run(resume=True).status == "completed"
+
+
+def test_resume_with_nothing_to_resume_says_so(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io"])}, instance="s")
+    migration([source], MemoryTarget(), ledger).run()
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        migration([source], MemoryTarget(), ledger).run(resume=True)
+
+
+def test_only_failed_leaves_the_delta_cursor_where_it_was(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io"]), Kind.TICKET: tickets(4)}, instance="s")
+    target = MemoryTarget()
+    migration([source], target, ledger).run()
+    cursor = ledger.get_cursor("s", "ticket")
+    report = migration([source], target, ledger).run(mode=Mode.ONLY_FAILED)
+    assert report.total("created") == 0
+    assert ledger.get_cursor("s", "ticket") == cursor

@@ -256,12 +256,13 @@ class _Writer:
 
     def _streams(self) -> list[Stream]:
         writable = self.target.describe().kinds
+        readable = {source.instance: source.describe().kinds for source in self.m.sources}
         streams = []
         for kind in PLAN_ORDER:
             if kind not in writable:
                 continue
             for source in self.m.sources:
-                if kind not in source.describe().kinds:
+                if kind not in readable[source.instance]:
                     continue
                 cursor = None
                 if self.mode is Mode.DELTA or (self.mode is Mode.FULL and not self.dry_run):

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from cemigrate.errors import RateLimited
+from cemigrate.ratelimit import Budget, RetryPolicy
+
 
 class SimulatedCrash(BaseException):
     """The process "dies" here: not an Exception, so no handler in the copier catches it."""
@@ -40,6 +43,19 @@ class MemoryFaults:
             return False
         with self._lock:
             return self._random.random() < self.throttle_rate
+
+    def call(self, retry: RetryPolicy, budget: Budget, what: str) -> None:
+        """Spend one call of ``budget`` through ``retry``, answered with a 429 when due."""
+
+        def attempt() -> None:
+            if self.throttled():
+                raise RateLimited(
+                    f"{what}: 429 Too Many Requests (injected)",
+                    budget=budget.name,
+                    retry_after=self.retry_after,
+                )
+
+        retry.call(attempt, budgets=[budget], what=what)
 
     def record_persisted(self) -> None:
         """Count one persisted record; die when the countdown reaches zero."""

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from cemigrate.adapters.contract import Batch, Capability, Metadata
 from cemigrate.adapters.memory.faults import MemoryFaults
-from cemigrate.errors import RateLimited, RecordError
+from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import Attachment, FieldDef, Kind, Record
 
@@ -108,14 +108,4 @@ class MemorySource:
         return self._sorted[kind]
 
     def _call(self, what: str) -> None:
-        budget = next(iter(self.budgets.values()))
-
-        def attempt() -> None:
-            if self._faults.throttled():
-                raise RateLimited(
-                    f"{what}: 429 Too Many Requests (injected)",
-                    budget=budget.name,
-                    retry_after=self._faults.retry_after,
-                )
-
-        self._retry.call(attempt, budgets=[budget], what=what)
+        self._faults.call(self._retry, self.budgets["memory.core"], what)

@@ -18,9 +18,8 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.memory.faults import MemoryFaults
 from cemigrate.adapters.memory.store import MemoryStore, StoredRecord
-from cemigrate.errors import RateLimited
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.schema import FieldDef, Kind, Ticket, refs_of, to_dict
+from cemigrate.schema import FieldDef, Kind, SourceKey, Ticket, refs_of, to_dict
 
 DEFAULT_BATCH_SIZE = 100
 _CHUNK = 1 << 16
@@ -123,7 +122,7 @@ class MemoryTarget:
                 self.faults.record_persisted()
         return results
 
-    def find(self, kind: Kind, keys: Sequence[Any]) -> dict[Any, str]:
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids by source key, looked up through the stored external ids."""
         by_text = {str(key): key for key in keys}
         found = self.store.find(kind, list(by_text))
@@ -201,14 +200,4 @@ class MemoryTarget:
         return stored
 
     def _call(self, what: str) -> None:
-        budget = next(iter(self.budgets.values()))
-
-        def attempt() -> None:
-            if self.faults.throttled():
-                raise RateLimited(
-                    f"{what}: 429 Too Many Requests (injected)",
-                    budget=budget.name,
-                    retry_after=self.faults.retry_after,
-                )
-
-        self._retry.call(attempt, budgets=[budget], what=what)
+        self.faults.call(self._retry, self.budgets["memory.core"], what)

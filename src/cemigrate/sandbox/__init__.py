@@ -1,0 +1,1 @@
+"""Platform emulators and the deterministic demo help desk they seed themselves from."""

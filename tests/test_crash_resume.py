@@ -22,7 +22,7 @@ from cemigrate.schema import Kind
 from cemigrate.testing import CRASH_POINTS, Crasher, Snapshot
 from cemigrate.testing.memory import memory_snapshot
 
-PAGE, BATCH = 5, 4
+PAGE, BATCH = 9, 6
 
 
 @cache
@@ -34,6 +34,7 @@ class World:
     """A source and a target that outlive the copier processes that come and go."""
 
     def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         clock = ManualClock()
         self.ledger_path = folder / "ledger.sqlite"
         self.source = MemorySource(
@@ -47,7 +48,7 @@ class World:
 
     def run(self, *, probe: Crasher | Counter[str] | None = None, resume: bool = False) -> bool:
         """One copier "process"; True when it finished, False when it died."""
-        hook = probe.update if isinstance(probe, Counter) else probe
+        hook = (lambda step: probe.update([step])) if isinstance(probe, Counter) else probe
         ledger = Ledger.open(self.ledger_path)
         try:
             Migration(
@@ -88,7 +89,9 @@ def clean_run() -> tuple[Snapshot, Counter[str], int]:
 def every_crash() -> list[tuple[str, int]]:
     _, steps, written = clean_run()
     points = [(point, nth) for point in CRASH_POINTS for nth in range(1, steps[point] + 1)]
-    return points + [("mid-batch", n) for n in range(1, written + 1)]
+    # Mid-batch: after the 1st, 4th, 7th... record persisted, which lands on every position
+    # inside a batch of six as the batches go by.
+    return points + [("mid-batch", n) for n in range(1, written + 1, 3)]
 
 
 def crash_once(folder: Path, point: str, nth: int) -> World:

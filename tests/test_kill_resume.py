@@ -65,6 +65,7 @@ def run_and_kill(plan: Path, *, after: str, batches: int) -> None:
                 os.kill(process.pid, signal.SIGKILL)
                 break
     process.wait(timeout=60)
+    process.stderr.close()
     assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
 
 

@@ -13,6 +13,7 @@ from cemigrate.schema import (
     SourceKey,
     Ticket,
     User,
+    field_owner,
     refs_of,
 )
 
@@ -24,7 +25,7 @@ class DryRunCheck:
 
     def __init__(self, target: Metadata) -> None:
         self._target = target
-        self._fields = {(f.object.value, f.key) for f in target.fields}
+        self._fields = {(f.object, f.key) for f in target.fields}
         self._written: set[str] = set()
         self._problems: dict[tuple[str, str], list[str]] = defaultdict(list)
 
@@ -38,7 +39,7 @@ class DryRunCheck:
         if reason is None:
             self._written.add(str(key))
             if isinstance(record, FieldDef):
-                self._fields.add((record.object.value, record.key))
+                self._fields.add((record.object, record.key))
         else:
             self._problems[(key.kind.value, reason)].append(str(key))
         return reason
@@ -56,8 +57,9 @@ class DryRunCheck:
         for ref in refs_of(record):
             if str(SourceKey.of(key.instance, ref)) not in self._written:
                 return f"refers to a {ref.kind} that would not be in the target"
-        if isinstance(record, Ticket | User | Organization):
-            owner = {Ticket: "ticket", User: "user", Organization: "organization"}[type(record)]
+        owner = field_owner(record)
+        if owner is not None:
+            assert isinstance(record, Ticket | User | Organization)
             for name in record.custom_fields:
                 if (owner, name) not in self._fields:
                     return f"{owner} field {name!r} does not exist in the target"

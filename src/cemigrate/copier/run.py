@@ -182,6 +182,7 @@ class _Writer:
         self.tallies: dict[str, KindTally] = {kind.value: KindTally() for kind in PLAN_ORDER}
         self.run_id: int | None = None
         self.check = DryRunCheck(self.target.describe()) if dry_run else None
+        self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
         self.changes: tuple[Change, ...] = ()
 
     def run(self, *, resume: bool, started: float) -> RunReport:
@@ -361,10 +362,24 @@ class _Writer:
         assert self.check is not None
         tally = self.tallies[stream.kind.value]
         for item in items:
+            if self._dry_matched(item):
+                self.check.known(item.key)
+                tally.add("matched")
+                continue
             if self.check.check(item.key, item.record) is not None:
                 tally.add("invalid")
             else:
+                if item.match is not None:
+                    self.dry_matches.add(item.match)
                 tally.add("updated" if item.target_id else "created")
+
+    def _dry_matched(self, item: _Item) -> bool:
+        """Dry run: would this user be matched by e-mail instead of created?"""
+        if item.match is None or item.target_id is not None:
+            return False
+        return item.match in self.dry_matches or (
+            self.ledger.find_match(Kind.USER.value, item.match) is not None
+        )
 
     def send(self, stream: Stream, chunk: list[_Item]) -> None:
         """Steps 1-3 of the write protocol for one target batch."""

@@ -39,8 +39,9 @@ from cemigrate.schema.records import (
     TicketMetrics,
     TicketType,
     User,
+    field_owner,
 )
-from cemigrate.schema.serialize import content_hash, refs_of, to_dict
+from cemigrate.schema.serialize import canonical_json, content_hash, refs_of, to_dict
 
 __all__ = [
     "PLAN_ORDER",
@@ -81,7 +82,9 @@ __all__ = [
     "TicketMetrics",
     "TicketType",
     "User",
+    "canonical_json",
     "content_hash",
+    "field_owner",
     "refs_of",
     "to_dict",
 ]

@@ -37,13 +37,13 @@ FieldValue: TypeAlias = "str | int | float | bool | tuple[str, ...] | None"
 
 
 class Kind(enum.StrEnum):
-    """The kinds of record a migration moves, each a stream in the ledger."""
+    """The kinds of record a migration moves, each a stream in the ledger, in plan order."""
 
+    FIELD = "field"
     ORGANIZATION = "organization"
     USER = "user"
     GROUP = "group"
     GROUP_MEMBERSHIP = "group_membership"
-    FIELD = "field"
     SLA_POLICY = "sla_policy"
     TICKET = "ticket"
     SLA_EVENT = "sla_event"
@@ -53,7 +53,8 @@ class Kind(enum.StrEnum):
 
 
 PLAN_ORDER: tuple[Kind, ...] = tuple(Kind)
-"""Dependency order: a kind is written only after every kind it can refer to."""
+"""Dependency order: a kind is written only after every kind it can refer to. Custom fields
+come first because organizations, users and tickets carry values of them."""
 
 
 class Role(enum.StrEnum):
@@ -604,3 +605,15 @@ RECORD_TYPES: Mapping[Kind, type[Record]] = {
     )
 }
 """The record class of each kind."""
+
+
+def field_owner(record: Record) -> FieldObject | None:
+    """The object whose custom fields ``record`` carries values of (None for other records)."""
+    return _FIELD_OWNERS.get(type(record))
+
+
+_FIELD_OWNERS: Mapping[type, FieldObject] = {
+    Ticket: FieldObject.TICKET,
+    User: FieldObject.USER,
+    Organization: FieldObject.ORGANIZATION,
+}

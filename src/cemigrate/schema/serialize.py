@@ -1,51 +1,202 @@
-"""Plain-data views of records: JSON-ready dicts and the content hash used by delta runs."""
+"""Plain-data views of records: JSON-ready dicts, the content hash, the references a record makes.
+
+These run for every record of a migration, so each record class gets a plan computed once from
+its type hints: which fields to encode how, and which fields can hold a :class:`Ref` at all.
+"""
 
 from __future__ import annotations
 
+import collections
 import enum
 import hashlib
 import json
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, cast
+from functools import cache
+from typing import Any
 
 import attrs
 
+from cemigrate.schema import records
 from cemigrate.schema.records import Record, Ref
 
 
-def _plain(_inst: object, _field: object, value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def to_dict(record: Record | attrs.AttrsInstance) -> dict[str, Any]:
-    """A JSON-ready dict of a record: enums as values, datetimes as ISO-8601, refs as dicts."""
-    return attrs.asdict(record, value_serializer=_plain)
+    """A JSON-ready dict of a record: enums as values, datetimes as ISO-8601, refs as dicts.
+
+    Callers get a fresh top-level dict they may add keys to.
+    """
+    return dict(_encoded(record).data)
+
+
+def canonical_json(record: Record) -> str:
+    """The record as canonical JSON: fields in class order, mapping keys sorted, no spaces."""
+    encoded = _encoded(record)
+    if encoded.text is None:
+        encoded.text = json.dumps(encoded.data, separators=(",", ":"), ensure_ascii=False)
+    return encoded.text
 
 
 def content_hash(record: Record) -> str:
     """SHA-256 of a record's canonical JSON; equal records hash equal, any change shows."""
-    text = json.dumps(to_dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
 def refs_of(record: Record | attrs.AttrsInstance) -> list[Ref]:
     """Every reference a record makes (top-level, in tuples, and inside nested records)."""
-    found: list[Ref] = []
-    for field in attrs.fields(type(record)):
-        _collect(getattr(record, field.name), found)
-    return found
+    encoded = _encoded(record)
+    if encoded.refs is None:
+        found: list[Ref] = []
+        _collect_refs(record, found)
+        encoded.refs = found
+    return list(encoded.refs)
 
 
-def _collect(value: object, found: list[Ref]) -> None:
-    if isinstance(value, Ref):
-        found.append(value)
-    elif isinstance(value, tuple):
-        for item in value:
-            _collect(item, found)
-    elif attrs.has(type(value)):
-        for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(value))):
-            _collect(getattr(value, field.name), found)
+@attrs.define
+class _Encoded:
+    record: object
+    data: dict[str, Any]
+    text: str | None = None
+    refs: list[Ref] | None = None
+
+
+_RECENT_SIZE = 2048
+_RECENT: collections.OrderedDict[int, _Encoded] = collections.OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _encoded(record: object) -> _Encoded:
+    """The encoding of ``record``, remembered for the last few thousand records by identity.
+
+    A migration hashes a record, looks up its references and hands it to the target, which
+    encodes it again: this cache makes that one encoding. Holding the record keeps its id from
+    being reused while it is cached.
+    """
+    with _RECENT_LOCK:
+        hit = _RECENT.get(id(record))
+    if hit is not None and hit.record is record:
+        return hit
+    encoded = _Encoded(record, _encode_attrs(record))
+    with _RECENT_LOCK:
+        _RECENT[id(record)] = encoded
+        if len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return encoded
+
+
+# -- encoding ---------------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    """Encode a value whose type is not known in advance (raw payloads, field values)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return _encode_attrs(value)
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if isinstance(value, Mapping):  # keys sorted, so equal mappings encode equal
+        return {key: _encode(value[key]) for key in sorted(value)}
+    return value
+
+
+def _encode_attrs(value: Any) -> dict[str, Any]:
+    return _class_encoder(value.__class__)(value)
+
+
+@cache
+def _class_encoder(cls: Any) -> Callable[[Any], dict[str, Any]]:
+    """A straight-line encoder for one record class, generated once from its type hints (as
+    attrs generates ``__init__``): no per-field dispatch when millions of records go through."""
+    hints = typing.get_type_hints(cls, vars(records))
+    scope: dict[str, Any] = {"_encode": _encode}
+    items = []
+    for number, field in enumerate(attrs.fields(cls)):
+        hint = hints.get(field.name, Any)
+        items.append(f"{field.name!r}: {_expression(hint, f'v.{field.name}', number, scope)}")
+    source = f"def encode(v):\n    return {{{', '.join(items)}}}\n"
+    exec(compile(source, f"<cemigrate encoder for {cls.__name__}>", "exec"), scope)
+    encoder: Callable[[Any], dict[str, Any]] = scope["encode"]
+    return encoder
+
+
+def _expression(hint: Any, value: str, number: int, scope: dict[str, Any]) -> str:
+    """Python source that encodes ``value`` (an expression) of type ``hint``."""
+    if hint in (str, int, float, bool, type(None)):
+        return value
+    if hint is datetime:
+        return f"{value}.isoformat()"
+    if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
+        return f"str({value})"  # the member's value; StrEnum's .value lookup is slow
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return f"{value}.value"
+    if isinstance(hint, type) and attrs.has(hint):
+        name = f"_encode_{hint.__name__}"
+        scope[name] = _class_encoder(hint)
+        return f"{name}({value})"
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        members = [arg for arg in args if arg is not type(None)]
+        if len(members) == 1:
+            temp = f"_t{number}"
+            inner = _expression(members[0], temp, number, scope)
+            if inner == temp:
+                return value
+            return f"(None if ({temp} := {value}) is None else {inner})"
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        inner = _expression(args[0], "_i", number, scope)
+        return f"list({value})" if inner == "_i" else f"[{inner} for _i in {value}]"
+    return f"_encode({value})"
+
+
+# -- references -------------------------------------------------------------------------------
+
+
+def _collect_refs(value: Any, found: list[Ref]) -> None:
+    for name, nested in _ref_fields(value.__class__):
+        item = getattr(value, name)
+        if item is None:
+            continue
+        if isinstance(item, Ref):
+            found.append(item)
+        elif isinstance(item, tuple):
+            for element in item:
+                if isinstance(element, Ref):
+                    found.append(element)
+                elif nested:
+                    _collect_refs(element, found)
+        elif nested:
+            _collect_refs(item, found)
+
+
+@cache
+def _ref_fields(cls: Any) -> tuple[tuple[str, bool], ...]:
+    """The fields of ``cls`` that can hold a Ref: ``(name, holds records that hold refs)``."""
+    hints = typing.get_type_hints(cls, vars(records))
+    plan = []
+    for field in attrs.fields(cls):
+        hint = hints.get(field.name, Any)
+        if _mentions(hint, Ref):
+            plan.append((field.name, False))
+        elif any(_ref_fields(inner) for inner in _attrs_classes(hint)):
+            plan.append((field.name, True))
+    return tuple(plan)
+
+
+def _mentions(hint: Any, target: type) -> bool:
+    if hint is target:
+        return True
+    return any(_mentions(arg, target) for arg in typing.get_args(hint))
+
+
+def _attrs_classes(hint: Any) -> list[type]:
+    if isinstance(hint, type) and attrs.has(hint):
+        return [hint]
+    return [cls for arg in typing.get_args(hint) for cls in _attrs_classes(arg)]

@@ -28,7 +28,7 @@ from cemigrate.copier import Migration, Mode, RunReport
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Kind, Ticket, content_hash
+from cemigrate.schema import Kind, Ref, Ticket, content_hash, refs_of
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 CRASH_POINTS = ("pending", "sent", "done", "cursor")
@@ -169,7 +169,7 @@ def conformance_suite(
             second = harness.run()
             assert second.total("created") == 0
             assert second.total("updated") == 0
-            assert second.total("unchanged") == first.total("created")
+            assert second.total("unchanged") == first.total("created") + first.total("matched")
             assert harness.snapshot() == before
 
         def test_delta_writes_only_what_changed(self, harness: Harness, desk: HelpDesk) -> None:
@@ -184,24 +184,26 @@ def conformance_suite(
             assert {e.content_hash for e in entries.values()} == {content_hash(t) for t in changed}
 
         def test_one_bad_record_fails_alone(self, harness: Harness, desk: HelpDesk) -> None:
-            bad = f"conf:ticket:{desk.tickets[5].id}"
-            pair.with_faults(
-                harness.target, Faults(reject={bad: "RecordInvalid: subject is invalid"})
-            )
+            ticket = desk.tickets[5]
+            bad = f"conf:ticket:{ticket.id}"
+            refusal = "RecordInvalid: subject is invalid"
+            pair.with_faults(harness.target, Faults(reject={bad: refusal}))
             report = harness.run()
             assert report.kinds["ticket"].failed == 1
             assert report.kinds["ticket"].created == len(desk.tickets) - 1
             with harness.ledger() as ledger:
-                (failure,) = ledger.failures()
-            assert failure.key == bad
-            assert failure.platform_message == "RecordInvalid: subject is invalid"
+                failures = {f.key: f for f in ledger.failures()}
+            assert failures[bad].platform_message == refusal
+            # What hangs off the refused ticket fails with it, naming it; nothing else fails.
+            dependents = {k for k in failures if k != bad}
+            assert dependents == _dependents_of(desk, ticket.id)
+            assert all(ticket.id in failures[k].platform_message for k in dependents)
             pair.with_faults(harness.target, Faults())
             again = harness.run(mode=Mode.ONLY_FAILED)
-            assert again.total("created") == 1
+            assert again.total("created") == 1 + len(dependents)
             assert again.total("failed") == 0
             ids = [external_id for external_id, _ in harness.snapshot()["ticket"]]
-            assert sorted(ids) == sorted(set(ids))
-            assert bad in ids
+            assert len(ids) == len(set(ids)) == len(desk.tickets)
 
         def test_throttling_is_retried_without_loss(
             self, desk: HelpDesk, tmp_path: Path, clean: Snapshot
@@ -223,8 +225,27 @@ def conformance_suite(
                 assert all(sum(c.values()) == 0 for c in ledger.counts().values())
                 assert ledger.last_run() is None
 
+        def test_dry_run_counts_agree_with_the_real_run(self, harness: Harness) -> None:
+            dry = harness.run(dry_run=True)
+            real = harness.run()
+            for kind, tally in real.kinds.items():
+                would = dry.kinds[kind]
+                assert (would.created, would.matched) == (tally.created, tally.matched), kind
+                assert would.invalid == tally.failed == 0, kind
+
     ConformanceSuite.__name__ = ConformanceSuite.__qualname__ = f"Conformance[{pair.name}]"
     return ConformanceSuite
+
+
+def _dependents_of(desk: HelpDesk, ticket_id: str) -> set[str]:
+    """Keys of the records that refer to one ticket (its SLA events, metrics, rating)."""
+    ref = Ref(kind=Kind.TICKET, id=ticket_id)
+    return {
+        f"{desk.instance}:{kind}:{record.id}"
+        for kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS, Kind.SATISFACTION_RATING)
+        for record in desk.records(kind)
+        if ref in refs_of(record)
+    }
 
 
 def _change_tickets(harness: Harness, desk: HelpDesk, *, count: int) -> list[Ticket]:

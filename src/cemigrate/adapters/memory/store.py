@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
     target_id INTEGER PRIMARY KEY AUTOINCREMENT,
     external_id TEXT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    extra TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_external ON records (kind, external_id);
 """
@@ -30,7 +31,8 @@ CREATE INDEX IF NOT EXISTS records_external ON records (kind, external_id);
 
 @attrs.frozen
 class StoredRecord:
-    """One record as the target holds it: its id, the external id and the stored data."""
+    """One record as the target holds it: its id, the external id and the stored data (the
+    record's fields, its resolved ``links`` and, for tickets, ``stored_attachments``)."""
 
     kind: str
     target_id: str
@@ -58,19 +60,20 @@ class MemoryStore:
         """One atomic unit of writes (a platform call)."""
         return _Transaction(self)
 
-    def insert(self, kind: str, external_id: str, data: dict[str, Any]) -> str:
-        """Store a new record; returns its target id."""
+    def insert(self, kind: str, external_id: str, data: str, extra: dict[str, Any]) -> str:
+        """Store a new record (its fields as JSON text, and what the target added); returns
+        its target id."""
         cursor = self._conn.execute(
-            "INSERT INTO records (kind, external_id, data) VALUES (?, ?, ?)",
-            (kind, external_id, json.dumps(data, ensure_ascii=False)),
+            "INSERT INTO records (kind, external_id, data, extra) VALUES (?, ?, ?, ?)",
+            (kind, external_id, data, json.dumps(extra, ensure_ascii=False)),
         )
         return str(cursor.lastrowid)
 
-    def replace(self, kind: str, target_id: str, data: dict[str, Any]) -> bool:
-        """Replace a record's data; False when there is no such record."""
+    def replace(self, kind: str, target_id: str, data: str, extra: dict[str, Any]) -> bool:
+        """Replace a record's content; False when there is no such record."""
         cursor = self._conn.execute(
-            "UPDATE records SET data = ? WHERE kind = ? AND target_id = ?",
-            (json.dumps(data, ensure_ascii=False), kind, int(target_id)),
+            "UPDATE records SET data = ?, extra = ? WHERE kind = ? AND target_id = ?",
+            (data, json.dumps(extra, ensure_ascii=False), kind, int(target_id)),
         )
         return cursor.rowcount == 1
 
@@ -109,11 +112,14 @@ class MemoryStore:
     def records(self, kind: str) -> Iterator[StoredRecord]:
         """Every stored record of a kind, in target id order."""
         rows = self._conn.execute(
-            "SELECT target_id, external_id, data FROM records WHERE kind = ? ORDER BY target_id",
+            "SELECT target_id, external_id, data, extra FROM records WHERE kind = ?"
+            " ORDER BY target_id",
             (kind,),
         )
-        for target_id, external_id, data in rows:
-            yield StoredRecord(kind, str(target_id), external_id, json.loads(data))
+        for target_id, external_id, data, extra in rows:
+            yield StoredRecord(
+                kind, str(target_id), external_id, json.loads(data) | json.loads(extra)
+            )
 
     def count(self, kind: str | None = None) -> int:
         """How many records are stored (of one kind, or in all)."""

@@ -19,7 +19,18 @@ from cemigrate.adapters.contract import (
 from cemigrate.adapters.memory.faults import MemoryFaults
 from cemigrate.adapters.memory.store import MemoryStore, StoredRecord
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.schema import FieldDef, Kind, SourceKey, Ticket, refs_of, to_dict
+from cemigrate.schema import (
+    FieldDef,
+    FieldObject,
+    Kind,
+    Organization,
+    SourceKey,
+    Ticket,
+    User,
+    canonical_json,
+    field_owner,
+    refs_of,
+)
 
 DEFAULT_BATCH_SIZE = 100
 _CHUNK = 1 << 16
@@ -55,6 +66,9 @@ class MemoryTarget:
         self._retry = RetryPolicy(clock)
         self.limits: Mapping[str, int] = dict(limits or {"attachment": 50 * 1024 * 1024})
         self._prepared: list[FieldDef] = []
+        self._fields: set[tuple[FieldObject, str]] | None = (
+            None  # (object, key), cached between writes
+        )
 
     def close(self) -> None:
         """Close the store."""
@@ -98,6 +112,7 @@ class MemoryTarget:
                 continue
             if not dry_run:
                 self._prepared.append(field)
+                self._fields = None
             changes.append(
                 Change(
                     action="create field",
@@ -110,6 +125,8 @@ class MemoryTarget:
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Store each record, or refuse it with a message; one call is one transaction."""
         self._call(f"write {len(batch)} {kind}")
+        if kind is Kind.FIELD:
+            self._fields = None
         results: list[WriteResult] = []
         # Read attachments before the transaction: a slow source must not hold the store.
         prepared = [(item, self._render(item, files)) for item in batch]
@@ -139,17 +156,20 @@ class MemoryTarget:
         return list(self.store.records(kind))
 
     def _persist(
-        self, store: MemoryStore, kind: Kind, item: Outgoing, data: dict[str, Any]
+        self, store: MemoryStore, kind: Kind, item: Outgoing, extra: dict[str, Any]
     ) -> WriteResult:
+        data = canonical_json(item.record)
         if item.target_id is not None:
-            if not store.replace(kind, item.target_id, data):
+            if not store.replace(kind, item.target_id, data, extra):
                 return WriteResult(
                     key=item.key,
                     error=f"{kind} {item.target_id} is not in the target",
                     platform_message="RecordNotFound",
                 )
             return WriteResult(key=item.key, target_id=item.target_id)
-        return WriteResult(key=item.key, target_id=store.insert(kind, item.external_id, data))
+        return WriteResult(
+            key=item.key, target_id=store.insert(kind, item.external_id, data, extra)
+        )
 
     def _render(self, item: Outgoing, files: FileSource) -> dict[str, Any] | WriteResult:
         refused = self.faults.reject.get(item.external_id)
@@ -157,6 +177,17 @@ class MemoryTarget:
             return WriteResult(
                 key=item.key, error="refused by the target", platform_message=refused
             )
+        record = item.record
+        owner = field_owner(record)
+        if owner is not None:
+            assert isinstance(record, Ticket | User | Organization)
+            unknown = sorted(set(record.custom_fields) - self._field_keys(owner))
+            if unknown:
+                return WriteResult(
+                    key=item.key,
+                    error=f"{owner} field {unknown[0]!r} does not exist in the target",
+                    platform_message=f"RecordInvalid: unknown field {unknown[0]}",
+                )
         links: dict[str, str] = {}
         for ref in refs_of(item.record):
             target_id = item.links.get(ref)
@@ -167,14 +198,19 @@ class MemoryTarget:
                     platform_message=f"RecordInvalid: {ref.kind} {ref.id} not found",
                 )
             links[str(ref)] = target_id
-        data = to_dict(item.record)
-        data["links"] = links
+        extra: dict[str, Any] = {"links": links}
         if isinstance(item.record, Ticket):
             stored = self._store_attachments(item, files)
             if isinstance(stored, WriteResult):
                 return stored
-            data["stored_attachments"] = stored
-        return data
+            extra["stored_attachments"] = stored
+        return extra
+
+    def _field_keys(self, owner: FieldObject) -> set[str]:
+        """Keys of the custom fields of ``owner`` records the target has (written or prepared)."""
+        if self._fields is None:
+            self._fields = {(f.object, f.key) for f in self.describe().fields}
+        return {key for field_owner, key in self._fields if field_owner == owner}
 
     def _store_attachments(
         self, item: Outgoing, files: FileSource

@@ -1,0 +1,679 @@
+"""The demo help desk generator: determinism, realism targets, consistency and edge cases."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import re
+import statistics
+import struct
+import time
+import zlib
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+
+from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, describe, generate
+from cemigrate.schema import (
+    RECORD_TYPES,
+    Attachment,
+    Channel,
+    FieldObject,
+    FieldType,
+    Kind,
+    Role,
+    RuleKind,
+    SatisfactionScore,
+    SlaEventKind,
+    SlaMetric,
+    Status,
+    Ticket,
+    refs_of,
+)
+
+CATEGORY_ORDER = [
+    "verification",
+    "general_questions",
+    "fiat_funding",
+    "account_access",
+    "crypto_funding",
+    "trading",
+]
+
+
+@pytest.fixture(scope="module")
+def desk() -> HelpDesk:
+    return generate(tickets=2000, seed=7, instance="demo")
+
+
+@pytest.fixture(scope="module")
+def small() -> HelpDesk:
+    return generate(tickets=150, seed=11, instance="emea")
+
+
+def users_by_id(desk: HelpDesk) -> dict[str, object]:
+    return {u.id: u for u in desk.users}
+
+
+def ticket(desk: HelpDesk, ticket_id: str) -> Ticket:
+    return next(t for t in desk.tickets if t.id == ticket_id)
+
+
+def attachments(desk: HelpDesk) -> list[Attachment]:
+    return [a for t in desk.tickets for c in t.comments for a in c.attachments]
+
+
+# --- determinism and size --------------------------------------------------------------------
+
+
+def test_same_arguments_give_identical_records() -> None:
+    a = generate(tickets=300, seed=3, instance="x")
+    b = generate(tickets=300, seed=3, instance="x")
+    assert a == b
+    for kind in Kind:
+        assert a.records(kind) == b.records(kind)
+    sample = attachments(a)[:5]
+    assert [a.blob(x) for x in sample] == [b.blob(x) for x in sample]
+
+
+def test_different_seed_or_instance_gives_different_desks() -> None:
+    base = generate(tickets=200, seed=3, instance="x")
+    other_seed = generate(tickets=200, seed=4, instance="x")
+    other_instance = generate(tickets=200, seed=3, instance="y")
+    assert base.tickets != other_seed.tickets
+    assert [t.subject for t in base.tickets] != [t.subject for t in other_seed.tickets]
+    assert [t.created_at for t in base.tickets] != [t.created_at for t in other_instance.tickets]
+    assert {t.instance for t in other_instance.tickets} == {"y"}
+
+
+def test_ten_thousand_tickets() -> None:
+    began = time.perf_counter()
+    big = generate(tickets=10_000, seed=7)
+    elapsed = time.perf_counter() - began
+    summary = describe(big)
+    print(f"\n10,000 tickets generated in {elapsed:.2f} s: {summary['counts']}")
+    assert len(big.tickets) == 10_000
+    assert len(big.metrics) == 10_000
+    assert 4.0 <= summary["comments"] / 10_000 <= 6.0  # type: ignore[operator]
+    assert summary["attachments"] > 3000  # type: ignore[operator]
+    assert len(big.sla_events) > 5 * 10_000
+    end_users = sum(u.role is Role.END_USER for u in big.users)
+    assert 0.55 <= end_users / 10_000 <= 0.65
+    assert {t.id for t in big.tickets} == {str(n) for n in range(1, 10_001)}
+
+
+def test_tiny_desks_generate() -> None:
+    for n in (0, 1, 5, 19, 20):
+        tiny = generate(tickets=n, seed=1)
+        assert len(tiny.tickets) == n
+        assert len(tiny.metrics) == n
+    assert generate(tickets=20).edge_cases.keys() >= {"deleted_ticket", "email_case_twins"}
+    assert "long_thread" not in generate(tickets=99).edge_cases
+
+
+def test_start_must_be_aware_and_moves_the_timeline() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        generate(tickets=10, start=datetime(2024, 1, 1))
+    start = datetime(2023, 6, 1, tzinfo=UTC)
+    shifted = generate(tickets=50, start=start)
+    assert min(t.created_at for t in shifted.tickets) >= start
+    assert max(t.updated_at for t in shifted.tickets) <= start + timedelta(days=365)
+    default = generate(tickets=50)
+    assert min(t.created_at for t in default.tickets) >= DEFAULT_START
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def test_statistical_targets(desk: HelpDesk) -> None:
+    summary = describe(desk)
+    print(f"\n{summary}")
+    channel = summary["channel_share"]
+    assert isinstance(channel, dict)
+    assert 0.35 <= channel["chat"] <= 0.43
+    assert set(channel) == {"chat", "email", "web"}
+    categories = summary["category_share"]
+    assert isinstance(categories, dict)
+    assert list(categories) == CATEGORY_ORDER
+    by_volume = [categories[c] for c in CATEGORY_ORDER]
+    assert by_volume == sorted(by_volume, reverse=True)
+    assert len(set(by_volume)) == len(by_volume)
+    assert 1.5 <= summary["median_first_reply_hours"] <= 2.5  # type: ignore[operator]
+    assert 8 <= summary["median_resolution_hours"] <= 12  # type: ignore[operator]
+    assert 0.91 <= summary["good_satisfaction_share"] <= 0.97  # type: ignore[operator]
+    assert summary["locales"] >= 15  # type: ignore[operator]
+
+
+def test_medians_recomputed_from_comments(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    first, resolution = [], []
+    for t in desk.tickets:
+        agent = [
+            c.created_at
+            for c in t.comments
+            if c.public and c.author is not None and roles[c.author.id] is not Role.END_USER
+        ]
+        if agent:
+            first.append((agent[0] - t.created_at).total_seconds() / 3600)
+        if t.solved_at is not None:
+            resolution.append((t.solved_at - t.created_at).total_seconds() / 3600)
+    assert 1.5 <= statistics.median(first) <= 2.5
+    assert 8 <= statistics.median(resolution) <= 12
+
+
+def test_people(desk: HelpDesk) -> None:
+    roles = Counter(u.role for u in desk.users)
+    assert roles[Role.AGENT] >= 10
+    assert roles[Role.ADMIN] >= 2
+    assert 0.015 <= (roles[Role.AGENT] + roles[Role.ADMIN]) / len(desk.users) <= 0.03
+    assert 0.55 <= roles[Role.END_USER] / len(desk.tickets) <= 0.65
+    requests = Counter(t.requester.id for t in desk.tickets if t.requester is not None)
+    assert sum(n > 1 for n in requests.values()) > 100  # repeat requesters
+    customers = [u for u in desk.users if u.role is Role.END_USER]
+    in_orgs = sum(u.organization is not None for u in customers)
+    assert 0.03 <= in_orgs / len(customers) <= 0.3  # a minority
+    assert len({u.locale for u in customers}) >= 15
+    assert len({u.time_zone for u in customers}) >= 15
+    assert any(not u.name.isascii() for u in customers)
+    assert {u.custom_fields["verification_tier"] for u in customers} == {
+        "tier_0",
+        "tier_1",
+        "tier_2",
+        "tier_3",
+    }
+    assert len({u.email.lower() for u in desk.users if u.email}) == len(desk.users) - 1  # twins
+
+
+def test_comments_in_many_languages(desk: HelpDesk) -> None:
+    scripts = {
+        "cyrillic": "\u0400",
+        "cjk": "\u4e00",
+        "hangul": "\uac00",
+        "thai": "\u0e00",
+        "arabic": "\u0600",
+    }
+    bodies = " ".join(c.body_plain for t in desk.tickets[:600] for c in t.comments)
+    for low in scripts.values():
+        assert any(low <= ch <= chr(ord(low) + 0xFF) for ch in bodies)
+    for marker in ("ü", "é", "ñ", "ç", "ş", "ł", "ạ", "ã"):
+        assert marker in bodies
+
+
+# --- referential consistency ----------------------------------------------------------------
+
+
+def test_every_reference_resolves_to_a_record_of_its_kind(desk: HelpDesk) -> None:
+    ids = {kind: {r.id for r in desk.records(kind)} for kind in Kind}
+    for kind in Kind:
+        records = desk.records(kind)
+        assert all(isinstance(r, RECORD_TYPES[kind]) for r in records)
+        assert len({r.id for r in records}) == len(records), f"duplicate ids in {kind}"
+        for record in records:
+            assert record.id.isdigit()
+            for ref in refs_of(record):
+                assert ref.id in ids[ref.kind], f"{kind}:{record.id} → {ref}"
+
+
+def test_ids_are_digits_and_unique_inside_tickets(desk: HelpDesk) -> None:
+    comments = [c.id for t in desk.tickets for c in t.comments]
+    files = [a.id for a in attachments(desk)]
+    assert len(set(comments)) == len(comments)
+    assert len(set(files)) == len(files)
+    assert all(x.isdigit() for x in comments + files)
+
+
+def test_every_record_has_updated_at_in_utc(desk: HelpDesk) -> None:
+    for kind in Kind:
+        for record in desk.records(kind):
+            assert record.updated_at is not None, f"{kind}:{record.id}"
+            assert record.updated_at.utcoffset() == timedelta(0)
+
+
+def test_custom_fields_use_defined_keys_and_options(desk: HelpDesk) -> None:
+    defs = {(f.object, f.key): f for f in desk.fields}
+    checks = [(FieldObject.TICKET, t.custom_fields) for t in desk.tickets]
+    checks += [(FieldObject.USER, u.custom_fields) for u in desk.users]
+    checks += [(FieldObject.ORGANIZATION, o.custom_fields) for o in desk.organizations]
+    for obj, values in checks:
+        for key, value in values.items():
+            field = defs[(obj, key)]
+            assert field.active
+            if field.type is FieldType.DROPDOWN:
+                assert value in {o.value for o in field.options}, f"{key}={value!r}"
+            elif field.type is FieldType.CHECKBOX:
+                assert isinstance(value, bool)
+            elif field.type is FieldType.DECIMAL:
+                assert isinstance(value, float)
+            else:
+                assert isinstance(value, str)
+    category = defs[(FieldObject.TICKET, "category")]
+    assert [o.value for o in category.options] == CATEGORY_ORDER
+    assert [o.name for o in category.options][:2] == ["Verification", "General Questions"]
+    for key in ("verification_tier", "asset", "transaction_id", "language"):
+        assert (FieldObject.TICKET, key) in defs
+    assert all("category" in t.custom_fields for t in desk.tickets)
+
+
+def test_groups_and_memberships(desk: HelpDesk) -> None:
+    names = {g.name for g in desk.groups}
+    assert {"Verification", "Payments (Fiat)", "Crypto Desk", "Account Security"} <= names
+    assert {"Trading Support", "General Support (Tier 1)"} <= names
+    per_user = Counter(m.user.id for m in desk.memberships)
+    defaults = Counter(m.user.id for m in desk.memberships if m.default)
+    assert set(defaults.values()) == {1}
+    assert set(defaults) == set(per_user)
+    assert max(per_user.values()) >= 2
+    members = {(m.user.id, m.group.id) for m in desk.memberships}
+    for t in desk.tickets:
+        if t.assignee is not None:
+            assert t.group is not None
+            assert (t.assignee.id, t.group.id) in members, t.id
+
+
+# --- tickets and comments --------------------------------------------------------------------
+
+
+def test_ticket_timelines(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    for t in desk.tickets:
+        assert t.instance == "demo"
+        assert t.brand == "exchange"
+        assert t.comments, t.id
+        first = t.comments[0]
+        assert first.public
+        assert first.author == t.requester
+        assert first.created_at == t.created_at
+        assert t.description == first.body_plain
+        times = [c.created_at for c in t.comments]
+        assert all(a < b for a, b in itertools.pairwise(times)), t.id
+        assert t.updated_at >= times[-1]
+        if t.status in (Status.SOLVED, Status.CLOSED):
+            assert t.solved_at is not None
+            assert t.created_at <= t.solved_at <= t.updated_at
+        else:
+            assert t.solved_at is None
+        for c in t.comments:
+            assert c.created_at >= t.created_at
+            if not c.public:
+                assert c.author is not None
+                assert roles[c.author.id] is not Role.END_USER
+            assert bool(c.body_html) == bool(c.body_plain)
+
+
+def test_html_and_plain_bodies_agree(desk: HelpDesk) -> None:
+    for t in desk.tickets[:300]:
+        for c in t.comments:
+            text = html.unescape(re.sub(r"<br>", "\n", c.body_html))
+            text = text.replace("</p><p>", "\n\n").removeprefix("<p>").removesuffix("</p>")
+            assert text == c.body_plain
+
+
+def test_statuses_and_recent_tickets(desk: HelpDesk) -> None:
+    statuses = Counter(t.status for t in desk.tickets)
+    assert statuses[Status.SOLVED] + statuses[Status.CLOSED] > 0.9 * len(desk.tickets)
+    assert statuses[Status.OPEN] + statuses[Status.PENDING] + statuses[Status.HOLD] > 0
+    unsolved = [t for t in desk.tickets if t.solved_at is None]
+    latest = max(t.created_at for t in desk.tickets)
+    assert all(latest - t.created_at < timedelta(days=30) for t in unsolved)
+    for t in desk.tickets:
+        if t.status is Status.NEW:
+            assert t.assignee is None
+        if t.status is Status.CLOSED:
+            assert t.solved_at is not None
+            assert t.updated_at - t.solved_at > timedelta(hours=96)
+
+
+def test_chat_share_and_comment_volume(desk: HelpDesk) -> None:
+    channels = Counter(t.channel for t in desk.tickets)
+    assert channels[Channel.CHAT] / len(desk.tickets) == pytest.approx(0.39, abs=0.01)
+    comments = sum(len(t.comments) for t in desk.tickets)
+    assert 4.0 <= comments / len(desk.tickets) <= 6.0
+
+
+def test_private_notes_with_attachments_on_account_security_tickets(desk: HelpDesk) -> None:
+    access = [t for t in desk.tickets if t.custom_fields["category"] == "account_access"]
+    with_files = [t for t in access if any(not c.public and c.attachments for c in t.comments)]
+    assert len(with_files) > 0.6 * len(access)
+    types = {a.content_type for t in with_files for c in t.comments for a in c.attachments}
+    assert {"image/png", "application/pdf"} <= types
+
+
+# --- SLA and metrics -------------------------------------------------------------------------
+
+OPEN, CLOSE = 9 * 3600, 18 * 3600
+
+
+def business_minutes(a: datetime, b: datetime) -> int:
+    """Business seconds (Mon–Fri 09–18 UTC) between a and b, in whole minutes."""
+    total = 0
+    day = a.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day <= b:
+        if day.weekday() < 5:
+            low = max(a, day + timedelta(seconds=OPEN))
+            high = min(b, day + timedelta(seconds=CLOSE))
+            total += max(0, int((high - low).total_seconds()))
+        day += timedelta(days=1)
+    return total // 60
+
+
+def test_sla_events_agree_with_metrics(desk: HelpDesk) -> None:
+    metrics = {m.ticket.id: m for m in desk.metrics}
+    events: dict[str, list] = {}
+    for e in desk.sla_events:
+        events.setdefault(e.ticket.id, []).append(e)
+    policies = {p.id: p for p in desk.sla_policies}
+    checked = 0
+    for t in desk.tickets:
+        m = metrics[t.id]
+        mine = events[t.id]
+        times = [e.time for e in mine]
+        assert times == sorted(times)
+        for metric, measured in (
+            (SlaMetric.FIRST_REPLY_TIME, m.first_reply),
+            (SlaMetric.RESOLUTION_TIME, m.full_resolution),
+        ):
+            series = [e for e in mine if e.metric is metric]
+            assert series[0].kind is SlaEventKind.APPLY
+            assert series[0].time == t.created_at
+            target = series[0].target_minutes
+            assert target is not None
+            policy = policies[series[0].policy.id]  # type: ignore[union-attr]
+            assert any(
+                x.metric is metric and x.priority is t.priority and x.minutes == target
+                for x in policy.targets
+            )
+            value = measured.business if series[0].business_hours else measured.calendar
+            breaches = [e for e in series if e.kind is SlaEventKind.BREACH]
+            fulfils = [e for e in series if e.kind is SlaEventKind.FULFILL]
+            if value is None:
+                assert not fulfils or metric is SlaMetric.FIRST_REPLY_TIME
+                continue
+            checked += 1
+            assert len(fulfils) == 1
+            assert bool(breaches) == (value > target), (t.id, metric, value, target)
+            if breaches:
+                assert breaches[0].time < fulfils[0].time
+                if series[0].business_hours:
+                    assert business_minutes(t.created_at, breaches[0].time) == target
+                else:
+                    assert breaches[0].time == t.created_at + timedelta(minutes=target)
+    assert checked > len(desk.tickets)
+
+
+def test_next_reply_events_follow_the_conversation(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    events: dict[str, list] = {}
+    for e in desk.sla_events:
+        if e.metric is SlaMetric.NEXT_REPLY_TIME:
+            events.setdefault(e.ticket.id, []).append(e)
+    for t in desk.tickets:
+        publics = [c for c in t.comments if c.public]
+        agent = [c for c in publics if roles[c.author.id] is not Role.END_USER]  # type: ignore[union-attr]
+        if not agent:
+            continue
+        expected = []
+        waiting = None
+        for c in publics:
+            if c.created_at <= agent[0].created_at:
+                continue
+            is_agent = roles[c.author.id] is not Role.END_USER  # type: ignore[union-attr]
+            if not is_agent and waiting is None:
+                waiting = c.created_at
+            elif is_agent and waiting is not None:
+                expected.append((waiting, c.created_at))
+                waiting = None
+        mine = events.get(t.id, [])
+        assert not any(e.business_hours for e in mine)
+        applied = [e.time for e in mine if e.kind is SlaEventKind.APPLY]
+        fulfilled = [e for e in mine if e.kind is SlaEventKind.FULFILL]
+        assert applied[: len(expected)] == [a for a, _ in expected]
+        assert [e.time for e in fulfilled] == [b for _, b in expected]
+        for start, end in expected:
+            target = mine[0].target_minutes
+            breached = any(
+                e.kind is SlaEventKind.BREACH and e.time == start + timedelta(minutes=target)
+                for e in mine
+            )
+            assert breached == ((end - start).total_seconds() // 60 > target)
+
+
+def test_metrics_agree_with_comments(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    metrics = {m.ticket.id: m for m in desk.metrics}
+    reopened = 0
+    for t in desk.tickets:
+        m = metrics[t.id]
+        agent = [
+            c
+            for c in t.comments
+            if c.public and roles[c.author.id] is not Role.END_USER  # type: ignore[union-attr]
+        ]
+        assert m.replies == len(agent)
+        if agent:
+            minutes = (agent[0].created_at - t.created_at).total_seconds() // 60
+            assert m.first_reply.calendar == minutes
+            assert m.first_reply.business == business_minutes(t.created_at, agent[0].created_at)
+        else:
+            assert m.first_reply.calendar is None
+        if t.solved_at is not None:
+            minutes = (t.solved_at - t.created_at).total_seconds() // 60
+            assert m.full_resolution.calendar == minutes
+        else:
+            assert m.full_resolution.calendar is None
+        reopened += m.reopens > 0
+    assert 0 < reopened < 0.06 * len(desk.tickets)
+
+
+def test_sla_policies(desk: HelpDesk) -> None:
+    titles = {p.title for p in desk.sla_policies}
+    assert titles == {"Standard", "VIP/Institutional"}
+    for p in desk.sla_policies:
+        metrics = {(x.priority, x.metric) for x in p.targets}
+        assert len(metrics) == 12
+        assert len(p.raw["policy_metrics"]) == 12  # type: ignore[arg-type]
+    flags = {x.business_hours for p in desk.sla_policies for x in p.targets}
+    assert flags == {True, False}
+
+
+def test_satisfaction(desk: HelpDesk) -> None:
+    solved = {t.id: t for t in desk.tickets if t.solved_at is not None}
+    assert len(desk.ratings) > 0.7 * len(solved)
+    for r in desk.ratings:
+        t = solved[r.ticket.id]
+        assert r.created_at is not None
+        assert t.solved_at is not None
+        assert t.solved_at < r.created_at <= t.updated_at
+        assert r.requester == t.requester
+        if r.score is SatisfactionScore.BAD:
+            assert r.comment
+            assert r.reason
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def test_rules_mirror_their_raw_payload(desk: HelpDesk) -> None:
+    kinds = Counter(r.kind for r in desk.rules)
+    assert kinds[RuleKind.TRIGGER] >= 5
+    assert kinds[RuleKind.AUTOMATION] >= 2
+    assert kinds[RuleKind.MACRO] >= 3
+    assert kinds[RuleKind.VIEW] >= 3
+    for rule in desk.rules:
+        raw = rule.raw
+        assert raw["title"] == rule.title
+        conditions = raw.get("conditions", {"all": [], "any": []})
+        assert isinstance(conditions, dict)
+        for parsed, payload in ((rule.conditions_all, "all"), (rule.conditions_any, "any")):
+            assert [attrs.asdict(c) for c in parsed] == [
+                {"field": c["field"], "operator": c["operator"], "value": c.get("value")}
+                for c in conditions[payload]  # type: ignore[union-attr]
+            ]
+        assert [attrs.asdict(a) for a in rule.actions] == raw.get("actions", [])
+
+
+def test_close_automation_nullifies_its_own_condition(desk: HelpDesk) -> None:
+    close = next(r for r in desk.rules if r.kind is RuleKind.AUTOMATION and "Close" in r.title)
+    conditions = {(c.field, c.operator, c.value) for c in close.conditions_all}
+    assert ("status", "is", "solved") in conditions
+    assert ("SOLVED", "greater_than", "96") in conditions
+    assert [(a.field, a.value) for a in close.actions] == [("status", "closed")]
+    category = next(f for f in desk.fields if f.key == "category")
+    route = next(r for r in desk.rules if r.title.startswith("Route Verification"))
+    verification = next(g for g in desk.groups if g.name == "Verification")
+    assert route.conditions_all[1].field == f"custom_fields_{category.id}"
+    assert route.actions[0].value == verification.id
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+def png_is_valid(data: bytes) -> bool:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, seen = 8, b"", []
+    width = height = channels = 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        tag = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert zlib.crc32(tag + body) & 0xFFFFFFFF == crc
+        if tag == b"IHDR":
+            width, height, _, color = struct.unpack(">IIBB", body[:10])
+            channels = 3 if color == 2 else 1
+        if tag == b"IDAT":
+            idat += body
+        seen.append(tag)
+        pos += 12 + length
+    assert seen[0] == b"IHDR"
+    assert seen[-1] == b"IEND"
+    return len(zlib.decompress(idat)) == height * (1 + width * channels)
+
+
+def pdf_is_valid(data: bytes) -> bool:
+    assert data.startswith(b"%PDF-1.4")
+    assert data.endswith(b"%%EOF\n")
+    xref_at = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert data[xref_at : xref_at + 4] == b"xref"
+    lines = data[xref_at:].split(b"\n")
+    count = int(lines[1].split()[1])
+    for number, line in enumerate(lines[3 : 2 + count], start=1):
+        offset = int(line[:10])
+        assert data[offset:].startswith(b"%d 0 obj" % number)
+    return True
+
+
+def check_blob(desk: HelpDesk, attachment: Attachment) -> None:
+    data = desk.blob(attachment)
+    assert len(data) == attachment.size, attachment.file_name
+    assert hashlib.sha256(data).hexdigest() == attachment.sha256, attachment.file_name
+    assert attachment.location == f"demo://{desk.instance}/attachments/{attachment.id}"
+    if attachment.content_type == "image/png":
+        assert png_is_valid(data)
+    elif attachment.content_type == "application/pdf":
+        assert pdf_is_valid(data)
+    else:
+        data.decode("utf-8")
+
+
+def test_blobs_match_size_and_digest(small: HelpDesk) -> None:
+    files = attachments(small)
+    large = [a for a in files if a.size >= 3_000_000]
+    non_ascii = [a for a in files if not a.file_name.isascii()]
+    by_type: dict[str, Attachment] = {}
+    for a in files:
+        by_type.setdefault(a.content_type, a)
+    sample = [*large, *non_ascii, *by_type.values(), *files[::7]]
+    assert {"image/png", "application/pdf", "text/csv"} <= set(by_type)
+    for a in sample:
+        check_blob(small, a)
+
+
+def test_blob_of_a_foreign_attachment_is_refused(small: HelpDesk) -> None:
+    stranger = Attachment(id="1", file_name="x.png", content_type="image/png", size=1)
+    with pytest.raises(KeyError, match="not part of demo desk"):
+        small.blob(stranger)
+
+
+def test_attachment_bytes_are_not_held(small: HelpDesk) -> None:
+    assert not any(isinstance(v, bytes) for v in attrs.asdict(small, recurse=False).values())
+    total = describe(small)["attachment_bytes"]
+    assert isinstance(total, int)
+    assert total > 10_000_000
+
+
+# --- edge cases ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tickets", [100, 2000])
+def test_edge_cases_are_present(tickets: int, desk: HelpDesk) -> None:
+    d = desk if tickets == 2000 else generate(tickets=tickets, seed=5, instance="edge")
+    users = {u.id: u for u in d.users}
+    edge = d.edge_cases
+
+    deleted_user = users[edge["deleted_user"][0]]
+    assert deleted_user.deleted
+    t5 = ticket(d, edge["deleted_requester"][0])
+    assert t5.requester is not None
+    assert users[t5.requester.id].deleted
+
+    suspended = users[edge["suspended_user"][0]]
+    assert suspended.suspended
+    for tid in edge["suspended_requester"]:
+        assert ticket(d, tid).requester.id == suspended.id  # type: ignore[union-attr]
+
+    long = ticket(d, edge["long_thread"][0])
+    assert len(long.comments) >= 1000
+    assert sum(len(t.comments) >= 1000 for t in d.tickets) == 1
+
+    names = {a.file_name for c in ticket(d, "7").comments for a in c.attachments}
+    assert {"паспорт.png", "身份证.pdf"} <= names
+    empty = [c for c in ticket(d, "8").comments if c.body_plain == ""]
+    assert len(empty) >= 2
+    assert all(c.body_html == "" for c in empty)
+    assert any(c.attachments for c in empty)
+
+    twins = [users[u].email for u in edge["email_case_twins_user"]]
+    assert twins == ["Ana.Lima@example.com", "ana.lima@example.com"]
+    for tid, user_id in zip(edge["email_case_twins"], edge["email_case_twins_user"], strict=True):
+        assert ticket(d, tid).requester.id == user_id  # type: ignore[union-attr]
+
+    big = [
+        a
+        for tid in edge["large_attachments"]
+        for c in ticket(d, tid).comments
+        for a in c.attachments
+        if a.size >= 3_000_000
+    ]
+    assert 2 <= len(big) <= 4
+    assert len([a for a in attachments(d) if a.size >= 3_000_000]) == len(big)
+
+    only = ticket(d, edge["description_only"][0])
+    assert len(only.comments) == 1
+    assert only.status is Status.CLOSED
+    assert ticket(d, edge["closed"][0]).status is Status.CLOSED
+    deleted = ticket(d, edge["deleted_ticket"][0])
+    assert deleted.deleted
+    assert sum(t.deleted for t in d.tickets) == 1
+
+
+# --- consolidation ---------------------------------------------------------------------------
+
+
+def test_instances_with_the_same_seed_share_customers() -> None:
+    emea = generate(tickets=500, seed=7, instance="emea")
+    apac = generate(tickets=400, seed=7, instance="apac")
+
+    def emails(d: HelpDesk) -> dict[str, str]:
+        return {u.email.lower(): u.email for u in d.users if u.role is Role.END_USER and u.email}
+
+    a, b = emails(emea), emails(apac)
+    shared = set(a) & set(b)
+    assert len(shared) > 25
+    assert any(a[e] != b[e] for e in shared)  # same person, e-mail differing in case
+    assert [t.subject for t in emea.tickets[:50]] != [t.subject for t in apac.tickets[:50]]
+    assert {t.instance for t in emea.tickets} == {"emea"}
+    other_seed = emails(generate(tickets=400, seed=8, instance="apac"))
+    assert len(set(a) & set(other_seed)) < len(shared) // 5

@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from cemigrate.sandbox.dataset import HelpDesk, generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from cemigrate.copier import Migration
 from cemigrate.errors import JournalBroken
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import Kind
 from cemigrate.testing import CRASH_POINTS, Crasher, Snapshot
 from cemigrate.testing.memory import memory_snapshot

@@ -168,17 +168,37 @@ def _demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True)
     plan = out / "plan.toml"
     plan.write_text(_DEMO_PLAN.format(tickets=args.tickets, seed=args.seed), encoding="utf-8")
-    summary = describe(generate(tickets=args.tickets, seed=args.seed, instance="exchange"))
-    print(f"generated help desk: {json.dumps(summary, default=str)}")
+    desk = generate(tickets=args.tickets, seed=args.seed, instance="exchange")
+    print(_describe_desk(describe(desk)))
     migration = Migration.from_plan(plan, progress=False if args.no_progress else None)
     try:
         report = migration.run()
     finally:
         migration.close()
     print(report.table())
+    with Ledger.open(out / "ledger.sqlite") as ledger:
+        print(f"journal: {ledger.verify_journal()} rows, hash chain verifies")
     print(f"plan: {plan}  ledger: {out / 'ledger.sqlite'}  target: {out / 'target.sqlite'}")
     print(f"next: cemigrate status {plan}")
     return _exit_code(report)
+
+
+def _describe_desk(summary: dict[str, object]) -> str:
+    counts, size = summary["counts"], summary["attachment_bytes"]
+    assert isinstance(counts, dict)
+    assert isinstance(size, int)
+    channels = summary["channel_share"]
+    assert isinstance(channels, dict)
+    mix = ", ".join(f"{name} {share:.0%}" for name, share in channels.items())
+    return (
+        f"generated help desk {summary['instance']!r}: {counts['ticket']:,} tickets,"
+        f" {summary['comments']:,} comments ({summary['private_notes']:,} private notes),"
+        f" {summary['attachments']:,} attachments ({size / 1e6:,.0f} MB),"
+        f" {counts['user']:,} users, {summary['locales']} languages\n"
+        f"  channels: {mix}; median first reply {summary['median_first_reply_hours']} h,"
+        f" resolution {summary['median_resolution_hours']} h;"
+        f" good satisfaction {summary['good_satisfaction_share']:.0%}"
+    )
 
 
 if __name__ == "__main__":

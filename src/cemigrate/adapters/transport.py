@@ -1,0 +1,86 @@
+"""Budgets and retries at the transport seam, for every platform client.
+
+An adapter's HTTP traffic goes through a :class:`requests.Session` that the user may have
+configured (proxies, TLS, a recorder, a sandbox transport). :func:`budgeted_session` wraps each
+transport adapter mounted on that session in a :class:`BudgetedTransport`, so that every
+request, whether sent by our own code or by an SDK such as zenpy or simple-salesforce:
+
+- spends the budgets its route names (waiting on the injected clock when one is empty);
+- feeds the response's rate-limit headers back into those budgets;
+- turns a 429 into :class:`~cemigrate.errors.RateLimited` (pausing only that budget for its
+  Retry-After) and a 5xx into :class:`~cemigrate.errors.TransientError`, which the retry
+  policy retries with capped, jittered backoff, so an SDK never sees them and never runs its
+  own sleeping retry loop.
+
+What is retried is the whole request, so only the transport is involved: no SDK changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+
+from cemigrate.errors import RateLimited, TransientError
+from cemigrate.ratelimit import Budget, RetryPolicy, retry_after_seconds
+
+Route = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
+"""Which budgets a request spends, and how much of each (a Freshdesk include costs extra)."""
+
+
+class BudgetedTransport(BaseAdapter):
+    """A transport adapter that spends budgets and retries around another one."""
+
+    def __init__(self, inner: BaseAdapter, *, route: Route, retry: RetryPolicy) -> None:
+        super().__init__()
+        self.inner = inner
+        self.route = route
+        self.retry = retry
+
+    def send(  # type: ignore[override]  # requests' stub types the keyword arguments loosely
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        """Send ``request`` through the inner transport under its budgets and retry policy."""
+        budgets, cost = self.route(request)
+        what = f"{request.method} {urlsplit(request.url or '').path}"
+
+        def attempt() -> requests.Response:
+            response = self.inner.send(request, **kwargs)
+            for budget in budgets:
+                budget.observe_headers(response.headers)
+            if response.status_code == 429:
+                response.close()
+                raise RateLimited(
+                    f"{what}: 429 Too Many Requests",
+                    budget=budgets[0].name if budgets else "",
+                    retry_after=retry_after_seconds(response.headers),
+                )
+            if response.status_code >= 500:
+                response.close()
+                raise TransientError(f"{what}: {response.status_code} {response.reason}")
+            return response
+
+        return self.retry.call(attempt, budgets=budgets, cost=cost, what=what)
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self.inner.close()
+
+
+def budgeted_session(
+    session: requests.Session | None, *, route: Route, retry: RetryPolicy
+) -> requests.Session:
+    """``session`` (or a new one) with every mounted transport spending budgets.
+
+    The session is changed in place and returned; calling this twice on one session does not
+    wrap twice.
+    """
+    session = session if session is not None else requests.Session()
+    mounted: Mapping[str, BaseAdapter] = dict(session.adapters)
+    for prefix, adapter in mounted.items():
+        if not isinstance(adapter, BudgetedTransport):
+            session.mount(prefix, BudgetedTransport(adapter, route=route, retry=retry))
+    return session

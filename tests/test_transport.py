@@ -1,0 +1,120 @@
+"""Budgets and retries at the transport seam: what any SDK on the session experiences."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from cemigrate.adapters.transport import budgeted_session
+from cemigrate.errors import RateLimited
+from cemigrate.ratelimit import Budget, ManualClock, RetryPolicy
+
+
+class Scripted(BaseAdapter):
+    """A transport that answers from a script of (status, headers) and records what it sent."""
+
+    def __init__(self, script: Sequence[tuple[int, dict[str, str]]]) -> None:
+        super().__init__()
+        self.script = list(script)
+        self.sent: list[str] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.sent.append(f"{request.method} {request.url}")
+        status, headers = self.script.pop(0) if self.script else (200, {})
+        response = requests.Response()
+        response.status_code = status
+        response.headers.update(headers)
+        response.raw = io.BytesIO(b"{}")
+        response._content = b"{}"
+        response.request = request
+        response.url = request.url or ""
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def make(script: Sequence[tuple[int, dict[str, str]]], *, limit: float = 700):
+    clock = ManualClock()
+    core = Budget("demo.zendesk.core", limit=limit, period=60, clock=clock)
+    export = Budget("demo.zendesk.export", limit=10, period=60, clock=clock)
+    transport = Scripted(script)
+    session = requests.Session()
+    session.mount("https://", transport)
+
+    def route(request: requests.PreparedRequest) -> tuple[list[Budget], float]:
+        return ([core, export] if "/incremental/" in (request.url or "") else [core]), 1.0
+
+    budgeted_session(session, route=route, retry=RetryPolicy(clock, max_attempts=4))
+    return session, transport, clock, core, export
+
+
+def test_a_429_is_retried_after_its_retry_after_and_only_that_budget_pauses(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session, transport, clock, core, export = make([(429, {"Retry-After": "17"}), (200, {})])
+    with caplog.at_level(logging.WARNING, logger="cemigrate.ratelimit"):
+        response = session.get("https://demo.zendesk.com/api/v2/tickets.json")
+    assert response.status_code == 200
+    assert len(transport.sent) == 2
+    assert max(clock.sleeps) >= 17  # waited as the platform asked, on the injected clock
+    assert core.throttled == 1
+    assert export.paused_for == 0
+    assert "17" in caplog.text
+
+
+def test_5xx_is_retried_and_the_sdk_never_sees_it() -> None:
+    session, transport, _, _, _ = make([(503, {}), (500, {}), (200, {})])
+    assert session.get("https://demo.zendesk.com/api/v2/users.json").status_code == 200
+    assert len(transport.sent) == 3
+
+
+def test_a_429_storm_ends_in_rate_limited_after_the_last_attempt() -> None:
+    session, transport, _, core, _ = make([(429, {"Retry-After": "1"})] * 10)
+    with pytest.raises(RateLimited) as raised:
+        session.get("https://demo.zendesk.com/api/v2/users.json")
+    assert raised.value.budget == core.name
+    assert len(transport.sent) == 4
+
+
+def test_every_request_spends_its_routes_budgets_and_reads_the_headers() -> None:
+    session, _, _, core, export = make(
+        [(200, {"X-Rate-Limit": "400", "X-Rate-Limit-Remaining": "398"})] * 3
+    )
+    session.get("https://demo.zendesk.com/api/v2/incremental/tickets/cursor.json")
+    session.get("https://demo.zendesk.com/api/v2/users.json")
+    assert (core.calls, export.calls) == (2, 1)
+    assert core.limit == 400  # the platform's word corrects the plan preset
+
+
+def test_wrapping_twice_does_not_spend_twice() -> None:
+    session, _, _, core, _ = make([(200, {})])
+    budgeted_session(session, route=lambda r: ([core], 1.0), retry=RetryPolicy(ManualClock()))
+    session.get("https://demo.zendesk.com/api/v2/users.json")
+    assert core.calls == 1
+
+
+def test_zenpy_on_the_session_gets_our_retries_not_its_own_sleep() -> None:
+    from zenpy import Zenpy
+
+    body = b'{"users": [], "next_page": null, "count": 0}'
+    session, transport, clock, core, _ = make([(429, {"Retry-After": "30"}), (200, {})])
+    original = transport.send
+
+    def send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        response = original(request, **kwargs)
+        response._content = body
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    transport.send = send  # type: ignore[method-assign]
+    zenpy = Zenpy(subdomain="demo", email="a@demo.example", token="t", session=session)
+    assert list(zenpy.users()) == []
+    assert core.throttled == 1
+    assert clock.sleeps  # our clock waited; zenpy's real sleep loop never ran

@@ -1,0 +1,1204 @@
+"""Zendesk JSON ⇄ the common schema: pure functions on dicts, the only place that knows
+Zendesk's shapes.
+
+Reading (Zendesk → schema): one function per object, named after the record it returns
+(:func:`ticket`, :func:`comment`, :func:`user`, ...). Ids become strings, timestamps become
+timezone-aware UTC datetimes, and a payload missing a required field or carrying a value of the
+wrong type raises :class:`~cemigrate.errors.RecordError` naming the object and the field, never
+its content.
+
+Writing (schema → Zendesk): ``*_payload`` functions build the object a create call takes (the
+caller wraps it under the body key of :mod:`.objects`). References become target ids through
+``Outgoing.links``; a reference without a link raises ``RecordError``.
+
+Decisions, stated once:
+
+* **System fields.** ``/ticket_fields`` also lists Zendesk's built-in fields (subject, status,
+  priority, group, assignee, ...). They are not custom fields: :func:`field` returns ``None`` for
+  them (see :data:`SYSTEM_FIELD_TYPES`) and the caller skips them.
+* **Field keys.** User and organization fields have a ``key``; ticket fields do not, so their
+  key is the slug of their title (``Transaction ID`` → ``transaction_id``).
+* **Empty comment bodies.** Zendesk refuses a blank comment. A comment with no text is sent as
+  :data:`ATTACHMENT_ONLY_BODY` when it carries files, else :data:`EMPTY_BODY`; reading maps
+  both markers back to an empty body, so the round trip keeps it empty.
+* **Private notes stay private.** ``public`` is copied as given, never defaulted.
+* **Channel.** The Ticket Import API does not take the channel, so it travels as the tag
+  ``cemigrate_via_<channel>``, which :func:`ticket` reads back.
+* **SLA history.** Zendesk computes no metrics or SLAs for imported tickets. What the source
+  measured is kept as a private note (:func:`sla_history_note`) and as values of the custom
+  fields in :data:`SLA_HISTORY_FIELDS` (:func:`sla_history_fields`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, TypeAlias
+
+from cemigrate.adapters.contract import Outgoing
+from cemigrate.errors import RecordError
+from cemigrate.schema import (
+    Action,
+    Attachment,
+    Channel,
+    Comment,
+    Condition,
+    FieldDef,
+    FieldObject,
+    FieldOption,
+    FieldType,
+    FieldValue,
+    Group,
+    GroupMembership,
+    Identity,
+    JsonValue,
+    Kind,
+    Minutes,
+    Organization,
+    Priority,
+    Ref,
+    Role,
+    Rule,
+    RuleKind,
+    SatisfactionRating,
+    SatisfactionScore,
+    SlaEvent,
+    SlaEventKind,
+    SlaMetric,
+    SlaPolicy,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketMetrics,
+    TicketType,
+    User,
+)
+
+__all__ = [
+    "ATTACHMENT_ONLY_BODY",
+    "CHANNEL_TAG_PREFIX",
+    "EMPTY_BODY",
+    "SLA_HISTORY_FIELDS",
+    "SYSTEM_FIELD_TYPES",
+    "Json",
+    "attachment",
+    "comment",
+    "comment_from_event",
+    "comments_from_audit",
+    "export_row_metrics",
+    "export_row_ticket",
+    "field",
+    "field_payload",
+    "format_time",
+    "group",
+    "group_membership",
+    "group_payload",
+    "membership_payload",
+    "organization",
+    "organization_payload",
+    "parse_time",
+    "rule",
+    "satisfaction_rating",
+    "sla_event",
+    "sla_history_fields",
+    "sla_history_note",
+    "sla_policy",
+    "ticket",
+    "ticket_import_payload",
+    "ticket_metrics",
+    "user",
+    "user_payload",
+]
+
+Json: TypeAlias = Mapping[str, Any]
+"""A Zendesk JSON object as decoded by ``json.loads``."""
+
+EMPTY_BODY: Final = "(empty comment)"
+"""What a comment without text or files is imported as (Zendesk rejects a blank body)."""
+
+ATTACHMENT_ONLY_BODY: Final = "(attachment only)"
+"""What a comment with files but no text is imported as."""
+
+CHANNEL_TAG_PREFIX: Final = "cemigrate_via_"
+"""Tag prefix that keeps a ticket's original channel on import (``cemigrate_via_email``)."""
+
+SYSTEM_FIELD_TYPES: Final = frozenset(
+    {
+        "subject",
+        "description",
+        "status",
+        "custom_status",
+        "tickettype",
+        "priority",
+        "basic_priority",
+        "group",
+        "assignee",
+        "brand",
+        "ticket_form",
+    }
+)
+"""Ticket field types that are Zendesk's built-in fields, not custom fields."""
+
+SLA_HISTORY_FIELDS: Final[tuple[FieldDef, ...]] = (
+    FieldDef(
+        id="cemigrate_first_reply_minutes",
+        object=FieldObject.TICKET,
+        key="cemigrate_first_reply_minutes",
+        title="Original first reply time (minutes)",
+        type=FieldType.INTEGER,
+        description="Calendar minutes to the first public agent reply in the source help desk.",
+    ),
+    FieldDef(
+        id="cemigrate_resolution_minutes",
+        object=FieldObject.TICKET,
+        key="cemigrate_resolution_minutes",
+        title="Original full resolution time (minutes)",
+        type=FieldType.INTEGER,
+        description="Calendar minutes from creation to the last solve in the source help desk.",
+    ),
+    FieldDef(
+        id="cemigrate_sla_breaches",
+        object=FieldObject.TICKET,
+        key="cemigrate_sla_breaches",
+        title="Original SLA breaches",
+        type=FieldType.INTEGER,
+        description="SLA targets the source help desk recorded as breached on this ticket.",
+    ),
+)
+"""The ticket fields that store a ticket's original service levels in a Zendesk target."""
+
+# --- small readers ------------------------------------------------------------------------
+
+
+def _fail(what: str, key: str, problem: str) -> RecordError:
+    return RecordError(f"zendesk {what}: field {key!r} {problem}")
+
+
+def _need(d: Json, key: str, what: str) -> Any:
+    if not isinstance(d, Mapping):
+        raise RecordError(f"zendesk {what}: expected a JSON object, got {type(d).__name__}")
+    value = d.get(key)
+    if value is None:
+        raise _fail(what, key, "is missing")
+    return value
+
+
+def _id(d: Json, key: str, what: str) -> str:
+    value = _need(d, key, what)
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        raise _fail(what, key, f"is not an id (got {type(value).__name__})")
+    return str(value)
+
+
+def _opt_id(d: Json, key: str, what: str) -> str | None:
+    if d.get(key) in (None, ""):
+        return None
+    return _id(d, key, what)
+
+
+def _ref(kind: Kind, d: Json, key: str, what: str) -> Ref | None:
+    value = _opt_id(d, key, what)
+    return None if value is None else Ref(kind=kind, id=value)
+
+
+def _refs(kind: Kind, d: Json, key: str, what: str) -> tuple[Ref, ...]:
+    values = d.get(key) or []
+    if not isinstance(values, list):
+        raise _fail(what, key, "is not a list")
+    out: list[Ref] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise _fail(what, key, "holds a value that is not an id")
+        out.append(Ref(kind=kind, id=str(value)))
+    return tuple(out)
+
+
+def _text(d: Json, key: str, what: str, default: str = "") -> str:
+    value = d.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise _fail(what, key, f"is not text (got {type(value).__name__})")
+    return value
+
+
+def _flag(d: Json, key: str, what: str, default: bool = False) -> bool:
+    value = d.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _fail(what, key, f"is not true or false (got {type(value).__name__})")
+    return value
+
+
+def _int(d: Json, key: str, what: str, default: int = 0) -> int:
+    value = d.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise _fail(what, key, "is not a whole number")
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if not isinstance(value, int):
+        raise _fail(what, key, "is not a whole number")
+    return value
+
+
+def _tags(d: Json, key: str, what: str) -> tuple[str, ...]:
+    value = d.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise _fail(what, key, "is not a list of tags")
+    return tuple(value)
+
+
+def _time(d: Json, key: str, what: str) -> datetime:
+    value = _need(d, key, what)
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise _fail(what, key, "is not a timestamp with a time zone") from None
+
+
+def _opt_time(d: Json, key: str, what: str) -> datetime | None:
+    return None if d.get(key) in (None, "") else _time(d, key, what)
+
+
+def _member(table: Mapping[str, Any], d: Json, key: str, what: str) -> Any:
+    value = _need(d, key, what)
+    if not isinstance(value, str) or value.lower() not in table:
+        raise _fail(what, key, f"has an unknown value (expected one of: {', '.join(table)})")
+    return table[value.lower()]
+
+
+def _opt_member(table: Mapping[str, Any], d: Json, key: str, what: str) -> Any:
+    return None if d.get(key) in (None, "", "-") else _member(table, d, key, what)
+
+
+def parse_time(value: object) -> datetime:
+    """A Zendesk timestamp (``2015-06-03T19:31:44Z``, or the legacy export's
+    ``2012-09-06 12:18:55 -0800``) as an aware UTC datetime; ``ValueError`` if it is not one."""
+    if not isinstance(value, str):
+        raise ValueError("a timestamp must be text")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("a timestamp must carry a time zone")
+    return parsed.astimezone(UTC)
+
+
+def format_time(value: datetime) -> str:
+    """An aware datetime as Zendesk writes it: ISO-8601 in UTC, ``2015-06-03T19:31:44Z``."""
+    if value.tzinfo is None:
+        raise ValueError("a timestamp must carry a time zone")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- vocabularies -------------------------------------------------------------------------
+
+_ROLES: Final[Mapping[str, Role]] = {
+    "end-user": Role.END_USER,
+    "agent": Role.AGENT,
+    "admin": Role.ADMIN,
+}
+_ROLE_NAMES: Final = {role: name for name, role in _ROLES.items()}
+
+_STATUSES: Final[Mapping[str, Status]] = {
+    "new": Status.NEW,
+    "open": Status.OPEN,
+    "pending": Status.PENDING,
+    "hold": Status.HOLD,
+    "solved": Status.SOLVED,
+    "closed": Status.CLOSED,
+    # The incremental export lists deleted tickets with this status; they stay closed.
+    "deleted": Status.CLOSED,
+}
+_PRIORITIES: Final = {p.value: p for p in Priority}
+_TYPES: Final = {t.value: t for t in TicketType}
+
+_CHANNELS: Final[Mapping[str, Channel]] = {
+    "email": Channel.EMAIL,
+    "web": Channel.WEB,
+    "web_form": Channel.WEB,
+    "web_widget": Channel.WEB,
+    "help_center": Channel.WEB,
+    "mobile": Channel.WEB,
+    "mobile_sdk": Channel.WEB,
+    "chat": Channel.CHAT,
+    "native_messaging": Channel.CHAT,
+    "voice": Channel.PHONE,
+    "phone": Channel.PHONE,
+    "sms": Channel.PHONE,
+    "api": Channel.API,
+    "twitter": Channel.SOCIAL,
+    "facebook": Channel.SOCIAL,
+    "instagram_dm": Channel.SOCIAL,
+    "whatsapp": Channel.SOCIAL,
+    "line": Channel.SOCIAL,
+    "wechat": Channel.SOCIAL,
+}
+"""``via.channel`` → schema channel; anything else (rule, closed_ticket, ...) is OTHER."""
+
+_FIELD_TYPES: Final[Mapping[str, FieldType]] = {
+    "text": FieldType.TEXT,
+    "textarea": FieldType.TEXTAREA,
+    "integer": FieldType.INTEGER,
+    "decimal": FieldType.DECIMAL,
+    "checkbox": FieldType.CHECKBOX,
+    "date": FieldType.DATE,
+    "tagger": FieldType.DROPDOWN,  # ticket drop-downs
+    "dropdown": FieldType.DROPDOWN,  # user and organization drop-downs
+    "multiselect": FieldType.MULTISELECT,
+    "regexp": FieldType.REGEXP,
+    "partialcreditcard": FieldType.TEXT,  # masked text; its digits are never readable
+}
+
+_SLA_METRICS: Final[Mapping[str, SlaMetric]] = {
+    "first_reply_time": SlaMetric.FIRST_REPLY_TIME,
+    "next_reply_time": SlaMetric.NEXT_REPLY_TIME,
+    "periodic_update_time": SlaMetric.PERIODIC_UPDATE_TIME,
+    # The schema has one update metric; the pausable variant is kept verbatim in ``raw``.
+    "pausable_update_time": SlaMetric.PERIODIC_UPDATE_TIME,
+    "requester_wait_time": SlaMetric.REQUESTER_WAIT_TIME,
+    "agent_work_time": SlaMetric.AGENT_WORK_TIME,
+    "resolution_time": SlaMetric.RESOLUTION_TIME,
+}
+
+_SLA_EVENT_KINDS: Final[Mapping[str, SlaEventKind]] = {
+    "apply_sla": SlaEventKind.APPLY,
+    "activate": SlaEventKind.ACTIVATE,
+    "pause": SlaEventKind.PAUSE,
+    "fulfill": SlaEventKind.FULFILL,
+    "breach": SlaEventKind.BREACH,
+}
+
+_SCORES: Final[Mapping[str, SatisfactionScore | None]] = {
+    "good": SatisfactionScore.GOOD,
+    "good_with_comment": SatisfactionScore.GOOD,
+    "bad": SatisfactionScore.BAD,
+    "bad_with_comment": SatisfactionScore.BAD,
+    "offered": SatisfactionScore.OFFERED,
+    "unoffered": None,  # never sent to the customer: nothing to migrate
+}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# --- Zendesk → schema ---------------------------------------------------------------------
+
+
+def organization(d: Json) -> Organization:
+    """An organization from ``/organizations`` or the incremental organization export."""
+    what = "organization"
+    return Organization(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        domains=_tags(d, "domain_names", what),
+        details=_text(d, "details", what),
+        tags=_tags(d, "tags", what),
+        custom_fields=_keyed_values(d, "organization_fields", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def _keyed_values(d: Json, key: str, what: str) -> dict[str, FieldValue]:
+    values = d.get(key) or {}
+    if not isinstance(values, Mapping):
+        raise _fail(what, key, "is not an object")
+    return {k: _field_value(v, what, key) for k, v in values.items() if v is not None}
+
+
+def _field_value(value: object, what: str, key: str) -> FieldValue:
+    if isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise _fail(what, key, "holds a list that is not of option values")
+        return tuple(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise _fail(what, key, f"holds a {type(value).__name__}, not a field value")
+
+
+def _identity(d: Json) -> Identity:
+    what = "identity"
+    kind = _text(d, "type", what) or "email"
+    return Identity(
+        type="phone" if kind == "phone_number" else kind,
+        value=str(_need(d, "value", what)),
+        primary=_flag(d, "primary", what),
+        verified=_flag(d, "verified", what),
+    )
+
+
+def user(d: Json, identities: Sequence[Json] = ()) -> User:
+    """A user from ``/users`` or the incremental user export.
+
+    ``identities`` are the user's entries of the ``identities`` sideload (or of
+    ``/users/{id}/identities``); without them the identities are the user's e-mail and phone.
+    ``active: false`` means the user was deleted. The IANA time zone is kept when Zendesk
+    gives it (``iana_time_zone``), else its own zone name.
+    """
+    what = "user"
+    email = _text(d, "email", what) or None
+    phone = _text(d, "phone", what) or None
+    if identities:
+        found = tuple(_identity(i) for i in identities)
+    else:
+        found = tuple(
+            Identity(type=kind, value=value, primary=True, verified=_flag(d, "verified", what))
+            for kind, value in (("email", email), ("phone", phone))
+            if value
+        )
+    return User(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        email=email,
+        role=_member(_ROLES, d, "role", what),
+        suspended=_flag(d, "suspended", what),
+        deleted=not _flag(d, "active", what, default=True),
+        identities=found,
+        organization=_ref(Kind.ORGANIZATION, d, "organization_id", what),
+        locale=_text(d, "locale", what) or "en-US",
+        time_zone=_text(d, "iana_time_zone", what) or _text(d, "time_zone", what) or "UTC",
+        phone=phone,
+        tags=_tags(d, "tags", what),
+        custom_fields=_keyed_values(d, "user_fields", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def group(d: Json) -> Group:
+    """A group from ``/groups``."""
+    what = "group"
+    return Group(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        description=_text(d, "description", what),
+        deleted=_flag(d, "deleted", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def group_membership(d: Json) -> GroupMembership:
+    """An agent's membership of a group, from ``/group_memberships``."""
+    what = "group membership"
+    return GroupMembership(
+        id=_id(d, "id", what),
+        user=Ref(kind=Kind.USER, id=_id(d, "user_id", what)),
+        group=Ref(kind=Kind.GROUP, id=_id(d, "group_id", what)),
+        default=_flag(d, "default", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def field(d: Json, *, object: FieldObject) -> FieldDef | None:
+    """A custom field definition, or ``None`` for a built-in ticket field (see
+    :data:`SYSTEM_FIELD_TYPES`). ``object`` says whose fields these are."""
+    what = f"{object} field"
+    kind = _need(d, "type", what)
+    if kind in SYSTEM_FIELD_TYPES:
+        return None
+    field_type = _member(_FIELD_TYPES, d, "type", what)
+    title = _text(d, "title", what)
+    key = _text(d, "key", what) or _slug(_text(d, "raw_title", what) or title)
+    if not key:
+        raise _fail(what, "key", "is missing and the title gives none")
+    raw_options = d.get("custom_field_options") or []
+    if not isinstance(raw_options, list):
+        raise _fail(what, "custom_field_options", "is not a list")
+    options = tuple(
+        FieldOption(
+            name=_text(o, "name", what),
+            value=str(_need(o, "value", what)),
+            position=_int(o, "position", what, default=position),
+        )
+        for position, o in enumerate(raw_options)
+    )
+    return FieldDef(
+        id=_id(d, "id", what),
+        object=object,
+        key=key,
+        title=title,
+        type=field_type,
+        options=options,
+        required=_flag(d, "required", what),
+        active=_flag(d, "active", what, default=True),
+        description=_text(d, "description", what),
+        position=max(0, _int(d, "position", what)),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def _channel(d: Json, what: str) -> Channel:
+    via = d.get("via") or {}
+    if not isinstance(via, Mapping):
+        raise _fail(what, "via", "is not an object")
+    name = via.get("channel")
+    if name is None:
+        return Channel.WEB
+    if not isinstance(name, str | int):
+        raise _fail(what, "via.channel", "is not a channel name")
+    return _CHANNELS.get(str(name).lower(), Channel.OTHER)
+
+
+def _custom_values(
+    d: Json, fields_by_id: Mapping[str, FieldDef], what: str
+) -> dict[str, FieldValue]:
+    entries = d.get("custom_fields") or []
+    if not isinstance(entries, list):
+        raise _fail(what, "custom_fields", "is not a list")
+    values: dict[str, FieldValue] = {}
+    for entry in entries:
+        field_id = _id(entry, "id", what)
+        value = _field_value(entry.get("value"), what, "custom_fields")
+        if value is None or value == () or value == "":
+            continue  # unset: Zendesk lists every field of the form, set or not
+        definition = fields_by_id.get(field_id)
+        if definition is None:
+            values[field_id] = value  # a field the account no longer describes: keep by id
+            continue
+        values[definition.key] = _typed(value, definition.type)
+    return values
+
+
+def _typed(value: FieldValue, kind: FieldType) -> FieldValue:
+    # Zendesk returns numbers of integer and decimal fields as text.
+    if kind is FieldType.INTEGER and isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if kind is FieldType.DECIMAL and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind is FieldType.MULTISELECT and isinstance(value, str):
+        return (value,)
+    return value
+
+
+def ticket(
+    d: Json,
+    comments: Sequence[Comment] = (),
+    *,
+    instance: str,
+    fields_by_id: Mapping[str, FieldDef],
+    metric_set: Json | None = None,
+) -> Ticket:
+    """A ticket from the incremental ticket export (or ``/tickets``) with its comments.
+
+    ``fields_by_id`` (Zendesk field id → definition) turns ``custom_fields [{id, value}]`` into
+    values keyed by field key; unset values are omitted. ``solved_at`` comes from the ticket's
+    ``metric_set`` (the ``metric_sets`` sideload) when given. A ticket of status ``deleted`` is
+    closed and marked deleted. A ``cemigrate_via_*`` tag restores the original channel.
+    """
+    what = "ticket"
+    tags = _tags(d, "tags", what)
+    channel = _channel(d, what)
+    kept = tuple(tag for tag in tags if not tag.startswith(CHANNEL_TAG_PREFIX))
+    for tag in tags:
+        original = tag.removeprefix(CHANNEL_TAG_PREFIX)
+        if tag != original and original in {c.value for c in Channel}:
+            channel = Channel(original)
+    ccs = _refs(Kind.USER, d, "email_cc_ids", what) or _refs(Kind.USER, d, "collaborator_ids", what)
+    solved_at = _opt_time(d, "solved_at", what)
+    if metric_set is not None:
+        solved_at = _opt_time(metric_set, "solved_at", "metric set") or solved_at
+    status = _text(d, "status", what).lower()
+    return Ticket(
+        id=_id(d, "id", what),
+        subject=_text(d, "subject", what) or _text(d, "raw_subject", what),
+        description=_text(d, "description", what),
+        status=_member(_STATUSES, d, "status", what),
+        created_at=_time(d, "created_at", what),
+        updated_at=_time(d, "updated_at", what),
+        instance=instance,
+        priority=_opt_member(_PRIORITIES, d, "priority", what),
+        type=_opt_member(_TYPES, d, "type", what),
+        channel=channel,
+        tags=kept,
+        custom_fields=_custom_values(d, fields_by_id, what),
+        requester=_ref(Kind.USER, d, "requester_id", what),
+        submitter=_ref(Kind.USER, d, "submitter_id", what),
+        assignee=_ref(Kind.USER, d, "assignee_id", what),
+        group=_ref(Kind.GROUP, d, "group_id", what),
+        organization=_ref(Kind.ORGANIZATION, d, "organization_id", what),
+        ccs=ccs,
+        followers=_refs(Kind.USER, d, "follower_ids", what),
+        solved_at=solved_at,
+        brand=_opt_id(d, "brand_id", what),
+        deleted=status == "deleted",
+        comments=tuple(comments),
+    )
+
+
+def attachment(d: Json) -> Attachment:
+    """An attachment of a comment (or of an upload); its bytes stay at ``content_url``."""
+    what = "attachment"
+    return Attachment(
+        id=_id(d, "id", what),
+        file_name=_text(d, "file_name", what) or "unnamed",
+        content_type=_text(d, "content_type", what) or "application/octet-stream",
+        size=_int(d, "size", what),
+        location=_text(d, "content_url", what),
+        inline=_flag(d, "inline", what),
+    )
+
+
+def _attachments(d: Json, what: str) -> tuple[Attachment, ...]:
+    values = d.get("attachments") or []
+    if not isinstance(values, list):
+        raise _fail(what, "attachments", "is not a list")
+    return tuple(attachment(a) for a in values)
+
+
+def comment(d: Json) -> Comment:
+    """A comment from ``/tickets/{id}/comments``."""
+    what = "comment"
+    html = _text(d, "html_body", what)
+    plain = _text(d, "plain_body", what) or _text(d, "body", what)
+    if plain.strip() in (EMPTY_BODY, ATTACHMENT_ONLY_BODY):
+        html = plain = ""  # our own marker for a comment that had no text
+    return Comment(
+        id=_id(d, "id", what),
+        author=_ref(Kind.USER, d, "author_id", what),
+        public=_flag(d, "public", what, default=False),
+        body_html=html,
+        body_plain=plain,
+        created_at=_time(d, "created_at", what),
+        channel=_channel(d, what),
+        attachments=_attachments(d, what),
+    )
+
+
+def comment_from_event(event: Json, *, parent: Json | None = None) -> Comment:
+    """A comment from a ``Comment`` child event of the incremental ticket-event export
+    (``include=comment_events``) or of an audit. A child event without its own
+    ``created_at`` or ``via`` takes them from ``parent`` (the ticket event or audit)."""
+    what = "comment event"
+    if _text(event, "type", what) not in ("Comment", "VoiceComment"):
+        raise _fail(what, "type", "is not a comment event")
+    merged: dict[str, Any] = {}
+    if parent is not None:
+        merged["created_at"] = parent.get("created_at")
+        merged["via"] = parent.get("via")
+    merged.update({k: v for k, v in event.items() if v is not None})
+    return comment(merged)
+
+
+def comments_from_audit(audit: Json) -> tuple[Comment, ...]:
+    """The comments of one ticket audit (``/tickets/{id}/audits``)."""
+    events = audit.get("events") or []
+    if not isinstance(events, list):
+        raise _fail("audit", "events", "is not a list")
+    return tuple(
+        comment_from_event(e, parent=audit)
+        for e in events
+        if isinstance(e, Mapping) and e.get("type") in ("Comment", "VoiceComment")
+    )
+
+
+def sla_policy(d: Json) -> SlaPolicy:
+    """An SLA policy from ``/slas/policies``; the payload is kept verbatim in ``raw``."""
+    what = "SLA policy"
+    metrics = d.get("policy_metrics") or []
+    if not isinstance(metrics, list):
+        raise _fail(what, "policy_metrics", "is not a list")
+    targets = []
+    for m in metrics:
+        minutes = m.get("target")
+        if minutes is None and m.get("target_in_seconds") is not None:
+            minutes = _int(m, "target_in_seconds", what) // 60
+        targets.append(
+            SlaTarget(
+                priority=_member(_PRIORITIES, m, "priority", what),
+                metric=_member(_SLA_METRICS, m, "metric", what),
+                minutes=_int({"target": minutes}, "target", what),
+                business_hours=_flag(m, "business_hours", what, default=True),
+            )
+        )
+    return SlaPolicy(
+        id=_id(d, "id", what),
+        title=_text(d, "title", what),
+        targets=tuple(targets),
+        description=_text(d, "description", what),
+        position=max(0, _int(d, "position", what)),
+        raw=dict(d),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def sla_event(d: Json) -> SlaEvent | None:
+    """One ticket metric event (``/incremental/ticket_metric_events``) as SLA history, or
+    ``None`` for event types with no schema equivalent (``apply_group_sla``,
+    ``update_status``, ``measure``).
+
+    ``reply_time`` is the first reply for ``instance_id`` 1 and a next reply after it.
+    """
+    what = "ticket metric event"
+    kind = _need(d, "type", what)
+    if kind not in _SLA_EVENT_KINDS:
+        return None
+    metric_name = _need(d, "metric", what)
+    if metric_name == "reply_time":
+        first = _int(d, "instance_id", what, default=1) <= 1
+        metric = SlaMetric.FIRST_REPLY_TIME if first else SlaMetric.NEXT_REPLY_TIME
+    else:
+        metric = _member(_SLA_METRICS, d, "metric", what)
+    sla = d.get("sla") or {}
+    if not isinstance(sla, Mapping):
+        raise _fail(what, "sla", "is not an object")
+    policy = sla.get("policy") or {}
+    time = _time(d, "time", what)
+    return SlaEvent(
+        id=_id(d, "id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "ticket_id", what)),
+        metric=metric,
+        kind=_SLA_EVENT_KINDS[kind],
+        time=time,
+        policy=_ref(Kind.SLA_POLICY, policy, "id", what) if isinstance(policy, Mapping) else None,
+        target_minutes=_int(sla, "target", what) if sla.get("target") is not None else None,
+        business_hours=_flag(sla, "business_hours", what, default=True),
+        updated_at=time,
+    )
+
+
+def _minutes(d: Json, key: str, what: str) -> Minutes:
+    value = d.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise _fail(what, key, "is not an object of calendar and business minutes")
+    return Minutes(
+        calendar=_int(value, "calendar", what) if value.get("calendar") is not None else None,
+        business=_int(value, "business", what) if value.get("business") is not None else None,
+    )
+
+
+def ticket_metrics(d: Json) -> TicketMetrics:
+    """A ticket's measured service levels, from ``/ticket_metrics`` or ``metric_sets``."""
+    what = "ticket metrics"
+    return TicketMetrics(
+        id=_id(d, "id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "ticket_id", what)),
+        first_reply=_minutes(d, "reply_time_in_minutes", what),
+        full_resolution=_minutes(d, "full_resolution_time_in_minutes", what),
+        agent_wait=_minutes(d, "agent_wait_time_in_minutes", what),
+        requester_wait=_minutes(d, "requester_wait_time_in_minutes", what),
+        reopens=_int(d, "reopens", what),
+        replies=_int(d, "replies", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def satisfaction_rating(d: Json) -> SatisfactionRating | None:
+    """A satisfaction rating from ``/satisfaction_ratings``; ``None`` when it was never offered
+    (score ``unoffered``)."""
+    what = "satisfaction rating"
+    score = _member(_SCORES, d, "score", what)
+    if score is None:
+        return None
+    return SatisfactionRating(
+        id=_id(d, "id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "ticket_id", what)),
+        score=score,
+        requester=_ref(Kind.USER, d, "requester_id", what),
+        assignee=_ref(Kind.USER, d, "assignee_id", what),
+        group=_ref(Kind.GROUP, d, "group_id", what),
+        comment=_text(d, "comment", what),
+        reason=_text(d, "reason", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def _conditions(items: object, what: str, key: str) -> tuple[Condition, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise _fail(what, key, "is not a list")
+    return tuple(
+        Condition(
+            field=str(_need(c, "field", what)),
+            operator=_text(c, "operator", what),
+            value=c.get("value"),
+        )
+        for c in items
+    )
+
+
+def rule(d: Json, kind: RuleKind) -> Rule:
+    """A trigger, automation, macro or view; the payload is kept verbatim in ``raw`` (macros'
+    restriction, views' execution and anything the schema does not model)."""
+    what = str(kind)
+    conditions = d.get("conditions") or {}
+    if not isinstance(conditions, Mapping):
+        raise _fail(what, "conditions", "is not an object of all and any")
+    actions = d.get("actions") or []
+    if not isinstance(actions, list):
+        raise _fail(what, "actions", "is not a list")
+    return Rule(
+        id=_id(d, "id", what),
+        kind=kind,
+        title=_text(d, "title", what),
+        active=_flag(d, "active", what, default=True),
+        position=max(0, _int(d, "position", what)),
+        conditions_all=_conditions(conditions.get("all"), what, "conditions.all"),
+        conditions_any=_conditions(conditions.get("any"), what, "conditions.any"),
+        actions=tuple(
+            Action(field=str(_need(a, "field", what)), value=a.get("value")) for a in actions
+        ),
+        raw=dict(d),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+# --- the legacy export (/api/v2/exports/tickets): flat rows with display names -------------
+
+_LEGACY_VIA: Final[Mapping[str, Channel]] = {
+    "web service": Channel.API,
+    "web form": Channel.WEB,
+    "mail": Channel.EMAIL,
+    "email": Channel.EMAIL,
+    "chat": Channel.CHAT,
+    "voice": Channel.PHONE,
+    "twitter": Channel.SOCIAL,
+    "facebook": Channel.SOCIAL,
+}
+
+
+_LEGACY_TYPES: Final[Mapping[str, TicketType | None]] = {**_TYPES, "ticket": None}
+"""The legacy export calls a ticket without a type "Ticket"."""
+
+
+def _legacy_minutes(d: Json, key: str, what: str) -> Minutes:
+    return Minutes(
+        calendar=_int(d, f"{key}_in_minutes", what) if d.get(f"{key}_in_minutes") else None,
+        business=(
+            _int(d, f"{key}_in_minutes_within_business_hours", what)
+            if d.get(f"{key}_in_minutes_within_business_hours")
+            else None
+        ),
+    )
+
+
+def export_row_ticket(d: Json, *, instance: str) -> Ticket:
+    """A ticket from a row of the legacy ``/exports/tickets`` export (no comments, no
+    assignee id: the row carries names)."""
+    what = "export row"
+    status = _text(d, "status", what).lower()
+    return Ticket(
+        id=_id(d, "id", what),
+        subject=_text(d, "subject", what),
+        description="",
+        status=_member(_STATUSES, d, "status", what),
+        created_at=_time(d, "created_at", what),
+        updated_at=_time(d, "updated_at", what),
+        instance=instance,
+        priority=_opt_member(_PRIORITIES, d, "priority", what),
+        type=_opt_member(_LEGACY_TYPES, d, "ticket_type", what),
+        channel=_LEGACY_VIA.get(_text(d, "via", what).lower(), Channel.OTHER),
+        tags=tuple(_text(d, "current_tags", what).split()),
+        requester=_ref(Kind.USER, d, "req_id", what),
+        solved_at=_opt_time(d, "solved_at", what),
+        deleted=status == "deleted",
+    )
+
+
+def export_row_metrics(d: Json) -> TicketMetrics:
+    """The measured service levels in a row of the legacy ``/exports/tickets`` export."""
+    what = "export row"
+    return TicketMetrics(
+        id=_id(d, "id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "id", what)),
+        first_reply=_legacy_minutes(d, "first_reply_time", what),
+        full_resolution=_legacy_minutes(d, "full_resolution_time", what),
+        agent_wait=_legacy_minutes(d, "agent_wait_time", what),
+        requester_wait=_legacy_minutes(d, "requester_wait_time", what),
+        reopens=_int(d, "reopens", what),
+        replies=_int(d, "replies", what),
+        created_at=_time(d, "created_at", what),
+        updated_at=_time(d, "updated_at", what),
+    )
+
+
+# --- schema → Zendesk ---------------------------------------------------------------------
+
+
+def _link(outgoing: Outgoing, ref: Ref | None, name: str) -> int | None:
+    if ref is None:
+        return None
+    target = outgoing.links.get(ref)
+    if target is None:
+        raise RecordError(f"zendesk {outgoing.key.kind}: {name} {ref} is not in the target yet")
+    return _target_id(target, name)
+
+
+def _target_id(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise RecordError(f"zendesk: {name} target id {value!r} is not a Zendesk id")
+    return int(value)
+
+
+def _payload_value(value: FieldValue) -> JsonValue:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _without_none(payload: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def _record(outgoing: Outgoing, cls: type[Any]) -> Any:
+    if not isinstance(outgoing.record, cls):
+        raise RecordError(
+            f"zendesk: expected a {cls.__name__} record, got {type(outgoing.record).__name__}"
+        )
+    return outgoing.record
+
+
+def organization_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one organization for ``organizations/create_many``."""
+    org: Organization = _record(outgoing, Organization)
+    return {
+        "external_id": outgoing.external_id,
+        "name": org.name,
+        "domain_names": list(org.domains),
+        "details": org.details,
+        "tags": list(org.tags),
+        "organization_fields": {k: _payload_value(v) for k, v in org.custom_fields.items()},
+    }
+
+
+def user_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one user for ``users/create_or_update_many``.
+
+    A user deleted in the source is written suspended, so the comments it wrote keep their
+    author; the e-mail verification mail is skipped.
+    """
+    person: User = _record(outgoing, User)
+    identities: list[JsonValue] = [
+        {
+            "type": "phone_number" if i.type == "phone" else i.type,
+            "value": i.value,
+            "verified": i.verified,
+            "primary": i.primary,
+        }
+        for i in person.identities
+    ]
+    return _without_none(
+        {
+            "external_id": outgoing.external_id,
+            "name": person.name,
+            "email": person.email,
+            "phone": person.phone,
+            "role": _ROLE_NAMES[person.role],
+            "suspended": person.suspended or person.deleted,
+            "organization_id": _link(outgoing, person.organization, "organization"),
+            "identities": identities or None,
+            "locale": person.locale,
+            "time_zone": person.time_zone,
+            "tags": list(person.tags),
+            "user_fields": {k: _payload_value(v) for k, v in person.custom_fields.items()},
+            "skip_verify_email": True,  # a migration must not e-mail customers [3P]
+        }
+    )
+
+
+def group_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one group for ``POST /groups``."""
+    team: Group = _record(outgoing, Group)
+    return {"name": team.name, "description": team.description}
+
+
+def membership_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one membership for ``group_memberships/create_many``."""
+    membership: GroupMembership = _record(outgoing, GroupMembership)
+    return {
+        "user_id": _link(outgoing, membership.user, "user"),
+        "group_id": _link(outgoing, membership.group, "group"),
+        "default": membership.default,
+    }
+
+
+_FIELD_TYPE_NAMES: Final[Mapping[FieldObject, Mapping[FieldType, str]]] = {
+    obj: {
+        **{t: t.value for t in FieldType},
+        FieldType.DROPDOWN: "tagger" if obj is FieldObject.TICKET else "dropdown",
+    }
+    for obj in FieldObject
+}
+
+
+def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
+    """The body of one field for ``POST /ticket_fields`` (``/user_fields``,
+    ``/organization_fields``). A regexp field gets the widest pattern: the common schema does
+    not carry the source's pattern."""
+    payload: dict[str, JsonValue] = {
+        "type": _FIELD_TYPE_NAMES[definition.object][definition.type],
+        "title": definition.title,
+        "description": definition.description,
+        "active": definition.active,
+        "required": definition.required,
+        "position": definition.position,
+    }
+    if definition.object is not FieldObject.TICKET:
+        payload["key"] = definition.key
+    if definition.type is FieldType.REGEXP:
+        payload["regexp_for_validation"] = ".*"
+    if definition.options:
+        ordered = sorted(definition.options, key=lambda o: o.position)
+        payload["custom_field_options"] = [{"name": o.name, "value": o.value} for o in ordered]
+    return payload
+
+
+def _comment_payload(
+    outgoing: Outgoing, note: Comment, upload_tokens: Mapping[str, str]
+) -> dict[str, JsonValue]:
+    uploads: list[JsonValue] = []
+    for file in note.attachments:
+        token = upload_tokens.get(file.id)
+        if token is None:
+            raise RecordError(
+                f"zendesk ticket: attachment {file.id} of comment {note.id} has no upload token"
+            )
+        uploads.append(token)
+    payload: dict[str, JsonValue] = {}
+    if note.author is not None:
+        payload["author_id"] = _link(outgoing, note.author, f"author of comment {note.id}")
+    payload["created_at"] = format_time(note.created_at)
+    payload["public"] = note.public is True
+    if note.body_html.strip():
+        payload["html_body"] = note.body_html
+    elif note.body_plain.strip():
+        payload["value"] = note.body_plain
+    else:
+        payload["value"] = ATTACHMENT_ONLY_BODY if note.attachments else EMPTY_BODY
+    if uploads:
+        payload["uploads"] = uploads
+    return payload
+
+
+def ticket_import_payload(
+    outgoing: Outgoing,
+    *,
+    field_ids: Mapping[str, int],
+    upload_tokens: Mapping[str, str],
+) -> dict[str, JsonValue]:
+    """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
+
+    ``field_ids`` maps a custom field key to the target's field id; ``upload_tokens`` maps an
+    attachment id to the token its upload returned. The description is not sent: Zendesk takes
+    it from the first comment (a ticket without comments sends its description instead).
+    Comments keep their author, time and ``public`` flag; a closed ticket is imported closed.
+    """
+    record: Ticket = _record(outgoing, Ticket)
+    if record.deleted:
+        raise RecordError("zendesk ticket: deleted in the source; it is not imported")
+    custom: list[JsonValue] = []
+    for key, value in sorted(record.custom_fields.items()):
+        field_id = field_ids.get(key)
+        if field_id is None:
+            raise RecordError(f"zendesk ticket: custom field {key!r} does not exist in the target")
+        custom.append({"id": field_id, "value": _payload_value(value)})
+    tags = [*record.tags, f"{CHANNEL_TAG_PREFIX}{record.channel.value}"]
+    payload: dict[str, JsonValue] = {
+        "external_id": outgoing.external_id,
+        "subject": record.subject,
+        "status": record.status.value,
+        "priority": None if record.priority is None else record.priority.value,
+        "type": None if record.type is None else record.type.value,
+        "tags": list(dict.fromkeys(tags)),
+        "custom_fields": custom,
+        "requester_id": _link(outgoing, record.requester, "requester"),
+        "submitter_id": _link(outgoing, record.submitter, "submitter"),
+        "assignee_id": _link(outgoing, record.assignee, "assignee"),
+        "group_id": _link(outgoing, record.group, "group"),
+        "organization_id": _link(outgoing, record.organization, "organization"),
+        "collaborator_ids": [_link(outgoing, r, "cc") for r in record.ccs],
+        "follower_ids": [_link(outgoing, r, "follower") for r in record.followers],
+        "created_at": format_time(record.created_at),
+        "updated_at": format_time(record.updated_at),
+        "solved_at": None if record.solved_at is None else format_time(record.solved_at),
+    }
+    if record.comments:
+        payload["comments"] = [
+            _comment_payload(outgoing, c, upload_tokens) for c in record.comments
+        ]
+    else:
+        payload["description"] = record.description if record.description.strip() else EMPTY_BODY
+    return _without_none(payload)
+
+
+# --- SLA history, stored where Zendesk cannot recompute it -------------------------------
+
+_METRIC_TITLES: Final[Mapping[SlaMetric, str]] = {
+    SlaMetric.FIRST_REPLY_TIME: "first reply time",
+    SlaMetric.NEXT_REPLY_TIME: "next reply time",
+    SlaMetric.PERIODIC_UPDATE_TIME: "periodic update time",
+    SlaMetric.REQUESTER_WAIT_TIME: "requester wait time",
+    SlaMetric.AGENT_WORK_TIME: "agent work time",
+    SlaMetric.RESOLUTION_TIME: "resolution time",
+}
+
+
+def _duration(minutes: Minutes) -> str:
+    if minutes.calendar is None and minutes.business is None:
+        return "not measured"
+    parts = []
+    if minutes.calendar is not None:
+        parts.append(f"{minutes.calendar} min")
+    if minutes.business is not None:
+        parts.append(f"{minutes.business} business min")
+    return ", ".join(parts)
+
+
+def sla_history_note(events: Iterable[SlaEvent], metrics: TicketMetrics | None) -> str:
+    """The body of a private note that records a ticket's original service levels: measured
+    times, and each SLA target with how it ended (fulfilled or breached). Deterministic: the
+    same history gives the same text."""
+    lines = ["Service levels measured in the source help desk (imported by cemigrate)."]
+    if metrics is not None:
+        lines += [
+            f"First reply: {_duration(metrics.first_reply)}",
+            f"Full resolution: {_duration(metrics.full_resolution)}",
+            f"Requester wait: {_duration(metrics.requester_wait)}",
+            f"Agent wait: {_duration(metrics.agent_wait)}",
+            f"Replies: {metrics.replies}; reopens: {metrics.reopens}",
+        ]
+    ordered = sorted(events, key=lambda e: (e.time, e.id))
+    targets = [e for e in ordered if e.kind is SlaEventKind.APPLY]
+    outcomes = [e for e in ordered if e.kind in (SlaEventKind.FULFILL, SlaEventKind.BREACH)]
+    for target in targets:
+        hours = "business" if target.business_hours else "calendar"
+        minutes = "no target" if target.target_minutes is None else f"{target.target_minutes}"
+        ends = [
+            f"{'breached' if e.kind is SlaEventKind.BREACH else 'fulfilled'} {format_time(e.time)}"
+            for e in outcomes
+            if e.metric is target.metric and e.time >= target.time
+        ]
+        lines.append(
+            f"SLA {_METRIC_TITLES[target.metric]}: target {minutes} {hours} min, applied "
+            f"{format_time(target.time)}; " + ("; ".join(ends) or "still running")
+        )
+    breaches = sum(1 for e in ordered if e.kind is SlaEventKind.BREACH)
+    lines.append(f"SLA breaches: {breaches}")
+    return "\n".join(lines)
+
+
+def sla_history_fields(
+    metrics: TicketMetrics | None, events: Iterable[SlaEvent] = ()
+) -> dict[str, FieldValue]:
+    """Values of :data:`SLA_HISTORY_FIELDS` for one ticket: original first-reply and
+    full-resolution minutes (calendar; ``None`` when not measured) and the number of breaches
+    among ``events``."""
+    return {
+        "cemigrate_first_reply_minutes": None if metrics is None else metrics.first_reply.calendar,
+        "cemigrate_resolution_minutes": (
+            None if metrics is None else metrics.full_resolution.calendar
+        ),
+        "cemigrate_sla_breaches": sum(1 for e in events if e.kind is SlaEventKind.BREACH),
+    }

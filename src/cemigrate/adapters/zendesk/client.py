@@ -1,0 +1,235 @@
+"""The HTTP client of one Zendesk account: authentication, budgets, paging, errors.
+
+Every request goes through the injected :class:`requests.Session` (proxies, TLS, recorders and
+sandboxes plug in there), wrapped by :func:`cemigrate.adapters.transport.budgeted_session`, so
+each call spends the budgets the object table names and 429s and 5xx are retried on the
+injected clock. The three paging styles of :class:`~.objects.Paging` are written once here, and
+each page carries the position that resumes *after* it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import attrs
+import requests
+
+from cemigrate.adapters.transport import budgeted_session
+from cemigrate.adapters.zendesk.objects import OBJECTS, Paging, Read
+from cemigrate.errors import ConfigError, CredentialError, RecordError
+from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
+
+_CORE: Final = "zendesk.core"
+_TIMEOUT: Final = 60.0
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of a Zendesk list: its records, sideloaded objects, and the position after it."""
+
+    records: tuple[dict[str, Any], ...]
+    sideloads: Mapping[str, tuple[dict[str, Any], ...]]
+    position: str | None
+    """What resumes reading after this page: an export cursor, a start time, or a page cursor."""
+    last: bool
+    """True when the stream had nothing more at the time of the request."""
+
+
+@attrs.frozen(kw_only=True)
+class Credentials:
+    """How to authenticate: e-mail and API token, or an OAuth access token."""
+
+    email: str | None = None
+    token: str | None = attrs.field(default=None, repr=False)
+    oauth_token: str | None = attrs.field(default=None, repr=False)
+
+    def apply(self, session: requests.Session) -> None:
+        """Set the session's authentication (never logged: kept out of every repr)."""
+        if self.oauth_token:
+            session.headers["Authorization"] = f"Bearer {self.oauth_token}"
+        elif self.email and self.token:
+            session.auth = (f"{self.email}/token", self.token)
+        else:
+            raise CredentialError("zendesk: give an e-mail and an API token, or an OAuth token")
+
+
+class ZendeskClient:
+    """Requests to one Zendesk account under its budgets."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Credentials,
+        budgets: Budgets,
+        retry: RetryPolicy,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.budgets = budgets
+        self._routes = _routes(budgets)
+        self.session = budgeted_session(session, route=self._route, retry=retry)
+        credentials.apply(self.session)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send one request; a refusal becomes the error that says what to do next."""
+        url = path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
+        response = self.session.request(
+            method, url, params=params, json=json, data=data, headers=headers, timeout=_TIMEOUT
+        )
+        _raise_for(response)
+        return response
+
+    def get_json(self, path_or_url: str, **params: str | int) -> dict[str, Any]:
+        """GET a JSON document."""
+        body: dict[str, Any] = self.request("GET", path_or_url, params=params or None).json()
+        return body
+
+    # -- paging --------------------------------------------------------------------------------
+
+    def pages(self, read: Read, *, position: str | None = None, **path: str) -> Iterator[Page]:
+        """Every page of ``read`` after ``position`` (from the beginning when None)."""
+        url = read.path.format(**path) if path else read.path
+        params: dict[str, str | int] = dict(read.params)
+        if read.sideloads:
+            params["include"] = ",".join(read.sideloads)
+        if read.paging is Paging.EXPORT_CURSOR:
+            yield from self._export_cursor(url, params, read, position)
+        elif read.paging is Paging.EXPORT_TIME:
+            yield from self._export_time(url, params, read, position)
+        else:
+            yield from self._cursor(url, params, read, position)
+
+    def _export_cursor(
+        self, url: str, params: dict[str, str | int], read: Read, position: str | None
+    ) -> Iterator[Page]:
+        if position is None:
+            params["start_time"] = 0
+        else:
+            params["cursor"] = position
+        params["per_page"] = read.page_size
+        while True:
+            body = self.get_json(url, **params)
+            after: str | None = body.get("after_cursor")
+            last = bool(body.get("end_of_stream"))
+            yield _page(body, read, after or position, last)
+            if last or not after:
+                return
+            position = after
+            params.pop("start_time", None)
+            params["cursor"] = after
+
+    def _export_time(
+        self, url: str, params: dict[str, str | int], read: Read, position: str | None
+    ) -> Iterator[Page]:
+        params["start_time"] = position or "0"
+        next_url: str | None = url
+        while next_url is not None:
+            body = self.get_json(next_url, **params) if next_url == url else self.get_json(next_url)
+            end_time = body.get("end_time")
+            last = bool(body.get("end_of_stream"))
+            yield _page(body, read, None if end_time is None else str(end_time), last)
+            next_url = None if last else body.get("next_page")
+
+    def _cursor(
+        self, url: str, params: dict[str, str | int], read: Read, position: str | None
+    ) -> Iterator[Page]:
+        params["page[size]"] = read.page_size
+        if position is not None:
+            params["page[after]"] = position
+        next_url: str | None = url
+        while next_url is not None:
+            body = self.get_json(next_url, **params) if next_url == url else self.get_json(next_url)
+            meta = body.get("meta") or {}
+            more = bool(meta.get("has_more"))
+            position = meta.get("after_cursor") or position
+            yield _page(body, read, position, not more)
+            next_url = (body.get("links") or {}).get("next") if more else None
+
+    # -- budgets -------------------------------------------------------------------------------
+
+    def _route(self, request: requests.PreparedRequest) -> tuple[Sequence[Budget], float]:
+        path = urlsplit(request.url or "").path
+        for method, pattern, keys in self._routes:
+            if method in ("*", request.method) and pattern.fullmatch(path):
+                return [self.budgets[key] for key in keys], 1.0
+        return [self.budgets[_CORE]], 1.0
+
+
+def _routes(budgets: Budgets) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """(method, path pattern, budget keys) from the object table. Every request spends the
+    account budget; an endpoint's own limit (exports) is spent as well."""
+    routes = []
+    for row in OBJECTS:
+        for method, path, budget in (
+            ("GET", row.read.path if row.read else None, row.read.budget if row.read else None),
+            (
+                row.write.method if row.write else "",
+                row.write.path if row.write else None,
+                row.write.budget if row.write else None,
+            ),
+        ):
+            if path is None or budget is None:
+                continue
+            pattern = re.compile(re.sub(r"\\\{[a-z_]+\\\}", r"[^/]+", re.escape(path)))
+            keys = (_CORE,) if budget == _CORE else (_CORE, budget)
+            routes.append((method, pattern, tuple(k for k in keys if k in budgets)))
+    return routes
+
+
+def _page(body: Mapping[str, Any], read: Read, position: str | None, last: bool) -> Page:
+    return Page(
+        records=tuple(body.get(read.data_key) or ()),
+        sideloads={name: tuple(body.get(name) or ()) for name in read.sideloads},
+        position=position,
+        last=last,
+    )
+
+
+def _raise_for(response: requests.Response) -> None:
+    """4xx answers as the error a caller acts on (5xx and 429 were retried below us)."""
+    status = response.status_code
+    if status < 400:
+        return
+    message = _platform_message(response)
+    where = f"{response.request.method} {urlsplit(response.url).path}" if response.request else ""
+    if status == 401:
+        raise CredentialError(f"zendesk refused the credentials ({where}: {message})")
+    if status == 403:
+        raise ConfigError(f"zendesk forbids {where}: {message} (check the account's permissions)")
+    raise RecordError(f"zendesk answered {status} to {where}", platform_message=message)
+
+
+def _platform_message(response: requests.Response) -> str:
+    """Zendesk's own error words: ``error``, ``description`` and the field ``details``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or str(response.status_code)
+    if not isinstance(body, dict):
+        return str(body)[:500]
+    error = body.get("error")
+    if isinstance(error, dict):  # some endpoints nest it: {"error": {"title", "message"}}
+        error = error.get("title") or error.get("message")
+    parts = [str(p) for p in (error, body.get("description")) if p]
+    details = body.get("details")
+    if isinstance(details, dict):
+        for field, problems in details.items():
+            for problem in problems if isinstance(problems, list) else [problems]:
+                text = problem.get("description") if isinstance(problem, dict) else problem
+                parts.append(f"{field}: {text}")
+    return "; ".join(parts)[:2000] or response.reason

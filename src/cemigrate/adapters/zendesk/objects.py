@@ -267,6 +267,7 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
             paging=Paging.CURSOR,  # cursor, at most 100 a page [facts 1.3]
             page_size=100,
             budget=_EXPORT,  # an incremental export: 10 a minute [facts 1.1]
+            params={"start_time": "0"},  # required; the page cursor resumes after it
         ),
         note="Not writable: kept as a private note and custom fields (convert.sla_history_*).",
     ),

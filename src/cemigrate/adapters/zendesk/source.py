@@ -113,20 +113,23 @@ class ZendeskSource:
     def _converter(self, row: ZendeskObject) -> Callable[[Page], Iterator[Record]]:
         if row.name == "tickets":
             return self._tickets
+        if row.name == "users":
+            return self._users
         one = self._one(row)
 
         def each(page: Page) -> Iterator[Record]:
-            identities = _by_user(page.sideloads.get("identities", ()))
             for data in page.records:
-                record = (
-                    convert.user(data, identities.get(str(data.get("id")), ()))
-                    if row.name == "users"
-                    else one(data)
-                )
+                record = one(data)
                 if record is not None:
                     yield record
 
         return each
+
+    @staticmethod
+    def _users(page: Page) -> Iterator[Record]:
+        identities = _by_user(page.sideloads.get("identities", ()))
+        for data in page.records:
+            yield convert.user(data, identities.get(str(data.get("id")), ()))
 
     @staticmethod
     def _one(row: ZendeskObject) -> Callable[[Mapping[str, Any]], Record | None]:

@@ -1,0 +1,482 @@
+"""Plumbing shared by the platform emulators: transports, a loopback server, faults, rate limits.
+
+An emulator is a plain WSGI application. This module makes it reachable two ways:
+
+- in process, through :class:`WSGITransport`, a :class:`requests` transport adapter mounted on
+  a :class:`requests.Session` for the platform's base URL (:func:`mount_sandbox`): no socket,
+  no thread, so tests are fast and deterministic;
+- over loopback HTTP, through :func:`serve`, a threading :mod:`wsgiref` server that unmodified
+  clients (zenpy, simple-salesforce, curl) can talk to.
+
+:class:`Faults` wraps any emulator in a seeded middleware that answers a share of requests with
+429, 500 or 503, drops a share of connections (in process :class:`requests.ConnectionError`;
+over HTTP the socket is closed without a response) and delays responses on an injected clock.
+:class:`RateLimiter` is the token bucket emulators use to answer 429 with ``Retry-After``.
+
+The sandbox is a layer of its own: it imports the standard library, attrs and requests only
+(never ``cemigrate.ratelimit``), so its :class:`Clock` is a protocol of the same shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import random
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeAlias
+from urllib.parse import unquote, urlsplit
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+
+import attrs
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+__all__ = [
+    "Clock",
+    "DroppedConnection",
+    "FaultMiddleware",
+    "Faults",
+    "Limit",
+    "RateLimiter",
+    "SandboxServer",
+    "StartResponse",
+    "SystemClock",
+    "WSGIApp",
+    "WSGITransport",
+    "json_response",
+    "mount_sandbox",
+    "serve",
+]
+
+StartResponse: TypeAlias = Callable[..., Any]
+"""The ``start_response`` callable a WSGI application receives."""
+WSGIApp: TypeAlias = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+"""A WSGI application."""
+
+
+class Clock(Protocol):
+    """Where emulators read the time and sleep (the shape of ``cemigrate.ratelimit.Clock``)."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Block (or, on a manual clock, advance) for ``seconds``."""
+        ...
+
+
+class SystemClock:
+    """The real clock: :func:`time.monotonic` and :func:`time.sleep`."""
+
+    def monotonic(self) -> float:
+        """Return :func:`time.monotonic`."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep for real."""
+        time.sleep(max(0.0, seconds))
+
+
+class DroppedConnection(Exception):
+    """Raised by an emulator (or :class:`FaultMiddleware`) to drop the connection unanswered."""
+
+
+def json_response(
+    start_response: StartResponse,
+    status: int,
+    body: object,
+    headers: Mapping[str, str] | None = None,
+) -> list[bytes]:
+    """Answer with ``body`` as JSON (``None`` sends an empty body, as for 204)."""
+    payload = b"" if body is None else json.dumps(body).encode("utf-8")
+    out = [("Content-Type", "application/json; charset=utf-8")]
+    out.append(("Content-Length", str(len(payload))))
+    out.extend((headers or {}).items())
+    start_response(f"{status} {_REASONS.get(status, 'Status')}", out)
+    return [payload]
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+# --- in process ---------------------------------------------------------------------------
+
+
+class WSGITransport(BaseAdapter):
+    """A requests transport adapter that answers from a WSGI app in this process."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(  # type: ignore[override]  # requests types the keyword arguments loosely
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        """Call the app with an environ built from ``request``; return its answer."""
+        environ = _environ(request)
+        captured: dict[str, Any] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: object = None
+        ) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        try:
+            result = self.app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except DroppedConnection as exc:
+            raise requests.ConnectionError(
+                f"sandbox dropped the connection: {exc}", request=request
+            ) from exc
+        response = requests.Response()
+        response.status_code = int(str(captured["status"]).split(" ", 1)[0])
+        response.reason = str(captured["status"]).partition(" ")[2]
+        response.headers = CaseInsensitiveDict(dict(captured["headers"]))
+        response.raw = io.BytesIO(body)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self  # type: ignore[assignment]  # any adapter serves; stubs say HTTPAdapter
+        return response
+
+    def close(self) -> None:
+        """Nothing to release: no sockets are opened."""
+
+
+def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
+    url = urlsplit(request.url or "")
+    body = request.body
+    if body is None:
+        data = b""
+    elif isinstance(body, str):
+        data = body.encode("utf-8")
+    elif isinstance(body, bytes):
+        data = body
+    elif hasattr(body, "read"):
+        data = body.read()
+    else:
+        data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
+    scheme = url.scheme or "http"
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method or "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(url.path or "/", "latin-1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": url.hostname or "localhost",
+        "SERVER_PORT": str(url.port or (443 if scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ[f"HTTP_{key}"] = value
+    environ.setdefault("HTTP_HOST", url.netloc)
+    return environ
+
+
+def mount_sandbox(session: requests.Session, base_url: str, app: WSGIApp) -> requests.Session:
+    """Mount ``app`` on ``session`` for every URL under ``base_url``; return the session."""
+    session.mount(base_url.rstrip("/") + "/", WSGITransport(app))
+    return session
+
+
+# --- over loopback HTTP --------------------------------------------------------------------
+
+
+class _Handler(ServerHandler):
+    dropped = False
+
+    def handle_error(self) -> None:
+        if isinstance(sys.exc_info()[1], DroppedConnection):
+            self.dropped = True  # answer nothing; the request handler closes the socket
+            return
+        super().handle_error()
+
+    def log_exception(self, exc_info: Any) -> None:
+        if not isinstance(exc_info[1], DroppedConnection):
+            super().log_exception(exc_info)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    def handle(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536 or not self.parse_request():
+            return
+        handler = _Handler(
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]  # a socket file, as wsgiref passes it
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]  # as wsgiref does
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        if handler.dropped:
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # the client may have gone already
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, format: str, *args: Any) -> None:  # base signature
+        """Stay quiet: a sandbox serving a test suite must not flood its output."""
+
+
+class _ThreadingServer(WSGIServer):
+    """wsgiref's server, one thread per connection (ThreadingMixIn without the mixin)."""
+
+    daemon_threads = True
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._serve_one, args=(request, client_address), daemon=True
+        )
+        thread.start()
+
+    def _serve_one(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up: dropped and abandoned connections are expected here."""
+
+
+class SandboxServer:
+    """An emulator served over loopback HTTP from a background thread."""
+
+    def __init__(self, server: WSGIServer, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.host: str = str(host)
+        """The address the server listens on."""
+        self.port: int = int(port)
+        """The port it listens on (the one picked when 0 was asked for)."""
+        self.url: str = f"http://{self.host}:{self.port}"
+        """The base URL clients use."""
+
+    def shutdown(self) -> None:
+        """Stop serving and close the listening socket (safe to call twice)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def wait(self) -> None:
+        """Block until the server is shut down (what a CLI does after starting it)."""
+        while self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def serve(
+    app: WSGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int,
+    ready: threading.Event | None = None,
+) -> SandboxServer:
+    """Serve ``app`` over HTTP on ``host:port`` (0 picks a free port) from a background thread.
+
+    ``ready`` is set once the socket accepts connections. Call :meth:`SandboxServer.shutdown`
+    (or use the server as a context manager) to stop it and release the port.
+    """
+    server = _ThreadingServer((host, port), _RequestHandler)
+    server.set_app(app)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    if ready is not None:
+        ready.set()
+    return SandboxServer(server, thread)
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """Which share of requests fail, and how; the same ``seed`` fails the same requests.
+
+    Each request draws once: the first ``rate_drop`` of the unit interval drops the connection,
+    the next ``rate_429`` answers 429 (with ``Retry-After: retry_after``), then ``rate_500`` and
+    ``rate_503``. Requests that pass are delayed by ``slow_seconds`` (on the injected clock)
+    with probability ``rate_slow``.
+    """
+
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_503: float = 0.0
+    rate_drop: float = 0.0
+    slow_seconds: float = 0.0
+    rate_slow: float = 1.0
+    retry_after: int = 1
+    seed: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        rates = (self.rate_429, self.rate_500, self.rate_503, self.rate_drop, self.rate_slow)
+        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates[:4]) > 1.0:
+            raise ValueError(f"fault rates must be shares between 0 and 1 summing to ≤ 1: {self}")
+        if self.slow_seconds < 0:
+            raise ValueError("slow_seconds must not be negative")
+
+    def wrap(self, app: WSGIApp, *, clock: Clock | None = None) -> FaultMiddleware:
+        """``app`` behind these faults, sleeping on ``clock`` (the real one by default)."""
+        return FaultMiddleware(app, self, clock or SystemClock())
+
+
+class FaultMiddleware:
+    """WSGI middleware that injects the failures a :class:`Faults` describes."""
+
+    def __init__(self, app: WSGIApp, faults: Faults, clock: Clock) -> None:
+        self.app = app
+        self.faults = faults
+        self.clock = clock
+        self._random = random.Random(faults.seed)
+        self._lock = threading.Lock()
+        self.injected: dict[str, int] = {"drop": 0, "429": 0, "500": 0, "503": 0, "slow": 0}
+        """How many requests got each fault so far."""
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Fail, delay or pass the request on."""
+        f = self.faults
+        with self._lock:
+            draw, slow_draw = self._random.random(), self._random.random()
+        edges = (
+            ("drop", f.rate_drop),
+            ("429", f.rate_429),
+            ("500", f.rate_500),
+            ("503", f.rate_503),
+        )
+        low = 0.0
+        for name, rate in edges:
+            if low <= draw < low + rate:
+                self._count(name)
+                if name == "drop":
+                    raise DroppedConnection("fault injected")
+                status = int(name)
+                headers = {"Retry-After": str(f.retry_after)} if status == 429 else {}
+                body = {"error": _FAULT_ERRORS[status], "description": "Injected fault"}
+                return json_response(start_response, status, body, headers)
+            low += rate
+        if f.slow_seconds > 0 and slow_draw < f.rate_slow:
+            self._count("slow")
+            self.clock.sleep(f.slow_seconds)
+        return self.app(environ, start_response)
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self.injected[name] += 1
+
+
+_FAULT_ERRORS = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Limit:
+    """The outcome of one :meth:`RateLimiter.take`."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    """Seconds until the allowance is whole again."""
+    retry_after: int
+    """Seconds until one request is allowed again (0 when ``allowed``)."""
+
+
+class RateLimiter:
+    """A token bucket of ``limit`` requests per ``period`` seconds on an injected clock."""
+
+    def __init__(self, limit: int, *, period: float = 60.0, clock: Clock | None = None) -> None:
+        if limit <= 0 or period <= 0:
+            raise ValueError("limit and period must be positive")
+        self.limit = limit
+        self.period = period
+        self.clock = clock or SystemClock()
+        self._tokens = float(limit)
+        self._at = self.clock.monotonic()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self.clock.monotonic()
+        rate = self.limit / self.period
+        self._tokens = min(float(self.limit), self._tokens + (now - self._at) * rate)
+        self._at = now
+
+    def take(self) -> Limit:
+        """Spend one request if the bucket allows it; say what the headers should report."""
+        with self._lock:
+            self._refill()
+            rate = self.limit / self.period
+            allowed = self._tokens >= 1.0
+            if allowed:
+                self._tokens -= 1.0
+            retry = 0 if allowed else max(1, math.ceil((1.0 - self._tokens) / rate))
+            reset = math.ceil((self.limit - self._tokens) / rate)
+            return Limit(allowed, self.limit, int(self._tokens), reset, retry)
+
+    def peek(self) -> Limit:
+        """What :meth:`take` would report, without spending."""
+        with self._lock:
+            self._refill()
+            rate = self.limit / self.period
+            reset = math.ceil((self.limit - self._tokens) / rate)
+            return Limit(self._tokens >= 1.0, self.limit, int(self._tokens), reset, 0)
+
+    def reset(self) -> None:
+        """Fill the bucket again."""
+        with self._lock:
+            self._tokens = float(self.limit)
+            self._at = self.clock.monotonic()

@@ -1,0 +1,1335 @@
+"""The Zendesk emulator's state (moto's "backend"): every resource as Zendesk's JSON, plus jobs.
+
+:class:`ZendeskBackend` seeds itself from :func:`cemigrate.sandbox.dataset.generate` and keeps
+each resource as the dict Zendesk would send, with URLs written against :data:`BASE` (the
+router replaces it with the host the request came to, so links work in process and over HTTP).
+Tickets also carry internal bookkeeping (``generated_timestamp``, archived, deleted, solved_at)
+in :class:`TicketState`. Time is the desk's "now" (one year after the dataset's start) moving
+with the injected clock, so token expiry and job progress never wait for real.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import secrets
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+
+from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, generate
+from cemigrate.sandbox.http import Clock
+from cemigrate.sandbox.zendesk.exceptions import RecordInvalid, RecordNotFound
+from cemigrate.schema import (
+    Attachment,
+    Channel,
+    Comment,
+    FieldDef,
+    FieldType,
+    Ref,
+    Role,
+    RuleKind,
+    SlaEventKind,
+    SlaMetric,
+    Ticket,
+)
+
+__all__ = [
+    "BASE",
+    "IMPORT_BATCH_LIMIT",
+    "MAX_COMMENTS",
+    "MAX_UPLOAD_BYTES",
+    "RESTRICTED_EXTENSIONS",
+    "UPLOAD_TTL_SECONDS",
+    "Job",
+    "StoredAttachment",
+    "TicketState",
+    "Upload",
+    "ZendeskBackend",
+    "batch_results",
+    "iso",
+    "parse_time",
+]
+
+Json = dict[str, Any]
+
+BASE: Final = "https://zendesk.sandbox.invalid"
+"""Placeholder host in stored URLs, replaced by the request's own scheme and host on output."""
+UPLOAD_TTL_SECONDS: Final = 3600
+"""An upload token is valid for 60 minutes."""
+MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
+"""The largest file Zendesk accepts (50 MB)."""
+RESTRICTED_EXTENSIONS: Final = frozenset({"exe", "bat", "cmd", "com", "scr", "msi", "vbs", "js"})
+"""File types this sandbox account refuses (an admin setting on real accounts)."""
+MAX_COMMENTS: Final = 5000
+"""Zendesk's hard limit of comments on one ticket."""
+IMPORT_BATCH_LIMIT: Final = 100
+"""Most records a ``create_many`` accepts."""
+JOB_SECONDS: Final = 5.0
+"""A queued job completes on its own after this long on the clock (polls also advance it)."""
+
+_CHANNELS = {
+    Channel.EMAIL: "email",
+    Channel.WEB: "web",
+    Channel.CHAT: "chat",
+    Channel.PHONE: "voice",
+    Channel.API: "api",
+    Channel.SOCIAL: "twitter",
+    Channel.OTHER: "any_channel",
+}
+_ROLES = {Role.END_USER: "end-user", Role.AGENT: "agent", Role.ADMIN: "admin"}
+_TICKET_FIELD_TYPES = {
+    FieldType.DROPDOWN: "tagger",
+    FieldType.MULTISELECT: "multiselect",
+    FieldType.TEXT: "text",
+    FieldType.TEXTAREA: "textarea",
+    FieldType.INTEGER: "integer",
+    FieldType.DECIMAL: "decimal",
+    FieldType.CHECKBOX: "checkbox",
+    FieldType.DATE: "date",
+    FieldType.REGEXP: "regexp",
+}
+_SYSTEM_TICKET_FIELDS = (
+    ("subject", "Subject"),
+    ("description", "Description"),
+    ("status", "Status"),
+    ("tickettype", "Type"),
+    ("priority", "Priority"),
+    ("group", "Group"),
+    ("assignee", "Assignee"),
+)
+_SLA_METRICS = {
+    SlaMetric.FIRST_REPLY_TIME: ("reply_time", 1),
+    SlaMetric.NEXT_REPLY_TIME: ("reply_time", 2),
+    SlaMetric.PERIODIC_UPDATE_TIME: ("periodic_update_time", 1),
+    SlaMetric.REQUESTER_WAIT_TIME: ("requester_wait_time", 1),
+    SlaMetric.AGENT_WORK_TIME: ("agent_work_time", 1),
+    SlaMetric.RESOLUTION_TIME: ("resolution_time", 1),
+}
+_SLA_TYPES = {
+    SlaEventKind.APPLY: "apply_sla",
+    SlaEventKind.ACTIVATE: "activate",
+    SlaEventKind.PAUSE: "pause",
+    SlaEventKind.FULFILL: "fulfill",
+    SlaEventKind.BREACH: "breach",
+}
+_RULE_KINDS = {
+    RuleKind.TRIGGER: "triggers",
+    RuleKind.AUTOMATION: "automations",
+    RuleKind.MACRO: "macros",
+    RuleKind.VIEW: "views",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_VIA_NONE: Final[Json] = {"from": {}, "to": {}, "rel": None}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Zendesk's timestamp format: ``2012-09-06T20:17:04Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: object, field: str) -> datetime:
+    """Read a timestamp a client sent (ISO 8601, ``2007-10-28 23:11:46 +0100`` or epoch)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    text = str(value).strip()
+    text = re.sub(r"\s+([+-]\d{2}):?(\d{2})$", r"\1:\2", text).replace(" UTC", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordInvalid({field: [{"description": f"{field}: is invalid"}]}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    floor = datetime(1970, 1, 1, tzinfo=UTC)
+    return max(moment.astimezone(UTC), floor)  # Zendesk rounds times before 1970 up to 1970
+
+
+def _ts(value: str | None) -> int:
+    return (
+        0
+        if value is None
+        else int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    )
+
+
+@attrs.define
+class TicketState:
+    """What the emulator knows about a ticket beyond its JSON."""
+
+    generated_timestamp: int
+    """When the ticket last changed in the system: what incremental exports page on."""
+    solved_at: str | None = None
+    archived: bool = False
+    deleted: bool = False
+
+
+@attrs.define
+class StoredAttachment:
+    """An attachment's metadata and where its bytes come from."""
+
+    json: Json
+    token: str
+    data: bytes | None = None
+    source: Attachment | None = None
+
+
+@attrs.define
+class Upload:
+    """An upload token and the attachments it holds until a comment consumes it."""
+
+    token: str
+    attachment_ids: list[int]
+    created: float
+    """Clock reading at upload; the token expires :data:`UPLOAD_TTL_SECONDS` later."""
+    consumed: bool = False
+
+
+@attrs.define
+class Job:
+    """A background job (``create_many`` and friends): queued, then working, then completed."""
+
+    id: str
+    job_type: str
+    total: int
+    created: float
+    work: Callable[[], list[Json]] | None
+    status: str = "queued"
+    results: list[Json] | None = None
+    message: str | None = None
+
+    def as_json(self) -> Json:
+        """The ``job_status`` object."""
+        done = self.status == "completed"
+        return {
+            "id": self.id,
+            "url": f"{BASE}/api/v2/job_statuses/{self.id}.json",
+            "job_type": self.job_type,
+            "status": self.status,
+            "total": self.total,
+            "progress": self.total if done else (0 if self.status == "queued" else self.total // 2),
+            "message": self.message,
+            "results": self.results if done else None,
+        }
+
+
+class ZendeskBackend:
+    """All resources of one emulated Zendesk account."""
+
+    def __init__(self, *, tickets: int, seed: int, instance: str, clock: Clock) -> None:
+        self.params = {"tickets": tickets, "seed": seed, "instance": instance}
+        self.clock = clock
+        self.lock = threading.RLock()
+        """Held by the router around each request: the state is shared by server threads."""
+        self.reset()
+
+    # -- state -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every change: re-seed from the dataset and start the clock's "now" again."""
+        desk = generate(**self.params)  # type: ignore[arg-type]
+        self.desk: HelpDesk = desk
+        self._t0 = self.clock.monotonic()
+        self._epoch = DEFAULT_START + timedelta(days=365)
+        self.users: dict[int, Json] = {}
+        self.user_ts: dict[int, int] = {}
+        self.organizations: dict[int, Json] = {}
+        self.org_ts: dict[int, int] = {}
+        self.groups: dict[int, Json] = {}
+        self.memberships: dict[int, Json] = {}
+        self.fields: dict[str, dict[int, Json]] = {"ticket": {}, "user": {}, "organization": {}}
+        self.field_keys: dict[tuple[str, str], int] = {}
+        self.sla_policies: dict[int, Json] = {}
+        self.rules: dict[str, dict[int, Json]] = {kind: {} for kind in _RULE_KINDS.values()}
+        self.tickets: dict[int, Json] = {}
+        self.ticket_state: dict[int, TicketState] = {}
+        self.comments: dict[int, list[Json]] = {}
+        self.metrics: dict[int, Json] = {}
+        self.ratings: dict[int, Json] = {}
+        self.metric_events: list[Json] = []
+        self.attachments: dict[int, StoredAttachment] = {}
+        self.attachment_tokens: dict[str, int] = {}
+        self.uploads: dict[str, Upload] = {}
+        self.jobs: dict[str, Job] = {}
+        self._next_id: dict[str, int] = {}
+        self._version = 0
+        self._events_cache: tuple[int, list[Json]] | None = None
+        self._seed_from(desk)
+
+    def now(self) -> datetime:
+        """The account's wall-clock time: the desk's "now" plus time passed on the clock."""
+        return self._epoch + timedelta(seconds=self.clock.monotonic() - self._t0)
+
+    def now_ts(self) -> int:
+        """:meth:`now` as epoch seconds."""
+        return int(self.now().timestamp())
+
+    def new_id(self, kind: str) -> int:
+        """The next free id of ``kind``."""
+        self._next_id[kind] += 1
+        return self._next_id[kind]
+
+    def touch(self) -> None:
+        """Note that tickets changed (invalidates cached export indexes)."""
+        self._version += 1
+
+    # -- seeding ---------------------------------------------------------------------------
+
+    def _seed_from(self, desk: HelpDesk) -> None:
+        for position, (key, title) in enumerate(_SYSTEM_TICKET_FIELDS, start=1):
+            field_id = 364_000_000_000 + position
+            self.fields["ticket"][field_id] = self._field_json(
+                "ticket", field_id, key, title, key, position, None, None, True
+            )
+        option_id = 364_500_000_000
+        for field in desk.fields:
+            field_id = int(field.id)
+            obj = field.object.value
+            options = []
+            for option in field.options:
+                option_id += 1
+                options.append(
+                    {
+                        "id": option_id,
+                        "name": option.name,
+                        "raw_name": option.name,
+                        "value": option.value,
+                        "default": False,
+                    }
+                )
+            self.fields[obj][field_id] = self._custom_field_json(field, options)
+            self.field_keys[(obj, field.key)] = field_id
+        self._next_id["option"] = option_id
+        for org in desk.organizations:
+            self.organizations[int(org.id)] = {
+                "id": int(org.id),
+                "url": f"{BASE}/api/v2/organizations/{org.id}.json",
+                "name": org.name,
+                "shared_tickets": False,
+                "shared_comments": False,
+                "external_id": None,
+                "created_at": iso(org.created_at),
+                "updated_at": iso(org.updated_at),
+                "domain_names": list(org.domains),
+                "details": org.details or None,
+                "notes": None,
+                "group_id": None,
+                "tags": list(org.tags),
+                "organization_fields": self._field_values("organization", org.custom_fields),
+            }
+            self.org_ts[int(org.id)] = _ts(iso(org.updated_at))
+        for user in desk.users:
+            uid = int(user.id)
+            self.users[uid] = self._user_json(
+                uid,
+                name=user.name,
+                email=user.email,
+                role=_ROLES[user.role],
+                created_at=iso(user.created_at),
+                updated_at=iso(user.updated_at),
+                organization_id=_ref_id(user.organization),
+                active=not user.deleted,
+                suspended=user.suspended,
+                locale=user.locale,
+                time_zone=user.time_zone,
+                phone=user.phone,
+                tags=list(user.tags),
+                user_fields=self._field_values("user", user.custom_fields),
+            )
+            self.user_ts[uid] = _ts(iso(user.updated_at))
+        for group in desk.groups:
+            self.groups[int(group.id)] = {
+                "id": int(group.id),
+                "url": f"{BASE}/api/v2/groups/{group.id}.json",
+                "name": group.name,
+                "description": group.description,
+                "default": False,
+                "deleted": group.deleted,
+                "is_public": True,
+                "created_at": iso(group.created_at),
+                "updated_at": iso(group.updated_at),
+            }
+        for m in desk.memberships:
+            self.memberships[int(m.id)] = {
+                "id": int(m.id),
+                "url": f"{BASE}/api/v2/group_memberships/{m.id}.json",
+                "user_id": int(m.user.id),
+                "group_id": int(m.group.id),
+                "default": m.default,
+                "created_at": iso(m.created_at),
+                "updated_at": iso(m.updated_at),
+            }
+        for policy in desk.sla_policies:
+            raw = dict(policy.raw)
+            raw["url"] = f"{BASE}/api/v2/slas/policies/{policy.id}.json"
+            self.sla_policies[int(policy.id)] = raw
+        for rule in desk.rules:
+            plural = _RULE_KINDS.get(rule.kind)
+            if plural is None:
+                continue
+            raw = json.loads(json.dumps(dict(rule.raw)))
+            raw["url"] = f"{BASE}/api/v2/{plural}/{rule.id}.json"
+            if rule.kind is RuleKind.VIEW:
+                execution = raw.get("execution") or {}
+                columns = [
+                    {"id": c, "title": str(c).replace("_", " ").title()}
+                    for c in execution.get("columns", [])
+                ]
+                raw["execution"] = {
+                    "group_by": execution.get("group_by"),
+                    "group_order": "asc",
+                    "sort_by": execution.get("sort_by"),
+                    "sort_order": execution.get("sort_order", "desc"),
+                    "columns": columns,
+                    "fields": columns,
+                    "custom_fields": [],
+                }
+            self.rules[plural][int(rule.id)] = raw
+        ratings = {int(r.ticket.id): r for r in desk.ratings}
+        for rating in desk.ratings:
+            self.ratings[int(rating.id)] = {
+                "id": int(rating.id),
+                "url": f"{BASE}/api/v2/satisfaction_ratings/{rating.id}.json",
+                "assignee_id": _ref_id(rating.assignee),
+                "group_id": _ref_id(rating.group),
+                "requester_id": _ref_id(rating.requester),
+                "ticket_id": int(rating.ticket.id),
+                "score": rating.score.value,
+                "comment": rating.comment or None,
+                "reason": rating.reason or None,
+                "created_at": iso(rating.created_at),
+                "updated_at": iso(rating.updated_at),
+            }
+        for ticket in desk.tickets:
+            rated = ratings.get(int(ticket.id))
+            self._seed_ticket(
+                ticket,
+                None
+                if rated is None
+                else {
+                    "id": int(rated.id),
+                    "score": rated.score.value,
+                    "comment": rated.comment or None,
+                },
+            )
+        for metric in desk.metrics:
+            tid = int(metric.ticket.id)
+            state = self.ticket_state.get(tid)
+            comments = self.comments.get(tid, [])
+            self.metrics[tid] = {
+                "id": int(metric.id),
+                "url": f"{BASE}/api/v2/ticket_metrics/{metric.id}.json",
+                "ticket_id": tid,
+                "created_at": iso(metric.created_at),
+                "updated_at": iso(metric.updated_at),
+                "group_stations": 1,
+                "assignee_stations": 1,
+                "reopens": metric.reopens,
+                "replies": metric.replies,
+                "assignee_updated_at": iso(metric.updated_at),
+                "requester_updated_at": iso(metric.created_at),
+                "status_updated_at": iso(metric.updated_at),
+                "initially_assigned_at": iso(metric.created_at),
+                "assigned_at": iso(metric.created_at),
+                "solved_at": None if state is None else state.solved_at,
+                "latest_comment_added_at": comments[-1]["created_at"] if comments else None,
+                "reply_time_in_minutes": _minutes(metric.first_reply),
+                "first_resolution_time_in_minutes": _minutes(metric.full_resolution),
+                "full_resolution_time_in_minutes": _minutes(metric.full_resolution),
+                "agent_wait_time_in_minutes": _minutes(metric.agent_wait),
+                "requester_wait_time_in_minutes": _minutes(metric.requester_wait),
+                "on_hold_time_in_minutes": {"calendar": 0, "business": 0},
+            }
+        policies = {str(p.id): p for p in desk.sla_policies}
+        for event in desk.sla_events:
+            metric_name, instance = _SLA_METRICS[event.metric]
+            item: Json = {
+                "id": int(event.id),
+                "ticket_id": int(event.ticket.id),
+                "metric": metric_name,
+                "instance_id": instance,
+                "type": _SLA_TYPES[event.kind],
+                "time": iso(event.time),
+            }
+            if event.kind is SlaEventKind.APPLY:
+                sla_policy = policies.get(event.policy.id) if event.policy else None
+                item["sla"] = {
+                    "target": event.target_minutes,
+                    "target_in_seconds": (event.target_minutes or 0) * 60,
+                    "business_hours": event.business_hours,
+                    "policy": {
+                        "id": None if sla_policy is None else int(sla_policy.id),
+                        "title": None if sla_policy is None else sla_policy.title,
+                        "description": None if sla_policy is None else sla_policy.description,
+                    },
+                }
+            if event.kind is SlaEventKind.BREACH:
+                item["deleted"] = False
+            self.metric_events.append(item)
+        self.metric_events.sort(key=lambda e: (e["time"], e["id"]))
+        self._next_id.update(
+            {
+                "ticket": max(self.tickets, default=0),
+                "user": max(self.users, default=361_000_000_000),
+                "organization": max(self.organizations, default=360_000_000_000),
+                "group": max(self.groups, default=362_000_000_000),
+                "membership": max(self.memberships, default=363_000_000_000),
+                "field": max((i for f in self.fields.values() for i in f), default=364_000_000_000),
+                "comment": 10_000_000_000 + sum(len(c) for c in self.comments.values()) + 10**8,
+                "attachment": max(self.attachments, default=20_000_000_000) + 10**8,
+                "metric": 40_000_000_000 + 10**8,
+                "job": 0,
+            }
+        )
+
+    def _seed_ticket(self, ticket: Ticket, rating: Json | None) -> None:
+        tid = int(ticket.id)
+        comments = [self._comment_json(tid, c) for c in ticket.comments]
+        self.comments[tid] = comments
+        json_ = self._ticket_json(
+            tid,
+            subject=ticket.subject,
+            description=ticket.description,
+            status=ticket.status.value,
+            priority=None if ticket.priority is None else ticket.priority.value,
+            type_=None if ticket.type is None else ticket.type.value,
+            channel=_CHANNELS[ticket.channel],
+            created_at=iso(ticket.created_at),
+            updated_at=iso(ticket.updated_at),
+            requester_id=_ref_id(ticket.requester),
+            submitter_id=_ref_id(ticket.submitter),
+            assignee_id=_ref_id(ticket.assignee),
+            group_id=_ref_id(ticket.group),
+            organization_id=_ref_id(ticket.organization),
+            tags=list(ticket.tags),
+            custom=self._custom_values(ticket.custom_fields),
+            collaborator_ids=[int(r.id) for r in ticket.ccs],
+            follower_ids=[int(r.id) for r in ticket.followers],
+            external_id=None,
+        )
+        json_["satisfaction_rating"] = rating
+        self.tickets[tid] = json_
+        self.ticket_state[tid] = TicketState(
+            generated_timestamp=_ts(iso(ticket.updated_at)),
+            solved_at=iso(ticket.solved_at),
+            deleted=ticket.deleted,
+        )
+
+    def _comment_json(self, tid: int, comment: Comment) -> Json:
+        attachments = []
+        for attachment in comment.attachments:
+            stored = self._store_attachment(
+                int(attachment.id),
+                attachment.file_name,
+                attachment.content_type,
+                attachment.size,
+                attachment.inline,
+                source=attachment,
+            )
+            attachments.append(stored.json)
+        cid = int(comment.id)
+        return {
+            "id": cid,
+            "type": "Comment",
+            "author_id": -1 if comment.author is None else int(comment.author.id),
+            "body": comment.body_plain,
+            "html_body": comment.body_html,
+            "plain_body": comment.body_plain,
+            "public": comment.public,
+            "attachments": attachments,
+            "audit_id": cid + 1_000_000_000_000,
+            "via": {"channel": _CHANNELS[comment.channel], "source": dict(_VIA_NONE)},
+            "created_at": iso(comment.created_at),
+            "metadata": {"system": {}, "custom": {}},
+        }
+
+    def _store_attachment(
+        self,
+        aid: int,
+        file_name: str,
+        content_type: str,
+        size: int,
+        inline: bool,
+        *,
+        source: Attachment | None = None,
+        data: bytes | None = None,
+    ) -> StoredAttachment:
+        token = _token(aid)
+        content_url = f"{BASE}/attachments/token/{token}/?name={quote(file_name)}"
+        stored = StoredAttachment(
+            json={
+                "id": aid,
+                "url": f"{BASE}/api/v2/attachments/{aid}.json",
+                "file_name": file_name,
+                "content_url": content_url,
+                "mapped_content_url": content_url,
+                "content_type": content_type,
+                "size": size,
+                "width": None,
+                "height": None,
+                "inline": inline,
+                "deleted": False,
+                "malware_access_override": False,
+                "malware_scan_result": "malware_not_found",
+                "thumbnails": [],
+            },
+            token=token,
+            data=data,
+            source=source,
+        )
+        self.attachments[aid] = stored
+        self.attachment_tokens[token] = aid
+        return stored
+
+    def attachment_bytes(self, token: str) -> tuple[Json, bytes]:
+        """The metadata and bytes behind an attachment's ``content_url`` token."""
+        aid = self.attachment_tokens.get(token)
+        if aid is None:
+            raise RecordNotFound()
+        stored = self.attachments[aid]
+        if stored.data is not None:
+            return stored.json, stored.data
+        assert stored.source is not None
+        return stored.json, self.desk.blob(stored.source)
+
+    # -- JSON builders ---------------------------------------------------------------------
+
+    def _field_json(
+        self,
+        obj: str,
+        field_id: int,
+        key: str | None,
+        title: str,
+        type_: str,
+        position: int,
+        description: str | None,
+        options: list[Json] | None,
+        system: bool,
+        *,
+        active: bool = True,
+        required: bool = False,
+        created_at: str | None = None,
+        updated_at: str | None = None,
+    ) -> Json:
+        plural = f"{obj}_fields"
+        stamp = created_at or iso(DEFAULT_START - timedelta(days=900))
+        out: Json = {
+            "id": field_id,
+            "url": f"{BASE}/api/v2/{plural}/{field_id}.json",
+            "type": type_,
+            "title": title,
+            "raw_title": title,
+            "description": description or "",
+            "raw_description": description or "",
+            "position": position,
+            "active": active,
+            "created_at": stamp,
+            "updated_at": updated_at or stamp,
+            "regexp_for_validation": None,
+        }
+        if obj == "ticket":
+            out.update(
+                {
+                    "required": required,
+                    "collapsed_for_agents": False,
+                    "title_in_portal": title,
+                    "raw_title_in_portal": title,
+                    "visible_in_portal": system,
+                    "editable_in_portal": system,
+                    "required_in_portal": False,
+                    "agent_description": None,
+                    "tag": None,
+                    "removable": not system,
+                    "key": None,
+                }
+            )
+        else:
+            out.update({"key": key, "system": system})
+        if options is not None:
+            out["custom_field_options"] = options
+        return out
+
+    def _custom_field_json(self, field: FieldDef, options: list[Json]) -> Json:
+        obj = field.object.value
+        type_ = _TICKET_FIELD_TYPES[field.type]
+        if obj != "ticket" and field.type is FieldType.DROPDOWN:
+            type_ = "dropdown"
+        with_options = field.type in (FieldType.DROPDOWN, FieldType.MULTISELECT)
+        return self._field_json(
+            obj,
+            int(field.id),
+            field.key,
+            field.title,
+            type_,
+            field.position,
+            field.description,
+            options if with_options else None,
+            False,
+            active=field.active,
+            required=field.required,
+            created_at=iso(field.created_at),
+            updated_at=iso(field.updated_at),
+        )
+
+    def add_field(self, obj: str, body: Mapping[str, Any]) -> Json:
+        """Create a custom field from a ``POST /api/v2/{obj}_fields`` body."""
+        type_ = body.get("type")
+        title = body.get("title")
+        errors: dict[str, list[dict[str, str]]] = {}
+        allowed = set(_TICKET_FIELD_TYPES.values()) | {"dropdown", "lookup"}
+        if not title:
+            errors["title"] = [{"description": "Title: cannot be blank"}]
+        if type_ not in allowed:
+            errors["type"] = [{"description": f"Type: {type_!r} is not a valid field type"}]
+        key = body.get("key")
+        if obj != "ticket":
+            if not key:
+                errors["key"] = [{"description": "Key: cannot be blank"}]
+            elif (obj, key) in self.field_keys:
+                errors["key"] = [{"description": "Key: has already been taken"}]
+        if errors:
+            raise RecordInvalid(errors)
+        options = None
+        if type_ in ("tagger", "multiselect", "dropdown"):
+            options = []
+            for raw in body.get("custom_field_options") or []:
+                options.append(
+                    {
+                        "id": self.new_id("option"),
+                        "name": raw.get("name"),
+                        "raw_name": raw.get("name"),
+                        "value": raw.get("value"),
+                        "default": bool(raw.get("default", False)),
+                    }
+                )
+        field_id = self.new_id("field")
+        now = iso(self.now())
+        out = self._field_json(
+            obj,
+            field_id,
+            key,
+            str(title),
+            str(type_),
+            int(body.get("position", 9999)),
+            body.get("description"),
+            options,
+            False,
+            active=bool(body.get("active", True)),
+            required=bool(body.get("required", False)),
+            created_at=now,
+            updated_at=now,
+        )
+        self.fields[obj][field_id] = out
+        self.field_keys[(obj, str(key or field_id))] = field_id
+        return out
+
+    def _field_values(self, obj: str, values: Mapping[str, Any]) -> Json:
+        out: Json = {}
+        for field in self.fields[obj].values():
+            if field.get("key") is not None:
+                value = values.get(field["key"])
+                out[field["key"]] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def _custom_values(self, values: Mapping[str, Any]) -> list[Json]:
+        out = []
+        for field_id, field in self.fields["ticket"].items():
+            if field.get("removable"):
+                key = next(k for (o, k), i in self.field_keys.items() if i == field_id)
+                value = values.get(key)
+                out.append(
+                    {"id": field_id, "value": list(value) if isinstance(value, tuple) else value}
+                )
+        return out
+
+    def _user_json(self, uid: int, **values: Any) -> Json:
+        role = values.get("role", "end-user")
+        out: Json = {
+            "id": uid,
+            "url": f"{BASE}/api/v2/users/{uid}.json",
+            "name": values.get("name"),
+            "email": values.get("email"),
+            "created_at": values.get("created_at"),
+            "updated_at": values.get("updated_at"),
+            "time_zone": values.get("time_zone", "UTC"),
+            "iana_time_zone": values.get("time_zone", "UTC"),
+            "phone": values.get("phone"),
+            "shared_phone_number": None,
+            "photo": None,
+            "locale_id": 1,
+            "locale": values.get("locale", "en-US"),
+            "organization_id": values.get("organization_id"),
+            "role": role,
+            "verified": True,
+            "external_id": values.get("external_id"),
+            "tags": values.get("tags", []),
+            "alias": None,
+            "active": values.get("active", True),
+            "shared": False,
+            "shared_agent": False,
+            "last_login_at": None,
+            "two_factor_auth_enabled": False,
+            "signature": None,
+            "details": values.get("details"),
+            "notes": values.get("notes"),
+            "role_type": None,
+            "custom_role_id": None,
+            "moderator": role != "end-user",
+            "ticket_restriction": "requested" if role == "end-user" else None,
+            "only_private_comments": False,
+            "restricted_agent": role == "agent",
+            "suspended": values.get("suspended", False),
+            "default_group_id": None,
+            "report_csv": role == "admin",
+            "user_fields": values.get("user_fields") or self._field_values("user", {}),
+        }
+        return out
+
+    def _ticket_json(self, tid: int, **v: Any) -> Json:
+        return {
+            "id": tid,
+            "url": f"{BASE}/api/v2/tickets/{tid}.json",
+            "external_id": v["external_id"],
+            "via": {"channel": v["channel"], "source": dict(_VIA_NONE)},
+            "created_at": v["created_at"],
+            "updated_at": v["updated_at"],
+            "generated_timestamp": 0,
+            "type": v["type_"],
+            "subject": v["subject"],
+            "raw_subject": v["subject"],
+            "description": v["description"],
+            "priority": v["priority"],
+            "status": v["status"],
+            "recipient": None,
+            "requester_id": v["requester_id"],
+            "submitter_id": v["submitter_id"],
+            "assignee_id": v["assignee_id"],
+            "organization_id": v["organization_id"],
+            "group_id": v["group_id"],
+            "collaborator_ids": v["collaborator_ids"],
+            "follower_ids": v["follower_ids"],
+            "email_cc_ids": [],
+            "forum_topic_id": None,
+            "problem_id": None,
+            "has_incidents": False,
+            "is_public": True,
+            "due_at": None,
+            "tags": v["tags"],
+            "custom_fields": v["custom"],
+            "fields": v["custom"],
+            "satisfaction_rating": None,
+            "sharing_agreement_ids": [],
+            "followup_ids": [],
+            "brand_id": 360_000_000_001,
+            "allow_channelback": False,
+            "allow_attachments": True,
+            "from_messaging_channel": False,
+        }
+
+    def ticket_view(self, tid: int, *, for_export: bool = False) -> Json:
+        """A ticket as the API shows it (exports show deleted ones as ``status: deleted``)."""
+        state = self.ticket_state[tid]
+        out = dict(self.tickets[tid])
+        out["generated_timestamp"] = state.generated_timestamp
+        if state.deleted and for_export:
+            out["status"] = "deleted"
+        elif state.archived:
+            out["status"] = "closed"
+        return out
+
+    def live_ticket(self, tid: int) -> Json:
+        """A ticket that is not deleted, or :class:`RecordNotFound`."""
+        state = self.ticket_state.get(tid)
+        if state is None or state.deleted:
+            raise RecordNotFound()
+        return self.ticket_view(tid)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def ticket_stream(self) -> list[tuple[int, int]]:
+        """Every ticket as ``(generated_timestamp, id)``, in export order."""
+        return sorted((s.generated_timestamp, tid) for tid, s in self.ticket_state.items())
+
+    def ticket_events(self) -> list[Json]:
+        """One event per ticket update (each comment), in time order; cached between writes."""
+        if self._events_cache is not None and self._events_cache[0] == self._version:
+            return self._events_cache[1]
+        events = []
+        for tid, comments in self.comments.items():
+            ticket = self.tickets[tid]
+            for index, comment in enumerate(comments):
+                events.append(
+                    {
+                        "id": comment["audit_id"],
+                        "ticket_id": tid,
+                        "timestamp": _ts(comment["created_at"]),
+                        "created_at": comment["created_at"],
+                        "updater_id": comment["author_id"],
+                        "via": comment["via"]["channel"],
+                        "system": {
+                            "client": None,
+                            "location": None,
+                            "latitude": None,
+                            "longitude": None,
+                        },
+                        "event_type": "Audit",
+                        "merged_ticket_ids": [],
+                        "_comment": comment,
+                        "_create": index == 0,
+                        "_ticket": ticket,
+                    }
+                )
+        events.sort(key=lambda e: (e["timestamp"], e["id"]))
+        self._events_cache = (self._version, events)
+        return events
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def check_upload(self, token: str) -> Upload:
+        """A usable upload, or :class:`RecordInvalid` (unknown, consumed or expired)."""
+        upload = self.uploads.get(token)
+        if upload is None or upload.consumed or self.upload_expired(upload):
+            raise RecordInvalid(
+                {"uploads": [{"description": f"Uploads: token {token} is invalid or expired"}]}
+            )
+        return upload
+
+    def upload_expired(self, upload: Upload) -> bool:
+        """Whether 60 minutes have passed on the clock since the upload."""
+        return self.clock.monotonic() - upload.created >= UPLOAD_TTL_SECONDS
+
+    def add_upload(
+        self, file_name: str, content_type: str, data: bytes, token: str | None
+    ) -> Upload:
+        """Store a file; append to the upload ``token`` names, or start a new one."""
+        extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+        if extension in RESTRICTED_EXTENSIONS:
+            raise RecordInvalid.base(f"Attachment: {file_name} has a file type that is not allowed")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise RecordInvalid.base(f"Attachment: {file_name} is larger than 50 MB")
+        if token is not None:
+            upload = self.check_upload(token)
+        else:
+            upload = Upload(secrets.token_hex(12), [], self.clock.monotonic())
+            self.uploads[upload.token] = upload
+        aid = self.new_id("attachment")
+        self._store_attachment(aid, file_name, content_type, len(data), False, data=data)
+        upload.attachment_ids.append(aid)
+        return upload
+
+    def user_for_import(self, body: Mapping[str, Any]) -> int:
+        """Resolve an import's requester (``requester_id`` or inline ``requester``)."""
+        inline = body.get("requester")
+        if isinstance(inline, Mapping):
+            email = inline.get("email")
+            if not email or not _EMAIL.match(str(email)):
+                raise RecordInvalid(
+                    {"requester": [{"description": f"Email: {email} is not properly formatted"}]}
+                )
+            found = self.user_by_email(str(email))
+            if found is not None:
+                return found
+            uid = self.new_id("user")
+            now = iso(self.now())
+            self.users[uid] = self._user_json(
+                uid,
+                name=inline.get("name") or str(email),
+                email=email,
+                created_at=now,
+                updated_at=now,
+            )
+            self.user_ts[uid] = self.now_ts()
+            return uid
+        requester = body.get("requester_id")
+        if requester is None:
+            raise RecordInvalid({"requester": [{"description": "Requester: cannot be blank"}]})
+        if int(requester) not in self.users:
+            raise RecordInvalid(
+                {"requester": [{"description": f"Requester: {requester} is not a user"}]}
+            )
+        return int(requester)
+
+    def user_by_email(self, email: str) -> int | None:
+        """The id of the user with this e-mail (case-insensitive)."""
+        wanted = email.lower()
+        for uid, user in self.users.items():
+            if (user.get("email") or "").lower() == wanted:
+                return uid
+        return None
+
+    def import_ticket(self, body: Mapping[str, Any], *, archive: bool) -> Json:
+        """Create a ticket with its history (the Ticket Import API); returns the ticket JSON."""
+        comments_in = list(body.get("comments") or [])
+        if isinstance(body.get("comment"), Mapping):
+            comments_in.insert(0, body["comment"])
+        description = body.get("description")
+        if not description and comments_in:
+            first = comments_in[0]
+            description = first.get("body") or first.get("value") or first.get("html_body")
+        if not description:
+            raise RecordInvalid.base("Description: cannot be blank")
+        if len(comments_in) > MAX_COMMENTS:
+            raise RecordInvalid(
+                {
+                    "comments": [
+                        {
+                            "description": f"Comments: a ticket may have at most "
+                            f"{MAX_COMMENTS} comments"
+                        }
+                    ]
+                }
+            )
+        requester = self.user_for_import(body)
+        for comment in comments_in:
+            for token in comment.get("uploads") or []:
+                self.check_upload(str(token))
+        now = self.now()
+        created = parse_time(body["created_at"], "created_at") if body.get("created_at") else now
+        updated = (
+            parse_time(body["updated_at"], "updated_at") if body.get("updated_at") else created
+        )
+        tid = self.new_id("ticket")
+        comments = []
+        for comment in comments_in:
+            cid = self.new_id("comment")
+            attachments: list[Json] = []
+            for token in comment.get("uploads") or []:
+                upload = self.uploads[str(token)]
+                upload.consumed = True
+                attachments.extend(self.attachments[a].json for a in upload.attachment_ids)
+            html_body = comment.get("html_body")
+            plain = comment.get("body") or comment.get("value") or ""
+            if html_body is None:
+                html_body = "".join(f"<p>{html.escape(p)}</p>" for p in str(plain).split("\n\n"))
+            when = (
+                parse_time(comment["created_at"], "created_at")
+                if comment.get("created_at")
+                else created
+            )
+            comments.append(
+                {
+                    "id": cid,
+                    "type": "Comment",
+                    "author_id": int(comment.get("author_id") or requester),
+                    "body": str(plain),
+                    "html_body": html_body,
+                    "plain_body": str(plain),
+                    "public": bool(comment.get("public", True)),
+                    "attachments": attachments,
+                    "audit_id": cid + 1_000_000_000_000,
+                    "via": {"channel": "api", "source": dict(_VIA_NONE)},
+                    "created_at": iso(when),
+                    "metadata": {"system": {}, "custom": {}},
+                }
+            )
+        custom_in = {int(c["id"]): c.get("value") for c in body.get("custom_fields") or []}
+        custom = [
+            {"id": fid, "value": custom_in.get(fid)}
+            for fid, f in self.fields["ticket"].items()
+            if f.get("removable")
+        ]
+        status = str(body.get("status") or "new")
+        via = body.get("via") or {}
+        ticket = self._ticket_json(
+            tid,
+            subject=body.get("subject"),
+            description=str(description),
+            status=status,
+            priority=body.get("priority"),
+            type_=body.get("type"),
+            channel=str(via.get("channel", "api")) if isinstance(via, Mapping) else "api",
+            created_at=iso(created),
+            updated_at=iso(updated),
+            requester_id=requester,
+            submitter_id=int(body.get("submitter_id") or requester),
+            assignee_id=body.get("assignee_id"),
+            group_id=body.get("group_id"),
+            organization_id=body.get("organization_id"),
+            tags=list(body.get("tags") or []),
+            custom=custom,
+            collaborator_ids=list(body.get("collaborator_ids") or []),
+            follower_ids=list(body.get("follower_ids") or []),
+            external_id=body.get("external_id"),
+        )
+        solved = body.get("solved_at")
+        self.tickets[tid] = ticket
+        self.comments[tid] = comments
+        self.ticket_state[tid] = TicketState(
+            generated_timestamp=self.now_ts(),
+            solved_at=iso(parse_time(solved, "solved_at")) if solved else None,
+            archived=archive and status == "closed",
+        )
+        self.metrics[tid] = {
+            "id": self.new_id("metric"),
+            "url": f"{BASE}/api/v2/ticket_metrics/{tid}.json",
+            "ticket_id": tid,
+            "created_at": iso(created),
+            "updated_at": iso(updated),
+            "solved_at": self.ticket_state[tid].solved_at,
+            # Zendesk computes no metrics for imported tickets.
+            **dict.fromkeys(_METRIC_TIMES),
+            **{k: {"calendar": None, "business": None} for k in _METRIC_MINUTES},
+            "group_stations": 0,
+            "assignee_stations": 0,
+            "reopens": 0,
+            "replies": 0,
+        }
+        self.touch()
+        return self.ticket_view(tid)
+
+    def delete_ticket(self, tid: int) -> None:
+        """Soft-delete a ticket (it stays in the export as ``status: deleted``)."""
+        state = self.ticket_state.get(tid)
+        if state is None or state.deleted:
+            raise RecordNotFound()
+        state.deleted = True
+        state.generated_timestamp = self.now_ts()
+        self.touch()
+
+    def upsert_user(self, body: Mapping[str, Any], *, update: bool) -> tuple[int, str]:
+        """Create (or, with ``update``, update) a user keyed by external_id or e-mail."""
+        email = body.get("email")
+        if not body.get("name") and not update:
+            raise RecordInvalid({"name": [{"description": "Name: cannot be blank"}]})
+        if email is not None and not _EMAIL.match(str(email)):
+            raise RecordInvalid(
+                {"email": [{"description": f"Email: {email} is not properly formatted"}]}
+            )
+        existing = None
+        external = body.get("external_id")
+        if external is not None:
+            existing = next(
+                (u for u, j in self.users.items() if j.get("external_id") == str(external)), None
+            )
+        if existing is None and email:
+            existing = self.user_by_email(str(email))
+        if existing is not None and not update:
+            raise RecordInvalid(
+                {
+                    "email": [
+                        {"description": f"Email: {email} is already being used by another user"}
+                    ]
+                }
+            )
+        now = iso(self.now())
+        role = str(body.get("role") or "end-user")
+        if role not in ("end-user", "agent", "admin"):
+            raise RecordInvalid({"role": [{"description": f"Role: {role} is not valid"}]})
+        if existing is not None:
+            user = self.users[existing]
+            for key in (
+                "name",
+                "email",
+                "role",
+                "organization_id",
+                "phone",
+                "locale",
+                "time_zone",
+                "tags",
+                "suspended",
+                "details",
+                "notes",
+            ):
+                if key in body:
+                    user[key] = body[key]
+            if external is not None:
+                user["external_id"] = str(external)
+            if isinstance(body.get("user_fields"), Mapping):
+                user["user_fields"].update(body["user_fields"])
+            user["updated_at"] = now
+            self.user_ts[existing] = self.now_ts()
+            return existing, "Updated"
+        uid = self.new_id("user")
+        fields = self._field_values("user", {})
+        if isinstance(body.get("user_fields"), Mapping):
+            fields.update(body["user_fields"])
+        self.users[uid] = self._user_json(
+            uid,
+            name=body.get("name"),
+            email=email,
+            role=role,
+            created_at=now,
+            updated_at=now,
+            organization_id=body.get("organization_id"),
+            external_id=None if external is None else str(external),
+            tags=list(body.get("tags") or []),
+            suspended=bool(body.get("suspended", False)),
+            locale=body.get("locale", "en-US"),
+            time_zone=body.get("time_zone", "UTC"),
+            phone=body.get("phone"),
+            details=body.get("details"),
+            notes=body.get("notes"),
+            user_fields=fields,
+        )
+        self.user_ts[uid] = self.now_ts()
+        return uid, "Created"
+
+    def create_organization(self, body: Mapping[str, Any]) -> int:
+        """Create an organization; names are unique."""
+        name = body.get("name")
+        if not name:
+            raise RecordInvalid({"name": [{"description": "Name: cannot be blank"}]})
+        if any(o["name"].lower() == str(name).lower() for o in self.organizations.values()):
+            raise RecordInvalid({"name": [{"description": "Name: has already been taken"}]})
+        oid = self.new_id("organization")
+        now = iso(self.now())
+        fields = self._field_values("organization", {})
+        if isinstance(body.get("organization_fields"), Mapping):
+            fields.update(body["organization_fields"])
+        self.organizations[oid] = {
+            "id": oid,
+            "url": f"{BASE}/api/v2/organizations/{oid}.json",
+            "name": str(name),
+            "shared_tickets": bool(body.get("shared_tickets", False)),
+            "shared_comments": bool(body.get("shared_comments", False)),
+            "external_id": body.get("external_id"),
+            "created_at": now,
+            "updated_at": now,
+            "domain_names": list(body.get("domain_names") or []),
+            "details": body.get("details"),
+            "notes": body.get("notes"),
+            "group_id": body.get("group_id"),
+            "tags": list(body.get("tags") or []),
+            "organization_fields": fields,
+        }
+        self.org_ts[oid] = self.now_ts()
+        return oid
+
+    def create_group(self, body: Mapping[str, Any]) -> Json:
+        """Create a group."""
+        name = body.get("name")
+        if not name:
+            raise RecordInvalid({"name": [{"description": "Name: cannot be blank"}]})
+        gid = self.new_id("group")
+        now = iso(self.now())
+        self.groups[gid] = {
+            "id": gid,
+            "url": f"{BASE}/api/v2/groups/{gid}.json",
+            "name": str(name),
+            "description": str(body.get("description") or ""),
+            "default": False,
+            "deleted": False,
+            "is_public": bool(body.get("is_public", True)),
+            "created_at": now,
+            "updated_at": now,
+        }
+        return self.groups[gid]
+
+    def create_membership(self, body: Mapping[str, Any]) -> Json:
+        """Add an agent to a group."""
+        uid, gid = body.get("user_id"), body.get("group_id")
+        user = self.users.get(int(uid)) if uid is not None else None
+        if user is None or gid is None or int(gid) not in self.groups:
+            raise RecordInvalid.base("User and group must exist")
+        if user["role"] == "end-user":
+            raise RecordInvalid({"user_id": [{"description": "User: is not an agent"}]})
+        mid = self.new_id("membership")
+        now = iso(self.now())
+        self.memberships[mid] = {
+            "id": mid,
+            "url": f"{BASE}/api/v2/group_memberships/{mid}.json",
+            "user_id": int(uid),  # type: ignore[arg-type]
+            "group_id": int(gid),
+            "default": bool(body.get("default", False)),
+            "created_at": now,
+            "updated_at": now,
+        }
+        return self.memberships[mid]
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def start_job(self, job_type: str, total: int, work: Callable[[], list[Json]]) -> Job:
+        """Queue a job; its ``work`` runs when it completes (polls or time advance it)."""
+        number = self.new_id("job")
+        job = Job(f"V3-{number:032x}", job_type, total, self.clock.monotonic(), work)
+        self.jobs[job.id] = job
+        return job
+
+    def advance_jobs(self) -> None:
+        """Complete every job that has waited :data:`JOB_SECONDS` on the clock."""
+        now = self.clock.monotonic()
+        for job in self.jobs.values():
+            if job.status != "completed" and now - job.created >= JOB_SECONDS:
+                self._complete(job)
+
+    def poll_job(self, job_id: str) -> Job:
+        """One poll: queued → working → completed."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise RecordNotFound()
+        if job.status == "queued":
+            job.status = "working"
+        elif job.status == "working":
+            self._complete(job)
+        return job
+
+    def _complete(self, job: Job) -> None:
+        assert job.work is not None
+        job.results = job.work()
+        job.work = None
+        job.status = "completed"
+        job.message = f"Completed at {iso(self.now())}"
+
+
+_METRIC_TIMES = (
+    "assignee_updated_at",
+    "requester_updated_at",
+    "status_updated_at",
+    "initially_assigned_at",
+    "assigned_at",
+    "latest_comment_added_at",
+)
+_METRIC_MINUTES = (
+    "reply_time_in_minutes",
+    "first_resolution_time_in_minutes",
+    "full_resolution_time_in_minutes",
+    "agent_wait_time_in_minutes",
+    "requester_wait_time_in_minutes",
+    "on_hold_time_in_minutes",
+)
+
+
+def _minutes(value: Any) -> Json:
+    return {"calendar": value.calendar, "business": value.business}
+
+
+def _ref_id(ref: Ref | None) -> int | None:
+    return None if ref is None else int(ref.id)
+
+
+def _token(aid: int) -> str:
+    digest = base64.b32encode(aid.to_bytes(8, "big")).decode().rstrip("=").lower()
+    return f"t{digest}"
+
+
+def batch_results(
+    items: Sequence[Mapping[str, Any]], action: Callable[[Mapping[str, Any]], Json]
+) -> list[Json]:
+    """Run ``action`` per item; a :class:`RecordInvalid` fails that item only."""
+    results: list[Json] = []
+    for index, item in enumerate(items):
+        try:
+            out = action(item)
+        except RecordInvalid as exc:
+            details = exc.body.get("details")
+            found = details.values() if isinstance(details, dict) else []
+            text = "; ".join(str(d.get("description")) for ds in found for d in ds)
+            results.append(
+                {
+                    "index": index,
+                    "status": "Failed",
+                    "success": False,
+                    "error": "RecordInvalid",
+                    "details": text,
+                }
+            )
+        else:
+            results.append({"index": index, "success": True, **out})
+    return results

@@ -91,6 +91,14 @@ def test_every_request_spends_its_routes_budgets_and_reads_the_headers() -> None
     session.get("https://demo.zendesk.com/api/v2/users.json")
     assert (core.calls, export.calls) == (2, 1)
     assert core.limit == 400  # the platform's word corrects the plan preset
+    assert export.limit == 10  # the account's headers say nothing about the export limit
+
+
+def test_a_429_on_an_export_pauses_the_export_budget_not_the_account() -> None:
+    session, _, _, core, export = make([(429, {"Retry-After": "6"}), (200, {})])
+    session.get("https://demo.zendesk.com/api/v2/incremental/tickets/cursor.json")
+    assert export.throttled == 1
+    assert core.throttled == 0
 
 
 def test_wrapping_twice_does_not_spend_twice() -> None:

@@ -7,8 +7,11 @@ from functools import cache
 
 import pytest
 
+from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.adapters.zendesk.client import Credentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.copier import Migration, Mode
+from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -138,3 +141,36 @@ def test_exports_spend_the_export_budget_and_comments_the_account_budget(
     # One comments page per ticket with comments, one ticket-field listing, and the export.
     assert core.calls >= TICKETS
     assert core.calls > export.calls  # every export page also counts against the account
+
+
+def test_a_whole_account_migrates_under_its_budgets_and_a_delta_then_writes_nothing() -> None:
+    clock = ManualClock()
+    sandbox = ZendeskSandbox(tickets=120, seed=SEED, instance=INSTANCE, clock=clock)
+    clock.advance(120)  # past Zendesk's one-minute export delay
+    zendesk = ZendeskSource(
+        instance=INSTANCE,
+        base_url=sandbox.base_url,
+        credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+        session=sandbox.session(authenticated=False),
+        clock=clock,
+    )
+    target = MemoryTarget(clock=clock)
+    started = clock.monotonic()
+    with Ledger.open(":memory:") as ledger:
+        migration = Migration(sources=[zendesk], target=target, ledger=ledger, progress=False)
+        report = migration.run()
+        assert report.status == "completed"
+        assert report.failed == 0
+        desk_ = generate(tickets=120, seed=SEED, instance=INSTANCE)
+        for kind in (Kind.TICKET, Kind.ORGANIZATION, Kind.GROUP, Kind.RULE, Kind.FIELD):
+            assert len(target.records(kind)) == len(desk_.records(kind)), kind
+        users = target.records(Kind.USER)
+        emails = {u.email.lower() for u in desk_.users if u.email}
+        assert len(users) == len(emails) + sum(1 for u in desk_.users if not u.email)
+        export = report.budgets[f"{INSTANCE}.zendesk.export"]
+        assert export["throttled"] == 0
+        assert report.budgets[f"{INSTANCE}.zendesk.core"]["throttled"] == 0
+        minutes = (clock.monotonic() - started) / 60
+        assert export["calls"] <= 10 * (minutes + 1)  # paced at the export limit, no faster
+        delta = migration.run(mode=Mode.DELTA)
+    assert delta.total("created") == delta.total("updated") == delta.failed == 0

@@ -43,6 +43,8 @@ class Batch:
 
     records: tuple[Record, ...]
     cursor: str | None
+    """Where reading resumes after these records; None: from the start (a source says so
+    after the last page of a stream it cannot read incrementally, so a delta re-reads it)."""
 
 
 @attrs.frozen(kw_only=True)

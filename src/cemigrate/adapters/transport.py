@@ -28,7 +28,8 @@ from cemigrate.errors import RateLimited, TransientError
 from cemigrate.ratelimit import Budget, RetryPolicy, retry_after_seconds
 
 Route = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
-"""Which budgets a request spends, and how much of each (a Freshdesk include costs extra)."""
+"""Which budgets a request spends, and how much of each (a Freshdesk include costs extra).
+The account-wide budget comes first: the response's rate headers are about it."""
 
 
 class BudgetedTransport(BaseAdapter):
@@ -47,15 +48,21 @@ class BudgetedTransport(BaseAdapter):
         budgets, cost = self.route(request)
         what = f"{request.method} {urlsplit(request.url or '').path}"
 
+        # The route lists the account budget first: rate headers describe it, not an
+        # endpoint's own limit. A 429 is charged to the tightest budget on the route, the one
+        # an endpoint limit (exports: 10 a minute) makes the platform refuse first.
+        account = budgets[0] if budgets else None
+        tightest = min(budgets, key=lambda b: b.rate_per_second) if budgets else None
+
         def attempt() -> requests.Response:
             response = self.inner.send(request, **kwargs)
-            for budget in budgets:
-                budget.observe_headers(response.headers)
+            if account is not None:
+                account.observe_headers(response.headers)
             if response.status_code == 429:
                 response.close()
                 raise RateLimited(
                     f"{what}: 429 Too Many Requests",
-                    budget=budgets[0].name if budgets else "",
+                    budget=tightest.name if tightest else "",
                     retry_after=retry_after_seconds(response.headers),
                 )
             if response.status_code >= 500:

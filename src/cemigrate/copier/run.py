@@ -555,8 +555,10 @@ class _StreamWriter:
         moved = False
         while self.marks and self.marks[0][0] <= self.sent:
             _, cursor = self.marks.popleft()
-            moved = moved or cursor is not None
-        if moved and cursor is not None:
+            moved = True
+        # A None cursor is a position too: "read this stream from the start next time", what a
+        # source says after the last page of a list that cannot be read incrementally.
+        if moved:
             self.writer.ledger.set_cursor(
                 self.stream.source.instance, self.stream.kind.value, cursor
             )

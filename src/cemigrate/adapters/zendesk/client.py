@@ -19,7 +19,7 @@ import requests
 
 from cemigrate.adapters.transport import budgeted_session
 from cemigrate.adapters.zendesk.objects import OBJECTS, Paging, Read
-from cemigrate.errors import ConfigError, CredentialError, RecordError
+from cemigrate.errors import ConfigError, CredentialError, RecordError, TransientError
 from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
 
 _CORE: Final = "zendesk.core"
@@ -111,6 +111,8 @@ class ZendeskClient:
             yield from self._export_cursor(url, params, read, position)
         elif read.paging is Paging.EXPORT_TIME:
             yield from self._export_time(url, params, read, position)
+        elif read.paging is Paging.SINGLE:
+            yield _page(self.get_json(url, **params), read, None, True)
         else:
             yield from self._cursor(url, params, read, position)
 
@@ -124,6 +126,8 @@ class ZendeskClient:
         params["per_page"] = read.page_size
         while True:
             body = self.get_json(url, **params)
+            if "end_of_stream" not in body:
+                raise TransientError(f"zendesk {url}: an export page without end_of_stream")
             after: str | None = body.get("after_cursor")
             last = bool(body.get("end_of_stream"))
             yield _page(body, read, after or position, last)
@@ -140,6 +144,8 @@ class ZendeskClient:
         next_url: str | None = url
         while next_url is not None:
             body = self.get_json(next_url, **params) if next_url == url else self.get_json(next_url)
+            if "end_of_stream" not in body:
+                raise TransientError(f"zendesk {url}: an export page without end_of_stream")
             end_time = body.get("end_time")
             last = bool(body.get("end_of_stream"))
             yield _page(body, read, None if end_time is None else str(end_time), last)
@@ -154,7 +160,10 @@ class ZendeskClient:
         next_url: str | None = url
         while next_url is not None:
             body = self.get_json(next_url, **params) if next_url == url else self.get_json(next_url)
-            meta = body.get("meta") or {}
+            meta = body.get("meta")
+            if not isinstance(meta, dict):
+                # Never take an unknown page shape for the end of the data.
+                raise TransientError(f"zendesk {url}: a cursor page without meta; not read on")
             more = bool(meta.get("has_more"))
             position = meta.get("after_cursor") or position
             yield _page(body, read, position, not more)

@@ -48,6 +48,8 @@ class Paging(enum.StrEnum):
     CURSOR = "cursor"
     """List cursor pagination: ``page[size]=N``, follow ``links.next`` while
     ``meta.has_more``. [facts 1.2]"""
+    SINGLE = "single"
+    """Not paginated: one response holds every record (SLA policies). [facts 1.9]"""
 
 
 @attrs.frozen(kw_only=True)
@@ -197,7 +199,13 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
     ZendeskObject(
         name="sla_policies",
         kind=Kind.SLA_POLICY,
-        read=_cursor("/api/v2/slas/policies.json", "sla_policies"),  # facts 1.9
+        read=Read(
+            path="/api/v2/slas/policies.json",
+            data_key="sla_policies",
+            paging=Paging.SINGLE,  # not paginated [facts 1.9]
+            page_size=0,
+            budget=_CORE,
+        ),
         write=_one_by_one("/api/v2/slas/policies.json", "sla_policy"),
         note="Professional / Suite Growth and above. [facts 1.9]",
     ),
@@ -264,10 +272,10 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
         read=Read(
             path="/api/v2/incremental/ticket_metric_events.json",
             data_key="ticket_metric_events",
-            paging=Paging.CURSOR,  # cursor, at most 100 a page [facts 1.3]
+            # Time-based (the export also pages by cursor, 100 a page); resumes at end_time.
+            paging=Paging.EXPORT_TIME,  # [facts 1.3]
             page_size=100,
             budget=_EXPORT,  # an incremental export: 10 a minute [facts 1.1]
-            params={"start_time": "0"},  # required; the page cursor resumes after it
         ),
         note="Not writable: kept as a private note and custom fields (convert.sla_history_*).",
     ),

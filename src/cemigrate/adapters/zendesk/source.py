@@ -21,7 +21,13 @@ import requests
 from cemigrate.adapters.contract import Batch, Metadata
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Credentials, Page, ZendeskClient
-from cemigrate.adapters.zendesk.objects import BY_NAME, OBJECTS, SOURCE_CAPABILITIES, ZendeskObject
+from cemigrate.adapters.zendesk.objects import (
+    BY_NAME,
+    OBJECTS,
+    SOURCE_CAPABILITIES,
+    Paging,
+    ZendeskObject,
+)
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import Attachment, Comment, FieldDef, FieldObject, Kind, Record
@@ -30,6 +36,7 @@ _COMMENT_OBJECTS = frozenset({"ticket_events", "ticket_comments"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
 
 _CHUNK = 1 << 16
+_INCREMENTAL = frozenset({Paging.EXPORT_CURSOR, Paging.EXPORT_TIME})
 
 
 def _streams(kind: Kind) -> tuple[ZendeskObject, ...]:
@@ -90,9 +97,14 @@ class ZendeskSource:
             assert row.read is not None
             position = start["position"] if index == start["object"] else None
             convert_page = self._converter(row)
+            incremental = row.read.paging in _INCREMENTAL
             for page in self.client.pages(row.read, position=position):
                 records = tuple(convert_page(page))
-                after = json.dumps({"object": index, "position": page.position})
+                after: str | None = json.dumps({"object": index, "position": page.position})
+                if page.last and not incremental:
+                    # A list is read whole: next time, the next object, or the kind afresh.
+                    more = index + 1 < len(streams)
+                    after = json.dumps({"object": index + 1, "position": None}) if more else None
                 yield Batch(records=records, cursor=after)
 
     def open_attachment(self, attachment: Attachment) -> BinaryIO:

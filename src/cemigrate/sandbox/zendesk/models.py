@@ -18,6 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -1006,6 +1007,8 @@ class ZendeskBackend:
                 attachments.extend(self.attachments[a].json for a in upload.attachment_ids)
             html_body = comment.get("html_body")
             plain = comment.get("body") or comment.get("value") or ""
+            if html_body is not None and not plain:
+                plain = plain_text(str(html_body))  # Zendesk renders plain_body from HTML
             if html_body is None:
                 html_body = "".join(f"<p>{html.escape(p)}</p>" for p in str(plain).split("\n\n"))
             when = (
@@ -1307,6 +1310,31 @@ def _ref_id(ref: Ref | None) -> int | None:
 def _token(aid: int) -> str:
     digest = base64.b32encode(aid.to_bytes(8, "big")).decode().rstrip("=").lower()
     return f"t{digest}"
+
+
+class _TextOfHtml(HTMLParser):
+    """Collects the text of an HTML body: paragraphs apart by a blank line, ``<br>`` a newline."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html_body: str) -> str:
+    """The plain text Zendesk shows for an HTML comment body."""
+    parser = _TextOfHtml()
+    parser.feed(html_body)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def batch_results(

@@ -1,0 +1,465 @@
+"""Write the common schema into a Zendesk Support account.
+
+Tickets go through the Ticket Import API in batches of 100 (``imports/tickets/create_many``,
+closed tickets straight to the archive), which keeps the original created/updated/solved times
+and each comment's author, time and public flag, and fires no trigger, automation or
+notification on imported history. A ticket's attachments are uploaded just before the import
+batch that uses their tokens (tokens expire after 60 minutes). Users are upserted by external
+id (``create_or_update_many``), organizations created in bulk; both answer with a job that is
+polled to completion, with a result per record.
+
+Zendesk has external ids on tickets, users and organizations only, so those are what
+:meth:`ZendeskTarget.find` looks up after a crash. Fields, groups and memberships have none:
+for them the write itself is find-or-create by their natural key (field object and key, group
+name, the user-group pair), which gives the same exactly-once effect. Organizations, whose
+names Zendesk keeps unique, are also adopted by name when the target already has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import requests
+
+from cemigrate.adapters.contract import (
+    Change,
+    FileSource,
+    Metadata,
+    Needs,
+    Outgoing,
+    WriteResult,
+)
+from cemigrate.adapters.zendesk import convert
+from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
+from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
+from cemigrate.errors import RecordError, TransientError
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import (
+    FieldDef,
+    FieldObject,
+    Group,
+    GroupMembership,
+    Kind,
+    Organization,
+    SourceKey,
+    Ticket,
+)
+
+WRITABLE: Final = frozenset(
+    {Kind.FIELD, Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.TICKET}
+)
+"""What this target writes today. SLA events and metrics have no native place on imported
+tickets; their stored representation (convert.sla_history_*) is not wired yet."""
+
+MAX_ATTACHMENT_BYTES: Final = 50 * 1024 * 1024
+"""Zendesk's limit for one file. [facts 1.5]"""
+
+_FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
+    FieldObject.TICKET: "ticket_fields",
+    FieldObject.USER: "user_fields",
+    FieldObject.ORGANIZATION: "organization_fields",
+}
+_JOB_POLL_SECONDS: Final = 1.0
+_JOB_MAX_POLLS: Final = 900
+
+
+class ZendeskTarget:
+    """A Zendesk Support account as a migration target."""
+
+    platform = "zendesk"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Credentials,
+        name: str = "target",
+        plan: str = "enterprise",
+        high_volume: bool = False,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        options: dict[str, object] = {"high_volume": True} if high_volume else {}
+        self.budgets: Budgets = budgets_for(
+            "zendesk", plan, clock=self.clock, prefix=name, **options
+        )
+        self.client = ZendeskClient(
+            base_url=base_url,
+            credentials=credentials,
+            budgets=self.budgets,
+            retry=RetryPolicy(self.clock),
+            session=session,
+        )
+        self.batch_size: Mapping[Kind, int] = {kind: BATCH_SIZE[kind] for kind in WRITABLE}
+        self._fields: dict[tuple[FieldObject, str], FieldDef] | None = None
+        self._groups: dict[str, str] | None = None
+        self._organizations: dict[str, str] | None = None
+        self._memberships: dict[tuple[str, str], str] | None = None
+
+    # -- the contract --------------------------------------------------------------------------
+
+    def describe(self) -> Metadata:
+        """What can be written, the account's custom fields and Zendesk's size limits."""
+        return Metadata(
+            platform=self.platform,
+            kinds=WRITABLE,
+            fields=tuple(self._field_table().values()),
+            limits={"attachment": MAX_ATTACHMENT_BYTES},
+            capabilities=TARGET_CAPABILITIES,
+        )
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """Create the custom fields the mapping needs that the account lacks."""
+        changes = []
+        for definition in needs.fields:
+            if (definition.object, definition.key) in self._field_table():
+                continue
+            if not dry_run:
+                self._create_field(definition)
+            changes.append(
+                Change(
+                    action="create field",
+                    subject=f"{definition.object} field {definition.key} ({definition.type})",
+                    applied=not dry_run,
+                )
+            )
+        return changes
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Write one batch; a record Zendesk refuses is a result carrying Zendesk's message."""
+        writers: Mapping[Kind, Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]] = {
+            Kind.FIELD: self._write_fields,
+            Kind.ORGANIZATION: self._write_organizations,
+            Kind.USER: self._write_users,
+            Kind.GROUP: self._write_groups,
+            Kind.GROUP_MEMBERSHIP: self._write_memberships,
+            Kind.TICKET: self._write_tickets,
+        }
+        return writers[kind](batch, files)
+
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
+        """Target ids of records stored with these source keys as external ids."""
+        found: dict[SourceKey, str] = {}
+        if kind is Kind.USER:
+            for start in range(0, len(keys), 100):
+                chunk = keys[start : start + 100]
+                body = self.client.get_json(
+                    "/api/v2/users/show_many.json", external_ids=",".join(map(str, chunk))
+                )
+                by_external = {u.get("external_id"): str(u["id"]) for u in body.get("users", [])}
+                found.update({k: by_external[str(k)] for k in chunk if str(k) in by_external})
+        elif kind in (Kind.TICKET, Kind.ORGANIZATION):
+            for key in keys:
+                body = self.client.get_json(
+                    "/api/v2/search.json", query=f'type:{kind} external_id:"{key}"'
+                )
+                hits = [r for r in body.get("results", []) if r.get("external_id") == str(key)]
+                if hits:
+                    found[key] = str(min(int(r["id"]) for r in hits))
+        # Fields, groups and memberships have no external id: their writes find-or-create.
+        return found
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """Delete tickets (rollback); other kinds are left for a person to remove."""
+        if kind is not Kind.TICKET:
+            raise RecordError(f"zendesk target: deleting {kind} records is not supported")
+        for start in range(0, len(target_ids), 100):
+            chunk = ",".join(target_ids[start : start + 100])
+            body = self.client.request(
+                "DELETE", "/api/v2/tickets/destroy_many.json", params={"ids": chunk}
+            ).json()
+            self._wait_for_job(body["job_status"])
+
+    # -- kinds ---------------------------------------------------------------------------------
+
+    def _write_fields(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        results = []
+        for item in batch:
+            definition = item.record
+            assert isinstance(definition, FieldDef)
+            existing = self._field_table().get((definition.object, definition.key))
+            try:
+                target_id = existing.id if existing else self._create_field(definition).id
+            except RecordError as exc:
+                results.append(_refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=target_id))
+        return results
+
+    def _write_organizations(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """Organization names are unique in Zendesk: one that exists is adopted, not refused."""
+        names = self._organization_table()
+        answers: dict[int, WriteResult] = {}
+        new: list[int] = []
+        for index, item in enumerate(batch):
+            org = item.record
+            assert isinstance(org, Organization)
+            existing = names.get(org.name.casefold())
+            if existing is not None and item.target_id is None:
+                answers[index] = WriteResult(key=item.key, target_id=existing)
+            else:
+                new.append(index)
+        created = self._write_job(
+            BY_NAME["organizations"].write, [batch[i] for i in new], convert.organization_payload
+        )
+        for index, result in zip(new, created, strict=True):
+            answers[index] = result
+            org = batch[index].record
+            if result.ok and result.target_id is not None and isinstance(org, Organization):
+                names[org.name.casefold()] = result.target_id
+        return [answers[index] for index in range(len(batch))]
+
+    def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        return self._write_job(BY_NAME["users"].write, batch, convert.user_payload)
+
+    def _write_groups(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        groups = self._group_table()
+        results = []
+        for item in batch:
+            team = item.record
+            assert isinstance(team, Group)
+            if team.name not in groups:
+                try:
+                    body = self.client.request(
+                        "POST", "/api/v2/groups.json", json={"group": convert.group_payload(item)}
+                    ).json()
+                except RecordError as exc:
+                    results.append(_refused(item, exc))
+                    continue
+                groups[team.name] = str(body["group"]["id"])
+            results.append(WriteResult(key=item.key, target_id=groups[team.name]))
+        return results
+
+    def _write_memberships(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        memberships = self._membership_table()
+        results = []
+        for item in batch:
+            membership = item.record
+            assert isinstance(membership, GroupMembership)
+            try:
+                payload = convert.membership_payload(item)
+                pair = (str(payload["user_id"]), str(payload["group_id"]))
+                if pair not in memberships:
+                    body = self.client.request(
+                        "POST", "/api/v2/group_memberships.json", json={"group_membership": payload}
+                    ).json()
+                    memberships[pair] = str(body["group_membership"]["id"])
+            except RecordError as exc:
+                results.append(_refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=memberships[pair]))
+        return results
+
+    def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        field_ids = {
+            key: int(definition.id)
+            for (owner, key), definition in self._field_table().items()
+            if owner is FieldObject.TICKET
+        }
+        refused: dict[int, WriteResult] = {}
+        payloads: list[tuple[int, dict[str, Any]]] = []
+        for index, item in enumerate(batch):
+            if item.target_id is not None:
+                refused[index] = WriteResult(
+                    key=item.key,
+                    error="an imported Zendesk ticket cannot be re-imported; updates are not"
+                    " written yet",
+                    platform_message="not supported",
+                )
+                continue
+            try:
+                tokens = self._upload_attachments(item, files)
+                payload = convert.ticket_import_payload(
+                    item, field_ids=field_ids, upload_tokens=tokens
+                )
+            except RecordError as exc:
+                refused[index] = _refused(item, exc)
+                continue
+            payloads.append((index, payload))
+        answers: dict[int, WriteResult] = dict(refused)
+        if payloads:
+            write = BY_NAME["tickets"].write
+            assert write is not None
+            body = self.client.request(
+                "POST",
+                write.path,
+                params=dict(write.params),
+                json={write.body_key: [payload for _, payload in payloads]},
+            ).json()
+            sent = [batch[index] for index, _ in payloads]
+            for (index, _), result in zip(
+                payloads, self._job_results(body["job_status"], sent), strict=True
+            ):
+                answers[index] = result
+        return [answers[index] for index in range(len(batch))]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _write_job(
+        self,
+        write: Write | None,
+        batch: Sequence[Outgoing],
+        payload: Callable[[Outgoing], dict[str, Any]],
+    ) -> list[WriteResult]:
+        """A ``create_many``-style call: one job, one result per record."""
+        assert write is not None
+        answers: dict[int, WriteResult] = {}
+        payloads: list[tuple[int, dict[str, Any]]] = []
+        for index, item in enumerate(batch):
+            try:
+                payloads.append((index, payload(item)))
+            except RecordError as exc:
+                answers[index] = _refused(item, exc)
+        if payloads:
+            body = self.client.request(
+                write.method,
+                write.path,
+                params=dict(write.params) or None,
+                json={write.body_key: [p for _, p in payloads]},
+            ).json()
+            sent = [batch[index] for index, _ in payloads]
+            for (index, _), result in zip(
+                payloads, self._job_results(body["job_status"], sent), strict=True
+            ):
+                answers[index] = result
+        return [answers[index] for index in range(len(batch))]
+
+    def _job_results(self, job: Mapping[str, Any], sent: Sequence[Outgoing]) -> list[WriteResult]:
+        """Wait for a job and turn its per-item results into write results, in order."""
+        done = self._wait_for_job(job)
+        by_index: dict[int, Mapping[str, Any]] = {}
+        for position, result in enumerate(done.get("results") or []):
+            by_index[int(result.get("index", position))] = result
+        answers = []
+        for index, item in enumerate(sent):
+            result = by_index.get(index)
+            if result is None:
+                answers.append(
+                    WriteResult(
+                        key=item.key,
+                        error="the import job gave no result for this record",
+                        platform_message=str(done.get("message") or done.get("status")),
+                    )
+                )
+            elif result.get("id") is not None and not result.get("error"):
+                answers.append(WriteResult(key=item.key, target_id=str(result["id"])))
+            else:
+                message = "; ".join(
+                    str(part) for part in (result.get("error"), result.get("details")) if part
+                )
+                answers.append(
+                    WriteResult(
+                        key=item.key,
+                        error="zendesk refused the record",
+                        platform_message=message or "failed",
+                    )
+                )
+        return answers
+
+    def _wait_for_job(self, job: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Poll a job status until it is completed (each poll spends the account budget)."""
+        for _ in range(_JOB_MAX_POLLS):
+            if job.get("status") in ("completed", "failed", "killed"):
+                if job.get("status") != "completed":
+                    raise TransientError(f"zendesk job {job.get('id')} {job.get('status')}")
+                return job
+            self.clock.sleep(_JOB_POLL_SECONDS)
+            job = self.client.get_json(f"/api/v2/job_statuses/{job['id']}.json")["job_status"]
+        raise TransientError(f"zendesk job {job.get('id')} did not finish")
+
+    def _upload_attachments(self, item: Outgoing, files: FileSource) -> dict[str, str]:
+        """Upload every file of a ticket; attachment id → upload token."""
+        record = item.record
+        assert isinstance(record, Ticket)
+        tokens: dict[str, str] = {}
+        for note in record.comments:
+            for attachment in note.attachments:
+                if attachment.size > MAX_ATTACHMENT_BYTES:
+                    raise RecordError(
+                        f"attachment {attachment.file_name!r} is over Zendesk's 50 MB limit",
+                        platform_message="AttachmentTooLarge",
+                    )
+                with files.open_attachment(attachment) as stream:
+                    data = stream.read()  # at most 50 MB, checked above
+                body = self.client.request(
+                    "POST",
+                    "/api/v2/uploads.json",
+                    params={"filename": attachment.file_name},
+                    data=data,
+                    headers={"Content-Type": attachment.content_type or "application/binary"},
+                ).json()
+                tokens[attachment.id] = str(body["upload"]["token"])
+        return tokens
+
+    def _field_table(self) -> dict[tuple[FieldObject, str], FieldDef]:
+        """Every custom field of the account, by (object, key); read once."""
+        if self._fields is None:
+            self._fields = {}
+            for owner, name in _FIELD_OBJECTS.items():
+                read = BY_NAME[name].read
+                assert read is not None
+                for page in self.client.pages(read):
+                    for data in page.records:
+                        definition = convert.field(data, object=owner)
+                        if definition is not None:
+                            self._fields[(owner, definition.key)] = definition
+        return self._fields
+
+    def _create_field(self, definition: FieldDef) -> FieldDef:
+        name = _FIELD_OBJECTS[definition.object]
+        body = self.client.request(
+            "POST",
+            f"/api/v2/{name}.json",
+            json={name[:-1]: convert.field_payload(definition)},
+        ).json()
+        created = convert.field(body[name[:-1]], object=definition.object)
+        if created is None:
+            raise RecordError(f"zendesk created {definition.key!r} as a system field")
+        self._field_table()[(definition.object, definition.key)] = created
+        return created
+
+    def _group_table(self) -> dict[str, str]:
+        """Group ids by name; read once."""
+        if self._groups is None:
+            read = BY_NAME["groups"].read
+            assert read is not None
+            self._groups = {
+                str(g["name"]): str(g["id"])
+                for page in self.client.pages(read)
+                for g in page.records
+                if not g.get("deleted")
+            }
+        return self._groups
+
+    def _organization_table(self) -> dict[str, str]:
+        """Organization ids by case-folded name; read once."""
+        if self._organizations is None:
+            read = BY_NAME["organizations"].read
+            assert read is not None
+            self._organizations = {
+                str(o["name"]).casefold(): str(o["id"])
+                for page in self.client.pages(read)
+                for o in page.records
+                if not o.get("deleted_at")
+            }
+        return self._organizations
+
+    def _membership_table(self) -> dict[tuple[str, str], str]:
+        """Membership ids by (user id, group id); read once."""
+        if self._memberships is None:
+            read = BY_NAME["group_memberships"].read
+            assert read is not None
+            self._memberships = {
+                (str(m["user_id"]), str(m["group_id"])): str(m["id"])
+                for page in self.client.pages(read)
+                for m in page.records
+            }
+        return self._memberships
+
+
+def _refused(item: Outgoing, error: RecordError) -> WriteResult:
+    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)

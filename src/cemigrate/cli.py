@@ -11,7 +11,9 @@ import argparse
 import json
 import logging
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,11 @@ from cemigrate.errors import CemigrateError, ConfigError, LedgerError
 from cemigrate.ledger import Ledger
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
+
+SANDBOX_PLATFORMS = ("zendesk",)
+"""Platforms `cemigrate sandbox serve` emulates."""
+SANDBOX_PLANS = ("essential", "team", "growth", "professional", "enterprise", "enterprise_plus")
+"""Account plans the emulators know (their rate limits)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +89,30 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("plan", type=Path, help="the plan file (TOML)")
     status.add_argument("--failures", action="store_true", help="list the failure rows")
     status.set_defaults(handler=_status)
+
+    sandbox = commands.add_parser("sandbox", help="platform emulators for trials and tests")
+    sandbox_commands = sandbox.add_subparsers(
+        dest="sandbox_command", required=True, metavar="ACTION"
+    )
+    serve = sandbox_commands.add_parser(
+        "serve", help="serve an emulator over HTTP until interrupted (Ctrl-C or SIGTERM)"
+    )
+    serve.add_argument("platform", choices=SANDBOX_PLATFORMS, help="the platform to emulate")
+    serve.add_argument("--port", type=int, default=8001, help="port (8001; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
+    serve.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
+    serve.add_argument("--instance", default="demo", help="name of the generated help desk (demo)")
+    serve.add_argument(
+        "--plan",
+        default="enterprise",
+        choices=SANDBOX_PLANS,
+        help="the account's plan: its rate limits (enterprise)",
+    )
+    serve.add_argument(
+        "--high-volume", action="store_true", help="the High Volume add-on's rate limits"
+    )
+    serve.set_defaults(handler=_sandbox_serve)
     return parser
 
 
@@ -140,6 +171,46 @@ def _status(args: argparse.Namespace) -> int:
         if args.failures:
             for failure in ledger.failures():
                 print(f"failed {failure.key}: {failure.reason} [{failure.platform_message}]")
+    return EXIT_OK
+
+
+def _sandbox_serve(args: argparse.Namespace) -> int:
+    from cemigrate.sandbox.zendesk import serve_zendesk
+
+    if args.tickets < 0 or not 0 <= args.port <= 65535:
+        raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
+    try:
+        sandbox, server = serve_zendesk(
+            port=args.port,
+            tickets=args.tickets,
+            seed=args.seed,
+            plan=args.plan,
+            host=args.host,
+            high_volume=args.high_volume,
+            instance=args.instance,
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        print(
+            f"{args.platform} sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
+            f" plan {args.plan}{', high volume' if args.high_volume else ''}):"
+            f" e-mail {sandbox.email}, API token {sandbox.token};"
+            f' plan key base_url = "{server.url}"; Ctrl-C stops it',
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        server.shutdown()
+    print(f"{args.platform} sandbox stopped", flush=True)
     return EXIT_OK
 
 

@@ -6,16 +6,21 @@ before anything runs; the copier builds adapters from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.memory import MemorySource, MemoryTarget
+from cemigrate.errors import ConfigError, CredentialError
 from cemigrate.ratelimit import Clock
 from cemigrate.schema import Kind
+
+if TYPE_CHECKING:
+    from cemigrate.adapters.zendesk.client import Credentials
 
 
 @attrs.frozen(kw_only=True)
@@ -71,6 +76,70 @@ def _memory_target(settings: AdapterSettings) -> Target:
     )
 
 
+_ZENDESK_KEYS: Mapping[str, type] = {"subdomain": str, "high_volume": bool}
+"""A Zendesk source's (and target's) own plan keys. With the common ones: ``base_url`` (a
+sandbox or a proxy instead of ``https://{subdomain}.zendesk.com``; one of the two is needed)
+and ``plan`` (the budget preset, ``enterprise`` by default). Credentials: ``email_env`` and
+``token_env``, or ``oauth_token_env``."""
+_SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+def _role(settings: AdapterSettings) -> str:
+    return "target" if settings.name == "target" else f"source {settings.name!r}"
+
+
+def zendesk_base_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url``, else ``https://{subdomain}.zendesk.com``."""
+    base_url = settings.options.get("base_url")
+    if base_url:
+        if not str(base_url).startswith(("http://", "https://")):
+            raise ConfigError(
+                f"zendesk {_role(settings)}: base_url {base_url!r} must start with"
+                " http:// or https://"
+            )
+        return str(base_url).rstrip("/")
+    subdomain = settings.options.get("subdomain")
+    if not subdomain:
+        raise ConfigError(
+            f"zendesk {_role(settings)}: set subdomain (the account is"
+            " https://{subdomain}.zendesk.com) or base_url (a sandbox or a proxy)"
+        )
+    if not _SUBDOMAIN.match(subdomain):
+        raise ConfigError(
+            f"zendesk {_role(settings)}: subdomain {subdomain!r} is not a subdomain"
+            " (write acme for https://acme.zendesk.com)"
+        )
+    return f"https://{subdomain.lower()}.zendesk.com"
+
+
+def zendesk_credentials(settings: AdapterSettings) -> Credentials:
+    """``email`` and ``token``, or ``oauth_token``, from the variables the plan names."""
+    from cemigrate.adapters.zendesk.client import Credentials
+
+    given = settings.credentials
+    if given.get("oauth_token"):
+        return Credentials(oauth_token=given["oauth_token"])
+    if given.get("email") and given.get("token"):
+        return Credentials(email=given["email"], token=given["token"])
+    raise CredentialError(
+        f"zendesk {_role(settings)}: name the variables holding the credentials:"
+        " email_env and token_env (an API token), or oauth_token_env"
+    )
+
+
+def _zendesk_source(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.zendesk.source import ZendeskSource
+
+    return ZendeskSource(
+        instance=settings.name,
+        base_url=zendesk_base_url(settings),
+        credentials=zendesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        high_volume=bool(settings.options.get("high_volume", False)),
+        clock=settings.clock,
+    )
+
+
 PLATFORMS: Mapping[str, Platform] = {
     "memory": Platform(
         name="memory",
@@ -78,6 +147,12 @@ PLATFORMS: Mapping[str, Platform] = {
         target_keys={"path": str, "batch_size": int},
         build_source=_memory_source,
         build_target=_memory_target,
+    ),
+    "zendesk": Platform(
+        name="zendesk",
+        source_keys=_ZENDESK_KEYS,
+        target_keys=_ZENDESK_KEYS,
+        build_source=_zendesk_source,
     ),
 }
 """Every platform cemigrate can read from or write to, by the name a plan uses."""

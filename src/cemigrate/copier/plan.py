@@ -221,6 +221,7 @@ def _check_type(file: TomlFile, where: KeyPath, value: object, expected: type | 
             str: "a string",
             int: "an integer",
             float: "a number",
+            bool: "true or false",
             list: "an array of tables",
             dict: "a table",
         }

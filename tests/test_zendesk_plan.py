@@ -9,6 +9,7 @@ import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
@@ -118,6 +119,8 @@ def test_a_wrong_token_stops_with_zendesks_refusal_and_never_prints_the_token(
     assert lines[0].startswith("cemigrate: zendesk refused the credentials")
     assert "not-the-token-4711" not in out + err
     assert count(tmp_path / "target.sqlite", Kind.TICKET) == 0
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.last_run() is None  # refused before a run was recorded
 
 
 @pytest.mark.usefixtures("credentials")
@@ -132,6 +135,7 @@ def test_a_zendesk_source_without_subdomain_or_base_url_is_bad_input(
     assert len(err.splitlines()) == 1
     assert f"zendesk source {INSTANCE!r}: set subdomain" in err
     assert "or base_url" in err
+    assert not (tmp_path / "ledger.sqlite").exists()  # bad input leaves no ledger behind
 
 
 @pytest.mark.usefixtures("credentials")

@@ -23,7 +23,8 @@ def build(
     clock: Clock | None = None,
     progress: bool | None = None,
 ) -> Migration:
-    """Plan, mapping and credentials are checked before the ledger is opened or created."""
+    """Plan, mapping, credentials and adapter options are checked before the ledger is opened
+    or created."""
     from cemigrate.copier.run import Migration
 
     plan = load_plan(path)
@@ -31,18 +32,22 @@ def build(
     clock = clock or SystemClock()
     source_settings = [plan.settings(spec, clock=clock, env=env) for spec in plan.sources]
     target_settings = plan.settings(plan.target, clock=clock, env=env)
-    ledger = Ledger.open(plan.ledger)
+    # Adapters are built (and their options checked) before the ledger is opened, so a plan
+    # the builders refuse leaves no ledger file behind.
+    sources = []
+    for spec, settings in zip(plan.sources, source_settings, strict=True):
+        build_source = PLATFORMS[spec.platform].build_source
+        assert build_source is not None  # the plan loader checked it
+        sources.append(build_source(settings))
+    build_target = PLATFORMS[plan.target.platform].build_target
+    assert build_target is not None
+    target = build_target(target_settings)
     try:
-        sources = []
-        for spec, settings in zip(plan.sources, source_settings, strict=True):
-            build_source = PLATFORMS[spec.platform].build_source
-            assert build_source is not None  # the plan loader checked it
-            sources.append(build_source(settings))
-        build_target = PLATFORMS[plan.target.platform].build_target
-        assert build_target is not None
-        target = build_target(target_settings)
+        ledger = Ledger.open(plan.ledger)
     except BaseException:
-        ledger.close()
+        closer = getattr(target, "close", None)
+        if callable(closer):
+            closer()
         raise
     return Migration(
         sources=sources,

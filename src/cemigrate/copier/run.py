@@ -184,8 +184,14 @@ class _Writer:
         self.check = DryRunCheck(self.target.describe()) if dry_run else None
         self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
         self.changes: tuple[Change, ...] = ()
+        self.readable: dict[str, frozenset[Kind]] = {}
+        self.writable: frozenset[Kind] = frozenset()
 
     def run(self, *, resume: bool, started: float) -> RunReport:
+        # Ask every platform first: wrong credentials or a refused setup stop here, before the
+        # ledger records a run.
+        self.readable = {source.instance: source.describe().kinds for source in self.m.sources}
+        self.writable = self.target.describe().kinds
         self.changes = tuple(self.target.prepare(self.m.mapping.needs(), dry_run=self.dry_run))
         status = "completed"
         stopped = ""
@@ -256,14 +262,12 @@ class _Writer:
     # -- the copy --------------------------------------------------------------------------
 
     def _streams(self) -> list[Stream]:
-        writable = self.target.describe().kinds
-        readable = {source.instance: source.describe().kinds for source in self.m.sources}
         streams = []
         for kind in PLAN_ORDER:
-            if kind not in writable:
+            if kind not in self.writable:
                 continue
             for source in self.m.sources:
-                if kind not in readable[source.instance]:
+                if kind not in self.readable[source.instance]:
                     continue
                 cursor = None
                 if self.mode is Mode.DELTA or (self.mode is Mode.FULL and not self.dry_run):

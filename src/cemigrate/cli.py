@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
+import os
 import signal
 import sys
 import threading
@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.handler(args)
+    except BrokenPipeError:  # `cemigrate status PLAN | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
+        return EXIT_OK
     except (ConfigError, LedgerError) as exc:
         print(f"cemigrate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -59,11 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each batch and wait")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="migrate a generated help desk between sandboxes")
+    demo = commands.add_parser(
+        "demo", help="migrate a generated help desk between two emulated Zendesk accounts"
+    )
     demo.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
     demo.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
     demo.add_argument(
-        "--out", type=Path, default=Path("cemigrate-demo"), help="folder for plan, ledger, target"
+        "--out", type=Path, default=Path("cemigrate-demo"), help="folder for plan and ledger"
     )
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
@@ -214,44 +219,26 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_DEMO_PLAN = """\
-# Written by `cemigrate demo`: a generated help desk copied between in-process sandboxes.
-ledger = "ledger.sqlite"
-
-[[source]]
-name = "exchange"
-platform = "memory"
-tickets = {tickets}
-seed = {seed}
-
-[target]
-platform = "memory"
-path = "target.sqlite"
-"""
-
-
 def _demo(args: argparse.Namespace) -> int:
-    from cemigrate.sandbox.dataset import describe, generate
+    from cemigrate.demo import run_demo
 
-    out: Path = args.out
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    plan = out / "plan.toml"
-    plan.write_text(_DEMO_PLAN.format(tickets=args.tickets, seed=args.seed), encoding="utf-8")
-    desk = generate(tickets=args.tickets, seed=args.seed, instance="exchange")
-    print(_describe_desk(describe(desk)))
-    migration = Migration.from_plan(plan, progress=False if args.no_progress else None)
-    try:
-        report = migration.run()
-    finally:
-        migration.close()
-    print(report.table())
-    with Ledger.open(out / "ledger.sqlite") as ledger:
-        print(f"journal: {ledger.verify_journal()} rows, hash chain verifies")
-    print(f"plan: {plan}  ledger: {out / 'ledger.sqlite'}  target: {out / 'target.sqlite'}")
-    print(f"next: cemigrate status {plan}")
-    return _exit_code(report)
+    result = run_demo(
+        args.out,
+        tickets=args.tickets,
+        seed=args.seed,
+        progress=False if args.no_progress else None,
+    )
+    print(_describe_desk(result.summary))
+    print(result.report.table())
+    calls = {name: int(b["calls"]) for name, b in result.report.budgets.items() if b["calls"]}
+    print(
+        f"API time under Enterprise rate limits: {result.api_minutes:.1f} min"
+        f" (simulated clock); calls: {calls}"
+    )
+    print(f"journal: {result.journal_rows} rows, hash chain verifies")
+    print(f"plan: {result.plan}  ledger: {result.ledger}")
+    print(f"next: cemigrate status {result.plan}")
+    return _exit_code(result.report)
 
 
 def _describe_desk(summary: dict[str, object]) -> str:

@@ -109,11 +109,14 @@ class WriteResult:
     """Our one-line reason when the record was refused."""
     platform_message: str = ""
     """The platform's own message (never record content)."""
+    skipped: str = ""
+    """The target declines the record by a named policy (e.g. Zendesk cannot import a ticket
+    deleted in the source): accounted for as skipped, not failed."""
 
     @property
     def ok(self) -> bool:
         """True when the record is in the target."""
-        return self.target_id is not None and not self.error
+        return self.target_id is not None and not self.error and not self.skipped
 
 
 @runtime_checkable

@@ -140,6 +140,18 @@ def _zendesk_source(settings: AdapterSettings) -> Source:
     )
 
 
+def _zendesk_target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.zendesk.target import ZendeskTarget
+
+    return ZendeskTarget(
+        base_url=zendesk_base_url(settings),
+        credentials=zendesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        high_volume=bool(settings.options.get("high_volume", False)),
+        clock=settings.clock,
+    )
+
+
 PLATFORMS: Mapping[str, Platform] = {
     "memory": Platform(
         name="memory",
@@ -153,6 +165,7 @@ PLATFORMS: Mapping[str, Platform] = {
         source_keys=_ZENDESK_KEYS,
         target_keys=_ZENDESK_KEYS,
         build_source=_zendesk_source,
+        build_target=_zendesk_target,
     ),
 }
 """Every platform cemigrate can read from or write to, by the name a plan uses."""

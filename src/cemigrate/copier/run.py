@@ -475,7 +475,17 @@ class _Writer:
         outcomes = []
         tally = self.tallies[kind.value]
         for item, result in zip(chunk, results, strict=True):
-            if result.ok:
+            if result.skipped:
+                action = "skipped"
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.SKIPPED,
+                        action=action,
+                        reason=result.skipped,
+                    )
+                )
+            elif result.ok:
                 action = "updated" if item.target_id else "created"
                 outcomes.append(
                     Outcome(

@@ -263,6 +263,12 @@ class ZendeskTarget:
         refused: dict[int, WriteResult] = {}
         payloads: list[tuple[int, dict[str, Any]]] = []
         for index, item in enumerate(batch):
+            if isinstance(item.record, Ticket) and item.record.deleted:
+                refused[index] = WriteResult(
+                    key=item.key,
+                    skipped="deleted-in-source: Zendesk cannot import a deleted ticket",
+                )
+                continue
             if item.target_id is not None:
                 refused[index] = WriteResult(
                     key=item.key,

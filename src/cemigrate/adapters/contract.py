@@ -179,3 +179,8 @@ class Target(Protocol):
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
         """Delete records by target id (rollback)."""
         ...
+
+
+# A target may also define ``declines(kind, record) -> str``: the named policy under which it
+# will not take a record ("" when it will). Its writes answer such records with
+# ``WriteResult(skipped=...)``; the dry run asks it so that its counts agree with the run's.

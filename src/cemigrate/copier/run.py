@@ -365,7 +365,11 @@ class _Writer:
         """Dry run: count what would be created, updated or refused."""
         assert self.check is not None
         tally = self.tallies[stream.kind.value]
+        declines = getattr(self.target, "declines", None)
         for item in items:
+            if callable(declines) and declines(stream.kind, item.record):
+                tally.add("skipped")
+                continue
             if self._dry_matched(item):
                 self.check.known(item.key)
                 tally.add("matched")

@@ -24,12 +24,16 @@ How a source uses it (the lead wires it into ``source.py``)::
                 else:                            # changed since step 1, or older than the
                     comments = per_ticket(...)   # window: /tickets/{id}/comments.json
 
-Read the events *first*: a ticket read afterwards whose last change is no later than
-:attr:`EventComments.covered_until` has all its comments in the spool. A ticket changed
-after that (the account is live during a migration) is either read from its own comments
-endpoint or waits for :meth:`EventComments.fill` to be called again, which resumes from the
-stored position. A delta window (``start_time`` > 0) holds only the comments made in the
-window, so a ticket created before it is complete only from its own endpoint:
+Or interleave the two time-ordered streams instead of filling first: call
+``events.advance_to(updated_at.timestamp())`` before each ticket, so that writes can start
+before the whole event export has been read.
+
+Read the events *first* (or up to the ticket, as above): a ticket read afterwards whose last
+change is no later than :attr:`EventComments.covered_until` has all its comments in the spool.
+A ticket changed after that (the account is live during a migration) is either read from its
+own comments endpoint or waits for :meth:`EventComments.fill` to be called again, which resumes
+from the stored position. A delta window (``start_time`` > 0) holds only the comments made in
+the window, so a ticket created before it is complete only from its own endpoint:
 :meth:`EventComments.covers` says which case a ticket is in. Comments of tickets the ticket
 stream never names (deleted, merged away, outside its window) stay in the spool unasked;
 :meth:`EventComments.ticket_ids` lists every ticket that has comments.

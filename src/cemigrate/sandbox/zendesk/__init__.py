@@ -61,13 +61,14 @@ class ZendeskSandbox:
         subdomain: str = "demo",
         email: str = DEFAULT_EMAIL,
         token: str = DEFAULT_TOKEN,
+        empty: bool = False,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.subdomain = subdomain
         self.email = email
         self.token = token
         self.backend = ZendeskBackend(
-            tickets=tickets, seed=seed, instance=instance, clock=self.clock
+            tickets=tickets, seed=seed, instance=instance, clock=self.clock, empty=empty
         )
         """The state: every resource as Zendesk JSON (inspect it in tests)."""
         self.zendesk = ZendeskApp(

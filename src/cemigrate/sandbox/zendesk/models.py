@@ -224,8 +224,12 @@ class Job:
 class ZendeskBackend:
     """All resources of one emulated Zendesk account."""
 
-    def __init__(self, *, tickets: int, seed: int, instance: str, clock: Clock) -> None:
+    def __init__(
+        self, *, tickets: int, seed: int, instance: str, clock: Clock, empty: bool = False
+    ) -> None:
         self.params = {"tickets": tickets, "seed": seed, "instance": instance}
+        self.empty = empty
+        """A brand-new account: no users, groups, custom fields or tickets."""
         self.clock = clock
         self.lock = threading.RLock()
         """Held by the router around each request: the state is shared by server threads."""
@@ -289,6 +293,9 @@ class ZendeskBackend:
             self.fields["ticket"][field_id] = self._field_json(
                 "ticket", field_id, key, title, key, position, None, None, True
             )
+        if self.empty:  # a new account: nothing but Zendesk's own ticket fields
+            self._start_ids()
+            return
         option_id = 364_500_000_000
         for field in desk.fields:
             field_id = int(field.id)
@@ -475,6 +482,11 @@ class ZendeskBackend:
                 item["deleted"] = False
             self.metric_events.append(item)
         self.metric_events.sort(key=lambda e: (e["time"], e["id"]))
+        self._start_ids()
+
+    def _start_ids(self) -> None:
+        """New records get ids above every seeded one."""
+        self._next_id.setdefault("option", 364_500_000_000)
         self._next_id.update(
             {
                 "ticket": max(self.tickets, default=0),

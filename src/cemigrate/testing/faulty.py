@@ -1,0 +1,73 @@
+"""A target wrapper that refuses chosen records and dies mid-batch, for any platform.
+
+Throttling is injected by each platform's own emulator (real 429s on the wire); refusals and
+crashes are the same for every target, so they are injected here, around ``write``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cemigrate.adapters import FileSource, Metadata, Needs, Outgoing, Target, WriteResult
+from cemigrate.adapters.contract import Change
+from cemigrate.adapters.memory import SimulatedCrash
+from cemigrate.ratelimit import Budgets
+from cemigrate.schema import Kind, SourceKey
+from cemigrate.testing.pair import Faults
+
+
+class FaultyTarget:
+    """Delegates to ``inner``; refuses ``faults.reject`` keys with their message, and dies
+    after persisting ``faults.crash_after_records`` more records (part of a batch applied)."""
+
+    def __init__(self, inner: Target, faults: Faults | None = None) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+        self.budgets: Budgets = inner.budgets
+        self.batch_size: Mapping[Kind, int] = inner.batch_size
+        self.faults = faults or Faults()
+        self._countdown = self.faults.crash_after_records
+
+    def set_faults(self, faults: Faults) -> None:
+        """Change the injected faults."""
+        self.faults = faults
+        self._countdown = faults.crash_after_records
+
+    def describe(self) -> Metadata:
+        """The inner target's description."""
+        return self.inner.describe()
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """The inner target's setup."""
+        return self.inner.prepare(needs, dry_run=dry_run)
+
+    def declines(self, kind: Kind, record: Any) -> str:
+        """The inner target's policy, when it has one."""
+        declines = getattr(self.inner, "declines", None)
+        return str(declines(kind, record)) if callable(declines) else ""
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Refuse the chosen records, write the rest, and die where told to."""
+        refused = {
+            i: WriteResult(key=o.key, error="refused by the target", platform_message=message)
+            for i, o in enumerate(batch)
+            if (message := self.faults.reject.get(o.external_id)) is not None
+        }
+        passed = [o for i, o in enumerate(batch) if i not in refused]
+        if self._countdown is not None and self._countdown < len(passed):
+            self.inner.write(kind, passed[: self._countdown + 1], files)
+            self._countdown = None
+            raise SimulatedCrash("the copier died with part of a batch applied (injected)")
+        if self._countdown is not None:
+            self._countdown -= len(passed)
+        written = iter(self.inner.write(kind, passed, files) if passed else [])
+        return [refused[i] if i in refused else next(written) for i in range(len(batch))]
+
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
+        """The inner target's lookup."""
+        return self.inner.find(kind, keys)
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """The inner target's delete."""
+        self.inner.delete(kind, target_ids)

@@ -1,0 +1,158 @@
+"""The Zendesk pair: an emulated account copied into another through the conformance suite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.adapters.zendesk.target import ZendeskTarget
+from cemigrate.ratelimit import Clock
+from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.testing.faulty import FaultyTarget
+from cemigrate.testing.pair import Faults, Snapshot
+
+_CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+
+
+class ZendeskPair:
+    """Zendesk emulator → Zendesk emulator. ``seed`` must be the seed the suite generates
+    its help desk with (the emulator seeds itself from the same generator)."""
+
+    name = "zendesk-zendesk"
+
+    def __init__(self, *, seed: int) -> None:
+        self.seed = seed
+        self._accounts: dict[int, tuple[ZendeskSandbox, Snapshot]] = {}
+
+    def make_source(
+        self, desk: HelpDesk, *, clock: Clock, faults: Faults, page_size: int | None = None
+    ) -> Source:
+        """An emulated account holding ``desk`` (Zendesk fixes its own page sizes)."""
+        account = ZendeskSandbox(
+            tickets=len(desk.tickets),
+            seed=self.seed,
+            instance=desk.instance,
+            clock=clock,
+            faults=_wire(faults),
+            subdomain="old",
+        )
+        if account.backend.desk.tickets != desk.tickets:
+            raise ValueError("ZendeskPair(seed=...) must be the suite's seed")
+        clock.sleep(120)  # past Zendesk's one-minute export delay
+        return ZendeskSource(
+            instance=desk.instance,
+            base_url=account.base_url,
+            credentials=_CREDENTIALS,
+            session=account.session(authenticated=False),
+            clock=clock,
+        )
+
+    def make_target(self, *, clock: Clock, faults: Faults) -> Target:
+        """A brand-new account (Zendesk's own ticket fields only)."""
+        account = ZendeskSandbox(
+            tickets=0, seed=self.seed, instance="new", clock=clock, faults=_wire(faults), empty=True
+        )
+        target = FaultyTarget(
+            ZendeskTarget(
+                base_url=account.base_url,
+                credentials=_CREDENTIALS,
+                session=account.session(authenticated=False),
+                clock=clock,
+            ),
+            faults,
+        )
+        self._accounts[id(target)] = (account, _snapshot(account))
+        return target
+
+    def with_faults(self, target: Target, faults: Faults) -> None:
+        """Refusals and crashes from now on (throttling is set when the account is made)."""
+        assert isinstance(target, FaultyTarget)
+        target.set_faults(faults)
+
+    def snapshot(self, target: Target) -> Snapshot:
+        """What the migration added to the account, identified without target ids."""
+        account, baseline = self._accounts[id(target)]
+        now = _snapshot(account)
+        return {kind: sorted(set(rows) - set(baseline[kind])) for kind, rows in now.items()}
+
+
+def _wire(faults: Faults) -> WireFaults | None:
+    if faults.throttle_rate <= 0:
+        return None
+    return WireFaults(rate_429=faults.throttle_rate, seed=faults.seed)
+
+
+def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
+    """The account's records by a stable identity (external id or natural key), each with a
+    fingerprint of what a person would check; target ids are translated to identities."""
+    backend = account.backend
+    users: dict[Any, str] = {
+        uid: u.get("external_id") or u.get("email") or f"user#{uid}"
+        for uid, u in backend.users.items()
+    }
+    orgs: dict[Any, str] = {
+        oid: o.get("external_id") or o["name"] for oid, o in backend.organizations.items()
+    }
+    groups: dict[Any, str] = {gid: g["name"] for gid, g in backend.groups.items()}
+    rows: dict[str, list[tuple[str, str]]] = {
+        "field": [
+            (f"{owner}:{f.get('key') or f.get('title')}", _digest(f.get("type"), f.get("title")))
+            for owner, table in backend.fields.items()
+            for f in table.values()
+        ],
+        "organization": [(orgs[i], _digest(o["name"])) for i, o in backend.organizations.items()],
+        "user": [
+            (
+                users[i],
+                _digest(
+                    u.get("email"),
+                    u.get("role"),
+                    u.get("suspended"),
+                    orgs.get(u.get("organization_id")),
+                ),
+            )
+            for i, u in backend.users.items()
+        ],
+        "group": [(g, _digest(g)) for g in groups.values()],
+        "group_membership": [
+            (f"{users.get(m['user_id'])}@{groups.get(m['group_id'])}", "")
+            for m in backend.memberships.values()
+        ],
+        "ticket": [],
+    }
+    for ticket_id, ticket in backend.tickets.items():
+        comments = [
+            (
+                c.get("public"),
+                users.get(c.get("author_id")),
+                c.get("created_at"),
+                c.get("plain_body"),
+                [a.get("file_name") for a in c.get("attachments") or []],
+            )
+            for c in backend.comments.get(ticket_id, [])
+        ]
+        identity = ticket.get("external_id") or f"ticket#{ticket_id}"
+        rows["ticket"].append(
+            (
+                identity,
+                _digest(
+                    ticket.get("subject"),
+                    ticket.get("status"),
+                    ticket.get("created_at"),
+                    users.get(ticket.get("requester_id")),
+                    comments,
+                ),
+            )
+        )
+    return {kind: sorted(values) for kind, values in rows.items()}
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -131,16 +131,37 @@ def test_attachments_stream_with_the_bytes_and_sha256_of_the_original(
         assert hashlib.sha256(data).hexdigest() == original.sha256
 
 
-def test_exports_spend_the_export_budget_and_comments_the_account_budget(
+def test_comments_come_from_the_event_export_not_one_call_per_ticket(
     source: ZendeskSource,
 ) -> None:
-    read_all(source, Kind.TICKET)
+    tickets = read_all(source, Kind.TICKET)
     export = source.budgets["zendesk.export"]
     core = source.budgets["zendesk.core"]
-    assert export.calls == 1  # 30 tickets: one export page
-    # One comments page per ticket with comments, one ticket-field listing, and the export.
-    assert core.calls >= TICKETS
-    assert core.calls > export.calls  # every export page also counts against the account
+    assert source.comments == "events"
+    # One ticket export page and one event page hold all 30 tickets' comments...
+    assert export.calls <= 3
+    # ...and the account budget pays for field definitions, not a call per ticket.
+    assert core.calls < TICKETS / 2
+    assert sum(len(t.comments) for t in tickets.values()) == sum(  # type: ignore[union-attr]
+        len(t.comments) for t in desk().tickets if not t.deleted
+    )
+
+
+def test_per_ticket_comments_give_the_same_comments(sandbox: ZendeskSandbox) -> None:
+    def comments(strategy: str) -> dict[str, list[tuple[str, bool]]]:
+        reader = ZendeskSource(
+            instance=INSTANCE,
+            base_url=sandbox.base_url,
+            credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+            session=sandbox.session(authenticated=False),
+            clock=ManualClock(),
+            comments=strategy,
+        )
+        got = read_all(reader, Kind.TICKET)
+        reader.close()
+        return {i: [(c.id, c.public) for c in t.comments] for i, t in got.items()}  # type: ignore[union-attr]
+
+    assert comments("events") == comments("per_ticket")
 
 
 def test_a_whole_account_migrates_under_its_budgets_and_a_delta_then_writes_nothing() -> None:

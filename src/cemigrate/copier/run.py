@@ -133,11 +133,12 @@ class Migration:
         return build(path, env=env, clock=clock, progress=progress)
 
     def close(self) -> None:
-        """Close the ledger (and the target's store, where it has one)."""
+        """Close the ledger, and the adapters that hold files (stores, spools)."""
         self.ledger.close()
-        closer = getattr(self.target, "close", None)
-        if callable(closer):
-            closer()
+        for adapter in (*self.sources, self.target):
+            closer = getattr(adapter, "close", None)
+            if callable(closer):
+                closer()
 
     # -- running -------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -21,6 +22,7 @@ import requests
 from cemigrate.adapters.contract import Batch, Metadata
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Credentials, Page, ZendeskClient
+from cemigrate.adapters.zendesk.events import EventComments
 from cemigrate.adapters.zendesk.objects import (
     BY_NAME,
     OBJECTS,
@@ -28,7 +30,7 @@ from cemigrate.adapters.zendesk.objects import (
     Paging,
     ZendeskObject,
 )
-from cemigrate.errors import RecordError
+from cemigrate.errors import ConfigError, RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import Attachment, Comment, FieldDef, FieldObject, Kind, Record
 
@@ -63,9 +65,20 @@ class ZendeskSource:
         high_volume: bool = False,
         session: requests.Session | None = None,
         clock: Clock | None = None,
+        comments: str = "events",
+        spool: str | os.PathLike[str] | None = None,
     ) -> None:
+        if comments not in ("events", "per_ticket"):
+            raise ConfigError(
+                f"zendesk source: comments must be events or per_ticket, not {comments!r}"
+            )
         clock = clock or SystemClock()
         self.instance = instance
+        self.comments = comments
+        """How comments are read: from the ticket_events export (``events``: one call brings
+        many tickets' comments; see docs/zendesk-comments-strategy.md) or per ticket."""
+        self._spool = spool
+        self._events: EventComments | None = None
         options: dict[str, object] = {"high_volume": True} if high_volume else {}
         self.budgets: Budgets = budgets_for(
             "zendesk", plan, clock=clock, prefix=instance, **options
@@ -96,7 +109,7 @@ class ZendeskSource:
             row = streams[index]
             assert row.read is not None
             position = start["position"] if index == start["object"] else None
-            convert_page = self._converter(row)
+            convert_page = self._converter(row, resuming=position is not None)
             incremental = row.read.paging in _INCREMENTAL
             for page in self.client.pages(row.read, position=position):
                 records = tuple(convert_page(page))
@@ -122,9 +135,18 @@ class ZendeskSource:
 
     # -- conversion ----------------------------------------------------------------------------
 
-    def _converter(self, row: ZendeskObject) -> Callable[[Page], Iterator[Record]]:
+    def _converter(
+        self, row: ZendeskObject, *, resuming: bool = False
+    ) -> Callable[[Page], Iterator[Record]]:
         if row.name == "tickets":
-            return self._tickets
+            # Read from the start, comments come from the event export alongside the tickets;
+            # read from a cursor (a delta or a resume), each ticket's own comments are fewer
+            # calls than the event history from the beginning.
+            events = None
+            if self.comments == "events" and not resuming:
+                self.close()
+                self._events = events = EventComments(self.client, spool=self._spool)
+            return lambda page: self._tickets(page, events)
         if row.name == "users":
             return self._users
         one = self._one(row)
@@ -162,17 +184,20 @@ class ZendeskSource:
         }
         return converters[row.name]
 
-    def _tickets(self, page: Page) -> Iterator[Record]:
+    def close(self) -> None:
+        """Remove the comment spool (a temporary file unless a path was given)."""
+        if self._events is not None:
+            self._events.close()
+            self._events = None
+
+    def _tickets(self, page: Page, events: EventComments | None) -> Iterator[Record]:
         fields = self._ticket_fields()
         metric_sets = {str(m.get("ticket_id")): m for m in page.sideloads.get("metric_sets", ())}
-        comments_read = BY_NAME["ticket_comments"].read
-        assert comments_read is not None
         for data in page.records:
             ticket_id = str(data.get("id"))
             comments: list[Comment] = []
             if data.get("status") != "deleted":  # a deleted ticket's comments are gone
-                for comment_page in self.client.pages(comments_read, id=ticket_id):
-                    comments.extend(convert.comment(c) for c in comment_page.records)
+                comments = self._comments_of(data, events)
             yield convert.ticket(
                 data,
                 comments,
@@ -180,6 +205,24 @@ class ZendeskSource:
                 fields_by_id=fields,
                 metric_set=metric_sets.get(ticket_id),
             )
+
+    def _comments_of(self, data: Mapping[str, Any], events: EventComments | None) -> list[Comment]:
+        """A ticket's comments: from the event spool when it holds all of them, else from the
+        ticket's own comments endpoint."""
+        ticket_id = str(data.get("id"))
+        if events is not None:
+            created = convert.parse_time(data.get("created_at"))
+            updated = convert.parse_time(data.get("updated_at"))
+            events.advance_to(updated.timestamp())
+            if events.covers(created, updated):
+                return events.comments_for(ticket_id)
+        read = BY_NAME["ticket_comments"].read
+        assert read is not None
+        return [
+            convert.comment(c)
+            for page in self.client.pages(read, id=ticket_id)
+            for c in page.records
+        ]
 
     def _ticket_fields(self) -> dict[str, FieldDef]:
         """Ticket field definitions by Zendesk id (read once per source)."""

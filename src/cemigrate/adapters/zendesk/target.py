@@ -62,6 +62,9 @@ _FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
 }
 _JOB_POLL_SECONDS: Final = 1.0
 _JOB_MAX_POLLS: Final = 900
+_SETTLE_SECONDS: Final = 60.0
+"""After a write whose outcome is unknown, how long :meth:`ZendeskTarget.find` waits for
+Zendesk's background jobs (queued by a request whose answer was lost) to finish."""
 
 
 class ZendeskTarget:
@@ -97,6 +100,8 @@ class ZendeskTarget:
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
+        self._unsettled_at: float | None = None
+        """Clock time of the last write that may have been applied unseen (see :meth:`find`)."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -137,11 +142,35 @@ class ZendeskTarget:
             Kind.GROUP_MEMBERSHIP: self._write_memberships,
             Kind.TICKET: self._write_tickets,
         }
-        return writers[kind](batch, files)
+        try:
+            return writers[kind](batch, files)
+        except TransientError:
+            # The write may have been applied (a dropped answer, a job not seen to finish):
+            # forget what was read of the account, so the next find-or-create reads it again,
+            # and let find() give Zendesk's jobs time to finish before looking.
+            self._unsettled_at = self.clock.monotonic()
+            self._fields = self._groups = self._organizations = self._memberships = None
+            raise
+
+    def declines(self, kind: Kind, record: object) -> str:
+        """The named policy under which this target will not take ``record`` ("" if none);
+        the dry run asks it too, so its counts agree with the run's."""
+        if isinstance(record, Ticket) and record.deleted:
+            return "deleted-in-source: Zendesk cannot import a deleted ticket"
+        return ""
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
-        """Target ids of records stored with these source keys as external ids."""
+        """Target ids of records stored with these source keys as external ids.
+
+        Imports and bulk creates are applied by background jobs; after a write whose outcome
+        this target did not see, it first waits until such a job would have finished.
+        """
         found: dict[SourceKey, str] = {}
+        if self._unsettled_at is not None and keys:
+            self.clock.sleep(
+                max(0.0, self._unsettled_at + _SETTLE_SECONDS - self.clock.monotonic())
+            )
+            self._unsettled_at = None
         if kind is Kind.USER:
             for start in range(0, len(keys), 100):
                 chunk = keys[start : start + 100]
@@ -263,11 +292,9 @@ class ZendeskTarget:
         refused: dict[int, WriteResult] = {}
         payloads: list[tuple[int, dict[str, Any]]] = []
         for index, item in enumerate(batch):
-            if isinstance(item.record, Ticket) and item.record.deleted:
-                refused[index] = WriteResult(
-                    key=item.key,
-                    skipped="deleted-in-source: Zendesk cannot import a deleted ticket",
-                )
+            declined = self.declines(Kind.TICKET, item.record)
+            if declined:
+                refused[index] = WriteResult(key=item.key, skipped=declined)
                 continue
             if item.target_id is not None:
                 refused[index] = WriteResult(

@@ -62,9 +62,6 @@ _FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
 }
 _JOB_POLL_SECONDS: Final = 1.0
 _JOB_MAX_POLLS: Final = 900
-_SETTLE_SECONDS: Final = 60.0
-"""After a write whose outcome is unknown, how long :meth:`ZendeskTarget.find` waits for
-Zendesk's background jobs (queued by a request whose answer was lost) to finish."""
 
 
 class ZendeskTarget:
@@ -100,8 +97,6 @@ class ZendeskTarget:
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
-        self._unsettled_at: float | None = None
-        """Clock time of the last write that may have been applied unseen (see :meth:`find`)."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -146,9 +141,8 @@ class ZendeskTarget:
             return writers[kind](batch, files)
         except TransientError:
             # The write may have been applied (a dropped answer, a job not seen to finish):
-            # forget what was read of the account, so the next find-or-create reads it again,
-            # and let find() give Zendesk's jobs time to finish before looking.
-            self._unsettled_at = self.clock.monotonic()
+            # forget what was read of the account, so the next find-or-create reads it again
+            # (find() first lets the account's background jobs finish).
             self._fields = self._groups = self._organizations = self._memberships = None
             raise
 
@@ -162,15 +156,14 @@ class ZendeskTarget:
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys as external ids.
 
-        Imports and bulk creates are applied by background jobs; after a write whose outcome
-        this target did not see, it first waits until such a job would have finished.
+        Imports and bulk creates are applied by background jobs, possibly queued by an earlier
+        process that died before it saw the answer: the account's job list is read first and
+        every queued or working job allowed to finish, so nothing looks missing that is about
+        to exist.
         """
         found: dict[SourceKey, str] = {}
-        if self._unsettled_at is not None and keys:
-            self.clock.sleep(
-                max(0.0, self._unsettled_at + _SETTLE_SECONDS - self.clock.monotonic())
-            )
-            self._unsettled_at = None
+        if keys:
+            self._settle_jobs()
         if kind is Kind.USER:
             for start in range(0, len(keys), 100):
                 chunk = keys[start : start + 100]
@@ -392,6 +385,17 @@ class ZendeskTarget:
                     )
                 )
         return answers
+
+    def _settle_jobs(self) -> None:
+        """Wait until the account runs no background job: one queued by an earlier process
+        whose answer was lost (a crash, a dropped connection) must finish before lookups, or a
+        record it is about to create would look missing and be sent twice."""
+        for _ in range(_JOB_MAX_POLLS):
+            jobs = self.client.get_json("/api/v2/job_statuses.json").get("job_statuses") or []
+            if not any(job.get("status") in ("queued", "working") for job in jobs):
+                return
+            self.clock.sleep(_JOB_POLL_SECONDS)
+        raise TransientError("zendesk background jobs did not finish; resume later")
 
     def _wait_for_job(self, job: Mapping[str, Any]) -> Mapping[str, Any]:
         """Poll a job status until it is completed (each poll spends the account budget)."""

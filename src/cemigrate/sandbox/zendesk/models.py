@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import re
 import secrets
@@ -245,6 +246,8 @@ class ZendeskBackend:
         self._epoch = DEFAULT_START + timedelta(days=365)
         self.users: dict[int, Json] = {}
         self.user_ts: dict[int, int] = {}
+        self._user_index: dict[tuple[str, str], int] | None = None
+        self._users_indexed = 0
         self.organizations: dict[int, Json] = {}
         self.org_ts: dict[int, int] = {}
         self.groups: dict[int, Json] = {}
@@ -971,11 +974,27 @@ class ZendeskBackend:
 
     def user_by_email(self, email: str) -> int | None:
         """The id of the user with this e-mail (case-insensitive)."""
-        wanted = email.lower()
-        for uid, user in self.users.items():
-            if (user.get("email") or "").lower() == wanted:
-                return uid
-        return None
+        return self._users_by().get(("email", email.lower()))
+
+    def _users_by(self) -> dict[tuple[str, str], int]:
+        """The first user (in :attr:`users` order) by ``("email", lower-cased e-mail)`` and by
+        ``("external_id", id)``: what a scan of every user would find, without the scan per
+        request. Users are only ever added, so users added since the last call are indexed
+        here; a user whose e-mail or external id changes drops the index (rebuilt once)."""
+        index = self._user_index
+        if index is None:
+            index = self._user_index = {}
+            self._users_indexed = 0
+        added = len(self.users) - self._users_indexed
+        if added:
+            for uid in reversed(list(itertools.islice(reversed(self.users), added))):
+                user = self.users[uid]
+                index.setdefault(("email", (user.get("email") or "").lower()), uid)
+                external = user.get("external_id")
+                if isinstance(external, str):
+                    index.setdefault(("external_id", external), uid)
+            self._users_indexed = len(self.users)
+        return index
 
     def import_ticket(self, body: Mapping[str, Any], *, archive: bool) -> Json:
         """Create a ticket with its history (the Ticket Import API); returns the ticket JSON."""
@@ -1120,9 +1139,7 @@ class ZendeskBackend:
         existing = None
         external = body.get("external_id")
         if external is not None:
-            existing = next(
-                (u for u, j in self.users.items() if j.get("external_id") == str(external)), None
-            )
+            existing = self._users_by().get(("external_id", str(external)))
         if existing is None and email:
             existing = self.user_by_email(str(email))
         if existing is not None and not update:
@@ -1139,6 +1156,7 @@ class ZendeskBackend:
             raise RecordInvalid({"role": [{"description": f"Role: {role} is not valid"}]})
         if existing is not None:
             user = self.users[existing]
+            keys_before = (user.get("email"), user.get("external_id"))
             for key in (
                 "name",
                 "email",
@@ -1156,6 +1174,8 @@ class ZendeskBackend:
                     user[key] = body[key]
             if external is not None:
                 user["external_id"] = str(external)
+            if (user.get("email"), user.get("external_id")) != keys_before:
+                self._user_index = None  # the lookups change: index again on next use
             if isinstance(body.get("user_fields"), Mapping):
                 user["user_fields"].update(body["user_fields"])
             user["updated_at"] = now

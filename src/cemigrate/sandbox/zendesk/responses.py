@@ -549,6 +549,11 @@ class ZendeskResponses:
             raise RecordNotFound()
         return Reply(200, {"attachment": stored.json})
 
+    def list_jobs(self, req: Request) -> Reply:
+        """``GET /api/v2/job_statuses.json``: the 100 newest jobs, newest first."""
+        jobs = sorted(self.backend.jobs.values(), key=lambda j: j.created, reverse=True)[:100]
+        return Reply(200, {"job_statuses": [job.as_json() for job in jobs]})
+
     def show_job(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/job_statuses/{id}.json``: each poll moves the job one step."""
         return Reply(200, {"job_status": self.backend.poll_job(id).as_json()})

@@ -134,6 +134,13 @@ ROUTES: Final[tuple[Route, ...]] = (
     ),
     Route(
         "GET",
+        "/api/v2/job_statuses",
+        "list_jobs",
+        "core",
+        "List background jobs, newest first (what is still queued or working)",
+    ),
+    Route(
+        "GET",
         "/api/v2/job_statuses/{id}",
         "show_job",
         "core",

@@ -1,0 +1,328 @@
+"""Zendesk → Zendesk: the API calls a whole migration makes, against the fewest Zendesk allows.
+
+Prints one JSON line. A generated N-ticket account (the in-process emulator) is migrated into
+a brand-new one (``empty=True``) through :class:`cemigrate.copier.Migration`, in process, on
+one shared :class:`~cemigrate.ratelimit.ManualClock` (advanced 120 s first: exports leave out
+the last minute, as Zendesk's do), so every budget wait is instant and the simulated clock says
+how long the same calls take under the plan's rate limits.
+
+- ``calls_by_budget``: the budgets' own ``calls`` counters, source and target accounts apart
+  (an export call spends ``zendesk.export`` and ``zendesk.core``); ``calls_total`` counts each
+  HTTP request once (the core budgets), checked against the emulators' request logs
+  (``requests_check``); ``calls_by_endpoint`` groups those logs by endpoint.
+- ``bound_breakdown``: the fewest calls the platform allows for this data set (see
+  ``docs/performance.md``): export pages at 1,000 a page, list pages at 100, one download and
+  one upload per attachment, create_many batches of 100, one create per group, membership and
+  field (no bulk create), one job-status poll per job. ``lower_bound`` is their sum and
+  ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10); ``excess_by_endpoint`` says where
+  calls above the bound went.
+- ``minutes``: simulated minutes of the run. ``lower_bound_minutes``: max over the budgets of
+  both accounts of :meth:`Budgets.lower_bound` (``(calls − burst) / rate``), for the bound's
+  calls and for the measured ones.
+- ``extrapolation``: a 1,000,000-ticket account on the plan and with High Volume, scaling the
+  calls per ticket of each term (setup terms that do not grow with tickets are kept as they
+  are): hours at the bound and at the measured calls.
+
+    .venv/bin/python benchmarks/zendesk_calls.py --tickets 2000
+    .venv/bin/python benchmarks/zendesk_calls.py --tickets 10000 --plan enterprise --high-volume
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.adapters.zendesk.target import ZendeskTarget
+from cemigrate.copier import Migration
+from cemigrate.ledger import Ledger
+from cemigrate.ratelimit import Budgets, ManualClock, budgets_for
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+CORE, EXPORT = "zendesk.core", "zendesk.export"
+EXTRAPOLATE_TO = 1_000_000
+EXPORT_PAGE, LIST_PAGE, BATCH = 1000, 100, 100
+
+EXPORTS = frozenset(
+    {
+        "source.ticket_export_pages",
+        "source.ticket_event_pages",
+        "source.user_export_pages",
+        "source.organization_export_pages",
+    }
+)
+"""Bound terms on the incremental export budget (which also spend the core one)."""
+
+
+class ThreadClock(ManualClock):
+    """The shared manual clock, noting whose sleeps (budget waits, job-poll pauses) moved it.
+
+    Two threads sleeping at once each move it, so their waits add up where a real clock would
+    let them overlap: ``minutes`` is an upper estimate of the run's time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_thread: Counter[str] = Counter()
+
+    def sleep(self, seconds: float) -> None:
+        name = threading.current_thread().name
+        self.by_thread["writer" if name == "MainThread" else "reader"] += max(0.0, seconds)
+        super().sleep(seconds)
+
+
+def pages(count: int, size: int) -> int:
+    """Pages a list of ``count`` records needs (an empty list still answers one page)."""
+    return max(1, math.ceil(count / size))
+
+
+_ID = re.compile(r"/\d+(?=[./]|$)")
+_TOKEN = re.compile(r"(/attachments/token/)[^/]+")
+_JOB = re.compile(r"(/job_statuses/)[^/.]+")
+
+
+def endpoint(method: str, path: str) -> str:
+    """``GET /api/v2/job_statuses/{id}.json``: one name per endpoint, ids left out."""
+    path = _JOB.sub(r"\1{id}", _TOKEN.sub(r"\1{token}", path))
+    return f"{method} {_ID.sub('/{id}', path)}"
+
+
+def by_endpoint(sandbox: ZendeskSandbox) -> dict[str, int]:
+    counts = Counter(endpoint(m, p) for m, p, _ in sandbox.zendesk.requests)
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]) -> dict[str, int]:
+    """What the migration had to move: records per kind (``before``: the target's own fields)."""
+    src, dst = old.backend, new.backend
+    visible = src.now_ts() - 60  # what the exports could see when the run started
+    live = [tid for tid, state in src.ticket_state.items() if not state.deleted]
+    return {
+        "tickets": len(src.ticket_state),
+        "ticket_events": sum(1 for e in src.ticket_events() if e["timestamp"] <= visible),
+        "comments": sum(len(src.comments.get(tid, ())) for tid in live),
+        "attachments": sum(
+            len(c["attachments"]) for tid in live for c in src.comments.get(tid, ())
+        ),
+        "users": len(src.users),
+        "organizations": len(src.organizations),
+        "source_fields_ticket": len(src.fields["ticket"]),
+        "source_fields_user": len(src.fields["user"]),
+        "source_fields_organization": len(src.fields["organization"]),
+        "groups": len(src.groups),
+        "memberships": len(src.memberships),
+        "target_fields_before_ticket": before["ticket"],
+        "target_fields_before_user": before["user"],
+        "target_fields_before_organization": before["organization"],
+        "imported_tickets": len(dst.ticket_state),
+        "created_users": len(dst.users),
+        "created_organizations": len(dst.organizations),
+        "created_fields": sum(len(dst.fields[obj]) - before[obj] for obj in before),
+        "created_groups": len(dst.groups),
+        "created_memberships": len(dst.memberships),
+    }
+
+
+PER_TICKET_COUNTS = frozenset(
+    {
+        "tickets",
+        "ticket_events",
+        "comments",
+        "attachments",
+        "users",
+        "organizations",
+        "imported_tickets",
+        "created_users",
+        "created_organizations",
+    }
+)
+"""Counts that grow with the account (scaled per ticket in the extrapolation); fields, groups
+and memberships are the account's setup and stay as they are."""
+
+
+def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
+    """The fewest calls each step needs for a data set (see docs/performance.md)."""
+    imports = math.ceil(n["imported_tickets"] / BATCH)
+    user_jobs = math.ceil(n["users"] / BATCH)
+    org_jobs = math.ceil(n["organizations"] / BATCH)
+    fields = ("ticket", "user", "organization")
+    return {
+        # the source: read everything once
+        "source.ticket_export_pages": pages(n["tickets"], EXPORT_PAGE),
+        "source.ticket_event_pages": pages(n["ticket_events"], EXPORT_PAGE),
+        "source.user_export_pages": pages(n["users"], EXPORT_PAGE),
+        "source.organization_export_pages": pages(n["organizations"], EXPORT_PAGE),
+        "source.field_list_pages": sum(pages(n[f"source_fields_{o}"], LIST_PAGE) for o in fields),
+        "source.group_list_pages": pages(n["groups"], LIST_PAGE),
+        "source.membership_list_pages": pages(n["memberships"], LIST_PAGE),
+        "source.attachment_downloads": round(n["attachments"]),
+        # the target: what is there already (find-or-create by natural key), then the writes
+        "target.field_list_pages": sum(
+            pages(n[f"target_fields_before_{o}"], LIST_PAGE) for o in fields
+        ),
+        "target.group_list_pages": 1,
+        "target.membership_list_pages": 1,
+        "target.field_creates": round(n["created_fields"]),
+        "target.group_creates": round(n["created_groups"]),
+        "target.membership_creates": round(n["created_memberships"]),
+        "target.organization_batches": org_jobs,
+        "target.user_batches": user_jobs,
+        "target.attachment_uploads": round(n["attachments"]),
+        "target.ticket_import_batches": imports,
+        "target.job_polls": imports + user_jobs + org_jobs,
+    }
+
+
+def needed(terms: Mapping[str, float], side: str) -> dict[str, float]:
+    """Calls per budget key of one account: every call spends core, export pages export too."""
+    mine = {k: v for k, v in terms.items() if k.startswith(side + ".")}
+    return {CORE: sum(mine.values()), EXPORT: sum(v for k, v in mine.items() if k in EXPORTS)}
+
+
+def budgets(plan: str, hv: bool) -> Budgets:
+    options: dict[str, object] = {"high_volume": True} if hv else {}
+    return budgets_for("zendesk", plan, clock=ManualClock(), **options)
+
+
+def bound_minutes(plan: str, hv: bool, by_side: Mapping[str, Mapping[str, float]]) -> float:
+    """Max over both accounts' budgets (each account has its own) of (calls − burst) / rate."""
+    limits = budgets(plan, hv)
+    return max(limits.lower_bound(calls) for calls in by_side.values()) / 60
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--plan", default="enterprise")
+    parser.add_argument("--high-volume", action="store_true")
+    args = parser.parse_args(argv)
+    plan, hv = args.plan, args.high_volume
+
+    clock = ThreadClock()
+    wall = time.perf_counter()
+    old = ZendeskSandbox(
+        tickets=args.tickets,
+        seed=args.seed,
+        instance="old",
+        plan=plan,
+        high_volume=hv,
+        clock=clock,
+        subdomain="old",
+    )
+    new = ZendeskSandbox(
+        tickets=0,
+        seed=args.seed + 1,
+        instance="new",
+        plan=plan,
+        high_volume=hv,
+        clock=clock,
+        subdomain="new",
+        empty=True,
+    )
+    setup_s = time.perf_counter() - wall
+    fields_before = {obj: len(fields) for obj, fields in new.backend.fields.items()}
+    clock.advance(120)  # exports leave out the last minute, as Zendesk's do
+    credentials = Credentials(email=old.email, token=old.token)
+    source = ZendeskSource(
+        instance="old",
+        base_url=old.base_url,
+        credentials=credentials,
+        plan=plan,
+        high_volume=hv,
+        session=old.session(authenticated=False),
+        clock=clock,
+    )
+    target = ZendeskTarget(
+        base_url=new.base_url,
+        credentials=credentials,
+        plan=plan,
+        high_volume=hv,
+        session=new.session(authenticated=False),
+        clock=clock,
+    )
+    started, wall = clock.monotonic(), time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, Ledger.open(Path(tmp) / "ledger.sqlite") as ledger:
+        migration = Migration(sources=[source], target=target, ledger=ledger)
+        report = migration.run()
+        migration.close()
+    run_s = time.perf_counter() - wall
+    simulated = (clock.monotonic() - started) / 60
+
+    counted = {
+        "source": {k: source.budgets[k].calls for k in (CORE, EXPORT)},
+        "target": {k: target.budgets[k].calls for k in (CORE, EXPORT)},
+    }
+    logged = {"source": len(old.zendesk.requests), "target": len(new.zendesk.requests)}
+    counts = data_set(old, new, fields_before)
+    terms = bound_terms(counts)
+    bound = {side: needed(terms, side) for side in ("source", "target")}
+    calls_total = sum(c[CORE] for c in counted.values())
+    lower_bound = sum(terms.values())
+    endpoints = {"source": by_endpoint(old), "target": by_endpoint(new)}
+
+    scale = EXTRAPOLATE_TO / args.tickets
+    scaled = bound_terms({k: v * scale if k in PER_TICKET_COUNTS else v for k, v in counts.items()})
+    ratio_by_side = {
+        side: {
+            k: (counted[side][k] / bound[side][k] if bound[side][k] else 1.0) for k in bound[side]
+        }
+        for side in bound
+    }
+    extrapolation: dict[str, Any] = {"tickets": EXTRAPOLATE_TO}
+    for label, high in ((plan, False), (f"{plan}+high_volume", True)):
+        at_bound = {side: needed(scaled, side) for side in ("source", "target")}
+        measured = {
+            side: {k: v * ratio_by_side[side][k] for k, v in at_bound[side].items()}
+            for side in at_bound
+        }
+        extrapolation[label] = {
+            "calls_at_bound": {s: {k: round(v) for k, v in c.items()} for s, c in at_bound.items()},
+            "hours_at_bound": round(bound_minutes(plan, high, at_bound) / 60, 1),
+            "hours_at_measured_calls": round(bound_minutes(plan, high, measured) / 60, 1),
+        }
+
+    result = {
+        "tickets": args.tickets,
+        "plan": plan + ("+high_volume" if hv else ""),
+        "status": report.status,
+        "data_set": counts,
+        "written": {kind: tally.as_dict() for kind, tally in report.kinds.items()},
+        "calls_total": calls_total,
+        "lower_bound": lower_bound,
+        "ratio": round(calls_total / lower_bound, 3),
+        "calls_per_ticket": round(calls_total / args.tickets, 3),
+        "calls_by_budget": counted,
+        "bound_by_budget": bound,
+        "requests_check": {
+            "logged": logged,
+            "throttled": {
+                "source": sum(1 for *_, s in old.zendesk.requests if s == 429),
+                "target": sum(1 for *_, s in new.zendesk.requests if s == 429),
+            },
+            "budgets_match_logs": all(logged[s] == counted[s][CORE] for s in logged),
+        },
+        "bound_breakdown": terms,
+        "calls_by_endpoint": endpoints,
+        "minutes": round(simulated, 1),
+        "waited_minutes_by_thread": {k: round(v / 60, 1) for k, v in clock.by_thread.items()},
+        "lower_bound_minutes": round(bound_minutes(plan, hv, bound), 1),
+        "measured_calls_bound_minutes": round(bound_minutes(plan, hv, counted), 1),
+        "extrapolation": extrapolation,
+        "wall_s": {"setup": round(setup_s, 1), "run": round(run_s, 1)},
+    }
+    print(json.dumps(result))
+    return 0 if report.status == "completed" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

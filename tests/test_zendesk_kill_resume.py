@@ -1,0 +1,126 @@
+"""SIGKILL the copier at random moments of a Zendesk → Zendesk migration against emulators
+served on loopback (they outlive it, as real accounts do), resume, and find every record once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cemigrate.ledger import Ledger
+from cemigrate.sandbox.http import SandboxServer
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+TICKETS = 2000
+EMAIL, TOKEN = "admin@demo.example", "sandbox-token"
+
+
+class ShiftedClock:
+    """The real clock, two minutes ahead: Zendesk's exports leave out the last minute."""
+
+    def monotonic(self) -> float:
+        return time.monotonic() + 120
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@pytest.fixture(scope="module")
+def accounts() -> Iterator[tuple[ZendeskSandbox, ZendeskSandbox, SandboxServer, SandboxServer]]:
+    # Enterprise Plus with High Volume: the run needs no rate-limit waits on a real clock.
+    options = {"plan": "enterprise_plus", "high_volume": True, "clock": ShiftedClock()}
+    old = ZendeskSandbox(tickets=TICKETS, seed=5, instance="exchange", subdomain="old", **options)
+    new = ZendeskSandbox(tickets=0, seed=5, instance="new", subdomain="new", empty=True, **options)
+    with old.serve() as old_server, new.serve() as new_server:
+        yield old, new, old_server, new_server
+
+
+def write_plan(folder: Path, source_url: str, target_url: str) -> Path:
+    plan = folder / "plan.toml"
+    plan.write_text(
+        f"""ledger = "ledger.sqlite"
+
+[[source]]
+name = "exchange"
+platform = "zendesk"
+base_url = "{source_url}"
+plan = "enterprise_plus"
+high_volume = true
+email_env = "KILL_TEST_EMAIL"
+token_env = "KILL_TEST_TOKEN"
+
+[target]
+platform = "zendesk"
+base_url = "{target_url}"
+plan = "enterprise_plus"
+high_volume = true
+email_env = "KILL_TEST_EMAIL"
+token_env = "KILL_TEST_TOKEN"
+""",
+        encoding="utf-8",
+    )
+    return plan
+
+
+def run_copier(plan: Path, *, resume: bool, kill_after: tuple[str, int] | None) -> int:
+    """One `cemigrate run` process; SIGKILLed right after its Nth batch of a kind if asked."""
+    command = [sys.executable, "-m", "cemigrate.cli", "-v", "run", str(plan), "--no-progress"]
+    env = {**os.environ, "KILL_TEST_EMAIL": EMAIL, "KILL_TEST_TOKEN": TOKEN}
+    process = subprocess.Popen(
+        [*command, *(["--resume"] if resume else [])],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stderr is not None
+    seen = 0
+    for line in process.stderr:
+        if kill_after and f"{kill_after[0]}: wrote a batch" in line:
+            seen += 1
+            if seen == kill_after[1]:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+    process.wait(timeout=600)
+    process.stderr.close()
+    return process.returncode
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
+    accounts: tuple[ZendeskSandbox, ZendeskSandbox, SandboxServer, SandboxServer],
+    tmp_path: Path,
+) -> None:
+    old, new, old_server, new_server = accounts
+    plan = write_plan(tmp_path, old_server.url, new_server.url)
+    moments = random.Random(20261122)
+    kills = [
+        ("user", moments.randint(1, 8)),
+        *(("ticket", moments.randint(1, 6)) for _ in range(3)),
+    ]
+    for number, kill_after in enumerate(kills):
+        code = run_copier(plan, resume=number > 0, kill_after=kill_after)
+        assert code == -signal.SIGKILL, f"run {number} ended ({code}) before it was killed"
+    assert run_copier(plan, resume=True, kill_after=None) == 0
+
+    live = {t.id: t for t in old.backend.desk.tickets if not t.deleted}
+    imported = {t["external_id"]: tid for tid, t in new.backend.tickets.items()}
+    assert len(imported) == len(new.backend.tickets), "a ticket was imported twice"
+    assert set(imported) == {f"exchange:ticket:{i}" for i in live}
+    for source_id, ticket in live.items():
+        comments = new.backend.comments[imported[f"exchange:ticket:{source_id}"]]
+        assert [c["public"] for c in comments] == [c.public for c in ticket.comments], source_id
+    emails = [u["email"].lower() for u in new.backend.users.values() if u.get("email")]
+    assert len(emails) == len(set(emails)), "a user was created twice"
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        counts = ledger.counts()
+        assert all(c["pending"] == 0 and c["failed"] == 0 for c in counts.values())
+        assert len(ledger.runs()) == len(kills) + 1
+        ledger.verify_journal()

@@ -282,45 +282,27 @@ class ZendeskTarget:
             for (owner, key), definition in self._field_table().items()
             if owner is FieldObject.TICKET
         }
-        refused: dict[int, WriteResult] = {}
-        payloads: list[tuple[int, dict[str, Any]]] = []
+
+        def payload(item: Outgoing) -> dict[str, Any]:
+            if item.target_id is not None:
+                raise RecordError(
+                    "an imported Zendesk ticket cannot be re-imported; updates are not written yet",
+                    platform_message="not supported",
+                )
+            # Uploaded just before the import that uses them: tokens expire after an hour.
+            tokens = self._upload_attachments(item, files)
+            return convert.ticket_import_payload(item, field_ids=field_ids, upload_tokens=tokens)
+
+        answers: dict[int, WriteResult] = {}
+        taken: list[int] = []
         for index, item in enumerate(batch):
             declined = self.declines(Kind.TICKET, item.record)
             if declined:
-                refused[index] = WriteResult(key=item.key, skipped=declined)
-                continue
-            if item.target_id is not None:
-                refused[index] = WriteResult(
-                    key=item.key,
-                    error="an imported Zendesk ticket cannot be re-imported; updates are not"
-                    " written yet",
-                    platform_message="not supported",
-                )
-                continue
-            try:
-                tokens = self._upload_attachments(item, files)
-                payload = convert.ticket_import_payload(
-                    item, field_ids=field_ids, upload_tokens=tokens
-                )
-            except RecordError as exc:
-                refused[index] = _refused(item, exc)
-                continue
-            payloads.append((index, payload))
-        answers: dict[int, WriteResult] = dict(refused)
-        if payloads:
-            write = BY_NAME["tickets"].write
-            assert write is not None
-            body = self.client.request(
-                "POST",
-                write.path,
-                params=dict(write.params),
-                json={write.body_key: [payload for _, payload in payloads]},
-            ).json()
-            sent = [batch[index] for index, _ in payloads]
-            for (index, _), result in zip(
-                payloads, self._job_results(body["job_status"], sent), strict=True
-            ):
-                answers[index] = result
+                answers[index] = WriteResult(key=item.key, skipped=declined)
+            else:
+                taken.append(index)
+        imported = self._write_job(BY_NAME["tickets"].write, [batch[i] for i in taken], payload)
+        answers.update(zip(taken, imported, strict=True))
         return [answers[index] for index in range(len(batch))]
 
     # -- helpers -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import requests
 from requests.adapters import BaseAdapter
 
 from cemigrate.adapters.transport import budgeted_session
-from cemigrate.errors import RateLimited
+from cemigrate.errors import RateLimited, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budget, ManualClock, RetryPolicy
 
 
@@ -126,3 +126,28 @@ def test_zenpy_on_the_session_gets_our_retries_not_its_own_sleep() -> None:
     assert list(zenpy.users()) == []
     assert core.throttled == 1
     assert clock.sleeps  # our clock waited; zenpy's real sleep loop never ran
+
+
+class Dropping(Scripted):
+    """Loses the answer of every request (the platform may have applied it)."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.sent.append(f"{request.method} {request.url}")
+        raise requests.ConnectionError("connection reset by peer")
+
+
+def test_a_write_whose_answer_was_lost_is_never_sent_again() -> None:
+    clock = ManualClock()
+    core = Budget("demo.zendesk.core", limit=700, period=60, clock=clock)
+    transport = Dropping([])
+    session = requests.Session()
+    session.mount("https://", transport)
+    budgeted_session(
+        session, route=lambda r: ([core], 1.0), retry=RetryPolicy(clock, max_attempts=4)
+    )
+    with pytest.raises(WriteOutcomeUnknown):
+        session.post("https://demo.zendesk.com/api/v2/imports/tickets/create_many.json", json={})
+    assert len(transport.sent) == 1  # sent once: a second send could import twice
+    with pytest.raises(requests.ConnectionError):
+        session.get("https://demo.zendesk.com/api/v2/users.json")
+    assert len(transport.sent) == 1 + 4  # a read is safe to repeat, up to the attempts

@@ -15,6 +15,7 @@
     ├── TransientError         retry: the same call may succeed later
     │   └── RateLimited        the platform asked us to slow down (429, REQUEST_LIMIT_EXCEEDED)
     ├── QuotaExhausted         stop cleanly; ``resume`` continues when the quota is back
+    ├── WriteOutcomeUnknown    stop cleanly; a write's answer was lost: ``resume`` settles it
     └── Interrupted            stop cleanly; the run was asked to stop (tests, signals)
 
 Every message is meant for a person: one line that says what is wrong and where.
@@ -37,6 +38,7 @@ __all__ = [
     "RateLimited",
     "RecordError",
     "TransientError",
+    "WriteOutcomeUnknown",
 ]
 
 
@@ -112,6 +114,13 @@ class QuotaExhausted(CemigrateError):
     def __init__(self, message: str, *, budget: str) -> None:
         super().__init__(message)
         self.budget = budget
+
+
+class WriteOutcomeUnknown(CemigrateError):
+    """A write that is not safe to send twice lost its answer (the connection dropped after it
+    was sent): the platform may or may not have applied it, so it is not retried. The run
+    stops; on resume the pending keys are looked up in the target, so nothing is created twice.
+    """
 
 
 class Interrupted(CemigrateError):

@@ -10,7 +10,10 @@ request, whether sent by our own code or by an SDK such as zenpy or simple-sales
 - turns a 429 into :class:`~cemigrate.errors.RateLimited` (pausing only that budget for its
   Retry-After) and a 5xx into :class:`~cemigrate.errors.TransientError`, which the retry
   policy retries with capped, jittered backoff, so an SDK never sees them and never runs its
-  own sleeping retry loop.
+  own sleeping retry loop;
+- retries a dropped connection only for a request that is safe to send twice: a write that
+  may have been applied before its answer was lost raises
+  :class:`~cemigrate.errors.WriteOutcomeUnknown` instead (the run stops; resume settles it).
 
 What is retried is the whole request, so only the transport is involved: no SDK changes.
 """
@@ -24,8 +27,18 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
-from cemigrate.errors import RateLimited, TransientError
+from cemigrate.errors import RateLimited, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budget, RetryPolicy, retry_after_seconds
+
+Replayable = Callable[[requests.PreparedRequest], bool]
+"""Whether sending a request twice has the effect of sending it once (each platform knows
+which of its writes are upserts)."""
+
+
+def not_a_post(request: requests.PreparedRequest) -> bool:
+    """The default: every method but POST is safe to repeat."""
+    return (request.method or "GET").upper() != "POST"
+
 
 Route = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
 """Which budgets a request spends, and how much of each (a Freshdesk include costs extra).
@@ -35,11 +48,19 @@ The account-wide budget comes first: the response's rate headers are about it.""
 class BudgetedTransport(BaseAdapter):
     """A transport adapter that spends budgets and retries around another one."""
 
-    def __init__(self, inner: BaseAdapter, *, route: Route, retry: RetryPolicy) -> None:
+    def __init__(
+        self,
+        inner: BaseAdapter,
+        *,
+        route: Route,
+        retry: RetryPolicy,
+        replayable: Replayable = not_a_post,
+    ) -> None:
         super().__init__()
         self.inner = inner
         self.route = route
         self.retry = retry
+        self.replayable = replayable
 
     def send(  # type: ignore[override]  # requests' stub types the keyword arguments loosely
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -55,7 +76,17 @@ class BudgetedTransport(BaseAdapter):
         tightest = min(budgets, key=lambda b: b.rate_per_second) if budgets else None
 
         def attempt() -> requests.Response:
-            response = self.inner.send(request, **kwargs)
+            try:
+                response = self.inner.send(request, **kwargs)
+            except requests.ConnectTimeout:
+                raise  # it never reached the platform: safe to send again
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if not self.replayable(request):
+                    raise WriteOutcomeUnknown(
+                        f"{what}: the connection dropped after the request was sent"
+                        f" ({type(exc).__name__}); not sent again, resume to settle it"
+                    ) from exc
+                raise
             if account is not None:
                 account.observe_headers(response.headers)
             if response.status_code == 429:
@@ -78,7 +109,11 @@ class BudgetedTransport(BaseAdapter):
 
 
 def budgeted_session(
-    session: requests.Session | None, *, route: Route, retry: RetryPolicy
+    session: requests.Session | None,
+    *,
+    route: Route,
+    retry: RetryPolicy,
+    replayable: Replayable = not_a_post,
 ) -> requests.Session:
     """``session`` (or a new one) with every mounted transport spending budgets.
 
@@ -89,5 +124,8 @@ def budgeted_session(
     mounted: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in mounted.items():
         if not isinstance(adapter, BudgetedTransport):
-            session.mount(prefix, BudgetedTransport(adapter, route=route, retry=retry))
+            session.mount(
+                prefix,
+                BudgetedTransport(adapter, route=route, retry=retry, replayable=replayable),
+            )
     return session

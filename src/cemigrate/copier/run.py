@@ -31,7 +31,14 @@ from cemigrate.copier.dryrun import DryRunCheck
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, RunReport
-from cemigrate.errors import ConfigError, Interrupted, QuotaExhausted, RecordError, TransientError
+from cemigrate.errors import (
+    ConfigError,
+    Interrupted,
+    QuotaExhausted,
+    RecordError,
+    TransientError,
+    WriteOutcomeUnknown,
+)
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import IDENTITY, Mapping, Skip
 from cemigrate.ratelimit import Clock
@@ -205,7 +212,7 @@ class _Writer:
             if not self.dry_run:
                 self._resolve_pending()
             self._copy()
-        except (QuotaExhausted, Interrupted, TransientError) as exc:
+        except (QuotaExhausted, Interrupted, TransientError, WriteOutcomeUnknown) as exc:
             status, stopped = "interrupted", str(exc)
             log.warning("run stopped, resumable with --resume: %s", exc)
         except Exception:

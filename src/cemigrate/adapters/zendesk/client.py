@@ -5,10 +5,11 @@ sandboxes plug in there), wrapped by :func:`cemigrate.adapters.transport.budgete
 each call spends the budgets the object table names and 429s and 5xx are retried on the
 injected clock. A dropped connection is retried too, except after a write that is not safe to
 send twice (a ticket import, an organization, group, membership or field create): Zendesk may
-have applied it although its answer was lost, so :class:`WriteOutcomeUnknown` is raised instead
-and the ledger's pending → ``find()`` path settles it. The three paging styles of
-:class:`~.objects.Paging` are written once here, and each page carries the position that
-resumes *after* it.
+have applied it although its answer was lost, so the transport raises
+:class:`~cemigrate.errors.WriteOutcomeUnknown` and the ledger's pending → ``find()`` path
+settles it; :func:`replayable` says which Zendesk writes are safe to repeat. The three paging
+styles of :class:`~.objects.Paging` are written once here, and each page carries the position
+that resumes *after* it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from urllib.parse import urlsplit
 
 import attrs
 import requests
-from requests.adapters import BaseAdapter
 
-from cemigrate.adapters.transport import BudgetedTransport, budgeted_session
+from cemigrate.adapters.transport import budgeted_session
 from cemigrate.adapters.zendesk.objects import OBJECTS, Paging, Read
 from cemigrate.errors import ConfigError, CredentialError, RecordError, TransientError
 from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
@@ -39,56 +39,10 @@ _REPLAYABLE_POSTS: Final = frozenset(
 """POSTs that have the same effect when sent twice; every other POST creates something."""
 
 
-class WriteOutcomeUnknown(TransientError):
-    """A write's connection dropped after it was sent: Zendesk may or may not have applied it.
-
-    It is not sent again; the run stops (resumable), and on resume the ledger's pending keys
-    are looked up in the target by external id (or, for kinds without one, the write
-    finds-or-creates by natural key), so nothing is created twice.
-    """
-
-
-class _AnswerLost(Exception):
-    """Raised below the retry policy (which does not retry it) for a non-replayable write."""
-
-
-class _NoReplay(BaseAdapter):
-    """Turns a dropped connection on a non-replayable write into :class:`_AnswerLost`."""
-
-    def __init__(self, inner: BaseAdapter) -> None:
-        super().__init__()
-        self.inner = inner
-
-    def send(  # type: ignore[override]  # requests' stub types the keyword arguments loosely
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        try:
-            return self.inner.send(request, **kwargs)
-        except requests.ConnectTimeout:
-            raise  # never reached the server: safe to retry
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if not replayable(request.method or "GET", urlsplit(request.url or "").path):
-                raise _AnswerLost(str(exc)) from exc
-            raise
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def replayable(method: str, path: str) -> bool:
+def replayable(request: requests.PreparedRequest) -> bool:
     """Whether sending this request twice has the effect of sending it once."""
-    return method.upper() != "POST" or path in _REPLAYABLE_POSTS
-
-
-def _guard_writes(session: requests.Session) -> requests.Session:
-    """Put :class:`_NoReplay` directly around each mounted transport (below any budgets)."""
-    for prefix, adapter in dict(session.adapters).items():
-        if isinstance(adapter, BudgetedTransport):
-            if not isinstance(adapter.inner, _NoReplay):
-                adapter.inner = _NoReplay(adapter.inner)
-        elif not isinstance(adapter, _NoReplay):
-            session.mount(prefix, _NoReplay(adapter))
-    return session
+    method = (request.method or "GET").upper()
+    return method != "POST" or urlsplit(request.url or "").path in _REPLAYABLE_POSTS
 
 
 @attrs.frozen(kw_only=True)
@@ -136,8 +90,9 @@ class ZendeskClient:
         self.base_url = base_url.rstrip("/")
         self.budgets = budgets
         self._routes = _routes(budgets)
-        session = _guard_writes(session if session is not None else requests.Session())
-        self.session = budgeted_session(session, route=self._route, retry=retry)
+        self.session = budgeted_session(
+            session, route=self._route, retry=retry, replayable=replayable
+        )
         credentials.apply(self.session)
 
     # -- requests ------------------------------------------------------------------------------
@@ -158,11 +113,6 @@ class ZendeskClient:
             response = self.session.request(
                 method, url, params=params, json=json, data=data, headers=headers, timeout=_TIMEOUT
             )
-        except _AnswerLost as exc:
-            raise WriteOutcomeUnknown(
-                f"zendesk {method} {urlsplit(url).path}: the connection dropped after the"
-                f" request was sent ({exc}); not sent again, resume to settle it"
-            ) from exc
         except (requests.ConnectionError, requests.Timeout) as exc:  # retries exhausted
             raise TransientError(f"zendesk {method} {urlsplit(url).path}: {exc}") from exc
         _raise_for(response)

@@ -33,7 +33,7 @@ from cemigrate.adapters.contract import (
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
-from cemigrate.errors import RecordError, TransientError
+from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
     FieldDef,
@@ -139,7 +139,7 @@ class ZendeskTarget:
         }
         try:
             return writers[kind](batch, files)
-        except TransientError:
+        except (TransientError, WriteOutcomeUnknown):
             # The write may have been applied (a dropped answer, a job not seen to finish):
             # forget what was read of the account, so the next find-or-create reads it again
             # (find() first lets the account's background jobs finish).

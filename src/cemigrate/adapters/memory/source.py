@@ -61,11 +61,6 @@ class MemorySource:
         self._records[record.KIND][record.id] = record
         self._sorted.pop(record.KIND, None)
 
-    def remove(self, kind: Kind, source_id: str) -> None:
-        """Delete a record from the source."""
-        self._records[kind].pop(source_id, None)
-        self._sorted.pop(kind, None)
-
     def describe(self) -> Metadata:
         """Everything is readable; the fields are the ones this help desk defines."""
         fields = tuple(r for r in self._records[Kind.FIELD].values() if isinstance(r, FieldDef))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from os import PathLike
 from typing import Any
 
@@ -90,17 +90,6 @@ class MemoryStore:
             )
             found.update((external_id, str(target_id)) for external_id, target_id in rows)
         return found
-
-    def exists(self, kind: str, target_ids: Iterable[str]) -> set[str]:
-        """Which of these target ids are stored."""
-        ids = [int(t) for t in target_ids]
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        rows = self._conn.execute(
-            f"SELECT target_id FROM records WHERE kind = ? AND target_id IN ({marks})", [kind, *ids]
-        )
-        return {str(row[0]) for row in rows}
 
     def delete(self, kind: str, target_ids: Sequence[str]) -> None:
         """Delete records by target id."""

@@ -11,9 +11,9 @@ import requests
 from zenpy import Zenpy
 
 from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.coverage import coverage_markdown as all_coverage_markdown
 from cemigrate.sandbox.http import Faults
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
-from cemigrate.sandbox.zendesk.urls import coverage_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "zendesk-recorded"
@@ -663,7 +663,7 @@ def test_served_sandbox_answers_plain_requests_over_loopback() -> None:
 
 
 def test_coverage_doc_is_generated_from_the_route_table() -> None:
-    assert (ROOT / "docs" / "sandbox-coverage.md").read_text() == coverage_markdown()
+    assert (ROOT / "docs" / "sandbox-coverage.md").read_text() == all_coverage_markdown()
 
 
 def test_shape_comparer_reports_missing_keys_and_type_changes() -> None:

@@ -24,10 +24,12 @@ from cemigrate.ledger import Ledger
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
-SANDBOX_PLATFORMS = ("zendesk",)
+SANDBOX_PLATFORMS = ("zendesk", "salesforce")
 """Platforms `cemigrate sandbox serve` emulates."""
 SANDBOX_PLANS = ("essential", "team", "growth", "professional", "enterprise", "enterprise_plus")
 """Account plans the emulators know (their rate limits)."""
+SANDBOX_EDITIONS = ("professional", "enterprise", "unlimited", "performance", "developer")
+"""Salesforce editions the emulator knows (the daily API allowance)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--high-volume", action="store_true", help="the High Volume add-on's rate limits"
     )
+    serve.add_argument(
+        "--edition",
+        default="enterprise",
+        choices=SANDBOX_EDITIONS,
+        help="salesforce: the org's edition, for its daily API allowance (enterprise)",
+    )
+    serve.add_argument("--licences", type=int, default=20, help="salesforce: user licences (20)")
     serve.set_defaults(handler=_sandbox_serve)
     return parser
 
@@ -184,6 +193,8 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
 
     if args.tickets < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
+    if args.platform == "salesforce":
+        return _serve_salesforce(args)
     try:
         sandbox, server = serve_zendesk(
             port=args.port,
@@ -217,6 +228,50 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
         server.shutdown()
     print(f"{args.platform} sandbox stopped", flush=True)
     return EXIT_OK
+
+
+def _serve_salesforce(args: argparse.Namespace) -> int:
+    from cemigrate.sandbox.salesforce import serve_salesforce
+
+    if args.licences < 0:
+        raise ConfigError("--licences must be 0 or more")
+    try:
+        sandbox, server = serve_salesforce(
+            port=args.port,
+            tickets=args.tickets,
+            seed=args.seed,
+            edition=args.edition,
+            licences=args.licences,
+            host=args.host,
+            instance=args.instance,
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    print(
+        f"salesforce sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
+        f" {args.edition} edition, {args.licences} licences): instance {sandbox.base_url},"
+        f" username {sandbox.username}; log in with the credentials in"
+        f" cemigrate.sandbox.salesforce (DEFAULT_*) for a token; Ctrl-C stops it",
+        flush=True,
+    )
+    _wait_for_signal()
+    server.shutdown()
+    print("salesforce sandbox stopped", flush=True)
+    return EXIT_OK
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _demo(args: argparse.Namespace) -> int:

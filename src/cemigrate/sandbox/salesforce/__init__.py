@@ -1,0 +1,241 @@
+"""An emulator of Salesforce Service Cloud's REST surface, seeded from the demo dataset.
+
+See ``README.md`` beside it for what is served and how the help desk is seeded.
+
+>>> sandbox = SalesforceSandbox(tickets=20)
+>>> session = sandbox.session()
+>>> url = f"{sandbox.base_url}/services/data/v59.0/query"
+>>> session.get(url, params={"q": "SELECT COUNT() FROM Case"}).json()["totalSize"]
+19
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import requests
+
+from cemigrate.sandbox.http import (
+    Clock,
+    FaultMiddleware,
+    Faults,
+    SandboxServer,
+    SystemClock,
+    WSGIApp,
+    mount_sandbox,
+    serve,
+)
+from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
+from cemigrate.sandbox.salesforce.seed import seed_desk
+from cemigrate.sandbox.salesforce.urls import SalesforceApp
+
+EDITIONS: dict[str, tuple[int, int]] = {
+    # edition: (daily API requests of the org, more per user licence), as the platform grants
+    "professional": (100_000, 1_000),
+    "enterprise": (100_000, 1_000),
+    "unlimited": (100_000, 5_000),
+    "performance": (100_000, 5_000),
+    "developer": (15_000, 0),
+    "full_sandbox": (5_000_000, 0),
+}
+"""The rolling 24-hour API allocation the emulated org has, by edition (the emulator is the
+platform: it does not ask the client library's budgets)."""
+
+
+def daily_allowance_of(edition: str, licences: int) -> int:
+    """The emulated org's daily API allocation for an edition and a number of licences."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown Salesforce edition {edition!r}; one of {sorted(EDITIONS)}")
+    base, per_licence = EDITIONS[edition]
+    return base + per_licence * max(0, licences)
+
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_SECURITY_TOKEN",
+    "DEFAULT_USERNAME",
+    "EDITIONS",
+    "LOGIN_URLS",
+    "SalesforceSandbox",
+    "daily_allowance_of",
+    "serve_salesforce",
+]
+
+DEFAULT_USERNAME = "admin@demo.example"
+"""The API user's username (a System Administrator)."""
+DEFAULT_PASSWORD = "sandbox-password"
+"""The API user's password."""
+DEFAULT_SECURITY_TOKEN = "sandboxSecurityToken"
+"""The API user's security token (appended to the password on SOAP login)."""
+DEFAULT_CLIENT_ID = "sandbox-consumer-key"
+"""The connected app's consumer key (OAuth ``client_id``)."""
+DEFAULT_CLIENT_SECRET = "sandbox-consumer-secret"
+"""The connected app's consumer secret."""
+LOGIN_URLS = ("https://login.salesforce.com", "https://test.salesforce.com")
+"""Login hosts the in-process session also reaches the sandbox at."""
+
+
+class SalesforceSandbox:
+    """One emulated Salesforce org: state, WSGI app, and a session that reaches it in process.
+
+    ``tickets``, ``seed`` and ``instance`` choose the generated help desk (``empty=True``: setup
+    data only); ``edition`` and ``licences`` the rolling 24-hour API allowance
+    (``daily_allowance`` overrides it); ``concurrency`` the simultaneous requests allowed;
+    ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``clock`` drives time,
+    limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
+    """
+
+    def __init__(
+        self,
+        *,
+        tickets: int = 2000,
+        seed: int = 7,
+        instance: str = "demo",
+        edition: str = "enterprise",
+        licences: int = 20,
+        daily_allowance: int | None = None,
+        audit_fields: bool = True,
+        concurrency: int = 25,
+        clock: Clock | None = None,
+        faults: Faults | None = None,
+        my_domain: str = "demo",
+        empty: bool = False,
+        api_version: str = "59.0",
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        security_token: str = DEFAULT_SECURITY_TOKEN,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.my_domain = my_domain
+        self.api_version = api_version
+        self.username = username
+        self.password = password
+        self.security_token = security_token
+        self.client_id = DEFAULT_CLIENT_ID
+        self.client_secret = DEFAULT_CLIENT_SECRET
+        self.access_token = f"{ORG_ID[:15]}!AQ{secrets.token_urlsafe(40)}"
+        """The session id every login hands out (a bearer token)."""
+        seeder = None if empty else seed_desk(tickets=tickets, seed=seed, instance=instance)
+        self.backend = SalesforceBackend(
+            clock=self.clock,
+            audit_fields=audit_fields,
+            api_version=api_version,
+            username=username,
+            seeder=seeder,
+        )
+        """The state: every record as a row (inspect it in tests: ``backend.rows["Case"]``)."""
+        allowance = (
+            daily_allowance
+            if daily_allowance is not None
+            else daily_allowance_of(edition, licences)
+        )
+        self.salesforce = SalesforceApp(
+            self.backend,
+            username=username,
+            password=password,
+            security_token=security_token,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            access_token=self.access_token,
+            instance_url=self.base_url,
+            daily_allowance=allowance,
+            concurrency=concurrency,
+        )
+        """The emulator without faults (routing, login, limits)."""
+        self.faults: FaultMiddleware | None = (
+            None if faults is None else faults.wrap(self.salesforce, clock=self.clock)
+        )
+        self.app: WSGIApp = self.salesforce if self.faults is None else self.faults
+        """The WSGI application to mount or serve."""
+
+    @property
+    def base_url(self) -> str:
+        """The org's instance URL: ``https://{my_domain}.my.salesforce.com``."""
+        return f"https://{self.my_domain}.my.salesforce.com"
+
+    @property
+    def data_url(self) -> str:
+        """The REST base: ``{base_url}/services/data/v{api_version}``."""
+        return f"{self.base_url}/services/data/v{self.api_version}"
+
+    def session(self, *, authenticated: bool = True) -> requests.Session:
+        """A session reaching the sandbox at :attr:`base_url` and the login hosts."""
+        session = mount_sandbox(requests.Session(), self.base_url, self.app)
+        for url in LOGIN_URLS:
+            mount_sandbox(session, url, self.app)
+        if authenticated:
+            session.headers["Authorization"] = f"Bearer {self.access_token}"
+        return session
+
+    def add_user(
+        self,
+        *,
+        name: str,
+        email: str,
+        profile: str = "Standard User",
+        active: bool = True,
+    ) -> str:
+        """Create an agent who exists before a migration (Users need licences); its id."""
+        first, _, last = name.rpartition(" ")
+        with self.backend.lock:
+            if profile not in self.backend.profiles:
+                raise ValueError(
+                    f"unknown profile {profile!r}; one of {sorted(self.backend.profiles)}"
+                )
+            return self.backend.put(
+                "User",
+                {
+                    "Username": email.lower(),
+                    "FirstName": first or None,
+                    "LastName": last or name,
+                    "Email": email,
+                    "Alias": (first[:1] + last)[:8].lower() or "user",
+                    "ProfileId": self.backend.profiles[profile],
+                    "IsActive": active,
+                    "UserType": "Standard",
+                    "TimeZoneSidKey": "GMT",
+                    "LocaleSidKey": "en_US",
+                    "EmailEncodingKey": "UTF-8",
+                    "LanguageLocaleKey": "en_US",
+                },
+            )
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state, with the daily allowance unspent."""
+        with self.backend.lock:
+            self.backend.reset()
+            self.salesforce.responses.reset()
+            self.salesforce.reset_limits()
+            self.salesforce.requests.clear()
+
+    def serve(self, *, port: int = 0, host: str = "127.0.0.1") -> SandboxServer:
+        """Serve this sandbox over loopback HTTP from a background thread."""
+        return serve(self.app, host=host, port=port)
+
+    def __repr__(self) -> str:
+        cases = len(self.backend.rows["Case"])
+        return f"SalesforceSandbox(base_url={self.base_url!r}, {cases} cases)"
+
+
+def serve_salesforce(
+    *,
+    port: int,
+    tickets: int = 2000,
+    seed: int = 7,
+    edition: str = "enterprise",
+    licences: int = 20,
+    host: str = "127.0.0.1",
+    **options: Any,
+) -> tuple[SalesforceSandbox, SandboxServer]:
+    """Start a Salesforce sandbox on ``host:port`` for ``cemigrate sandbox serve salesforce``.
+
+    Returns the sandbox and its running server (``server.wait()`` blocks, ``server.shutdown()``
+    stops). ``options`` go to :class:`SalesforceSandbox` (``faults``, ``audit_fields``, ...).
+    """
+    sandbox = SalesforceSandbox(
+        tickets=tickets, seed=seed, edition=edition, licences=licences, **options
+    )
+    return sandbox, sandbox.serve(port=port, host=host)

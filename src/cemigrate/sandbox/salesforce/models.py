@@ -1,0 +1,1134 @@
+"""The Salesforce emulator's state (moto's "backend"): sObject rows, metadata, files and writes.
+
+:class:`SalesforceBackend` keeps every record as a row: a dict keyed by canonical field names
+holding what the REST API sends (datetimes as ``2024-01-02T03:04:05.000+0000``, dates as
+``2024-01-02``). Writes go through one path (:meth:`SalesforceBackend.insert`,
+:meth:`~SalesforceBackend.update`, :meth:`~SalesforceBackend.delete`,
+:meth:`~SalesforceBackend.upsert`) that checks them as Salesforce does and keeps the audit
+fields on the emulator's clock. :class:`OrgSchema` is what the SOQL engine reads through.
+Time is the seeded desk's "now" (one year after the dataset's start) moving with the clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import itertools
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from cemigrate.sandbox.dataset import DEFAULT_START
+from cemigrate.sandbox.http import Clock
+from cemigrate.sandbox.salesforce.exceptions import MultipleMatches, SalesforceError, not_found
+from cemigrate.sandbox.salesforce.objects import (
+    ANY,
+    AUDIT_OBJECTS,
+    CLOSED_STATUSES,
+    FieldSpec,
+    SObjectSpec,
+    custom_object,
+    standard_objects,
+)
+
+__all__ = [
+    "MAX_JSON_BLOB_BYTES",
+    "MAX_MULTIPART_BLOB_BYTES",
+    "OrgSchema",
+    "Row",
+    "SalesforceBackend",
+    "make_id",
+    "normalize_id",
+    "sf_date",
+    "sf_datetime",
+]
+
+Row = dict[str, Any]
+
+MAX_JSON_BLOB_BYTES: Final = 37_500_000
+"""Largest file a JSON (base64) ``VersionData`` insert accepts (37.5 MB)."""
+MAX_JSON_BODY_BYTES: Final = 50 * 1024 * 1024
+"""Largest non-multipart request body (50 MB of text)."""
+MAX_MULTIPART_BLOB_BYTES: Final = 2 * 1024 * 1024 * 1024
+"""Largest ContentVersion file in a multipart insert (2 GB)."""
+ORG_ID: Final = "00D5g000004SbxAEAS"
+
+_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SUFFIX: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_ID_RE: Final = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+_EMAIL_RE: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_FILE_TYPES: Final = {
+    "pdf": "PDF",
+    "png": "PNG",
+    "jpg": "JPG",
+    "jpeg": "JPEG",
+    "gif": "GIF",
+    "txt": "TEXT",
+    "csv": "CSV",
+    "log": "TEXT",
+    "json": "JSON",
+    "xml": "XML",
+    "html": "HTML",
+    "zip": "ZIP",
+    "docx": "WORD_X",
+    "xlsx": "EXCEL_X",
+    "eml": "EMAIL",
+}
+
+
+def _checksum_suffix(base: str) -> str:
+    out = ""
+    for chunk in range(3):
+        bits = 0
+        for position, char in enumerate(base[chunk * 5 : chunk * 5 + 5]):
+            if "A" <= char <= "Z":
+                bits |= 1 << position
+        out += _SUFFIX[bits]
+    return out
+
+
+def make_id(prefix: str, number: int) -> str:
+    """The 18-character id of the ``number``-th record with key prefix ``prefix``."""
+    digits = ""
+    for _ in range(9):
+        number, rest = divmod(number, 62)
+        digits = _ALPHABET[rest] + digits
+    base = f"{prefix}5g0{digits}"
+    return base + _checksum_suffix(base)
+
+
+def normalize_id(value: object) -> str | None:
+    """An id given as 15 or 18 characters, as its canonical 18 characters; None if malformed.
+
+    The 18-character form is case-safe: its suffix restores the case of the first 15.
+    """
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        return None
+    if len(value) == 15:
+        return value + _checksum_suffix(value)
+    suffix = value[15:].upper()
+    chars = list(value[:15])
+    for chunk, char in enumerate(suffix):
+        index = _SUFFIX.find(char)
+        if index < 0:
+            return None
+        for position in range(5):
+            i = chunk * 5 + position
+            chars[i] = chars[i].upper() if index & (1 << position) else chars[i].lower()
+    base = "".join(chars)
+    return base + _checksum_suffix(base)
+
+
+def sf_datetime(moment: datetime | None) -> str | None:
+    """Salesforce's datetime format: ``2024-01-02T03:04:05.000+0000``."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def sf_date(day: date | None) -> str | None:
+    """Salesforce's date format: ``2024-01-02``."""
+    return None if day is None else day.isoformat()
+
+
+def parse_datetime(text: str) -> datetime:
+    """Read an ISO 8601 datetime as clients send it (``Z``, ``+0000`` or ``+00:00``)."""
+    value = text.strip().replace("Z", "+00:00")
+    value = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value)
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class OrgSchema:
+    """The org's metadata and rows, as the SOQL engine's ``Schema`` protocol reads them."""
+
+    def __init__(self, backend: SalesforceBackend, objects: Mapping[str, SObjectSpec]) -> None:
+        self.backend = backend
+        self.objects = objects
+
+    def rows(self, sobject: str) -> list[Row]:
+        """Every live row of an object (semi-joins read them)."""
+        if self.objects is self.backend.tooling_objects:
+            return [r for r in self.backend.tooling[sobject].values() if not r["IsDeleted"]]
+        return self.backend.table(sobject)
+
+    def spec(self, sobject: str) -> SObjectSpec | None:
+        """The object called ``sobject`` (case-insensitive)."""
+        name = self.canonical_object(sobject)
+        return None if name is None else self.objects[name]
+
+    def canonical_object(self, sobject: str) -> str | None:
+        """The object's API name as declared, or None if the org has no such object."""
+        if sobject in self.objects:
+            return sobject
+        lowered = sobject.lower()
+        return next((name for name in self.objects if name.lower() == lowered), None)
+
+    def canonical_field(self, sobject: str, field: str) -> str | None:
+        """The field's API name as declared, or None."""
+        spec = self.spec(sobject)
+        found = None if spec is None else spec.field(field)
+        return None if found is None else found.name
+
+    def field_type(self, sobject: str, field: str) -> str | None:
+        """The field's describe type (``string``, ``datetime``, ``reference``, ...)."""
+        spec = self.spec(sobject)
+        found = None if spec is None else spec.field(field)
+        return None if found is None else found.type
+
+    def relationship(self, sobject: str, name: str) -> tuple[str, str] | None:
+        """``(lookup field, target object)`` of the relationship ``name`` on ``sobject``."""
+        spec = self.spec(sobject)
+        found = None if spec is None else spec.relationship(name)
+        if found is None:
+            return None
+        targets = found.reference_to
+        target = "Name" if targets == (ANY,) else targets[0]
+        return found.name, target
+
+    def get(self, sobject: str, id: str) -> Mapping[str, Any] | None:
+        """The row with ``id`` (any object: polymorphic lookups are resolved by key prefix)."""
+        return self.backend.find_row(id)
+
+    def url(self, sobject: str, id: str) -> str:
+        """The record's REST path."""
+        version = self.backend.api_version
+        if self.objects is self.backend.tooling_objects:
+            return f"/services/data/v{version}/tooling/sobjects/{sobject}/{id}"
+        name = self.backend.object_of(id) or sobject
+        return f"/services/data/v{version}/sobjects/{name}/{id}"
+
+
+class SalesforceBackend:
+    """One emulated org: metadata, rows, files, and the single write path."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        audit_fields: bool = True,
+        api_version: str = "59.0",
+        username: str = "admin@demo.example",
+        seeder: Callable[[SalesforceBackend], None] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.audit_fields = audit_fields
+        self.api_version = api_version
+        self.username = username
+        self.lock = threading.RLock()
+        """Held while a request reads or writes the state (server threads share it)."""
+        self._seeder = seeder
+        self._started = clock.monotonic()
+        self.epoch = DEFAULT_START + timedelta(days=365)
+        """The org's "now" at construction (the seeded desk's now)."""
+        self.reset()
+
+    # --- state -------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state."""
+        self.objects: dict[str, SObjectSpec] = standard_objects()
+        self.rows: dict[str, dict[str, Row]] = {name: {} for name in self.objects}
+        self.blobs: dict[str, bytes | Callable[[], bytes]] = {}
+        """ContentVersion id → its bytes (or a function that rebuilds them)."""
+        self._pending_checksums: set[str] = set()
+        self._prefixes: dict[str, str] = {s.key_prefix: n for n, s in self.objects.items()}
+        self._counters: dict[str, itertools.count[int]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._case_numbers = itertools.count(1001)
+        self._undo: list[Callable[[], None]] | None = None
+        self.tooling: dict[str, dict[str, Row]] = {"CustomField": {}, "CustomObject": {}}
+        self.tooling_objects = _tooling_objects()
+        self.schema = OrgSchema(self, self.objects)
+        """The org's metadata and rows for the SOQL engine."""
+        self.tooling_schema = OrgSchema(self, self.tooling_objects)
+        """Tooling API objects (``CustomField``, ``CustomObject``) for the SOQL engine."""
+        self._custom_prefixes = (f"a0{c}" for c in _ALPHABET[1:])
+        self.admin_id = self._setup()
+        """The API user every call runs as (a System Administrator)."""
+        if self._seeder is not None:
+            self._seeder(self)
+
+    def _setup(self) -> str:
+        """Setup data every org has: the org, profiles, the API admin user, record types."""
+        self.put(
+            "Organization",
+            {
+                "Name": "Cemigrate Demo",
+                "IsSandbox": False,
+                "OrganizationType": "Enterprise Edition",
+                "InstanceName": "NA1",
+            },
+            id=ORG_ID,
+        )
+        self.profiles: dict[str, str] = {}
+        for name, kind in (
+            ("System Administrator", "Standard"),
+            ("Standard User", "Standard"),
+            ("Custom: Support Profile", "Standard"),
+            ("Read Only", "Standard"),
+        ):
+            self.profiles[name] = self.put("Profile", {"Name": name, "UserType": kind})
+        admin = self.put(
+            "User",
+            {
+                "Username": self.username,
+                "FirstName": "API",
+                "LastName": "Admin",
+                "Email": self.username,
+                "Alias": "apiadmin",
+                "ProfileId": self.profiles["System Administrator"],
+                "IsActive": True,
+                "UserType": "Standard",
+            },
+        )
+        for objects in self.rows.values():
+            for row in objects.values():
+                row["CreatedById"] = row["LastModifiedById"] = admin
+        self.put(
+            "RecordType",
+            {
+                "Name": "Support Case",
+                "DeveloperName": "Support_Case",
+                "SobjectType": "Case",
+                "IsActive": True,
+            },
+            created_by=admin,
+        )
+        self.put(
+            "AssignmentRule",
+            {"Name": "Standard Case Assignment", "Active": True, "SobjectType": "Case"},
+            created_by=admin,
+        )
+        return admin
+
+    def now(self) -> datetime:
+        """The org's current time: its epoch plus the time passed on the clock."""
+        return self.epoch + timedelta(seconds=self.clock.monotonic() - self._started)
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh id with ``prefix``."""
+        counter = self._counters.setdefault(prefix, itertools.count(1))
+        return make_id(prefix, next(counter))
+
+    def object_of(self, id: str) -> str | None:
+        """The object an id belongs to, by its key prefix."""
+        return self._prefixes.get(id[:3])
+
+    def find_row(self, id: str) -> Row | None:
+        """The row with ``id`` (15 or 18 characters) in whatever object, deleted or not."""
+        full = normalize_id(id)
+        name = None if full is None else self.object_of(full)
+        if full is None or name is None:
+            return None
+        row = self.rows[name].get(full)
+        if row is not None and name == "ContentVersion":
+            self._fill_checksum(full, row)
+        return row
+
+    def spec(self, sobject: str) -> SObjectSpec:
+        """The object called ``sobject`` or ``NOT_FOUND`` (as ``/sobjects/Foo`` answers)."""
+        found = self.schema.spec(sobject)
+        if found is None:
+            raise not_found()
+        return found
+
+    def table(self, sobject: str, *, include_deleted: bool = False) -> list[Row]:
+        """The rows of an object as SOQL reads them (without ``IsDeleted`` ones by default)."""
+        name = self.spec(sobject).name
+        if name == "ContentVersion":
+            for id in list(self._pending_checksums):
+                self._fill_checksum(id, self.rows[name][id])
+        rows = self.rows[name].values()
+        return list(rows) if include_deleted else [r for r in rows if not r["IsDeleted"]]
+
+    def blob(self, version_id: str) -> bytes:
+        """The bytes of a ContentVersion."""
+        data = self.blobs[version_id]
+        if callable(data):
+            data = data()
+        return data
+
+    def mark_checksum_pending(self, version_id: str) -> None:
+        """Compute this seeded ContentVersion's ``Checksum`` when it is first read."""
+        self._pending_checksums.add(version_id)
+
+    def _fill_checksum(self, id: str, row: Row) -> None:
+        if id in self._pending_checksums:
+            self._pending_checksums.discard(id)
+            row["Checksum"] = hashlib.md5(self.blob(id), usedforsecurity=False).hexdigest()
+
+    # --- direct writes (setup and seeding: no checks) ------------------------------------
+
+    def put(
+        self,
+        sobject: str,
+        values: Mapping[str, Any],
+        *,
+        id: str | None = None,
+        created: str | None = None,
+        modified: str | None = None,
+        created_by: str | None = None,
+        deleted: bool = False,
+    ) -> str:
+        """Store a row as given (seeding: no checks, audit fields from the arguments)."""
+        spec = self.objects[sobject]
+        new_id = id or self.new_id(spec.key_prefix)
+        stamp = created or sf_datetime(self.now())
+        by = created_by or getattr(self, "admin_id", None)
+        row: Row = dict.fromkeys(spec.fields)
+        for name, field in spec.fields.items():
+            if field.type == "boolean":
+                row[name] = bool(field.default)
+            elif field.default is not None:
+                row[name] = field.default
+        row.update(values)
+        row["Id"] = new_id
+        row["IsDeleted"] = deleted
+        row["CreatedDate"] = stamp
+        row["LastModifiedDate"] = modified or stamp
+        row["SystemModstamp"] = modified or stamp
+        row["CreatedById"] = by
+        row["LastModifiedById"] = row.get("LastModifiedById") or by
+        if "OwnerId" in spec.fields and row.get("OwnerId") is None:
+            row["OwnerId"] = by
+        self._derive(sobject, row)
+        self.rows[sobject][new_id] = row
+        self._index_add(sobject, row)
+        return new_id
+
+    def _derive(self, sobject: str, row: Row) -> None:
+        """Fields Salesforce computes: names, case numbers, closed flags."""
+        if sobject in ("Contact", "User"):
+            row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
+        elif sobject == "Case":
+            if row.get("CaseNumber") is None:
+                row["CaseNumber"] = f"{next(self._case_numbers):08d}"
+            row["IsClosed"] = row.get("Status") in CLOSED_STATUSES
+        elif sobject == "Group" and not row.get("DeveloperName") and row.get("Name"):
+            row["DeveloperName"] = re.sub(r"\W+", "_", str(row["Name"])).strip("_")
+
+    # --- indexes (unique and external id fields) ---------------------------------------
+
+    def _indexed(self, sobject: str) -> list[str]:
+        spec = self.objects[sobject]
+        return [f.name for f in spec.fields.values() if f.external_id or f.unique]
+
+    def _key(self, value: Any, spec: FieldSpec) -> str:
+        text = str(value)
+        return text if spec.case_sensitive else text.lower()
+
+    def _index(self, sobject: str, field: str) -> dict[str, set[str]]:
+        key = (sobject, field)
+        index = self._indexes.get(key)
+        if index is None:
+            spec = self.objects[sobject].fields[field]
+            index = {}
+            for row in self.rows[sobject].values():
+                if row.get(field) not in (None, "") and not row["IsDeleted"]:
+                    index.setdefault(self._key(row[field], spec), set()).add(row["Id"])
+            self._indexes[key] = index
+        return index
+
+    def _index_add(self, sobject: str, row: Row) -> None:
+        if row["IsDeleted"]:
+            return
+        for field in self._indexed(sobject):
+            if (sobject, field) in self._indexes and row.get(field) not in (None, ""):
+                spec = self.objects[sobject].fields[field]
+                self._indexes[(sobject, field)].setdefault(self._key(row[field], spec), set()).add(
+                    row["Id"]
+                )
+
+    def _index_remove(self, sobject: str, row: Row) -> None:
+        for field in self._indexed(sobject):
+            index = self._indexes.get((sobject, field))
+            if index is not None and row.get(field) not in (None, ""):
+                spec = self.objects[sobject].fields[field]
+                index.get(self._key(row[field], spec), set()).discard(row["Id"])
+
+    def matches(self, sobject: str, field: str, value: Any) -> list[str]:
+        """Ids of live records whose ``field`` equals ``value`` (external ids: any case)."""
+        spec = self.objects[sobject].fields[field]
+        if field == "Id":
+            full = normalize_id(value)
+            row = None if full is None else self.rows[sobject].get(full)
+            return [] if row is None or row["IsDeleted"] else [row["Id"]]
+        if spec.external_id or spec.unique:
+            return sorted(self._index(sobject, field).get(self._key(value, spec), set()))
+        wanted = self._key(value, spec)
+        return [
+            row["Id"]
+            for row in self.rows[sobject].values()
+            if not row["IsDeleted"]
+            and row.get(field) is not None
+            and self._key(row[field], spec) == wanted
+        ]
+
+    # --- transactions --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Undo every write made inside if an exception leaves the block (``allOrNone``)."""
+        outer = self._undo
+        mine: list[Callable[[], None]] = []
+        self._undo = mine
+        try:
+            yield
+        except BaseException:
+            for undo in reversed(mine):
+                undo()
+            self._indexes.clear()
+            mine.clear()
+            raise
+        finally:
+            self._undo = outer
+            if outer is not None:
+                outer.extend(mine)
+
+    def _remember(self, sobject: str, id: str) -> None:
+        if self._undo is None:
+            return
+        table = self.rows[sobject]
+        old = table.get(id)
+        saved = None if old is None else dict(old)
+        blob = self.blobs.get(id) if sobject == "ContentVersion" else None
+
+        def undo() -> None:
+            if saved is None:
+                table.pop(id, None)
+                self.blobs.pop(id, None)
+            else:
+                table[id] = saved
+                if blob is not None:
+                    self.blobs[id] = blob
+
+        self._undo.append(undo)
+
+    # --- the checked write path ----------------------------------------------------------
+
+    def insert(self, sobject: str, values: Mapping[str, Any]) -> str:
+        """Create a record as ``POST /sobjects/X`` does; raise :class:`SalesforceError`."""
+        spec = self.spec(sobject)
+        if not spec.createable:
+            raise SalesforceError(
+                "INVALID_TYPE", f"entity type cannot be inserted: {spec.label}", []
+            )
+        if spec.name == "ContentVersion":
+            return self.insert_version(values)
+        clean = self.clean(spec, values, insert=True)
+        return self._store(spec, clean)
+
+    def _store(self, spec: SObjectSpec, clean: dict[str, Any]) -> str:
+        now = sf_datetime(self.now())
+        created = clean.pop("CreatedDate", None) or now
+        created_by = clean.pop("CreatedById", None) or self.admin_id
+        modified = clean.pop("LastModifiedDate", None) or now
+        modified_by = clean.pop("LastModifiedById", None) or created_by
+        if spec.name == "Case" and clean.get("Status") in CLOSED_STATUSES:
+            clean.setdefault("ClosedDate", now)
+        self._check_unique(spec, clean, None)
+        id = self.new_id(spec.key_prefix)
+        self._remember(spec.name, id)
+        self.put(spec.name, clean, id=id, created=created, modified=modified, created_by=created_by)
+        row = self.rows[spec.name][id]
+        row["LastModifiedById"] = modified_by
+        row["SystemModstamp"] = now
+        if "OwnerId" in spec.fields and clean.get("OwnerId") is None:
+            row["OwnerId"] = self.admin_id
+        return id
+
+    def update(self, sobject: str, id: str, values: Mapping[str, Any]) -> None:
+        """Change a record as ``PATCH /sobjects/X/id`` does."""
+        spec = self.spec(sobject)
+        row = self.live_row(spec, id)
+        if not spec.updateable:
+            raise SalesforceError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {spec.label}", []
+            )
+        clean = self.clean(spec, values, insert=False)
+        clean.pop("Id", None)
+        self._check_unique(spec, clean, row["Id"])
+        self._remember(spec.name, row["Id"])
+        self._index_remove(spec.name, row)
+        was_closed = row.get("IsClosed")
+        row.update(clean)
+        now = sf_datetime(self.now())
+        row["LastModifiedDate"] = row["SystemModstamp"] = now
+        row["LastModifiedById"] = self.admin_id
+        self._derive(spec.name, row)
+        if spec.name == "Case":
+            if row["IsClosed"] and not was_closed and "ClosedDate" not in clean:
+                row["ClosedDate"] = now
+            elif not row["IsClosed"]:
+                row["ClosedDate"] = None
+        self._index_add(spec.name, row)
+
+    def delete(self, sobject: str, id: str) -> None:
+        """Move a record to the recycle bin: kept with ``IsDeleted=true`` (``queryAll``)."""
+        spec = self.spec(sobject)
+        if not spec.deletable:
+            raise SalesforceError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {spec.label}", []
+            )
+        row = self.live_row(spec, id)
+        self._soft_delete(spec.name, row)
+        for child, field in _CASCADES.get(spec.name, ()):
+            for other in list(self.rows[child].values()):
+                if other.get(field) == row["Id"] and not other["IsDeleted"]:
+                    self._soft_delete(child, other)
+
+    def _soft_delete(self, sobject: str, row: Row) -> None:
+        self._remember(sobject, row["Id"])
+        self._index_remove(sobject, row)
+        row["IsDeleted"] = True
+        row["SystemModstamp"] = sf_datetime(self.now())
+
+    def upsert(
+        self, sobject: str, field: str, value: str, values: Mapping[str, Any]
+    ) -> tuple[str, bool]:
+        """Create or update by external id; ``(id, created)``. Several matches → 300."""
+        spec = self.spec(sobject)
+        ext = spec.field(field)
+        if ext is None or not (ext.external_id or ext.name == "Id" or ext.unique):
+            raise not_found(
+                f"Provided external ID field does not exist or is not accessible: {field}"
+            )
+        body = dict(values)
+        given = next((k for k in body if k.lower() == ext.name.lower()), None)
+        if given is not None and ext.name != "Id":
+            if str(body[given]).lower() != str(value).lower():
+                raise SalesforceError(
+                    "INVALID_FIELD",
+                    f"The value provided for the external ID field {ext.name} does not match"
+                    " the value in the request body",
+                    [ext.name],
+                )
+            body.pop(given)
+        ids = self.matches(spec.name, ext.name, value)
+        if len(ids) > 1:
+            raise MultipleMatches(ext.name, [self.schema.url(spec.name, i) for i in ids])
+        if ids:
+            self.update(spec.name, ids[0], body)
+            return ids[0], False
+        if ext.name == "Id":
+            raise not_found("The requested resource does not exist")
+        body[ext.name] = value
+        return self.insert(spec.name, body), True
+
+    def live_row(self, spec: SObjectSpec, id: str) -> Row:
+        """The row ``id`` of ``spec`` or 404 (``NOT_FOUND`` / ``ENTITY_IS_DELETED``)."""
+        full = normalize_id(id)
+        row = None if full is None else self.rows[spec.name].get(full)
+        if row is None:
+            if full is None:
+                raise not_found(
+                    f"Provided external ID field does not exist or is not accessible: {id}"
+                )
+            raise not_found()
+        if row["IsDeleted"]:
+            raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted", [], status=404)
+        if spec.name == "ContentVersion":
+            self._fill_checksum(row["Id"], row)
+        return row
+
+    def _check_unique(self, spec: SObjectSpec, clean: Mapping[str, Any], own: str | None) -> None:
+        for name, value in clean.items():
+            field = spec.fields.get(name)
+            if field is None or not field.unique or value in (None, ""):
+                continue
+            others = [i for i in self.matches(spec.name, name, value) if i != own]
+            if others:
+                raise SalesforceError(
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {name} duplicates value on record with id:"
+                    f" {others[0]}",
+                    [],
+                )
+
+    def clean(
+        self, spec: SObjectSpec, values: Mapping[str, Any], *, insert: bool
+    ) -> dict[str, Any]:
+        """Check and convert a write's values as Salesforce does; raise the first error."""
+        clean: dict[str, Any] = {}
+        fields: list[tuple[FieldSpec, Any]] = []
+        for key, value in values.items():
+            if key == "attributes":
+                continue
+            field = spec.field(key)
+            if field is None:
+                raise SalesforceError(
+                    "INVALID_FIELD", f"No such column '{key}' on sobject of type {spec.name}", []
+                )
+            fields.append((field, value))
+        refused = [
+            f.name
+            for f, _ in fields
+            if (f.name != "Id" or insert) and not self._writable(spec, f, insert=insert)
+        ]
+        if refused:
+            verb = "create" if insert else "update"
+            raise SalesforceError(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to {verb}/update fields: {', '.join(refused)}. Please check the"
+                " security settings of this field and verify that it is read/write for your"
+                " profile or permission set.",
+                refused,
+            )
+        for field, value in fields:
+            clean[field.name] = self._convert(spec, field, value)
+        if insert:
+            missing = [
+                f.name
+                for f in spec.fields.values()
+                if f.required and f.default is None and clean.get(f.name) in (None, "")
+            ]
+            if missing:
+                raise SalesforceError(
+                    "REQUIRED_FIELD_MISSING",
+                    f"Required fields are missing: [{', '.join(missing)}]",
+                    missing,
+                )
+        else:
+            emptied = [
+                f.name
+                for f in spec.fields.values()
+                if f.required and f.name in clean and clean[f.name] in (None, "")
+            ]
+            if emptied:
+                raise SalesforceError(
+                    "REQUIRED_FIELD_MISSING",
+                    f"Required fields are missing: [{', '.join(emptied)}]",
+                    emptied,
+                )
+        return clean
+
+    def _writable(self, spec: SObjectSpec, field: FieldSpec, *, insert: bool) -> bool:
+        if field.audit:
+            audit_ok = spec.custom or spec.name in AUDIT_OBJECTS or field.name == "ClosedDate"
+            return insert and self.audit_fields and audit_ok and field.createable
+        return field.createable if insert else field.updateable
+
+    def _convert(self, spec: SObjectSpec, field: FieldSpec, value: Any) -> Any:
+        if value is None:
+            return None
+        kind = field.type
+        label = field.label
+        if kind == "reference" or kind == "id":
+            return self._reference(field, value)
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            raise _json_error(value, "boolean")
+        if kind in ("double", "currency", "percent", "int"):
+            if isinstance(value, bool):
+                raise _json_error(value, "double")
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise _json_error(value, "double") from None
+            return int(number) if kind == "int" else number
+        if kind == "date":
+            try:
+                return date.fromisoformat(str(value)[:10]).isoformat()
+            except ValueError:
+                raise _json_error(value, "date") from None
+        if kind == "datetime":
+            try:
+                return sf_datetime(parse_datetime(str(value)))
+            except ValueError:
+                raise _json_error(value, "datetime") from None
+        if kind == "base64":
+            return value
+        text = value if isinstance(value, str) else str(value)
+        size = len(text.encode("utf-8")) if field.bytes_limit else len(text)
+        if field.length and size > field.length:
+            preview = text[:20] + ("(truncated)" if len(text) > 20 else "")
+            raise SalesforceError(
+                "STRING_TOO_LONG",
+                f"{label}: data value too large: {preview} (max length={field.length})",
+                [field.name],
+            )
+        if kind == "picklist" and field.restricted and text not in field.picklist:
+            raise SalesforceError(
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{label}: bad value for restricted picklist field: {text}",
+                [field.name],
+            )
+        if kind == "multipicklist" and field.restricted:
+            bad = [v for v in text.split(";") if v and v not in field.picklist]
+            if bad:
+                raise SalesforceError(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{label}: bad value for restricted picklist field: {bad[0]}",
+                    [field.name],
+                )
+        if kind == "email" and text and not _EMAIL_RE.match(text):
+            raise SalesforceError(
+                "INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {text}", [field.name]
+            )
+        return text
+
+    def _reference(self, field: FieldSpec, value: Any) -> str | None:
+        if value == "":
+            return None
+        full = normalize_id(value)
+        target = None if full is None else self.object_of(full)
+        allowed = field.reference_to
+        if full is None or target is None or (allowed != (ANY,) and target not in allowed):
+            raise SalesforceError(
+                "MALFORMED_ID",
+                f"{field.label}: id value of incorrect type: {value}",
+                [field.name],
+            )
+        row = self.rows[target].get(full)
+        if row is None or row["IsDeleted"]:
+            raise SalesforceError(
+                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [field.name]
+            )
+        return full
+
+    # --- files ---------------------------------------------------------------------------
+
+    def insert_version(self, values: Mapping[str, Any], data: bytes | None = None) -> str:
+        """Insert a ContentVersion (JSON with base64 ``VersionData``, or ``data`` given).
+
+        Creates its ContentDocument (or adds a version to ``ContentDocumentId``) and, with
+        ``FirstPublishLocationId``, the ContentDocumentLink to that record.
+        """
+        spec = self.objects["ContentVersion"]
+        body = dict(values)
+        if data is None:
+            encoded = next((body[k] for k in body if k.lower() == "versiondata"), None)
+            if isinstance(encoded, str):
+                try:
+                    data = base64.b64decode(encoded, validate=True)
+                except ValueError:
+                    raise SalesforceError(
+                        "JSON_PARSER_ERROR", "Illegal base64 character in VersionData", []
+                    ) from None
+                if len(data) > MAX_JSON_BLOB_BYTES:
+                    raise SalesforceError(
+                        "STRING_TOO_LONG",
+                        "Version Data: data value too large: a file in a JSON body may be at"
+                        " most 37.5 MB; send it as multipart",
+                        ["VersionData"],
+                    )
+        else:
+            body["VersionData"] = "(multipart)"
+        clean = self.clean(spec, body, insert=True)
+        for required in ("PathOnClient", "VersionData"):
+            if clean.get(required) in (None, ""):
+                raise SalesforceError(
+                    "REQUIRED_FIELD_MISSING",
+                    f"Required fields are missing: [{required}]",
+                    [required],
+                )
+        assert data is not None
+        path = str(clean["PathOnClient"])
+        extension = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        clean.update(
+            VersionData=None,
+            ContentSize=len(data),
+            FileExtension=extension or None,
+            FileType=_FILE_TYPES.get(extension, "UNKNOWN"),
+            Checksum=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            IsLatest=True,
+        )
+        if not clean.get("Title"):
+            clean["Title"] = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        location = clean.get("FirstPublishLocationId")
+        document = clean.get("ContentDocumentId")
+        if document is not None:
+            versions = [
+                r
+                for r in self.rows["ContentVersion"].values()
+                if r["ContentDocumentId"] == document and not r["IsDeleted"]
+            ]
+            for old in versions:
+                self._remember("ContentVersion", old["Id"])
+                old["IsLatest"] = False
+            clean["VersionNumber"] = str(len(versions) + 1)
+        else:
+            clean["VersionNumber"] = "1"
+        version_id = self._store(spec, clean)
+        row = self.rows["ContentVersion"][version_id]
+        row["VersionData"] = self.version_data_url(version_id)
+        self.blobs[version_id] = data
+        doc_values = {
+            "Title": row["Title"],
+            "FileExtension": row["FileExtension"],
+            "FileType": row["FileType"],
+            "ContentSize": row["ContentSize"],
+            "LatestPublishedVersionId": version_id,
+        }
+        if document is None:
+            document = self.new_id("069")
+            self._remember("ContentDocument", document)
+            self.put(
+                "ContentDocument",
+                doc_values,
+                id=document,
+                created=row["CreatedDate"],
+                created_by=row["CreatedById"],
+            )
+            row["ContentDocumentId"] = document
+            if location is not None:
+                self._store(
+                    self.objects["ContentDocumentLink"],
+                    {
+                        "ContentDocumentId": document,
+                        "LinkedEntityId": location,
+                        "ShareType": "I",
+                        "Visibility": "AllUsers",
+                    },
+                )
+        else:
+            self._remember("ContentDocument", document)
+            self.rows["ContentDocument"][document].update(doc_values)
+        return version_id
+
+    def version_data_url(self, version_id: str) -> str:
+        """The REST path that streams a ContentVersion's bytes."""
+        return (
+            f"/services/data/v{self.api_version}/sobjects/ContentVersion/{version_id}/VersionData"
+        )
+
+    # --- setup: custom fields and objects (Tooling API) ----------------------------------
+
+    def create_custom_field(self, full_name: str, metadata: Mapping[str, Any]) -> str:
+        """Add a custom field as ``POST /tooling/sobjects/CustomField`` does."""
+        table, _, field_name = full_name.partition(".")
+        spec = self.schema.spec(table)
+        if spec is None or not field_name:
+            raise SalesforceError("INVALID_FIELD", f"Invalid full name: {full_name}", ["FullName"])
+        if not field_name.endswith("__c"):
+            raise SalesforceError(
+                "INVALID_FIELD",
+                f"Custom field names must end with __c: {full_name}",
+                ["FullName"],
+            )
+        developer = field_name[:-3]
+        if spec.field(field_name) is not None:
+            raise SalesforceError(
+                "DUPLICATE_DEVELOPER_NAME",
+                f"There is already a field named {developer} on {spec.label}.",
+                [],
+            )
+        field = _field_from_metadata(field_name, metadata, self.objects)
+        spec.add(field)
+        for row in self.rows[spec.name].values():
+            row[field.name] = False if field.type == "boolean" else None
+        id = self.new_id("00N")
+        self.tooling["CustomField"][id] = _tooling_row(
+            self,
+            id,
+            {
+                "DeveloperName": developer,
+                "TableEnumOrId": spec.id or spec.name,
+                "FullName": f"{spec.name}.{field_name}",
+                "NamespacePrefix": None,
+                "Description": metadata.get("description"),
+                "Length": field.length or None,
+            },
+        )
+        return id
+
+    def create_custom_object(self, full_name: str, metadata: Mapping[str, Any]) -> str:
+        """Add a custom object as ``POST /tooling/sobjects/CustomObject`` does."""
+        if not full_name.endswith("__c") or "." in full_name:
+            raise SalesforceError(
+                "INVALID_FIELD",
+                f"Custom object names must end with __c: {full_name}",
+                ["FullName"],
+            )
+        developer = full_name[:-3]
+        if self.schema.spec(full_name) is not None:
+            raise SalesforceError(
+                "DUPLICATE_DEVELOPER_NAME",
+                f"There is already an object named {developer}.",
+                [],
+            )
+        label = str(metadata.get("label") or developer.replace("_", " "))
+        prefix = next(self._custom_prefixes)
+        id = self.new_id("01I")
+        spec = custom_object(full_name, prefix, label, metadata.get("nameField") or {})
+        spec.id = id
+        self.objects[full_name] = spec
+        self.rows[full_name] = {}
+        self._prefixes[prefix] = full_name
+        self.tooling["CustomObject"][id] = _tooling_row(
+            self,
+            id,
+            {
+                "DeveloperName": developer,
+                "FullName": full_name,
+                "NamespacePrefix": None,
+                "ExternalName": None,
+                "SharingModel": metadata.get("sharingModel", "ReadWrite"),
+            },
+        )
+        return id
+
+
+_CASCADES: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
+    "Case": (
+        ("CaseComment", "ParentId"),
+        ("EmailMessage", "ParentId"),
+        ("FeedItem", "ParentId"),
+        ("ContentDocumentLink", "LinkedEntityId"),
+    ),
+    "ContentDocument": (
+        ("ContentVersion", "ContentDocumentId"),
+        ("ContentDocumentLink", "ContentDocumentId"),
+    ),
+}
+"""Children that go to the recycle bin with their parent."""
+
+
+def _json_error(value: Any, kind: str) -> SalesforceError:
+    return SalesforceError(
+        "JSON_PARSER_ERROR",
+        f"Cannot deserialize instance of {kind} from VALUE_STRING value {value} or request may"
+        " be missing a required field",
+        [],
+    )
+
+
+_METADATA_TYPES: Final[Mapping[str, str]] = {
+    "Text": "string",
+    "TextArea": "textarea",
+    "LongTextArea": "textarea",
+    "Html": "textarea",
+    "Email": "email",
+    "Phone": "phone",
+    "Url": "url",
+    "Number": "double",
+    "Currency": "currency",
+    "Percent": "percent",
+    "Checkbox": "boolean",
+    "Date": "date",
+    "DateTime": "datetime",
+    "Picklist": "picklist",
+    "MultiselectPicklist": "multipicklist",
+    "Lookup": "reference",
+}
+
+
+def _field_from_metadata(
+    name: str, metadata: Mapping[str, Any], objects: Mapping[str, SObjectSpec]
+) -> FieldSpec:
+    kind = str(metadata.get("type") or "")
+    describe_type = _METADATA_TYPES.get(kind)
+    if describe_type is None:
+        raise SalesforceError(
+            "FIELD_INTEGRITY_EXCEPTION",
+            f"Unsupported field type: {kind or '(none)'}",
+            ["Metadata"],
+        )
+    lengths = {
+        "Text": 255,
+        "TextArea": 255,
+        "LongTextArea": 32768,
+        "Html": 32768,
+        "Email": 80,
+        "Phone": 40,
+        "Url": 255,
+    }
+    length = int(metadata.get("length") or lengths.get(kind, 0))
+    if kind == "Text" and not 1 <= length <= 255:
+        raise SalesforceError(
+            "FIELD_INTEGRITY_EXCEPTION", "Length: value outside of valid range", ["Metadata"]
+        )
+    values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    restricted = False
+    if describe_type in ("picklist", "multipicklist"):
+        value_set = metadata.get("valueSet") or {}
+        definition = value_set.get("valueSetDefinition") or {}
+        entries = definition.get("value") or []
+        values = tuple(
+            str(v.get("fullName") or v.get("valueName") or v.get("label")) for v in entries
+        )
+        labels = tuple(
+            str(v.get("label") or value) for v, value in zip(entries, values, strict=True)
+        )
+        restricted = bool(value_set.get("restricted"))
+    reference_to: tuple[str, ...] = ()
+    relationship = None
+    if describe_type == "reference":
+        target = str(metadata.get("referenceTo") or "")
+        canonical = next((n for n in objects if n.lower() == target.lower()), None)
+        if canonical is None:
+            raise SalesforceError(
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"referenceTo: invalid object {target}",
+                ["Metadata"],
+            )
+        reference_to = (canonical,)
+        relationship = name[:-3] + "__r"  # metadata relationshipName names the children
+    return FieldSpec(
+        name,
+        describe_type,
+        label=str(metadata.get("label") or name[:-3].replace("_", " ")),
+        length=length
+        if describe_type
+        not in ("double", "boolean", "date", "datetime", "reference", "currency", "percent")
+        else 0,
+        picklist=values,
+        picklist_labels=labels,
+        restricted=restricted,
+        external_id=bool(metadata.get("externalId")),
+        unique=bool(metadata.get("unique")),
+        case_sensitive=bool(metadata.get("caseSensitive")),
+        required=bool(metadata.get("required")),
+        nillable=not metadata.get("required"),
+        reference_to=reference_to,
+        relationship_name=relationship,
+        custom=True,
+        precision=int(metadata.get("precision") or (18 if describe_type == "double" else 0)),
+        scale=int(metadata.get("scale") or 0),
+        default=(False if describe_type == "boolean" else None),
+    )
+
+
+def _tooling_objects() -> dict[str, SObjectSpec]:
+    def spec(name: str, prefix: str, names: Sequence[str]) -> SObjectSpec:
+        fields = {"Id": FieldSpec("Id", "id", length=18)}
+        for field in names:
+            fields[field] = FieldSpec(field, "string", length=255)
+        for stamp in ("CreatedDate", "LastModifiedDate"):
+            fields[stamp] = FieldSpec(stamp, "datetime")
+        fields["IsDeleted"] = FieldSpec("IsDeleted", "boolean")
+        return SObjectSpec(name, prefix, fields=fields, createable=True)
+
+    return {
+        "CustomField": spec(
+            "CustomField",
+            "00N",
+            (
+                "DeveloperName",
+                "TableEnumOrId",
+                "FullName",
+                "NamespacePrefix",
+                "Description",
+                "Length",
+            ),
+        ),
+        "CustomObject": spec(
+            "CustomObject",
+            "01I",
+            ("DeveloperName", "FullName", "NamespacePrefix", "ExternalName", "SharingModel"),
+        ),
+    }
+
+
+def _tooling_row(backend: SalesforceBackend, id: str, values: Mapping[str, Any]) -> Row:
+    now = sf_datetime(backend.now())
+    return {"Id": id, **values, "CreatedDate": now, "LastModifiedDate": now, "IsDeleted": False}

@@ -1,0 +1,598 @@
+"""The Salesforce emulator's routes: one table of paths and handlers, and the WSGI app.
+
+:data:`ROUTES` is data: method, path template, handler name, whether the call needs a session
+(and spends the daily allowance) and a one-line summary. :class:`SalesforceApp` matches a
+request, authenticates it, spends the limits (rolling 24-hour allowance, concurrent requests),
+calls the handler and writes ``Sforce-Limit-Info``. :func:`coverage_rows` feeds
+``docs/sandbox-coverage.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+import attrs
+
+from cemigrate.sandbox.http import StartResponse
+from cemigrate.sandbox.salesforce.exceptions import (
+    MultipleMatches,
+    OAuthError,
+    SalesforceError,
+    SoapFault,
+    invalid_session,
+    not_found,
+)
+from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
+from cemigrate.sandbox.salesforce.responses import SalesforceResponses
+from cemigrate.sandbox.salesforce.wire import Reply, Request, parse_query
+
+__all__ = ["DAY_SECONDS", "ROUTES", "Route", "SalesforceApp", "coverage_rows"]
+
+DAY_SECONDS: Final = 86_400.0
+"""The daily allowance is counted over a rolling 24 hours."""
+
+
+@attrs.frozen
+class Route:
+    """One implemented endpoint."""
+
+    method: str
+    path: str
+    """Template: ``{v}`` is the API version (``v59.0``), ``{name}`` one path segment."""
+    handler: str
+    """``name`` of a :class:`SalesforceResponses` method, ``bulk.name`` of its jobs, or
+    ``app.name`` of :class:`SalesforceApp` (login)."""
+    session: bool
+    """Needs a bearer token and spends the daily allowance."""
+    summary: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled path pattern (a trailing slash is optional, as on Salesforce)."""
+        body = self.path.replace("{v}", r"v(?P<v>\d+\.\d)")
+        body = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", body)
+        return re.compile(f"^{body.rstrip('/')}/?$")
+
+
+_D = "/services/data/{v}"
+
+ROUTES: Final[tuple[Route, ...]] = (
+    Route(
+        "POST",
+        "/services/oauth2/token",
+        "app.oauth_token",
+        False,
+        "OAuth 2.0 token: password and client_credentials grants",
+    ),
+    Route(
+        "POST",
+        "/services/Soap/u/{version}",
+        "app.soap_login",
+        False,
+        "SOAP login (username, password + security token), as simple-salesforce sends it",
+    ),
+    Route("GET", "/services/data", "versions", False, "API versions"),
+    Route("GET", _D, "resources", True, "Resources of a version"),
+    Route(
+        "GET",
+        f"{_D}/limits",
+        "limits",
+        True,
+        "DailyApiRequests, DailyBulkV2QueryJobs, DailyBulkApiBatches, ... with Remaining",
+    ),
+    Route("GET", f"{_D}/sobjects", "describe_global", True, "Global describe"),
+    Route(
+        "GET",
+        f"{_D}/sobjects/{{sobject}}/describe",
+        "describe",
+        True,
+        "Describe: fields, types, lengths, picklists, external ids, createable/updateable",
+    ),
+    Route("GET", f"{_D}/sobjects/{{sobject}}", "sobject_info", True, "Object summary"),
+    Route(
+        "POST",
+        f"{_D}/sobjects/{{sobject}}",
+        "create",
+        True,
+        "Create a record (ContentVersion also as multipart, up to 2 GB)",
+    ),
+    Route("GET", f"{_D}/sobjects/{{sobject}}/{{id}}", "read", True, "Read a record (?fields=)"),
+    Route("PATCH", f"{_D}/sobjects/{{sobject}}/{{id}}", "update", True, "Update a record"),
+    Route(
+        "DELETE",
+        f"{_D}/sobjects/{{sobject}}/{{id}}",
+        "delete",
+        True,
+        "Delete a record (kept with IsDeleted = true for queryAll)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
+        "read_field",
+        True,
+        "ContentVersion/{id}/VersionData bytes, or a record by external id",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
+        "upsert",
+        True,
+        "Upsert by external id: 201 created, 200 updated, 300 several matches",
+    ),
+    Route(
+        "GET",
+        f"{_D}/query",
+        "query",
+        True,
+        "SOQL; batches of 2,000 (Sforce-Query-Options batchSize 200..2000)",
+    ),
+    Route("GET", f"{_D}/query/{{locator}}", "query_more", True, "The next batch (nextRecordsUrl)"),
+    Route("GET", f"{_D}/queryAll", "query_all", True, "SOQL including IsDeleted rows"),
+    Route("GET", f"{_D}/queryAll/{{locator}}", "query_more", True, "The next queryAll batch"),
+    Route(
+        "POST",
+        f"{_D}/composite/sobjects",
+        "collection_create",
+        True,
+        "Create up to 200 records (allOrNone, per-record results)",
+    ),
+    Route(
+        "PATCH", f"{_D}/composite/sobjects", "collection_update", True, "Update up to 200 records"
+    ),
+    Route(
+        "DELETE",
+        f"{_D}/composite/sobjects",
+        "collection_delete",
+        True,
+        "Delete up to 200 records (?ids=&allOrNone=)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/composite/sobjects/{{sobject}}",
+        "collection_retrieve",
+        True,
+        "Retrieve records by ids (?ids=&fields=)",
+    ),
+    Route(
+        "POST",
+        f"{_D}/composite/sobjects/{{sobject}}",
+        "collection_retrieve",
+        True,
+        "Retrieve records by ids (body)",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/composite/sobjects/{{sobject}}/{{field}}",
+        "collection_upsert",
+        True,
+        "Upsert up to 200 records by external id (created per record)",
+    ),
+    Route(
+        "POST",
+        f"{_D}/composite",
+        "composite",
+        True,
+        "Up to 25 subrequests, referenceId chaining @{ref.id}, allOrNone",
+    ),
+    Route(
+        "GET",
+        f"{_D}/tooling/query",
+        "tooling_query",
+        True,
+        "Tooling SOQL over CustomField and CustomObject",
+    ),
+    Route(
+        "POST",
+        f"{_D}/tooling/sobjects/{{sobject}}",
+        "tooling_create",
+        True,
+        "Create a CustomField or CustomObject (visible in describe and SOQL at once)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
+        "tooling_read",
+        True,
+        "Read a CustomField or CustomObject",
+    ),
+    Route(
+        "POST",
+        f"{_D}/jobs/ingest",
+        "bulk.create_ingest",
+        True,
+        "Bulk 2.0: create an ingest job (insert, update, upsert, delete)",
+    ),
+    Route("GET", f"{_D}/jobs/ingest", "bulk.list_ingest", True, "Bulk 2.0: list ingest jobs"),
+    Route(
+        "PUT",
+        f"{_D}/jobs/ingest/{{id}}/batches",
+        "bulk.upload",
+        True,
+        "Bulk 2.0: upload the job's CSV (≤ 150 MB)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/jobs/ingest/{{id}}/successfulResults",
+        "bulk.results:successfulResults",
+        True,
+        "Bulk 2.0: sf__Id, sf__Created and the rows written",
+    ),
+    Route(
+        "GET",
+        f"{_D}/jobs/ingest/{{id}}/failedResults",
+        "bulk.results:failedResults",
+        True,
+        "Bulk 2.0: sf__Id, sf__Error and the rows refused",
+    ),
+    Route(
+        "GET",
+        f"{_D}/jobs/ingest/{{id}}/unprocessedrecords",
+        "bulk.results:unprocessedrecords",
+        True,
+        "Bulk 2.0: rows never processed (aborted jobs)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/jobs/ingest/{{id}}",
+        "bulk.get_ingest",
+        True,
+        "Bulk 2.0: job info; Open → UploadComplete → InProgress → JobComplete",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/jobs/ingest/{{id}}",
+        "bulk.patch_ingest",
+        True,
+        "Bulk 2.0: close (UploadComplete) or abort a job",
+    ),
+    Route(
+        "DELETE", f"{_D}/jobs/ingest/{{id}}", "bulk.delete_ingest", True, "Bulk 2.0: delete a job"
+    ),
+    Route(
+        "POST",
+        f"{_D}/jobs/query",
+        "bulk.create_query",
+        True,
+        "Bulk 2.0: create a query job (query, queryAll)",
+    ),
+    Route("GET", f"{_D}/jobs/query", "bulk.list_query", True, "Bulk 2.0: list query jobs"),
+    Route(
+        "GET",
+        f"{_D}/jobs/query/{{id}}/results",
+        "bulk.query_results",
+        True,
+        "Bulk 2.0: CSV pages (maxRecords, Sforce-Locator, Sforce-NumberOfRecords)",
+    ),
+    Route("GET", f"{_D}/jobs/query/{{id}}", "bulk.get_query", True, "Bulk 2.0: query job info"),
+    Route(
+        "PATCH", f"{_D}/jobs/query/{{id}}", "bulk.patch_query", True, "Bulk 2.0: abort a query job"
+    ),
+    Route(
+        "DELETE",
+        f"{_D}/jobs/query/{{id}}",
+        "bulk.delete_query",
+        True,
+        "Bulk 2.0: delete a query job",
+    ),
+)
+"""Every endpoint the emulator serves, in matching order."""
+
+
+class SalesforceApp:
+    """The WSGI application: routing, login, sessions, limits and Salesforce's headers."""
+
+    def __init__(
+        self,
+        backend: SalesforceBackend,
+        *,
+        username: str,
+        password: str,
+        security_token: str,
+        client_id: str,
+        client_secret: str,
+        access_token: str,
+        instance_url: str,
+        daily_allowance: int,
+        concurrency: int,
+    ) -> None:
+        self.backend = backend
+        self.responses = SalesforceResponses(
+            backend, dispatch=self.dispatch, limits=self.limits_body
+        )
+        self.username = username
+        self._password = password
+        self._security_token = security_token
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.access_token = access_token
+        self.instance_url = instance_url
+        self.tokens: set[str] = {access_token}
+        """Bearer tokens the org accepts (logins add none: they hand out the same one)."""
+        self.daily_allowance = daily_allowance
+        self.concurrency = concurrency
+        self._calls: collections.deque[float] = collections.deque()
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
+        self.requests: list[tuple[str, str, int]] = []
+        """Every request answered: method, path, status (for tests and call counting)."""
+        self._routes = [(route, route.pattern, self._bind(route)) for route in ROUTES]
+
+    def _bind(self, route: Route) -> Callable[..., Reply]:
+        name, _, argument = route.handler.partition(":")
+        owner: object = self.responses
+        if name.startswith("bulk."):
+            owner, name = self.responses.bulk, name[5:]
+        elif name.startswith("app."):
+            owner, name = self, name[4:]
+        handler: Callable[..., Reply] = getattr(owner, name)
+        if argument:
+            bound = handler
+            return lambda request, **params: bound(request, **params, kind=argument)
+        return handler
+
+    # --- limits --------------------------------------------------------------------------
+
+    def reset_limits(self) -> None:
+        """Forget the calls counted against the daily allowance."""
+        with self._flight_lock:
+            self._calls.clear()
+
+    @property
+    def api_usage(self) -> int:
+        """Calls made in the last 24 hours on the emulator's clock."""
+        with self._flight_lock:
+            return self._expire()
+
+    def _expire(self) -> int:
+        horizon = self.backend.clock.monotonic() - DAY_SECONDS
+        while self._calls and self._calls[0] <= horizon:
+            self._calls.popleft()
+        return len(self._calls)
+
+    def _spend(self) -> None:
+        with self._flight_lock:
+            used = self._expire()
+            if used >= self.daily_allowance:
+                raise SalesforceError(
+                    "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", status=403
+                )
+            self._calls.append(self.backend.clock.monotonic())
+
+    def limits_body(self) -> dict[str, Any]:
+        """``GET /limits``: each allowance's ``Max`` and ``Remaining``."""
+        bulk = self.responses.bulk
+        used = self.api_usage
+
+        def limit(maximum: int, used: int) -> dict[str, int]:
+            return {"Max": maximum, "Remaining": max(0, maximum - used)}
+
+        return {
+            "ConcurrentAsyncGetReportInstances": limit(200, 0),
+            "DailyApiRequests": limit(self.daily_allowance, used),
+            "DailyAsyncApexExecutions": limit(250_000, 0),
+            "DailyBulkApiBatches": limit(15_000, bulk.batches_started),
+            "DailyBulkV2QueryFileStorageMB": limit(976_562, 0),
+            "DailyBulkV2QueryJobs": limit(10_000, bulk.query_jobs_started),
+            "DataStorageMB": limit(5_120, 0),
+            "FileStorageMB": limit(20_480, 0),
+            "SingleEmail": limit(5_000, 0),
+        }
+
+    # --- WSGI ----------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request."""
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = str(environ.get("PATH_INFO") or "/")
+        data_call = path.startswith("/services/data/")
+        busy = False
+        if data_call:
+            with self._flight_lock:
+                self._in_flight += 1
+                busy = self._in_flight > self.concurrency
+        try:
+            status, body, headers, content_type = self._respond(environ, method, path, busy=busy)
+        finally:
+            if data_call:
+                with self._flight_lock:
+                    self._in_flight -= 1
+        if data_call:
+            headers["Sforce-Limit-Info"] = f"api-usage={self.api_usage}/{self.daily_allowance}"
+        with self.backend.lock:
+            self.requests.append((method, path, status))
+        out = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        out.extend(headers.items())
+        start_response(f"{status} {_REASONS.get(status, 'OK')}", out)
+        return [body]
+
+    def _respond(
+        self, environ: dict[str, Any], method: str, path: str, *, busy: bool
+    ) -> tuple[int, bytes, dict[str, str], str]:
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        request = Request(
+            method=method,
+            path=path,
+            query=parse_query(str(environ.get("QUERY_STRING") or "")),
+            body=body,
+            headers=headers,
+        )
+        try:
+            route, handler, params = self._match(request)
+            if route.session:
+                self._authenticate(request)
+                if busy:
+                    raise SalesforceError(
+                        "REQUEST_LIMIT_EXCEEDED",
+                        "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+                        status=403,
+                    )
+                self._spend()
+            with self.backend.lock:
+                self.responses.bulk.tick()
+                reply = handler(request, **params)
+        except SoapFault as fault:
+            return 500, fault.xml(), {}, "text/xml; charset=utf-8"
+        except OAuthError as error:
+            oauth = {"error": error.error, "error_description": error.description}
+            return error.status, json.dumps(oauth).encode(), {}, "application/json"
+        except MultipleMatches as error:
+            return 300, json.dumps(error.urls).encode(), {}, _JSON
+        except SalesforceError as error:
+            return error.status, json.dumps(error.body()).encode(), error.headers, _JSON
+        if reply.raw is not None:
+            return reply.status, reply.raw, dict(reply.headers), reply.content_type or "text/plain"
+        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        return reply.status, payload, dict(reply.headers), reply.content_type or _JSON
+
+    def dispatch(self, request: Request) -> Reply:
+        """Answer a composite subrequest (already authenticated; errors become replies)."""
+        try:
+            route, handler, params = self._match(request)
+            if not route.session:
+                raise not_found()
+            return handler(request, **params)
+        except MultipleMatches as error:
+            return Reply(300, error.urls)
+        except SalesforceError as error:
+            return Reply(error.status, error.body())
+
+    def _match(self, request: Request) -> tuple[Route, Callable[..., Reply], dict[str, str]]:
+        allowed: list[str] = []
+        for route, pattern, handler in self._routes:
+            found = pattern.match(request.path)
+            if found is None:
+                continue
+            if route.method == request.method:
+                return route, handler, dict(found.groupdict())
+            allowed.append(route.method)
+        if allowed:
+            raise SalesforceError(
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are"
+                f" {','.join(sorted(set(allowed)))}",
+                status=405,
+            )
+        raise not_found("The requested resource does not exist")
+
+    def _authenticate(self, request: Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "oauth") or token.strip() not in self.tokens:
+            raise invalid_session()
+
+    # --- login ---------------------------------------------------------------------------
+
+    def oauth_token(self, request: Request) -> Reply:
+        """``POST /services/oauth2/token``: password and client_credentials grants."""
+        form = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
+        grant = form.get("grant_type", "")
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
+            except ValueError:
+                raise OAuthError("invalid_client", "invalid client credentials") from None
+        if grant not in ("password", "client_credentials"):
+            raise OAuthError("unsupported_grant_type", "grant type not supported")
+        if client_id != self.client_id:
+            raise OAuthError("invalid_client_id", "client identifier invalid")
+        if secret != self._client_secret:
+            raise OAuthError("invalid_client", "invalid client credentials")
+        if grant == "password":
+            password = form.get("password", "")
+            valid = {self._password, self._password + self._security_token}
+            if form.get("username") != self.username or password not in valid:
+                raise OAuthError("invalid_grant", "authentication failure")
+        body = {
+            "access_token": self.access_token,
+            "instance_url": self.instance_url,
+            "id": f"https://login.salesforce.com/id/{ORG_ID}/{self.backend.admin_id}",
+            "token_type": "Bearer",
+            "issued_at": str(int(self.backend.now().timestamp() * 1000)),
+            "signature": base64.b64encode(b"cemigrate-sandbox").decode(),
+        }
+        return Reply(200, body)
+
+    def soap_login(self, request: Request, version: str) -> Reply:
+        """``POST /services/Soap/u/{version}``: the partner API ``login`` call."""
+        text = request.body.decode("utf-8", "replace")
+        username = _xml_value(text, "username")
+        password = _xml_value(text, "password")
+        if username != self.username or password != self._password + self._security_token:
+            raise SoapFault(
+                "INVALID_LOGIN",
+                "Invalid username, password, security token; or user locked out.",
+            )
+        server = f"{self.instance_url}/services/Soap/u/{version}/{ORG_ID}"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+            ' xmlns="urn:partner.soap.sforce.com"'
+            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            "<soapenv:Body><loginResponse><result>"
+            f"<metadataServerUrl>{self.instance_url}/services/Soap/m/{version}/{ORG_ID}"
+            "</metadataServerUrl>"
+            "<passwordExpired>false</passwordExpired><sandbox>false</sandbox>"
+            f"<serverUrl>{server}</serverUrl>"
+            f"<sessionId>{self.access_token}</sessionId>"
+            f"<userId>{self.backend.admin_id}</userId>"
+            f"<userInfo><organizationId>{ORG_ID}</organizationId>"
+            f"<userEmail>{self.username}</userEmail><userFullName>API Admin</userFullName>"
+            f"<userId>{self.backend.admin_id}</userId><userName>{self.username}</userName>"
+            "</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
+        return Reply(200, raw=body.encode(), content_type="text/xml; charset=utf-8")
+
+
+def _xml_value(text: str, tag: str) -> str | None:
+    found = re.search(rf"<(?:\w+:)?{tag}>(.*?)</(?:\w+:)?{tag}>", text, re.S)
+    if found is None:
+        return None
+    return (
+        found.group(1)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+_JSON: Final = "application/json;charset=UTF-8"
+_REASONS: Final[Mapping[int, str]] = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    300: "Multiple Choices",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    500: "Server Error",
+}
+
+
+def coverage_rows() -> list[tuple[str, str, str, str]]:
+    """``(method, path, budget, summary)`` of every route, for the coverage document."""
+    return [
+        (r.method, r.path.replace("{v}", "vXX.X"), "daily" if r.session else "none", r.summary)
+        for r in ROUTES
+    ]

@@ -20,6 +20,7 @@ from cemigrate.ratelimit import Clock
 from cemigrate.schema import Kind
 
 if TYPE_CHECKING:
+    from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
     from cemigrate.adapters.zendesk.client import Credentials
 
 
@@ -136,6 +137,7 @@ def _zendesk_source(settings: AdapterSettings) -> Source:
         credentials=zendesk_credentials(settings),
         plan=str(settings.options.get("plan", "enterprise")),
         high_volume=bool(settings.options.get("high_volume", False)),
+        sla_events=bool(settings.options.get("sla_events", True)),
         clock=settings.clock,
     )
 
@@ -152,6 +154,95 @@ def _zendesk_target(settings: AdapterSettings) -> Target:
     )
 
 
+_SALESFORCE_KEYS: Mapping[str, type] = {
+    "instance_url": str,
+    "edition": str,
+    "licences": int,
+    "api_version": str,
+}
+"""A Salesforce source's plan keys. With the common ones: ``base_url`` (a sandbox or a proxy;
+the same as ``instance_url``), ``daily_quota_share``. Credentials: ``access_token_env`` (an
+OAuth access token for the instance), or ``username_env``, ``password_env`` and
+``security_token_env``."""
+_SALESFORCE_TARGET_KEYS: Mapping[str, type] = {
+    **_SALESFORCE_KEYS,
+    "bulk_threshold": int,
+    "fallback_agent_email": str,
+}
+"""A Salesforce target's plan keys: the source's, ``bulk_threshold`` (new cases in one write
+from which Bulk API 2.0 is used) and ``fallback_agent_email`` (the User that takes the place of
+an agent no User matches by e-mail)."""
+
+
+def salesforce_instance_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url`` or ``instance_url`` (``https://acme.my.salesforce.com``)."""
+    url = settings.options.get("base_url") or settings.options.get("instance_url")
+    if not url:
+        raise ConfigError(
+            f"salesforce {_role(settings)}: set instance_url (https://<domain>.my.salesforce.com)"
+            " or base_url (a sandbox or a proxy)"
+        )
+    if not str(url).startswith(("http://", "https://")):
+        raise ConfigError(
+            f"salesforce {_role(settings)}: {url!r} must start with http:// or https://"
+        )
+    return str(url).rstrip("/")
+
+
+def salesforce_credentials(settings: AdapterSettings) -> SalesforceCredentials:
+    """An access token, or a username, password and security token, from the variables the
+    plan names."""
+    from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
+
+    given = settings.credentials
+    if given.get("access_token"):
+        return SalesforceCredentials(access_token=given["access_token"])
+    if given.get("username") and given.get("password"):
+        return SalesforceCredentials(
+            username=given["username"],
+            password=given["password"],
+            security_token=given.get("security_token", ""),
+        )
+    raise CredentialError(
+        f"salesforce {_role(settings)}: name the variables holding the credentials:"
+        " access_token_env, or username_env, password_env and security_token_env"
+    )
+
+
+def _salesforce_common(settings: AdapterSettings) -> dict[str, Any]:
+    options = settings.options
+    common: dict[str, Any] = {
+        "instance_url": salesforce_instance_url(settings),
+        "credentials": salesforce_credentials(settings),
+        "edition": str(options.get("edition", options.get("plan", "enterprise"))),
+        "licences": int(options.get("licences", 0)),
+        "clock": settings.clock,
+    }
+    if options.get("daily_quota_share") is not None:
+        common["daily_quota_share"] = float(options["daily_quota_share"])
+    if options.get("api_version"):
+        common["api_version"] = str(options["api_version"])
+    return common
+
+
+def _salesforce_source(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+
+    return SalesforceSource(instance=settings.name, **_salesforce_common(settings))
+
+
+def _salesforce_target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.salesforce.objects import DEFAULT_BULK_THRESHOLD
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+
+    fallback = settings.options.get("fallback_agent_email")
+    return SalesforceTarget(
+        bulk_threshold=int(settings.options.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
+        fallback_agent_email=str(fallback) if fallback else None,
+        **_salesforce_common(settings),
+    )
+
+
 PLATFORMS: Mapping[str, Platform] = {
     "memory": Platform(
         name="memory",
@@ -162,10 +253,17 @@ PLATFORMS: Mapping[str, Platform] = {
     ),
     "zendesk": Platform(
         name="zendesk",
-        source_keys=_ZENDESK_KEYS,
+        source_keys={**_ZENDESK_KEYS, "sla_events": bool},
         target_keys=_ZENDESK_KEYS,
         build_source=_zendesk_source,
         build_target=_zendesk_target,
+    ),
+    "salesforce": Platform(
+        name="salesforce",
+        source_keys=_SALESFORCE_KEYS,
+        target_keys=_SALESFORCE_TARGET_KEYS,
+        build_source=_salesforce_source,
+        build_target=_salesforce_target,
     ),
 }
 """Every platform cemigrate can read from or write to, by the name a plan uses."""

@@ -40,6 +40,10 @@ def not_a_post(request: requests.PreparedRequest) -> bool:
     return (request.method or "GET").upper() != "POST"
 
 
+Refusal = Callable[[requests.Response], Exception | None]
+"""A platform's own throttle or quota signal read from an answer (Salesforce's 403
+``REQUEST_LIMIT_EXCEEDED``): the error to raise instead of returning the response, or None."""
+
 Route = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
 """Which budgets a request spends, and how much of each (a Freshdesk include costs extra).
 The account-wide budget comes first: the response's rate headers are about it."""
@@ -55,12 +59,14 @@ class BudgetedTransport(BaseAdapter):
         route: Route,
         retry: RetryPolicy,
         replayable: Replayable = not_a_post,
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__()
         self.inner = inner
         self.route = route
         self.retry = retry
         self.replayable = replayable
+        self.refusal = refusal
 
     def send(  # type: ignore[override]  # requests' stub types the keyword arguments loosely
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -99,6 +105,9 @@ class BudgetedTransport(BaseAdapter):
             if response.status_code >= 500:
                 response.close()
                 raise TransientError(f"{what}: {response.status_code} {response.reason}")
+            if self.refusal is not None and (error := self.refusal(response)) is not None:
+                response.close()
+                raise error
             return response
 
         return self.retry.call(attempt, budgets=budgets, cost=cost, what=what)
@@ -114,11 +123,13 @@ def budgeted_session(
     route: Route,
     retry: RetryPolicy,
     replayable: Replayable = not_a_post,
+    refusal: Refusal | None = None,
 ) -> requests.Session:
     """``session`` (or a new one) with every mounted transport spending budgets.
 
     The session is changed in place and returned; calling this twice on one session does not
-    wrap twice.
+    wrap twice. ``refusal`` reads a platform's own throttle signal from an answer (a
+    :class:`~cemigrate.errors.RateLimited` it returns is retried like a 429).
     """
     session = session if session is not None else requests.Session()
     mounted: Mapping[str, BaseAdapter] = dict(session.adapters)
@@ -126,6 +137,8 @@ def budgeted_session(
         if not isinstance(adapter, BudgetedTransport):
             session.mount(
                 prefix,
-                BudgetedTransport(adapter, route=route, retry=retry, replayable=replayable),
+                BudgetedTransport(
+                    adapter, route=route, retry=retry, replayable=replayable, refusal=refusal
+                ),
             )
     return session

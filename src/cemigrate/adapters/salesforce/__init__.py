@@ -1,0 +1,10 @@
+"""Salesforce Service Cloud: an org as a source and as a target (simple-salesforce inside).
+
+The data model (schema records as Salesforce objects) is docs/salesforce.md.
+"""
+
+from cemigrate.adapters.salesforce.client import Credentials, SalesforceClient
+from cemigrate.adapters.salesforce.source import SalesforceSource
+from cemigrate.adapters.salesforce.target import SalesforceTarget
+
+__all__ = ["Credentials", "SalesforceClient", "SalesforceSource", "SalesforceTarget"]

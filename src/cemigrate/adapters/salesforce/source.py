@@ -1,0 +1,468 @@
+"""Read a Salesforce Service Cloud org into the common schema.
+
+Each schema kind is read from the sObjects the table in :mod:`.objects` names for it (users
+from ``Contact`` then ``User``), in order; a cursor says which of them and after which
+``(SystemModstamp, Id)`` to resume, so a delta reads only rows changed since, and ``queryAll``
+brings deleted rows. Cases are read 2,000 a page and handed on ``page_size`` at a time; the
+comments and files of those cases come with one query per child object (``WHERE ParentId IN
+(...)``, 200 ids a query), never one query per case. File bytes are streamed from
+``VersionData`` and hashed on the way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Final
+
+import attrs
+import requests
+
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.files import HashingStream
+from cemigrate.adapters.salesforce import convert
+from cemigrate.adapters.salesforce.client import (
+    Credentials,
+    SalesforceClient,
+    soql_list,
+    soql_time,
+)
+from cemigrate.adapters.salesforce.objects import (
+    API_VERSION,
+    BY_NAME,
+    OBJECTS,
+    QUERY_CHUNK,
+    SOURCE_CAPABILITIES,
+    Paging,
+    SalesforceObject,
+)
+from cemigrate.errors import RecordError
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import (
+    Attachment,
+    Channel,
+    Comment,
+    FieldDef,
+    FieldObject,
+    Kind,
+    Record,
+    Ticket,
+)
+
+_CHILDREN: Final = frozenset({"CaseComment", "EmailMessage", "FeedItem"})
+"""Comments travel inside tickets; these rows are how they are read, not streams of their own."""
+_WRITE_ONLY: Final = frozenset({"Cemigrate_Sla_Event__c", "Cemigrate_Ticket_Metrics__c"})
+_READ_ALSO: Final[Mapping[str, tuple[str, ...]]] = {
+    "User": ("LocaleSidKey", "TimeZoneSidKey"),
+    "CaseMilestone": ("Case.EntitlementId",),
+}
+"""Fields only the reader wants, beyond the shared table's (kept to what the org has)."""
+_CHUNK: Final = 1 << 16
+
+
+def _streams(kind: Kind) -> tuple[SalesforceObject, ...]:
+    """The sObjects a schema kind is read from, in table order."""
+    return tuple(
+        row
+        for row in OBJECTS
+        if row.kind is kind and row.name not in _CHILDREN and row.name not in _WRITE_ONLY
+    )
+
+
+def _derived(kind: Kind) -> Kind | None:
+    """A kind read along another kind's stream: a case's metrics come from all its
+    milestones together, so they follow the ``Case`` stream, a page of cases at a time."""
+    return Kind.TICKET if kind is Kind.TICKET_METRICS else None
+
+
+class SalesforceSource:
+    """A Salesforce org as a source of records."""
+
+    platform = "salesforce"
+
+    def __init__(
+        self,
+        *,
+        instance: str,
+        instance_url: str,
+        credentials: Credentials,
+        edition: str = "enterprise",
+        licences: int = 0,
+        daily_quota_share: float | None = None,
+        api_version: str = API_VERSION,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        page_size: int = 200,
+    ) -> None:
+        clock = clock or SystemClock()
+        self.instance = instance
+        self.page_size = max(1, min(page_size, 200))
+        """Cases per batch (their children are read together, 200 ids a query)."""
+        options: dict[str, object] = {"licences": licences}
+        if daily_quota_share is not None:
+            options["daily_quota_share"] = daily_quota_share
+        self.budgets: Budgets = budgets_for(
+            "salesforce", edition, clock=clock, prefix=instance, **options
+        )
+        self.client = SalesforceClient(
+            instance_url=instance_url,
+            credentials=credentials,
+            budgets=self.budgets,
+            retry=RetryPolicy(clock),
+            clock=clock,
+            session=session,
+            api_version=api_version,
+        )
+        self._fields: dict[str, dict[str, FieldDef]] = {}
+        self._entitlements: dict[str, str] | None = None
+
+    def describe(self) -> Metadata:
+        """The kinds Salesforce offers and the org's custom fields."""
+        fields = tuple(
+            definition
+            for owner in convert.FIELD_OBJECTS
+            for definition in self._custom_fields(owner).values()
+        )
+        kinds = frozenset(kind for kind in Kind if _streams(kind) or _derived(kind) is not None) | {
+            Kind.FIELD
+        }
+        return Metadata(
+            platform=self.platform,
+            kinds=kinds - {Kind.SATISFACTION_RATING},
+            fields=fields,
+            capabilities=SOURCE_CAPABILITIES,
+        )
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        """Stream ``kind`` after ``cursor``: each batch's cursor resumes after it.
+
+        The cursor keeps a ``(SystemModstamp, Id)`` position for every incremental object of
+        the kind (users: ``Contact`` and ``User``), so a delta re-reads each of them from its
+        own position; objects read whole are skipped once read in this pass (``object``) and
+        read again by the next one."""
+        if kind is Kind.FIELD:
+            yield Batch(records=self.describe().fields, cursor=None)
+            return
+        streams = _streams(_derived(kind) or kind)
+        state: dict[str, Any] = json.loads(cursor) if cursor else {}
+        done_whole = int(state.get("object", 0))
+        positions: dict[str, list[str]] = dict(state.get("after") or {})
+        for index, row in enumerate(streams):
+            if row.paging is Paging.WHOLE and index < done_whole:
+                continue
+            if not self.client.field_names(row.name):
+                continue  # the org has no such object (EscalationRule is metadata only)
+            for records, position in self._pages(row, positions.get(row.name), kind):
+                if position is not None:
+                    positions[row.name] = position
+                    following: dict[str, Any] | None = {"object": index, "after": positions}
+                elif index + 1 < len(streams):
+                    following = {"object": index + 1, "after": positions}
+                else:  # the last object is read whole: the next pass starts over
+                    following = {"object": 0, "after": positions} if positions else None
+                yield Batch(
+                    records=records, cursor=None if following is None else json.dumps(following)
+                )
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """The file's bytes from ``VersionData``, streamed and hashed on the way."""
+        if not attachment.location:
+            raise RecordError(f"attachment {attachment.id} has no VersionData location")
+        response = self.client.download(attachment.location)
+        return io.BufferedReader(HashingStream(response), _CHUNK)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _soql(self, row: SalesforceObject, after: list[str] | None, kind: Kind) -> str:
+        fields = [*row.fields, *_READ_ALSO.get(row.name, ())]
+        if kind is Kind.TICKET_METRICS:  # only which cases; the milestones are read per page
+            fields = ["Id", "IsDeleted", "SystemModstamp"]
+        available = self.client.field_names(row.name)
+        if available:  # keep to what the org has (cemigrate's own fields may be missing)
+            fields = [f for f in fields if "." in f or f in available]
+        if row.custom_fields and kind is not Kind.TICKET_METRICS:
+            owner = next(o for o, name in convert.FIELD_OBJECTS.items() if name == row.name)
+            fields += [n for n in self._custom_fields(owner) if n not in fields]
+        conditions = [row.where] if row.where else []
+        if after is not None and row.paging is Paging.MODSTAMP:
+            conditions.append(f"SystemModstamp >= {soql_time(after[0])}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        order = " ORDER BY SystemModstamp, Id" if row.paging is Paging.MODSTAMP else " ORDER BY Id"
+        return f"SELECT {', '.join(fields)} FROM {row.name}{where}{order}"
+
+    def _pages(
+        self, row: SalesforceObject, after: list[str] | None, kind: Kind
+    ) -> Iterator[tuple[tuple[Record, ...], list[str] | None]]:
+        """Records of one object, ``page_size`` at a time, each with the position after it."""
+        soql = self._soql(row, after, kind)
+        include_deleted = row.deleted_rows and row.paging is Paging.MODSTAMP
+        rows_out: list[Any] = []
+        if row.paging is Paging.WHOLE:
+            rows = self.client.query(soql)
+            yield tuple(self._convert(row, rows, kind)), None
+            return
+        for page in self.client.query_pages(soql, include_deleted=include_deleted):
+            for data in page:
+                position = [str(data.get("SystemModstamp")), str(data.get("Id"))]
+                if after is not None and position <= after:
+                    continue  # read up to this row before (stamps equal to the cursor's)
+                rows_out.append(data)
+                if len(rows_out) >= self.page_size:
+                    yield tuple(self._convert(row, rows_out, kind)), position
+                    rows_out = []
+        if rows_out:
+            last = rows_out[-1]
+            yield (
+                tuple(self._convert(row, rows_out, kind)),
+                [str(last.get("SystemModstamp")), str(last.get("Id"))],
+            )
+
+    def _convert(self, row: SalesforceObject, rows: Sequence[Any], kind: Kind) -> list[Record]:
+        if row.name == "Case" and kind is Kind.TICKET_METRICS:
+            history = self._milestones([str(r["Id"]) for r in rows])
+            return [h.metrics for h in history.values() if h.metrics is not None]
+        if row.name == "Case":
+            return list(self._cases(rows))
+        if row.name == "CaseMilestone":
+            processes = self._processes()
+            return [
+                event
+                for data in rows
+                for event in convert.milestone_events(
+                    data, policy=processes.get(str(_entitlement(data)))
+                )
+            ]
+        if row.name == "GroupMember":
+            queues = {
+                q["Id"] for q in self.client.query("SELECT Id FROM Group WHERE Type = 'Queue'")
+            }
+            return [
+                m
+                for data in rows
+                if data.get("GroupId") in queues and (m := convert.group_member(data)) is not None
+            ]
+        if row.rule_kind is not None:
+            rule_kind = row.rule_kind
+            return [convert.rule(data, rule_kind) for data in rows]
+        one: Mapping[str, Callable[[Any], Record]] = {
+            "Account": lambda d: convert.account(d, self._custom_fields(FieldObject.ORGANIZATION)),
+            "Contact": lambda d: convert.contact(d, self._custom_fields(FieldObject.USER)),
+            "User": convert.user,
+            "Group": convert.queue,
+            "SlaProcess": convert.sla_process,
+        }
+        return [one[row.name](data) for data in rows]
+
+    def _cases(self, rows: Sequence[Any]) -> Iterator[Record]:
+        """Tickets for a page of cases, with their comments and files (one query per child
+        object for the whole page; ``queryAll`` when the page holds deleted cases, whose
+        children are in the recycle bin with them)."""
+        fields = self._custom_fields(FieldObject.TICKET)
+        ids = [str(r["Id"]) for r in rows]
+        deleted = any(r.get("IsDeleted") for r in rows)
+        channels = {str(r["Id"]): convert.case(r, instance=self.instance).channel for r in rows}
+        requesters = {str(r["Id"]): r.get("ContactId") for r in rows}
+        items: dict[str, list[tuple[Comment, tuple[int, int] | None]]] = {c: [] for c in ids}
+        emails: dict[str, str] = {}
+        if ids:
+            for data in self._children("CaseComment", ids, deleted=deleted):
+                parent = str(data["ParentId"])
+                items[parent].append(convert.case_comment(data, channel=Channel.WEB))
+            for data in self._children("EmailMessage", ids, deleted=deleted):
+                parent = str(data["ParentId"])
+                comment, part = convert.email_message(data, requester=requesters.get(parent))
+                items[parent].append((comment, part))
+                emails[comment.id] = parent
+            for data in self._children("FeedItem", ids, deleted=deleted, extra="Type = 'TextPost'"):
+                parent = str(data["ParentId"])
+                if (note := convert.feed_item(data, channel=Channel.WEB)) is not None:
+                    items[parent].append((note, None))
+        files = self._files(ids, emails, deleted=deleted) if ids else {}
+        for data in rows:
+            case_id = str(data["Id"])
+            ordered = sorted(items.get(case_id, []), key=lambda i: (i[0].created_at, i[0].id))
+            comments = _opened_by(convert.join_parts(ordered), channels[case_id])
+            comments = _with_files(comments, files.get(case_id, []))
+            yield convert.case(data, comments, instance=self.instance, fields=fields)
+
+    def _children(
+        self, sobject: str, parents: Sequence[str], *, deleted: bool = False, extra: str = ""
+    ) -> list[Any]:
+        row = next(r for r in OBJECTS if r.name == sobject)
+        available = self.client.field_names(sobject)
+        if not available:
+            return []  # the org has no such object (FeedItem without Chatter)
+        fields = [f for f in row.fields if f in available]
+        return self._query_in(
+            f"SELECT {', '.join(fields)} FROM {sobject}",
+            "ParentId",
+            parents,
+            extra=extra,
+            deleted=deleted,
+        )
+
+    def _query_in(
+        self,
+        select: str,
+        column: str,
+        values: Sequence[str],
+        *,
+        extra: str = "",
+        deleted: bool = False,
+    ) -> list[Any]:
+        """``select WHERE column IN (values)``, :data:`QUERY_CHUNK` values a query."""
+        ordered = list(dict.fromkeys(values))
+        found: list[Any] = []
+        for begin in range(0, len(ordered), QUERY_CHUNK):
+            where = f"{column} IN {soql_list(ordered[begin : begin + QUERY_CHUNK])}"
+            where += f" AND {extra}" if extra else ""
+            found.extend(self.client.query(f"{select} WHERE {where}", include_deleted=deleted))
+        return found
+
+    def _files(
+        self, cases: Sequence[str], emails: Mapping[str, str], *, deleted: bool = False
+    ) -> dict[str, list[tuple[str | None, Any, Attachment]]]:
+        """Files linked to the cases or their e-mails: case id → (e-mail id or None, the
+        version row, the attachment)."""
+        links = self._query_in(
+            "SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink",
+            "LinkedEntityId",
+            [*cases, *emails],
+            deleted=deleted,
+        )
+        owner: dict[str, str] = {}
+        for link in links:
+            entity = str(link["LinkedEntityId"])
+            # A file linked to an e-mail belongs to it, even when also linked to the case.
+            if entity in emails or str(link["ContentDocumentId"]) not in owner:
+                owner[str(link["ContentDocumentId"])] = entity
+        if not owner:
+            return {}
+        versions = self._query_in(
+            "SELECT Id, ContentDocumentId, Title, PathOnClient, FileExtension, ContentSize,"
+            " FirstPublishLocationId, CreatedDate FROM ContentVersion",
+            "ContentDocumentId",
+            list(owner),
+            extra="IsLatest = true",
+        )
+        found: dict[str, list[tuple[str | None, Any, Attachment]]] = {}
+        for version in versions:
+            entity = owner[str(version["ContentDocumentId"])]
+            email = entity if entity in emails else None
+            case_id = emails[entity] if email else entity
+            found.setdefault(case_id, []).append((email, version, convert.attachment(version)))
+        return found
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """The SLA events and metrics of these tickets, from their ``CaseMilestone`` rows:
+        one query per batch (200 cases an ``IN`` list), never one per case."""
+        return self._milestones([t.id for t in tickets])
+
+    def _milestones(self, cases: Sequence[str]) -> dict[str, SlaHistory]:
+        """Case id → its SLA history, for the cases that have milestones."""
+        if not cases or not self.client.field_names("CaseMilestone"):
+            return {}
+        row = BY_NAME["CaseMilestone"]
+        select = f"SELECT {', '.join([*row.fields, *_READ_ALSO['CaseMilestone']])}"
+        rows = self._query_in(f"{select} FROM CaseMilestone", "CaseId", cases)
+        processes = self._processes()
+        by_case: dict[str, list[Any]] = {}
+        for data in rows:
+            by_case.setdefault(str(data.get("CaseId")), []).append(data)
+        history: dict[str, SlaHistory] = {}
+        for case_id, group in by_case.items():
+            group.sort(key=lambda d: (str(d.get("StartDate")), str(d.get("Id"))))
+            events = [
+                event
+                for data in group
+                for event in convert.milestone_events(
+                    data, policy=processes.get(str(_entitlement(data)))
+                )
+            ]
+            events.sort(key=lambda e: (e.time, e.id))
+            history[case_id] = SlaHistory(
+                events=tuple(events), metrics=convert.milestone_metrics(case_id, group)
+            )
+        return history
+
+    def _processes(self) -> dict[str, str]:
+        """Entitlement id → its entitlement process (``SlaProcess``) id; read once."""
+        if self._entitlements is None:
+            self._entitlements = {}
+            if self.client.field_names("Entitlement"):
+                for data in self.client.query("SELECT Id, SlaProcessId FROM Entitlement"):
+                    if data.get("SlaProcessId"):
+                        self._entitlements[str(data["Id"])] = str(data["SlaProcessId"])
+        return self._entitlements
+
+    def _custom_fields(self, owner: FieldObject) -> dict[str, FieldDef]:
+        """The org's custom fields on the sObject of ``owner``, by API name; read once."""
+        sobject = convert.FIELD_OBJECTS[owner]
+        if sobject not in self._fields:
+            found: dict[str, FieldDef] = {}
+            for data in self.client.field_names(sobject).values():
+                definition = convert.field(data, object=owner)
+                if definition is not None:
+                    found[str(data["name"])] = definition
+            self._fields[sobject] = found
+        return self._fields[sobject]
+
+
+def _entitlement(data: Mapping[str, Any]) -> object:
+    """The case's entitlement from a milestone row (``Case.EntitlementId``)."""
+    case = data.get("Case")
+    return case.get("EntitlementId") if isinstance(case, Mapping) else None
+
+
+def _opened_by(comments: list[Comment], channel: Channel) -> list[Comment]:
+    """The first comment came in through the case's ``Origin`` (a chat transcript, a web form);
+    later case comments were written in Salesforce itself (``web``)."""
+    if not comments or comments[0].channel is channel:
+        return comments
+    return [attrs.evolve(comments[0], channel=channel), *comments[1:]]
+
+
+def _with_files(
+    comments: list[Comment], files: Sequence[tuple[str | None, Any, Attachment]]
+) -> list[Comment]:
+    """Each file on its comment: the e-mail it is linked to, else the comment written at the
+    file's creation time, else the first comment."""
+    if not files or not comments:
+        return comments
+    attached: dict[str, list[Attachment]] = {}
+    for email, version, file in sorted(
+        files, key=lambda f: (str(f[1].get("CreatedDate")), f[2].id)
+    ):
+        home = email
+        if home is None:
+            created = version.get("CreatedDate")
+            home = next(
+                (
+                    c.id
+                    for c in comments
+                    if created
+                    and c.created_at == convert.parse_time(created)
+                    and c.channel is not Channel.EMAIL
+                ),
+                None,
+            ) or next(
+                (c.id for c in comments if created and c.created_at == convert.parse_time(created)),
+                comments[0].id,
+            )
+        attached.setdefault(home, []).append(file)
+    return [
+        Comment(
+            id=c.id,
+            author=c.author,
+            public=c.public,
+            body_html=c.body_html,
+            body_plain=c.body_plain,
+            created_at=c.created_at,
+            channel=c.channel,
+            attachments=(*c.attachments, *attached.get(c.id, [])),
+        )
+        if c.id in attached
+        else c
+        for c in comments
+    ]

@@ -1,0 +1,836 @@
+"""Write the common schema into a Salesforce Service Cloud org.
+
+Accounts, Contacts, Cases, EmailMessages and the SLA custom objects are upserted by the
+external id ``Cemigrate_Id__c`` through sObject collections (200 a call), so a record sent
+twice is updated, never duplicated; a write batch with ``bulk_threshold`` new cases or more
+sends the cases through a Bulk API 2.0 upsert instead. Agents are matched to the org's Users by
+e-mail (never created: that needs licences); queues, queue routing and memberships are
+find-or-create by their natural keys (they take no custom fields).
+
+A ticket is written as a whole: its case, then its comments (public e-mail replies as
+``EmailMessage``, everything else as ``CaseComment``, published only when public), then its
+files as multipart ``ContentVersion`` uploads linked to the case or the e-mail, and last the
+case's ``Cemigrate_Complete__c`` flag. :meth:`SalesforceTarget.find` reports a case only when
+that flag is set, so a ticket cut off half-way is sent again, and re-sending writes only the
+children that are missing. Original authors and times go into the audit fields when the org
+allows it (``createable`` of ``Case.CreatedDate``), otherwise into the fields the data model
+names. Assignment rules are switched off on every case write (``Sforce-Auto-Assign: FALSE``)
+and nothing sends e-mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import requests
+
+from cemigrate.adapters.contract import (
+    Change,
+    FileSource,
+    Metadata,
+    Needs,
+    Outgoing,
+    WriteResult,
+)
+from cemigrate.adapters.salesforce import convert
+from cemigrate.adapters.salesforce.client import (
+    Credentials,
+    MultipartFile,
+    SalesforceClient,
+    error_message,
+)
+from cemigrate.adapters.salesforce.objects import (
+    API_VERSION,
+    COLLECTION_SIZE,
+    DEFAULT_BULK_THRESHOLD,
+    EXTERNAL_ID,
+    SETUP_FIELDS,
+    SETUP_OBJECTS,
+    TARGET_CAPABILITIES,
+    SetupField,
+)
+from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import (
+    Attachment,
+    Comment,
+    FieldDef,
+    FieldObject,
+    Group,
+    GroupMembership,
+    Kind,
+    Role,
+    SlaEvent,
+    SourceKey,
+    Ticket,
+    TicketMetrics,
+    User,
+)
+
+log = logging.getLogger("cemigrate.salesforce")
+
+WRITABLE: Final = frozenset(
+    {
+        Kind.FIELD,
+        Kind.ORGANIZATION,
+        Kind.USER,
+        Kind.GROUP,
+        Kind.GROUP_MEMBERSHIP,
+        Kind.TICKET,
+        Kind.SLA_EVENT,
+        Kind.TICKET_METRICS,
+    }
+)
+"""What this target writes. SLA policies, ratings and rules have no writable home."""
+
+MAX_ATTACHMENT_BYTES: Final = 2 * 1024**3
+"""A ContentVersion sent as multipart holds up to 2 GB. [facts 2.5]"""
+
+BASE64_LIMIT_BYTES: Final = 37_500_000
+"""Above this a file cannot travel as base64 JSON; cemigrate always sends multipart. [facts 2.5]"""
+
+_DELETED: Final = "deleted-in-source: Salesforce cannot create a deleted case"
+_AUTO_ASSIGN_OFF: Final = {"Sforce-Auto-Assign": "FALSE"}
+_SPOOL_IN_MEMORY: Final = 8 * 1024 * 1024
+_CUSTOM_OBJECTS: Final[Mapping[Kind, str]] = {
+    Kind.SLA_EVENT: "Cemigrate_Sla_Event__c",
+    Kind.TICKET_METRICS: "Cemigrate_Ticket_Metrics__c",
+}
+
+
+class SalesforceTarget:
+    """A Salesforce org as a migration target."""
+
+    platform = "salesforce"
+
+    def __init__(
+        self,
+        *,
+        instance_url: str,
+        credentials: Credentials,
+        name: str = "target",
+        edition: str = "enterprise",
+        licences: int = 0,
+        daily_quota_share: float | None = None,
+        api_version: str = API_VERSION,
+        bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
+        fallback_agent_email: str | None = None,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        options: dict[str, object] = {"licences": licences}
+        if daily_quota_share is not None:
+            options["daily_quota_share"] = daily_quota_share
+        self.budgets: Budgets = budgets_for(
+            "salesforce", edition, clock=self.clock, prefix=name, **options
+        )
+        self.client = SalesforceClient(
+            instance_url=instance_url,
+            credentials=credentials,
+            budgets=self.budgets,
+            retry=RetryPolicy(self.clock),
+            clock=self.clock,
+            session=session,
+            api_version=api_version,
+        )
+        self.bulk_threshold = max(1, bulk_threshold)
+        """New cases in one write from which Bulk API 2.0 is used (docs/salesforce.md)."""
+        self.fallback_agent_email = fallback_agent_email
+        self.batch_size: Mapping[Kind, int] = {
+            kind: (
+                max(COLLECTION_SIZE, min(self.bulk_threshold, 10_000))
+                if kind is Kind.TICKET
+                else COLLECTION_SIZE
+            )
+            for kind in WRITABLE
+        }
+        self._audit: bool | None = None
+        self._declined_tickets: set[str] = set()
+        self._users: dict[str, str] | None = None
+        self._queues: dict[str, str] | None = None
+        self._members: dict[tuple[str, str], str] | None = None
+
+    # -- the contract --------------------------------------------------------------------------
+
+    def describe(self) -> Metadata:
+        """What can be written, the org's custom fields and Salesforce's size limits."""
+        return Metadata(
+            platform=self.platform,
+            kinds=WRITABLE,
+            fields=tuple(d for owner in FieldObject for d in self._custom_fields(owner).values()),
+            limits={"attachment": MAX_ATTACHMENT_BYTES},
+            capabilities=TARGET_CAPABILITIES,
+        )
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """Create (or, in a dry run, list) the custom objects and fields the data model and the
+        mapping need, through the Tooling API; what exists already is left alone."""
+        changes: list[Change] = []
+        for sobject, label in SETUP_OBJECTS.items():
+            if self.client.field_names(sobject):
+                continue
+            if not dry_run:
+                self.client.rest(
+                    "tooling/sobjects/CustomObject",
+                    method="POST",
+                    json_body=_object_metadata(sobject, label),
+                    what=f"create object {sobject}",
+                )
+                self.client.forget_describe(sobject)
+            changes.append(Change(action="create object", subject=sobject, applied=not dry_run))
+        wanted: list[tuple[str, str, dict[str, Any]]] = [
+            (f.sobject, f.name, _setup_metadata(f)) for f in SETUP_FIELDS
+        ]
+        for definition in needs.fields:
+            body = convert.field_metadata(definition)
+            sobject = convert.FIELD_OBJECTS[definition.object]
+            wanted.append((sobject, convert.key_to_api_name(definition.key), body))
+        for sobject, name, body in wanted:
+            if name in self.client.field_names(sobject):
+                continue
+            if not dry_run:
+                self.client.rest(
+                    "tooling/sobjects/CustomField",
+                    method="POST",
+                    json_body=body,
+                    what=f"create field {sobject}.{name}",
+                )
+                self.client.forget_describe(sobject)
+            changes.append(
+                Change(action="create field", subject=f"{sobject}.{name}", applied=not dry_run)
+            )
+        return changes
+
+    def declines(self, kind: Kind, record: object) -> str:
+        """The named policy under which this target will not take ``record`` ("" if none)."""
+        if isinstance(record, Ticket) and record.deleted:
+            self._declined_tickets.add(record.id)
+            return _DELETED
+        if (
+            isinstance(record, SlaEvent | TicketMetrics)
+            and record.ticket.id in self._declined_tickets
+        ):
+            return _DELETED  # its case is declined: it goes with it
+        return ""
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Write one batch; a record Salesforce refuses is a result carrying its message."""
+        writers: Mapping[Kind, Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]] = {
+            Kind.FIELD: self._write_fields,
+            Kind.ORGANIZATION: self._write_accounts,
+            Kind.USER: self._write_users,
+            Kind.GROUP: self._write_queues,
+            Kind.GROUP_MEMBERSHIP: self._write_members,
+            Kind.TICKET: self._write_tickets,
+        }
+        try:
+            if kind in _CUSTOM_OBJECTS:
+                return self._write_custom(batch, files, _CUSTOM_OBJECTS[kind])
+            return writers[kind](batch, files)
+        except (TransientError, WriteOutcomeUnknown):
+            self._users = self._queues = self._members = None  # read the org again
+            raise
+
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
+        """Target ids of the records stored with these source keys as external ids. A case
+        counts only once its children are all written (``Cemigrate_Complete__c``)."""
+        tables: Mapping[Kind, tuple[tuple[str, str], ...]] = {
+            Kind.ORGANIZATION: (("Account", ""),),
+            Kind.USER: (("Contact", ""), ("User", "")),
+            Kind.TICKET: (("Case", "Cemigrate_Complete__c = true"),),
+            Kind.SLA_EVENT: (("Cemigrate_Sla_Event__c", ""),),
+            Kind.TICKET_METRICS: (("Cemigrate_Ticket_Metrics__c", ""),),
+        }
+        wanted = {str(k): k for k in keys}
+        found: dict[SourceKey, str] = {}
+        for sobject, extra in tables.get(kind, ()):
+            for row in self.client.query_in(
+                f"SELECT Id, {EXTERNAL_ID} FROM {sobject}", EXTERNAL_ID, list(wanted), extra=extra
+            ):
+                key = wanted.get(str(row.get(EXTERNAL_ID)))
+                if key is not None and key not in found:
+                    found[key] = str(row["Id"])
+        # Fields, queues and memberships have no external id: their writes find-or-create.
+        return found
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """Delete records by id (rollback); a case's comments and files go with it."""
+        for result in self.client.delete(list(target_ids)):
+            if not result.get("success", False):
+                message = error_message(result.get("errors"))
+                if "ENTITY_IS_DELETED" not in message:
+                    raise RecordError("salesforce refused a delete", platform_message=message)
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def _custom_fields(self, owner: FieldObject) -> dict[str, FieldDef]:
+        found: dict[str, FieldDef] = {}
+        for data in self.client.field_names(convert.FIELD_OBJECTS[owner]).values():
+            definition = convert.field(data, object=owner)
+            if definition is not None:
+                found[definition.key] = definition
+        return found
+
+    def _write_fields(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        results = []
+        for item in batch:
+            definition = item.record
+            assert isinstance(definition, FieldDef)
+            sobject = convert.FIELD_OBJECTS[definition.object]
+            name = convert.key_to_api_name(definition.key)
+            try:
+                if name not in self.client.field_names(sobject):
+                    self.client.rest(
+                        "tooling/sobjects/CustomField",
+                        method="POST",
+                        json_body=convert.field_metadata(definition),
+                        what=f"create field {sobject}.{name}",
+                    )
+                    self.client.forget_describe(sobject)
+            except RecordError as exc:
+                results.append(_refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
+        return results
+
+    def _audit_fields(self) -> bool:
+        """Whether the org takes original authors and times (``CreatedDate`` createable)."""
+        if self._audit is None:
+            created = self.client.field_names("Case").get("CreatedDate") or {}
+            self._audit = bool(created.get("createable"))
+            if not self._audit:
+                log.info("salesforce: no audit-field permission; originals kept in fields")
+        return self._audit
+
+    # -- accounts, contacts, agents ------------------------------------------------------
+
+    def _write_accounts(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        allowed = self.client.field_names("Account")
+        return self._upsert("Account", batch, lambda o: convert.account_payload(o, allowed=allowed))
+
+    def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        answers: dict[int, WriteResult] = {}
+        people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER]
+        allowed = self.client.field_names("Contact")
+        contacts = self._upsert(
+            "Contact",
+            [batch[i] for i in people],
+            lambda o: convert.contact_payload(o, allowed=allowed),
+        )
+        answers.update(zip(people, contacts, strict=True))
+        agents = [i for i in range(len(batch)) if i not in answers]
+        table = self._user_table()
+        marks: list[tuple[int, dict[str, Any]]] = []
+        for index in agents:
+            item = batch[index]
+            person = item.record
+            assert isinstance(person, User)
+            email = (person.email or "").strip().lower()
+            user_id = table.get(email)
+            if user_id is not None:
+                marks.append((index, {"Id": user_id, EXTERNAL_ID: item.external_id}))
+            elif self.fallback_agent_email and self.fallback_agent_email.lower() in table:
+                answers[index] = WriteResult(
+                    key=item.key, target_id=table[self.fallback_agent_email.lower()]
+                )
+            else:
+                answers[index] = WriteResult(
+                    key=item.key,
+                    error=f"no Salesforce user has the agent's e-mail {email or '(none)'}; "
+                    "cemigrate never creates users (licences): create one, or name a "
+                    "fallback_agent_email in the plan",
+                    platform_message="agent not matched",
+                )
+        if marks:
+            results = self.client.update("User", [m for _, m in marks])
+            for (index, mark), result in zip(marks, results, strict=True):
+                answers[index] = (
+                    WriteResult(key=batch[index].key, target_id=str(mark["Id"]))
+                    if result.get("success")
+                    else _failed(batch[index], result)
+                )
+        return [answers[i] for i in range(len(batch))]
+
+    def _user_table(self) -> dict[str, str]:
+        """The org's Users by lower-cased e-mail (active first); read once."""
+        if self._users is None:
+            self._users = {}
+            rows = self.client.query(
+                "SELECT Id, Email, IsActive FROM User WHERE UserType = 'Standard'"
+            )
+            for row in sorted(rows, key=lambda r: not r.get("IsActive")):
+                email = str(row.get("Email") or "").lower()
+                if email:
+                    self._users.setdefault(email, str(row["Id"]))
+        return self._users
+
+    # -- queues and memberships ------------------------------------------------------------
+
+    def _queue_table(self) -> dict[str, str]:
+        if self._queues is None:
+            rows = self.client.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")
+            self._queues = {str(r["DeveloperName"]): str(r["Id"]) for r in rows}
+        return self._queues
+
+    def _write_queues(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        table = self._queue_table()
+        answers: dict[int, WriteResult] = {}
+        new: list[tuple[int, str, dict[str, Any]]] = []
+        for index, item in enumerate(batch):
+            team = item.record
+            assert isinstance(team, Group)
+            developer = _developer_name(team.name)
+            if developer in table:
+                answers[index] = WriteResult(key=item.key, target_id=table[developer])
+            elif any(d == developer for _, d, _ in new):
+                answers[index] = WriteResult(
+                    key=item.key,
+                    error="two groups share one queue name",
+                    platform_message=developer,
+                )
+            else:
+                new.append(
+                    (
+                        index,
+                        developer,
+                        {"Name": team.name[:40], "DeveloperName": developer, "Type": "Queue"},
+                    )
+                )
+        created = self.client.create("Group", [body for _, _, body in new]) if new else []
+        routes: list[dict[str, Any]] = []
+        for (index, developer, _), result in zip(new, created, strict=True):
+            if result.get("success"):
+                table[developer] = str(result["id"])
+                answers[index] = WriteResult(key=batch[index].key, target_id=str(result["id"]))
+                routes.append({"QueueId": str(result["id"]), "SobjectType": "Case"})
+            else:
+                answers[index] = _failed(batch[index], result)
+        if routes:
+            for route, result in zip(
+                routes, self.client.create("QueueSobject", routes), strict=True
+            ):
+                if not result.get("success"):
+                    log.warning(
+                        "salesforce: queue %s takes no cases: %s",
+                        route["QueueId"],
+                        error_message(result.get("errors")),
+                    )
+        return [answers[i] for i in range(len(batch))]
+
+    def _write_members(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        if self._members is None:
+            rows = self.client.query("SELECT Id, GroupId, UserOrGroupId FROM GroupMember")
+            self._members = {
+                (str(r["GroupId"]), str(r["UserOrGroupId"])): str(r["Id"]) for r in rows
+            }
+        members = self._members
+        answers: dict[int, WriteResult] = {}
+        new: list[tuple[int, tuple[str, str]]] = []
+        for index, item in enumerate(batch):
+            membership = item.record
+            assert isinstance(membership, GroupMembership)
+            group = item.links.get(membership.group)
+            person = item.links.get(membership.user)
+            if group is None or person is None:
+                missing = membership.group if group is None else membership.user
+                answers[index] = WriteResult(
+                    key=item.key,
+                    error="salesforce group membership: a side is not in the target",
+                    platform_message=f"{missing} is not in the target",
+                )
+            elif (group, person) in members:
+                answers[index] = WriteResult(key=item.key, target_id=members[(group, person)])
+            elif not person.startswith("005"):
+                answers[index] = WriteResult(
+                    key=item.key,
+                    error="salesforce group membership: only users can join a queue",
+                    platform_message=f"{membership.user} is not a User",
+                )
+            else:
+                new.append((index, (group, person)))
+        bodies = [{"GroupId": g, "UserOrGroupId": u} for _, (g, u) in new]
+        for (index, pair), result in zip(
+            new, self.client.create("GroupMember", bodies) if bodies else [], strict=True
+        ):
+            if result.get("success"):
+                members[pair] = str(result["id"])
+                answers[index] = WriteResult(key=batch[index].key, target_id=str(result["id"]))
+            else:
+                answers[index] = _failed(batch[index], result)
+        return [answers[i] for i in range(len(batch))]
+
+    # -- SLA history -------------------------------------------------------------------------
+
+    def _write_custom(
+        self, batch: Sequence[Outgoing], files: FileSource, sobject: str = ""
+    ) -> list[WriteResult]:
+        payload = (
+            convert.sla_event_payload
+            if sobject == "Cemigrate_Sla_Event__c"
+            else convert.metrics_payload
+        )
+        return self._upsert(sobject, batch, payload)
+
+    # -- tickets -----------------------------------------------------------------------------
+
+    def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        answers: dict[int, WriteResult] = {}
+        taken: list[int] = []
+        for index, item in enumerate(batch):
+            declined = self.declines(Kind.TICKET, item.record)
+            if declined:
+                answers[index] = WriteResult(key=item.key, skipped=declined)
+            else:
+                taken.append(index)
+        existing = {
+            str(r[EXTERNAL_ID]): str(r["Id"])
+            for r in self.client.query_in(
+                f"SELECT Id, {EXTERNAL_ID} FROM Case",
+                EXTERNAL_ID,
+                [batch[i].external_id for i in taken],
+            )
+        }
+        cases = self._upsert_cases([batch[i] for i in taken], existing)
+        written: list[tuple[int, str]] = []
+        for index, result in zip(taken, cases, strict=True):
+            if result.ok and result.target_id is not None:
+                written.append((index, result.target_id))
+            else:
+                answers[index] = result
+        if written:
+            present = self._present_children(
+                [cid for _, cid in written if cid in existing.values()]
+            )
+            problems = self._write_children([(batch[i], cid) for i, cid in written], present, files)
+            complete = [(i, cid) for i, cid in written if batch[i].external_id not in problems]
+            marked = (
+                self.client.update(
+                    "Case", [{"Id": cid, "Cemigrate_Complete__c": True} for _, cid in complete]
+                )
+                if complete
+                else []
+            )
+            for (index, cid), mark in zip(complete, marked, strict=True):
+                answers[index] = (
+                    WriteResult(key=batch[index].key, target_id=cid)
+                    if mark.get("success")
+                    else _failed(batch[index], mark)
+                )
+            for index, _ in written:
+                problem = problems.get(batch[index].external_id)
+                if problem is not None:
+                    answers[index] = WriteResult(
+                        key=batch[index].key, error=problem[0], platform_message=problem[1]
+                    )
+        return [answers[i] for i in range(len(batch))]
+
+    def _upsert_cases(
+        self, batch: Sequence[Outgoing], existing: Mapping[str, str]
+    ) -> list[WriteResult]:
+        """Cases by external id: collections, or Bulk API 2.0 from ``bulk_threshold`` new ones.
+        Audit fields go only with cases the org does not have yet (they are insert-only)."""
+        allowed = self.client.field_names("Case")
+
+        def payload(item: Outgoing) -> dict[str, Any]:
+            audit = self._audit_fields() and item.external_id not in existing
+            return convert.case_payload(item, allowed=allowed, audit=audit)
+
+        new = sum(1 for item in batch if item.external_id not in existing)
+        results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)
+        refused_audit = [
+            i
+            for i, r in enumerate(results)
+            if not r.ok
+            and "INVALID_FIELD_FOR_INSERT_UPDATE" in r.platform_message
+            and ("CreatedDate" in r.platform_message or "LastModifiedDate" in r.platform_message)
+        ]
+        if refused_audit and self._audit:
+            # The org lost (or never had) the permission: keep the originals in fields instead.
+            log.warning(
+                "salesforce refused the audit fields (%s); originals kept in Cemigrate_*_At__c",
+                results[refused_audit[0]].platform_message,
+            )
+            self._audit = False
+            again = self._upsert("Case", [batch[i] for i in refused_audit], payload)
+            for index, result in zip(refused_audit, again, strict=True):
+                results[index] = result
+        return results
+
+    def _present_children(self, case_ids: Sequence[str]) -> _Present:
+        """What a re-sent ticket's case already holds: e-mails by external id, comments by
+        (case, body), files by (linked record, name, size)."""
+        present = _Present()
+        if not case_ids:
+            return present
+        for row in self.client.query_in(
+            f"SELECT Id, ParentId, {EXTERNAL_ID} FROM EmailMessage", "ParentId", case_ids
+        ):
+            present.emails[str(row.get(EXTERNAL_ID))] = str(row["Id"])
+        for row in self.client.query_in(
+            "SELECT Id, ParentId, CommentBody FROM CaseComment", "ParentId", case_ids
+        ):
+            present.comments[(str(row["ParentId"]), str(row.get("CommentBody") or ""))] += 1
+        owners = [*case_ids, *present.emails.values()]
+        links = self.client.query_in(
+            "SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink",
+            "LinkedEntityId",
+            owners,
+        )
+        by_document = {str(r["ContentDocumentId"]): str(r["LinkedEntityId"]) for r in links}
+        if by_document:
+            for row in self.client.query_in(
+                "SELECT ContentDocumentId, PathOnClient, ContentSize FROM ContentVersion",
+                "ContentDocumentId",
+                list(by_document),
+            ):
+                entity = by_document[str(row["ContentDocumentId"])]
+                present.files[
+                    (entity, str(row.get("PathOnClient")), int(row.get("ContentSize") or 0))
+                ] += 1
+        return present
+
+    def _write_children(
+        self, tickets: Sequence[tuple[Outgoing, str]], present: _Present, files: FileSource
+    ) -> dict[str, tuple[str, str]]:
+        """Comments and files of written cases; external id → (reason, Salesforce's message)
+        for each ticket a child of which was refused."""
+        audit = self._audit_fields()
+        problems: dict[str, tuple[str, str]] = {}
+        emails: list[tuple[str, Comment, dict[str, Any]]] = []
+        notes: list[tuple[str, dict[str, Any]]] = []
+        for item, case_id in tickets:
+            record = item.record
+            assert isinstance(record, Ticket)
+            try:
+                for comment in record.comments:
+                    if convert.route(comment) == "EmailMessage":
+                        for body in convert.email_message_payloads(
+                            item, comment, case_id=case_id, audit=audit
+                        ):
+                            if str(body[EXTERNAL_ID]) not in present.emails:
+                                emails.append((item.external_id, comment, body))
+                    else:
+                        for body in convert.case_comment_payloads(
+                            item, comment, case_id=case_id, audit=audit
+                        ):
+                            slot = (case_id, str(body["CommentBody"]))
+                            if present.comments[slot] > 0:
+                                present.comments[slot] -= 1
+                            else:
+                                notes.append((item.external_id, body))
+            except RecordError as exc:
+                problems[item.external_id] = (exc.reason, exc.platform_message)
+        email_ids = dict(present.emails)
+        sent_emails = [e for e in emails if e[0] not in problems]
+        for (owner, comment, body), result in zip(
+            sent_emails,
+            self.client.upsert(
+                "EmailMessage", [b for _, _, b in sent_emails], external_id=EXTERNAL_ID
+            ),
+            strict=True,
+        ):
+            if result.get("success"):
+                email_ids[str(body[EXTERNAL_ID])] = str(result["id"])
+            else:
+                problems.setdefault(
+                    owner,
+                    (
+                        f"salesforce refused e-mail comment {comment.id}",
+                        error_message(result.get("errors")),
+                    ),
+                )
+        sent_notes = [n for n in notes if n[0] not in problems]
+        for (owner, _), result in zip(
+            sent_notes, self.client.create("CaseComment", [b for _, b in sent_notes]), strict=True
+        ):
+            if not result.get("success"):
+                problems.setdefault(
+                    owner,
+                    ("salesforce refused a case comment", error_message(result.get("errors"))),
+                )
+        uploads = sum(
+            len(c.attachments)
+            for item, _ in tickets
+            if item.external_id not in problems and isinstance(item.record, Ticket)
+            for c in item.record.comments
+        )
+        log.info(
+            "salesforce: %d cases and their comments written; uploading %d files",
+            len(tickets),
+            uploads,
+        )
+        for item, case_id in tickets:
+            if item.external_id in problems:
+                continue
+            record = item.record
+            assert isinstance(record, Ticket)
+            try:
+                for comment in record.comments:
+                    home = case_id
+                    if convert.route(comment) == "EmailMessage":
+                        home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
+                    for file in comment.attachments:
+                        held = (home, file.file_name, file.size)
+                        if present.files[held] > 0:
+                            present.files[held] -= 1
+                            continue
+                        self._upload(file, comment, home, files, audit)
+            except RecordError as exc:
+                problems[item.external_id] = (exc.reason, exc.platform_message)
+        return problems
+
+    def _upload(
+        self, file: Attachment, comment: Comment, home: str, files: FileSource, audit: bool
+    ) -> None:
+        """One file as a multipart ContentVersion linked to ``home`` (never base64 JSON),
+        spooled to disk as it is read so a retry can send it again; its SHA-256 is checked."""
+        if file.size > MAX_ATTACHMENT_BYTES:
+            raise RecordError(
+                f"attachment {file.file_name!r} is over Salesforce's 2 GB limit",
+                platform_message="STORAGE_LIMIT_EXCEEDED",
+            )
+        digest = hashlib.sha256()
+        size = 0
+        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
+            with files.open_attachment(file) as stream:
+                while chunk := stream.read(1 << 16):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    spool.write(chunk)
+            if file.sha256 is not None and digest.hexdigest() != file.sha256:
+                raise RecordError(
+                    f"attachment {file.file_name!r} changed on its way (SHA-256 differs)",
+                    platform_message="checksum mismatch",
+                )
+            entity: dict[str, Any] = {
+                "Title": file.file_name[:255],
+                "PathOnClient": file.file_name,
+                "FirstPublishLocationId": home,
+                "Description": f"cemigrate: comment at {convert.format_time(comment.created_at)}",
+            }
+            if audit:
+                entity["CreatedDate"] = convert.format_time(comment.created_at)
+            self.client.upload_content_version(
+                entity, MultipartFile(spool, size, file.file_name, file.content_type)
+            )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _upsert(
+        self,
+        sobject: str,
+        batch: Sequence[Outgoing],
+        payload: Callable[[Outgoing], Mapping[str, Any]],
+        *,
+        bulk: bool = False,
+    ) -> list[WriteResult]:
+        """Upsert by ``Cemigrate_Id__c``: one result per record, in order."""
+        answers: dict[int, WriteResult] = {}
+        bodies: list[tuple[int, Mapping[str, Any]]] = []
+        for index, item in enumerate(batch):
+            try:
+                bodies.append((index, payload(item)))
+            except RecordError as exc:
+                answers[index] = _refused(item, exc)
+        if bodies:
+            records = [b for _, b in bodies]
+            headers = _AUTO_ASSIGN_OFF if sobject == "Case" else None
+            if bulk:
+                outcomes: list[Mapping[str, Any]] = [
+                    {
+                        "success": r.target_id is not None,
+                        "id": r.target_id,
+                        "errors": [{"message": r.error}],
+                    }
+                    for r in self.client.bulk_upsert(sobject, records, external_id=EXTERNAL_ID)
+                ]
+            else:
+                outcomes = list(
+                    self.client.upsert(sobject, records, external_id=EXTERNAL_ID, headers=headers)
+                )
+            for (index, _), result in zip(bodies, outcomes, strict=True):
+                item = batch[index]
+                answers[index] = (
+                    WriteResult(key=item.key, target_id=str(result["id"]))
+                    if result.get("success") and result.get("id")
+                    else _failed(item, result)
+                )
+        return [answers[i] for i in range(len(batch))]
+
+
+class _Present:
+    """Children a case already has in the target (see ``_present_children``)."""
+
+    def __init__(self) -> None:
+        self.emails: dict[str, str] = {}
+        self.comments: Counter[tuple[str, str]] = Counter()
+        self.files: Counter[tuple[str, str, int]] = Counter()
+
+
+def _role(item: Outgoing) -> Role:
+    record = item.record
+    return record.role if isinstance(record, User) else Role.END_USER
+
+
+def _developer_name(name: str) -> str:
+    """A queue's ``DeveloperName`` from its name: letters, digits and single underscores."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "Queue"
+    if not slug[0].isalpha():
+        slug = f"Q_{slug}"
+    return slug[:40].rstrip("_")
+
+
+def _object_metadata(sobject: str, label: str) -> dict[str, Any]:
+    return {
+        "FullName": sobject,
+        "Metadata": {
+            "label": label,
+            "pluralLabel": f"{label}s",
+            "nameField": {"type": "Text", "label": "Name"},
+            "deploymentStatus": "Deployed",
+            "sharingModel": "ReadWrite",
+        },
+    }
+
+
+def _setup_metadata(field: SetupField) -> dict[str, Any]:
+    meta: dict[str, Any] = {"label": field.label}
+    if field.type == "Text":
+        meta.update(type="Text", length=255)
+        if field.external_id:
+            meta.update(externalId=True, unique=True, caseSensitive=True)
+    elif field.type == "LongTextArea":
+        meta.update(type="LongTextArea", length=32768, visibleLines=3)
+    elif field.type == "Checkbox":
+        meta.update(type="Checkbox", defaultValue="false")
+    elif field.type == "Number":
+        meta.update(type="Number", precision=18, scale=0)
+    elif field.type == "Lookup":
+        meta.update(
+            type="Lookup",
+            referenceTo=field.reference_to,
+            relationshipName=field.sobject.removesuffix("__c").replace("Cemigrate_", "") + "s",
+            deleteConstraint="SetNull",
+        )
+    else:
+        meta["type"] = field.type
+    return {"FullName": f"{field.sobject}.{field.name}", "Metadata": meta}
+
+
+def _failed(item: Outgoing, result: Mapping[str, Any]) -> WriteResult:
+    message = error_message(result.get("errors") or [])
+    reason = "salesforce refused the record"
+    if "DUPLICATE_EXTERNAL_ID" in message or "MULTIPLE" in message.upper():
+        reason = "salesforce: the external id matches more than one record"
+    return WriteResult(key=item.key, error=reason, platform_message=message or "failed")
+
+
+def _refused(item: Outgoing, error: RecordError) -> WriteResult:
+    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)

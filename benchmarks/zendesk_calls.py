@@ -11,11 +11,11 @@ how long the same calls take under the plan's rate limits.
   HTTP request once (the core budgets), checked against the emulators' request logs
   (``requests_check``); ``calls_by_endpoint`` groups those logs by endpoint.
 - ``bound_breakdown``: the fewest calls the platform allows for this data set (see
-  ``docs/performance.md``): export pages at 1,000 a page, list pages at 100, one download and
-  one upload per attachment, create_many batches of 100, one create per group, membership and
-  field (no bulk create), one job-status poll per job. ``lower_bound`` is their sum and
-  ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10); ``excess_by_endpoint`` says where
-  calls above the bound went.
+  ``docs/performance.md``): export pages at 1,000 a page (SLA events: 100), list pages at 100,
+  one download and one upload per attachment, create_many batches of 100, one create per
+  group, membership and field (no bulk create), one job-status poll per job, one ``users/me``.
+  ``lower_bound`` is their sum and ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10);
+  ``excess_by_endpoint`` says where calls above the bound went.
 - ``minutes``: simulated minutes of the run. ``lower_bound_minutes``: max over the budgets of
   both accounts of :meth:`Budgets.lower_bound` (``(calls − burst) / rate``), for the bound's
   calls and for the measured ones.
@@ -38,6 +38,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from cemigrate.sandbox.zendesk import ZendeskSandbox
 CORE, EXPORT = "zendesk.core", "zendesk.export"
 EXTRAPOLATE_TO = 1_000_000
 EXPORT_PAGE, LIST_PAGE, BATCH = 1000, 100, 100
+SLA_EVENT_PAGE = 100  # ticket_metric_events pages hold 100 events [facts 1.3]
 
 EXPORTS = frozenset(
     {
@@ -59,6 +61,7 @@ EXPORTS = frozenset(
         "source.ticket_event_pages",
         "source.user_export_pages",
         "source.organization_export_pages",
+        "source.sla_event_pages",
     }
 )
 """Bound terms on the incremental export budget (which also spend the core one)."""
@@ -90,6 +93,10 @@ _TOKEN = re.compile(r"(/attachments/token/)[^/]+")
 _JOB = re.compile(r"(/job_statuses/)[^/.]+")
 
 
+def _ts(value: str) -> int:
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
 def endpoint(method: str, path: str) -> str:
     """``GET /api/v2/job_statuses/{id}.json``: one name per endpoint, ids left out."""
     path = _JOB.sub(r"\1{id}", _TOKEN.sub(r"\1{token}", path))
@@ -113,6 +120,8 @@ def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]
         "attachments": sum(
             len(c["attachments"]) for tid in live for c in src.comments.get(tid, ())
         ),
+        "sla_events": sum(1 for e in src.metric_events if _ts(e["time"]) <= visible),
+        "ticket_metrics": len(src.metrics),
         "users": len(src.users),
         "organizations": len(src.organizations),
         "source_fields_ticket": len(src.fields["ticket"]),
@@ -136,6 +145,8 @@ PER_TICKET_COUNTS = frozenset(
     {
         "tickets",
         "ticket_events",
+        "sla_events",
+        "ticket_metrics",
         "comments",
         "attachments",
         "users",
@@ -161,6 +172,8 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
         "source.ticket_event_pages": pages(n["ticket_events"], EXPORT_PAGE),
         "source.user_export_pages": pages(n["users"], EXPORT_PAGE),
         "source.organization_export_pages": pages(n["organizations"], EXPORT_PAGE),
+        "source.sla_event_pages": pages(n["sla_events"], SLA_EVENT_PAGE),
+        "source.ticket_metric_pages": pages(n["ticket_metrics"], LIST_PAGE),
         "source.field_list_pages": sum(pages(n[f"source_fields_{o}"], LIST_PAGE) for o in fields),
         "source.group_list_pages": pages(n["groups"], LIST_PAGE),
         "source.membership_list_pages": pages(n["memberships"], LIST_PAGE),
@@ -170,6 +183,7 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
             pages(n[f"target_fields_before_{o}"], LIST_PAGE) for o in fields
         ),
         "target.group_list_pages": 1,
+        "target.me": 1,  # the API user, author of the SLA history notes
         "target.membership_list_pages": 1,
         "target.field_creates": round(n["created_fields"]),
         "target.group_creates": round(n["created_groups"]),

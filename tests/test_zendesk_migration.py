@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.convert import is_sla_note
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration, RunReport
@@ -16,7 +17,7 @@ from cemigrate.ledger import EntryState, Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
-from cemigrate.schema import Kind, Record, Ref, Ticket, User
+from cemigrate.schema import Kind, Record, Ref, SlaEventKind, Ticket, User
 
 CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
 
@@ -82,8 +83,16 @@ def test_every_record_arrived_once_and_only_the_deleted_ticket_was_skipped(
     assert report.status == "completed"
     assert migrated.ledger.failures() == []
     skipped = list(migrated.ledger.entries(state=EntryState.SKIPPED))
-    assert [e.key for e in skipped] == [f"emea:ticket:{desk.edge_cases['deleted_ticket'][0]}"]
+    deleted = desk.edge_cases["deleted_ticket"][0]
+    assert [e.key for e in skipped if e.kind == "ticket"] == [f"emea:ticket:{deleted}"]
     assert report.kinds["ticket"].skipped == 1
+    # SLA history travels inside its ticket: every event and metric read is accounted for as
+    # skipped (kept in the ticket, or following the deleted ticket), none created or lost.
+    for kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
+        accounted = {e.source_id for e in skipped if e.kind == kind.value}
+        assert accounted == set(read(migrated.source, kind))
+        assert len(accounted) == report.kinds[kind.value].read
+    assert len(accounted) >= len(desk.metrics) - 1  # Zendesk lists no metrics of a deleted one
     tickets = target_ids(migrated.ledger, Kind.TICKET)
     assert len(tickets) == len(set(tickets.values())) == 1999
 
@@ -105,12 +114,44 @@ def test_tickets_keep_subject_status_times_and_every_comment(migrated: Migrated)
             before.updated_at,
         ), source_id
         assert after.solved_at == before.solved_at, source_id
-        assert len(after.comments) == len(before.comments), source_id
-        for old, new in zip(before.comments, after.comments, strict=True):
+        comments = [c for c in after.comments if not is_sla_note(c)]
+        assert len(comments) == len(before.comments), source_id
+        for old, new in zip(before.comments, comments, strict=True):
             assert new.public is old.public, (source_id, old.id)  # privacy survives exactly
             assert new.created_at == old.created_at
             assert new.author == _moved(old.author, users)
             assert (new.body_plain or "") == (old.body_plain or "")
+
+
+def test_sla_history_is_kept_in_a_private_note_and_fields(migrated: Migrated) -> None:
+    desk = generate(tickets=2000, seed=3, instance="emea")
+    tickets = target_ids(migrated.ledger, Kind.TICKET)
+    arrived = read(migrated.target_view, Kind.TICKET)
+    metrics = {m.ticket.id: m for m in desk.metrics}
+    breaches: dict[str, int] = {}
+    for event in desk.sla_events:
+        if event.kind is SlaEventKind.BREACH:
+            breaches[event.ticket.id] = breaches.get(event.ticket.id, 0) + 1
+    with_history = {e.ticket.id for e in desk.sla_events} | set(metrics)
+    checked = 0
+    for source_id, target_id in tickets.items():
+        after = arrived[target_id]
+        assert isinstance(after, Ticket)
+        notes = [c for c in after.comments if is_sla_note(c)]
+        if source_id not in with_history:
+            assert notes == [], source_id
+            continue
+        assert len(notes) == 1, source_id
+        assert notes[0].public is False  # service levels are internal, never shown publicly
+        measured = metrics.get(source_id)
+        if measured is not None and measured.first_reply.calendar is not None:
+            assert after.custom_fields["cemigrate_first_reply_minutes"] == (
+                measured.first_reply.calendar
+            )
+            assert f"First reply: {measured.first_reply.calendar} min" in notes[0].body_plain
+        assert after.custom_fields.get("cemigrate_sla_breaches", 0) == breaches.get(source_id, 0)
+        checked += 1
+    assert checked > 1000
 
 
 def test_attachments_arrive_with_their_bytes(migrated: Migrated) -> None:

@@ -15,7 +15,17 @@ from typing import BinaryIO, Protocol, runtime_checkable
 import attrs
 
 from cemigrate.ratelimit import Budgets
-from cemigrate.schema import Attachment, FieldDef, Kind, Record, Ref, SourceKey
+from cemigrate.schema import (
+    Attachment,
+    FieldDef,
+    Kind,
+    Record,
+    Ref,
+    SlaEvent,
+    SourceKey,
+    Ticket,
+    TicketMetrics,
+)
 
 
 class Capability(enum.StrEnum):
@@ -125,6 +135,31 @@ class FileSource(Protocol):
 
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """Open the attachment's bytes for reading; the caller closes it."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class SlaHistory:
+    """What a source measured on one ticket: its SLA events and metrics."""
+
+    events: tuple[SlaEvent, ...] = ()
+    metrics: TicketMetrics | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.events) or self.metrics is not None
+
+
+@runtime_checkable
+class SlaHistorySource(Protocol):
+    """A source that can give the SLA history of the tickets it has just served.
+
+    Targets that cannot add history to a ticket after creating it (Zendesk imports closed
+    tickets read-only) ask for it while writing the ticket: ``write``'s ``files`` argument is
+    the source, and a target checks ``isinstance(files, SlaHistorySource)``.
+    """
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """Ticket id → its history, for the tickets that have any."""
         ...
 
 

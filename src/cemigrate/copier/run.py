@@ -163,7 +163,9 @@ class Migration:
         started = time.monotonic()
         last = self.ledger.last_run()
         unfinished = last is not None and last.status in ("running", "interrupted")
-        if resume:
+        if resume and last is None:
+            resume = False  # nothing recorded yet (the setup stopped before the first run)
+        elif resume:
             if last is None or not unfinished:
                 raise ConfigError(
                     "nothing to resume: the last run finished (run again, or with --delta)"
@@ -200,9 +202,14 @@ class _Writer:
         # ledger records a run.
         self.readable = {source.instance: source.describe().kinds for source in self.m.sources}
         self.writable = self.target.describe().kinds
-        self.changes = tuple(self.target.prepare(self.m.mapping.needs(), dry_run=self.dry_run))
         status = "completed"
         stopped = ""
+        try:
+            self.changes = tuple(self.target.prepare(self.m.mapping.needs(), dry_run=self.dry_run))
+        except (QuotaExhausted, Interrupted, TransientError, WriteOutcomeUnknown) as exc:
+            # The setup may be half done; a resume asks the target again (find-or-create).
+            log.warning("setup stopped, resumable with --resume: %s", exc)
+            return self._report("interrupted", str(exc), started)
         if not self.dry_run:
             self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
             if self.mode is Mode.FULL and not resume:
@@ -221,6 +228,9 @@ class _Writer:
             raise
         if self.run_id is not None:
             self.ledger.finish_run(self.run_id, status)
+        return self._report(status, stopped, started)
+
+    def _report(self, status: str, stopped: str, started: float) -> RunReport:
         budgets = {**self.target.budgets.snapshot()}
         for source in self.m.sources:
             budgets.update(source.budgets.snapshot())
@@ -459,7 +469,11 @@ class _Writer:
 
     def _write(self, stream: Stream, chunk: Sequence[_Item]) -> None:
         kind = stream.kind
-        links = self._links(stream.source.instance, chunk)
+        links, skipped = self._links(stream.source.instance, chunk)
+        if skipped:
+            chunk = self._follow_skipped(kind, chunk, skipped)
+            if not chunk:
+                return
         outgoing = [
             Outgoing(key=item.key, record=item.record, links=links, target_id=item.target_id)
             for item in chunk
@@ -525,18 +539,46 @@ class _Writer:
         log.info("%s: wrote a batch of %d", kind, len(outcomes))
         self.m._probe("done")
 
-    def _links(self, instance: str, chunk: Iterable[_Item]) -> dict[Ref, str]:
-        """Target ids of everything the batch refers to that is already written (one query)."""
+    def _links(self, instance: str, chunk: Iterable[_Item]) -> tuple[dict[Ref, str], set[Ref]]:
+        """Target ids of everything the batch refers to that is already written, and the
+        references the target declined by a policy (one query)."""
         refs = {ref for item in chunk for ref in refs_of(item.record)}
         if not refs:
-            return {}
+            return {}, set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
         entries = self.ledger.lookup(list(by_key))
-        return {
+        links = {
             by_key[key]: entry.target_id
             for key, entry in entries.items()
             if entry.state is EntryState.DONE and entry.target_id is not None
         }
+        skipped = {
+            by_key[key] for key, entry in entries.items() if entry.state is EntryState.SKIPPED
+        }
+        return links, skipped
+
+    def _follow_skipped(self, kind: Kind, chunk: Sequence[_Item], skipped: set[Ref]) -> list[_Item]:
+        """Records that hang off a ticket the target declined (its SLA events, metrics,
+        rating) are skipped with it, under its policy; the rest go on."""
+        keep: list[_Item] = []
+        outcomes = []
+        for item in chunk:
+            owner = getattr(item.record, "ticket", None)
+            if isinstance(owner, Ref) and owner in skipped:
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.SKIPPED,
+                        action="skipped",
+                        reason=f"follows {owner}, which the target declined by a policy",
+                    )
+                )
+            else:
+                keep.append(item)
+        if outcomes:
+            self.ledger.record_outcomes(self._run(), outcomes)
+            self.tallies[kind.value].add("skipped", len(outcomes))
+        return keep
 
 
 class _StreamWriter:

@@ -14,10 +14,34 @@ from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import Faults as WireFaults
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.sandbox.zendesk.models import iso
+from cemigrate.schema import Record, Ticket
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.pair import Faults, Snapshot
 
 _CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+
+
+class EditableZendeskSource(ZendeskSource):
+    """A Zendesk source whose account a test can change in place, as agents would."""
+
+    def __init__(self, account: ZendeskSandbox, **options: Any) -> None:
+        super().__init__(**options)
+        self.account = account
+
+    def put(self, record: Record) -> None:
+        """Give a ticket of the account this record's subject and last-update time."""
+        if not isinstance(record, Ticket):
+            raise TypeError(f"only tickets can be changed here, not {record.KIND}")
+        backend = self.account.backend
+        with backend.lock:
+            ticket = backend.tickets[int(record.id)]
+            ticket["subject"] = record.subject
+            ticket["updated_at"] = iso(record.updated_at)
+            backend.ticket_state[int(record.id)].generated_timestamp = int(
+                record.updated_at.timestamp()
+            )
+            backend.touch()
 
 
 class ZendeskPair:
@@ -45,7 +69,8 @@ class ZendeskPair:
         if account.backend.desk.tickets != desk.tickets:
             raise ValueError("ZendeskPair(seed=...) must be the suite's seed")
         clock.sleep(120)  # past Zendesk's one-minute export delay
-        return ZendeskSource(
+        return EditableZendeskSource(
+            account,
             instance=desk.instance,
             base_url=account.base_url,
             credentials=_CREDENTIALS,
@@ -101,10 +126,11 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
     }
     groups: dict[Any, str] = {gid: g["name"] for gid, g in backend.groups.items()}
     rows: dict[str, list[tuple[str, str]]] = {
-        "field": [
+        "field": [  # cemigrate's own fields (SLA history) are setup, not migrated records
             (f"{owner}:{f.get('key') or f.get('title')}", _digest(f.get("type"), f.get("title")))
             for owner, table in backend.fields.items()
             for f in table.values()
+            if not str(f.get("title")).startswith("Cemigrate ")
         ],
         "organization": [(orgs[i], _digest(o["name"])) for i, o in backend.organizations.items()],
         "user": [

@@ -5,15 +5,23 @@ from __future__ import annotations
 import bisect
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import BinaryIO
 
-from cemigrate.adapters.contract import Batch, Capability, Metadata
+from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory
 from cemigrate.adapters.memory.faults import MemoryFaults
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.schema import Attachment, FieldDef, Kind, Record
+from cemigrate.schema import (
+    Attachment,
+    FieldDef,
+    Kind,
+    Record,
+    SlaEvent,
+    Ticket,
+    TicketMetrics,
+)
 
 _SortKey = tuple[str, int, str]
 
@@ -55,11 +63,13 @@ class MemorySource:
             for record in items:
                 self._records[kind][record.id] = record
         self._sorted: dict[Kind, list[tuple[_SortKey, Record]]] = {}
+        self._history: dict[str, SlaHistory] | None = None
 
     def put(self, record: Record) -> None:
         """Add or replace a record (a change in the source, as a delta run would see)."""
         self._records[record.KIND][record.id] = record
         self._sorted.pop(record.KIND, None)
+        self._history = None
 
     def describe(self) -> Metadata:
         """Everything is readable; the fields are the ones this help desk defines."""
@@ -87,6 +97,31 @@ class MemorySource:
                 records=tuple(record for _, record in page),
                 cursor=json.dumps({"u": last[0], "id": last[2]}),
             )
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """The SLA events and metrics this help desk holds for ``tickets``."""
+        index = self._history_index()
+        return {t.id: index[t.id] for t in tickets if t.id in index}
+
+    def _history_index(self) -> dict[str, SlaHistory]:
+        if self._history is None:
+            events: dict[str, list[SlaEvent]] = {}
+            for event in self._records[Kind.SLA_EVENT].values():
+                if isinstance(event, SlaEvent):
+                    events.setdefault(event.ticket.id, []).append(event)
+            metrics = {
+                m.ticket.id: m
+                for m in self._records[Kind.TICKET_METRICS].values()
+                if isinstance(m, TicketMetrics)
+            }
+            self._history = {
+                ticket_id: SlaHistory(
+                    events=tuple(sorted(events.get(ticket_id, ()), key=lambda e: (e.time, e.id))),
+                    metrics=metrics.get(ticket_id),
+                )
+                for ticket_id in events.keys() | metrics.keys()
+            }
+        return self._history
 
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The attachment's bytes from the blob provider."""

@@ -39,10 +39,16 @@ _REPLAYABLE_POSTS: Final = frozenset(
 """POSTs that have the same effect when sent twice; every other POST creates something."""
 
 
+_ONE_TICKET = re.compile(r"/api/v2/tickets/\d+(?:\.json)?")
+
+
 def replayable(request: requests.PreparedRequest) -> bool:
     """Whether sending this request twice has the effect of sending it once."""
     method = (request.method or "GET").upper()
-    return method != "POST" or urlsplit(request.url or "").path in _REPLAYABLE_POSTS
+    path = urlsplit(request.url or "").path
+    if method == "PUT" and _ONE_TICKET.fullmatch(path):
+        return False  # an update may add a comment: twice would add it twice
+    return method != "POST" or path in _REPLAYABLE_POSTS
 
 
 @attrs.frozen(kw_only=True)

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
-from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.contract import Outgoing, SlaHistory
 from cemigrate.errors import RecordError
 from cemigrate.schema import (
     Action,
@@ -80,11 +80,13 @@ __all__ = [
     "CHANNEL_TAG_PREFIX",
     "EMPTY_BODY",
     "SLA_HISTORY_FIELDS",
+    "SLA_NOTE_HEADING",
     "SYSTEM_FIELD_TYPES",
     "Json",
     "attachment",
     "comment",
     "comment_from_event",
+    "comment_payload",
     "comments_from_audit",
     "export_row_metrics",
     "export_row_ticket",
@@ -94,6 +96,7 @@ __all__ = [
     "group",
     "group_membership",
     "group_payload",
+    "is_sla_note",
     "membership_payload",
     "organization",
     "organization_payload",
@@ -107,6 +110,7 @@ __all__ = [
     "ticket",
     "ticket_import_payload",
     "ticket_metrics",
+    "ticket_update_payload",
     "user",
     "user_payload",
 ]
@@ -145,7 +149,7 @@ SLA_HISTORY_FIELDS: Final[tuple[FieldDef, ...]] = (
         id="cemigrate_first_reply_minutes",
         object=FieldObject.TICKET,
         key="cemigrate_first_reply_minutes",
-        title="Original first reply time (minutes)",
+        title="Cemigrate first reply minutes",
         type=FieldType.INTEGER,
         description="Calendar minutes to the first public agent reply in the source help desk.",
     ),
@@ -153,7 +157,7 @@ SLA_HISTORY_FIELDS: Final[tuple[FieldDef, ...]] = (
         id="cemigrate_resolution_minutes",
         object=FieldObject.TICKET,
         key="cemigrate_resolution_minutes",
-        title="Original full resolution time (minutes)",
+        title="Cemigrate resolution minutes",
         type=FieldType.INTEGER,
         description="Calendar minutes from creation to the last solve in the source help desk.",
     ),
@@ -161,12 +165,13 @@ SLA_HISTORY_FIELDS: Final[tuple[FieldDef, ...]] = (
         id="cemigrate_sla_breaches",
         object=FieldObject.TICKET,
         key="cemigrate_sla_breaches",
-        title="Original SLA breaches",
+        title="Cemigrate SLA breaches",
         type=FieldType.INTEGER,
         description="SLA targets the source help desk recorded as breached on this ticket.",
     ),
 )
-"""The ticket fields that store a ticket's original service levels in a Zendesk target."""
+"""The ticket fields that store a ticket's original service levels in a Zendesk target (a
+ticket field's key is the slug of its title, so the titles spell the keys)."""
 
 # --- small readers ------------------------------------------------------------------------
 
@@ -1082,30 +1087,22 @@ def _comment_payload(
     return payload
 
 
-def ticket_import_payload(
+def _ticket_attributes(
     outgoing: Outgoing,
-    *,
+    record: Ticket,
     field_ids: Mapping[str, int],
-    upload_tokens: Mapping[str, str],
+    stored: Mapping[str, FieldValue],
 ) -> dict[str, JsonValue]:
-    """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
-
-    ``field_ids`` maps a custom field key to the target's field id; ``upload_tokens`` maps an
-    attachment id to the token its upload returned. The description is not sent: Zendesk takes
-    it from the first comment (a ticket without comments sends its description instead).
-    Comments keep their author, time and ``public`` flag; a closed ticket is imported closed.
-    """
-    record: Ticket = _record(outgoing, Ticket)
-    if record.deleted:
-        raise RecordError("zendesk ticket: deleted in the source; it is not imported")
+    """What an import and an update both send: the ticket's own attributes and links."""
+    values: dict[str, FieldValue] = {**record.custom_fields, **stored}
     custom: list[JsonValue] = []
-    for key, value in sorted(record.custom_fields.items()):
+    for key, value in sorted(values.items()):
         field_id = field_ids.get(key)
         if field_id is None:
             raise RecordError(f"zendesk ticket: custom field {key!r} does not exist in the target")
         custom.append({"id": field_id, "value": _payload_value(value)})
     tags = [*record.tags, f"{CHANNEL_TAG_PREFIX}{record.channel.value}"]
-    payload: dict[str, JsonValue] = {
+    return {
         "external_id": outgoing.external_id,
         "subject": record.subject,
         "status": record.status.value,
@@ -1114,22 +1111,93 @@ def ticket_import_payload(
         "tags": list(dict.fromkeys(tags)),
         "custom_fields": custom,
         "requester_id": _link(outgoing, record.requester, "requester"),
-        "submitter_id": _link(outgoing, record.submitter, "submitter"),
         "assignee_id": _link(outgoing, record.assignee, "assignee"),
         "group_id": _link(outgoing, record.group, "group"),
         "organization_id": _link(outgoing, record.organization, "organization"),
-        "collaborator_ids": [_link(outgoing, r, "cc") for r in record.ccs],
-        "follower_ids": [_link(outgoing, r, "follower") for r in record.followers],
-        "created_at": format_time(record.created_at),
-        "updated_at": format_time(record.updated_at),
-        "solved_at": None if record.solved_at is None else format_time(record.solved_at),
     }
-    if record.comments:
-        payload["comments"] = [
-            _comment_payload(outgoing, c, upload_tokens) for c in record.comments
-        ]
-    else:
+
+
+def ticket_update_payload(
+    outgoing: Outgoing, *, field_ids: Mapping[str, int]
+) -> dict[str, JsonValue]:
+    """One item of ``tickets/update_many``: the attributes of a ticket imported before (its
+    ``id`` is the target id). Comments are added one update each (:func:`comment_payload`)."""
+    record: Ticket = _record(outgoing, Ticket)
+    assert outgoing.target_id is not None
+    payload = _ticket_attributes(outgoing, record, field_ids, {})
+    payload["id"] = _target_id(outgoing.target_id, "ticket")
+    return _without_none(payload)
+
+
+def comment_payload(
+    outgoing: Outgoing, note: Comment, upload_tokens: Mapping[str, str]
+) -> dict[str, JsonValue]:
+    """A comment added to a ticket by an update: author, public flag, body and files (Zendesk
+    dates it at the update; only an import keeps a comment's own time)."""
+    payload = _comment_payload(outgoing, note, upload_tokens)
+    payload.pop("created_at", None)
+    return payload
+
+
+def ticket_import_payload(
+    outgoing: Outgoing,
+    *,
+    field_ids: Mapping[str, int],
+    upload_tokens: Mapping[str, str],
+    sla: SlaHistory | None = None,
+    sla_author: int | None = None,
+) -> dict[str, JsonValue]:
+    """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
+
+    ``field_ids`` maps a custom field key to the target's field id; ``upload_tokens`` maps an
+    attachment id to the token its upload returned. The description is not sent: Zendesk takes
+    it from the first comment (a ticket without comments sends its description instead).
+    Comments keep their author, time and ``public`` flag; a closed ticket is imported closed.
+
+    ``sla`` is the ticket's SLA history in the source: Zendesk computes none for imported
+    tickets, so it is kept in the :data:`SLA_HISTORY_FIELDS` (when they exist in the target)
+    and in a private note by ``sla_author``, dated at the ticket's last update.
+    """
+    record: Ticket = _record(outgoing, Ticket)
+    if record.deleted:
+        raise RecordError("zendesk ticket: deleted in the source; it is not imported")
+    stored: dict[str, FieldValue] = {}
+    if sla:
+        history = sla_history_fields(sla.metrics, sla.events)
+        stored = {k: v for k, v in history.items() if k in field_ids and v is not None}
+    payload = _ticket_attributes(outgoing, record, field_ids, stored)
+    payload.update(
+        {
+            "submitter_id": _link(outgoing, record.submitter, "submitter"),
+            "collaborator_ids": [_link(outgoing, r, "cc") for r in record.ccs],
+            "follower_ids": [_link(outgoing, r, "follower") for r in record.followers],
+            "created_at": format_time(record.created_at),
+            "updated_at": format_time(record.updated_at),
+            "solved_at": None if record.solved_at is None else format_time(record.solved_at),
+        }
+    )
+    comments: list[JsonValue] = [
+        _comment_payload(outgoing, c, upload_tokens) for c in record.comments
+    ]
+    if not comments:
         payload["description"] = record.description if record.description.strip() else EMPTY_BODY
+    if sla:
+        if not comments:  # the note must not become the description
+            first: dict[str, JsonValue] = {"value": payload.pop("description"), "public": True}
+            if payload.get("requester_id") is not None:
+                first["author_id"] = payload["requester_id"]
+            first["created_at"] = format_time(record.created_at)
+            comments.append(first)
+        note: dict[str, JsonValue] = {
+            "value": sla_history_note(sla.events, sla.metrics),
+            "public": False,  # service levels are internal: never shown to the requester
+            "created_at": format_time(record.updated_at),
+        }
+        if sla_author is not None:
+            note["author_id"] = sla_author
+        comments.append(note)
+    if comments:
+        payload["comments"] = comments
     return _without_none(payload)
 
 
@@ -1156,11 +1224,20 @@ def _duration(minutes: Minutes) -> str:
     return ", ".join(parts)
 
 
+SLA_NOTE_HEADING: Final = "Service levels measured in the source help desk (imported by cemigrate)."
+"""The first line of every SLA history note (how a reader tells the note from a comment)."""
+
+
+def is_sla_note(comment: Comment) -> bool:
+    """Whether a comment read from Zendesk is an SLA history note cemigrate imported."""
+    return comment.public is False and comment.body_plain.startswith(SLA_NOTE_HEADING)
+
+
 def sla_history_note(events: Iterable[SlaEvent], metrics: TicketMetrics | None) -> str:
     """The body of a private note that records a ticket's original service levels: measured
     times, and each SLA target with how it ended (fulfilled or breached). Deterministic: the
     same history gives the same text."""
-    lines = ["Service levels measured in the source help desk (imported by cemigrate)."]
+    lines = [SLA_NOTE_HEADING]
     if metrics is not None:
         lines += [
             f"First reply: {_duration(metrics.first_reply)}",

@@ -10,16 +10,19 @@ hashed on the way.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
+import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
 import requests
 
-from cemigrate.adapters.contract import Batch, Metadata
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.files import HashingStream
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Credentials, Page, ZendeskClient
 from cemigrate.adapters.zendesk.events import EventComments
@@ -30,14 +33,30 @@ from cemigrate.adapters.zendesk.objects import (
     Paging,
     ZendeskObject,
 )
+from cemigrate.adapters.zendesk.sla import SlaEvents
 from cemigrate.errors import ConfigError, RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.schema import Attachment, Comment, FieldDef, FieldObject, Kind, Record
+from cemigrate.schema import (
+    Attachment,
+    Comment,
+    FieldDef,
+    FieldObject,
+    Kind,
+    Record,
+    Ticket,
+    TicketMetrics,
+)
+
+log = logging.getLogger(__name__)
 
 _COMMENT_OBJECTS = frozenset({"ticket_events", "ticket_comments"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
 
 _CHUNK = 1 << 16
+_METRICS_HELD = 50_000
+"""Metric sets of tickets read but not yet written, held for :meth:`ZendeskSource.sla_history`
+(the copier reads at most a few pages ahead of its writes)."""
+_SLA_PAGE = 1000
 _INCREMENTAL = frozenset({Paging.EXPORT_CURSOR, Paging.EXPORT_TIME})
 
 
@@ -67,6 +86,7 @@ class ZendeskSource:
         clock: Clock | None = None,
         comments: str = "events",
         spool: str | os.PathLike[str] | None = None,
+        sla_events: bool = True,
     ) -> None:
         if comments not in ("events", "per_ticket"):
             raise ConfigError(
@@ -78,6 +98,10 @@ class ZendeskSource:
         """How comments are read: from the ticket_events export (``events``: one call brings
         many tickets' comments; see docs/zendesk-comments-strategy.md) or per ticket."""
         self._spool = spool
+        self.sla_events = sla_events
+        """Whether SLA events are read (``ticket_metric_events``: 100 a page on the export
+        budget, so about as many export calls as the ticket export and the comment events
+        together; an account that needs no SLA history can save them)."""
         self._events: EventComments | None = None
         options: dict[str, object] = {"high_volume": True} if high_volume else {}
         self.budgets: Budgets = budgets_for(
@@ -91,12 +115,20 @@ class ZendeskSource:
             session=session,
         )
         self._fields: dict[str, FieldDef] | None = None
+        self._sla: SlaEvents | None = None
+        self._sla_from_start = True
+        self._metrics: OrderedDict[str, TicketMetrics] = OrderedDict()
+        self._metrics_lock = threading.Lock()
 
     def describe(self) -> Metadata:
         """The kinds Zendesk offers and this account's custom fields."""
         return Metadata(
             platform=self.platform,
-            kinds=frozenset(kind for kind in Kind if _streams(kind)),
+            kinds=frozenset(
+                kind
+                for kind in Kind
+                if _streams(kind) and (self.sla_events or kind is not Kind.SLA_EVENT)
+            ),
             fields=tuple(self._ticket_fields().values()),
             capabilities=SOURCE_CAPABILITIES,
         )
@@ -105,6 +137,9 @@ class ZendeskSource:
         """Stream ``kind`` after ``cursor``: each batch's cursor resumes after it."""
         streams = _streams(kind)
         start: dict[str, Any] = json.loads(cursor) if cursor else {"object": 0, "position": None}
+        if kind is Kind.SLA_EVENT and self._spool_covers(start["position"]):
+            yield from self._spooled_sla_events(start["position"])
+            return
         for index in range(start["object"], len(streams)):
             row = streams[index]
             assert row.read is not None
@@ -119,6 +154,65 @@ class ZendeskSource:
                     more = index + 1 < len(streams)
                     after = json.dumps({"object": index + 1, "position": None}) if more else None
                 yield Batch(records=records, cursor=after)
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """The SLA events and metrics of tickets this source has just served.
+
+        Metrics come from the ``metric_sets`` read with the tickets; events from the
+        ``ticket_metric_events`` export, spooled on disk and read up to the latest change of
+        these tickets (so that a later ``sla_event`` read is served from the spool instead of
+        reading the export twice)."""
+        if not tickets:
+            return {}
+        if not self.sla_events:
+            with self._metrics_lock:
+                held = {t.id: self._metrics.pop(t.id, None) for t in tickets}
+            return {tid: SlaHistory(metrics=m) for tid, m in held.items() if m is not None}
+        spool = self._sla_spool(min(t.created_at for t in tickets).timestamp())
+        started = spool.started_at or 0
+        early = [t.id for t in tickets if t.created_at.timestamp() < started]
+        if early:
+            log.warning(
+                "zendesk: SLA events before %s are not spooled; tickets %s carry only the "
+                "events since then",
+                started,
+                ", ".join(early[:5]),
+            )
+        spool.advance_to(max(t.updated_at for t in tickets).timestamp(), start_time=started)
+        events = spool.events_for([t.id for t in tickets])
+        with self._metrics_lock:
+            metrics = {t.id: self._metrics.pop(t.id, None) for t in tickets}
+        history = {
+            t.id: SlaHistory(events=events.get(t.id, ()), metrics=metrics[t.id]) for t in tickets
+        }
+        return {ticket_id: found for ticket_id, found in history.items() if found}
+
+    def _sla_spool(self, earliest: float) -> SlaEvents:
+        if self._sla is None:
+            self._sla = SlaEvents(self.client)
+            # Read from the start, every event is wanted; from a cursor (a delta or a resume),
+            # only tickets created since the earliest one asked about are new to the target.
+            start = 0 if self._sla_from_start else int(earliest)
+            self._sla.advance_to(start, start_time=start)
+        return self._sla
+
+    def _spool_covers(self, position: str | None) -> bool:
+        started = None if self._sla is None else self._sla.started_at
+        return started is not None and int(position or 0) >= started
+
+    def _spooled_sla_events(self, position: str | None) -> Iterator[Batch]:
+        """The ``sla_event`` kind from the spool (read on to the export's end first)."""
+        spool = self._sla
+        assert spool is not None
+        spool.fill(spool.started_at or 0)
+        chunks = list(spool.payloads_since(float(position or 0), size=_SLA_PAGE))
+        if not chunks:
+            yield Batch(records=(), cursor=json.dumps({"object": 0, "position": spool.position}))
+        for number, chunk in enumerate(chunks, start=1):
+            records = tuple(e for e in (convert.sla_event(p) for _, p in chunk) if e is not None)
+            last = number == len(chunks)
+            at = spool.position if last else str(int(chunk[-1][0]))
+            yield Batch(records=records, cursor=json.dumps({"object": 0, "position": at}))
 
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The attachment's bytes from its ``content_url``, streamed (never whole in memory)."""
@@ -143,6 +237,7 @@ class ZendeskSource:
             # read from a cursor (a delta or a resume), each ticket's own comments are fewer
             # calls than the event history from the beginning.
             events = None
+            self._sla_from_start = not resuming
             if self.comments == "events" and not resuming:
                 self.close()
                 self._events = events = EventComments(self.client, spool=self._spool)
@@ -185,14 +280,18 @@ class ZendeskSource:
         return converters[row.name]
 
     def close(self) -> None:
-        """Remove the comment spool (a temporary file unless a path was given)."""
+        """Remove the comment and SLA spools (temporary files unless a path was given)."""
         if self._events is not None:
             self._events.close()
             self._events = None
+        if self._sla is not None:
+            self._sla.close()
+            self._sla = None
 
     def _tickets(self, page: Page, events: EventComments | None) -> Iterator[Record]:
         fields = self._ticket_fields()
         metric_sets = {str(m.get("ticket_id")): m for m in page.sideloads.get("metric_sets", ())}
+        self._hold_metrics(metric_sets.values())
         for data in page.records:
             ticket_id = str(data.get("id"))
             comments: list[Comment] = []
@@ -205,6 +304,20 @@ class ZendeskSource:
                 fields_by_id=fields,
                 metric_set=metric_sets.get(ticket_id),
             )
+
+    def _hold_metrics(self, metric_sets: Iterable[Mapping[str, Any]]) -> None:
+        """Keep the metric sets of a page for :meth:`sla_history` (a bounded number)."""
+        held = []
+        for data in metric_sets:
+            try:
+                held.append(convert.ticket_metrics(data))
+            except RecordError as exc:
+                log.warning("zendesk: a metric set is not readable: %s", exc)
+        with self._metrics_lock:
+            for metrics in held:
+                self._metrics[metrics.ticket.id] = metrics
+            while len(self._metrics) > _METRICS_HELD:
+                self._metrics.popitem(last=False)
 
     def _comments_of(self, data: Mapping[str, Any], events: EventComments | None) -> list[Comment]:
         """A ticket's comments: from the event spool when it holds all of them, else from the
@@ -243,40 +356,3 @@ def _by_user(identities: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str,
     for identity in identities:
         grouped.setdefault(str(identity.get("user_id")), []).append(identity)
     return grouped
-
-
-class HashingStream(io.RawIOBase):
-    """A streamed download that computes its SHA-256 and size as it is read."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__()
-        self._response = response
-        self._chunks = response.iter_content(_CHUNK)
-        self._pending = b""
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    @property
-    def sha256(self) -> str:
-        """The digest of the bytes read so far (all of them once read to the end)."""
-        return self.digest.hexdigest()
-
-    def readable(self) -> bool:
-        """It is."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Fill ``buffer`` from the download; 0 at the end."""
-        if not self._pending:
-            self._pending = next(self._chunks, b"")
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self.digest.update(self._pending[:count])
-        self.size += count
-        self._pending = self._pending[count:]
-        return count
-
-    def close(self) -> None:
-        """Release the connection."""
-        self._response.close()
-        super().close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+import attrs
 import requests
 
 from cemigrate.adapters.contract import (
@@ -28,6 +29,8 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    SlaHistory,
+    SlaHistorySource,
     WriteResult,
 )
 from cemigrate.adapters.zendesk import convert
@@ -36,21 +39,46 @@ from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPAB
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
+    Comment,
     FieldDef,
     FieldObject,
     Group,
     GroupMembership,
     Kind,
     Organization,
+    Ref,
     SourceKey,
     Ticket,
 )
 
 WRITABLE: Final = frozenset(
-    {Kind.FIELD, Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.TICKET}
+    {
+        Kind.FIELD,
+        Kind.ORGANIZATION,
+        Kind.USER,
+        Kind.GROUP,
+        Kind.GROUP_MEMBERSHIP,
+        Kind.TICKET,
+        Kind.SLA_EVENT,
+        Kind.TICKET_METRICS,
+    }
 )
-"""What this target writes today. SLA events and metrics have no native place on imported
-tickets; their stored representation (convert.sla_history_*) is not wired yet."""
+"""What this target takes. SLA events and metrics have no native place on imported tickets:
+they travel inside their ticket (:func:`convert.ticket_import_payload`) and are accounted for
+as skipped under :data:`SLA_KEPT_IN_TICKET`."""
+
+SLA_KEPT_IN_TICKET: Final = (
+    "kept-in-ticket: Zendesk computes no SLA for imported tickets; the source's history is "
+    "in the ticket's private note and cemigrate_* fields"
+)
+_SLA_BATCH: Final = 1000
+_UPDATE_MANY: Final = Write(
+    method="PUT",
+    path="/api/v2/tickets/update_many.json",
+    body_key="tickets",
+    batch_size=100,
+    job=True,
+)
 
 MAX_ATTACHMENT_BYTES: Final = 50 * 1024 * 1024
 """Zendesk's limit for one file. [facts 1.5]"""
@@ -92,11 +120,14 @@ class ZendeskTarget:
             retry=RetryPolicy(self.clock),
             session=session,
         )
-        self.batch_size: Mapping[Kind, int] = {kind: BATCH_SIZE[kind] for kind in WRITABLE}
+        self.batch_size: Mapping[Kind, int] = {
+            kind: BATCH_SIZE.get(kind, _SLA_BATCH) for kind in WRITABLE
+        }
         self._fields: dict[tuple[FieldObject, str], FieldDef] | None = None
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
+        self._me: int | None = None
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -113,11 +144,15 @@ class ZendeskTarget:
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create the custom fields the mapping needs that the account lacks."""
         changes = []
-        for definition in needs.fields:
+        for definition in (*needs.fields, *convert.SLA_HISTORY_FIELDS):
             if (definition.object, definition.key) in self._field_table():
                 continue
             if not dry_run:
-                self._create_field(definition)
+                try:
+                    self._create_field(definition)
+                except (TransientError, WriteOutcomeUnknown):
+                    self._fields = None  # it may exist now: read the account again next time
+                    raise
             changes.append(
                 Change(
                     action="create field",
@@ -136,6 +171,8 @@ class ZendeskTarget:
             Kind.GROUP: self._write_groups,
             Kind.GROUP_MEMBERSHIP: self._write_memberships,
             Kind.TICKET: self._write_tickets,
+            Kind.SLA_EVENT: self._write_declined,
+            Kind.TICKET_METRICS: self._write_declined,
         }
         try:
             return writers[kind](batch, files)
@@ -151,6 +188,8 @@ class ZendeskTarget:
         the dry run asks it too, so its counts agree with the run's."""
         if isinstance(record, Ticket) and record.deleted:
             return "deleted-in-source: Zendesk cannot import a deleted ticket"
+        if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
+            return SLA_KEPT_IN_TICKET
         return ""
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
@@ -283,29 +322,109 @@ class ZendeskTarget:
             if owner is FieldObject.TICKET
         }
 
+        history: Mapping[str, SlaHistory] = {}
+        if isinstance(files, SlaHistorySource):
+            new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
+            history = files.sla_history(new)
+
         def payload(item: Outgoing) -> dict[str, Any]:
-            if item.target_id is not None:
-                raise RecordError(
-                    "an imported Zendesk ticket cannot be re-imported; updates are not written yet",
-                    platform_message="not supported",
-                )
             # Uploaded just before the import that uses them: tokens expire after an hour.
             tokens = self._upload_attachments(item, files)
-            return convert.ticket_import_payload(item, field_ids=field_ids, upload_tokens=tokens)
+            sla = history.get(item.record.id)
+            return convert.ticket_import_payload(
+                item,
+                field_ids=field_ids,
+                upload_tokens=tokens,
+                sla=sla,
+                sla_author=self._me_id() if sla else None,
+            )
 
         answers: dict[int, WriteResult] = {}
         taken: list[int] = []
+        changed: list[int] = []
         for index, item in enumerate(batch):
             declined = self.declines(Kind.TICKET, item.record)
             if declined:
                 answers[index] = WriteResult(key=item.key, skipped=declined)
+            elif item.target_id is not None:
+                changed.append(index)
             else:
                 taken.append(index)
         imported = self._write_job(BY_NAME["tickets"].write, [batch[i] for i in taken], payload)
         answers.update(zip(taken, imported, strict=True))
+        updated = self._update_tickets([batch[i] for i in changed], files, field_ids)
+        answers.update(zip(changed, updated, strict=True))
         return [answers[index] for index in range(len(batch))]
 
+    def _update_tickets(
+        self, batch: Sequence[Outgoing], files: FileSource, field_ids: Mapping[str, int]
+    ) -> list[WriteResult]:
+        """Tickets imported before and changed in the source since (a delta run): comments the
+        target lacks are added one update each (Zendesk dates them now), then the attributes
+        go in one ``update_many`` job. A closed ticket cannot change: Zendesk's refusal is the
+        record's failure."""
+        answers: dict[int, WriteResult] = {}
+        for index, item in enumerate(batch):
+            try:
+                self._add_missing_comments(item, files)
+            except RecordError as exc:
+                answers[index] = _refused(item, exc)
+        rest = [i for i in range(len(batch)) if i not in answers]
+        updated = self._write_job(
+            _UPDATE_MANY,
+            [batch[i] for i in rest],
+            lambda item: convert.ticket_update_payload(item, field_ids=field_ids),
+        )
+        for index, result in zip(rest, updated, strict=True):
+            target_id = batch[index].target_id if result.ok else None
+            answers[index] = attrs.evolve(result, target_id=target_id)
+        return [answers[index] for index in range(len(batch))]
+
+    def _add_missing_comments(self, item: Outgoing, files: FileSource) -> None:
+        """Add the source comments past those the target ticket holds (SLA notes not counted)."""
+        record = item.record
+        assert isinstance(record, Ticket)
+        assert item.target_id is not None
+        read = BY_NAME["ticket_comments"].read
+        assert read is not None
+        held = sum(
+            1
+            for page in self.client.pages(read, id=item.target_id)
+            for data in page.records
+            if not str(data.get("plain_body") or "").startswith(convert.SLA_NOTE_HEADING)
+        )
+        for note in record.comments[held:]:
+            tokens = self._upload_attachments(item, files, only=note)
+            body = convert.comment_payload(item, note, tokens)
+            self.client.request(
+                "PUT", f"/api/v2/tickets/{item.target_id}.json", json={"ticket": {"comment": body}}
+            )
+
+    def _write_declined(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """SLA events and metrics: inside their tickets (see :data:`WRITABLE`) when the ticket
+        is in the target; failed, naming it, when it is not."""
+        results = []
+        for item in batch:
+            ticket = getattr(item.record, "ticket", None)
+            if isinstance(ticket, Ref) and ticket not in item.links:
+                results.append(
+                    WriteResult(
+                        key=item.key,
+                        error="its ticket is not in the target",
+                        platform_message=f"ticket {ticket.id} is not in the target",
+                    )
+                )
+            else:
+                results.append(WriteResult(key=item.key, skipped=SLA_KEPT_IN_TICKET))
+        return results
+
     # -- helpers -------------------------------------------------------------------------------
+
+    def _me_id(self) -> int:
+        """The id of the user the API acts as (the author of SLA history notes); read once."""
+        if self._me is None:
+            self._me = int(self.client.get_json("/api/v2/users/me.json")["user"]["id"])
+        return self._me
 
     def _write_job(
         self,
@@ -390,12 +509,14 @@ class ZendeskTarget:
             job = self.client.get_json(f"/api/v2/job_statuses/{job['id']}.json")["job_status"]
         raise TransientError(f"zendesk job {job.get('id')} did not finish")
 
-    def _upload_attachments(self, item: Outgoing, files: FileSource) -> dict[str, str]:
-        """Upload every file of a ticket; attachment id → upload token."""
+    def _upload_attachments(
+        self, item: Outgoing, files: FileSource, *, only: Comment | None = None
+    ) -> dict[str, str]:
+        """Upload every file of a ticket (or of one of its comments); attachment id → token."""
         record = item.record
         assert isinstance(record, Ticket)
         tokens: dict[str, str] = {}
-        for note in record.comments:
+        for note in record.comments if only is None else (only,):
             for attachment in note.attachments:
                 if attachment.size > MAX_ATTACHMENT_BYTES:
                     raise RecordError(

@@ -68,7 +68,12 @@ class ZendeskSandbox:
         self.email = email
         self.token = token
         self.backend = ZendeskBackend(
-            tickets=tickets, seed=seed, instance=instance, clock=self.clock, empty=empty
+            tickets=tickets,
+            seed=seed,
+            instance=instance,
+            clock=self.clock,
+            empty=empty,
+            owner_email=email,
         )
         """The state: every resource as Zendesk JSON (inspect it in tests)."""
         self.zendesk = ZendeskApp(

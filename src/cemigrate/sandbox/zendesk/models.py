@@ -226,11 +226,19 @@ class ZendeskBackend:
     """All resources of one emulated Zendesk account."""
 
     def __init__(
-        self, *, tickets: int, seed: int, instance: str, clock: Clock, empty: bool = False
+        self,
+        *,
+        tickets: int,
+        seed: int,
+        instance: str,
+        clock: Clock,
+        empty: bool = False,
+        owner_email: str | None = None,
     ) -> None:
         self.params = {"tickets": tickets, "seed": seed, "instance": instance}
         self.empty = empty
-        """A brand-new account: no users, groups, custom fields or tickets."""
+        """A brand-new account: its owner only; no groups, custom fields or tickets."""
+        self.owner_email = owner_email
         self.clock = clock
         self.lock = threading.RLock()
         """Held by the router around each request: the state is shared by server threads."""
@@ -296,8 +304,11 @@ class ZendeskBackend:
             self.fields["ticket"][field_id] = self._field_json(
                 "ticket", field_id, key, title, key, position, None, None, True
             )
-        if self.empty:  # a new account: nothing but Zendesk's own ticket fields
+        if self.empty:  # a new account: its owner and Zendesk's own ticket fields
             self._start_ids()
+            if self.owner_email:
+                owner = {"name": "Account owner", "email": self.owner_email, "role": "admin"}
+                self.upsert_user(owner, update=False)
             return
         option_id = 364_500_000_000
         for field in desk.fields:
@@ -1030,39 +1041,12 @@ class ZendeskBackend:
         tid = self.new_id("ticket")
         comments = []
         for comment in comments_in:
-            cid = self.new_id("comment")
-            attachments: list[Json] = []
-            for token in comment.get("uploads") or []:
-                upload = self.uploads[str(token)]
-                upload.consumed = True
-                attachments.extend(self.attachments[a].json for a in upload.attachment_ids)
-            html_body = comment.get("html_body")
-            plain = comment.get("body") or comment.get("value") or ""
-            if html_body is not None and not plain:
-                plain = plain_text(str(html_body))  # Zendesk renders plain_body from HTML
-            if html_body is None:
-                html_body = "".join(f"<p>{html.escape(p)}</p>" for p in str(plain).split("\n\n"))
             when = (
                 parse_time(comment["created_at"], "created_at")
                 if comment.get("created_at")
                 else created
             )
-            comments.append(
-                {
-                    "id": cid,
-                    "type": "Comment",
-                    "author_id": int(comment.get("author_id") or requester),
-                    "body": str(plain),
-                    "html_body": html_body,
-                    "plain_body": str(plain),
-                    "public": bool(comment.get("public", True)),
-                    "attachments": attachments,
-                    "audit_id": cid + 1_000_000_000_000,
-                    "via": {"channel": "api", "source": dict(_VIA_NONE)},
-                    "created_at": iso(when),
-                    "metadata": {"system": {}, "custom": {}},
-                }
-            )
+            comments.append(self._incoming_comment(comment, author=requester, when=when))
         custom_in = {int(c["id"]): c.get("value") for c in body.get("custom_fields") or []}
         custom = [
             {"id": fid, "value": custom_in.get(fid)}
@@ -1115,6 +1099,70 @@ class ZendeskBackend:
             "reopens": 0,
             "replies": 0,
         }
+        self.touch()
+        return self.ticket_view(tid)
+
+    def _incoming_comment(self, comment: Mapping[str, Any], *, author: int, when: datetime) -> Json:
+        """A comment as a client sends it (import or update), stored as Zendesk shows it;
+        its upload tokens are consumed."""
+        cid = self.new_id("comment")
+        attachments: list[Json] = []
+        for token in comment.get("uploads") or []:
+            upload = self.uploads[str(token)]
+            upload.consumed = True
+            attachments.extend(self.attachments[a].json for a in upload.attachment_ids)
+        html_body = comment.get("html_body")
+        plain = comment.get("body") or comment.get("value") or ""
+        if html_body is not None and not plain:
+            plain = plain_text(str(html_body))  # Zendesk renders plain_body from HTML
+        if html_body is None:
+            html_body = "".join(f"<p>{html.escape(p)}</p>" for p in str(plain).split("\n\n"))
+        return {
+            "id": cid,
+            "type": "Comment",
+            "author_id": int(comment.get("author_id") or author),
+            "body": str(plain),
+            "html_body": html_body,
+            "plain_body": str(plain),
+            "public": bool(comment.get("public", True)),
+            "attachments": attachments,
+            "audit_id": cid + 1_000_000_000_000,
+            "via": {"channel": "api", "source": dict(_VIA_NONE)},
+            "created_at": iso(when),
+            "metadata": {"system": {}, "custom": {}},
+        }
+
+    def update_ticket(self, tid: int, body: Mapping[str, Any]) -> Json:
+        """``PUT /tickets/{id}``: change fields and add at most one comment, dated now (only
+        imports set a comment's time). A closed ticket cannot change, as on Zendesk."""
+        state = self.ticket_state.get(tid)
+        if state is None or state.deleted:
+            raise RecordNotFound()
+        ticket = self.tickets[tid]
+        if state.archived or ticket.get("status") == "closed":
+            raise RecordInvalid(
+                {"status": [{"description": "Status: closed prevents ticket update"}]}
+            )
+        comment = body.get("comment")
+        if isinstance(comment, Mapping):
+            for token in comment.get("uploads") or []:
+                self.check_upload(str(token))
+        for key in _UPDATABLE:
+            if key in body:
+                ticket[key] = list(body[key] or []) if key == "tags" else body[key]
+        if body.get("custom_fields"):
+            values = {int(c["id"]): c.get("value") for c in body["custom_fields"]}
+            for entry in ticket.get("custom_fields") or []:
+                if entry["id"] in values:
+                    entry["value"] = values[entry["id"]]
+        now = self.now()
+        if isinstance(comment, Mapping):
+            author = int(ticket.get("requester_id") or 0)
+            self.comments[tid].append(self._incoming_comment(comment, author=author, when=now))
+        if ticket.get("status") in ("solved", "closed") and state.solved_at is None:
+            state.solved_at = iso(now)
+        ticket["updated_at"] = iso(now)
+        state.generated_timestamp = self.now_ts()
         self.touch()
         return self.ticket_view(tid)
 
@@ -1367,6 +1415,21 @@ def plain_text(html_body: str) -> str:
     parser.feed(html_body)
     parser.close()
     return "".join(parser.parts)
+
+
+_UPDATABLE = (
+    "subject",
+    "status",
+    "priority",
+    "type",
+    "tags",
+    "requester_id",
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "external_id",
+)
+"""Ticket attributes ``PUT /tickets/{id}`` changes in the emulator."""
 
 
 def batch_results(

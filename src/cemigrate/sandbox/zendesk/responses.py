@@ -121,8 +121,10 @@ def _ids(raw: str | None, name: str) -> list[str]:
 class ZendeskResponses:
     """The handlers, bound to one :class:`~cemigrate.sandbox.zendesk.models.ZendeskBackend`."""
 
-    def __init__(self, backend: ZendeskBackend) -> None:
+    def __init__(self, backend: ZendeskBackend, *, api_email: str = "") -> None:
         self.backend = backend
+        self.api_email = api_email
+        """The e-mail the sandbox's credentials belong to (``/users/me``)."""
 
     # -- pagination ------------------------------------------------------------------------
 
@@ -481,6 +483,16 @@ class ZendeskResponses:
             },
         )
 
+    def me(self, req: Request) -> Reply:
+        """``GET /api/v2/users/me.json``: the account owner the credentials act as (created on
+        first use in an account seeded without one)."""
+        b = self.backend
+        uid = b.user_by_email(self.api_email)
+        if uid is None:
+            body = {"name": "Account owner", "email": self.api_email, "role": "admin"}
+            uid, _ = b.upsert_user(body, update=False)
+        return Reply(200, {"user": b.users[uid]})
+
     def show_many_users(self, req: Request) -> Reply:
         """``GET /api/v2/users/show_many.json?ids=`` or ``?external_ids=``."""
         b = self.backend
@@ -662,6 +674,29 @@ class ZendeskResponses:
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "group_membership is required")
         return Reply(201, {"group_membership": self.backend.create_membership(body)})
+
+    def update_ticket(self, req: Request, id: str) -> Reply:
+        """``PUT /api/v2/tickets/{id}.json`` (422 for a closed ticket)."""
+        body = req.json().get("ticket")
+        if not isinstance(body, Mapping):
+            raise RecordInvalid.base("ticket: is required")
+        return Reply(200, {"ticket": self.backend.update_ticket(_int(id), body)})
+
+    def update_many_tickets(self, req: Request) -> Reply:
+        """``PUT /api/v2/tickets/update_many.json`` with ``tickets: [{id, ...}]``: a job."""
+        items = self._batch(req, "tickets")
+        b = self.backend
+
+        def one(item: Mapping[str, Any]) -> Json:
+            tid = _int(str(item.get("id")))
+            try:
+                b.update_ticket(tid, item)
+            except RecordNotFound:
+                raise RecordInvalid.base(f"Ticket {tid}: not found") from None
+            return {"id": tid, "status": "Updated", "action": "update"}
+
+        job = b.start_job("bulk_update", len(items), lambda: batch_results(items, one))
+        return Reply(200, {"job_status": job.as_json()})
 
     def delete_ticket(self, req: Request, id: str) -> Reply:
         """``DELETE /api/v2/tickets/{id}.json`` → 204."""

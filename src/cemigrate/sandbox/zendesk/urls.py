@@ -102,8 +102,22 @@ ROUTES: Final[tuple[Route, ...]] = (
         "core",
         "Delete tickets by ids (job_status)",
     ),
+    Route(
+        "PUT",
+        "/api/v2/tickets/update_many",
+        "update_many_tickets",
+        "core",
+        "Update up to 100 tickets, each its own changes (job_status)",
+    ),
     Route("GET", "/api/v2/tickets", "list_tickets", "core", "List tickets (offset or cursor)"),
     Route("GET", "/api/v2/tickets/{id}", "show_ticket", "core", "Show a ticket"),
+    Route(
+        "PUT",
+        "/api/v2/tickets/{id}",
+        "update_ticket",
+        "core",
+        "Update a ticket and add one comment (422 when closed)",
+    ),
     Route(
         "DELETE",
         "/api/v2/tickets/{id}",
@@ -183,6 +197,7 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Upsert up to 100 users by external_id or email (job_status)",
     ),
     Route("GET", "/api/v2/users", "factory:list_of:users:users", "core", "List users"),
+    Route("GET", "/api/v2/users/me", "me", "core", "The user the API acts as"),
     Route("GET", "/api/v2/users/{id}", "factory:show_of:users:user", "core", "Show a user"),
     Route(
         "POST",
@@ -314,7 +329,7 @@ class ZendeskApp:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown Zendesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
         self.backend = backend
-        self.responses = ZendeskResponses(backend)
+        self.responses = ZendeskResponses(backend, api_email=email)
         self.email = email
         self.token = token
         core = PLAN_LIMITS[plan]

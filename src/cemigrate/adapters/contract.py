@@ -45,6 +45,9 @@ class Capability(enum.StrEnum):
     """The target can delete what a run created (rollback)."""
     CREATE_FIELDS = "create_fields"
     """``prepare`` can create custom fields the mapping needs."""
+    VALUE_MAPS = "value_maps"
+    """The target writes ticket attributes through the mapping's value tables
+    (:attr:`Needs.values`); without it only its own defaults are written."""
 
 
 @attrs.frozen(kw_only=True)
@@ -66,6 +69,12 @@ class Metadata:
     """The kinds this side can read (source) or write (target)."""
     fields: tuple[FieldDef, ...] = ()
     """Custom fields that exist in the account now."""
+    values: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """The values this account takes for a ticket attribute (``status``, ``priority``,
+    ``type``, ``channel``), in its own terms; an attribute not listed takes any value."""
+    default_values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """How this adapter writes each schema value of an attribute when no mapping says
+    otherwise (schema value → the account's value)."""
     limits: Mapping[str, int] = attrs.field(factory=dict)
     """Size limits in bytes, by name (``comment_body``, ``attachment``, ``ticket_attachments``)."""
     capabilities: frozenset[Capability] = frozenset()
@@ -76,6 +85,14 @@ class Needs:
     """What the mapping needs to exist in the target before records are written."""
 
     fields: tuple[FieldDef, ...] = ()
+    values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """For each mapped ticket attribute, schema value → the target's value; a value the table
+    lacks is written as the adapter's default does."""
+    comments: Mapping[str, str] = attrs.field(factory=dict)
+    """Comment routing the mapping asks for (``public_email``, ``public_other``, ``private`` →
+    a target object); the target adapter says which it honours."""
+    fallback_agent_email: str | None = None
+    """The agent who takes the place of agents the target has no match for."""
 
 
 @attrs.frozen(kw_only=True)

@@ -44,6 +44,10 @@ class DryRunCheck:
             self._problems[(key.kind.value, reason)].append(str(key))
         return reason
 
+    def refused(self, key: SourceKey, reason: str) -> None:
+        """A record the mapping refuses (an ``error`` policy): counted as a problem."""
+        self._problems[(key.kind.value, reason)].append(str(key))
+
     def problems(self) -> tuple[Problem, ...]:
         """Every reason found, with counts and a few example keys."""
         return tuple(
@@ -55,6 +59,8 @@ class DryRunCheck:
         if key.kind not in self._target.kinds:
             return f"{self._target.platform} does not take {key.kind} records"
         for ref in refs_of(record):
+            if ref.kind not in self._target.kinds:
+                continue  # a kind the target keeps nowhere (an SLA policy): the link is dropped
             if str(SourceKey.of(key.instance, ref)) not in self._written:
                 return f"refers to a {ref.kind} that would not be in the target"
         owner = field_owner(record)

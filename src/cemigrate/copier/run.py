@@ -40,7 +40,7 @@ from cemigrate.errors import (
     WriteOutcomeUnknown,
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
-from cemigrate.mapping import IDENTITY, Mapping, Skip
+from cemigrate.mapping import IDENTITY, Mapping, Refuse, Skip
 from cemigrate.ratelimit import Clock
 from cemigrate.schema import (
     PLAN_ORDER,
@@ -200,8 +200,12 @@ class _Writer:
     def run(self, *, resume: bool, started: float) -> RunReport:
         # Ask every platform first: wrong credentials or a refused setup stop here, before the
         # ledger records a run.
-        self.readable = {source.instance: source.describe().kinds for source in self.m.sources}
-        self.writable = self.target.describe().kinds
+        accounts = {source.instance: source.describe() for source in self.m.sources}
+        self.readable = {instance: meta.kinds for instance, meta in accounts.items()}
+        described = self.target.describe()
+        self.writable = described.kinds
+        # A value the target does not take, a field no source has: one line, exit 2.
+        self.m.mapping.bind(described, tuple(accounts.values()))
         status = "completed"
         stopped = ""
         try:
@@ -318,21 +322,27 @@ class _Writer:
         tally.add("read", len(records))
         mapped: list[tuple[SourceKey, Record]] = []
         skipped: list[tuple[SourceKey, str]] = []
+        refused: list[tuple[SourceKey, str]] = []
         for record in records:
             key = SourceKey(instance, kind, record.id)
             result = self.m.mapping.apply(kind, record)
             if isinstance(result, Skip):
                 skipped.append((key, result.policy))
+            elif isinstance(result, Refuse):
+                refused.append((key, result.reason))
             else:
                 mapped.append((key, result))
         entries = self.ledger.lookup(
-            [str(key) for key, _ in mapped] + [str(key) for key, _ in skipped]
+            [str(key) for key, _ in mapped]
+            + [str(key) for key, _ in skipped]
+            + [str(key) for key, _ in refused]
         )
         if self.check is not None:
             for settled in entries.values():
                 if settled.state is EntryState.DONE:
                     self.check.known(SourceKey.parse(settled.key))
         self._skip(kind, skipped, entries)
+        self._refuse(kind, refused)
         items: list[_Item] = []
         for key, record in mapped:
             entry = entries.get(str(key))
@@ -378,6 +388,36 @@ class _Writer:
             for key, policy in skipped
         ]
         self.ledger.record_outcomes(self._run(), outcomes)
+
+    def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
+        """Records the mapping cannot carry under an ``error`` policy: failed, not sent."""
+        if not refused:
+            return
+        tally = self.tallies[kind.value]
+        if self.dry_run:
+            assert self.check is not None
+            for key, reason in refused:
+                self.check.refused(key, reason)
+            tally.add("invalid", len(refused))
+            return
+        tally.add("failed", len(refused))
+        for key, reason in refused:
+            log.warning("%s failed: %s", key, reason)
+        self.ledger.record_outcomes(
+            self._run(),
+            [
+                Outcome(
+                    key=str(key),
+                    state=EntryState.FAILED,
+                    action="failed",
+                    reason=reason,
+                    kind=key.kind.value,
+                    instance=key.instance,
+                    source_id=key.id,
+                )
+                for key, reason in refused
+            ],
+        )
 
     def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
         """Dry run: count what would be created, updated or refused."""

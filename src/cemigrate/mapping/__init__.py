@@ -1,10 +1,22 @@
 """The mapping step between reading and writing.
 
-A mapping turns a source record into the record the target receives, or skips it under a
-named policy. The identity mapping is the default (same-platform copies, the memory adapters);
-field maps, value maps and policies are loaded from ``mappings/*.toml``.
+A mapping turns a source record into the record the target receives, skips it under a named
+policy, or refuses it with a reason. The identity mapping is the default (same-platform copies,
+the memory adapters); value maps, field maps and policies are loaded from ``mappings/*.toml``
+(:func:`load_mapping`; every key in :mod:`cemigrate.mapping.spec` and ``docs/mapping.md``).
 """
 
-from cemigrate.mapping._seam import IDENTITY, IdentityMapping, Mapping, Skip, load_mapping
+from cemigrate.mapping._seam import IDENTITY, IdentityMapping, Mapping, Refuse, Skip
+from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
 
-__all__ = ["IDENTITY", "IdentityMapping", "Mapping", "Skip", "load_mapping"]
+__all__ = [
+    "IDENTITY",
+    "IdentityMapping",
+    "Mapping",
+    "MappingFile",
+    "Note",
+    "Refuse",
+    "Skip",
+    "Transform",
+    "load_mapping",
+]

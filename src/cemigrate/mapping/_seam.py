@@ -3,22 +3,20 @@
 The mapping step between reading and writing.
 
 A mapping turns a source record into the record the target receives, or skips it under a
-named policy. This package holds the seam and the loader; the identity mapping is the default
-(same-platform copies, the memory adapters). Field maps, value maps and policies are loaded from
-``mappings/*.toml``.
+named policy. This module holds the seam; the identity mapping is the default (same-platform
+copies, the memory adapters). Field maps, value maps and policies are loaded from
+``mappings/*.toml`` by :mod:`.engine`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Protocol
 
 import attrs
 
-from cemigrate.adapters import Needs
-from cemigrate.errors import MappingError
+from cemigrate.adapters import Metadata, Needs
 from cemigrate.schema import Kind, Record
-from cemigrate.tomlfile import TomlFile
 
 
 @attrs.frozen
@@ -28,22 +26,35 @@ class Skip:
     policy: str
 
 
+@attrs.frozen
+class Refuse:
+    """A record the mapping cannot carry over and whose policy says so is an error: it fails
+    with this reason (the mapping file and key that decided), and the run goes on."""
+
+    reason: str
+
+
 class Mapping(Protocol):
     """Turns source records into target records; deterministic and total."""
 
-    def apply(self, kind: Kind, record: Record) -> Record | Skip:
-        """The record to write, or a :class:`Skip` naming the policy."""
+    def apply(self, kind: Kind, record: Record) -> Record | Skip | Refuse:
+        """The record to write, a :class:`Skip` naming the policy, or a :class:`Refuse`."""
         ...
 
     def needs(self) -> Needs:
         """What must exist in the target before records are written."""
         ...
 
+    def bind(self, target: Metadata, sources: Sequence[Metadata] = ()) -> None:
+        """Check the mapping against what the target takes and the sources hold; a bad value
+        raises :class:`~cemigrate.errors.MappingError` naming the file, line and key."""
+        ...
+
 
 class IdentityMapping:
     """Carries every record over unchanged."""
 
-    def apply(self, kind: Kind, record: Record) -> Record | Skip:
+    def apply(self, kind: Kind, record: Record) -> Record | Skip | Refuse:
         """The record itself."""
         return record
 
@@ -51,18 +62,9 @@ class IdentityMapping:
         """Nothing beyond what the records themselves create."""
         return Needs()
 
+    def bind(self, target: Metadata, sources: Sequence[Metadata] = ()) -> None:
+        """Nothing to check: every record goes over as it is."""
+
 
 IDENTITY = IdentityMapping()
 """The default mapping."""
-
-_KNOWN_KEYS = frozenset({"name", "description", "source", "target"})
-
-
-def load_mapping(path: str | Path) -> Mapping:
-    """Load a mapping file; a missing or malformed one raises a one-line :class:`MappingError`."""
-    file = TomlFile.load(path, error=MappingError, what="mapping")
-    for key in file.data:
-        if key not in _KNOWN_KEYS:
-            known = ", ".join(sorted(_KNOWN_KEYS))
-            raise file.error([key], f"unknown key (known: {known})", error=MappingError)
-    return IDENTITY

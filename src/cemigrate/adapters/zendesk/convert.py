@@ -32,11 +32,18 @@ Decisions, stated once:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing, SlaHistory
+from cemigrate.adapters.sla_history import (
+    SLA_HISTORY_FIELDS,
+    SLA_NOTE_HEADING,
+    is_sla_note,
+    sla_history_fields,
+    sla_history_note,
+)
 from cemigrate.errors import RecordError
 from cemigrate.schema import (
     Action,
@@ -79,6 +86,7 @@ __all__ = [
     "ATTACHMENT_ONLY_BODY",
     "CHANNEL_TAG_PREFIX",
     "EMPTY_BODY",
+    "NATIVE_VALUES",
     "SLA_HISTORY_FIELDS",
     "SLA_NOTE_HEADING",
     "SYSTEM_FIELD_TYPES",
@@ -143,35 +151,6 @@ SYSTEM_FIELD_TYPES: Final = frozenset(
     }
 )
 """Ticket field types that are Zendesk's built-in fields, not custom fields."""
-
-SLA_HISTORY_FIELDS: Final[tuple[FieldDef, ...]] = (
-    FieldDef(
-        id="cemigrate_first_reply_minutes",
-        object=FieldObject.TICKET,
-        key="cemigrate_first_reply_minutes",
-        title="Cemigrate first reply minutes",
-        type=FieldType.INTEGER,
-        description="Calendar minutes to the first public agent reply in the source help desk.",
-    ),
-    FieldDef(
-        id="cemigrate_resolution_minutes",
-        object=FieldObject.TICKET,
-        key="cemigrate_resolution_minutes",
-        title="Cemigrate resolution minutes",
-        type=FieldType.INTEGER,
-        description="Calendar minutes from creation to the last solve in the source help desk.",
-    ),
-    FieldDef(
-        id="cemigrate_sla_breaches",
-        object=FieldObject.TICKET,
-        key="cemigrate_sla_breaches",
-        title="Cemigrate SLA breaches",
-        type=FieldType.INTEGER,
-        description="SLA targets the source help desk recorded as breached on this ticket.",
-    ),
-)
-"""The ticket fields that store a ticket's original service levels in a Zendesk target (a
-ticket field's key is the slug of its title, so the titles spell the keys)."""
 
 # --- small readers ------------------------------------------------------------------------
 
@@ -1087,27 +1066,46 @@ def _comment_payload(
     return payload
 
 
+NATIVE_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
+    "status": tuple(s.value for s in Status),
+    "priority": tuple(p.value for p in Priority),
+    "type": tuple(t.value for t in TicketType),
+    "channel": tuple(c.value for c in Channel),
+}
+"""The values a Zendesk ticket takes for each mapped attribute: the schema's own (the channel
+is kept as a ``cemigrate_via_*`` tag, since an import cannot set ``via``)."""
+
+
+def _native(values: Mapping[str, Mapping[str, str]], attribute: str, value: str) -> str:
+    return values.get(attribute, {}).get(value, value)
+
+
 def _ticket_attributes(
     outgoing: Outgoing,
     record: Ticket,
     field_ids: Mapping[str, int],
     stored: Mapping[str, FieldValue],
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, JsonValue]:
-    """What an import and an update both send: the ticket's own attributes and links."""
-    values: dict[str, FieldValue] = {**record.custom_fields, **stored}
+    """What an import and an update both send: the ticket's own attributes and links, the
+    attributes written through the mapping's value tables (``values``)."""
+    tables = values or {}
+    given: dict[str, FieldValue] = {**record.custom_fields, **stored}
     custom: list[JsonValue] = []
-    for key, value in sorted(values.items()):
+    for key, value in sorted(given.items()):
         field_id = field_ids.get(key)
         if field_id is None:
             raise RecordError(f"zendesk ticket: custom field {key!r} does not exist in the target")
         custom.append({"id": field_id, "value": _payload_value(value)})
-    tags = [*record.tags, f"{CHANNEL_TAG_PREFIX}{record.channel.value}"]
+    channel = _native(tables, "channel", record.channel.value)
+    tags = [*record.tags, f"{CHANNEL_TAG_PREFIX}{channel}"]
+    priority, kind = record.priority, record.type
     return {
         "external_id": outgoing.external_id,
         "subject": record.subject,
-        "status": record.status.value,
-        "priority": None if record.priority is None else record.priority.value,
-        "type": None if record.type is None else record.type.value,
+        "status": _native(tables, "status", record.status.value),
+        "priority": None if priority is None else _native(tables, "priority", priority.value),
+        "type": None if kind is None else _native(tables, "type", kind.value),
         "tags": list(dict.fromkeys(tags)),
         "custom_fields": custom,
         "requester_id": _link(outgoing, record.requester, "requester"),
@@ -1118,13 +1116,16 @@ def _ticket_attributes(
 
 
 def ticket_update_payload(
-    outgoing: Outgoing, *, field_ids: Mapping[str, int]
+    outgoing: Outgoing,
+    *,
+    field_ids: Mapping[str, int],
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, JsonValue]:
     """One item of ``tickets/update_many``: the attributes of a ticket imported before (its
     ``id`` is the target id). Comments are added one update each (:func:`comment_payload`)."""
     record: Ticket = _record(outgoing, Ticket)
     assert outgoing.target_id is not None
-    payload = _ticket_attributes(outgoing, record, field_ids, {})
+    payload = _ticket_attributes(outgoing, record, field_ids, {}, values)
     payload["id"] = _target_id(outgoing.target_id, "ticket")
     return _without_none(payload)
 
@@ -1146,6 +1147,7 @@ def ticket_import_payload(
     upload_tokens: Mapping[str, str],
     sla: SlaHistory | None = None,
     sla_author: int | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
 
@@ -1165,7 +1167,7 @@ def ticket_import_payload(
     if sla:
         history = sla_history_fields(sla.metrics, sla.events)
         stored = {k: v for k, v in history.items() if k in field_ids and v is not None}
-    payload = _ticket_attributes(outgoing, record, field_ids, stored)
+    payload = _ticket_attributes(outgoing, record, field_ids, stored, values)
     payload.update(
         {
             "submitter_id": _link(outgoing, record.submitter, "submitter"),
@@ -1199,83 +1201,3 @@ def ticket_import_payload(
     if comments:
         payload["comments"] = comments
     return _without_none(payload)
-
-
-# --- SLA history, stored where Zendesk cannot recompute it -------------------------------
-
-_METRIC_TITLES: Final[Mapping[SlaMetric, str]] = {
-    SlaMetric.FIRST_REPLY_TIME: "first reply time",
-    SlaMetric.NEXT_REPLY_TIME: "next reply time",
-    SlaMetric.PERIODIC_UPDATE_TIME: "periodic update time",
-    SlaMetric.REQUESTER_WAIT_TIME: "requester wait time",
-    SlaMetric.AGENT_WORK_TIME: "agent work time",
-    SlaMetric.RESOLUTION_TIME: "resolution time",
-}
-
-
-def _duration(minutes: Minutes) -> str:
-    if minutes.calendar is None and minutes.business is None:
-        return "not measured"
-    parts = []
-    if minutes.calendar is not None:
-        parts.append(f"{minutes.calendar} min")
-    if minutes.business is not None:
-        parts.append(f"{minutes.business} business min")
-    return ", ".join(parts)
-
-
-SLA_NOTE_HEADING: Final = "Service levels measured in the source help desk (imported by cemigrate)."
-"""The first line of every SLA history note (how a reader tells the note from a comment)."""
-
-
-def is_sla_note(comment: Comment) -> bool:
-    """Whether a comment read from Zendesk is an SLA history note cemigrate imported."""
-    return comment.public is False and comment.body_plain.startswith(SLA_NOTE_HEADING)
-
-
-def sla_history_note(events: Iterable[SlaEvent], metrics: TicketMetrics | None) -> str:
-    """The body of a private note that records a ticket's original service levels: measured
-    times, and each SLA target with how it ended (fulfilled or breached). Deterministic: the
-    same history gives the same text."""
-    lines = [SLA_NOTE_HEADING]
-    if metrics is not None:
-        lines += [
-            f"First reply: {_duration(metrics.first_reply)}",
-            f"Full resolution: {_duration(metrics.full_resolution)}",
-            f"Requester wait: {_duration(metrics.requester_wait)}",
-            f"Agent wait: {_duration(metrics.agent_wait)}",
-            f"Replies: {metrics.replies}; reopens: {metrics.reopens}",
-        ]
-    ordered = sorted(events, key=lambda e: (e.time, e.id))
-    targets = [e for e in ordered if e.kind is SlaEventKind.APPLY]
-    outcomes = [e for e in ordered if e.kind in (SlaEventKind.FULFILL, SlaEventKind.BREACH)]
-    for target in targets:
-        hours = "business" if target.business_hours else "calendar"
-        minutes = "no target" if target.target_minutes is None else f"{target.target_minutes}"
-        ends = [
-            f"{'breached' if e.kind is SlaEventKind.BREACH else 'fulfilled'} {format_time(e.time)}"
-            for e in outcomes
-            if e.metric is target.metric and e.time >= target.time
-        ]
-        lines.append(
-            f"SLA {_METRIC_TITLES[target.metric]}: target {minutes} {hours} min, applied "
-            f"{format_time(target.time)}; " + ("; ".join(ends) or "still running")
-        )
-    breaches = sum(1 for e in ordered if e.kind is SlaEventKind.BREACH)
-    lines.append(f"SLA breaches: {breaches}")
-    return "\n".join(lines)
-
-
-def sla_history_fields(
-    metrics: TicketMetrics | None, events: Iterable[SlaEvent] = ()
-) -> dict[str, FieldValue]:
-    """Values of :data:`SLA_HISTORY_FIELDS` for one ticket: original first-reply and
-    full-resolution minutes (calendar; ``None`` when not measured) and the number of breaches
-    among ``events``."""
-    return {
-        "cemigrate_first_reply_minutes": None if metrics is None else metrics.first_reply.calendar,
-        "cemigrate_resolution_minutes": (
-            None if metrics is None else metrics.full_resolution.calendar
-        ),
-        "cemigrate_sla_breaches": sum(1 for e in events if e.kind is SlaEventKind.BREACH),
-    }

@@ -338,6 +338,7 @@ TARGET_CAPABILITIES: Final = frozenset(
         Capability.FIND_BY_EXTERNAL_ID,  # external_id on tickets, users, orgs [facts 1.7]
         Capability.DELETE,
         Capability.CREATE_FIELDS,
+        Capability.VALUE_MAPS,  # status, priority, type and channel through the mapping
     }
 )
 """What a Zendesk target declares."""

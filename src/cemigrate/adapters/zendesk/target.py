@@ -128,6 +128,8 @@ class ZendeskTarget:
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
         self._me: int | None = None
+        self._values: Mapping[str, Mapping[str, str]] = {}
+        """The mapping's value tables (from ``prepare``)."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -139,10 +141,13 @@ class ZendeskTarget:
             fields=tuple(self._field_table().values()),
             limits={"attachment": MAX_ATTACHMENT_BYTES},
             capabilities=TARGET_CAPABILITIES,
+            values=convert.NATIVE_VALUES,
+            default_values={a: {v: v for v in vs} for a, vs in convert.NATIVE_VALUES.items()},
         )
 
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create the custom fields the mapping needs that the account lacks."""
+        self._values = needs.values
         changes = []
         for definition in (*needs.fields, *convert.SLA_HISTORY_FIELDS):
             if (definition.object, definition.key) in self._field_table():
@@ -337,6 +342,7 @@ class ZendeskTarget:
                 upload_tokens=tokens,
                 sla=sla,
                 sla_author=self._me_id() if sla else None,
+                values=self._values,
             )
 
         answers: dict[int, WriteResult] = {}
@@ -373,7 +379,9 @@ class ZendeskTarget:
         updated = self._write_job(
             _UPDATE_MANY,
             [batch[i] for i in rest],
-            lambda item: convert.ticket_update_payload(item, field_ids=field_ids),
+            lambda item: convert.ticket_update_payload(
+                item, field_ids=field_ids, values=self._values
+            ),
         )
         for index, result in zip(rest, updated, strict=True):
             target_id = batch[index].target_id if result.ok else None

@@ -72,11 +72,19 @@ def test_dry_run_writes_its_plan_and_nothing_else(
     plan: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", str(plan), "--dry-run", "--no-progress"]) == EXIT_OK
-    assert "dry run (nothing written)" in capsys.readouterr().out
-    report = json.loads((plan.parent / "dryrun.json").read_text())
+    printed = capsys.readouterr().out
+    assert "dry run (nothing written)" in printed
+    assert "estimated duration: at least" in printed
+    fidelity = json.loads((plan.parent / "dryrun.json").read_text())
+    assert fidelity["schema_version"] == 1
+    assert fidelity["lost"] == 0
+    assert fidelity["kinds"]["ticket"]["exactly"] == 60
+    assert fidelity["not_carried"] == []
+    assert fidelity["estimate"]["target_calls"] > 0
+    report = fidelity["run"]
     assert report["dry_run"] is True
     assert report["kinds"]["ticket"]["created"] == 60
-    assert report["problems"] == []
+    assert "| ticket | 60 | 60 | 0 | 0 (0) |" in (plan.parent / "dryrun.md").read_text()
     connection = sqlite3.connect(plan.parent / "target.sqlite")
     assert connection.execute("SELECT COUNT(*) FROM records").fetchone() == (0,)
     connection.close()

@@ -8,7 +8,6 @@ ran out or the run was interrupted): ``--resume`` continues it.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -24,10 +23,12 @@ from cemigrate.ledger import Ledger
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
-SANDBOX_PLATFORMS = ("zendesk", "salesforce")
+SANDBOX_PLATFORMS = ("zendesk", "salesforce", "freshdesk")
 """Platforms `cemigrate sandbox serve` emulates."""
 SANDBOX_PLANS = ("essential", "team", "growth", "professional", "enterprise", "enterprise_plus")
 """Account plans the emulators know (their rate limits)."""
+FRESHDESK_SANDBOX_PLANS = ("growth", "pro", "enterprise", "purchased_1000", "purchased_2000")
+"""Plans `cemigrate sandbox serve freshdesk --plan` accepts (the emulator's rate-limit table)."""
 SANDBOX_EDITIONS = ("professional", "enterprise", "unlimited", "performance", "developer")
 """Salesforce editions the emulator knows (the daily API allowance)."""
 
@@ -113,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--plan",
         default="enterprise",
-        choices=SANDBOX_PLANS,
+        choices=SANDBOX_PLANS + tuple(p for p in FRESHDESK_SANDBOX_PLANS if p not in SANDBOX_PLANS),
         help="the account's plan: its rate limits (enterprise)",
     )
     serve.add_argument(
@@ -136,16 +137,20 @@ def _run(args: argparse.Namespace) -> int:
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     migration = Migration.from_plan(args.plan, progress=args.progress)
     try:
-        report = migration.run(mode=mode, resume=args.resume, dry_run=args.dry_run)
+        if args.dry_run:
+            plan = migration.dry_run(mode=mode)
+            report = plan.report
+        else:
+            report = migration.run(mode=mode, resume=args.resume)
     finally:
         migration.close()
     print(report.table())
     if args.dry_run:
-        out = load_plan(args.plan).ledger.parent / "dryrun.json"
-        out.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        as_json, as_md = plan.write(load_plan(args.plan).ledger.parent)
         for problem in report.problems:
             print(f"  would fail: {problem.count} {problem.kind}: {problem.reason}")
-        print(f"dry run written to {out}")
+        print(f"estimated duration: at least {plan.estimate['hours']:.2f} h")
+        print(f"fidelity plan written to {as_md} and {as_json}")
     return _exit_code(report)
 
 
@@ -195,6 +200,10 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
     if args.platform == "salesforce":
         return _serve_salesforce(args)
+    if args.platform == "freshdesk":
+        return _serve_freshdesk(args)
+    if args.plan not in SANDBOX_PLANS:
+        raise ConfigError(f"--plan for {args.platform} is one of {', '.join(SANDBOX_PLANS)}")
     try:
         sandbox, server = serve_zendesk(
             port=args.port,
@@ -257,6 +266,34 @@ def _serve_salesforce(args: argparse.Namespace) -> int:
     _wait_for_signal()
     server.shutdown()
     print("salesforce sandbox stopped", flush=True)
+    return EXIT_OK
+
+
+def _serve_freshdesk(args: argparse.Namespace) -> int:
+    from cemigrate.sandbox.freshdesk import serve_freshdesk
+
+    if args.plan not in FRESHDESK_SANDBOX_PLANS:
+        raise ConfigError(f"--plan for freshdesk is one of {', '.join(FRESHDESK_SANDBOX_PLANS)}")
+    try:
+        sandbox, server = serve_freshdesk(
+            port=args.port,
+            tickets=args.tickets,
+            seed=args.seed,
+            plan=args.plan,
+            host=args.host,
+            instance=args.instance,
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    print(
+        f"freshdesk sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
+        f" plan {args.plan}): API key {sandbox.api_key} (HTTP Basic, any password);"
+        f' plan key base_url = "{server.url}"; Ctrl-C stops it',
+        flush=True,
+    )
+    _wait_for_signal()
+    server.shutdown()
+    print("freshdesk sandbox stopped", flush=True)
     return EXIT_OK
 
 

@@ -28,6 +28,9 @@ class DryRunCheck:
         self._fields = {(f.object, f.key) for f in target.fields}
         self._written: set[str] = set()
         self._problems: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._skipped: set[str] = set()
+        self.attachments = 0
+        """Files of the tickets that would be written (each one upload)."""
 
     def known(self, key: SourceKey) -> None:
         """A record the ledger already holds as written (so references to it resolve)."""
@@ -38,11 +41,30 @@ class DryRunCheck:
         reason = self._reason(key, record)
         if reason is None:
             self._written.add(str(key))
+            if isinstance(record, Ticket):
+                self.attachments += sum(len(c.attachments) for c in record.comments)
             if isinstance(record, FieldDef):
                 self._fields.add((record.object, record.key))
         else:
             self._problems[(key.kind.value, reason)].append(str(key))
         return reason
+
+    def skip(self, key: SourceKey) -> None:
+        """A record the run would skip by a named policy (its dependents follow it)."""
+        self._skipped.add(str(key))
+
+    def was_skipped(self, key: SourceKey) -> bool:
+        """Whether the run would skip this record by a policy."""
+        return str(key) in self._skipped
+
+    def missing_reference(self, key: SourceKey, record: Record) -> str | None:
+        """Why a record would fail for a reference the target would not hold, or None."""
+        for ref in refs_of(record):
+            if ref.kind not in self._target.kinds:
+                continue  # a kind the target keeps nowhere (an SLA policy): the link is dropped
+            if str(SourceKey.of(key.instance, ref)) not in self._written:
+                return f"refers to a {ref.kind} that would not be in the target"
+        return None
 
     def refused(self, key: SourceKey, reason: str) -> None:
         """A record the mapping refuses (an ``error`` policy): counted as a problem."""
@@ -58,11 +80,9 @@ class DryRunCheck:
     def _reason(self, key: SourceKey, record: Record) -> str | None:
         if key.kind not in self._target.kinds:
             return f"{self._target.platform} does not take {key.kind} records"
-        for ref in refs_of(record):
-            if ref.kind not in self._target.kinds:
-                continue  # a kind the target keeps nowhere (an SLA policy): the link is dropped
-            if str(SourceKey.of(key.instance, ref)) not in self._written:
-                return f"refers to a {ref.kind} that would not be in the target"
+        missing = self.missing_reference(key, record)
+        if missing is not None:
+            return missing
         owner = field_owner(record)
         if owner is not None:
             assert isinstance(record, Ticket | User | Organization)

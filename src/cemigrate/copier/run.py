@@ -28,6 +28,7 @@ import attrs
 
 from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
 from cemigrate.copier.dryrun import DryRunCheck
+from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, RunReport
@@ -40,7 +41,7 @@ from cemigrate.errors import (
     WriteOutcomeUnknown,
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
-from cemigrate.mapping import IDENTITY, Mapping, Refuse, Skip
+from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
 from cemigrate.ratelimit import Clock
 from cemigrate.schema import (
     PLAN_ORDER,
@@ -177,7 +178,30 @@ class Migration:
                 " did not finish: continue it with --resume"
             )
         writer = _Writer(self, mode=mode, dry_run=dry_run)
-        return writer.run(resume=resume, started=started)
+        report = writer.run(resume=resume, started=started)
+        self._last_check = writer.check
+        return report
+
+    def dry_run(self, *, mode: Mode = Mode.FULL) -> FidelityPlan:
+        """Read the sources, map every record and ask the target about each one, writing
+        nothing: the fidelity plan (also what notebooks call)."""
+        report = self.run(mode=mode, dry_run=True)
+        check = self._last_check
+        mapping = self.mapping
+        estimate = estimate_hours(
+            report=report,
+            source_budgets=[source.budgets for source in self.sources],
+            target_budgets=self.target.budgets,
+            batch_size=self.target.batch_size,
+            attachments=check.attachments if check is not None else 0,
+        )
+        return FidelityPlan.build(
+            report,
+            mapping.notes() if isinstance(mapping, MappingFile) else (),
+            changed=mapping.changed() if isinstance(mapping, MappingFile) else {},
+            estimate=estimate,
+            masked=isinstance(mapping, MappingFile) and mapping.mask_personal_data,
+        )
 
 
 class _Writer:
@@ -425,7 +449,20 @@ class _Writer:
         tally = self.tallies[stream.kind.value]
         declines = getattr(self.target, "declines", None)
         for item in items:
+            owner = getattr(item.record, "ticket", None)
+            if isinstance(owner, Ref) and self.check.was_skipped(
+                SourceKey.of(item.key.instance, owner)
+            ):
+                self.check.skip(item.key)  # follows its declined ticket, as a run would
+                tally.add("skipped")
+                continue
             if callable(declines) and declines(stream.kind, item.record):
+                missing = self.check.missing_reference(item.key, item.record)
+                if missing is not None:  # the target needs its ticket to keep it
+                    self.check.refused(item.key, missing)
+                    tally.add("invalid")
+                    continue
+                self.check.skip(item.key)
                 tally.add("skipped")
                 continue
             if self._dry_matched(item):

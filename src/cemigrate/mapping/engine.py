@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -133,6 +133,7 @@ class MappingFile:
         self.mask_personal_data = bool((data.get("dry_run") or {}).get("mask_personal_data"))
         self._lock = threading.Lock()
         self._notes: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._changed: Counter[str] = Counter()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -302,7 +303,15 @@ class MappingFile:
             if isinstance(result, Skip | Refuse):
                 break
             result = transform(kind, result)
+        if result is not record and not isinstance(result, Skip | Refuse):
+            with self._lock:
+                self._changed[str(kind)] += 1
         return result
+
+    def changed(self) -> dict[str, int]:
+        """Records of each kind the mapping has changed so far (once each)."""
+        with self._lock:
+            return dict(self._changed)
 
     def notes(self) -> tuple[Note, ...]:
         """What the policies did so far: counts and a few example ids per change."""

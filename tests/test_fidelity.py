@@ -1,0 +1,157 @@
+"""The dry run's fidelity plan agrees with what the real run then does, for each adapter pair."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.adapters.zendesk.target import ZendeskTarget
+from cemigrate.copier import Migration
+from cemigrate.ledger import Ledger
+from cemigrate.mapping import load_mapping
+from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKETS, SEED = 120, 6
+
+
+def zendesk_source(clock: ManualClock) -> Source:
+    account = ZendeskSandbox(
+        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
+    )
+    clock.advance(120)  # past the exports' last minute
+    return ZendeskSource(
+        instance="old",
+        base_url=account.base_url,
+        credentials=Credentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+    )
+
+
+def zendesk_target(clock: ManualClock) -> Target:
+    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
+    return ZendeskTarget(
+        base_url=account.base_url,
+        credentials=Credentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+    )
+
+
+def salesforce_source(clock: ManualClock) -> Source:
+    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    org = SalesforceSandbox(tickets=TICKETS, seed=SEED, instance="old", clock=clock)
+    return SalesforceSource(
+        instance="old",
+        instance_url=org.base_url,
+        credentials=SfCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=clock,
+    )
+
+
+def salesforce_target(clock: ManualClock) -> Target:
+    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+    from cemigrate.sandbox.dataset import generate
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+    from cemigrate.schema import Role
+
+    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
+    seen: set[str] = set()
+    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
+        email = (person.email or "").lower()
+        if person.role is not Role.END_USER and email and email not in seen:
+            seen.add(email)  # agents exist before a migration: Users need licences
+            org.add_user(name=person.name, email=person.email or "", active=not person.suspended)
+    return SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SfCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=clock,
+    )
+
+
+Maker = Callable[[ManualClock], Source | Target]
+
+PAIRS: dict[str, tuple[Maker, Maker]] = {
+    "zendesk-to-zendesk": (zendesk_source, zendesk_target),
+    "zendesk-to-salesforce": (zendesk_source, salesforce_target),
+    "salesforce-to-zendesk": (salesforce_source, zendesk_target),
+}
+
+
+def _with_policies(tmp_path: Path, shipped: Path) -> Path:
+    """The shipped mapping plus policies that change and refuse some records."""
+    text = shipped.read_text(encoding="utf-8")
+    text = text.replace("[attachments]\n", "[attachments]\n# test: small files only\n")
+    text = text.replace('policy = "error"', 'policy = "drop"')
+    text = text.replace("max_bytes = 52428800", "")
+    text = text.replace("[attachments]\n", "[attachments]\nmax_bytes = 200000\n", 1)
+    # urgent tickets are refused: their priority has no mapping under unmapped = "error"
+    lines = [line for line in text.splitlines() if not line.startswith("urgent = ")]
+    path = tmp_path / shipped.name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_the_fidelity_plan_agrees_with_the_real_run(pair: str, tmp_path: Path) -> None:
+    make_source, make_target = PAIRS[pair]
+    mapping_path = _with_policies(tmp_path, ROOT / "mappings" / f"{pair}.toml")
+
+    def migration(ledger: Ledger) -> Migration:
+        clock = ManualClock()
+        source, target = make_source(clock), make_target(clock)
+        assert isinstance(source, Source)
+        assert isinstance(target, Target)
+        return Migration(
+            sources=[source],
+            target=target,
+            ledger=ledger,
+            mapping=load_mapping(mapping_path),
+            progress=False,
+        )
+
+    with Ledger.open(tmp_path / "dry.sqlite") as ledger:
+        dry = migration(ledger)
+        plan = dry.dry_run()
+        dry.close()
+    as_json, as_md = plan.write(tmp_path)
+    written = json.loads(as_json.read_text())
+    assert written["schema_version"] == 1
+    assert "Carried over with a change" in as_md.read_text()
+
+    with Ledger.open(tmp_path / "real.sqlite") as ledger:
+        real = migration(ledger)
+        report = real.run()
+        real.close()
+    assert report.status == "completed"
+    tickets = plan.kinds["ticket"]
+    done = report.kinds["ticket"]
+    assert tickets.exactly + tickets.changed == done.created + done.matched
+    assert tickets.changed > 0  # files left out by the attachment policy
+    assert tickets.not_carried - tickets.skipped == done.failed > 0  # urgent tickets refused
+    assert tickets.skipped == done.skipped
+    assert plan.lost == report.failed
+    for kind, fidelity in plan.kinds.items():
+        tally = report.kinds[kind]
+        assert fidelity.exactly + fidelity.changed == tally.created + tally.matched, kind
+    refused = {p.reason for p in plan.report.problems if p.kind == "ticket"}
+    assert refused == {
+        "ticket priority 'urgent' has no mapping ("
+        + str(mapping_path)
+        + ": priority.unmapped = error)"
+    }

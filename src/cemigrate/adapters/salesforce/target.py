@@ -98,6 +98,8 @@ BASE64_LIMIT_BYTES: Final = 37_500_000
 _DELETED: Final = "deleted-in-source: Salesforce cannot create a deleted case"
 _AUTO_ASSIGN_OFF: Final = {"Sforce-Auto-Assign": "FALSE"}
 _SPOOL_IN_MEMORY: Final = 8 * 1024 * 1024
+_BULK_BATCH: Final = 10_000
+"""Rows of the largest write batch (a Bulk job takes far more; the copier holds a batch)."""
 _CUSTOM_OBJECTS: Final[Mapping[Kind, str]] = {
     Kind.SLA_EVENT: "Cemigrate_Sla_Event__c",
     Kind.TICKET_METRICS: "Cemigrate_Ticket_Metrics__c",
@@ -143,13 +145,12 @@ class SalesforceTarget:
         self.bulk_threshold = max(1, bulk_threshold)
         """New cases in one write from which Bulk API 2.0 is used (docs/salesforce.md)."""
         self.fallback_agent_email = fallback_agent_email
-        self.batch_size: Mapping[Kind, int] = {
-            kind: (
-                max(COLLECTION_SIZE, min(self.bulk_threshold, 10_000))
-                if kind is Kind.TICKET
-                else COLLECTION_SIZE
-            )
-            for kind in WRITABLE
+        self.batch_size: Mapping[Kind, int] = dict.fromkeys(WRITABLE, COLLECTION_SIZE) | {
+            # A ticket batch is the size from which its cases go through Bulk; SLA history
+            # (about seven rows a ticket) goes in Bulk jobs of up to 10,000 rows.
+            Kind.TICKET: max(COLLECTION_SIZE, min(self.bulk_threshold, _BULK_BATCH)),
+            Kind.SLA_EVENT: max(COLLECTION_SIZE, _BULK_BATCH),
+            Kind.TICKET_METRICS: max(COLLECTION_SIZE, _BULK_BATCH),
         }
         self._audit: bool | None = None
         self._declined_tickets: set[str] = set()
@@ -192,8 +193,10 @@ class SalesforceTarget:
             body = convert.field_metadata(definition)
             sobject = convert.FIELD_OBJECTS[definition.object]
             wanted.append((sobject, convert.key_to_api_name(definition.key), body))
+        # One describe per object: the fields created meanwhile are read again at the end.
+        present = {sobject: set(self.client.field_names(sobject)) for sobject, _, _ in wanted}
         for sobject, name, body in wanted:
-            if name in self.client.field_names(sobject):
+            if name in present[sobject]:
                 continue
             if not dry_run:
                 self.client.rest(
@@ -202,10 +205,13 @@ class SalesforceTarget:
                     json_body=body,
                     what=f"create field {sobject}.{name}",
                 )
-                self.client.forget_describe(sobject)
+            present[sobject].add(name)
             changes.append(
                 Change(action="create field", subject=f"{sobject}.{name}", applied=not dry_run)
             )
+        if not dry_run:
+            for change in changes:
+                self.client.forget_describe(change.subject.split(".")[0])
         return changes
 
     def declines(self, kind: Kind, record: object) -> str:
@@ -280,24 +286,31 @@ class SalesforceTarget:
 
     def _write_fields(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         results = []
+        present: dict[str, set[str]] = {}  # one describe per object and batch
+        grown: set[str] = set()
         for item in batch:
             definition = item.record
             assert isinstance(definition, FieldDef)
             sobject = convert.FIELD_OBJECTS[definition.object]
             name = convert.key_to_api_name(definition.key)
+            if sobject not in present:
+                present[sobject] = set(self.client.field_names(sobject))
             try:
-                if name not in self.client.field_names(sobject):
+                if name not in present[sobject]:
                     self.client.rest(
                         "tooling/sobjects/CustomField",
                         method="POST",
                         json_body=convert.field_metadata(definition),
                         what=f"create field {sobject}.{name}",
                     )
-                    self.client.forget_describe(sobject)
+                    present[sobject].add(name)
+                    grown.add(sobject)
             except RecordError as exc:
                 results.append(_refused(item, exc))
                 continue
             results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
+        for sobject in grown:
+            self.client.forget_describe(sobject)  # the new fields are read at the next use
         return results
 
     def _audit_fields(self) -> bool:
@@ -476,7 +489,7 @@ class SalesforceTarget:
             if sobject == "Cemigrate_Sla_Event__c"
             else convert.metrics_payload
         )
-        return self._upsert(sobject, batch, payload)
+        return self._upsert(sobject, batch, payload, bulk=len(batch) >= self.bulk_threshold)
 
     # -- tickets -----------------------------------------------------------------------------
 

@@ -423,3 +423,54 @@ def test_the_zendesk_target_writes_status_through_the_value_table(tmp_path: Path
         assert stored == expected, ticket.id
     statuses = {t.status for t in desk.tickets if not t.deleted}
     assert {Status.PENDING, Status.CLOSED} < statuses  # the map and the default both applied
+
+
+def test_the_salesforce_target_writes_priority_through_the_table_and_checks_the_org(
+    tmp_path: Path,
+) -> None:
+    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+    from cemigrate.ratelimit import ManualClock
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    clock = ManualClock()
+    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
+    target = SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SfCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=clock,
+        fallback_agent_email=None,
+    )
+    wrong = write(tmp_path, '[priority.map]\nurgent = "Urgent"\n', "wrong.toml")
+    with pytest.raises(MappingError) as refused:
+        load_mapping(wrong).bind(target.describe())
+    assert str(refused.value) == (
+        f"{wrong}:2: priority.map.urgent: 'Urgent' is not a salesforce ticket priority; "
+        "choose one of Low, Medium, High, Critical"
+    )
+    mapping = MappingFile.from_dict(
+        {"priority": {"map": {"low": "Low", "normal": "Low", "high": "High", "urgent": "High"}}}
+    )
+    for person in DESK.users:  # the agents are Users already (licences)
+        if person.role.value != "end_user" and person.email:
+            try:
+                org.add_user(name=person.name, email=person.email)
+            except Exception:  # the same e-mail twice in the desk
+                continue
+    source = MemorySource(
+        {kind: DESK.records(kind) for kind in Kind}, instance="src", blobs=DESK.blob
+    )
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        report = Migration(
+            sources=[source], target=target, ledger=ledger, mapping=mapping, progress=False
+        ).run()
+    assert report.status == "completed"
+    assert report.kinds["ticket"].failed == 0
+    by_external = {row["Cemigrate_Id__c"]: row for row in org.backend.rows["Case"].values()}
+    for ticket in DESK.tickets:
+        if ticket.deleted or ticket.priority is None:
+            continue
+        row = by_external[f"src:ticket:{ticket.id}"]
+        expected = "Low" if ticket.priority.value in ("low", "normal") else "High"
+        assert row["Priority"] == expected, ticket.id

@@ -69,6 +69,8 @@ from cemigrate.schema import (
 
 __all__ = [
     "CASE_COMMENT_LIMIT_BYTES",
+    "CASE_PICKLISTS",
+    "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
     "FIELD_OBJECTS",
     "ORIGIN",
@@ -158,6 +160,30 @@ ORIGIN: Final[Mapping[Channel, str]] = {
     Channel.OTHER: "Other",
 }
 """Schema channel → Case ``Origin``."""
+
+CASE_PICKLISTS: Final[Mapping[str, str]] = {
+    "status": "Status",
+    "priority": "Priority",
+    "type": "Type",
+    "channel": "Origin",
+}
+"""The Case field that holds each mapped ticket attribute."""
+
+DEFAULT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "status": {k.value: v for k, v in STATUS.items()},
+    "priority": {k.value: v for k, v in PRIORITY.items()},
+    "type": {k.value: v for k, v in TYPE.items()},
+    "channel": {k.value: v for k, v in ORIGIN.items()},
+}
+"""How each schema value is written when no mapping says otherwise (schema → Case value)."""
+
+
+def _value(values: Mapping[str, Mapping[str, str]] | None, attribute: str, schema: str) -> str:
+    """The Case value for a schema value: the mapping's table first, then the default."""
+    table = (values or {}).get(attribute, {})
+    return table.get(schema) or DEFAULT_VALUES[attribute][schema]
+
+
 _ORIGIN_READ: Final = {v.lower(): k for k, v in ORIGIN.items()}
 
 _AUTHOR_LINE: Final = re.compile(r"^\[Originally by (\S+) at (\S+)\]\n")
@@ -874,8 +900,10 @@ def case_payload(
     allowed: Mapping[str, Any],
     audit: bool,
     owner_fallback: str | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, JsonValue]:
-    """One ``Case`` for an upsert by ``Cemigrate_Id__c``.
+    """One ``Case`` for an upsert by ``Cemigrate_Id__c``; ``values`` are the mapping's tables
+    for status, priority, type and channel (:data:`DEFAULT_VALUES` where they say nothing).
 
     ``audit``: the org takes ``CreatedDate``/``LastModifiedDate`` on insert (only for a case
     that is not in the target yet). The originals are always kept in ``Cemigrate_*_At__c`` too.
@@ -890,10 +918,12 @@ def case_payload(
         "Cemigrate_Id__c": outgoing.external_id,
         "Subject": record.subject[:255],
         "Description": record.description[:32000],
-        "Status": STATUS[record.status],
-        "Priority": None if record.priority is None else PRIORITY[record.priority],
-        "Type": None if record.type is None else TYPE[record.type],
-        "Origin": ORIGIN[record.channel],
+        "Status": _value(values, "status", record.status.value),
+        "Priority": None
+        if record.priority is None
+        else _value(values, "priority", record.priority.value),
+        "Type": None if record.type is None else _value(values, "type", record.type.value),
+        "Origin": _value(values, "channel", record.channel.value),
         "ContactId": requester if requester and requester.startswith("003") else None,
         "AccountId": _link(outgoing, record.organization, "organization"),
         "OwnerId": assignee or queue_id or owner_fallback,

@@ -332,6 +332,7 @@ TARGET_CAPABILITIES: Final = frozenset(
         Capability.FIND_BY_EXTERNAL_ID,
         Capability.DELETE,
         Capability.CREATE_FIELDS,  # Tooling API
+        Capability.VALUE_MAPS,  # Status, Priority, Type and Origin through the mapping
     }
 )
 """What a Salesforce target declares."""

@@ -153,6 +153,8 @@ class SalesforceTarget:
             Kind.TICKET_METRICS: max(COLLECTION_SIZE, _BULK_BATCH),
         }
         self._audit: bool | None = None
+        self._values: Mapping[str, Mapping[str, str]] = {}
+        """The mapping's value tables (from ``prepare``)."""
         self._declined_tickets: set[str] = set()
         self._users: dict[str, str] | None = None
         self._queues: dict[str, str] | None = None
@@ -168,11 +170,27 @@ class SalesforceTarget:
             fields=tuple(d for owner in FieldObject for d in self._custom_fields(owner).values()),
             limits={"attachment": MAX_ATTACHMENT_BYTES},
             capabilities=TARGET_CAPABILITIES,
+            values=self._case_picklists(),
+            default_values=convert.DEFAULT_VALUES,
         )
+
+    def _case_picklists(self) -> dict[str, tuple[str, ...]]:
+        """The active values of the Case picklists the mapping's value tables write."""
+        fields = self.client.field_names("Case")
+        out: dict[str, tuple[str, ...]] = {}
+        for attribute, name in convert.CASE_PICKLISTS.items():
+            entries = fields.get(name, {}).get("picklistValues") or []
+            active = tuple(
+                str(e["value"]) for e in entries if isinstance(e, Mapping) and e.get("active", True)
+            )
+            if active:
+                out[attribute] = active
+        return out
 
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create (or, in a dry run, list) the custom objects and fields the data model and the
         mapping need, through the Tooling API; what exists already is left alone."""
+        self._values = needs.values
         changes: list[Change] = []
         for sobject, label in SETUP_OBJECTS.items():
             if self.client.field_names(sobject):
@@ -553,7 +571,7 @@ class SalesforceTarget:
 
         def payload(item: Outgoing) -> dict[str, Any]:
             audit = self._audit_fields() and item.external_id not in existing
-            return convert.case_payload(item, allowed=allowed, audit=audit)
+            return convert.case_payload(item, allowed=allowed, audit=audit, values=self._values)
 
         new = sum(1 for item in batch if item.external_id not in existing)
         results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)

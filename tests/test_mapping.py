@@ -474,3 +474,10 @@ def test_the_salesforce_target_writes_priority_through_the_table_and_checks_the_
         row = by_external[f"src:ticket:{ticket.id}"]
         expected = "Low" if ticket.priority.value in ("low", "normal") else "High"
         assert row["Priority"] == expected, ticket.id
+
+
+def test_comment_routing_is_refused_by_a_target_that_does_not_take_it(tmp_path: Path) -> None:
+    path = write(tmp_path, '[comments]\nprivate = "FeedItem"\n')
+    target = Metadata(platform="salesforce", kinds=frozenset(Kind))
+    with pytest.raises(MappingError, match=r":2: comments\.private: the salesforce target routes"):
+        load_mapping(path).bind(target)

@@ -45,6 +45,9 @@ class Capability(enum.StrEnum):
     """The target can delete what a run created (rollback)."""
     CREATE_FIELDS = "create_fields"
     """``prepare`` can create custom fields the mapping needs."""
+    COMMENT_ROUTING = "comment_routing"
+    """The target routes comments as the mapping's ``[comments]`` section says
+    (:attr:`Needs.comments`)."""
     VALUE_MAPS = "value_maps"
     """The target writes ticket attributes through the mapping's value tables
     (:attr:`Needs.values`); without it only its own defaults are written."""

@@ -213,6 +213,14 @@ class MappingFile:
                 ("target",),
                 f"the mapping is for {self.target}, the plan's target is {target.platform}",
             )
+        routing = self.data.get("comments") or {}
+        if routing and Capability.COMMENT_ROUTING not in target.capabilities:
+            first = next(iter(routing))
+            raise self.error(
+                ("comments", first),
+                f"the {target.platform} target routes comments its own way and does not take "
+                "comment routing yet; leave [comments] out",
+            )
         maps_values = Capability.VALUE_MAPS in target.capabilities
         for attribute, rule in self.values.items():
             allowed = target.values.get(attribute)

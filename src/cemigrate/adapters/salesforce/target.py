@@ -191,6 +191,8 @@ class SalesforceTarget:
         """Create (or, in a dry run, list) the custom objects and fields the data model and the
         mapping need, through the Tooling API; what exists already is left alone."""
         self._values = needs.values
+        if needs.fallback_agent_email and not self.fallback_agent_email:
+            self.fallback_agent_email = needs.fallback_agent_email  # the mapping's users section
         changes: list[Change] = []
         for sobject, label in SETUP_OBJECTS.items():
             if self.client.field_names(sobject):

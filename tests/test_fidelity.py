@@ -155,3 +155,54 @@ def test_the_fidelity_plan_agrees_with_the_real_run(pair: str, tmp_path: Path) -
         + str(mapping_path)
         + ": priority.unmapped = error)"
     }
+
+
+def test_a_sampled_dry_run_reads_a_slice_and_checks_that_many_tickets(tmp_path: Path) -> None:
+    clock = ManualClock()
+    account = ZendeskSandbox(tickets=2500, seed=SEED, instance="old", clock=clock, subdomain="old")
+    clock.advance(120)
+    source = ZendeskSource(
+        instance="old",
+        base_url=account.base_url,
+        credentials=Credentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+    )
+    with Ledger.open(tmp_path / "dry.sqlite") as ledger:
+        migration = Migration(
+            sources=[source], target=zendesk_target(clock), ledger=ledger, progress=False
+        )
+        plan = migration.dry_run(sample=20)
+        migration.close()
+    paths = [path for _, path, _ in account.zendesk.requests]
+    assert paths.count("/api/v2/incremental/tickets/cursor.json") == 1  # 1,000 read, not 2,500
+    assert not any("ticket_metric_events" in path for path in paths)  # dependents not read
+    assert plan.sample == 20
+    assert plan.kinds["ticket"].read == 20
+    assert plan.kinds["ticket"].exactly + plan.kinds["ticket"].skipped == 20
+    assert "sla_event" not in plan.kinds
+    assert plan.as_dict()["sample"] == 20
+    assert "A sample of 20 tickets" in plan.markdown()
+
+
+def test_the_sample_prefers_the_awkward_tickets() -> None:
+    from cemigrate.copier.sample import choose
+    from cemigrate.sandbox.dataset import generate
+
+    desk = generate(tickets=400, seed=SEED, instance="s")
+    tickets = list(desk.tickets)
+    chosen = choose(tickets, 8, deleted_users={u.id for u in desk.users if u.deleted})
+    assert len(chosen) == len({t.id for t in chosen}) == 8
+    most_comments = max(tickets, key=lambda t: (len(t.comments), -int(t.id)))
+    assert most_comments in chosen
+
+    def largest(t: object) -> int:
+        comments = getattr(t, "comments", ())
+        return max((a.size for c in comments for a in c.attachments), default=0)
+
+    assert max(map(largest, chosen)) == max(map(largest, tickets))
+    assert any(
+        not t.subject.isascii() or any(not c.body_plain.isascii() for c in t.comments)
+        for t in chosen
+    )
+    assert chosen == choose(tickets, 8, deleted_users={u.id for u in desk.users if u.deleted})

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="read, map and validate; write nothing anywhere"
     )
     run.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="with --dry-run: check N tickets chosen to include the awkward ones",
+    )
+    run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -134,11 +140,13 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     if args.dry_run and (args.resume or args.only_failed):
         raise ConfigError("--dry-run goes with a full or --delta run only")
+    if args.sample is not None and not args.dry_run:
+        raise ConfigError("--sample goes with --dry-run")
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     migration = Migration.from_plan(args.plan, progress=args.progress)
     try:
         if args.dry_run:
-            plan = migration.dry_run(mode=mode)
+            plan = migration.dry_run(mode=mode, sample=args.sample)
             report = plan.report
         else:
             report = migration.run(mode=mode, resume=args.resume)

@@ -62,6 +62,8 @@ class FidelityPlan:
     notes: tuple[Note, ...]
     estimate: Mapping[str, Any]
     masked: bool = False
+    sample: int | None = None
+    """The number of tickets checked when the dry run sampled them (None: all)."""
 
     @classmethod
     def build(
@@ -72,6 +74,7 @@ class FidelityPlan:
         changed: Mapping[str, int],
         estimate: Mapping[str, Any],
         masked: bool = False,
+        sample: int | None = None,
     ) -> FidelityPlan:
         """The plan of a dry run's report, the mapping's notes and how many records of each
         kind the mapping changed."""
@@ -87,7 +90,14 @@ class FidelityPlan:
                 not_carried=tally.invalid + tally.skipped,
                 skipped=tally.skipped,
             )
-        return cls(report=report, kinds=kinds, notes=notes, estimate=estimate, masked=masked)
+        return cls(
+            report=report,
+            kinds=kinds,
+            notes=notes,
+            estimate=estimate,
+            masked=masked,
+            sample=sample,
+        )
 
     @property
     def lost(self) -> int:
@@ -98,6 +108,7 @@ class FidelityPlan:
         """``dryrun.json``."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "sample": self.sample,
             "lost": self.lost,
             "kinds": {kind: attrs.asdict(k) for kind, k in self.kinds.items()},
             "changes_by_mapping": [
@@ -122,6 +133,16 @@ class FidelityPlan:
         out = [
             "# Fidelity plan (dry run: nothing was written)",
             "",
+            *(
+                [
+                    f"A sample of {self.sample} tickets, chosen to include the awkward ones; "
+                    "SLA events, metrics and ratings were not read. The estimate below is for "
+                    "what was read, not the whole instance.",
+                    "",
+                ]
+                if self.sample
+                else []
+            ),
             f"**{self.lost} records would not carry over without a declared policy.**"
             if self.lost
             else "Every record carries over, exactly or under a declared policy.",

@@ -24,6 +24,8 @@ class Stream:
     source: Source
     kind: Kind
     cursor: str | None
+    limit: int | None = None
+    """Stop after this many records (a sampled dry run); the source reads no further."""
 
 
 @attrs.frozen
@@ -86,9 +88,17 @@ class Reader:
     def _run(self) -> None:
         try:
             for stream in self._streams:
-                for batch in stream.source.read(stream.kind, stream.cursor):
+                read = 0
+                batches = stream.source.read(stream.kind, stream.cursor)
+                for batch in batches:
                     if not self._put(StreamBatch(stream, batch)):
                         return
+                    read += len(batch.records)
+                    if stream.limit is not None and read >= stream.limit:
+                        close = getattr(batches, "close", None)
+                        if callable(close):
+                            close()  # the source stops reading here
+                        break
                 if not self._put(StreamEnd(stream)):
                     return
             self._put(_END)

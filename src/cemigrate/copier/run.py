@@ -27,6 +27,7 @@ from typing import Final
 import attrs
 
 from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
+from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
@@ -120,6 +121,8 @@ class Migration:
         self.target = target
         self.ledger = ledger
         self.mapping = mapping
+        self._sample: int | None = None
+        self._last_check: DryRunCheck | None = None
         self._progress = progress
         self._probe = probe or (lambda _step: None)
         self._plan_digest = plan_digest
@@ -182,10 +185,17 @@ class Migration:
         self._last_check = writer.check
         return report
 
-    def dry_run(self, *, mode: Mode = Mode.FULL) -> FidelityPlan:
+    def dry_run(self, *, mode: Mode = Mode.FULL, sample: int | None = None) -> FidelityPlan:
         """Read the sources, map every record and ask the target about each one, writing
-        nothing: the fidelity plan (also what notebooks call)."""
-        report = self.run(mode=mode, dry_run=True)
+        nothing: the fidelity plan (also what notebooks call). ``sample``: check that many
+        tickets, chosen to include the awkward ones (:mod:`cemigrate.copier.sample`)."""
+        if sample is not None and sample < 1:
+            raise ConfigError("--sample must be 1 or more")
+        self._sample = sample
+        try:
+            report = self.run(mode=mode, dry_run=True)
+        finally:
+            self._sample = None
         check = self._last_check
         mapping = self.mapping
         estimate = estimate_hours(
@@ -198,6 +208,7 @@ class Migration:
         return FidelityPlan.build(
             report,
             mapping.notes() if isinstance(mapping, MappingFile) else (),
+            sample=sample,
             changed=mapping.changed() if isinstance(mapping, MappingFile) else {},
             estimate=estimate,
             masked=isinstance(mapping, MappingFile) and mapping.mask_personal_data,
@@ -216,6 +227,8 @@ class _Writer:
         self.tallies: dict[str, KindTally] = {kind.value: KindTally() for kind in PLAN_ORDER}
         self.run_id: int | None = None
         self.check = DryRunCheck(self.target.describe()) if dry_run else None
+        self.deleted_users: set[str] = set()
+        """Dry run: users deleted in the source (a sample prefers tickets they wrote in)."""
         self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
         self.changes: tuple[Change, ...] = ()
         self.readable: dict[str, frozenset[Kind]] = {}
@@ -309,8 +322,11 @@ class _Writer:
 
     def _streams(self) -> list[Stream]:
         streams = []
+        sample = self.m._sample if self.dry_run else None
         for kind in PLAN_ORDER:
             if kind not in self.writable:
+                continue
+            if sample is not None and kind in sampling.DEPENDENT_KINDS:
                 continue
             for source in self.m.sources:
                 if kind not in self.readable[source.instance]:
@@ -318,7 +334,10 @@ class _Writer:
                 cursor = None
                 if self.mode is Mode.DELTA or (self.mode is Mode.FULL and not self.dry_run):
                     cursor = self.ledger.get_cursor(source.instance, kind.value)
-                streams.append(Stream(source, kind, cursor))
+                limit = None
+                if sample is not None and kind is Kind.TICKET:
+                    limit = sampling.read_limit(sample)
+                streams.append(Stream(source, kind, cursor, limit))
         return streams
 
     def _copy(self) -> None:
@@ -666,11 +685,20 @@ class _StreamWriter:
         self.stream = stream
         self.size = max(1, writer.target.batch_size.get(stream.kind, 100))
         self.buffer: list[_Item] = []
+        self.pool: list[Record] = []
+        """A sampled dry run's tickets, read and waiting for the choice."""
         self.queued = 0
         self.sent = 0
         self.marks: collections.deque[tuple[int, str | None]] = collections.deque()
 
     def add(self, records: Sequence[Record], cursor: str | None) -> None:
+        if self.stream.limit is not None:  # a sampled dry run: choose when the stream ends
+            self.pool.extend(records)
+            return
+        if self.writer.dry_run and self.stream.kind is Kind.USER:
+            self.writer.deleted_users.update(
+                r.id for r in records if isinstance(r, User) and r.deleted
+            )
         items = self.writer.classify(self.stream, records)
         if self.writer.dry_run:
             self.writer.validate(self.stream, items)
@@ -681,6 +709,11 @@ class _StreamWriter:
         self._flush(final=False)
 
     def finish(self) -> None:
+        if self.stream.limit is not None and self.writer.m._sample is not None:
+            chosen = sampling.choose(self.pool, self.writer.m._sample, self.writer.deleted_users)
+            self.pool = []
+            self.writer.validate(self.stream, self.writer.classify(self.stream, chosen))
+            return
         if not self.writer.dry_run:
             self._flush(final=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cemigrate.sandbox.freshdesk.urls import coverage_rows as freshdesk_rows
 from cemigrate.sandbox.salesforce.urls import coverage_rows as salesforce_rows
 from cemigrate.sandbox.zendesk.urls import ROUTES as ZENDESK_ROUTES
 
@@ -47,5 +48,13 @@ def coverage_markdown() -> str:
         "concurrent-request slot); `none` is login and discovery.",
         "",
         *_table(salesforce_rows()),
+        "",
+        "## Freshdesk",
+        "",
+        "Budgets: `core` spends the plan's per-minute credits; `+ ticket_create`, `ticket_update`,",
+        "`tickets_list` or `contacts_list` also spends that endpoint's sub-limit; includes cost",
+        "extra credits as noted; `none` is neither authenticated nor rate limited.",
+        "",
+        *_table(freshdesk_rows()),
     ]
     return "\n".join(lines) + "\n"

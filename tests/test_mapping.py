@@ -481,3 +481,47 @@ def test_comment_routing_is_refused_by_a_target_that_does_not_take_it(tmp_path: 
     target = Metadata(platform="salesforce", kinds=frozenset(Kind))
     with pytest.raises(MappingError, match=r":2: comments\.private: the salesforce target routes"):
         load_mapping(path).bind(target)
+
+
+def test_salesforce_routes_comments_as_the_mapping_says_and_never_a_private_one_public(
+    tmp_path: Path,
+) -> None:
+    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+    from cemigrate.ratelimit import ManualClock
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    clock = ManualClock()
+    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
+    target = SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SfCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=clock,
+    )
+    leak = write(tmp_path, '[comments]\nprivate = "EmailMessage"\n', "leak.toml")
+    with pytest.raises(MappingError, match=r"leak\.toml:2: comments\.private: 'EmailMessage'"):
+        load_mapping(leak).bind(target.describe())
+    for person in DESK.users:
+        if person.role.value != "end_user" and person.email:
+            try:
+                org.add_user(name=person.name, email=person.email)
+            except Exception:  # the same e-mail twice in the desk
+                continue
+    mapping = MappingFile.from_dict({"comments": {"public_email": "CaseComment"}})
+    source = MemorySource(
+        {kind: DESK.records(kind) for kind in Kind}, instance="src", blobs=DESK.blob
+    )
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        report = Migration(
+            sources=[source], target=target, ledger=ledger, mapping=mapping, progress=False
+        ).run()
+    assert report.status == "completed"
+    assert report.kinds["ticket"].failed == 0
+    assert not [r for r in org.backend.rows["EmailMessage"].values() if not r.get("IsDeleted")]
+    comments = [r for r in org.backend.rows["CaseComment"].values() if not r.get("IsDeleted")]
+    public = sum(1 for t in DESK.tickets if not t.deleted for c in t.comments if c.public)
+    private = sum(1 for t in DESK.tickets if not t.deleted for c in t.comments if not c.public)
+    published = [r for r in comments if r.get("IsPublished")]
+    assert len(published) >= public  # every public comment, e-mails included (long ones split)
+    assert len(comments) - len(published) >= private  # private ones stay unpublished

@@ -75,6 +75,9 @@ class Metadata:
     values: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     """The values this account takes for a ticket attribute (``status``, ``priority``,
     ``type``, ``channel``), in its own terms; an attribute not listed takes any value."""
+    comment_routes: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Where the target can put each kind of comment (``public_email``, ``public_other``,
+    ``private`` → its objects), for the mapping's ``[comments]`` section."""
     default_values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     """How this adapter writes each schema value of an attribute when no mapping says
     otherwise (schema value → the account's value)."""

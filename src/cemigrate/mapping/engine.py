@@ -221,6 +221,20 @@ class MappingFile:
                 f"the {target.platform} target routes comments its own way and does not take "
                 "comment routing yet; leave [comments] out",
             )
+        for which, where_to in routing.items():
+            allowed_routes = target.comment_routes.get(which)
+            if not allowed_routes:
+                raise self.error(
+                    ("comments", which),
+                    f"{which!r} is not a kind of comment the {target.platform} target routes; "
+                    f"choose one of {', '.join(target.comment_routes)}",
+                )
+            if where_to not in allowed_routes:
+                raise self.error(
+                    ("comments", which),
+                    f"{where_to!r} is not where the {target.platform} target can put {which} "
+                    f"comments; choose one of {', '.join(allowed_routes)}",
+                )
         maps_values = Capability.VALUE_MAPS in target.capabilities
         for attribute, rule in self.values.items():
             allowed = target.values.get(attribute)

@@ -70,6 +70,7 @@ from cemigrate.schema import (
 __all__ = [
     "CASE_COMMENT_LIMIT_BYTES",
     "CASE_PICKLISTS",
+    "COMMENT_ROUTES",
     "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
     "FIELD_OBJECTS",
@@ -947,10 +948,24 @@ def case_payload(
     }
 
 
-def route(comment: Comment) -> str:
-    """Where a comment goes: ``EmailMessage`` (public, e-mail channel) or ``CaseComment``
-    (everything else; published only when public). A private comment never becomes public."""
-    return "EmailMessage" if comment.public and comment.channel is Channel.EMAIL else "CaseComment"
+COMMENT_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {
+    "public_email": ("EmailMessage", "CaseComment"),
+    "public_other": ("CaseComment", "EmailMessage"),
+    "private": ("CaseComment",),
+}
+"""Where each kind of comment may go (the first is the default). A private comment only ever
+becomes an unpublished ``CaseComment``: an ``EmailMessage`` is visible to the customer."""
+
+
+def route(comment: Comment, routes: Mapping[str, str] | None = None) -> str:
+    """Where a comment goes: ``EmailMessage`` or ``CaseComment`` (published only when public),
+    by the mapping's ``routes`` within :data:`COMMENT_ROUTES`. A private comment never becomes
+    public."""
+    if not comment.public:
+        return "CaseComment"
+    which = "public_email" if comment.channel is Channel.EMAIL else "public_other"
+    chosen = (routes or {}).get(which, COMMENT_ROUTES[which][0])
+    return chosen if chosen in COMMENT_ROUTES[which] else COMMENT_ROUTES[which][0]
 
 
 def _utf8_chunks(text: str, limit: int) -> list[str]:

@@ -333,6 +333,7 @@ TARGET_CAPABILITIES: Final = frozenset(
         Capability.DELETE,
         Capability.CREATE_FIELDS,  # Tooling API
         Capability.VALUE_MAPS,  # Status, Priority, Type and Origin through the mapping
+        Capability.COMMENT_ROUTING,  # public comments as EmailMessage or CaseComment
     }
 )
 """What a Salesforce target declares."""

@@ -155,6 +155,8 @@ class SalesforceTarget:
         self._audit: bool | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
+        self._routes: Mapping[str, str] = {}
+        """The mapping's comment routing (from ``prepare``)."""
         self._declined_tickets: set[str] = set()
         self._users: dict[str, str] | None = None
         self._queues: dict[str, str] | None = None
@@ -172,6 +174,7 @@ class SalesforceTarget:
             capabilities=TARGET_CAPABILITIES,
             values=self._case_picklists(),
             default_values=convert.DEFAULT_VALUES,
+            comment_routes=convert.COMMENT_ROUTES,
         )
 
     def _case_picklists(self) -> dict[str, tuple[str, ...]]:
@@ -191,6 +194,7 @@ class SalesforceTarget:
         """Create (or, in a dry run, list) the custom objects and fields the data model and the
         mapping need, through the Tooling API; what exists already is left alone."""
         self._values = needs.values
+        self._routes = needs.comments
         if needs.fallback_agent_email and not self.fallback_agent_email:
             self.fallback_agent_email = needs.fallback_agent_email  # the mapping's users section
         changes: list[Change] = []
@@ -643,7 +647,7 @@ class SalesforceTarget:
             assert isinstance(record, Ticket)
             try:
                 for comment in record.comments:
-                    if convert.route(comment) == "EmailMessage":
+                    if convert.route(comment, self._routes) == "EmailMessage":
                         for body in convert.email_message_payloads(
                             item, comment, case_id=case_id, audit=audit
                         ):
@@ -707,7 +711,7 @@ class SalesforceTarget:
             try:
                 for comment in record.comments:
                     home = case_id
-                    if convert.route(comment) == "EmailMessage":
+                    if convert.route(comment, self._routes) == "EmailMessage":
                         home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
                     for file in comment.attachments:
                         held = (home, file.file_name, file.size)

@@ -24,10 +24,14 @@ EMAIL, TOKEN = "admin@demo.example", "sandbox-token"
 
 
 class ShiftedClock:
-    """The real clock, two minutes ahead: Zendesk's exports leave out the last minute."""
+    """The real clock, moved ahead once the accounts exist: Zendesk's exports leave out the
+    last minute, so the accounts' "now" must be past the seeded data by more than that."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
 
     def monotonic(self) -> float:
-        return time.monotonic() + 120
+        return time.monotonic() + self.ahead
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -36,9 +40,11 @@ class ShiftedClock:
 @pytest.fixture(scope="module")
 def accounts() -> Iterator[tuple[ZendeskSandbox, ZendeskSandbox, SandboxServer, SandboxServer]]:
     # Enterprise Plus with High Volume: the run needs no rate-limit waits on a real clock.
-    options = {"plan": "enterprise_plus", "high_volume": True, "clock": ShiftedClock()}
+    clock = ShiftedClock()
+    options = {"plan": "enterprise_plus", "high_volume": True, "clock": clock}
     old = ZendeskSandbox(tickets=TICKETS, seed=5, instance="exchange", subdomain="old", **options)
     new = ZendeskSandbox(tickets=0, seed=5, instance="new", subdomain="new", empty=True, **options)
+    clock.ahead = 120  # two minutes pass at once: every seeded record is exportable
     with old.serve() as old_server, new.serve() as new_server:
         yield old, new, old_server, new_server
 
@@ -124,6 +130,8 @@ def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
         assert kept == [c.public for c in ticket.comments], source_id
     emails = [u["email"].lower() for u in new.backend.users.values() if u.get("email")]
     assert len(emails) == len(set(emails)), "a user was created twice"
+    wanted = {u.email.lower() for u in old.backend.desk.users if u.email}
+    assert wanted <= set(emails), "a user is missing"
     with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
         counts = ledger.counts()
         assert all(c["pending"] == 0 and c["failed"] == 0 for c in counts.values())

@@ -20,6 +20,7 @@ from cemigrate.ratelimit import Clock
 from cemigrate.schema import Kind
 
 if TYPE_CHECKING:
+    from cemigrate.adapters.freshdesk.client import Credentials as FreshdeskCredentials
     from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
     from cemigrate.adapters.zendesk.client import Credentials
 
@@ -243,6 +244,76 @@ def _salesforce_target(settings: AdapterSettings) -> Target:
     )
 
 
+_FRESHDESK_KEYS: Mapping[str, type] = {"domain": str}
+"""A Freshdesk source's (and target's) own plan keys. With the common ones: ``base_url`` (a
+sandbox or a proxy instead of ``https://{domain}``; one of the two is needed) and ``plan`` (the
+budget preset: trial, growth, pro, enterprise, purchased_1000, purchased_2000). Credentials:
+``api_key_env``."""
+_FRESHDESK_TARGET_KEYS: Mapping[str, type] = {**_FRESHDESK_KEYS, "replies_as_notes": bool}
+"""A Freshdesk target's keys: the source's and ``replies_as_notes`` (agents' public comments as
+public notes, so that a live account e-mails no requester)."""
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def freshdesk_base_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url``, else ``https://{domain}`` (``acme.freshdesk.com``)."""
+    base_url = settings.options.get("base_url")
+    if base_url:
+        if not str(base_url).startswith(("http://", "https://")):
+            raise ConfigError(
+                f"freshdesk {_role(settings)}: base_url {base_url!r} must start with"
+                " http:// or https://"
+            )
+        return str(base_url).rstrip("/")
+    domain = str(settings.options.get("domain") or "")
+    if not domain:
+        raise ConfigError(
+            f"freshdesk {_role(settings)}: set domain (acme.freshdesk.com) or base_url"
+            " (a sandbox or a proxy)"
+        )
+    if "." not in domain:
+        domain = f"{domain}.freshdesk.com"
+    if not _DOMAIN.match(domain):
+        raise ConfigError(f"freshdesk {_role(settings)}: domain {domain!r} is not a host name")
+    return f"https://{domain.lower()}"
+
+
+def freshdesk_credentials(settings: AdapterSettings) -> FreshdeskCredentials:
+    """The API key from the variable the plan names (``api_key_env``)."""
+    from cemigrate.adapters.freshdesk.client import Credentials as FreshdeskCredentials
+
+    key = settings.credentials.get("api_key")
+    if not key:
+        raise CredentialError(
+            f"freshdesk {_role(settings)}: name the variable holding the API key: api_key_env"
+        )
+    return FreshdeskCredentials(api_key=key)
+
+
+def _freshdesk_source(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+
+    return FreshdeskSource(
+        instance=settings.name,
+        base_url=freshdesk_base_url(settings),
+        credentials=freshdesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        clock=settings.clock,
+    )
+
+
+def _freshdesk_target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+
+    return FreshdeskTarget(
+        base_url=freshdesk_base_url(settings),
+        credentials=freshdesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        replies_as_notes=bool(settings.options.get("replies_as_notes", False)),
+        clock=settings.clock,
+    )
+
+
 PLATFORMS: Mapping[str, Platform] = {
     "memory": Platform(
         name="memory",
@@ -264,6 +335,13 @@ PLATFORMS: Mapping[str, Platform] = {
         target_keys=_SALESFORCE_TARGET_KEYS,
         build_source=_salesforce_source,
         build_target=_salesforce_target,
+    ),
+    "freshdesk": Platform(
+        name="freshdesk",
+        source_keys=_FRESHDESK_KEYS,
+        target_keys=_FRESHDESK_TARGET_KEYS,
+        build_source=_freshdesk_source,
+        build_target=_freshdesk_target,
     ),
 }
 """Every platform cemigrate can read from or write to, by the name a plan uses."""

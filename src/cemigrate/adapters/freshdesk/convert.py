@@ -1,0 +1,1023 @@
+"""Freshdesk JSON ⇄ the common schema: pure functions on dicts, the only place that knows
+Freshdesk's shapes (API v2; the data model is ``docs/freshdesk.md``).
+
+Reading (Freshdesk → schema): one function per object, named after the record it returns.
+Ids become strings, timestamps timezone-aware UTC datetimes; a payload missing a required field
+or carrying a value of the wrong type raises :class:`~cemigrate.errors.RecordError` naming the
+object and the field, never its content.
+
+Writing (schema → Freshdesk): ``*_payload`` functions build the JSON a create call takes.
+References become target ids through ``Outgoing.links``; a reference without a link raises
+``RecordError``.
+
+Decisions, stated once:
+
+* **The first comment is the description.** Freshdesk has no first conversation: a ticket's
+  ``description`` (and its ``attachments``) is its first comment, authored by the requester,
+  public, at the ticket's creation time.
+* **Codes** (``docs/freshdesk.md``): status new/open 2, pending 3, solved 4, closed 5, hold 6
+  (a custom status "Waiting on third party"); other custom statuses read as open. ``new`` is
+  read back as ``open`` (documented loss).
+* **Original times.** Freshdesk sets ``created_at`` itself. A written ticket keeps its original
+  times in ``cf_cemigrate_created_at`` / ``_updated_at`` / ``_solved_at`` (ISO text), and each
+  conversation starts with :data:`ORIGINAL_TIME_PREFIX`; reading takes both back.
+* **Field names.** A custom field's key is its ``name`` without ``cf_``; payloads use the name
+  as the account lists it.
+* **Empty bodies.** Freshdesk refuses a blank conversation: an empty comment is written as
+  :data:`EMPTY_BODY` or :data:`ATTACHMENT_ONLY_BODY`, and read back as empty.
+* **Dropdown choices** are the options' stable values (Freshdesk shows a choice as its value).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.sla_history import is_sla_note
+from cemigrate.errors import RecordError
+from cemigrate.schema import (
+    Action,
+    Attachment,
+    Channel,
+    Comment,
+    Condition,
+    FieldDef,
+    FieldObject,
+    FieldOption,
+    FieldType,
+    FieldValue,
+    Group,
+    GroupMembership,
+    Identity,
+    JsonValue,
+    Kind,
+    Minutes,
+    Organization,
+    Priority,
+    Ref,
+    Role,
+    Rule,
+    RuleKind,
+    SatisfactionRating,
+    SatisfactionScore,
+    SlaEvent,
+    SlaEventKind,
+    SlaMetric,
+    SlaPolicy,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketMetrics,
+    TicketType,
+    User,
+)
+
+__all__ = [
+    "ADMIN_ROLE_NAMES",
+    "ATTACHMENT_ONLY_BODY",
+    "CEMIGRATE_COMPANY_FIELDS",
+    "CEMIGRATE_TICKET_FIELDS",
+    "DEFAULT_VALUES",
+    "EMPTY_BODY",
+    "NATIVE_VALUES",
+    "ORIGINAL_TIME_PREFIX",
+    "OVERFLOW_PREFIX",
+    "Json",
+    "agent",
+    "attachment",
+    "company_payload",
+    "contact",
+    "contact_payload",
+    "conversation",
+    "conversation_body",
+    "field",
+    "field_payload",
+    "format_time",
+    "group",
+    "group_memberships",
+    "organization",
+    "parse_time",
+    "rule",
+    "satisfaction_rating",
+    "sla_events",
+    "sla_policy",
+    "ticket",
+    "ticket_metrics",
+    "ticket_payload",
+]
+
+Json: TypeAlias = Mapping[str, Any]
+"""A Freshdesk JSON object as decoded by ``json.loads``."""
+
+EMPTY_BODY: Final = "(empty comment)"
+ATTACHMENT_ONLY_BODY: Final = "(attachment only)"
+ORIGINAL_TIME_PREFIX: Final = "[cemigrate: originally at "
+"""First line of every conversation cemigrate writes: ``[cemigrate: originally at <ISO>]``."""
+OVERFLOW_PREFIX: Final = "[cemigrate: attachments of comment "
+"""First line of a private note carrying files that did not fit their comment's 20 MB."""
+
+ADMIN_ROLE_NAMES: Final = frozenset({"account administrator", "administrator"})
+"""Roles that make an agent an admin in the schema."""
+
+CEMIGRATE_TICKET_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
+    FieldDef(id=key, object=FieldObject.TICKET, key=key, title=key, type=FieldType.TEXT)
+    for key in (
+        "cemigrate_id",
+        "cemigrate_created_at",
+        "cemigrate_updated_at",
+        "cemigrate_solved_at",
+    )
+)
+"""cemigrate's own ticket fields: the source key (what ``find`` searches) and original times."""
+
+CEMIGRATE_COMPANY_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
+    FieldDef(id=key, object=FieldObject.ORGANIZATION, key=key, title=key, type=FieldType.TEXT)
+    for key in ("cemigrate_id", "cemigrate_tags")
+)
+"""cemigrate's own company fields: the source key and the tags (companies have none)."""
+
+_ORIGINAL_LINE: Final = re.compile(
+    r"^\s*(?:<p>|<div>)?\s*\[cemigrate: originally at ([0-9T:+.Z-]+)\]\s*(?:</p>|</div>|<br\s*/?>)?"
+    r"\s*\n?"
+)
+
+# --- small readers ------------------------------------------------------------------------
+
+
+def _fail(what: str, key: str, problem: str) -> RecordError:
+    return RecordError(f"freshdesk {what}: field {key!r} {problem}")
+
+
+def _need(d: Json, key: str, what: str) -> Any:
+    if not isinstance(d, Mapping):
+        raise RecordError(f"freshdesk {what}: not a JSON object")
+    value = d.get(key)
+    if value is None:
+        raise _fail(what, key, "is missing")
+    return value
+
+
+def _id(d: Json, key: str, what: str) -> str:
+    value = _need(d, key, what)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _fail(what, key, "is not an id")
+    return str(value)
+
+
+def _ref(kind: Kind, d: Json, key: str, what: str) -> Ref | None:
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _fail(what, key, "is not an id")
+    return Ref(kind=kind, id=str(value))
+
+
+def _text(d: Json, key: str, what: str) -> str:
+    value = d.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _fail(what, key, "is not text")
+    return value
+
+
+def _tags(d: Json, key: str, what: str) -> tuple[str, ...]:
+    value = d.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(what, key, "is not a list of text")
+    return tuple(value)
+
+
+def parse_time(value: object) -> datetime:
+    """A Freshdesk timestamp (``2016-05-18T04:36:04Z``, ``2014-07-28T16:20:03+05:30``) as an
+    aware UTC datetime; ``ValueError`` if it is not one."""
+    if not isinstance(value, str):
+        raise ValueError("a timestamp must be text")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("a timestamp must carry a time zone")
+    return parsed.astimezone(UTC)
+
+
+def format_time(value: datetime) -> str:
+    """An aware datetime as Freshdesk takes it: ISO-8601 in UTC, ``2016-05-18T04:36:04Z``."""
+    if value.tzinfo is None:
+        raise ValueError("a timestamp must carry a time zone")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(d: Json, key: str, what: str) -> datetime:
+    try:
+        return parse_time(_need(d, key, what))
+    except ValueError as exc:
+        raise _fail(what, key, f"is not a timestamp ({exc})") from None
+
+
+def _opt_time(d: Json, key: str, what: str) -> datetime | None:
+    return None if d.get(key) in (None, "") else _time(d, key, what)
+
+
+def _minutes_between(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else max(0, int((end - start).total_seconds() // 60))
+
+
+def _plain(body_html: str) -> str:
+    """Text of an HTML body (when Freshdesk gives no ``body_text``)."""
+    text = re.sub(r"<br\s*/?>|</p>|</div>", "\n", body_html)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+# --- vocabularies -------------------------------------------------------------------------
+
+STATUS_CODES: Final[Mapping[Status, int]] = {
+    Status.NEW: 2,
+    Status.OPEN: 2,
+    Status.PENDING: 3,
+    Status.SOLVED: 4,
+    Status.CLOSED: 5,
+    Status.HOLD: 6,
+}
+_STATUSES: Final[Mapping[int, Status]] = {
+    2: Status.OPEN,
+    3: Status.PENDING,
+    4: Status.SOLVED,
+    5: Status.CLOSED,
+    6: Status.HOLD,
+}
+PRIORITY_CODES: Final[Mapping[Priority, int]] = {
+    Priority.LOW: 1,
+    Priority.NORMAL: 2,
+    Priority.HIGH: 3,
+    Priority.URGENT: 4,
+}
+_PRIORITIES: Final = {code: p for p, code in PRIORITY_CODES.items()}
+SOURCE_CODES: Final[Mapping[Channel, int]] = {
+    Channel.EMAIL: 1,
+    Channel.WEB: 2,
+    Channel.PHONE: 3,
+    Channel.CHAT: 7,
+    Channel.API: 2,  # no code of its own
+    Channel.SOCIAL: 2,  # social codes are the channels' own, not for an API create
+    Channel.OTHER: 2,
+}
+_SOURCES: Final[Mapping[int, Channel]] = {
+    1: Channel.EMAIL,
+    2: Channel.WEB,
+    3: Channel.PHONE,
+    4: Channel.OTHER,  # forum (old data)
+    5: Channel.SOCIAL,  # Twitter
+    6: Channel.SOCIAL,  # Facebook
+    7: Channel.CHAT,
+    9: Channel.WEB,  # feedback widget
+    10: Channel.EMAIL,  # outbound e-mail
+}
+_CONVERSATION_SOURCES: Final[Mapping[int, Channel]] = {
+    0: Channel.EMAIL,  # reply
+    2: Channel.WEB,  # note
+    5: Channel.SOCIAL,
+    7: Channel.SOCIAL,
+    8: Channel.EMAIL,  # forwarded e-mail
+    9: Channel.PHONE,
+}
+_TYPES: Final[Mapping[str, TicketType]] = {t.value: t for t in TicketType}
+
+_FIELD_TYPES: Final[Mapping[str, FieldType]] = {
+    "custom_text": FieldType.TEXT,
+    "custom_paragraph": FieldType.TEXTAREA,
+    "custom_number": FieldType.INTEGER,
+    "custom_decimal": FieldType.DECIMAL,
+    "custom_checkbox": FieldType.CHECKBOX,
+    "custom_date": FieldType.DATE,
+    "custom_dropdown": FieldType.DROPDOWN,
+    "custom_multi_select_dropdown": FieldType.MULTISELECT,
+    # contact and company fields name their types without the prefix
+    "text": FieldType.TEXT,
+    "paragraph": FieldType.TEXTAREA,
+    "number": FieldType.INTEGER,
+    "decimal": FieldType.DECIMAL,
+    "checkbox": FieldType.CHECKBOX,
+    "date": FieldType.DATE,
+    "dropdown": FieldType.DROPDOWN,
+    "multi_select_dropdown": FieldType.MULTISELECT,
+}
+FIELD_TYPE_NAMES: Final[Mapping[FieldType, str]] = {
+    FieldType.TEXT: "custom_text",
+    FieldType.TEXTAREA: "custom_paragraph",
+    FieldType.INTEGER: "custom_number",
+    FieldType.DECIMAL: "custom_decimal",
+    FieldType.CHECKBOX: "custom_checkbox",
+    FieldType.DATE: "custom_date",
+    FieldType.DROPDOWN: "custom_dropdown",
+    FieldType.MULTISELECT: "custom_multi_select_dropdown",
+    FieldType.REGEXP: "custom_text",
+}
+"""Schema field type → Freshdesk ``type`` for a create (``docs/freshdesk.md``)."""
+
+DEFAULT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "status": {s.value: str(code) for s, code in STATUS_CODES.items()},
+    "priority": {p.value: str(code) for p, code in PRIORITY_CODES.items()},
+    "type": {t.value: t.value.capitalize() for t in TicketType},
+    "channel": {c.value: str(code) for c, code in SOURCE_CODES.items()},
+}
+"""How a ticket attribute is written when the mapping says nothing (schema → Freshdesk)."""
+
+NATIVE_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
+    "status": ("2", "3", "4", "5", "6"),
+    "priority": ("1", "2", "3", "4"),
+    "type": tuple(t.value.capitalize() for t in TicketType),
+    "channel": ("1", "2", "3", "7", "9", "10"),
+}
+"""The values a Freshdesk ticket takes for each mapped attribute (codes as text; status 6 is
+the custom status the data model adds; an account's own custom statuses come on top)."""
+
+
+def _native(values: Mapping[str, Mapping[str, str]], attribute: str, value: str) -> str:
+    return values.get(attribute, {}).get(value) or DEFAULT_VALUES[attribute][value]
+
+
+def _code(values: Mapping[str, Mapping[str, str]], attribute: str, value: str) -> int:
+    native = _native(values, attribute, value)
+    try:
+        return int(native)
+    except ValueError:
+        raise RecordError(
+            f"freshdesk ticket: {attribute} {value!r} maps to {native!r}, not a Freshdesk code",
+            platform_message=f"{attribute}: {native!r} is not a code",
+        ) from None
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+_OWN_SUFFIXED: Final = re.compile(r"^(cemigrate_[a-z_]*[a-z])_\d+$")
+
+
+def field_key(name: str) -> str:
+    """A custom field's schema key: its Freshdesk name without ``cf_`` (and, for cemigrate's
+    own fields, without the account number Freshdesk appends to names it derives)."""
+    key = name.removeprefix("cf_")
+    own = _OWN_SUFFIXED.match(key)
+    return own.group(1) if own else key
+
+
+def field(d: Json, *, object: FieldObject) -> FieldDef | None:
+    """A custom field definition, or ``None`` for one of Freshdesk's default fields."""
+    what = f"{object} field"
+    if d.get("default") or not str(d.get("name") or "").strip():
+        return None
+    kind = _FIELD_TYPES.get(str(d.get("type")))
+    if kind is None:
+        return None  # a type with no schema equivalent (lookup, encrypted, ...)
+    choices = d.get("choices") or []
+    options: list[FieldOption] = []
+    if isinstance(choices, Mapping):  # some field types answer {label: value}
+        choices = list(choices)
+    for position, choice in enumerate(choices):
+        value = choice.get("value") if isinstance(choice, Mapping) else choice
+        if value in (None, ""):
+            continue
+        options.append(FieldOption(name=str(value), value=str(value), position=position))
+    return FieldDef(
+        id=_id(d, "id", what),
+        object=object,
+        key=field_key(str(d["name"])),
+        title=_text(d, "label", what) or str(d["name"]),
+        type=kind,
+        options=tuple(options),
+        required=bool(d.get("required_for_agents") or d.get("required_for_closure")),
+        description=_text(d, "description", what),
+        position=max(0, int(d.get("position") or 0)),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def _custom_values(d: Json, what: str) -> dict[str, FieldValue]:
+    values = d.get("custom_fields") or d.get("custom_field") or {}
+    if not isinstance(values, Mapping):
+        raise _fail(what, "custom_fields", "is not an object")
+    found: dict[str, FieldValue] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            found[field_key(name)] = tuple(str(v) for v in value)
+        elif isinstance(value, str | int | float | bool):
+            found[field_key(name)] = value
+        else:
+            raise _fail(what, f"custom_fields.{name}", "is not a field value")
+    return found
+
+
+def organization(d: Json) -> Organization:
+    """A company (its tags come back from cemigrate's ``cemigrate_tags`` field, if any)."""
+    what = "company"
+    custom = _custom_values(d, what)
+    custom.pop("cemigrate_id", None)
+    tags = str(custom.pop("cemigrate_tags", "") or "").split()
+    return Organization(
+        id=_id(d, "id", what),
+        name=str(_need(d, "name", what)),
+        domains=_tags(d, "domains", what),
+        details=_text(d, "description", what),
+        tags=tuple(tags),
+        custom_fields=custom,
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def _language(d: Json) -> str:
+    language = str(d.get("language") or "en")
+    return language if "-" in language else {"en": "en-US"}.get(language, language)
+
+
+def contact(d: Json) -> User:
+    """A contact: an end user. Blocked reads as suspended; a deleted contact as deleted."""
+    what = "contact"
+    email = d.get("email")
+    identities = []
+    if email:
+        identities.append(Identity(type="email", value=str(email), primary=True, verified=True))
+    for other in d.get("other_emails") or ():
+        identities.append(Identity(type="email", value=str(other)))
+    if d.get("phone"):
+        identities.append(Identity(type="phone_number", value=str(d["phone"])))
+    return User(
+        id=_id(d, "id", what),
+        name=str(d.get("name") or email or d.get("id")),
+        email=str(email) if email else None,
+        role=Role.END_USER,
+        suspended=bool(d.get("blocked")),
+        deleted=bool(d.get("deleted")),
+        identities=tuple(identities),
+        organization=_ref(Kind.ORGANIZATION, d, "company_id", what),
+        locale=_language(d),
+        time_zone=str(d.get("time_zone") or "UTC"),
+        phone=str(d["phone"]) if d.get("phone") else None,
+        tags=_tags(d, "tags", what),
+        custom_fields=_custom_values(d, what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
+    """An agent (its embedded ``contact`` holds name and e-mail). Admin when it holds an
+    administrator role; suspended when its contact is not active."""
+    what = "agent"
+    person = d.get("contact") or {}
+    if not isinstance(person, Mapping):
+        raise _fail(what, "contact", "is not an object")
+    email = person.get("email")
+    admins = set(admin_role_ids)
+    role = Role.ADMIN if {str(r) for r in d.get("role_ids") or ()} & admins else Role.AGENT
+    return User(
+        id=_id(d, "id", what),
+        name=str(person.get("name") or email or d.get("id")),
+        email=str(email) if email else None,
+        role=role,
+        suspended=person.get("active") is False,
+        deleted=bool(d.get("deleted")),
+        identities=(Identity(type="email", value=str(email), primary=True, verified=True),)
+        if email
+        else (),
+        locale=_language(person),
+        time_zone=str(person.get("time_zone") or "UTC"),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def group(d: Json) -> Group:
+    """A group."""
+    what = "group"
+    return Group(
+        id=_id(d, "id", what),
+        name=str(_need(d, "name", what)),
+        description=_text(d, "description", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def group_memberships(d: Json) -> list[GroupMembership]:
+    """A group's memberships: one per id in its ``agent_ids`` (id ``<group>-<agent>``)."""
+    what = "group"
+    group_id = _id(d, "id", what)
+    return [
+        GroupMembership(
+            id=f"{group_id}-{agent_id}",
+            user=Ref(kind=Kind.USER, id=str(agent_id)),
+            group=Ref(kind=Kind.GROUP, id=group_id),
+            updated_at=_opt_time(d, "updated_at", what),
+        )
+        for agent_id in d.get("agent_ids") or ()
+    ]
+
+
+def attachment(d: Json) -> Attachment:
+    """An attachment of a ticket or conversation (bytes at ``attachment_url``)."""
+    what = "attachment"
+    return Attachment(
+        id=_id(d, "id", what),
+        file_name=str(_need(d, "name", what)),
+        content_type=_text(d, "content_type", what) or "application/octet-stream",
+        size=int(d.get("file_size") or d.get("size") or 0),
+        location=_text(d, "attachment_url", what),
+    )
+
+
+def _original(body_html: str, body_text: str) -> tuple[str, str, datetime | None]:
+    """Strip cemigrate's first line from a body; the original time it names, if any."""
+    match = _ORIGINAL_LINE.match(body_html)
+    if match is None:
+        return body_html, body_text, None
+    try:
+        moment = parse_time(match.group(1))
+    except ValueError:
+        return body_html, body_text, None
+    text = body_text.split("\n", 1)[1] if body_text.startswith(ORIGINAL_TIME_PREFIX) else body_text
+    if text.startswith(ORIGINAL_TIME_PREFIX):
+        text = ""
+    return body_html[match.end() :], text.lstrip("\n"), moment
+
+
+def _unmarked(text: str) -> str:
+    return "" if text.strip() in (EMPTY_BODY, ATTACHMENT_ONLY_BODY) else text
+
+
+def conversation(d: Json) -> Comment:
+    """A reply or note. Private notes stay private; anything else is public."""
+    what = "conversation"
+    body_html = _text(d, "body", what)
+    body_text = _text(d, "body_text", what) or _plain(body_html)
+    body_html, body_text, original = _original(body_html, body_text)
+    if _unmarked(_plain(body_html)) == "":
+        body_html, body_text = "", ""
+    source = d.get("source")
+    return Comment(
+        id=_id(d, "id", what),
+        author=_ref(Kind.USER, d, "user_id", what),
+        public=not bool(d.get("private")),
+        body_html=body_html,
+        body_plain=_unmarked(body_text),
+        created_at=original or _time(d, "created_at", what),
+        channel=_CONVERSATION_SOURCES.get(source, Channel.OTHER)
+        if isinstance(source, int)
+        else Channel.OTHER,
+        attachments=tuple(attachment(a) for a in d.get("attachments") or ()),
+    )
+
+
+def is_overflow_note(d: Json) -> bool:
+    """Whether a conversation is a private note cemigrate added for files that did not fit."""
+    text = _text(d, "body_text", "conversation") or _plain(_text(d, "body", "conversation"))
+    return bool(d.get("private")) and OVERFLOW_PREFIX in text[:200]
+
+
+def ticket(
+    d: Json,
+    conversations: Sequence[Json] = (),
+    *,
+    instance: str = "",
+    fields: Mapping[str, FieldDef] | None = None,
+) -> Ticket:
+    """A ticket with its description as first comment and its conversations after it.
+
+    Files of overflow notes (``[cemigrate: attachments of comment N ...]``) go back to comment N;
+    cemigrate's SLA history note is left out (it is the SLA history, read as such).
+    """
+    what = "ticket"
+    ticket_id = _id(d, "id", what)
+    custom = _custom_values(d, what)
+    created = _time(d, "created_at", what)
+    stats = d.get("stats") or {}
+    original_created = _stored_time(custom.pop("cemigrate_created_at", None))
+    custom.pop("cemigrate_updated_at", None)
+    original_solved = _stored_time(custom.pop("cemigrate_solved_at", None))
+    custom.pop("cemigrate_id", None)
+    if fields is not None:
+        custom = {k: _typed(v, fields[k]) if k in fields else v for k, v in custom.items()}
+    requester = _ref(Kind.USER, d, "requester_id", what)
+    description_html = _text(d, "description", what)
+    description_text = _text(d, "description_text", what) or _plain(description_html)
+    first = Comment(
+        id=f"{ticket_id}-description",
+        author=requester,
+        public=True,
+        body_html=description_html if _unmarked(_plain(description_html)) else "",
+        body_plain=_unmarked(description_text),
+        created_at=original_created or created,
+        channel=_SOURCES.get(d.get("source") or 2, Channel.OTHER),
+        attachments=tuple(attachment(a) for a in d.get("attachments") or ()),
+    )
+    comments = [first]
+    overflow: list[tuple[int, tuple[Attachment, ...]]] = []
+    for data in conversations:
+        if is_overflow_note(data):
+            found = re.search(r"comment (\d+)", _plain(_text(data, "body", what)))
+            files = tuple(attachment(a) for a in data.get("attachments") or ())
+            overflow.append((int(found.group(1)) if found else len(comments), files))
+            continue
+        note = conversation(data)
+        if is_sla_note(note):
+            continue
+        comments.append(note)
+    for number, files in overflow:
+        index = min(max(number - 1, 0), len(comments) - 1)
+        comments[index] = _with_files(comments[index], files)
+    status = _STATUSES.get(int(d.get("status") or 2), Status.OPEN)
+    solved = original_solved or _opt_time(stats, "resolved_at", what)
+    if solved is None and status is Status.CLOSED:
+        solved = _opt_time(stats, "closed_at", what)
+    type_name = str(d.get("type") or "").lower()
+    return Ticket(
+        id=ticket_id,
+        instance=instance,
+        subject=_text(d, "subject", what),
+        description=description_text,
+        status=status,
+        priority=_PRIORITIES.get(d.get("priority") or 0),
+        type=_TYPES.get(type_name),
+        channel=_SOURCES.get(d.get("source") or 2, Channel.OTHER),
+        tags=_tags(d, "tags", what),
+        custom_fields=custom,
+        requester=requester,
+        assignee=_ref(Kind.USER, d, "responder_id", what),
+        group=_ref(Kind.GROUP, d, "group_id", what),
+        organization=_ref(Kind.ORGANIZATION, d, "company_id", what),
+        created_at=original_created or created,
+        updated_at=max(_time(d, "updated_at", what), original_created or created),
+        solved_at=solved if status in (Status.SOLVED, Status.CLOSED) else None,
+        deleted=bool(d.get("deleted")),
+        comments=tuple(comments),
+    )
+
+
+def _with_files(note: Comment, files: tuple[Attachment, ...]) -> Comment:
+    return attrs.evolve(note, attachments=(*note.attachments, *files))
+
+
+def _stored_time(value: FieldValue) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
+def _typed(value: FieldValue, definition: FieldDef) -> FieldValue:
+    """A value as its field's type says (Freshdesk answers numbers of text fields as text)."""
+    if definition.type is FieldType.INTEGER and isinstance(value, str) and value.isdigit():
+        return int(value)
+    if definition.type is FieldType.MULTISELECT and isinstance(value, str):
+        return tuple(v for v in value.split(";") if v)
+    return value
+
+
+def sla_policy(d: Json) -> SlaPolicy:
+    """An SLA policy: ``sla_target.priority_N`` seconds → first reply / resolution minutes."""
+    what = "sla policy"
+    targets = []
+    for code, priority in _PRIORITIES.items():
+        target = (d.get("sla_target") or {}).get(f"priority_{code}")
+        if not isinstance(target, Mapping):
+            continue
+        business = bool(target.get("business_hours", True))
+        for key, metric in (
+            ("respond_within", SlaMetric.FIRST_REPLY_TIME),
+            ("resolve_within", SlaMetric.RESOLUTION_TIME),
+        ):
+            seconds = target.get(key)
+            if isinstance(seconds, int) and seconds >= 0:
+                targets.append(
+                    SlaTarget(
+                        priority=priority,
+                        metric=metric,
+                        minutes=seconds // 60,
+                        business_hours=business,
+                    )
+                )
+    return SlaPolicy(
+        id=_id(d, "id", what),
+        title=str(_need(d, "name", what)),
+        description=_text(d, "description", what),
+        position=max(0, int(d.get("position") or 0)),
+        active=bool(d.get("active", True)),
+        targets=tuple(targets),
+        raw=dict(d),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def sla_events(d: Json) -> list[SlaEvent]:
+    """A ticket's SLA history as Freshdesk keeps it: per metric (first reply: ``fr_due_by`` and
+    ``fr_escalated``; resolution: ``due_by`` and ``is_escalated``) an apply at creation with the
+    target in calendar minutes, then a breach at the due time when escalated, else a fulfil
+    when the ticket was answered (``stats.first_responded_at``) or resolved
+    (``stats.resolved_at``). Event ids are ``<ticket>-<metric>-<kind>``."""
+    what = "ticket"
+    ticket_id = _id(d, "id", what)
+    ticket_ref = Ref(kind=Kind.TICKET, id=ticket_id)
+    created = _time(d, "created_at", what)
+    updated = _time(d, "updated_at", what)
+    stats = d.get("stats") or {}
+    events = []
+    for metric, due_key, escalated_key, done_key in (
+        (SlaMetric.FIRST_REPLY_TIME, "fr_due_by", "fr_escalated", "first_responded_at"),
+        (SlaMetric.RESOLUTION_TIME, "due_by", "is_escalated", "resolved_at"),
+    ):
+        due = _opt_time(d, due_key, what)
+        if due is None:
+            continue
+        short = "frt" if metric is SlaMetric.FIRST_REPLY_TIME else "res"
+        steps = [(SlaEventKind.APPLY, created)]
+        done = _opt_time(stats, done_key, what)
+        if d.get(escalated_key):
+            steps.append((SlaEventKind.BREACH, due))
+        elif done is not None:
+            steps.append((SlaEventKind.FULFILL, done))
+        events += [
+            SlaEvent(
+                id=f"{ticket_id}-{short}-{kind.value}",
+                ticket=ticket_ref,
+                metric=metric,
+                kind=kind,
+                time=moment,
+                target_minutes=_minutes_between(created, due),
+                business_hours=False,
+                updated_at=updated,
+            )
+            for kind, moment in steps
+        ]
+    return events
+
+
+def ticket_metrics(d: Json) -> TicketMetrics | None:
+    """A ticket's measured times from ``stats`` (calendar minutes; Freshdesk's API gives no
+    business-hour figures), or None when the ticket carries no stats."""
+    what = "ticket"
+    stats = d.get("stats")
+    if not isinstance(stats, Mapping):
+        return None
+    ticket_id = _id(d, "id", what)
+    created = _time(d, "created_at", what)
+    return TicketMetrics(
+        id=ticket_id,
+        ticket=Ref(kind=Kind.TICKET, id=ticket_id),
+        first_reply=Minutes(
+            calendar=_minutes_between(created, _opt_time(stats, "first_responded_at", what))
+        ),
+        full_resolution=Minutes(
+            calendar=_minutes_between(created, _opt_time(stats, "resolved_at", what))
+        ),
+        reopens=1 if stats.get("reopened_at") else 0,
+        created_at=created,
+        updated_at=_time(d, "updated_at", what),
+    )
+
+
+def satisfaction_rating(d: Json) -> SatisfactionRating | None:
+    """A satisfaction rating: the default question's answer, good above neutral and bad below
+    (classic surveys: 1 happy, 3 unhappy; 2 neutral has no schema equivalent: offered)."""
+    what = "satisfaction rating"
+    ratings = d.get("ratings") or {}
+    value = ratings.get("default_question") if isinstance(ratings, Mapping) else None
+    if not isinstance(value, int):
+        return None
+    if value in (1, 2, 3):
+        score = {1: SatisfactionScore.GOOD, 2: SatisfactionScore.OFFERED}.get(
+            value, SatisfactionScore.BAD
+        )
+    else:
+        score = (
+            SatisfactionScore.GOOD
+            if value > 100
+            else SatisfactionScore.BAD
+            if value < -100
+            else SatisfactionScore.OFFERED
+        )
+    return SatisfactionRating(
+        id=_id(d, "id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "ticket_id", what)),
+        score=score,
+        requester=_ref(Kind.USER, d, "user_id", what),
+        assignee=_ref(Kind.USER, d, "agent_id", what),
+        group=_ref(Kind.GROUP, d, "group_id", what),
+        comment=_text(d, "feedback", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def rule(d: Json, kind: RuleKind) -> Rule:
+    """An automation rule: the properties of its condition sets (``all`` sets into
+    ``conditions_all``, ``any`` sets into ``conditions_any``), its actions, and the payload."""
+    what = "automation rule"
+    all_of: list[Condition] = []
+    any_of: list[Condition] = []
+    for condition_set in d.get("conditions") or ():
+        if not isinstance(condition_set, Mapping):
+            continue
+        into = any_of if condition_set.get("match_type") == "any" else all_of
+        for prop in condition_set.get("properties") or ():
+            if isinstance(prop, Mapping):
+                into.append(
+                    Condition(
+                        field=str(prop.get("field_name")),
+                        operator=str(prop.get("operator")),
+                        value=prop.get("value"),
+                    )
+                )
+    actions = [
+        Action(field=str(a.get("field_name")), value=a.get("value"))
+        for a in d.get("actions") or ()
+        if isinstance(a, Mapping)
+    ]
+    return Rule(
+        id=_id(d, "id", what),
+        kind=kind,
+        title=str(d.get("name") or ""),
+        active=bool(d.get("active", True)),
+        position=max(0, int(d.get("position") or 0)),
+        conditions_all=tuple(all_of),
+        conditions_any=tuple(any_of),
+        actions=tuple(actions),
+        raw=dict(d),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _link(outgoing: Outgoing, ref: Ref | None, name: str, *, required: bool = False) -> int | None:
+    if ref is None:
+        if required:
+            raise RecordError(f"freshdesk {outgoing.key.kind}: {name} is required")
+        return None
+    target = outgoing.links.get(ref)
+    if target is None:
+        raise RecordError(
+            f"freshdesk {outgoing.key.kind}: its {name} ({ref}) is not in the target",
+            platform_message=f"{ref.kind} {ref.id} is not in the target",
+        )
+    return int(target)
+
+
+def _payload_value(value: FieldValue) -> JsonValue:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def custom_values(
+    values: Mapping[str, FieldValue], names: Mapping[str, str], what: str
+) -> dict[str, JsonValue]:
+    """Custom field values by the target's field names; a key the target lacks is an error.
+    A name starting with ``.`` is one of Freshdesk's default fields (a top-level attribute:
+    :func:`split_defaults` moves it out)."""
+    found: dict[str, JsonValue] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        name = names.get(key)
+        if name is None:
+            raise RecordError(
+                f"freshdesk {what}: the target has no field {key!r}",
+                platform_message=f"custom_fields: no field {key!r}",
+            )
+        found[name] = _payload_value(value)
+    return found
+
+
+def split_defaults(payload: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """Move values of Freshdesk's default fields (``.name`` in ``custom_fields``) to the top
+    level of a contact or company payload, where Freshdesk takes them."""
+    custom = payload.get("custom_fields")
+    if isinstance(custom, dict):
+        for name in [n for n in custom if n.startswith(".")]:
+            payload[name[1:]] = custom.pop(name)
+    return payload
+
+
+def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
+    """A field create: label, type and, for dropdowns, the options' values as choices."""
+    payload: dict[str, JsonValue] = {
+        "label": definition.title,
+        "label_for_customers": definition.title,
+        "type": FIELD_TYPE_NAMES[definition.type],
+        "description": definition.description,
+        "position": definition.position + 1,
+    }
+    if definition.options:
+        payload["choices"] = [
+            {"value": o.value, "position": i + 1} for i, o in enumerate(definition.options)
+        ]
+    return payload
+
+
+def company_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, JsonValue]:
+    """A company create: its source key and tags in cemigrate's own fields."""
+    org = outgoing.record
+    if not isinstance(org, Organization):
+        raise TypeError(f"not an organization: {org.KIND}")
+    values: dict[str, FieldValue] = {
+        **org.custom_fields,
+        "cemigrate_id": outgoing.external_id,
+        "cemigrate_tags": " ".join(org.tags) or None,
+    }
+    payload: dict[str, JsonValue] = {
+        "name": org.name,
+        "description": org.details or None,
+        "domains": list(org.domains),
+        "custom_fields": custom_values(values, names, "company"),
+    }
+    return split_defaults({k: v for k, v in payload.items() if v is not None})
+
+
+_LANGUAGES_WITH_REGION: Final = frozenset({"pt-BR", "pt-PT", "zh-CN", "zh-TW", "es-LA"})
+
+
+def _freshdesk_language(locale: str) -> str:
+    return locale if locale in _LANGUAGES_WITH_REGION else locale.split("-")[0].lower()
+
+
+def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, JsonValue]:
+    """A contact create or update, with the source key as ``unique_external_id``.
+
+    The time zone is not sent: Freshdesk takes its own zone names, not IANA ones."""
+    person = outgoing.record
+    if not isinstance(person, User):
+        raise TypeError(f"not a user: {person.KIND}")
+    payload: dict[str, JsonValue] = {
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "company_id": _link(outgoing, person.organization, "organization"),
+        "tags": list(person.tags),
+        "language": _freshdesk_language(person.locale),
+        "unique_external_id": outgoing.external_id,
+        "custom_fields": custom_values(person.custom_fields, names, "contact"),
+    }
+    return split_defaults({k: v for k, v in payload.items() if v is not None})
+
+
+def conversation_body(note: Comment) -> str:
+    """A conversation body: cemigrate's first line with the original time, then the comment."""
+    body = note.body_html or html.escape(note.body_plain).replace("\n", "<br>")
+    if not body.strip():
+        body = ATTACHMENT_ONLY_BODY if note.attachments else EMPTY_BODY
+    return f"<p>{ORIGINAL_TIME_PREFIX}{format_time(note.created_at)}]</p>{body}"
+
+
+def ticket_payload(
+    outgoing: Outgoing,
+    names: Mapping[str, str],
+    *,
+    history: Mapping[str, FieldValue] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, JsonValue]:
+    """A ticket create (or update): attributes (through the mapping's value tables
+    ``values``, else :data:`DEFAULT_VALUES`), the first comment as description, the source
+    key and original times in cemigrate's fields, and ``history`` (SLA field values)."""
+    tables = values or {}
+    record = outgoing.record
+    if not isinstance(record, Ticket):
+        raise TypeError(f"not a ticket: {record.KIND}")
+    first = record.comments[0] if record.comments else None
+    description = first.body_html if first is not None else ""
+    if not description.strip():
+        description = html.escape(record.description or record.subject or EMPTY_BODY)
+    fields: dict[str, FieldValue] = {
+        **record.custom_fields,
+        "cemigrate_id": outgoing.external_id,
+        "cemigrate_created_at": format_time(record.created_at),
+        "cemigrate_updated_at": format_time(record.updated_at),
+        "cemigrate_solved_at": format_time(record.solved_at) if record.solved_at else None,
+        **(history or {}),
+    }
+    payload: dict[str, JsonValue] = {
+        "subject": record.subject or "(no subject)",
+        "description": description,
+        "status": _code(tables, "status", record.status.value),
+        "priority": _code(tables, "priority", (record.priority or Priority.NORMAL).value),
+        "source": _code(tables, "channel", record.channel.value),
+        "type": _native(tables, "type", record.type.value) if record.type else None,
+        "tags": list(record.tags),
+        "requester_id": _link(outgoing, record.requester, "requester", required=True),
+        "responder_id": _link(outgoing, record.assignee, "assignee"),
+        "group_id": _link(outgoing, record.group, "group"),
+        "company_id": _link(outgoing, record.organization, "organization"),
+        "custom_fields": custom_values(fields, names, "ticket"),
+    }
+    return {k: v for k, v in payload.items() if v is not None}

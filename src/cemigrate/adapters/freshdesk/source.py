@@ -1,0 +1,408 @@
+"""Read a Freshdesk account (API v2) into the common schema.
+
+Each schema kind is read from the Freshdesk lists the table in :mod:`.objects` names for it,
+in order; a cursor says which list and where in it to resume.
+
+Tickets are listed 100 a page with ``include=description,requester,stats`` (3 credits a page),
+ordered by ``updated_at`` ascending from ``updated_since``. One listing serves at most 300
+pages, so past 30,000 tickets the listing is restarted from the last ``updated_at`` seen. The
+cursor is exact at that boundary: it holds that time *and the ids already read at it*;
+``updated_since`` is inclusive, so the restarted listing begins with those tickets again and
+they are passed over: no ticket is skipped, none is read twice. Every batch's cursor has the
+same form, so a resume (or a delta) continues the same way. Deleted tickets are a second
+listing (``filter=deleted``). The list leaves out the description's attachments, so each
+ticket is viewed once (``GET /tickets/{id}``), and its conversations are one paged list call:
+two calls a ticket beyond the list pages.
+
+SLA events and metrics are derived from each ticket's ``due_by``, ``fr_due_by``,
+``fr_escalated``, ``is_escalated`` and ``stats`` (:func:`.convert.sla_events`,
+:func:`.convert.ticket_metrics`): read as kinds of their own (a ticket listing without
+conversations), or asked for by a target while it writes the tickets
+(:meth:`FreshdeskSource.sla_history`), from the ticket pages already read.
+
+Attachment bytes are streamed from ``attachment_url`` and hashed on the way; the API key is
+not sent with them (they live on a file host).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, BinaryIO, Final, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.files import CHUNK, HashingStream
+from cemigrate.adapters.freshdesk import convert
+from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.objects import (
+    BY_NAME,
+    OBJECTS,
+    SOURCE_CAPABILITIES,
+    TICKET_LIST_PAGES,
+    FreshdeskObject,
+)
+from cemigrate.errors import RecordError, TransientError
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import (
+    Attachment,
+    FieldDef,
+    FieldObject,
+    Kind,
+    Record,
+    Ticket,
+)
+
+__all__ = ["EPOCH", "FreshdeskSource", "TicketPage", "ticket_pages"]
+
+log = logging.getLogger(__name__)
+
+EPOCH: Final = "2000-01-01T00:00:00Z"
+"""``updated_since`` of a first read: before any Freshdesk account existed."""
+_HELD: Final = 50_000
+"""Tickets read but not yet written whose SLA data is held for :meth:`sla_history`."""
+_TICKET_KINDS: Final = {Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS}
+_SKIP: Final = frozenset({"conversations", "deleted_tickets"})
+
+
+def _streams(kind: Kind) -> tuple[FreshdeskObject, ...]:
+    """The Freshdesk lists a schema kind is read from, in table order."""
+    if kind in _TICKET_KINDS:
+        return (BY_NAME["tickets"], BY_NAME["deleted_tickets"])
+    return tuple(row for row in OBJECTS if row.kind is kind and row.name not in _SKIP)
+
+
+class TicketPage:
+    """One page of the ticket listing: the tickets new to this read, and the cursor after."""
+
+    def __init__(self, tickets: list[dict[str, Any]], cursor: dict[str, Any]) -> None:
+        self.tickets = tickets
+        self.cursor = cursor
+
+
+def ticket_pages(
+    client: FreshdeskClient,
+    row: FreshdeskObject,
+    since: str,
+    seen: Sequence[str] = (),
+    *,
+    max_pages: int = TICKET_LIST_PAGES,
+) -> Iterator[TicketPage]:
+    """Every ticket of ``row`` updated at or after ``since``, in ``updated_at`` order, but
+    those in ``seen`` (ids already read *at* ``since``).
+
+    Each page's cursor is ``{"since": T, "seen": [ids read at T]}`` where T is the latest
+    ``updated_at`` read so far: restarting from it (after the 300-page cap, or on resume)
+    reads every later ticket once. A ticket changed meanwhile moves past T and is read again,
+    with its new content, which is what an incremental read is for.
+    """
+    seen_at: set[str] = set(seen)
+    while True:
+        restart = False
+        fresh_in_listing = 0
+        params: dict[str, str | int] = {**row.params, "updated_since": since}
+        for page in client.pages(row.path, params):
+            new: list[dict[str, Any]] = []
+            for data in page.records:
+                ticket_id = str(data.get("id"))
+                updated = str(data.get("updated_at") or "")
+                stamp = _stamp(updated)
+                if stamp == _stamp(since) and ticket_id in seen_at:
+                    continue  # read at the boundary before the restart
+                if stamp < _stamp(since):
+                    continue  # never expected: updated_since is inclusive
+                if stamp > _stamp(since):
+                    since, seen_at = updated, set()
+                seen_at.add(ticket_id)
+                new.append(data)
+            fresh_in_listing += len(new)
+            yield TicketPage(new, {"since": since, "seen": sorted(seen_at)})
+            if page.next_url is None:
+                return
+            if page.number >= max_pages:
+                restart = True
+                break
+        if restart and fresh_in_listing == 0:
+            raise TransientError(
+                f"freshdesk {row.path}: more than {max_pages} pages of tickets share the"
+                f" update time {since}; the listing cannot move past it"
+            )
+        log.info("freshdesk: %d ticket pages listed; restarting from %s", max_pages, since)
+
+
+def _stamp(value: str) -> datetime:
+    try:
+        return convert.parse_time(value)
+    except ValueError:
+        raise RecordError("freshdesk ticket: field 'updated_at' is not a timestamp") from None
+
+
+class FreshdeskSource:
+    """A Freshdesk account as a source of records."""
+
+    platform = "freshdesk"
+
+    def __init__(
+        self,
+        *,
+        instance: str,
+        base_url: str,
+        credentials: Credentials,
+        plan: str = "enterprise",
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        max_pages: int = TICKET_LIST_PAGES,
+    ) -> None:
+        clock = clock or SystemClock()
+        self.instance = instance
+        self.budgets: Budgets = budgets_for("freshdesk", plan, clock=clock, prefix=instance)
+        self.client = FreshdeskClient(
+            base_url=base_url,
+            credentials=credentials,
+            budgets=self.budgets,
+            retry=RetryPolicy(clock),
+            session=session,
+        )
+        self.max_pages = max_pages
+        """Pages one ticket listing serves (300 on Freshdesk; lower in tests)."""
+        self._fields: dict[str, FieldDef] | None = None
+        self._admin_roles: set[str] | None = None
+        self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._held_lock = threading.Lock()
+
+    def describe(self) -> Metadata:
+        """The kinds Freshdesk offers and this account's ticket fields."""
+        return Metadata(
+            platform=self.platform,
+            kinds=frozenset(kind for kind in Kind if _streams(kind)),
+            fields=tuple(self._ticket_fields().values()),
+            capabilities=SOURCE_CAPABILITIES,
+        )
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        """Stream ``kind`` after ``cursor``: each batch's cursor resumes after it.
+
+        A cursor is ``{"object": i, "at": {list name: position}}``: the list being read and
+        where every incremental list of the kind got to, so that after the last list the
+        cursor still says where each one resumes (a delta reads only what changed)."""
+        streams = _streams(kind)
+        start: dict[str, Any] = json.loads(cursor) if cursor else {"object": 0, "at": {}}
+        at: dict[str, Any] = dict(start.get("at") or {})
+        for index in range(int(start.get("object", 0)), len(streams)):
+            row = streams[index]
+            position = at.get(row.name) or {}
+            if row.name in ("tickets", "deleted_tickets"):
+                batches = self._ticket_batches(kind, row, position)
+            else:
+                batches = self._list_batches(row, position)
+            for records, after in batches:
+                if after is None:
+                    at.pop(row.name, None)
+                else:
+                    at[row.name] = after
+                finished = after is None or ("page" not in after and after.get("done"))
+                more = index + 1 < len(streams)
+                if finished and more:
+                    state: dict[str, Any] | None = {"object": index + 1, "at": at}
+                elif finished:
+                    state = {"object": 0, "at": at} if at else None
+                else:
+                    state = {"object": index, "at": at}
+                yield Batch(records=records, cursor=json.dumps(state) if state else None)
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """SLA events and metrics of tickets this source has just served, from their pages."""
+        with self._held_lock:
+            held = {t.id: self._held.pop(t.id, None) for t in tickets}
+        history = {}
+        for ticket_id, data in held.items():
+            if data is None:
+                continue
+            found = SlaHistory(
+                events=tuple(convert.sla_events(data)), metrics=convert.ticket_metrics(data)
+            )
+            if found:
+                history[ticket_id] = found
+        return history
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """The bytes at ``attachment_url``, streamed and hashed (never whole in memory)."""
+        if not attachment.location:
+            raise RecordError(f"attachment {attachment.id} has no attachment_url")
+        same_host = urlsplit(attachment.location).netloc == urlsplit(self.client.base_url).netloc
+        response = self.client.session.get(
+            attachment.location,
+            stream=True,
+            timeout=60,
+            # The file host is not the API: the key stays home unless it is the same host.
+            auth=None if same_host else _no_auth,
+        )
+        if response.status_code >= 400:
+            response.close()
+            raise RecordError(
+                f"attachment {attachment.id} could not be downloaded",
+                platform_message=f"{response.status_code} {response.reason}",
+            )
+        return io.BufferedReader(HashingStream(response), CHUNK)
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def _list_batches(
+        self, row: FreshdeskObject, position: Mapping[str, Any]
+    ) -> Iterator[tuple[tuple[Record, ...], dict[str, Any] | None]]:
+        """A plain list, page by page. Incremental lists end on ``{"since": latest}``;
+        the others on None (read whole next time)."""
+        params: dict[str, str | int] = dict(row.params)
+        since = position.get("since")
+        if row.incremental and since:
+            params["updated_since"] = since
+        first = int(position.get("page", 1))
+        latest = since
+        one = self._converter(row)
+        for page in self.client.pages(row.path, params, first_page=first):
+            records = tuple(r for data in page.records for r in one(data))
+            for data in page.records:
+                stamp = data.get("updated_at") if isinstance(data, Mapping) else None
+                if isinstance(stamp, str) and (latest is None or stamp > latest):
+                    latest = stamp
+            if page.next_url is not None:
+                resume: dict[str, Any] = {"page": page.number + 1}
+                if since:
+                    resume["since"] = since
+                yield records, resume
+            elif row.incremental and latest:
+                yield records, {"since": latest, "done": True}
+            else:
+                yield records, None
+
+    def _converter(self, row: FreshdeskObject) -> Callable[[Any], Sequence[Record]]:
+        if row.field_object is not None:
+            owner: FieldObject = row.field_object
+            return lambda d: [f] if (f := convert.field(d, object=owner)) else []
+        if row.rule_kind is not None:
+            rule_kind = row.rule_kind
+            return lambda d: [convert.rule(d, rule_kind)]
+        if row.name == "agents":
+            admins = self._admin_role_ids()
+            return lambda d: [convert.agent(d, admin_role_ids=admins)]
+        if row.name == "satisfaction_ratings":
+            return lambda d: [r] if (r := convert.satisfaction_rating(d)) else []
+        one: Mapping[str, Callable[[Any], Sequence[Record]]] = {
+            "companies": lambda d: [convert.organization(d)],
+            "contacts": lambda d: [convert.contact(d)],
+            "blocked_contacts": lambda d: [convert.contact({**d, "blocked": True})],
+            "deleted_contacts": lambda d: [convert.contact({**d, "deleted": True})],
+            "groups": lambda d: [convert.group(d)],
+            "group_memberships": convert.group_memberships,
+            "sla_policies": lambda d: [convert.sla_policy(d)],
+        }
+        return one[row.name]
+
+    # -- tickets -------------------------------------------------------------------------------
+
+    def _ticket_batches(
+        self, kind: Kind, row: FreshdeskObject, position: Mapping[str, Any]
+    ) -> Iterator[tuple[tuple[Record, ...], dict[str, Any] | None]]:
+        since = str(position.get("since") or EPOCH)
+        seen = position.get("seen") or ()
+        fields = self._ticket_fields()
+        pages = ticket_pages(self.client, row, since, seen, max_pages=self.max_pages)
+        for page, last in _lookahead(pages):
+            records: list[Record] = []
+            for data in page.tickets:
+                if kind is Kind.TICKET:
+                    records.append(self._ticket(data, fields, deleted=row.name != "tickets"))
+                elif kind is Kind.SLA_EVENT:
+                    records += convert.sla_events(data)
+                elif (metrics := convert.ticket_metrics(data)) is not None:
+                    records.append(metrics)
+            yield tuple(records), {**page.cursor, "done": last}
+
+    def _ticket(
+        self, data: dict[str, Any], fields: Mapping[str, FieldDef], *, deleted: bool
+    ) -> Ticket:
+        ticket_id = str(data.get("id"))
+        if deleted:
+            data = {**data, "deleted": True}
+        conversations: list[Any] = []
+        if not data.get("deleted"):  # a deleted ticket is not migrated: save its calls
+            # The list leaves out the description's attachments: the ticket itself has them.
+            view = self.client.get_json(f"/api/v2/tickets/{ticket_id}")
+            data = {**data, "attachments": view.get("attachments") or []}
+            conversations = [
+                c
+                for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
+                for c in page.records
+            ]
+        self._hold(ticket_id, data)
+        return convert.ticket(data, conversations, instance=self.instance, fields=fields)
+
+    def _hold(self, ticket_id: str, data: Mapping[str, Any]) -> None:
+        sla = {
+            k: data.get(k)
+            for k in (
+                "id",
+                "created_at",
+                "updated_at",
+                "due_by",
+                "fr_due_by",
+                "fr_escalated",
+                "is_escalated",
+                "stats",
+            )
+        }
+        with self._held_lock:
+            self._held[ticket_id] = sla
+            while len(self._held) > _HELD:
+                self._held.popitem(last=False)
+
+    def _ticket_fields(self) -> dict[str, FieldDef]:
+        """Ticket field definitions by key (read once per source)."""
+        if self._fields is None:
+            row = BY_NAME["ticket_fields"]
+            self._fields = {}
+            for page in self.client.pages(row.path):
+                for data in page.records:
+                    definition = convert.field(data, object=FieldObject.TICKET)
+                    if definition is not None:
+                        self._fields[definition.key] = definition
+        return self._fields
+
+    def _admin_role_ids(self) -> set[str]:
+        """Ids of the roles that make an agent an admin (read once)."""
+        if self._admin_roles is None:
+            self._admin_roles = {
+                str(role.get("id"))
+                for page in self.client.pages("/api/v2/roles")
+                for role in page.records
+                if str(role.get("name") or "").strip().lower() in convert.ADMIN_ROLE_NAMES
+            }
+        return self._admin_roles
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Send a request without the session's credentials."""
+    request.headers.pop("Authorization", None)
+    return request
+
+
+T = TypeVar("T")
+
+
+def _lookahead(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
+    """Each item with whether it is the last one."""
+    previous: T | None = None
+    started = False
+    for item in items:
+        if started:
+            yield previous, False  # type: ignore[misc]
+        previous, started = item, True
+    if started:
+        yield previous, True  # type: ignore[misc]

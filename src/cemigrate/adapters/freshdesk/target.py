@@ -1,0 +1,726 @@
+"""Write the common schema into a Freshdesk account (API v2).
+
+Freshdesk has no bulk create: a ticket is one ``POST /tickets`` (its first comment is the
+description, its files in the same multipart call when they fit in 20 MB), then each later
+comment in order, with its original author (``user_id``): an agent's public comment as a reply,
+an end user's public comment as an ``incoming`` public note, a private comment as a private
+note (``private`` always sent: a private comment never becomes public). Files that do not fit
+their comment's 20 MB go on following private notes ``[cemigrate: attachments of comment N,
+part i]``. Freshdesk sets every ``created_at`` itself: the original times are kept in
+``cf_cemigrate_created_at`` / ``_updated_at`` / ``_solved_at`` and as the first line of each
+conversation; the source's SLA history in ``cf_cemigrate_*`` fields and one private note.
+
+Freshdesk cannot be told to skip automations on an API create: the dispatcher (type 1) runs
+on every created ticket and the observer (type 4) on every reply and note. Notes notify no one
+unless ``notify_emails`` is given (it never is); a *reply* e-mails the requester on a live
+account, so ``replies_as_notes=True`` writes agents' public comments as public notes instead.
+Turn dispatcher and observer rules off for the migration window where that matters.
+
+Contacts carry the source key in ``unique_external_id``; tickets and companies in the
+``cemigrate_id`` field that :meth:`FreshdeskTarget.prepare` creates, found again with the
+filter search. Agents are matched by e-mail, never created (they are paid seats). Groups,
+memberships and fields are find-or-create by their natural key. A ticket re-sent after a crash
+(found, so sent as an update) gets only the conversations it lacks. A comment Freshdesk refuses
+after its ticket was created deletes that ticket again, so the failure row can be re-driven
+without a duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import requests
+
+from cemigrate.adapters.contract import (
+    Change,
+    FileSource,
+    Metadata,
+    Needs,
+    Outgoing,
+    SlaHistory,
+    SlaHistorySource,
+    WriteResult,
+)
+from cemigrate.adapters.freshdesk import convert
+from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.objects import (
+    BY_NAME,
+    MAX_ATTACHMENT_BYTES,
+    TARGET_CAPABILITIES,
+)
+from cemigrate.adapters.sla_history import (
+    SLA_HISTORY_FIELDS,
+    is_sla_note,
+    sla_history_fields,
+    sla_history_note,
+)
+from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.schema import (
+    Attachment,
+    Comment,
+    FieldDef,
+    FieldObject,
+    Group,
+    GroupMembership,
+    JsonValue,
+    Kind,
+    Organization,
+    Ref,
+    Role,
+    SourceKey,
+    Ticket,
+    User,
+)
+
+__all__ = ["SLA_KEPT_IN_TICKET", "WRITABLE", "FreshdeskTarget"]
+
+WRITABLE: Final = frozenset(
+    {
+        Kind.FIELD,
+        Kind.ORGANIZATION,
+        Kind.USER,
+        Kind.GROUP,
+        Kind.GROUP_MEMBERSHIP,
+        Kind.TICKET,
+        Kind.SLA_EVENT,
+        Kind.TICKET_METRICS,
+    }
+)
+"""What this target takes (SLA events and metrics travel inside their ticket)."""
+
+SLA_KEPT_IN_TICKET: Final = (
+    "kept-in-ticket: Freshdesk cannot set SLA history; the source's history is in the "
+    "ticket's private note and cemigrate_* fields"
+)
+DELETED_TICKET: Final = "deleted-in-source: a deleted ticket is not migrated"
+
+_FIELD_LISTS: Final[Mapping[FieldObject, tuple[str, str]]] = {
+    FieldObject.TICKET: (BY_NAME["ticket_fields"].path, "/api/v2/admin/ticket_fields"),
+    FieldObject.USER: (BY_NAME["contact_fields"].path, "/api/v2/contact_fields"),
+    FieldObject.ORGANIZATION: (BY_NAME["company_fields"].path, "/api/v2/company_fields"),
+}
+"""Where each object's fields are listed, and where one is created."""
+_SEARCH_QUERY_CHARS: Final = 500
+"""Freshdesk allows 512 characters in a filter query (facts 3.2); some room for quoting."""
+
+
+class FreshdeskTarget:
+    """A Freshdesk account as a migration target."""
+
+    platform = "freshdesk"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Credentials,
+        name: str = "target",
+        plan: str = "enterprise",
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        replies_as_notes: bool = False,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.budgets: Budgets = budgets_for("freshdesk", plan, clock=self.clock, prefix=name)
+        self.client = FreshdeskClient(
+            base_url=base_url,
+            credentials=credentials,
+            budgets=self.budgets,
+            retry=RetryPolicy(self.clock),
+            session=session,
+        )
+        self.replies_as_notes = replies_as_notes
+        """Write agents' public comments as public notes (no e-mail to the requester)."""
+        self.batch_size: Mapping[Kind, int] = {
+            kind: 1 if kind is Kind.TICKET else 100 if kind in _DECLINED else 20
+            for kind in WRITABLE
+        }
+        self._fields: dict[tuple[FieldObject, str], tuple[FieldDef, str]] | None = None
+        self._agents: dict[str, str] | None = None
+        self._groups: dict[str, tuple[str, list[int]]] | None = None
+        self._companies: dict[str, str] | None = None
+        self._values: Mapping[str, Mapping[str, str]] = {}
+        self._defaults: dict[FieldObject, dict[str, Any]] = {}
+
+    # -- the contract --------------------------------------------------------------------------
+
+    def describe(self) -> Metadata:
+        """What can be written, the account's custom fields and Freshdesk's size limits."""
+        return Metadata(
+            platform=self.platform,
+            kinds=WRITABLE,
+            fields=tuple(definition for definition, _ in self._field_table().values()),
+            limits={
+                "attachment": MAX_ATTACHMENT_BYTES,
+                "ticket_attachments": MAX_ATTACHMENT_BYTES,
+            },
+            values=convert.NATIVE_VALUES,
+            default_values=convert.DEFAULT_VALUES,
+            capabilities=TARGET_CAPABILITIES,
+        )
+
+    def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
+        """Create the custom fields the mapping needs and cemigrate's own (source key, original
+        times, SLA history, company tags) that the account lacks. Idempotent."""
+        self._values = needs.values
+        changes = []
+        wanted = (
+            *needs.fields,
+            *convert.CEMIGRATE_TICKET_FIELDS,
+            *SLA_HISTORY_FIELDS,
+            *convert.CEMIGRATE_COMPANY_FIELDS,
+        )
+        for definition in wanted:
+            if self._field_named(definition) is not None:
+                continue
+            if not dry_run:
+                try:
+                    self._create_field(definition)
+                except (TransientError, WriteOutcomeUnknown):
+                    self._fields = None  # it may exist now: read the account again next time
+                    raise
+            changes.append(
+                Change(
+                    action="create field",
+                    subject=f"{definition.object} field {definition.key} ({definition.type})",
+                    applied=not dry_run,
+                )
+            )
+        return changes
+
+    def declines(self, kind: Kind, record: object) -> str:
+        """The named policy under which this target will not take ``record`` ("" if none)."""
+        if isinstance(record, Ticket) and record.deleted:
+            return DELETED_TICKET
+        if kind in _DECLINED:
+            return SLA_KEPT_IN_TICKET
+        return ""
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Write one batch; a record Freshdesk refuses is a result carrying its message."""
+        writers: Mapping[Kind, Callable[[Outgoing, FileSource], WriteResult]] = {
+            Kind.FIELD: self._write_field,
+            Kind.ORGANIZATION: self._write_company,
+            Kind.USER: self._write_user,
+            Kind.GROUP: self._write_group,
+            Kind.GROUP_MEMBERSHIP: self._write_membership,
+            Kind.SLA_EVENT: self._write_declined,
+            Kind.TICKET_METRICS: self._write_declined,
+        }
+        if kind is Kind.TICKET:
+            return self._write_tickets(batch, files)
+        results = []
+        for item in batch:
+            try:
+                results.append(writers[kind](item, files))
+            except RecordError as exc:
+                results.append(_refused(item, exc))
+            except (TransientError, WriteOutcomeUnknown):
+                self._fields = self._groups = self._companies = None
+                raise
+        return results
+
+    def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
+        """Target ids of records stored with these source keys: contacts by
+        ``unique_external_id``, tickets and companies by a filter search on ``cemigrate_id``.
+        Fields, groups and memberships have none: their writes find-or-create."""
+        found: dict[SourceKey, str] = {}
+        if kind is Kind.USER:
+            for key in keys:
+                contacts = self.client.get_json("/api/v2/contacts", unique_external_id=str(key))
+                hits = [c for c in contacts if c.get("unique_external_id") == str(key)]
+                if hits:
+                    found[key] = str(min(int(c["id"]) for c in hits))
+        elif kind in (Kind.TICKET, Kind.ORGANIZATION):
+            what = "tickets" if kind is Kind.TICKET else "companies"
+            owner = FieldObject.TICKET if kind is Kind.TICKET else FieldObject.ORGANIZATION
+            name = self._names(owner).get("cemigrate_id")
+            if name is None:
+                return found  # prepare never ran: nothing of this kind was written
+            term = name.removeprefix("cf_")
+            for chunk in _query_chunks([str(k) for k in keys], term):
+                query = " OR ".join(f"{term}:'{k}'" for k in chunk)
+                for page in self.client.pages(
+                    f"/api/v2/search/{what}", {"query": f'"{query}"'}, per_page=False
+                ):
+                    for data in page.records:
+                        values = data.get("custom_fields") or data.get("custom_field") or {}
+                        external = values.get(name)
+                        if external in chunk and not data.get("deleted"):
+                            key = SourceKey.parse(str(external))
+                            ids = [found[key], str(data["id"])] if key in found else [data["id"]]
+                            found[key] = str(min(int(i) for i in ids))
+        return found
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        """Delete tickets, companies or contacts (rollback); others are left for a person."""
+        paths = {
+            Kind.TICKET: "/api/v2/tickets/{}",
+            Kind.ORGANIZATION: "/api/v2/companies/{}",
+            Kind.USER: "/api/v2/contacts/{}",
+        }
+        if kind not in paths:
+            raise RecordError(f"freshdesk target: deleting {kind} records is not supported")
+        for target_id in target_ids:
+            with contextlib.suppress(RecordError):  # already gone
+                self.client.request("DELETE", paths[kind].format(target_id))
+
+    # -- kinds ---------------------------------------------------------------------------------
+
+    def _write_field(self, item: Outgoing, files: FileSource) -> WriteResult:
+        definition = item.record
+        assert isinstance(definition, FieldDef)
+        existing = self._field_named(definition)
+        target = existing[0] if existing else self._create_field(definition)
+        return WriteResult(key=item.key, target_id=target.id)
+
+    def _write_company(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """Company names are unique in Freshdesk: one that exists is adopted, not refused."""
+        org = item.record
+        assert isinstance(org, Organization)
+        payload = convert.company_payload(item, self._names(FieldObject.ORGANIZATION))
+        if item.target_id is not None:
+            self.client.request("PUT", f"/api/v2/companies/{item.target_id}", json=payload)
+            return WriteResult(key=item.key, target_id=item.target_id)
+        companies = self._company_table()
+        existing = companies.get(org.name.casefold())
+        if existing is not None:
+            return WriteResult(key=item.key, target_id=existing)
+        body = self.client.request("POST", "/api/v2/companies", json=payload).json()
+        companies[org.name.casefold()] = str(body["id"])
+        return WriteResult(key=item.key, target_id=str(body["id"]))
+
+    def _write_user(self, item: Outgoing, files: FileSource) -> WriteResult:
+        person = item.record
+        assert isinstance(person, User)
+        if person.role is not Role.END_USER:
+            return self._match_agent(item, person)
+        payload = convert.contact_payload(item, self._names(FieldObject.USER))
+        if item.target_id is not None:
+            self.client.request("PUT", f"/api/v2/contacts/{item.target_id}", json=payload)
+            return WriteResult(key=item.key, target_id=item.target_id)
+        body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
+        return WriteResult(key=item.key, target_id=str(body["id"]))
+
+    def _match_agent(self, item: Outgoing, person: User) -> WriteResult:
+        """Agents are paid seats: matched by e-mail, never created."""
+        email = (person.email or "").strip().lower()
+        agent_id = self._agent_table().get(email) if email else None
+        if agent_id is None:
+            return WriteResult(
+                key=item.key,
+                error="no agent with this e-mail in the target (agents are not created)",
+                platform_message=f"no agent {email or '(without e-mail)'}",
+            )
+        return WriteResult(key=item.key, target_id=agent_id)
+
+    def _write_group(self, item: Outgoing, files: FileSource) -> WriteResult:
+        team = item.record
+        assert isinstance(team, Group)
+        groups = self._group_table()
+        if team.name not in groups:
+            payload: dict[str, JsonValue] = {"name": team.name}
+            if team.description:
+                payload["description"] = team.description
+            body = self.client.request("POST", "/api/v2/groups", json=payload).json()
+            groups[team.name] = (str(body["id"]), [int(a) for a in body.get("agent_ids") or ()])
+        return WriteResult(key=item.key, target_id=groups[team.name][0])
+
+    def _write_membership(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """An agent added to a group's ``agent_ids`` (the whole list is sent)."""
+        membership = item.record
+        assert isinstance(membership, GroupMembership)
+        group_id = item.links.get(membership.group)
+        agent_id = item.links.get(membership.user)
+        if group_id is None or agent_id is None:
+            missing = membership.group if group_id is None else membership.user
+            raise RecordError(
+                f"freshdesk membership: its {missing.kind} is not in the target",
+                platform_message=f"{missing.kind} {missing.id} is not in the target",
+            )
+        if agent_id not in self._agent_table().values():
+            raise RecordError(
+                "freshdesk membership: only agents can be in a group",
+                platform_message=f"user {membership.user.id} is not an agent in the target",
+            )
+        entry = next((g for g in self._group_table().values() if g[0] == group_id), None)
+        members = list(entry[1]) if entry else []
+        if int(agent_id) not in members:
+            members.append(int(agent_id))
+            body = self.client.request(
+                "PUT", f"/api/v2/groups/{group_id}", json={"agent_ids": members}
+            ).json()
+            if entry is not None:
+                entry[1][:] = [int(a) for a in body.get("agent_ids") or members]
+        return WriteResult(key=item.key, target_id=f"{group_id}-{agent_id}")
+
+    def _write_declined(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """SLA events and metrics: inside their ticket when it is in the target."""
+        ticket = getattr(item.record, "ticket", None)
+        if isinstance(ticket, Ref) and ticket not in item.links:
+            return WriteResult(
+                key=item.key,
+                error="its ticket is not in the target",
+                platform_message=f"ticket {ticket.id} is not in the target",
+            )
+        return WriteResult(key=item.key, skipped=SLA_KEPT_IN_TICKET)
+
+    # -- tickets -------------------------------------------------------------------------------
+
+    def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        history: Mapping[str, SlaHistory] = {}
+        if isinstance(files, SlaHistorySource):
+            wanted = [o.record for o in batch if isinstance(o.record, Ticket)]
+            history = files.sla_history([t for t in wanted if not t.deleted])
+        results = []
+        for item in batch:
+            record = item.record
+            assert isinstance(record, Ticket)
+            declined = self.declines(Kind.TICKET, record)
+            if declined:
+                results.append(WriteResult(key=item.key, skipped=declined))
+                continue
+            try:
+                results.append(self._write_ticket(item, record, files, history.get(record.id)))
+            except RecordError as exc:
+                results.append(_refused(item, exc))
+            except (TransientError, WriteOutcomeUnknown):
+                self._fields = None
+                raise
+        return results
+
+    def _write_ticket(
+        self, item: Outgoing, record: Ticket, files: FileSource, sla: SlaHistory | None
+    ) -> WriteResult:
+        names = self._names(FieldObject.TICKET)
+        values = sla_history_fields(sla.metrics, sla.events) if sla else None
+        payload = convert.ticket_payload(item, names, history=values, values=self._values)
+        later = [self._conversation(item, note) for note in record.comments[1:]]  # links first
+        parts = [_fitting(note.attachments) for note in record.comments]  # sizes first
+        if item.target_id is not None:
+            return self._complete(item, record, files, sla, payload, later, parts)
+        first = parts[0][0] if parts and parts[0] else ()
+        body = self._send("POST", "/api/v2/tickets", payload, first, files).json()
+        ticket_id = str(body["id"])
+        try:
+            self._conversations(ticket_id, record, files, sla, later, parts, start=0)
+        except RecordError:
+            # Undo the half-written ticket, so a re-drive of the failure creates it once.
+            self.client.request("DELETE", f"/api/v2/tickets/{ticket_id}")
+            raise
+        return WriteResult(key=item.key, target_id=ticket_id)
+
+    def _complete(
+        self,
+        item: Outgoing,
+        record: Ticket,
+        files: FileSource,
+        sla: SlaHistory | None,
+        payload: dict[str, JsonValue],
+        later: list[tuple[str, dict[str, JsonValue]]],
+        parts: list[list[tuple[Attachment, ...]]],
+    ) -> WriteResult:
+        """A ticket written before (found after a crash, or changed in the source): the
+        conversations it lacks, in order, then its attributes."""
+        assert item.target_id is not None
+        held = [
+            c
+            for page in self.client.pages(f"/api/v2/tickets/{item.target_id}/conversations")
+            for c in page.records
+        ]
+        comments = [c for c in held if not convert.is_overflow_note(c) and not _is_sla_payload(c)]
+        has_sla_note = any(_is_sla_payload(c) for c in held)
+        if not comments and any(convert.is_overflow_note(c) for c in held):
+            parts = [[parts[0][0]] if parts and parts[0] else [], *parts[1:]]
+        self._conversations(
+            item.target_id,
+            record,
+            files,
+            None if has_sla_note else sla,
+            later,
+            parts,
+            start=len(comments),
+        )
+        update = {k: v for k, v in payload.items() if k not in ("description", "source")}
+        self.client.request("PUT", f"/api/v2/tickets/{item.target_id}", json=update)
+        return WriteResult(key=item.key, target_id=item.target_id)
+
+    def _conversations(
+        self,
+        ticket_id: str,
+        record: Ticket,
+        files: FileSource,
+        sla: SlaHistory | None,
+        later: list[tuple[str, dict[str, JsonValue]]],
+        parts: list[list[tuple[Attachment, ...]]],
+        *,
+        start: int,
+    ) -> None:
+        """The ticket's later comments from number ``start`` (0: the first after the
+        description), each followed by overflow notes for files that did not fit, then the
+        SLA history note. Overflow notes of the description follow it first."""
+        if start == 0:
+            self._overflow(ticket_id, 1, parts[0][1:] if parts else [], files)
+        for index in range(start, len(later)):
+            endpoint, payload = later[index]
+            chunks = parts[index + 1]
+            first = chunks[0] if chunks else ()
+            self._send("POST", f"/api/v2/tickets/{ticket_id}/{endpoint}", payload, first, files)
+            self._overflow(ticket_id, index + 2, chunks[1:], files)
+        if sla:
+            note = sla_history_note(sla.events, sla.metrics)
+            body = "<br>".join(_escape(line) for line in note.split("\n"))
+            self.client.request(
+                "POST",
+                f"/api/v2/tickets/{ticket_id}/notes",
+                json={"body": body, "private": True},
+            )
+
+    def _overflow(
+        self,
+        ticket_id: str,
+        number: int,
+        chunks: Sequence[tuple[Attachment, ...]],
+        files: FileSource,
+    ) -> None:
+        for part, chunk in enumerate(chunks, start=1):
+            body = f"<p>{convert.OVERFLOW_PREFIX}{number}, part {part}]</p>"
+            self._send(
+                "POST",
+                f"/api/v2/tickets/{ticket_id}/notes",
+                {"body": body, "private": True},
+                chunk,
+                files,
+            )
+
+    def _conversation(self, item: Outgoing, note: Comment) -> tuple[str, dict[str, JsonValue]]:
+        """Where one later comment goes (``reply`` or ``notes``) and its payload."""
+        author = None
+        if note.author is not None:
+            author = item.links.get(note.author)
+            if author is None:
+                raise RecordError(
+                    f"freshdesk ticket: the author of comment {note.id} is not in the target",
+                    platform_message=f"{note.author} is not in the target",
+                )
+        body = convert.conversation_body(note)
+        by_agent = author is not None and author in self._agent_table().values()
+        payload: dict[str, JsonValue] = {"body": body}
+        if author is not None:
+            payload["user_id"] = int(author)
+        if note.public and by_agent and not self.replies_as_notes:
+            return "reply", payload
+        payload["private"] = not note.public
+        if note.public and not by_agent and author is not None:
+            payload["incoming"] = True
+        return "notes", payload
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, JsonValue],
+        attachments: Sequence[Attachment],
+        files: FileSource,
+    ) -> requests.Response:
+        """A JSON call, or a multipart one carrying ``attachments[]`` (streamed from the
+        source; at most 20 MB, checked before)."""
+        if not attachments:
+            return self.client.request(method, path, json=payload)
+        with contextlib.ExitStack() as stack:
+            parts = [
+                (
+                    "attachments[]",
+                    (
+                        a.file_name,
+                        stack.enter_context(files.open_attachment(a)),
+                        a.content_type or "application/octet-stream",
+                    ),
+                )
+                for a in attachments
+            ]
+            return self.client.request(method, path, data=_form(payload), files=parts)
+
+    # -- account tables ------------------------------------------------------------------------
+
+    def _field_table(self) -> dict[tuple[FieldObject, str], tuple[FieldDef, str]]:
+        """Every custom field of the account by (object, key), with its Freshdesk name."""
+        if self._fields is None:
+            self._fields = {}
+            self._defaults = {owner: {} for owner in _FIELD_LISTS}
+            for owner, (path, _) in _FIELD_LISTS.items():
+                for page in self.client.pages(path):
+                    for data in page.records:
+                        definition = convert.field(data, object=owner)
+                        if definition is not None:
+                            self._fields[(owner, definition.key)] = (definition, str(data["name"]))
+                        elif data.get("default") and data.get("name"):
+                            self._defaults[owner][str(data["name"])] = data
+        return self._fields
+
+    def _default_field(self, wanted: FieldDef) -> tuple[FieldDef, str] | None:
+        """One of Freshdesk's own contact or company fields with the key or title of
+        ``wanted`` (a company's ``account_tier``): adopted, its value sent top-level."""
+        self._field_table()
+        if wanted.object is FieldObject.TICKET:
+            return None
+        for name, data in self._defaults[wanted.object].items():
+            if name == wanted.key or data.get("label") == wanted.title:
+                adopted = FieldDef(
+                    id=str(data.get("id") or name),
+                    object=wanted.object,
+                    key=name,
+                    title=str(data.get("label") or name),
+                    type=wanted.type,
+                    options=wanted.options,
+                )
+                return adopted, f".{name}"
+        return None
+
+    def _field_named(self, wanted: FieldDef) -> tuple[FieldDef, str] | None:
+        """The account's field for ``wanted``: by key, else by title."""
+        table = self._field_table()
+        found = table.get((wanted.object, wanted.key))
+        if found is None:
+            found = next(
+                (
+                    entry
+                    for (owner, _), entry in table.items()
+                    if owner is wanted.object and entry[0].title == wanted.title
+                ),
+                None,
+            )
+        return found or self._default_field(wanted)
+
+    def _names(self, owner: FieldObject) -> dict[str, str]:
+        """Schema key → Freshdesk field name for one object (keys by title as well); default
+        fields as ``.name``."""
+        names: dict[str, str] = {}
+        for (who, key), (definition, name) in self._field_table().items():
+            if who is owner:
+                names[key] = name
+                names.setdefault(definition.title, name)
+        if owner is not FieldObject.TICKET:
+            for name in self._defaults[owner]:
+                names.setdefault(name, f".{name}")
+        return names
+
+    def _create_field(self, definition: FieldDef) -> FieldDef:
+        _, create = _FIELD_LISTS[definition.object]
+        body = self.client.request("POST", create, json=convert.field_payload(definition)).json()
+        created = convert.field(body, object=definition.object)
+        if created is None:
+            raise RecordError(f"freshdesk created {definition.key!r} as a default field")
+        table = self._field_table()
+        table[(definition.object, created.key)] = (created, str(body["name"]))
+        if created.key != definition.key:  # Freshdesk named it after its label
+            table[(definition.object, definition.key)] = (created, str(body["name"]))
+        return created
+
+    def _agent_table(self) -> dict[str, str]:
+        """Agent ids by lower-cased e-mail (read once)."""
+        if self._agents is None:
+            self._agents = {
+                str((a.get("contact") or {}).get("email") or "").lower(): str(a["id"])
+                for page in self.client.pages(BY_NAME["agents"].path)
+                for a in page.records
+            }
+            self._agents.pop("", None)
+        return self._agents
+
+    def _group_table(self) -> dict[str, tuple[str, list[int]]]:
+        """Groups by name: id and agent ids (read once)."""
+        if self._groups is None:
+            self._groups = {
+                str(g["name"]): (str(g["id"]), [int(a) for a in g.get("agent_ids") or ()])
+                for page in self.client.pages(BY_NAME["groups"].path)
+                for g in page.records
+            }
+        return self._groups
+
+    def _company_table(self) -> dict[str, str]:
+        """Company ids by case-folded name (read once)."""
+        if self._companies is None:
+            self._companies = {
+                str(c["name"]).casefold(): str(c["id"])
+                for page in self.client.pages(BY_NAME["companies"].path)
+                for c in page.records
+            }
+        return self._companies
+
+
+_DECLINED: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS})
+
+
+def _fitting(attachments: Sequence[Attachment]) -> list[tuple[Attachment, ...]]:
+    """Files in groups of at most 20 MB, in order: the first goes with its comment, the rest
+    on overflow notes. A single file over 20 MB cannot be written at all."""
+    groups: list[list[Attachment]] = []
+    size = 0
+    for attachment in attachments:
+        if attachment.size > MAX_ATTACHMENT_BYTES:
+            raise RecordError(
+                f"attachment {attachment.file_name!r} is over Freshdesk's 20 MB limit",
+                platform_message=f"attachments: {attachment.file_name} is "
+                f"{attachment.size:,} bytes (limit {MAX_ATTACHMENT_BYTES:,})",
+            )
+        if not groups or size + attachment.size > MAX_ATTACHMENT_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(attachment)
+        size += attachment.size
+    return [tuple(g) for g in groups]
+
+
+def _form(payload: Mapping[str, JsonValue]) -> list[tuple[str, str]]:
+    """A JSON payload as multipart form fields: ``tags[]`` for lists, ``custom_fields[name]``
+    for the custom field object."""
+    fields: list[tuple[str, str]] = []
+    for key, value in payload.items():
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                for item in inner if isinstance(inner, list) else [inner]:
+                    fields.append((f"{key}[{name}]", _form_value(item)))
+        elif isinstance(value, list):
+            fields += [(f"{key}[]", _form_value(v)) for v in value]
+        elif value is not None:
+            fields.append((key, _form_value(value)))
+    return fields
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _is_sla_payload(data: Mapping[str, Any]) -> bool:
+    try:
+        return is_sla_note(convert.conversation(data))
+    except RecordError:
+        return False
+
+
+def _query_chunks(keys: Sequence[str], term: str) -> list[list[str]]:
+    """Keys in groups whose ``<term>:'k' OR ...`` query fits Freshdesk's limit."""
+    chunks: list[list[str]] = []
+    length = 0
+    for key in keys:
+        piece = len(f"{term}:'{key}' OR ")
+        if not chunks or length + piece > _SEARCH_QUERY_CHARS:
+            chunks.append([])
+            length = 2
+        chunks[-1].append(key)
+        length += piece
+    return chunks
+
+
+def _refused(item: Outgoing, error: RecordError) -> WriteResult:
+    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)

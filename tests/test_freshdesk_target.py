@@ -1,0 +1,259 @@
+"""The Freshdesk target against the emulator: routing of comments, exactly-once re-sends, and
+bad input (oversized files, a value outside a dropdown's choices, an e-mail Freshdesk rejects,
+a 429 storm), each ending in a failure row with Freshdesk's message or a paced retry."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any, BinaryIO
+
+import attrs
+
+from cemigrate.adapters import Needs, Outgoing
+from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.source import FreshdeskSource
+from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.schema import (
+    Attachment,
+    Comment,
+    FieldDef,
+    FieldObject,
+    FieldOption,
+    FieldType,
+    Kind,
+    Ref,
+    Role,
+    SourceKey,
+    Status,
+    Ticket,
+    User,
+)
+
+KEY = "target-test-key"
+MB = 1024 * 1024
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+AGENT = User(id="a1", name="Agent Smith", email="smith@desk.example", role=Role.AGENT)
+CUSTOMER = User(id="c1", name="Ana Lima", email="ana@example.com")
+
+
+class Blobs:
+    """Attachment bytes made on demand: ``size`` bytes of one letter."""
+
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        return io.BytesIO(attachment.file_name[0].encode() * attachment.size)
+
+
+class Desk:
+    """An empty emulated account with one agent, its target, and a source reading it back."""
+
+    def __init__(self, *, faults: WireFaults | None = None) -> None:
+        self.clock = ManualClock()
+        self.account = FreshdeskSandbox(
+            tickets=0, instance="new", clock=self.clock, empty=True, api_key=KEY, faults=faults
+        )
+        self.account.add_agent(name=AGENT.name, email=AGENT.email or "")
+        self.target = FreshdeskTarget(
+            base_url=self.account.base_url,
+            credentials=Credentials(api_key=KEY),
+            session=self.account.session(authenticated=False),
+            clock=self.clock,
+        )
+        self.links: dict[Ref, str] = {}
+
+    def write(self, kind: Kind, record: Any, target_id: str | None = None) -> Any:
+        key = SourceKey("old", kind, record.id)
+        out = Outgoing(key=key, record=record, links=dict(self.links), target_id=target_id)
+        (result,) = self.target.write(kind, [out], Blobs())
+        if result.ok:
+            self.links[Ref(kind=kind, id=record.id)] = str(result.target_id)
+        return result
+
+    def people(self) -> None:
+        self.target.prepare(Needs(), dry_run=False)
+        assert self.write(Kind.USER, AGENT).ok
+        assert self.write(Kind.USER, CUSTOMER).ok
+
+    def read_back(self) -> dict[str, Ticket]:
+        view = FreshdeskSource(
+            instance="new",
+            base_url=self.account.base_url,
+            credentials=Credentials(api_key=KEY),
+            session=self.account.session(authenticated=False),
+            clock=self.clock,
+        )
+        return {r.id: r for b in view.read(Kind.TICKET) for r in b.records}  # type: ignore[misc]
+
+
+def comment(n: int, *, public: bool, author: User | None, files: tuple[int, ...] = ()) -> Comment:
+    return Comment(
+        id=str(n),
+        author=None if author is None else Ref(kind=Kind.USER, id=author.id),
+        public=public,
+        body_html=f"<p>comment {n}</p>",
+        body_plain=f"comment {n}",
+        created_at=T0 + timedelta(hours=n),
+        attachments=tuple(
+            Attachment(
+                id=f"{n}{i}",
+                file_name=f"{'abcdefgh'[i]}-{n}.bin",
+                content_type="application/octet-stream",
+                size=size,
+            )
+            for i, size in enumerate(files)
+        ),
+    )
+
+
+def ticket(*comments: Comment, **changes: Any) -> Ticket:
+    return Ticket(
+        id=str(changes.pop("id", "100")),
+        subject="Card payment refused",
+        description="comment 0",
+        status=Status.SOLVED,
+        created_at=T0,
+        updated_at=T0 + timedelta(days=1),
+        solved_at=T0 + timedelta(days=1),
+        requester=Ref(kind=Kind.USER, id=CUSTOMER.id),
+        comments=(comment(0, public=True, author=CUSTOMER), *comments),
+        **changes,
+    )
+
+
+def test_comments_keep_order_author_privacy_and_original_time() -> None:
+    desk = Desk()
+    desk.people()
+    source = ticket(
+        comment(1, public=True, author=AGENT),
+        comment(2, public=True, author=CUSTOMER),
+        comment(3, public=False, author=AGENT),
+    )
+    result = desk.write(Kind.TICKET, source)
+    assert result.ok
+    stored = desk.account.backend.conversations(int(result.target_id))
+    assert [(c["source"], c["private"], c["incoming"]) for c in stored] == [
+        (0, False, False),  # the agent's public comment: a reply
+        (2, False, True),  # the customer's public comment: an incoming public note
+        (2, True, False),  # private stays private
+    ]
+    assert [c["user_id"] for c in stored] == [
+        int(desk.links[Ref(kind=Kind.USER, id=u.id)]) for u in (AGENT, CUSTOMER, AGENT)
+    ]
+    (back,) = desk.read_back().values()
+    assert [c.created_at for c in back.comments] == [c.created_at for c in source.comments]
+    assert [c.public for c in back.comments] == [True, True, True, False]
+    assert back.created_at == T0  # from cf_cemigrate_created_at
+    assert back.solved_at == source.solved_at
+
+
+def test_a_resent_ticket_gets_only_the_conversations_it_lacks() -> None:
+    desk = Desk()
+    desk.people()
+    full = ticket(*(comment(n, public=n % 2 == 1, author=AGENT) for n in range(1, 6)))
+    partial = attrs.evolve(full, comments=full.comments[:3])  # a crash after two conversations
+    first = desk.write(Kind.TICKET, partial)
+    again = desk.write(Kind.TICKET, full, target_id=first.target_id)  # found, sent as update
+    assert again.ok
+    assert again.target_id == first.target_id
+    stored = desk.account.backend.conversations(int(first.target_id))
+    assert [c["body_text"].splitlines()[-1] for c in stored] == [
+        f"comment {n}" for n in range(1, 6)
+    ]
+    once_more = desk.write(Kind.TICKET, full, target_id=first.target_id)
+    assert once_more.ok
+    assert len(desk.account.backend.conversations(int(first.target_id))) == 5
+
+
+def test_find_uses_external_ids_after_a_crash() -> None:
+    desk = Desk()
+    desk.people()
+    written = desk.write(Kind.TICKET, ticket())
+    found = desk.target.find(
+        Kind.TICKET, [SourceKey("old", Kind.TICKET, "100"), SourceKey("old", Kind.TICKET, "999")]
+    )
+    assert found == {SourceKey("old", Kind.TICKET, "100"): written.target_id}
+    contacts = desk.target.find(Kind.USER, [SourceKey("old", Kind.USER, CUSTOMER.id)])
+    assert contacts == {
+        SourceKey("old", Kind.USER, CUSTOMER.id): desk.links[Ref(kind=Kind.USER, id="c1")]
+    }
+
+
+def test_files_over_20_mb_on_one_comment_go_on_a_following_private_note() -> None:
+    desk = Desk()
+    desk.people()
+    source = ticket(comment(1, public=True, author=AGENT, files=(8 * MB, 8 * MB, 8 * MB)))
+    result = desk.write(Kind.TICKET, source)
+    assert result.ok
+    stored = desk.account.backend.conversations(int(result.target_id))
+    assert [len(c["attachments"]) for c in stored] == [2, 1]
+    assert stored[1]["private"] is True
+    (back,) = desk.read_back().values()
+    assert [a.file_name for a in back.comments[1].attachments] == ["a-1.bin", "b-1.bin", "c-1.bin"]
+    assert len(back.comments) == 2  # the overflow note is not a comment of its own
+
+
+def test_a_single_file_over_20_mb_is_a_failure_row_and_no_ticket() -> None:
+    desk = Desk()
+    desk.people()
+    result = desk.write(
+        Kind.TICKET, ticket(comment(1, public=False, author=AGENT, files=(21 * MB,)))
+    )
+    assert not result.ok
+    assert "20 MB" in result.error
+    assert "a-1.bin" in result.platform_message
+    assert desk.read_back() == {}
+
+
+def test_a_value_outside_a_dropdowns_choices_fails_with_freshdesks_message() -> None:
+    desk = Desk()
+    coin = FieldDef(
+        id="f1",
+        object=FieldObject.TICKET,
+        key="coin",
+        title="Coin",
+        type=FieldType.DROPDOWN,
+        options=(FieldOption(name="Bitcoin", value="btc"), FieldOption(name="Ether", value="eth")),
+    )
+    desk.target.prepare(Needs(fields=(coin,)), dry_run=False)
+    desk.people()
+    assert desk.write(Kind.TICKET, ticket(custom_fields={"coin": "btc"})).ok
+    bad = desk.write(Kind.TICKET, ticket(id="101", custom_fields={"coin": "doge"}))
+    assert not bad.ok
+    assert "400" in bad.error
+    assert "coin" in bad.platform_message
+    assert len(desk.read_back()) == 1
+
+
+def test_a_requester_email_freshdesk_rejects_fails_with_its_message() -> None:
+    desk = Desk()
+    desk.target.prepare(Needs(), dry_run=False)
+    bad = desk.write(Kind.USER, User(id="c9", name="Broken", email="not an e-mail"))
+    assert not bad.ok
+    assert "email" in bad.platform_message
+
+
+def test_an_agent_without_a_seat_is_a_failure_row_naming_the_email() -> None:
+    desk = Desk()
+    desk.target.prepare(Needs(), dry_run=False)
+    result = desk.write(
+        Kind.USER, User(id="a9", name="New", email="new@desk.example", role=Role.AGENT)
+    )
+    assert not result.ok
+    assert "new@desk.example" in result.platform_message
+
+
+def test_a_429_storm_is_paced_on_the_clock_and_nothing_is_lost() -> None:
+    desk = Desk(faults=WireFaults(rate_429=0.5, seed=4))
+    desk.people()
+    results = [
+        desk.write(Kind.TICKET, ticket(comment(1, public=True, author=AGENT), id=str(200 + n)))
+        for n in range(10)
+    ]
+    assert all(r.ok for r in results)
+    assert sum(b.throttled for b in desk.target.budgets.values()) > 0
+    assert desk.clock.sleeps  # waited on the injected clock, never for real
+    assert len(desk.read_back()) == 10
+    assert all(len(desk.account.backend.conversations(int(r.target_id))) == 1 for r in results)

@@ -11,43 +11,19 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import requests
 from freshdesk.v2.api import API
 from freshdesk.v2.errors import FreshdeskNotFound
-from requests.adapters import HTTPAdapter
 
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.freshdesk import DEFAULT_API_KEY, serve_freshdesk
 from cemigrate.schema import Role
+from cemigrate.testing.loopback import ForwardingAdapter
 
 TICKETS, SEED, INSTANCE = 40, 11, "demo"
 PUBLIC_URL = "https://demo.freshdesk.com"
-
-
-class ForwardingAdapter(HTTPAdapter):
-    """Sends each request for ``public`` to ``upstream`` instead, and answers as ``public``."""
-
-    def __init__(self, public: str, upstream: str) -> None:
-        super().__init__()
-        self.public = public.rstrip("/")
-        self.upstream = upstream.rstrip("/")
-        self.forwarded = 0
-
-    def send(  # type: ignore[override]  # requests types the keyword arguments loosely
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        url = request.url or ""
-        assert url.startswith(self.public + "/"), url
-        forwarded = request.copy()
-        forwarded.url = self.upstream + url[len(self.public) :]
-        response = super().send(forwarded, **kwargs)
-        self.forwarded += 1
-        response.url, response.request = url, request  # the client sees the URL it asked for
-        return response
 
 
 @pytest.fixture(scope="module")

@@ -11,39 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.salesforce import SalesforceSandbox, serve_salesforce
+from cemigrate.testing.loopback import ForwardingAdapter
 
 PUBLIC = ("https://demo.my.salesforce.com", "https://login.salesforce.com")
-
-
-class ForwardingAdapter(HTTPAdapter):
-    """Sends each request for a public host to ``upstream`` instead, and answers as that host."""
-
-    def __init__(self, upstream: str) -> None:
-        super().__init__()
-        self.upstream = upstream.rstrip("/")
-        self.forwarded = 0
-
-    def send(  # type: ignore[override]  # requests types the keyword arguments loosely
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        url = request.url or ""
-        public = next(p for p in PUBLIC if url.startswith(p + "/"))
-        forwarded = request.copy()
-        forwarded.url = self.upstream + url[len(public) :]
-        response = super().send(forwarded, **kwargs)
-        self.forwarded += 1
-        response.url, response.request = url, request
-        return response
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +35,7 @@ def served() -> Iterator[tuple[SalesforceSandbox, str]]:
 
 @pytest.fixture
 def session(served: tuple[SalesforceSandbox, str]) -> Iterator[requests.Session]:
-    adapter = ForwardingAdapter(served[1])
-    session = requests.Session()
-    for host in PUBLIC:
-        session.mount(host + "/", adapter)
+    session = ForwardingAdapter(PUBLIC, served[1]).mount_on(requests.Session())
     try:
         yield session
     finally:

@@ -13,11 +13,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket
 
@@ -31,31 +29,10 @@ from cemigrate.sandbox.zendesk import (
     ZendeskSandbox,
     serve_zendesk,
 )
+from cemigrate.testing.loopback import ForwardingAdapter
 
 TICKETS, SEED, INSTANCE = 40, 11, "demo"
 PUBLIC_URL = "https://demo.zendesk.com"
-
-
-class ForwardingAdapter(HTTPAdapter):
-    """Sends each request for ``public`` to ``upstream`` instead, and answers as ``public``."""
-
-    def __init__(self, public: str, upstream: str) -> None:
-        super().__init__()
-        self.public = public.rstrip("/")
-        self.upstream = upstream.rstrip("/")
-        self.forwarded = 0
-
-    def send(  # type: ignore[override]  # requests types the keyword arguments loosely
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        url = request.url or ""
-        assert url.startswith(self.public + "/"), url
-        forwarded = request.copy()
-        forwarded.url = self.upstream + url[len(self.public) :]
-        response = super().send(forwarded, **kwargs)
-        self.forwarded += 1
-        response.url, response.request = url, request  # the client sees the URL it asked for
-        return response
 
 
 @pytest.fixture(scope="module")

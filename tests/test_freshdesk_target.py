@@ -167,6 +167,23 @@ def test_a_resent_ticket_gets_only_the_conversations_it_lacks() -> None:
     assert len(desk.account.backend.conversations(int(first.target_id))) == 5
 
 
+def test_a_ticket_cut_off_by_a_crash_is_not_found_and_the_next_write_completes_it() -> None:
+    desk = Desk()
+    desk.people()
+    full = ticket(*(comment(n, public=n % 2 == 0, author=AGENT) for n in range(1, 5)))
+    first = desk.write(Kind.TICKET, full)
+    assert first.ok
+    stored = desk.account.backend.conversations(int(first.target_id))
+    del stored[1:]  # the process died after the create and one conversation
+    key = SourceKey("old", Kind.TICKET, full.id)
+    assert desk.target.find(Kind.TICKET, [key]) == {}  # not done: the copier sends it again
+    again = desk.write(Kind.TICKET, full)  # as a create, the way a resume sends it
+    assert again.target_id == first.target_id  # completed, not created twice
+    held = desk.account.backend.conversations(int(first.target_id))
+    assert [c["private"] for c in held] == [n % 2 == 1 for n in range(1, 5)]  # in order, once
+    assert desk.target.find(Kind.TICKET, [key]) == {key: first.target_id}
+
+
 def test_find_uses_external_ids_after_a_crash() -> None:
     desk = Desk()
     desk.people()

@@ -132,9 +132,12 @@ CEMIGRATE_TICKET_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
         "cemigrate_created_at",
         "cemigrate_updated_at",
         "cemigrate_solved_at",
+        "cemigrate_conversations",
     )
 )
-"""cemigrate's own ticket fields: the source key (what ``find`` searches) and original times."""
+"""cemigrate's own ticket fields: the source key (what ``find`` searches), original times, and
+how many conversations the ticket gets (``find`` reports a ticket only once it holds them all:
+a ticket is a create and then a call per conversation, and a crash can fall in between)."""
 
 CEMIGRATE_COMPANY_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
     FieldDef(id=key, object=FieldObject.ORGANIZATION, key=key, title=key, type=FieldType.TEXT)
@@ -604,6 +607,7 @@ def ticket(
     custom.pop("cemigrate_updated_at", None)
     original_solved = _stored_time(custom.pop("cemigrate_solved_at", None))
     custom.pop("cemigrate_id", None)
+    custom.pop("cemigrate_conversations", None)
     if fields is not None:
         custom = {k: _typed(v, fields[k]) if k in fields else v for k, v in custom.items()}
     requester = _ref(Kind.USER, d, "requester_id", what)

@@ -11,8 +11,9 @@ cursor is exact at that boundary: it holds that time *and the ids already read a
 they are passed over: no ticket is skipped, none is read twice. Every batch's cursor has the
 same form, so a resume (or a delta) continues the same way. Deleted tickets are a second
 listing (``filter=deleted``). The list leaves out the description's attachments, so each
-ticket is viewed once (``GET /tickets/{id}``), and its conversations are one paged list call:
-two calls a ticket beyond the list pages.
+ticket is viewed once (``GET /tickets/{id}?include=conversations``, 2 credits): the view embeds
+the ticket's first ten conversations, so a ticket with fewer costs that one call beyond the list
+pages; one with ten or more also has its conversations listed (a paged list call).
 
 SLA events and metrics are derived from each ticket's ``due_by``, ``fr_due_by``,
 ``fr_escalated``, ``is_escalated`` and ``stats`` (:func:`.convert.sla_events`,
@@ -66,6 +67,8 @@ log = logging.getLogger(__name__)
 
 EPOCH: Final = "2000-01-01T00:00:00Z"
 """``updated_since`` of a first read: before any Freshdesk account existed."""
+EMBEDDED_CONVERSATIONS: Final = 10
+"""A ticket view with ``include=conversations`` embeds this many conversations at most."""
 _HELD: Final = 50_000
 """Tickets read but not yet written whose SLA data is held for :meth:`sla_history`."""
 _TICKET_KINDS: Final = {Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS}
@@ -333,14 +336,19 @@ class FreshdeskSource:
             data = {**data, "deleted": True}
         conversations: list[Any] = []
         if not data.get("deleted"):  # a deleted ticket is not migrated: save its calls
-            # The list leaves out the description's attachments: the ticket itself has them.
-            view = self.client.get_json(f"/api/v2/tickets/{ticket_id}")
+            # The list leaves out the description's attachments: the ticket itself has them,
+            # and embeds its first ten conversations (oldest first) in the same call.
+            view = self.client.get_json(f"/api/v2/tickets/{ticket_id}", include="conversations")
             data = {**data, "attachments": view.get("attachments") or []}
-            conversations = [
-                c
-                for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
-                for c in page.records
-            ]
+            embedded = view.get("conversations")
+            if isinstance(embedded, list) and len(embedded) < EMBEDDED_CONVERSATIONS:
+                conversations = embedded
+            else:  # ten or more (or none embedded): the paged list has them all
+                conversations = [
+                    c
+                    for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
+                    for c in page.records
+                ]
         self._hold(ticket_id, data)
         return convert.ticket(data, conversations, instance=self.instance, fields=fields)
 

@@ -31,6 +31,7 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+import attrs
 import requests
 
 from cemigrate.adapters.contract import (
@@ -63,6 +64,7 @@ from cemigrate.schema import (
     Comment,
     FieldDef,
     FieldObject,
+    FieldValue,
     Group,
     GroupMembership,
     JsonValue,
@@ -144,6 +146,11 @@ class FreshdeskTarget:
         self._companies: dict[str, str] | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         self._defaults: dict[FieldObject, dict[str, Any]] = {}
+        self._wanted: tuple[FieldDef, ...] = ()
+        self._recalled = False
+        self._partial: dict[str, str] = {}
+        """Source key → a ticket created before a crash that lacks conversations: the next
+        write of that key completes it instead of creating another."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -152,7 +159,13 @@ class FreshdeskTarget:
         return Metadata(
             platform=self.platform,
             kinds=WRITABLE,
-            fields=tuple(definition for definition, _ in self._field_table().values()),
+            fields=tuple(
+                {
+                    (definition.object, name): definition
+                    for definition, name in self._field_table().values()
+                    if not name.startswith(".")  # Freshdesk's own fields, adopted
+                }.values()
+            ),
             limits={
                 "attachment": MAX_ATTACHMENT_BYTES,
                 "ticket_attachments": MAX_ATTACHMENT_BYTES,
@@ -173,6 +186,11 @@ class FreshdeskTarget:
             *SLA_HISTORY_FIELDS,
             *convert.CEMIGRATE_COMPANY_FIELDS,
         )
+        # Freshdesk names a created field after its label, so a later run (a resume) finds
+        # the field by title only: remember which key it stands for.
+        self._wanted = wanted
+        if self._fields is not None:
+            self._alias_wanted(self._fields)
         for definition in wanted:
             if self._field_named(definition) is not None:
                 continue
@@ -210,6 +228,8 @@ class FreshdeskTarget:
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
         }
+        if kind in _FIELD_OWNERS:
+            self._recall_fields(_FIELD_OWNERS[kind], batch, files)
         if kind is Kind.TICKET:
             return self._write_tickets(batch, files)
         results = []
@@ -228,6 +248,7 @@ class FreshdeskTarget:
         ``unique_external_id``, tickets and companies by a filter search on ``cemigrate_id``.
         Fields, groups and memberships have none: their writes find-or-create."""
         found: dict[SourceKey, str] = {}
+        expected: dict[SourceKey, object] = {}
         if kind is Kind.USER:
             for key in keys:
                 contacts = self.client.get_json("/api/v2/contacts", unique_external_id=str(key))
@@ -253,7 +274,25 @@ class FreshdeskTarget:
                             key = SourceKey.parse(str(external))
                             ids = [found[key], str(data["id"])] if key in found else [data["id"]]
                             found[key] = str(min(int(i) for i in ids))
+                            expected[key] = values.get(self._names(owner).get(_HELD, ""))
+            if kind is Kind.TICKET:
+                for key in list(found):
+                    if not self._holds_all(found[key], expected.get(key)):
+                        self._partial[str(key)] = found.pop(key)
         return found
+
+    def _holds_all(self, ticket_id: str, expected: object) -> bool:
+        """Whether a ticket found after a crash holds every conversation it was written with
+        (one call per page of its conversations; only tickets pending at a crash are asked)."""
+        try:
+            wanted = int(str(expected))
+        except ValueError:
+            return True  # written before the count was kept: nothing to compare
+        held = sum(
+            len(page.records)
+            for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
+        )
+        return held >= wanted
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
         """Delete tickets, companies or contacts (rollback); others are left for a person."""
@@ -396,10 +435,18 @@ class FreshdeskTarget:
         self, item: Outgoing, record: Ticket, files: FileSource, sla: SlaHistory | None
     ) -> WriteResult:
         names = self._names(FieldObject.TICKET)
-        values = sla_history_fields(sla.metrics, sla.events) if sla else None
-        payload = convert.ticket_payload(item, names, history=values, values=self._values)
         later = [self._conversation(item, note) for note in record.comments[1:]]  # links first
         parts = [_fitting(note.attachments) for note in record.comments]  # sizes first
+        expected = len(later) + sum(max(0, len(p) - 1) for p in parts) + (1 if sla else 0)
+        stored: dict[str, FieldValue] = (
+            dict(sla_history_fields(sla.metrics, sla.events)) if sla is not None else {}
+        )
+        stored["cemigrate_conversations"] = str(expected)
+        payload = convert.ticket_payload(item, names, history=stored, values=self._values)
+        partial = self._partial.pop(str(item.key), None)
+        if item.target_id is None and partial is not None:
+            # Created before a crash but not finished: complete it instead of creating again.
+            item = attrs.evolve(item, target_id=partial)
         if item.target_id is not None:
             return self._complete(item, record, files, sla, payload, later, parts)
         first = parts[0][0] if parts and parts[0] else ()
@@ -559,7 +606,43 @@ class FreshdeskTarget:
                             self._fields[(owner, definition.key)] = (definition, str(data["name"]))
                         elif data.get("default") and data.get("name"):
                             self._defaults[owner][str(data["name"])] = data
+            self._alias_wanted(self._fields)
         return self._fields
+
+    def _recall_fields(self, owner: FieldObject, batch: Sequence[Outgoing], files: object) -> None:
+        """After a restart the fields an earlier run created are known by Freshdesk's names
+        only (derived from their labels): when a record names a field key the account lacks,
+        read the source's field definitions (``files`` is the source) once and find them by
+        title. A few list calls, in a resumed run only."""
+        if self._recalled:
+            return
+        names = self._names(owner)
+        keys = {key for item in batch for key in getattr(item.record, "custom_fields", None) or ()}
+        if not keys - names.keys():
+            return
+        self._recalled = True
+        read = getattr(files, "read", None)
+        if not callable(read):
+            return
+        fields = tuple(
+            record
+            for found in read(Kind.FIELD)
+            for record in getattr(found, "records", ())
+            if isinstance(record, FieldDef)
+        )
+        self._wanted = (*self._wanted, *fields)
+        self._alias_wanted(self._field_table())
+
+    def _alias_wanted(self, table: dict[tuple[FieldObject, str], tuple[FieldDef, str]]) -> None:
+        """File each field :meth:`prepare` was asked for under its schema key too, when the
+        account holds it under another (a name Freshdesk derived from the label, or one of
+        its default fields): values are then sent to it after a restart as well."""
+        for wanted in self._wanted:
+            if (wanted.object, wanted.key) in table:
+                continue
+            found = self._field_named(wanted)
+            if found is not None:
+                table[(wanted.object, wanted.key)] = found
 
     def _default_field(self, wanted: FieldDef) -> tuple[FieldDef, str] | None:
         """One of Freshdesk's own contact or company fields with the key or title of
@@ -653,6 +736,14 @@ class FreshdeskTarget:
 
 
 _DECLINED: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS})
+_FIELD_OWNERS: Final[Mapping[Kind, FieldObject]] = {
+    Kind.USER: FieldObject.USER,
+    Kind.ORGANIZATION: FieldObject.ORGANIZATION,
+    Kind.TICKET: FieldObject.TICKET,
+}
+
+
+_HELD: Final = "cemigrate_conversations"
 
 
 def _fitting(attachments: Sequence[Attachment]) -> list[tuple[Attachment, ...]]:

@@ -9,12 +9,8 @@ filter search on ``cemigrate_id`` and writes only the conversations it lacks.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,24 +26,13 @@ from cemigrate.sandbox.freshdesk.urls import CreditBucket, Plan
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Role
+from cemigrate.testing.kill import ShiftedClock, run_copier
 
 TICKETS = 2000
 SEED = 5
 EMAIL, TOKEN, API_KEY = "admin@demo.example", "sandbox-token", "kill-test-key"
+ENV = {"KILL_TEST_EMAIL": EMAIL, "KILL_TEST_TOKEN": TOKEN, "KILL_TEST_FD_KEY": API_KEY}
 SUB_LIMITS = ("ticket_create", "ticket_update", "tickets_list", "contacts_list")
-
-
-class ShiftedClock:
-    """The real clock, moved two minutes ahead once the emulator has started: Zendesk's
-    exports leave out the last minute, and the emulator's "now" starts when it does."""
-
-    offset = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 def raise_limits(account: FreshdeskSandbox, per_minute: int) -> None:
@@ -74,7 +59,7 @@ def accounts() -> Iterator[tuple[ZendeskSandbox, FreshdeskSandbox, SandboxServer
         high_volume=True,
         clock=(clock := ShiftedClock()),
     )
-    clock.offset = 120.0
+    clock.ahead = 120.0
     new, new_server = serve_freshdesk(
         port=0,
         tickets=0,
@@ -121,41 +106,6 @@ api_key_env = "KILL_TEST_FD_KEY"
     return plan
 
 
-def run_copier(
-    plan: Path, *, resume: bool, kill_after: tuple[str, int, float] | None
-) -> tuple[int, str]:
-    """One `cemigrate run` process; SIGKILLed ``kill_after[2]`` seconds after its Nth line
-    saying ``kill_after[0]``. Returns its exit code and the last lines it wrote."""
-    command = [sys.executable, "-m", "cemigrate.cli", "-v", "run", str(plan), "--no-progress"]
-    env = {
-        **os.environ,
-        "KILL_TEST_EMAIL": EMAIL,
-        "KILL_TEST_TOKEN": TOKEN,
-        "KILL_TEST_FD_KEY": API_KEY,
-    }
-    process = subprocess.Popen(
-        [*command, *(["--resume"] if resume else [])],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stderr is not None
-    seen = 0
-    tail: list[str] = []
-    for line in process.stderr:
-        tail = [*tail[-20:], line]
-        if kill_after and kill_after[0] in line:
-            seen += 1
-            if seen == kill_after[1]:
-                time.sleep(kill_after[2])  # a real process dies at a moment of its own
-                os.kill(process.pid, signal.SIGKILL)
-                break
-    process.wait(timeout=600)
-    process.stderr.close()
-    return process.returncode, "".join(tail)
-
-
 def _kind(conversation: dict[str, Any]) -> str:
     body = str(conversation.get("body") or "")
     if SLA_NOTE_HEADING in body:
@@ -181,9 +131,9 @@ def test_sigkill_at_several_moments_then_resume_leaves_every_record_once(
         ("ticket: wrote a batch", moments.randint(300, 500), moments.uniform(0.002, 0.02)),
     ]
     for number, kill_after in enumerate(kills):
-        code, tail = run_copier(plan, resume=number > 0, kill_after=kill_after)
+        code, tail = run_copier(plan, env=ENV, resume=number > 0, kill_at=kill_after)
         assert code == -signal.SIGKILL, f"run {number} ended ({code}) before it was killed:\n{tail}"
-    code, tail = run_copier(plan, resume=True, kill_after=None)
+    code, tail = run_copier(plan, env=ENV, resume=True, kill_at=None)
     assert code == 0, tail
 
     backend = new.backend

@@ -7,12 +7,9 @@ batches), so kills land between jobs, comments and files of half-written tickets
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,25 +23,20 @@ from cemigrate.sandbox.http import SandboxServer
 from cemigrate.sandbox.salesforce import SalesforceSandbox, serve_salesforce
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Role
+from cemigrate.testing.kill import ShiftedClock, run_copier
 
 TICKETS = 2000
 SEED = 5
 EMAIL, TOKEN = "admin@demo.example", "sandbox-token"
 EXT = "Cemigrate_Id__c"
+
+
+def env(token: str) -> dict[str, str]:
+    """The credentials the plan names."""
+    return {"KILL_TEST_EMAIL": EMAIL, "KILL_TEST_TOKEN": TOKEN, "KILL_TEST_SF_TOKEN": token}
+
+
 LATER_PART = re.compile(r"^\[cemigrate part (?!1/)\d+/\d+\]$", re.MULTILINE)
-
-
-class ShiftedClock:
-    """The real clock, moved two minutes ahead once the emulator has started: Zendesk's
-    exports leave out the last minute, and the emulator's "now" starts when it does."""
-
-    offset = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 class BusyOrgClock:
@@ -74,7 +66,7 @@ def accounts() -> Iterator[tuple[ZendeskSandbox, SalesforceSandbox, SandboxServe
         high_volume=True,
         clock=(clock := ShiftedClock()),
     )
-    clock.offset = 120.0
+    clock.ahead = 120.0
     new, new_server = serve_salesforce(
         port=0,
         tickets=0,
@@ -121,41 +113,6 @@ access_token_env = "KILL_TEST_SF_TOKEN"
     return plan
 
 
-def run_copier(
-    plan: Path, token: str, *, resume: bool, kill_after: tuple[str, int, float] | None
-) -> tuple[int, str]:
-    """One `cemigrate run` process; SIGKILLed ``kill_after[2]`` seconds after its Nth line
-    saying ``kill_after[0]``. Returns its exit code and the last lines it wrote."""
-    command = [sys.executable, "-m", "cemigrate.cli", "-v", "run", str(plan), "--no-progress"]
-    env = {
-        **os.environ,
-        "KILL_TEST_EMAIL": EMAIL,
-        "KILL_TEST_TOKEN": TOKEN,
-        "KILL_TEST_SF_TOKEN": token,
-    }
-    process = subprocess.Popen(
-        [*command, *(["--resume"] if resume else [])],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stderr is not None
-    seen = 0
-    tail: list[str] = []
-    for line in process.stderr:
-        tail = [*tail[-20:], line]
-        if kill_after and kill_after[0] in line:
-            seen += 1
-            if seen == kill_after[1]:
-                time.sleep(kill_after[2])  # a real process dies at a moment of its own
-                os.kill(process.pid, signal.SIGKILL)
-                break
-    process.wait(timeout=600)
-    process.stderr.close()
-    return process.returncode, "".join(tail)
-
-
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
     accounts: tuple[ZendeskSandbox, SalesforceSandbox, SandboxServer, SandboxServer],
@@ -173,9 +130,11 @@ def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
         ("ticket: wrote a batch", 1, 0.0),
     ]
     for number, kill_after in enumerate(kills):
-        code, tail = run_copier(plan, new.access_token, resume=number > 0, kill_after=kill_after)
+        code, tail = run_copier(
+            plan, env=env(new.access_token), resume=number > 0, kill_at=kill_after
+        )
         assert code == -signal.SIGKILL, f"run {number} ended ({code}) before it was killed:\n{tail}"
-    code, tail = run_copier(plan, new.access_token, resume=True, kill_after=None)
+    code, tail = run_copier(plan, env=env(new.access_token), resume=True, kill_at=None)
     assert code == 0, tail
 
     desk = generate(tickets=TICKETS, seed=SEED, instance="exchange")

@@ -3,12 +3,8 @@ served on loopback (they outlive it, as real accounts do), resume, and find ever
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,23 +14,11 @@ from cemigrate.adapters.zendesk.convert import SLA_NOTE_HEADING
 from cemigrate.ledger import Ledger
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.testing.kill import ShiftedClock, run_copier
 
 TICKETS = 2000
 EMAIL, TOKEN = "admin@demo.example", "sandbox-token"
-
-
-class ShiftedClock:
-    """The real clock, moved ahead once the accounts exist: Zendesk's exports leave out the
-    last minute, so the accounts' "now" must be past the seeded data by more than that."""
-
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.ahead
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+ENV = {"KILL_TEST_EMAIL": EMAIL, "KILL_TEST_TOKEN": TOKEN}
 
 
 @pytest.fixture(scope="module")
@@ -77,30 +61,6 @@ token_env = "KILL_TEST_TOKEN"
     return plan
 
 
-def run_copier(plan: Path, *, resume: bool, kill_after: tuple[str, int] | None) -> int:
-    """One `cemigrate run` process; SIGKILLed right after its Nth batch of a kind if asked."""
-    command = [sys.executable, "-m", "cemigrate.cli", "-v", "run", str(plan), "--no-progress"]
-    env = {**os.environ, "KILL_TEST_EMAIL": EMAIL, "KILL_TEST_TOKEN": TOKEN}
-    process = subprocess.Popen(
-        [*command, *(["--resume"] if resume else [])],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stderr is not None
-    seen = 0
-    for line in process.stderr:
-        if kill_after and f"{kill_after[0]}: wrote a batch" in line:
-            seen += 1
-            if seen == kill_after[1]:
-                os.kill(process.pid, signal.SIGKILL)
-                break
-    process.wait(timeout=600)
-    process.stderr.close()
-    return process.returncode
-
-
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
     accounts: tuple[ZendeskSandbox, ZendeskSandbox, SandboxServer, SandboxServer],
@@ -113,10 +73,12 @@ def test_sigkill_at_random_moments_then_resume_leaves_every_record_once(
         ("user", moments.randint(1, 8)),
         *(("ticket", moments.randint(1, 6)) for _ in range(3)),
     ]
-    for number, kill_after in enumerate(kills):
-        code = run_copier(plan, resume=number > 0, kill_after=kill_after)
-        assert code == -signal.SIGKILL, f"run {number} ended ({code}) before it was killed"
-    assert run_copier(plan, resume=True, kill_after=None) == 0
+    for number, (kind, batch) in enumerate(kills):
+        at = (f"{kind}: wrote a batch", batch, 0.0)
+        code, tail = run_copier(plan, env=ENV, resume=number > 0, kill_at=at)
+        assert code == -signal.SIGKILL, f"run {number} ended ({code}) before it was killed:\n{tail}"
+    code, tail = run_copier(plan, env=ENV, resume=True, kill_at=None)
+    assert code == 0, tail
 
     live = {t.id: t for t in old.backend.desk.tickets if not t.deleted}
     imported = {t["external_id"]: tid for tid, t in new.backend.tickets.items()}

@@ -52,6 +52,11 @@ def test_demo_migrates_everything_and_says_where(
         tickets = ledger.counts()["ticket"]
     # Every ticket is in the new account but the one deleted in the old, skipped by policy.
     assert (tickets["done"], tickets["skipped"], tickets["failed"]) == (119, 1, 0)
+    # It ends with reconciliation: a clean migration, a report to sign.
+    report = out / "report" / "report.html"
+    assert f"reconciliation: 0 finding(s); report: {report}" in printed
+    assert "<svg" in report.read_text(encoding="utf-8")
+    assert json.loads((out / "report" / "report.json").read_text())["summary"]["findings"] == 0
 
 
 def test_status_shows_counts_cursors_and_the_verified_journal(

@@ -1,8 +1,9 @@
 """The ``cemigrate`` command: a thin layer over :class:`cemigrate.copier.Migration`.
 
-Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems);
-2 bad input (plan, mapping, credentials, ledger), nothing changed; 3 stopped early (a budget
-ran out or the run was interrupted): ``--resume`` continues it.
+Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
+reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
+credentials, ledger), nothing changed; 3 stopped early (a budget ran out or the run was
+interrupted): ``--resume`` continues it.
 """
 
 from __future__ import annotations
@@ -104,6 +105,29 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--failures", action="store_true", help="list the failure rows")
     status.set_defaults(handler=_status)
 
+    reconcile = commands.add_parser(
+        "reconcile", help="prove a migration: compare sources, target and ledger; write a report"
+    )
+    reconcile.add_argument("plan", type=Path, help="the plan file (TOML)")
+    reconcile.add_argument("--out", type=Path, required=True, help="folder for the report")
+    reconcile.add_argument(
+        "--sample", type=int, metavar="N", help="deep-compare N random tickets (counts stay exact)"
+    )
+    reconcile.add_argument("--seed", type=int, default=0, help="seed of the sample (0)")
+    reconcile.add_argument("--prepared-by", default="", help="name shown as the report's author")
+    reconcile.set_defaults(handler=_reconcile)
+
+    signoff = commands.add_parser("signoff", help="record an approval of a report")
+    signoff.add_argument("folder", type=Path, help="the report's folder")
+    signoff.add_argument("--name", required=True, help="who approves")
+    signoff.add_argument("--role", required=True, help="in which role")
+    signoff.set_defaults(handler=_signoff)
+
+    verify = commands.add_parser("verify", help="check a signed report has not changed since")
+    verify.add_argument("folder", type=Path, help="the report's folder")
+    verify.add_argument("--ledger", type=Path, help="also check the migration's ledger")
+    verify.set_defaults(handler=_verify)
+
     sandbox = commands.add_parser("sandbox", help="platform emulators for trials and tests")
     sandbox_commands = sandbox.add_subparsers(
         dest="sandbox_command", required=True, metavar="ACTION"
@@ -199,6 +223,54 @@ def _status(args: argparse.Namespace) -> int:
             for failure in ledger.failures():
                 print(f"failed {failure.key}: {failure.reason} [{failure.platform_message}]")
     return EXIT_OK
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from cemigrate.reconcile import Reconciliation
+
+    reconciliation = Reconciliation.from_plan(args.plan, prepared_by=args.prepared_by)
+    try:
+        estimate = reconciliation.estimate(args.sample)
+        print(
+            "estimated calls: "
+            + ", ".join(f"{name} {n}" for name, n in estimate["calls"].items())
+            + " (plus one download per attachment per side)"
+        )
+        report = reconciliation.run(sample=args.sample, seed=args.seed)
+    finally:
+        reconciliation.close()
+    paths = report.write(args.out)
+    summary = report.content["summary"]
+    print(f"{summary['verdict']}: {summary['findings']} finding(s) {summary['by_severity']}")
+    for finding in report.findings[:10]:
+        print(f"  {finding.severity}: {finding.source_key or finding.kind}: {finding.message}")
+    print(f"digest {report.digest}")
+    print(f"report: {paths['report.html']}")
+    return EXIT_OK if report.clean else EXIT_FAILURES
+
+
+def _signoff(args: argparse.Namespace) -> int:
+    from cemigrate.reconcile import sign_off
+
+    path = sign_off(args.folder, name=args.name, role=args.role)
+    print(f"approved by {args.name} ({args.role}); recorded in {path}")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from cemigrate.reconcile import verify
+
+    result = verify(args.folder, ledger_path=args.ledger)
+    approval = result.approval
+    if result.ok:
+        print(
+            f"intact: approved by {approval.get('approved_by')} ({approval.get('role')}) on "
+            f"{approval.get('date')}, digest {approval.get('report_digest')}"
+        )
+        return EXIT_OK
+    for problem in result.problems:
+        print(f"changed: {problem}")
+    return EXIT_FAILURES
 
 
 def _sandbox_serve(args: argparse.Namespace) -> int:
@@ -337,8 +409,13 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print(f"journal: {result.journal_rows} rows, hash chain verifies")
     print(f"plan: {result.plan}  ledger: {result.ledger}")
+    print(
+        f"reconciliation: {result.findings} finding(s); report: {result.report_html}"
+        f"  (sign it: cemigrate signoff {result.report_html.parent} --name ... --role ...)"
+    )
     print(f"next: cemigrate status {result.plan}")
-    return _exit_code(result.report)
+    code = _exit_code(result.report)
+    return code if code != EXIT_OK or not result.findings else EXIT_FAILURES
 
 
 def _describe_desk(summary: dict[str, object]) -> str:

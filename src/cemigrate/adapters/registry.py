@@ -50,6 +50,9 @@ class Platform:
     target_keys: Mapping[str, type] = attrs.field(factory=dict)
     build_source: Callable[[AdapterSettings], Source] | None = None
     build_target: Callable[[AdapterSettings], Target] | None = None
+    build_target_view: Callable[[AdapterSettings], Source] | None = None
+    """The target account read back as a source (the same platform's source adapter on the
+    target's settings): what reconciliation compares the sources with."""
 
 
 def _memory_source(settings: AdapterSettings) -> Source:
@@ -155,6 +158,21 @@ def _zendesk_target(settings: AdapterSettings) -> Target:
     )
 
 
+def _zendesk_target_view(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.zendesk.source import ZendeskSource
+
+    # The target's SLA history is in its tickets (fields and a note), not in metric events.
+    return ZendeskSource(
+        instance=settings.name,
+        base_url=zendesk_base_url(settings),
+        credentials=zendesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        high_volume=bool(settings.options.get("high_volume", False)),
+        sla_events=False,
+        clock=settings.clock,
+    )
+
+
 _SALESFORCE_KEYS: Mapping[str, type] = {
     "instance_url": str,
     "edition": str,
@@ -232,6 +250,12 @@ def _salesforce_source(settings: AdapterSettings) -> Source:
     return SalesforceSource(instance=settings.name, **_salesforce_common(settings))
 
 
+def _salesforce_target_view(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+
+    return SalesforceSource(instance=settings.name, **_salesforce_common(settings))
+
+
 def _salesforce_target(settings: AdapterSettings) -> Target:
     from cemigrate.adapters.salesforce.objects import DEFAULT_BULK_THRESHOLD
     from cemigrate.adapters.salesforce.target import SalesforceTarget
@@ -302,6 +326,18 @@ def _freshdesk_source(settings: AdapterSettings) -> Source:
     )
 
 
+def _freshdesk_target_view(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+
+    return FreshdeskSource(
+        instance=settings.name,
+        base_url=freshdesk_base_url(settings),
+        credentials=freshdesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        clock=settings.clock,
+    )
+
+
 def _freshdesk_target(settings: AdapterSettings) -> Target:
     from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 
@@ -328,6 +364,7 @@ PLATFORMS: Mapping[str, Platform] = {
         target_keys=_ZENDESK_KEYS,
         build_source=_zendesk_source,
         build_target=_zendesk_target,
+        build_target_view=_zendesk_target_view,
     ),
     "salesforce": Platform(
         name="salesforce",
@@ -335,6 +372,7 @@ PLATFORMS: Mapping[str, Platform] = {
         target_keys=_SALESFORCE_TARGET_KEYS,
         build_source=_salesforce_source,
         build_target=_salesforce_target,
+        build_target_view=_salesforce_target_view,
     ),
     "freshdesk": Platform(
         name="freshdesk",
@@ -342,6 +380,7 @@ PLATFORMS: Mapping[str, Platform] = {
         target_keys=_FRESHDESK_TARGET_KEYS,
         build_source=_freshdesk_source,
         build_target=_freshdesk_target,
+        build_target_view=_freshdesk_target_view,
     ),
 }
 """Every platform cemigrate can read from or write to, by the name a plan uses."""

@@ -119,6 +119,10 @@ class ZendeskSource:
         self._sla_from_start = True
         self._metrics: OrderedDict[str, TicketMetrics] = OrderedDict()
         self._metrics_lock = threading.Lock()
+        self.on_external_id: Callable[[Kind, str, str], None] | None = None
+        """Called with (kind, id, external id) for every record read that carries an external
+        id: reconciliation reads a target account back through a source and finds the records
+        cemigrate wrote (and their duplicates) by it."""
 
     def describe(self) -> Metadata:
         """The kinds Zendesk offers and this account's custom fields."""
@@ -148,12 +152,21 @@ class ZendeskSource:
             incremental = row.read.paging in _INCREMENTAL
             for page in self.client.pages(row.read, position=position):
                 records = tuple(convert_page(page))
+                if self.on_external_id is not None:
+                    self._report_external_ids(kind, page)
                 after: str | None = json.dumps({"object": index, "position": page.position})
                 if page.last and not incremental:
                     # A list is read whole: next time, the next object, or the kind afresh.
                     more = index + 1 < len(streams)
                     after = json.dumps({"object": index + 1, "position": None}) if more else None
                 yield Batch(records=records, cursor=after)
+
+    def _report_external_ids(self, kind: Kind, page: Page) -> None:
+        assert self.on_external_id is not None
+        for data in page.records:
+            external_id = data.get("external_id")
+            if external_id:
+                self.on_external_id(kind, str(data.get("id")), str(external_id))
 
     def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
         """The SLA events and metrics of tickets this source has just served.

@@ -1,0 +1,148 @@
+"""What each target platform adds to, or cannot keep of, a record: per-platform profiles.
+
+Reconciliation compares a source record with the same record read back from the target. A
+target's own representation adds things by design (Zendesk and Freshdesk keep the SLA history
+in a private note and ``cemigrate_*`` fields; Freshdesk keeps original times in fields) and
+cannot hold others (Salesforce keeps no satisfaction ratings). All of that knowledge lives here,
+one :class:`TargetProfile` per platform, rather than in conditions scattered over the checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Final
+
+import attrs
+
+from cemigrate.adapters.sla_history import is_sla_note
+from cemigrate.schema import Comment, Kind, Ticket, User
+
+__all__ = ["PROFILES", "SlaFacts", "TargetProfile", "profile_for"]
+
+
+@attrs.frozen
+class SlaFacts:
+    """A ticket's service levels as one side holds them: calendar minutes and breaches."""
+
+    first_reply: int | None = None
+    resolution: int | None = None
+    breaches: int = 0
+
+
+_FIRST_REPLY: Final = re.compile(r"^First reply: (\d+) min", re.MULTILINE)
+_RESOLUTION: Final = re.compile(r"^Full resolution: (\d+) min", re.MULTILINE)
+_BREACHES: Final = re.compile(r"^SLA breaches: (\d+)", re.MULTILINE)
+
+
+def _int_field(ticket: Ticket, key: str) -> int | None:
+    value = ticket.custom_fields.get(key)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _match(pattern: re.Pattern[str], text: str) -> int | None:
+    found = pattern.search(text)
+    return None if found is None else int(found.group(1))
+
+
+def sla_kept_in_ticket(ticket: Ticket) -> SlaFacts:
+    """The history a Zendesk or Freshdesk target keeps: the ``cemigrate_*`` fields, else the
+    figures of the private SLA note (a ticket without either had none)."""
+    first = _int_field(ticket, "cemigrate_first_reply_minutes")
+    resolution = _int_field(ticket, "cemigrate_resolution_minutes")
+    breaches = _int_field(ticket, "cemigrate_sla_breaches")
+    note = next((c for c in ticket.comments if is_sla_note(c)), None)
+    if note is not None:
+        text = note.body_plain
+        first = first if first is not None else _match(_FIRST_REPLY, text)
+        resolution = resolution if resolution is not None else _match(_RESOLUTION, text)
+        breaches = breaches if breaches is not None else _match(_BREACHES, text)
+    return SlaFacts(first_reply=first, resolution=resolution, breaches=breaches or 0)
+
+
+def _never(_: Comment) -> bool:
+    return False
+
+
+def _suspended_or_deleted(user: User) -> bool:
+    return user.suspended or user.deleted
+
+
+def _suspended(user: User) -> bool:
+    return user.suspended
+
+
+@attrs.frozen(kw_only=True)
+class TargetProfile:
+    """How one target platform represents what it receives."""
+
+    platform: str
+    read_back: frozenset[Kind]
+    """Kinds whose records the target holds as records of their own, read back and counted
+    (SLA history kept inside tickets is compared per ticket instead)."""
+    representation_comment: Callable[[Comment], bool] = _never
+    """True for a comment the target adds by design (an SLA history note)."""
+    representation_field_prefix: str = "cemigrate_"
+    """Custom fields of this prefix are cemigrate's own bookkeeping, not source values."""
+    sla: Callable[[Ticket], SlaFacts] | None = None
+    """Where the target keeps a ticket's SLA history; ``None``: not read back (unverified)."""
+    expect_suspended: Callable[[User], bool] = _suspended
+    """Whether the target must hold this source user suspended."""
+    value_losses: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """Documented losses of ticket values: attribute → source value → what reads back."""
+    carries_ratings: bool = False
+    """Whether satisfaction ratings are held by the target (else the KPI is unverified)."""
+
+    def expected_value(self, attribute: str, value: str | None) -> str | None:
+        """What a source value reads back as from this target."""
+        if value is None:
+            return None
+        return self.value_losses.get(attribute, {}).get(value, value)
+
+
+_COMMON: Final = frozenset(
+    {Kind.FIELD, Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.TICKET}
+)
+
+PROFILES: Final[Mapping[str, TargetProfile]] = {
+    "zendesk": TargetProfile(
+        platform="zendesk",
+        read_back=_COMMON,
+        representation_comment=is_sla_note,
+        sla=sla_kept_in_ticket,
+        # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.
+        expect_suspended=_suspended_or_deleted,
+    ),
+    "freshdesk": TargetProfile(
+        platform="freshdesk",
+        read_back=_COMMON,
+        representation_comment=is_sla_note,
+        sla=sla_kept_in_ticket,
+        expect_suspended=_suspended_or_deleted,
+        value_losses={"status": {"new": "open"}},
+    ),
+    "salesforce": TargetProfile(
+        platform="salesforce",
+        read_back=_COMMON,
+        # The Salesforce source does not read cemigrate's SLA custom objects back yet.
+        sla=None,
+    ),
+    "memory": TargetProfile(
+        platform="memory",
+        read_back=frozenset(Kind),
+        carries_ratings=True,
+    ),
+}
+"""The profile of each target platform, by the name a plan uses."""
+
+
+def profile_for(platform: str) -> TargetProfile:
+    """The profile of ``platform`` (a platform without one is compared as the memory target:
+    everything native)."""
+    return PROFILES.get(platform) or attrs.evolve(PROFILES["memory"], platform=platform)

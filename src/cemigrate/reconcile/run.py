@@ -1,0 +1,1059 @@
+"""Reconciliation: source, target and ledger side by side, and the report a manager signs.
+
+The target account is read back with the same platform's *source* adapter pointed at the
+target (the "target view"), first, and held as compact facts (no bodies). Each source is then
+read once, record by record: its ledger entry says whether it was carried over, failed (with
+the reason) or was skipped (under which named policy), and each ticket is compared with its
+target ticket through the ledger's id map, after the mapping has been applied to it. SLA
+history, access and KPIs are compared once every record has been seen.
+
+Reading costs what a migration's reading costs: every stream once per side, attachments
+streamed through SHA-256 once per side (only the sampled tickets' with ``sample``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from cemigrate import __version__
+from cemigrate.adapters.contract import Source, Target
+from cemigrate.errors import ConfigError
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.mapping import IDENTITY, MappingFile, Refuse, Skip
+from cemigrate.mapping import Mapping as RecordMapping
+from cemigrate.ratelimit import Clock
+from cemigrate.reconcile.compare import compare_tickets
+from cemigrate.reconcile.facts import TicketFacts, ticket_facts
+from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
+from cemigrate.reconcile.profiles import SlaFacts, TargetProfile, profile_for
+from cemigrate.reconcile.report import ReconcileReport
+from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
+from cemigrate.schema import (
+    PLAN_ORDER,
+    GroupMembership,
+    Kind,
+    Record,
+    Role,
+    SatisfactionRating,
+    SatisfactionScore,
+    SlaEvent,
+    SlaEventKind,
+    SlaPolicy,
+    SourceKey,
+    Ticket,
+    TicketMetrics,
+    User,
+    refs_of,
+)
+
+__all__ = ["Reconciliation"]
+
+Declines = Callable[[Kind, Record], str]
+"""A target's ``declines(kind, record)``: the named policy under which it will not take it."""
+
+_ALWAYS: Final = frozenset({Kind.TICKET, Kind.USER})
+_SLA_KINDS: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS})
+_BINS: Final = (0, 15, 60, 240, 480, 1440, 4320)
+"""Edges (minutes) of the first-reply and resolution histograms: 15 min, 1 h, 4 h, 8 h, 1 d,
+3 d, longer."""
+
+
+def _bin_labels() -> list[str]:
+    labels = []
+    for low, high in zip(_BINS, (*_BINS[1:], None), strict=True):
+        labels.append(f"≥ {_human(low)}" if high is None else f"{_human(low)}–{_human(high)}")
+    return labels
+
+
+def _human(minutes: int) -> str:
+    if minutes >= 1440:
+        return f"{minutes // 1440} d"
+    if minutes >= 60:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def _histogram(values: Iterable[int]) -> list[int]:
+    counts = [0] * len(_BINS)
+    for value in values:
+        index = max(i for i, edge in enumerate(_BINS) if value >= edge)
+        counts[index] += 1
+    return counts
+
+
+@attrs.define
+class _SourceSla:
+    first_reply: int | None = None
+    resolution: int | None = None
+    breaches: int = 0
+    policy: str | None = None
+
+    def facts(self) -> SlaFacts:
+        return SlaFacts(self.first_reply, self.resolution, self.breaches)
+
+
+@attrs.define
+class _Side:
+    """What one side holds, collected while reading it."""
+
+    read: Counter[str] = attrs.field(factory=Counter)
+    ids: dict[Kind, set[str]] = attrs.field(factory=dict)
+    users: dict[str, tuple[Role, bool, bool]] = attrs.field(factory=dict)
+    """user id → (role, suspended, deleted)."""
+    members: set[tuple[str, str]] = attrs.field(factory=set)
+    """Target side: (user id, group id) of every membership."""
+    members_by_key: list[tuple[str, str, str]] = attrs.field(factory=list)
+    """Source side: (membership key, user key, group key) of every membership carried over."""
+    tickets: dict[str, TicketFacts] = attrs.field(factory=dict)
+    sla: dict[str, _SourceSla] = attrs.field(factory=dict)
+    ratings: Counter[str] = attrs.field(factory=Counter)
+    policies: dict[str, str] = attrs.field(factory=dict)
+    """``instance:policy id`` → the SLA policy's title."""
+    external: dict[Kind, dict[str, list[str]]] = attrs.field(factory=dict)
+    files_hashed: int = 0
+    bytes_hashed: int = 0
+
+
+class Reconciliation:
+    """Compare sources, target and ledger, and build the :class:`ReconcileReport`.
+
+    ``target_view`` is the target account read as a source (see
+    :func:`cemigrate.adapters.registry.PLATFORMS`' ``build_target_view``); ``declines`` is the
+    target adapter's ``declines`` (named policies for what it does not take), when known.
+    """
+
+    def __init__(
+        self,
+        *,
+        sources: Sequence[Source],
+        target_view: Source,
+        ledger: Ledger,
+        mapping: RecordMapping = IDENTITY,
+        profile: TargetProfile | None = None,
+        declines: Declines | None = None,
+        target: Target | None = None,
+        plan_digest: str = "",
+        prepared_by: str = "",
+    ) -> None:
+        names = [source.instance for source in sources]
+        if not names or len(set(names)) != len(names):
+            raise ConfigError(f"reconcile: source instance names must differ: {names}")
+        self.sources = tuple(sources)
+        self.target_view = target_view
+        self.ledger = ledger
+        self.mapping = mapping
+        self.profile = profile or profile_for(target_view.platform)
+        self.target = target
+        self._declines = declines or getattr(target, "declines", None)
+        self.plan_digest = plan_digest
+        self.prepared_by = prepared_by or f"cemigrate {__version__}"
+
+    @classmethod
+    def from_plan(
+        cls,
+        path: str | Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        prepared_by: str = "",
+    ) -> Reconciliation:
+        """Build from a plan file: the plan's sources, its target read back with the same
+        platform's source adapter, its ledger (which must exist) and its mapping."""
+        from cemigrate.adapters.registry import PLATFORMS
+        from cemigrate.copier.plan import load_plan
+        from cemigrate.mapping import load_mapping
+        from cemigrate.ratelimit import SystemClock
+
+        plan = load_plan(path)
+        mapping = load_mapping(plan.mapping) if plan.mapping else IDENTITY
+        clock = clock or SystemClock()
+        if not plan.ledger.exists():
+            raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run to reconcile)")
+        platform = PLATFORMS[plan.target.platform]
+        if platform.build_target_view is None:
+            raise ConfigError(f"{platform.name}: cannot read a target account back")
+        target_settings = plan.settings(plan.target, clock=clock, env=env)
+        sources = []
+        for spec in plan.sources:
+            build_source = PLATFORMS[spec.platform].build_source
+            assert build_source is not None  # the plan loader checked it
+            sources.append(build_source(plan.settings(spec, clock=clock, env=env)))
+        view = platform.build_target_view(target_settings)
+        target = platform.build_target(target_settings) if platform.build_target else None
+        return cls(
+            sources=sources,
+            target_view=view,
+            ledger=Ledger.open(plan.ledger),
+            mapping=mapping,
+            target=target,
+            plan_digest=plan.digest,
+            prepared_by=prepared_by,
+        )
+
+    def close(self) -> None:
+        """Close the ledger and the adapters that hold files."""
+        self.ledger.close()
+        for adapter in (*self.sources, self.target_view, self.target):
+            closer = getattr(adapter, "close", None)
+            if callable(closer):
+                closer()
+
+    # -- cost ------------------------------------------------------------------------------
+
+    def estimate(self, sample: int | None = None) -> dict[str, Any]:
+        """The API calls a run will spend per budget, before it runs, from the ledger's counts:
+        every stream read once per side, a page at a time (see ``docs/reconciliation.md``).
+        Attachment downloads are one per file per side (all files, or the sampled tickets')."""
+        counts = self.ledger.counts()
+        per_kind = {kind: sum(states.values()) for kind, states in counts.items()}
+        done = {kind: states.get("done", 0) for kind, states in counts.items()}
+        calls: Counter[str] = Counter()
+        for source in self.sources:
+            for budget, n in _read_cost(source.platform, per_kind).items():
+                calls[f"{source.instance}.{budget}"] += n
+        kept = {k: v for k, v in done.items() if Kind(k) in self.profile.read_back}
+        for budget, n in _read_cost(self.target_view.platform, kept).items():
+            calls[f"{self.target_view.instance}.{budget}"] += n
+        tickets = done.get(Kind.TICKET.value, 0)
+        return {
+            "calls": dict(sorted(calls.items())),
+            "tickets": tickets,
+            "deep_tickets": tickets if sample is None else min(sample, tickets),
+            "note": "pages of each stream, once per side; attachment downloads not included",
+        }
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, sample: int | None = None, seed: int = 0) -> ReconcileReport:
+        """Compare everything and return the report (``sample``: deep-compare that many
+        tickets chosen at random with ``seed``; counts are exact either way)."""
+        if sample is not None and sample < 1:
+            raise ConfigError("--sample must be 1 or more")
+        started = time.monotonic()
+        before = self._calls()
+        estimate = self.estimate(sample)
+        if isinstance(self.mapping, MappingFile):
+            described = (self.target or self.target_view).describe()
+            self.mapping.bind(described, [s.describe() for s in self.sources])
+        findings = Findings()
+        deep, population = self._deep_set(sample, seed)
+        maps = self._id_maps()
+        target = self._read_target({maps.ticket_target[k] for k in deep} if deep else None)
+        sources = _Side()
+        ticket_links: dict[str, str] = {}  # source key → target id of done tickets
+        policies: Counter[str] = Counter()
+        for source in self.sources:
+            self._read_source(source, sources, target, maps, deep, findings, ticket_links, policies)
+        counts = self._sweep_ledger(sources, target, findings)
+        self._externals(target, findings)
+        access = self._access(sources, target, maps, findings)
+        sla = self._sla(sources, target, ticket_links, findings)
+        kpi = self._kpi(sources, target, ticket_links, sla, findings)
+        deep_count = len(deep) if deep is not None else len(ticket_links)
+        deep_defects = sum(
+            1
+            for f in findings.kept
+            if f.area is Area.TICKET and (deep is None or (f.source_key or "") in deep)
+        )
+        after = self._calls()
+        spent = {
+            name: after[name] - before.get(name, 0.0)
+            for name in sorted(after)
+            if after[name] - before.get(name, 0.0)
+        }
+        data: dict[str, Any] = {
+            "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "prepared_by": self.prepared_by,
+            "plan_digest": self.plan_digest,
+            "sources": [{"instance": s.instance, "platform": s.platform} for s in self.sources],
+            "target": {"platform": self.target_view.platform},
+            "ledger": self._ledger_state(),
+            "counts": counts,
+            "skipped_by_policy": dict(sorted(policies.items())),
+            "deep": {
+                "tickets_compared": deep_count,
+                "population": population,
+                "sample": sample,
+                "seed": seed if sample is not None else None,
+                "defective_tickets": deep_defects,
+                "defect_rate_bound_95": (
+                    defect_rate_bound(deep_count, population) if not deep_defects else None
+                ),
+                "attachments_hashed": {
+                    "source": sources.files_hashed,
+                    "target": target.files_hashed,
+                },
+                "bytes_hashed": {"source": sources.bytes_hashed, "target": target.bytes_hashed},
+            },
+            "sla": sla,
+            "access": access,
+            "kpi": kpi,
+            "unverified": self._unverified(sources),
+            "cost": {
+                "calls": spent,
+                "estimate": estimate,
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        }
+        return ReconcileReport.build(data, findings)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _calls(self) -> dict[str, float]:
+        calls: dict[str, float] = {}
+        for adapter in (*self.sources, self.target_view):
+            for name, snap in adapter.budgets.snapshot().items():
+                calls[name] = calls.get(name, 0.0) + snap["calls"]
+        return calls
+
+    def _deep_set(self, sample: int | None, seed: int) -> tuple[set[str] | None, int]:
+        keys = [
+            e.key
+            for e in self.ledger.entries(kind=Kind.TICKET.value, state=EntryState.DONE)
+            if e.target_id is not None
+        ]
+        if sample is None or sample >= len(keys):
+            return None, len(keys)
+        return set(random.Random(seed).sample(keys, sample)), len(keys)
+
+    def _id_maps(self) -> _IdMaps:
+        maps = _IdMaps()
+        for kind, table in (
+            (Kind.USER, maps.users),
+            (Kind.GROUP, maps.groups),
+            (Kind.TICKET, maps.ticket_target),
+        ):
+            for entry in self.ledger.entries(kind=kind.value, state=EntryState.DONE):
+                if entry.target_id is not None:
+                    table[entry.key] = entry.target_id
+        return maps
+
+    def _target_kinds(self) -> list[Kind]:
+        counts = self.ledger.counts()
+        have = self.target_view.describe().kinds
+        return [
+            kind
+            for kind in PLAN_ORDER
+            if kind in self.profile.read_back
+            and kind in have
+            and (kind in _ALWAYS or counts.get(kind.value, {}).get("done", 0))
+        ]
+
+    def _read_target(self, deep_ids: set[str] | None) -> _Side:
+        side = _Side()
+        view = self.target_view
+        if hasattr(view, "on_external_id"):
+
+            def note(kind: Kind, target_id: str, external_id: str) -> None:
+                side.external.setdefault(kind, {}).setdefault(external_id, []).append(target_id)
+
+            view.on_external_id = note
+        profile = self.profile
+        for kind in self._target_kinds():
+            ids = side.ids.setdefault(kind, set())
+            for batch in view.read(kind):
+                for record in batch.records:
+                    if record.id in ids:
+                        continue  # a stream may serve a record again after a change
+                    ids.add(record.id)
+                    side.read[kind.value] += 1
+                    if isinstance(record, Ticket):
+                        deep = deep_ids is None or record.id in deep_ids
+                        facts = ticket_facts(
+                            record,
+                            author=lambda user_id: user_id,
+                            keep_comment=lambda c: not profile.representation_comment(c),
+                            keep_field=lambda k: (
+                                not k.startswith(profile.representation_field_prefix)
+                            ),
+                            files=view if deep else None,
+                        )
+                        side.tickets[record.id] = facts
+                        if deep:
+                            side.files_hashed += len(facts.files)
+                            side.bytes_hashed += sum(f.size for f in facts.files)
+                        if profile.sla is not None:
+                            kept = profile.sla(record)
+                            side.sla[record.id] = _SourceSla(
+                                kept.first_reply, kept.resolution, kept.breaches
+                            )
+                    else:
+                        _collect(side, record, "")
+        return side
+
+    def _read_source(
+        self,
+        source: Source,
+        side: _Side,
+        target: _Side,
+        maps: _IdMaps,
+        deep: set[str] | None,
+        findings: Findings,
+        ticket_links: dict[str, str],
+        policies: Counter[str],
+    ) -> None:
+        instance = source.instance
+        counts = self.ledger.counts()
+        kinds = [
+            kind
+            for kind in PLAN_ORDER
+            if kind in source.describe().kinds
+            and (kind in _ALWAYS or any(counts.get(kind.value, {}).values()))
+        ]
+        failures = {f.key: f.reason for f in self.ledger.failures()}
+        skipped_refs: set[str] = set()
+        profile = self.profile
+        for kind in kinds:
+            seen = side.ids.setdefault(kind, set())
+            for batch in source.read(kind):
+                keys = [str(SourceKey(instance, kind, r.id)) for r in batch.records]
+                entries = self.ledger.lookup(keys)
+                for record, key in zip(batch.records, keys, strict=True):
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    side.read[kind.value] += 1
+                    if kind.value not in counts:
+                        # Read for the report only (SLA policy titles, satisfaction): the
+                        # migration carried none of this kind, so there is nothing to account.
+                        _collect(side, record, instance)
+                        continue
+                    entry = entries.get(key)
+                    mapped = self.mapping.apply(kind, record)
+                    done = entry is not None and entry.state is EntryState.DONE
+                    if not isinstance(record, Ticket | GroupMembership) or (
+                        done and isinstance(record, GroupMembership)
+                    ):
+                        _collect(side, record, instance)
+
+                    add = functools.partial(
+                        _add,
+                        findings,
+                        Area.COUNTS,
+                        kind.value,
+                        key,
+                        record.id,
+                        None if entry is None else entry.target_id,
+                    )
+                    if entry is None or entry.state is EntryState.PENDING:
+                        add(
+                            Severity.CRITICAL,
+                            "record.unaccounted",
+                            "read from the source, but the ledger has no outcome for it"
+                            if entry is None
+                            else "still pending in the ledger: sent, never confirmed",
+                        )
+                        continue
+                    if entry.state is EntryState.FAILED:
+                        reason = failures.get(key, "no reason recorded")
+                        add(Severity.MAJOR, "record.failed", f"not carried over: {reason}")
+                        continue
+                    if entry.state is EntryState.SKIPPED:
+                        skipped_refs.add(f"{instance}:{kind.value}:{record.id}")
+                        policy = self._policy(kind, record, mapped, instance, skipped_refs)
+                        if policy:
+                            policies[f"{kind.value}: {policy.split(':')[0]}"] += 1
+                        else:
+                            add(
+                                Severity.MAJOR,
+                                "record.skipped_unnamed",
+                                "skipped, but no named policy accounts for it",
+                            )
+                        continue
+                    assert entry.target_id is not None
+                    if isinstance(mapped, Skip | Refuse):
+                        continue  # the mapping changed since the run; the ledger says done
+                    if isinstance(mapped, Ticket):
+                        ticket_links[key] = entry.target_id
+                        after = target.tickets.get(entry.target_id)
+                        if after is None:
+                            continue  # missing: named by the ledger sweep
+                        is_deep = deep is None or key in deep
+                        facts = ticket_facts(
+                            mapped,
+                            author=lambda user_id: maps.users.get(
+                                f"{instance}:user:{user_id}", f"unmapped source user {user_id}"
+                            ),
+                            keep_comment=lambda _c: True,
+                            keep_field=lambda k: (
+                                not k.startswith(profile.representation_field_prefix)
+                            ),
+                            files=source if is_deep else None,
+                        )
+                        side.tickets[key] = facts
+                        if is_deep:
+                            side.files_hashed += len(facts.files)
+                            side.bytes_hashed += sum(f.size for f in facts.files)
+                            for finding in compare_tickets(
+                                facts,
+                                after,
+                                key=key,
+                                profile=profile,
+                                deep_files=True,
+                            ):
+                                findings.add(finding)
+                        else:  # kept for the KPIs only
+                            side.tickets[key] = attrs.evolve(facts, comments=())
+
+    def _policy(
+        self,
+        kind: Kind,
+        record: Record,
+        mapped: Record | Skip | Refuse,
+        instance: str,
+        skipped: set[str],
+    ) -> str:
+        if isinstance(mapped, Skip):
+            return mapped.policy
+        if self._declines is not None:
+            declined = self._declines(kind, record)
+            if declined:
+                return declined
+        for ref in refs_of(record):
+            if f"{instance}:{ref}" in skipped:
+                return f"follows-skipped: its {ref.kind} was skipped"
+        return ""
+
+    def _sweep_ledger(self, sources: _Side, target: _Side, findings: Findings) -> dict[str, Any]:
+        """Per kind: the counts, and done entries the target does not hold or the source no
+        longer has."""
+        instances = {s.instance for s in self.sources}
+        table: dict[str, Any] = {}
+        for kind_name, states in self.ledger.counts().items():
+            kind = Kind(kind_name)
+            read_back = kind in target.ids
+            present = target.ids.get(kind, set())
+            seen = sources.ids.get(kind, set())
+            missing = gone = 0
+            mapped: set[str] = set()
+            for entry in self.ledger.entries(kind=kind_name, state=EntryState.DONE):
+                if entry.instance not in instances:
+                    continue
+                if entry.target_id is not None:
+                    mapped.add(entry.target_id)
+                if read_back and entry.target_id not in present:
+                    missing += 1
+                    findings.add(
+                        Finding(
+                            severity=Severity.CRITICAL,
+                            area=Area.COUNTS,
+                            check="record.missing",
+                            kind=kind_name,
+                            message=f"the ledger says done as {kind_name} {entry.target_id}, "
+                            "but the target does not hold it",
+                            source_key=entry.key,
+                            source_id=entry.source_id,
+                            target_id=entry.target_id,
+                        )
+                    )
+                if entry.key not in seen and kind in sources.ids:
+                    gone += 1
+                    findings.add(
+                        Finding(
+                            severity=Severity.MINOR,
+                            area=Area.COUNTS,
+                            check="record.gone_from_source",
+                            kind=kind_name,
+                            message="carried over, but no longer in the source (deleted there "
+                            "since?)",
+                            source_key=entry.key,
+                            source_id=entry.source_id,
+                            target_id=entry.target_id,
+                        )
+                    )
+            table[kind_name] = {
+                "source": sources.read.get(kind_name, 0),
+                "target": target.read[kind_name] if read_back else None,
+                "done": states.get("done", 0),
+                "failed": states.get("failed", 0),
+                "skipped": states.get("skipped", 0),
+                "pending": states.get("pending", 0),
+                "missing_in_target": missing,
+                "target_not_from_ledger": len(present - mapped) if read_back else None,
+                "gone_from_source": gone,
+            }
+        return table
+
+    def _externals(self, target: _Side, findings: Findings) -> None:
+        """Target records carrying a source key the ledger does not map to them: duplicates
+        (the key is done as another record) and extras (the key is not done)."""
+        instances = {s.instance for s in self.sources}
+        for kind, by_key in target.external.items():
+            keys: dict[str, list[str]] = {}
+            for external_id, target_ids in by_key.items():
+                try:
+                    key = SourceKey.parse(external_id)
+                except ValueError:
+                    continue  # not a key cemigrate wrote
+                if key.instance in instances and key.kind is kind:
+                    keys[external_id] = target_ids
+            entries = self.ledger.lookup(list(keys))
+            for external_id, target_ids in sorted(keys.items()):
+                entry = entries.get(external_id)
+                done = entry is not None and entry.state is EntryState.DONE
+                for target_id in sorted(set(target_ids)):
+                    if done and entry is not None and target_id == entry.target_id:
+                        continue
+                    source_id = external_id.split(":", 2)[2]
+                    if done and entry is not None:
+                        findings.add(
+                            Finding(
+                                severity=Severity.CRITICAL,
+                                area=Area.COUNTS,
+                                check="record.duplicate",
+                                kind=kind.value,
+                                message=f"{kind} {target_id} in the target is a second copy of "
+                                f"{external_id} (the ledger maps it to {entry.target_id})",
+                                source_key=external_id,
+                                source_id=source_id,
+                                target_id=target_id,
+                            )
+                        )
+                    else:
+                        findings.add(
+                            Finding(
+                                severity=Severity.MAJOR,
+                                area=Area.COUNTS,
+                                check="record.extra",
+                                kind=kind.value,
+                                message=f"{kind} {target_id} in the target carries the source "
+                                "key, which the ledger does not record as carried over",
+                                source_key=external_id,
+                                source_id=source_id,
+                                target_id=target_id,
+                            )
+                        )
+
+    def _access(
+        self, sources: _Side, target: _Side, maps: _IdMaps, findings: Findings
+    ) -> dict[str, Any]:
+        """No end user became an agent or admin; suspended users stayed suspended; agents'
+        group memberships carried over."""
+        checked = escalated = unsuspended = 0
+        roles: Counter[str] = Counter()
+        for key, (role, suspended, deleted) in sources.users.items():
+            target_id = maps.users.get(key)
+            held = None if target_id is None else target.users.get(target_id)
+            if held is None:
+                continue
+            checked += 1
+            roles[role.value] += 1
+            got_role, got_suspended, _ = held
+            source_id = key.split(":", 2)[2]
+
+            add = functools.partial(_add, findings, Area.ACCESS, "user", key, source_id, target_id)
+            rank = {Role.END_USER: 0, Role.AGENT: 1, Role.ADMIN: 2}
+            if rank[got_role] > rank[role]:
+                escalated += 1
+                add(
+                    Severity.CRITICAL,
+                    "access.role_escalated",
+                    f"{role.value} in the source is {got_role.value} in the target",
+                )
+            elif rank[got_role] < rank[role]:
+                add(
+                    Severity.MAJOR,
+                    "access.role_lost",
+                    f"{role.value} in the source is {got_role.value} in the target",
+                )
+            user = User(id=source_id, name="", suspended=suspended, deleted=deleted, role=role)
+            if self.profile.expect_suspended(user) and not got_suspended:
+                unsuspended += 1
+                add(
+                    Severity.CRITICAL,
+                    "access.unsuspended",
+                    "suspended (or deleted) in the source, active in the target",
+                )
+        memberships = missing = 0
+        for key, user_id, group_id in sources.members_by_key:
+            user_target = maps.users.get(user_id)
+            group_target = maps.groups.get(group_id)
+            if user_target is None or group_target is None:
+                continue
+            memberships += 1
+            if (user_target, group_target) not in target.members:
+                missing += 1
+                findings.add(
+                    Finding(
+                        severity=Severity.MAJOR,
+                        area=Area.ACCESS,
+                        check="access.group_missing",
+                        kind="group_membership",
+                        message=f"agent {user_target} is not in group {group_target} in the target",
+                        source_key=key,
+                        source_id=key.split(":", 2)[2],
+                        target_id=None,
+                    )
+                )
+        return {
+            "users_compared": checked,
+            "by_source_role": dict(sorted(roles.items())),
+            "escalated": escalated,
+            "unsuspended": unsuspended,
+            "memberships_compared": memberships,
+            "memberships_missing": missing,
+        }
+
+    def _sla(
+        self,
+        sources: _Side,
+        target: _Side,
+        ticket_links: Mapping[str, str],
+        findings: Findings,
+    ) -> dict[str, Any]:
+        """Per ticket: first reply, resolution and breaches, source against target; and the
+        distributions by policy and priority."""
+        verifiable = self.profile.sla is not None or self.profile.read_back >= _SLA_KINDS
+        groups: dict[tuple[str, str], dict[str, list[int]]] = {}
+        hist: dict[str, list[int]] = {"first_reply": [], "resolution": []}
+        hist_target: dict[str, list[int]] = {"first_reply": [], "resolution": []}
+        compared = 0
+        for key, target_id in sorted(ticket_links.items()):
+            instance, _, ticket_id = key.split(":", 2)
+            before = sources.sla.get(f"{instance}:{ticket_id}", _SourceSla())
+            facts = sources.tickets.get(key)
+            priority = (facts.priority if facts else None) or "none"
+            policy = (
+                sources.policies.get(f"{instance}:{before.policy}", before.policy)
+                if before.policy
+                else "no policy"
+            )
+            bucket = groups.setdefault(
+                (policy, priority),
+                {
+                    "n": [],
+                    "fr": [],
+                    "res": [],
+                    "breached": [],
+                    "t_fr": [],
+                    "t_res": [],
+                    "t_breached": [],
+                },
+            )
+            bucket["n"].append(1)
+            if before.first_reply is not None:
+                bucket["fr"].append(before.first_reply)
+                hist["first_reply"].append(before.first_reply)
+            if before.resolution is not None:
+                bucket["res"].append(before.resolution)
+                hist["resolution"].append(before.resolution)
+            bucket["breached"].append(1 if before.breaches else 0)
+            if not verifiable:
+                continue
+            after = target.sla.get(target_id, _SourceSla())
+            compared += 1
+            if after.first_reply is not None:
+                bucket["t_fr"].append(after.first_reply)
+                hist_target["first_reply"].append(after.first_reply)
+            if after.resolution is not None:
+                bucket["t_res"].append(after.resolution)
+                hist_target["resolution"].append(after.resolution)
+            bucket["t_breached"].append(1 if after.breaches else 0)
+            for check, label, was, now in (
+                ("sla.first_reply", "first reply", before.first_reply, after.first_reply),
+                ("sla.resolution", "resolution", before.resolution, after.resolution),
+            ):
+                if was != now:
+                    findings.add(
+                        _ticket_finding(
+                            Area.SLA,
+                            Severity.MAJOR,
+                            check,
+                            key,
+                            target_id,
+                            f"{label} {_minutes(now)} in the target, {_minutes(was)} in the source",
+                        )
+                    )
+            if before.breaches != after.breaches:
+                lost = before.breaches > after.breaches
+                findings.add(
+                    _ticket_finding(
+                        Area.SLA,
+                        Severity.MAJOR,
+                        "sla.breach_missing" if lost else "sla.breach_extra",
+                        key,
+                        target_id,
+                        f"{before.breaches} SLA breach(es) in the source, {after.breaches} in "
+                        "the target",
+                    )
+                )
+        rows = []
+        for (policy, priority), b in sorted(groups.items()):
+            rows.append(
+                {
+                    "policy": policy,
+                    "priority": priority,
+                    "tickets": len(b["n"]),
+                    "source": _distribution(b["fr"], b["res"], b["breached"]),
+                    "target": _distribution(b["t_fr"], b["t_res"], b["t_breached"])
+                    if verifiable
+                    else None,
+                }
+            )
+        return {
+            "verifiable": verifiable,
+            "tickets_compared": compared,
+            "by_policy_and_priority": rows,
+            "histogram_bins": _bin_labels(),
+            "histograms": {
+                "first_reply": {
+                    "source": _histogram(hist["first_reply"]),
+                    "target": _histogram(hist_target["first_reply"]) if verifiable else None,
+                },
+                "resolution": {
+                    "source": _histogram(hist["resolution"]),
+                    "target": _histogram(hist_target["resolution"]) if verifiable else None,
+                },
+            },
+        }
+
+    def _kpi(
+        self,
+        sources: _Side,
+        target: _Side,
+        ticket_links: Mapping[str, str],
+        sla: Mapping[str, Any],
+        findings: Findings,
+    ) -> list[dict[str, Any]]:
+        """Ticket volume by type and channel, median first reply and resolution, satisfaction:
+        source against target (over the tickets carried over)."""
+        volume: dict[str, Counter[str]] = {"source": Counter(), "target": Counter()}
+        times: dict[str, dict[str, list[int]]] = {
+            side: {"first_reply": [], "resolution": []} for side in ("source", "target")
+        }
+        for key, target_id in ticket_links.items():
+            before, after = sources.tickets.get(key), target.tickets.get(target_id)
+            instance, _, ticket_id = key.split(":", 2)
+            if before is not None:
+                volume["source"][f"type {before.type or 'none'}"] += 1
+                volume["source"][f"channel {before.channel}"] += 1
+            if after is not None:
+                volume["target"][f"type {after.type or 'none'}"] += 1
+                volume["target"][f"channel {after.channel}"] += 1
+            was = sources.sla.get(f"{instance}:{ticket_id}")
+            now = target.sla.get(target_id)
+            for side, facts in (("source", was), ("target", now)):
+                if facts is not None:
+                    if facts.first_reply is not None:
+                        times[side]["first_reply"].append(facts.first_reply)
+                    if facts.resolution is not None:
+                        times[side]["resolution"].append(facts.resolution)
+        rows: list[dict[str, Any]] = []
+        for name in sorted(volume["source"].keys() | volume["target"].keys()):
+            rows.append(
+                {
+                    "kpi": f"tickets by {name}",
+                    "source": volume["source"][name],
+                    "target": volume["target"][name],
+                }
+            )
+        for metric in ("first_reply", "resolution"):
+            source_median = quantile(times["source"][metric], 0.5)
+            target_median = (
+                quantile(times["target"][metric], 0.5) if sla.get("verifiable") else None
+            )
+            rows.append(
+                {
+                    "kpi": f"median {metric.replace('_', ' ')} (min)",
+                    "source": source_median,
+                    "target": target_median,
+                }
+            )
+        good, bad = sources.ratings["good"], sources.ratings["bad"]
+        target_share = None
+        if self.profile.carries_ratings:
+            target_share = share(
+                target.ratings["good"], target.ratings["good"] + target.ratings["bad"]
+            )
+        rows.append(
+            {
+                "kpi": "satisfaction: good share",
+                "source": share(good, good + bad),
+                "target": target_share,
+            }
+        )
+        for row in rows:
+            if row["target"] is not None and row["source"] != row["target"]:
+                findings.add(
+                    Finding(
+                        severity=Severity.MINOR,
+                        area=Area.KPI,
+                        check="kpi.drift",
+                        kind="kpi",
+                        message=f"{row['kpi']}: {_fmt(row['source'])} in the source, "
+                        f"{_fmt(row['target'])} in the target",
+                    )
+                )
+        return rows
+
+    def _unverified(self, sources: _Side) -> list[str]:
+        migrated = self.ledger.counts()
+        out = [
+            f"{kind}: {n} read from the source, none carried over (the target takes none)"
+            for kind, n in sorted(sources.read.items())
+            if kind not in migrated and kind != Kind.SLA_POLICY.value
+        ]
+        if not (self.profile.sla is not None or self.profile.read_back >= _SLA_KINDS):
+            out.append(
+                f"SLA history: the {self.profile.platform} target's stored SLA history is not "
+                "read back yet"
+            )
+        if not self.profile.carries_ratings and not sources.read.get("satisfaction_rating"):
+            out.append(
+                f"satisfaction ratings: the {self.profile.platform} target does not hold them"
+            )
+        if not hasattr(self.target_view, "on_external_id"):
+            out.append("extra and duplicate records: the target view does not report external ids")
+        return out
+
+    def _ledger_state(self) -> dict[str, Any]:
+        rows = self.ledger.verify_journal()
+        head = ""
+        for row in self.ledger.journal():
+            head = row.hash
+        return {"journal_rows": rows, "journal_head": head}
+
+
+@attrs.define
+class _IdMaps:
+    users: dict[str, str] = attrs.field(factory=dict)
+    """``instance:user:id`` → target id."""
+    groups: dict[str, str] = attrs.field(factory=dict)
+    ticket_target: dict[str, str] = attrs.field(factory=dict)
+
+
+def _collect(side: _Side, record: Record, instance: str) -> None:
+    """Keep what the access, SLA and KPI checks need of a record (``instance`` empty for the
+    target, whose ids are its own)."""
+    prefix = f"{instance}:" if instance else ""
+    if isinstance(record, User):
+        key = f"{instance}:user:{record.id}" if instance else record.id
+        side.users[key] = (record.role, record.suspended, record.deleted)
+    elif isinstance(record, GroupMembership):
+        if instance:
+            side.members_by_key.append(
+                (
+                    f"{instance}:group_membership:{record.id}",
+                    f"{instance}:user:{record.user.id}",
+                    f"{instance}:group:{record.group.id}",
+                )
+            )
+        else:
+            side.members.add((record.user.id, record.group.id))
+    elif isinstance(record, SlaEvent):
+        held = side.sla.setdefault(f"{prefix}{record.ticket.id}", _SourceSla())
+        if record.kind is SlaEventKind.BREACH:
+            held.breaches += 1
+        if record.kind is SlaEventKind.APPLY and record.policy is not None and not held.policy:
+            held.policy = record.policy.id
+    elif isinstance(record, TicketMetrics):
+        held = side.sla.setdefault(f"{prefix}{record.ticket.id}", _SourceSla())
+        held.first_reply = record.first_reply.calendar
+        held.resolution = record.full_resolution.calendar
+    elif isinstance(record, SlaPolicy):
+        side.policies[f"{prefix}{record.id}"] = record.title
+    elif isinstance(record, SatisfactionRating) and record.score in (
+        SatisfactionScore.GOOD,
+        SatisfactionScore.BAD,
+    ):
+        side.ratings[record.score.value] += 1
+
+
+def _add(
+    findings: Findings,
+    area: Area,
+    kind: str,
+    key: str,
+    source_id: str,
+    target_id: str | None,
+    severity: Severity,
+    check: str,
+    message: str,
+) -> None:
+    findings.add(
+        Finding(
+            severity=severity,
+            area=area,
+            check=check,
+            kind=kind,
+            message=message,
+            source_key=key,
+            source_id=source_id,
+            target_id=target_id,
+        )
+    )
+
+
+def _ticket_finding(
+    area: Area, severity: Severity, check: str, key: str, target_id: str, message: str
+) -> Finding:
+    return Finding(
+        severity=severity,
+        area=area,
+        check=check,
+        kind="ticket",
+        message=message,
+        source_key=key,
+        source_id=key.split(":", 2)[2],
+        target_id=target_id,
+    )
+
+
+def _minutes(value: int | None) -> str:
+    return "not measured" if value is None else f"{value} min"
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _distribution(first: list[int], resolution: list[int], breached: list[int]) -> dict[str, Any]:
+    return {
+        "first_reply_median": quantile(first, 0.5),
+        "first_reply_p90": quantile(first, 0.9),
+        "resolution_median": quantile(resolution, 0.5),
+        "resolution_p90": quantile(resolution, 0.9),
+        "breach_rate": share(sum(breached), len(breached)),
+    }
+
+
+_PAGE: Final[Mapping[str, Mapping[str, tuple[int, str]]]] = {
+    "zendesk": {
+        Kind.TICKET.value: (1000, "zendesk.export"),
+        Kind.USER.value: (1000, "zendesk.export"),
+        Kind.ORGANIZATION.value: (1000, "zendesk.export"),
+        Kind.SLA_EVENT.value: (100, "zendesk.export"),
+    },
+}
+"""Records per page and the budget a page spends, where a platform differs from 100 a page
+on its core budget."""
+
+
+def _read_cost(platform: str, records: Mapping[str, int]) -> dict[str, int]:
+    """Calls to read ``records`` (kind → count) once, page by page; every Zendesk export page
+    also spends the core budget, and a ticket page brings its comments' event page."""
+    core = f"{platform}.core"
+    calls: Counter[str] = Counter()
+    for kind, count in records.items():
+        size, budget = _PAGE.get(platform, {}).get(kind, (100, core))
+        pages = max(1, math.ceil(count / size))
+        if kind == Kind.TICKET.value and platform == "zendesk":
+            pages *= 2  # the ticket export, and the comment events export beside it
+        calls[budget] += pages
+        if budget != core:
+            calls[core] += pages
+    return dict(calls)

@@ -94,11 +94,12 @@ def compare_tickets(
         )
     for field in sorted(source.custom.keys() | target.custom.keys()):
         before, after = source.custom.get(field), target.custom.get(field)
-        if before != after and not (before in (None, "", ()) and after in (None, "", ())):
+        if not _same_value(before, after):
             yield finding(
                 Severity.MAJOR,
                 "ticket.custom_field",
-                f"custom field {field!r} differs (the source value is not carried over)",
+                f"custom field {field!r} differs: {_short(before)} in the source, "
+                f"{_short(after)} in the target",
             )
     yield from _comments(source, target, finding)
     yield from _files(source, target, finding, deep_files=deep_files)
@@ -183,3 +184,25 @@ def _files(
                 f"{sum((digests_before - digests_after).values())} attachment(s) differ in "
                 f"content (SHA-256): {', '.join(changed[:5])}",
             )
+
+
+def _short(value: object) -> str:
+    """A field value as a finding shows it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _same_value(before: object, after: object) -> bool:
+    """Equal, both empty, or the same number written as a number on one side and as text on
+    the other (a target whose API hands every custom value back as a string)."""
+    if before == after or (before in (None, "", ()) and after in (None, "", ())):
+        return True
+    numbers = []
+    for value in (before, after):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return False
+        try:
+            numbers.append(float(value))
+        except ValueError:
+            return False
+    return numbers[0] == numbers[1]

@@ -40,6 +40,8 @@ from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
 from cemigrate.schema import (
     PLAN_ORDER,
+    FieldDef,
+    FieldObject,
     GroupMembership,
     Kind,
     Record,
@@ -120,6 +122,9 @@ class _Side:
     policies: dict[str, str] = attrs.field(factory=dict)
     """``instance:policy id`` → the SLA policy's title."""
     external: dict[Kind, dict[str, list[str]]] = attrs.field(factory=dict)
+    field_keys: dict[str, str] = attrs.field(factory=dict)
+    """Target side: ticket field id → its key (a target may name a created field its own
+    way, as Freshdesk does); source side: source key → the target's key for it."""
     files_hashed: int = 0
     bytes_hashed: int = 0
 
@@ -473,6 +478,15 @@ class Reconciliation:
                     assert entry.target_id is not None
                     if isinstance(mapped, Skip | Refuse):
                         continue  # the mapping changed since the run; the ledger says done
+                    if isinstance(mapped, FieldDef) and mapped.object is FieldObject.TICKET:
+                        named = target.field_keys.get(entry.target_id)
+                        if named is not None and named != mapped.key:
+                            side.field_keys[mapped.key] = named
+                    if isinstance(mapped, Ticket) and side.field_keys:
+                        renamed = {
+                            side.field_keys.get(k, k): v for k, v in mapped.custom_fields.items()
+                        }
+                        mapped = attrs.evolve(mapped, custom_fields=renamed)
                     if isinstance(mapped, Ticket):
                         ticket_links[key] = entry.target_id
                         after = target.tickets.get(entry.target_id)
@@ -936,6 +950,8 @@ def _collect(side: _Side, record: Record, instance: str) -> None:
     """Keep what the access, SLA and KPI checks need of a record (``instance`` empty for the
     target, whose ids are its own)."""
     prefix = f"{instance}:" if instance else ""
+    if isinstance(record, FieldDef) and not instance and record.object is FieldObject.TICKET:
+        side.field_keys[record.id] = record.key
     if isinstance(record, User):
         key = f"{instance}:user:{record.id}" if instance else record.id
         side.users[key] = (record.role, record.suspended, record.deleted)

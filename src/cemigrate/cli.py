@@ -128,6 +128,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--ledger", type=Path, help="also check the migration's ledger")
     verify.set_defaults(handler=_verify)
 
+    rules = commands.add_parser("rules", help="business rules: audit them")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    rules_audit = rules_commands.add_parser(
+        "audit", help="find conflicting, looping, dead, duplicate and broken rules in the sources"
+    )
+    rules_audit.add_argument("plan", type=Path, help="the plan file (its sources are audited)")
+    rules_audit.add_argument("--out", type=Path, default=Path("rules-audit"), help="folder")
+    rules_audit.set_defaults(handler=_rules_audit)
+
     sandbox = commands.add_parser("sandbox", help="platform emulators for trials and tests")
     sandbox_commands = sandbox.add_subparsers(
         dest="sandbox_command", required=True, metavar="ACTION"
@@ -247,6 +256,39 @@ def _reconcile(args: argparse.Namespace) -> int:
     print(f"digest {report.digest}")
     print(f"report: {paths['report.html']}")
     return EXIT_OK if report.clean else EXIT_FAILURES
+
+
+def _rules_audit(args: argparse.Namespace) -> int:
+    from cemigrate.adapters.registry import PLATFORMS
+    from cemigrate.ratelimit import SystemClock
+    from cemigrate.rules import audit
+    from cemigrate.schema import Kind
+
+    plan = load_plan(args.plan)
+    clean = True
+    for spec in plan.sources:
+        build_source = PLATFORMS[spec.platform].build_source
+        assert build_source is not None  # the plan loader checked it
+        source = build_source(plan.settings(spec, clock=SystemClock()))
+        read = {
+            kind: [r for batch in source.read(kind) for r in batch.records]
+            for kind in (Kind.RULE, Kind.GROUP, Kind.USER, Kind.FIELD)
+        }
+        report = audit(
+            read[Kind.RULE],  # type: ignore[arg-type]
+            groups=read[Kind.GROUP],  # type: ignore[arg-type]
+            users=read[Kind.USER],  # type: ignore[arg-type]
+            fields=read[Kind.FIELD],  # type: ignore[arg-type]
+            platform=spec.platform,
+        )
+        out = args.out / spec.name if len(plan.sources) > 1 else args.out
+        paths = report.write(out)
+        print(f"{spec.name}: {report.rules} rules, {len(report.findings)} finding(s)")
+        for finding in report.findings[:10]:
+            print(f"  {finding.check}: {', '.join(finding.rule_ids)}: {finding.message}")
+        print(f"report: {paths['audit.md']}")
+        clean = clean and not report.findings
+    return EXIT_OK if clean else EXIT_FAILURES
 
 
 def _signoff(args: argparse.Namespace) -> int:

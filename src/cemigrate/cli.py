@@ -9,18 +9,21 @@ interrupted): ``--resume`` continues it.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from cemigrate import __version__
 from cemigrate.copier import Migration, Mode, RunReport, load_plan
 from cemigrate.errors import CemigrateError, ConfigError, LedgerError
 from cemigrate.ledger import Ledger
+from cemigrate.sandbox.http import SandboxServer
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
@@ -316,110 +319,76 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _sandbox_serve(args: argparse.Namespace) -> int:
-    from cemigrate.sandbox.zendesk import serve_zendesk
-
     if args.tickets < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
+    common = {
+        "port": args.port,
+        "tickets": args.tickets,
+        "seed": args.seed,
+        "host": args.host,
+        "instance": args.instance,
+    }
+    start: Callable[[], tuple[Any, SandboxServer]]
     if args.platform == "salesforce":
-        return _serve_salesforce(args)
-    if args.platform == "freshdesk":
-        return _serve_freshdesk(args)
-    if args.plan not in SANDBOX_PLANS:
-        raise ConfigError(f"--plan for {args.platform} is one of {', '.join(SANDBOX_PLANS)}")
-    try:
-        sandbox, server = serve_zendesk(
-            port=args.port,
-            tickets=args.tickets,
-            seed=args.seed,
-            plan=args.plan,
-            host=args.host,
-            high_volume=args.high_volume,
-            instance=args.instance,
+        from cemigrate.sandbox.salesforce import serve_salesforce
+
+        if args.licences < 0:
+            raise ConfigError("--licences must be 0 or more")
+        start = functools.partial(
+            serve_salesforce, edition=args.edition, licences=args.licences, **common
         )
+
+        def describe(sandbox: Any) -> str:
+            return (
+                f"{args.edition} edition, {args.licences} licences): instance"
+                f" {sandbox.base_url}, username {sandbox.username}; log in with the credentials"
+                " in cemigrate.sandbox.salesforce (DEFAULT_*) for a token"
+            )
+
+    elif args.platform == "freshdesk":
+        from cemigrate.sandbox.freshdesk import serve_freshdesk
+
+        if args.plan not in FRESHDESK_SANDBOX_PLANS:
+            raise ConfigError(
+                f"--plan for freshdesk is one of {', '.join(FRESHDESK_SANDBOX_PLANS)}"
+            )
+        start = functools.partial(serve_freshdesk, plan=args.plan, **common)
+
+        def describe(sandbox: Any) -> str:
+            return f"plan {args.plan}): API key {sandbox.api_key} (HTTP Basic, any password)"
+
+    else:
+        from cemigrate.sandbox.zendesk import serve_zendesk
+
+        if args.plan not in SANDBOX_PLANS:
+            raise ConfigError(f"--plan for {args.platform} is one of {', '.join(SANDBOX_PLANS)}")
+        start = functools.partial(
+            serve_zendesk, plan=args.plan, high_volume=args.high_volume, **common
+        )
+
+        def describe(sandbox: Any) -> str:
+            volume = ", high volume" if args.high_volume else ""
+            return f"plan {args.plan}{volume}): e-mail {sandbox.email}, API token {sandbox.token}"
+
+    try:
+        sandbox, server = start()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
-    stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
         print(
             f"{args.platform} sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
-            f" plan {args.plan}{', high volume' if args.high_volume else ''}):"
-            f" e-mail {sandbox.email}, API token {sandbox.token};"
-            f' plan key base_url = "{server.url}"; Ctrl-C stops it',
+            f' {describe(sandbox)}; plan key base_url = "{server.url}"; Ctrl-C stops it',
             flush=True,
         )
-        while not stop.wait(0.5):
-            pass
+        _wait_for_signal()
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         server.shutdown()
     print(f"{args.platform} sandbox stopped", flush=True)
     return EXIT_OK
 
 
-def _serve_salesforce(args: argparse.Namespace) -> int:
-    from cemigrate.sandbox.salesforce import serve_salesforce
-
-    if args.licences < 0:
-        raise ConfigError("--licences must be 0 or more")
-    try:
-        sandbox, server = serve_salesforce(
-            port=args.port,
-            tickets=args.tickets,
-            seed=args.seed,
-            edition=args.edition,
-            licences=args.licences,
-            host=args.host,
-            instance=args.instance,
-        )
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
-    print(
-        f"salesforce sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
-        f" {args.edition} edition, {args.licences} licences): instance {sandbox.base_url},"
-        f" username {sandbox.username}; log in with the credentials in"
-        f" cemigrate.sandbox.salesforce (DEFAULT_*) for a token; Ctrl-C stops it",
-        flush=True,
-    )
-    _wait_for_signal()
-    server.shutdown()
-    print("salesforce sandbox stopped", flush=True)
-    return EXIT_OK
-
-
-def _serve_freshdesk(args: argparse.Namespace) -> int:
-    from cemigrate.sandbox.freshdesk import serve_freshdesk
-
-    if args.plan not in FRESHDESK_SANDBOX_PLANS:
-        raise ConfigError(f"--plan for freshdesk is one of {', '.join(FRESHDESK_SANDBOX_PLANS)}")
-    try:
-        sandbox, server = serve_freshdesk(
-            port=args.port,
-            tickets=args.tickets,
-            seed=args.seed,
-            plan=args.plan,
-            host=args.host,
-            instance=args.instance,
-        )
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
-    print(
-        f"freshdesk sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
-        f" plan {args.plan}): API key {sandbox.api_key} (HTTP Basic, any password);"
-        f' plan key base_url = "{server.url}"; Ctrl-C stops it',
-        flush=True,
-    )
-    _wait_for_signal()
-    server.shutdown()
-    print("freshdesk sandbox stopped", flush=True)
-    return EXIT_OK
-
-
 def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (the handlers are put back afterwards)."""
     stop = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():

@@ -44,11 +44,13 @@ from cemigrate.errors import (
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
 from cemigrate.ratelimit import Clock
+from cemigrate.rules import platform_of, rule_refs
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
     Record,
     Ref,
+    Rule,
     SourceKey,
     User,
     content_hash,
@@ -639,6 +641,9 @@ class _Writer:
         """Target ids of everything the batch refers to that is already written, and the
         references the target declined by a policy (one query)."""
         refs = {ref for item in chunk for ref in refs_of(item.record)}
+        for item in chunk:
+            if isinstance(item.record, Rule):  # a rule names groups, agents, fields by id
+                refs.update(rule_refs(item.record, platform_of(item.record)))
         if not refs:
             return {}, set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}

@@ -1,4 +1,4 @@
-"""Business rules: a normalised view over each platform's rules, and an audit of them."""
+"""Business rules: a normalised view over each platform's rules, an audit, and translation."""
 
 from cemigrate.rules.audit import AuditReport, Check, Finding, audit
 from cemigrate.rules.model import (
@@ -9,16 +9,38 @@ from cemigrate.rules.model import (
     NormalRule,
     normalise,
 )
+from cemigrate.rules.translate import (
+    SALESFORCE_NO_RULE_WRITE,
+    Gap,
+    Status,
+    Translation,
+    TranslationReport,
+    canonical,
+    platform_of,
+    rule_refs,
+    translate,
+    translation_report,
+)
 
 __all__ = [
+    "SALESFORCE_NO_RULE_WRITE",
     "ActionKind",
     "AuditReport",
     "Check",
     "Event",
     "Finding",
+    "Gap",
     "NormalAction",
     "NormalCondition",
     "NormalRule",
+    "Status",
+    "Translation",
+    "TranslationReport",
     "audit",
+    "canonical",
     "normalise",
+    "platform_of",
+    "rule_refs",
+    "translate",
+    "translation_report",
 ]

@@ -209,6 +209,11 @@ def _snapshot(
     rows["group_membership"] = [
         (f"{people.get(a)}@{g['name']}", "") for g in groups.values() for a in g["agent_ids"]
     ]
+    rows["rule"] = [  # rules have no external id: by type and name; migrated ones inactive
+        (f"{kind}:{r.get('name')}", _digest(r.get("active")))
+        for kind in ("1", "3", "4")
+        for r in _all(client, f"/api/v2/automations/{kind}/rules")
+    ]
     rows["ticket"] = []
     for ticket in _all(client, "/api/v2/tickets", updated_since=EPOCH):
         custom = ticket.get("custom_fields") or {}

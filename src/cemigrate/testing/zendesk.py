@@ -151,6 +151,11 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
             for m in backend.memberships.values()
         ],
         "ticket": [],
+        "rule": [  # rules have no external id: by kind and title; migrated ones are inactive
+            (f"{plural}:{r.get('title')}", _digest(r.get("active")))
+            for plural, table in backend.rules.items()
+            for r in table.values()
+        ],
     }
     for ticket_id, ticket in backend.tickets.items():
         comments = [

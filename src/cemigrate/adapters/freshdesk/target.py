@@ -59,6 +59,7 @@ from cemigrate.adapters.sla_history import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -72,6 +73,7 @@ from cemigrate.schema import (
     Organization,
     Ref,
     Role,
+    Rule,
     SourceKey,
     Ticket,
     User,
@@ -89,9 +91,14 @@ WRITABLE: Final = frozenset(
         Kind.TICKET,
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
+        Kind.RULE,
     }
 )
 """What this target takes (SLA events and metrics travel inside their ticket)."""
+
+UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
+"""The policy under which a rule Freshdesk cannot express is skipped (the reason follows)."""
+_RULE_TYPES: Final = ("1", "3", "4")
 
 SLA_KEPT_IN_TICKET: Final = (
     "kept-in-ticket: Freshdesk cannot set SLA history; the source's history is in the "
@@ -144,6 +151,7 @@ class FreshdeskTarget:
         self._agents: dict[str, str] | None = None
         self._groups: dict[str, tuple[str, list[int]]] | None = None
         self._companies: dict[str, str] | None = None
+        self._rules: dict[tuple[str, str], str] | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         self._defaults: dict[FieldObject, dict[str, Any]] = {}
         self._wanted: tuple[FieldDef, ...] = ()
@@ -215,7 +223,22 @@ class FreshdeskTarget:
             return DELETED_TICKET
         if kind in _DECLINED:
             return SLA_KEPT_IN_TICKET
+        if isinstance(record, Rule):
+            done = translate(
+                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if done.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
         return ""
+
+    def rule_field_names(self) -> dict[str, str]:
+        """Ticket field id → its Freshdesk name (``cf_...``): what a translated rule's
+        conditions and actions name."""
+        return {
+            definition.id: name
+            for (owner, _), (definition, name) in self._field_table().items()
+            if owner is FieldObject.TICKET and not name.startswith(".")
+        }
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Write one batch; a record Freshdesk refuses is a result carrying its message."""
@@ -227,6 +250,7 @@ class FreshdeskTarget:
             Kind.GROUP_MEMBERSHIP: self._write_membership,
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
+            Kind.RULE: self._write_rule,
         }
         if kind in _FIELD_OWNERS:
             self._recall_fields(_FIELD_OWNERS[kind], batch, files)
@@ -239,7 +263,7 @@ class FreshdeskTarget:
             except RecordError as exc:
                 results.append(_refused(item, exc))
             except (TransientError, WriteOutcomeUnknown):
-                self._fields = self._groups = self._companies = None
+                self._fields = self._groups = self._companies = self._rules = None
                 raise
         return results
 
@@ -367,6 +391,43 @@ class FreshdeskTarget:
             body = self.client.request("POST", "/api/v2/groups", json=payload).json()
             groups[team.name] = (str(body["id"]), [int(a) for a in body.get("agent_ids") or ()])
         return WriteResult(key=item.key, target_id=groups[team.name][0])
+
+    def _write_rule(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """A business rule, translated into an automation rule of type 1, 3 or 4 and created
+        **inactive** (nothing fires on imported history); find-or-create by type and name. A
+        partial translation is written without its gaps (the translation report lists them); a
+        rule Freshdesk cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
+        rule = item.record
+        assert isinstance(rule, Rule)
+        names = self.rule_field_names()
+        done = translate(
+            rule,
+            source=platform_of(rule),
+            target=self.platform,
+            links=item.links,
+            mapping=self._values,
+            field_names=names,
+        )
+        if done.status is Status.UNTRANSLATED:
+            return WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}")
+        table = self._rule_table()
+        found = table.get((done.kind, rule.title))
+        if found is None:
+            body = self.client.request(
+                "POST", f"/api/v2/automations/{done.kind}/rules", json=dict(done.payload)
+            ).json()
+            found = table[(done.kind, rule.title)] = str(body["id"])
+        return WriteResult(key=item.key, target_id=found)
+
+    def _rule_table(self) -> dict[tuple[str, str], str]:
+        """Automation rule ids by (type, name); read once."""
+        if self._rules is None:
+            self._rules = {}
+            for kind in _RULE_TYPES:
+                for page in self.client.pages(f"/api/v2/automations/{kind}/rules"):
+                    for data in page.records:
+                        self._rules.setdefault((kind, str(data.get("name"))), str(data["id"]))
+        return self._rules
 
     def _write_membership(self, item: Outgoing, files: FileSource) -> WriteResult:
         """An agent added to a group's ``agent_ids`` (the whole list is sent)."""

@@ -38,6 +38,7 @@ from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Comment,
     FieldDef,
@@ -47,6 +48,7 @@ from cemigrate.schema import (
     Kind,
     Organization,
     Ref,
+    Rule,
     SourceKey,
     Ticket,
 )
@@ -61,6 +63,7 @@ WRITABLE: Final = frozenset(
         Kind.TICKET,
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
+        Kind.RULE,
     }
 )
 """What this target takes. SLA events and metrics have no native place on imported tickets:
@@ -71,6 +74,9 @@ SLA_KEPT_IN_TICKET: Final = (
     "kept-in-ticket: Zendesk computes no SLA for imported tickets; the source's history is "
     "in the ticket's private note and cemigrate_* fields"
 )
+UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
+"""The policy under which a rule Zendesk cannot express is skipped (the reason follows)."""
+_RULE_KINDS: Final = ("triggers", "automations", "macros", "views")
 _SLA_BATCH: Final = 1000
 _UPDATE_MANY: Final = Write(
     method="PUT",
@@ -127,6 +133,7 @@ class ZendeskTarget:
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
+        self._rules: dict[tuple[str, str], str] | None = None
         self._me: int | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
@@ -178,6 +185,7 @@ class ZendeskTarget:
             Kind.TICKET: self._write_tickets,
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
+            Kind.RULE: self._write_rules,
         }
         try:
             return writers[kind](batch, files)
@@ -186,6 +194,7 @@ class ZendeskTarget:
             # forget what was read of the account, so the next find-or-create reads it again
             # (find() first lets the account's background jobs finish).
             self._fields = self._groups = self._organizations = self._memberships = None
+            self._rules = None
             raise
 
     def declines(self, kind: Kind, record: object) -> str:
@@ -195,6 +204,12 @@ class ZendeskTarget:
             return "deleted-in-source: Zendesk cannot import a deleted ticket"
         if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
             return SLA_KEPT_IN_TICKET
+        if isinstance(record, Rule):
+            done = translate(
+                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if done.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
         return ""
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
@@ -425,6 +440,54 @@ class ZendeskTarget:
             else:
                 results.append(WriteResult(key=item.key, skipped=SLA_KEPT_IN_TICKET))
         return results
+
+    def _write_rules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Business rules, translated and created **inactive** (nothing fires on imported
+        history); find-or-create by kind and title, so a re-run adopts what it made. A partial
+        translation is written without its gaps (the translation report lists them); a rule
+        Zendesk cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
+        table = self._rule_table()
+        results = []
+        for item in batch:
+            rule = item.record
+            assert isinstance(rule, Rule)
+            done = translate(
+                rule,
+                source=platform_of(rule),
+                target=self.platform,
+                links=item.links,
+                mapping=self._values,
+            )
+            if done.status is Status.UNTRANSLATED:
+                results.append(
+                    WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}")
+                )
+                continue
+            found = table.get((done.kind, rule.title))
+            if found is None:
+                singular = done.kind[:-1]
+                try:
+                    body = self.client.request(
+                        "POST", f"/api/v2/{done.kind}.json", json={singular: dict(done.payload)}
+                    ).json()
+                except RecordError as exc:
+                    results.append(_refused(item, exc))
+                    continue
+                found = table[(done.kind, rule.title)] = str(body[singular]["id"])
+            results.append(WriteResult(key=item.key, target_id=found))
+        return results
+
+    def _rule_table(self) -> dict[tuple[str, str], str]:
+        """Rule ids by (kind, title); read once."""
+        if self._rules is None:
+            self._rules = {}
+            for plural in _RULE_KINDS:
+                read = BY_NAME[plural].read
+                assert read is not None
+                for page in self.client.pages(read):
+                    for data in page.records:
+                        self._rules.setdefault((plural, str(data.get("title"))), str(data["id"]))
+        return self._rules
 
     # -- helpers -------------------------------------------------------------------------------
 

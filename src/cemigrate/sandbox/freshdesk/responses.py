@@ -858,6 +858,28 @@ class FreshdeskResponses:
             raise NotFound()
         return _page_of(req, copy.deepcopy(sorted(rules.values(), key=lambda r: r["position"])))
 
+    def create_rule(self, req: Request, type: str) -> Reply:
+        """``POST /automations/{1|3|4}/rules``: the rule as sent, with an id and position."""
+        rules = self.backend.automations.get(_int(type))
+        if rules is None:
+            raise NotFound()
+        body = req.json()
+        if not isinstance(body, dict) or not body.get("name"):
+            raise ValidationFailed.one("name", "It should be a/an String")
+        rule = copy.deepcopy(body)
+        rid = max((*rules, 366_900_000_000)) + 1
+        now = iso(self.backend.now())
+        rule.update(
+            id=rid,
+            automation_type_id=_int(type),
+            active=bool(body.get("active", True)),
+            position=len(rules) + 1,
+            created_at=now,
+            updated_at=now,
+        )
+        rules[rid] = rule
+        return Reply(201, copy.deepcopy(rule))
+
     def show_rule(self, req: Request, type: str, id: str) -> Reply:
         """``GET /automations/{type}/rules/{id}``."""
         rule = self.backend.automations.get(_int(type), {}).get(_int(id))

@@ -355,6 +355,13 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Automation rules: 1 ticket creation, 3 time triggers, 4 ticket updates",
     ),
     Route(
+        "POST",
+        f"{_V2}/automations/{{type}}/rules",
+        "create_rule",
+        None,
+        "Create an automation rule (as sent; active unless told)",
+    ),
+    Route(
         "GET",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
         "show_rule",

@@ -1285,6 +1285,22 @@ class ZendeskBackend:
         self.org_ts[oid] = self.now_ts()
         return oid
 
+    def create_rule(self, plural: str, body: Mapping[str, Any]) -> Json:
+        """Create a trigger, automation, macro or view from its body."""
+        rid = max((*self.rules[plural], 366_900_000_000)) + 1
+        now = iso(self.now())
+        rule: Json = json.loads(json.dumps(dict(body)))
+        rule.update(
+            id=rid,
+            url=f"{BASE}/api/v2/{plural}/{rid}.json",
+            active=bool(body.get("active", True)),
+            position=int(body.get("position") or len(self.rules[plural]) + 1),
+            created_at=now,
+            updated_at=now,
+        )
+        self.rules[plural][rid] = rule
+        return rule
+
     def create_group(self, body: Mapping[str, Any]) -> Json:
         """Create a group."""
         name = body.get("name")

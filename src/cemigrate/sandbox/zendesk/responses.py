@@ -470,6 +470,18 @@ class ZendeskResponses:
 
         return handler
 
+    def create_rule(self, plural: str) -> Callable[[Request], Reply]:
+        """A handler creating a trigger, automation, macro or view (``active`` defaults on)."""
+        singular = plural[:-1]
+
+        def handler(req: Request) -> Reply:
+            body = req.json().get(singular)
+            if not isinstance(body, dict) or not body.get("title"):
+                raise BadRequest("InvalidValue", f"{singular} with a title is required")
+            return Reply(201, {singular: self.backend.create_rule(plural, body)})
+
+        return handler
+
     def sla_policies(self, req: Request) -> Reply:
         """``GET /api/v2/slas/policies.json``."""
         policies = self._sorted(self.backend.sla_policies.values())

@@ -278,6 +278,22 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "/api/v2/macros", "factory:list_rules:macros", "core", "Macros"),
     Route("GET", "/api/v2/views", "factory:list_rules:views", "core", "Views"),
     Route(
+        "POST",
+        "/api/v2/triggers",
+        "factory:create_rule:triggers",
+        "core",
+        "Create one (as sent)",
+    ),
+    Route(
+        "POST",
+        "/api/v2/automations",
+        "factory:create_rule:automations",
+        "core",
+        "Create one (as sent)",
+    ),
+    Route("POST", "/api/v2/macros", "factory:create_rule:macros", "core", "Create one (as sent)"),
+    Route("POST", "/api/v2/views", "factory:create_rule:views", "core", "Create one (as sent)"),
+    Route(
         "GET",
         "/api/v2/ticket_metrics",
         "ticket_metrics",

@@ -1,0 +1,803 @@
+"""Translate a business rule from one platform into another's, always inactive.
+
+:func:`translate` reads a rule through the normalised model (:func:`~cemigrate.rules.normalise`)
+and writes each condition and action in the target's vocabulary: ids of groups, agents,
+organizations and custom fields are remapped through ``links`` (the ledger's id map), statuses
+and priorities through the mapping's value tables when given. What the target cannot express
+is a :class:`Gap` naming the reason and the rule's original text: never dropped silently. The
+result, a :class:`Translation`, is ``translated``, ``partial`` (written without its gaps) or
+``untranslated`` (nothing written, with the reason), and carries the target payload with
+``active: false``: nothing a migration creates fires on imported history.
+
+:func:`translation_report` runs it over a source's rules and writes ``translation.json`` and
+``translation.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from cemigrate.rules.model import (
+    ActionKind,
+    Event,
+    NormalAction,
+    NormalCondition,
+    NormalRule,
+    normalise,
+)
+from cemigrate.schema import JsonValue, Kind, Ref, Rule, RuleKind
+
+__all__ = [
+    "EVERY_LINK",
+    "SALESFORCE_NO_RULE_WRITE",
+    "Gap",
+    "Status",
+    "Translation",
+    "TranslationReport",
+    "canonical",
+    "platform_of",
+    "rule_refs",
+    "translate",
+    "translation_report",
+]
+
+Values = Mapping[str, Mapping[str, str]]
+"""A mapping's value tables: attribute → schema value → the target's value."""
+
+SALESFORCE_NO_RULE_WRITE: Final = (
+    "no-rule-write: Salesforce rules (assignment, escalation, entitlement processes) are "
+    "metadata, written through the Metadata API, which cemigrate does not write yet"
+)
+
+
+class Status(enum.StrEnum):
+    """How much of a rule the target can hold."""
+
+    TRANSLATED = "translated"
+    PARTIAL = "partial"
+    UNTRANSLATED = "untranslated"
+
+
+@attrs.frozen(kw_only=True)
+class Gap:
+    """One condition or action the target cannot express, with why and its original text."""
+
+    part: str
+    """``condition``, ``action`` or ``event``."""
+    original: str
+    """The source rule's own text for it (``field operator value`` or ``field = value``)."""
+    reason: str
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The gap as JSON."""
+        return {"part": self.part, "original": self.original, "reason": self.reason}
+
+
+@attrs.frozen(kw_only=True)
+class Translation:
+    """A rule translated for a target platform (``payload`` is empty when untranslated)."""
+
+    rule: Rule
+    source: str
+    target: str
+    status: Status
+    kind: str = ""
+    """The target's kind: ``triggers``, ``automations``, ``macros``, ``views`` (Zendesk) or
+    the Freshdesk automation type ``1``, ``3``, ``4``."""
+    payload: Mapping[str, JsonValue] = attrs.field(factory=dict)
+    gaps: tuple[Gap, ...] = ()
+    reason: str = ""
+    """Why nothing was translated (``untranslated`` only)."""
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The translation as JSON: the rule's title and raw conditions/actions, the outcome."""
+        raw = self.rule.raw
+        return {
+            "id": self.rule.id,
+            "kind": str(self.rule.kind),
+            "title": self.rule.title,
+            "status": str(self.status),
+            "target_kind": self.kind,
+            "reason": self.reason,
+            "missing": [g.as_json() for g in self.gaps],
+            "conditions": raw.get("conditions"),
+            "actions": raw.get("actions"),
+        }
+
+
+# --- the two vocabularies ------------------------------------------------------------------
+
+_ZENDESK_FIELDS: Final[Mapping[str, str]] = {
+    "status": "status",
+    "priority": "priority",
+    "type": "type",
+    "group": "group_id",
+    "assignee": "assignee_id",
+    "requester": "requester_id",
+    "organization": "organization_id",
+    "tags": "current_tags",
+    "subject": "subject_includes_word",
+    "comment": "comment_includes_word",
+    "comment_public": "comment_is_public",
+    "satisfaction": "satisfaction_score",
+    "channel": "via_id",
+    "brand": "brand_id",
+    "form": "ticket_form_id",
+    "locale": "locale_id",
+}
+_ZENDESK_OPERATORS: Final[Mapping[str, str]] = {
+    "changed_to": "value",
+    "changed_from": "value_previous",
+    "not_changed_to": "not_value",
+    "not_changed_from": "not_value_previous",
+}
+_ZENDESK_HOURS_STATUS: Final[frozenset[str]] = frozenset(
+    {"new", "open", "pending", "hold", "solved", "closed"}
+)
+_ZENDESK_HOURS_SINCE: Final[frozenset[str]] = frozenset(
+    {"assigned", "updated", "requester_updated", "assignee_updated", "created"}
+)
+_ZENDESK_HOURS_PLAIN: Final[frozenset[str]] = frozenset({"due_date", "until_due_date"})
+
+_FRESHDESK_FIELDS: Final[Mapping[str, str]] = {
+    "status": "status",
+    "priority": "priority",
+    "type": "ticket_type",
+    "group": "group_id",
+    "assignee": "responder_id",
+    "requester": "requester_id",
+    "organization": "company_id",
+    "tags": "tag_names",
+    "subject": "subject",
+    "description": "description",
+    "channel": "source",
+    "requester_email": "from_email",
+    "product": "product_id",
+}
+_FRESHDESK_OPERATORS: Final[Mapping[str, str]] = {
+    "includes": "contains",
+    "not_includes": "does_not_contain",
+    "not_contains": "does_not_contain",
+}
+_FRESHDESK_STATUS: Final[Mapping[str, int]] = {"open": 2, "pending": 3, "solved": 4, "closed": 5}
+_FRESHDESK_PRIORITY: Final[Mapping[str, int]] = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+_FRESHDESK_OPERATOR_SET: Final[frozenset[str]] = frozenset(
+    {
+        "is",
+        "is_not",
+        "contains",
+        "does_not_contain",
+        "starts_with",
+        "ends_with",
+        "greater_than",
+        "less_than",
+        "changed",
+        "is_any_of",
+        "is_none_of",
+    }
+)
+_FRESHDESK_TYPES: Final[Mapping[Event, int]] = {
+    Event.CREATED: 1,
+    Event.TIME_BASED: 3,
+    Event.UPDATED: 4,
+}
+
+_ID_KINDS: Final[Mapping[str, Kind]] = {
+    "group": Kind.GROUP,
+    "assignee": Kind.USER,
+    "requester": Kind.USER,
+    "organization": Kind.ORGANIZATION,
+}
+_CANONICAL_OPERATORS: Final[Mapping[str, str]] = {
+    "contains": "includes",
+    "not_contains": "not_includes",
+}
+
+
+def canonical(condition: NormalCondition) -> tuple[str, str, JsonValue]:
+    """A condition as ``(field, operator, value)`` with synonyms folded (``contains`` and
+    ``includes`` on tags are the same test): what a round trip must keep."""
+    operator = _CANONICAL_OPERATORS.get(condition.operator, condition.operator)
+    return condition.field, operator, condition.value
+
+
+def rule_refs(rule: Rule, platform: str) -> list[Ref]:
+    """The groups, agents, organizations and custom fields a rule names by id: what the
+    ledger must map for :func:`translate` to remap them."""
+    normal = normalise(rule, platform)
+    found: list[Ref] = []
+    items: list[tuple[str, JsonValue]] = [
+        (c.field, c.value) for c in (*normal.conditions_all, *normal.conditions_any)
+    ]
+    items += [(a.field, a.value) for a in normal.actions]
+    for field, value in items:
+        if field.startswith("custom:"):
+            found.append(Ref(kind=Kind.FIELD, id=field.removeprefix("custom:")))
+        kind = _ID_KINDS.get(field)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if kind is not None and isinstance(v, str) and v.isdigit():
+                found.append(Ref(kind=kind, id=v))
+    return list(dict.fromkeys(found))
+
+
+# --- translation ---------------------------------------------------------------------------
+
+
+class _Missing(Exception):
+    """One part the target cannot express (the message is the reason)."""
+
+
+@attrs.define
+class _Context:
+    source: str
+    target: str
+    links: Mapping[Ref, str]
+    values: Values
+    field_names: Mapping[str, str]
+
+
+def _original_condition(c: NormalCondition) -> str:
+    return f"{c.source_field or c.field} {c.operator} {json.dumps(c.value)}"
+
+
+def _original_action(a: NormalAction) -> str:
+    return f"{a.source_field or a.field} = {json.dumps(a.value)}"
+
+
+class _EveryLink(Mapping[Ref, str]):
+    """A link for every reference (its own id): what a target's ``declines`` translates with
+    before a run knows the target ids, so only what no id can fix counts as untranslatable."""
+
+    def __getitem__(self, ref: Ref) -> str:
+        return ref.id
+
+    def __contains__(self, ref: object) -> bool:
+        return isinstance(ref, Ref)
+
+    def __iter__(self) -> Iterator[Ref]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 1  # truthy: ids are "linked", not kept as the same account's
+
+
+EVERY_LINK: Final[Mapping[Ref, str]] = _EveryLink()
+"""Links for :func:`translate` that assume every referenced record is in the target."""
+
+
+def _link(ctx: _Context, kind: Kind, value: str) -> str:
+    if ctx.source == ctx.target and not ctx.links:
+        return value  # the same account's ids
+    target = ctx.links.get(Ref(kind=kind, id=value))
+    if target is None:
+        raise _Missing(f"{kind} {value} is not in the target (no id in the ledger's map)")
+    return target
+
+
+def _id_value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
+    """An id field's value remapped; the platform's special values kept where both share
+    them (Zendesk's ``current_user`` has no Freshdesk counterpart)."""
+    if isinstance(value, list):
+        return [_id_value(ctx, field, v) for v in value]
+    text = "" if value is None else str(value)
+    if text.isdigit():
+        mapped = _link(ctx, _ID_KINDS[field], text)
+        return int(mapped) if ctx.target == "freshdesk" and mapped.isdigit() else mapped
+    if text == "" or ctx.source == ctx.target:
+        return value
+    raise _Missing(f"{text!r} has no {ctx.target} equivalent for {field}")
+
+
+def _coded(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
+    """A status or priority in the target's terms (through the mapping's table if given)."""
+    if isinstance(value, list):
+        return [_coded(ctx, field, v) for v in value]
+    if not isinstance(value, str):
+        return value
+    name = ctx.values.get(field, {}).get(value, value)
+    if ctx.target == "zendesk":
+        return name.lower()
+    table = _FRESHDESK_STATUS if field == "status" else _FRESHDESK_PRIORITY
+    if name.isdigit():
+        return int(name)
+    code = table.get(name.lower())
+    if code is None:
+        raise _Missing(f"Freshdesk has no {field} {name!r}")
+    return code
+
+
+def _value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
+    if field in _ID_KINDS:
+        return _id_value(ctx, field, value)
+    if field in ("status", "priority"):
+        return _coded(ctx, field, value)
+    if field == "tags":
+        words = _flat(value)
+        if ctx.target == "zendesk":
+            return " ".join(str(w) for w in words)
+        return [str(w) for w in words]
+    if field == "type" and isinstance(value, str) and ctx.target == "freshdesk":
+        return value.capitalize()
+    return value
+
+
+def _flat(value: JsonValue) -> list[JsonValue]:
+    """Tags as a flat list (the model reads a Freshdesk tag list as a list of lists)."""
+    if isinstance(value, list):
+        return [w for v in value for w in _flat(v)]
+    return [] if value is None else [value]
+
+
+def _custom_field(ctx: _Context, key: str) -> str:
+    if ctx.source == ctx.target and not ctx.links:
+        return f"custom_fields_{key}" if ctx.target == "zendesk" else key
+    target = ctx.links.get(Ref(kind=Kind.FIELD, id=key))
+    if target is None:
+        raise _Missing(f"custom field {key} is not in the target (no id in the ledger's map)")
+    if ctx.target == "zendesk":
+        return f"custom_fields_{target}"
+    name = ctx.field_names.get(target)
+    if name is None:
+        raise _Missing(f"custom field {key} has no name in the target")
+    return name
+
+
+def _field(ctx: _Context, field: str) -> str:
+    """A normal field name in the target's vocabulary."""
+    if field.startswith("custom:"):
+        return _custom_field(ctx, field.removeprefix("custom:"))
+    prefix, _, name = field.partition(":")
+    if prefix == ctx.target:
+        return name  # the target's own field (same-platform copies)
+    if prefix in ("zendesk", "freshdesk", "salesforce"):
+        raise _Missing(f"{prefix}'s {name!r} has no {ctx.target} equivalent")
+    if prefix == "hours_since":
+        if ctx.target == "freshdesk":
+            return f"hours_since_{name}"
+        if name in _ZENDESK_HOURS_STATUS:
+            return name.upper()
+        if name in _ZENDESK_HOURS_SINCE:
+            return f"{name}_at"
+        if name in _ZENDESK_HOURS_PLAIN:
+            return name
+        raise _Missing(f"Zendesk has no time condition 'hours since {name}'")
+    table = _ZENDESK_FIELDS if ctx.target == "zendesk" else _FRESHDESK_FIELDS
+    if field not in table:
+        raise _Missing(f"{ctx.target} rules cannot test or set {field!r}")
+    return table[field]
+
+
+def _condition(ctx: _Context, c: NormalCondition) -> dict[str, JsonValue]:
+    field = _field(ctx, c.field)
+    operator = _CANONICAL_OPERATORS.get(c.operator, c.operator)
+    value = _value(ctx, c.field, c.value)
+    if ctx.target == "zendesk":
+        return {
+            "field": field,
+            "operator": _ZENDESK_OPERATORS.get(operator, operator),
+            "value": value,
+        }
+    operator = _FRESHDESK_OPERATORS.get(operator, operator)
+    if operator not in _FRESHDESK_OPERATOR_SET:
+        raise _Missing(f"Freshdesk conditions have no operator {c.operator!r}")
+    prop: dict[str, JsonValue] = {
+        "resource_type": "ticket",
+        "field_name": field,
+        "operator": operator,
+    }
+    if operator != "changed":
+        prop["value"] = value
+    return prop
+
+
+def _raw_action(rule: Rule, index: int) -> Mapping[str, JsonValue]:
+    actions = rule.raw.get("actions")
+    item = actions[index] if isinstance(actions, list) and index < len(actions) else None
+    return item if isinstance(item, dict) else {}
+
+
+def _notification(rule: Rule, index: int, a: NormalAction) -> tuple[str, str, str, str]:
+    """(audience, who, subject, body) of a notification action on either platform."""
+    if isinstance(a.value, list):  # Zendesk: [recipient, subject, body]
+        parts = [str(p) for p in a.value] + ["", "", ""]
+        who, subject, body = parts[0], parts[1], parts[2]
+        if a.source_field == "notification_group":
+            return "group", who, subject, body
+        if a.source_field == "notification_user":
+            if who in ("requester_id", "requester_and_ccs"):
+                return "requester", who, subject, body
+            return "agent", who, subject, body
+        return "other", who, subject, body
+    raw = _raw_action(rule, index)
+    subject, body = str(raw.get("email_subject") or ""), str(raw.get("email_body") or "")
+    to = raw.get("email_to")
+    who = str(to[0] if isinstance(to, list) and to else to or "")
+    audience = {
+        "send_email_to_requester": "requester",
+        "send_email_to_group": "group",
+        "send_email_to_agent": "agent",
+    }.get(a.source_field, "other")
+    return audience, who, subject, body
+
+
+def _notify(ctx: _Context, rule: Rule, index: int, a: NormalAction) -> dict[str, JsonValue]:
+    audience, who, subject, body = _notification(rule, index, a)
+    if audience == "other":
+        raise _Missing(f"{ctx.target} has no equivalent of the {a.source_field} notification")
+    if ctx.target == "zendesk":
+        if audience == "requester":
+            recipient = who if ctx.source == "zendesk" else "requester_id"
+            return {"field": "notification_user", "value": [recipient, subject, body]}
+        if audience == "group":
+            group = _id_value(ctx, "group", who)
+            return {"field": "notification_group", "value": [str(group), subject, body]}
+        agent = _id_value(ctx, "assignee", who)
+        return {"field": "notification_user", "value": [str(agent), subject, body]}
+    if audience == "requester":
+        return {
+            "field_name": "send_email_to_requester",
+            "email_subject": subject,
+            "email_body": body,
+        }
+    if who.isdigit():
+        field = "group" if audience == "group" else "assignee"
+        target = _id_value(ctx, field, who)
+        return {
+            "field_name": f"send_email_to_{'group' if audience == 'group' else 'agent'}",
+            "email_to": [target],
+            "email_subject": subject,
+            "email_body": body,
+        }
+    raise _Missing(f"Freshdesk e-mails name their recipients; {who!r} is not one")
+
+
+def _action(ctx: _Context, rule: Rule, index: int, a: NormalAction) -> dict[str, JsonValue]:
+    zendesk = ctx.target == "zendesk"
+    if a.kind is ActionKind.NOTIFY:
+        return _notify(ctx, rule, index, a)
+    if a.kind is ActionKind.WEBHOOK:
+        raise _Missing("webhooks are per account: create it in the target and add it by hand")
+    if a.kind is ActionKind.OTHER:
+        raise _Missing(f"{ctx.target} has no action {a.source_field!r}")
+    if a.kind is ActionKind.COMMENT:
+        if ctx.source == ctx.target:
+            return {"field" if zendesk else "field_name": a.source_field, "value": a.value}
+        if zendesk and rule.kind is RuleKind.MACRO:
+            return {"field": "comment_value", "value": a.value}
+        raise _Missing(f"{ctx.target} rules cannot add the {a.source_field!r} comment")
+    if a.kind in (ActionKind.ADD_TAGS, ActionKind.REMOVE_TAGS, ActionKind.SET_TAGS):
+        value = _value(ctx, "tags", a.value)
+        if zendesk:
+            name = {
+                ActionKind.ADD_TAGS: "current_tags",
+                ActionKind.REMOVE_TAGS: "remove_tags",
+                ActionKind.SET_TAGS: "set_tags",
+            }[a.kind]
+            return {"field": name, "value": value}
+        if a.kind is not ActionKind.ADD_TAGS:
+            raise _Missing("Freshdesk automations can only add tags")
+        return {"field_name": "add_tag", "value": value}
+    field = _field(ctx, a.field)
+    if not zendesk and a.field in ("requester", "satisfaction", "channel"):
+        raise _Missing(f"Freshdesk automations cannot set {a.field!r}")
+    value = _value(ctx, a.field, a.value)
+    return {"field": field, "value": value} if zendesk else {"field_name": field, "value": value}
+
+
+def _target_kind(normal: NormalRule, target: str) -> tuple[str, list[Gap]]:
+    """The target's kind for the rule (``""`` when it has none) and any event it loses."""
+    kind = normal.kind
+    if target == "zendesk":
+        by_kind = {
+            RuleKind.TRIGGER: "triggers",
+            RuleKind.DISPATCHER: "triggers",
+            RuleKind.OBSERVER: "triggers",
+            RuleKind.AUTOMATION: "automations",
+            RuleKind.SUPERVISOR: "automations",
+            RuleKind.MACRO: "macros",
+            RuleKind.VIEW: "views",
+        }
+        return by_kind.get(kind, ""), []
+    if kind in (RuleKind.MACRO, RuleKind.VIEW, RuleKind.SLA) or not normal.automatic:
+        return "", []
+    events = normal.events
+    if Event.TIME_BASED in events:
+        return "3", []
+    if events == {Event.CREATED}:
+        return "1", []
+    if events == {Event.UPDATED}:
+        return "4", []
+    gap = Gap(
+        part="event",
+        original="runs on creation and on update",
+        reason="a Freshdesk rule runs on one event: written as an update rule (type 4); "
+        "creation needs a dispatcher rule (type 1) too",
+    )
+    return "4", [gap]
+
+
+_NO_KIND: Final[Mapping[str, Mapping[RuleKind, str]]] = {
+    "freshdesk": {
+        RuleKind.MACRO: "Freshdesk's API has no write for scenario automations (macros)",
+        RuleKind.VIEW: "Freshdesk's API has no write for ticket views",
+        RuleKind.SLA: "SLA policies travel as SLA policies, not automation rules",
+    },
+    "zendesk": {
+        RuleKind.SLA: "SLA policies travel as SLA policies, not business rules",
+    },
+}
+
+
+def translate(
+    rule: Rule,
+    *,
+    source: str,
+    target: str,
+    links: Mapping[Ref, str] | None = None,
+    mapping: Values | None = None,
+    field_names: Mapping[str, str] | None = None,
+) -> Translation:
+    """``rule`` (read from ``source``) as a ``target`` payload, inactive.
+
+    ``links`` maps source references (groups, agents, organizations, custom fields) to target
+    ids; ``mapping`` holds the mapping's value tables (``status``, ``priority``: schema value
+    → target value); ``field_names`` gives a Freshdesk target's custom field name by field id.
+    Between two accounts of the same platform without ``links``, ids are kept.
+    """
+    if target == "salesforce":
+        return Translation(
+            rule=rule,
+            source=source,
+            target=target,
+            status=Status.UNTRANSLATED,
+            reason=SALESFORCE_NO_RULE_WRITE,
+        )
+    if target not in ("zendesk", "freshdesk"):
+        raise ValueError(f"rules: unknown target {target!r}")
+    normal = normalise(rule, source)
+    platform = "zendesk" if normal.platform == "memory" else normal.platform
+    if normal.opaque:
+        return Translation(
+            rule=rule,
+            source=source,
+            target=target,
+            status=Status.UNTRANSLATED,
+            reason=f"{source} keeps this rule's entries in metadata cemigrate does not read",
+        )
+    kind, gaps = _target_kind(normal, target)
+    if not kind:
+        why = _NO_KIND.get(target, {}).get(rule.kind, f"{target} has no kind for a {rule.kind}")
+        return Translation(
+            rule=rule, source=source, target=target, status=Status.UNTRANSLATED, reason=why
+        )
+    ctx = _Context(
+        source=platform,
+        target=target,
+        links=links or {},
+        values=mapping or {},
+        field_names=field_names or {},
+    )
+
+    def conditions(items: Sequence[NormalCondition]) -> list[JsonValue]:
+        out: list[JsonValue] = []
+        for c in items:
+            try:
+                out.append(_condition(ctx, c))
+            except _Missing as exc:
+                gaps.append(Gap(part="condition", original=_original_condition(c), reason=str(exc)))
+        return out
+
+    all_of = conditions(normal.conditions_all)
+    any_of = conditions(normal.conditions_any)
+    actions: list[JsonValue] = []
+    for index, a in enumerate(normal.actions):
+        try:
+            actions.append(_action(ctx, rule, index, a))
+        except _Missing as exc:
+            gaps.append(Gap(part="action", original=_original_action(a), reason=str(exc)))
+    if normal.actions and not actions and kind not in ("views",):
+        return Translation(
+            rule=rule,
+            source=source,
+            target=target,
+            status=Status.UNTRANSLATED,
+            kind=kind,
+            gaps=tuple(gaps),
+            reason="none of its actions can be expressed in " + target,
+        )
+    payload = (
+        _zendesk_payload(normal, kind, all_of, any_of, actions)
+        if target == "zendesk"
+        else _freshdesk_payload(normal, kind, all_of, any_of, actions)
+    )
+    return Translation(
+        rule=rule,
+        source=source,
+        target=target,
+        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        kind=kind,
+        payload=payload,
+        gaps=tuple(gaps),
+    )
+
+
+def _zendesk_payload(
+    normal: NormalRule,
+    kind: str,
+    all_of: list[JsonValue],
+    any_of: list[JsonValue],
+    actions: list[JsonValue],
+) -> dict[str, JsonValue]:
+    rule = normal.rule
+    if kind == "triggers" and normal.platform == "freshdesk":
+        event = "Create" if rule.kind is RuleKind.DISPATCHER else "Change"
+        all_of = [{"field": "update_type", "operator": "is", "value": event}, *all_of]
+    elif kind == "triggers":
+        kept = [
+            {"field": c.field, "operator": c.operator, "value": c.value}
+            for c in rule.conditions_all
+            if c.field == "update_type"
+        ]
+        all_of = [*kept, *all_of]
+    payload: dict[str, JsonValue] = {"title": rule.title, "active": False}
+    if kind == "macros":
+        payload["actions"] = actions
+        return payload
+    payload["conditions"] = {"all": all_of, "any": any_of}
+    if kind == "views":
+        execution = rule.raw.get("execution")
+        if isinstance(execution, dict):
+            payload["output"] = {
+                "columns": execution.get("columns") or [],
+                "group_by": execution.get("group_by"),
+                "sort_by": execution.get("sort_by"),
+                "sort_order": execution.get("sort_order"),
+            }
+        return payload
+    payload["actions"] = actions
+    return payload
+
+
+def _freshdesk_payload(
+    normal: NormalRule,
+    kind: str,
+    all_of: list[JsonValue],
+    any_of: list[JsonValue],
+    actions: list[JsonValue],
+) -> dict[str, JsonValue]:
+    sets: list[JsonValue] = [{"name": "condition_set_1", "match_type": "all", "properties": all_of}]
+    if any_of:
+        sets.append({"name": "condition_set_2", "match_type": "any", "properties": any_of})
+    payload: dict[str, JsonValue] = {
+        "name": normal.rule.title,
+        "active": False,
+        "conditions": sets,
+        "actions": actions,
+    }
+    if len(sets) > 1:
+        payload["operator"] = "condition_set_1 and condition_set_2"
+    if kind == "4":
+        payload["performer"] = {"type": 4}
+        payload["events"] = [{"field_name": "ticket_action", "value": "update"}]
+    return payload
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TranslationReport:
+    """Every source rule's translation for one target."""
+
+    source: str
+    target: str
+    translations: tuple[Translation, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rules are translated, partial and untranslated."""
+        out = {str(s): 0 for s in Status}
+        for t in self.translations:
+            out[str(t.status)] += 1
+        return out
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The report as JSON (``version`` 1)."""
+        return {
+            "version": 1,
+            "source": self.source,
+            "target": self.target,
+            "active": False,
+            "counts": dict(self.counts),
+            "rules": [t.as_json() for t in self.translations],
+        }
+
+    def markdown(self) -> str:
+        """The report as Markdown."""
+        counts = self.counts
+        lines = [
+            f"# Rule translation: {self.source} → {self.target}",
+            "",
+            "Every rule is created **inactive**; turn it on after cutover.",
+            "",
+            "| translated | partial | untranslated |",
+            "|---|---|---|",
+            f"| {counts['translated']} | {counts['partial']} | {counts['untranslated']} |",
+            "",
+        ]
+        for t in self.translations:
+            lines.append(f"## {t.rule.title} ({t.rule.kind} {t.rule.id}): {t.status}")
+            if t.reason:
+                lines.append(f"- not translated: {t.reason}")
+            for gap in t.gaps:
+                lines.append(f"- missing {gap.part} `{gap.original}`: {gap.reason}")
+            raw = {k: t.rule.raw.get(k) for k in ("conditions", "actions") if k in t.rule.raw}
+            if t.status is not Status.TRANSLATED and raw:
+                lines += ["", "```json", json.dumps(raw, indent=2, sort_keys=True), "```"]
+            lines.append("")
+        return "\n".join(lines)
+
+    def write(self, directory: str | Path) -> tuple[Path, Path]:
+        """Write ``translation.json`` and ``translation.md`` into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        as_json = out / "translation.json"
+        as_json.write_text(json.dumps(self.as_json(), indent=2, sort_keys=True), encoding="utf-8")
+        as_md = out / "translation.md"
+        as_md.write_text(self.markdown(), encoding="utf-8")
+        return as_json, as_md
+
+
+def translation_report(
+    rules: Iterable[Rule],
+    *,
+    source: str,
+    target: str,
+    links: Mapping[Ref, str] | None = None,
+    mapping: Values | None = None,
+    field_names: Mapping[str, str] | None = None,
+) -> TranslationReport:
+    """Translate every rule of ``source`` for ``target`` and account for each."""
+    return TranslationReport(
+        source=source,
+        target=target,
+        translations=tuple(
+            translate(
+                r,
+                source=source,
+                target=target,
+                links=links,
+                mapping=mapping,
+                field_names=field_names,
+            )
+            for r in rules
+        ),
+    )
+
+
+_PLATFORM_OF_KIND: Final[Mapping[RuleKind, str]] = {
+    RuleKind.TRIGGER: "zendesk",
+    RuleKind.AUTOMATION: "zendesk",
+    RuleKind.MACRO: "zendesk",
+    RuleKind.VIEW: "zendesk",
+    RuleKind.DISPATCHER: "freshdesk",
+    RuleKind.OBSERVER: "freshdesk",
+    RuleKind.SUPERVISOR: "freshdesk",
+    RuleKind.ASSIGNMENT: "salesforce",
+    RuleKind.ESCALATION: "salesforce",
+}
+
+
+def platform_of(rule: Rule) -> str:
+    """The platform a schema rule was read from, by its kind (an SLA policy's by its payload:
+    Freshdesk's have ``sla_target``)."""
+    if rule.kind in _PLATFORM_OF_KIND:
+        return _PLATFORM_OF_KIND[rule.kind]
+    return "freshdesk" if "sla_target" in rule.raw else "zendesk"

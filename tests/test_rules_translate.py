@@ -1,0 +1,243 @@
+"""Rules translated between platforms and carried over inactive, with a report for each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cemigrate.adapters.contract import Outgoing
+from cemigrate.copier import Migration
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.mapping import load_mapping
+from cemigrate.ratelimit import ManualClock
+from cemigrate.rules import Status, canonical, normalise, translate, translation_report
+from cemigrate.rules.translate import SALESFORCE_NO_RULE_WRITE
+from cemigrate.sandbox.dataset import generate
+from cemigrate.schema import Action, Condition, Kind, Ref, RuleKind, SourceKey
+from test_fidelity import (
+    ROOT,
+    SEED,
+    TICKETS,
+    freshdesk_source,
+    freshdesk_target,
+    zendesk_source,
+    zendesk_target,
+)
+
+RULES = generate(tickets=TICKETS, seed=SEED, instance="old").rules
+
+
+def test_every_demo_rule_is_accounted_for_per_pair() -> None:
+    for target in ("freshdesk", "zendesk", "salesforce"):
+        report = translation_report(RULES, source="zendesk", target=target)
+        assert sum(report.counts.values()) == len(RULES)
+        for t in report.translations:
+            assert t.status is not Status.UNTRANSLATED or t.reason
+            assert t.status is not Status.PARTIAL or t.gaps
+            if t.payload:
+                assert t.payload["active"] is False
+    salesforce = translation_report(RULES, source="zendesk", target="salesforce")
+    assert {t.reason for t in salesforce.translations} == {SALESFORCE_NO_RULE_WRITE}
+
+
+def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
+    route = next(r for r in RULES if r.title.startswith("Route Verification"))
+    links = {
+        Ref(kind=Kind.GROUP, id="362000000100"): "9001",
+        Ref(kind=Kind.FIELD, id="364000000100"): "77",
+    }
+    done = translate(
+        route, source="zendesk", target="freshdesk", links=links, field_names={"77": "cf_category"}
+    )
+    assert done.status is Status.TRANSLATED
+    assert done.kind == "1"
+    assert done.payload["actions"] == [{"field_name": "group_id", "value": 9001}]
+    props = done.payload["conditions"][0]["properties"]  # type: ignore[index]
+    assert props == [
+        {
+            "resource_type": "ticket",
+            "field_name": "cf_category",
+            "operator": "is",
+            "value": "verification",
+        }
+    ]
+    missing = translate(route, source="zendesk", target="freshdesk", links={})
+    assert missing.status is Status.UNTRANSLATED
+    assert any("362000000100" in g.reason for g in missing.gaps)
+
+
+def test_status_goes_through_the_mapping_value_table() -> None:
+    close = next(r for r in RULES if r.title.startswith("Close ticket 4 days"))
+    done = translate(
+        close, source="zendesk", target="freshdesk", mapping={"status": {"closed": "solved"}}
+    )
+    assert done.payload["actions"] == [{"field_name": "status", "value": 4}]
+    plain = translate(close, source="zendesk", target="freshdesk")
+    assert plain.payload["actions"] == [{"field_name": "status", "value": 5}]
+
+
+def _target_rules(target) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """Every rule the target account holds, read through its API."""
+    if target.platform == "zendesk":
+        from cemigrate.adapters.zendesk.objects import BY_NAME
+
+        paths = [BY_NAME[p].read for p in ("triggers", "automations", "macros", "views")]
+        return [r for read in paths for page in target.client.pages(read) for r in page.records]
+    return [
+        r
+        for kind in ("1", "3", "4")
+        for page in target.client.pages(f"/api/v2/automations/{kind}/rules")
+        for r in page.records
+    ]
+
+
+@pytest.mark.parametrize(
+    ("makers", "platform", "mapping"),
+    [
+        ((zendesk_source, freshdesk_target), "zendesk", "zendesk-to-freshdesk.toml"),
+        ((freshdesk_source, zendesk_target), "freshdesk", "freshdesk-to-zendesk.toml"),
+    ],
+)
+def test_rules_are_carried_over_inactive(makers, platform, mapping, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    source, target = makers[0](clock), makers[1](clock)
+    rules = [r for batch in source.read(Kind.RULE) for r in batch.records]
+    with Ledger.open(tmp_path / "run.sqlite") as ledger:
+        migration = Migration(
+            sources=[source],
+            target=target,
+            ledger=ledger,
+            mapping=load_mapping(ROOT / "mappings" / mapping),
+            progress=False,
+        )
+        report = migration.run()
+        # What the run knew: the target ids of the groups, agents and fields rules name.
+        links = {
+            Ref(kind=Kind(entry.kind), id=entry.source_id): entry.target_id
+            for entry in ledger.entries(state=EntryState.DONE)
+            if entry.target_id is not None
+        }
+        migration.close()
+    assert report.status == "completed"
+    tally = report.kinds["rule"]
+    held = _target_rules(target)
+    assert held, "no rule reached the target"
+    assert all(r["active"] is False for r in held)
+    names = getattr(target, "rule_field_names", lambda: None)()
+    translation = translation_report(
+        rules, source=platform, target=target.platform, links=links, field_names=names
+    )
+    counts = translation.counts
+    assert tally.created == counts["translated"] + counts["partial"] == len(held)
+    assert tally.skipped == counts["untranslated"]
+    assert tally.failed == 0
+    assert sum(counts.values()) == len(rules) > 0
+    as_json, as_md = translation.write(tmp_path / "out")
+    written = json.loads(as_json.read_text())
+    assert {r["title"] for r in written["rules"]} == {r.title for r in rules}
+    assert all(r["status"] == "translated" or r["missing"] or r["reason"] for r in written["rules"])
+    assert "inactive" in as_md.read_text()
+    # A re-run (the account read afresh) adopts what it made instead of duplicating it.
+    target._rules = None
+    again = target.write(
+        Kind.RULE,
+        [
+            Outgoing(key=SourceKey.of("old", Ref(kind=Kind.RULE, id=r.id)), record=r, links=links)
+            for r in rules
+        ],
+        source,
+    )
+    assert len(_target_rules(target)) == len(held)
+    assert sum(1 for r in again if r.ok) == len(held)
+
+
+_FIELDS = st.sampled_from(["status", "priority", "current_tags", "group_id", "PENDING", "SOLVED"])
+_STATUS = st.sampled_from(["open", "pending", "solved", "closed"])
+_PRIORITY = st.sampled_from(["low", "normal", "high", "urgent"])
+
+
+@st.composite
+def _conditions(draw: st.DrawFn) -> Condition:
+    field = draw(_FIELDS)
+    if field == "status":
+        return Condition(
+            field=field, operator=draw(st.sampled_from(["is", "is_not"])), value=draw(_STATUS)
+        )
+    if field == "priority":
+        return Condition(
+            field=field, operator=draw(st.sampled_from(["is", "is_not"])), value=draw(_PRIORITY)
+        )
+    if field == "current_tags":
+        tag = draw(st.from_regex(r"[a-z]{3,8}", fullmatch=True))
+        return Condition(
+            field=field, operator=draw(st.sampled_from(["includes", "not_includes"])), value=tag
+        )
+    if field == "group_id":
+        return Condition(field=field, operator="is", value=draw(st.sampled_from(["11", "12"])))
+    return Condition(field=field, operator="greater_than", value=str(draw(st.integers(1, 500))))
+
+
+@st.composite
+def _actions(draw: st.DrawFn) -> Action:
+    which = draw(st.sampled_from(["status", "priority", "group_id", "current_tags"]))
+    if which == "status":
+        return Action(field=which, value=draw(_STATUS))
+    if which == "priority":
+        return Action(field=which, value=draw(_PRIORITY))
+    if which == "group_id":
+        return Action(field=which, value=draw(st.sampled_from(["11", "12"])))
+    return Action(field=which, value=draw(st.from_regex(r"[a-z]{3,8}", fullmatch=True)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from([RuleKind.TRIGGER, RuleKind.AUTOMATION]),
+    conditions=st.lists(_conditions(), max_size=4),
+    actions=st.lists(_actions(), min_size=1, max_size=3),
+)
+def test_there_and_back_keeps_what_both_express(kind, conditions, actions) -> None:  # type: ignore[no-untyped-def]
+    from cemigrate.adapters.freshdesk import convert as fd
+    from cemigrate.adapters.zendesk import convert as zd
+
+    if kind is RuleKind.TRIGGER:
+        conditions = [Condition(field="update_type", operator="is", value="Create"), *conditions]
+    raw = {
+        "id": 1,
+        "title": "r",
+        "active": True,
+        "conditions": {
+            "all": [
+                {"field": c.field, "operator": c.operator, "value": c.value} for c in conditions
+            ]
+        },
+        "actions": [{"field": a.field, "value": a.value} for a in actions],
+    }
+    rule = zd.rule(raw, kind)
+    there = translate(
+        rule,
+        source="zendesk",
+        target="freshdesk",
+        links={Ref(kind=Kind.GROUP, id=g): str(int(g) + 100) for g in ("11", "12")},
+    )
+    fd_raw = {"id": 2, **dict(there.payload), "automation_type_id": int(there.kind)}
+    kinds = {"1": RuleKind.DISPATCHER, "3": RuleKind.SUPERVISOR, "4": RuleKind.OBSERVER}
+    middle = fd.rule(json.loads(json.dumps(fd_raw)), kinds[there.kind])
+    back = translate(
+        middle,
+        source="freshdesk",
+        target="zendesk",
+        links={Ref(kind=Kind.GROUP, id=str(int(g) + 100)): g for g in ("11", "12")},
+    )
+    assert there.status is Status.TRANSLATED
+    assert back.status is Status.TRANSLATED
+    returned = zd.rule({"id": 3, **dict(back.payload)}, kind)
+    a, b = normalise(rule, "zendesk"), normalise(returned, "zendesk")
+    assert a.events == b.events
+    assert [canonical(c) for c in a.conditions_all] == [canonical(c) for c in b.conditions_all]
+    assert [(x.kind, x.field, x.value) for x in a.actions] == [
+        (x.kind, x.field, x.value) for x in b.actions
+    ]

@@ -187,6 +187,24 @@ class SlaHistorySource(Protocol):
 
 
 @runtime_checkable
+class RuleSwitch(Protocol):
+    """A target whose migrated rules can be read and switched on after cutover.
+
+    Rules are created inactive (nothing fires on imported history); ``cemigrate rules
+    activate`` turns them on as a separate, explicit step. Rule ids are the target ids the
+    ledger recorded for ``Kind.RULE`` records.
+    """
+
+    def rule_states(self, target_ids: Sequence[str]) -> Mapping[str, bool]:
+        """Whether each rule is active, by target id; ids the target no longer has are absent."""
+        ...
+
+    def activate_rules(self, target_ids: Sequence[str]) -> Mapping[str, str]:
+        """Switch these rules on: target id → ``""`` when done, else the platform's message."""
+        ...
+
+
+@runtime_checkable
 class Source(Protocol):
     """A help desk to read from."""
 

@@ -792,6 +792,7 @@ _PLATFORM_OF_KIND: Final[Mapping[RuleKind, str]] = {
     RuleKind.SUPERVISOR: "freshdesk",
     RuleKind.ASSIGNMENT: "salesforce",
     RuleKind.ESCALATION: "salesforce",
+    RuleKind.FLOW: "salesforce",
 }
 
 

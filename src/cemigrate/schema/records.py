@@ -170,6 +170,8 @@ class RuleKind(enum.StrEnum):
     DISPATCHER = "dispatcher"
     OBSERVER = "observer"
     SUPERVISOR = "supervisor"
+    FLOW = "flow"
+    """A Salesforce record-triggered flow (where cemigrate writes rules into Salesforce)."""
 
 
 # Named converters: the attrs mypy plugin accepts only named functions as converters.

@@ -10,7 +10,6 @@ from cemigrate.rules.model import (
     normalise,
 )
 from cemigrate.rules.translate import (
-    SALESFORCE_NO_RULE_WRITE,
     Gap,
     Status,
     Translation,
@@ -23,7 +22,6 @@ from cemigrate.rules.translate import (
 )
 
 __all__ = [
-    "SALESFORCE_NO_RULE_WRITE",
     "ActionKind",
     "AuditReport",
     "Check",

@@ -140,6 +140,10 @@ def normalise(rule: Rule, platform: str) -> NormalRule:
     if platform == "freshdesk":
         return _freshdesk(rule)
     if platform == "salesforce":
+        if rule.kind is RuleKind.FLOW:
+            from cemigrate.rules.salesforce import normalise_flow  # it builds on this module
+
+            return normalise_flow(rule)
         return _opaque(rule, platform)
     raise ValueError(f"rules: unknown platform {platform!r}")
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 import attrs
 
+from cemigrate.rules import salesforce as sf_rules
 from cemigrate.rules.model import (
     ActionKind,
     Event,
@@ -35,7 +37,6 @@ from cemigrate.schema import JsonValue, Kind, Ref, Rule, RuleKind
 
 __all__ = [
     "EVERY_LINK",
-    "SALESFORCE_NO_RULE_WRITE",
     "Gap",
     "Status",
     "Translation",
@@ -49,11 +50,6 @@ __all__ = [
 
 Values = Mapping[str, Mapping[str, str]]
 """A mapping's value tables: attribute → schema value → the target's value."""
-
-SALESFORCE_NO_RULE_WRITE: Final = (
-    "no-rule-write: Salesforce rules (assignment, escalation, entitlement processes) are "
-    "metadata, written through the Metadata API, which cemigrate does not write yet"
-)
 
 
 class Status(enum.StrEnum):
@@ -207,6 +203,15 @@ def canonical(condition: NormalCondition) -> tuple[str, str, JsonValue]:
     return condition.field, operator, condition.value
 
 
+_SALESFORCE_ID: Final = re.compile(r"^[a-zA-Z0-9]{3}[0-9][a-zA-Z0-9]{11}(?:[a-zA-Z0-9]{3})?$")
+
+
+def _is_id(text: str) -> bool:
+    """Whether a condition or action value names a record: a Zendesk or Freshdesk number, or
+    a Salesforce id (15 or 18 characters)."""
+    return text.isdigit() or bool(_SALESFORCE_ID.match(text))
+
+
 def rule_refs(rule: Rule, platform: str) -> list[Ref]:
     """The groups, agents, organizations and custom fields a rule names by id: what the
     ledger must map for :func:`translate` to remap them."""
@@ -222,7 +227,7 @@ def rule_refs(rule: Rule, platform: str) -> list[Ref]:
         kind = _ID_KINDS.get(field)
         values = value if isinstance(value, list) else [value]
         for v in values:
-            if kind is not None and isinstance(v, str) and v.isdigit():
+            if kind is not None and isinstance(v, str) and _is_id(v):
                 found.append(Ref(kind=kind, id=v))
     return list(dict.fromkeys(found))
 
@@ -287,7 +292,7 @@ def _id_value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
     if isinstance(value, list):
         return [_id_value(ctx, field, v) for v in value]
     text = "" if value is None else str(value)
-    if text.isdigit():
+    if _is_id(text):
         mapped = _link(ctx, _ID_KINDS[field], text)
         return int(mapped) if ctx.target == "freshdesk" and mapped.isdigit() else mapped
     if text == "" or ctx.source == ctx.target:
@@ -337,12 +342,16 @@ def _flat(value: JsonValue) -> list[JsonValue]:
 
 def _custom_field(ctx: _Context, key: str) -> str:
     if ctx.source == ctx.target and not ctx.links:
+        if ctx.target == "salesforce":
+            return key.rpartition(".")[2]
         return f"custom_fields_{key}" if ctx.target == "zendesk" else key
     target = ctx.links.get(Ref(kind=Kind.FIELD, id=key))
     if target is None:
         raise _Missing(f"custom field {key} is not in the target (no id in the ledger's map)")
     if ctx.target == "zendesk":
         return f"custom_fields_{target}"
+    if ctx.target == "salesforce":
+        return target.rpartition(".")[2]  # "Case.Order_Id__c"
     name = ctx.field_names.get(target)
     if name is None:
         raise _Missing(f"custom field {key} has no name in the target")
@@ -504,9 +513,13 @@ def _target_kind(normal: NormalRule, target: str) -> tuple[str, list[Gap]]:
             RuleKind.MACRO: "macros",
             RuleKind.VIEW: "views",
         }
+        if kind is RuleKind.FLOW:
+            return ("automations" if normal.time_based else "triggers"), []
         return by_kind.get(kind, ""), []
     if kind in (RuleKind.MACRO, RuleKind.VIEW, RuleKind.SLA) or not normal.automatic:
         return "", []
+    if target == "salesforce":
+        return "Flow", []
     events = normal.events
     if Event.TIME_BASED in events:
         return "3", []
@@ -532,6 +545,13 @@ _NO_KIND: Final[Mapping[str, Mapping[RuleKind, str]]] = {
     "zendesk": {
         RuleKind.SLA: "SLA policies travel as SLA policies, not business rules",
     },
+    "salesforce": {
+        RuleKind.MACRO: "Salesforce macros are Macro records with instructions tied to the "
+        "console's UI; cemigrate does not write them",
+        RuleKind.VIEW: "Salesforce list views are ListView metadata with their own filter "
+        "language; cemigrate does not write them",
+        RuleKind.SLA: "SLA policies travel as SLA policies, not flows",
+    },
 }
 
 
@@ -551,15 +571,7 @@ def translate(
     → target value); ``field_names`` gives a Freshdesk target's custom field name by field id.
     Between two accounts of the same platform without ``links``, ids are kept.
     """
-    if target == "salesforce":
-        return Translation(
-            rule=rule,
-            source=source,
-            target=target,
-            status=Status.UNTRANSLATED,
-            reason=SALESFORCE_NO_RULE_WRITE,
-        )
-    if target not in ("zendesk", "freshdesk"):
+    if target not in ("zendesk", "freshdesk", "salesforce"):
         raise ValueError(f"rules: unknown target {target!r}")
     normal = normalise(rule, source)
     platform = "zendesk" if normal.platform == "memory" else normal.platform
@@ -584,6 +596,8 @@ def translate(
         values=mapping or {},
         field_names=field_names or {},
     )
+    if target == "salesforce":
+        return _to_salesforce(normal, ctx, gaps)
 
     def conditions(items: Sequence[NormalCondition]) -> list[JsonValue]:
         out: list[JsonValue] = []
@@ -628,6 +642,326 @@ def translate(
     )
 
 
+# --- Salesforce: a record-triggered flow, saved as a draft ---------------------------------
+
+_FLOW_TRIGGERS: Final[Mapping[frozenset[Event], str]] = {
+    frozenset({Event.CREATED}): "Create",
+    frozenset({Event.UPDATED}): "Update",
+}
+_FLOW_TIME_FIELDS: Final[Mapping[str, str]] = {
+    "created": "CreatedDate",
+    "updated": "LastModifiedDate",
+}
+_FLOW_API_VERSION: Final = 60.0
+
+
+def _flow_value(value: JsonValue) -> dict[str, JsonValue]:
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int | float):
+        return {"numberValue": value}
+    return {"stringValue": "" if value is None else str(value)}
+
+
+def _sf_value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
+    """A value as the Case holds it: ids remapped, picklist values through the mapping."""
+    if isinstance(value, list):
+        flat = _flat(value)
+        if len(flat) != 1:
+            raise _Missing("a Salesforce filter tests one value; this tests " + json.dumps(value))
+        value = flat[0]
+    if field in _ID_KINDS:
+        return _id_value(ctx, field, value)
+    if field in ("status", "priority", "type", "channel") and isinstance(value, str):
+        return sf_rules.case_value(field, value, ctx.values)
+    return value
+
+
+def _sf_field(ctx: _Context, field: str) -> str:
+    if field.startswith("custom:"):
+        return _custom_field(ctx, field.removeprefix("custom:"))
+    prefix, _, name = field.partition(":")
+    if prefix == "salesforce":
+        if ctx.source == "salesforce":
+            return name
+        raise _Missing(f"salesforce's {name!r} has no equivalent")
+    if prefix in ("zendesk", "freshdesk", "hours_since"):
+        raise _Missing(f"{prefix}'s {name!r} has no Salesforce equivalent")
+    if field not in sf_rules.CASE_FIELDS:
+        raise _Missing(f"Salesforce flows on Case cannot test or set {field!r}")
+    return sf_rules.CASE_FIELDS[field]
+
+
+def _sf_filters(ctx: _Context, c: NormalCondition, *, grouped: bool) -> list[JsonValue]:
+    """The flow filters for one condition (``changed_to`` is two: changed, and equal)."""
+    field = _sf_field(ctx, c.field)
+    operator = c.operator
+    if operator == "changed":
+        return [{"field": field, "operator": "IsChanged", "value": {"booleanValue": True}}]
+    if operator in ("present", "not_present"):
+        null = operator == "not_present"
+        return [{"field": field, "operator": "IsNull", "value": {"booleanValue": null}}]
+    if operator == "changed_to":
+        if grouped:
+            raise _Missing("a flow's 'any' conditions cannot test a change to a value")
+        value = _sf_value(ctx, c.field, c.value)
+        return [
+            {"field": field, "operator": "IsChanged", "value": {"booleanValue": True}},
+            {"field": field, "operator": "EqualTo", "value": _flow_value(value)},
+        ]
+    flow_operator = sf_rules.FILTER_OPERATORS.get(operator)
+    if flow_operator is None:
+        raise _Missing(f"Salesforce flow filters have no operator {c.operator!r}")
+    if c.field in ("status", "priority") and operator in ("greater_than", "less_than"):
+        raise _Missing("Salesforce compares picklist values as text, not in their order")
+    value = _sf_value(ctx, c.field, c.value)
+    return [{"field": field, "operator": flow_operator, "value": _flow_value(value)}]
+
+
+def _sf_schedule(
+    ctx: _Context, c: NormalCondition, scheduled: list[JsonValue]
+) -> dict[str, JsonValue]:
+    """A time condition (``hours since X is N``) as the flow's scheduled path."""
+    since = c.field.removeprefix("hours_since:")
+    if scheduled:
+        raise _Missing(
+            "a flow runs one scheduled path per rule here; the first time condition is kept"
+        )
+    if c.operator not in ("is", "greater_than"):
+        raise _Missing(f"a scheduled path runs N hours after; {c.operator!r} has no equivalent")
+    try:
+        hours = int(str(c.value))
+    except ValueError:
+        raise _Missing(f"{c.value!r} is not a number of hours") from None
+    path: dict[str, JsonValue] = {
+        "name": "Hours_Since_" + "_".join(w.capitalize() for w in since.split("_")),
+        "label": f"{hours} hours after {since.replace('_', ' ')}",
+        "offsetNumber": hours,
+        "offsetUnit": "Hours",
+    }
+    if since in _FLOW_TIME_FIELDS:
+        path["timeSource"] = "RecordField"
+        path["recordField"] = _FLOW_TIME_FIELDS[since]
+    elif since in _ZENDESK_HOURS_STATUS:
+        path["timeSource"] = "RecordTriggerEvent"  # when the case came to meet the conditions
+    else:
+        raise _Missing(f"a flow cannot wait for 'hours since {since}'")
+    return path
+
+
+_SF_PLACEHOLDERS: Final[Mapping[str, str]] = {
+    "{{ticket.title}}": "{!$Record.Subject}",
+    "{{ticket.subject}}": "{!$Record.Subject}",
+    "{{ticket.id}}": "{!$Record.CaseNumber}",
+    "{{ticket.status}}": "{!$Record.Status}",
+    "{{ticket.priority}}": "{!$Record.Priority}",
+}
+"""Zendesk and Freshdesk placeholders a flow's merge fields say the same way."""
+
+
+@attrs.define
+class _FlowActions:
+    """What a rule's actions become in a flow: field assignments, formulas, e-mails."""
+
+    assignments: list[JsonValue] = attrs.field(factory=list)
+    formulas: list[JsonValue] = attrs.field(factory=list)
+    emails: list[dict[str, JsonValue]] = attrs.field(factory=list)
+
+
+def _merge_fields(text: str) -> str:
+    for placeholder, merge in _SF_PLACEHOLDERS.items():
+        text = text.replace(placeholder, merge)
+    return text
+
+
+def _sf_email(ctx: _Context, rule: Rule, index: int, a: NormalAction) -> dict[str, JsonValue]:
+    """A notification as the flow's *Send Email* core action (``emailSimple``)."""
+    audience, who, subject, body = _notification(rule, index, a)
+    recipient: dict[str, JsonValue]
+    if audience == "requester":
+        recipient = {"elementReference": "$Record.ContactId"}
+    elif audience == "agent" and who in ("assignee_id", "{!$Record.OwnerId}"):
+        recipient = {"elementReference": "$Record.OwnerId"}
+    elif audience == "agent" and (who.isdigit() or who.startswith("005")):
+        recipient = {"stringValue": str(_id_value(ctx, "assignee", who))}
+    elif audience == "group":
+        raise _Missing("a flow e-mails people, not a queue: name its members by hand")
+    else:
+        raise _Missing(f"Salesforce has no recipient like {who!r}")
+    return {
+        "actionName": "emailSimple",
+        "actionType": "emailSimple",
+        "inputParameters": [
+            {"name": "recipientId", "value": recipient},
+            {"name": "emailSubject", "value": {"stringValue": _merge_fields(subject)}},
+            {"name": "emailBody", "value": {"stringValue": _merge_fields(body)}},
+            {"name": "relatedRecordId", "value": {"elementReference": "$Record.Id"}},
+        ],
+    }
+
+
+def _sf_action(ctx: _Context, rule: Rule, index: int, a: NormalAction, out: _FlowActions) -> None:
+    if a.kind is ActionKind.NOTIFY:
+        out.emails.append(_sf_email(ctx, rule, index, a))
+        return
+    if a.kind is ActionKind.WEBHOOK:
+        raise _Missing("outbound calls need a named credential: add them to the flow by hand")
+    if a.kind is ActionKind.COMMENT:
+        raise _Missing("a flow cannot add an e-mail or comment to a case this way")
+    if a.kind is ActionKind.REMOVE_TAGS:
+        raise _Missing(f"a flow cannot take words out of {sf_rules.TAGS_FIELD} this way")
+    if a.kind in (ActionKind.ADD_TAGS, ActionKind.SET_TAGS):
+        words = " ".join(str(w) for w in _flat(a.value))
+        if a.kind is ActionKind.SET_TAGS:
+            value: dict[str, JsonValue] = {"stringValue": words}
+        else:
+            name = f"Cemigrate_Tags_{len(out.formulas) + 1}"
+            out.formulas.append(
+                {
+                    "name": name,
+                    "dataType": "String",
+                    "expression": sf_rules.add_tags_formula(words),
+                }
+            )
+            value = {"elementReference": name}
+        out.assignments.append({"field": sf_rules.TAGS_FIELD, "value": value})
+        return
+    if a.kind is ActionKind.OTHER:
+        raise _Missing(f"Salesforce has no action {a.source_field!r}")
+    if a.field in ("requester", "organization", "subject", "description", "tags"):
+        raise _Missing(f"migrated flows do not set {a.field!r}")
+    field = _sf_field(ctx, a.field)
+    out.assignments.append({"field": field, "value": _flow_value(_sf_value(ctx, a.field, a.value))})
+
+
+def _filter_logic(all_counts: list[int], any_counts: list[int]) -> str:
+    """``and``, ``or``, or ``1 AND 2 AND (3 OR 4)`` for the filters in order."""
+    if not any_counts:
+        return "and"
+    if not all_counts:
+        return "or"
+    number = 0
+    all_terms: list[str] = []
+    for n in all_counts:
+        all_terms += [str(number + i + 1) for i in range(n)]
+        number += n
+    any_terms = [str(number + i + 1) for i in range(sum(any_counts))]
+    return " AND ".join([*all_terms, "(" + " OR ".join(any_terms) + ")"])
+
+
+def _to_salesforce(normal: NormalRule, ctx: _Context, gaps: list[Gap]) -> Translation:
+    rule = normal.rule
+    filters_all: list[JsonValue] = []
+    filters_any: list[JsonValue] = []
+    counts_all: list[int] = []
+    counts_any: list[int] = []
+    scheduled: list[JsonValue] = []
+    for grouped, items in ((False, normal.conditions_all), (True, normal.conditions_any)):
+        for c in items:
+            try:
+                if c.field.startswith("hours_since:"):
+                    if grouped:
+                        raise _Missing("a time condition must hold for the whole rule")
+                    scheduled.append(_sf_schedule(ctx, c, scheduled))
+                    continue
+                made = _sf_filters(ctx, c, grouped=grouped)
+            except _Missing as exc:
+                gaps.append(Gap(part="condition", original=_original_condition(c), reason=str(exc)))
+                continue
+            (filters_any if grouped else filters_all).extend(made)
+            (counts_any if grouped else counts_all).append(len(made))
+    if normal.time_based and not scheduled:
+        return Translation(
+            rule=rule,
+            source=ctx.source,
+            target=ctx.target,
+            status=Status.UNTRANSLATED,
+            kind="Flow",
+            gaps=tuple(gaps),
+            reason="a time-based rule needs an 'hours since' condition a flow can wait for",
+        )
+    done = _FlowActions()
+    for index, a in enumerate(normal.actions):
+        try:
+            _sf_action(ctx, rule, index, a, done)
+        except _Missing as exc:
+            gaps.append(Gap(part="action", original=_original_action(a), reason=str(exc)))
+    elements = [sf_rules.UPDATE_ELEMENT] if done.assignments else []
+    elements += [f"Cemigrate_Email_{i + 1}" for i in range(len(done.emails))]
+    if not elements:
+        return Translation(
+            rule=rule,
+            source=ctx.source,
+            target=ctx.target,
+            status=Status.UNTRANSLATED,
+            kind="Flow",
+            gaps=tuple(gaps),
+            reason="none of its actions can be expressed in salesforce",
+        )
+    filters = [*filters_all, *filters_any]
+    start: dict[str, JsonValue] = {
+        "object": "Case",
+        "triggerType": "RecordAfterSave",
+        "recordTriggerType": _FLOW_TRIGGERS.get(normal.events, "CreateAndUpdate"),
+    }
+    if filters:
+        start["filterLogic"] = _filter_logic(counts_all, counts_any)
+        start["filters"] = filters
+    first: dict[str, JsonValue] = {"targetReference": elements[0]}
+    if scheduled:
+        for path in scheduled:
+            assert isinstance(path, dict)
+            path["connector"] = first
+        start["scheduledPaths"] = scheduled
+        start["doesRequireRecordChangedToMeetCriteria"] = True
+    else:
+        start["connector"] = first
+    description = f"Migrated by cemigrate from {ctx.source} {rule.kind} {rule.id}: {rule.title}"
+    metadata: dict[str, JsonValue] = {
+        "label": rule.title[:255] or rule.id,
+        "description": description[:255],
+        "processType": "AutoLaunchedFlow",
+        "status": "Draft",
+        "apiVersion": _FLOW_API_VERSION,
+        "start": start,
+    }
+    following = [*elements[1:], None]
+    if done.assignments:
+        update: dict[str, JsonValue] = {
+            "name": sf_rules.UPDATE_ELEMENT,
+            "label": "Update the case",
+            "inputReference": "$Record",
+            "inputAssignments": done.assignments,
+        }
+        if following[0] is not None:
+            update["connector"] = {"targetReference": following[0]}
+        following = following[1:]
+        metadata["recordUpdates"] = [update]
+    calls: list[JsonValue] = []
+    for i, (email, after) in enumerate(zip(done.emails, following, strict=True)):
+        call: dict[str, JsonValue] = {
+            "name": f"Cemigrate_Email_{i + 1}",
+            "label": f"Send e-mail {i + 1}",
+            **email,
+        }
+        if after is not None:
+            call["connector"] = {"targetReference": after}
+        calls.append(call)
+    if calls:
+        metadata["actionCalls"] = calls
+    if done.formulas:
+        metadata["formulas"] = done.formulas
+    return Translation(
+        rule=rule,
+        source=ctx.source,
+        target=ctx.target,
+        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        kind="Flow",
+        payload={"FullName": sf_rules.flow_name(rule.title, rule.id), "Metadata": metadata},
+        gaps=tuple(gaps),
+    )
+
+
 def _zendesk_payload(
     normal: NormalRule,
     kind: str,
@@ -636,9 +970,10 @@ def _zendesk_payload(
     actions: list[JsonValue],
 ) -> dict[str, JsonValue]:
     rule = normal.rule
-    if kind == "triggers" and normal.platform == "freshdesk":
-        event = "Create" if rule.kind is RuleKind.DISPATCHER else "Change"
-        all_of = [{"field": "update_type", "operator": "is", "value": event}, *all_of]
+    if kind == "triggers" and normal.platform in ("freshdesk", "salesforce"):
+        if normal.events in ({Event.CREATED}, {Event.UPDATED}):
+            event = "Create" if Event.CREATED in normal.events else "Change"
+            all_of = [{"field": "update_type", "operator": "is", "value": event}, *all_of]
     elif kind == "triggers":
         kept = [
             {"field": c.field, "operator": c.operator, "value": c.value}

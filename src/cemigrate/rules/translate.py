@@ -692,10 +692,18 @@ def _sf_field(ctx: _Context, field: str) -> str:
     return sf_rules.CASE_FIELDS[field]
 
 
-def _sf_filters(ctx: _Context, c: NormalCondition, *, grouped: bool) -> list[JsonValue]:
-    """The flow filters for one condition (``changed_to`` is two: changed, and equal)."""
+def _sf_filters(
+    ctx: _Context, c: NormalCondition, *, grouped: bool, created: bool
+) -> list[JsonValue]:
+    """The flow filters for one condition (``changed_to`` is two: changed, and equal). On a
+    flow that runs on creation only, Salesforce refuses ``IsChanged``: every value is new, so
+    ``changed to v`` is ``equal to v`` and ``changed`` cannot be said."""
     field = _sf_field(ctx, c.field)
     operator = c.operator
+    if created and operator == "changed":
+        raise _Missing("on creation every value is new: a flow cannot test that it changed")
+    if created and operator == "changed_to":
+        operator = "is"
     if operator == "changed":
         return [{"field": field, "operator": "IsChanged", "value": {"booleanValue": True}}]
     if operator in ("present", "not_present"):
@@ -864,7 +872,9 @@ def _to_salesforce(normal: NormalRule, ctx: _Context, gaps: list[Gap]) -> Transl
                         raise _Missing("a time condition must hold for the whole rule")
                     scheduled.append(_sf_schedule(ctx, c, scheduled))
                     continue
-                made = _sf_filters(ctx, c, grouped=grouped)
+                made = _sf_filters(
+                    ctx, c, grouped=grouped, created=normal.events == {Event.CREATED}
+                )
             except _Missing as exc:
                 gaps.append(Gap(part="condition", original=_original_condition(c), reason=str(exc)))
                 continue

@@ -185,6 +185,20 @@ def _snapshot(org: Any) -> dict[str, list[tuple[str, str]]]:
         "ticket_metrics": [
             (str(r[_EXT]), "") for r in _rows(org, "Cemigrate_Ticket_Metrics__c") if r.get(_EXT)
         ],
+        "rule": [  # flows have no external id: by API name; migrated ones Draft, one version
+            (
+                str(d["DeveloperName"]),
+                _digest(
+                    d.get("ActiveVersionId"),
+                    sorted(
+                        str(v.get("Status"))
+                        for v in org.backend.tooling["Flow"].values()
+                        if v.get("DefinitionId") == d["Id"]
+                    ),
+                ),
+            )
+            for d in org.backend.tooling["FlowDefinition"].values()
+        ],
     }
     children: dict[str, list[Any]] = {}
     for note in _rows(org, "CaseComment"):

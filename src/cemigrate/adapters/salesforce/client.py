@@ -290,6 +290,27 @@ class SalesforceClient:
         except SalesforceError as exc:
             raise translate(exc, f"{what} {soql.split(' FROM ')[-1].split(' ')[0]}") from None
 
+    def tooling_query(self, soql: str) -> list[Any]:
+        """Every row of a Tooling API SOQL query (``/tooling/query``), following
+        ``nextRecordsUrl``. Selecting ``Metadata`` or ``FullName`` is refused by Salesforce
+        unless the query returns at most one row."""
+        what = f"tooling query {soql.split(' FROM ')[-1].split(' ')[0]}"
+        body = self.rest("tooling/query", params={"q": soql}, what=what)
+        rows: list[Any] = []
+        while True:
+            rows.extend(_plain(r) for r in (body or {}).get("records") or [])
+            following = (body or {}).get("nextRecordsUrl")
+            if (body or {}).get("done", True) or not following:
+                return rows
+            # nextRecordsUrl is a path under /services/data/vXX.X/
+            body = self.rest(str(following).split(f"/v{self.api_version}/", 1)[-1], what=what)
+
+    def tooling_record(self, sobject: str, id: str) -> dict[str, Any]:
+        """``GET /tooling/sobjects/{sobject}/{id}``: one Tooling record whole (with
+        ``Metadata`` and ``FullName``), as plain dicts."""
+        body = self.rest(f"tooling/sobjects/{sobject}/{id}", what=f"read {sobject} {id}")
+        return dict(_plain(body or {}))
+
     def query(self, soql: str, *, include_deleted: bool = False) -> list[Any]:
         """Every row of a SOQL query."""
         return [

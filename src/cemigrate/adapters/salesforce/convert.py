@@ -94,6 +94,7 @@ __all__ = [
     "feed_item",
     "field",
     "field_metadata",
+    "flow_rule",
     "format_time",
     "group_member",
     "join_parts",
@@ -833,6 +834,29 @@ def rule(d: Row, kind: RuleKind) -> Rule:
         raw={k: v for k, v in d.items() if isinstance(v, str | int | float | bool) or v is None},
         created_at=_opt_time(d, "CreatedDate", what),
         updated_at=_opt_time(d, "LastModifiedDate", what),
+    )
+
+
+def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:
+    """A record-triggered flow on Case as a rule, from its version row (Tooling ``Flow``) and
+    the version read whole (``FullName``, ``Metadata``); None for any other flow (screen flows,
+    flows on other objects, autolaunched flows without a record trigger). Its id is the
+    ``FlowDefinition``'s, so every version of a flow is one rule."""
+    what = "flow"
+    metadata = flow.get("Metadata")
+    start = metadata.get("start") if isinstance(metadata, Mapping) else None
+    if not isinstance(start, Mapping) or not start.get("triggerType"):
+        return None
+    if str(start.get("object") or "") != "Case":
+        return None
+    return Rule(
+        id=_id(version, "DefinitionId", what),
+        kind=RuleKind.FLOW,
+        title=_text(version, "MasterLabel") or _text(flow, "FullName"),
+        active=active,
+        raw={"FullName": flow.get("FullName"), "Metadata": metadata},
+        created_at=_opt_time(version, "CreatedDate", what),
+        updated_at=_opt_time(version, "LastModifiedDate", what),
     )
 
 

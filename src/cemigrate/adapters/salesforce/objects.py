@@ -103,6 +103,8 @@ class SalesforceObject:
     custom_fields: bool = False
     """Whether the object carries the mapping's custom fields."""
     rule_kind: RuleKind | None = None
+    tooling: bool = False
+    """Read through the Tooling API (``/tooling/query``), not REST SOQL."""
     note: str = ""
 
 
@@ -314,6 +316,26 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
         paging=Paging.WHOLE,
         deleted_rows=False,
         rule_kind=RuleKind.ESCALATION,
+    ),
+    SalesforceObject(
+        name="Flow",
+        kind=Kind.RULE,
+        fields=(
+            "Id",
+            "DefinitionId",
+            "MasterLabel",
+            "VersionNumber",
+            "Status",
+            "CreatedDate",
+            "LastModifiedDate",
+        ),
+        where="ProcessType = 'AutoLaunchedFlow'",
+        paging=Paging.WHOLE,
+        deleted_rows=False,
+        rule_kind=RuleKind.FLOW,
+        tooling=True,
+        note="Record-triggered flows on Case; each version's Metadata is one GET (Tooling"
+        " refuses Metadata in a query of more than one row). Where the target writes rules.",
     ),
 )
 """Every Salesforce object cemigrate reads or writes."""

@@ -151,7 +151,7 @@ class SalesforceSource:
         for index, row in enumerate(streams):
             if row.paging is Paging.WHOLE and index < done_whole:
                 continue
-            if not self.client.field_names(row.name):
+            if not row.tooling and not self.client.field_names(row.name):
                 continue  # the org has no such object (EscalationRule is metadata only)
             for records, position in self._pages(row, positions.get(row.name), kind):
                 if position is not None:
@@ -198,6 +198,9 @@ class SalesforceSource:
         soql = self._soql(row, after, kind)
         include_deleted = row.deleted_rows and row.paging is Paging.MODSTAMP
         rows_out: list[Any] = []
+        if row.tooling:
+            yield tuple(self._flows(row)), None
+            return
         if row.paging is Paging.WHOLE:
             rows = self.client.query(soql)
             yield tuple(self._convert(row, rows, kind)), None
@@ -253,6 +256,26 @@ class SalesforceSource:
             "SlaProcess": convert.sla_process,
         }
         return [one[row.name](data) for data in rows]
+
+    def _flows(self, row: SalesforceObject) -> Iterator[Record]:
+        """Record-triggered flows on Case: one Tooling query lists every version, then one GET
+        per flow reads the version that counts (the active one, else the latest) whole: Tooling
+        refuses ``Metadata`` in a query that returns more than one row."""
+        versions = self.client.tooling_query(
+            f"SELECT {', '.join(row.fields)} FROM {row.name} WHERE {row.where}"
+            " ORDER BY DefinitionId, VersionNumber"
+        )
+        chosen: dict[str, Any] = {}
+        for version in versions:
+            definition = str(version["DefinitionId"])
+            held = chosen.get(definition)
+            if held is None or held.get("Status") != "Active":
+                chosen[definition] = version
+        for version in chosen.values():
+            flow = self.client.tooling_record(row.name, str(version["Id"]))
+            rule = convert.flow_rule(version, flow, active=version.get("Status") == "Active")
+            if rule is not None:
+                yield rule
 
     def _cases(self, rows: Sequence[Any]) -> Iterator[Record]:
         """Tickets for a page of cases, with their comments and files (one query per child

@@ -16,6 +16,12 @@ children that are missing. Original authors and times go into the audit fields w
 allows it (``createable`` of ``Case.CreatedDate``), otherwise into the fields the data model
 names. Assignment rules are switched off on every case write (``Sforce-Auto-Assign: FALSE``)
 and nothing sends e-mail.
+
+Business rules are written as record-triggered flows on Case, saved **Draft** (inactive: nothing
+fires on imported history) through the Tooling API (``POST /tooling/sobjects/Flow`` with the
+Metadata API's Flow as JSON); find-or-create by the flow's API name, so a re-run adopts what it
+made. A rule's target id is its ``FlowDefinition`` id; :meth:`SalesforceTarget.activate_rules`
+switches the latest version on after cutover (docs/salesforce.md, "Salesforce: rules as flows").
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from cemigrate.adapters.salesforce.client import (
     MultipartFile,
     SalesforceClient,
     error_message,
+    soql_list,
 )
 from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
@@ -57,6 +64,8 @@ from cemigrate.adapters.salesforce.objects import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.sla import SALESFORCE_NO_SLA_WRITE
+from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -66,7 +75,9 @@ from cemigrate.schema import (
     GroupMembership,
     Kind,
     Role,
+    Rule,
     SlaEvent,
+    SlaPolicy,
     SourceKey,
     Ticket,
     TicketMetrics,
@@ -85,9 +96,18 @@ WRITABLE: Final = frozenset(
         Kind.TICKET,
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
+        Kind.RULE,
+        Kind.SLA_POLICY,
     }
 )
-"""What this target writes. SLA policies, ratings and rules have no writable home."""
+"""What this target writes. Ratings have no writable home; rules become Draft record-triggered
+flows; SLA policies are taken only to be declined, each with the reason
+(:data:`~cemigrate.rules.sla.SALESFORCE_NO_SLA_WRITE`)."""
+
+_SALESFORCE_ID: Final = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
+"""The policy under which a rule a flow cannot express is skipped (the reason follows)."""
 
 MAX_ATTACHMENT_BYTES: Final = 2 * 1024**3
 """A ContentVersion sent as multipart holds up to 2 GB. [facts 2.5]"""
@@ -161,6 +181,8 @@ class SalesforceTarget:
         self._users: dict[str, str] | None = None
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
+        self._flows: dict[str, str] | None = None
+        """FlowDefinition ids by DeveloperName (lower-cased), read once."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -248,6 +270,14 @@ class SalesforceTarget:
             and record.ticket.id in self._declined_tickets
         ):
             return _DELETED  # its case is declined: it goes with it
+        if isinstance(record, SlaPolicy):
+            return SALESFORCE_NO_SLA_WRITE
+        if isinstance(record, Rule):
+            done = translate(
+                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if done.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
         return ""
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
@@ -259,6 +289,10 @@ class SalesforceTarget:
             Kind.GROUP: self._write_queues,
             Kind.GROUP_MEMBERSHIP: self._write_members,
             Kind.TICKET: self._write_tickets,
+            Kind.RULE: self._write_rules,
+            Kind.SLA_POLICY: lambda batch, _: [
+                WriteResult(key=item.key, skipped=SALESFORCE_NO_SLA_WRITE) for item in batch
+            ],
         }
         try:
             if kind in _CUSTOM_OBJECTS:
@@ -266,6 +300,7 @@ class SalesforceTarget:
             return writers[kind](batch, files)
         except (TransientError, WriteOutcomeUnknown):
             self._users = self._queues = self._members = None  # read the org again
+            self._flows = None
             raise
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
@@ -287,7 +322,8 @@ class SalesforceTarget:
                 key = wanted.get(str(row.get(EXTERNAL_ID)))
                 if key is not None and key not in found:
                     found[key] = str(row["Id"])
-        # Fields, queues and memberships have no external id: their writes find-or-create.
+        # Fields, queues, memberships and rules (flows) have no external id: their writes
+        # find-or-create.
         return found
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
@@ -757,6 +793,139 @@ class SalesforceTarget:
             self.client.upload_content_version(
                 entity, MultipartFile(spool, size, file.file_name, file.content_type)
             )
+
+    # -- rules: record-triggered flows (Tooling API) ---------------------------------------
+
+    def _write_rules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Business rules as record-triggered flows saved **Draft**; find-or-create by the
+        flow's API name, so a re-run adopts what it made. Costs one POST per new flow, plus
+        one Tooling query per 200 new flows for their definitions' ids (and one query of the
+        org's flows, read once). A partial translation is written without its gaps; a rule a
+        flow cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
+        table = self._flow_table()
+        answers: dict[int, WriteResult] = {}
+        created: dict[int, str] = {}
+        for index, item in enumerate(batch):
+            rule = item.record
+            assert isinstance(rule, Rule)
+            done = translate(
+                rule,
+                source=platform_of(rule),
+                target=self.platform,
+                links=item.links,
+                mapping=self._values,
+            )
+            if done.status is Status.UNTRANSLATED:
+                answers[index] = WriteResult(
+                    key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}"
+                )
+                continue
+            name = str(done.payload["FullName"])
+            found = table.get(name.lower())
+            if found is not None:
+                answers[index] = WriteResult(key=item.key, target_id=found)
+                continue
+            try:
+                self.client.rest(
+                    "tooling/sobjects/Flow",
+                    method="POST",
+                    json_body=dict(done.payload),
+                    what=f"create flow {name}",
+                )
+            except RecordError as exc:
+                answers[index] = _refused(item, exc)
+                continue
+            created[index] = name
+        # The create answers the version's id; the definition's id is one query away.
+        names = list(dict.fromkeys(created.values()))
+        for start in range(0, len(names), COLLECTION_SIZE):
+            chunk = names[start : start + COLLECTION_SIZE]
+            for row in self.client.tooling_query(
+                "SELECT Id, DeveloperName FROM FlowDefinition"
+                f" WHERE DeveloperName IN {soql_list(chunk)}"
+            ):
+                table[str(row["DeveloperName"]).lower()] = str(row["Id"])
+        for index, name in created.items():
+            item = batch[index]
+            found = table.get(name.lower())
+            answers[index] = (
+                WriteResult(key=item.key, target_id=found)
+                if found is not None
+                else WriteResult(
+                    key=item.key,
+                    error="salesforce saved the flow but does not list its definition",
+                    platform_message=f"no FlowDefinition named {name}",
+                )
+            )
+        return [answers[i] for i in range(len(batch))]
+
+    def _flow_table(self) -> dict[str, str]:
+        """FlowDefinition ids by DeveloperName (lower-cased); one Tooling query, read once."""
+        if self._flows is None:
+            self._flows = {
+                str(row["DeveloperName"]).lower(): str(row["Id"])
+                for row in self.client.tooling_query("SELECT Id, DeveloperName FROM FlowDefinition")
+            }
+        return self._flows
+
+    def _definitions(self, target_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """FlowDefinition rows by the id asked for (15 or 18 characters); 200 ids a query.
+        A string that is no Salesforce id is never found (SOQL would refuse the whole query)."""
+        ids = [i for i in dict.fromkeys(target_ids) if _SALESFORCE_ID.fullmatch(i)]
+        asked = {i[:15]: i for i in ids}
+        found: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(ids), COLLECTION_SIZE):
+            chunk = soql_list(ids[start : start + COLLECTION_SIZE])
+            for row in self.client.tooling_query(
+                "SELECT Id, ActiveVersionId, LatestVersionId, LatestVersion.VersionNumber"
+                f" FROM FlowDefinition WHERE Id IN {chunk}"
+            ):
+                key = asked.get(str(row["Id"])[:15])
+                if key is not None:
+                    found[key] = row
+        return found
+
+    def rule_states(self, target_ids: Sequence[str]) -> Mapping[str, bool]:
+        """Whether each migrated flow is active (its definition has an active version), by
+        FlowDefinition id; ids the org no longer has are absent. One Tooling query per 200."""
+        return {
+            id: row.get("ActiveVersionId") is not None
+            for id, row in self._definitions(target_ids).items()
+        }
+
+    def activate_rules(self, target_ids: Sequence[str]) -> Mapping[str, str]:
+        """Activate each flow's latest version (``PATCH FlowDefinition`` with
+        ``activeVersionNumber``): ``""`` when done or already active, else Salesforce's
+        message. One Tooling query per 200 ids, then one PATCH per flow to switch on."""
+        rows = self._definitions(target_ids)
+        out: dict[str, str] = {}
+        for id in dict.fromkeys(target_ids):
+            row = rows.get(id)
+            if row is None:
+                out[id] = f"NOT_FOUND: no FlowDefinition {id} in the org"
+                continue
+            latest = row.get("LatestVersion") or {}
+            number = latest.get("VersionNumber") if isinstance(latest, Mapping) else None
+            if row.get("ActiveVersionId") and row.get("ActiveVersionId") == row.get(
+                "LatestVersionId"
+            ):
+                out[id] = ""
+                continue
+            if number is None:
+                out[id] = f"flow {id} has no version to activate"
+                continue
+            try:
+                self.client.rest(
+                    f"tooling/sobjects/FlowDefinition/{row['Id']}",
+                    method="PATCH",
+                    json_body={"Metadata": {"activeVersionNumber": int(number)}},
+                    what=f"activate flow {id}",
+                )
+            except RecordError as exc:
+                out[id] = exc.platform_message or str(exc)
+                continue
+            out[id] = ""
+        return out
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -84,8 +84,9 @@ class SalesforceSandbox:
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk (``empty=True``: setup
     data only); ``edition`` and ``licences`` the rolling 24-hour API allowance
     (``daily_allowance`` overrides it); ``concurrency`` the simultaneous requests allowed;
-    ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``clock`` drives time,
-    limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
+    ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``deploy_flows_active``
+    its "Deploy processes and flows as active" (else a Flow saved Active is refused); ``clock``
+    drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
     """
 
     def __init__(
@@ -98,6 +99,7 @@ class SalesforceSandbox:
         licences: int = 20,
         daily_allowance: int | None = None,
         audit_fields: bool = True,
+        deploy_flows_active: bool = False,
         concurrency: int = 25,
         clock: Clock | None = None,
         faults: Faults | None = None,
@@ -122,6 +124,7 @@ class SalesforceSandbox:
         self.backend = SalesforceBackend(
             clock=self.clock,
             audit_fields=audit_fields,
+            deploy_flows_active=deploy_flows_active,
             api_version=api_version,
             username=username,
             seeder=seeder,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "ErrorList",
     "MultipleMatches",
     "OAuthError",
     "SalesforceError",
@@ -50,6 +51,19 @@ class SalesforceError(Exception):
     def record_error(self) -> dict[str, Any]:
         """The error as a collection result lists it (``statusCode``, not ``errorCode``)."""
         return {"statusCode": self.error_code, "message": self.message, "fields": self.fields or []}
+
+
+class ErrorList(SalesforceError):
+    """Several errors in one answer (a flow that fails validation in more than one place)."""
+
+    def __init__(self, errors: Sequence[tuple[str, str, Sequence[str]]], *, status: int = 400):
+        code, message, fields = errors[0]
+        super().__init__(code, message, fields, status=status)
+        self.errors = [(c, m, list(f)) for c, m, f in errors]
+
+    def body(self) -> list[dict[str, Any]]:
+        """The REST body: one error per problem, in order."""
+        return [{"message": m, "errorCode": c, "fields": f} for c, m, f in self.errors]
 
 
 class MultipleMatches(SalesforceError):

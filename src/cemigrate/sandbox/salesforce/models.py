@@ -192,6 +192,9 @@ class OrgSchema:
 
     def get(self, sobject: str, id: str) -> Mapping[str, Any] | None:
         """The row with ``id`` (any object: polymorphic lookups are resolved by key prefix)."""
+        if self.objects is self.backend.tooling_objects:
+            full = normalize_id(id)
+            return None if full is None else self.backend.tooling.get(sobject, {}).get(full)
         return self.backend.find_row(id)
 
     def url(self, sobject: str, id: str) -> str:
@@ -214,9 +217,12 @@ class SalesforceBackend:
         api_version: str = "59.0",
         username: str = "admin@demo.example",
         seeder: Callable[[SalesforceBackend], None] | None = None,
+        deploy_flows_active: bool = False,
     ) -> None:
         self.clock = clock
         self.audit_fields = audit_fields
+        self.deploy_flows_active = deploy_flows_active
+        """The org setting "Deploy processes and flows as active": a flow may be saved Active."""
         self.api_version = api_version
         self.username = username
         self.lock = threading.RLock()
@@ -241,12 +247,13 @@ class SalesforceBackend:
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
         self._case_numbers = itertools.count(1001)
         self._undo: list[Callable[[], None]] | None = None
-        self.tooling: dict[str, dict[str, Row]] = {"CustomField": {}, "CustomObject": {}}
+        self.tooling: dict[str, dict[str, Row]] = {name: {} for name in _TOOLING_OBJECTS}
         self.tooling_objects = _tooling_objects()
         self.schema = OrgSchema(self, self.objects)
         """The org's metadata and rows for the SOQL engine."""
         self.tooling_schema = OrgSchema(self, self.tooling_objects)
-        """Tooling API objects (``CustomField``, ``CustomObject``) for the SOQL engine."""
+        """Tooling API objects (``CustomField``, ``CustomObject``, ``Flow``,
+        ``FlowDefinition``) for the SOQL engine."""
         self._custom_prefixes = (f"a0{c}" for c in _ALPHABET[1:])
         self.admin_id = self._setup()
         """The API user every call runs as (a System Administrator)."""
@@ -1098,11 +1105,17 @@ def _field_from_metadata(
     )
 
 
+_TOOLING_OBJECTS: Final = ("CustomField", "CustomObject", "Flow", "FlowDefinition")
+
+
 def _tooling_objects() -> dict[str, SObjectSpec]:
-    def spec(name: str, prefix: str, names: Sequence[str]) -> SObjectSpec:
+    def spec(name: str, prefix: str, names: Sequence[str | FieldSpec]) -> SObjectSpec:
         fields = {"Id": FieldSpec("Id", "id", length=18)}
         for field in names:
-            fields[field] = FieldSpec(field, "string", length=255)
+            if isinstance(field, FieldSpec):
+                fields[field.name] = field
+            else:
+                fields[field] = FieldSpec(field, "string", length=255)
         for stamp in ("CreatedDate", "LastModifiedDate"):
             fields[stamp] = FieldSpec(stamp, "datetime")
         fields["IsDeleted"] = FieldSpec("IsDeleted", "boolean")
@@ -1126,7 +1139,43 @@ def _tooling_objects() -> dict[str, SObjectSpec]:
             "01I",
             ("DeveloperName", "FullName", "NamespacePrefix", "ExternalName", "SharingModel"),
         ),
+        # A flow version; its definition holds the active and latest versions (flows.py).
+        "Flow": spec(
+            "Flow",
+            "301",
+            (
+                _lookup("DefinitionId", "FlowDefinition", "Definition"),
+                "MasterLabel",
+                "Description",
+                FieldSpec("ProcessType", "picklist", length=255),
+                FieldSpec("Status", "picklist", length=255),
+                FieldSpec("VersionNumber", "int"),
+                FieldSpec("ApiVersion", "double"),
+                "FullName",
+                FieldSpec("Metadata", "complexvalue"),
+            ),
+        ),
+        "FlowDefinition": spec(
+            "FlowDefinition",
+            "300",
+            (
+                "DeveloperName",
+                "MasterLabel",
+                "Description",
+                "NamespacePrefix",
+                _lookup("ActiveVersionId", "Flow", "ActiveVersion"),
+                _lookup("LatestVersionId", "Flow", "LatestVersion"),
+                "FullName",
+                FieldSpec("Metadata", "complexvalue"),
+            ),
+        ),
     }
+
+
+def _lookup(name: str, target: str, relationship: str) -> FieldSpec:
+    return FieldSpec(
+        name, "reference", length=18, reference_to=(target,), relationship_name=relationship
+    )
 
 
 def _tooling_row(backend: SalesforceBackend, id: str, values: Mapping[str, Any]) -> Row:

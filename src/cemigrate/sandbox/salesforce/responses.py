@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
-from cemigrate.sandbox.salesforce import soql
+from cemigrate.sandbox.salesforce import flows, soql
 from cemigrate.sandbox.salesforce.bulk import BulkJobs
 from cemigrate.sandbox.salesforce.exceptions import (
     MultipleMatches,
@@ -205,7 +205,8 @@ class SalesforceResponses:
         return self._query(request, v, include_deleted=True, tooling=False)
 
     def tooling_query(self, request: Request, v: str) -> Reply:
-        """``GET /tooling/query?q=``: ``CustomField`` and ``CustomObject``."""
+        """``GET /tooling/query?q=``: ``CustomField``, ``CustomObject``, ``Flow``,
+        ``FlowDefinition``; ``Metadata`` and ``FullName`` only when one row comes back."""
         return self._query(request, v, include_deleted=False, tooling=True)
 
     def _query(self, request: Request, v: str, *, include_deleted: bool, tooling: bool) -> Reply:
@@ -245,9 +246,17 @@ class SalesforceResponses:
         try:
             if query.count:
                 return soql.count(query, rows, schema, now=now)
-            return soql.execute(query, rows, schema, now=now)
+            records = soql.execute(query, rows, schema, now=now)
         except soql.SoqlError as exc:
             raise SalesforceError(exc.error_code, exc.message) from None
+        if tooling and len(records) > 1 and _SINGLE_ROW_FIELDS & {f.lower() for f in query.fields}:
+            raise SalesforceError(
+                "MALFORMED_QUERY",
+                "When retrieving results with Metadata or FullName fields, the query"
+                " qualifications must specify no more than one row for retrieval."
+                f" Result size: {len(records)}",
+            )
+        return records
 
     def _page(
         self, v: str, records: list[dict[str, Any]], start: int, batch: int, kind: str
@@ -525,7 +534,7 @@ class SalesforceResponses:
     # --- tooling -------------------------------------------------------------------------
 
     def tooling_create(self, request: Request, v: str, sobject: str) -> Reply:
-        """``POST /tooling/sobjects/CustomField|CustomObject``."""
+        """``POST /tooling/sobjects/CustomField|CustomObject|Flow``."""
         body = request.json_object()
         full_name = str(body.get("FullName") or "")
         metadata = body.get("Metadata")
@@ -540,12 +549,27 @@ class SalesforceResponses:
             id = self.backend.create_custom_field(full_name, metadata)
         elif kind == "customobject":
             id = self.backend.create_custom_object(full_name, metadata)
+        elif kind == "flow":
+            id = flows.create_flow(self.backend, full_name, metadata)
+        elif kind == "flowdefinition":  # made with its first Flow version; update only
+            raise SalesforceError(
+                "INVALID_TYPE", "entity type cannot be inserted: Flow Definition", []
+            )
         else:
             raise not_found()
         return Reply(201, {"id": id, "success": True, "errors": [], "warnings": [], "infos": []})
 
+    def tooling_update(self, request: Request, v: str, sobject: str, id: str) -> Reply:
+        """``PATCH /tooling/sobjects/FlowDefinition/{id}``: activate or deactivate; 204."""
+        if self.backend.tooling_schema.canonical_object(sobject) != "FlowDefinition":
+            raise SalesforceError(
+                "INVALID_TYPE", f"entity type cannot be updated through this call: {sobject}", []
+            )
+        flows.activate_flow(self.backend, id, request.json_object())
+        return Reply(204)
+
     def tooling_read(self, request: Request, v: str, sobject: str, id: str) -> Reply:
-        """``GET /tooling/sobjects/CustomField/{id}``."""
+        """``GET /tooling/sobjects/{CustomField|CustomObject|Flow|FlowDefinition}/{id}``."""
         name = self.backend.tooling_schema.canonical_object(sobject)
         full = normalize_id(id)
         row = None if name is None or full is None else self.backend.tooling[name].get(full)
@@ -560,6 +584,10 @@ class SalesforceResponses:
                 **row,
             }
         )
+
+
+_SINGLE_ROW_FIELDS: Final = frozenset({"metadata", "fullname"})
+"""Tooling fields a query may select only when it returns at most one row."""
 
 
 class _RollBack(Exception):

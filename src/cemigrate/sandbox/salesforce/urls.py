@@ -186,21 +186,30 @@ ROUTES: Final[tuple[Route, ...]] = (
         f"{_D}/tooling/query",
         "tooling_query",
         True,
-        "Tooling SOQL over CustomField and CustomObject",
+        "Tooling SOQL over CustomField, CustomObject, Flow, FlowDefinition (Metadata and"
+        " FullName only for one row)",
     ),
     Route(
         "POST",
         f"{_D}/tooling/sobjects/{{sobject}}",
         "tooling_create",
         True,
-        "Create a CustomField or CustomObject (visible in describe and SOQL at once)",
+        "Create a CustomField or CustomObject (visible in describe and SOQL at once), or save a"
+        " Flow version (validated against describe; Draft unless flows deploy as active)",
     ),
     Route(
         "GET",
         f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
         "tooling_read",
         True,
-        "Read a CustomField or CustomObject",
+        "Read a CustomField, CustomObject, Flow (with Metadata) or FlowDefinition",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
+        "tooling_update",
+        True,
+        "FlowDefinition Metadata.activeVersionNumber: activate a version (0 deactivates)",
     ),
     Route(
         "POST",

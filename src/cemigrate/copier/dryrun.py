@@ -8,6 +8,7 @@ from cemigrate.adapters import Metadata
 from cemigrate.copier.report import Problem
 from cemigrate.schema import (
     FieldDef,
+    Kind,
     Organization,
     Record,
     SourceKey,
@@ -60,8 +61,10 @@ class DryRunCheck:
     def missing_reference(self, key: SourceKey, record: Record) -> str | None:
         """Why a record would fail for a reference the target would not hold, or None."""
         for ref in refs_of(record):
-            if ref.kind not in self._target.kinds:
-                continue  # a kind the target keeps nowhere (an SLA policy): the link is dropped
+            if ref.kind not in self._target.kinds or ref.kind is Kind.SLA_POLICY:
+                # a kind the target keeps nowhere, or the SLA policy an event names (a label
+                # the target keeps as text, never a link it needs): the link is dropped
+                continue
             if str(SourceKey.of(key.instance, ref)) not in self._written:
                 return f"refers to a {ref.kind} that would not be in the target"
         return None

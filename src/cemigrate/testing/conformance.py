@@ -138,14 +138,16 @@ def conformance_suite(
             assert report.status == "completed"
             snapshot = harness.snapshot()
             expected = expected_counts(desk, harness.target)
-            rules = report.kinds.get(Kind.RULE.value)
-            if rules is not None and expected.get(Kind.RULE.value):
-                # A source presents the desk's rules in its own form (Freshdesk: automation
-                # rules), so what is translatable is counted from the run: every rule read is
-                # created (inactive) or skipped by the untranslatable-rule policy, once.
-                assert rules.created + rules.skipped == rules.read
-                assert rules.failed == 0
-                expected[Kind.RULE.value] = rules.created
+            for translated in (Kind.RULE, Kind.SLA_POLICY):
+                rules = report.kinds.get(translated.value)
+                if rules is not None and translated in harness.target.describe().kinds:
+                    # A source presents the desk's rules and SLA policies in its own form
+                    # (Freshdesk: automation rules), so what is translatable is counted from
+                    # the run: every one read is created (inactive) or skipped by the
+                    # untranslatable policy, once.
+                    assert rules.created + rules.skipped == rules.read
+                    assert rules.failed == 0
+                    expected[translated.value] = rules.created
             for kind, count in expected.items():
                 ids = [external_id for external_id, _ in snapshot.get(kind, [])]
                 assert len(ids) == count, kind

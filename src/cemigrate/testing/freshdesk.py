@@ -214,6 +214,10 @@ def _snapshot(
         for kind in ("1", "3", "4")
         for r in _all(client, f"/api/v2/automations/{kind}/rules")
     ]
+    rows["sla_policy"] = [  # by name; migrated ones inactive
+        (str(p.get("name")), _digest(p.get("active"), p.get("sla_target")))
+        for p in _all(client, "/api/v2/sla_policies")
+    ]
     rows["ticket"] = []
     for ticket in _all(client, "/api/v2/tickets", updated_since=EPOCH):
         custom = ticket.get("custom_fields") or {}

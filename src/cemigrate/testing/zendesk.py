@@ -156,6 +156,10 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
             for plural, table in backend.rules.items()
             for r in table.values()
         ],
+        "sla_policy": [  # by title; migrated ones hold the inactive guard
+            (str(p.get("title")), _digest(p.get("filter"), p.get("policy_metrics")))
+            for p in backend.sla_policies.values()
+        ],
     }
     for ticket_id, ticket in backend.tickets.items():
         comments = [

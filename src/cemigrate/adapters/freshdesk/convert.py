@@ -689,7 +689,8 @@ def _typed(value: FieldValue, definition: FieldDef) -> FieldValue:
 
 
 def sla_policy(d: Json) -> SlaPolicy:
-    """An SLA policy: ``sla_target.priority_N`` seconds → first reply / resolution minutes."""
+    """An SLA policy: ``sla_target.priority_N`` seconds → first reply, next reply and
+    resolution minutes."""
     what = "sla policy"
     targets = []
     for code, priority in _PRIORITIES.items():
@@ -699,6 +700,7 @@ def sla_policy(d: Json) -> SlaPolicy:
         business = bool(target.get("business_hours", True))
         for key, metric in (
             ("respond_within", SlaMetric.FIRST_REPLY_TIME),
+            ("next_respond_within", SlaMetric.NEXT_REPLY_TIME),
             ("resolve_within", SlaMetric.RESOLUTION_TIME),
         ):
             seconds = target.get(key)

@@ -45,6 +45,7 @@ from cemigrate.adapters.sla_history import (
     sla_history_note,
 )
 from cemigrate.errors import RecordError
+from cemigrate.rules.sla import zendesk_active
 from cemigrate.schema import (
     Action,
     Attachment,
@@ -345,6 +346,7 @@ _SLA_METRICS: Final[Mapping[str, SlaMetric]] = {
     "requester_wait_time": SlaMetric.REQUESTER_WAIT_TIME,
     "agent_work_time": SlaMetric.AGENT_WORK_TIME,
     "resolution_time": SlaMetric.RESOLUTION_TIME,
+    "total_resolution_time": SlaMetric.RESOLUTION_TIME,  # the policy metric's API name
 }
 
 _SLA_EVENT_KINDS: Final[Mapping[str, SlaEventKind]] = {
@@ -686,7 +688,8 @@ def comments_from_audit(audit: Json) -> tuple[Comment, ...]:
 
 
 def sla_policy(d: Json) -> SlaPolicy:
-    """An SLA policy from ``/slas/policies``; the payload is kept verbatim in ``raw``."""
+    """An SLA policy from ``/slas/policies``; the payload is kept verbatim in ``raw``. Zendesk
+    policies have no active flag: one holding cemigrate's inactive guard reads as inactive."""
     what = "SLA policy"
     metrics = d.get("policy_metrics") or []
     if not isinstance(metrics, list):
@@ -710,6 +713,7 @@ def sla_policy(d: Json) -> SlaPolicy:
         targets=tuple(targets),
         description=_text(d, "description", what),
         position=max(0, _int(d, "position", what)),
+        active=zendesk_active(d),
         raw=dict(d),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),

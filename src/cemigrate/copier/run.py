@@ -45,12 +45,14 @@ from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
 from cemigrate.ratelimit import Clock
 from cemigrate.rules import platform_of, rule_refs
+from cemigrate.rules.sla import sla_refs
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
     Record,
     Ref,
     Rule,
+    SlaPolicy,
     SourceKey,
     User,
     content_hash,
@@ -167,7 +169,9 @@ class Migration:
         ``resume`` continues the last run where it stopped, in that run's mode.
         """
         started = time.monotonic()
-        last = self.ledger.last_run()
+        # The copier's own runs (the rules' activation step records runs of its own).
+        modes = {m.value for m in Mode}
+        last = next((r for r in reversed(self.ledger.runs()) if r.mode in modes), None)
         unfinished = last is not None and last.status in ("running", "interrupted")
         if resume and last is None:
             resume = False  # nothing recorded yet (the setup stopped before the first run)
@@ -644,6 +648,8 @@ class _Writer:
         for item in chunk:
             if isinstance(item.record, Rule):  # a rule names groups, agents, fields by id
                 refs.update(rule_refs(item.record, platform_of(item.record)))
+            elif isinstance(item.record, SlaPolicy):  # so does an SLA policy's filter
+                refs.update(sla_refs(item.record))
         if not refs:
             return {}, set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from cemigrate.errors import LedgerError
 from cemigrate.ledger._journal import GENESIS, row_hash, verify
 from cemigrate.ledger._records import (
+    ACTIONS,
     Entry,
     EntryState,
     FailureRow,
@@ -404,6 +405,37 @@ class Ledger:
             conn.executemany(_APPEND_JOURNAL, journal_rows)
             conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         # Only once committed does the chain's tail move on.
+        self._last_seq, self._last_hash = seq, prev
+
+    def record_events(
+        self, run_id: int, events: Sequence[tuple[str, str, str | None, str]]
+    ) -> None:
+        """Append journal rows for things done to records already in the target, in one
+        transaction, leaving their id_map rows as they are.
+
+        Each event is ``(kind, key, target_id, action)``, e.g. a rule switched on after cutover
+        (``activated``). The rows join the same hash chain as the outcomes'. An action the write
+        protocol uses (``created``, ``failed``, ...) is refused: those go through
+        :meth:`record_outcomes`.
+        """
+        if not events:
+            return
+        for _, key, _, action in events:
+            if action in ACTIONS:
+                raise ValueError(
+                    f"event for {key!r}: {action!r} is an outcome; record it with record_outcomes"
+                )
+        with self._transaction() as conn:
+            at = self._stamp()
+            rows = []
+            seq, prev = self._last_seq, self._last_hash
+            for kind, key, target_id, action in events:
+                seq += 1
+                digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
+                rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
+                prev = digest
+            conn.executemany(_APPEND_JOURNAL, rows)
+            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
 
     def entries(

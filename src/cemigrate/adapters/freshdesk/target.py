@@ -59,6 +59,7 @@ from cemigrate.adapters.sla_history import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.sla import sla_platform_of, translate_sla
 from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Attachment,
@@ -74,6 +75,7 @@ from cemigrate.schema import (
     Ref,
     Role,
     Rule,
+    SlaPolicy,
     SourceKey,
     Ticket,
     User,
@@ -92,12 +94,15 @@ WRITABLE: Final = frozenset(
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
         Kind.RULE,
+        Kind.SLA_POLICY,
     }
 )
 """What this target takes (SLA events and metrics travel inside their ticket)."""
 
 UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
 """The policy under which a rule Freshdesk cannot express is skipped (the reason follows)."""
+UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
+"""The policy under which an SLA policy Freshdesk cannot express is skipped (reason follows)."""
 _RULE_TYPES: Final = ("1", "3", "4")
 
 SLA_KEPT_IN_TICKET: Final = (
@@ -152,6 +157,8 @@ class FreshdeskTarget:
         self._groups: dict[str, tuple[str, list[int]]] | None = None
         self._companies: dict[str, str] | None = None
         self._rules: dict[tuple[str, str], str] | None = None
+        self._sla_policies: dict[str, str] | None = None
+        """SLA policy target ids (``sla_policies/<id>``) by name; read once."""
         self._values: Mapping[str, Mapping[str, str]] = {}
         self._defaults: dict[FieldObject, dict[str, Any]] = {}
         self._wanted: tuple[FieldDef, ...] = ()
@@ -223,6 +230,12 @@ class FreshdeskTarget:
             return DELETED_TICKET
         if kind in _DECLINED:
             return SLA_KEPT_IN_TICKET
+        if isinstance(record, SlaPolicy):
+            sla = translate_sla(
+                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if sla.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
         if isinstance(record, Rule):
             done = translate(
                 record, source=platform_of(record), target=self.platform, links=EVERY_LINK
@@ -251,6 +264,7 @@ class FreshdeskTarget:
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
             Kind.RULE: self._write_rule,
+            Kind.SLA_POLICY: self._write_sla_policy,
         }
         if kind in _FIELD_OWNERS:
             self._recall_fields(_FIELD_OWNERS[kind], batch, files)
@@ -264,6 +278,7 @@ class FreshdeskTarget:
                 results.append(_refused(item, exc))
             except (TransientError, WriteOutcomeUnknown):
                 self._fields = self._groups = self._companies = self._rules = None
+                self._sla_policies = None
                 raise
         return results
 
@@ -416,18 +431,132 @@ class FreshdeskTarget:
             body = self.client.request(
                 "POST", f"/api/v2/automations/{done.kind}/rules", json=dict(done.payload)
             ).json()
-            found = table[(done.kind, rule.title)] = str(body["id"])
+            found = table[(done.kind, rule.title)] = f"automations/{done.kind}/{body['id']}"
         return WriteResult(key=item.key, target_id=found)
 
     def _rule_table(self) -> dict[tuple[str, str], str]:
-        """Automation rule ids by (type, name); read once."""
+        """Automation rule target ids (``automations/<type>/<id>``) by (type, name); read
+        once."""
         if self._rules is None:
             self._rules = {}
             for kind in _RULE_TYPES:
                 for page in self.client.pages(f"/api/v2/automations/{kind}/rules"):
                     for data in page.records:
-                        self._rules.setdefault((kind, str(data.get("name"))), str(data["id"]))
+                        self._rules.setdefault(
+                            (kind, str(data.get("name"))), f"automations/{kind}/{data['id']}"
+                        )
         return self._rules
+
+    # -- SLA policies ----------------------------------------------------------------------------
+
+    def _write_sla_policy(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """An SLA policy, translated (targets per priority in seconds, ``applicable_to`` ids
+        remapped) and created **inactive** (``active: false``) with ``POST
+        /api/v2/sla_policies``; find-or-create by name, so a re-run adopts what it made. A
+        policy Freshdesk cannot express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`.
+        Target ids are ``sla_policies/<id>``."""
+        policy = item.record
+        assert isinstance(policy, SlaPolicy)
+        done = translate_sla(
+            policy,
+            source=sla_platform_of(policy),
+            target=self.platform,
+            links=item.links,
+            mapping=self._values,
+        )
+        if done.status is Status.UNTRANSLATED:
+            return WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_SLA_POLICY}: {done.reason}")
+        table = self._sla_policy_table()
+        found = table.get(policy.title)
+        if found is None:
+            body = self.client.request(
+                "POST", "/api/v2/sla_policies", json=dict(done.payload)
+            ).json()
+            found = table[policy.title] = f"sla_policies/{body['id']}"
+        return WriteResult(key=item.key, target_id=found)
+
+    def _sla_policy_table(self) -> dict[str, str]:
+        """SLA policy target ids by name; read once."""
+        if self._sla_policies is None:
+            self._sla_policies = {}
+            for data in self._sla_policy_list():
+                self._sla_policies.setdefault(str(data.get("name")), f"sla_policies/{data['id']}")
+        return self._sla_policies
+
+    def _sla_policy_list(self) -> list[Mapping[str, Any]]:
+        return [data for page in self.client.pages("/api/v2/sla_policies") for data in page.records]
+
+    def _sla_policy_states(self, ids: Sequence[str]) -> dict[str, bool]:
+        """Whether each SLA policy is active (its ``active`` flag), by target id
+        (``sla_policies/<id>``); ids the account does not have are absent."""
+        wanted = set(ids)
+        return {
+            f"sla_policies/{data['id']}": data.get("active") is True
+            for data in self._sla_policy_list()
+            if f"sla_policies/{data['id']}" in wanted
+        }
+
+    def _activate_sla_policies(self, ids: Sequence[str]) -> dict[str, str]:
+        """Switch SLA policies on, one ``PUT /api/v2/sla_policies/{id}`` with ``active: true``
+        each: target id → ``""`` when done, else Freshdesk's message."""
+        results: dict[str, str] = {}
+        for target_id in ids:
+            policy_id = target_id.removeprefix("sla_policies/")
+            try:
+                self.client.request(
+                    "PUT", f"/api/v2/sla_policies/{policy_id}", json={"active": True}
+                )
+            except RecordError as exc:
+                results[target_id] = exc.platform_message or exc.reason
+            else:
+                results[target_id] = ""
+        return results
+
+    # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
+
+    def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
+        """Whether each rule is active, by target id (``automations/<type>/<id>``;
+        ``sla_policies/<id>`` are SLA policies). One list read per automation type asked
+        about; ids the account no longer has are absent."""
+        by_type, policies, _ = _rule_ids(target_ids)
+        states: dict[str, bool] = {}
+        if policies:
+            read_policies = getattr(self, "_sla_policy_states", None)
+            if callable(read_policies):
+                states.update(read_policies(policies))
+        for kind, ids in by_type.items():
+            for page in self.client.pages(f"/api/v2/automations/{kind}/rules"):
+                for data in page.records:
+                    target_id = ids.get(str(data.get("id")))
+                    if target_id is not None:
+                        states[target_id] = data.get("active") is True
+        return states
+
+    def activate_rules(self, target_ids: Sequence[str]) -> dict[str, str]:
+        """Switch rules on, one ``PUT /api/v2/automations/{type}/rules/{id}`` each (Freshdesk
+        has no bulk update): target id → ``""`` when done, else Freshdesk's message."""
+        by_type, policies, malformed = _rule_ids(target_ids)
+        results = {
+            t: f"{t!r} is not a Freshdesk rule id (automations/<type>/<id>)" for t in malformed
+        }
+        if policies:
+            switch_policies = getattr(self, "_activate_sla_policies", None)
+            if callable(switch_policies):
+                results.update(switch_policies(policies))
+            else:
+                refused = "this cemigrate cannot switch Freshdesk SLA policies on"
+                results.update(dict.fromkeys(policies, refused))
+        for kind, ids in by_type.items():
+            for rule_id, target_id in ids.items():
+                try:
+                    self.client.request(
+                        "PUT", f"/api/v2/automations/{kind}/rules/{rule_id}", json={"active": True}
+                    )
+                except RecordError as exc:
+                    results[target_id] = exc.platform_message or exc.reason
+                else:
+                    results[target_id] = ""
+        return results
 
     def _write_membership(self, item: Outgoing, files: FileSource) -> WriteResult:
         """An agent added to a group's ``agent_ids`` (the whole list is sent)."""
@@ -876,3 +1005,26 @@ def _query_chunks(keys: Sequence[str], term: str) -> list[list[str]]:
 
 def _refused(item: Outgoing, error: RecordError) -> WriteResult:
     return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)
+
+
+def _rule_ids(
+    target_ids: Sequence[str],
+) -> tuple[dict[str, dict[str, str]], list[str], list[str]]:
+    """Automation rule target ids by type (type → Freshdesk id → target id), the SLA policy
+    ids, and the ids that name nothing this target writes."""
+    by_type: dict[str, dict[str, str]] = {}
+    policies, malformed = [], []
+    for target_id in target_ids:
+        parts = target_id.split("/")
+        if len(parts) == 2 and parts[0] == "sla_policies" and parts[1].isdigit():
+            policies.append(target_id)
+        elif (
+            len(parts) == 3
+            and parts[0] == "automations"
+            and parts[1] in _RULE_TYPES
+            and parts[2].isdigit()
+        ):
+            by_type.setdefault(parts[1], {})[parts[2]] = target_id
+        else:
+            malformed.append(target_id)
+    return by_type, policies, malformed

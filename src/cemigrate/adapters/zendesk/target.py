@@ -38,6 +38,7 @@ from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.sla import sla_platform_of, translate_sla, zendesk_activated, zendesk_active
 from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Comment,
@@ -49,6 +50,7 @@ from cemigrate.schema import (
     Organization,
     Ref,
     Rule,
+    SlaPolicy,
     SourceKey,
     Ticket,
 )
@@ -64,6 +66,7 @@ WRITABLE: Final = frozenset(
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
         Kind.RULE,
+        Kind.SLA_POLICY,
     }
 )
 """What this target takes. SLA events and metrics have no native place on imported tickets:
@@ -76,7 +79,13 @@ SLA_KEPT_IN_TICKET: Final = (
 )
 UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
 """The policy under which a rule Zendesk cannot express is skipped (the reason follows)."""
+UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
+"""The policy under which an SLA policy Zendesk cannot express is skipped (reason follows)."""
 _RULE_KINDS: Final = ("triggers", "automations", "macros", "views")
+_SLA_POLICIES: Final = "sla_policies"
+"""The kind part of an SLA policy's target id (``sla_policies/<id>``)."""
+_UPDATE_MANY_RULES: Final = 100
+"""Rules switched on per ``update_many`` call."""
 _SLA_BATCH: Final = 1000
 _UPDATE_MANY: Final = Write(
     method="PUT",
@@ -134,6 +143,8 @@ class ZendeskTarget:
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
         self._rules: dict[tuple[str, str], str] | None = None
+        self._sla_policies: dict[str, str] | None = None
+        """SLA policy target ids (``sla_policies/<id>``) by title; read once."""
         self._me: int | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
@@ -186,6 +197,7 @@ class ZendeskTarget:
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
             Kind.RULE: self._write_rules,
+            Kind.SLA_POLICY: self._write_sla_policies,
         }
         try:
             return writers[kind](batch, files)
@@ -194,7 +206,7 @@ class ZendeskTarget:
             # forget what was read of the account, so the next find-or-create reads it again
             # (find() first lets the account's background jobs finish).
             self._fields = self._groups = self._organizations = self._memberships = None
-            self._rules = None
+            self._rules = self._sla_policies = None
             raise
 
     def declines(self, kind: Kind, record: object) -> str:
@@ -204,6 +216,12 @@ class ZendeskTarget:
             return "deleted-in-source: Zendesk cannot import a deleted ticket"
         if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
             return SLA_KEPT_IN_TICKET
+        if isinstance(record, SlaPolicy):
+            sla = translate_sla(
+                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if sla.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
         if isinstance(record, Rule):
             done = translate(
                 record, source=platform_of(record), target=self.platform, links=EVERY_LINK
@@ -473,12 +491,13 @@ class ZendeskTarget:
                 except RecordError as exc:
                     results.append(_refused(item, exc))
                     continue
-                found = table[(done.kind, rule.title)] = str(body[singular]["id"])
+                found = table[(done.kind, rule.title)] = f"{done.kind}/{body[singular]['id']}"
             results.append(WriteResult(key=item.key, target_id=found))
         return results
 
     def _rule_table(self) -> dict[tuple[str, str], str]:
-        """Rule ids by (kind, title); read once."""
+        """Rule target ids (``<plural>/<id>``, e.g. ``triggers/123``) by (kind, title); read
+        once."""
         if self._rules is None:
             self._rules = {}
             for plural in _RULE_KINDS:
@@ -486,8 +505,162 @@ class ZendeskTarget:
                 assert read is not None
                 for page in self.client.pages(read):
                     for data in page.records:
-                        self._rules.setdefault((plural, str(data.get("title"))), str(data["id"]))
+                        self._rules.setdefault(
+                            (plural, str(data.get("title"))), f"{plural}/{data['id']}"
+                        )
         return self._rules
+
+    # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
+
+    def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
+        """Whether each rule is active, by target id (``triggers/123``, ``automations/…``,
+        ``macros/…``, ``views/…``; ``sla_policies/…`` are SLA policies). One list read per kind
+        asked about; ids the account no longer has are absent."""
+        by_kind, _ = _rule_ids(target_ids)
+        states: dict[str, bool] = {}
+        policies = by_kind.pop(_SLA_POLICIES, None)
+        if policies:
+            read_policies = getattr(self, "_sla_policy_states", None)
+            if callable(read_policies):
+                states.update(read_policies(list(policies.values())))
+        for plural, ids in by_kind.items():
+            read = BY_NAME[plural].read
+            assert read is not None
+            for page in self.client.pages(read):
+                for data in page.records:
+                    target_id = ids.get(str(data.get("id")))
+                    if target_id is not None:
+                        states[target_id] = data.get("active") is True
+        return states
+
+    def activate_rules(self, target_ids: Sequence[str]) -> dict[str, str]:
+        """Switch rules on: target id → ``""`` when done, else Zendesk's message.
+
+        Each kind's rules go in one ``PUT /api/v2/{kind}/update_many`` per 100; when Zendesk
+        refuses such a call, its rules are switched on one by one (``PUT /api/v2/{kind}/{id}``)
+        so that each refusal carries its own message.
+        """
+        by_kind, malformed = _rule_ids(target_ids)
+        results = {t: f"{t!r} is not a Zendesk rule id (<kind>/<id>)" for t in malformed}
+        policies = by_kind.pop(_SLA_POLICIES, None)
+        if policies:
+            switch_policies = getattr(self, "_activate_sla_policies", None)
+            if callable(switch_policies):
+                results.update(switch_policies(list(policies.values())))
+            else:
+                refused = "this cemigrate cannot switch Zendesk SLA policies on"
+                results.update(dict.fromkeys(policies.values(), refused))
+        for plural, ids in by_kind.items():
+            items = list(ids.items())
+            for start in range(0, len(items), _UPDATE_MANY_RULES):
+                chunk = items[start : start + _UPDATE_MANY_RULES]
+                body = {plural: [{"id": int(rule_id), "active": True} for rule_id, _ in chunk]}
+                try:
+                    self.client.request("PUT", f"/api/v2/{plural}/update_many.json", json=body)
+                except RecordError:
+                    for rule_id, target_id in chunk:
+                        results[target_id] = self._activate_rule(plural, rule_id)
+                else:
+                    results.update({target_id: "" for _, target_id in chunk})
+        return results
+
+    def _activate_rule(self, plural: str, rule_id: str) -> str:
+        """Switch one rule on; ``""`` or Zendesk's message."""
+        try:
+            self.client.request(
+                "PUT", f"/api/v2/{plural}/{rule_id}.json", json={plural[:-1]: {"active": True}}
+            )
+        except RecordError as exc:
+            return exc.platform_message or exc.reason
+        return ""
+
+    # -- SLA policies ----------------------------------------------------------------------------
+
+    def _write_sla_policies(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """SLA policies, translated (targets per priority and metric, filter ids remapped) and
+        created **inactive**: with the guard condition no ticket meets
+        (:data:`~cemigrate.rules.sla.ZENDESK_INACTIVE_GUARD`), since Zendesk policies have no
+        active flag. Find-or-create by title, so a re-run adopts what it made; a policy Zendesk
+        cannot express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are
+        ``sla_policies/<id>``."""
+        table = self._sla_policy_table()
+        results = []
+        for item in batch:
+            policy = item.record
+            assert isinstance(policy, SlaPolicy)
+            done = translate_sla(
+                policy,
+                source=sla_platform_of(policy),
+                target=self.platform,
+                links=item.links,
+                mapping=self._values,
+            )
+            if done.status is Status.UNTRANSLATED:
+                skipped = f"{UNTRANSLATABLE_SLA_POLICY}: {done.reason}"
+                results.append(WriteResult(key=item.key, skipped=skipped))
+                continue
+            found = table.get(policy.title)
+            if found is None:
+                try:
+                    body = self.client.request(
+                        "POST", "/api/v2/slas/policies.json", json={"sla_policy": done.payload}
+                    ).json()
+                except RecordError as exc:
+                    results.append(_refused(item, exc))
+                    continue
+                found = table[policy.title] = f"sla_policies/{body['sla_policy']['id']}"
+            results.append(WriteResult(key=item.key, target_id=found))
+        return results
+
+    def _sla_policy_table(self) -> dict[str, str]:
+        """SLA policy target ids by title; read once (one unpaginated call)."""
+        if self._sla_policies is None:
+            self._sla_policies = {
+                str(data.get("title")): f"sla_policies/{data['id']}"
+                for data in self._sla_policy_list()
+            }
+        return self._sla_policies
+
+    def _sla_policy_list(self) -> list[Mapping[str, Any]]:
+        read = BY_NAME["sla_policies"].read
+        assert read is not None
+        return [data for page in self.client.pages(read) for data in page.records]
+
+    def _sla_policy_states(self, ids: Sequence[str]) -> dict[str, bool]:
+        """Whether each SLA policy applies to tickets, by target id (``sla_policies/<id>``):
+        active when its filter no longer holds the inactive guard. Ids the account does not
+        have are absent."""
+        wanted = set(ids)
+        return {
+            f"sla_policies/{data['id']}": zendesk_active(data)
+            for data in self._sla_policy_list()
+            if f"sla_policies/{data['id']}" in wanted
+        }
+
+    def _activate_sla_policies(self, ids: Sequence[str]) -> dict[str, str]:
+        """Switch SLA policies on by removing the inactive guard from their filter
+        (``PUT /api/v2/slas/policies/{id}``): target id → ``""`` when done (or already on),
+        else Zendesk's message."""
+        current = {f"sla_policies/{data['id']}": data for data in self._sla_policy_list()}
+        results: dict[str, str] = {}
+        for target_id in ids:
+            data = current.get(target_id)
+            if data is None:
+                results[target_id] = f"{target_id} is not in the account"
+                continue
+            if zendesk_active(data):
+                results[target_id] = ""
+                continue
+            body = {"sla_policy": {"filter": zendesk_activated(data)}}
+            try:
+                self.client.request("PUT", f"/api/v2/slas/policies/{data['id']}.json", json=body)
+            except RecordError as exc:
+                results[target_id] = exc.platform_message or exc.reason
+            else:
+                results[target_id] = ""
+        return results
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -674,3 +847,17 @@ class ZendeskTarget:
 
 def _refused(item: Outgoing, error: RecordError) -> WriteResult:
     return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)
+
+
+def _rule_ids(target_ids: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Rule target ids by kind (plural → Zendesk id → target id), and the ids that name no
+    rule kind this target writes."""
+    by_kind: dict[str, dict[str, str]] = {}
+    malformed = []
+    for target_id in target_ids:
+        kind, _, rule_id = target_id.rpartition("/")
+        if kind in (*_RULE_KINDS, _SLA_POLICIES) and rule_id.isdigit():
+            by_kind.setdefault(kind, {})[rule_id] = target_id
+        else:
+            malformed.append(target_id)
+    return by_kind, malformed

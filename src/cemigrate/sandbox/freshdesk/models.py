@@ -27,6 +27,7 @@ from cemigrate.sandbox.freshdesk import seed
 from cemigrate.sandbox.freshdesk.exceptions import (
     Conflict,
     FieldError,
+    FreshdeskError,
     MethodNotAllowed,
     NotFound,
     ValidationFailed,
@@ -1083,6 +1084,68 @@ class FreshdeskBackend:
         company["updated_at"] = now
         return company
 
+    def save_sla_policy(self, data: Json, policy_id: int | None = None) -> Json:
+        """Create (``policy_id`` None) or update an SLA policy, validated as Freshdesk does:
+        400 ``Validation failed`` naming each field, 400 ``cannot_update_default_sla`` for the
+        default policy, 404 for an unknown id."""
+        policy = None
+        if policy_id is not None:
+            policy = self.sla_policies.get(policy_id)
+            if policy is None:
+                raise NotFound()
+            if policy.get("is_default"):
+                raise FreshdeskError(
+                    {
+                        "code": "cannot_update_default_sla",
+                        "message": "The default SLA policy cannot be updated",
+                    }
+                )
+        errors = _sla_policy_errors(data, create=policy is None)
+        errors += self._sla_scope_errors(data.get("applicable_to"))
+        if errors:
+            raise ValidationFailed(errors)
+        now = self.now_iso()
+        if policy is None:
+            pid = max((*self.sla_policies, 365_200_000_000)) + 1
+            policy = {
+                "id": pid,
+                "name": data["name"],
+                "description": data.get("description"),
+                "active": True,
+                "is_default": False,
+                "position": max((int(p["position"]) for p in self.sla_policies.values()), default=0)
+                + 1,
+                "sla_target": {},
+                "applicable_to": {},
+                "escalation": {},
+                "created_at": now,
+            }
+            self.sla_policies[pid] = policy
+        for key in ("name", "description", "active", "sla_target", "escalation"):
+            if key in data:
+                policy[key] = copy.deepcopy(data[key])
+        if "applicable_to" in data:
+            policy["applicable_to"] = {
+                k: list(dict.fromkeys(v)) for k, v in data["applicable_to"].items() if v
+            }
+        policy["updated_at"] = now
+        return copy.deepcopy(policy)
+
+    def _sla_scope_errors(self, scope: Any) -> list[FieldError]:
+        """Ids in ``applicable_to`` the account does not have."""
+        errors: list[FieldError] = []
+        if not isinstance(scope, Mapping):
+            return errors
+        for key, table in (("company_ids", self.companies), ("group_ids", self.groups)):
+            ids = scope.get(key)
+            if not isinstance(ids, list):
+                continue
+            unknown = [str(i) for i in ids if not isinstance(i, int) or i not in table]
+            if unknown:
+                message = f"There are no records matching the ids: '{', '.join(unknown)}'"
+                errors.append(field_error(key, message, "invalid_list"))
+        return errors
+
     def save_group(self, data: Json, group_id: int | None = None) -> Json:
         """``POST /groups`` or ``PUT /groups/{id}`` (``agent_ids`` replaces the members)."""
         allowed = (
@@ -1371,3 +1434,129 @@ def _text(body: str) -> str:
     plain = re.sub(r"<br\s*/?>|</p>|</div>", "\n", body)
     plain = unescape(re.sub(r"<[^>]+>", "", plain))
     return re.sub(r"\n{3,}", "\n\n", plain).strip()
+
+
+_SLA_POLICY_FIELDS: Final = frozenset(
+    {"name", "description", "active", "sla_target", "applicable_to", "escalation"}
+)
+_SLA_TARGET_FIELDS: Final = frozenset(
+    {
+        "respond_within",
+        "next_respond_within",
+        "resolve_within",
+        "business_hours",
+        "escalation_enabled",
+    }
+)
+_SLA_SCOPE_FIELDS: Final = frozenset(
+    {
+        "company_ids",
+        "group_ids",
+        "product_ids",
+        "sources",
+        "ticket_types",
+        "contact_segments",
+        "company_segments",
+    }
+)
+SLA_MIN_SECONDS: Final = 900
+"""Freshdesk's shortest SLA target."""
+
+
+def _sla_policy_errors(data: Mapping[str, Any], *, create: bool) -> list[FieldError]:
+    """Freshdesk's checks of an SLA policy body (helpkit's ApiSlaPolicyValidation and
+    ApiSlaDetailsValidation): every priority with its targets in seconds."""
+    errors = [
+        field_error(k, "Unexpected/invalid field in request", "invalid_field")
+        for k in data
+        if k not in _SLA_POLICY_FIELDS
+    ]
+    if (create or "name" in data) and (not isinstance(data.get("name"), str) or not data["name"]):
+        errors.append(field_error("name", "It should be a/an String", "missing_field"))
+    if "active" in data and not isinstance(data["active"], bool):
+        errors.append(field_error("active", "It should be a/an Boolean", "datatype_mismatch"))
+    target = data.get("sla_target")
+    if create and target is None:
+        errors.append(
+            field_error("sla_target", "It should be a/an key/value pair", "missing_field")
+        )
+    elif target is not None and not isinstance(target, Mapping):
+        errors.append(
+            field_error("sla_target", "It should be a/an key/value pair", "datatype_mismatch")
+        )
+    elif isinstance(target, Mapping):
+        for key in target:
+            if key not in {f"priority_{n}" for n in range(1, 5)}:
+                errors.append(
+                    field_error(key, "Unexpected/invalid field in request", "invalid_field")
+                )
+        for n in range(4, 0, -1):
+            entry = target.get(f"priority_{n}")
+            if not isinstance(entry, Mapping):
+                errors.append(
+                    field_error(
+                        f"priority_{n}", "It should be a/an key/value pair", "datatype_mismatch"
+                    )
+                )
+                continue
+            errors += _sla_target_errors(f"sla_target[priority_{n}]", entry)
+    scope = data.get("applicable_to")
+    if scope is not None and not isinstance(scope, Mapping):
+        errors.append(
+            field_error("applicable_to", "It should be a/an key/value pair", "datatype_mismatch")
+        )
+    elif isinstance(scope, Mapping):
+        for key, values in scope.items():
+            if key not in _SLA_SCOPE_FIELDS:
+                errors.append(
+                    field_error(key, "Unexpected/invalid field in request", "invalid_field")
+                )
+            elif not isinstance(values, list):
+                errors.append(field_error(key, "It should be a/an Array", "datatype_mismatch"))
+    if create and not (isinstance(scope, Mapping) and any(scope.values())):
+        # Only the default policy applies to every ticket.
+        errors.append(
+            field_error(
+                "applicable_to",
+                "It should contain at least one of company_ids, group_ids, ticket_types, "
+                "sources or product_ids",
+                "missing_field",
+            )
+        )
+    return errors
+
+
+def _sla_target_errors(prefix: str, entry: Mapping[str, Any]) -> list[FieldError]:
+    errors = [
+        field_error(f"{prefix}[{k}]", "Unexpected/invalid field in request", "invalid_field")
+        for k in entry
+        if k not in _SLA_TARGET_FIELDS
+    ]
+    for name in ("respond_within", "next_respond_within", "resolve_within"):
+        value = entry.get(name)
+        if value is None:
+            if name != "next_respond_within":
+                errors.append(
+                    field_error(f"{prefix}[{name}]", "It should be a/an Integer", "missing_field")
+                )
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors.append(
+                field_error(f"{prefix}[{name}]", "It should be a/an Integer", "datatype_mismatch")
+            )
+        elif value < SLA_MIN_SECONDS:
+            errors.append(
+                field_error(
+                    f"{prefix}[{name}]",
+                    f"must be greater than or equal to {SLA_MIN_SECONDS}",
+                    "invalid_value",
+                )
+            )
+        elif value % 60:
+            errors.append(
+                field_error(f"{prefix}[{name}]", "It should be a multiple of 60", "invalid_value")
+            )
+    for name in ("business_hours", "escalation_enabled"):
+        if not isinstance(entry.get(name), bool):
+            code = "missing_field" if name not in entry else "datatype_mismatch"
+            errors.append(field_error(f"{prefix}[{name}]", "It should be a/an Boolean", code))
+    return errors

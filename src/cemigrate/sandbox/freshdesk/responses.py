@@ -851,6 +851,28 @@ class FreshdeskResponses:
         policies = sorted(self.backend.sla_policies.values(), key=lambda p: p["position"])
         return _page_of(req, copy.deepcopy(policies))
 
+    def create_sla_policy(self, req: Request) -> Reply:
+        """``POST /sla_policies``: 201 with the policy, 400 ``Validation failed``."""
+        body = req.json()
+        if not isinstance(body, dict):
+            raise ValidationFailed.one("name", "It should be a/an String", "missing_field")
+        return Reply(201, self.backend.save_sla_policy(body))
+
+    def show_sla_policy(self, req: Request, id: str) -> Reply:
+        """``GET /sla_policies/{id}``."""
+        policy = self.backend.sla_policies.get(_int(id))
+        if policy is None:
+            raise NotFound()
+        return Reply(200, copy.deepcopy(policy))
+
+    def update_sla_policy(self, req: Request, id: str) -> Reply:
+        """``PUT /sla_policies/{id}``: the attributes sent replace the policy's (400 for the
+        default policy or an invalid body, 404 when absent)."""
+        body = req.json()
+        if not isinstance(body, dict):
+            raise ValidationFailed.one("name", "It should be a/an String", "datatype_mismatch")
+        return Reply(200, self.backend.save_sla_policy(body, _int(id)))
+
     def list_rules(self, req: Request, type: str) -> Reply:
         """``GET /automations/{1|3|4}/rules``."""
         rules = self.backend.automations.get(_int(type))
@@ -886,6 +908,32 @@ class FreshdeskResponses:
         if rule is None:
             raise NotFound()
         return Reply(200, copy.deepcopy(rule))
+
+    def update_rule(self, req: Request, type: str, id: str) -> Reply:
+        """``PUT /automations/{type}/rules/{id}``: the attributes sent replace the rule's
+        (``active`` must be a boolean, ``name`` not blank); 200 with the whole rule."""
+        rule = self.backend.automations.get(_int(type), {}).get(_int(id))
+        if rule is None:
+            raise NotFound()
+        body = req.json()
+        if not isinstance(body, dict):
+            raise ValidationFailed.one("body", "It should be a/an Hash", "datatype_mismatch")
+        if "active" in body and not isinstance(body["active"], bool):
+            raise ValidationFailed.one("active", "It should be a/an Boolean", "datatype_mismatch")
+        if "name" in body and not (isinstance(body["name"], str) and body["name"].strip()):
+            raise ValidationFailed.one("name", "It should be a/an String")
+        fixed = ("id", "automation_type_id", "created_at", "updated_at")
+        rule.update({k: copy.deepcopy(v) for k, v in body.items() if k not in fixed})
+        rule["updated_at"] = iso(self.backend.now())
+        return Reply(200, copy.deepcopy(rule))
+
+    def delete_rule(self, req: Request, type: str, id: str) -> Reply:
+        """``DELETE /automations/{type}/rules/{id}``: 204."""
+        rules = self.backend.automations.get(_int(type), {})
+        if _int(id) not in rules:
+            raise NotFound()
+        del rules[_int(id)]
+        return Reply(204)
 
     # -- filter search ---------------------------------------------------------------------
 

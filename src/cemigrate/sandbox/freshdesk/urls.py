@@ -348,6 +348,21 @@ ROUTES: Final[tuple[Route, ...]] = (
         "SLA policies (targets per priority in seconds)",
     ),
     Route(
+        "POST",
+        f"{_V2}/sla_policies",
+        "create_sla_policy",
+        None,
+        "Create an SLA policy (every priority's targets in seconds, ≥ 900; 400 when invalid)",
+    ),
+    Route("GET", f"{_V2}/sla_policies/{{id}}", "show_sla_policy", None, "View an SLA policy"),
+    Route(
+        "PUT",
+        f"{_V2}/sla_policies/{{id}}",
+        "update_sla_policy",
+        None,
+        "Update an SLA policy (active, targets, applicable_to; not the default policy)",
+    ),
+    Route(
         "GET",
         f"{_V2}/automations/{{type}}/rules",
         "list_rules",
@@ -367,6 +382,20 @@ ROUTES: Final[tuple[Route, ...]] = (
         "show_rule",
         None,
         "View an automation rule",
+    ),
+    Route(
+        "PUT",
+        f"{_V2}/automations/{{type}}/rules/{{id}}",
+        "update_rule",
+        None,
+        "Update an automation rule (e.g. `active`, which must be a boolean)",
+    ),
+    Route(
+        "DELETE",
+        f"{_V2}/automations/{{type}}/rules/{{id}}",
+        "delete_rule",
+        None,
+        "Delete an automation rule",
     ),
     Route("GET", f"{_V2}/surveys", "list_surveys", None, "Surveys"),
     Route(

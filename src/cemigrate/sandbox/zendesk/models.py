@@ -1301,6 +1301,71 @@ class ZendeskBackend:
         self.rules[plural][rid] = rule
         return rule
 
+    def update_rules(self, plural: str, changes: Sequence[Mapping[str, Any]]) -> list[Json]:
+        """Update triggers, automations, macros or views as ``update_many`` does: each change
+        names an ``id`` and sets ``active`` and/or ``position`` (other keys are ignored). Every
+        change is checked first, so a refused call changes nothing."""
+        rules = self.rules[plural]
+        checked = []
+        for change in changes:
+            rid = change.get("id")
+            if not isinstance(rid, int) or isinstance(rid, bool) or rid not in rules:
+                raise RecordNotFound()
+            fields = {k: change[k] for k in ("active", "position") if k in change}
+            _check_rule_fields(fields)
+            checked.append((rid, fields))
+        now = iso(self.now())
+        for rid, fields in checked:
+            rules[rid].update(fields, updated_at=now)
+        return [rules[rid] for rid, _ in checked]
+
+    def update_rule(self, plural: str, rid: int, body: Mapping[str, Any]) -> Json:
+        """Update one trigger, automation, macro or view from the attributes sent."""
+        rule = self.rules[plural].get(rid)
+        if rule is None:
+            raise RecordNotFound()
+        if "title" in body and not str(body["title"] or "").strip():
+            raise RecordInvalid({"title": [{"description": "Title: cannot be blank"}]})
+        _check_rule_fields(body)
+        fields = {k: v for k, v in body.items() if k not in ("id", "url", "created_at")}
+        rule.update(json.loads(json.dumps(fields)), updated_at=iso(self.now()))
+        return rule
+
+    def create_sla_policy(self, body: Mapping[str, Any]) -> Json:
+        """Create an SLA policy from its body (validated as Zendesk does; added last)."""
+        _check_sla_policy(body, create=True)
+        pid = max((*self.sla_policies, 365_100_000_000)) + 1
+        now = iso(self.now())
+        policy: Json = {
+            "id": pid,
+            "url": f"{BASE}/api/v2/slas/policies/{pid}.json",
+            "title": body["title"],
+            "description": body.get("description") or "",
+            "position": int(body.get("position") or len(self.sla_policies) + 1),
+            "filter": _sla_filter(body.get("filter")),
+            "policy_metrics": _sla_metrics(body.get("policy_metrics")),
+            "created_at": now,
+            "updated_at": now,
+        }
+        self.sla_policies[pid] = policy
+        return policy
+
+    def update_sla_policy(self, pid: int, body: Mapping[str, Any]) -> Json:
+        """Update an SLA policy: the attributes sent replace the stored ones."""
+        policy = self.sla_policies.get(pid)
+        if policy is None:
+            raise RecordNotFound()
+        _check_sla_policy(body, create=False)
+        for key in ("title", "description", "position"):
+            if key in body:
+                policy[key] = body[key]
+        if "filter" in body:
+            policy["filter"] = _sla_filter(body["filter"])
+        if "policy_metrics" in body:
+            policy["policy_metrics"] = _sla_metrics(body["policy_metrics"])
+        policy["updated_at"] = iso(self.now())
+        return policy
+
     def create_group(self, body: Mapping[str, Any]) -> Json:
         """Create a group."""
         name = body.get("name")
@@ -1472,3 +1537,90 @@ def batch_results(
         else:
             results.append({"index": index, "success": True, **out})
     return results
+
+
+def _check_rule_fields(fields: Mapping[str, Any]) -> None:
+    """Zendesk's check of a rule's ``active`` (a boolean) and ``position`` (an integer)."""
+    if "active" in fields and not isinstance(fields["active"], bool):
+        raise RecordInvalid({"active": [{"description": "Active: must be true or false"}]})
+    position = fields.get("position")
+    if position is not None and (not isinstance(position, int) or isinstance(position, bool)):
+        raise RecordInvalid({"position": [{"description": "Position: is not a number"}]})
+
+
+SLA_METRICS: Final = frozenset(
+    {
+        "first_reply_time",
+        "next_reply_time",
+        "periodic_update_time",
+        "pausable_update_time",
+        "requester_wait_time",
+        "agent_work_time",
+        "total_resolution_time",
+    }
+)
+"""The metrics a Zendesk SLA policy takes."""
+SLA_PRIORITIES: Final = ("low", "normal", "high", "urgent")
+
+
+def _check_sla_policy(body: Mapping[str, Any], *, create: bool) -> None:
+    """Zendesk's validation of an SLA policy body: 422 ``RecordInvalid`` naming the attribute."""
+    errors: dict[str, list[dict[str, str]]] = {}
+    if (create or "title" in body) and not body.get("title"):
+        errors["title"] = [{"description": "Title: cannot be blank"}]
+    found = body.get("filter")
+    if create and not isinstance(found, Mapping):
+        errors["filter"] = [{"description": "Filter: cannot be blank"}]
+    elif found is not None:
+        if not isinstance(found, Mapping):
+            errors["filter"] = [{"description": "Filter: is invalid"}]
+        else:
+            for group in ("all", "any"):
+                items = found.get(group) or []
+                if not isinstance(items, list) or not all(
+                    isinstance(c, Mapping) and c.get("field") and c.get("operator") for c in items
+                ):
+                    errors["filter"] = [
+                        {"description": f"Filter: {group} conditions need a field and operator"}
+                    ]
+    metrics = body.get("policy_metrics")
+    if metrics is not None:
+        problems = []
+        for m in metrics if isinstance(metrics, list) else [metrics]:
+            if not isinstance(m, Mapping):
+                problems.append("Policy metrics: is invalid")
+                continue
+            if m.get("priority") not in SLA_PRIORITIES:
+                problems.append(f"Priority: {m.get('priority')!r} is not a valid priority")
+            if m.get("metric") not in SLA_METRICS:
+                problems.append(f"Metric: {m.get('metric')!r} is not a valid metric")
+            target = m.get("target")
+            if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+                problems.append(f"Target: {target!r} must be a whole number of minutes")
+            if not isinstance(m.get("business_hours", False), bool):
+                problems.append("Business hours: must be true or false")
+        if problems:
+            errors["policy_metrics"] = [{"description": p} for p in problems]
+    if errors:
+        raise RecordInvalid(errors)
+
+
+def _sla_filter(found: Any) -> Json:
+    current = found if isinstance(found, Mapping) else {}
+    return {
+        "all": json.loads(json.dumps(current.get("all") or [])),
+        "any": json.loads(json.dumps(current.get("any") or [])),
+    }
+
+
+def _sla_metrics(metrics: Any) -> list[Json]:
+    return [
+        {
+            "priority": m["priority"],
+            "metric": m["metric"],
+            "target": m["target"],
+            "business_hours": bool(m.get("business_hours", False)),
+            "target_in_seconds": m["target"] * 60,
+        }
+        for m in metrics or []
+    ]

@@ -125,6 +125,8 @@ class ZendeskResponses:
         self.backend = backend
         self.api_email = api_email
         """The e-mail the sandbox's credentials belong to (``/users/me``)."""
+        self._metric_stream: tuple[int, list[tuple[int, int, Json]]] | None = None
+        """The metric events by (epoch, id), and how many events it was built from."""
 
     # -- pagination ------------------------------------------------------------------------
 
@@ -237,7 +239,11 @@ class ZendeskResponses:
         per_page: int,
     ) -> Reply:
         start_time = self._start_time(req)
-        visible = [item for item in stream if start_time <= item[0] <= self._visible_until()]
+        until = self._visible_until()
+        # The stream is sorted by time: the visible window is a slice of it.
+        first = bisect.bisect_left(stream, start_time, key=lambda item: item[0])
+        last = bisect.bisect_right(stream, until, lo=first, key=lambda item: item[0])
+        visible = list(stream[first:last])
         chunk = visible[:per_page]
         # A page never splits items of one second: the next page starts at end_time.
         while len(chunk) < len(visible) and visible[len(chunk)][0] == chunk[-1][0]:
@@ -377,8 +383,13 @@ class ZendeskResponses:
 
     def incremental_ticket_metric_events(self, req: Request) -> Reply:
         """``GET /api/v2/incremental/ticket_metric_events.json`` (time-based, 100 a page)."""
-        stream = [(_epoch(e["time"]), e["id"], e) for e in self.backend.metric_events]
-        stream.sort(key=lambda s: (s[0], s[1]))
+        events = self.backend.metric_events
+        # Built once, not per page (the events are only ever added, when the desk is seeded).
+        if self._metric_stream is None or self._metric_stream[0] != len(events):
+            stream = [(_epoch(e["time"]), e["id"], e) for e in events]
+            stream.sort(key=lambda s: (s[0], s[1]))
+            self._metric_stream = (len(events), stream)
+        stream = self._metric_stream[1]
         return self._time_export(req, "ticket_metric_events", stream, METRIC_EVENTS_PAGE)
 
     # -- reads -----------------------------------------------------------------------------
@@ -482,6 +493,40 @@ class ZendeskResponses:
 
         return handler
 
+    def update_many_rules(self, plural: str) -> Callable[[Request], Reply]:
+        """A handler for ``PUT /api/v2/{plural}/update_many``: ``{plural: [{id, active,
+        position}]}``, at most 100; an unknown id refuses the whole call (404)."""
+
+        def handler(req: Request) -> Reply:
+            changes = req.json().get(plural)
+            if not isinstance(changes, list) or not changes:
+                raise BadRequest("InvalidValue", f"{plural} must be a list of {plural} to update")
+            if len(changes) > LIST_PAGE:
+                raise BadRequest("InvalidValue", f"at most {LIST_PAGE} {plural} per request")
+            if not all(isinstance(c, dict) for c in changes):
+                raise BadRequest("InvalidValue", f"each of {plural} must be an object with an id")
+            updated = self.backend.update_rules(plural, changes)
+            return Reply(
+                200,
+                {plural: updated, "next_page": None, "previous_page": None, "count": len(updated)},
+            )
+
+        return handler
+
+    def update_rule(self, plural: str) -> Callable[..., Reply]:
+        """A handler for ``PUT /api/v2/{plural}/{id}``: ``{singular: {attributes}}``."""
+        singular = plural[:-1]
+
+        def handler(req: Request, rule_id: str) -> Reply:
+            body = req.json().get(singular)
+            if not isinstance(body, dict):
+                raise BadRequest("InvalidValue", f"{singular} is required")
+            if not rule_id.isdigit():
+                raise RecordNotFound()
+            return Reply(200, {singular: self.backend.update_rule(plural, int(rule_id), body)})
+
+        return handler
+
     def sla_policies(self, req: Request) -> Reply:
         """``GET /api/v2/slas/policies.json``."""
         policies = self._sorted(self.backend.sla_policies.values())
@@ -494,6 +539,28 @@ class ZendeskResponses:
                 "count": len(policies),
             },
         )
+
+    def create_sla_policy(self, req: Request) -> Reply:
+        """``POST /api/v2/slas/policies.json``: 201 with the policy, 422 when invalid."""
+        body = req.json().get("sla_policy")
+        if not isinstance(body, dict):
+            raise BadRequest("InvalidValue", "sla_policy is required")
+        return Reply(201, {"sla_policy": self.backend.create_sla_policy(body)})
+
+    def show_sla_policy(self, req: Request, id: str) -> Reply:
+        """``GET /api/v2/slas/policies/{id}.json``."""
+        policy = self.backend.sla_policies.get(_int(id))
+        if policy is None:
+            raise RecordNotFound()
+        return Reply(200, {"sla_policy": policy})
+
+    def update_sla_policy(self, req: Request, id: str) -> Reply:
+        """``PUT /api/v2/slas/policies/{id}.json``: the attributes sent replace the stored
+        ones (422 when invalid, 404 when absent)."""
+        body = req.json().get("sla_policy")
+        if not isinstance(body, dict):
+            raise BadRequest("InvalidValue", "sla_policy is required")
+        return Reply(200, {"sla_policy": self.backend.update_sla_policy(_int(id), body)})
 
     def me(self, req: Request) -> Reply:
         """``GET /api/v2/users/me.json``: the account owner the credentials act as (created on

@@ -273,6 +273,21 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Create an organization field",
     ),
     Route("GET", "/api/v2/slas/policies", "sla_policies", "core", "SLA policies"),
+    Route(
+        "POST",
+        "/api/v2/slas/policies",
+        "create_sla_policy",
+        "core",
+        "Create an SLA policy (422 for an unknown metric or priority)",
+    ),
+    Route("GET", "/api/v2/slas/policies/{id}", "show_sla_policy", "core", "Show an SLA policy"),
+    Route(
+        "PUT",
+        "/api/v2/slas/policies/{id}",
+        "update_sla_policy",
+        "core",
+        "Update an SLA policy (filter, targets; 422 when invalid)",
+    ),
     Route("GET", "/api/v2/triggers", "factory:list_rules:triggers", "core", "Triggers"),
     Route("GET", "/api/v2/automations", "factory:list_rules:automations", "core", "Automations"),
     Route("GET", "/api/v2/macros", "factory:list_rules:macros", "core", "Macros"),
@@ -293,6 +308,27 @@ ROUTES: Final[tuple[Route, ...]] = (
     ),
     Route("POST", "/api/v2/macros", "factory:create_rule:macros", "core", "Create one (as sent)"),
     Route("POST", "/api/v2/views", "factory:create_rule:views", "core", "Create one (as sent)"),
+    *(
+        Route(
+            "PUT",
+            f"/api/v2/{plural}/update_many",
+            f"factory:update_many_rules:{plural}",
+            "core",
+            "Switch many on or off, or move them (`active`, `position`; ≤ 100; an unknown id"
+            " refuses the call)",
+        )
+        for plural in ("triggers", "automations", "macros", "views")
+    ),
+    *(
+        Route(
+            "PUT",
+            f"/api/v2/{plural}/{{rule_id}}",
+            f"factory:update_rule:{plural}",
+            "core",
+            "Update one (`active` must be true or false)",
+        )
+        for plural in ("triggers", "automations", "macros", "views")
+    ),
     Route(
         "GET",
         "/api/v2/ticket_metrics",

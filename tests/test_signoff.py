@@ -184,7 +184,7 @@ def test_the_html_report_is_self_contained_with_charts_signoff_and_digest(
     page = _Page()
     page.feed((folder / "report.html").read_text(encoding="utf-8"))
     page.close()
-    assert page.tags.count("svg") == 4  # counts, first reply, resolution, breach rate
+    assert page.tags.count("svg") == 5  # counts, first reply, resolution, breach rate, rules
     assert page.tags.count("rect") > 10
     assert "script" not in page.tags
     assert not [link for link in page.links if re.match(r"(?i)\s*(https?:)?//", link)]

@@ -35,6 +35,7 @@ class Area(enum.StrEnum):
     SLA = "sla"
     ACCESS = "access"
     KPI = "kpi"
+    RULES = "rules"
 
 
 @attrs.frozen(kw_only=True)

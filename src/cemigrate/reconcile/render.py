@@ -138,6 +138,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     ]
     for row in report["kpi"]:
         out.append(f"| {row['kpi']} | {_fmt(row['source'])} | {_fmt(row['target'])} |")
+    out += _rules_markdown(report.get("rules"))
     out += ["", "## Not verified", ""]
     out += [f"- {line}" for line in report["unverified"]] or ["- nothing"]
     cost = report["cost"]
@@ -177,6 +178,137 @@ def _pair(row: Mapping[str, Any], metric: str) -> str:
         return f"{_fmt(side[f'{metric}_median'])} / {_fmt(side[f'{metric}_p90'])}"
 
     return f"{one(row['source'])} → {one(row['target'])}"
+
+
+# -- the rules section -----------------------------------------------------------------------
+
+_RULE_COUNTS: Final = (
+    ("total", "total"),
+    ("translated", "translated"),
+    ("partial", "partial"),
+    ("untranslated", "not translated"),
+    ("written", "written"),
+    ("skipped", "skipped"),
+    ("failed", "failed"),
+    ("active", "active"),
+    ("inactive", "inactive"),
+    ("missing", "missing in target"),
+)
+_RULES_INTRO: Final = (
+    "Rules and SLA policies are created inactive: nothing fires on imported history. Only the "
+    "activation step (`cemigrate rules activate`, after cutover) switches them on, and the "
+    "ledger records it. Not translated and partial rules are no defect: below is what is "
+    "missing and why."
+)
+
+
+def _rule_count_rows(rules: Mapping[str, Any]) -> list[tuple[str, Mapping[str, int]]]:
+    rows = [("rules", rules["counts"])]
+    if rules.get("sla_policy_counts"):
+        rows.append(("SLA policies", rules["sla_policy_counts"]))
+    return rows
+
+
+def _arrival(item: Mapping[str, Any]) -> str:
+    """The outcome and its policy (only the policy's name when its reason is listed beside)."""
+    outcome, policy = str(item["outcome"]), str(item.get("policy") or "")
+    if item["reason"] and policy.endswith(f": {item['reason']}"):
+        policy = policy.split(":")[0]
+    return f"{outcome}: {policy}" if policy else outcome
+
+
+def _state(item: Mapping[str, Any], states_read: bool) -> str:
+    state = item["state"] or ("n/a" if item["outcome"] == "written" else "")
+    if not states_read and item["outcome"] == "written":
+        state = "not reported"
+    return f"{state} (activated)" if item["activated"] else state
+
+
+def _missing(item: Mapping[str, Any]) -> list[str]:
+    """What a rule lost in translation (each part, and why), or why it was not translated."""
+    parts = [f"{g['part']} `{g['original']}`: {g['reason']}" for g in item["missing"]]
+    if item["reason"]:
+        parts.insert(0, f"not translated: {item['reason']}")
+    return parts
+
+
+def _rules_markdown(rules: Mapping[str, Any] | None) -> list[str]:
+    if not rules or not rules["items"]:
+        return []
+    out = ["", "## Rules", "", _RULES_INTRO, ""]
+    out.append("| | " + " | ".join(label for _, label in _RULE_COUNTS) + " |")
+    out.append("|---|" + "---:|" * len(_RULE_COUNTS))
+    for name, counts in _rule_count_rows(rules):
+        out.append(f"| {name} | " + " | ".join(_fmt(counts[k]) for k, _ in _RULE_COUNTS) + " |")
+    if not rules["states_read"]:
+        out += ["", f"The {rules['target']} target does not report whether its rules are active."]
+    out += [
+        "",
+        "| rule | kind | id | translation | arrived | target id | state | missing / why |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for item in rules["items"]:
+        out.append(
+            f"| {_md(item['title'])} | {item['rule_kind']} | {item['id']} | "
+            f"{item['status'] or 'n/a'} | {_md(_arrival(item))} | {item['target_id'] or ''} | "
+            f"{_state(item, rules['states_read'])} | {_md('; '.join(_missing(item)))} |"
+        )
+    return out
+
+
+def _rules_html(rules: Mapping[str, Any] | None) -> list[str]:
+    if not rules or not rules["items"]:
+        return []
+    counted = _rule_count_rows(rules)
+    shown = ("translated", "partial", "untranslated", "active", "inactive", "missing")
+    labels = dict(_RULE_COUNTS)
+    colours = (_SOURCE, _TARGET)
+    chart = bar_chart(
+        "Rules: translation, and state in the target",
+        [labels[k] for k in shown],
+        [
+            (name, [counts[k] for k in shown], colours[index % 2])
+            for index, (name, counts) in enumerate(counted)
+        ],
+    )
+    out = [
+        "<h2>Rules</h2>",
+        "<p>" + escape(_RULES_INTRO).replace("`", "<code>", 1).replace("`", "</code>", 1) + "</p>",
+        _table(
+            ["", *(label for _, label in _RULE_COUNTS)],
+            [(name, *(counts[k] for k, _ in _RULE_COUNTS)) for name, counts in counted],
+            set(range(1, len(_RULE_COUNTS) + 1)),
+        ),
+        chart,
+    ]
+    if not rules["states_read"]:
+        out.append(
+            f"<p>The {escape(rules['target'])} target does not report whether its rules are "
+            "active.</p>"
+        )
+    rows = []
+    for item in rules["items"]:
+        missing = _missing(item)
+        rows.append(
+            (
+                item["title"],
+                item["rule_kind"],
+                item["id"],
+                item["status"] or "n/a",
+                _arrival(item),
+                item["target_id"] or "",
+                _state(item, rules["states_read"]),
+                _Raw("<br>".join(escape(m) for m in missing)),
+            )
+        )
+    out.append(
+        _table(
+            ["rule", "kind", "id", "translation", "arrived", "target id", "state", "missing / why"],
+            rows,
+            set(),
+        )
+    )
+    return out
 
 
 # -- SVG ------------------------------------------------------------------------------------
@@ -449,6 +581,7 @@ def html_page(report: Mapping[str, Any]) -> str:
             [(r["kpi"], r["source"], r["target"]) for r in report["kpi"]],
             {1, 2},
         ),
+        *_rules_html(report.get("rules")),
         "<h2>Not verified</h2>",
         "<ul>"
         + ("".join(f"<li>{escape(u)}</li>" for u in report["unverified"]) or "<li>nothing</li>")

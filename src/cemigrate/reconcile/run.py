@@ -37,6 +37,7 @@ from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.profiles import SlaFacts, TargetProfile, profile_for
 from cemigrate.reconcile.report import ReconcileReport
+from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
 from cemigrate.schema import (
     PLAN_ORDER,
@@ -46,6 +47,7 @@ from cemigrate.schema import (
     Kind,
     Record,
     Role,
+    Rule,
     SatisfactionRating,
     SatisfactionScore,
     SlaEvent,
@@ -127,6 +129,10 @@ class _Side:
     way, as Freshdesk does); source side: source key → the target's key for it."""
     files_hashed: int = 0
     bytes_hashed: int = 0
+    rules: list[tuple[str, Rule]] = attrs.field(factory=list)
+    """Source side: every business rule read, with its instance."""
+    sla_policies: list[tuple[str, SlaPolicy]] = attrs.field(factory=list)
+    """Source side: every SLA policy read, with its instance."""
 
 
 class Reconciliation:
@@ -260,6 +266,7 @@ class Reconciliation:
         for source in self.sources:
             self._read_source(source, sources, target, maps, deep, findings, ticket_links, policies)
         counts = self._sweep_ledger(sources, target, findings)
+        rules = self._rules(sources, target, findings, policies)
         self._externals(target, findings)
         access = self._access(sources, target, maps, findings)
         sla = self._sla(sources, target, ticket_links, findings)
@@ -303,7 +310,8 @@ class Reconciliation:
             "sla": sla,
             "access": access,
             "kpi": kpi,
-            "unverified": self._unverified(sources),
+            "rules": rules,
+            "unverified": self._unverified(sources, rules),
             "cost": {
                 "calls": spent,
                 "estimate": estimate,
@@ -450,6 +458,10 @@ class Reconciliation:
                         record.id,
                         None if entry is None else entry.target_id,
                     )
+                    if kind is Kind.RULE and (
+                        entry is None or entry.state in (EntryState.PENDING, EntryState.SKIPPED)
+                    ):
+                        continue  # accounted for with its translation: the rules section
                     if entry is None or entry.state is EntryState.PENDING:
                         add(
                             Severity.CRITICAL,
@@ -910,7 +922,21 @@ class Reconciliation:
                 )
         return rows
 
-    def _unverified(self, sources: _Side) -> list[str]:
+    def _rules(
+        self, sources: _Side, target: _Side, findings: Findings, policies: Counter[str]
+    ) -> dict[str, Any]:
+        """Every source rule: its translation, whether it arrived, its state in the target."""
+        return RulesSection(
+            ledger=self.ledger,
+            target_platform=(self.target or self.target_view).platform,
+            target=self.target,
+            mapping=self.mapping,
+            values=self.mapping.needs().values,
+            declines=self._declines,
+            read_back=Kind.RULE in target.ids,
+        ).build(sources.rules, sources.sla_policies, findings, policies)
+
+    def _unverified(self, sources: _Side, rules: Mapping[str, Any]) -> list[str]:
         migrated = self.ledger.counts()
         out = [
             f"{kind}: {n} read from the source, none carried over (the target takes none)"
@@ -928,6 +954,11 @@ class Reconciliation:
             )
         if not hasattr(self.target_view, "on_external_id"):
             out.append("extra and duplicate records: the target view does not report external ids")
+        if rules["counts"]["written"] and not rules["states_read"]:
+            out.append(
+                f"rule states: the {self.profile.platform} target does not report whether its "
+                "rules are active"
+            )
         return out
 
     def _ledger_state(self) -> dict[str, Any]:
@@ -978,6 +1009,10 @@ def _collect(side: _Side, record: Record, instance: str) -> None:
         held.resolution = record.full_resolution.calendar
     elif isinstance(record, SlaPolicy):
         side.policies[f"{prefix}{record.id}"] = record.title
+        if instance:
+            side.sla_policies.append((instance, record))
+    elif isinstance(record, Rule) and instance:
+        side.rules.append((instance, record))
     elif isinstance(record, SatisfactionRating) and record.score in (
         SatisfactionScore.GOOD,
         SatisfactionScore.BAD,

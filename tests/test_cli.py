@@ -1,4 +1,5 @@
-"""The command line as a user meets it: demo, run, status, dry run; and what the ledger keeps."""
+"""The command line as a user meets it: run, status, dry run; and what the ledger keeps
+(the demo: ``test_demo.py``)."""
 
 from __future__ import annotations
 
@@ -36,27 +37,6 @@ def plan(tmp_path: Path) -> Path:
     path = tmp_path / "plan.toml"
     path.write_text(PLAN, encoding="utf-8")
     return path
-
-
-def test_demo_migrates_everything_and_says_where(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "demo"
-    assert main(["demo", "--tickets", "120", "--out", str(out), "--no-progress"]) == EXIT_OK
-    printed = capsys.readouterr().out
-    assert "generated help desk 'exchange': 120 tickets" in printed
-    assert "API time under Enterprise rate limits" in printed
-    assert "hash chain verifies" in printed
-    assert f"next: cemigrate status {out / 'plan.toml'}" in printed
-    with Ledger.open(out / "ledger.sqlite") as ledger:
-        tickets = ledger.counts()["ticket"]
-    # Every ticket is in the new account but the one deleted in the old, skipped by policy.
-    assert (tickets["done"], tickets["skipped"], tickets["failed"]) == (119, 1, 0)
-    # It ends with reconciliation: a clean migration, a report to sign.
-    report = out / "report" / "report.html"
-    assert f"reconciliation: 0 finding(s); report: {report}" in printed
-    assert "<svg" in report.read_text(encoding="utf-8")
-    assert json.loads((out / "report" / "report.json").read_text())["summary"]["findings"] == 0
 
 
 def test_status_shows_counts_cursors_and_the_verified_journal(

@@ -22,7 +22,7 @@ from typing import Any
 from cemigrate import __version__
 from cemigrate.copier import Migration, Mode, RunReport, load_plan
 from cemigrate.errors import CemigrateError, ConfigError, LedgerError
-from cemigrate.ledger import Ledger
+from cemigrate.ledger import EntryState, Ledger
 from cemigrate.sandbox.http import SandboxServer
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
@@ -70,12 +70,24 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", help="migrate a generated help desk between two emulated Zendesk accounts"
+        "demo",
+        help="dry run, migrate and reconcile a generated help desk between two emulated accounts",
     )
+    for side, default in (("source", "zendesk"), ("target", "salesforce")):
+        demo.add_argument(  # checked by the demo: a bad name is a one-line error
+            f"--{side}",
+            default=default,
+            metavar="PLATFORM",
+            help=f"{side} platform: zendesk, salesforce or freshdesk ({default});"
+            " the same for both: a consolidation of two instances",
+        )
     demo.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
     demo.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
     demo.add_argument(
-        "--out", type=Path, default=Path("cemigrate-demo"), help="folder for plan and ledger"
+        "--out",
+        type=Path,
+        default=Path("cemigrate-demo"),
+        help="folder for plan, ledger, dry run and report (cemigrate-demo; emptied first)",
     )
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
@@ -139,6 +151,36 @@ def _parser() -> argparse.ArgumentParser:
     rules_audit.add_argument("plan", type=Path, help="the plan file (its sources are audited)")
     rules_audit.add_argument("--out", type=Path, default=Path("rules-audit"), help="folder")
     rules_audit.set_defaults(handler=_rules_audit)
+    rules_activate = rules_commands.add_parser(
+        "activate",
+        help="after cutover: switch on the rules and SLA policies a migration wrote inactive",
+    )
+    rules_activate.add_argument("plan", type=Path, help="the plan file (its ledger and target)")
+    rules_activate.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="ID",
+        help="just these rules: source id, ledger key, target id or title",
+    )
+    rules_activate.add_argument(
+        "--dry-run", action="store_true", help="read the rules' states and report; change nothing"
+    )
+    rules_activate.add_argument(
+        "--force", action="store_true", help="even though the last migration run did not complete"
+    )
+    rules_activate.add_argument(
+        "--out", type=Path, default=Path("rules-activation"), help="folder for the report"
+    )
+    rules_activate.set_defaults(handler=_rules_activate)
+    rules_translate = rules_commands.add_parser(
+        "translate", help="how each source rule translates for the plan's target (a report)"
+    )
+    rules_translate.add_argument("plan", type=Path, help="the plan file (sources and target)")
+    rules_translate.add_argument(
+        "--out", type=Path, default=Path("rules-translation"), help="folder for the report"
+    )
+    rules_translate.set_defaults(handler=_rules_translate)
 
     sandbox = commands.add_parser("sandbox", help="platform emulators for trials and tests")
     sandbox_commands = sandbox.add_subparsers(
@@ -294,6 +336,81 @@ def _rules_audit(args: argparse.Namespace) -> int:
     return EXIT_OK if clean else EXIT_FAILURES
 
 
+def _rules_activate(args: argparse.Namespace) -> int:
+    from cemigrate.rules.activate import activate
+
+    report = activate(args.plan, only=args.only, dry_run=args.dry_run, force=args.force)
+    paths = report.write(args.out)
+    print(report.table())
+    print(f"report: {paths['activation.md']}")
+    return EXIT_OK if report.ok else EXIT_FAILURES
+
+
+def _rules_translate(args: argparse.Namespace) -> int:
+    from cemigrate.mapping import IDENTITY, load_mapping
+    from cemigrate.rules import translation_report
+    from cemigrate.rules.activate import build_sides, close_all
+    from cemigrate.rules.translate import EVERY_LINK, platform_of
+    from cemigrate.schema import Kind, Ref, Rule
+
+    plan = load_plan(args.plan)
+    mapping = load_mapping(plan.mapping) if plan.mapping else IDENTITY
+    values = mapping.needs().values
+    known = {kind.value for kind in Kind}
+    target, sources = build_sides(plan)
+    try:
+        field_names = getattr(target, "rule_field_names", None)
+        names = field_names() if callable(field_names) else None
+        ledger = Ledger.open(plan.ledger) if plan.ledger.exists() else None
+        try:
+            ran = ledger is not None and ledger.last_run() is not None
+            if not ran:
+                print(
+                    "no run yet: every group, agent and field a rule names is taken as linked"
+                    " (run the plan for the target's own ids)"
+                )
+            for spec, source in zip(plan.sources, sources, strict=True):
+                rules = [
+                    r
+                    for batch in source.read(Kind.RULE)
+                    for r in batch.records
+                    if isinstance(r, Rule)
+                ]
+                links: Any = EVERY_LINK
+                if ledger is not None and ran:
+                    links = {
+                        Ref(kind=Kind(e.kind), id=e.source_id): e.target_id
+                        for e in ledger.entries(state=EntryState.DONE, instance=spec.name)
+                        if e.target_id is not None and e.kind in known
+                    }
+                platform = spec.platform
+                if platform not in SANDBOX_PLATFORMS and rules:
+                    platform = platform_of(rules[0])
+                report = translation_report(
+                    rules,
+                    source=platform,
+                    target=plan.target.platform,
+                    links=links,
+                    mapping=values,
+                    field_names=names,
+                )
+                out = args.out / spec.name if len(plan.sources) > 1 else args.out
+                _, as_md = report.write(out)
+                counts = ", ".join(f"{n} {status}" for status, n in report.counts.items())
+                where = "links from the ledger" if ran else "every reference taken as linked"
+                print(
+                    f"{spec.name}: {len(rules)} rules for {plan.target.platform}: {counts}"
+                    f" ({where})"
+                )
+                print(f"report: {as_md}")
+        finally:
+            if ledger is not None:
+                ledger.close()
+    finally:
+        close_all([*sources, target])
+    return EXIT_OK
+
+
 def _signoff(args: argparse.Namespace) -> int:
     from cemigrate.reconcile import sign_off
 
@@ -403,28 +520,56 @@ def _wait_for_signal() -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cemigrate.demo import run_demo
+    from cemigrate.demo import fidelity_summary, run_demo
+
+    def noun(platform: str) -> str:
+        return f"{platform} {'org' if platform == 'salesforce' else 'account'}"
+
+    what = (
+        f"two emulated {noun(args.source)}s (a consolidation)"
+        if args.source == args.target
+        else f"an emulated {noun(args.source)} into an emulated {noun(args.target)}"
+    )
+
+    def seeded(summary: dict[str, object]) -> None:
+        print(f"demo: {what}, on a simulated clock")
+        print(_describe_desk(summary))
+        print("dry run: reading everything, asking the target about each record ...", flush=True)
+
+    def dry_run(plan: Any, path: Path) -> None:
+        print(fidelity_summary(plan))
+        print(f"  details: {path}")
+        print("migrating ...", flush=True)
+
+    def migrated(report: RunReport) -> None:
+        print(report.table())
+        print("reconciling: both accounts read back and compared with the ledger ...", flush=True)
 
     result = run_demo(
         args.out,
+        source=args.source,
+        target=args.target,
         tickets=args.tickets,
         seed=args.seed,
         progress=False if args.no_progress else None,
+        on_seeded=seeded,
+        on_dry_run=dry_run,
+        on_migrated=migrated,
     )
-    print(_describe_desk(result.summary))
-    print(result.report.table())
     calls = {name: int(b["calls"]) for name, b in result.report.budgets.items() if b["calls"]}
     print(
-        f"API time under Enterprise rate limits: {result.api_minutes:.1f} min"
+        f"API time under the accounts' rate limits: {result.api_minutes:.1f} min"
         f" (simulated clock); calls: {calls}"
     )
     print(f"journal: {result.journal_rows} rows, hash chain verifies")
-    print(f"plan: {result.plan}  ledger: {result.ledger}")
-    print(
-        f"reconciliation: {result.findings} finding(s); report: {result.report_html}"
-        f"  (sign it: cemigrate signoff {result.report_html.parent} --name ... --role ...)"
-    )
-    print(f"next: cemigrate status {result.plan}")
+    print(f"plan: {result.plan}  ledger: {result.ledger}  next: cemigrate status {result.plan}")
+    summary = result.reconciliation.content["summary"]
+    counted = f" ({result.findings} finding(s))" if result.findings else ""
+    print(f"reconciliation: {summary['verdict']}{counted}")
+    for finding in result.reconciliation.findings[:5]:
+        print(f"  {finding.severity}: {finding.source_key or finding.kind}: {finding.message}")
+    print(f"sign it: cemigrate signoff {result.report_html.parent} --name ... --role ...")
+    print(f"report: {result.report_html}")
     code = _exit_code(result.report)
     return code if code != EXIT_OK or not result.findings else EXIT_FAILURES
 

@@ -1,46 +1,64 @@
-"""The demo: a generated exchange help desk moved between two emulated Zendesk accounts, then
-reconciled (``report.html`` under the output folder).
+"""The demo: a generated exchange help desk moved from one emulated platform into another (or
+into a second account of the same one: a consolidation), then reconciled.
+
+Steps: seed the source account, dry run (the fidelity plan: what carries over exactly, with a
+change, or not at all), migrate, reconcile, and leave everything under the output folder: the
+plan file (``cemigrate status`` reads its ledger), the ledger, ``dryrun.json``/``dryrun.md``
+and ``report/report.html``.
 
 Both accounts are in-process emulators sharing one simulated clock, so the demo runs in
-seconds and can still say how long the same calls would take against real Enterprise rate
-limits: the budgets wait on that clock exactly as they would wait on a real one.
+seconds and can still say how long the same calls would take against real rate limits: the
+budgets wait on that clock exactly as they would wait on a real one.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
+import requests
 
-from cemigrate.adapters.zendesk.client import Credentials
-from cemigrate.adapters.zendesk.source import ZendeskSource
-from cemigrate.adapters.zendesk.target import ZendeskTarget
+from cemigrate.adapters import Source, Target
 from cemigrate.copier import Migration, RunReport
+from cemigrate.copier.fidelity import FidelityPlan
+from cemigrate.errors import ConfigError
 from cemigrate.ledger import Ledger
-from cemigrate.ratelimit import ManualClock
-from cemigrate.reconcile import Reconciliation
-from cemigrate.sandbox.dataset import describe
-from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.mapping import IDENTITY, Mapping, load_mapping
+from cemigrate.ratelimit import Clock, ManualClock
+from cemigrate.reconcile import ReconcileReport, Reconciliation
+from cemigrate.sandbox.dataset import HelpDesk, describe, generate
+from cemigrate.schema import Role
 
-_PLAN = """\
-# Written by `cemigrate demo`. The two Zendesk accounts were in-process emulators; this plan
-# records the run (`cemigrate status` reads its ledger). Against real accounts, replace the
-# base_url lines with `subdomain = "..."` and set the e-mail and token variables.
+__all__ = [
+    "DEFAULT_SOURCE",
+    "DEFAULT_TARGET",
+    "PLATFORMS",
+    "DemoResult",
+    "fidelity_summary",
+    "mapping_path",
+    "run_demo",
+]
+
+PLATFORMS = ("zendesk", "salesforce", "freshdesk")
+"""The platforms the demo can emulate, as source or as target."""
+DEFAULT_SOURCE, DEFAULT_TARGET = "zendesk", "salesforce"
+
+MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+"""The shipped mapping files (``<source>-to-<target>.toml``) of a source checkout."""
+
+_INSTANCE = "exchange"
+"""The source's instance name (part of every ledger key)."""
+
+_MARK = "# Written by `cemigrate demo`"
+"""How a demo's plan file begins: the folder is the demo's to empty."""
+_HEADER = """\
+# Written by `cemigrate demo`: {source} "exchange" -> {target}. Both accounts were in-process
+# emulators; this plan records the run (`cemigrate status` reads its ledger). Against real
+# accounts, replace the base_url lines with the accounts' addresses and set the variables.
 ledger = "ledger.sqlite"
-
-[[source]]
-name = "exchange"
-platform = "zendesk"
-base_url = "{source_url}"
-email_env = "ZENDESK_SOURCE_EMAIL"
-token_env = "ZENDESK_SOURCE_TOKEN"
-
-[target]
-platform = "zendesk"
-base_url = "{target_url}"
-email_env = "ZENDESK_TARGET_EMAIL"
-token_env = "ZENDESK_TARGET_TOKEN"
 """
 
 
@@ -48,9 +66,17 @@ token_env = "ZENDESK_TARGET_TOKEN"
 class DemoResult:
     """What the demo did and where it left its files."""
 
+    source: str
+    """The source platform."""
+    target: str
+    """The target platform (the same as ``source``: a consolidation of two instances)."""
     report: RunReport
     summary: dict[str, object]
     """The generated help desk's figures (counts, channel shares, median times)."""
+    fidelity: FidelityPlan
+    """The dry run's plan: what would carry over exactly, with a change, or not at all."""
+    dryrun: Path
+    """``dryrun.md``, the fidelity plan as a person reads it (``dryrun.json`` beside it)."""
     api_minutes: float
     """Simulated minutes the run's calls need under the accounts' rate limits."""
     journal_rows: int
@@ -58,65 +84,354 @@ class DemoResult:
     ledger: Path
     findings: int
     """What reconciliation found (0: the target holds what the source held)."""
+    reconciliation: ReconcileReport
+    """The reconciliation's report (its summary, the findings kept)."""
     report_html: Path
     """The reconciliation report a manager signs (``cemigrate signoff``)."""
 
 
-def run_demo(
-    out: Path, *, tickets: int = 2000, seed: int = 7, progress: bool | None = None
-) -> DemoResult:
-    """Migrate a generated help desk from one emulated Zendesk account into another."""
+@attrs.define(kw_only=True)
+class _Account:
+    """One emulated account and how to reach it in process."""
+
+    platform: str
+    sandbox: Any
+    make_source: Callable[[str], Source]
+    """A source adapter reading the account as the named instance."""
+    make_target: Callable[[], Target]
+    make_view: Callable[[], Source]
+    """The account read back as a source (what reconciliation compares with)."""
+    plan: dict[str, str]
+    """The plan file's keys for this side (``*_env`` name variables, never secrets)."""
+
+
+def _session(sandbox: Any) -> requests.Session:
+    """A session reaching ``sandbox`` in process. It ignores proxy settings in the environment:
+    nothing leaves the process, and reading them costs ``requests`` a scan of every variable
+    on each call (a fifth of the demo's time with a long environment)."""
+    session: requests.Session = sandbox.session(authenticated=False)
+    session.trust_env = False
+    return session
+
+
+def _zendesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
+    from cemigrate.adapters.zendesk.client import Credentials
+    from cemigrate.adapters.zendesk.source import ZendeskSource
+    from cemigrate.adapters.zendesk.target import ZendeskTarget
+    from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+    account = ZendeskSandbox(
+        tickets=tickets,
+        seed=seed,
+        instance=_INSTANCE,
+        clock=clock,
+        subdomain=domain,
+        empty=not tickets,
+    )
+    credentials = Credentials(email=account.email, token=account.token)
+    common: dict[str, Any] = {
+        "base_url": account.base_url,
+        "credentials": credentials,
+        "clock": clock,
+    }
+
+    def source(instance: str, *, sla_events: bool = True) -> Source:
+        session = _session(account)
+        return ZendeskSource(instance=instance, session=session, sla_events=sla_events, **common)
+
+    return _Account(
+        platform="zendesk",
+        sandbox=account,
+        make_source=source,
+        make_target=lambda: ZendeskTarget(session=_session(account), **common),
+        # The target's SLA history is in its tickets (fields and a note), not in metric events.
+        make_view=lambda: source("target", sla_events=False),
+        plan={
+            "base_url": account.base_url,
+            "email_env": "ZENDESK_EMAIL",
+            "token_env": "ZENDESK_TOKEN",
+        },
+    )
+
+
+def _salesforce(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
+    from cemigrate.adapters.salesforce.client import Credentials
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    org = SalesforceSandbox(
+        tickets=tickets,
+        seed=seed,
+        instance=_INSTANCE,
+        clock=clock,
+        my_domain=domain,
+        empty=not tickets,
+    )
+    common: dict[str, Any] = {
+        "instance_url": org.base_url,
+        "credentials": Credentials(access_token=org.access_token),
+        "clock": clock,
+    }
+
+    def source(instance: str) -> Source:
+        return SalesforceSource(instance=instance, session=_session(org), **common)
+
+    return _Account(
+        platform="salesforce",
+        sandbox=org,
+        make_source=source,
+        make_target=lambda: SalesforceTarget(session=_session(org), **common),
+        make_view=lambda: source("target"),
+        plan={"base_url": org.base_url, "access_token_env": "SALESFORCE_ACCESS_TOKEN"},
+    )
+
+
+def _freshdesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
+    from cemigrate.adapters.freshdesk.client import Credentials
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+
+    account = FreshdeskSandbox(
+        tickets=tickets,
+        seed=seed,
+        instance=_INSTANCE,
+        clock=clock,
+        domain=f"{domain}.freshdesk.com",
+        empty=not tickets,
+    )
+    common: dict[str, Any] = {
+        "base_url": account.base_url,
+        "credentials": Credentials(api_key=account.api_key),
+        "clock": clock,
+    }
+
+    def source(instance: str) -> Source:
+        return FreshdeskSource(instance=instance, session=_session(account), **common)
+
+    return _Account(
+        platform="freshdesk",
+        sandbox=account,
+        make_source=source,
+        make_target=lambda: FreshdeskTarget(session=_session(account), **common),
+        make_view=lambda: source("target"),
+        plan={"base_url": account.base_url, "api_key_env": "FRESHDESK_API_KEY"},
+    )
+
+
+_MAKERS: dict[str, Callable[..., _Account]] = {
+    "zendesk": _zendesk,
+    "salesforce": _salesforce,
+    "freshdesk": _freshdesk,
+}
+
+
+def _add_agents(account: _Account, desk: HelpDesk) -> None:
+    """The desk's agents, in the target before the migration: Salesforce Users and Freshdesk
+    agents are paid seats an administrator creates (a migration matches them by e-mail).
+    A Zendesk target creates its agents itself."""
+    if account.platform == "zendesk":
+        return
+    seen: set[str] = set()
+    for person in desk.users:
+        email = (person.email or "").lower()
+        if person.role is Role.END_USER or not email or email in seen:
+            continue
+        seen.add(email)
+        admin = person.role is Role.ADMIN
+        if account.platform == "salesforce":
+            account.sandbox.add_user(
+                name=person.name,
+                email=person.email,
+                profile="System Administrator" if admin else "Standard User",
+                active=not person.suspended,
+            )
+        else:
+            account.sandbox.add_agent(name=person.name, email=email, admin=admin)
+
+
+def fidelity_summary(plan: FidelityPlan, *, shown: int = 4) -> str:
+    """A few lines of the fidelity plan: how many records of each kind carry over exactly, with
+    a change (and the commonest changes), or not at all (and why); the fewest hours."""
+
+    def tally(field: str) -> str:
+        parts = [
+            f"{kind} {getattr(k, field):,}" for kind, k in plan.kinds.items() if getattr(k, field)
+        ]
+        return ", ".join(parts) or "none"
+
+    lines = [
+        "fidelity plan (dry run, nothing written): "
+        + (
+            f"{plan.lost:,} record(s) would not carry over without a declared policy"
+            if plan.lost
+            else "every record carries over, exactly or under a declared policy"
+        ),
+        f"  exactly:       {tally('exactly')}",
+        f"  with a change: {tally('changed')}",
+    ]
+    notes = sorted(plan.notes, key=lambda n: -n.count)
+    lines += [f"    {n.kind}: {n.what} ({n.count:,})" for n in notes[:shown]]
+    if len(notes) > shown:
+        lines.append(f"    ... {len(notes) - shown} more kinds of change")
+    lines.append(f"  not carried:   {tally('not_carried')}")
+    problems = sorted(plan.report.problems, key=lambda p: -p.count)
+    lines += [f"    {p.kind}: {p.reason} ({p.count:,})" for p in problems[:shown]]
+    if len(problems) > shown:
+        lines.append(f"    ... {len(problems) - shown} more reasons")
+    skipped = [f"{kind} {k.skipped:,}" for kind, k in plan.kinds.items() if k.skipped]
+    if skipped:
+        lines.append(f"    skipped by a named policy: {', '.join(skipped)}")
+    hours = float(plan.estimate.get("hours", 0.0))
+    lasts = (
+        f"at least {hours:.1f} h"
+        if hours >= 1
+        else f"at least {hours * 60:.0f} min"
+        if hours * 60 >= 1
+        else "under a minute"
+    )
+    lines.append(f"  the run against real accounts' rate limits: {lasts}")
+    return "\n".join(lines)
+
+
+def mapping_path(source: str, target: str) -> Path:
+    """The shipped mapping file of a pair (``mappings/<source>-to-<target>.toml``)."""
+    return MAPPINGS / f"{source}-to-{target}.toml"
+
+
+def _empty(out: Path) -> None:
+    """Create ``out``, or empty it when an earlier demo wrote it; refuse any other folder
+    that holds something (``--out .`` must not delete a project)."""
     if out.exists():
+        written = out / "plan.toml"
+        ours = written.is_file() and written.read_text("utf-8").startswith(_MARK)
+        if not out.is_dir() or (any(out.iterdir()) and not ours):
+            raise ConfigError(
+                f"demo: {out} is not empty and not an earlier demo's folder; choose another --out"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
+
+
+def _close(*adapters: object) -> None:
+    """Close the adapters that hold files (spools, stores)."""
+    for adapter in adapters:
+        closer = getattr(adapter, "close", None)
+        if callable(closer):
+            closer()
+
+
+def _plan_text(source: _Account, target: _Account, mapping: Path | None) -> str:
+    lines = [_HEADER.format(source=source.platform, target=target.platform).rstrip("\n")]
+    if mapping is not None:
+        lines.append(f'mapping = "{mapping.as_posix()}"')
+    lines += ["", "[[source]]", f'name = "{_INSTANCE}"', f'platform = "{source.platform}"']
+    lines += [f'{key} = "{value}"' for key, value in source.plan.items()]
+    lines += ["", "[target]", f'platform = "{target.platform}"']
+    lines += [f'{key} = "{value}"' for key, value in target.plan.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run_demo(
+    out: Path,
+    *,
+    source: str = DEFAULT_SOURCE,
+    target: str = DEFAULT_TARGET,
+    tickets: int = 2000,
+    seed: int = 7,
+    progress: bool | None = None,
+    on_seeded: Callable[[dict[str, object]], None] | None = None,
+    on_dry_run: Callable[[FidelityPlan, Path], None] | None = None,
+    on_migrated: Callable[[RunReport], None] | None = None,
+) -> DemoResult:
+    """Seed an emulated ``source`` account with the generated help desk, dry run, migrate it
+    into an emulated ``target`` account, reconcile; everything goes under ``out`` (emptied
+    first). ``on_seeded`` is called with the desk's figures once the accounts exist, and
+    ``on_dry_run`` with the fidelity plan and ``dryrun.md`` before the migration starts, and
+    ``on_migrated`` with the run's report before reconciliation starts (the command line
+    prints them)."""
+    for side, platform in (("source", source), ("target", target)):
+        if platform not in PLATFORMS:
+            raise ConfigError(
+                f"demo: {side} {platform!r} is not a platform (choose one of:"
+                f" {', '.join(PLATFORMS)})"
+            )
+    if tickets < 1:
+        raise ConfigError(f"demo: --tickets must be 1 or more, not {tickets}")
+    _empty(out)
     clock = ManualClock()
-    old = ZendeskSandbox(
-        tickets=tickets, seed=seed, instance="exchange", clock=clock, subdomain="exchange-old"
-    )
-    new = ZendeskSandbox(tickets=0, seed=seed + 1, instance="new", clock=clock, subdomain="new")
+    old = _MAKERS[source](clock, tickets=tickets, seed=seed, domain=_INSTANCE)
+    new = _MAKERS[target](clock, tickets=0, seed=seed, domain="new")
+    desk = getattr(old.sandbox.backend, "desk", None)
+    if not isinstance(desk, HelpDesk):  # the Salesforce seeder keeps it to itself
+        desk = generate(tickets=tickets, seed=seed, instance=_INSTANCE)
+    _add_agents(new, desk)
+    summary = describe(desk)
+    if on_seeded is not None:
+        on_seeded(summary)
     clock.advance(120)  # Zendesk leaves the last minute of changes out of its exports
-    credentials = Credentials(email="admin@demo.example", token="sandbox-token")
-    source = ZendeskSource(
-        instance="exchange",
-        base_url=old.base_url,
-        credentials=credentials,
-        session=old.session(authenticated=False),
-        clock=clock,
-    )
-    target = ZendeskTarget(
-        base_url=new.base_url,
-        credentials=credentials,
-        session=new.session(authenticated=False),
-        clock=clock,
-    )
+    path = mapping_path(source, target)
+    mapping_file = path if path.is_file() else None
+    mapping: Mapping = load_mapping(mapping_file) if mapping_file else IDENTITY
     plan = out / "plan.toml"
-    plan.write_text(_PLAN.format(source_url=old.base_url, target_url=new.base_url), "utf-8")
+    plan.write_text(_plan_text(old, new, mapping_file), "utf-8")
     ledger_path = out / "ledger.sqlite"
-    started = clock.monotonic()
+
+    def migration(ledger: Ledger, *, show: bool | None) -> tuple[Migration, Target]:
+        writer = new.make_target()
+        return Migration(
+            sources=[old.make_source(_INSTANCE)],
+            target=writer,
+            ledger=ledger,
+            mapping=mapping,
+            progress=show,
+        ), writer
+
     with Ledger.open(ledger_path) as ledger:
-        report = Migration(sources=[source], target=target, ledger=ledger, progress=progress).run()
-        rows = ledger.verify_journal()
+        dry, dry_target = migration(ledger, show=False)
+        try:
+            fidelity = dry.dry_run()
+        finally:
+            _close(*dry.sources, dry_target)
+        _, dryrun_md = fidelity.write(out)
+        if on_dry_run is not None:
+            on_dry_run(fidelity, dryrun_md)
+        # Someone reads the plan before saying go; the export windows it spent reset meanwhile.
+        clock.advance(120)
+        real, writer = migration(ledger, show=progress)
+        started = clock.monotonic()
+        report = real.run()
         api_minutes = (clock.monotonic() - started) / 60
+        rows = ledger.verify_journal()
+        if on_migrated is not None:
+            on_migrated(report)
         clock.advance(120)  # the target's exports, too, leave out the last minute
-        view = ZendeskSource(
-            instance="target",
-            base_url=new.base_url,
-            credentials=credentials,
-            session=new.session(authenticated=False),
-            clock=clock,
-        )
+        _close(*real.sources)
         reconciliation = Reconciliation(
-            sources=[source], target_view=view, ledger=ledger, target=target
+            sources=[old.make_source(_INSTANCE)],
+            target_view=new.make_view(),
+            ledger=ledger,
+            mapping=mapping,
+            target=writer,
         )
-        reconciled = reconciliation.run()
+        try:
+            reconciled = reconciliation.run()
+        finally:
+            _close(*reconciliation.sources, reconciliation.target_view, writer)
         written = reconciled.write(out / "report")
     return DemoResult(
+        source=source,
+        target=target,
         report=report,
-        summary=describe(old.backend.desk),
+        summary=summary,
+        fidelity=fidelity,
+        dryrun=dryrun_md,
         api_minutes=api_minutes,
         journal_rows=rows,
         plan=plan,
         ledger=ledger_path,
-        findings=len(reconciled.findings),
+        findings=int(reconciled.content["summary"]["findings"]),
+        reconciliation=reconciled,
         report_html=written["report.html"],
     )

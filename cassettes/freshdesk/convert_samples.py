@@ -1,0 +1,67 @@
+"""Turn python-freshdesk's sample API payloads into a cassette the Freshdesk source replays.
+
+The samples (see NOTICE.md) are bare response bodies, not exchanges. This script records the
+requests the Freshdesk source makes today for a few kinds (against the loopback emulator, into a
+scratch folder), keeps those requests, and answers each with the sample body for its endpoint
+(an empty list where no sample exists: blocked and deleted contacts). Everything goes through the
+same :class:`~cemigrate.testing.cassettes.Scrubber` as a live recording.
+
+Run from the repository root, with the samples' folder as the argument:
+``.venv/bin/python cassettes/freshdesk/convert_samples.py /work/shared/fixtures/freshdesk-samples``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from vcr.request import Request as VcrRequest
+
+from cemigrate.schema import Kind
+from cemigrate.testing.cassettes import PLACEHOLDER_URLS, Scrubber, recording, vcr_config
+
+HERE = Path(__file__).resolve().parent
+NAME = "real_freshdesk_companies_people_and_groups"
+KINDS = (Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP)
+SAMPLES: Mapping[str, str] = {
+    "/api/v2/companies": "companies.json",
+    "/api/v2/contacts": "contacts.json",
+    "/api/v2/agents": "agents.json",
+    "/api/v2/roles": "roles.json",
+    "/api/v2/groups": "groups.json",
+}
+"""Path → the sample holding its list page."""
+
+
+def convert(samples: Path) -> Path:
+    """Write ``<NAME>.cassette.json``: the emulator's requests answered with the samples."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {"CEMIGRATE_RECORD": "sandbox"}
+        with recording("freshdesk", NAME, directory=scratch, env=env) as rec:
+            source = rec.source()
+            for kind in KINDS:
+                for _ in source.read(kind):
+                    pass
+            emulated = list(rec.cassette.data)
+    scrubber = Scrubber(placeholder=PLACEHOLDER_URLS["freshdesk"])
+    config = vcr_config(scrubber, directory=HERE, record=True)
+    with config.use_cassette(f"{NAME}.cassette.json") as cassette:
+        for request, _ in emulated:
+            query = dict(parse_qsl(request.query and request.uri.split("?", 1)[1]))
+            sample = SAMPLES[request.path]
+            body = [] if "state" in query else json.loads((samples / sample).read_text())
+            answer = {
+                "status": {"code": 200, "message": "OK"},
+                "headers": {"Content-Type": ["application/json; charset=utf-8"]},
+                "body": {"string": json.dumps(body).encode()},
+            }
+            cassette.append(VcrRequest("GET", request.uri, None, {}), answer)
+    return HERE / f"{NAME}.cassette.json"
+
+
+if __name__ == "__main__":
+    print(convert(Path(sys.argv[1])))

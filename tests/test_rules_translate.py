@@ -23,6 +23,7 @@ from test_fidelity import (
     TICKETS,
     freshdesk_source,
     freshdesk_target,
+    salesforce_target,
     zendesk_source,
     zendesk_target,
 )
@@ -80,7 +81,22 @@ def test_status_goes_through_the_mapping_value_table() -> None:
 
 
 def _target_rules(target) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
-    """Every rule the target account holds, read through its API."""
+    """Every rule the target account holds, read through its API (a Salesforce flow as its
+    definition, ``active`` when it has an active version)."""
+    if target.platform == "salesforce":
+        rows = target.client.tooling_query(
+            "SELECT Id, DeveloperName, ActiveVersionId, LatestVersionId FROM FlowDefinition"
+        )
+        versions = target.client.tooling_query("SELECT Id, Status FROM Flow")
+        status = {v["Id"]: v["Status"] for v in versions}
+        return [
+            {
+                **r,
+                "active": r["ActiveVersionId"] is not None,
+                "status": status[r["LatestVersionId"]],
+            }
+            for r in rows
+        ]
     if target.platform == "zendesk":
         from cemigrate.adapters.zendesk.objects import BY_NAME
 
@@ -99,6 +115,7 @@ def _target_rules(target) -> list[dict]:  # type: ignore[no-untyped-def,type-arg
     [
         ((zendesk_source, freshdesk_target), "zendesk", "zendesk-to-freshdesk.toml"),
         ((freshdesk_source, zendesk_target), "freshdesk", "freshdesk-to-zendesk.toml"),
+        ((zendesk_source, salesforce_target), "zendesk", "zendesk-to-salesforce.toml"),
     ],
 )
 def test_rules_are_carried_over_inactive(makers, platform, mapping, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -126,6 +143,8 @@ def test_rules_are_carried_over_inactive(makers, platform, mapping, tmp_path: Pa
     held = _target_rules(target)
     assert held, "no rule reached the target"
     assert all(r["active"] is False for r in held)
+    if target.platform == "salesforce":
+        assert {r["status"] for r in held} == {"Draft"}
     names = getattr(target, "rule_field_names", lambda: None)()
     translation = translation_report(
         rules, source=platform, target=target.platform, links=links, field_names=names
@@ -141,7 +160,7 @@ def test_rules_are_carried_over_inactive(makers, platform, mapping, tmp_path: Pa
     assert all(r["status"] == "translated" or r["missing"] or r["reason"] for r in written["rules"])
     assert "inactive" in as_md.read_text()
     # A re-run (the account read afresh) adopts what it made instead of duplicating it.
-    target._rules = None
+    target._rules = target._flows = None  # the target's caches of what the account holds
     again = target.write(
         Kind.RULE,
         [

@@ -15,6 +15,7 @@ from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.rules import Status, canonical, normalise, translate, translation_report
+from cemigrate.rules.salesforce import flow_name
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Action, Condition, Kind, Ref, Rule, RuleKind, SourceKey
 from test_fidelity import (
@@ -413,3 +414,243 @@ def test_zendesk_to_salesforce_and_back_keeps_what_both_express(  # type: ignore
     assert [(x.kind, x.field, x.value) for x in a.actions] == [
         (x.kind, x.field, x.value) for x in b.actions
     ]
+
+
+# --- custom field options: renamed by the mapping, checked against the target's field --------
+
+CATEGORY = "364000000100"
+"""The demo's ticket field ``category`` (a dropdown the routing triggers test)."""
+RENAMED = {"verification": "kyc_verification"}
+"""The mapping's option table for it (``[fields.ticket.category.options]``)."""
+HELD = frozenset(
+    {"kyc_verification", "general_questions", "fiat_funding", "account_access", "trading"}
+)
+"""The options the target's field holds (crypto_funding left out)."""
+
+
+def _rule(title: str) -> Rule:
+    return next(r for r in RULES if r.title.startswith(title))
+
+
+def test_a_renamed_option_arrives_renamed_in_a_freshdesk_rule() -> None:
+    links = {
+        Ref(kind=Kind.GROUP, id="362000000100"): "9001",
+        Ref(kind=Kind.FIELD, id=CATEGORY): "77",
+    }
+    done = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="freshdesk",
+        links=links,
+        field_names={"77": "cf_category"},
+        options={CATEGORY: RENAMED},
+        target_options={"77": HELD},
+    )
+    assert done.status is Status.TRANSLATED
+    (prop,) = done.payload["conditions"][0]["properties"]  # type: ignore[index]
+    assert (prop["field_name"], prop["value"]) == ("cf_category", "kyc_verification")
+
+
+def test_a_renamed_option_arrives_renamed_in_a_salesforce_flow() -> None:
+    done = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="salesforce",
+        links=SF_LINKS,
+        options={CATEGORY: RENAMED},
+        target_options={"Case.Category__c": HELD},
+    )
+    assert done.status is Status.TRANSLATED
+    meta = done.payload["Metadata"]
+    assert isinstance(meta, dict)
+    assert meta["start"]["filters"] == [
+        {
+            "field": "Category__c",
+            "operator": "EqualTo",
+            "value": {"stringValue": "kyc_verification"},
+        }
+    ]
+
+
+def test_a_renamed_option_arrives_renamed_in_zendesk_conditions_and_actions() -> None:
+    links = {
+        Ref(kind=Kind.GROUP, id="362000000100"): "51",
+        Ref(kind=Kind.FIELD, id=CATEGORY): "900",
+    }
+    table = {**RENAMED, "fiat_funding": "fiat"}
+    held = {"900": HELD - {"fiat_funding"} | {"fiat"}}
+    route = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="zendesk",
+        links=links,
+        options={CATEGORY: table},
+        target_options=held,
+    )
+    assert route.status is Status.TRANSLATED
+    assert {"field": "custom_fields_900", "operator": "is", "value": "kyc_verification"} in (
+        route.payload["conditions"]["all"]  # type: ignore[index]
+    )
+    macro = translate(
+        _rule("Fiat::Ask for bank statement"),
+        source="zendesk",
+        target="zendesk",
+        links=links,
+        options={CATEGORY: table},
+        target_options=held,
+    )
+    assert {"field": "custom_fields_900", "value": "fiat"} in macro.payload["actions"]  # type: ignore[operator]
+
+
+def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
+    links = {
+        Ref(kind=Kind.GROUP, id="362000000104"): "9005",
+        Ref(kind=Kind.FIELD, id=CATEGORY): "77",
+    }
+    crypto = translate(
+        _rule("Route Crypto Funding"),
+        source="zendesk",
+        target="freshdesk",
+        links=links,
+        field_names={"77": "cf_category"},
+        options={CATEGORY: RENAMED},
+        target_options={"77": HELD},
+    )
+    assert crypto.status is Status.PARTIAL
+    (gap,) = crypto.gaps
+    assert gap.part == "condition"
+    assert gap.original == f'custom_fields_{CATEGORY} is "crypto_funding"'
+    assert gap.reason == f"option 'crypto_funding' of field {CATEGORY} is not in the target"
+    assert "crypto_funding" not in json.dumps(crypto.payload)
+    # Renamed by the table to an option the target field does not hold: a gap that says so.
+    flow = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="salesforce",
+        links=SF_LINKS,
+        options={CATEGORY: {"verification": "kyc"}},
+        target_options={"Case.Category__c": HELD},
+    )
+    (gap,) = flow.gaps
+    assert gap.reason == (
+        f"option 'kyc' (mapped from 'verification') of field {CATEGORY} is not in the target"
+    )
+    # An action setting an option the target lacks is a gap too (the macro keeps its others).
+    macro = translate(
+        _rule("Fiat::Ask for bank statement"),
+        source="zendesk",
+        target="zendesk",
+        links={Ref(kind=Kind.FIELD, id=CATEGORY): "900"},
+        target_options={"900": {"verification"}},
+    )
+    assert [g.part for g in macro.gaps] == ["action"]
+    assert "'fiat_funding'" in macro.gaps[0].reason
+    # The same option spelled another way is the target's; a field whose options are not
+    # known keeps the (mapped) value.
+    spelled = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="salesforce",
+        links=SF_LINKS,
+        target_options={"Case.Category__c": {"Verification"}},
+    )
+    assert "Verification" in json.dumps(spelled.payload)
+    unknown = translate(
+        _rule("Route Verification"),
+        source="zendesk",
+        target="salesforce",
+        links=SF_LINKS,
+        options={CATEGORY: RENAMED},
+    )
+    assert "kyc_verification" in json.dumps(unknown.payload)
+
+
+def test_the_mapping_gives_option_tables_by_the_source_field_ids_rules_name() -> None:
+    from cemigrate.adapters.contract import Metadata
+    from cemigrate.mapping import MappingFile
+    from cemigrate.schema import FieldDef, FieldObject, FieldOption, FieldType
+
+    def category(field_id: str) -> FieldDef:
+        options = tuple(
+            FieldOption(name=v, value=v, position=i)
+            for i, v in enumerate(("verification", "trading"))
+        )
+        return FieldDef(
+            id=field_id,
+            object=FieldObject.TICKET,
+            key="category",
+            title="Category",
+            type=FieldType.DROPDOWN,
+            options=options,
+        )
+
+    mapping = MappingFile.from_dict(
+        {"fields": {"ticket": {"category": {"options": {"verification": "KYC", "trading": "T"}}}}}
+    )
+    assert mapping.needs().options == {}  # not bound: no source says which ids
+    target = Metadata(platform="zendesk", kinds=frozenset({Kind.RULE}))
+    zendesk = Metadata(platform="zendesk", kinds=frozenset(), fields=(category(CATEGORY),))
+    freshdesk = Metadata(platform="freshdesk", kinds=frozenset(), fields=(category("42"),))
+    mapping.bind(target, [zendesk, freshdesk])
+    table = {"verification": "KYC", "trading": "T"}
+    assert mapping.needs().options == {CATEGORY: table, "42": table, "cf_category": table}
+
+
+def _tested_values(target, title: str) -> list[object]:  # type: ignore[no-untyped-def]
+    """The values the target's rule ``title`` tests its custom fields for, read through the
+    target's API (a Salesforce flow through its latest version's metadata)."""
+    if target.platform == "salesforce":
+        name = flow_name(title, _rule(title).id)
+        (row,) = [r for r in _target_rules(target) if r["DeveloperName"] == name]
+        (version,) = target.client.tooling_query(
+            f"SELECT Id, Metadata FROM Flow WHERE Id = '{row['LatestVersionId']}'"
+        )
+        filters = version["Metadata"]["start"].get("filters", [])
+        return [f["value"]["stringValue"] for f in filters if f["field"].endswith("__c")]
+    if target.platform == "zendesk":
+        (rule,) = [r for r in _target_rules(target) if r["title"] == title]
+        tests = rule["conditions"]["all"] + rule["conditions"]["any"]
+        return [c["value"] for c in tests if c["field"].startswith("custom_fields_")]
+    (rule,) = [r for r in _target_rules(target) if r["name"] == title]
+    tests = [p for s in rule["conditions"] for p in s["properties"]]
+    return [p["value"] for p in tests if p["field_name"].startswith("cf_")]
+
+
+@pytest.mark.parametrize(
+    ("target_of", "mapping"),
+    [
+        (freshdesk_target, "zendesk-to-freshdesk.toml"),
+        (salesforce_target, "zendesk-to-salesforce.toml"),
+        (zendesk_target, "zendesk-to-zendesk.toml"),
+    ],
+)
+def test_a_rule_on_an_option_the_mapping_renames_arrives_with_the_new_name(  # type: ignore[no-untyped-def]
+    target_of, mapping, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    source, target = zendesk_source(clock), target_of(clock)
+    options = ["verification", "general_questions", "fiat_funding", "account_access"]
+    options += ["crypto_funding", "trading"]
+    renames = "\n".join(
+        f'{o} = "{"kyc_verification" if o == "verification" else o}"' for o in options
+    )
+    toml = (ROOT / "mappings" / mapping).read_text(encoding="utf-8")
+    path = tmp_path / "renames.toml"
+    path.write_text(f"{toml}\n[fields.ticket.category.options]\n{renames}\n", encoding="utf-8")
+    with Ledger.open(tmp_path / "run.sqlite") as ledger:
+        migration = Migration(
+            sources=[source],
+            target=target,
+            ledger=ledger,
+            mapping=load_mapping(path),
+            progress=False,
+        )
+        report = migration.run()
+        migration.close()
+    assert report.status == "completed"
+    assert report.kinds["rule"].failed == 0
+    category = next(f for f in target.describe().fields if f.title == "Category")
+    assert "kyc_verification" in {o.value for o in category.options}
+    title = "Route Verification to Verification"
+    assert _tested_values(target, title) == ["kyc_verification"]
+    assert _tested_values(target, "Route Trading to Trading Support") == ["trading"]

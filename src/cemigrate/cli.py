@@ -347,7 +347,7 @@ def _rules_activate(args: argparse.Namespace) -> int:
 
 
 def _rules_translate(args: argparse.Namespace) -> int:
-    from cemigrate.mapping import IDENTITY, load_mapping
+    from cemigrate.mapping import IDENTITY, MappingFile, load_mapping
     from cemigrate.rules import translation_report
     from cemigrate.rules.activate import build_sides, close_all
     from cemigrate.rules.translate import EVERY_LINK, platform_of
@@ -359,8 +359,13 @@ def _rules_translate(args: argparse.Namespace) -> int:
     known = {kind.value for kind in Kind}
     target, sources = build_sides(plan)
     try:
+        if isinstance(mapping, MappingFile):  # which source field ids the option tables are for
+            mapping.bind(target.describe(), [source.describe() for source in sources])
+        options = mapping.needs().options
         field_names = getattr(target, "rule_field_names", None)
         names = field_names() if callable(field_names) else None
+        field_options = getattr(target, "rule_field_options", None)
+        held = field_options() if callable(field_options) else None
         ledger = Ledger.open(plan.ledger) if plan.ledger.exists() else None
         try:
             ran = ledger is not None and ledger.last_run() is not None
@@ -393,6 +398,8 @@ def _rules_translate(args: argparse.Namespace) -> int:
                     links=links,
                     mapping=values,
                     field_names=names,
+                    options=options,
+                    target_options=held,
                 )
                 out = args.out / spec.name if len(plan.sources) > 1 else args.out
                 _, as_md = report.write(out)

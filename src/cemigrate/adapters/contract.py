@@ -99,6 +99,11 @@ class Needs:
     a target object); the target adapter says which it honours."""
     fallback_agent_email: str | None = None
     """The agent who takes the place of agents the target has no match for."""
+    options: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """The mapping's option tables for ticket custom fields, by the field as a source's rules
+    name it (its source id; a Freshdesk rule's ``cf_`` name): source option value → the
+    target's. A target translates rules with them, so a rule tests and sets the option the
+    target's field holds (the records' own values are mapped before the target sees them)."""
 
 
 @attrs.frozen(kw_only=True)

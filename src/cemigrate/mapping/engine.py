@@ -113,6 +113,7 @@ class MappingFile:
             _OWNERS[owner]: {key: self._field_rule(owner, key) for key in rules}
             for owner, rules in (data.get("fields") or {}).items()
         }
+        self._rule_options: dict[str, Mapping[str, str]] = {}
         self.groups: Mapping[str, str] = dict((data.get("groups") or {}).get("map") or {})
         tags = data.get("tags") or {}
         self.tags_field: str | None = tags.get("field") if tags.get("mode") == "field" else None
@@ -196,7 +197,10 @@ class MappingFile:
 
     def bind(self, target: Metadata, sources: Sequence[Metadata] = ()) -> None:
         """Check the mapping against the accounts: every value the map sends is one the target
-        takes (its ``describe()``), and every field it maps exists in a source."""
+        takes (its ``describe()``), and every field it maps exists in a source. The sources'
+        ticket fields also say which field ids the option tables are for, so that rules naming
+        a field by id are translated with its table (:meth:`needs`)."""
+        self._rule_options = _rule_options(self.fields.get(FieldObject.TICKET, {}), sources)
         for owner, rules in self.fields.items():
             if not sources:
                 break
@@ -269,7 +273,8 @@ class MappingFile:
                     )
 
     def needs(self) -> Needs:
-        """The value tables, comment routing and the fields the policies write into."""
+        """The value tables, comment routing, the fields the policies write into and, once
+        bound to the sources, the ticket fields' option tables by source field id."""
         values = {}
         for attribute, rule in self.values.items():
             table = dict(rule.map)
@@ -293,6 +298,7 @@ class MappingFile:
             values=values,
             comments={k: str(v) for k, v in (self.data.get("comments") or {}).items()},
             fallback_agent_email=self.fallback_agent_email,
+            options=dict(self._rule_options),
         )
 
     def _kept_fields(self) -> list[tuple[str, str, str]]:
@@ -479,6 +485,29 @@ class MappingFile:
 
 
 _UNMAPPED: Final = object()
+
+
+def _rule_options(
+    rules: Mapping[str, _FieldRule], sources: Sequence[Metadata]
+) -> dict[str, Mapping[str, str]]:
+    """The option tables of ticket fields by the names rules give them: each source field's
+    id (and a Freshdesk field's ``cf_`` name). An id two sources give different tables is left
+    out: its rules are then checked against the target field's options alone."""
+    found: dict[str, Mapping[str, str]] = {}
+    clashes: set[str] = set()
+    for source in sources:
+        for definition in source.fields:
+            rule = rules.get(definition.key)
+            if definition.object is not FieldObject.TICKET or rule is None or not rule.options:
+                continue
+            names = [definition.id]
+            if source.platform == "freshdesk":
+                names.append(f"cf_{definition.key}")
+            for name in names:
+                if found.get(name, rule.options) != rule.options:
+                    clashes.add(name)
+                found[name] = rule.options
+    return {name: table for name, table in found.items() if name not in clashes}
 
 
 def _as_type(kind: FieldType, value: FieldValue) -> FieldValue | object:

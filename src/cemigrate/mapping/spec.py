@@ -108,7 +108,8 @@ def _field_keys(owner: str) -> list[KeySpec]:
         KeySpec(
             f"fields.{owner}.*.options.*",
             (str,),
-            "The target's option value for a source option value (dropdown, multiselect).",
+            "The target's option value for a source option value (dropdown, multiselect)."
+            + (" Rules that test or set the field use it too." if owner == "ticket" else ""),
         ),
         KeySpec(
             f"fields.{owner}.*.unmapped",

@@ -105,9 +105,11 @@ class _Row:
 class RulesSection:
     """Builds the ``rules`` section of ``report.json`` and its findings.
 
-    ``target`` is the target adapter (for ``rule_states`` and ``rule_field_names``), ``values``
-    the mapping's value tables; ``read_back`` is true when the target view reads rules back
-    (the ledger sweep then already names a missing rule).
+    ``target`` is the target adapter (for ``rule_states``, ``rule_field_names`` and
+    ``rule_field_options``), ``values`` the mapping's value tables, ``options`` its option
+    tables by source field id (:attr:`~cemigrate.adapters.Needs.options`); ``read_back`` is
+    true when the target view reads rules back (the ledger sweep then already names a missing
+    rule).
     """
 
     ledger: Ledger
@@ -115,6 +117,7 @@ class RulesSection:
     target: object | None = None
     mapping: RecordMapping | None = None
     values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    options: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     declines: Declines | None = None
     read_back: bool = False
 
@@ -192,6 +195,10 @@ class RulesSection:
         field_names = getattr(self.target, "rule_field_names", None)
         if callable(field_names) and rules:
             names = field_names()
+        held: Mapping[str, frozenset[str]] | None = None
+        field_options = getattr(self.target, "rule_field_options", None)
+        if callable(field_options) and rules:
+            held = field_options()
         groups: dict[tuple[str, str], list[Rule]] = {}
         for instance, rule in rules:
             groups.setdefault((instance, platform_of(rule)), []).append(rule)
@@ -208,6 +215,8 @@ class RulesSection:
                     links=links_of[instance],
                     mapping=self.values,
                     field_names=names,
+                    options=self.options,
+                    target_options=held,
                 )
             except ValueError:
                 continue  # a target that keeps rules as read (the memory target): no status

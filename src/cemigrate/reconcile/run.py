@@ -932,6 +932,7 @@ class Reconciliation:
             target=self.target,
             mapping=self.mapping,
             values=self.mapping.needs().values,
+            options=self.mapping.needs().options,
             declines=self._declines,
             read_back=Kind.RULE in target.ids,
         ).build(sources.rules, sources.sla_policies, findings, policies)

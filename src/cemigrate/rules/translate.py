@@ -3,7 +3,9 @@
 :func:`translate` reads a rule through the normalised model (:func:`~cemigrate.rules.normalise`)
 and writes each condition and action in the target's vocabulary: ids of groups, agents,
 organizations and custom fields are remapped through ``links`` (the ledger's id map), statuses
-and priorities through the mapping's value tables when given. What the target cannot express
+and priorities through the mapping's value tables when given, and the option values of custom
+fields through the mapping's option tables (checked against the options the target's field
+holds, when known). What the target cannot express
 is a :class:`Gap` naming the reason and the rule's original text: never dropped silently. The
 result, a :class:`Translation`, is ``translated``, ``partial`` (written without its gaps) or
 ``untranslated`` (nothing written, with the reason), and carries the target payload with
@@ -18,7 +20,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -38,6 +40,7 @@ from cemigrate.schema import JsonValue, Kind, Ref, Rule, RuleKind
 __all__ = [
     "EVERY_LINK",
     "Gap",
+    "Options",
     "Status",
     "Translation",
     "TranslationReport",
@@ -50,6 +53,10 @@ __all__ = [
 
 Values = Mapping[str, Mapping[str, str]]
 """A mapping's value tables: attribute → schema value → the target's value."""
+
+Options = Mapping[str, Mapping[str, str]]
+"""A mapping's option tables for custom fields: the field as a rule names it (its source id;
+a Freshdesk rule's ``cf_`` name) → source option value → the target's option value."""
 
 
 class Status(enum.StrEnum):
@@ -246,6 +253,9 @@ class _Context:
     links: Mapping[Ref, str]
     values: Values
     field_names: Mapping[str, str]
+    options: Options = attrs.field(factory=dict)
+    target_options: Mapping[str, Collection[str]] = attrs.field(factory=dict)
+    """Target field id → the option values it holds (a field absent here: not known)."""
 
 
 def _original_condition(c: NormalCondition) -> str:
@@ -318,7 +328,32 @@ def _coded(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
     return code
 
 
+def _option(ctx: _Context, key: str, value: JsonValue) -> JsonValue:
+    """A custom field's value as the target's field names its option: through the mapping's
+    option table, then checked against the options the target field holds (when known). An
+    option the target field lacks is missing, never kept as it was."""
+    if isinstance(value, list):
+        return [_option(ctx, key, v) for v in value]
+    if not isinstance(value, str) or value == "":
+        return value
+    mapped = ctx.options.get(key, {}).get(value, value)
+    if ctx.source == ctx.target and not ctx.links:
+        target_id: str | None = key
+    else:
+        target_id = ctx.links.get(Ref(kind=Kind.FIELD, id=key))
+    held = ctx.target_options.get(target_id) if target_id is not None else None
+    if not held or mapped in held:
+        return mapped
+    spelled = {option.lower(): option for option in held}.get(mapped.lower())
+    if spelled is not None:
+        return spelled  # the same option, as the target spells it
+    renamed = f" (mapped from {value!r})" if mapped != value else ""
+    raise _Missing(f"option {mapped!r}{renamed} of field {key} is not in the target")
+
+
 def _value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
+    if field.startswith("custom:"):
+        return _option(ctx, field.removeprefix("custom:"), value)
     if field in _ID_KINDS:
         return _id_value(ctx, field, value)
     if field in ("status", "priority"):
@@ -563,12 +598,17 @@ def translate(
     links: Mapping[Ref, str] | None = None,
     mapping: Values | None = None,
     field_names: Mapping[str, str] | None = None,
+    options: Options | None = None,
+    target_options: Mapping[str, Collection[str]] | None = None,
 ) -> Translation:
     """``rule`` (read from ``source``) as a ``target`` payload, inactive.
 
     ``links`` maps source references (groups, agents, organizations, custom fields) to target
     ids; ``mapping`` holds the mapping's value tables (``status``, ``priority``: schema value
     → target value); ``field_names`` gives a Freshdesk target's custom field name by field id.
+    ``options`` holds the mapping's option tables by the field the rule names (its source id):
+    a dropdown's option value is written as the target's; ``target_options`` gives the option
+    values each target field holds, by target field id, and an option a field lacks is a gap.
     Between two accounts of the same platform without ``links``, ids are kept.
     """
     if target not in ("zendesk", "freshdesk", "salesforce"):
@@ -595,6 +635,8 @@ def translate(
         links=links or {},
         values=mapping or {},
         field_names=field_names or {},
+        options=options or {},
+        target_options=target_options or {},
     )
     if target == "salesforce":
         return _to_salesforce(normal, ctx, gaps)
@@ -670,6 +712,8 @@ def _sf_value(ctx: _Context, field: str, value: JsonValue) -> JsonValue:
         if len(flat) != 1:
             raise _Missing("a Salesforce filter tests one value; this tests " + json.dumps(value))
         value = flat[0]
+    if field.startswith("custom:"):
+        return _option(ctx, field.removeprefix("custom:"), value)
     if field in _ID_KINDS:
         return _id_value(ctx, field, value)
     if field in ("status", "priority", "type", "channel") and isinstance(value, str):
@@ -1108,8 +1152,11 @@ def translation_report(
     links: Mapping[Ref, str] | None = None,
     mapping: Values | None = None,
     field_names: Mapping[str, str] | None = None,
+    options: Options | None = None,
+    target_options: Mapping[str, Collection[str]] | None = None,
 ) -> TranslationReport:
-    """Translate every rule of ``source`` for ``target`` and account for each."""
+    """Translate every rule of ``source`` for ``target`` and account for each (the arguments
+    as :func:`translate` takes them)."""
     return TranslationReport(
         source=source,
         target=target,
@@ -1121,6 +1168,8 @@ def translation_report(
                 links=links,
                 mapping=mapping,
                 field_names=field_names,
+                options=options,
+                target_options=target_options,
             )
             for r in rules
         ),

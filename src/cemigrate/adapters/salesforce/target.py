@@ -175,6 +175,8 @@ class SalesforceTarget:
         self._audit: bool | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
+        self._options: Mapping[str, Mapping[str, str]] = {}
+        """The mapping's option tables by source field id (from ``prepare``)."""
         self._routes: Mapping[str, str] = {}
         """The mapping's comment routing (from ``prepare``)."""
         self._declined_tickets: set[str] = set()
@@ -216,6 +218,7 @@ class SalesforceTarget:
         """Create (or, in a dry run, list) the custom objects and fields the data model and the
         mapping need, through the Tooling API; what exists already is left alone."""
         self._values = needs.values
+        self._options = needs.options
         self._routes = needs.comments
         if needs.fallback_agent_email and not self.fallback_agent_email:
             self.fallback_agent_email = needs.fallback_agent_email  # the mapping's users section
@@ -274,7 +277,11 @@ class SalesforceTarget:
             return SALESFORCE_NO_SLA_WRITE
         if isinstance(record, Rule):
             done = translate(
-                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+                record,
+                source=platform_of(record),
+                target=self.platform,
+                links=EVERY_LINK,
+                options=self._options,
             )
             if done.status is Status.UNTRANSLATED:
                 return f"{UNTRANSLATABLE_RULE}: {done.reason}"
@@ -803,6 +810,7 @@ class SalesforceTarget:
         org's flows, read once). A partial translation is written without its gaps; a rule a
         flow cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
         table = self._flow_table()
+        options = self.rule_field_options()
         answers: dict[int, WriteResult] = {}
         created: dict[int, str] = {}
         for index, item in enumerate(batch):
@@ -814,6 +822,8 @@ class SalesforceTarget:
                 target=self.platform,
                 links=item.links,
                 mapping=self._values,
+                options=self._options,
+                target_options=options,
             )
             if done.status is Status.UNTRANSLATED:
                 answers[index] = WriteResult(
@@ -884,6 +894,15 @@ class SalesforceTarget:
                 if key is not None:
                     found[key] = row
         return found
+
+    def rule_field_options(self) -> dict[str, frozenset[str]]:
+        """Case field id (``Case.Tier__c``) → the values of its picklist: what a flow's
+        filters and assignments on the field may name."""
+        return {
+            definition.id: frozenset(o.value for o in definition.options)
+            for definition in self._custom_fields(FieldObject.TICKET).values()
+            if definition.options
+        }
 
     def rule_states(self, target_ids: Sequence[str]) -> Mapping[str, bool]:
         """Whether each migrated flow is active (its definition has an active version), by

@@ -148,6 +148,8 @@ class ZendeskTarget:
         self._me: int | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
+        self._options: Mapping[str, Mapping[str, str]] = {}
+        """The mapping's option tables by source field id (from ``prepare``)."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class ZendeskTarget:
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create the custom fields the mapping needs that the account lacks."""
         self._values = needs.values
+        self._options = needs.options
         changes = []
         for definition in (*needs.fields, *convert.SLA_HISTORY_FIELDS):
             if (definition.object, definition.key) in self._field_table():
@@ -224,7 +227,11 @@ class ZendeskTarget:
                 return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
         if isinstance(record, Rule):
             done = translate(
-                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+                record,
+                source=platform_of(record),
+                target=self.platform,
+                links=EVERY_LINK,
+                options=self._options,
             )
             if done.status is Status.UNTRANSLATED:
                 return f"{UNTRANSLATABLE_RULE}: {done.reason}"
@@ -475,6 +482,8 @@ class ZendeskTarget:
                 target=self.platform,
                 links=item.links,
                 mapping=self._values,
+                options=self._options,
+                target_options=self.rule_field_options(),
             )
             if done.status is Status.UNTRANSLATED:
                 results.append(
@@ -494,6 +503,15 @@ class ZendeskTarget:
                 found = table[(done.kind, rule.title)] = f"{done.kind}/{body[singular]['id']}"
             results.append(WriteResult(key=item.key, target_id=found))
         return results
+
+    def rule_field_options(self) -> dict[str, frozenset[str]]:
+        """Ticket field id → the option values (tags) of its dropdown: what a translated
+        rule's conditions and actions on the field may name."""
+        return {
+            definition.id: frozenset(o.value for o in definition.options)
+            for (owner, _), definition in self._field_table().items()
+            if owner is FieldObject.TICKET and definition.options
+        }
 
     def _rule_table(self) -> dict[tuple[str, str], str]:
         """Rule target ids (``<plural>/<id>``, e.g. ``triggers/123``) by (kind, title); read

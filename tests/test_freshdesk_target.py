@@ -192,10 +192,13 @@ def test_find_uses_external_ids_after_a_crash() -> None:
         Kind.TICKET, [SourceKey("old", Kind.TICKET, "100"), SourceKey("old", Kind.TICKET, "999")]
     )
     assert found == {SourceKey("old", Kind.TICKET, "100"): written.target_id}
-    contacts = desk.target.find(Kind.USER, [SourceKey("old", Kind.USER, CUSTOMER.id)])
-    assert contacts == {
-        SourceKey("old", Kind.USER, CUSTOMER.id): desk.links[Ref(kind=Kind.USER, id="c1")]
-    }
+    # An active contact is not reported (it may still have to be kept out, see
+    # test_freshdesk_keep_out.py): the re-sent create adopts it, creating nothing.
+    key = SourceKey("old", Kind.USER, CUSTOMER.id)
+    assert desk.target.find(Kind.USER, [key]) == {}
+    again = desk.write(Kind.USER, CUSTOMER)
+    assert again.target_id == desk.links[Ref(kind=Kind.USER, id="c1")]
+    assert len(desk.account.backend.contacts) == 1
 
 
 def test_files_over_20_mb_on_one_comment_go_on_a_following_private_note() -> None:

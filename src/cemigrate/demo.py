@@ -207,15 +207,18 @@ def _freshdesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Accoun
         "clock": clock,
     }
 
-    def source(instance: str) -> Source:
-        return FreshdeskSource(instance=instance, session=_session(account), **common)
+    def source(instance: str, *, target_view: bool = False) -> Source:
+        return FreshdeskSource(
+            instance=instance, session=_session(account), target_view=target_view, **common
+        )
 
     return _Account(
         platform="freshdesk",
         sandbox=account,
         make_source=source,
         make_target=lambda: FreshdeskTarget(session=_session(account), **common),
-        make_view=lambda: source("target"),
+        # The default company and contact fields the target adopts are read back as fields.
+        make_view=lambda: source("target", target_view=True),
         plan={"base_url": account.base_url, "api_key_env": "FRESHDESK_API_KEY"},
     )
 

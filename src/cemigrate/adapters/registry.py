@@ -329,12 +329,14 @@ def _freshdesk_source(settings: AdapterSettings) -> Source:
 def _freshdesk_target_view(settings: AdapterSettings) -> Source:
     from cemigrate.adapters.freshdesk.source import FreshdeskSource
 
+    # The default company and contact fields the target adopts are read back as fields.
     return FreshdeskSource(
         instance=settings.name,
         base_url=freshdesk_base_url(settings),
         credentials=freshdesk_credentials(settings),
         plan=str(settings.options.get("plan", "enterprise")),
         clock=settings.clock,
+        target_view=True,
     )
 
 

@@ -175,7 +175,10 @@ def _snapshot(
         session=account.session(authenticated=False),
     )
     companies = {c["id"]: c for c in _all(client, "/api/v2/companies")}
+    # Suspended and deleted users are kept out as soft-deleted contacts: listed apart.
     contacts = {c["id"]: c for c in _all(client, "/api/v2/contacts")}
+    for state in ("blocked", "deleted"):
+        contacts.update({c["id"]: c for c in _all(client, "/api/v2/contacts", state=state)})
     staff = {a["id"]: a for a in _all(client, "/api/v2/agents")}
     people: dict[Any, str] = {
         i: c.get("unique_external_id") or c.get("email") or f"contact#{i}"
@@ -202,7 +205,15 @@ def _snapshot(
                 rows["field"].append((f"{owner}:{f.get('label')}", _digest(f.get("type"))))
     rows["organization"] = [(orgs[i], _digest(c["name"])) for i, c in companies.items()]
     rows["user"] = [
-        (people[i], _digest(c.get("email"), c.get("name"), orgs.get(c.get("company_id"))))
+        (
+            people[i],
+            _digest(
+                c.get("email"),
+                c.get("name"),
+                orgs.get(c.get("company_id")),
+                bool(c.get("deleted") or c.get("blocked")),
+            ),
+        )
         for i, c in contacts.items()
     ] + [(people[i], "matched") for i in staff if migrated and people[i] in agents]
     rows["group"] = [(g["name"], _digest(g["name"])) for g in groups.values()]

@@ -80,6 +80,7 @@ from cemigrate.schema import (
 
 __all__ = [
     "ADMIN_ROLE_NAMES",
+    "ADOPTABLE_DEFAULTS",
     "ATTACHMENT_ONLY_BODY",
     "CEMIGRATE_COMPANY_FIELDS",
     "CEMIGRATE_TICKET_FIELDS",
@@ -89,6 +90,7 @@ __all__ = [
     "ORIGINAL_TIME_PREFIX",
     "OVERFLOW_PREFIX",
     "Json",
+    "adopted_field",
     "agent",
     "attachment",
     "company_payload",
@@ -370,14 +372,27 @@ def field_key(name: str) -> str:
     return own.group(1) if own else key
 
 
-def field(d: Json, *, object: FieldObject) -> FieldDef | None:
-    """A custom field definition, or ``None`` for one of Freshdesk's default fields."""
-    what = f"{object} field"
-    if d.get("default") or not str(d.get("name") or "").strip():
-        return None
-    kind = _FIELD_TYPES.get(str(d.get("type")))
-    if kind is None:
-        return None  # a type with no schema equivalent (lookup, encrypted, ...)
+ADOPTABLE_DEFAULTS: Final[Mapping[FieldObject, frozenset[str]]] = {
+    FieldObject.USER: frozenset({"job_title", "address", "description"}),
+    FieldObject.ORGANIZATION: frozenset(
+        {"note", "health_score", "account_tier", "renewal_date", "industry"}
+    ),
+}
+"""Freshdesk's own contact and company fields that hold a free value no schema attribute
+reads: a source field of that name or label is adopted by the target (its value sent at the
+top level of the contact or company) rather than created beside it, and the target view
+(:class:`~cemigrate.adapters.freshdesk.source.FreshdeskSource` with ``target_view=True``)
+reads them back as fields. Identity and schema fields (``name``, ``email``, ``domains``...)
+are never adopted: a custom value must not overwrite them."""
+_ADOPTED_TYPES: Final[Mapping[str, FieldType]] = {
+    "renewal_date": FieldType.DATE,
+    "note": FieldType.TEXTAREA,
+    "description": FieldType.TEXTAREA,
+    "address": FieldType.TEXTAREA,
+}
+
+
+def _options(d: Json) -> tuple[FieldOption, ...]:
     choices = d.get("choices") or []
     options: list[FieldOption] = []
     if isinstance(choices, Mapping):  # some field types answer {label: value}
@@ -387,13 +402,46 @@ def field(d: Json, *, object: FieldObject) -> FieldDef | None:
         if value in (None, ""):
             continue
         options.append(FieldOption(name=str(value), value=str(value), position=position))
+    return tuple(options)
+
+
+def adopted_field(d: Json, *, object: FieldObject) -> FieldDef | None:
+    """One of Freshdesk's own fields in :data:`ADOPTABLE_DEFAULTS`, as the definition the
+    target adopts for a source field of that name or label (its id is the default field's);
+    ``None`` for any other field. Read only by the target view."""
+    what = f"{object} field"
+    name = str(d.get("name") or "")
+    if not d.get("default") or name not in ADOPTABLE_DEFAULTS.get(object, frozenset()):
+        return None
+    options = _options(d)
+    return FieldDef(
+        id=_id(d, "id", what),
+        object=object,
+        key=name,
+        title=_text(d, "label", what) or name,
+        type=_ADOPTED_TYPES.get(name, FieldType.DROPDOWN if options else FieldType.TEXT),
+        options=options,
+        position=max(0, int(d.get("position") or 0)),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def field(d: Json, *, object: FieldObject) -> FieldDef | None:
+    """A custom field definition, or ``None`` for one of Freshdesk's default fields."""
+    what = f"{object} field"
+    if d.get("default") or not str(d.get("name") or "").strip():
+        return None
+    kind = _FIELD_TYPES.get(str(d.get("type")))
+    if kind is None:
+        return None  # a type with no schema equivalent (lookup, encrypted, ...)
     return FieldDef(
         id=_id(d, "id", what),
         object=object,
         key=field_key(str(d["name"])),
         title=_text(d, "label", what) or str(d["name"]),
         type=kind,
-        options=tuple(options),
+        options=_options(d),
         required=bool(d.get("required_for_agents") or d.get("required_for_closure")),
         description=_text(d, "description", what),
         position=max(0, int(d.get("position") or 0)),
@@ -419,10 +467,26 @@ def _custom_values(d: Json, what: str) -> dict[str, FieldValue]:
     return found
 
 
-def organization(d: Json) -> Organization:
-    """A company (its tags come back from cemigrate's ``cemigrate_tags`` field, if any)."""
+def _adopted_values(d: Json, names: Iterable[str], what: str) -> dict[str, FieldValue]:
+    """The top-level values of adopted default fields (``account_tier``...), as custom
+    values under the field's name."""
+    found: dict[str, FieldValue] = {}
+    for name in names:
+        value = d.get(name)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str | int | float | bool):
+            raise _fail(what, name, "is not a field value")
+        found[name] = value
+    return found
+
+
+def organization(d: Json, *, adopted: Iterable[str] = ()) -> Organization:
+    """A company (its tags come back from cemigrate's ``cemigrate_tags`` field, if any).
+    ``adopted`` names default fields read as custom values (the target view: see
+    :data:`ADOPTABLE_DEFAULTS`)."""
     what = "company"
-    custom = _custom_values(d, what)
+    custom = {**_adopted_values(d, adopted, what), **_custom_values(d, what)}
     custom.pop("cemigrate_id", None)
     tags = str(custom.pop("cemigrate_tags", "") or "").split()
     return Organization(
@@ -442,8 +506,11 @@ def _language(d: Json) -> str:
     return language if "-" in language else {"en": "en-US"}.get(language, language)
 
 
-def contact(d: Json) -> User:
-    """A contact: an end user. Blocked reads as suspended; a deleted contact as deleted."""
+def contact(d: Json, *, adopted: Iterable[str] = ()) -> User:
+    """A contact: an end user. Blocked reads as suspended; a (soft-)deleted contact as
+    deleted *and* suspended: Freshdesk lets it in no more (no portal sign-in, its mail goes to
+    spam), which is how the target keeps a suspended or deleted user out. ``adopted`` names
+    default fields read as custom values (the target view: see :data:`ADOPTABLE_DEFAULTS`)."""
     what = "contact"
     email = d.get("email")
     identities = []
@@ -458,7 +525,7 @@ def contact(d: Json) -> User:
         name=str(d.get("name") or email or d.get("id")),
         email=str(email) if email else None,
         role=Role.END_USER,
-        suspended=bool(d.get("blocked")),
+        suspended=bool(d.get("blocked") or d.get("deleted")),
         deleted=bool(d.get("deleted")),
         identities=tuple(identities),
         organization=_ref(Kind.ORGANIZATION, d, "company_id", what),
@@ -466,7 +533,7 @@ def contact(d: Json) -> User:
         time_zone=str(d.get("time_zone") or "UTC"),
         phone=str(d["phone"]) if d.get("phone") else None,
         tags=_tags(d, "tags", what),
-        custom_fields=_custom_values(d, what),
+        custom_fields={**_adopted_values(d, adopted, what), **_custom_values(d, what)},
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )

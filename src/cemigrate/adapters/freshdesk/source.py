@@ -23,6 +23,10 @@ conversations), or asked for by a target while it writes the tickets
 
 Attachment bytes are streamed from ``attachment_url`` and hashed on the way; the API key is
 not sent with them (they live on a file host).
+
+Reconciliation reads a Freshdesk *target* with ``target_view=True``: the default contact and
+company fields the target adopts (``account_tier``...) are then read as fields, and their
+top-level values as custom values, as the target wrote them.
 """
 
 from __future__ import annotations
@@ -162,9 +166,15 @@ class FreshdeskSource:
         session: requests.Session | None = None,
         clock: Clock | None = None,
         max_pages: int = TICKET_LIST_PAGES,
+        target_view: bool = False,
     ) -> None:
         clock = clock or SystemClock()
         self.instance = instance
+        self.target_view = target_view
+        """Read the account as reconciliation reads a target: Freshdesk's own contact and
+        company fields the target adopts (:data:`.convert.ADOPTABLE_DEFAULTS`, e.g. a
+        company's ``account_tier``) are read as fields, their values as custom values. A
+        source leaves them out: they are Freshdesk's, not the account's own fields."""
         self.budgets: Budgets = budgets_for("freshdesk", plan, clock=clock, prefix=instance)
         self.client = FreshdeskClient(
             base_url=base_url,
@@ -288,6 +298,14 @@ class FreshdeskSource:
     def _converter(self, row: FreshdeskObject) -> Callable[[Any], Sequence[Record]]:
         if row.field_object is not None:
             owner: FieldObject = row.field_object
+            if self.target_view and owner in convert.ADOPTABLE_DEFAULTS:
+                return lambda d: [
+                    f
+                    for f in (
+                        convert.field(d, object=owner) or convert.adopted_field(d, object=owner),
+                    )
+                    if f is not None
+                ]
             return lambda d: [f] if (f := convert.field(d, object=owner)) else []
         if row.rule_kind is not None:
             rule_kind = row.rule_kind
@@ -297,11 +315,14 @@ class FreshdeskSource:
             return lambda d: [convert.agent(d, admin_role_ids=admins)]
         if row.name == "satisfaction_ratings":
             return lambda d: [r] if (r := convert.satisfaction_rating(d)) else []
+        adopted = convert.ADOPTABLE_DEFAULTS if self.target_view else {}
+        orgs = adopted.get(FieldObject.ORGANIZATION, frozenset())
+        users = adopted.get(FieldObject.USER, frozenset())
         one: Mapping[str, Callable[[Any], Sequence[Record]]] = {
-            "companies": lambda d: [convert.organization(d)],
-            "contacts": lambda d: [convert.contact(d)],
-            "blocked_contacts": lambda d: [convert.contact({**d, "blocked": True})],
-            "deleted_contacts": lambda d: [convert.contact({**d, "deleted": True})],
+            "companies": lambda d: [convert.organization(d, adopted=orgs)],
+            "contacts": lambda d: [convert.contact(d, adopted=users)],
+            "blocked_contacts": lambda d: [convert.contact({**d, "blocked": True}, adopted=users)],
+            "deleted_contacts": lambda d: [convert.contact({**d, "deleted": True}, adopted=users)],
             "groups": lambda d: [convert.group(d)],
             "group_memberships": convert.group_memberships,
             "sla_policies": lambda d: [convert.sla_policy(d)],

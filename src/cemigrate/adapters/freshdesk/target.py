@@ -16,18 +16,21 @@ unless ``notify_emails`` is given (it never is); a *reply* e-mails the requester
 account, so ``replies_as_notes=True`` writes agents' public comments as public notes instead.
 Turn dispatcher and observer rules off for the migration window where that matters.
 
-Contacts carry the source key in ``unique_external_id``; tickets and companies in the
-``cemigrate_id`` field that :meth:`FreshdeskTarget.prepare` creates, found again with the
-filter search. Agents are matched by e-mail, never created (they are paid seats). Groups,
-memberships and fields are find-or-create by their natural key. A ticket re-sent after a crash
-(found, so sent as an update) gets only the conversations it lacks. A comment Freshdesk refuses
-after its ticket was created deletes that ticket again, so the failure row can be re-driven
-without a duplicate.
+A user suspended or deleted in the source is created as a contact and then soft-deleted
+(``DELETE /contacts/{id}``): the only state the API sets that keeps a contact from signing in;
+its tickets stay. Contacts carry the source key in ``unique_external_id``; tickets and
+companies in the ``cemigrate_id`` field that :meth:`FreshdeskTarget.prepare` creates, found
+again with the filter search. Agents are matched by e-mail, never created (they are paid
+seats). Groups, memberships and fields are find-or-create by their natural key. A ticket re-sent
+after a crash (found, so sent as an update) gets only the conversations it lacks. A comment
+Freshdesk refuses after its ticket was created deletes that ticket again, so the failure row can
+be re-driven without a duplicate.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -82,6 +85,8 @@ from cemigrate.schema import (
 )
 
 __all__ = ["SLA_KEPT_IN_TICKET", "WRITABLE", "FreshdeskTarget"]
+
+log = logging.getLogger(__name__)
 
 WRITABLE: Final = frozenset(
     {
@@ -160,9 +165,14 @@ class FreshdeskTarget:
         self._sla_policies: dict[str, str] | None = None
         """SLA policy target ids (``sla_policies/<id>``) by name; read once."""
         self._values: Mapping[str, Mapping[str, str]] = {}
+        self._options: Mapping[str, Mapping[str, str]] = {}
+        """The mapping's option tables by source field id (from ``prepare``)."""
         self._defaults: dict[FieldObject, dict[str, Any]] = {}
         self._wanted: tuple[FieldDef, ...] = ()
         self._recalled = False
+        self._unlocked: dict[str, str] = {}
+        """Source key → a contact found after a crash, active: the re-sent create adopts it
+        (and keeps it out if the user must be) instead of creating another."""
         self._partial: dict[str, str] = {}
         """Source key → a ticket created before a crash that lacks conversations: the next
         write of that key completes it instead of creating another."""
@@ -194,6 +204,7 @@ class FreshdeskTarget:
         """Create the custom fields the mapping needs and cemigrate's own (source key, original
         times, SLA history, company tags) that the account lacks. Idempotent."""
         self._values = needs.values
+        self._options = needs.options
         changes = []
         wanted = (
             *needs.fields,
@@ -238,11 +249,24 @@ class FreshdeskTarget:
                 return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
         if isinstance(record, Rule):
             done = translate(
-                record, source=platform_of(record), target=self.platform, links=EVERY_LINK
+                record,
+                source=platform_of(record),
+                target=self.platform,
+                links=EVERY_LINK,
+                options=self._options,
             )
             if done.status is Status.UNTRANSLATED:
                 return f"{UNTRANSLATABLE_RULE}: {done.reason}"
         return ""
+
+    def rule_field_options(self) -> dict[str, frozenset[str]]:
+        """Ticket field id → the choices of its dropdown: what a translated rule's conditions
+        and actions on the field may name."""
+        return {
+            definition.id: frozenset(o.value for o in definition.options)
+            for (owner, _), (definition, _) in self._field_table().items()
+            if owner is FieldObject.TICKET and definition.options
+        }
 
     def rule_field_names(self) -> dict[str, str]:
         """Ticket field id → its Freshdesk name (``cf_...``): what a translated rule's
@@ -290,10 +314,15 @@ class FreshdeskTarget:
         expected: dict[SourceKey, object] = {}
         if kind is Kind.USER:
             for key in keys:
-                contacts = self.client.get_json("/api/v2/contacts", unique_external_id=str(key))
-                hits = [c for c in contacts if c.get("unique_external_id") == str(key)]
-                if hits:
-                    found[key] = str(min(int(c["id"]) for c in hits))
+                # A contact written but not yet kept out (a crash between the create and the
+                # soft delete) is not reported: the re-sent create completes it, no new POST.
+                active = self._contacts_of(key)
+                if active:
+                    self._unlocked[str(key)] = active
+                    continue
+                kept_out = self._contacts_of(key, state="deleted")
+                if kept_out:
+                    found[key] = kept_out
         elif kind in (Kind.TICKET, Kind.ORGANIZATION):
             what = "tickets" if kind is Kind.TICKET else "companies"
             owner = FieldObject.TICKET if kind is Kind.TICKET else FieldObject.ORGANIZATION
@@ -319,6 +348,13 @@ class FreshdeskTarget:
                     if not self._holds_all(found[key], expected.get(key)):
                         self._partial[str(key)] = found.pop(key)
         return found
+
+    def _contacts_of(self, key: SourceKey, **params: str) -> str | None:
+        """The lowest id of a contact holding ``key`` as ``unique_external_id`` (active ones,
+        or those of ``state``)."""
+        contacts = self.client.get_json("/api/v2/contacts", unique_external_id=str(key), **params)
+        hits = [int(c["id"]) for c in contacts if c.get("unique_external_id") == str(key)]
+        return str(min(hits)) if hits else None
 
     def _holds_all(self, ticket_id: str, expected: object) -> bool:
         """Whether a ticket found after a crash holds every conversation it was written with
@@ -377,11 +413,43 @@ class FreshdeskTarget:
         if person.role is not Role.END_USER:
             return self._match_agent(item, person)
         payload = convert.contact_payload(item, self._names(FieldObject.USER))
+        keep_out = person.suspended or person.deleted
         if item.target_id is not None:
-            self.client.request("PUT", f"/api/v2/contacts/{item.target_id}", json=payload)
-            return WriteResult(key=item.key, target_id=item.target_id)
-        body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
-        return WriteResult(key=item.key, target_id=str(body["id"]))
+            return self._update_contact(item, payload, keep_out=keep_out)
+        contact_id = self._unlocked.pop(str(item.key), None)
+        if contact_id is None:
+            body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
+            contact_id = str(body["id"])
+        if keep_out:
+            self._lock_contact(contact_id)
+        return WriteResult(key=item.key, target_id=contact_id)
+
+    def _lock_contact(self, contact_id: str) -> None:
+        """Keep a user suspended or deleted in the source out of the account: a soft delete
+        (``DELETE /contacts/{id}``), the only state the API sets that stops a contact from
+        signing in to the portal (its mail goes to spam); its tickets stay. One call."""
+        self.client.request("DELETE", f"/api/v2/contacts/{contact_id}")
+
+    def _update_contact(
+        self, item: Outgoing, payload: dict[str, JsonValue], *, keep_out: bool
+    ) -> WriteResult:
+        """Re-send a contact written before: its state first (one view), as Freshdesk answers
+        405 to a change of a deleted contact. A contact kept out stays out and keeps what it
+        was written with (restoring it to change it would let it in for a moment); one let
+        back in by the source is restored, then changed."""
+        contact_id = str(item.target_id)
+        current = self.client.get_json(f"/api/v2/contacts/{contact_id}")
+        if current.get("deleted"):
+            if keep_out:
+                log.info(
+                    "freshdesk: contact %s is kept out: its changes are not written", contact_id
+                )
+                return WriteResult(key=item.key, target_id=contact_id)
+            self.client.request("PUT", f"/api/v2/contacts/{contact_id}/restore")
+        self.client.request("PUT", f"/api/v2/contacts/{contact_id}", json=payload)
+        if keep_out and not current.get("deleted"):
+            self._lock_contact(contact_id)
+        return WriteResult(key=item.key, target_id=contact_id)
 
     def _match_agent(self, item: Outgoing, person: User) -> WriteResult:
         """Agents are paid seats: matched by e-mail, never created."""
@@ -422,6 +490,8 @@ class FreshdeskTarget:
             links=item.links,
             mapping=self._values,
             field_names=names,
+            options=self._options,
+            target_options=self.rule_field_options(),
         )
         if done.status is Status.UNTRANSLATED:
             return WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}")
@@ -841,6 +911,8 @@ class FreshdeskTarget:
         if wanted.object is FieldObject.TICKET:
             return None
         for name, data in self._defaults[wanted.object].items():
+            if name not in convert.ADOPTABLE_DEFAULTS[wanted.object]:
+                continue  # identity and schema fields are never taken over by a custom value
             if name == wanted.key or data.get("label") == wanted.title:
                 adopted = FieldDef(
                     id=str(data.get("id") or name),
@@ -878,7 +950,8 @@ class FreshdeskTarget:
                 names.setdefault(definition.title, name)
         if owner is not FieldObject.TICKET:
             for name in self._defaults[owner]:
-                names.setdefault(name, f".{name}")
+                if name in convert.ADOPTABLE_DEFAULTS[owner]:
+                    names.setdefault(name, f".{name}")
         return names
 
     def _create_field(self, definition: FieldDef) -> FieldDef:

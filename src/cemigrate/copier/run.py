@@ -696,6 +696,8 @@ class _StreamWriter:
         self.stream = stream
         self.size = max(1, writer.target.batch_size.get(stream.kind, 100))
         self.buffer: list[_Item] = []
+        self.buffered: dict[str, str] = {}
+        """Key → content hash of each item in :attr:`buffer` (read, not yet written)."""
         self.pool: list[Record] = []
         """A sampled dry run's tickets, read and waiting for the choice."""
         self.queued = 0
@@ -714,6 +716,7 @@ class _StreamWriter:
         if self.writer.dry_run:
             self.writer.validate(self.stream, items)
             return
+        items = self._unrepeated(items)
         self.buffer.extend(items)
         self.queued += len(items)
         self.marks.append((self.queued, cursor))
@@ -728,9 +731,26 @@ class _StreamWriter:
         if not self.writer.dry_run:
             self._flush(final=True)
 
+    def _unrepeated(self, items: list[_Item]) -> list[_Item]:
+        """``items`` without the ones read again, unchanged, before their first reading was
+        written (a source whose pages overlap): the ledger cannot tell yet that they are
+        written, so they would be sent and counted as created twice. Counted as unchanged."""
+        fresh: list[_Item] = []
+        for item in items:
+            key = str(item.key)
+            if self.buffered.get(key) == item.hash:
+                self.writer.tallies[self.stream.kind.value].add("unchanged")
+                continue
+            self.buffered[key] = item.hash
+            fresh.append(item)
+        return fresh
+
     def _flush(self, *, final: bool) -> None:
         while len(self.buffer) >= self.size or (final and self.buffer):
             chunk, self.buffer = self.buffer[: self.size], self.buffer[self.size :]
+            for item in chunk:
+                if self.buffered.get(str(item.key)) == item.hash:
+                    del self.buffered[str(item.key)]
             self.writer.send(self.stream, chunk)
             self.sent += len(chunk)
         self._advance()

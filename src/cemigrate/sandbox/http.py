@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 from urllib.parse import unquote, urlsplit
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
@@ -436,6 +436,14 @@ class Limit:
     """Seconds until one request is allowed again (0 when ``allowed``)."""
 
 
+_WHOLE: Final = 1e-9
+"""Tokens short of one that still count as one: the bucket refills by sums of ``elapsed ×
+rate``, which fall a few ulps short of a whole token on the dot of a refill (six seconds after
+the last export call, 0.9999999999999976 of a token at some clock times). The documented limit
+(10 a minute: one every six seconds) allows that request, and a client pacing itself at that
+limit sends it; refusing it was a 429 the limit does not call for."""
+
+
 class RateLimiter:
     """A token bucket of ``limit`` requests per ``period`` seconds on an injected clock."""
 
@@ -460,7 +468,7 @@ class RateLimiter:
         with self._lock:
             self._refill()
             rate = self.limit / self.period
-            allowed = self._tokens >= 1.0
+            allowed = self._tokens >= 1.0 - _WHOLE
             if allowed:
                 self._tokens -= 1.0
             retry = 0 if allowed else max(1, math.ceil((1.0 - self._tokens) / rate))
@@ -473,7 +481,7 @@ class RateLimiter:
             self._refill()
             rate = self.limit / self.period
             reset = math.ceil((self.limit - self._tokens) / rate)
-            return Limit(self._tokens >= 1.0, self.limit, int(self._tokens), reset, 0)
+            return Limit(self._tokens >= 1.0 - _WHOLE, self.limit, int(self._tokens), reset, 0)
 
     def reset(self) -> None:
         """Fill the bucket again."""

@@ -10,6 +10,7 @@ hashed on the way.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -19,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
+import attrs
 import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
@@ -150,7 +152,10 @@ class ZendeskSource:
             position = start["position"] if index == start["object"] else None
             convert_page = self._converter(row, resuming=position is not None)
             incremental = row.read.paging in _INCREMENTAL
+            repeats = _Repeats() if row.read.paging is Paging.EXPORT_TIME else None
             for page in self.client.pages(row.read, position=position):
+                if repeats is not None:  # a time-based page starts at the last one's end_time
+                    page = repeats.drop(page)
                 records = tuple(convert_page(page))
                 if self.on_external_id is not None:
                     self._report_external_ids(kind, page)
@@ -362,6 +367,43 @@ class ZendeskSource:
                     if definition is not None:
                         self._fields[definition.id] = definition
         return self._fields
+
+
+class _Repeats:
+    """Drops the items a time-based export serves a second time.
+
+    A time-based page starts *at* the previous page's ``end_time``, so the items of that second
+    come again on the next page (Zendesk warns that time-based exports may hold duplicate items,
+    to be excluded by id). An item is a repeat when an earlier page held it with the same id
+    and the same content (a changed item is a newer version, not a repeat). Only the last
+    pages' items are remembered, as digests: a repeat is always on the page right before (or,
+    when a page held nothing new, on the pages before that)."""
+
+    def __init__(self) -> None:
+        self._recent: dict[str, bytes] = {}
+        self.dropped = 0
+        """Items left out as repeats."""
+
+    def drop(self, page: Page) -> Page:
+        """``page`` without the items an earlier page already served."""
+        fresh: list[dict[str, Any]] = []
+        seen: dict[str, bytes] = {}
+        for data in page.records:
+            key = str(data.get("id"))
+            digest = hashlib.blake2b(
+                json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode(),
+                digest_size=16,
+            ).digest()
+            repeat = self._recent.get(key) == digest or seen.get(key) == digest
+            seen[key] = digest  # a repeat, too, may come once more on the next page
+            if repeat:
+                self.dropped += 1
+            else:
+                fresh.append(data)
+        self._recent = seen if fresh else {**self._recent, **seen}
+        if len(fresh) == len(page.records):
+            return page
+        return attrs.evolve(page, records=tuple(fresh))
 
 
 def _by_user(identities: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str, Any]]]:

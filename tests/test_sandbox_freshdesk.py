@@ -511,3 +511,22 @@ def test_35000_tickets_seed_and_read_back_past_the_300_page_cap() -> None:
             continue
         break
     assert len(seen) == sum(not k.deleted for k in sandbox.backend.ticket_keys.values()) > 30_000
+
+
+def test_a_credit_a_few_ulps_short_of_whole_is_whole() -> None:
+    from cemigrate.ratelimit import ManualClock
+    from cemigrate.sandbox.freshdesk.urls import CreditBucket
+
+    refused = 0
+    for start in (0.0, 7.77, 13.3, 1234.567):
+        clock = ManualClock(start=start)
+        bucket = CreditBucket(10, clock)
+        for _ in range(10):
+            bucket.spend(1)
+        # A client pacing at exactly the limit (one call every 6 s) is never refused, though
+        # the refills (sums of elapsed x rate) land a few ulps short of a whole credit.
+        for _ in range(200):
+            clock.advance(6.0)
+            refused += bucket.wait_for(1) > 0
+            bucket.spend(1)
+    assert refused == 0

@@ -40,6 +40,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 __all__ = [
+    "WHOLE_TOKEN_SLACK",
     "Clock",
     "DroppedConnection",
     "FaultMiddleware",
@@ -436,7 +437,7 @@ class Limit:
     """Seconds until one request is allowed again (0 when ``allowed``)."""
 
 
-_WHOLE: Final = 1e-9
+WHOLE_TOKEN_SLACK: Final = 1e-9
 """Tokens short of one that still count as one: the bucket refills by sums of ``elapsed ×
 rate``, which fall a few ulps short of a whole token on the dot of a refill (six seconds after
 the last export call, 0.9999999999999976 of a token at some clock times). The documented limit
@@ -468,7 +469,7 @@ class RateLimiter:
         with self._lock:
             self._refill()
             rate = self.limit / self.period
-            allowed = self._tokens >= 1.0 - _WHOLE
+            allowed = self._tokens >= 1.0 - WHOLE_TOKEN_SLACK
             if allowed:
                 self._tokens -= 1.0
             retry = 0 if allowed else max(1, math.ceil((1.0 - self._tokens) / rate))
@@ -481,7 +482,9 @@ class RateLimiter:
             self._refill()
             rate = self.limit / self.period
             reset = math.ceil((self.limit - self._tokens) / rate)
-            return Limit(self._tokens >= 1.0 - _WHOLE, self.limit, int(self._tokens), reset, 0)
+            return Limit(
+                self._tokens >= 1.0 - WHOLE_TOKEN_SLACK, self.limit, int(self._tokens), reset, 0
+            )
 
     def reset(self) -> None:
         """Fill the bucket again."""

@@ -38,7 +38,7 @@ from cemigrate.sandbox.freshdesk.responses import (
     ticket_view_includes,
 )
 from cemigrate.sandbox.freshdesk.seed import ATTACHMENT_PATH, BASE
-from cemigrate.sandbox.http import Clock, StartResponse
+from cemigrate.sandbox.http import WHOLE_TOKEN_SLACK, Clock, StartResponse
 
 __all__ = [
     "PLAN_LIMITS",
@@ -437,7 +437,12 @@ class CreditBucket:
         """Seconds until ``cost`` credits are there (0 when they are now)."""
         self._refill()
         missing = min(cost, self.limit) - self._tokens
-        return 0 if missing <= 0 else max(1, math.ceil(missing * self.period / self.limit))
+        # (credits a few ulps short of whole are whole: see WHOLE_TOKEN_SLACK)
+        return (
+            0
+            if missing <= WHOLE_TOKEN_SLACK
+            else max(1, math.ceil(missing * self.period / self.limit))
+        )
 
     def spend(self, cost: int) -> None:
         """Take ``cost`` credits (call :meth:`wait_for` first)."""
@@ -447,7 +452,7 @@ class CreditBucket:
     def remaining(self) -> int:
         """Whole credits left now."""
         self._refill()
-        return max(0, int(self._tokens))
+        return max(0, int(self._tokens + WHOLE_TOKEN_SLACK))
 
     def reset(self) -> None:
         """Fill the bucket again."""

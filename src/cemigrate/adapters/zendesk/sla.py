@@ -11,17 +11,17 @@ whether a target asks for it with its ticket or the copier reads the ``sla_event
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Final
 
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient
 from cemigrate.adapters.zendesk.objects import BY_NAME
 from cemigrate.adapters.zendesk.spool import ExportSpool, SpoolItem
 from cemigrate.errors import RecordError
-from cemigrate.schema import SlaEvent
+from cemigrate.schema import SlaEvent, SlaEventKind, SlaMetric
 
-__all__ = ["SlaEvents"]
+__all__ = ["SlaEvents", "settle_horizon"]
 
 
 class SlaEvents(ExportSpool):
@@ -50,3 +50,37 @@ class SlaEvents(ExportSpool):
             if events:
                 found[ticket_id] = events
         return found
+
+
+BUSINESS_STRETCH: Final = 168 / 40
+"""The most calendar time a business minute can take, on a 40-hour week."""
+HOLIDAY_SLACK: Final = 4 * 24 * 3600
+"""Seconds added to a business-hours target for holidays and a long weekend."""
+
+
+def settle_horizon(events: Mapping[str, Sequence[SlaEvent]]) -> float | None:
+    """The Unix time by which every SLA target still running in ``events`` (per ticket) has
+    been fulfilled or breached at the latest; None when none is running.
+
+    A running target breaches without changing its ticket, so the events a ticket's last
+    change covers can miss its breach. Pausing, resuming and fulfilling do change the ticket;
+    only the breach needs this bound. Business-hour targets are stretched to the longest
+    calendar time they can take."""
+    latest: float | None = None
+    for ticket_events in events.values():
+        targets: dict[SlaMetric, tuple[int, bool]] = {}
+        running: dict[SlaMetric, float] = {}
+        for event in sorted(ticket_events, key=lambda e: e.time):
+            if event.kind is SlaEventKind.APPLY and event.target_minutes is not None:
+                targets[event.metric] = (event.target_minutes, event.business_hours)
+                running[event.metric] = event.time.timestamp()
+            elif event.kind is SlaEventKind.ACTIVATE and event.metric in targets:
+                running[event.metric] = event.time.timestamp()
+            elif event.kind in (SlaEventKind.PAUSE, SlaEventKind.FULFILL, SlaEventKind.BREACH):
+                running.pop(event.metric, None)
+        for metric, since in running.items():
+            minutes, business = targets[metric]
+            span = minutes * 60 * (BUSINESS_STRETCH if business else 1.0)
+            span += HOLIDAY_SLACK if business else 0
+            latest = since + span if latest is None else max(latest, since + span)
+    return latest

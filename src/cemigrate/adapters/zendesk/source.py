@@ -35,7 +35,7 @@ from cemigrate.adapters.zendesk.objects import (
     Paging,
     ZendeskObject,
 )
-from cemigrate.adapters.zendesk.sla import SlaEvents
+from cemigrate.adapters.zendesk.sla import SlaEvents, settle_horizon
 from cemigrate.errors import ConfigError, RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
@@ -196,8 +196,15 @@ class ZendeskSource:
                 started,
                 ", ".join(early[:5]),
             )
+        ids = [t.id for t in tickets]
         spool.advance_to(max(t.updated_at for t in tickets).timestamp(), start_time=started)
-        events = spool.events_for([t.id for t in tickets])
+        events = spool.events_for(ids)
+        # A target still running at a ticket's last change breaches later without changing the
+        # ticket: read on to the latest moment one of these targets could still settle.
+        horizon = settle_horizon(events)
+        if horizon is not None and horizon > (spool.covered_until or 0):
+            spool.advance_to(horizon, start_time=started)
+            events = spool.events_for(ids)
         with self._metrics_lock:
             metrics = {t.id: self._metrics.pop(t.id, None) for t in tickets}
         history = {

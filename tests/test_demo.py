@@ -162,3 +162,22 @@ def test_a_folder_the_demo_did_not_write_is_left_alone(
         " choose another --out\n"
     )
     assert (tmp_path / "notes.md").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("zendesk", "zendesk"),
+        ("zendesk", "freshdesk"),
+        ("salesforce", "zendesk"),
+        ("salesforce", "salesforce"),
+        ("freshdesk", "zendesk"),
+        ("freshdesk", "salesforce"),
+    ],
+)
+def test_every_other_pair_reconciles_clean(source: str, target: str, tmp_path: Path) -> None:
+    ran = _run(tmp_path / "demo", "--source", source, "--target", target)
+    assert ran.code == EXIT_OK, ran.printed[-2000:]
+    assert "reconciliation: clean: no finding" in ran.printed
+    done, skipped, failed = _ticket_counts(ran.out)
+    assert (done + skipped, failed) == (TICKETS, 0)

@@ -11,7 +11,9 @@ from cemigrate.schema import Kind, SlaEventKind, Ticket
 
 def test_a_breach_after_the_last_change_travels_with_its_ticket() -> None:
     clock = ManualClock()
-    account = ZendeskSandbox(tickets=2000, seed=7, instance="exchange", clock=clock, subdomain="old")
+    account = ZendeskSandbox(
+        tickets=2000, seed=7, instance="exchange", clock=clock, subdomain="old"
+    )
     clock.advance(120)  # past the exports' last minute
     source = ZendeskSource(
         instance="old",

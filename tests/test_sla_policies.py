@@ -31,7 +31,7 @@ from cemigrate.rules.sla import (
     sla_report,
     translate_sla,
 )
-from cemigrate.rules.translate import Status
+from cemigrate.rules.translate import EVERY_LINK, Status
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import (
@@ -297,20 +297,26 @@ def test_a_policy_freshdesk_cannot_scope_is_untranslated_with_its_reason_and_ori
     assert '"value": "vip"' in markdown  # the original is printed, never dropped
 
 
-def test_salesforce_declines_sla_policies_with_what_it_would_need() -> None:
+def test_salesforce_writes_an_inactive_entitlement_process_and_lists_what_it_cannot_say() -> None:
     policy = freshdesk_policy()
 
-    done = translate_sla(policy, source="freshdesk", target="salesforce")
+    done = translate_sla(policy, source="freshdesk", target="salesforce", links=EVERY_LINK)
     target = SalesforceTarget(
         instance_url="https://example.my.salesforce.com",
         credentials=SalesforceCredentials(access_token="unused"),
     )
 
-    assert done.status is Status.UNTRANSLATED
-    for text in (done.reason, target.declines(Kind.SLA_POLICY, policy)):
-        assert "Entitlement Management" in text
-        assert "EntitlementProcess" in text
-        assert "MilestoneType" in text
+    assert done.status is Status.PARTIAL
+    assert target.declines(Kind.SLA_POLICY, policy) == ""
+    assert done.payload["active"] is False
+    assert done.payload["SObjectType"] == "Case"
+    milestones = done.payload["milestones"]
+    assert isinstance(milestones, list)
+    assert len(milestones) == 9  # respond and resolve for 4 priorities, next reply for urgent
+    reasons = " ".join(g.reason for g in done.gaps)
+    assert "entitlements are assigned per account or contact" in reasons  # company_ids
+    assert "calendar hours" in reasons  # priority_4 is not business hours
+    assert any(g.part == "escalation" for g in done.gaps)
 
 
 def test_freshdesks_default_policy_is_not_copied_over_another_freshdesk_default() -> None:

@@ -102,12 +102,13 @@ class BudgetedTransport(BaseAdapter):
                     budget=tightest.name if tightest else "",
                     retry_after=retry_after_seconds(response.headers),
                 )
-            if response.status_code >= 500:
-                response.close()
-                raise TransientError(f"{what}: {response.status_code} {response.reason}")
+            # The refusal hook reads the answer first: a SOAP fault is a 500 that is no outage.
             if self.refusal is not None and (error := self.refusal(response)) is not None:
                 response.close()
                 raise error
+            if response.status_code >= 500:
+                response.close()
+                raise TransientError(f"{what}: {response.status_code} {response.reason}")
             return response
 
         return self.retry.call(attempt, budgets=budgets, cost=cost, what=what)

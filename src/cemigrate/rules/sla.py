@@ -17,7 +17,12 @@ Nothing a migration creates may fire on imported history, so every policy is cre
   carries that tag, so the policy applies to none. Activation removes the guard
   (:func:`zendesk_activated`); a policy is active when the guard is absent
   (:func:`zendesk_active`).
-- **Salesforce** entitlement processes are declined (:data:`SALESFORCE_NO_SLA_WRITE`).
+- **Salesforce** policies are entitlement processes (Metadata API ``EntitlementProcess`` on
+  Case), written with ``active`` false; one milestone per metric and priority, whose criteria
+  test ``Case.Priority`` (:data:`SALESFORCE_MILESTONES` names the milestone types). Activation
+  sets ``active`` true. Periodic update, requester wait and agent work time have no milestone
+  counterpart, and an entitlement process cannot say which cases it applies to (entitlements
+  are assigned per account or contact): gaps, with the reason.
 
 Metrics: Zendesk measures first reply, next reply, periodic (and pausable) update, requester
 wait, agent work and total resolution time per priority, each in minutes with its own
@@ -32,6 +37,7 @@ business-hours flag. Freshdesk has, per priority ``priority_1`` (low) to ``prior
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -54,12 +60,16 @@ from cemigrate.schema import Condition, JsonValue, Kind, Priority, Ref, SlaMetri
 __all__ = [
     "FRESHDESK_MIN_SECONDS",
     "FRESHDESK_PLACEHOLDER_SECONDS",
+    "SALESFORCE_MILESTONES",
     "SALESFORCE_NO_SLA_WRITE",
+    "SALESFORCE_RECURRENCE",
     "SLA_INACTIVE_TAG",
     "ZENDESK_INACTIVE_GUARD",
     "ZENDESK_METRIC_NAMES",
     "SlaReport",
     "SlaTranslation",
+    "entitlement_process_full_name",
+    "entitlement_process_name",
     "is_zendesk_guard",
     "sla_platform_of",
     "sla_refs",
@@ -83,6 +93,7 @@ SALESFORCE_NO_SLA_WRITE: Final = (
     "(EntitlementProcess with its milestones) that need Entitlement Management enabled and a "
     "MilestoneType record per metric; cemigrate does not write Salesforce metadata yet"
 )
+"""Kept for reports written before cemigrate wrote entitlement processes."""
 FRESHDESK_MIN_SECONDS: Final = 900
 """Freshdesk's shortest target (15 minutes); targets are whole minutes."""
 FRESHDESK_PLACEHOLDER_SECONDS: Final = 30 * 24 * 3600
@@ -354,9 +365,7 @@ def translate_sla(
     ids; ``mapping`` holds the mapping's value tables (``priority``: schema value → target
     value). Between two accounts of the same platform without ``links``, ids are kept.
     """
-    if target == "salesforce":
-        return _untranslated(policy, source, target, SALESFORCE_NO_SLA_WRITE)
-    if target not in ("zendesk", "freshdesk"):
+    if target not in ("zendesk", "freshdesk", "salesforce"):
         raise ValueError(f"sla: unknown target {target!r}")
     platform = "zendesk" if source == "memory" else source
     if platform == "salesforce":
@@ -372,6 +381,8 @@ def translate_sla(
     )
     if target == "zendesk":
         return _to_zendesk(policy, ctx)
+    if target == "salesforce":
+        return _to_salesforce(policy, ctx)
     return _to_freshdesk(policy, ctx)
 
 
@@ -518,7 +529,7 @@ def _freshdesk_scope_to_zendesk(
     return all_of, any_of
 
 
-def _escalation_gaps(policy: SlaPolicy) -> list[Gap]:
+def _escalation_gaps(policy: SlaPolicy, *, target: str = "zendesk") -> list[Gap]:
     targets = policy.raw.get("sla_target")
     escalating = [
         key
@@ -533,7 +544,10 @@ def _escalation_gaps(policy: SlaPolicy) -> list[Gap]:
             original=f"escalation_enabled for {', '.join(escalating)}: "
             + json.dumps(policy.raw.get("escalation"), sort_keys=True),
             reason="Zendesk SLA policies do not escalate: add an automation on the hours "
-            "until the next SLA breach",
+            "until the next SLA breach"
+            if target == "zendesk"
+            else "a milestone escalates through its time triggers (violation actions), which "
+            "cemigrate does not write: add them to the milestones",
         )
     ]
 
@@ -869,3 +883,206 @@ def sla_report(
             for p in policies
         ),
     )
+
+
+# --- Salesforce: entitlement processes ------------------------------------------------------
+
+SALESFORCE_MILESTONES: Final[Mapping[SlaMetric, tuple[str, ...]]] = {
+    SlaMetric.FIRST_REPLY_TIME: ("First Response", "First Response Time"),
+    SlaMetric.NEXT_REPLY_TIME: ("Next Response", "Next Response Time"),
+    SlaMetric.RESOLUTION_TIME: ("Resolution", "Resolution Time"),
+}
+"""Metric → the ``MilestoneType`` names that measure it: the first is the one cemigrate
+creates, the others are adopted when the org already has them."""
+SALESFORCE_RECURRENCE: Final[Mapping[str, str]] = {"Next Response": "recursChained"}
+"""``RecurrenceType`` of a milestone type cemigrate creates (``none`` when absent): the next
+reply is due again after each reply, a sequential recurrence."""
+SALESFORCE_METADATA_NAME_LENGTH: Final = 80
+"""Longest entitlement process name cemigrate writes."""
+_SALESFORCE_NO_MILESTONE: Final = (
+    "Salesforce has no standard milestone for {what}: a milestone only counts the time "
+    "until something marks it complete, and no entitlement process setting can tell when "
+    "{what} is met (add a milestone type and a flow that completes it by hand)"
+)
+_SALESFORCE_CRITERIA: Final[Mapping[str, str]] = {"type": "Type", "status": "Status"}
+"""Normal fields a milestone's criteria can test (``Case.<field> equals <picklist value>``)."""
+_SALESFORCE_OPERATIONS: Final[Mapping[str, str]] = {"is": "equals", "is_not": "notEqual"}
+
+
+def entitlement_process_name(title: str) -> str:
+    """The name of the entitlement process for a policy title: letters, digits, spaces,
+    ``_`` and ``-`` (others become spaces), at most 80 characters."""
+    plain = re.sub(r"[^A-Za-z0-9 _-]+", " ", title)
+    return " ".join(plain.split())[:SALESFORCE_METADATA_NAME_LENGTH].strip() or "SLA policy"
+
+
+def entitlement_process_full_name(title: str) -> str:
+    """The Metadata API ``fullName`` of the process: its name in lower case, as Salesforce
+    keeps it (``SlaProcess.NameNorm``; without entitlement versioning, no ``_vN`` suffix)."""
+    return entitlement_process_name(title).lower()
+
+
+def _salesforce_priority(ctx: _Context, priority: Priority) -> str:
+    # Imported here: the Salesforce adapter package imports this module.
+    from cemigrate.rules.salesforce import case_value
+
+    return case_value("priority", str(priority), ctx.values)
+
+
+def _to_salesforce(policy: SlaPolicy, ctx: _Context) -> SlaTranslation:
+    """An entitlement process on Case, inactive, with one milestone per metric and priority;
+    the milestone's criteria test ``Case.Priority`` (and what of the policy's filter a case
+    field can say)."""
+    gaps: list[Gap] = []
+    criteria = _salesforce_criteria(policy, ctx, gaps)
+    milestones: list[JsonValue] = []
+    seen: dict[tuple[str, str], str] = {}
+    calendar: list[str] = []
+    for t in policy.targets:
+        original = _target_text(t.priority, t.metric, t.minutes, t.business_hours)
+        names = SALESFORCE_MILESTONES.get(t.metric)
+        if names is None:
+            reason = _SALESFORCE_NO_MILESTONE.format(what=_WHAT.get(t.metric, str(t.metric)))
+            gaps.append(Gap(part="target", original=original, reason=reason))
+            continue
+        if t.minutes <= 0:
+            gaps.append(
+                Gap(part="target", original=original, reason="a milestone needs at least 1 minute")
+            )
+            continue
+        priority = _salesforce_priority(ctx, t.priority)
+        if (priority, names[0]) in seen:
+            gaps.append(
+                Gap(
+                    part="target",
+                    original=original,
+                    reason=f"the mapping gives Salesforce priority {priority} twice; "
+                    f"kept {seen[(priority, names[0])]}",
+                )
+            )
+            continue
+        seen[(priority, names[0])] = original
+        if not t.business_hours:
+            calendar.append(original)
+        milestones.append(
+            {
+                "milestoneName": names[0],
+                "minutesToComplete": t.minutes,
+                "milestoneCriteriaFilterItems": [
+                    {"field": "Case.Priority", "operation": "equals", "value": priority},
+                    *criteria,
+                ],
+                "useCriteriaStartTime": False,
+            }
+        )
+    if calendar:
+        gaps.append(
+            Gap(
+                part="target",
+                original="; ".join(calendar),
+                reason="measured in calendar hours: the milestones count the entitlement "
+                "process's business hours (the org's default business hours, 24/7 in a new "
+                "org); set 24/7 business hours on these milestones if the default differs",
+            )
+        )
+    if not milestones:
+        reason = (
+            "none of its targets can be expressed as a Salesforce milestone"
+            if policy.targets
+            else "it has no targets"
+        )
+        return _untranslated(policy, ctx.source, ctx.target, reason, gaps)
+    if ctx.source == "freshdesk":
+        gaps += _escalation_gaps(policy, target="salesforce")
+    name = entitlement_process_name(policy.title)
+    payload: dict[str, JsonValue] = {
+        "fullName": entitlement_process_full_name(policy.title),
+        "name": name,
+        "description": policy.description or None,
+        "active": False,
+        "SObjectType": "Case",
+        "milestones": milestones,
+    }
+    return SlaTranslation(
+        policy=policy,
+        source=ctx.source,
+        target=ctx.target,
+        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        payload={k: v for k, v in payload.items() if v is not None},
+        gaps=tuple(gaps),
+    )
+
+
+def _salesforce_criteria(policy: SlaPolicy, ctx: _Context, gaps: list[Gap]) -> list[JsonValue]:
+    """What of the policy's filter each milestone's criteria can test; the rest are gaps
+    (an entitlement process applies to the cases whose entitlement names it)."""
+    conditions: list[tuple[str, NormalCondition]] = []
+    if ctx.source == "freshdesk":
+        for key, values in _freshdesk_scope(policy).items():
+            field = _FRESHDESK_SCOPE.get(key, f"freshdesk:{key}")
+            original = f"applicable_to.{key} = {json.dumps(values)}"
+            conditions.append(
+                (
+                    original,
+                    NormalCondition(
+                        field=field,
+                        operator="is",
+                        value=[_scope_value(field, v) for v in values],
+                        source_field=key,
+                    ),
+                )
+            )
+    else:
+        all_of, any_of = _zendesk_filter(policy)
+        conditions += [(_text(c), c) for c in all_of]
+        if len(any_of) == 1:
+            conditions += [(_text(c), c) for c in any_of]
+        elif any_of:
+            gaps.append(
+                Gap(
+                    part="filter",
+                    original=" OR ".join(_text(c) for c in any_of),
+                    reason="a milestone's criteria here are all ANDed: cemigrate writes no "
+                    "criteria logic for 'any' conditions",
+                )
+            )
+    out: list[JsonValue] = []
+    for original, c in conditions:
+        try:
+            out.append(_salesforce_item(ctx, c))
+        except _Missing as exc:
+            gaps.append(Gap(part="filter", original=original, reason=str(exc)))
+    return out
+
+
+def _salesforce_item(ctx: _Context, c: NormalCondition) -> dict[str, JsonValue]:
+    """One policy filter condition as a milestone criteria filter item."""
+    from cemigrate.rules.salesforce import case_value
+
+    if c.field == "organization":
+        try:
+            accounts = _id_value(ctx, "organization", c.value)
+        except _Missing as exc:
+            accounts = f"(not migrated: {exc})"
+        raise _Missing(
+            "an entitlement process cannot test the account: entitlements are assigned per "
+            "account or contact, so give these accounts an Entitlement with this process "
+            f"({json.dumps(accounts)})"
+        )
+    column = _SALESFORCE_CRITERIA.get(c.field)
+    operation = _SALESFORCE_OPERATIONS.get(c.operator)
+    if column is None or operation is None:
+        raise _Missing(
+            f"a milestone's criteria test Case type and status with is/is not; cemigrate "
+            f"cannot write {c.field} {c.operator} (an entitlement process applies to the cases "
+            "whose entitlement names it)"
+        )
+    values = c.value if isinstance(c.value, list) else [c.value]
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise _Missing(f"{c.field} {c.operator} needs picklist values, not {c.value!r}")
+    picked = [case_value(c.field, str(v), ctx.values) for v in values]
+    if any("," in v for v in picked):
+        raise _Missing(f"a criteria value cannot hold a comma: {picked!r}")
+    if operation == "notEqual" and len(picked) > 1:
+        raise _Missing("'is not' with several values needs criteria logic cemigrate does not write")
+    return {"field": f"Case.{column}", "operation": operation, "value": ",".join(picked)}

@@ -199,6 +199,10 @@ def _snapshot(org: Any) -> dict[str, list[tuple[str, str]]]:
             )
             for d in org.backend.tooling["FlowDefinition"].values()
         ],
+        "sla_policy": [  # entitlement processes by full name; migrated ones inactive
+            (name, _digest(p.get("active"), p.get("milestones")))
+            for name, p in org.backend.metadata.get("EntitlementProcess", {}).items()
+        ],
     }
     children: dict[str, list[Any]] = {}
     for note in _rows(org, "CaseComment"):

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import attrs
 import requests
@@ -50,6 +51,7 @@ __all__ = [
     "Credentials",
     "SalesforceClient",
     "error_message",
+    "metadata_fault",
     "replayable",
     "soql_list",
     "soql_time",
@@ -65,13 +67,16 @@ _BULK_MAX_WAIT: Final = 6 * 3600.0
 """Polls of a Bulk job back off (2 s, 4 s, ... 30 s): every poll is a call of the day."""
 _REPLAYABLE_POSTS: Final = ("/jobs/ingest", "/jobs/query")
 """POSTs that create nothing a second send would duplicate (an extra, empty job)."""
+_METADATA: Final = "/services/Soap/m/"
 
 
 def replayable(request: requests.PreparedRequest) -> bool:
     """Whether sending this request twice has the effect of sending it once: every PATCH
     (upserts by external id, updates), PUT, GET and DELETE; a POST only when it opens a job."""
     method = (request.method or "GET").upper()
-    return method != "POST" or urlsplit(request.url or "").path.endswith(_REPLAYABLE_POSTS)
+    path = urlsplit(request.url or "").path
+    # Metadata API reads and upserts (by fullName) are idempotent too.
+    return method != "POST" or path.endswith(_REPLAYABLE_POSTS) or path.startswith(_METADATA)
 
 
 def error_message(content: object) -> str:
@@ -197,12 +202,15 @@ class SalesforceClient:
 
     def _route(self, request: requests.PreparedRequest) -> tuple[Sequence[Budget], float]:
         path = urlsplit(request.url or "").path
-        if path.startswith("/services/data/"):
+        if path.startswith(("/services/data/", _METADATA)):
             return [self.daily], 1.0
         return [], 1.0  # the login
 
     def _refusal(self, response: requests.Response) -> Exception | None:
-        """Salesforce's throttle: ``403 REQUEST_LIMIT_EXCEEDED`` (facts 2.1)."""
+        """Salesforce's throttle: ``403 REQUEST_LIMIT_EXCEEDED`` (facts 2.1); and a Metadata
+        API fault (a SOAP 500) that names a refusal rather than an outage."""
+        if response.status_code == 500 and urlsplit(response.url or "").path.startswith(_METADATA):
+            return metadata_fault(response.content)
         if response.status_code != 403:
             return None
         try:
@@ -251,6 +259,38 @@ class SalesforceClient:
             raise translate(exc, what or f"{method} {path.split('?')[0]}") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError(f"salesforce {method} {path}: {type(exc).__name__}") from exc
+
+    def metadata_call(self, body: str, *, what: str) -> ElementTree.Element:
+        """One Metadata API SOAP call (``POST /services/Soap/m/{version}``, the session id
+        in ``SessionHeader``): ``body`` is the call's element, the answer the parsed
+        envelope. A fault raises (:func:`metadata_fault`); one call of the day."""
+        envelope = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+            ' xmlns="http://soap.sforce.com/2006/04/metadata">'
+            "<soapenv:Header><SessionHeader>"
+            f"<sessionId>{_xml_text(str(self.sf.session_id))}</sessionId>"
+            "</SessionHeader></soapenv:Header>"
+            f"<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+        )
+        url = f"{self.instance_url}/services/Soap/m/{self.api_version}"
+        headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'}
+        try:
+            response = self.session.post(
+                url, data=envelope.encode(), headers=headers, timeout=_TIMEOUT
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError(f"salesforce {what}: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RecordError(
+                f"salesforce answered {response.status_code} to {what}",
+                platform_message=_body_message(response),
+            )
+        try:
+            return ElementTree.fromstring(response.content)
+        except ElementTree.ParseError as exc:
+            raise TransientError(f"salesforce {what}: an unreadable answer ({exc})") from None
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """``/sobjects/{sobject}/describe``, read once per client."""
@@ -600,6 +640,29 @@ class MultipartFile:
         yield self._tail()
 
 
+_TRANSIENT_FAULTS: Final = frozenset(
+    {"UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+)
+
+
+def metadata_fault(content: bytes) -> Exception | None:
+    """The error a Metadata API SOAP fault means: a bad session is a credential error, an
+    outage (``UNKNOWN_EXCEPTION``...) None (transient), any other fault a refusal carrying
+    Salesforce's ``faultstring``."""
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        return None
+    texts = {e.tag.rsplit("}", 1)[-1]: (e.text or "").strip() for e in root.iter()}
+    code = texts.get("faultcode", "").rsplit(":", 1)[-1]
+    message = texts.get("faultstring", "") or code
+    if not code or code in _TRANSIENT_FAULTS:
+        return None
+    if code == "INVALID_SESSION_ID":
+        return CredentialError(f"salesforce refused the session (metadata API: {message})")
+    return RecordError("salesforce refused the metadata call", platform_message=message)
+
+
 def translate(error: SalesforceError, what: str) -> Exception:
     """A simple-salesforce error as the error a caller acts on."""
     message = error_message(error.content)
@@ -648,6 +711,10 @@ def _csv_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _body_message(response: requests.Response) -> str:

@@ -52,6 +52,11 @@ from cemigrate.adapters.salesforce.client import (
     error_message,
     soql_list,
 )
+from cemigrate.adapters.salesforce.entitlements import (
+    UNTRANSLATABLE_SLA_POLICY,
+    EntitlementProcesses,
+    full_name_of,
+)
 from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
     COLLECTION_SIZE,
@@ -64,7 +69,7 @@ from cemigrate.adapters.salesforce.objects import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.rules.sla import SALESFORCE_NO_SLA_WRITE
+from cemigrate.rules.sla import sla_platform_of, translate_sla
 from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
 from cemigrate.schema import (
     Attachment,
@@ -101,8 +106,7 @@ WRITABLE: Final = frozenset(
     }
 )
 """What this target writes. Ratings have no writable home; rules become Draft record-triggered
-flows; SLA policies are taken only to be declined, each with the reason
-(:data:`~cemigrate.rules.sla.SALESFORCE_NO_SLA_WRITE`)."""
+flows; SLA policies become inactive entitlement processes (``entitlements.py``)."""
 
 _SALESFORCE_ID: Final = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
@@ -185,6 +189,8 @@ class SalesforceTarget:
         self._members: dict[tuple[str, str], str] | None = None
         self._flows: dict[str, str] | None = None
         """FlowDefinition ids by DeveloperName (lower-cased), read once."""
+        self._entitlements = EntitlementProcesses(self.client)
+        """Entitlement processes and milestone types (SLA policies)."""
 
     # -- the contract --------------------------------------------------------------------------
 
@@ -274,7 +280,11 @@ class SalesforceTarget:
         ):
             return _DELETED  # its case is declined: it goes with it
         if isinstance(record, SlaPolicy):
-            return SALESFORCE_NO_SLA_WRITE
+            sla = translate_sla(
+                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
+            )
+            if sla.status is Status.UNTRANSLATED:
+                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
         if isinstance(record, Rule):
             done = translate(
                 record,
@@ -297,9 +307,7 @@ class SalesforceTarget:
             Kind.GROUP_MEMBERSHIP: self._write_members,
             Kind.TICKET: self._write_tickets,
             Kind.RULE: self._write_rules,
-            Kind.SLA_POLICY: lambda batch, _: [
-                WriteResult(key=item.key, skipped=SALESFORCE_NO_SLA_WRITE) for item in batch
-            ],
+            Kind.SLA_POLICY: self._write_sla_policies,
         }
         try:
             if kind in _CUSTOM_OBJECTS:
@@ -308,6 +316,7 @@ class SalesforceTarget:
         except (TransientError, WriteOutcomeUnknown):
             self._users = self._queues = self._members = None  # read the org again
             self._flows = None
+            self._entitlements.forget()
             raise
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
@@ -906,19 +915,31 @@ class SalesforceTarget:
 
     def rule_states(self, target_ids: Sequence[str]) -> Mapping[str, bool]:
         """Whether each migrated flow is active (its definition has an active version), by
-        FlowDefinition id; ids the org no longer has are absent. One Tooling query per 200."""
-        return {
-            id: row.get("ActiveVersionId") is not None
-            for id, row in self._definitions(target_ids).items()
-        }
+        FlowDefinition id, and each entitlement process (``entitlement_processes/…``); ids
+        the org no longer has are absent. One Tooling query per 200 flows, one
+        ``readMetadata`` per 10 processes."""
+        processes = [t for t in target_ids if full_name_of(t) is not None]
+        states: dict[str, bool] = dict(self._entitlements.states(processes)) if processes else {}
+        flows = [t for t in target_ids if full_name_of(t) is None]
+        states.update(
+            {
+                id: row.get("ActiveVersionId") is not None
+                for id, row in self._definitions(flows).items()
+            }
+        )
+        return states
 
     def activate_rules(self, target_ids: Sequence[str]) -> Mapping[str, str]:
         """Activate each flow's latest version (``PATCH FlowDefinition`` with
         ``activeVersionNumber``): ``""`` when done or already active, else Salesforce's
-        message. One Tooling query per 200 ids, then one PATCH per flow to switch on."""
-        rows = self._definitions(target_ids)
-        out: dict[str, str] = {}
-        for id in dict.fromkeys(target_ids):
+        message. One Tooling query per 200 ids, then one PATCH per flow to switch on.
+        Entitlement processes (``entitlement_processes/…``) are switched on with ``active``
+        true (``readMetadata`` and ``upsertMetadata``, 10 a call)."""
+        processes = [t for t in target_ids if full_name_of(t) is not None]
+        out: dict[str, str] = dict(self._entitlements.activate(processes)) if processes else {}
+        flows = [t for t in target_ids if full_name_of(t) is None]
+        rows = self._definitions(flows)
+        for id in dict.fromkeys(flows):
             row = rows.get(id)
             if row is None:
                 out[id] = f"NOT_FOUND: no FlowDefinition {id} in the org"
@@ -945,6 +966,31 @@ class SalesforceTarget:
                 continue
             out[id] = ""
         return out
+
+    # -- SLA policies: entitlement processes (Metadata API) --------------------------------
+
+    def _write_sla_policies(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """SLA policies as **inactive** entitlement processes with one milestone per metric
+        and priority (``entitlements.py``): found by full name first, so a re-run adopts what
+        it made; milestone types found by name or created once. A policy no process can
+        express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are
+        ``entitlement_processes/<fullName>``."""
+        translations = []
+        for item in batch:
+            policy = item.record
+            assert isinstance(policy, SlaPolicy)
+            translations.append(
+                translate_sla(
+                    policy,
+                    source=sla_platform_of(policy),
+                    target=self.platform,
+                    links=item.links,
+                    mapping=self._values,
+                )
+            )
+        return self._entitlements.write(batch, translations)
 
     # -- helpers ---------------------------------------------------------------------------
 

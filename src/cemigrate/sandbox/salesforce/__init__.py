@@ -85,7 +85,8 @@ class SalesforceSandbox:
     data only); ``edition`` and ``licences`` the rolling 24-hour API allowance
     (``daily_allowance`` overrides it); ``concurrency`` the simultaneous requests allowed;
     ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``deploy_flows_active``
-    its "Deploy processes and flows as active" (else a Flow saved Active is refused); ``clock``
+    its "Deploy processes and flows as active" (else a Flow saved Active is refused);
+    ``entitlements_enabled`` its Entitlement Management (entitlement processes); ``clock``
     drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
     """
 
@@ -100,6 +101,7 @@ class SalesforceSandbox:
         daily_allowance: int | None = None,
         audit_fields: bool = True,
         deploy_flows_active: bool = False,
+        entitlements_enabled: bool = True,
         concurrency: int = 25,
         clock: Clock | None = None,
         faults: Faults | None = None,
@@ -125,6 +127,7 @@ class SalesforceSandbox:
             clock=self.clock,
             audit_fields=audit_fields,
             deploy_flows_active=deploy_flows_active,
+            entitlements_enabled=entitlements_enabled,
             api_version=api_version,
             username=username,
             seeder=seeder,

@@ -218,10 +218,14 @@ class SalesforceBackend:
         username: str = "admin@demo.example",
         seeder: Callable[[SalesforceBackend], None] | None = None,
         deploy_flows_active: bool = False,
+        entitlements_enabled: bool = True,
     ) -> None:
         self.clock = clock
         self.audit_fields = audit_fields
         self.deploy_flows_active = deploy_flows_active
+        self.entitlements_enabled = entitlements_enabled
+        """The org has Entitlement Management: entitlement processes, milestone types and
+        entitlements exist (``metadata.py``)."""
         """The org setting "Deploy processes and flows as active": a flow may be saved Active."""
         self.api_version = api_version
         self.username = username
@@ -257,8 +261,14 @@ class SalesforceBackend:
         self._custom_prefixes = (f"a0{c}" for c in _ALPHABET[1:])
         self.admin_id = self._setup()
         """The API user every call runs as (a System Administrator)."""
+        self.metadata: dict[str, dict[str, Any]] = {}
+        """Metadata API components by type, then lower-cased full name (``metadata.py``)."""
         if self._seeder is not None:
             self._seeder(self)
+        if not self.entitlements_enabled:
+            for name in ("SlaProcess", "MilestoneType", "Entitlement", "CaseMilestone"):
+                self.objects.pop(name, None)
+                self.rows.pop(name, None)
 
     def _setup(self) -> str:
         """Setup data every org has: the org, profiles, the API admin user, record types."""

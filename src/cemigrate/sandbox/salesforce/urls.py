@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from cemigrate.sandbox.http import StartResponse
+from cemigrate.sandbox.salesforce import metadata
 from cemigrate.sandbox.salesforce.exceptions import (
     MultipleMatches,
     OAuthError,
@@ -77,6 +78,21 @@ ROUTES: Final[tuple[Route, ...]] = (
         "app.soap_login",
         False,
         "SOAP login (username, password + security token), as simple-salesforce sends it",
+    ),
+    Route(
+        "POST",
+        "/services/Soap/m/{version}",
+        "app.metadata_soap",
+        True,
+        "Metadata API (SOAP, SessionHeader): upsertMetadata and readMetadata of"
+        " EntitlementProcess, up to 10 components a call",
+    ),
+    Route(
+        "POST",
+        "/services/Soap/m/{version}/{org}",
+        "app.metadata_soap",
+        True,
+        "The same, at the metadataServerUrl the SOAP login answers",
     ),
     Route("GET", "/services/data", "versions", False, "API versions"),
     Route("GET", _D, "resources", True, "Resources of a version"),
@@ -499,6 +515,14 @@ class SalesforceApp:
         raise not_found("The requested resource does not exist")
 
     def _authenticate(self, request: Request) -> None:
+        if request.path.startswith("/services/Soap/m/"):
+            # The Metadata API carries the session id in the envelope's SessionHeader.
+            if metadata.session_id(request.body) not in self.tokens:
+                raise SoapFault(
+                    "INVALID_SESSION_ID",
+                    "Invalid Session ID found in SessionHeader: Illegal Session",
+                )
+            return
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() not in ("bearer", "oauth") or token.strip() not in self.tokens:
             raise invalid_session()
@@ -536,6 +560,12 @@ class SalesforceApp:
             "signature": base64.b64encode(b"cemigrate-sandbox").decode(),
         }
         return Reply(200, body)
+
+    def metadata_soap(self, request: Request, version: str, org: str = "") -> Reply:
+        """``POST /services/Soap/m/{version}``: the Metadata API's CRUD calls
+        (``metadata.py``)."""
+        body = metadata.answer(self.backend, request.body)
+        return Reply(200, raw=body, content_type="text/xml; charset=utf-8")
 
     def soap_login(self, request: Request, version: str) -> Reply:
         """``POST /services/Soap/u/{version}``: the partner API ``login`` call."""

@@ -233,6 +233,26 @@ def test_only_switches_on_the_rules_named_and_a_dry_run_nothing(migrated: Migrat
         activate(target, ledger, only=["no-such-rule"])
 
 
+def test_an_activation_killed_half_way_is_finished_by_the_next(migrated: Migrated) -> None:
+    target, ledger = migrated.target, migrated.ledger
+    written = written_rules(ledger)
+    first_key, first_id = sorted(written.items())[0]
+    # A process killed during its activation: its run stays open, one rule already on.
+    killed = ledger.start_run(ACTIVATE_MODE, "")
+    target.activate_rules([first_id])
+    report = activate(target, ledger)
+    runs = {r.id: r for r in ledger.runs()}
+    assert runs[killed].status == "interrupted"
+    assert runs[report.run_id].status == "completed"  # type: ignore[index]
+    assert all(held(target, ledger).values())
+    by_key = {row.key: row for row in report.rows}
+    assert by_key[first_key].result is Result.ALREADY_ACTIVE
+    # The copier resumes its own runs only: its last one finished, the activation is not its.
+    copier = Migration(sources=[migrated.source], target=target, ledger=ledger, progress=False)
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        copier.run(resume=True)
+
+
 def test_a_refused_activation_carries_the_platforms_message(
     migrated: Migrated, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -290,6 +290,11 @@ def activate(
     after = before
     run_id: int | None = None
     if switch and not dry_run:
+        # An activation killed half way left its run open: what it switched on is read back
+        # from the target now, so that run ended interrupted.
+        for stale in ledger.runs():
+            if stale.mode == ACTIVATE_MODE and stale.status == "running":
+                ledger.finish_run(stale.id, "interrupted")
         run_id = ledger.start_run(ACTIVATE_MODE, plan_digest)
         status = "failed"
         try:

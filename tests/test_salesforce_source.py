@@ -385,11 +385,14 @@ def test_sla_policies_arrive_as_entitlement_processes(
         assert policy.raw["Name"] == expected.title
 
 
-def test_rules_are_the_orgs_assignment_rules_and_a_missing_object_is_skipped(
+def test_rules_are_the_orgs_assignment_and_escalation_rule_entries(
     read: dict[Kind, dict[str, Record]],
 ) -> None:
+    # EscalationRule is no sObject in the emulator: its rules come from metadata alone.
     rules = read[Kind.RULE].values()
-    assert [r.kind.value for r in rules] == ["assignment"]  # type: ignore[union-attr]
+    kinds = [r.kind.value for r in rules]  # type: ignore[union-attr]
+    assert set(kinds) == {"assignment", "escalation"}
+    assert all("#" in r.id for r in rules)  # one rule per entry: test_salesforce_rule_entries
 
 
 def test_comments_of_a_page_cost_one_query_per_child_object(org: Org) -> None:

@@ -144,6 +144,10 @@ def normalise(rule: Rule, platform: str) -> NormalRule:
             from cemigrate.rules.salesforce import normalise_flow  # it builds on this module
 
             return normalise_flow(rule)
+        if rule.kind in _OPAQUE_EVENTS and isinstance(rule.raw.get("entry"), Mapping):
+            from cemigrate.rules.salesforce import normalise_entry
+
+            return normalise_entry(rule)
         return _opaque(rule, platform)
     raise ValueError(f"rules: unknown platform {platform!r}")
 
@@ -445,8 +449,8 @@ _OPAQUE_EVENTS: Final[Mapping[RuleKind, Event]] = {
 
 
 def _opaque(rule: Rule, platform: str) -> NormalRule:
-    """Assignment and escalation rules keep their entries in metadata: only when they run is
-    known (the payload stays in ``raw``)."""
+    """Assignment and escalation rules read without their entries (the org refused
+    ``readMetadata``): only when they run is known (the payload stays in ``raw``)."""
     event = _OPAQUE_EVENTS.get(rule.kind, Event.MANUAL)
     return NormalRule(
         rule=rule,

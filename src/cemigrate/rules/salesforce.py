@@ -9,7 +9,8 @@ only assign and notify; a flow can also set the status, priority and custom fiel
 Freshdesk rule sets, which is why cemigrate writes flows.
 
 This module holds what both directions share (field names, operators, value tables) and reads a
-flow's ``Metadata`` (as the Tooling API serves it) into the normalised model;
+flow's ``Metadata`` (as the Tooling API serves it), and one entry of an assignment or escalation
+rule (as the Metadata API serves it), into the normalised model;
 :func:`cemigrate.rules.translate.translate` writes one.
 """
 
@@ -26,7 +27,7 @@ from cemigrate.rules.model import (
     NormalCondition,
     NormalRule,
 )
-from cemigrate.schema import JsonValue, Rule
+from cemigrate.schema import JsonValue, Rule, RuleKind
 
 __all__ = [
     "CASE_FIELDS",
@@ -37,6 +38,7 @@ __all__ = [
     "add_tags_formula",
     "case_value",
     "flow_name",
+    "normalise_entry",
     "normalise_flow",
     "schema_value",
 ]
@@ -401,4 +403,152 @@ def normalise_flow(rule: Rule) -> NormalRule:
         conditions_all=tuple(all_of),
         conditions_any=tuple(any_of),
         actions=tuple(_actions(metadata)),
+    )
+
+
+# --- reading an assignment or escalation rule entry ----------------------------------------
+
+_CRITERIA_OPERATORS: Final[Mapping[str, str]] = {
+    "equals": "is",
+    "notEqual": "is_not",
+    "lessThan": "less_than",
+    "greaterThan": "greater_than",
+    "lessOrEqual": "less_than_or_equal",
+    "greaterOrEqual": "greater_than_or_equal",
+    "contains": "contains",
+    "notContain": "not_contains",
+    "startsWith": "starts_with",
+    "includes": "includes",
+    "excludes": "not_includes",
+}
+"""Metadata ``FilterItem.operation`` → normal operator (``within`` is kept as it is)."""
+_START_TIMES: Final[Mapping[str, str]] = {
+    "CaseCreation": "created",
+    "CaseLastModified": "updated",
+}
+"""``escalationStartTime`` → what an escalation's hours count from."""
+
+
+def _criteria(item: Mapping[str, JsonValue]) -> NormalCondition:
+    """A criteria item (``Case.Status equals New,Working``) as a normal condition; a list of
+    values (comma-separated) reads as a list."""
+    name = str(item.get("field") or "").split(".", 1)[-1]
+    text = str(item.get("value") or "")
+    field = _field_of(name, text)
+    op = str(item.get("operation") or "")
+    operator = _CRITERIA_OPERATORS.get(op, op)
+    if field == "tags" and operator == "contains":
+        operator = "includes"
+    parts = [p.strip() for p in text.split(",")] if "," in text else [text]
+    values = [_read_value(field, p) for p in parts]
+    value: JsonValue = values[0] if len(values) == 1 else values
+    return NormalCondition(
+        field=field, operator=operator, value=value, source_field=str(item.get("field") or "")
+    )
+
+
+def _owner(item: Mapping[str, JsonValue]) -> NormalAction:
+    """``assignedTo`` as an assignment to a queue (group) or a user (agent): the id the source
+    resolved (``assignedToId``), else the name as Salesforce gives it."""
+    value = item.get("assignedToId") or item.get("assignedTo")
+    queue = str(item.get("assignedToType") or "") == "Queue"
+    return NormalAction(
+        kind=ActionKind.ASSIGN_GROUP if queue else ActionKind.ASSIGN_AGENT,
+        field="group" if queue else "assignee",
+        value=None if value is None else str(value),
+        source_field="assignedTo",
+    )
+
+
+def _notice(who: str, template: JsonValue) -> NormalAction:
+    """An e-mail Salesforce sends with one of its templates (translations report it: the
+    template lives in Salesforce)."""
+    return NormalAction(
+        kind=ActionKind.NOTIFY,
+        field="notify",
+        value=[who, "", str(template or "")],
+        source_field="salesforce_template",
+    )
+
+
+def normalise_entry(rule: Rule) -> NormalRule:
+    """One entry of an assignment or escalation rule (``rule.raw["entry"]``, as the source
+    reads it, one schema rule per entry) in the common vocabulary.
+
+    An assignment entry runs when a case is created; its criteria are its conditions
+    (``booleanFilter`` split into *all* and *any* as a flow's ``filterLogic``; a ``formula``
+    becomes a ``salesforce:formula`` condition) and it assigns the case to its queue or user,
+    and e-mails the new owner when it names a ``template``. An escalation entry is time-based:
+    ``hours_since:created`` (``CaseCreation``) or ``hours_since:updated``
+    (``CaseLastModified``) is at least its first action's ``minutesToEscalation`` in hours;
+    that action's reassignment and notifications are the actions, and each later action (a
+    later escalation step) is an ``other`` action naming its minutes."""
+    raw = rule.raw.get("entry")
+    entry: Mapping[str, JsonValue] = raw if isinstance(raw, Mapping) else {}
+    items_raw = entry.get("criteriaItems")
+    items = [
+        i for i in (items_raw if isinstance(items_raw, list) else []) if isinstance(i, Mapping)
+    ]
+    criteria = [_criteria(i) for i in items]
+    all_idx, any_idx = _groups(str(entry.get("booleanFilter") or "and"), len(criteria))
+    all_of = [criteria[i] for i in all_idx]
+    any_of = [criteria[i] for i in any_idx]
+    if entry.get("formula"):
+        all_of.append(
+            NormalCondition(
+                field="salesforce:formula",
+                operator="is",
+                value=str(entry.get("formula")),
+                source_field="formula",
+            )
+        )
+    actions: list[NormalAction] = []
+    if rule.kind is RuleKind.ESCALATION:
+        events = frozenset({Event.TIME_BASED})
+        steps_raw = entry.get("escalationAction")
+        steps = [
+            s for s in (steps_raw if isinstance(steps_raw, list) else []) if isinstance(s, Mapping)
+        ]
+        start = str(entry.get("escalationStartTime") or "CaseCreation")
+        since = _START_TIMES.get(start, start.lower())
+        if steps:
+            first = steps[0]
+            minutes = first.get("minutesToEscalation")
+            hours = float(str(minutes)) / 60 if str(minutes or "").strip() else 0.0
+            all_of.append(
+                NormalCondition(
+                    field=f"hours_since:{since}",
+                    operator="is",
+                    value=str(int(hours)) if hours.is_integer() else str(round(hours, 2)),
+                    source_field="minutesToEscalation",
+                )
+            )
+            if first.get("assignedTo"):
+                actions.append(_owner(first))
+            if first.get("notifyTo"):
+                actions.append(_notice(str(first.get("notifyTo")), first.get("notifyToTemplate")))
+            if str(first.get("notifyCaseOwner") or "").lower() == "true":
+                actions.append(_notice("assignee_id", first.get("notifyToTemplate")))
+            for later in steps[1:]:
+                actions.append(
+                    NormalAction(
+                        kind=ActionKind.OTHER,
+                        field="salesforce:escalationAction",
+                        value=str(later.get("minutesToEscalation") or ""),
+                        source_field="escalationAction",
+                    )
+                )
+    else:
+        events = frozenset({Event.CREATED})
+        if entry.get("assignedTo"):
+            actions.append(_owner(entry))
+        if entry.get("template"):
+            actions.append(_notice("assignee_id", entry.get("template")))
+    return NormalRule(
+        rule=rule,
+        platform="salesforce",
+        events=events,
+        conditions_all=tuple(all_of),
+        conditions_any=tuple(any_of),
+        actions=tuple(actions),
     )

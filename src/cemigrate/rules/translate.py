@@ -543,8 +543,10 @@ def _target_kind(normal: NormalRule, target: str) -> tuple[str, list[Gap]]:
             RuleKind.TRIGGER: "triggers",
             RuleKind.DISPATCHER: "triggers",
             RuleKind.OBSERVER: "triggers",
+            RuleKind.ASSIGNMENT: "triggers",
             RuleKind.AUTOMATION: "automations",
             RuleKind.SUPERVISOR: "automations",
+            RuleKind.ESCALATION: "automations",
             RuleKind.MACRO: "macros",
             RuleKind.VIEW: "views",
         }

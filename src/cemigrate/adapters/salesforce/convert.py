@@ -36,9 +36,11 @@ from typing import Any, Final, TypeAlias
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.errors import RecordError
 from cemigrate.schema import (
+    Action,
     Attachment,
     Channel,
     Comment,
+    Condition,
     FieldDef,
     FieldObject,
     FieldOption,
@@ -99,6 +101,7 @@ __all__ = [
     "group_member",
     "join_parts",
     "key_to_api_name",
+    "listed",
     "metrics_payload",
     "milestone_events",
     "milestone_metrics",
@@ -106,6 +109,7 @@ __all__ = [
     "queue",
     "route",
     "rule",
+    "rule_entries",
     "sla_event_payload",
     "sla_process",
     "split_body",
@@ -835,6 +839,69 @@ def rule(d: Row, kind: RuleKind) -> Rule:
         created_at=_opt_time(d, "CreatedDate", what),
         updated_at=_opt_time(d, "LastModifiedDate", what),
     )
+
+
+def listed(value: Any) -> list[Any]:
+    """A Metadata API member that may hold one item or several, as a list."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def rule_entries(d: Row, kind: RuleKind, entries: Sequence[Mapping[str, Any]]) -> list[Rule]:
+    """An assignment or escalation rule read with its entries (``ruleEntry`` of the
+    ``AssignmentRules`` / ``EscalationRules`` metadata): one rule per entry, in order, with id
+    ``<rule id>#<n>`` (n from 1), title ``<name> #<n>``, position n and the rule's ``active``.
+    ``raw`` keeps the row's fields, the entry (``entry``, lists always lists), its number
+    (``entry_number``) and the rule's name; the schema conditions and actions hold the entry's
+    criteria and assignment in Salesforce's words (``Case.Status equals New``, ``assignedTo``).
+    A rule without entries stays one rule (:func:`rule`)."""
+    base = rule(d, kind)
+    if not entries:
+        return [base]
+    out: list[Rule] = []
+    for number, entry in enumerate(entries, start=1):
+        plain = {
+            **entry,
+            "criteriaItems": listed(entry.get("criteriaItems")),
+        }
+        if kind is RuleKind.ESCALATION:
+            plain["escalationAction"] = listed(entry.get("escalationAction"))
+        items = [i for i in plain["criteriaItems"] if isinstance(i, Mapping)]
+        conditions = [
+            Condition(
+                field=str(i.get("field") or ""),
+                operator=str(i.get("operation") or ""),
+                value=str(i.get("value") or ""),
+            )
+            for i in items
+        ]
+        logic = str(plain.get("booleanFilter") or "").strip()
+        any_of = bool(logic) and " OR " in logic.upper() and " AND " not in logic.upper()
+        assignments = (
+            [plain] if kind is RuleKind.ASSIGNMENT else list(plain.get("escalationAction") or [])
+        )
+        actions = [
+            Action(field="assignedTo", value=str(a.get("assignedTo")))
+            for a in assignments
+            if isinstance(a, Mapping) and a.get("assignedTo")
+        ]
+        out.append(
+            Rule(
+                id=f"{base.id}#{number}",
+                kind=kind,
+                title=f"{base.title} #{number}",
+                active=base.active,
+                position=number,
+                conditions_all=() if any_of else tuple(conditions),
+                conditions_any=tuple(conditions) if any_of else (),
+                actions=tuple(actions),
+                raw={**base.raw, "entry": plain, "entry_number": number, "rule_name": base.title},
+                created_at=base.created_at,
+                updated_at=base.updated_at,
+            )
+        )
+    return out
 
 
 def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, Final
+from xml.etree import ElementTree
 
 import attrs
 import requests
@@ -47,8 +49,11 @@ from cemigrate.schema import (
     FieldObject,
     Kind,
     Record,
+    RuleKind,
     Ticket,
 )
+
+log = logging.getLogger("cemigrate.salesforce")
 
 _CHILDREN: Final = frozenset({"CaseComment", "EmailMessage", "FeedItem"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
@@ -59,6 +64,12 @@ _READ_ALSO: Final[Mapping[str, tuple[str, ...]]] = {
 }
 """Fields only the reader wants, beyond the shared table's (kept to what the org has)."""
 _CHUNK: Final = 1 << 16
+_RULE_METADATA: Final[Mapping[RuleKind, tuple[str, str]]] = {
+    RuleKind.ASSIGNMENT: ("AssignmentRules", "assignmentRule"),
+    RuleKind.ESCALATION: ("EscalationRules", "escalationRule"),
+}
+"""Rule kind → the Metadata API type holding its rules on Case and that type's list member."""
+_METADATA_NS: Final = "{http://soap.sforce.com/2006/04/metadata}"
 
 
 def _streams(kind: Kind) -> tuple[SalesforceObject, ...]:
@@ -116,6 +127,8 @@ class SalesforceSource:
         )
         self._fields: dict[str, dict[str, FieldDef]] = {}
         self._entitlements: dict[str, str] | None = None
+        self._queue_names: dict[str, str] | None = None
+        self._rules_refused = False
 
     def describe(self) -> Metadata:
         """The kinds Salesforce offers and the org's custom fields."""
@@ -151,8 +164,12 @@ class SalesforceSource:
         for index, row in enumerate(streams):
             if row.paging is Paging.WHOLE and index < done_whole:
                 continue
-            if not row.tooling and not self.client.field_names(row.name):
-                continue  # the org has no such object (EscalationRule is metadata only)
+            if (
+                not row.tooling
+                and row.rule_kind not in _RULE_METADATA
+                and not self.client.field_names(row.name)
+            ):
+                continue  # the org has no such object (FeedItem without Chatter)
             for records, position in self._pages(row, positions.get(row.name), kind):
                 if position is not None:
                     positions[row.name] = position
@@ -201,6 +218,10 @@ class SalesforceSource:
         if row.tooling:
             yield tuple(self._flows(row)), None
             return
+        if row.rule_kind in _RULE_METADATA and not self.client.field_names(row.name):
+            # No such sObject (EscalationRule is metadata only): the rules come from metadata.
+            yield tuple(self._rules(row, None)), None
+            return
         if row.paging is Paging.WHOLE:
             rows = self.client.query(soql)
             yield tuple(self._convert(row, rows, kind)), None
@@ -245,6 +266,8 @@ class SalesforceSource:
                 for data in rows
                 if data.get("GroupId") in queues and (m := convert.group_member(data)) is not None
             ]
+        if row.rule_kind in _RULE_METADATA:
+            return self._rules(row, rows)
         if row.rule_kind is not None:
             rule_kind = row.rule_kind
             return [convert.rule(data, rule_kind) for data in rows]
@@ -256,6 +279,92 @@ class SalesforceSource:
             "SlaProcess": convert.sla_process,
         }
         return [one[row.name](data) for data in rows]
+
+    def _rules(self, row: SalesforceObject, rows: Sequence[Any] | None) -> list[Record]:
+        """Assignment or escalation rules with their entries: one ``readMetadata`` of the
+        kind's type (``AssignmentRules`` / ``EscalationRules``, fullName ``Case``) for all of
+        them, matched to the rows by name; each entry becomes a rule of its own
+        (:func:`convert.rule_entries`). Without rows (no such sObject) the metadata's rules are
+        the rows, with id ``Case.<fullName>``. When the org refuses the call, the rules stay
+        opaque (logged once) and the read goes on."""
+        kind = row.rule_kind
+        assert kind is not None
+        found = self._rule_metadata(kind)
+        if rows is None:
+            rows = [
+                {"Id": f"Case.{name}", "Name": name, "Active": meta.get("active") == "true"}
+                for name, meta in (found or {}).items()
+            ]
+        out: list[Record] = []
+        for data in rows:
+            meta = (found or {}).get(str(data.get("Name") or "")) or {}
+            entries = [
+                dict(e) for e in convert.listed(meta.get("ruleEntry")) if isinstance(e, Mapping)
+            ]
+            out += convert.rule_entries(data, kind, self._owners(entries))
+        return out
+
+    def _rule_metadata(self, kind: RuleKind) -> dict[str, dict[str, Any]] | None:
+        """The Case rules of the kind's metadata type by ``fullName``; None when refused."""
+        meta_type, member = _RULE_METADATA[kind]
+        try:
+            root = self.client.metadata_call(
+                f"<readMetadata><type>{meta_type}</type><fullNames>Case</fullNames></readMetadata>",
+                what=f"readMetadata {meta_type}",
+            )
+        except RecordError as exc:
+            if not self._rules_refused:
+                log.warning(
+                    "salesforce refused readMetadata (%s): assignment and escalation rules are"
+                    " read without their entries",
+                    exc.platform_message or exc.reason,
+                )
+            self._rules_refused = True
+            return None
+        found: dict[str, dict[str, Any]] = {}
+        for records in root.iter(f"{_METADATA_NS}records"):
+            container = _element(records)
+            if not isinstance(container, dict):
+                continue
+            for item in convert.listed(container.get(member)):
+                if isinstance(item, dict) and item.get("fullName"):
+                    found[str(item["fullName"])] = item
+        return found
+
+    def _owners(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Entries with ``assignedToId`` beside each ``assignedTo`` the org resolves: the
+        Metadata API names a queue by its ``DeveloperName`` (or ``Name``) and a user by
+        ``Username``; queues are read once, users one query per 200 names."""
+        targets: list[dict[str, Any]] = []
+        for entry in entries:
+            targets.append(entry)
+            actions = convert.listed(entry.get("escalationAction"))
+            entry_actions = [dict(a) for a in actions if isinstance(a, Mapping)]
+            if "escalationAction" in entry:
+                entry["escalationAction"] = entry_actions
+            targets += entry_actions
+        named = [t for t in targets if t.get("assignedTo")]
+        if not named:
+            return entries
+        if any(t.get("assignedToType") == "Queue" for t in named) and self._queue_names is None:
+            self._queue_names = {}
+            for q in self.client.query(
+                "SELECT Id, Name, DeveloperName FROM Group WHERE Type = 'Queue' ORDER BY Id"
+            ):
+                for key in ("Name", "DeveloperName"):
+                    if q.get(key):
+                        self._queue_names.setdefault(str(q[key]).lower(), str(q["Id"]))
+        usernames = [str(t["assignedTo"]) for t in named if t.get("assignedToType") != "Queue"]
+        users: dict[str, str] = {}
+        if usernames:
+            for u in self._query_in("SELECT Id, Username FROM User", "Username", usernames):
+                users[str(u["Username"]).lower()] = str(u["Id"])
+        for t in named:
+            name = str(t["assignedTo"]).lower()
+            table = (self._queue_names or {}) if t.get("assignedToType") == "Queue" else users
+            if name in table:
+                t["assignedToId"] = table[name]
+        return entries
 
     def _flows(self, row: SalesforceObject) -> Iterator[Record]:
         """Record-triggered flows on Case: one Tooling query lists every version, then one GET
@@ -430,6 +539,24 @@ class SalesforceSource:
                     found[str(data["name"])] = definition
             self._fields[sobject] = found
         return self._fields[sobject]
+
+
+def _element(element: ElementTree.Element) -> Any:
+    """A Metadata API element as plain data: text for a leaf, else a dict of its children
+    (a repeated child as a list)."""
+    children = list(element)
+    if not children:
+        return element.text or ""
+    out: dict[str, Any] = {}
+    for child in children:
+        key = child.tag.removeprefix(_METADATA_NS)
+        value = _element(child)
+        if key in out:
+            held = out[key]
+            out[key] = [*held, value] if isinstance(held, list) else [held, value]
+        else:
+            out[key] = value
+    return out
 
 
 def _entitlement(data: Mapping[str, Any]) -> object:

@@ -12,7 +12,10 @@
   with picklist values that field holds. Each stored process is mirrored as a ``SlaProcess``
   row (``Name``, ``IsActive``, ``SobjectType``...), which SOQL reads.
 - ``readMetadata`` of type ``EntitlementProcess`` and up to 10 ``fullNames``: the components
-  the org has (absent names are left out).
+  the org has (absent names are left out). ``readMetadata`` also serves the ``AssignmentRules``
+  and ``EscalationRules`` containers (fullName ``Case``) the seeder stores in
+  ``backend.metadata[<type>]["case"]``: ``assignmentRule`` / ``escalationRule`` lists whose
+  rules hold their ``ruleEntry`` lists (read only: upserting them is refused).
 
 Entitlement processes need Entitlement Management: in an org built with
 ``entitlements_enabled=False`` both calls answer the fault ``INVALID_TYPE`` and the
@@ -36,6 +39,7 @@ __all__ = [
     "ENTITLEMENT_OBJECTS",
     "MAX_COMPONENTS",
     "METADATA_NS",
+    "RULE_TYPES",
     "answer",
     "check_entitlement_process",
 ]
@@ -45,6 +49,8 @@ _SOAP_NS: Final = "http://schemas.xmlsoap.org/soap/envelope/"
 _XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_COMPONENTS: Final = 10
 """Components one CRUD call may name."""
+RULE_TYPES: Final = ("AssignmentRules", "EscalationRules")
+"""The rule containers ``readMetadata`` serves (by object: fullName ``Case``), as seeded."""
 ENTITLEMENT_OBJECTS: Final = ("SlaProcess", "MilestoneType", "Entitlement", "CaseMilestone")
 """The sObjects an org without Entitlement Management lacks."""
 _LISTS: Final = frozenset(
@@ -173,10 +179,10 @@ def answer(backend: SalesforceBackend, body: bytes) -> bytes:
     if operation == "readMetadata":
         kind = next((c.text or "" for c in call if _local(c.tag) == "type"), "")
         names = [c.text or "" for c in call if _local(c.tag) == "fullNames"]
-        _check_call(backend, {kind}, len(names))
-        stored = backend.metadata.setdefault("EntitlementProcess", {})
+        _check_call(backend, {kind}, len(names), reading=True)
+        stored = backend.metadata.setdefault(kind, {})
         records = "".join(
-            f'<records xsi:type="EntitlementProcess">'
+            f'<records xsi:type="{kind}">'
             f"{''.join(_write(k, v) for k, v in stored[n.lower()].items())}</records>"
             for n in names
             if n.lower() in stored
@@ -187,19 +193,22 @@ def answer(backend: SalesforceBackend, body: bytes) -> bytes:
     )
 
 
-def _check_call(backend: SalesforceBackend, types: set[str], count: int) -> None:
+def _check_call(
+    backend: SalesforceBackend, types: set[str], count: int, *, reading: bool = False
+) -> None:
     if count > MAX_COMPONENTS:
         raise SoapFault(
             "EXCEEDED_ID_LIMIT",
             f"record limit reached. cannot submit more than {MAX_COMPONENTS} records in this"
             " operation",
         )
-    if types - {"EntitlementProcess"}:
+    served = {"EntitlementProcess", *(RULE_TYPES if reading else ())}
+    if types - served:
         raise SoapFault(
             "INVALID_TYPE",
-            f"The emulator serves the EntitlementProcess type only, not {sorted(types)}",
+            f"The emulator serves {', '.join(sorted(served))} here, not {sorted(types)}",
         )
-    if not backend.entitlements_enabled:
+    if "EntitlementProcess" in types and not backend.entitlements_enabled:
         raise SoapFault(
             "INVALID_TYPE", "This type of metadata is not available for this organization"
         )

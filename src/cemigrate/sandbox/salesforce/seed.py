@@ -25,6 +25,7 @@ from cemigrate.schema import (
     FieldObject,
     FieldType,
     Role,
+    RuleKind,
     SlaEventKind,
     SlaMetric,
     Status,
@@ -146,6 +147,7 @@ class _Seeder:
         self.organizations()
         self.people()
         self.groups()
+        self.rules()
         self.sla_setup()
         self.tickets()
         self.milestones()
@@ -305,6 +307,113 @@ class _Seeder:
                     {"GroupId": home, "UserOrGroupId": member},
                     created=_stamp(membership.created_at),
                 )
+
+    # --- assignment and escalation rules -----------------------------------------------
+
+    def rules(self) -> None:
+        """The ``AssignmentRules`` and ``EscalationRules`` metadata on Case, from the desk's
+        routing: the *Standard Case Assignment* rule (the backend's ``AssignmentRule`` row)
+        gets one entry per routing trigger (a trigger on creation that sets a group, its
+        category condition as a criteria item, the group's queue by name), then the first
+        entry again (a duplicate left behind, as in orgs edited by hand); the *Standard Case
+        Escalation* rule escalates a Critical case still open an hour after creation to the
+        queue of the desk's urgent-escalation trigger, and reminds the owner of a case left
+        New for a day."""
+        by_id = {field.id: name for (_, _), (name, field) in self.fields.items()}
+        queue_names = {
+            g.id: g.name[:40] for g in self.desk.groups if not g.deleted and g.id in self.queues
+        }
+        entries: list[dict[str, Any]] = []
+        urgent_queue: str | None = None
+        for rule in self.desk.rules:
+            if rule.kind is not RuleKind.TRIGGER:
+                continue
+            groups = [str(a.value) for a in rule.actions if a.field == "group_id"]
+            if not groups or groups[0] not in queue_names:
+                continue
+            if any(c.field == "priority" and c.value == "urgent" for c in rule.conditions_all):
+                urgent_queue = urgent_queue or queue_names[groups[0]]
+            created = any(
+                c.field == "update_type" and c.value == "Create" for c in rule.conditions_all
+            )
+            items = [
+                {
+                    "field": f"Case.{by_id[c.field.removeprefix('custom_fields_')]}",
+                    "operation": "equals",
+                    "value": str(c.value),
+                }
+                for c in rule.conditions_all
+                if c.field.removeprefix("custom_fields_") in by_id and c.operator == "is"
+            ]
+            if created and items:
+                entries.append(
+                    {
+                        "assignedTo": queue_names[groups[0]],
+                        "assignedToType": "Queue",
+                        "criteriaItems": items,
+                        "overrideExistingTeams": False,
+                    }
+                )
+        if entries:
+            entries.append(dict(entries[0]))
+        self.b.metadata["AssignmentRules"] = {
+            "case": {
+                "fullName": "Case",
+                "assignmentRule": [
+                    {"fullName": "Standard Case Assignment", "active": True, "ruleEntry": entries}
+                ],
+            }
+        }
+        escalations: list[dict[str, Any]] = []
+        if urgent_queue is not None:
+            escalations.append(
+                {
+                    "businessHoursSource": "None",
+                    "criteriaItems": [
+                        {
+                            "field": "Case.Priority",
+                            "operation": "equals",
+                            "value": PRIORITIES["urgent"],
+                        },
+                        {
+                            "field": "Case.Status",
+                            "operation": "notEqual",
+                            "value": f"{STATUSES[Status.SOLVED]},{STATUSES[Status.CLOSED]}",
+                        },
+                    ],
+                    "escalationAction": [
+                        {
+                            "assignedTo": urgent_queue,
+                            "assignedToType": "Queue",
+                            "minutesToEscalation": 60,
+                            "notifyCaseOwner": True,
+                        }
+                    ],
+                    "escalationStartTime": "CaseCreation",
+                }
+            )
+        escalations.append(
+            {
+                "businessHoursSource": "None",
+                "criteriaItems": [
+                    {"field": "Case.Status", "operation": "equals", "value": STATUSES[Status.NEW]}
+                ],
+                "escalationAction": [{"minutesToEscalation": 1440, "notifyCaseOwner": True}],
+                "escalationStartTime": "CaseLastModified",
+            }
+        )
+        self.b.metadata["EscalationRules"] = {
+            "case": {
+                "fullName": "Case",
+                "escalationRule": [
+                    {
+                        "fullName": "Standard Case Escalation",
+                        "active": True,
+                        "ruleEntry": escalations,
+                    }
+                ],
+            }
+        }
 
     # --- SLA -----------------------------------------------------------------------------
 

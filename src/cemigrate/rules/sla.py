@@ -54,6 +54,9 @@ from cemigrate.rules.translate import (
     _Context,
     _id_value,
     _Missing,
+    count_statuses,
+    outcome_markdown,
+    write_report,
 )
 from cemigrate.schema import Condition, JsonValue, Kind, Priority, Ref, SlaMetric, SlaPolicy
 
@@ -813,10 +816,7 @@ class SlaReport:
     @property
     def counts(self) -> dict[str, int]:
         """How many policies are translated, partial and untranslated."""
-        out = {str(s): 0 for s in Status}
-        for t in self.translations:
-            out[str(t.status)] += 1
-        return out
+        return count_statuses(t.status for t in self.translations)
 
     def as_json(self) -> dict[str, JsonValue]:
         """The report as JSON (``version`` 1)."""
@@ -831,39 +831,26 @@ class SlaReport:
 
     def markdown(self) -> str:
         """The report as Markdown."""
-        counts = self.counts
-        lines = [
-            f"# SLA policy translation: {self.source} → {self.target}",
-            "",
+        return outcome_markdown(
+            f"SLA policy translation: {self.source} → {self.target}",
             "Every policy is created **inactive** (Zendesk: it requires the tag "
             f"`{SLA_INACTIVE_TAG}`, which no ticket has); turn it on after cutover.",
-            "",
-            "| translated | partial | untranslated |",
-            "|---|---|---|",
-            f"| {counts['translated']} | {counts['partial']} | {counts['untranslated']} |",
-            "",
-        ]
-        for t in self.translations:
-            lines.append(f"## {t.policy.title} (SLA policy {t.policy.id}): {t.status}")
-            if t.reason:
-                lines.append(f"- not translated: {t.reason}")
-            for gap in t.gaps:
-                lines.append(f"- missing {gap.part} `{gap.original}`: {gap.reason}")
-            if t.status is not Status.TRANSLATED:
-                original = json.dumps(_original(t.policy), indent=2, sort_keys=True)
-                lines += ["", "```json", original, "```"]
-            lines.append("")
-        return "\n".join(lines)
+            self.counts,
+            (
+                (
+                    f"{t.policy.title} (SLA policy {t.policy.id})",
+                    t.status,
+                    t.reason,
+                    t.gaps,
+                    _original(t.policy),
+                )
+                for t in self.translations
+            ),
+        )
 
     def write(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``sla.json`` and ``sla.md`` into ``directory``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        as_json = out / "sla.json"
-        as_json.write_text(json.dumps(self.as_json(), indent=2, sort_keys=True), encoding="utf-8")
-        as_md = out / "sla.md"
-        as_md.write_text(self.markdown(), encoding="utf-8")
-        return as_json, as_md
+        return write_report(directory, "sla", self.as_json(), self.markdown())
 
 
 def sla_report(

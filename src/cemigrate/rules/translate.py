@@ -45,10 +45,13 @@ __all__ = [
     "Translation",
     "TranslationReport",
     "canonical",
+    "count_statuses",
+    "outcome_markdown",
     "platform_of",
     "rule_refs",
     "translate",
     "translation_report",
+    "write_report",
 ]
 
 Values = Mapping[str, Mapping[str, str]]
@@ -1083,6 +1086,57 @@ def _freshdesk_payload(
 # --- the report ----------------------------------------------------------------------------
 
 
+def count_statuses(statuses: Iterable[Status]) -> dict[str, int]:
+    """How many are translated, partial and untranslated."""
+    out = {str(s): 0 for s in Status}
+    for status in statuses:
+        out[str(status)] += 1
+    return out
+
+
+def outcome_markdown(
+    heading: str,
+    note: str,
+    counts: Mapping[str, int],
+    outcomes: Iterable[tuple[str, Status, str, Sequence[Gap], JsonValue]],
+) -> str:
+    """A translation report as Markdown: the counts, then per item (its heading, status, why
+    it was not translated, each gap, and its original text when not wholly translated)."""
+    lines = [
+        f"# {heading}",
+        "",
+        note,
+        "",
+        "| translated | partial | untranslated |",
+        "|---|---|---|",
+        f"| {counts['translated']} | {counts['partial']} | {counts['untranslated']} |",
+        "",
+    ]
+    for title, status, reason, gaps, original in outcomes:
+        lines.append(f"## {title}: {status}")
+        if reason:
+            lines.append(f"- not translated: {reason}")
+        for gap in gaps:
+            lines.append(f"- missing {gap.part} `{gap.original}`: {gap.reason}")
+        if status is not Status.TRANSLATED and original:
+            lines += ["", "```json", json.dumps(original, indent=2, sort_keys=True), "```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(
+    directory: str | Path, stem: str, content: Mapping[str, JsonValue], markdown: str
+) -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and ``<stem>.md`` into ``directory``."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    as_json = out / f"{stem}.json"
+    as_json.write_text(json.dumps(dict(content), indent=2, sort_keys=True), encoding="utf-8")
+    as_md = out / f"{stem}.md"
+    as_md.write_text(markdown, encoding="utf-8")
+    return as_json, as_md
+
+
 @attrs.frozen(kw_only=True)
 class TranslationReport:
     """Every source rule's translation for one target."""
@@ -1094,10 +1148,7 @@ class TranslationReport:
     @property
     def counts(self) -> dict[str, int]:
         """How many rules are translated, partial and untranslated."""
-        out = {str(s): 0 for s in Status}
-        for t in self.translations:
-            out[str(t.status)] += 1
-        return out
+        return count_statuses(t.status for t in self.translations)
 
     def as_json(self) -> dict[str, JsonValue]:
         """The report as JSON (``version`` 1)."""
@@ -1112,38 +1163,29 @@ class TranslationReport:
 
     def markdown(self) -> str:
         """The report as Markdown."""
-        counts = self.counts
-        lines = [
-            f"# Rule translation: {self.source} → {self.target}",
-            "",
+
+        def original(rule: Rule) -> JsonValue:
+            return {k: rule.raw.get(k) for k in ("conditions", "actions") if k in rule.raw}
+
+        return outcome_markdown(
+            f"Rule translation: {self.source} → {self.target}",
             "Every rule is created **inactive**; turn it on after cutover.",
-            "",
-            "| translated | partial | untranslated |",
-            "|---|---|---|",
-            f"| {counts['translated']} | {counts['partial']} | {counts['untranslated']} |",
-            "",
-        ]
-        for t in self.translations:
-            lines.append(f"## {t.rule.title} ({t.rule.kind} {t.rule.id}): {t.status}")
-            if t.reason:
-                lines.append(f"- not translated: {t.reason}")
-            for gap in t.gaps:
-                lines.append(f"- missing {gap.part} `{gap.original}`: {gap.reason}")
-            raw = {k: t.rule.raw.get(k) for k in ("conditions", "actions") if k in t.rule.raw}
-            if t.status is not Status.TRANSLATED and raw:
-                lines += ["", "```json", json.dumps(raw, indent=2, sort_keys=True), "```"]
-            lines.append("")
-        return "\n".join(lines)
+            self.counts,
+            (
+                (
+                    f"{t.rule.title} ({t.rule.kind} {t.rule.id})",
+                    t.status,
+                    t.reason,
+                    t.gaps,
+                    original(t.rule),
+                )
+                for t in self.translations
+            ),
+        )
 
     def write(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``translation.json`` and ``translation.md`` into ``directory``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        as_json = out / "translation.json"
-        as_json.write_text(json.dumps(self.as_json(), indent=2, sort_keys=True), encoding="utf-8")
-        as_md = out / "translation.md"
-        as_md.write_text(self.markdown(), encoding="utf-8")
-        return as_json, as_md
+        return write_report(directory, "translation", self.as_json(), self.markdown())
 
 
 def translation_report(

@@ -34,6 +34,7 @@ from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.rules.activate import activated_ids
 from cemigrate.rules.sla import SlaTranslation, sla_platform_of, sla_refs, sla_report
 from cemigrate.rules.translate import (
+    UNTRANSLATABLE_RULE,
     Status,
     Translation,
     platform_of,
@@ -44,9 +45,6 @@ from cemigrate.schema import Kind, Record, Ref, Rule, RuleKind, SlaPolicy, Sourc
 
 __all__ = ["SLA_POLICY_PREFIX", "UNTRANSLATABLE_RULE", "RulesSection", "activated_target_ids"]
 
-UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
-"""The policy under which the Zendesk and Freshdesk targets skip a rule they cannot express
-(their own ``UNTRANSLATABLE_RULE``)."""
 
 SLA_POLICY_PREFIX: Final = "sla_policies/"
 """Target ids of SLA policies that a :class:`RuleSwitch` target reports the state of."""

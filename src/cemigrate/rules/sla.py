@@ -46,7 +46,10 @@ import attrs
 
 from cemigrate.rules.model import NormalCondition, _zendesk_condition
 from cemigrate.rules.translate import (
+    EVERY_LINK,
+    UNTRANSLATABLE_RULE,
     Gap,
+    Options,
     Status,
     Values,
     _coded,
@@ -56,9 +59,20 @@ from cemigrate.rules.translate import (
     _Missing,
     count_statuses,
     outcome_markdown,
+    platform_of,
+    translate,
     write_report,
 )
-from cemigrate.schema import Condition, JsonValue, Kind, Priority, Ref, SlaMetric, SlaPolicy
+from cemigrate.schema import (
+    Condition,
+    JsonValue,
+    Kind,
+    Priority,
+    Ref,
+    Rule,
+    SlaMetric,
+    SlaPolicy,
+)
 
 __all__ = [
     "FRESHDESK_MIN_SECONDS",
@@ -67,6 +81,7 @@ __all__ = [
     "SALESFORCE_NO_SLA_WRITE",
     "SALESFORCE_RECURRENCE",
     "SLA_INACTIVE_TAG",
+    "UNTRANSLATABLE_SLA_POLICY",
     "ZENDESK_INACTIVE_GUARD",
     "ZENDESK_METRIC_NAMES",
     "SlaReport",
@@ -78,6 +93,7 @@ __all__ = [
     "sla_refs",
     "sla_report",
     "translate_sla",
+    "untranslatable",
     "zendesk_activated",
     "zendesk_active",
 ]
@@ -1073,3 +1089,24 @@ def _salesforce_item(ctx: _Context, c: NormalCondition) -> dict[str, JsonValue]:
     if operation == "notEqual" and len(picked) > 1:
         raise _Missing("'is not' with several values needs criteria logic cemigrate does not write")
     return {"field": f"Case.{column}", "operation": operation, "value": ",".join(picked)}
+
+
+UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
+"""The policy under which a target skips an SLA policy it cannot express (the reason follows)."""
+
+
+def untranslatable(record: object, *, target: str, options: Options | None = None) -> str:
+    """Why ``target`` declines a rule or SLA policy (``"policy: reason"``), or ``""``: what a
+    target's ``declines`` answers before a run knows target ids, so every reference counts as
+    linked and only what no id can fix is untranslatable."""
+    if isinstance(record, SlaPolicy):
+        sla = translate_sla(record, source=sla_platform_of(record), target=target, links=EVERY_LINK)
+        if sla.status is Status.UNTRANSLATED:
+            return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
+    if isinstance(record, Rule):
+        done = translate(
+            record, source=platform_of(record), target=target, links=EVERY_LINK, options=options
+        )
+        if done.status is Status.UNTRANSLATED:
+            return f"{UNTRANSLATABLE_RULE}: {done.reason}"
+    return ""

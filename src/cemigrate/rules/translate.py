@@ -39,6 +39,7 @@ from cemigrate.schema import JsonValue, Kind, Ref, Rule, RuleKind
 
 __all__ = [
     "EVERY_LINK",
+    "UNTRANSLATABLE_RULE",
     "Gap",
     "Options",
     "Status",
@@ -53,6 +54,9 @@ __all__ = [
     "translation_report",
     "write_report",
 ]
+
+UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
+"""The policy under which a target skips a rule it cannot express (the reason follows)."""
 
 Values = Mapping[str, Mapping[str, str]]
 """A mapping's value tables: attribute → schema value → the target's value."""

@@ -62,8 +62,18 @@ from cemigrate.adapters.sla_history import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.rules.sla import sla_platform_of, translate_sla
-from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
+from cemigrate.rules.sla import (
+    UNTRANSLATABLE_SLA_POLICY,
+    sla_platform_of,
+    translate_sla,
+    untranslatable,
+)
+from cemigrate.rules.translate import (
+    UNTRANSLATABLE_RULE,
+    Status,
+    platform_of,
+    translate,
+)
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -104,10 +114,6 @@ WRITABLE: Final = frozenset(
 )
 """What this target takes (SLA events and metrics travel inside their ticket)."""
 
-UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
-"""The policy under which a rule Freshdesk cannot express is skipped (the reason follows)."""
-UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
-"""The policy under which an SLA policy Freshdesk cannot express is skipped (reason follows)."""
 _RULE_TYPES: Final = ("1", "3", "4")
 
 SLA_KEPT_IN_TICKET: Final = (
@@ -241,23 +247,7 @@ class FreshdeskTarget:
             return DELETED_TICKET
         if kind in _DECLINED:
             return SLA_KEPT_IN_TICKET
-        if isinstance(record, SlaPolicy):
-            sla = translate_sla(
-                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
-            )
-            if sla.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
-        if isinstance(record, Rule):
-            done = translate(
-                record,
-                source=platform_of(record),
-                target=self.platform,
-                links=EVERY_LINK,
-                options=self._options,
-            )
-            if done.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
-        return ""
+        return untranslatable(record, target=self.platform, options=self._options)
 
     def rule_field_options(self) -> dict[str, frozenset[str]]:
         """Ticket field id → the choices of its dropdown: what a translated rule's conditions

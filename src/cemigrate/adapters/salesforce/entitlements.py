@@ -24,7 +24,12 @@ from xml.sax.saxutils import escape
 from cemigrate.adapters.contract import Outgoing, WriteResult
 from cemigrate.adapters.salesforce.client import SalesforceClient, error_message
 from cemigrate.errors import RecordError
-from cemigrate.rules.sla import SALESFORCE_MILESTONES, SALESFORCE_RECURRENCE, SlaTranslation
+from cemigrate.rules.sla import (
+    SALESFORCE_MILESTONES,
+    SALESFORCE_RECURRENCE,
+    UNTRANSLATABLE_SLA_POLICY,
+    SlaTranslation,
+)
 from cemigrate.rules.translate import Status
 
 __all__ = [
@@ -40,8 +45,6 @@ __all__ = [
 
 ENTITLEMENT_PROCESSES: Final = "entitlement_processes"
 """The kind part of an SLA policy's target id (``entitlement_processes/<fullName>``)."""
-UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
-"""The policy under which an SLA policy no entitlement process can express is skipped."""
 MAX_COMPONENTS: Final = 10
 """Components one Metadata API CRUD call may carry."""
 

@@ -53,7 +53,6 @@ from cemigrate.adapters.salesforce.client import (
     soql_list,
 )
 from cemigrate.adapters.salesforce.entitlements import (
-    UNTRANSLATABLE_SLA_POLICY,
     EntitlementProcesses,
     full_name_of,
 )
@@ -69,8 +68,17 @@ from cemigrate.adapters.salesforce.objects import (
 )
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.rules.sla import sla_platform_of, translate_sla
-from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
+from cemigrate.rules.sla import (
+    sla_platform_of,
+    translate_sla,
+    untranslatable,
+)
+from cemigrate.rules.translate import (
+    UNTRANSLATABLE_RULE,
+    Status,
+    platform_of,
+    translate,
+)
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -110,8 +118,6 @@ flows; SLA policies become inactive entitlement processes (``entitlements.py``).
 
 _SALESFORCE_ID: Final = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
-UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
-"""The policy under which a rule a flow cannot express is skipped (the reason follows)."""
 
 MAX_ATTACHMENT_BYTES: Final = 2 * 1024**3
 """A ContentVersion sent as multipart holds up to 2 GB. [facts 2.5]"""
@@ -279,23 +285,7 @@ class SalesforceTarget:
             and record.ticket.id in self._declined_tickets
         ):
             return _DELETED  # its case is declined: it goes with it
-        if isinstance(record, SlaPolicy):
-            sla = translate_sla(
-                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
-            )
-            if sla.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
-        if isinstance(record, Rule):
-            done = translate(
-                record,
-                source=platform_of(record),
-                target=self.platform,
-                links=EVERY_LINK,
-                options=self._options,
-            )
-            if done.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
-        return ""
+        return untranslatable(record, target=self.platform, options=self._options)
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Write one batch; a record Salesforce refuses is a result carrying its message."""

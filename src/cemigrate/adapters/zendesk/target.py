@@ -38,8 +38,20 @@ from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
-from cemigrate.rules.sla import sla_platform_of, translate_sla, zendesk_activated, zendesk_active
-from cemigrate.rules.translate import EVERY_LINK, Status, platform_of, translate
+from cemigrate.rules.sla import (
+    UNTRANSLATABLE_SLA_POLICY,
+    sla_platform_of,
+    translate_sla,
+    untranslatable,
+    zendesk_activated,
+    zendesk_active,
+)
+from cemigrate.rules.translate import (
+    UNTRANSLATABLE_RULE,
+    Status,
+    platform_of,
+    translate,
+)
 from cemigrate.schema import (
     Comment,
     FieldDef,
@@ -77,10 +89,6 @@ SLA_KEPT_IN_TICKET: Final = (
     "kept-in-ticket: Zendesk computes no SLA for imported tickets; the source's history is "
     "in the ticket's private note and cemigrate_* fields"
 )
-UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
-"""The policy under which a rule Zendesk cannot express is skipped (the reason follows)."""
-UNTRANSLATABLE_SLA_POLICY: Final = "untranslatable-sla-policy"
-"""The policy under which an SLA policy Zendesk cannot express is skipped (reason follows)."""
 _RULE_KINDS: Final = ("triggers", "automations", "macros", "views")
 _SLA_POLICIES: Final = "sla_policies"
 """The kind part of an SLA policy's target id (``sla_policies/<id>``)."""
@@ -219,23 +227,7 @@ class ZendeskTarget:
             return "deleted-in-source: Zendesk cannot import a deleted ticket"
         if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
             return SLA_KEPT_IN_TICKET
-        if isinstance(record, SlaPolicy):
-            sla = translate_sla(
-                record, source=sla_platform_of(record), target=self.platform, links=EVERY_LINK
-            )
-            if sla.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
-        if isinstance(record, Rule):
-            done = translate(
-                record,
-                source=platform_of(record),
-                target=self.platform,
-                links=EVERY_LINK,
-                options=self._options,
-            )
-            if done.status is Status.UNTRANSLATED:
-                return f"{UNTRANSLATABLE_RULE}: {done.reason}"
-        return ""
+        return untranslatable(record, target=self.platform, options=self._options)
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys as external ids.

@@ -9,13 +9,14 @@ interrupted): ``--resume`` continues it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -499,28 +500,33 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     try:
-        print(
-            f"{args.platform} sandbox on {server.url} ({args.tickets} tickets, seed {args.seed},"
-            f' {describe(sandbox)}; plan key base_url = "{server.url}"; Ctrl-C stops it',
-            flush=True,
-        )
-        _wait_for_signal()
+        with _stop_on_signal() as stop:
+            print(
+                f"{args.platform} sandbox on {server.url} ({args.tickets} tickets, seed"
+                f' {args.seed}, {describe(sandbox)}; plan key base_url = "{server.url}";'
+                " Ctrl-C stops it",
+                flush=True,
+            )
+            while not stop.wait(0.5):
+                pass
     finally:
         server.shutdown()
     print(f"{args.platform} sandbox stopped", flush=True)
     return EXIT_OK
 
 
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM (the handlers are put back afterwards)."""
+@contextlib.contextmanager
+def _stop_on_signal() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while inside (the handlers are put back after). The
+    handlers are installed on entry, so a signal sent as soon as the caller announces itself
+    is caught, not fatal."""
     stop = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
+        yield stop
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -1,4 +1,4 @@
-"""Freshdesk JSON ⇄ schema, on real sample payloads (../shared/fixtures/freshdesk-samples)."""
+"""Freshdesk JSON ⇄ schema, on real sample payloads (cassettes/freshdesk/samples)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,11 @@ from cemigrate.schema import (
     User,
 )
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "freshdesk-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk" / "samples"
 
 
 def sample(name: str) -> Any:
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"sample {name} is not available")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
 def test_sample_ticket_reads_with_description_first_and_conversations_in_order() -> None:

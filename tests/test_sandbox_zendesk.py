@@ -16,7 +16,7 @@ from cemigrate.sandbox.http import Faults
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "zendesk-recorded"
+FIXTURES = ROOT / "cassettes" / "zendesk"  # real recordings, see its NOTICE.md
 
 
 @pytest.fixture

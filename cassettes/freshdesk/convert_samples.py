@@ -6,8 +6,8 @@ scratch folder), keeps those requests, and answers each with the sample body for
 (an empty list where no sample exists: blocked and deleted contacts). Everything goes through the
 same :class:`~cemigrate.testing.cassettes.Scrubber` as a live recording.
 
-Run from the repository root, with the samples' folder as the argument:
-``.venv/bin/python cassettes/freshdesk/convert_samples.py /work/shared/fixtures/freshdesk-samples``.
+Run from the repository root: ``.venv/bin/python cassettes/freshdesk/convert_samples.py``
+(the samples are in ``samples/`` beside this file; another folder may be given as the argument).
 """
 
 from __future__ import annotations
@@ -64,4 +64,4 @@ def convert(samples: Path) -> Path:
 
 
 if __name__ == "__main__":
-    print(convert(Path(sys.argv[1])))
+    print(convert(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "samples"))

@@ -26,7 +26,7 @@ from cemigrate.copier import Migration, RunReport
 from cemigrate.copier.fidelity import FidelityPlan
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import Ledger
-from cemigrate.mapping import IDENTITY, Mapping, load_mapping
+from cemigrate.mapping import Mapping, load_mapping, shipped_mapping
 from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, describe, generate
@@ -38,16 +38,12 @@ __all__ = [
     "PLATFORMS",
     "DemoResult",
     "fidelity_summary",
-    "mapping_path",
     "run_demo",
 ]
 
 PLATFORMS = ("zendesk", "salesforce", "freshdesk")
 """The platforms the demo can emulate, as source or as target."""
 DEFAULT_SOURCE, DEFAULT_TARGET = "zendesk", "salesforce"
-
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
-"""The shipped mapping files (``<source>-to-<target>.toml``) of a source checkout."""
 
 _INSTANCE = "exchange"
 """The source's instance name (part of every ledger key)."""
@@ -298,11 +294,6 @@ def fidelity_summary(plan: FidelityPlan, *, shown: int = 4) -> str:
     return "\n".join(lines)
 
 
-def mapping_path(source: str, target: str) -> Path:
-    """The shipped mapping file of a pair (``mappings/<source>-to-<target>.toml``)."""
-    return MAPPINGS / f"{source}-to-{target}.toml"
-
-
 def _empty(out: Path) -> None:
     """Create ``out``, or empty it when an earlier demo wrote it; refuse any other folder
     that holds something (``--out .`` must not delete a project)."""
@@ -325,10 +316,9 @@ def _close(*adapters: object) -> None:
             closer()
 
 
-def _plan_text(source: _Account, target: _Account, mapping: Path | None) -> str:
+def _plan_text(source: _Account, target: _Account, mapping: str) -> str:
     lines = [_HEADER.format(source=source.platform, target=target.platform).rstrip("\n")]
-    if mapping is not None:
-        lines.append(f'mapping = "{mapping.as_posix()}"')
+    lines.append(f'mapping = "{mapping}"  # beside this file: edit it and rerun')
     lines += ["", "[[source]]", f'name = "{_INSTANCE}"', f'platform = "{source.platform}"']
     lines += [f'{key} = "{value}"' for key, value in source.plan.items()]
     lines += ["", "[target]", f'platform = "{target.platform}"']
@@ -374,11 +364,12 @@ def run_demo(
     if on_seeded is not None:
         on_seeded(summary)
     clock.advance(120)  # Zendesk leaves the last minute of changes out of its exports
-    path = mapping_path(source, target)
-    mapping_file = path if path.is_file() else None
-    mapping: Mapping = load_mapping(mapping_file) if mapping_file else IDENTITY
+    # The pair's shipped mapping, copied beside the plan so the user can edit and rerun it.
+    mapping_file = out / f"{source}-to-{target}.toml"
+    shutil.copyfile(shipped_mapping(source, target), mapping_file)
+    mapping: Mapping = load_mapping(mapping_file)
     plan = out / "plan.toml"
-    plan.write_text(_plan_text(old, new, mapping_file), "utf-8")
+    plan.write_text(_plan_text(old, new, mapping_file.name), "utf-8")
     ledger_path = out / "ledger.sqlite"
 
     def migration(ledger: Ledger, *, show: bool | None) -> tuple[Migration, Target]:

@@ -4,10 +4,12 @@ A mapping turns a source record into the record the target receives, skips it un
 policy, or refuses it with a reason. The identity mapping is the default (same-platform copies,
 the memory adapters); value maps, field maps and policies are loaded from ``mappings/*.toml``
 (:func:`load_mapping`; every key in :mod:`cemigrate.mapping.spec` and ``docs/mapping.md``).
+The files cemigrate ships for each pair are found with :func:`shipped_mapping`.
 """
 
 from cemigrate.mapping._seam import IDENTITY, IdentityMapping, Mapping, Refuse, Skip
 from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
+from cemigrate.mapping.shipped import shipped_mapping, shipped_mappings
 
 __all__ = [
     "IDENTITY",
@@ -19,4 +21,6 @@ __all__ = [
     "Skip",
     "Transform",
     "load_mapping",
+    "shipped_mapping",
+    "shipped_mappings",
 ]

@@ -213,7 +213,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--licences", type=int, default=20, help="salesforce: user licences (20)")
     serve.set_defaults(handler=_sandbox_serve)
+    _accept_global_flags(parser)
     return parser
+
+
+def _accept_global_flags(parser: argparse.ArgumentParser) -> None:
+    """Let ``-v`` follow any command too (``cemigrate run PLAN -v``), not only precede it.
+
+    The commands' copy defaults to *absent*, so it never resets a ``-v`` given before them.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.add_argument(
+                    "-v",
+                    "--verbose",
+                    action="store_true",
+                    default=argparse.SUPPRESS,
+                    help="log each batch and wait (as before the command)",
+                )
+                _accept_global_flags(child)
 
 
 def _run(args: argparse.Namespace) -> int:

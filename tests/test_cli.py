@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,15 @@ def test_the_ledger_holds_no_ticket_content(plan: Path) -> None:
     assert texts
     leaked = [text for text in texts if text.encode("utf-8") in raw]
     assert leaked == []
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_is_taken_before_or_after_the_command(plan: Path, where: str) -> None:
+    command = ["run", str(plan), "--no-progress"]
+    argv = ["-v", *command] if where == "before" else [*command, "-v"]
+    cemigrate = Path(sys.executable).with_name("cemigrate")
+    done = subprocess.run(
+        [str(cemigrate), *argv], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert " INFO cemigrate." in done.stderr  # the batches are logged

@@ -176,7 +176,7 @@ def test_credential_value_never_reaches_output_or_ledger(
 
 
 def test_credentials_never_show_in_a_repr(tmp_path: Path) -> None:
-    from cemigrate.copier import load_plan
+    from cemigrate.plan import load_plan
     from cemigrate.ratelimit import ManualClock
 
     secret = "s3cr3t-token-value-0123456789"

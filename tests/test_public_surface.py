@@ -12,7 +12,7 @@ PACKAGES = {
     "cemigrate.ledger": {"Ledger", "Entry", "EntryState", "Outcome", "PendingEntry"},
     "cemigrate.adapters": {"Source", "Target", "Batch", "Outgoing", "WriteResult", "Metadata"},
     "cemigrate.adapters.memory": {"MemorySource", "MemoryTarget", "MemoryFaults"},
-    "cemigrate.copier": {"Migration", "Mode", "RunReport", "load_plan"},
+    "cemigrate.copier": {"Migration", "Mode", "RunReport"},
     "cemigrate.mapping": {"Mapping", "IdentityMapping", "Skip", "load_mapping"},
     "cemigrate.testing": {"conformance_suite", "AdapterPair", "Faults"},
 }

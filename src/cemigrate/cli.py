@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from cemigrate import __version__
-from cemigrate.copier import Migration, Mode, RunReport, load_plan
+from cemigrate.copier import Mode, RunReport
 from cemigrate.errors import CemigrateError, ConfigError, LedgerError
 from cemigrate.ledger import EntryState, Ledger
+from cemigrate.plan import close_all, load_plan, open_plan
 from cemigrate.sandbox.http import SandboxServer
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
@@ -241,7 +242,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.sample is not None and not args.dry_run:
         raise ConfigError("--sample goes with --dry-run")
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
-    migration = Migration.from_plan(args.plan, progress=args.progress)
+    opened = open_plan(args.plan)
+    migration = opened.migration(progress=args.progress)
     try:
         if args.dry_run:
             plan = migration.dry_run(mode=mode, sample=args.sample)
@@ -252,7 +254,7 @@ def _run(args: argparse.Namespace) -> int:
         migration.close()
     print(report.table())
     if args.dry_run:
-        as_json, as_md = plan.write(load_plan(args.plan).ledger.parent)
+        as_json, as_md = plan.write(opened.ledger_path.parent)
         for problem in report.problems:
             print(f"  would fail: {problem.count} {problem.kind}: {problem.reason}")
         print(f"estimated duration: at least {plan.estimate['hours']:.2f} h")
@@ -300,9 +302,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from cemigrate.reconcile import Reconciliation
-
-    reconciliation = Reconciliation.from_plan(args.plan, prepared_by=args.prepared_by)
+    reconciliation = open_plan(args.plan).reconciliation(prepared_by=args.prepared_by)
     try:
         estimate = reconciliation.estimate(args.sample)
         print(
@@ -324,17 +324,13 @@ def _reconcile(args: argparse.Namespace) -> int:
 
 
 def _rules_audit(args: argparse.Namespace) -> int:
-    from cemigrate.adapters.registry import PLATFORMS
-    from cemigrate.ratelimit import SystemClock
     from cemigrate.rules import audit
     from cemigrate.schema import Kind
 
-    plan = load_plan(args.plan)
+    plan = open_plan(args.plan)
     clean = True
     for spec in plan.sources:
-        build_source = PLATFORMS[spec.platform].build_source
-        assert build_source is not None  # the plan loader checked it
-        source = build_source(plan.settings(spec, clock=SystemClock()))
+        source = plan.build_source(spec)
         read = {
             kind: [r for batch in source.read(kind) for r in batch.records]
             for kind in (Kind.RULE, Kind.GROUP, Kind.USER, Kind.FIELD)
@@ -357,9 +353,7 @@ def _rules_audit(args: argparse.Namespace) -> int:
 
 
 def _rules_activate(args: argparse.Namespace) -> int:
-    from cemigrate.rules.activate import activate
-
-    report = activate(args.plan, only=args.only, dry_run=args.dry_run, force=args.force)
+    report = open_plan(args.plan).activate(only=args.only, dry_run=args.dry_run, force=args.force)
     paths = report.write(args.out)
     print(report.table())
     print(f"report: {paths['activation.md']}")
@@ -367,17 +361,21 @@ def _rules_activate(args: argparse.Namespace) -> int:
 
 
 def _rules_translate(args: argparse.Namespace) -> int:
-    from cemigrate.mapping import IDENTITY, MappingFile, load_mapping
+    from cemigrate.mapping import MappingFile
     from cemigrate.rules import translation_report
-    from cemigrate.rules.activate import build_sides, close_all
     from cemigrate.rules.translate import EVERY_LINK, platform_of
     from cemigrate.schema import Kind, Ref, Rule
 
-    plan = load_plan(args.plan)
-    mapping = load_mapping(plan.mapping) if plan.mapping else IDENTITY
+    plan = open_plan(args.plan)
+    mapping = plan.mapping
     values = mapping.needs().values
     known = {kind.value for kind in Kind}
-    target, sources = build_sides(plan)
+    target = plan.build_target()
+    try:
+        sources = plan.build_sources()
+    except BaseException:
+        close_all([target])
+        raise
     try:
         if isinstance(mapping, MappingFile):  # which source field ids the option tables are for
             mapping.bind(target.describe(), [source.describe() for source in sources])
@@ -386,7 +384,7 @@ def _rules_translate(args: argparse.Namespace) -> int:
         names = field_names() if callable(field_names) else None
         field_options = getattr(target, "rule_field_options", None)
         held = field_options() if callable(field_options) else None
-        ledger = Ledger.open(plan.ledger) if plan.ledger.exists() else None
+        ledger = Ledger.open(plan.ledger_path) if plan.ledger_path.exists() else None
         try:
             ran = ledger is not None and ledger.last_run() is not None
             if not ran:

@@ -1,6 +1,5 @@
 """The engine that moves records: dependency order, the pipelined run loop, batching, progress."""
 
-from cemigrate.copier.plan import Plan, SideSpec, load_plan
 from cemigrate.copier.report import KindTally, Problem, RunReport
 from cemigrate.copier.run import Migration, Mode, Probe, match_key
 
@@ -8,11 +7,8 @@ __all__ = [
     "KindTally",
     "Migration",
     "Mode",
-    "Plan",
     "Probe",
     "Problem",
     "RunReport",
-    "SideSpec",
-    "load_plan",
     "match_key",
 ]

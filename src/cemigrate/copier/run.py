@@ -20,8 +20,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from collections.abc import Mapping as CollMapping
-from pathlib import Path
 from typing import Final
 
 import attrs
@@ -43,7 +41,6 @@ from cemigrate.errors import (
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
-from cemigrate.ratelimit import Clock
 from cemigrate.rules import platform_of, rule_refs
 from cemigrate.rules.sla import sla_refs
 from cemigrate.schema import (
@@ -131,21 +128,6 @@ class Migration:
         self._probe = probe or (lambda _step: None)
         self._plan_digest = plan_digest
         self._read_ahead = read_ahead
-
-    @classmethod
-    def from_plan(
-        cls,
-        path: str | Path,
-        *,
-        env: CollMapping[str, str] | None = None,
-        clock: Clock | None = None,
-        progress: bool | None = None,
-    ) -> Migration:
-        """Build a migration from a plan file. Every check that can fail runs before the ledger
-        is opened, so bad input leaves it untouched."""
-        from cemigrate.copier.planfile import build
-
-        return build(path, env=env, clock=clock, progress=progress)
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""

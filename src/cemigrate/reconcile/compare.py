@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TypeAlias
 
+from cemigrate.adapters.profile import TargetProfile
 from cemigrate.reconcile.facts import CommentFacts, TicketFacts
 from cemigrate.reconcile.findings import Area, Finding, Severity
-from cemigrate.reconcile.profiles import TargetProfile
 
 __all__ = ["compare_tickets"]
 

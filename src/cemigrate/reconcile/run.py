@@ -14,28 +14,27 @@ streamed through SHA-256 once per side (only the sampled tickets' with ``sample`
 from __future__ import annotations
 
 import functools
-import math
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
 from cemigrate import __version__
+from cemigrate.adapters import registry
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.profile import SlaFacts, TargetProfile
+from cemigrate.adapters.registry import profile_for
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, Refuse, Skip
 from cemigrate.mapping import Mapping as RecordMapping
-from cemigrate.ratelimit import Clock
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
-from cemigrate.reconcile.profiles import SlaFacts, TargetProfile, profile_for
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
@@ -169,48 +168,6 @@ class Reconciliation:
         self.plan_digest = plan_digest
         self.prepared_by = prepared_by or f"cemigrate {__version__}"
 
-    @classmethod
-    def from_plan(
-        cls,
-        path: str | Path,
-        *,
-        env: Mapping[str, str] | None = None,
-        clock: Clock | None = None,
-        prepared_by: str = "",
-    ) -> Reconciliation:
-        """Build from a plan file: the plan's sources, its target read back with the same
-        platform's source adapter, its ledger (which must exist) and its mapping."""
-        from cemigrate.adapters.registry import PLATFORMS
-        from cemigrate.copier.plan import load_plan
-        from cemigrate.mapping import load_mapping
-        from cemigrate.ratelimit import SystemClock
-
-        plan = load_plan(path)
-        mapping = load_mapping(plan.mapping) if plan.mapping else IDENTITY
-        clock = clock or SystemClock()
-        if not plan.ledger.exists():
-            raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run to reconcile)")
-        platform = PLATFORMS[plan.target.platform]
-        if platform.build_target_view is None:
-            raise ConfigError(f"{platform.name}: cannot read a target account back")
-        target_settings = plan.settings(plan.target, clock=clock, env=env)
-        sources = []
-        for spec in plan.sources:
-            build_source = PLATFORMS[spec.platform].build_source
-            assert build_source is not None  # the plan loader checked it
-            sources.append(build_source(plan.settings(spec, clock=clock, env=env)))
-        view = platform.build_target_view(target_settings)
-        target = platform.build_target(target_settings) if platform.build_target else None
-        return cls(
-            sources=sources,
-            target_view=view,
-            ledger=Ledger.open(plan.ledger),
-            mapping=mapping,
-            target=target,
-            plan_digest=plan.digest,
-            prepared_by=prepared_by,
-        )
-
     def close(self) -> None:
         """Close the ledger and the adapters that hold files."""
         self.ledger.close()
@@ -230,10 +187,10 @@ class Reconciliation:
         done = {kind: states.get("done", 0) for kind, states in counts.items()}
         calls: Counter[str] = Counter()
         for source in self.sources:
-            for budget, n in _read_cost(source.platform, per_kind).items():
+            for budget, n in registry.platform(source.platform).read_cost(per_kind).items():
                 calls[f"{source.instance}.{budget}"] += n
         kept = {k: v for k, v in done.items() if Kind(k) in self.profile.read_back}
-        for budget, n in _read_cost(self.target_view.platform, kept).items():
+        for budget, n in registry.platform(self.target_view.platform).read_cost(kept).items():
             calls[f"{self.target_view.instance}.{budget}"] += n
         tickets = done.get(Kind.TICKET.value, 0)
         return {
@@ -1081,31 +1038,3 @@ def _distribution(first: list[int], resolution: list[int], breached: list[int]) 
         "resolution_p90": quantile(resolution, 0.9),
         "breach_rate": share(sum(breached), len(breached)),
     }
-
-
-_PAGE: Final[Mapping[str, Mapping[str, tuple[int, str]]]] = {
-    "zendesk": {
-        Kind.TICKET.value: (1000, "zendesk.export"),
-        Kind.USER.value: (1000, "zendesk.export"),
-        Kind.ORGANIZATION.value: (1000, "zendesk.export"),
-        Kind.SLA_EVENT.value: (100, "zendesk.export"),
-    },
-}
-"""Records per page and the budget a page spends, where a platform differs from 100 a page
-on its core budget."""
-
-
-def _read_cost(platform: str, records: Mapping[str, int]) -> dict[str, int]:
-    """Calls to read ``records`` (kind → count) once, page by page; every Zendesk export page
-    also spends the core budget, and a ticket page brings its comments' event page."""
-    core = f"{platform}.core"
-    calls: Counter[str] = Counter()
-    for kind, count in records.items():
-        size, budget = _PAGE.get(platform, {}).get(kind, (100, core))
-        pages = max(1, math.ceil(count / size))
-        if kind == Kind.TICKET.value and platform == "zendesk":
-            pages *= 2  # the ticket export, and the comment events export beside it
-        calls[budget] += pages
-        if budget != core:
-            calls[core] += pages
-    return dict(calls)

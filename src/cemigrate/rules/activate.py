@@ -19,17 +19,14 @@ import logging
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
 from cemigrate.adapters.contract import RuleSwitch, Source, Target
-from cemigrate.errors import CemigrateError, ConfigError
+from cemigrate.errors import ConfigError
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.schema import JsonValue, Kind, Ref, SourceKey
-
-if TYPE_CHECKING:
-    from cemigrate.copier.plan import Plan
 
 __all__ = [
     "ACTIVATED",
@@ -245,8 +242,8 @@ def describe_rules(
 
 
 def activate(
-    target: Target | Plan | str | os.PathLike[str],
-    ledger: Ledger | None = None,
+    target: Target,
+    ledger: Ledger,
     *,
     only: Collection[str] | None = None,
     dry_run: bool = False,
@@ -254,24 +251,20 @@ def activate(
     titles: Mapping[str, str] | None = None,
     policies: Mapping[str, str] | None = None,
     plan_digest: str = "",
-    env: Mapping[str, str] | None = None,
 ) -> ActivationReport:
     """Switch on the rules and SLA policies a migration wrote, after cutover.
 
-    Either a plan (its path, or a loaded :class:`~cemigrate.copier.plan.Plan`: its target is
-    built, its ledger opened and its sources read for titles and skip policies), or a target
-    with its ledger. The rules are those the ledger has as done (kinds ``rule`` and
-    ``sla_policy``, with a target id); their state is read from the target; those still off
-    are switched on and read back, and each switch is recorded in the ledger's journal (a run
-    of mode ``activate``). ``only``: just the rules named by source id, ledger key, target id or
-    title. ``dry_run``: read and report, change nothing. ``force``: go ahead although the last
-    migration run did not complete.
+    From a plan, :meth:`cemigrate.plan.Plan.activate` builds the target, opens the ledger and
+    reads the sources for ``titles`` and skip ``policies``. The rules are those the ledger has
+    as done (kinds ``rule`` and ``sla_policy``, with a target id); their state is read from
+    the target; those still off are switched on and read back, and each switch is recorded in
+    the ledger's journal (a run of mode ``activate``). ``only``: just the rules named by source
+    id, ledger key, target id or title. ``dry_run``: read and report, change nothing.
+    ``force``: go ahead although the last migration run did not complete.
 
     Raises ConfigError for a target that cannot switch rules on, an unfinished migration (without
     ``force``), or an ``only`` that names no rule.
     """
-    if ledger is None:
-        return _activate_plan(target, only=only, dry_run=dry_run, force=force, env=env)
     if not isinstance(target, RuleSwitch):
         platform = getattr(target, "platform", type(target).__name__)
         raise ConfigError(
@@ -434,77 +427,3 @@ def _row(
             else "the target accepted the change but still reports it inactive"
         )
     return ActivationRow(**common, before=was, after=now, result=Result.REFUSED, message=message)
-
-
-def _activate_plan(
-    plan: Target | Plan | str | os.PathLike[str],
-    *,
-    only: Collection[str] | None,
-    dry_run: bool,
-    force: bool,
-    env: Mapping[str, str] | None,
-) -> ActivationReport:
-    """:func:`activate` from a plan: build the target, open the ledger, read the sources."""
-    from cemigrate.copier.plan import Plan, load_plan
-
-    if isinstance(plan, (str, os.PathLike)):
-        plan = load_plan(Path(plan))
-    if not isinstance(plan, Plan):
-        raise TypeError("activate() takes a plan, or a target and its ledger")
-    target, sources = build_sides(plan, env=env)
-    try:
-        if not isinstance(target, RuleSwitch):
-            raise ConfigError(
-                f"{plan.path}: the {plan.target.platform} target cannot switch rules on:"
-                " cemigrate has no activation for it"
-            )
-        if not plan.ledger.exists():
-            raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run)")
-        try:
-            titles, policies = describe_rules(sources, target)
-        except CemigrateError as exc:
-            # The sources may be gone after cutover: the rules are still in the ledger.
-            _log.warning("the sources could not be read, so rules have no titles: %s", exc)
-            titles, policies = {}, {}
-        with Ledger.open(plan.ledger) as ledger:
-            return activate(
-                target,
-                ledger,
-                only=only,
-                dry_run=dry_run,
-                force=force,
-                titles=titles,
-                policies=policies,
-                plan_digest=plan.digest,
-            )
-    finally:
-        close_all([*sources, target])
-
-
-def build_sides(plan: Plan, *, env: Mapping[str, str] | None = None) -> tuple[Target, list[Source]]:
-    """The plan's target and sources, built with credentials from ``env`` (the environment)."""
-    from cemigrate.adapters.registry import PLATFORMS
-    from cemigrate.ratelimit import SystemClock
-
-    clock = SystemClock()
-    build_target = PLATFORMS[plan.target.platform].build_target
-    assert build_target is not None  # the plan loader checked it
-    target = build_target(plan.settings(plan.target, clock=clock, env=env))
-    sources: list[Source] = []
-    try:
-        for spec in plan.sources:
-            build_source = PLATFORMS[spec.platform].build_source
-            assert build_source is not None
-            sources.append(build_source(plan.settings(spec, clock=clock, env=env)))
-    except BaseException:
-        close_all([*sources, target])
-        raise
-    return target, sources
-
-
-def close_all(adapters: Iterable[object]) -> None:
-    """Close the adapters that hold files (stores, spools)."""
-    for adapter in adapters:
-        closer = getattr(adapter, "close", None)
-        if callable(closer):
-            closer()

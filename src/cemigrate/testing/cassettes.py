@@ -46,15 +46,10 @@ import vcr
 from vcr.request import Request as VcrRequest
 
 from cemigrate.adapters.contract import Source
-from cemigrate.adapters.registry import (
-    AdapterSettings,
-    freshdesk_base_url,
-    freshdesk_credentials,
-    salesforce_credentials,
-    salesforce_instance_url,
-    zendesk_base_url,
-    zendesk_credentials,
-)
+from cemigrate.adapters.freshdesk.platform import freshdesk_base_url, freshdesk_credentials
+from cemigrate.adapters.platform import AdapterSettings
+from cemigrate.adapters.salesforce.platform import salesforce_credentials, salesforce_instance_url
+from cemigrate.adapters.zendesk.platform import zendesk_base_url, zendesk_credentials
 from cemigrate.ratelimit import Clock, ManualClock, SystemClock
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.testing.loopback import ForwardingAdapter

@@ -1,10 +1,12 @@
-"""What each target platform adds to, or cannot keep of, a record: per-platform profiles.
+"""What a target platform adds to, or cannot keep of, a record: the profile reconciliation
+compares with.
 
 Reconciliation compares a source record with the same record read back from the target. A
 target's own representation adds things by design (Zendesk and Freshdesk keep the SLA history
 in a private note and ``cemigrate_*`` fields; Freshdesk keeps original times in fields) and
-cannot hold others (Salesforce keeps no satisfaction ratings). All of that knowledge lives here,
-one :class:`TargetProfile` per platform, rather than in conditions scattered over the checks.
+cannot hold others (Salesforce keeps no satisfaction ratings). Each platform's descriptor
+(``adapters/<platform>/platform.py``) holds its :class:`TargetProfile`, rather than conditions
+scattered over the checks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import attrs
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.schema import Comment, Kind, Ticket, User
 
-__all__ = ["PROFILES", "SlaFacts", "TargetProfile", "profile_for"]
+__all__ = ["COMMON_READ_BACK", "SlaFacts", "TargetProfile", "sla_kept_in_ticket"]
 
 
 @attrs.frozen
@@ -70,10 +72,6 @@ def _never(_: Comment) -> bool:
     return False
 
 
-def _suspended_or_deleted(user: User) -> bool:
-    return user.suspended or user.deleted
-
-
 def _suspended(user: User) -> bool:
     return user.suspended
 
@@ -106,43 +104,12 @@ class TargetProfile:
         return self.value_losses.get(attribute, {}).get(value, value)
 
 
-_COMMON: Final = frozenset(
+COMMON_READ_BACK: Final = frozenset(
     {Kind.FIELD, Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.TICKET}
 )
-
-PROFILES: Final[Mapping[str, TargetProfile]] = {
-    "zendesk": TargetProfile(
-        platform="zendesk",
-        read_back=_COMMON,
-        representation_comment=is_sla_note,
-        sla=sla_kept_in_ticket,
-        # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.
-        expect_suspended=_suspended_or_deleted,
-    ),
-    "freshdesk": TargetProfile(
-        platform="freshdesk",
-        read_back=_COMMON,
-        representation_comment=is_sla_note,
-        sla=sla_kept_in_ticket,
-        expect_suspended=_suspended_or_deleted,
-        value_losses={"status": {"new": "open"}},
-    ),
-    "salesforce": TargetProfile(
-        platform="salesforce",
-        read_back=_COMMON,
-        # The Salesforce source does not read cemigrate's SLA custom objects back yet.
-        sla=None,
-    ),
-    "memory": TargetProfile(
-        platform="memory",
-        read_back=frozenset(Kind),
-        carries_ratings=True,
-    ),
-}
-"""The profile of each target platform, by the name a plan uses."""
+"""The kinds every help-desk target holds as records of their own."""
 
 
-def profile_for(platform: str) -> TargetProfile:
-    """The profile of ``platform`` (a platform without one is compared as the memory target:
-    everything native)."""
-    return PROFILES.get(platform) or attrs.evolve(PROFILES["memory"], platform=platform)
+def suspended_or_deleted(user: User) -> bool:
+    """A target that keeps a deleted user suspended (their comments keep their author)."""
+    return user.suspended or user.deleted

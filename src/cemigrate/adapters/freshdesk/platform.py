@@ -1,0 +1,108 @@
+"""Freshdesk as a plan names it: keys, credentials, builders, target profile."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
+from cemigrate.adapters.profile import (
+    COMMON_READ_BACK,
+    TargetProfile,
+    sla_kept_in_ticket,
+    suspended_or_deleted,
+)
+from cemigrate.adapters.sla_history import is_sla_note
+from cemigrate.errors import ConfigError, CredentialError
+
+__all__ = ["PLATFORM", "freshdesk_base_url", "freshdesk_credentials"]
+
+_KEYS: Mapping[str, type] = {"domain": str}
+"""A Freshdesk source's (and target's) own plan keys. With the common ones: ``base_url`` (a
+sandbox or a proxy instead of ``https://{domain}``; one of the two is needed) and ``plan`` (the
+budget preset: trial, growth, pro, enterprise, purchased_1000, purchased_2000). Credentials:
+``api_key_env``."""
+_TARGET_KEYS: Mapping[str, type] = {**_KEYS, "replies_as_notes": bool}
+"""A Freshdesk target's keys: the source's and ``replies_as_notes`` (agents' public comments as
+public notes, so that a live account e-mails no requester)."""
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _account_url(settings: AdapterSettings) -> str:
+    domain = str(settings.options.get("domain") or "")
+    if not domain:
+        raise ConfigError(
+            f"freshdesk {role(settings)}: set domain (acme.freshdesk.com) or base_url"
+            " (a sandbox or a proxy)"
+        )
+    if "." not in domain:
+        domain = f"{domain}.freshdesk.com"
+    if not _DOMAIN.match(domain):
+        raise ConfigError(f"freshdesk {role(settings)}: domain {domain!r} is not a host name")
+    return f"https://{domain.lower()}"
+
+
+def freshdesk_base_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url``, else ``https://{domain}`` (``acme.freshdesk.com``)."""
+    return http_base_url(settings, "freshdesk", _account_url)
+
+
+def freshdesk_credentials(settings: AdapterSettings) -> Credentials:
+    """The API key from the variable the plan names (``api_key_env``)."""
+    key = settings.credentials.get("api_key")
+    if not key:
+        raise CredentialError(
+            f"freshdesk {role(settings)}: name the variable holding the API key: api_key_env"
+        )
+    return Credentials(api_key=key)
+
+
+def _source(settings: AdapterSettings, *, target_view: bool = False) -> Source:
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+
+    return FreshdeskSource(
+        instance=settings.name,
+        base_url=freshdesk_base_url(settings),
+        credentials=freshdesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        clock=settings.clock,
+        target_view=target_view,
+    )
+
+
+def _target_view(settings: AdapterSettings) -> Source:
+    # The default company and contact fields the target adopts are read back as fields.
+    return _source(settings, target_view=True)
+
+
+def _target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+
+    return FreshdeskTarget(
+        base_url=freshdesk_base_url(settings),
+        credentials=freshdesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        replies_as_notes=bool(settings.options.get("replies_as_notes", False)),
+        clock=settings.clock,
+    )
+
+
+PLATFORM = Platform(
+    name="freshdesk",
+    source_keys=_KEYS,
+    target_keys=_TARGET_KEYS,
+    build_source=_source,
+    build_target=_target,
+    build_target_view=_target_view,
+    profile=TargetProfile(
+        platform="freshdesk",
+        read_back=COMMON_READ_BACK,
+        representation_comment=is_sla_note,
+        sla=sla_kept_in_ticket,
+        expect_suspended=suspended_or_deleted,
+        value_losses={"status": {"new": "open"}},
+    ),
+)
+"""Freshdesk: the descriptor the registry lists."""

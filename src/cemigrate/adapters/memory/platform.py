@@ -1,0 +1,50 @@
+"""The memory reference adapters as a plan names them (``platform = "memory"``)."""
+
+from __future__ import annotations
+
+from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.memory.source import MemorySource
+from cemigrate.adapters.memory.target import MemoryTarget
+from cemigrate.adapters.platform import AdapterSettings, Platform
+from cemigrate.adapters.profile import TargetProfile
+from cemigrate.schema import Kind
+
+__all__ = ["PLATFORM"]
+
+
+def _source(settings: AdapterSettings) -> Source:
+    from cemigrate.sandbox.dataset import generate
+
+    desk = generate(
+        tickets=int(settings.options.get("tickets", 200)),
+        seed=int(settings.options.get("seed", 7)),
+        instance=settings.name,
+    )
+    return MemorySource(
+        {kind: desk.records(kind) for kind in Kind},
+        instance=settings.name,
+        blobs=desk.blob,
+        page_size=int(settings.options.get("page_size", 100)),
+        clock=settings.clock,
+    )
+
+
+def _target(settings: AdapterSettings) -> Target:
+    path = settings.options.get("path")
+    return MemoryTarget(
+        settings.base_dir / path if path else ":memory:",
+        batch_size=int(settings.options.get("batch_size", 100)),
+        clock=settings.clock,
+    )
+
+
+PLATFORM = Platform(
+    name="memory",
+    source_keys={"tickets": int, "seed": int, "page_size": int},
+    target_keys={"path": str, "batch_size": int},
+    build_source=_source,
+    build_target=_target,
+    # Everything it receives is held natively, satisfaction ratings included.
+    profile=TargetProfile(platform="memory", read_back=frozenset(Kind), carries_ratings=True),
+)
+"""The memory reference adapters: the descriptor the registry lists."""

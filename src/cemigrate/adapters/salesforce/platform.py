@@ -1,0 +1,117 @@
+"""Salesforce Service Cloud as a plan names it: keys, credentials, builders, target profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.platform import AdapterSettings, Platform, role
+from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
+from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.errors import ConfigError, CredentialError
+
+__all__ = ["PLATFORM", "salesforce_credentials", "salesforce_instance_url"]
+
+_KEYS: Mapping[str, type] = {
+    "instance_url": str,
+    "edition": str,
+    "licences": int,
+    "api_version": str,
+}
+"""A Salesforce source's plan keys. With the common ones: ``base_url`` (a sandbox or a proxy;
+the same as ``instance_url``), ``daily_quota_share``. Credentials: ``access_token_env`` (an
+OAuth access token for the instance), or ``username_env``, ``password_env`` and
+``security_token_env``."""
+_TARGET_KEYS: Mapping[str, type] = {
+    **_KEYS,
+    "bulk_threshold": int,
+    "fallback_agent_email": str,
+}
+"""A Salesforce target's plan keys: the source's, ``bulk_threshold`` (new cases in one write
+from which Bulk API 2.0 is used) and ``fallback_agent_email`` (the User that takes the place of
+an agent no User matches by e-mail)."""
+
+
+def salesforce_instance_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url`` or ``instance_url`` (``https://acme.my.salesforce.com``)."""
+    url = settings.options.get("base_url") or settings.options.get("instance_url")
+    if not url:
+        raise ConfigError(
+            f"salesforce {role(settings)}: set instance_url (https://<domain>.my.salesforce.com)"
+            " or base_url (a sandbox or a proxy)"
+        )
+    if not str(url).startswith(("http://", "https://")):
+        raise ConfigError(
+            f"salesforce {role(settings)}: {url!r} must start with http:// or https://"
+        )
+    return str(url).rstrip("/")
+
+
+def salesforce_credentials(settings: AdapterSettings) -> Credentials:
+    """An access token, or a username, password and security token, from the variables the
+    plan names."""
+    given = settings.credentials
+    if given.get("access_token"):
+        return Credentials(access_token=given["access_token"])
+    if given.get("username") and given.get("password"):
+        return Credentials(
+            username=given["username"],
+            password=given["password"],
+            security_token=given.get("security_token", ""),
+        )
+    raise CredentialError(
+        f"salesforce {role(settings)}: name the variables holding the credentials:"
+        " access_token_env, or username_env, password_env and security_token_env"
+    )
+
+
+def _common(settings: AdapterSettings) -> dict[str, Any]:
+    options = settings.options
+    common: dict[str, Any] = {
+        "instance_url": salesforce_instance_url(settings),
+        "credentials": salesforce_credentials(settings),
+        "edition": str(options.get("edition", options.get("plan", "enterprise"))),
+        "licences": int(options.get("licences", 0)),
+        "clock": settings.clock,
+    }
+    if options.get("daily_quota_share") is not None:
+        common["daily_quota_share"] = float(options["daily_quota_share"])
+    if options.get("api_version"):
+        common["api_version"] = str(options["api_version"])
+    return common
+
+
+def _source(settings: AdapterSettings) -> Source:
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+
+    return SalesforceSource(instance=settings.name, **_common(settings))
+
+
+def _target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.salesforce.objects import DEFAULT_BULK_THRESHOLD
+    from cemigrate.adapters.salesforce.target import SalesforceTarget
+
+    fallback = settings.options.get("fallback_agent_email")
+    return SalesforceTarget(
+        bulk_threshold=int(settings.options.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
+        fallback_agent_email=str(fallback) if fallback else None,
+        **_common(settings),
+    )
+
+
+PLATFORM = Platform(
+    name="salesforce",
+    source_keys=_KEYS,
+    target_keys=_TARGET_KEYS,
+    build_source=_source,
+    build_target=_target,
+    build_target_view=_source,
+    profile=TargetProfile(
+        platform="salesforce",
+        read_back=COMMON_READ_BACK,
+        # The Salesforce source does not read cemigrate's SLA custom objects back yet.
+        sla=None,
+    ),
+)
+"""Salesforce Service Cloud: the descriptor the registry lists."""

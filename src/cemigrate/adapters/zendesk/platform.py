@@ -1,0 +1,123 @@
+"""Zendesk Support as a plan names it: keys, credentials, builders, target profile, read costs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.platform import AdapterSettings, Platform, ReadPage, http_base_url, role
+from cemigrate.adapters.profile import (
+    COMMON_READ_BACK,
+    TargetProfile,
+    sla_kept_in_ticket,
+    suspended_or_deleted,
+)
+from cemigrate.adapters.sla_history import is_sla_note
+from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.errors import ConfigError, CredentialError
+from cemigrate.schema import Kind
+
+__all__ = ["PLATFORM", "zendesk_base_url", "zendesk_credentials"]
+
+_KEYS: Mapping[str, type] = {"subdomain": str, "high_volume": bool}
+"""A Zendesk source's (and target's) own plan keys. With the common ones: ``base_url`` (a
+sandbox or a proxy instead of ``https://{subdomain}.zendesk.com``; one of the two is needed)
+and ``plan`` (the budget preset, ``enterprise`` by default). Credentials: ``email_env`` and
+``token_env``, or ``oauth_token_env``."""
+_SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+def _account_url(settings: AdapterSettings) -> str:
+    subdomain = settings.options.get("subdomain")
+    if not subdomain:
+        raise ConfigError(
+            f"zendesk {role(settings)}: set subdomain (the account is"
+            " https://{subdomain}.zendesk.com) or base_url (a sandbox or a proxy)"
+        )
+    if not _SUBDOMAIN.match(subdomain):
+        raise ConfigError(
+            f"zendesk {role(settings)}: subdomain {subdomain!r} is not a subdomain"
+            " (write acme for https://acme.zendesk.com)"
+        )
+    return f"https://{subdomain.lower()}.zendesk.com"
+
+
+def zendesk_base_url(settings: AdapterSettings) -> str:
+    """The plan's ``base_url``, else ``https://{subdomain}.zendesk.com``."""
+    return http_base_url(settings, "zendesk", _account_url)
+
+
+def zendesk_credentials(settings: AdapterSettings) -> Credentials:
+    """``email`` and ``token``, or ``oauth_token``, from the variables the plan names."""
+    given = settings.credentials
+    if given.get("oauth_token"):
+        return Credentials(oauth_token=given["oauth_token"])
+    if given.get("email") and given.get("token"):
+        return Credentials(email=given["email"], token=given["token"])
+    raise CredentialError(
+        f"zendesk {role(settings)}: name the variables holding the credentials:"
+        " email_env and token_env (an API token), or oauth_token_env"
+    )
+
+
+def _source(settings: AdapterSettings, *, sla_events: bool | None = None) -> Source:
+    from cemigrate.adapters.zendesk.source import ZendeskSource
+
+    if sla_events is None:
+        sla_events = bool(settings.options.get("sla_events", True))
+    return ZendeskSource(
+        instance=settings.name,
+        base_url=zendesk_base_url(settings),
+        credentials=zendesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        high_volume=bool(settings.options.get("high_volume", False)),
+        sla_events=sla_events,
+        clock=settings.clock,
+    )
+
+
+def _target(settings: AdapterSettings) -> Target:
+    from cemigrate.adapters.zendesk.target import ZendeskTarget
+
+    return ZendeskTarget(
+        base_url=zendesk_base_url(settings),
+        credentials=zendesk_credentials(settings),
+        plan=str(settings.options.get("plan", "enterprise")),
+        high_volume=bool(settings.options.get("high_volume", False)),
+        clock=settings.clock,
+    )
+
+
+def _target_view(settings: AdapterSettings) -> Source:
+    # The target's SLA history is in its tickets (fields and a note), not in metric events.
+    return _source(settings, sla_events=False)
+
+
+_EXPORT = "zendesk.export"
+
+PLATFORM = Platform(
+    name="zendesk",
+    source_keys={**_KEYS, "sla_events": bool},
+    target_keys=_KEYS,
+    build_source=_source,
+    build_target=_target,
+    build_target_view=_target_view,
+    profile=TargetProfile(
+        platform="zendesk",
+        read_back=COMMON_READ_BACK,
+        representation_comment=is_sla_note,
+        sla=sla_kept_in_ticket,
+        # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.
+        expect_suspended=suspended_or_deleted,
+    ),
+    read_pages={
+        # Incremental exports: 1,000 a page on their own budget, each call spending core too;
+        # a ticket page brings the comment events' export page beside it.
+        Kind.TICKET: ReadPage(1000, _EXPORT, requests=2, also_core=True),
+        Kind.USER: ReadPage(1000, _EXPORT, also_core=True),
+        Kind.ORGANIZATION: ReadPage(1000, _EXPORT, also_core=True),
+        Kind.SLA_EVENT: ReadPage(100, _EXPORT, also_core=True),
+    },
+)
+"""Zendesk Support: the descriptor the registry lists."""

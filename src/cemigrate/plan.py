@@ -1,0 +1,450 @@
+"""Plan files: which sources go into which target, through which mapping, with which ledger.
+
+:func:`open_plan` reads and checks a plan file and returns a :class:`Plan`, the one place that
+builds adapters from a plan: the copier (:meth:`Plan.migration`), reconciliation
+(:meth:`Plan.reconciliation`), rules activation (:meth:`Plan.activate`) and every command of
+the command line go through it.
+
+::
+
+    ledger = "acme.ledger.sqlite"
+    mapping = "mappings/zendesk-to-salesforce.toml"   # optional: identity when absent
+
+    [[source]]
+    name = "emea"               # instance name: part of every key
+    platform = "zendesk"
+    token_env = "ZENDESK_TOKEN" # names of environment variables, never the secrets
+
+    [target]
+    platform = "salesforce"
+
+Every error names the file, the line and the key, in one line, and is raised before a ledger
+is opened or created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cemigrate.adapters.contract import RuleSwitch, Source, Target
+from cemigrate.adapters.platform import AdapterSettings, Platform
+from cemigrate.adapters.registry import PLATFORMS
+from cemigrate.copier import Migration
+from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
+from cemigrate.ledger import Ledger
+from cemigrate.mapping import IDENTITY, load_mapping
+from cemigrate.mapping import Mapping as RecordMapping
+from cemigrate.ratelimit import Clock, SystemClock
+from cemigrate.reconcile import Reconciliation
+from cemigrate.rules.activate import ActivationReport, activate, describe_rules
+from cemigrate.tomlfile import KeyPath, TomlFile
+
+__all__ = ["Plan", "PlanFile", "SideSpec", "close_all", "load_plan", "open_plan"]
+
+_log = logging.getLogger(__name__)
+
+_TOP_KEYS = {"ledger": str, "mapping": str, "source": list, "target": dict}
+_COMMON_KEYS: Mapping[str, type] = {
+    "platform": str,
+    "plan": str,
+    "base_url": str,
+    "daily_quota_share": float,
+}
+_INSTANCE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+@attrs.frozen(kw_only=True)
+class SideSpec:
+    """One ``[[source]]`` or the ``[target]`` of a plan."""
+
+    name: str
+    platform: str
+    options: Mapping[str, Any]
+    """Every key but ``name``, ``platform`` and the ``*_env`` ones."""
+    credential_env: Mapping[str, str]
+    """Plan key → name of the environment variable that holds the secret."""
+    where: KeyPath
+
+
+@attrs.frozen(kw_only=True)
+class PlanFile:
+    """A parsed, validated plan file (nothing built, no environment read)."""
+
+    path: Path
+    ledger: Path
+    mapping: Path | None
+    sources: tuple[SideSpec, ...]
+    target: SideSpec
+    digest: str
+    """SHA-256 of the plan file, kept with each run in the ledger."""
+    _file: TomlFile = attrs.field(alias="file", repr=False, eq=False)
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the plan are relative to this folder."""
+        return self.path.parent
+
+    def settings(
+        self, side: SideSpec, *, clock: Clock, env: Mapping[str, str] | None = None
+    ) -> AdapterSettings:
+        """The settings to build one side's adapter, with credentials read from ``env``."""
+        env = os.environ if env is None else env
+        credentials = {}
+        for key, variable in side.credential_env.items():
+            value = env.get(variable)
+            if not value:
+                raise self._file.error(
+                    (*side.where, key),
+                    f"environment variable {variable} is not set",
+                    error=CredentialError,
+                )
+            credentials[key.removesuffix("_env")] = value
+        return AdapterSettings(
+            name=side.name,
+            options=side.options,
+            credentials=credentials,
+            base_dir=self.base_dir,
+            clock=clock,
+        )
+
+
+class Plan:
+    """A plan file opened for work: its mapping loaded, its adapters built from it.
+
+    Made by :func:`open_plan`. Credentials are read from ``env`` (the process environment by
+    default) when an adapter is built. Each job (:meth:`migration`, :meth:`reconciliation`,
+    :meth:`activate`) builds the adapters it needs and closes them when it is done.
+    """
+
+    def __init__(
+        self,
+        file: PlanFile,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.file = file
+        """The parsed plan file."""
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        """Where credentials are read from."""
+        self.clock: Clock = clock or SystemClock()
+        """The clock every adapter built from this plan waits on."""
+        self.mapping: RecordMapping = load_mapping(file.mapping) if file.mapping else IDENTITY
+        """The plan's mapping (the identity when it names none)."""
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.file.path}>"
+
+    @property
+    def path(self) -> Path:
+        """The plan file."""
+        return self.file.path
+
+    @property
+    def ledger_path(self) -> Path:
+        """Where the plan's ledger is (or will be)."""
+        return self.file.ledger
+
+    @property
+    def sources(self) -> tuple[SideSpec, ...]:
+        """The ``[[source]]`` entries, in order."""
+        return self.file.sources
+
+    @property
+    def target(self) -> SideSpec:
+        """The ``[target]`` entry."""
+        return self.file.target
+
+    # -- building adapters -----------------------------------------------------------------
+
+    def build_source(self, side: SideSpec) -> Source:
+        """One ``[[source]]``'s adapter."""
+        build = PLATFORMS[side.platform].build_source
+        assert build is not None  # the plan loader checked it
+        return build(self._settings(side))
+
+    def build_sources(self) -> list[Source]:
+        """Every source's adapter, in plan order."""
+        return _built_all(self.build_source, self.file.sources)
+
+    def build_target(self) -> Target:
+        """The target's adapter."""
+        build = PLATFORMS[self.target.platform].build_target
+        assert build is not None  # the plan loader checked it
+        return build(self._settings(self.target))
+
+    def build_target_view(self) -> Source:
+        """The target account read back as a source: what reconciliation compares with."""
+        build = PLATFORMS[self.target.platform].build_target_view
+        if build is None:
+            raise ConfigError(f"{self.target.platform}: cannot read a target account back")
+        return build(self._settings(self.target))
+
+    def _settings(self, side: SideSpec) -> AdapterSettings:
+        return self.file.settings(side, clock=self.clock, env=self.env)
+
+    def _existing_ledger(self, doing: str) -> Path:
+        if not self.ledger_path.exists():
+            raise ConfigError(f"{self.ledger_path}: no ledger yet (nothing has run{doing})")
+        return self.ledger_path
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def migration(self, *, progress: bool | None = None) -> Migration:
+        """The plan's migration, ready to run (or resume, or dry run). Every check that can
+        fail runs before the ledger is opened, so bad input leaves it untouched."""
+        sources = self.build_sources()
+        try:
+            target = self.build_target()
+        except BaseException:
+            close_all(sources)
+            raise
+        try:
+            ledger = Ledger.open(self.ledger_path)
+        except BaseException:
+            close_all([*sources, target])
+            raise
+        return Migration(
+            sources=sources,
+            target=target,
+            ledger=ledger,
+            mapping=self.mapping,
+            progress=progress,
+            plan_digest=self.file.digest,
+        )
+
+    def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:
+        """The reconciliation of the plan's sources with its target read back, through its
+        ledger (which must exist) and its mapping."""
+        ledger_path = self._existing_ledger(" to reconcile")
+        sources = self.build_sources()
+        adapters: list[object] = list(sources)
+        try:
+            view = self.build_target_view()
+            adapters.append(view)
+            target = self.build_target()
+            adapters.append(target)
+            ledger = Ledger.open(ledger_path)
+        except BaseException:
+            close_all(adapters)
+            raise
+        return Reconciliation(
+            sources=sources,
+            target_view=view,
+            ledger=ledger,
+            mapping=self.mapping,
+            target=target,
+            plan_digest=self.file.digest,
+            prepared_by=prepared_by,
+        )
+
+    def activate(
+        self,
+        *,
+        only: Collection[str] | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> ActivationReport:
+        """Switch on the rules and SLA policies the plan's migration wrote inactive, after
+        cutover (:func:`cemigrate.rules.activate.activate`): the target is built, the ledger
+        opened and the sources read for the rules' titles and skip policies."""
+        target = self.build_target()
+        try:
+            if not isinstance(target, RuleSwitch):
+                raise ConfigError(
+                    f"{self.path}: the {self.target.platform} target cannot switch rules on:"
+                    " cemigrate has no activation for it"
+                )
+            ledger_path = self._existing_ledger("")
+            sources = self.build_sources()
+            try:
+                titles, policies = describe_rules(sources, target)
+            except CemigrateError as exc:
+                # The sources may be gone after cutover: the rules are still in the ledger.
+                _log.warning("the sources could not be read, so rules have no titles: %s", exc)
+                titles, policies = {}, {}
+            finally:
+                close_all(sources)
+            with Ledger.open(ledger_path) as ledger:
+                return activate(
+                    target,
+                    ledger,
+                    only=only,
+                    dry_run=dry_run,
+                    force=force,
+                    titles=titles,
+                    policies=policies,
+                    plan_digest=self.file.digest,
+                )
+        finally:
+            close_all([target])
+
+
+def open_plan(
+    path: str | Path, *, env: Mapping[str, str] | None = None, clock: Clock | None = None
+) -> Plan:
+    """Read and check a plan file and its mapping; raises a one-line :class:`PlanError` (or
+    :class:`~cemigrate.errors.MappingError`) naming the file, the line and the key."""
+    return Plan(load_plan(path), env=env, clock=clock)
+
+
+def close_all(adapters: Iterable[object]) -> None:
+    """Close the adapters that hold files (stores, spools)."""
+    for adapter in adapters:
+        closer = getattr(adapter, "close", None)
+        if callable(closer):
+            closer()
+
+
+def _built_all(build: Callable[[SideSpec], Source], sides: Iterable[SideSpec]) -> list[Source]:
+    built: list[Source] = []
+    try:
+        for side in sides:
+            built.append(build(side))
+    except BaseException:
+        close_all(built)
+        raise
+    return built
+
+
+def load_plan(path: str | Path) -> PlanFile:
+    """Read and validate a plan file; raises :class:`PlanError` naming file, line and key."""
+    file = TomlFile.load(path, error=PlanError, what="plan")
+    data = file.data
+    for key, value in data.items():
+        _check_type(file, (key,), value, _TOP_KEYS.get(key))
+    for required in ("ledger", "source", "target"):
+        if required not in data:
+            raise file.error((required,), "missing (every plan names it)", error=PlanError)
+    base = file.path.parent
+    sources = tuple(
+        _side(file, ("source", index), entry, role="source")
+        for index, entry in enumerate(data["source"])
+    )
+    if not sources:
+        raise file.error(("source",), "at least one [[source]] is needed", error=PlanError)
+    seen: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        if source.name in seen:
+            raise file.error(
+                ("source", index, "name"),
+                f"{source.name!r} is already the name of source[{seen[source.name]}]",
+                error=PlanError,
+            )
+        seen[source.name] = index
+    target = _side(file, ("target",), data["target"], role="target")
+    mapping = data.get("mapping")
+    return PlanFile(
+        path=file.path,
+        ledger=base / data["ledger"],
+        mapping=base / mapping if mapping else None,
+        sources=sources,
+        target=target,
+        digest=hashlib.sha256(file.path.read_bytes()).hexdigest(),
+        file=file,
+    )
+
+
+def _side(file: TomlFile, where: KeyPath, entry: object, *, role: str) -> SideSpec:
+    if not isinstance(entry, dict):
+        raise file.error(
+            where,
+            f"must be a table ([[source]] or [target]), not {type(entry).__name__}",
+            error=PlanError,
+        )
+    platform_name = entry.get("platform")
+    if platform_name is None:
+        raise file.error((*where, "platform"), "missing", error=PlanError)
+    platform = PLATFORMS.get(platform_name) if isinstance(platform_name, str) else None
+    if platform is None:
+        raise file.error(
+            (*where, "platform"),
+            f"{platform_name!r} is not a platform (choose one of: {', '.join(sorted(PLATFORMS))})",
+            error=PlanError,
+        )
+    own = _own_keys(platform, role)
+    if own is None:
+        raise file.error(
+            (*where, "platform"), f"{platform.name} cannot be a {role}", error=PlanError
+        )
+    allowed = {**_COMMON_KEYS, **own}
+    if role == "source":
+        allowed["name"] = str
+    name = entry.get("name", "target")
+    options: dict[str, Any] = {}
+    credential_env: dict[str, str] = {}
+    for key, value in entry.items():
+        if key.endswith("_env"):
+            _check_type(file, (*where, key), value, str)
+            credential_env[key] = value
+            continue
+        if key not in allowed:
+            raise file.error(
+                (*where, key),
+                f"unknown key for a {platform.name} {role}"
+                f" (known: {', '.join(sorted(allowed))}, and *_env)",
+                error=PlanError,
+            )
+        _check_type(file, (*where, key), value, allowed[key])
+        if key not in ("name", "platform"):
+            options[key] = value
+    if role == "source":
+        if "name" not in entry:
+            raise file.error(
+                (*where, "name"),
+                "missing (the instance name is part of every key)",
+                error=PlanError,
+            )
+        if not _INSTANCE.match(name):
+            raise file.error(
+                (*where, "name"),
+                f"{name!r}: use letters, digits, '.', '_' or '-' only",
+                error=PlanError,
+            )
+    share = options.get("daily_quota_share")
+    if share is not None and not 0 < share <= 1:
+        raise file.error(
+            (*where, "daily_quota_share"), f"{share} is not in (0, 1]", error=PlanError
+        )
+    return SideSpec(
+        name=name,
+        platform=platform.name,
+        options=options,
+        credential_env=credential_env,
+        where=where,
+    )
+
+
+def _own_keys(platform: Platform, role: str) -> Mapping[str, type] | None:
+    if role == "source":
+        return platform.source_keys if platform.build_source else None
+    return platform.target_keys if platform.build_target else None
+
+
+def _check_type(file: TomlFile, where: KeyPath, value: object, expected: type | None) -> None:
+    if expected is None:
+        raise file.error(where, f"unknown key (known: {', '.join(_TOP_KEYS)})", error=PlanError)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        names = {
+            str: "a string",
+            int: "an integer",
+            float: "a number",
+            bool: "true or false",
+            list: "an array of tables",
+            dict: "a table",
+        }
+        raise file.error(
+            where,
+            f"must be {names.get(expected, expected.__name__)}, not {value!r}",
+            error=PlanError,
+        )

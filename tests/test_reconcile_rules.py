@@ -23,12 +23,12 @@ from cemigrate.adapters.freshdesk.client import Credentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.copier import Migration
+from cemigrate.copier.activate import activate
 from cemigrate.copier.report import KindTally
 from cemigrate.ledger import EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Area, ReconcileReport, Reconciliation, sign_off, verify
-from cemigrate.rules.activate import activate
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.schema import Kind, Role, Rule

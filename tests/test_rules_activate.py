@@ -24,11 +24,7 @@ from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.cli import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK, main
 from cemigrate.copier import Migration
-from cemigrate.errors import ConfigError
-from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import load_mapping
-from cemigrate.ratelimit import ManualClock
-from cemigrate.rules.activate import (
+from cemigrate.copier.activate import (
     ACTIVATE_MODE,
     ACTIVATED,
     REFUSED,
@@ -37,6 +33,10 @@ from cemigrate.rules.activate import (
     activate,
     activated_ids,
 )
+from cemigrate.errors import ConfigError
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.mapping import load_mapping
+from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox, serve_freshdesk
 from cemigrate.sandbox.http import SandboxServer

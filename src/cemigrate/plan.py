@@ -38,13 +38,13 @@ from cemigrate.adapters.contract import RuleSwitch, Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.copier import Migration
+from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import Ledger
 from cemigrate.mapping import IDENTITY, load_mapping
 from cemigrate.mapping import Mapping as RecordMapping
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
-from cemigrate.rules.activate import ActivationReport, activate, describe_rules
 from cemigrate.tomlfile import KeyPath, TomlFile
 
 __all__ = ["Plan", "PlanFile", "SideSpec", "close_all", "load_plan", "open_plan"]
@@ -254,7 +254,7 @@ class Plan:
         force: bool = False,
     ) -> ActivationReport:
         """Switch on the rules and SLA policies the plan's migration wrote inactive, after
-        cutover (:func:`cemigrate.rules.activate.activate`): the target is built, the ledger
+        cutover (:func:`cemigrate.copier.activate.activate`): the target is built, the ledger
         opened and the sources read for the rules' titles and skip policies."""
         target = self.build_target()
         try:

@@ -15,8 +15,7 @@ from typing import Protocol
 
 import attrs
 
-from cemigrate.adapters import Metadata, Needs
-from cemigrate.schema import Kind, Record
+from cemigrate.schema import Kind, Metadata, Needs, Record
 
 
 @attrs.frozen

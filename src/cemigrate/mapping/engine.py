@@ -31,11 +31,11 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate.adapters.contract import Capability, Metadata, Needs
 from cemigrate.errors import MappingError
 from cemigrate.mapping._seam import Refuse, Skip
 from cemigrate.mapping.spec import ATTRIBUTES, find_key, is_table
 from cemigrate.schema import (
+    Capability,
     Channel,
     Comment,
     FieldDef,
@@ -45,6 +45,8 @@ from cemigrate.schema import (
     FieldValue,
     Group,
     Kind,
+    Metadata,
+    Needs,
     Organization,
     Record,
     Ticket,

@@ -9,7 +9,7 @@ skipped, under its named policy; failed, with the ledger's reason) and, when the
 tell (:class:`~cemigrate.adapters.contract.RuleSwitch`), whether it is active there. SLA
 policies the ledger carried are listed the same way, without a translation status.
 
-Rules are created inactive and only the activation step (:mod:`cemigrate.rules.activate`,
+Rules are created inactive and only the activation step (:mod:`cemigrate.copier.activate`,
 which records each rule it switches on in the ledger) turns them on, so a rule active in the
 target that the step did not switch on is the one finding that blocks a sign-off: it may have
 fired on imported history. The other findings name rules the ledger says were written that
@@ -27,11 +27,11 @@ from typing import Any, Final
 import attrs
 
 from cemigrate.adapters.contract import RuleSwitch
+from cemigrate.copier.activate import activated_ids
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.mapping import Mapping as RecordMapping
 from cemigrate.mapping import Skip
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
-from cemigrate.rules.activate import activated_ids
 from cemigrate.rules.sla import SlaTranslation, sla_platform_of, sla_refs, sla_report
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,

@@ -1,6 +1,7 @@
 """The common model of a help desk: frozen attrs records, no I/O, no platform SDKs."""
 
 from cemigrate.schema.keys import SourceKey
+from cemigrate.schema.metadata import Capability, Metadata, Needs
 from cemigrate.schema.records import (
     PLAN_ORDER,
     RECORD_TYPES,
@@ -48,6 +49,7 @@ __all__ = [
     "RECORD_TYPES",
     "Action",
     "Attachment",
+    "Capability",
     "Channel",
     "Comment",
     "Condition",
@@ -61,7 +63,9 @@ __all__ = [
     "Identity",
     "JsonValue",
     "Kind",
+    "Metadata",
     "Minutes",
+    "Needs",
     "Organization",
     "Priority",
     "Record",

@@ -41,18 +41,15 @@ from cemigrate.errors import (
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
-from cemigrate.rules import platform_of, rule_refs
-from cemigrate.rules.sla import sla_refs
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
     Record,
     Ref,
-    Rule,
-    SlaPolicy,
     SourceKey,
     User,
     content_hash,
+    owner_ticket,
     refs_of,
 )
 
@@ -456,10 +453,8 @@ class _Writer:
         tally = self.tallies[stream.kind.value]
         declines = getattr(self.target, "declines", None)
         for item in items:
-            owner = getattr(item.record, "ticket", None)
-            if isinstance(owner, Ref) and self.check.was_skipped(
-                SourceKey.of(item.key.instance, owner)
-            ):
+            owner = owner_ticket(item.record)
+            if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
                 self.check.skip(item.key)  # follows its declined ticket, as a run would
                 tally.add("skipped")
                 continue
@@ -626,12 +621,8 @@ class _Writer:
     def _links(self, instance: str, chunk: Iterable[_Item]) -> tuple[dict[Ref, str], set[Ref]]:
         """Target ids of everything the batch refers to that is already written, and the
         references the target declined by a policy (one query)."""
+        # Records declare what they refer to (a rule's or SLA policy's ``names`` included).
         refs = {ref for item in chunk for ref in refs_of(item.record)}
-        for item in chunk:
-            if isinstance(item.record, Rule):  # a rule names groups, agents, fields by id
-                refs.update(rule_refs(item.record, platform_of(item.record)))
-            elif isinstance(item.record, SlaPolicy):  # so does an SLA policy's filter
-                refs.update(sla_refs(item.record))
         if not refs:
             return {}, set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
@@ -652,8 +643,8 @@ class _Writer:
         keep: list[_Item] = []
         outcomes = []
         for item in chunk:
-            owner = getattr(item.record, "ticket", None)
-            if isinstance(owner, Ref) and owner in skipped:
+            owner = owner_ticket(item.record)
+            if owner is not None and owner in skipped:
                 outcomes.append(
                     Outcome(
                         key=str(item.key),

@@ -41,6 +41,7 @@ from cemigrate.schema.records import (
     TicketType,
     User,
     field_owner,
+    owner_ticket,
 )
 from cemigrate.schema.serialize import canonical_json, content_hash, refs_of, to_dict
 
@@ -89,6 +90,7 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "field_owner",
+    "owner_ticket",
     "refs_of",
     "to_dict",
 ]

@@ -464,6 +464,11 @@ class SlaPolicy:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
+    names: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple, eq=False)
+    """The groups, agents, organizations and custom fields it names by id, set by the source
+    that read it (its platform's rule dialect knows where ids are): the records the copier
+    links before writing it. Not part of equality: the same policy read by another reader is
+    the same policy."""
 
 
 @attrs.frozen(kw_only=True)
@@ -573,6 +578,11 @@ class Rule:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
+    names: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple, eq=False)
+    """The groups, agents, organizations and custom fields it names by id, set by the source
+    that read it (its platform's rule dialect knows where ids are): the records the copier
+    links before writing it. Not part of equality: the same rule read by another reader is
+    the same rule."""
 
 
 Record: TypeAlias = (
@@ -619,3 +629,11 @@ _FIELD_OWNERS: Mapping[type, FieldObject] = {
     User: FieldObject.USER,
     Organization: FieldObject.ORGANIZATION,
 }
+
+
+def owner_ticket(record: Record) -> Ref | None:
+    """The ticket a record belongs to (an SLA event, a ticket's metrics, a satisfaction
+    rating): skipped with it, written after it. None for records that stand alone."""
+    if isinstance(record, SlaEvent | TicketMetrics | SatisfactionRating):
+        return record.ticket
+    return None

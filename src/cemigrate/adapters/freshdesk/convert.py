@@ -41,6 +41,7 @@ import attrs
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.errors import RecordError
+from cemigrate.rules.names import with_names
 from cemigrate.schema import (
     Action,
     Attachment,
@@ -780,16 +781,18 @@ def sla_policy(d: Json) -> SlaPolicy:
                         business_hours=business,
                     )
                 )
-    return SlaPolicy(
-        id=_id(d, "id", what),
-        title=str(_need(d, "name", what)),
-        description=_text(d, "description", what),
-        position=max(0, int(d.get("position") or 0)),
-        active=bool(d.get("active", True)),
-        targets=tuple(targets),
-        raw=dict(d),
-        created_at=_opt_time(d, "created_at", what),
-        updated_at=_opt_time(d, "updated_at", what),
+    return with_names(
+        SlaPolicy(
+            id=_id(d, "id", what),
+            title=str(_need(d, "name", what)),
+            description=_text(d, "description", what),
+            position=max(0, int(d.get("position") or 0)),
+            active=bool(d.get("active", True)),
+            targets=tuple(targets),
+            raw=dict(d),
+            created_at=_opt_time(d, "created_at", what),
+            updated_at=_opt_time(d, "updated_at", what),
+        )
     )
 
 
@@ -917,18 +920,20 @@ def rule(d: Json, kind: RuleKind) -> Rule:
         for a in d.get("actions") or ()
         if isinstance(a, Mapping)
     ]
-    return Rule(
-        id=_id(d, "id", what),
-        kind=kind,
-        title=str(d.get("name") or ""),
-        active=bool(d.get("active", True)),
-        position=max(0, int(d.get("position") or 0)),
-        conditions_all=tuple(all_of),
-        conditions_any=tuple(any_of),
-        actions=tuple(actions),
-        raw=dict(d),
-        created_at=_opt_time(d, "created_at", what),
-        updated_at=_opt_time(d, "updated_at", what),
+    return with_names(
+        Rule(
+            id=_id(d, "id", what),
+            kind=kind,
+            title=str(d.get("name") or ""),
+            active=bool(d.get("active", True)),
+            position=max(0, int(d.get("position") or 0)),
+            conditions_all=tuple(all_of),
+            conditions_any=tuple(any_of),
+            actions=tuple(actions),
+            raw=dict(d),
+            created_at=_opt_time(d, "created_at", what),
+            updated_at=_opt_time(d, "updated_at", what),
+        )
     )
 
 

@@ -13,12 +13,15 @@ from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory
 from cemigrate.adapters.memory.faults import MemoryFaults
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
+from cemigrate.rules.names import with_names
 from cemigrate.schema import (
     Attachment,
     FieldDef,
     Kind,
     Record,
+    Rule,
     SlaEvent,
+    SlaPolicy,
     Ticket,
     TicketMetrics,
 )
@@ -30,6 +33,12 @@ def _order(record: Record) -> _SortKey:
     updated: datetime | None = getattr(record, "updated_at", None)
     # Ids are compared by length first so numeric ids sort numerically.
     return (updated.isoformat() if updated else "", len(record.id), record.id)
+
+
+def _named(record: Record) -> Record:
+    """Rules and SLA policies with the records they name by id, as every source serves them
+    (the memory help desk's rules are in Zendesk's words)."""
+    return with_names(record) if isinstance(record, Rule | SlaPolicy) else record
 
 
 class MemorySource:
@@ -61,13 +70,13 @@ class MemorySource:
         self._records: dict[Kind, dict[str, Record]] = {kind: {} for kind in Kind}
         for kind, items in records.items():
             for record in items:
-                self._records[kind][record.id] = record
+                self._records[kind][record.id] = _named(record)
         self._sorted: dict[Kind, list[tuple[_SortKey, Record]]] = {}
         self._history: dict[str, SlaHistory] | None = None
 
     def put(self, record: Record) -> None:
         """Add or replace a record (a change in the source, as a delta run would see)."""
-        self._records[record.KIND][record.id] = record
+        self._records[record.KIND][record.id] = _named(record)
         self._sorted.pop(record.KIND, None)
         self._history = None
 

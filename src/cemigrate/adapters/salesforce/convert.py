@@ -35,6 +35,7 @@ from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.errors import RecordError
+from cemigrate.rules.names import with_names
 from cemigrate.schema import (
     Action,
     Attachment,
@@ -816,28 +817,36 @@ def sla_process(d: Row) -> SlaPolicy:
     """An SLA policy from an entitlement process (``SlaProcess``); its targets live in
     metadata this adapter does not read, so the row is kept verbatim in ``raw``."""
     what = "SlaProcess"
-    return SlaPolicy(
-        id=_id(d, "Id", what),
-        title=_text(d, "Name"),
-        description=_text(d, "Description"),
-        active=_flag(d, "IsActive"),
-        raw={k: v for k, v in d.items() if isinstance(v, str | int | float | bool) or v is None},
-        created_at=_opt_time(d, "CreatedDate", what),
-        updated_at=_opt_time(d, "LastModifiedDate", what),
+    return with_names(
+        SlaPolicy(
+            id=_id(d, "Id", what),
+            title=_text(d, "Name"),
+            description=_text(d, "Description"),
+            active=_flag(d, "IsActive"),
+            raw={
+                k: v for k, v in d.items() if isinstance(v, str | int | float | bool) or v is None
+            },
+            created_at=_opt_time(d, "CreatedDate", what),
+            updated_at=_opt_time(d, "LastModifiedDate", what),
+        )
     )
 
 
 def rule(d: Row, kind: RuleKind) -> Rule:
     """An assignment or escalation rule; its entries are in metadata, so the row is ``raw``."""
     what = "rule"
-    return Rule(
-        id=_id(d, "Id", what),
-        kind=kind,
-        title=_text(d, "Name"),
-        active=_flag(d, "Active"),
-        raw={k: v for k, v in d.items() if isinstance(v, str | int | float | bool) or v is None},
-        created_at=_opt_time(d, "CreatedDate", what),
-        updated_at=_opt_time(d, "LastModifiedDate", what),
+    return with_names(
+        Rule(
+            id=_id(d, "Id", what),
+            kind=kind,
+            title=_text(d, "Name"),
+            active=_flag(d, "Active"),
+            raw={
+                k: v for k, v in d.items() if isinstance(v, str | int | float | bool) or v is None
+            },
+            created_at=_opt_time(d, "CreatedDate", what),
+            updated_at=_opt_time(d, "LastModifiedDate", what),
+        )
     )
 
 
@@ -901,7 +910,7 @@ def rule_entries(d: Row, kind: RuleKind, entries: Sequence[Mapping[str, Any]]) -
                 updated_at=base.updated_at,
             )
         )
-    return out
+    return [with_names(r) for r in out]
 
 
 def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:
@@ -916,14 +925,16 @@ def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:
         return None
     if str(start.get("object") or "") != "Case":
         return None
-    return Rule(
-        id=_id(version, "DefinitionId", what),
-        kind=RuleKind.FLOW,
-        title=_text(version, "MasterLabel") or _text(flow, "FullName"),
-        active=active,
-        raw={"FullName": flow.get("FullName"), "Metadata": metadata},
-        created_at=_opt_time(version, "CreatedDate", what),
-        updated_at=_opt_time(version, "LastModifiedDate", what),
+    return with_names(
+        Rule(
+            id=_id(version, "DefinitionId", what),
+            kind=RuleKind.FLOW,
+            title=_text(version, "MasterLabel") or _text(flow, "FullName"),
+            active=active,
+            raw={"FullName": flow.get("FullName"), "Metadata": metadata},
+            created_at=_opt_time(version, "CreatedDate", what),
+            updated_at=_opt_time(version, "LastModifiedDate", what),
+        )
     )
 
 

@@ -45,6 +45,7 @@ from cemigrate.adapters.sla_history import (
     sla_history_note,
 )
 from cemigrate.errors import RecordError
+from cemigrate.rules.names import with_names
 from cemigrate.rules.sla import zendesk_active
 from cemigrate.schema import (
     Action,
@@ -707,16 +708,18 @@ def sla_policy(d: Json) -> SlaPolicy:
                 business_hours=_flag(m, "business_hours", what, default=True),
             )
         )
-    return SlaPolicy(
-        id=_id(d, "id", what),
-        title=_text(d, "title", what),
-        targets=tuple(targets),
-        description=_text(d, "description", what),
-        position=max(0, _int(d, "position", what)),
-        active=zendesk_active(d),
-        raw=dict(d),
-        created_at=_opt_time(d, "created_at", what),
-        updated_at=_opt_time(d, "updated_at", what),
+    return with_names(
+        SlaPolicy(
+            id=_id(d, "id", what),
+            title=_text(d, "title", what),
+            targets=tuple(targets),
+            description=_text(d, "description", what),
+            position=max(0, _int(d, "position", what)),
+            active=zendesk_active(d),
+            raw=dict(d),
+            created_at=_opt_time(d, "created_at", what),
+            updated_at=_opt_time(d, "updated_at", what),
+        )
     )
 
 
@@ -828,20 +831,22 @@ def rule(d: Json, kind: RuleKind) -> Rule:
     actions = d.get("actions") or []
     if not isinstance(actions, list):
         raise _fail(what, "actions", "is not a list")
-    return Rule(
-        id=_id(d, "id", what),
-        kind=kind,
-        title=_text(d, "title", what),
-        active=_flag(d, "active", what, default=True),
-        position=max(0, _int(d, "position", what)),
-        conditions_all=_conditions(conditions.get("all"), what, "conditions.all"),
-        conditions_any=_conditions(conditions.get("any"), what, "conditions.any"),
-        actions=tuple(
-            Action(field=str(_need(a, "field", what)), value=a.get("value")) for a in actions
-        ),
-        raw=dict(d),
-        created_at=_opt_time(d, "created_at", what),
-        updated_at=_opt_time(d, "updated_at", what),
+    return with_names(
+        Rule(
+            id=_id(d, "id", what),
+            kind=kind,
+            title=_text(d, "title", what),
+            active=_flag(d, "active", what, default=True),
+            position=max(0, _int(d, "position", what)),
+            conditions_all=_conditions(conditions.get("all"), what, "conditions.all"),
+            conditions_any=_conditions(conditions.get("any"), what, "conditions.any"),
+            actions=tuple(
+                Action(field=str(_need(a, "field", what)), value=a.get("value")) for a in actions
+            ),
+            raw=dict(d),
+            created_at=_opt_time(d, "created_at", what),
+            updated_at=_opt_time(d, "updated_at", what),
+        )
     )
 
 

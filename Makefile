@@ -21,8 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/cemigrate demo
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed-test

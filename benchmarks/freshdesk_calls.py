@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.convert import OVERFLOW_PREFIX
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     add_agents(new, old)
     fields_before = {k: len(v) for k, v in new.backend.fields.items()}
     setup_s = time.perf_counter() - wall
-    credentials = Credentials(api_key=old.api_key)
+    credentials = FreshdeskCredentials(api_key=old.api_key)
     source = FreshdeskSource(
         instance="old",
         base_url=old.base_url,

@@ -23,7 +23,7 @@ import argparse
 import json
 import time
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -32,7 +32,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 def main() -> None:

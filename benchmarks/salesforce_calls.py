@@ -39,7 +39,7 @@ from typing import Any
 import requests
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     session.hooks["response"].append(log)
     target = SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=session,
         clock=clock,
         licences=200,

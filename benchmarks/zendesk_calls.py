@@ -42,7 +42,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_s = time.perf_counter() - wall
     fields_before = {obj: len(fields) for obj, fields in new.backend.fields.items()}
     clock.advance(120)  # exports leave out the last minute, as Zendesk's do
-    credentials = Credentials(email=old.email, token=old.token)
+    credentials = ZendeskCredentials(email=old.email, token=old.token)
     source = ZendeskSource(
         instance="old",
         base_url=old.base_url,

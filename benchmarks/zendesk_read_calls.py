@@ -45,7 +45,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
+from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
 from cemigrate.adapters.zendesk.objects import BY_NAME, Read
 from cemigrate.ratelimit import Budgets, ManualClock, RetryPolicy, budgets_for
@@ -65,7 +65,7 @@ def _read(name: str) -> Read:
 def _client(sandbox: ZendeskSandbox, clock: ManualClock, plan: str, hv: bool) -> ZendeskClient:
     return ZendeskClient(
         base_url=sandbox.base_url,
-        credentials=Credentials(email=sandbox.email, token=sandbox.token),
+        credentials=ZendeskCredentials(email=sandbox.email, token=sandbox.token),
         budgets=_budgets(plan, hv, clock),
         retry=RetryPolicy(clock),
         session=sandbox.session(authenticated=False),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cemigrate.adapters import Source, Target
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -30,7 +30,7 @@ def zendesk_source(clock: ManualClock) -> Source:
     return ZendeskSource(
         instance="old",
         base_url=account.base_url,
-        credentials=Credentials(email=account.email, token=account.token),
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
         session=account.session(authenticated=False),
         clock=clock,
     )
@@ -40,14 +40,14 @@ def zendesk_target(clock: ManualClock) -> Target:
     account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
     return ZendeskTarget(
         base_url=account.base_url,
-        credentials=Credentials(email=account.email, token=account.token),
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
         session=account.session(authenticated=False),
         clock=clock,
     )
 
 
 def salesforce_source(clock: ManualClock) -> Source:
-    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
     from cemigrate.adapters.salesforce.source import SalesforceSource
     from cemigrate.sandbox.salesforce import SalesforceSandbox
 
@@ -62,7 +62,7 @@ def salesforce_source(clock: ManualClock) -> Source:
 
 
 def salesforce_target(clock: ManualClock) -> Target:
-    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
     from cemigrate.adapters.salesforce.target import SalesforceTarget
     from cemigrate.sandbox.dataset import generate
     from cemigrate.sandbox.salesforce import SalesforceSandbox
@@ -84,7 +84,7 @@ def salesforce_target(clock: ManualClock) -> Target:
 
 
 def freshdesk_source(clock: ManualClock) -> Source:
-    from cemigrate.adapters.freshdesk.client import Credentials as FdCredentials
+    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials as FdCredentials
     from cemigrate.adapters.freshdesk.source import FreshdeskSource
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 
@@ -101,7 +101,7 @@ def freshdesk_source(clock: ManualClock) -> Source:
 
 
 def freshdesk_target(clock: ManualClock) -> Target:
-    from cemigrate.adapters.freshdesk.client import Credentials as FdCredentials
+    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials as FdCredentials
     from cemigrate.adapters.freshdesk.target import FreshdeskTarget
     from cemigrate.sandbox.dataset import generate
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
@@ -207,7 +207,7 @@ def test_a_sampled_dry_run_reads_a_slice_and_checks_that_many_tickets(tmp_path: 
     source = ZendeskSource(
         instance="old",
         base_url=account.base_url,
-        credentials=Credentials(email=account.email, token=account.token),
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
         session=account.session(authenticated=False),
         clock=clock,
     )

@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from cemigrate.adapters import Needs
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.errors import RecordError, TransientError
@@ -43,7 +43,7 @@ def view(desk: Desk, *, target_view: bool = True) -> FreshdeskSource:
     return FreshdeskSource(
         instance="new",
         base_url=desk.account.base_url,
-        credentials=Credentials(api_key=KEY),
+        credentials=FreshdeskCredentials(api_key=KEY),
         session=desk.account.session(authenticated=False),
         clock=desk.clock,
         target_view=target_view,

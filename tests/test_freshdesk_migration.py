@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from cemigrate.adapters.freshdesk.client import Credentials as FreshdeskCredentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING, is_sla_note
-from cemigrate.adapters.zendesk.client import Credentials as ZendeskCredentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration, RunReport

@@ -14,7 +14,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.ratelimit import ManualClock
 from cemigrate.schema import Kind, Ticket
@@ -122,7 +122,7 @@ def source_on(account: TicketList, clock: ManualClock, *, max_pages: int = 300) 
     return FreshdeskSource(
         instance="fd",
         base_url=BASE,
-        credentials=Credentials(api_key="fake-key"),
+        credentials=FreshdeskCredentials(api_key="fake-key"),
         session=session,
         clock=clock,
         max_pages=max_pages,

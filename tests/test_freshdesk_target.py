@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 import attrs
 
 from cemigrate.adapters import Needs, Outgoing
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.ratelimit import ManualClock
@@ -58,7 +58,7 @@ class Desk:
         self.account.add_agent(name=AGENT.name, email=AGENT.email or "")
         self.target = FreshdeskTarget(
             base_url=self.account.base_url,
-            credentials=Credentials(api_key=KEY),
+            credentials=FreshdeskCredentials(api_key=KEY),
             session=self.account.session(authenticated=False),
             clock=self.clock,
         )
@@ -81,7 +81,7 @@ class Desk:
         view = FreshdeskSource(
             instance="new",
             base_url=self.account.base_url,
-            credentials=Credentials(api_key=KEY),
+            credentials=FreshdeskCredentials(api_key=KEY),
             session=self.account.session(authenticated=False),
             clock=self.clock,
         )

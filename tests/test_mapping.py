@@ -55,18 +55,18 @@ def test_a_mapping_file_ships_for_every_ordered_pair_of_platforms() -> None:
 def _target_metadata(platform: str) -> Metadata:
     """What a fresh sandbox account of ``platform`` says it takes."""
     if platform == "zendesk":
-        from cemigrate.adapters.zendesk.client import Credentials
+        from cemigrate.adapters.zendesk.client import ZendeskCredentials
         from cemigrate.adapters.zendesk.target import ZendeskTarget
         from cemigrate.sandbox.zendesk import ZendeskSandbox
 
         account = ZendeskSandbox(tickets=0, empty=True)
         return ZendeskTarget(
             base_url=account.base_url,
-            credentials=Credentials(email=account.email, token=account.token),
+            credentials=ZendeskCredentials(email=account.email, token=account.token),
             session=account.session(authenticated=False),
         ).describe()
     if platform == "salesforce":
-        from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
+        from cemigrate.adapters.salesforce.client import SalesforceCredentials
         from cemigrate.adapters.salesforce.target import SalesforceTarget
         from cemigrate.sandbox.salesforce import SalesforceSandbox
 
@@ -384,7 +384,7 @@ def test_a_refused_ticket_is_a_failure_row_and_the_run_goes_on(tmp_path: Path) -
 
 
 def test_the_zendesk_target_writes_status_through_the_value_table(tmp_path: Path) -> None:
-    from cemigrate.adapters.zendesk.client import Credentials
+    from cemigrate.adapters.zendesk.client import ZendeskCredentials
     from cemigrate.adapters.zendesk.target import ZendeskTarget
     from cemigrate.ratelimit import ManualClock
     from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -393,7 +393,7 @@ def test_the_zendesk_target_writes_status_through_the_value_table(tmp_path: Path
     account = ZendeskSandbox(tickets=0, empty=True, clock=clock)
     target = ZendeskTarget(
         base_url=account.base_url,
-        credentials=Credentials(email=account.email, token=account.token),
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
         session=account.session(authenticated=False),
         clock=clock,
     )
@@ -429,7 +429,7 @@ def test_the_zendesk_target_writes_status_through_the_value_table(tmp_path: Path
 def test_the_salesforce_target_writes_priority_through_the_table_and_checks_the_org(
     tmp_path: Path,
 ) -> None:
-    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
     from cemigrate.adapters.salesforce.target import SalesforceTarget
     from cemigrate.ratelimit import ManualClock
     from cemigrate.sandbox.salesforce import SalesforceSandbox
@@ -487,7 +487,7 @@ def test_comment_routing_is_refused_by_a_target_that_does_not_take_it(tmp_path: 
 def test_salesforce_routes_comments_as_the_mapping_says_and_never_a_private_one_public(
     tmp_path: Path,
 ) -> None:
-    from cemigrate.adapters.salesforce.client import Credentials as SfCredentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
     from cemigrate.adapters.salesforce.target import SalesforceTarget
     from cemigrate.ratelimit import ManualClock
     from cemigrate.sandbox.salesforce import SalesforceSandbox

@@ -138,3 +138,17 @@ def test_the_notebook_runs_top_to_bottom(executed: dict[str, Outcome], name: str
             f"notebooks/{name}.ipynb, after {outcome.seconds:.0f} s: {outcome.failure}",
             pytrace=False,
         )
+
+
+@pytest.mark.parametrize("path", _paths(), ids=lambda p: p.stem)
+def test_a_notebook_needs_at_most_three_cemigrate_imports(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    imports = [
+        line.strip()
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if re.match(r"\s*(from cemigrate\b|import cemigrate\b)", line)
+    ]
+    assert "import cemigrate" in imports  # the public API: cemigrate.open_plan, .Migration ...
+    assert len(imports) <= 3, imports

@@ -39,3 +39,52 @@ def test_every_exported_class_and_function_has_a_docstring(name: str) -> None:
         value = getattr(module, attribute)
         if inspect.isclass(value) or inspect.isfunction(value):
             assert inspect.getdoc(value), f"{name}.{attribute} has no docstring"
+
+
+PUBLIC_API = [
+    "FreshdeskCredentials",
+    "FreshdeskSource",
+    "FreshdeskTarget",
+    "Ledger",
+    "ManualClock",
+    "Migration",
+    "Mode",
+    "Plan",
+    "Reconciliation",
+    "SalesforceCredentials",
+    "SalesforceSource",
+    "SalesforceTarget",
+    "ZendeskCredentials",
+    "ZendeskSource",
+    "ZendeskTarget",
+    "__version__",
+    "load_mapping",
+    "open_plan",
+    "shipped_mapping",
+    "sign_off",
+    "verify",
+]
+"""What ``import cemigrate`` offers: exactly these names, no more, no fewer."""
+
+
+def test_import_cemigrate_offers_exactly_the_public_api() -> None:
+    import cemigrate
+
+    assert cemigrate.__all__ == PUBLIC_API
+    public = {
+        n for n, v in vars(cemigrate).items() if not n.startswith("_") and not inspect.ismodule(v)
+    }
+    assert public == set(PUBLIC_API) - {"__version__"}
+    for name in set(PUBLIC_API) - {"__version__"}:
+        value = getattr(cemigrate, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"cemigrate.{name} has no docstring"
+
+
+def test_each_platform_has_one_name_for_its_credentials() -> None:
+    import cemigrate.adapters.freshdesk.client as freshdesk
+    import cemigrate.adapters.salesforce.client as salesforce
+    import cemigrate.adapters.zendesk.client as zendesk
+
+    for module in (freshdesk, salesforce, zendesk):
+        assert not hasattr(module, "Credentials"), module.__name__

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -26,7 +26,7 @@ from cemigrate.reconcile import Finding, ReconcileReport, Reconciliation, Severi
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import ZendeskBackend
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 TICKETS = 240
 
 

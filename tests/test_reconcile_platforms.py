@@ -34,7 +34,7 @@ def _agents(desk: HelpDesk) -> list[Any]:
 
 
 def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
-    from cemigrate.adapters.salesforce.client import Credentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials
     from cemigrate.adapters.salesforce.source import SalesforceSource
     from cemigrate.adapters.salesforce.target import SalesforceTarget
     from cemigrate.sandbox.salesforce import SalesforceSandbox
@@ -48,7 +48,7 @@ def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
             active=not person.suspended,
         )
     options = {"instance_url": org.base_url, "clock": clock}
-    credentials = Credentials(access_token=org.access_token)
+    credentials = SalesforceCredentials(access_token=org.access_token)
     target = SalesforceTarget(
         credentials=credentials, session=org.session(authenticated=False), **options
     )
@@ -61,7 +61,7 @@ def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
 
 
 def freshdesk(clock: ManualClock, desk: HelpDesk) -> Made:
-    from cemigrate.adapters.freshdesk.client import Credentials
+    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
     from cemigrate.adapters.freshdesk.source import FreshdeskSource
     from cemigrate.adapters.freshdesk.target import FreshdeskTarget
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
@@ -70,7 +70,7 @@ def freshdesk(clock: ManualClock, desk: HelpDesk) -> Made:
     for person in _agents(desk):  # agents are paid seats: they exist before a migration
         account.add_agent(name=person.name, email=person.email, admin=person.role is Role.ADMIN)
     options = {"base_url": account.base_url, "clock": clock}
-    credentials = Credentials(api_key=account.api_key)
+    credentials = FreshdeskCredentials(api_key=account.api_key)
     target = FreshdeskTarget(
         credentials=credentials, session=account.session(authenticated=False), **options
     )

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.copier import Migration
@@ -57,7 +57,7 @@ class Migrated:
         view = FreshdeskSource(
             instance="target",
             base_url=self.account.base_url,
-            credentials=Credentials(api_key=self.account.api_key),
+            credentials=FreshdeskCredentials(api_key=self.account.api_key),
             session=self.account.session(authenticated=False),
             clock=self.clock,
         )
@@ -97,7 +97,7 @@ def migrated() -> Iterator[Migrated]:
             account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
     target = FreshdeskTarget(
         base_url=account.base_url,
-        credentials=Credentials(api_key=account.api_key),
+        credentials=FreshdeskCredentials(api_key=account.api_key),
         session=account.session(authenticated=False),
         clock=clock,
     )

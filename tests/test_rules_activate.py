@@ -15,11 +15,11 @@ from typing import Any
 import attrs
 import pytest
 
-from cemigrate.adapters.freshdesk.client import Credentials as FdCredentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials as FdCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.memory import MemoryTarget
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.cli import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK, main
@@ -73,7 +73,7 @@ def _zendesk_to_freshdesk(clock: ManualClock) -> tuple[Any, Any, Any, str]:
     source = ZendeskSource(
         instance="old",
         base_url=old.base_url,
-        credentials=Credentials(email=old.email, token=old.token),
+        credentials=ZendeskCredentials(email=old.email, token=old.token),
         session=old.session(authenticated=False),
         clock=clock,
     )
@@ -102,7 +102,7 @@ def _freshdesk_to_zendesk(clock: ManualClock) -> tuple[Any, Any, Any, str]:
     new = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
     target = ZendeskTarget(
         base_url=new.base_url,
-        credentials=Credentials(email=new.email, token=new.token),
+        credentials=ZendeskCredentials(email=new.email, token=new.token),
         session=new.session(authenticated=False),
         clock=clock,
     )

@@ -10,7 +10,7 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.ratelimit import ManualClock
 from cemigrate.rules import ActionKind, Check, Event, audit, normalise
@@ -243,7 +243,7 @@ def test_a_zendesk_sandbox_audited_through_its_source() -> None:
     source = ZendeskSource(
         instance=INSTANCE,
         base_url=sandbox.base_url,
-        credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+        credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
         session=sandbox.session(authenticated=False),
         clock=ManualClock(),
     )

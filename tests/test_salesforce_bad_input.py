@@ -22,7 +22,7 @@ import attrs
 import pytest
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.convert import format_time
 from cemigrate.adapters.salesforce.target import (
     BASE64_LIMIT_BYTES,
@@ -226,7 +226,7 @@ class Written:
 def make_target(org: SalesforceSandbox, clock: ManualClock, **options: Any) -> SalesforceTarget:
     return SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=clock,
         **options,

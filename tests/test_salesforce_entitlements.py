@@ -12,7 +12,7 @@ import requests
 from cemigrate.adapters.contract import Outgoing, RuleSwitch
 from cemigrate.adapters.freshdesk import convert as freshdesk_convert
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.entitlements import metadata_element
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk import convert as zendesk_convert
@@ -173,7 +173,7 @@ def test_a_policy_with_no_milestone_counterpart_is_declined_with_the_reason() ->
     policy = zendesk_policy([metric("high", "agent_work_time", 60)])
     target = SalesforceTarget(
         instance_url="https://example.my.salesforce.com",
-        credentials=Credentials(access_token="unused"),
+        credentials=SalesforceCredentials(access_token="unused"),
     )
 
     declined = target.declines(Kind.SLA_POLICY, policy)
@@ -267,7 +267,7 @@ def test_without_entitlement_management_the_metadata_type_is_not_available() -> 
 def salesforce_target(org: SalesforceSandbox) -> SalesforceTarget:
     return SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=org.clock,
     )

@@ -11,7 +11,7 @@ import requests
 
 from cemigrate.adapters.contract import Outgoing, RuleSwitch
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
@@ -289,7 +289,7 @@ def test_flow_calls_spend_the_daily_allowance() -> None:
 def salesforce_target(org: SalesforceSandbox) -> SalesforceTarget:
     return SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=org.clock,
     )
@@ -436,7 +436,7 @@ def test_the_source_reads_back_the_flows_the_target_wrote(org: SalesforceSandbox
     source = SalesforceSource(
         instance="sf",
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=org.clock,
     )

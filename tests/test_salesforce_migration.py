@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.convert import STATUS, format_time
 from cemigrate.adapters.salesforce.target import SalesforceTarget
-from cemigrate.adapters.zendesk.client import Credentials as ZendeskCredentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration, RunReport
 from cemigrate.ledger import EntryState, Ledger
@@ -79,7 +79,7 @@ def migrated() -> Iterator[Migrated]:
     )
     target = SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=clock,
     )

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from cemigrate.adapters.contract import SlaHistorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
@@ -56,7 +56,7 @@ class Org:
         return SalesforceSource(
             instance=INSTANCE,
             instance_url=self.sandbox.base_url,
-            credentials=Credentials(access_token=self.sandbox.access_token),
+            credentials=SalesforceCredentials(access_token=self.sandbox.access_token),
             session=session,
             clock=self.sandbox.clock,
             **options,

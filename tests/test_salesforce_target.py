@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
@@ -65,7 +65,7 @@ def migrate(org: SalesforceSandbox, clock: ManualClock, tickets: list[Ticket], u
     source = MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="m", clock=clock)
     target = SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=clock,
     )
@@ -116,7 +116,7 @@ def test_a_large_write_goes_through_bulk_jobs_and_a_refused_row_carries_salesfor
     )
     target = SalesforceTarget(
         instance_url=org.base_url,
-        credentials=Credentials(access_token=org.access_token),
+        credentials=SalesforceCredentials(access_token=org.access_token),
         session=org.session(authenticated=False),
         clock=clock,
         bulk_threshold=10,

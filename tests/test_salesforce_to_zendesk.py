@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
-from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.convert import is_sla_note
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
@@ -29,7 +29,7 @@ from cemigrate.schema import Kind, Record, Ref, SlaEventKind, Ticket, TicketMetr
 pytestmark = pytest.mark.slow  # one migration of 300 tickets shared by the module: ~8 s
 
 TICKETS, SEED, INSTANCE = 300, 5, "sf"
-ZENDESK = Credentials(email="admin@demo.example", token="sandbox-token")
+ZENDESK = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 @dataclass

@@ -116,3 +116,14 @@ def _comment() -> Comment:
         body_plain="Hi",
         created_at=NOW,
     )
+
+
+def test_a_rule_links_what_it_names_without_needing_it() -> None:
+    from cemigrate.schema import Rule, RuleKind, linked_refs, owner_ticket, refs_of
+
+    group = Ref(kind=Kind.GROUP, id="7")
+    rule = Rule(id="1", kind=RuleKind.TRIGGER, title="route", names=(group,))
+    assert refs_of(rule) == []  # a group the target lacks is a gap, not a missing record
+    assert linked_refs(rule) == [group]  # but the copier links it when it can
+    assert rule == Rule(id="1", kind=RuleKind.TRIGGER, title="route")  # names are read, not data
+    assert owner_ticket(rule) is None

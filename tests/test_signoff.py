@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.cli import main
@@ -25,7 +25,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Reconciliation, sign_off, verify
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.freshdesk import convert as freshdesk_convert
-from cemigrate.adapters.freshdesk.client import Credentials as FreshdeskCredentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-from cemigrate.adapters.salesforce.client import Credentials as SalesforceCredentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk import convert as zendesk_convert
-from cemigrate.adapters.zendesk.client import Credentials as ZendeskCredentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import ManualClock

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.target import MAX_ATTACHMENT_BYTES, ZendeskTarget
 from cemigrate.copier import Migration, RunReport
 from cemigrate.ledger import EntryState, FailureRow, Ledger
@@ -25,7 +25,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Attachment, Comment, Kind, Ref, Role, Ticket, User
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 OVER_50_MB = MAX_ATTACHMENT_BYTES + 1
 UPLOAD_TTL = 3600.0

@@ -11,7 +11,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
+from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.objects import BY_NAME
 from cemigrate.errors import CredentialError, RecordError
 from cemigrate.ratelimit import ManualClock, RetryPolicy, budgets_for
@@ -51,7 +51,7 @@ def client(answers: Sequence[tuple[int, Any]]) -> tuple[ZendeskClient, Scripted]
     clock = ManualClock()
     zendesk = ZendeskClient(
         base_url=BASE,
-        credentials=Credentials(email="admin@acme.example", token="secret-token"),
+        credentials=ZendeskCredentials(email="admin@acme.example", token="secret-token"),
         budgets=budgets_for("zendesk", "enterprise", clock=clock, prefix="acme"),
         retry=RetryPolicy(clock, max_attempts=3),
         session=session,
@@ -136,4 +136,4 @@ def test_wrong_credentials_are_a_configuration_error_without_the_secret() -> Non
         zendesk.get_json("/api/v2/users.json")
     assert "Couldn't authenticate you" in str(raised.value)
     assert "secret-token" not in str(raised.value)
-    assert "secret-token" not in repr(Credentials(email="a", token="secret-token"))
+    assert "secret-token" not in repr(ZendeskCredentials(email="a", token="secret-token"))

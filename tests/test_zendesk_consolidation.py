@@ -3,7 +3,7 @@ customer once."""
 
 from __future__ import annotations
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -11,7 +11,7 @@ from cemigrate.ledger import EntryState, Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 def test_two_accounts_consolidate_into_a_third_with_customers_matched_by_email() -> None:

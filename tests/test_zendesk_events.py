@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
+from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
 from cemigrate.adapters.zendesk.objects import BY_NAME, Read
 from cemigrate.errors import ConfigError
@@ -37,7 +37,7 @@ class Account:
     def new_client(self) -> ZendeskClient:
         return ZendeskClient(
             base_url=self.sandbox.base_url,
-            credentials=Credentials(email=self.sandbox.email, token=self.sandbox.token),
+            credentials=ZendeskCredentials(email=self.sandbox.email, token=self.sandbox.token),
             budgets=budgets_for("zendesk", "enterprise", clock=self.clock),
             retry=RetryPolicy(self.clock),
             session=self.sandbox.session(authenticated=False),

@@ -15,7 +15,7 @@ import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
@@ -33,7 +33,7 @@ def _source(sandbox: ZendeskSandbox, clock: ManualClock) -> ZendeskSource:
     return ZendeskSource(
         instance=INSTANCE,
         base_url=sandbox.base_url,
-        credentials=Credentials(email=sandbox.email, token=sandbox.token),
+        credentials=ZendeskCredentials(email=sandbox.email, token=sandbox.token),
         session=sandbox.session(authenticated=False),
         clock=clock,
     )

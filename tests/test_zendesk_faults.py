@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.convert import is_sla_note
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
@@ -31,7 +31,7 @@ from cemigrate.sandbox.http import DroppedConnection, Faults, StartResponse, mou
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Record, Ref, Ticket
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 IMPORT_PATH = "/api/v2/imports/tickets/create_many.json"
 
 

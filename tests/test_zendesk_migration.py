@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.convert import is_sla_note
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
@@ -19,7 +19,7 @@ from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Record, Ref, SlaEventKind, Ticket, User
 
-CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 @dataclass

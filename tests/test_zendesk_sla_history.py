@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -18,7 +18,7 @@ def test_a_breach_after_the_last_change_travels_with_its_ticket() -> None:
     source = ZendeskSource(
         instance="old",
         base_url=account.base_url,
-        credentials=Credentials(email=account.email, token=account.token),
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
         session=account.session(authenticated=False),
         clock=clock,
     )

@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration, Mode
 from cemigrate.ledger import Ledger
@@ -35,7 +35,7 @@ def source(sandbox: ZendeskSandbox) -> ZendeskSource:
     return ZendeskSource(
         instance=INSTANCE,
         base_url=sandbox.base_url,
-        credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+        credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
         session=sandbox.session(authenticated=False),
         clock=ManualClock(),
     )
@@ -152,7 +152,7 @@ def test_per_ticket_comments_give_the_same_comments(sandbox: ZendeskSandbox) -> 
         reader = ZendeskSource(
             instance=INSTANCE,
             base_url=sandbox.base_url,
-            credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+            credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
             session=sandbox.session(authenticated=False),
             clock=ManualClock(),
             comments=strategy,
@@ -171,7 +171,7 @@ def test_a_whole_account_migrates_under_its_budgets_and_a_delta_then_writes_noth
     zendesk = ZendeskSource(
         instance=INSTANCE,
         base_url=sandbox.base_url,
-        credentials=Credentials(email="admin@demo.example", token="sandbox-token"),
+        credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
         session=sandbox.session(authenticated=False),
         clock=clock,
     )

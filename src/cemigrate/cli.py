@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from cemigrate import __version__
+from cemigrate._version import __version__
 from cemigrate.copier import Mode, RunReport
 from cemigrate.errors import CemigrateError, ConfigError, LedgerError
-from cemigrate.ledger import EntryState, Ledger
-from cemigrate.plan import close_all, load_plan, open_plan
+from cemigrate.ledger import Ledger
+from cemigrate.plan import load_plan, open_plan
 from cemigrate.sandbox.http import SandboxServer
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
@@ -324,32 +324,14 @@ def _reconcile(args: argparse.Namespace) -> int:
 
 
 def _rules_audit(args: argparse.Namespace) -> int:
-    from cemigrate.rules import audit
-    from cemigrate.schema import Kind
-
-    plan = open_plan(args.plan)
-    clean = True
-    for spec in plan.sources:
-        source = plan.build_source(spec)
-        read = {
-            kind: [r for batch in source.read(kind) for r in batch.records]
-            for kind in (Kind.RULE, Kind.GROUP, Kind.USER, Kind.FIELD)
-        }
-        report = audit(
-            read[Kind.RULE],  # type: ignore[arg-type]
-            groups=read[Kind.GROUP],  # type: ignore[arg-type]
-            users=read[Kind.USER],  # type: ignore[arg-type]
-            fields=read[Kind.FIELD],  # type: ignore[arg-type]
-            platform=spec.platform,
-        )
-        out = args.out / spec.name if len(plan.sources) > 1 else args.out
-        paths = report.write(out)
-        print(f"{spec.name}: {report.rules} rules, {len(report.findings)} finding(s)")
+    audits = open_plan(args.plan).audit_rules()
+    for name, report in audits:
+        paths = report.write(args.out / name if len(audits) > 1 else args.out)
+        print(f"{name}: {report.rules} rules, {len(report.findings)} finding(s)")
         for finding in report.findings[:10]:
             print(f"  {finding.check}: {', '.join(finding.rule_ids)}: {finding.message}")
         print(f"report: {paths['audit.md']}")
-        clean = clean and not report.findings
-    return EXIT_OK if clean else EXIT_FAILURES
+    return EXIT_FAILURES if any(report.findings for _, report in audits) else EXIT_OK
 
 
 def _rules_activate(args: argparse.Namespace) -> int:
@@ -361,78 +343,23 @@ def _rules_activate(args: argparse.Namespace) -> int:
 
 
 def _rules_translate(args: argparse.Namespace) -> int:
-    from cemigrate.mapping import MappingFile
-    from cemigrate.rules import translation_report
-    from cemigrate.rules.translate import EVERY_LINK, platform_of
-    from cemigrate.schema import Kind, Ref, Rule
-
     plan = open_plan(args.plan)
-    mapping = plan.mapping
-    values = mapping.needs().values
-    known = {kind.value for kind in Kind}
-    target = plan.build_target()
-    try:
-        sources = plan.build_sources()
-    except BaseException:
-        close_all([target])
-        raise
-    try:
-        if isinstance(mapping, MappingFile):  # which source field ids the option tables are for
-            mapping.bind(target.describe(), [source.describe() for source in sources])
-        options = mapping.needs().options
-        field_names = getattr(target, "rule_field_names", None)
-        names = field_names() if callable(field_names) else None
-        field_options = getattr(target, "rule_field_options", None)
-        held = field_options() if callable(field_options) else None
-        ledger = Ledger.open(plan.ledger_path) if plan.ledger_path.exists() else None
-        try:
-            ran = ledger is not None and ledger.last_run() is not None
-            if not ran:
-                print(
-                    "no run yet: every group, agent and field a rule names is taken as linked"
-                    " (run the plan for the target's own ids)"
-                )
-            for spec, source in zip(plan.sources, sources, strict=True):
-                rules = [
-                    r
-                    for batch in source.read(Kind.RULE)
-                    for r in batch.records
-                    if isinstance(r, Rule)
-                ]
-                links: Any = EVERY_LINK
-                if ledger is not None and ran:
-                    links = {
-                        Ref(kind=Kind(e.kind), id=e.source_id): e.target_id
-                        for e in ledger.entries(state=EntryState.DONE, instance=spec.name)
-                        if e.target_id is not None and e.kind in known
-                    }
-                platform = spec.platform
-                if platform not in SANDBOX_PLATFORMS and rules:
-                    platform = platform_of(rules[0])
-                report = translation_report(
-                    rules,
-                    source=platform,
-                    target=plan.target.platform,
-                    links=links,
-                    mapping=values,
-                    field_names=names,
-                    options=options,
-                    target_options=held,
-                )
-                out = args.out / spec.name if len(plan.sources) > 1 else args.out
-                _, as_md = report.write(out)
-                counts = ", ".join(f"{n} {status}" for status, n in report.counts.items())
-                where = "links from the ledger" if ran else "every reference taken as linked"
-                print(
-                    f"{spec.name}: {len(rules)} rules for {plan.target.platform}: {counts}"
-                    f" ({where})"
-                )
-                print(f"report: {as_md}")
-        finally:
-            if ledger is not None:
-                ledger.close()
-    finally:
-        close_all([*sources, target])
+    translation = plan.translate_rules()
+    if not translation.linked_from_ledger:
+        print(
+            "no run yet: every group, agent and field a rule names is taken as linked"
+            " (run the plan for the target's own ids)"
+        )
+    where = (
+        "links from the ledger"
+        if translation.linked_from_ledger
+        else "every reference taken as linked"
+    )
+    for name, count, report in translation.reports:
+        _, as_md = report.write(args.out / name if len(translation.reports) > 1 else args.out)
+        counts = ", ".join(f"{n} {status}" for status, n in report.counts.items())
+        print(f"{name}: {count} rules for {plan.target.platform}: {counts} ({where})")
+        print(f"report: {as_md}")
     return EXIT_OK
 
 

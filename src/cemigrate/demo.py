@@ -111,7 +111,7 @@ def _session(sandbox: Any) -> requests.Session:
 
 
 def _zendesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.zendesk.client import Credentials
+    from cemigrate.adapters.zendesk.client import ZendeskCredentials
     from cemigrate.adapters.zendesk.source import ZendeskSource
     from cemigrate.adapters.zendesk.target import ZendeskTarget
     from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -124,7 +124,7 @@ def _zendesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
         subdomain=domain,
         empty=not tickets,
     )
-    credentials = Credentials(email=account.email, token=account.token)
+    credentials = ZendeskCredentials(email=account.email, token=account.token)
     common: dict[str, Any] = {
         "base_url": account.base_url,
         "credentials": credentials,
@@ -151,7 +151,7 @@ def _zendesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
 
 
 def _salesforce(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.salesforce.client import Credentials
+    from cemigrate.adapters.salesforce.client import SalesforceCredentials
     from cemigrate.adapters.salesforce.source import SalesforceSource
     from cemigrate.adapters.salesforce.target import SalesforceTarget
     from cemigrate.sandbox.salesforce import SalesforceSandbox
@@ -166,7 +166,7 @@ def _salesforce(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Accou
     )
     common: dict[str, Any] = {
         "instance_url": org.base_url,
-        "credentials": Credentials(access_token=org.access_token),
+        "credentials": SalesforceCredentials(access_token=org.access_token),
         "clock": clock,
     }
 
@@ -184,7 +184,7 @@ def _salesforce(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Accou
 
 
 def _freshdesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.freshdesk.client import Credentials
+    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
     from cemigrate.adapters.freshdesk.source import FreshdeskSource
     from cemigrate.adapters.freshdesk.target import FreshdeskTarget
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
@@ -199,7 +199,7 @@ def _freshdesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Accoun
     )
     common: dict[str, Any] = {
         "base_url": account.base_url,
-        "credentials": Credentials(api_key=account.api_key),
+        "credentials": FreshdeskCredentials(api_key=account.api_key),
         "clock": clock,
     }
 

@@ -30,7 +30,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -40,14 +40,25 @@ from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
-from cemigrate.ledger import Ledger
-from cemigrate.mapping import IDENTITY, load_mapping
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.mapping import IDENTITY, MappingFile, load_mapping
 from cemigrate.mapping import Mapping as RecordMapping
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
+from cemigrate.rules import AuditReport, TranslationReport, audit, translation_report
+from cemigrate.rules.translate import EVERY_LINK, platform_of
+from cemigrate.schema import FieldDef, Group, Kind, Record, Ref, Rule, User
 from cemigrate.tomlfile import KeyPath, TomlFile
 
-__all__ = ["Plan", "PlanFile", "SideSpec", "close_all", "load_plan", "open_plan"]
+__all__ = [
+    "Plan",
+    "PlanFile",
+    "RulesTranslation",
+    "SideSpec",
+    "close_all",
+    "load_plan",
+    "open_plan",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -286,6 +297,94 @@ class Plan:
                 )
         finally:
             close_all([target])
+
+    def audit_rules(self) -> list[tuple[str, AuditReport]]:
+        """Each source's rules audited against its own groups, users and fields
+        (``cemigrate rules audit``): (source name, report), in plan order."""
+        audits = []
+        for side in self.sources:
+            source = self.build_source(side)
+            try:
+                read = {kind: _records(source, kind) for kind in _AUDITED}
+            finally:
+                close_all([source])
+            report = audit(
+                [r for r in read[Kind.RULE] if isinstance(r, Rule)],
+                groups=[g for g in read[Kind.GROUP] if isinstance(g, Group)],
+                users=[u for u in read[Kind.USER] if isinstance(u, User)],
+                fields=[f for f in read[Kind.FIELD] if isinstance(f, FieldDef)],
+                platform=side.platform,
+            )
+            audits.append((side.name, report))
+        return audits
+
+    def translate_rules(self) -> RulesTranslation:
+        """Each source's rules translated for the target (``cemigrate rules translate``),
+        with the target ids the ledger holds when the plan has run, else every reference
+        taken as linked. Nothing is written."""
+        target = self.build_target()
+        sources: list[Source] = []
+        try:
+            sources = self.build_sources()
+            mapping = self.mapping
+            if isinstance(mapping, MappingFile):  # which source field ids option tables are for
+                mapping.bind(target.describe(), [source.describe() for source in sources])
+            needs = mapping.needs()
+            field_names = getattr(target, "rule_field_names", None)
+            field_options = getattr(target, "rule_field_options", None)
+            ledger = Ledger.open(self.ledger_path) if self.ledger_path.exists() else None
+            try:
+                ran = ledger is not None and ledger.last_run() is not None
+                reports = []
+                for side, source in zip(self.sources, sources, strict=True):
+                    rules = [r for r in _records(source, Kind.RULE) if isinstance(r, Rule)]
+                    links: Mapping[Ref, str] = EVERY_LINK
+                    if ledger is not None and ran:
+                        links = _ledger_links(ledger, side.name)
+                    report = translation_report(
+                        rules,
+                        # The rules' own words: a memory source holds Zendesk's, for one.
+                        source=platform_of(rules[0]) if rules else side.platform,
+                        target=self.target.platform,
+                        links=links,
+                        mapping=needs.values,
+                        field_names=field_names() if callable(field_names) else None,
+                        options=needs.options,
+                        target_options=field_options() if callable(field_options) else None,
+                    )
+                    reports.append((side.name, len(rules), report))
+            finally:
+                if ledger is not None:
+                    ledger.close()
+        finally:
+            close_all([*sources, target])
+        return RulesTranslation(linked_from_ledger=ran, reports=tuple(reports))
+
+
+@attrs.frozen
+class RulesTranslation:
+    """What :meth:`Plan.translate_rules` found: per source, its rules' translation report."""
+
+    linked_from_ledger: bool
+    """Whether references were linked through the ledger (else all taken as linked)."""
+    reports: tuple[tuple[str, int, TranslationReport], ...]
+    """(source name, rules read, report), in plan order."""
+
+
+_AUDITED: Final = (Kind.RULE, Kind.GROUP, Kind.USER, Kind.FIELD)
+
+
+def _records(source: Source, kind: Kind) -> list[Record]:
+    return [record for batch in source.read(kind) for record in batch.records]
+
+
+def _ledger_links(ledger: Ledger, instance: str) -> dict[Ref, str]:
+    known = {kind.value for kind in Kind}
+    return {
+        Ref(kind=Kind(e.kind), id=e.source_id): e.target_id
+        for e in ledger.entries(state=EntryState.DONE, instance=instance)
+        if e.target_id is not None and e.kind in known
+    }
 
 
 def open_plan(

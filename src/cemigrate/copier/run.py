@@ -49,8 +49,8 @@ from cemigrate.schema import (
     SourceKey,
     User,
     content_hash,
+    linked_refs,
     owner_ticket,
-    refs_of,
 )
 
 log = logging.getLogger("cemigrate.copier")
@@ -622,7 +622,7 @@ class _Writer:
         """Target ids of everything the batch refers to that is already written, and the
         references the target declined by a policy (one query)."""
         # Records declare what they refer to (a rule's or SLA policy's ``names`` included).
-        refs = {ref for item in chunk for ref in refs_of(item.record)}
+        refs = {ref for item in chunk for ref in linked_refs(item.record)}
         if not refs:
             return {}, set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate import __version__
+from cemigrate._version import __version__
 from cemigrate.adapters import registry
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.profile import SlaFacts, TargetProfile

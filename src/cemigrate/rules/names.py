@@ -2,7 +2,7 @@
 
 A rule's conditions and actions name groups, agents, organizations and custom fields by their
 source ids, in the words of its platform's dialect. The copier links every reference a record
-declares before writing it (:func:`cemigrate.schema.refs_of`), so a source sets a rule's and a
+declares before writing it (:func:`cemigrate.schema.linked_refs`), so a source sets a rule's and a
 policy's ``names`` when it reads them, through :func:`with_names`.
 """
 

@@ -43,7 +43,13 @@ from cemigrate.schema.records import (
     field_owner,
     owner_ticket,
 )
-from cemigrate.schema.serialize import canonical_json, content_hash, refs_of, to_dict
+from cemigrate.schema.serialize import (
+    canonical_json,
+    content_hash,
+    linked_refs,
+    refs_of,
+    to_dict,
+)
 
 __all__ = [
     "PLAN_ORDER",
@@ -90,6 +96,7 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "field_owner",
+    "linked_refs",
     "owner_ticket",
     "refs_of",
     "to_dict",

@@ -446,6 +446,10 @@ class SlaTarget:
     business_hours: bool = True
 
 
+LINK_ONLY = "cemigrate.link_only"
+"""Field metadata: references the copier links when it can, which the record does not need."""
+
+
 @attrs.frozen(kw_only=True)
 class SlaPolicy:
     """An SLA policy: which tickets it applies to and its targets per priority and metric."""
@@ -464,11 +468,14 @@ class SlaPolicy:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
-    names: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple, eq=False)
+    names: tuple[Ref, ...] = attrs.field(
+        factory=tuple, converter=to_tuple, eq=False, metadata={LINK_ONLY: True}
+    )
     """The groups, agents, organizations and custom fields it names by id, set by the source
     that read it (its platform's rule dialect knows where ids are): the records the copier
-    links before writing it. Not part of equality: the same policy read by another reader is
-    the same policy."""
+    links before writing it (:func:`~cemigrate.schema.linked_refs`); a name the target lacks
+    is the translation's gap, not a missing reference (:func:`~cemigrate.schema.refs_of`).
+    Not part of equality: the same policy read by another reader is the same policy."""
 
 
 @attrs.frozen(kw_only=True)
@@ -578,11 +585,14 @@ class Rule:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
-    names: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple, eq=False)
+    names: tuple[Ref, ...] = attrs.field(
+        factory=tuple, converter=to_tuple, eq=False, metadata={LINK_ONLY: True}
+    )
     """The groups, agents, organizations and custom fields it names by id, set by the source
     that read it (its platform's rule dialect knows where ids are): the records the copier
-    links before writing it. Not part of equality: the same rule read by another reader is
-    the same rule."""
+    links before writing it (:func:`~cemigrate.schema.linked_refs`); a name the target lacks
+    is the translation's gap, not a missing reference (:func:`~cemigrate.schema.refs_of`).
+    Not part of equality: the same rule read by another reader is the same rule."""
 
 
 Record: TypeAlias = (

@@ -45,8 +45,19 @@ def content_hash(record: Record) -> str:
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
+def linked_refs(record: Record) -> list[Ref]:
+    """What the copier links before writing ``record``: its references (:func:`refs_of`) and
+    what it names by id beside them (a rule's or SLA policy's ``names``)."""
+    linked = refs_of(record)
+    cls: Any = type(record)  # record classes are hashable; mypy cannot tell from the union
+    for name in _link_only_fields(cls):
+        linked.extend(getattr(record, name))
+    return linked
+
+
 def refs_of(record: Record | attrs.AttrsInstance) -> list[Ref]:
-    """Every reference a record makes (top-level, in tuples, and inside nested records)."""
+    """Every reference a record needs (top-level, in tuples, and inside nested records): the
+    records that must exist for it to be written. Link-only names are not among them."""
     encoded = _encoded(record)
     if encoded.refs is None:
         found: list[Ref] = []
@@ -182,12 +193,20 @@ def _ref_fields(cls: Any) -> tuple[tuple[str, bool], ...]:
     hints = typing.get_type_hints(cls, vars(records))
     plan = []
     for field in attrs.fields(cls):
+        if field.metadata.get(records.LINK_ONLY):
+            continue  # see linked_refs
         hint = hints.get(field.name, Any)
         if _mentions(hint, Ref):
             plan.append((field.name, False))
         elif any(_ref_fields(inner) for inner in _attrs_classes(hint)):
             plan.append((field.name, True))
     return tuple(plan)
+
+
+@cache
+def _link_only_fields(cls: Any) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold references to link only (``records.LINK_ONLY``)."""
+    return tuple(f.name for f in attrs.fields(cls) if f.metadata.get(records.LINK_ONLY))
 
 
 def _mentions(hint: Any, target: type) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cemigrate.adapters import Source, Target
-from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import EPOCH, FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
@@ -41,7 +41,7 @@ def empty_target(*, clock: Clock | None = None) -> FreshdeskTarget:
     account = _sandbox(tickets=0, seed=7, instance="new", clock=clock, empty=True)
     return FreshdeskTarget(
         base_url=account.base_url,
-        credentials=Credentials(api_key=API_KEY),
+        credentials=FreshdeskCredentials(api_key=API_KEY),
         session=account.session(authenticated=False),
         clock=clock,
     )
@@ -92,7 +92,7 @@ class FreshdeskPair:
             account,
             instance=desk.instance,
             base_url=account.base_url,
-            credentials=Credentials(api_key=API_KEY),
+            credentials=FreshdeskCredentials(api_key=API_KEY),
             session=account.session(authenticated=False),
             clock=clock,
         )
@@ -119,7 +119,7 @@ class FreshdeskPair:
         target = FaultyTarget(
             FreshdeskTarget(
                 base_url=account.base_url,
-                credentials=Credentials(api_key=API_KEY),
+                credentials=FreshdeskCredentials(api_key=API_KEY),
                 session=account.session(authenticated=False),
                 clock=clock,
             ),
@@ -169,7 +169,7 @@ def _snapshot(
     clock = ManualClock()
     client = FreshdeskClient(
         base_url=account.base_url,
-        credentials=Credentials(api_key=API_KEY),
+        credentials=FreshdeskCredentials(api_key=API_KEY),
         budgets=budgets_for("freshdesk", "purchased_2000", clock=clock),
         retry=RetryPolicy(clock),
         session=account.session(authenticated=False),

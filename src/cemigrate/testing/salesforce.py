@@ -17,7 +17,7 @@ from typing import Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock
@@ -72,7 +72,7 @@ class SalesforcePair:
         return SalesforceSource(
             instance=desk.instance,
             instance_url=org.base_url,
-            credentials=Credentials(access_token=org.access_token),
+            credentials=SalesforceCredentials(access_token=org.access_token),
             session=org.session(authenticated=False),
             clock=clock,
             page_size=page_size or 200,
@@ -101,7 +101,7 @@ class SalesforcePair:
         target = FaultyTarget(
             SalesforceTarget(
                 instance_url=org.base_url,
-                credentials=Credentials(access_token=org.access_token),
+                credentials=SalesforceCredentials(access_token=org.access_token),
                 session=org.session(authenticated=False),
                 clock=clock,
                 bulk_threshold=self.bulk_threshold,

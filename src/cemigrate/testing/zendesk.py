@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from cemigrate.adapters import Source, Target
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import Clock
@@ -19,7 +19,7 @@ from cemigrate.schema import Record, Ticket
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.pair import Faults, Snapshot
 
-_CREDENTIALS = Credentials(email="admin@demo.example", token="sandbox-token")
+_CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
 class EditableZendeskSource(ZendeskSource):

@@ -6,7 +6,7 @@
 ``docs/freshdesk.md``.
 """
 
-from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     OBJECTS,
@@ -20,7 +20,7 @@ __all__ = [
     "OBJECTS",
     "SOURCE_CAPABILITIES",
     "TARGET_CAPABILITIES",
-    "Credentials",
     "FreshdeskClient",
+    "FreshdeskCredentials",
     "FreshdeskObject",
 ]

@@ -30,13 +30,13 @@ from cemigrate.adapters.transport import budgeted_session
 from cemigrate.errors import ConfigError, CredentialError, RecordError, TransientError
 from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
 
-__all__ = ["Credentials", "FreshdeskClient", "Page", "platform_message"]
+__all__ = ["FreshdeskClient", "FreshdeskCredentials", "Page", "platform_message"]
 
 _TIMEOUT: Final = 60.0
 
 
 @attrs.frozen(kw_only=True)
-class Credentials:
+class FreshdeskCredentials:
     """A Freshdesk API key (from the variable the plan's ``api_key_env`` names)."""
 
     api_key: str = attrs.field(repr=False)
@@ -66,7 +66,7 @@ class FreshdeskClient:
         self,
         *,
         base_url: str,
-        credentials: Credentials,
+        credentials: FreshdeskCredentials,
         budgets: Budgets,
         retry: RetryPolicy,
         session: requests.Session | None = None,

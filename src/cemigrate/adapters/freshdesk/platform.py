@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from cemigrate.adapters.contract import Source, Target
-from cemigrate.adapters.freshdesk.client import Credentials
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
 from cemigrate.adapters.profile import (
     COMMON_READ_BACK,
@@ -49,14 +49,14 @@ def freshdesk_base_url(settings: AdapterSettings) -> str:
     return http_base_url(settings, "freshdesk", _account_url)
 
 
-def freshdesk_credentials(settings: AdapterSettings) -> Credentials:
+def freshdesk_credentials(settings: AdapterSettings) -> FreshdeskCredentials:
     """The API key from the variable the plan names (``api_key_env``)."""
     key = settings.credentials.get("api_key")
     if not key:
         raise CredentialError(
             f"freshdesk {role(settings)}: name the variable holding the API key: api_key_env"
         )
-    return Credentials(api_key=key)
+    return FreshdeskCredentials(api_key=key)
 
 
 def _source(settings: AdapterSettings, *, target_view: bool = False) -> Source:

@@ -46,7 +46,7 @@ import requests
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
 from cemigrate.adapters.files import CHUNK, HashingStream
 from cemigrate.adapters.freshdesk import convert
-from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     OBJECTS,
@@ -161,7 +161,7 @@ class FreshdeskSource:
         *,
         instance: str,
         base_url: str,
-        credentials: Credentials,
+        credentials: FreshdeskCredentials,
         plan: str = "enterprise",
         session: requests.Session | None = None,
         clock: Clock | None = None,

@@ -48,7 +48,7 @@ from cemigrate.adapters.contract import (
     WriteResult,
 )
 from cemigrate.adapters.freshdesk import convert
-from cemigrate.adapters.freshdesk.client import Credentials, FreshdeskClient
+from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     MAX_ATTACHMENT_BYTES,
@@ -141,7 +141,7 @@ class FreshdeskTarget:
         self,
         *,
         base_url: str,
-        credentials: Credentials,
+        credentials: FreshdeskCredentials,
         name: str = "target",
         plan: str = "enterprise",
         session: requests.Session | None = None,

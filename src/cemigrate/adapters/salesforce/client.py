@@ -48,8 +48,8 @@ from cemigrate.ratelimit import Budget, Budgets, Clock, RetryPolicy
 
 __all__ = [
     "BulkResult",
-    "Credentials",
     "SalesforceClient",
+    "SalesforceCredentials",
     "error_message",
     "metadata_fault",
     "replayable",
@@ -109,7 +109,7 @@ def soql_time(value: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class Credentials:
+class SalesforceCredentials:
     """An OAuth access token for the instance, or a username, password and security token."""
 
     access_token: str | None = attrs.field(default=None, repr=False)
@@ -144,7 +144,7 @@ class SalesforceClient:
         self,
         *,
         instance_url: str,
-        credentials: Credentials,
+        credentials: SalesforceCredentials,
         budgets: Budgets,
         retry: RetryPolicy,
         clock: Clock,

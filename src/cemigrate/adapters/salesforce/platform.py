@@ -8,7 +8,7 @@ from typing import Any
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
-from cemigrate.adapters.salesforce.client import Credentials
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.errors import ConfigError, CredentialError
 
 __all__ = ["PLATFORM", "salesforce_credentials", "salesforce_instance_url"]
@@ -48,14 +48,14 @@ def salesforce_instance_url(settings: AdapterSettings) -> str:
     return str(url).rstrip("/")
 
 
-def salesforce_credentials(settings: AdapterSettings) -> Credentials:
+def salesforce_credentials(settings: AdapterSettings) -> SalesforceCredentials:
     """An access token, or a username, password and security token, from the variables the
     plan names."""
     given = settings.credentials
     if given.get("access_token"):
-        return Credentials(access_token=given["access_token"])
+        return SalesforceCredentials(access_token=given["access_token"])
     if given.get("username") and given.get("password"):
-        return Credentials(
+        return SalesforceCredentials(
             username=given["username"],
             password=given["password"],
             security_token=given.get("security_token", ""),

@@ -25,8 +25,8 @@ from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
 from cemigrate.adapters.files import HashingStream
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
-    Credentials,
     SalesforceClient,
+    SalesforceCredentials,
     soql_list,
     soql_time,
 )
@@ -97,7 +97,7 @@ class SalesforceSource:
         *,
         instance: str,
         instance_url: str,
-        credentials: Credentials,
+        credentials: SalesforceCredentials,
         edition: str = "enterprise",
         licences: int = 0,
         daily_quota_share: float | None = None,

@@ -46,9 +46,9 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
-    Credentials,
     MultipartFile,
     SalesforceClient,
+    SalesforceCredentials,
     error_message,
     soql_list,
 )
@@ -145,7 +145,7 @@ class SalesforceTarget:
         self,
         *,
         instance_url: str,
-        credentials: Credentials,
+        credentials: SalesforceCredentials,
         name: str = "target",
         edition: str = "enterprise",
         licences: int = 0,

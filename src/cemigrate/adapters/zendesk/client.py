@@ -64,7 +64,7 @@ class Page:
 
 
 @attrs.frozen(kw_only=True)
-class Credentials:
+class ZendeskCredentials:
     """How to authenticate: e-mail and API token, or an OAuth access token."""
 
     email: str | None = None
@@ -88,7 +88,7 @@ class ZendeskClient:
         self,
         *,
         base_url: str,
-        credentials: Credentials,
+        credentials: ZendeskCredentials,
         budgets: Budgets,
         retry: RetryPolicy,
         session: requests.Session | None = None,

@@ -14,7 +14,7 @@ from cemigrate.adapters.profile import (
     suspended_or_deleted,
 )
 from cemigrate.adapters.sla_history import is_sla_note
-from cemigrate.adapters.zendesk.client import Credentials
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.errors import ConfigError, CredentialError
 from cemigrate.schema import Kind
 
@@ -48,13 +48,13 @@ def zendesk_base_url(settings: AdapterSettings) -> str:
     return http_base_url(settings, "zendesk", _account_url)
 
 
-def zendesk_credentials(settings: AdapterSettings) -> Credentials:
+def zendesk_credentials(settings: AdapterSettings) -> ZendeskCredentials:
     """``email`` and ``token``, or ``oauth_token``, from the variables the plan names."""
     given = settings.credentials
     if given.get("oauth_token"):
-        return Credentials(oauth_token=given["oauth_token"])
+        return ZendeskCredentials(oauth_token=given["oauth_token"])
     if given.get("email") and given.get("token"):
-        return Credentials(email=given["email"], token=given["token"])
+        return ZendeskCredentials(email=given["email"], token=given["token"])
     raise CredentialError(
         f"zendesk {role(settings)}: name the variables holding the credentials:"
         " email_env and token_env (an API token), or oauth_token_env"

@@ -26,7 +26,7 @@ import requests
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
 from cemigrate.adapters.files import HashingStream
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import Credentials, Page, ZendeskClient
+from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
 from cemigrate.adapters.zendesk.objects import (
     BY_NAME,
@@ -81,7 +81,7 @@ class ZendeskSource:
         *,
         instance: str,
         base_url: str,
-        credentials: Credentials,
+        credentials: ZendeskCredentials,
         plan: str = "enterprise",
         high_volume: bool = False,
         session: requests.Session | None = None,

@@ -34,7 +34,7 @@ from cemigrate.adapters.contract import (
     WriteResult,
 )
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import Credentials, ZendeskClient
+from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
@@ -124,7 +124,7 @@ class ZendeskTarget:
         self,
         *,
         base_url: str,
-        credentials: Credentials,
+        credentials: ZendeskCredentials,
         name: str = "target",
         plan: str = "enterprise",
         high_volume: bool = False,

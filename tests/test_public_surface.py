@@ -13,7 +13,7 @@ PACKAGES = {
     "cemigrate.adapters": {"Source", "Target", "Batch", "Outgoing", "WriteResult", "Metadata"},
     "cemigrate.adapters.memory": {"MemorySource", "MemoryTarget", "MemoryFaults"},
     "cemigrate.copier": {"Migration", "Mode", "RunReport"},
-    "cemigrate.mapping": {"Mapping", "IdentityMapping", "Skip", "load_mapping"},
+    "cemigrate.mapping": {"RecordMapping", "IdentityMapping", "Skip", "load_mapping"},
     "cemigrate.testing": {"conformance_suite", "AdapterPair", "Faults"},
 }
 

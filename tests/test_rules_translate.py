@@ -14,7 +14,7 @@ from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
-from cemigrate.rules import Status, canonical, normalise, translate, translation_report
+from cemigrate.rules import TranslationStatus, canonical, normalise, translate, translation_report
 from cemigrate.rules.salesforce import flow_name
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Action, Condition, Kind, Ref, Rule, RuleKind, SourceKey
@@ -37,8 +37,8 @@ def test_every_demo_rule_is_accounted_for_per_pair() -> None:
         report = translation_report(RULES, source="zendesk", target=target)
         assert sum(report.counts.values()) == len(RULES)
         for t in report.translations:
-            assert t.status is not Status.UNTRANSLATED or t.reason
-            assert t.status is not Status.PARTIAL or t.gaps
+            assert t.status is not TranslationStatus.UNTRANSLATED or t.reason
+            assert t.status is not TranslationStatus.PARTIAL or t.gaps
             if t.payload and target == "salesforce":
                 assert t.payload["Metadata"]["status"] == "Draft"  # type: ignore[index]
             elif t.payload:
@@ -54,7 +54,7 @@ def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
     done = translate(
         route, source="zendesk", target="freshdesk", links=links, field_names={"77": "cf_category"}
     )
-    assert done.status is Status.TRANSLATED
+    assert done.status is TranslationStatus.TRANSLATED
     assert done.kind == "1"
     assert done.payload["actions"] == [{"field_name": "group_id", "value": 9001}]
     props = done.payload["conditions"][0]["properties"]  # type: ignore[index]
@@ -67,7 +67,7 @@ def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
         }
     ]
     missing = translate(route, source="zendesk", target="freshdesk", links={})
-    assert missing.status is Status.UNTRANSLATED
+    assert missing.status is TranslationStatus.UNTRANSLATED
     assert any("362000000100" in g.reason for g in missing.gaps)
 
 
@@ -251,8 +251,8 @@ def test_there_and_back_keeps_what_both_express(kind, conditions, actions) -> No
         target="zendesk",
         links={Ref(kind=Kind.GROUP, id=str(int(g) + 100)): g for g in ("11", "12")},
     )
-    assert there.status is Status.TRANSLATED
-    assert back.status is Status.TRANSLATED
+    assert there.status is TranslationStatus.TRANSLATED
+    assert back.status is TranslationStatus.TRANSLATED
     returned = zd.rule({"id": 3, **dict(back.payload)}, kind)
     a, b = normalise(rule, "zendesk"), normalise(returned, "zendesk")
     assert a.events == b.events
@@ -276,7 +276,7 @@ SF_LINKS = {
 def test_a_trigger_becomes_a_draft_flow_on_case_creation() -> None:
     route = next(r for r in RULES if r.title.startswith("Route Verification"))
     done = translate(route, source="zendesk", target="salesforce", links=SF_LINKS)
-    assert done.status is Status.TRANSLATED
+    assert done.status is TranslationStatus.TRANSLATED
     assert done.kind == "Flow"
     assert done.payload["FullName"] == f"Cemigrate_Route_Verification_to_Verification_{route.id}"
     meta = done.payload["Metadata"]
@@ -316,13 +316,16 @@ def test_an_automation_waits_on_a_scheduled_path_with_values_through_the_mapping
 def test_what_a_flow_cannot_hold_is_listed_with_the_original() -> None:
     escalate = next(r for r in RULES if r.title.startswith("Escalate urgent"))
     done = translate(escalate, source="zendesk", target="salesforce", links=SF_LINKS)
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     (gap,) = done.gaps
     assert gap.part == "action"
     assert "notification_group" in gap.original
     assert "queue" in gap.reason
     macro = next(r for r in RULES if r.kind is RuleKind.MACRO)
-    assert translate(macro, source="zendesk", target="salesforce").status is Status.UNTRANSLATED
+    assert (
+        translate(macro, source="zendesk", target="salesforce").status
+        is TranslationStatus.UNTRANSLATED
+    )
 
 
 _SF_FIELDS = st.sampled_from(["status", "priority", "current_tags", "group_id"])
@@ -388,7 +391,7 @@ def test_zendesk_to_salesforce_and_back_keeps_what_both_express(  # type: ignore
         target="salesforce",
         links={Ref(kind=Kind.GROUP, id=g): q for g, q in queues.items()},
     )
-    assert there.status is Status.TRANSLATED, there.gaps
+    assert there.status is TranslationStatus.TRANSLATED, there.gaps
     middle = Rule(
         id="300000000000001AAA",
         kind=RuleKind.FLOW,
@@ -401,7 +404,7 @@ def test_zendesk_to_salesforce_and_back_keeps_what_both_express(  # type: ignore
         target="zendesk",
         links={Ref(kind=Kind.GROUP, id=q): g for g, q in queues.items()},
     )
-    assert back.status is Status.TRANSLATED, back.gaps
+    assert back.status is TranslationStatus.TRANSLATED, back.gaps
     returned = zd.rule({"id": 3, **dict(back.payload)}, kind)
     a, b = normalise(rule, "zendesk"), normalise(returned, "zendesk")
     assert a.events == b.events
@@ -446,7 +449,7 @@ def test_a_renamed_option_arrives_renamed_in_a_freshdesk_rule() -> None:
         options={CATEGORY: RENAMED},
         target_options={"77": HELD},
     )
-    assert done.status is Status.TRANSLATED
+    assert done.status is TranslationStatus.TRANSLATED
     (prop,) = done.payload["conditions"][0]["properties"]  # type: ignore[index]
     assert (prop["field_name"], prop["value"]) == ("cf_category", "kyc_verification")
 
@@ -460,7 +463,7 @@ def test_a_renamed_option_arrives_renamed_in_a_salesforce_flow() -> None:
         options={CATEGORY: RENAMED},
         target_options={"Case.Category__c": HELD},
     )
-    assert done.status is Status.TRANSLATED
+    assert done.status is TranslationStatus.TRANSLATED
     meta = done.payload["Metadata"]
     assert isinstance(meta, dict)
     assert meta["start"]["filters"] == [
@@ -487,7 +490,7 @@ def test_a_renamed_option_arrives_renamed_in_zendesk_conditions_and_actions() ->
         options={CATEGORY: table},
         target_options=held,
     )
-    assert route.status is Status.TRANSLATED
+    assert route.status is TranslationStatus.TRANSLATED
     assert {"field": "custom_fields_900", "operator": "is", "value": "kyc_verification"} in (
         route.payload["conditions"]["all"]  # type: ignore[index]
     )
@@ -516,7 +519,7 @@ def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
         options={CATEGORY: RENAMED},
         target_options={"77": HELD},
     )
-    assert crypto.status is Status.PARTIAL
+    assert crypto.status is TranslationStatus.PARTIAL
     (gap,) = crypto.gaps
     assert gap.part == "condition"
     assert gap.original == f'custom_fields_{CATEGORY} is "crypto_funding"'

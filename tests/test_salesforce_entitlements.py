@@ -19,7 +19,7 @@ from cemigrate.adapters.zendesk import convert as zendesk_convert
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
-from cemigrate.rules import Status
+from cemigrate.rules import TranslationStatus
 from cemigrate.rules.sla import translate_sla
 from cemigrate.rules.translate import EVERY_LINK
 from cemigrate.sandbox.dataset import generate
@@ -81,7 +81,7 @@ def test_each_target_is_a_milestone_whose_criteria_test_the_priority() -> None:
 
     done = translate_sla(policy, source="zendesk", target="salesforce", links=EVERY_LINK)
 
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     assert done.payload["fullName"] == "gold customers"
     assert done.payload["name"] == "Gold customers"
     assert done.payload["active"] is False
@@ -124,7 +124,7 @@ def test_the_filter_becomes_milestone_criteria_or_a_gap_saying_why() -> None:
 
     done = translate_sla(policy, source="zendesk", target="salesforce", links=links)
 
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     (only,) = done.payload["milestones"]  # type: ignore[misc]
     assert only["milestoneCriteriaFilterItems"] == [
         {"field": "Case.Priority", "operation": "equals", "value": "High"}
@@ -160,7 +160,7 @@ def test_a_freshdesk_policy_keeps_its_ticket_types_as_criteria() -> None:
 
     done = translate_sla(policy, source="freshdesk", target="salesforce")
 
-    assert done.status is Status.TRANSLATED, done.gaps
+    assert done.status is TranslationStatus.TRANSLATED, done.gaps
     for milestone in done.payload["milestones"]:  # type: ignore[union-attr]
         assert milestone["milestoneCriteriaFilterItems"][1] == {  # type: ignore[index]
             "field": "Case.Type",

@@ -17,7 +17,7 @@ from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
-from cemigrate.rules import Status, translate
+from cemigrate.rules import TranslationStatus, translate
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import Kind, Rule, RuleKind, SourceKey
@@ -315,7 +315,8 @@ def test_rules_arrive_as_draft_flows_and_a_rerun_adopts_them(org: SalesforceSand
     translatable = [
         r
         for r in RULES
-        if translate(r, source="zendesk", target="salesforce").status is not Status.UNTRANSLATED
+        if translate(r, source="zendesk", target="salesforce").status
+        is not TranslationStatus.UNTRANSLATED
     ]
     assert translatable
     start = len(org.salesforce.requests)

@@ -15,7 +15,7 @@ import pytest
 from cemigrate.adapters.salesforce import convert
 from cemigrate.rules.audit import Check, audit
 from cemigrate.rules.model import ActionKind, Event, NormalCondition, normalise
-from cemigrate.rules.translate import Status, translate
+from cemigrate.rules.translate import TranslationStatus, translate
 from cemigrate.sandbox.salesforce import metadata as emulator_metadata
 from cemigrate.sandbox.salesforce.exceptions import SoapFault
 from cemigrate.schema import Kind, Ref, Rule, RuleKind
@@ -135,7 +135,7 @@ def test_an_assignment_entry_becomes_a_zendesk_trigger_with_the_remapped_group()
     )
     links = {Ref(kind=Kind.GROUP, id="00G000000000007AAA"): "900"}
     done = translate(rule, source="salesforce", target="zendesk", links=links)
-    assert done.status is Status.TRANSLATED, done.gaps
+    assert done.status is TranslationStatus.TRANSLATED, done.gaps
     assert done.kind == "triggers"
     assert done.payload["title"] == "Routing #1"
     assert done.payload["active"] is False
@@ -202,7 +202,7 @@ def test_a_refused_read_metadata_leaves_the_rules_opaque_and_the_read_goes_on(
     assert normal.opaque
     assert "entry" not in rules[0].raw
     done = translate(rules[0], source="salesforce", target="zendesk")
-    assert done.status is Status.UNTRANSLATED
+    assert done.status is TranslationStatus.UNTRANSLATED
     refusals = [r for r in caplog.records if "refused readMetadata" in r.getMessage()]
     assert len(refusals) == 1
     assert "insufficient access" in refusals[0].getMessage()

@@ -31,7 +31,7 @@ from cemigrate.rules.sla import (
     sla_report,
     translate_sla,
 )
-from cemigrate.rules.translate import EVERY_LINK, Status
+from cemigrate.rules.translate import EVERY_LINK, TranslationStatus
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import (
@@ -149,7 +149,7 @@ def test_zendesk_to_freshdesk_keeps_each_priority_and_lists_what_freshdesk_lacks
 
     done = translate_sla(policy, source="zendesk", target="freshdesk", links=links)
 
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     assert done.payload["active"] is False
     targets = done.payload["sla_target"]
     assert targets["priority_4"] == {
@@ -204,7 +204,7 @@ def test_freshdesk_to_zendesk_writes_a_guarded_filter_and_every_target() -> None
     # Zendesk policies do not escalate: said so, with the original escalation
     assert [g.part for g in done.gaps] == ["escalation"]
     assert "priority_4" in done.gaps[0].original
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
 
 
 def test_zendesk_to_zendesk_keeps_pausable_updates_and_remaps_ids() -> None:
@@ -224,7 +224,7 @@ def test_zendesk_to_zendesk_keeps_pausable_updates_and_remaps_ids() -> None:
         policy, source="zendesk", target="zendesk", links={Ref(kind=Kind.GROUP, id="11"): "42"}
     )
 
-    assert done.status is Status.TRANSLATED
+    assert done.status is TranslationStatus.TRANSLATED
     assert done.payload["filter"]["all"] == [
         dict(ZENDESK_INACTIVE_GUARD),
         {"field": "group_id", "operator": "is", "value": "42"},
@@ -249,7 +249,7 @@ def test_a_group_not_in_the_target_is_a_gap_naming_it() -> None:
         policy, source="zendesk", target="zendesk", links={Ref(kind=Kind.USER, id="1"): "2"}
     )
 
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     assert [(g.part, g.original) for g in done.gaps] == [("filter", 'group_id is "11"')]
     assert "group 11 is not in the target" in done.gaps[0].reason
     assert sla_refs(policy) == [Ref(kind=Kind.GROUP, id="11")]
@@ -284,9 +284,9 @@ def test_a_policy_freshdesk_cannot_scope_is_untranslated_with_its_reason_and_ori
     json_path, md_path = report.write(tmp_path)
 
     first, second = report.translations
-    assert first.status is Status.UNTRANSLATED
+    assert first.status is TranslationStatus.UNTRANSLATED
     assert "only the default policy does" in first.reason
-    assert second.status is Status.UNTRANSLATED
+    assert second.status is TranslationStatus.UNTRANSLATED
     assert "current_tags includes" in second.gaps[0].reason
     data = json.loads(json_path.read_text())
     assert data["counts"] == {"translated": 0, "partial": 0, "untranslated": 2}
@@ -306,7 +306,7 @@ def test_salesforce_writes_an_inactive_entitlement_process_and_lists_what_it_can
         credentials=SalesforceCredentials(access_token="unused"),
     )
 
-    assert done.status is Status.PARTIAL
+    assert done.status is TranslationStatus.PARTIAL
     assert target.declines(Kind.SLA_POLICY, policy) == ""
     assert done.payload["active"] is False
     assert done.payload["SObjectType"] == "Case"
@@ -324,7 +324,7 @@ def test_freshdesks_default_policy_is_not_copied_over_another_freshdesk_default(
 
     done = translate_sla(policy, source="freshdesk", target="freshdesk")
 
-    assert done.status is Status.UNTRANSLATED
+    assert done.status is TranslationStatus.UNTRANSLATED
     assert "cannot_update_default_sla" in done.reason
 
 
@@ -589,7 +589,7 @@ def test_zendesk_to_freshdesk_to_zendesk_keeps_the_targets_both_platforms_expres
     policy: SlaPolicy,
 ) -> None:
     there = translate_sla(policy, source="zendesk", target="freshdesk", links=_EVERY_GROUP)
-    if there.status is Status.UNTRANSLATED:
+    if there.status is TranslationStatus.UNTRANSLATED:
         assert not any(t.metric in _COMMON for t in policy.targets)
         return
     stored = freshdesk_convert.sla_policy({**there.payload, "id": 5})
@@ -648,7 +648,7 @@ def test_every_translation_is_inactive(source: str) -> None:
     links = {r: r.id for r in sla_refs(policy)}
     for target in ("zendesk", "freshdesk"):
         done = translate_sla(policy, source=source, target=target, links=links)
-        if done.status is Status.UNTRANSLATED:
+        if done.status is TranslationStatus.UNTRANSLATED:
             continue
         if target == "freshdesk":
             assert done.payload["active"] is False

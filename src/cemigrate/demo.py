@@ -26,7 +26,7 @@ from cemigrate.copier import Migration, RunReport
 from cemigrate.copier.fidelity import FidelityPlan
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import Ledger
-from cemigrate.mapping import Mapping, load_mapping, shipped_mapping
+from cemigrate.mapping import RecordMapping, load_mapping, shipped_mapping
 from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, describe, generate
@@ -367,7 +367,7 @@ def run_demo(
     # The pair's shipped mapping, copied beside the plan so the user can edit and rerun it.
     mapping_file = out / f"{source}-to-{target}.toml"
     shutil.copyfile(shipped_mapping(source, target), mapping_file)
-    mapping: Mapping = load_mapping(mapping_file)
+    mapping: RecordMapping = load_mapping(mapping_file)
     plan = out / "plan.toml"
     plan.write_text(_plan_text(old, new, mapping_file.name), "utf-8")
     ledger_path = out / "ledger.sqlite"

@@ -41,8 +41,7 @@ from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import IDENTITY, MappingFile, load_mapping
-from cemigrate.mapping import Mapping as RecordMapping
+from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.rules import AuditReport, TranslationReport, audit, translation_report

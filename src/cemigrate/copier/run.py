@@ -40,7 +40,7 @@ from cemigrate.errors import (
     WriteOutcomeUnknown,
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
-from cemigrate.mapping import IDENTITY, Mapping, MappingFile, Refuse, Skip
+from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
@@ -106,7 +106,7 @@ class Migration:
         sources: Sequence[Source],
         target: Target,
         ledger: Ledger,
-        mapping: Mapping = IDENTITY,
+        mapping: RecordMapping = IDENTITY,
         progress: bool | None = None,
         probe: Probe | None = None,
         plan_digest: str = "",

@@ -7,16 +7,16 @@ the memory adapters); value maps, field maps and policies are loaded from ``mapp
 The files cemigrate ships for each pair are found with :func:`shipped_mapping`.
 """
 
-from cemigrate.mapping._seam import IDENTITY, IdentityMapping, Mapping, Refuse, Skip
+from cemigrate.mapping._seam import IDENTITY, IdentityMapping, RecordMapping, Refuse, Skip
 from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
 from cemigrate.mapping.shipped import shipped_mapping, shipped_mappings
 
 __all__ = [
     "IDENTITY",
     "IdentityMapping",
-    "Mapping",
     "MappingFile",
     "Note",
+    "RecordMapping",
     "Refuse",
     "Skip",
     "Transform",

@@ -33,7 +33,7 @@ class Refuse:
     reason: str
 
 
-class Mapping(Protocol):
+class RecordMapping(Protocol):
     """Turns source records into target records; deterministic and total."""
 
     def apply(self, kind: Kind, record: Record) -> Record | Skip | Refuse:

@@ -1,6 +1,6 @@
 """Mapping files: load, validate, bind to a target, and apply to records.
 
-A :class:`MappingFile` is the :class:`~cemigrate.mapping.Mapping` a TOML file in ``mappings/``
+A :class:`MappingFile` is the :class:`~cemigrate.mapping.RecordMapping` a TOML file in ``mappings/``
 describes. It is checked in two steps, each error one line naming the file, the line and the
 key:
 

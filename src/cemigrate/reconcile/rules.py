@@ -29,14 +29,13 @@ import attrs
 from cemigrate.adapters.contract import RuleSwitch
 from cemigrate.copier.activate import activated_ids
 from cemigrate.ledger import Entry, EntryState, Ledger
-from cemigrate.mapping import Mapping as RecordMapping
-from cemigrate.mapping import Skip
+from cemigrate.mapping import RecordMapping, Skip
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.rules.sla import SlaTranslation, sla_platform_of, sla_refs, sla_report
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
-    Status,
     Translation,
+    TranslationStatus,
     platform_of,
     rule_refs,
     translation_report,
@@ -265,7 +264,7 @@ class RulesSection:
                     "rule.unaccounted",
                     f"skipped by the mapping ({mapped.policy}), but {why}",
                 )
-            elif t is not None and t.status is Status.UNTRANSLATED:
+            elif t is not None and t.status is TranslationStatus.UNTRANSLATED:
                 self._add(
                     findings,
                     row,
@@ -300,7 +299,7 @@ class RulesSection:
         if isinstance(mapped, Skip):
             return mapped.policy
         t = row.translation
-        if t is not None and t.status is Status.UNTRANSLATED:
+        if t is not None and t.status is TranslationStatus.UNTRANSLATED:
             return f"{UNTRANSLATABLE_RULE}: {t.reason}"
         if t is not None:
             self._add(
@@ -345,7 +344,7 @@ class RulesSection:
                 row.outcome = "skipped"
                 t = row.translation
                 declined = self.declines(Kind.SLA_POLICY, policy) if self.declines else ""
-                if not declined and t is not None and t.status is Status.UNTRANSLATED:
+                if not declined and t is not None and t.status is TranslationStatus.UNTRANSLATED:
                     declined = t.reason
                 row.policy = declined
             elif entry is not None:
@@ -468,9 +467,9 @@ def _counts(rows: Sequence[_Row]) -> dict[str, int]:
     states = Counter(r.state for r in rows if r.state is not None)
     return {
         "total": len(rows),
-        "translated": statuses[str(Status.TRANSLATED)],
-        "partial": statuses[str(Status.PARTIAL)],
-        "untranslated": statuses[str(Status.UNTRANSLATED)],
+        "translated": statuses[str(TranslationStatus.TRANSLATED)],
+        "partial": statuses[str(TranslationStatus.PARTIAL)],
+        "untranslated": statuses[str(TranslationStatus.UNTRANSLATED)],
         "written": outcomes["written"],
         "skipped": outcomes["skipped"],
         "failed": outcomes["failed"],

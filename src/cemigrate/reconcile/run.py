@@ -30,8 +30,7 @@ from cemigrate.adapters.profile import SlaFacts, TargetProfile
 from cemigrate.adapters.registry import profile_for
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import IDENTITY, MappingFile, Refuse, Skip
-from cemigrate.mapping import Mapping as RecordMapping
+from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity

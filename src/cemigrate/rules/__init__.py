@@ -1,6 +1,6 @@
 """Business rules: a normalised view over each platform's rules, an audit, and translation."""
 
-from cemigrate.rules.audit import AuditReport, Check, Finding, audit
+from cemigrate.rules.audit import AuditFinding, AuditReport, Check, audit
 from cemigrate.rules.model import (
     ActionKind,
     Event,
@@ -11,9 +11,9 @@ from cemigrate.rules.model import (
 )
 from cemigrate.rules.translate import (
     Gap,
-    Status,
     Translation,
     TranslationReport,
+    TranslationStatus,
     canonical,
     platform_of,
     rule_refs,
@@ -23,17 +23,17 @@ from cemigrate.rules.translate import (
 
 __all__ = [
     "ActionKind",
+    "AuditFinding",
     "AuditReport",
     "Check",
     "Event",
-    "Finding",
     "Gap",
     "NormalAction",
     "NormalCondition",
     "NormalRule",
-    "Status",
     "Translation",
     "TranslationReport",
+    "TranslationStatus",
     "audit",
     "canonical",
     "normalise",

@@ -68,7 +68,7 @@ _CHECK_ORDER: Final = {check: n for n, check in enumerate(Check)}
 
 
 @attrs.frozen(kw_only=True)
-class Finding:
+class AuditFinding:
     """One problem: the check that found it, the rules involved and a one-line explanation."""
 
     check: Check
@@ -80,13 +80,13 @@ class Finding:
 class AuditReport:
     """Every finding of one audit, in a stable order, and how many rules were read."""
 
-    findings: tuple[Finding, ...]
+    findings: tuple[AuditFinding, ...]
     rules: int
     judged: int
     """Rules whose conditions and actions are known (the rest are opaque, not judged)."""
     titles: Mapping[str, str] = attrs.field(factory=dict)
 
-    def by_check(self, check: Check) -> list[Finding]:
+    def by_check(self, check: Check) -> list[AuditFinding]:
         """The findings of one check."""
         return [f for f in self.findings if f.check is check]
 
@@ -159,7 +159,7 @@ def audit(
         key=_order,
     )
     judged = [r for r in normal if not r.opaque]
-    findings: list[Finding] = []
+    findings: list[AuditFinding] = []
     findings += _never_fires(judged)
     findings += _conflicts(judged)
     findings += _loops(judged)
@@ -356,7 +356,7 @@ def _effect(cond: NormalCondition, action: NormalAction) -> bool | None:
 # --- checks -------------------------------------------------------------------------------
 
 
-def _never_fires(rules: Sequence[NormalRule]) -> list[Finding]:
+def _never_fires(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     out = []
     for rule in rules:
         if rule.kind == "macro" or not (rule.conditions_all or rule.conditions_any):
@@ -365,7 +365,7 @@ def _never_fires(rules: Sequence[NormalRule]) -> list[Finding]:
         if why is None and rule.conditions_any and not _can_hold(rule):
             why = "no condition under 'any' is compatible with the conditions under 'all'"
         if why is not None:
-            out.append(Finding(check=Check.NEVER_FIRES, rule_ids=(rule.id,), message=f"{why}"))
+            out.append(AuditFinding(check=Check.NEVER_FIRES, rule_ids=(rule.id,), message=f"{why}"))
     return out
 
 
@@ -377,7 +377,7 @@ def _writes(rule: NormalRule) -> dict[str, set[str]]:
     return out
 
 
-def _conflicts(rules: Sequence[NormalRule]) -> list[Finding]:
+def _conflicts(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     out = []
     for a, b in itertools.combinations(rules, 2):
         if not _co_fire(a, b):
@@ -387,7 +387,7 @@ def _conflicts(rules: Sequence[NormalRule]) -> list[Finding]:
             if wa[field] != wb[field]:
                 first, second = sorted((a, b), key=_order)
                 out.append(
-                    Finding(
+                    AuditFinding(
                         check=Check.CONFLICT,
                         rule_ids=_ids(a, b),
                         message=(
@@ -423,7 +423,7 @@ def _retriggers(a: NormalRule, b: NormalRule) -> str | None:
     return None
 
 
-def _loops(rules: Sequence[NormalRule]) -> list[Finding]:
+def _loops(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     edges: dict[str, dict[str, str]] = defaultdict(dict)
     by_id = {r.id: r for r in rules}
     for a, b in itertools.permutations(rules, 2):
@@ -451,7 +451,7 @@ def _loops(rules: Sequence[NormalRule]) -> list[Finding]:
         members = [by_id[i] for i in cycle]
         hows = sorted(why for x in cycle for y, why in edges[x].items() if y in cycle)
         out.append(
-            Finding(
+            AuditFinding(
                 check=Check.LOOP,
                 rule_ids=_ids(*members),
                 message="these rules re-trigger each other on update: " + "; ".join(hows),
@@ -460,7 +460,7 @@ def _loops(rules: Sequence[NormalRule]) -> list[Finding]:
     return out
 
 
-def _no_nullifying_condition(rules: Sequence[NormalRule]) -> list[Finding]:
+def _no_nullifying_condition(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     out = []
     for rule in rules:
         if not (rule.active and rule.automatic and rule.time_based):
@@ -475,7 +475,7 @@ def _no_nullifying_condition(rules: Sequence[NormalRule]) -> list[Finding]:
             )
         if not nullified:
             out.append(
-                Finding(
+                AuditFinding(
                     check=Check.NO_NULLIFYING_CONDITION,
                     rule_ids=(rule.id,),
                     message=(
@@ -495,7 +495,7 @@ def _references(
     groups: Sequence[Group],
     users: Sequence[User],
     fields: Sequence[FieldDef],
-) -> list[Finding]:
+) -> list[AuditFinding]:
     group_by_id = {g.id: g for g in groups}
     user_by_id = {u.id: u for u in users}
     field_by_name = {**{f.key: f for f in fields}, **{f.id: f for f in fields}}
@@ -547,7 +547,7 @@ def _references(
                     for v in sorted(_values(value) - options - {""}):
                         problems.add(f"option {v!r} of field {name}, which it does not have")
         out += [
-            Finding(check=Check.REFERENCE, rule_ids=(rule.id,), message=f"names {p}")
+            AuditFinding(check=Check.REFERENCE, rule_ids=(rule.id,), message=f"names {p}")
             for p in sorted(problems)
         ]
     return out
@@ -563,7 +563,7 @@ def _signature(rule: NormalRule) -> frozenset[str]:
     return frozenset(items)
 
 
-def _duplicates(rules: Sequence[NormalRule]) -> list[Finding]:
+def _duplicates(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     out = []
     groups: dict[tuple[str, frozenset[Event], frozenset[str]], list[NormalRule]] = defaultdict(list)
     for rule in rules:
@@ -571,7 +571,7 @@ def _duplicates(rules: Sequence[NormalRule]) -> list[Finding]:
     for members in groups.values():
         if len(members) > 1 and members[0].rule.conditions_all + members[0].rule.actions:
             out.append(
-                Finding(
+                AuditFinding(
                     check=Check.DUPLICATE,
                     rule_ids=_ids(*members),
                     message=f"same {members[0].kind} events, conditions and actions",
@@ -583,7 +583,7 @@ def _duplicates(rules: Sequence[NormalRule]) -> list[Finding]:
         sa, sb = _signature(a), _signature(b)
         if sa != sb and len(sa & sb) >= 2 and len(sa - sb) <= 1 and len(sb - sa) <= 1:
             out.append(
-                Finding(
+                AuditFinding(
                     check=Check.NEAR_DUPLICATE,
                     rule_ids=_ids(a, b),
                     message=(
@@ -607,7 +607,7 @@ def _tags_clash(x: NormalAction, y: NormalAction) -> bool:
     return False
 
 
-def _order_dependence(rules: Sequence[NormalRule]) -> list[Finding]:
+def _order_dependence(rules: Sequence[NormalRule]) -> list[AuditFinding]:
     out = []
     for a, b in itertools.combinations(rules, 2):
         if a.kind != b.kind or not _co_fire(a, b):
@@ -616,7 +616,7 @@ def _order_dependence(rules: Sequence[NormalRule]) -> list[Finding]:
         for x, y in itertools.product(first.actions, second.actions):
             if x.kind in TAG_ACTIONS and y.kind in TAG_ACTIONS and _tags_clash(x, y):
                 out.append(
-                    Finding(
+                    AuditFinding(
                         check=Check.ORDER_DEPENDENCE,
                         rule_ids=(first.id, second.id),
                         message=(

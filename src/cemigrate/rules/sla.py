@@ -50,7 +50,7 @@ from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
     Gap,
     Options,
-    Status,
+    TranslationStatus,
     Values,
     _coded,
     _condition,
@@ -173,7 +173,7 @@ class SlaTranslation:
     policy: SlaPolicy
     source: str
     target: str
-    status: Status
+    status: TranslationStatus
     payload: Mapping[str, JsonValue] = attrs.field(factory=dict)
     """The body of the create call: Zendesk's ``sla_policy`` object (with the inactive guard)
     or Freshdesk's policy (``active: false``)."""
@@ -359,7 +359,7 @@ def _untranslated(
         policy=policy,
         source=source,
         target=target,
-        status=Status.UNTRANSLATED,
+        status=TranslationStatus.UNTRANSLATED,
         gaps=tuple(gaps),
         reason=reason,
     )
@@ -468,7 +468,7 @@ def _to_zendesk(policy: SlaPolicy, ctx: _Context) -> SlaTranslation:
         policy=policy,
         source=ctx.source,
         target=ctx.target,
-        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        status=TranslationStatus.PARTIAL if gaps else TranslationStatus.TRANSLATED,
         payload=payload,
         gaps=tuple(gaps),
     )
@@ -642,7 +642,7 @@ def _to_freshdesk(policy: SlaPolicy, ctx: _Context) -> SlaTranslation:
         policy=policy,
         source=ctx.source,
         target=ctx.target,
-        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        status=TranslationStatus.PARTIAL if gaps else TranslationStatus.TRANSLATED,
         payload=payload,
         gaps=tuple(gaps),
     )
@@ -1010,7 +1010,7 @@ def _to_salesforce(policy: SlaPolicy, ctx: _Context) -> SlaTranslation:
         policy=policy,
         source=ctx.source,
         target=ctx.target,
-        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        status=TranslationStatus.PARTIAL if gaps else TranslationStatus.TRANSLATED,
         payload={k: v for k, v in payload.items() if v is not None},
         gaps=tuple(gaps),
     )
@@ -1101,12 +1101,12 @@ def untranslatable(record: object, *, target: str, options: Options | None = Non
     linked and only what no id can fix is untranslatable."""
     if isinstance(record, SlaPolicy):
         sla = translate_sla(record, source=sla_platform_of(record), target=target, links=EVERY_LINK)
-        if sla.status is Status.UNTRANSLATED:
+        if sla.status is TranslationStatus.UNTRANSLATED:
             return f"{UNTRANSLATABLE_SLA_POLICY}: {sla.reason}"
     if isinstance(record, Rule):
         done = translate(
             record, source=platform_of(record), target=target, links=EVERY_LINK, options=options
         )
-        if done.status is Status.UNTRANSLATED:
+        if done.status is TranslationStatus.UNTRANSLATED:
             return f"{UNTRANSLATABLE_RULE}: {done.reason}"
     return ""

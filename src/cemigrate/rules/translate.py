@@ -42,9 +42,9 @@ __all__ = [
     "UNTRANSLATABLE_RULE",
     "Gap",
     "Options",
-    "Status",
     "Translation",
     "TranslationReport",
+    "TranslationStatus",
     "canonical",
     "count_statuses",
     "outcome_markdown",
@@ -66,7 +66,7 @@ Options = Mapping[str, Mapping[str, str]]
 a Freshdesk rule's ``cf_`` name) → source option value → the target's option value."""
 
 
-class Status(enum.StrEnum):
+class TranslationStatus(enum.StrEnum):
     """How much of a rule the target can hold."""
 
     TRANSLATED = "translated"
@@ -96,7 +96,7 @@ class Translation:
     rule: Rule
     source: str
     target: str
-    status: Status
+    status: TranslationStatus
     kind: str = ""
     """The target's kind: ``triggers``, ``automations``, ``macros``, ``views`` (Zendesk) or
     the Freshdesk automation type ``1``, ``3``, ``4``."""
@@ -629,14 +629,18 @@ def translate(
             rule=rule,
             source=source,
             target=target,
-            status=Status.UNTRANSLATED,
+            status=TranslationStatus.UNTRANSLATED,
             reason=f"{source} keeps this rule's entries in metadata cemigrate does not read",
         )
     kind, gaps = _target_kind(normal, target)
     if not kind:
         why = _NO_KIND.get(target, {}).get(rule.kind, f"{target} has no kind for a {rule.kind}")
         return Translation(
-            rule=rule, source=source, target=target, status=Status.UNTRANSLATED, reason=why
+            rule=rule,
+            source=source,
+            target=target,
+            status=TranslationStatus.UNTRANSLATED,
+            reason=why,
         )
     ctx = _Context(
         source=platform,
@@ -672,7 +676,7 @@ def translate(
             rule=rule,
             source=source,
             target=target,
-            status=Status.UNTRANSLATED,
+            status=TranslationStatus.UNTRANSLATED,
             kind=kind,
             gaps=tuple(gaps),
             reason="none of its actions can be expressed in " + target,
@@ -686,7 +690,7 @@ def translate(
         rule=rule,
         source=source,
         target=target,
-        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        status=TranslationStatus.PARTIAL if gaps else TranslationStatus.TRANSLATED,
         kind=kind,
         payload=payload,
         gaps=tuple(gaps),
@@ -938,7 +942,7 @@ def _to_salesforce(normal: NormalRule, ctx: _Context, gaps: list[Gap]) -> Transl
             rule=rule,
             source=ctx.source,
             target=ctx.target,
-            status=Status.UNTRANSLATED,
+            status=TranslationStatus.UNTRANSLATED,
             kind="Flow",
             gaps=tuple(gaps),
             reason="a time-based rule needs an 'hours since' condition a flow can wait for",
@@ -956,7 +960,7 @@ def _to_salesforce(normal: NormalRule, ctx: _Context, gaps: list[Gap]) -> Transl
             rule=rule,
             source=ctx.source,
             target=ctx.target,
-            status=Status.UNTRANSLATED,
+            status=TranslationStatus.UNTRANSLATED,
             kind="Flow",
             gaps=tuple(gaps),
             reason="none of its actions can be expressed in salesforce",
@@ -1018,7 +1022,7 @@ def _to_salesforce(normal: NormalRule, ctx: _Context, gaps: list[Gap]) -> Transl
         rule=rule,
         source=ctx.source,
         target=ctx.target,
-        status=Status.PARTIAL if gaps else Status.TRANSLATED,
+        status=TranslationStatus.PARTIAL if gaps else TranslationStatus.TRANSLATED,
         kind="Flow",
         payload={"FullName": sf_rules.flow_name(rule.title, rule.id), "Metadata": metadata},
         gaps=tuple(gaps),
@@ -1090,9 +1094,9 @@ def _freshdesk_payload(
 # --- the report ----------------------------------------------------------------------------
 
 
-def count_statuses(statuses: Iterable[Status]) -> dict[str, int]:
+def count_statuses(statuses: Iterable[TranslationStatus]) -> dict[str, int]:
     """How many are translated, partial and untranslated."""
-    out = {str(s): 0 for s in Status}
+    out = {str(s): 0 for s in TranslationStatus}
     for status in statuses:
         out[str(status)] += 1
     return out
@@ -1102,7 +1106,7 @@ def outcome_markdown(
     heading: str,
     note: str,
     counts: Mapping[str, int],
-    outcomes: Iterable[tuple[str, Status, str, Sequence[Gap], JsonValue]],
+    outcomes: Iterable[tuple[str, TranslationStatus, str, Sequence[Gap], JsonValue]],
 ) -> str:
     """A translation report as Markdown: the counts, then per item (its heading, status, why
     it was not translated, each gap, and its original text when not wholly translated)."""
@@ -1122,7 +1126,7 @@ def outcome_markdown(
             lines.append(f"- not translated: {reason}")
         for gap in gaps:
             lines.append(f"- missing {gap.part} `{gap.original}`: {gap.reason}")
-        if status is not Status.TRANSLATED and original:
+        if status is not TranslationStatus.TRANSLATED and original:
             lines += ["", "```json", json.dumps(original, indent=2, sort_keys=True), "```"]
         lines.append("")
     return "\n".join(lines)

@@ -70,7 +70,7 @@ from cemigrate.rules.sla import (
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
-    Status,
+    TranslationStatus,
     platform_of,
     translate,
 )
@@ -483,7 +483,7 @@ class FreshdeskTarget:
             options=self._options,
             target_options=self.rule_field_options(),
         )
-        if done.status is Status.UNTRANSLATED:
+        if done.status is TranslationStatus.UNTRANSLATED:
             return WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}")
         table = self._rule_table()
         found = table.get((done.kind, rule.title))
@@ -524,7 +524,7 @@ class FreshdeskTarget:
             links=item.links,
             mapping=self._values,
         )
-        if done.status is Status.UNTRANSLATED:
+        if done.status is TranslationStatus.UNTRANSLATED:
             return WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_SLA_POLICY}: {done.reason}")
         table = self._sla_policy_table()
         found = table.get(policy.title)

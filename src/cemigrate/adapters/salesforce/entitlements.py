@@ -30,7 +30,7 @@ from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
     SlaTranslation,
 )
-from cemigrate.rules.translate import Status
+from cemigrate.rules.translate import TranslationStatus
 
 __all__ = [
     "ENTITLEMENT_PROCESSES",
@@ -226,7 +226,7 @@ class EntitlementProcesses:
         answers: dict[int, WriteResult] = {}
         pending: dict[int, dict[str, Any]] = {}
         for index, (item, done) in enumerate(zip(batch, translations, strict=True)):
-            if done.status is Status.UNTRANSLATED:
+            if done.status is TranslationStatus.UNTRANSLATED:
                 answers[index] = WriteResult(
                     key=item.key, skipped=f"{UNTRANSLATABLE_SLA_POLICY}: {done.reason}"
                 )

@@ -75,7 +75,7 @@ from cemigrate.rules.sla import (
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
-    Status,
+    TranslationStatus,
     platform_of,
     translate,
 )
@@ -824,7 +824,7 @@ class SalesforceTarget:
                 options=self._options,
                 target_options=options,
             )
-            if done.status is Status.UNTRANSLATED:
+            if done.status is TranslationStatus.UNTRANSLATED:
                 answers[index] = WriteResult(
                     key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}"
                 )

@@ -48,7 +48,7 @@ from cemigrate.rules.sla import (
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
-    Status,
+    TranslationStatus,
     platform_of,
     translate,
 )
@@ -477,7 +477,7 @@ class ZendeskTarget:
                 options=self._options,
                 target_options=self.rule_field_options(),
             )
-            if done.status is Status.UNTRANSLATED:
+            if done.status is TranslationStatus.UNTRANSLATED:
                 results.append(
                     WriteResult(key=item.key, skipped=f"{UNTRANSLATABLE_RULE}: {done.reason}")
                 )
@@ -607,7 +607,7 @@ class ZendeskTarget:
                 links=item.links,
                 mapping=self._values,
             )
-            if done.status is Status.UNTRANSLATED:
+            if done.status is TranslationStatus.UNTRANSLATED:
                 skipped = f"{UNTRANSLATABLE_SLA_POLICY}: {done.reason}"
                 results.append(WriteResult(key=item.key, skipped=skipped))
                 continue

@@ -20,7 +20,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final
+from typing import ClassVar, Final, Protocol, final
 
 import attrs
 
@@ -30,7 +30,7 @@ from cemigrate.copier.dryrun import DryRunCheck
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
-from cemigrate.copier.report import KindTally, RunReport
+from cemigrate.copier.report import KindTally, Problem, RunReport
 from cemigrate.errors import (
     ConfigError,
     Interrupted,
@@ -165,10 +165,12 @@ class Migration:
                 f"run {last.id} ({last.mode}, started {last.started_at:%Y-%m-%d %H:%M} UTC)"
                 " did not finish: continue it with --resume"
             )
-        writer = _Writer(self, mode=mode, dry_run=dry_run)
-        report = writer.run(resume=resume, started=started)
-        self._last_check = writer.check
-        return report
+        if dry_run:
+            checker = _DryRunWriter(self, mode=mode)
+            report = checker.run(resume=resume, started=started)
+            self._last_check = checker.check
+            return report
+        return _LedgerWriter(self, mode=mode).run(resume=resume, started=started)
 
     def dry_run(self, *, mode: Mode = Mode.FULL, sample: int | None = None) -> FidelityPlan:
         """Read the sources, map every record and ask the target about each one, writing
@@ -201,25 +203,27 @@ class Migration:
 
 
 class _Writer:
-    """The writer side of one run (the main thread)."""
+    """What a run and a dry run share (the main thread): ask the platforms, read every
+    stream, map each record and decide with the ledger which need writing. What happens to
+    them then is :class:`_LedgerWriter`'s (write through the ledger) or :class:`_DryRunWriter`'s
+    (ask the target, write nothing)."""
 
-    def __init__(self, migration: Migration, *, mode: Mode, dry_run: bool) -> None:
+    dry_run: ClassVar[bool]
+
+    def __init__(self, migration: Migration, *, mode: Mode) -> None:
         self.m = migration
         self.ledger = migration.ledger
         self.target = migration.target
         self.mode = mode
-        self.dry_run = dry_run
         self.tallies: dict[str, KindTally] = {kind.value: KindTally() for kind in PLAN_ORDER}
         self.run_id: int | None = None
-        self.check = DryRunCheck(self.target.describe()) if dry_run else None
-        self.deleted_users: set[str] = set()
-        """Dry run: users deleted in the source (a sample prefers tickets they wrote in)."""
-        self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
         self.changes: tuple[Change, ...] = ()
         self.readable: dict[str, frozenset[Kind]] = {}
         self.writable: frozenset[Kind] = frozenset()
 
+    @final
     def run(self, *, resume: bool, started: float) -> RunReport:
+        """Ask every platform, set the target up, copy (or check) every stream, report."""
         # Ask every platform first: wrong credentials or a refused setup stop here, before the
         # ledger records a run.
         accounts = {source.instance: source.describe() for source in self.m.sources}
@@ -236,25 +240,56 @@ class _Writer:
             # The setup may be half done; a resume asks the target again (find-or-create).
             log.warning("setup stopped, resumable with --resume: %s", exc)
             return self._report("interrupted", str(exc), started)
-        if not self.dry_run:
-            self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
-            if self.mode is Mode.FULL and not resume:
-                for instance, stream in self.ledger.cursors():
-                    self.ledger.set_cursor(instance, stream, None)
+        self._begin(resume=resume)
         try:
-            if not self.dry_run:
-                self._resolve_pending()
+            self._recover()
             self._copy()
         except (QuotaExhausted, Interrupted, TransientError, WriteOutcomeUnknown) as exc:
             status, stopped = "interrupted", str(exc)
             log.warning("run stopped, resumable with --resume: %s", exc)
         except Exception:
-            if self.run_id is not None:
-                self.ledger.finish_run(self.run_id, "failed")
+            self._end("failed")
             raise
-        if self.run_id is not None:
-            self.ledger.finish_run(self.run_id, status)
+        self._end(status)
         return self._report(status, stopped, started)
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def _begin(self, *, resume: bool) -> None:
+        """Before the first stream is read."""
+
+    def _recover(self) -> None:
+        """What an interrupted run left, settled before the copy starts."""
+
+    def _end(self, status: str) -> None:
+        """After the last stream, or when the run stopped (``status``)."""
+
+    def _cursor(self, source: Source, kind: Kind) -> str | None:
+        """Where reading ``kind`` from ``source`` starts (None: from the beginning)."""
+        if self.mode is Mode.DELTA:
+            return self.ledger.get_cursor(source.instance, kind.value)
+        return None
+
+    def _sample(self) -> int | None:
+        """Tickets to check instead of all (a sampled dry run)."""
+        return None
+
+    def _stream(self, stream: Stream) -> _StreamSink:
+        """What takes the batches of one stream."""
+        raise NotImplementedError
+
+    def _settled(self, entries: Iterable[Entry]) -> None:
+        """The ledger's entries for the records just read (before they are classified)."""
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        """Outcomes decided without writing (records skipped by a policy)."""
+
+    def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
+        """Records the mapping cannot carry under an ``error`` policy."""
+        raise NotImplementedError
+
+    def _problems(self) -> tuple[Problem, ...]:
+        return ()
 
     def _report(self, status: str, stopped: str, started: float) -> RunReport:
         budgets = {**self.target.budgets.snapshot()}
@@ -272,42 +307,14 @@ class _Writer:
             },
             budgets=budgets,
             changes=self.changes,
-            problems=self.check.problems() if self.check else (),
+            problems=self._problems(),
         )
-
-    # -- after a crash ---------------------------------------------------------------------
-
-    def _resolve_pending(self) -> None:
-        """Creates that were sent but not recorded: find them in the target by external id."""
-        for kind in PLAN_ORDER:
-            creates = [
-                entry
-                for entry in self.ledger.entries(state=EntryState.PENDING, kind=kind.value)
-                if entry.target_id is None  # an update is re-sent: it is idempotent
-            ]
-            for start in range(0, len(creates), _FIND_CHUNK):
-                chunk = creates[start : start + _FIND_CHUNK]
-                found = self.target.find(kind, [SourceKey.parse(e.key) for e in chunk])
-                outcomes = [
-                    Outcome(
-                        key=str(key), state=EntryState.DONE, action="found", target_id=target_id
-                    )
-                    for key, target_id in found.items()
-                ]
-                if outcomes:
-                    self.ledger.record_outcomes(self._run(), outcomes)
-                    self.tallies[kind.value].add("found", len(outcomes))
-                    log.info(
-                        "%s: %d sent before the interruption, found in the target",
-                        kind,
-                        len(outcomes),
-                    )
 
     # -- the copy --------------------------------------------------------------------------
 
     def _streams(self) -> list[Stream]:
         streams = []
-        sample = self.m._sample if self.dry_run else None
+        sample = self._sample()
         for kind in PLAN_ORDER:
             if kind not in self.writable:
                 continue
@@ -316,32 +323,25 @@ class _Writer:
             for source in self.m.sources:
                 if kind not in self.readable[source.instance]:
                     continue
-                cursor = None
-                if self.mode is Mode.DELTA or (self.mode is Mode.FULL and not self.dry_run):
-                    cursor = self.ledger.get_cursor(source.instance, kind.value)
                 limit = None
                 if sample is not None and kind is Kind.TICKET:
                     limit = sampling.read_limit(sample)
-                streams.append(Stream(source, kind, cursor, limit))
+                streams.append(Stream(source, kind, self._cursor(source, kind), limit))
         return streams
 
     def _copy(self) -> None:
         progress = Progress(enabled=self.m._progress)
-        current: _StreamWriter | None = None
+        current: _StreamSink | None = None
         with Reader(self._streams(), depth=self.m._read_ahead) as reader, progress:
             for item in reader:
                 if current is None or current.stream is not item.stream:
-                    current = _StreamWriter(self, item.stream)
+                    current = self._stream(item.stream)
                 if isinstance(item, StreamBatch):
                     current.add(item.batch.records, item.batch.cursor)
                     progress.advance(item.stream.kind, len(item.batch.records))
                 else:
                     current.finish()
                     current = None
-
-    def _run(self) -> int:
-        assert self.run_id is not None
-        return self.run_id
 
     def classify(self, stream: Stream, records: Sequence[Record]) -> list[_Item]:
         """Map records and decide, with one ledger query, which need writing."""
@@ -365,10 +365,7 @@ class _Writer:
             + [str(key) for key, _ in skipped]
             + [str(key) for key, _ in refused]
         )
-        if self.check is not None:
-            for settled in entries.values():
-                if settled.state is EntryState.DONE:
-                    self.check.known(SourceKey.parse(settled.key))
+        self._settled(entries.values())
         self._skip(kind, skipped, entries)
         self._refuse(kind, refused)
         items: list[_Item] = []
@@ -401,7 +398,7 @@ class _Writer:
             for key, policy in skipped
             if (prior := entries.get(str(key))) is None or prior.state is not EntryState.SKIPPED
         ]
-        if self.dry_run or not skipped:
+        if not skipped:
             return
         outcomes = [
             Outcome(
@@ -415,20 +412,43 @@ class _Writer:
             )
             for key, policy in skipped
         ]
+        self._record(outcomes)
+
+
+class _LedgerWriter(_Writer):
+    """A run: every batch goes through the ledger's write protocol into the target."""
+
+    dry_run = False
+
+    def _begin(self, *, resume: bool) -> None:
+        self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
+        if self.mode is Mode.FULL and not resume:
+            for instance, stream in self.ledger.cursors():
+                self.ledger.set_cursor(instance, stream, None)
+
+    def _recover(self) -> None:
+        self._resolve_pending()
+
+    def _end(self, status: str) -> None:
+        if self.run_id is not None:
+            self.ledger.finish_run(self.run_id, status)
+
+    def _cursor(self, source: Source, kind: Kind) -> str | None:
+        if self.mode is Mode.ONLY_FAILED:  # re-drives failure rows: reads every stream whole
+            return None
+        return self.ledger.get_cursor(source.instance, kind.value)
+
+    def _stream(self, stream: Stream) -> _StreamSink:
+        return _StreamWriter(self, stream)
+
+    def _record(self, outcomes: list[Outcome]) -> None:
         self.ledger.record_outcomes(self._run(), outcomes)
 
     def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
         """Records the mapping cannot carry under an ``error`` policy: failed, not sent."""
         if not refused:
             return
-        tally = self.tallies[kind.value]
-        if self.dry_run:
-            assert self.check is not None
-            for key, reason in refused:
-                self.check.refused(key, reason)
-            tally.add("invalid", len(refused))
-            return
-        tally.add("failed", len(refused))
+        self.tallies[kind.value].add("failed", len(refused))
         for key, reason in refused:
             log.warning("%s failed: %s", key, reason)
         self.ledger.record_outcomes(
@@ -447,44 +467,35 @@ class _Writer:
             ],
         )
 
-    def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
-        """Dry run: count what would be created, updated or refused."""
-        assert self.check is not None
-        tally = self.tallies[stream.kind.value]
-        declines = getattr(self.target, "declines", None)
-        for item in items:
-            owner = owner_ticket(item.record)
-            if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
-                self.check.skip(item.key)  # follows its declined ticket, as a run would
-                tally.add("skipped")
-                continue
-            if callable(declines) and declines(stream.kind, item.record):
-                missing = self.check.missing_reference(item.key, item.record)
-                if missing is not None:  # the target needs its ticket to keep it
-                    self.check.refused(item.key, missing)
-                    tally.add("invalid")
-                    continue
-                self.check.skip(item.key)
-                tally.add("skipped")
-                continue
-            if self._dry_matched(item):
-                self.check.known(item.key)
-                tally.add("matched")
-                continue
-            if self.check.check(item.key, item.record) is not None:
-                tally.add("invalid")
-            else:
-                if item.match is not None:
-                    self.dry_matches.add(item.match)
-                tally.add("updated" if item.target_id else "created")
+    def _resolve_pending(self) -> None:
+        """Creates that were sent but not recorded: find them in the target by external id."""
+        for kind in PLAN_ORDER:
+            creates = [
+                entry
+                for entry in self.ledger.entries(state=EntryState.PENDING, kind=kind.value)
+                if entry.target_id is None  # an update is re-sent: it is idempotent
+            ]
+            for start in range(0, len(creates), _FIND_CHUNK):
+                chunk = creates[start : start + _FIND_CHUNK]
+                found = self.target.find(kind, [SourceKey.parse(e.key) for e in chunk])
+                outcomes = [
+                    Outcome(
+                        key=str(key), state=EntryState.DONE, action="found", target_id=target_id
+                    )
+                    for key, target_id in found.items()
+                ]
+                if outcomes:
+                    self.ledger.record_outcomes(self._run(), outcomes)
+                    self.tallies[kind.value].add("found", len(outcomes))
+                    log.info(
+                        "%s: %d sent before the interruption, found in the target",
+                        kind,
+                        len(outcomes),
+                    )
 
-    def _dry_matched(self, item: _Item) -> bool:
-        """Dry run: would this user be matched by e-mail instead of created?"""
-        if item.match is None or item.target_id is not None:
-            return False
-        return item.match in self.dry_matches or (
-            self.ledger.find_match(Kind.USER.value, item.match) is not None
-        )
+    def _run(self) -> int:
+        assert self.run_id is not None
+        return self.run_id
 
     def send(self, stream: Stream, chunk: list[_Item]) -> None:
         """Steps 1-3 of the write protocol for one target batch."""
@@ -661,48 +672,143 @@ class _Writer:
         return keep
 
 
+class _DryRunWriter(_Writer):
+    """A dry run: every record is mapped and checked against what the target takes; nothing
+    is written, to the target or to the ledger."""
+
+    dry_run = True
+
+    def __init__(self, migration: Migration, *, mode: Mode) -> None:
+        super().__init__(migration, mode=mode)
+        self.check = DryRunCheck(self.target.describe())
+        self.deleted_users: set[str] = set()
+        """Users deleted in the source (a sample prefers tickets they wrote in)."""
+        self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
+
+    def _sample(self) -> int | None:
+        return self.m._sample
+
+    def _stream(self, stream: Stream) -> _StreamSink:
+        return _DryStream(self, stream)
+
+    def _settled(self, entries: Iterable[Entry]) -> None:
+        for settled in entries:
+            if settled.state is EntryState.DONE:
+                self.check.known(SourceKey.parse(settled.key))
+
+    def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
+        for key, reason in refused:
+            self.check.refused(key, reason)
+        self.tallies[kind.value].add("invalid", len(refused))
+
+    def _problems(self) -> tuple[Problem, ...]:
+        return self.check.problems()
+
+    def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
+        """Count what would be created, updated or refused."""
+        tally = self.tallies[stream.kind.value]
+        declines = getattr(self.target, "declines", None)
+        for item in items:
+            owner = owner_ticket(item.record)
+            if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
+                self.check.skip(item.key)  # follows its declined ticket, as a run would
+                tally.add("skipped")
+                continue
+            if callable(declines) and declines(stream.kind, item.record):
+                missing = self.check.missing_reference(item.key, item.record)
+                if missing is not None:  # the target needs its ticket to keep it
+                    self.check.refused(item.key, missing)
+                    tally.add("invalid")
+                    continue
+                self.check.skip(item.key)
+                tally.add("skipped")
+                continue
+            if self._dry_matched(item):
+                self.check.known(item.key)
+                tally.add("matched")
+                continue
+            if self.check.check(item.key, item.record) is not None:
+                tally.add("invalid")
+            else:
+                if item.match is not None:
+                    self.dry_matches.add(item.match)
+                tally.add("updated" if item.target_id else "created")
+
+    def _dry_matched(self, item: _Item) -> bool:
+        """Would this user be matched by e-mail instead of created?"""
+        if item.match is None or item.target_id is not None:
+            return False
+        return item.match in self.dry_matches or (
+            self.ledger.find_match(Kind.USER.value, item.match) is not None
+        )
+
+
+class _StreamSink(Protocol):
+    """Takes one stream's batches in order."""
+
+    stream: Stream
+
+    def add(self, records: Sequence[Record], cursor: str | None) -> None:
+        """One source batch, and the cursor that resumes after it."""
+
+    def finish(self) -> None:
+        """The stream ended."""
+
+
+class _DryStream:
+    """A dry run's stream: each batch checked as it comes; a sampled ticket stream pooled and
+    the sample chosen at its end."""
+
+    def __init__(self, writer: _DryRunWriter, stream: Stream) -> None:
+        self.writer = writer
+        self.stream = stream
+        self.pool: list[Record] = []
+
+    def add(self, records: Sequence[Record], cursor: str | None) -> None:
+        """Check a batch (or pool it for a sample)."""
+        if self.stream.limit is not None:  # a sampled dry run: choose when the stream ends
+            self.pool.extend(records)
+            return
+        if self.stream.kind is Kind.USER:
+            self.writer.deleted_users.update(
+                r.id for r in records if isinstance(r, User) and r.deleted
+            )
+        self.writer.validate(self.stream, self.writer.classify(self.stream, records))
+
+    def finish(self) -> None:
+        """Check the sample a sampled stream chose."""
+        sample = self.writer.m._sample
+        if self.stream.limit is not None and sample is not None:
+            chosen = sampling.choose(self.pool, sample, self.writer.deleted_users)
+            self.pool = []
+            self.writer.validate(self.stream, self.writer.classify(self.stream, chosen))
+
+
 class _StreamWriter:
     """Fills target-sized batches from source batches and advances the cursor behind them."""
 
-    def __init__(self, writer: _Writer, stream: Stream) -> None:
+    def __init__(self, writer: _LedgerWriter, stream: Stream) -> None:
         self.writer = writer
         self.stream = stream
         self.size = max(1, writer.target.batch_size.get(stream.kind, 100))
         self.buffer: list[_Item] = []
         self.buffered: dict[str, str] = {}
         """Key → content hash of each item in :attr:`buffer` (read, not yet written)."""
-        self.pool: list[Record] = []
-        """A sampled dry run's tickets, read and waiting for the choice."""
         self.queued = 0
         self.sent = 0
         self.marks: collections.deque[tuple[int, str | None]] = collections.deque()
 
     def add(self, records: Sequence[Record], cursor: str | None) -> None:
-        if self.stream.limit is not None:  # a sampled dry run: choose when the stream ends
-            self.pool.extend(records)
-            return
-        if self.writer.dry_run and self.stream.kind is Kind.USER:
-            self.writer.deleted_users.update(
-                r.id for r in records if isinstance(r, User) and r.deleted
-            )
-        items = self.writer.classify(self.stream, records)
-        if self.writer.dry_run:
-            self.writer.validate(self.stream, items)
-            return
-        items = self._unrepeated(items)
+        """Classify a batch, buffer what needs writing, send every full target batch."""
+        items = self._unrepeated(self.writer.classify(self.stream, records))
         self.buffer.extend(items)
         self.queued += len(items)
         self.marks.append((self.queued, cursor))
         self._flush(final=False)
 
     def finish(self) -> None:
-        if self.stream.limit is not None and self.writer.m._sample is not None:
-            chosen = sampling.choose(self.pool, self.writer.m._sample, self.writer.deleted_users)
-            self.pool = []
-            self.writer.validate(self.stream, self.writer.classify(self.stream, chosen))
-            return
-        if not self.writer.dry_run:
-            self._flush(final=True)
+        """Send what is left and move the cursor to the stream's end."""
+        self._flush(final=True)
 
     def _unrepeated(self, items: list[_Item]) -> list[_Item]:
         """``items`` without the ones read again, unchanged, before their first reading was

@@ -308,12 +308,10 @@ def _empty(out: Path) -> None:
     out.mkdir(parents=True)
 
 
-def _close(*adapters: object) -> None:
-    """Close the adapters that hold files (spools, stores)."""
+def _close(*adapters: Source | Target) -> None:
+    """Close adapters (those that hold files release them)."""
     for adapter in adapters:
-        closer = getattr(adapter, "close", None)
-        if callable(closer):
-            closer()
+        adapter.close()
 
 
 def _plan_text(source: _Account, target: _Account, mapping: str) -> str:

@@ -236,7 +236,7 @@ class Plan:
         ledger (which must exist) and its mapping."""
         ledger_path = self._existing_ledger(" to reconcile")
         sources = self.build_sources()
-        adapters: list[object] = list(sources)
+        adapters: list[Source | Target] = list(sources)
         try:
             view = self.build_target_view()
             adapters.append(view)
@@ -394,12 +394,10 @@ def open_plan(
     return Plan(load_plan(path), env=env, clock=clock)
 
 
-def close_all(adapters: Iterable[object]) -> None:
-    """Close the adapters that hold files (stores, spools)."""
+def close_all(adapters: Iterable[Source | Target]) -> None:
+    """Close adapters (those that hold files release them)."""
     for adapter in adapters:
-        closer = getattr(adapter, "close", None)
-        if callable(closer):
-            closer()
+        adapter.close()
 
 
 def _built_all(build: Callable[[SideSpec], Source], sides: Iterable[SideSpec]) -> list[Source]:

@@ -181,6 +181,10 @@ class Source(Protocol):
         """Open an attachment's bytes for streaming; never read whole into memory."""
         ...
 
+    def close(self) -> None:
+        """Release what the source holds (spools, sessions); a no-op for most."""
+        ...
+
 
 @runtime_checkable
 class Target(Protocol):
@@ -212,7 +216,12 @@ class Target(Protocol):
         """Delete records by target id (rollback)."""
         ...
 
+    def declines(self, kind: Kind, record: object) -> str:
+        """The named policy under which this target will not take ``record`` ("" when it
+        will). Its writes answer such records with ``WriteResult(skipped=...)``; the dry run
+        asks it so that its counts agree with the run's."""
+        ...
 
-# A target may also define ``declines(kind, record) -> str``: the named policy under which it
-# will not take a record ("" when it will). Its writes answer such records with
-# ``WriteResult(skipped=...)``; the dry run asks it so that its counts agree with the run's.
+    def close(self) -> None:
+        """Release what the target holds (stores, spools); a no-op for most."""
+        ...

@@ -220,24 +220,22 @@ def _state(active: bool | None) -> str:
 
 
 def describe_rules(
-    sources: Iterable[Source], target: object = None
+    sources: Iterable[Source], target: Target | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Read the sources' rules and SLA policies: titles by ledger key, and, when ``target``
-    has ``declines``, the policy under which it does not take each one (for rules the ledger
-    has as skipped: the ledger keeps no reasons)."""
+    """Read the sources' rules and SLA policies: titles by ledger key, and the policy under
+    which ``target`` does not take each one (for rules the ledger has as skipped: the ledger
+    keeps no reasons)."""
     titles: dict[str, str] = {}
     policies: dict[str, str] = {}
-    declines = getattr(target, "declines", None)
     for source in sources:
         for kind in KINDS:
             for batch in source.read(kind):
                 for record in batch.records:
                     key = str(SourceKey.of(source.instance, Ref(kind=kind, id=record.id)))
                     titles[key] = str(getattr(record, "title", "") or "")
-                    if callable(declines):
-                        policy = declines(kind, record)
-                        if policy:
-                            policies[key] = str(policy)
+                    policy = target.declines(kind, record) if target is not None else ""
+                    if policy:
+                        policies[key] = policy
     return titles, policies
 
 

@@ -129,10 +129,9 @@ class Migration:
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
         self.ledger.close()
-        for adapter in (*self.sources, self.target):
-            closer = getattr(adapter, "close", None)
-            if callable(closer):
-                closer()
+        for source in self.sources:
+            source.close()
+        self.target.close()
 
     # -- running -------------------------------------------------------------------------
 
@@ -707,14 +706,13 @@ class _DryRunWriter(_Writer):
     def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
         """Count what would be created, updated or refused."""
         tally = self.tallies[stream.kind.value]
-        declines = getattr(self.target, "declines", None)
         for item in items:
             owner = owner_ticket(item.record)
             if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
                 self.check.skip(item.key)  # follows its declined ticket, as a run would
                 tally.add("skipped")
                 continue
-            if callable(declines) and declines(stream.kind, item.record):
+            if self.target.declines(stream.kind, item.record):
                 missing = self.check.missing_reference(item.key, item.record)
                 if missing is not None:  # the target needs its ticket to keep it
                     self.check.refused(item.key, missing)

@@ -136,9 +136,9 @@ class _Side:
 class Reconciliation:
     """Compare sources, target and ledger, and build the :class:`ReconcileReport`.
 
-    ``target_view`` is the target account read as a source (see
-    :func:`cemigrate.adapters.registry.PLATFORMS`' ``build_target_view``); ``declines`` is the
-    target adapter's ``declines`` (named policies for what it does not take), when known.
+    ``target_view`` is the target account read as a source (the platform descriptor's
+    ``build_target_view``); ``declines`` is the target adapter's ``declines`` (named policies
+    for what it does not take), when known.
     """
 
     def __init__(
@@ -163,17 +163,17 @@ class Reconciliation:
         self.mapping = mapping
         self.profile = profile or profile_for(target_view.platform)
         self.target = target
-        self._declines = declines or getattr(target, "declines", None)
+        self._declines = declines or (target.declines if target is not None else None)
         self.plan_digest = plan_digest
         self.prepared_by = prepared_by or f"cemigrate {__version__}"
 
     def close(self) -> None:
         """Close the ledger and the adapters that hold files."""
         self.ledger.close()
-        for adapter in (*self.sources, self.target_view, self.target):
-            closer = getattr(adapter, "close", None)
-            if callable(closer):
-                closer()
+        for source in (*self.sources, self.target_view):
+            source.close()
+        if self.target is not None:
+            self.target.close()
 
     # -- cost ------------------------------------------------------------------------------
 

@@ -43,9 +43,12 @@ class FaultyTarget:
         return self.inner.prepare(needs, dry_run=dry_run)
 
     def declines(self, kind: Kind, record: Any) -> str:
-        """The inner target's policy, when it has one."""
-        declines = getattr(self.inner, "declines", None)
-        return str(declines(kind, record)) if callable(declines) else ""
+        """The inner target's policy."""
+        return self.inner.declines(kind, record)
+
+    def close(self) -> None:
+        """Close the inner target."""
+        self.inner.close()
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Refuse the chosen records, write the rest, and die where told to."""

@@ -245,6 +245,9 @@ class FreshdeskSource:
                 history[ticket_id] = found
         return history
 
+    def close(self) -> None:
+        """Nothing to release: every request's answer is read whole or streamed and closed."""
+
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The bytes at ``attachment_url``, streamed and hashed (never whole in memory)."""
         if not attachment.location:

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 import requests
 
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, one_by_one, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -132,7 +133,7 @@ _SEARCH_QUERY_CHARS: Final = 500
 """Freshdesk allows 512 characters in a filter query (facts 3.2); some room for quoting."""
 
 
-class FreshdeskTarget:
+class FreshdeskTarget(PlatformTarget):
     """A Freshdesk account as a migration target."""
 
     platform = "freshdesk"
@@ -267,34 +268,36 @@ class FreshdeskTarget:
             if owner is FieldObject.TICKET and not name.startswith(".")
         }
 
-    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        """Write one batch; a record Freshdesk refuses is a result carrying its message."""
-        writers: Mapping[Kind, Callable[[Outgoing, FileSource], WriteResult]] = {
-            Kind.FIELD: self._write_field,
-            Kind.ORGANIZATION: self._write_company,
-            Kind.USER: self._write_user,
-            Kind.GROUP: self._write_group,
-            Kind.GROUP_MEMBERSHIP: self._write_membership,
-            Kind.SLA_EVENT: self._write_declined,
-            Kind.TICKET_METRICS: self._write_declined,
-            Kind.RULE: self._write_rule,
-            Kind.SLA_POLICY: self._write_sla_policy,
+    def _writers(self) -> Mapping[Kind, BatchWriter]:
+        # Freshdesk writes one record a call; tickets go through their own batch writer.
+        writers: dict[Kind, BatchWriter] = {
+            Kind.FIELD: one_by_one(self._write_field),
+            Kind.ORGANIZATION: one_by_one(self._write_company),
+            Kind.USER: one_by_one(self._write_user),
+            Kind.GROUP: one_by_one(self._write_group),
+            Kind.GROUP_MEMBERSHIP: one_by_one(self._write_membership),
+            Kind.TICKET: self._write_tickets,
+            Kind.SLA_EVENT: one_by_one(self._write_declined),
+            Kind.TICKET_METRICS: one_by_one(self._write_declined),
+            Kind.RULE: one_by_one(self._write_rule),
+            Kind.SLA_POLICY: one_by_one(self._write_sla_policy),
         }
-        if kind in _FIELD_OWNERS:
-            self._recall_fields(_FIELD_OWNERS[kind], batch, files)
-        if kind is Kind.TICKET:
-            return self._write_tickets(batch, files)
-        results = []
-        for item in batch:
-            try:
-                results.append(writers[kind](item, files))
-            except RecordError as exc:
-                results.append(_refused(item, exc))
-            except (TransientError, WriteOutcomeUnknown):
-                self._fields = self._groups = self._companies = self._rules = None
-                self._sla_policies = None
-                raise
-        return results
+        for kind, owner in _FIELD_OWNERS.items():
+            writers[kind] = self._recalling(owner, writers[kind])
+        return writers
+
+    def _recalling(self, owner: FieldObject, write: BatchWriter) -> BatchWriter:
+        """``write``, after the fields an earlier run created are known (:meth:`_recall_fields`)."""
+
+        def batch(items: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+            self._recall_fields(owner, items, files)
+            return write(items, files)
+
+        return batch
+
+    def _forget(self) -> None:
+        self._fields = self._groups = self._companies = self._rules = None
+        self._sla_policies = None
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys: contacts by
@@ -675,7 +678,7 @@ class FreshdeskTarget:
             try:
                 results.append(self._write_ticket(item, record, files, history.get(record.id)))
             except RecordError as exc:
-                results.append(_refused(item, exc))
+                results.append(refused(item, exc))
             except (TransientError, WriteOutcomeUnknown):
                 self._fields = None
                 raise
@@ -1064,10 +1067,6 @@ def _query_chunks(keys: Sequence[str], term: str) -> list[list[str]]:
         chunks[-1].append(key)
         length += piece
     return chunks
-
-
-def _refused(item: Outgoing, error: RecordError) -> WriteResult:
-    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)
 
 
 def _rule_ids(

@@ -132,6 +132,9 @@ class MemorySource:
             }
         return self._history
 
+    def close(self) -> None:
+        """Nothing to release: every request's answer is read whole or streamed and closed."""
+
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The attachment's bytes from the blob provider."""
         if self._blobs is None:

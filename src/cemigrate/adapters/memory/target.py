@@ -74,6 +74,10 @@ class MemoryTarget:
         """Close the store."""
         self.store.close()
 
+    def declines(self, kind: Kind, record: object) -> str:
+        """Nothing: the memory target takes every record."""
+        return ""
+
     def describe(self) -> Metadata:
         """All kinds writable; the fields are those written or prepared so far."""
         fields = [

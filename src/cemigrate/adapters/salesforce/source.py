@@ -182,6 +182,9 @@ class SalesforceSource:
                     records=records, cursor=None if following is None else json.dumps(following)
                 )
 
+    def close(self) -> None:
+        """Nothing to release: every request's answer is read whole or streamed and closed."""
+
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The file's bytes from ``VersionData``, streamed and hashed on the way."""
         if not attachment.location:

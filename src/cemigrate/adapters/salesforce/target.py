@@ -26,6 +26,7 @@ switches the latest version on after cutover (docs/salesforce.md, "Salesforce: r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -36,6 +37,7 @@ from typing import Any, Final
 
 import requests
 
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -66,7 +68,7 @@ from cemigrate.adapters.salesforce.objects import (
     TARGET_CAPABILITIES,
     SetupField,
 )
-from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     sla_platform_of,
@@ -136,7 +138,7 @@ _CUSTOM_OBJECTS: Final[Mapping[Kind, str]] = {
 }
 
 
-class SalesforceTarget:
+class SalesforceTarget(PlatformTarget):
     """A Salesforce org as a migration target."""
 
     platform = "salesforce"
@@ -287,9 +289,8 @@ class SalesforceTarget:
             return _DELETED  # its case is declined: it goes with it
         return untranslatable(record, target=self.platform, options=self._options)
 
-    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        """Write one batch; a record Salesforce refuses is a result carrying its message."""
-        writers: Mapping[Kind, Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]] = {
+    def _writers(self) -> Mapping[Kind, BatchWriter]:
+        writers: dict[Kind, BatchWriter] = {
             Kind.FIELD: self._write_fields,
             Kind.ORGANIZATION: self._write_accounts,
             Kind.USER: self._write_users,
@@ -299,15 +300,14 @@ class SalesforceTarget:
             Kind.RULE: self._write_rules,
             Kind.SLA_POLICY: self._write_sla_policies,
         }
-        try:
-            if kind in _CUSTOM_OBJECTS:
-                return self._write_custom(batch, files, _CUSTOM_OBJECTS[kind])
-            return writers[kind](batch, files)
-        except (TransientError, WriteOutcomeUnknown):
-            self._users = self._queues = self._members = None  # read the org again
-            self._flows = None
-            self._entitlements.forget()
-            raise
+        for kind, sobject in _CUSTOM_OBJECTS.items():
+            writers[kind] = functools.partial(self._write_custom, sobject=sobject)
+        return writers
+
+    def _forget(self) -> None:
+        self._users = self._queues = self._members = None  # read the org again
+        self._flows = None
+        self._entitlements.forget()
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of the records stored with these source keys as external ids. A case
@@ -372,7 +372,7 @@ class SalesforceTarget:
                     present[sobject].add(name)
                     grown.add(sobject)
             except RecordError as exc:
-                results.append(_refused(item, exc))
+                results.append(refused(item, exc))
                 continue
             results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
         for sobject in grown:
@@ -842,7 +842,7 @@ class SalesforceTarget:
                     what=f"create flow {name}",
                 )
             except RecordError as exc:
-                answers[index] = _refused(item, exc)
+                answers[index] = refused(item, exc)
                 continue
             created[index] = name
         # The create answers the version's id; the definition's id is one query away.
@@ -999,7 +999,7 @@ class SalesforceTarget:
             try:
                 bodies.append((index, payload(item)))
             except RecordError as exc:
-                answers[index] = _refused(item, exc)
+                answers[index] = refused(item, exc)
         if bodies:
             records = [b for _, b in bodies]
             headers = _AUTO_ASSIGN_OFF if sobject == "Case" else None
@@ -1091,7 +1091,3 @@ def _failed(item: Outgoing, result: Mapping[str, Any]) -> WriteResult:
     if "DUPLICATE_EXTERNAL_ID" in message or "MULTIPLE" in message.upper():
         reason = "salesforce: the external id matches more than one record"
     return WriteResult(key=item.key, error=reason, platform_message=message or "failed")
-
-
-def _refused(item: Outgoing, error: RecordError) -> WriteResult:
-    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)

@@ -23,6 +23,7 @@ from typing import Any, Final
 import attrs
 import requests
 
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -115,7 +116,7 @@ _JOB_POLL_SECONDS: Final = 1.0
 _JOB_MAX_POLLS: Final = 900
 
 
-class ZendeskTarget:
+class ZendeskTarget(PlatformTarget):
     """A Zendesk Support account as a migration target."""
 
     platform = "zendesk"
@@ -196,9 +197,8 @@ class ZendeskTarget:
             )
         return changes
 
-    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        """Write one batch; a record Zendesk refuses is a result carrying Zendesk's message."""
-        writers: Mapping[Kind, Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]] = {
+    def _writers(self) -> Mapping[Kind, BatchWriter]:
+        return {
             Kind.FIELD: self._write_fields,
             Kind.ORGANIZATION: self._write_organizations,
             Kind.USER: self._write_users,
@@ -210,15 +210,11 @@ class ZendeskTarget:
             Kind.RULE: self._write_rules,
             Kind.SLA_POLICY: self._write_sla_policies,
         }
-        try:
-            return writers[kind](batch, files)
-        except (TransientError, WriteOutcomeUnknown):
-            # The write may have been applied (a dropped answer, a job not seen to finish):
-            # forget what was read of the account, so the next find-or-create reads it again
-            # (find() first lets the account's background jobs finish).
-            self._fields = self._groups = self._organizations = self._memberships = None
-            self._rules = self._sla_policies = None
-            raise
+
+    def _forget(self) -> None:
+        # find() first lets the account's background jobs finish, then reads it again.
+        self._fields = self._groups = self._organizations = self._memberships = None
+        self._rules = self._sla_policies = None
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none);
@@ -281,7 +277,7 @@ class ZendeskTarget:
             try:
                 target_id = existing.id if existing else self._create_field(definition).id
             except RecordError as exc:
-                results.append(_refused(item, exc))
+                results.append(refused(item, exc))
                 continue
             results.append(WriteResult(key=item.key, target_id=target_id))
         return results
@@ -326,7 +322,7 @@ class ZendeskTarget:
                         "POST", "/api/v2/groups.json", json={"group": convert.group_payload(item)}
                     ).json()
                 except RecordError as exc:
-                    results.append(_refused(item, exc))
+                    results.append(refused(item, exc))
                     continue
                 groups[team.name] = str(body["group"]["id"])
             results.append(WriteResult(key=item.key, target_id=groups[team.name]))
@@ -347,7 +343,7 @@ class ZendeskTarget:
                     ).json()
                     memberships[pair] = str(body["group_membership"]["id"])
             except RecordError as exc:
-                results.append(_refused(item, exc))
+                results.append(refused(item, exc))
                 continue
             results.append(WriteResult(key=item.key, target_id=memberships[pair]))
         return results
@@ -406,7 +402,7 @@ class ZendeskTarget:
             try:
                 self._add_missing_comments(item, files)
             except RecordError as exc:
-                answers[index] = _refused(item, exc)
+                answers[index] = refused(item, exc)
         rest = [i for i in range(len(batch)) if i not in answers]
         updated = self._write_job(
             _UPDATE_MANY,
@@ -490,7 +486,7 @@ class ZendeskTarget:
                         "POST", f"/api/v2/{done.kind}.json", json={singular: dict(done.payload)}
                     ).json()
                 except RecordError as exc:
-                    results.append(_refused(item, exc))
+                    results.append(refused(item, exc))
                     continue
                 found = table[(done.kind, rule.title)] = f"{done.kind}/{body[singular]['id']}"
             results.append(WriteResult(key=item.key, target_id=found))
@@ -618,7 +614,7 @@ class ZendeskTarget:
                         "POST", "/api/v2/slas/policies.json", json={"sla_policy": done.payload}
                     ).json()
                 except RecordError as exc:
-                    results.append(_refused(item, exc))
+                    results.append(refused(item, exc))
                     continue
                 found = table[policy.title] = f"sla_policies/{body['sla_policy']['id']}"
             results.append(WriteResult(key=item.key, target_id=found))
@@ -694,7 +690,7 @@ class ZendeskTarget:
             try:
                 payloads.append((index, payload(item)))
             except RecordError as exc:
-                answers[index] = _refused(item, exc)
+                answers[index] = refused(item, exc)
         if payloads:
             body = self.client.request(
                 write.method,
@@ -853,10 +849,6 @@ class ZendeskTarget:
                 for m in page.records
             }
         return self._memberships
-
-
-def _refused(item: Outgoing, error: RecordError) -> WriteResult:
-    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)
 
 
 def _rule_ids(target_ids: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:

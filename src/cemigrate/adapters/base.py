@@ -1,0 +1,83 @@
+"""What the platform targets share: one ``write`` that dispatches a batch by kind.
+
+A target says which function writes each kind (:meth:`PlatformTarget._writers`) and what it
+has read of the account that a lost answer makes stale (:meth:`PlatformTarget._forget`);
+:meth:`PlatformTarget.write` is the same for every platform and is not overridden. A record the
+platform refuses is a :class:`~cemigrate.adapters.contract.WriteResult` carrying the
+platform's message (:func:`refused`), never an exception that would fail its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import final
+
+from cemigrate.adapters.contract import FileSource, Outgoing, WriteResult
+from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.schema import Kind
+
+__all__ = ["BatchWriter", "PlatformTarget", "one_by_one", "refused"]
+
+BatchWriter = Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]
+"""Writes one batch of one kind: one result per record, in order."""
+
+
+def refused(item: Outgoing, error: RecordError) -> WriteResult:
+    """The result of a record the platform refused, with its message."""
+    return WriteResult(key=item.key, error=error.reason, platform_message=error.platform_message)
+
+
+def one_by_one(write: Callable[[Outgoing, FileSource], WriteResult]) -> BatchWriter:
+    """A batch writer from a one-record writer (a platform without batch endpoints): a record
+    refused is its result, and the next one is written."""
+
+    def batch(items: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        results = []
+        for item in items:
+            try:
+                results.append(write(item, files))
+            except RecordError as exc:
+                results.append(refused(item, exc))
+        return results
+
+    return batch
+
+
+class PlatformTarget:
+    """The base of the platform targets: the write dispatch, and the optional parts of the
+    target contract with their defaults."""
+
+    platform: str
+    """The name a plan uses for the platform."""
+
+    @final
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Write one batch of ``kind``; a record the platform refuses is a result carrying
+        the platform's message."""
+        writer = self._writers().get(kind)
+        if writer is None:
+            raise ValueError(f"the {self.platform} target does not write {kind} records")
+        try:
+            return writer(batch, files)
+        except (TransientError, WriteOutcomeUnknown):
+            # The write may have been applied (a dropped answer, a job not seen to finish):
+            # forget what was read of the account, so the next find-or-create reads it again.
+            self._forget()
+            raise
+
+    def declines(self, kind: Kind, record: object) -> str:
+        """The named policy under which this target will not take ``record`` ("" if none);
+        the dry run asks it too, so its counts agree with the run's."""
+        return ""
+
+    def close(self) -> None:
+        """Release what the target holds (files, spools); nothing by default."""
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def _writers(self) -> Mapping[Kind, BatchWriter]:
+        """The function that writes each kind this target takes."""
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Drop what was read of the account (after an answer was lost)."""

@@ -27,7 +27,14 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
-from cemigrate.errors import RateLimited, TransientError, WriteOutcomeUnknown
+from cemigrate.errors import (
+    ConfigError,
+    CredentialError,
+    RateLimited,
+    RecordError,
+    TransientError,
+    WriteOutcomeUnknown,
+)
 from cemigrate.ratelimit import Budget, RetryPolicy, retry_after_seconds
 
 Replayable = Callable[[requests.PreparedRequest], bool]
@@ -143,3 +150,37 @@ def budgeted_session(
                 ),
             )
     return session
+
+
+def error_body(response: requests.Response) -> dict[str, Any] | str:
+    """An error answer's JSON object, or the text that stands for it when it is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or str(response.status_code)
+    return body if isinstance(body, dict) else str(body)[:500]
+
+
+def raise_for_answer(
+    response: requests.Response,
+    *,
+    platform: str,
+    message: Callable[[requests.Response], str],
+    credentials: str,
+    permissions: str,
+) -> None:
+    """A 4xx answer as the error a caller acts on (5xx and 429 were retried below us): 401 a
+    :class:`~cemigrate.errors.CredentialError` naming ``credentials``, 403 a
+    :class:`~cemigrate.errors.ConfigError` pointing at ``permissions``, anything else a
+    :class:`~cemigrate.errors.RecordError` carrying the platform's words (``message``)."""
+    status = response.status_code
+    if status < 400:
+        return
+    words = message(response)
+    request = response.request
+    where = f"{request.method} {urlsplit(request.url or '').path}" if request else ""
+    if status == 401:
+        raise CredentialError(f"{platform} refused {credentials} ({where}: {words})")
+    if status == 403:
+        raise ConfigError(f"{platform} forbids {where}: {words} (check {permissions})")
+    raise RecordError(f"{platform} answered {status} to {where}", platform_message=words)

@@ -26,8 +26,8 @@ import attrs
 import requests
 
 from cemigrate.adapters.freshdesk.objects import CORE, PAGE_SIZE, ROUTES
-from cemigrate.adapters.transport import budgeted_session
-from cemigrate.errors import ConfigError, CredentialError, RecordError, TransientError
+from cemigrate.adapters.transport import budgeted_session, error_body, raise_for_answer
+from cemigrate.errors import CredentialError, TransientError
 from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
 
 __all__ = ["FreshdeskClient", "FreshdeskCredentials", "Page", "platform_message"]
@@ -152,27 +152,20 @@ class FreshdeskClient:
 
 def raise_for(response: requests.Response) -> None:
     """4xx answers as the error a caller acts on (5xx and 429 were retried below us)."""
-    status = response.status_code
-    if status < 400:
-        return
-    message = platform_message(response)
-    request = response.request
-    where = f"{request.method} {urlsplit(request.url or '').path}" if request else ""
-    if status == 401:
-        raise CredentialError(f"freshdesk refused the API key ({where}: {message})")
-    if status == 403:
-        raise ConfigError(f"freshdesk forbids {where}: {message} (check the agent's role)")
-    raise RecordError(f"freshdesk answered {status} to {where}", platform_message=message)
+    raise_for_answer(
+        response,
+        platform="freshdesk",
+        message=platform_message,
+        credentials="the API key",
+        permissions="the agent's role",
+    )
 
 
 def platform_message(response: requests.Response) -> str:
     """Freshdesk's own words: ``description`` and each ``field: message (code)``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason or str(response.status_code)
-    if not isinstance(body, dict):
-        return str(body)[:500]
+    body = error_body(response)
+    if isinstance(body, str):
+        return body
     parts = [str(body["description"])] if body.get("description") else []
     for error in body.get("errors") or ():
         if isinstance(error, dict):

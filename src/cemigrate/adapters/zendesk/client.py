@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import attrs
 import requests
 
-from cemigrate.adapters.transport import budgeted_session
+from cemigrate.adapters.transport import budgeted_session, error_body, raise_for_answer
 from cemigrate.adapters.zendesk.objects import OBJECTS, Paging, Read
-from cemigrate.errors import ConfigError, CredentialError, RecordError, TransientError
+from cemigrate.errors import CredentialError, TransientError
 from cemigrate.ratelimit import Budget, Budgets, RetryPolicy
 
 _CORE: Final = "zendesk.core"
@@ -241,26 +241,20 @@ def _page(body: Mapping[str, Any], read: Read, position: str | None, last: bool)
 
 def _raise_for(response: requests.Response) -> None:
     """4xx answers as the error a caller acts on (5xx and 429 were retried below us)."""
-    status = response.status_code
-    if status < 400:
-        return
-    message = _platform_message(response)
-    where = f"{response.request.method} {urlsplit(response.url).path}" if response.request else ""
-    if status == 401:
-        raise CredentialError(f"zendesk refused the credentials ({where}: {message})")
-    if status == 403:
-        raise ConfigError(f"zendesk forbids {where}: {message} (check the account's permissions)")
-    raise RecordError(f"zendesk answered {status} to {where}", platform_message=message)
+    raise_for_answer(
+        response,
+        platform="zendesk",
+        message=_platform_message,
+        credentials="the credentials",
+        permissions="the account's permissions",
+    )
 
 
 def _platform_message(response: requests.Response) -> str:
     """Zendesk's own error words: ``error``, ``description`` and the field ``details``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason or str(response.status_code)
-    if not isinstance(body, dict):
-        return str(body)[:500]
+    body = error_body(response)
+    if isinstance(body, str):
+        return body
     error = body.get("error")
     if isinstance(error, dict):  # some endpoints nest it: {"error": {"title", "message"}}
         error = error.get("title") or error.get("message")

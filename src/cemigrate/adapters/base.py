@@ -9,12 +9,12 @@ platform's message (:func:`refused`), never an exception that would fail its nei
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import final
 
-from cemigrate.adapters.contract import FileSource, Outgoing, WriteResult
+from cemigrate.adapters.contract import Change, FileSource, Outgoing, WriteResult
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
-from cemigrate.schema import Kind
+from cemigrate.schema import FieldDef, Kind
 
 __all__ = ["BatchWriter", "PlatformTarget", "one_by_one", "refused"]
 
@@ -73,7 +73,42 @@ class PlatformTarget:
     def close(self) -> None:
         """Release what the target holds (files, spools); nothing by default."""
 
+    @final
+    def _create_fields(self, wanted: Iterable[FieldDef], *, dry_run: bool) -> list[Change]:
+        """Create each field of ``wanted`` the account lacks (in a dry run: list it). A field
+        whose creation may or may not have happened (a lost answer) makes the target read the
+        account again before the next look."""
+        changes = []
+        for definition in wanted:
+            if self._has_field(definition):
+                continue
+            if not dry_run:
+                try:
+                    self._create_field(definition)
+                except (TransientError, WriteOutcomeUnknown):
+                    self._forget_fields()  # it may exist now: read the account again
+                    raise
+            changes.append(
+                Change(
+                    action="create field",
+                    subject=f"{definition.object} field {definition.key} ({definition.type})",
+                    applied=not dry_run,
+                )
+            )
+        return changes
+
     # -- hooks -----------------------------------------------------------------------------
+
+    def _has_field(self, definition: FieldDef) -> bool:
+        """Whether the account holds the field ``definition`` describes."""
+        raise NotImplementedError
+
+    def _create_field(self, definition: FieldDef) -> FieldDef:
+        """Create one custom field; the field as the account now holds it."""
+        raise NotImplementedError
+
+    def _forget_fields(self) -> None:
+        """Drop the account's fields as read (a creation's answer was lost)."""
 
     def _writers(self) -> Mapping[Kind, BatchWriter]:
         """The function that writes each kind this target takes."""

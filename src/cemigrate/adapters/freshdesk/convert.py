@@ -39,6 +39,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.errors import RecordError
 from cemigrate.rules.names import with_names
@@ -156,51 +157,6 @@ _ORIGINAL_LINE: Final = re.compile(
 # --- small readers ------------------------------------------------------------------------
 
 
-def _fail(what: str, key: str, problem: str) -> RecordError:
-    return RecordError(f"freshdesk {what}: field {key!r} {problem}")
-
-
-def _need(d: Json, key: str, what: str) -> Any:
-    if not isinstance(d, Mapping):
-        raise RecordError(f"freshdesk {what}: not a JSON object")
-    value = d.get(key)
-    if value is None:
-        raise _fail(what, key, "is missing")
-    return value
-
-
-def _id(d: Json, key: str, what: str) -> str:
-    value = _need(d, key, what)
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(what, key, "is not an id")
-    return str(value)
-
-
-def _ref(kind: Kind, d: Json, key: str, what: str) -> Ref | None:
-    value = d.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(what, key, "is not an id")
-    return Ref(kind=kind, id=str(value))
-
-
-def _text(d: Json, key: str, what: str) -> str:
-    value = d.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _fail(what, key, "is not text")
-    return value
-
-
-def _tags(d: Json, key: str, what: str) -> tuple[str, ...]:
-    value = d.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(what, key, "is not a list of text")
-    return tuple(value)
-
-
 def parse_time(value: object) -> datetime:
     """A Freshdesk timestamp (``2016-05-18T04:36:04Z``, ``2014-07-28T16:20:03+05:30``) as an
     aware UTC datetime; ``ValueError`` if it is not one."""
@@ -219,15 +175,9 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(d: Json, key: str, what: str) -> datetime:
-    try:
-        return parse_time(_need(d, key, what))
-    except ValueError as exc:
-        raise _fail(what, key, f"is not a timestamp ({exc})") from None
-
-
-def _opt_time(d: Json, key: str, what: str) -> datetime | None:
-    return None if d.get(key) in (None, "") else _time(d, key, what)
+_read = JsonReader("freshdesk", parse_time=parse_time)
+_fail, _need, _id, _ref = _read.fail, _read.need, _read.id, _read.ref
+_text, _tags, _time, _opt_time = _read.text, _read.tags, _read.time, _read.opt_time
 
 
 def _minutes_between(start: datetime, end: datetime | None) -> int | None:

@@ -212,7 +212,6 @@ class FreshdeskTarget(PlatformTarget):
         times, SLA history, company tags) that the account lacks. Idempotent."""
         self._values = needs.values
         self._options = needs.options
-        changes = []
         wanted = (
             *needs.fields,
             *convert.CEMIGRATE_TICKET_FIELDS,
@@ -224,23 +223,13 @@ class FreshdeskTarget(PlatformTarget):
         self._wanted = wanted
         if self._fields is not None:
             self._alias_wanted(self._fields)
-        for definition in wanted:
-            if self._field_named(definition) is not None:
-                continue
-            if not dry_run:
-                try:
-                    self._create_field(definition)
-                except (TransientError, WriteOutcomeUnknown):
-                    self._fields = None  # it may exist now: read the account again next time
-                    raise
-            changes.append(
-                Change(
-                    action="create field",
-                    subject=f"{definition.object} field {definition.key} ({definition.type})",
-                    applied=not dry_run,
-                )
-            )
-        return changes
+        return self._create_fields(wanted, dry_run=dry_run)
+
+    def _has_field(self, definition: FieldDef) -> bool:
+        return self._field_named(definition) is not None
+
+    def _forget_fields(self) -> None:
+        self._fields = None
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none)."""

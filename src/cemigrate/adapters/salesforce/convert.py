@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.readers import JsonReader
 from cemigrate.errors import RecordError
 from cemigrate.rules.names import with_names
 from cemigrate.schema import (
@@ -200,10 +201,6 @@ _ADMIN_PROFILE: Final = "System Administrator"
 # --- small readers ------------------------------------------------------------------------
 
 
-def _fail(what: str, key: str, problem: str) -> RecordError:
-    return RecordError(f"salesforce {what}: field {key!r} {problem}")
-
-
 def _id(d: Row, key: str, what: str) -> str:
     value = d.get(key)
     if not isinstance(value, str) or not value:
@@ -250,15 +247,8 @@ def format_time(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
 
 
-def _time(d: Row, key: str, what: str) -> datetime:
-    try:
-        return parse_time(d.get(key))
-    except ValueError:
-        raise _fail(what, key, "is not a timestamp with a time zone") from None
-
-
-def _opt_time(d: Row, key: str, what: str) -> datetime | None:
-    return None if d.get(key) in (None, "") else _time(d, key, what)
+_read = JsonReader("salesforce", parse_time=parse_time)
+_fail, _time, _opt_time = _read.fail, _read.time, _read.opt_time
 
 
 def _first_time(d: Row, keys: Sequence[str], what: str) -> datetime | None:

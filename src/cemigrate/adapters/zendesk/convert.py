@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing, SlaHistory
+from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.sla_history import (
     SLA_HISTORY_FIELDS,
     SLA_NOTE_HEADING,
@@ -157,99 +158,6 @@ SYSTEM_FIELD_TYPES: Final = frozenset(
 # --- small readers ------------------------------------------------------------------------
 
 
-def _fail(what: str, key: str, problem: str) -> RecordError:
-    return RecordError(f"zendesk {what}: field {key!r} {problem}")
-
-
-def _need(d: Json, key: str, what: str) -> Any:
-    if not isinstance(d, Mapping):
-        raise RecordError(f"zendesk {what}: expected a JSON object, got {type(d).__name__}")
-    value = d.get(key)
-    if value is None:
-        raise _fail(what, key, "is missing")
-    return value
-
-
-def _id(d: Json, key: str, what: str) -> str:
-    value = _need(d, key, what)
-    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
-        raise _fail(what, key, f"is not an id (got {type(value).__name__})")
-    return str(value)
-
-
-def _opt_id(d: Json, key: str, what: str) -> str | None:
-    if d.get(key) in (None, ""):
-        return None
-    return _id(d, key, what)
-
-
-def _ref(kind: Kind, d: Json, key: str, what: str) -> Ref | None:
-    value = _opt_id(d, key, what)
-    return None if value is None else Ref(kind=kind, id=value)
-
-
-def _refs(kind: Kind, d: Json, key: str, what: str) -> tuple[Ref, ...]:
-    values = d.get(key) or []
-    if not isinstance(values, list):
-        raise _fail(what, key, "is not a list")
-    out: list[Ref] = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise _fail(what, key, "holds a value that is not an id")
-        out.append(Ref(kind=kind, id=str(value)))
-    return tuple(out)
-
-
-def _text(d: Json, key: str, what: str, default: str = "") -> str:
-    value = d.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise _fail(what, key, f"is not text (got {type(value).__name__})")
-    return value
-
-
-def _flag(d: Json, key: str, what: str, default: bool = False) -> bool:
-    value = d.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise _fail(what, key, f"is not true or false (got {type(value).__name__})")
-    return value
-
-
-def _int(d: Json, key: str, what: str, default: int = 0) -> int:
-    value = d.get(key)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise _fail(what, key, "is not a whole number")
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if not isinstance(value, int):
-        raise _fail(what, key, "is not a whole number")
-    return value
-
-
-def _tags(d: Json, key: str, what: str) -> tuple[str, ...]:
-    value = d.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
-        raise _fail(what, key, "is not a list of tags")
-    return tuple(value)
-
-
-def _time(d: Json, key: str, what: str) -> datetime:
-    value = _need(d, key, what)
-    try:
-        return parse_time(value)
-    except ValueError:
-        raise _fail(what, key, "is not a timestamp with a time zone") from None
-
-
-def _opt_time(d: Json, key: str, what: str) -> datetime | None:
-    return None if d.get(key) in (None, "") else _time(d, key, what)
-
-
 def _member(table: Mapping[str, Any], d: Json, key: str, what: str) -> Any:
     value = _need(d, key, what)
     if not isinstance(value, str) or value.lower() not in table:
@@ -270,6 +178,12 @@ def parse_time(value: object) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("a timestamp must carry a time zone")
     return parsed.astimezone(UTC)
+
+
+_read = JsonReader("zendesk", parse_time=parse_time)
+_fail, _need, _id, _opt_id = _read.fail, _read.need, _read.id, _read.opt_id
+_ref, _refs, _text, _flag, _int = _read.ref, _read.refs, _read.text, _read.flag, _read.whole
+_tags, _time, _opt_time = _read.tags, _read.time, _read.opt_time
 
 
 def format_time(value: datetime) -> str:

@@ -37,7 +37,7 @@ from cemigrate.adapters.contract import (
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
-from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.errors import RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
@@ -178,24 +178,13 @@ class ZendeskTarget(PlatformTarget):
         """Create the custom fields the mapping needs that the account lacks."""
         self._values = needs.values
         self._options = needs.options
-        changes = []
-        for definition in (*needs.fields, *convert.SLA_HISTORY_FIELDS):
-            if (definition.object, definition.key) in self._field_table():
-                continue
-            if not dry_run:
-                try:
-                    self._create_field(definition)
-                except (TransientError, WriteOutcomeUnknown):
-                    self._fields = None  # it may exist now: read the account again next time
-                    raise
-            changes.append(
-                Change(
-                    action="create field",
-                    subject=f"{definition.object} field {definition.key} ({definition.type})",
-                    applied=not dry_run,
-                )
-            )
-        return changes
+        return self._create_fields((*needs.fields, *convert.SLA_HISTORY_FIELDS), dry_run=dry_run)
+
+    def _has_field(self, definition: FieldDef) -> bool:
+        return (definition.object, definition.key) in self._field_table()
+
+    def _forget_fields(self) -> None:
+        self._fields = None
 
     def _writers(self) -> Mapping[Kind, BatchWriter]:
         return {

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import requests
 
-__all__ = ["CHUNK", "HashingStream"]
+from cemigrate.errors import RecordError
+from cemigrate.schema import Attachment
+
+__all__ = ["CHUNK", "HashingStream", "attachment_stream"]
 
 CHUNK: Final = 1 << 16
 """Bytes read from a download at a time."""
@@ -50,3 +53,15 @@ class HashingStream(io.RawIOBase):
         """Release the connection."""
         self._response.close()
         super().close()
+
+
+def attachment_stream(attachment: Attachment, response: requests.Response) -> BinaryIO:
+    """The bytes of ``attachment`` from a streamed download, hashed as they are read; an
+    error answer is the attachment's failure with the platform's status."""
+    if response.status_code >= 400:
+        response.close()
+        raise RecordError(
+            f"attachment {attachment.id} could not be downloaded",
+            platform_message=f"{response.status_code} {response.reason}",
+        )
+    return io.BufferedReader(HashingStream(response), CHUNK)

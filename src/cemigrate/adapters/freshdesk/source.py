@@ -31,7 +31,6 @@ top-level values as custom values, as the target wrote them.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import threading
@@ -44,7 +43,7 @@ from urllib.parse import urlsplit
 import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
-from cemigrate.adapters.files import CHUNK, HashingStream
+from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.freshdesk import convert
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.objects import (
@@ -260,13 +259,7 @@ class FreshdeskSource:
             # The file host is not the API: the key stays home unless it is the same host.
             auth=None if same_host else _no_auth,
         )
-        if response.status_code >= 400:
-            response.close()
-            raise RecordError(
-                f"attachment {attachment.id} could not be downloaded",
-                platform_message=f"{response.status_code} {response.reason}",
-            )
-        return io.BufferedReader(HashingStream(response), CHUNK)
+        return attachment_stream(attachment, response)
 
     # -- lists ---------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ comments and files of those cases come with one query per child object (``WHERE 
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,7 +21,7 @@ import attrs
 import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
-from cemigrate.adapters.files import HashingStream
+from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
     SalesforceClient,
@@ -63,7 +62,6 @@ _READ_ALSO: Final[Mapping[str, tuple[str, ...]]] = {
     "CaseMilestone": ("Case.EntitlementId",),
 }
 """Fields only the reader wants, beyond the shared table's (kept to what the org has)."""
-_CHUNK: Final = 1 << 16
 _RULE_METADATA: Final[Mapping[RuleKind, tuple[str, str]]] = {
     RuleKind.ASSIGNMENT: ("AssignmentRules", "assignmentRule"),
     RuleKind.ESCALATION: ("EscalationRules", "escalationRule"),
@@ -189,8 +187,7 @@ class SalesforceSource:
         """The file's bytes from ``VersionData``, streamed and hashed on the way."""
         if not attachment.location:
             raise RecordError(f"attachment {attachment.id} has no VersionData location")
-        response = self.client.download(attachment.location)
-        return io.BufferedReader(HashingStream(response), _CHUNK)
+        return attachment_stream(attachment, self.client.download(attachment.location))
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ hashed on the way.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -24,7 +23,7 @@ import attrs
 import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
-from cemigrate.adapters.files import HashingStream
+from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
@@ -54,7 +53,6 @@ log = logging.getLogger(__name__)
 _COMMENT_OBJECTS = frozenset({"ticket_events", "ticket_comments"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
 
-_CHUNK = 1 << 16
 _METRICS_HELD = 50_000
 """Metric sets of tickets read but not yet written, held for :meth:`ZendeskSource.sla_history`
 (the copier reads at most a few pages ahead of its writes)."""
@@ -244,13 +242,7 @@ class ZendeskSource:
         if not attachment.location:
             raise RecordError(f"attachment {attachment.id} has no content_url")
         response = self.client.session.get(attachment.location, stream=True, timeout=60)
-        if response.status_code >= 400:
-            response.close()
-            raise RecordError(
-                f"attachment {attachment.id} could not be downloaded",
-                platform_message=f"{response.status_code} {response.reason}",
-            )
-        return io.BufferedReader(HashingStream(response), _CHUNK)
+        return attachment_stream(attachment, response)
 
     # -- conversion ----------------------------------------------------------------------------
 

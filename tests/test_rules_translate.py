@@ -593,7 +593,9 @@ def test_the_mapping_gives_option_tables_by_the_source_field_ids_rules_name() ->
     assert mapping.needs().options == {}  # not bound: no source says which ids
     target = Metadata(platform="zendesk", kinds=frozenset({Kind.RULE}))
     zendesk = Metadata(platform="zendesk", kinds=frozenset(), fields=(category(CATEGORY),))
-    freshdesk = Metadata(platform="freshdesk", kinds=frozenset(), fields=(category("42"),))
+    freshdesk = Metadata(
+        platform="freshdesk", kinds=frozenset(), fields=(category("42"),), rule_field_prefix="cf_"
+    )
     mapping.bind(target, [zendesk, freshdesk])
     table = {"verification": "KYC", "trading": "T"}
     assert mapping.needs().options == {CATEGORY: table, "42": table, "cf_category": table}

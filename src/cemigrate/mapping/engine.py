@@ -493,8 +493,9 @@ def _rule_options(
     rules: Mapping[str, _FieldRule], sources: Sequence[Metadata]
 ) -> dict[str, Mapping[str, str]]:
     """The option tables of ticket fields by the names rules give them: each source field's
-    id (and a Freshdesk field's ``cf_`` name). An id two sources give different tables is left
-    out: its rules are then checked against the target field's options alone."""
+    id (and the name a platform's rules give it by key, a Freshdesk field's ``cf_`` name). An
+    id two sources give different tables is left out: its rules are then checked against the
+    target field's options alone."""
     found: dict[str, Mapping[str, str]] = {}
     clashes: set[str] = set()
     for source in sources:
@@ -503,8 +504,8 @@ def _rule_options(
             if definition.object is not FieldObject.TICKET or rule is None or not rule.options:
                 continue
             names = [definition.id]
-            if source.platform == "freshdesk":
-                names.append(f"cf_{definition.key}")
+            if source.rule_field_prefix:  # rules that name the field by its key (Freshdesk)
+                names.append(f"{source.rule_field_prefix}{definition.key}")
             for name in names:
                 if found.get(name, rule.options) != rule.options:
                     clashes.add(name)

@@ -61,6 +61,9 @@ class Metadata:
     limits: Mapping[str, int] = attrs.field(factory=dict)
     """Size limits in bytes, by name (``comment_body``, ``attachment``, ``ticket_attachments``)."""
     capabilities: frozenset[Capability] = frozenset()
+    rule_field_prefix: str = ""
+    """What this platform's rules put before a custom field's key when they name the field by
+    key rather than by id (Freshdesk: ``cf_``); empty when its rules name fields by id."""
 
 
 @attrs.frozen(kw_only=True)

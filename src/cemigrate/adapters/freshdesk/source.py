@@ -196,6 +196,7 @@ class FreshdeskSource:
             kinds=frozenset(kind for kind in Kind if _streams(kind)),
             fields=tuple(self._ticket_fields().values()),
             capabilities=SOURCE_CAPABILITIES,
+            rule_field_prefix="cf_",  # dispatcher and SLA rules name custom fields cf_<key>
         )
 
     def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import requests
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.profile import TargetProfile
@@ -41,6 +42,9 @@ class AdapterSettings:
     base_dir: Path
     """The plan file's folder: relative paths in options are relative to it."""
     clock: Clock
+    session: requests.Session | None = attrs.field(default=None, repr=False, eq=False)
+    """The session the adapter sends through (proxies, TLS, recorders, sandboxes); its own
+    when None."""
 
 
 @attrs.frozen
@@ -74,6 +78,8 @@ class Platform:
     build_target_view: Callable[[AdapterSettings], Source] | None = None
     """The target account read back as a source (the same platform's source adapter on the
     target's settings): what reconciliation compares the sources with."""
+    account_url: Callable[[AdapterSettings], str] | None = None
+    """The address of the account a plan's settings name (``https://acme.zendesk.com``)."""
     profile: TargetProfile | None = None
     """How the platform represents what it receives as a target; ``None``: everything
     native (the memory reference)."""

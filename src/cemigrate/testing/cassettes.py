@@ -46,10 +46,8 @@ import vcr
 from vcr.request import Request as VcrRequest
 
 from cemigrate.adapters.contract import Source
-from cemigrate.adapters.freshdesk.platform import freshdesk_base_url, freshdesk_credentials
 from cemigrate.adapters.platform import AdapterSettings
-from cemigrate.adapters.salesforce.platform import salesforce_credentials, salesforce_instance_url
-from cemigrate.adapters.zendesk.platform import zendesk_base_url, zendesk_credentials
+from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.ratelimit import Clock, ManualClock, SystemClock
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.testing.loopback import ForwardingAdapter
@@ -498,41 +496,11 @@ class Recording:
         )
 
     def source(self, **options: Any) -> Source:
-        """The platform's source adapter on this account (extra keyword arguments go to it)."""
-        settings = self.settings()
-        session = self.session_factory()
-        if self.platform == "zendesk":
-            from cemigrate.adapters.zendesk.source import ZendeskSource
-
-            return ZendeskSource(
-                instance="cassette",
-                base_url=zendesk_base_url(settings),
-                credentials=zendesk_credentials(settings),
-                session=session,
-                clock=self.clock,
-                **options,
-            )
-        if self.platform == "salesforce":
-            from cemigrate.adapters.salesforce.source import SalesforceSource
-
-            return SalesforceSource(
-                instance="cassette",
-                instance_url=salesforce_instance_url(settings),
-                credentials=salesforce_credentials(settings),
-                session=session,
-                clock=self.clock,
-                **options,
-            )
-        from cemigrate.adapters.freshdesk.source import FreshdeskSource
-
-        return FreshdeskSource(
-            instance="cassette",
-            base_url=freshdesk_base_url(settings),
-            credentials=freshdesk_credentials(settings),
-            session=session,
-            clock=self.clock,
-            **options,
-        )
+        """The platform's source adapter on this account, built as a plan would build it
+        (extra keyword arguments are plan keys of the source)."""
+        build = PLATFORMS[self.platform].build_source
+        assert build is not None
+        return build(attrs.evolve(self.settings(**options), session=self.session_factory()))
 
     def scrub(self, text: str) -> str:
         """``text`` as it is written on tape: what an adapter read while recording (a real
@@ -634,11 +602,9 @@ def recording(
 
 
 def _live_base_url(platform: str, settings: AdapterSettings) -> str:
-    if platform == "zendesk":
-        return zendesk_base_url(settings)
-    if platform == "salesforce":
-        return salesforce_instance_url(settings)
-    return freshdesk_base_url(settings)
+    account_url = PLATFORMS[platform].account_url
+    assert account_url is not None
+    return account_url(settings)
 
 
 def _forwarding(public: str, upstream: str) -> Callable[[], requests.Session]:

@@ -68,6 +68,7 @@ def _source(settings: AdapterSettings, *, target_view: bool = False) -> Source:
         credentials=freshdesk_credentials(settings),
         plan=str(settings.options.get("plan", "enterprise")),
         clock=settings.clock,
+        session=settings.session,
         target_view=target_view,
     )
 
@@ -86,6 +87,7 @@ def _target(settings: AdapterSettings) -> Target:
         plan=str(settings.options.get("plan", "enterprise")),
         replies_as_notes=bool(settings.options.get("replies_as_notes", False)),
         clock=settings.clock,
+        session=settings.session,
     )
 
 
@@ -96,6 +98,7 @@ PLATFORM = Platform(
     build_source=_source,
     build_target=_target,
     build_target_view=_target_view,
+    account_url=freshdesk_base_url,
     profile=TargetProfile(
         platform="freshdesk",
         read_back=COMMON_READ_BACK,

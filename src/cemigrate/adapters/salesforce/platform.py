@@ -74,6 +74,7 @@ def _common(settings: AdapterSettings) -> dict[str, Any]:
         "edition": str(options.get("edition", options.get("plan", "enterprise"))),
         "licences": int(options.get("licences", 0)),
         "clock": settings.clock,
+        "session": settings.session,
     }
     if options.get("daily_quota_share") is not None:
         common["daily_quota_share"] = float(options["daily_quota_share"])
@@ -107,6 +108,7 @@ PLATFORM = Platform(
     build_source=_source,
     build_target=_target,
     build_target_view=_source,
+    account_url=salesforce_instance_url,
     profile=TargetProfile(
         platform="salesforce",
         read_back=COMMON_READ_BACK,

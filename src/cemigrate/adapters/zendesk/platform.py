@@ -74,6 +74,7 @@ def _source(settings: AdapterSettings, *, sla_events: bool | None = None) -> Sou
         high_volume=bool(settings.options.get("high_volume", False)),
         sla_events=sla_events,
         clock=settings.clock,
+        session=settings.session,
     )
 
 
@@ -86,6 +87,7 @@ def _target(settings: AdapterSettings) -> Target:
         plan=str(settings.options.get("plan", "enterprise")),
         high_volume=bool(settings.options.get("high_volume", False)),
         clock=settings.clock,
+        session=settings.session,
     )
 
 
@@ -103,6 +105,7 @@ PLATFORM = Platform(
     build_source=_source,
     build_target=_target,
     build_target_view=_target_view,
+    account_url=zendesk_base_url,
     profile=TargetProfile(
         platform="zendesk",
         read_back=COMMON_READ_BACK,

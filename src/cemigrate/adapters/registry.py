@@ -35,6 +35,9 @@ def platform(name: str) -> Platform:
 
 def profile_for(name: str) -> TargetProfile:
     """The target profile of platform ``name`` (everything native where it has none)."""
-    profile = platform(name).profile or MEMORY.profile
-    assert profile is not None
-    return profile if profile.platform == name else attrs.evolve(profile, platform=name)
+    own = platform(name).profile
+    if own is not None:
+        return own
+    native = MEMORY.profile
+    assert native is not None
+    return attrs.evolve(native, platform=name)

@@ -134,18 +134,24 @@ class SandboxRequest(Request):
     ) -> Self:
         """A request made on this one's behalf (a composite call's part), on the same host.
 
-        ``path`` is taken as written (not percent-decoded), ``headers`` are all it carries.
+        ``path`` and ``query`` are taken as written (not percent-decoded); ``headers`` are all
+        it carries.
         """
         environ = make_environ(
             method,
-            path,
-            query=query,
+            _wsgi_str(path),
+            query=_wsgi_str(query),
             body=body,
             headers=(headers or {}).items(),
             scheme=self.scheme,
             server=(str(self.environ.get("SERVER_NAME")), int(self.environ["SERVER_PORT"])),
         )
         return type(self)(environ)
+
+
+def _wsgi_str(text: str) -> str:
+    """``text`` as a WSGI environ carries it: its UTF-8 bytes, each as one character."""
+    return text.encode("utf-8").decode("latin-1")
 
 
 @attrs.frozen
@@ -333,7 +339,7 @@ class SandboxAccount(Generic[AppT], abc.ABC):
 
     A subclass builds its state and app, then calls ``__init__`` here; it says where the
     account lives (:attr:`base_url`), how a session signs in (:meth:`authenticate`) and what
-    its ``repr`` tells (:meth:`describe`).
+    its ``repr`` tells (:meth:`summary`).
     """
 
     login_urls: ClassVar[tuple[str, ...]] = ()
@@ -362,7 +368,7 @@ class SandboxAccount(Generic[AppT], abc.ABC):
         """Give ``session`` the account's default credentials."""
 
     @abc.abstractmethod
-    def describe(self) -> str:
+    def summary(self) -> str:
         """A few words for ``repr``: where the account is and how much it holds."""
 
     def session(self, *, authenticated: bool = True) -> requests.Session:
@@ -392,4 +398,4 @@ class SandboxAccount(Generic[AppT], abc.ABC):
         return account, account.serve(port=port, host=host)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.describe()})"
+        return f"{type(self).__name__}({self.summary()})"

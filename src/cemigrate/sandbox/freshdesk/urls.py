@@ -509,6 +509,7 @@ class FreshdeskApp(SandboxApp[FreshdeskBackend, Route, Request]):
 
     def answer(self, request: Request) -> Response:
         """Answer one request under the account's lock, and log it with its credits."""
+        request.get_data()  # the whole body first: a slow client must not hold the lock
         with self.backend.lock:
             reply, credits = self._answer(request)
             self.requests.append((request.method, request.path, reply.status, credits))

@@ -455,6 +455,7 @@ class ZendeskApp(SandboxApp[ZendeskBackend, Route, Request]):
 
     def answer(self, request: Request) -> Response:
         """Answer one request under the account's lock, and log it."""
+        request.get_data()  # the whole body first: a slow client must not hold the lock
         with self.backend.lock:
             reply = self._answer(request)
             self.requests.append((request.method, request.path, reply.status))

@@ -14,7 +14,7 @@ import requests
 
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
 from cemigrate.sandbox.freshdesk.urls import PLAN_LIMITS, FreshdeskApp
-from cemigrate.sandbox.http import Clock, Faults, SandboxServer, SystemClock
+from cemigrate.sandbox.http import Clock, Faults, SystemClock
 from cemigrate.sandbox.web import SandboxAccount
 
 __all__ = [
@@ -91,26 +91,11 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
         with self.backend.lock:
             return self.backend.add_agent(name=name, email=email, admin=admin)
 
-    def describe(self) -> str:
+    def summary(self) -> str:
         """The domain and how many tickets the account holds."""
         return f"domain={self.domain!r}, {len(self.backend.ticket_keys)} tickets"
 
 
-def serve_freshdesk(
-    *,
-    port: int,
-    tickets: int = 2000,
-    seed: int = 7,
-    plan: str = "enterprise",
-    host: str = "127.0.0.1",
-    **options: Any,
-) -> tuple[FreshdeskSandbox, SandboxServer]:
-    """Start a Freshdesk sandbox on ``host:port`` for ``cemigrate sandbox serve freshdesk``.
-
-    Returns the sandbox and its running server; the state lives as long as the process (call
-    ``server.wait()`` to block, ``server.shutdown()`` to stop). ``options`` go to
-    :class:`FreshdeskSandbox` (``instance``, ``faults``, ``api_key``, ``clock``, ...).
-    """
-    return FreshdeskSandbox.started(
-        port=port, host=host, tickets=tickets, seed=seed, plan=plan, **options
-    )
+serve_freshdesk = FreshdeskSandbox.started
+"""``serve_freshdesk(port=P, **options)``: a :class:`FreshdeskSandbox` built from ``options``,
+served on loopback (``cemigrate sandbox serve freshdesk``), and its running server."""

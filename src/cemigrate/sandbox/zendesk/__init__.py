@@ -8,11 +8,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import requests
 
-from cemigrate.sandbox.http import Clock, Faults, SandboxServer, SystemClock
+from cemigrate.sandbox.http import Clock, Faults, SystemClock
 from cemigrate.sandbox.web import SandboxAccount
 from cemigrate.sandbox.zendesk.models import ZendeskBackend
 from cemigrate.sandbox.zendesk.urls import PLAN_LIMITS, ZendeskApp
@@ -85,26 +83,11 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
         """API token credentials: Basic ``{email}/token:{token}``."""
         session.auth = (f"{self.email}/token", self.token)
 
-    def describe(self) -> str:
+    def summary(self) -> str:
         """The subdomain and how many tickets the account holds."""
         return f"subdomain={self.subdomain!r}, {len(self.backend.tickets)} tickets"
 
 
-def serve_zendesk(
-    *,
-    port: int,
-    tickets: int = 2000,
-    seed: int = 7,
-    plan: str = "enterprise",
-    host: str = "127.0.0.1",
-    **options: Any,
-) -> tuple[ZendeskSandbox, SandboxServer]:
-    """Start a Zendesk sandbox on ``host:port`` for ``cemigrate sandbox serve zendesk``.
-
-    Returns the sandbox and its running server; the state lives as long as the process (call
-    ``server.wait()`` to block, ``server.shutdown()`` to stop). ``options`` go to
-    :class:`ZendeskSandbox` (``high_volume``, ``faults``, ``email``, ``token``, ...).
-    """
-    return ZendeskSandbox.started(
-        port=port, host=host, tickets=tickets, seed=seed, plan=plan, **options
-    )
+serve_zendesk = ZendeskSandbox.started
+"""``serve_zendesk(port=P, **options)``: a :class:`ZendeskSandbox` built from ``options``,
+served on loopback (``cemigrate sandbox serve zendesk``), and its running server."""

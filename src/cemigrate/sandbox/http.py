@@ -5,16 +5,18 @@ An emulator is a plain WSGI application. This module makes it reachable two ways
 - in process, through :class:`WSGITransport`, a :class:`requests` transport adapter mounted on
   a :class:`requests.Session` for the platform's base URL (:func:`mount_sandbox`): no socket,
   no thread, so tests are fast and deterministic;
-- over loopback HTTP, through :func:`serve`, a threading :mod:`wsgiref` server that unmodified
-  clients (zenpy, simple-salesforce, curl) can talk to.
+- over loopback HTTP, through :func:`serve`, werkzeug's threaded development server
+  (:func:`werkzeug.serving.make_server`) that unmodified clients (zenpy, simple-salesforce,
+  curl) can talk to.
 
 :class:`Faults` wraps any emulator in a seeded middleware that answers a share of requests with
 429, 500 or 503, drops a share of connections (in process :class:`requests.ConnectionError`;
 over HTTP the socket is closed without a response) and delays responses on an injected clock.
 :class:`RateLimiter` is the token bucket emulators use to answer 429 with ``Retry-After``.
 
-The sandbox is a layer of its own: it imports the standard library, attrs and requests only
-(never ``cemigrate.ratelimit``), so its :class:`Clock` is a protocol of the same shape.
+The sandbox is a layer of its own: it imports the standard library, attrs, requests and
+werkzeug only (never ``cemigrate.ratelimit``), so its :class:`Clock` is a protocol of the same
+shape. The emulators' request, routing and account plumbing is in :mod:`cemigrate.sandbox.web`.
 """
 
 from __future__ import annotations
@@ -29,15 +31,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any, Final, Protocol, TypeAlias
 from urllib.parse import unquote, urlsplit
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 import attrs
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, select_address_family
 
 __all__ = [
     "WHOLE_TOKEN_SLACK",
@@ -53,8 +56,10 @@ __all__ = [
     "WSGIApp",
     "WSGITransport",
     "json_response",
+    "make_environ",
     "mount_sandbox",
     "serve",
+    "status_line",
 ]
 
 StartResponse: TypeAlias = Callable[..., Any]
@@ -87,8 +92,20 @@ class SystemClock:
         time.sleep(max(0.0, seconds))
 
 
-class DroppedConnection(Exception):
-    """Raised by an emulator (or :class:`FaultMiddleware`) to drop the connection unanswered."""
+class DroppedConnection(ConnectionError):
+    """Raised by an emulator (or :class:`FaultMiddleware`) to drop the connection unanswered.
+
+    A :class:`ConnectionError`, so werkzeug's server hands it to its ``connection_dropped`` hook
+    (which closes the socket, see :func:`serve`) instead of answering 500.
+    """
+
+
+def status_line(status: int) -> str:
+    """``"404 Not Found"``: the code and its standard reason phrase (:class:`http.HTTPStatus`)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:  # not a registered code: still a valid status line
+        return f"{status} Status"
 
 
 def json_response(
@@ -102,25 +119,8 @@ def json_response(
     out = [("Content-Type", "application/json; charset=utf-8")]
     out.append(("Content-Length", str(len(payload))))
     out.extend((headers or {}).items())
-    start_response(f"{status} {_REASONS.get(status, 'Status')}", out)
+    start_response(status_line(status), out)
     return [payload]
-
-
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 # --- in process ---------------------------------------------------------------------------
@@ -187,31 +187,62 @@ def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
     else:
         data = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
     scheme = url.scheme or "http"
+    return make_environ(
+        request.method or "GET",
+        # percent-decoded, each byte one character: PATH_INFO as a WSGI server passes it
+        unquote(url.path or "/", "latin-1"),
+        query=url.query,
+        body=data,
+        headers=request.headers.items(),
+        scheme=scheme,
+        host=url.netloc,
+        server=(url.hostname or "localhost", url.port or (443 if scheme == "https" else 80)),
+    )
+
+
+def make_environ(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    body: bytes = b"",
+    headers: Iterable[tuple[str, str]] = (),
+    scheme: str = "http",
+    host: str | None = None,
+    server: tuple[str, int] = ("localhost", 80),
+) -> dict[str, Any]:
+    """A WSGI environ for a request made in this process (no server in between).
+
+    ``path`` is ``PATH_INFO`` as given (already percent-decoded, or deliberately not);
+    ``query`` the raw query string; ``host`` the ``Host`` header (``server`` joined when
+    ``None``). The in-process transport and the Salesforce emulator's composite subrequests
+    build their requests with it.
+    """
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method or "GET",
+        "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote(url.path or "/", "latin-1"),
-        "QUERY_STRING": url.query,
-        "SERVER_NAME": url.hostname or "localhost",
-        "SERVER_PORT": str(url.port or (443 if scheme == "https" else 80)),
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(data)),
+        "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(data),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
-    for name, value in request.headers.items():
+    for name, value in headers:
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
         elif key != "CONTENT_LENGTH":
             environ[f"HTTP_{key}"] = value
-    environ.setdefault("HTTP_HOST", url.netloc)
+    environ.setdefault("HTTP_HOST", host if host is not None else f"{server[0]}:{server[1]}")
     return environ
 
 
@@ -224,70 +255,31 @@ def mount_sandbox(session: requests.Session, base_url: str, app: WSGIApp) -> req
 # --- over loopback HTTP --------------------------------------------------------------------
 
 
-class _Handler(ServerHandler):
-    dropped = False
-
-    def handle_error(self) -> None:
-        if isinstance(sys.exc_info()[1], DroppedConnection):
-            self.dropped = True  # answer nothing; the request handler closes the socket
-            return
-        super().handle_error()
-
-    def log_exception(self, exc_info: Any) -> None:
-        if not isinstance(exc_info[1], DroppedConnection):
-            super().log_exception(exc_info)
-
-
 class _RequestHandler(WSGIRequestHandler):
-    def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536 or not self.parse_request():
-            return
-        handler = _Handler(
-            self.rfile,
-            self.wfile,  # type: ignore[arg-type]  # a socket file, as wsgiref passes it
-            self.get_stderr(),
-            self.get_environ(),
-            multithread=True,
-        )
-        handler.request_handler = self  # type: ignore[attr-defined]  # as wsgiref does
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
-        if handler.dropped:
-            self.close_connection = True
-            with contextlib.suppress(OSError):  # the client may have gone already
-                self.connection.shutdown(socket.SHUT_RDWR)
+    """werkzeug's request handler, quiet, one request a connection, and able to hang up."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # base signature
+    # One request a connection, as HTTP/1.0 (werkzeug's threaded server would turn on HTTP/1.1
+    # keep-alive): a client's pooled connection must not outlive SandboxServer.shutdown() and
+    # still be answered by its handler thread, since tests stop a server to cut a run short.
+    protocol_version = "HTTP/1.0"
+
+    def connection_dropped(
+        self, error: BaseException, environ: dict[str, Any] | None = None
+    ) -> None:
+        """Hang up without answering: the app raised :class:`DroppedConnection` (or the client
+        went). Shutting the socket down makes the client see the drop at once."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the client may have gone already
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # werkzeug's signature
         """Stay quiet: a sandbox serving a test suite must not flood its output."""
-
-
-class _ThreadingServer(WSGIServer):
-    """wsgiref's server, one thread per connection (ThreadingMixIn without the mixin)."""
-
-    daemon_threads = True
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._serve_one, args=(request, client_address), daemon=True
-        )
-        thread.start()
-
-    def _serve_one(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that hang up: dropped and abandoned connections are expected here."""
 
 
 class SandboxServer:
     """An emulator served over loopback HTTP from a background thread."""
 
-    def __init__(self, server: WSGIServer, thread: threading.Thread) -> None:
+    def __init__(self, server: BaseWSGIServer, thread: threading.Thread) -> None:
         self._server = server
         self._thread = thread
         host, port = server.server_address[:2]
@@ -326,11 +318,22 @@ def serve(
 ) -> SandboxServer:
     """Serve ``app`` over HTTP on ``host:port`` (0 picks a free port) from a background thread.
 
-    ``ready`` is set once the socket accepts connections. Call :meth:`SandboxServer.shutdown`
-    (or use the server as a context manager) to stop it and release the port.
+    werkzeug's threaded server answers, one thread per connection. ``ready`` is set once the
+    socket accepts connections. Call :meth:`SandboxServer.shutdown` (or use the server as a
+    context manager) to stop it and release the port. A port that cannot be had raises
+    :class:`OSError`.
     """
-    server = _ThreadingServer((host, port), _RequestHandler)
-    server.set_app(app)
+    # Bind here and hand werkzeug the socket: werkzeug's own bind prints the error and exits
+    # the process, where callers (``cemigrate sandbox serve``) expect an OSError to report.
+    with socket.create_server((host, port), family=select_address_family(host, port)) as listener:
+        server = make_server(
+            host,
+            port,
+            app,
+            threaded=True,
+            request_handler=_RequestHandler,
+            fd=listener.fileno(),  # werkzeug listens on a duplicate; this one closes here
+        )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )

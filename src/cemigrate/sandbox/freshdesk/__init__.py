@@ -14,16 +14,8 @@ import requests
 
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
 from cemigrate.sandbox.freshdesk.urls import PLAN_LIMITS, FreshdeskApp
-from cemigrate.sandbox.http import (
-    Clock,
-    FaultMiddleware,
-    Faults,
-    SandboxServer,
-    SystemClock,
-    WSGIApp,
-    mount_sandbox,
-    serve,
-)
+from cemigrate.sandbox.http import Clock, Faults, SystemClock
+from cemigrate.sandbox.web import SandboxAccount
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -39,7 +31,7 @@ DEFAULT_OWNER_EMAIL = "admin@demo.example"
 """The e-mail of the account owner of an empty sandbox."""
 
 
-class FreshdeskSandbox:
+class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
     """One emulated Freshdesk account: state, WSGI app, and a session that reaches it in process.
 
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk; ``plan`` the rate
@@ -65,72 +57,45 @@ class FreshdeskSandbox:
     ) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown Freshdesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
-        self.clock: Clock = clock or SystemClock()
+        clock = clock or SystemClock()
         self.domain = domain
         self.api_key = api_key
         self.backend = FreshdeskBackend(
             tickets=tickets,
             seed=seed,
             instance=instance,
-            clock=self.clock,
+            clock=clock,
             empty=empty,
             owner_email=DEFAULT_OWNER_EMAIL,
         )
         """The state: every object as Freshdesk JSON (inspect it in tests)."""
-        self.freshdesk = FreshdeskApp(self.backend, api_key=api_key, plan=plan)
+        app = FreshdeskApp(self.backend, api_key=api_key, plan=plan)
+        super().__init__(app, clock=clock, faults=faults)
+
+    @property
+    def freshdesk(self) -> FreshdeskApp:
         """The emulator without faults (routing, auth, limits)."""
-        self.faults: FaultMiddleware | None = (
-            None if faults is None else faults.wrap(self.freshdesk, clock=self.clock)
-        )
-        self.app: WSGIApp = self.freshdesk if self.faults is None else self.faults
-        """The WSGI application to mount or serve."""
+        return self.emulator
 
     @property
     def base_url(self) -> str:
         """Where the in-process session reaches the sandbox: ``https://{domain}``."""
         return f"https://{self.domain}"
 
-    def session(self, *, authenticated: bool = True) -> requests.Session:
-        """A session with the sandbox mounted at :attr:`base_url` (and the API key set)."""
-        session = mount_sandbox(requests.Session(), self.base_url, self.app)
-        if authenticated:
-            session.auth = (self.api_key, "X")
-        return session
+    def authenticate(self, session: requests.Session) -> None:
+        """HTTP Basic with the API key as user name (the password is ignored)."""
+        session.auth = (self.api_key, "X")
 
     def add_agent(self, *, name: str, email: str, admin: bool = False) -> dict[str, Any]:
         """Add an agent who exists before a migration (a paid seat); its JSON."""
         with self.backend.lock:
             return self.backend.add_agent(name=name, email=email, admin=admin)
 
-    def reset(self) -> None:
-        """Back to the freshly seeded state, with full rate-limit buckets."""
-        with self.backend.lock:
-            self.backend.reset()
-            self.freshdesk.reset_limits()
-            self.freshdesk.requests.clear()
-
-    def serve(self, *, port: int = 0, host: str = "127.0.0.1") -> SandboxServer:
-        """Serve this sandbox over loopback HTTP from a background thread."""
-        return serve(self.app, host=host, port=port)
-
-    def __repr__(self) -> str:
-        return f"FreshdeskSandbox(domain={self.domain!r}, {len(self.backend.ticket_keys)} tickets)"
+    def summary(self) -> str:
+        """The domain and how many tickets the account holds."""
+        return f"domain={self.domain!r}, {len(self.backend.ticket_keys)} tickets"
 
 
-def serve_freshdesk(
-    *,
-    port: int,
-    tickets: int = 2000,
-    seed: int = 7,
-    plan: str = "enterprise",
-    host: str = "127.0.0.1",
-    **options: Any,
-) -> tuple[FreshdeskSandbox, SandboxServer]:
-    """Start a Freshdesk sandbox on ``host:port`` for ``cemigrate sandbox serve freshdesk``.
-
-    Returns the sandbox and its running server; the state lives as long as the process (call
-    ``server.wait()`` to block, ``server.shutdown()`` to stop). ``options`` go to
-    :class:`FreshdeskSandbox` (``instance``, ``faults``, ``api_key``, ``clock``, ...).
-    """
-    sandbox = FreshdeskSandbox(tickets=tickets, seed=seed, plan=plan, **options)
-    return sandbox, sandbox.serve(port=port, host=host)
+serve_freshdesk = FreshdeskSandbox.started
+"""``serve_freshdesk(port=P, **options)``: a :class:`FreshdeskSandbox` built from ``options``,
+served on loopback (``cemigrate sandbox serve freshdesk``), and its running server."""

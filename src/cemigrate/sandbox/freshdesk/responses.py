@@ -10,20 +10,16 @@ or ``multipart/form-data`` (files in ``attachments[]``, lists as ``tags[]``, cus
 from __future__ import annotations
 
 import copy
-import email.parser
-import email.policy
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode
-
-import attrs
+from urllib.parse import urlencode
 
 from cemigrate.sandbox.freshdesk.exceptions import NotFound, ValidationFailed, field_error
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend, TicketKeys, Upload
 from cemigrate.sandbox.freshdesk.seed import Json, iso, parse_time
+from cemigrate.sandbox.web import Reply, SandboxRequest
 
 __all__ = [
     "DEFAULT_PER_PAGE",
@@ -34,7 +30,6 @@ __all__ = [
     "FreshdeskResponses",
     "Reply",
     "Request",
-    "parse_query",
     "ticket_list_includes",
     "ticket_view_includes",
 ]
@@ -69,72 +64,37 @@ _INT_FORM_KEYS = frozenset(
 _BOOL_FORM_KEYS = frozenset({"private", "incoming", "view_all_tickets"})
 
 
-def parse_query(query: str) -> dict[str, str]:
-    """Query parameters (the last value wins when a name repeats)."""
-    return dict(parse_qsl(query, keep_blank_values=True))
+class Request(SandboxRequest):
+    """One HTTP request, as the Freshdesk handlers see it (a werkzeug request)."""
 
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """A body that is not JSON: 400 ``invalid_json``."""
+        raise _invalid_json()
 
-@attrs.frozen(kw_only=True)
-class Request:
-    """One HTTP request, as the handlers see it."""
+    def not_a_json_object(self) -> Exception:
+        """JSON that is not an object: 400 ``invalid_json`` too."""
+        return _invalid_json()
 
-    method: str
-    path: str
-    query: Mapping[str, str]
-    body: bytes
-    headers: Mapping[str, str]
-    """Header names in lower case."""
-    base: str
-    """Scheme and host the client used (``https://demo.freshdesk.com``, ``http://127.0.0.1:P``)."""
+    def form_data(self) -> tuple[Json, list[Upload]]:
+        """The body and its files: JSON, or ``multipart/form-data`` turned into the same shape.
 
-    def json(self) -> Json:
-        """The body as a JSON object (400 ``invalid_json`` if it is not one)."""
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            raise ValidationFailed.one(
-                "request", "Request body has invalid json format", "invalid_json"
-            ) from None
-        if not isinstance(value, dict):
-            raise ValidationFailed.one(
-                "request", "Request body has invalid json format", "invalid_json"
-            )
-        return value
-
-    def form(self) -> tuple[Json, list[Upload]]:
-        """The body and its files: JSON, or ``multipart/form-data`` turned into the same shape."""
-        content_type = self.headers.get("content-type", "")
-        if not content_type.lower().startswith("multipart/form-data"):
-            return self.json(), []
-        raw = f"Content-Type: {content_type}\r\n\r\n".encode() + self.body
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+        werkzeug parses the multipart body; files in ``attachments[]`` become uploads, other
+        parts values (``tags[]`` lists, ``custom_fields[cf_x]``, numbers and booleans read).
+        """
+        if self.mimetype != "multipart/form-data":
+            return self.json_object(), []
         data: Json = {}
+        for name, text in self.form.items(multi=True):
+            _put_form_value(data, name, text)
         uploads: list[Upload] = []
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
-            payload = part.get_payload(decode=True)
-            content = payload if isinstance(payload, bytes) else b""
-            filename = part.get_filename()
-            if name == "attachments[]" and filename is not None:
-                kind = part.get_content_type()
-                if kind == "text/plain" and "content-type" not in part:
-                    kind = "application/octet-stream"
-                uploads.append(Upload(filename, kind, content))
-                continue
-            text = content.decode("utf-8", "replace")
-            custom = re.fullmatch(r"custom_fields\[(.+)\]", name)
-            if custom:
-                data.setdefault("custom_fields", {})[custom.group(1)] = text
-            elif name.endswith("[]"):
-                data.setdefault(name[:-2], []).append(text)
-            elif name in _INT_FORM_KEYS and text.lstrip("-").isdigit():
-                data[name] = int(text)
-            elif name in _BOOL_FORM_KEYS and text.lower() in ("true", "false"):
-                data[name] = text.lower() == "true"
-            else:
-                data[name] = text
+        for name, file in self.files.items(multi=True):
+            content = file.read()
+            if name == "attachments[]":
+                # a part without a Content-Type is bytes, not text/plain
+                kind = file.mimetype if file.content_type else "application/octet-stream"
+                uploads.append(Upload(file.filename or "", kind, content))
+            else:  # a file sent under another name is that field's text
+                _put_form_value(data, name, content.decode("utf-8", "replace"))
         return data, uploads
 
     def number(self, name: str, default: int, *, most: int | None = None) -> int:
@@ -149,7 +109,7 @@ class Request:
             raise ValidationFailed.one(name, message)
         return int(raw)
 
-    def url(self, params: Mapping[str, object]) -> str:
+    def link(self, params: Mapping[str, object]) -> str:
         """This request's URL with other query parameters."""
         query = urlencode({k: v for k, v in params.items() if v is not None}, safe=",:'\"")
         return f"{self.base}{self.path}" + (f"?{query}" if query else "")
@@ -167,15 +127,23 @@ class Request:
         return names
 
 
-@attrs.frozen
-class Reply:
-    """A handler's answer: status, JSON body (or raw bytes) and extra headers."""
+def _invalid_json() -> ValidationFailed:
+    return ValidationFailed.one("request", "Request body has invalid json format", "invalid_json")
 
-    status: int
-    body: object = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    raw: bytes | None = None
-    content_type: str | None = None
+
+def _put_form_value(data: Json, name: str, text: str) -> None:
+    """One multipart field into the JSON shape: ``x[]`` lists, custom fields, typed keys."""
+    custom = re.fullmatch(r"custom_fields\[(.+)\]", name)
+    if custom:
+        data.setdefault("custom_fields", {})[custom.group(1)] = text
+    elif name.endswith("[]"):
+        data.setdefault(name[:-2], []).append(text)
+    elif name in _INT_FORM_KEYS and text.lstrip("-").isdigit():
+        data[name] = int(text)
+    elif name in _BOOL_FORM_KEYS and text.lower() in ("true", "false"):
+        data[name] = text.lower() == "true"
+    else:
+        data[name] = text
 
 
 def ticket_list_includes(req: Request) -> int:
@@ -207,7 +175,7 @@ def _page_of(req: Request, items: Sequence[Json], *, max_page: int | None = None
     chunk = list(items[start : start + per_page])
     headers = {}
     if start + per_page < len(items):  # also on page 300: following it meets the real 400
-        headers["Link"] = f'<{req.url({**req.query, "page": page + 1})}>; rel="next"'
+        headers["Link"] = f'<{req.link({**req.query, "page": page + 1})}>; rel="next"'
     return Reply(200, chunk, headers)
 
 
@@ -490,7 +458,7 @@ class FreshdeskResponses:
 
     def create_ticket(self, req: Request) -> Reply:
         """``POST /tickets`` (JSON or multipart with ``attachments[]``)."""
-        data, uploads = req.form()
+        data, uploads = req.form_data()
         self._coerce_custom("ticket", data)
         body = self.backend.create_ticket(data, uploads)
         return Reply(
@@ -499,7 +467,7 @@ class FreshdeskResponses:
 
     def update_ticket(self, req: Request, id: str) -> Reply:
         """``PUT /tickets/{id}``."""
-        data, uploads = req.form()
+        data, uploads = req.form_data()
         self._coerce_custom("ticket", data)
         body = self.backend.update_ticket(self._ticket_id(id), data, uploads)
         return Reply(200, self.backend.with_created_fields(copy.deepcopy(body)))
@@ -523,7 +491,7 @@ class FreshdeskResponses:
 
     def reply(self, req: Request, id: str) -> Reply:
         """``POST /tickets/{id}/reply``: an agent's public reply."""
-        data, uploads = req.form()
+        data, uploads = req.form_data()
         body = self.backend.add_conversation(
             self._ticket_id(id), reply=True, data=data, uploads=uploads
         )
@@ -531,7 +499,7 @@ class FreshdeskResponses:
 
     def note(self, req: Request, id: str) -> Reply:
         """``POST /tickets/{id}/notes``: a note, private unless told otherwise."""
-        data, uploads = req.form()
+        data, uploads = req.form_data()
         body = self.backend.add_conversation(
             self._ticket_id(id), reply=False, data=data, uploads=uploads
         )
@@ -539,7 +507,7 @@ class FreshdeskResponses:
 
     def update_conversation(self, req: Request, id: str) -> Reply:
         """``PUT /conversations/{id}``."""
-        data, _ = req.form()
+        data, _ = req.form_data()
         body = self.backend.update_conversation(_int(id), data)
         return Reply(200, copy.deepcopy(body))
 
@@ -580,7 +548,7 @@ class FreshdeskResponses:
 
     def create_time_entry(self, req: Request, id: str) -> Reply:
         """``POST /tickets/{id}/time_entries``."""
-        return Reply(201, self.backend.add_time_entry(self._ticket_id(id), req.json()))
+        return Reply(201, self.backend.add_time_entry(self._ticket_id(id), req.json_object()))
 
     def list_ratings(self, req: Request) -> Reply:
         """``GET /surveys/satisfaction_ratings`` (``created_since`` filters)."""
@@ -664,7 +632,7 @@ class FreshdeskResponses:
 
     def create_contact(self, req: Request) -> Reply:
         """``POST /contacts``."""
-        data, _ = req.form()
+        data, _ = req.form_data()
         self._coerce_custom("contact", data)
         contact = self.backend.create_contact(data)
         return Reply(
@@ -673,7 +641,7 @@ class FreshdeskResponses:
 
     def update_contact(self, req: Request, id: str) -> Reply:
         """``PUT /contacts/{id}``."""
-        data, _ = req.form()
+        data, _ = req.form_data()
         self._coerce_custom("contact", data)
         return Reply(200, copy.deepcopy(self.backend.update_contact(_int(id), data)))
 
@@ -717,7 +685,7 @@ class FreshdeskResponses:
 
     def create_company(self, req: Request) -> Reply:
         """``POST /companies``."""
-        data = req.json()
+        data = req.json_object()
         self._coerce_custom("company", data)
         company = self.backend.save_company(data)
         return Reply(
@@ -731,7 +699,7 @@ class FreshdeskResponses:
         company_id = _int(id)
         if company_id not in self.backend.companies:
             raise NotFound()
-        return Reply(200, copy.deepcopy(self.backend.save_company(req.json(), company_id)))
+        return Reply(200, copy.deepcopy(self.backend.save_company(req.json_object(), company_id)))
 
     def delete_company(self, req: Request, id: str) -> Reply:
         """``DELETE /companies/{id}``: 204."""
@@ -775,7 +743,7 @@ class FreshdeskResponses:
 
     def create_group(self, req: Request) -> Reply:
         """``POST /groups``."""
-        group = self.backend.save_group(req.json())
+        group = self.backend.save_group(req.json_object())
         return Reply(
             201, copy.deepcopy(group), {"Location": f"{req.base}/api/v2/groups/{group['id']}"}
         )
@@ -785,7 +753,7 @@ class FreshdeskResponses:
         group_id = _int(id)
         if group_id not in self.backend.groups:
             raise NotFound()
-        return Reply(200, copy.deepcopy(self.backend.save_group(req.json(), group_id)))
+        return Reply(200, copy.deepcopy(self.backend.save_group(req.json_object(), group_id)))
 
     def list_roles(self, req: Request) -> Reply:
         """``GET /roles``."""
@@ -825,7 +793,9 @@ class FreshdeskResponses:
         """``POST /admin/ticket_fields`` (or contact/company fields): 201 with the new field."""
 
         def handler(req: Request) -> Reply:
-            field = copy.deepcopy(self.backend.create_field(kind, req.json(), admin_api=admin))
+            field = copy.deepcopy(
+                self.backend.create_field(kind, req.json_object(), admin_api=admin)
+            )
             if isinstance(field.get("choices"), list):
                 field["choices"] = [
                     {"id": field["id"] * 100 + n, "label": c, "value": c, "position": n}
@@ -853,7 +823,7 @@ class FreshdeskResponses:
 
     def create_sla_policy(self, req: Request) -> Reply:
         """``POST /sla_policies``: 201 with the policy, 400 ``Validation failed``."""
-        body = req.json()
+        body = req.json_object()
         if not isinstance(body, dict):
             raise ValidationFailed.one("name", "It should be a/an String", "missing_field")
         return Reply(201, self.backend.save_sla_policy(body))
@@ -868,7 +838,7 @@ class FreshdeskResponses:
     def update_sla_policy(self, req: Request, id: str) -> Reply:
         """``PUT /sla_policies/{id}``: the attributes sent replace the policy's (400 for the
         default policy or an invalid body, 404 when absent)."""
-        body = req.json()
+        body = req.json_object()
         if not isinstance(body, dict):
             raise ValidationFailed.one("name", "It should be a/an String", "datatype_mismatch")
         return Reply(200, self.backend.save_sla_policy(body, _int(id)))
@@ -885,7 +855,7 @@ class FreshdeskResponses:
         rules = self.backend.automations.get(_int(type))
         if rules is None:
             raise NotFound()
-        body = req.json()
+        body = req.json_object()
         if not isinstance(body, dict) or not body.get("name"):
             raise ValidationFailed.one("name", "It should be a/an String")
         rule = copy.deepcopy(body)
@@ -915,7 +885,7 @@ class FreshdeskResponses:
         rule = self.backend.automations.get(_int(type), {}).get(_int(id))
         if rule is None:
             raise NotFound()
-        body = req.json()
+        body = req.json_object()
         if not isinstance(body, dict):
             raise ValidationFailed.one("body", "It should be a/an Hash", "datatype_mismatch")
         if "active" in body and not isinstance(body["active"], bool):

@@ -1,25 +1,25 @@
 """The Freshdesk emulator's routes: one table of paths, handlers and budgets, and the WSGI app.
 
-:data:`ROUTES` is data: method, path template, handler name, the per-endpoint limit the call
-also spends (``ticket_create``, ``ticket_update``, ``tickets_list``, ``contacts_list``), how
-many credits it costs and a one-line summary. :class:`FreshdeskApp` authenticates (Basic, the
-API key as user name), spends the credits on the account's per-minute limit and the endpoint's
-sub-limit (429 with ``Retry-After`` when either is spent), calls the handler and writes
-Freshdesk's ``X-Ratelimit-*`` headers on every answer. :func:`coverage_rows` feeds
-``docs/sandbox-coverage.md``.
+:data:`ROUTES` is data: method, path template, the handler (how to get it from an account's
+:class:`FreshdeskResponses`), the per-endpoint limit the call also spends (``ticket_create``,
+``ticket_update``, ``tickets_list``, ``contacts_list``), how many credits it costs and a
+one-line summary. :class:`FreshdeskApp` routes through werkzeug rules built from it,
+authenticates (Basic, the API key as user name), spends the credits on the account's
+per-minute limit and the endpoint's sub-limit (429 with ``Retry-After`` when either is spent),
+calls the handler and writes Freshdesk's ``X-Ratelimit-*`` headers on every answer.
+:func:`coverage_rows` feeds ``docs/sandbox-coverage.md``.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import math
-import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Final
 
 import attrs
+from werkzeug.wrappers import Response
 
 from cemigrate.sandbox.freshdesk.exceptions import (
     FreshdeskError,
@@ -31,14 +31,13 @@ from cemigrate.sandbox.freshdesk.exceptions import (
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
 from cemigrate.sandbox.freshdesk.responses import (
     FreshdeskResponses,
-    Reply,
     Request,
-    parse_query,
     ticket_list_includes,
     ticket_view_includes,
 )
 from cemigrate.sandbox.freshdesk.seed import ATTACHMENT_PATH, BASE
-from cemigrate.sandbox.http import WHOLE_TOKEN_SLACK, Clock, StartResponse
+from cemigrate.sandbox.http import WHOLE_TOKEN_SLACK, Clock
+from cemigrate.sandbox.web import Handler, NoRoute, Reply, SandboxApp
 
 __all__ = [
     "PLAN_LIMITS",
@@ -79,19 +78,13 @@ class Route:
     method: str
     path: str
     """Template with ``{name}`` parameters, under ``https://{domain}``."""
-    handler: str
-    """Attribute of :class:`FreshdeskResponses`, or ``factory:argument...`` for a built one."""
+    handler: Callable[[FreshdeskResponses], Handler]
+    """The account's handler: a method of its :class:`FreshdeskResponses`, or one it builds."""
     limit: str | None
     """The per-endpoint sub-limit it also spends (``None``: only the account's), or ``none``."""
     summary: str
     cost: str = "1"
     """Credits: ``1``, or ``list`` (2 more per embed) / ``view`` (1 more per embed)."""
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        """The compiled path pattern."""
-        body = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
-        return re.compile(f"^{body}/?$")
 
     @property
     def budget(self) -> str:
@@ -107,7 +100,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "GET",
         f"{_V2}/tickets",
-        "list_tickets",
+        lambda r: r.list_tickets,
         "tickets_list",
         "List tickets: filter, requester_id, email, company_id, updated_since (default:"
         " created in the last 30 days), order_by/order_type,"
@@ -117,14 +110,14 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "POST",
         f"{_V2}/tickets",
-        "create_ticket",
+        lambda r: r.create_ticket,
         "ticket_create",
         "Create a ticket (JSON or multipart with attachments[]; 20 MB in all)",
     ),
     Route(
         "GET",
         f"{_V2}/tickets/{{id}}",
-        "show_ticket",
+        lambda r: r.show_ticket,
         None,
         "View a ticket (include=conversations,requester,company,stats)",
         "view",
@@ -132,74 +125,78 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "PUT",
         f"{_V2}/tickets/{{id}}",
-        "update_ticket",
+        lambda r: r.update_ticket,
         "ticket_update",
         "Update a ticket (405 when deleted or spam)",
     ),
     Route(
         "DELETE",
         f"{_V2}/tickets/{{id}}",
-        "delete_ticket",
+        lambda r: r.delete_ticket,
         None,
         "Delete a ticket (to the trash: filter=deleted)",
     ),
     Route(
-        "PUT", f"{_V2}/tickets/{{id}}/restore", "restore_ticket", None, "Restore a deleted ticket"
+        "PUT",
+        f"{_V2}/tickets/{{id}}/restore",
+        lambda r: r.restore_ticket,
+        None,
+        "Restore a deleted ticket",
     ),
     Route(
         "GET",
         f"{_V2}/tickets/{{id}}/conversations",
-        "ticket_conversations",
+        lambda r: r.ticket_conversations,
         None,
         "A ticket's conversations, oldest first (paged)",
     ),
     Route(
         "POST",
         f"{_V2}/tickets/{{id}}/reply",
-        "reply",
+        lambda r: r.reply,
         None,
         "Reply (public, by an agent user_id; attachments)",
     ),
     Route(
         "POST",
         f"{_V2}/tickets/{{id}}/notes",
-        "note",
+        lambda r: r.note,
         None,
         "Note (private by default; incoming, user_id; attachments)",
     ),
     Route(
         "PUT",
         f"{_V2}/conversations/{{id}}",
-        "update_conversation",
+        lambda r: r.update_conversation,
         None,
         "Edit a conversation's body",
     ),
     Route(
         "DELETE",
         f"{_V2}/conversations/{{id}}",
-        "delete_conversation",
+        lambda r: r.delete_conversation,
         None,
         "Delete a conversation",
     ),
     Route(
         "GET",
         f"{_V2}/tickets/{{id}}/time_entries",
-        "list_time_entries",
+        lambda r: r.list_time_entries,
         None,
         "A ticket's time entries",
     ),
     Route(
         "POST",
         f"{_V2}/tickets/{{id}}/time_entries",
-        "create_time_entry",
+        lambda r: r.create_time_entry,
         None,
         "Log time on a ticket",
     ),
-    Route("GET", f"{_V2}/time_entries", "list_time_entries", None, "All time entries"),
+    Route("GET", f"{_V2}/time_entries", lambda r: r.list_time_entries, None, "All time entries"),
     Route(
         "GET",
         f"{_V2}/search/tickets",
-        "search_tickets",
+        lambda r: r.search_tickets,
         None,
         'Filter tickets: query="field:value AND/OR ..." over fields and custom fields'
         " (30 a page, 10 pages)",
@@ -207,21 +204,21 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "GET",
         f"{_V2}/search/contacts",
-        "search_contacts",
+        lambda r: r.search_contacts,
         None,
         "Filter contacts (30 a page, 10 pages)",
     ),
     Route(
         "GET",
         f"{_V2}/search/companies",
-        "search_companies",
+        lambda r: r.search_companies,
         None,
         "Filter companies (30 a page, 10 pages)",
     ),
     Route(
         "GET",
         f"{_V2}/contacts",
-        "list_contacts",
+        lambda r: r.list_contacts,
         "contacts_list",
         "List contacts: email, phone, mobile, company_id, state, updated_since"
         " (unblocked, undeleted by default)",
@@ -229,186 +226,206 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "POST",
         f"{_V2}/contacts",
-        "create_contact",
+        lambda r: r.create_contact,
         None,
         "Create a contact (409 duplicate_value for a taken email or unique_external_id)",
     ),
-    Route("GET", f"{_V2}/contacts/{{id}}", "show_contact", None, "View a contact"),
+    Route("GET", f"{_V2}/contacts/{{id}}", lambda r: r.show_contact, None, "View a contact"),
     Route(
         "PUT",
         f"{_V2}/contacts/{{id}}",
-        "update_contact",
+        lambda r: r.update_contact,
         None,
         "Update a contact (405 when blocked or deleted)",
     ),
-    Route("DELETE", f"{_V2}/contacts/{{id}}", "delete_contact", None, "Soft-delete a contact"),
+    Route(
+        "DELETE",
+        f"{_V2}/contacts/{{id}}",
+        lambda r: r.delete_contact,
+        None,
+        "Soft-delete a contact",
+    ),
     Route(
         "DELETE",
         f"{_V2}/contacts/{{id}}/hard_delete",
-        "hard_delete_contact",
+        lambda r: r.hard_delete_contact,
         None,
         "Delete a contact for good",
     ),
     Route(
         "PUT",
         f"{_V2}/contacts/{{id}}/restore",
-        "restore_contact",
+        lambda r: r.restore_contact,
         None,
         "Restore a deleted contact",
     ),
-    Route("GET", f"{_V2}/companies", "list_companies", None, "List companies (updated_since)"),
+    Route(
+        "GET",
+        f"{_V2}/companies",
+        lambda r: r.list_companies,
+        None,
+        "List companies (updated_since)",
+    ),
     Route(
         "POST",
         f"{_V2}/companies",
-        "create_company",
+        lambda r: r.create_company,
         None,
         "Create a company (409 for a taken name)",
     ),
-    Route("GET", f"{_V2}/companies/{{id}}", "show_company", None, "View a company"),
-    Route("PUT", f"{_V2}/companies/{{id}}", "update_company", None, "Update a company"),
-    Route("DELETE", f"{_V2}/companies/{{id}}", "delete_company", None, "Delete a company"),
-    Route("GET", f"{_V2}/agents/me", "me", None, "The agent the API key belongs to"),
-    Route("GET", f"{_V2}/agents", "list_agents", None, "List agents (email filter)"),
-    Route("GET", f"{_V2}/agents/{{id}}", "show_agent", None, "View an agent"),
-    Route("GET", f"{_V2}/groups", "list_groups", None, "List groups with agent_ids"),
-    Route("POST", f"{_V2}/groups", "create_group", None, "Create a group"),
-    Route("GET", f"{_V2}/groups/{{id}}", "show_group", None, "View a group"),
+    Route("GET", f"{_V2}/companies/{{id}}", lambda r: r.show_company, None, "View a company"),
+    Route("PUT", f"{_V2}/companies/{{id}}", lambda r: r.update_company, None, "Update a company"),
+    Route(
+        "DELETE", f"{_V2}/companies/{{id}}", lambda r: r.delete_company, None, "Delete a company"
+    ),
+    Route("GET", f"{_V2}/agents/me", lambda r: r.me, None, "The agent the API key belongs to"),
+    Route("GET", f"{_V2}/agents", lambda r: r.list_agents, None, "List agents (email filter)"),
+    Route("GET", f"{_V2}/agents/{{id}}", lambda r: r.show_agent, None, "View an agent"),
+    Route("GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups with agent_ids"),
+    Route("POST", f"{_V2}/groups", lambda r: r.create_group, None, "Create a group"),
+    Route("GET", f"{_V2}/groups/{{id}}", lambda r: r.show_group, None, "View a group"),
     Route(
         "PUT",
         f"{_V2}/groups/{{id}}",
-        "update_group",
+        lambda r: r.update_group,
         None,
         "Update a group (agent_ids replaces the members)",
     ),
-    Route("GET", f"{_V2}/roles", "list_roles", None, "List roles"),
-    Route("GET", f"{_V2}/roles/{{id}}", "show_role", None, "View a role"),
+    Route("GET", f"{_V2}/roles", lambda r: r.list_roles, None, "List roles"),
+    Route("GET", f"{_V2}/roles/{{id}}", lambda r: r.show_role, None, "View a role"),
     Route(
         "GET",
         f"{_V2}/ticket_fields",
-        "factory:list_fields:ticket",
+        lambda r: r.list_fields("ticket"),
         None,
         "Ticket fields (default and custom; choices as values)",
     ),
     Route(
         "GET",
         f"{_V2}/admin/ticket_fields",
-        "factory:list_fields:ticket:admin",
+        lambda r: r.list_fields("ticket", admin=True),
         None,
         "Ticket fields, admin shape (choices as objects)",
     ),
     Route(
         "POST",
         f"{_V2}/admin/ticket_fields",
-        "factory:create_field:ticket:admin",
+        lambda r: r.create_field("ticket", admin=True),
         None,
         "Create a ticket field (name cf_<label>_<account>)",
     ),
     Route(
         "GET",
         f"{_V2}/admin/ticket_fields/{{id}}",
-        "factory:show_field:ticket",
+        lambda r: r.show_field("ticket"),
         None,
         "View a ticket field",
     ),
-    Route("GET", f"{_V2}/contact_fields", "factory:list_fields:contact", None, "Contact fields"),
+    Route(
+        "GET", f"{_V2}/contact_fields", lambda r: r.list_fields("contact"), None, "Contact fields"
+    ),
     Route(
         "POST",
         f"{_V2}/contact_fields",
-        "factory:create_field:contact",
+        lambda r: r.create_field("contact"),
         None,
         "Create a contact field",
     ),
     Route(
         "GET",
         f"{_V2}/contact_fields/{{id}}",
-        "factory:show_field:contact",
+        lambda r: r.show_field("contact"),
         None,
         "View a contact field",
     ),
-    Route("GET", f"{_V2}/company_fields", "factory:list_fields:company", None, "Company fields"),
+    Route(
+        "GET", f"{_V2}/company_fields", lambda r: r.list_fields("company"), None, "Company fields"
+    ),
     Route(
         "POST",
         f"{_V2}/company_fields",
-        "factory:create_field:company",
+        lambda r: r.create_field("company"),
         None,
         "Create a company field",
     ),
     Route(
         "GET",
         f"{_V2}/company_fields/{{id}}",
-        "factory:show_field:company",
+        lambda r: r.show_field("company"),
         None,
         "View a company field",
     ),
     Route(
         "GET",
         f"{_V2}/sla_policies",
-        "list_sla_policies",
+        lambda r: r.list_sla_policies,
         None,
         "SLA policies (targets per priority in seconds)",
     ),
     Route(
         "POST",
         f"{_V2}/sla_policies",
-        "create_sla_policy",
+        lambda r: r.create_sla_policy,
         None,
         "Create an SLA policy (every priority's targets in seconds, ≥ 900; 400 when invalid)",
     ),
-    Route("GET", f"{_V2}/sla_policies/{{id}}", "show_sla_policy", None, "View an SLA policy"),
+    Route(
+        "GET", f"{_V2}/sla_policies/{{id}}", lambda r: r.show_sla_policy, None, "View an SLA policy"
+    ),
     Route(
         "PUT",
         f"{_V2}/sla_policies/{{id}}",
-        "update_sla_policy",
+        lambda r: r.update_sla_policy,
         None,
         "Update an SLA policy (active, targets, applicable_to; not the default policy)",
     ),
     Route(
         "GET",
         f"{_V2}/automations/{{type}}/rules",
-        "list_rules",
+        lambda r: r.list_rules,
         None,
         "Automation rules: 1 ticket creation, 3 time triggers, 4 ticket updates",
     ),
     Route(
         "POST",
         f"{_V2}/automations/{{type}}/rules",
-        "create_rule",
+        lambda r: r.create_rule,
         None,
         "Create an automation rule (as sent; active unless told)",
     ),
     Route(
         "GET",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
-        "show_rule",
+        lambda r: r.show_rule,
         None,
         "View an automation rule",
     ),
     Route(
         "PUT",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
-        "update_rule",
+        lambda r: r.update_rule,
         None,
         "Update an automation rule (e.g. `active`, which must be a boolean)",
     ),
     Route(
         "DELETE",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
-        "delete_rule",
+        lambda r: r.delete_rule,
         None,
         "Delete an automation rule",
     ),
-    Route("GET", f"{_V2}/surveys", "list_surveys", None, "Surveys"),
+    Route("GET", f"{_V2}/surveys", lambda r: r.list_surveys, None, "Surveys"),
     Route(
         "GET",
         f"{_V2}/surveys/satisfaction_ratings",
-        "list_ratings",
+        lambda r: r.list_ratings,
         None,
         "Satisfaction ratings (created_since)",
     ),
     Route(
         "GET",
         f"{ATTACHMENT_PATH}/{{id}}/original/{{name}}",
-        "attachment",
+        lambda r: r.attachment,
         "none",
         "Attachment bytes (attachment_url; no credentials, not rate limited)",
     ),
@@ -460,13 +477,15 @@ class CreditBucket:
         self._at = self.clock.monotonic()
 
 
-class FreshdeskApp:
+class FreshdeskApp(SandboxApp[FreshdeskBackend, Route, Request]):
     """The WSGI application: routing, authentication, credits and Freshdesk's headers."""
+
+    request_class = Request
+    canonical_base = BASE
 
     def __init__(self, backend: FreshdeskBackend, *, api_key: str, plan: str) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown Freshdesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
-        self.backend = backend
         self.responses = FreshdeskResponses(backend)
         self.api_key = api_key
         self.plan = PLAN_LIMITS[plan]
@@ -477,19 +496,9 @@ class FreshdeskApp:
             for name in ("ticket_create", "ticket_update", "tickets_list", "contacts_list")
         }
         self._limit_lock = threading.Lock()
+        super().__init__(backend, ((route, route.handler(self.responses)) for route in ROUTES))
         self.requests: list[tuple[str, str, int, int]] = []
         """Every request answered: method, path, status, credits spent (tests count calls)."""
-        self._routes = [(route, route.pattern, self._bind(route)) for route in ROUTES]
-
-    def _bind(self, route: Route) -> Callable[..., Reply]:
-        if route.handler.startswith("factory:"):
-            _, factory, kind, *rest = route.handler.split(":")
-            built: Callable[..., Reply] = getattr(self.responses, factory)(
-                kind, *[True for _ in rest]
-            )
-            return built
-        handler: Callable[..., Reply] = getattr(self.responses, route.handler)
-        return handler
 
     def reset_limits(self) -> None:
         """Fill every rate-limit bucket again."""
@@ -498,82 +507,39 @@ class FreshdeskApp:
             for bucket in self.sub_limits.values():
                 bucket.reset()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Answer one request."""
-        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
-        path = str(environ.get("PATH_INFO") or "/")
-        headers = {
-            key[5:].replace("_", "-").lower(): str(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = str(environ["CONTENT_TYPE"])
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        scheme = environ.get("wsgi.url_scheme", "http")
-        host = headers.get("host") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        request = Request(
-            method=method,
-            path=path,
-            query=parse_query(str(environ.get("QUERY_STRING") or "")),
-            body=body,
-            headers=headers,
-            base=f"{scheme}://{host}",
-        )
+    def answer(self, request: Request) -> Response:
+        """Answer one request under the account's lock, and log it with its credits."""
+        request.get_data()  # the whole body first: a slow client must not hold the lock
         with self.backend.lock:
-            status, payload, extra, content_type, credits = self._answer(request)
-            self.requests.append((method, path, status, credits))
-        if content_type is None:
-            data = b"" if payload is None else json.dumps(payload).encode("utf-8")
-            data = data.replace(BASE.encode(), request.base.encode())
-            content_type = "application/json; charset=utf-8"
-        else:
-            assert isinstance(payload, bytes)
-            data = payload
-        out = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-        out.extend((k, v.replace(BASE, request.base)) for k, v in extra.items())
-        start_response(f"{status} {_REASONS.get(status, 'OK')}", out)
-        return [data]
+            reply, credits = self._answer(request)
+            self.requests.append((request.method, request.path, reply.status, credits))
+        return self.render(request, reply)
 
-    def _answer(self, request: Request) -> tuple[int, object, dict[str, str], str | None, int]:
+    def _answer(self, request: Request) -> tuple[Reply, int]:
         credits = 0
         limit_headers: dict[str, str] = {}
         try:
-            route, handler, params = self._match(request)
-            if route is not None and handler is not None and route.limit == "none":
-                reply = handler(request, **params)
-                return (*self._reply(reply, {}), 0)
+            try:
+                route, handler, params = self.match(request)
+            except NoRoute as missing:
+                # Unknown paths and methods are authenticated and cost a credit, as on Freshdesk.
+                self._authenticate(request)
+                credits = 1
+                limit_headers = self._spend(None, credits)
+                raise MethodNotAllowed() if missing.allowed else NotFound() from None
+            if route.limit == "none":
+                return handler(request, **params), 0
             self._authenticate(request)
             credits = self._cost(route, request)
-            limit_headers = self._spend(route if handler else None, credits)
-            if route is None or handler is None:
-                raise NotFound() if route is None else MethodNotAllowed()
+            limit_headers = self._spend(route, credits)
             reply = handler(request, **params)
         except FreshdeskError as error:
-            headers = {**limit_headers, **error.headers}
             if error.status == 429:
                 credits = 0
-            return error.status, error.body, headers, None, credits
-        return (*self._reply(reply, limit_headers), credits)
+            return Reply(error.status, error.body, {**limit_headers, **error.headers}), credits
+        return attrs.evolve(reply, headers={**dict(reply.headers), **limit_headers}), credits
 
-    @staticmethod
-    def _reply(
-        reply: Reply, limits: dict[str, str]
-    ) -> tuple[int, object, dict[str, str], str | None]:
-        headers = {**dict(reply.headers), **limits}
-        if reply.raw is not None:
-            return (
-                reply.status,
-                reply.raw,
-                headers,
-                reply.content_type or "application/octet-stream",
-            )
-        return reply.status, reply.body, headers, None
-
-    def _cost(self, route: Route | None, request: Request) -> int:
-        if route is None or route.method != request.method:
-            return 1
+    def _cost(self, route: Route, request: Request) -> int:
         if route.cost == "list":
             return ticket_list_includes(request)
         if route.cost == "view":
@@ -602,21 +568,6 @@ class FreshdeskApp:
                 "X-Freshdesk-Api-Version": "latest=v2; requested=v2",
             }
 
-    def _match(
-        self, request: Request
-    ) -> tuple[Route | None, Callable[..., Reply] | None, dict[str, str]]:
-        known: Route | None = None
-        for route, pattern, handler in self._routes:
-            found = pattern.match(request.path)
-            if found is None:
-                continue
-            known = known or route
-            if route.method == request.method:
-                return route, handler, found.groupdict()
-        if known is not None:
-            return known, None, {}
-        return None, None, {}
-
     def _authenticate(self, request: Request) -> None:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "basic":
@@ -627,20 +578,6 @@ class FreshdeskApp:
             raise Unauthorized() from None
         if user != self.api_key:
             raise Unauthorized()
-
-
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    429: "Too Many Requests",
-}
 
 
 def coverage_rows() -> list[tuple[str, str, str, str]]:

@@ -12,23 +12,14 @@ See ``README.md`` beside it for what is served and how the help desk is seeded.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import requests
 
-from cemigrate.sandbox.http import (
-    Clock,
-    FaultMiddleware,
-    Faults,
-    SandboxServer,
-    SystemClock,
-    WSGIApp,
-    mount_sandbox,
-    serve,
-)
+from cemigrate.sandbox.http import Clock, Faults, SystemClock
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
 from cemigrate.sandbox.salesforce.seed import seed_desk
 from cemigrate.sandbox.salesforce.urls import SalesforceApp
+from cemigrate.sandbox.web import SandboxAccount
 
 EDITIONS: dict[str, tuple[int, int]] = {
     # edition: (daily API requests of the org, more per user licence), as the platform grants
@@ -78,7 +69,7 @@ LOGIN_URLS = ("https://login.salesforce.com", "https://test.salesforce.com")
 """Login hosts the in-process session also reaches the sandbox at."""
 
 
-class SalesforceSandbox:
+class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     """One emulated Salesforce org: state, WSGI app, and a session that reaches it in process.
 
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk (``empty=True``: setup
@@ -89,6 +80,8 @@ class SalesforceSandbox:
     ``entitlements_enabled`` its Entitlement Management (entitlement processes); ``clock``
     drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
     """
+
+    login_urls = LOGIN_URLS
 
     def __init__(
         self,
@@ -112,7 +105,7 @@ class SalesforceSandbox:
         password: str = DEFAULT_PASSWORD,
         security_token: str = DEFAULT_SECURITY_TOKEN,
     ) -> None:
-        self.clock: Clock = clock or SystemClock()
+        clock = clock or SystemClock()
         self.my_domain = my_domain
         self.api_version = api_version
         self.username = username
@@ -124,7 +117,7 @@ class SalesforceSandbox:
         """The session id every login hands out (a bearer token)."""
         seeder = None if empty else seed_desk(tickets=tickets, seed=seed, instance=instance)
         self.backend = SalesforceBackend(
-            clock=self.clock,
+            clock=clock,
             audit_fields=audit_fields,
             deploy_flows_active=deploy_flows_active,
             entitlements_enabled=entitlements_enabled,
@@ -138,7 +131,7 @@ class SalesforceSandbox:
             if daily_allowance is not None
             else daily_allowance_of(edition, licences)
         )
-        self.salesforce = SalesforceApp(
+        app = SalesforceApp(
             self.backend,
             username=username,
             password=password,
@@ -150,12 +143,12 @@ class SalesforceSandbox:
             daily_allowance=allowance,
             concurrency=concurrency,
         )
+        super().__init__(app, clock=clock, faults=faults)
+
+    @property
+    def salesforce(self) -> SalesforceApp:
         """The emulator without faults (routing, login, limits)."""
-        self.faults: FaultMiddleware | None = (
-            None if faults is None else faults.wrap(self.salesforce, clock=self.clock)
-        )
-        self.app: WSGIApp = self.salesforce if self.faults is None else self.faults
-        """The WSGI application to mount or serve."""
+        return self.emulator
 
     @property
     def base_url(self) -> str:
@@ -167,14 +160,9 @@ class SalesforceSandbox:
         """The REST base: ``{base_url}/services/data/v{api_version}``."""
         return f"{self.base_url}/services/data/v{self.api_version}"
 
-    def session(self, *, authenticated: bool = True) -> requests.Session:
-        """A session reaching the sandbox at :attr:`base_url` and the login hosts."""
-        session = mount_sandbox(requests.Session(), self.base_url, self.app)
-        for url in LOGIN_URLS:
-            mount_sandbox(session, url, self.app)
-        if authenticated:
-            session.headers["Authorization"] = f"Bearer {self.access_token}"
-        return session
+    def authenticate(self, session: requests.Session) -> None:
+        """The org's session id as a bearer token (what any login hands out)."""
+        session.headers["Authorization"] = f"Bearer {self.access_token}"
 
     def add_user(
         self,
@@ -209,39 +197,11 @@ class SalesforceSandbox:
                 },
             )
 
-    def reset(self) -> None:
-        """Back to the freshly seeded state, with the daily allowance unspent."""
-        with self.backend.lock:
-            self.backend.reset()
-            self.salesforce.responses.reset()
-            self.salesforce.reset_limits()
-            self.salesforce.requests.clear()
-
-    def serve(self, *, port: int = 0, host: str = "127.0.0.1") -> SandboxServer:
-        """Serve this sandbox over loopback HTTP from a background thread."""
-        return serve(self.app, host=host, port=port)
-
-    def __repr__(self) -> str:
-        cases = len(self.backend.rows["Case"])
-        return f"SalesforceSandbox(base_url={self.base_url!r}, {cases} cases)"
+    def summary(self) -> str:
+        """The instance URL and how many cases the org holds."""
+        return f"base_url={self.base_url!r}, {len(self.backend.rows['Case'])} cases"
 
 
-def serve_salesforce(
-    *,
-    port: int,
-    tickets: int = 2000,
-    seed: int = 7,
-    edition: str = "enterprise",
-    licences: int = 20,
-    host: str = "127.0.0.1",
-    **options: Any,
-) -> tuple[SalesforceSandbox, SandboxServer]:
-    """Start a Salesforce sandbox on ``host:port`` for ``cemigrate sandbox serve salesforce``.
-
-    Returns the sandbox and its running server (``server.wait()`` blocks, ``server.shutdown()``
-    stops). ``options`` go to :class:`SalesforceSandbox` (``faults``, ``audit_fields``, ...).
-    """
-    sandbox = SalesforceSandbox(
-        tickets=tickets, seed=seed, edition=edition, licences=licences, **options
-    )
-    return sandbox, sandbox.serve(port=port, host=host)
+serve_salesforce = SalesforceSandbox.started
+"""``serve_salesforce(port=P, **options)``: a :class:`SalesforceSandbox` built from ``options``,
+served on loopback (``cemigrate sandbox serve salesforce``), and its running server."""

@@ -27,9 +27,9 @@ from cemigrate.sandbox.salesforce.models import (
     SalesforceBackend,
     normalize_id,
 )
-from cemigrate.sandbox.salesforce.wire import Reply, Request, parse_query
+from cemigrate.sandbox.salesforce.wire import Reply, Request
 
-__all__ = ["Reply", "Request", "SalesforceResponses", "parse_query"]
+__all__ = ["Reply", "Request", "SalesforceResponses"]
 
 Json = Any
 
@@ -493,10 +493,10 @@ class SalesforceResponses:
                         failed = True
                         continue
                     path, _, query = url.partition("?")
-                    inner = Request(
-                        method=str(sub.get("method") or "GET").upper(),
-                        path=path,
-                        query=parse_query(query),
+                    inner = request.subrequest(
+                        str(sub.get("method") or "GET").upper(),
+                        path,
+                        query=query,
                         body=b"" if payload is None else json.dumps(payload).encode(),
                         headers={
                             "content-type": "application/json",

@@ -1,9 +1,10 @@
 """The Salesforce emulator's routes: one table of paths and handlers, and the WSGI app.
 
-:data:`ROUTES` is data: method, path template, handler name, whether the call needs a session
-(and spends the daily allowance) and a one-line summary. :class:`SalesforceApp` matches a
-request, authenticates it, spends the limits (rolling 24-hour allowance, concurrent requests),
-calls the handler and writes ``Sforce-Limit-Info``. :func:`coverage_rows` feeds
+:data:`ROUTES` is data: method, path template, the handler (how to get it from the org's
+:class:`SalesforceApp`), whether the call needs a session (and spends the daily allowance) and
+a one-line summary. :class:`SalesforceApp` routes a request through werkzeug rules built from
+it, authenticates it, spends the limits (rolling 24-hour allowance, concurrent requests), calls
+the handler and writes ``Sforce-Limit-Info``. :func:`coverage_rows` feeds
 ``docs/sandbox-coverage.md``.
 """
 
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 import base64
 import collections
-import json
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from urllib.parse import parse_qs
 
 import attrs
+from werkzeug.routing import BaseConverter, Rule
+from werkzeug.wrappers import Response
 
-from cemigrate.sandbox.http import StartResponse
 from cemigrate.sandbox.salesforce import metadata
 from cemigrate.sandbox.salesforce.exceptions import (
     MultipleMatches,
@@ -32,12 +34,14 @@ from cemigrate.sandbox.salesforce.exceptions import (
 )
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
 from cemigrate.sandbox.salesforce.responses import SalesforceResponses
-from cemigrate.sandbox.salesforce.wire import Reply, Request, parse_query
+from cemigrate.sandbox.salesforce.wire import Reply, Request
+from cemigrate.sandbox.web import Handler, NoRoute, SandboxApp, rule_path
 
 __all__ = ["DAY_SECONDS", "ROUTES", "Route", "SalesforceApp", "coverage_rows"]
 
 DAY_SECONDS: Final = 86_400.0
 """The daily allowance is counted over a rolling 24 hours."""
+_JSON: Final = "application/json;charset=UTF-8"
 
 
 @attrs.frozen
@@ -47,19 +51,18 @@ class Route:
     method: str
     path: str
     """Template: ``{v}`` is the API version (``v59.0``), ``{name}`` one path segment."""
-    handler: str
-    """``name`` of a :class:`SalesforceResponses` method, ``bulk.name`` of its jobs, or
-    ``app.name`` of :class:`SalesforceApp` (login)."""
+    handler: Callable[[SalesforceApp], Handler]
+    """The org's handler: a method of its :class:`SalesforceResponses`, of their Bulk jobs,
+    or of the :class:`SalesforceApp` itself (login)."""
     session: bool
     """Needs a bearer token and spends the daily allowance."""
     summary: str
 
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        """The compiled path pattern (a trailing slash is optional, as on Salesforce)."""
-        body = self.path.replace("{v}", r"v(?P<v>\d+\.\d)")
-        body = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", body)
-        return re.compile(f"^{body.rstrip('/')}/?$")
+
+class _ApiVersion(BaseConverter):
+    """``{v}`` in a path: the API version after its ``v`` (``59.0`` of ``v59.0``)."""
+
+    regex = r"\d+\.\d"
 
 
 _D = "/services/data/{v}"
@@ -68,21 +71,21 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "POST",
         "/services/oauth2/token",
-        "app.oauth_token",
+        lambda s: s.oauth_token,
         False,
         "OAuth 2.0 token: password and client_credentials grants",
     ),
     Route(
         "POST",
         "/services/Soap/u/{version}",
-        "app.soap_login",
+        lambda s: s.soap_login,
         False,
         "SOAP login (username, password + security token), as simple-salesforce sends it",
     ),
     Route(
         "POST",
         "/services/Soap/m/{version}",
-        "app.metadata_soap",
+        lambda s: s.metadata_soap,
         True,
         "Metadata API (SOAP, SessionHeader): upsertMetadata and readMetadata of"
         " EntitlementProcess, up to 10 components a call",
@@ -90,117 +93,157 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "POST",
         "/services/Soap/m/{version}/{org}",
-        "app.metadata_soap",
+        lambda s: s.metadata_soap,
         True,
         "The same, at the metadataServerUrl the SOAP login answers",
     ),
-    Route("GET", "/services/data", "versions", False, "API versions"),
-    Route("GET", _D, "resources", True, "Resources of a version"),
+    Route("GET", "/services/data", lambda s: s.responses.versions, False, "API versions"),
+    Route("GET", _D, lambda s: s.responses.resources, True, "Resources of a version"),
     Route(
         "GET",
         f"{_D}/limits",
-        "limits",
+        lambda s: s.responses.limits,
         True,
         "DailyApiRequests, DailyBulkV2QueryJobs, DailyBulkApiBatches, ... with Remaining",
     ),
-    Route("GET", f"{_D}/sobjects", "describe_global", True, "Global describe"),
+    Route("GET", f"{_D}/sobjects", lambda s: s.responses.describe_global, True, "Global describe"),
     Route(
         "GET",
         f"{_D}/sobjects/{{sobject}}/describe",
-        "describe",
+        lambda s: s.responses.describe,
         True,
         "Describe: fields, types, lengths, picklists, external ids, createable/updateable",
     ),
-    Route("GET", f"{_D}/sobjects/{{sobject}}", "sobject_info", True, "Object summary"),
+    Route(
+        "GET",
+        f"{_D}/sobjects/{{sobject}}",
+        lambda s: s.responses.sobject_info,
+        True,
+        "Object summary",
+    ),
     Route(
         "POST",
         f"{_D}/sobjects/{{sobject}}",
-        "create",
+        lambda s: s.responses.create,
         True,
         "Create a record (ContentVersion also as multipart, up to 2 GB)",
     ),
-    Route("GET", f"{_D}/sobjects/{{sobject}}/{{id}}", "read", True, "Read a record (?fields=)"),
-    Route("PATCH", f"{_D}/sobjects/{{sobject}}/{{id}}", "update", True, "Update a record"),
+    Route(
+        "GET",
+        f"{_D}/sobjects/{{sobject}}/{{id}}",
+        lambda s: s.responses.read,
+        True,
+        "Read a record (?fields=)",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/sobjects/{{sobject}}/{{id}}",
+        lambda s: s.responses.update,
+        True,
+        "Update a record",
+    ),
     Route(
         "DELETE",
         f"{_D}/sobjects/{{sobject}}/{{id}}",
-        "delete",
+        lambda s: s.responses.delete,
         True,
         "Delete a record (kept with IsDeleted = true for queryAll)",
     ),
     Route(
         "GET",
         f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
-        "read_field",
+        lambda s: s.responses.read_field,
         True,
         "ContentVersion/{id}/VersionData bytes, or a record by external id",
     ),
     Route(
         "PATCH",
         f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
-        "upsert",
+        lambda s: s.responses.upsert,
         True,
         "Upsert by external id: 201 created, 200 updated, 300 several matches",
     ),
     Route(
         "GET",
         f"{_D}/query",
-        "query",
+        lambda s: s.responses.query,
         True,
         "SOQL; batches of 2,000 (Sforce-Query-Options batchSize 200..2000)",
     ),
-    Route("GET", f"{_D}/query/{{locator}}", "query_more", True, "The next batch (nextRecordsUrl)"),
-    Route("GET", f"{_D}/queryAll", "query_all", True, "SOQL including IsDeleted rows"),
-    Route("GET", f"{_D}/queryAll/{{locator}}", "query_more", True, "The next queryAll batch"),
+    Route(
+        "GET",
+        f"{_D}/query/{{locator}}",
+        lambda s: s.responses.query_more,
+        True,
+        "The next batch (nextRecordsUrl)",
+    ),
+    Route(
+        "GET",
+        f"{_D}/queryAll",
+        lambda s: s.responses.query_all,
+        True,
+        "SOQL including IsDeleted rows",
+    ),
+    Route(
+        "GET",
+        f"{_D}/queryAll/{{locator}}",
+        lambda s: s.responses.query_more,
+        True,
+        "The next queryAll batch",
+    ),
     Route(
         "POST",
         f"{_D}/composite/sobjects",
-        "collection_create",
+        lambda s: s.responses.collection_create,
         True,
         "Create up to 200 records (allOrNone, per-record results)",
     ),
     Route(
-        "PATCH", f"{_D}/composite/sobjects", "collection_update", True, "Update up to 200 records"
+        "PATCH",
+        f"{_D}/composite/sobjects",
+        lambda s: s.responses.collection_update,
+        True,
+        "Update up to 200 records",
     ),
     Route(
         "DELETE",
         f"{_D}/composite/sobjects",
-        "collection_delete",
+        lambda s: s.responses.collection_delete,
         True,
         "Delete up to 200 records (?ids=&allOrNone=)",
     ),
     Route(
         "GET",
         f"{_D}/composite/sobjects/{{sobject}}",
-        "collection_retrieve",
+        lambda s: s.responses.collection_retrieve,
         True,
         "Retrieve records by ids (?ids=&fields=)",
     ),
     Route(
         "POST",
         f"{_D}/composite/sobjects/{{sobject}}",
-        "collection_retrieve",
+        lambda s: s.responses.collection_retrieve,
         True,
         "Retrieve records by ids (body)",
     ),
     Route(
         "PATCH",
         f"{_D}/composite/sobjects/{{sobject}}/{{field}}",
-        "collection_upsert",
+        lambda s: s.responses.collection_upsert,
         True,
         "Upsert up to 200 records by external id (created per record)",
     ),
     Route(
         "POST",
         f"{_D}/composite",
-        "composite",
+        lambda s: s.responses.composite,
         True,
         "Up to 25 subrequests, referenceId chaining @{ref.id}, allOrNone",
     ),
     Route(
         "GET",
         f"{_D}/tooling/query",
-        "tooling_query",
+        lambda s: s.responses.tooling_query,
         True,
         "Tooling SOQL over CustomField, CustomObject, Flow, FlowDefinition (Metadata and"
         " FullName only for one row)",
@@ -208,7 +251,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "POST",
         f"{_D}/tooling/sobjects/{{sobject}}",
-        "tooling_create",
+        lambda s: s.responses.tooling_create,
         True,
         "Create a CustomField or CustomObject (visible in describe and SOQL at once), or save a"
         " Flow version (validated against describe; Draft unless flows deploy as active)",
@@ -216,93 +259,119 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "GET",
         f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
-        "tooling_read",
+        lambda s: s.responses.tooling_read,
         True,
         "Read a CustomField, CustomObject, Flow (with Metadata) or FlowDefinition",
     ),
     Route(
         "PATCH",
         f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
-        "tooling_update",
+        lambda s: s.responses.tooling_update,
         True,
         "FlowDefinition Metadata.activeVersionNumber: activate a version (0 deactivates)",
     ),
     Route(
         "POST",
         f"{_D}/jobs/ingest",
-        "bulk.create_ingest",
+        lambda s: s.responses.bulk.create_ingest,
         True,
         "Bulk 2.0: create an ingest job (insert, update, upsert, delete)",
     ),
-    Route("GET", f"{_D}/jobs/ingest", "bulk.list_ingest", True, "Bulk 2.0: list ingest jobs"),
+    Route(
+        "GET",
+        f"{_D}/jobs/ingest",
+        lambda s: s.responses.bulk.list_ingest,
+        True,
+        "Bulk 2.0: list ingest jobs",
+    ),
     Route(
         "PUT",
         f"{_D}/jobs/ingest/{{id}}/batches",
-        "bulk.upload",
+        lambda s: s.responses.bulk.upload,
         True,
         "Bulk 2.0: upload the job's CSV (≤ 150 MB)",
     ),
     Route(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/successfulResults",
-        "bulk.results:successfulResults",
+        lambda s: functools.partial(s.responses.bulk.results, kind="successfulResults"),
         True,
         "Bulk 2.0: sf__Id, sf__Created and the rows written",
     ),
     Route(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/failedResults",
-        "bulk.results:failedResults",
+        lambda s: functools.partial(s.responses.bulk.results, kind="failedResults"),
         True,
         "Bulk 2.0: sf__Id, sf__Error and the rows refused",
     ),
     Route(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/unprocessedrecords",
-        "bulk.results:unprocessedrecords",
+        lambda s: functools.partial(s.responses.bulk.results, kind="unprocessedrecords"),
         True,
         "Bulk 2.0: rows never processed (aborted jobs)",
     ),
     Route(
         "GET",
         f"{_D}/jobs/ingest/{{id}}",
-        "bulk.get_ingest",
+        lambda s: s.responses.bulk.get_ingest,
         True,
         "Bulk 2.0: job info; Open → UploadComplete → InProgress → JobComplete",
     ),
     Route(
         "PATCH",
         f"{_D}/jobs/ingest/{{id}}",
-        "bulk.patch_ingest",
+        lambda s: s.responses.bulk.patch_ingest,
         True,
         "Bulk 2.0: close (UploadComplete) or abort a job",
     ),
     Route(
-        "DELETE", f"{_D}/jobs/ingest/{{id}}", "bulk.delete_ingest", True, "Bulk 2.0: delete a job"
+        "DELETE",
+        f"{_D}/jobs/ingest/{{id}}",
+        lambda s: s.responses.bulk.delete_ingest,
+        True,
+        "Bulk 2.0: delete a job",
     ),
     Route(
         "POST",
         f"{_D}/jobs/query",
-        "bulk.create_query",
+        lambda s: s.responses.bulk.create_query,
         True,
         "Bulk 2.0: create a query job (query, queryAll)",
     ),
-    Route("GET", f"{_D}/jobs/query", "bulk.list_query", True, "Bulk 2.0: list query jobs"),
+    Route(
+        "GET",
+        f"{_D}/jobs/query",
+        lambda s: s.responses.bulk.list_query,
+        True,
+        "Bulk 2.0: list query jobs",
+    ),
     Route(
         "GET",
         f"{_D}/jobs/query/{{id}}/results",
-        "bulk.query_results",
+        lambda s: s.responses.bulk.query_results,
         True,
         "Bulk 2.0: CSV pages (maxRecords, Sforce-Locator, Sforce-NumberOfRecords)",
     ),
-    Route("GET", f"{_D}/jobs/query/{{id}}", "bulk.get_query", True, "Bulk 2.0: query job info"),
     Route(
-        "PATCH", f"{_D}/jobs/query/{{id}}", "bulk.patch_query", True, "Bulk 2.0: abort a query job"
+        "GET",
+        f"{_D}/jobs/query/{{id}}",
+        lambda s: s.responses.bulk.get_query,
+        True,
+        "Bulk 2.0: query job info",
+    ),
+    Route(
+        "PATCH",
+        f"{_D}/jobs/query/{{id}}",
+        lambda s: s.responses.bulk.patch_query,
+        True,
+        "Bulk 2.0: abort a query job",
     ),
     Route(
         "DELETE",
         f"{_D}/jobs/query/{{id}}",
-        "bulk.delete_query",
+        lambda s: s.responses.bulk.delete_query,
         True,
         "Bulk 2.0: delete a query job",
     ),
@@ -310,8 +379,13 @@ ROUTES: Final[tuple[Route, ...]] = (
 """Every endpoint the emulator serves, in matching order."""
 
 
-class SalesforceApp:
+class SalesforceApp(SandboxApp[SalesforceBackend, Route, Request]):
     """The WSGI application: routing, login, sessions, limits and Salesforce's headers."""
+
+    request_class = Request
+    converters: ClassVar[Mapping[str, type[BaseConverter]]] = {"api_version": _ApiVersion}
+    json_content_type = _JSON
+    raw_content_type = "text/plain"
 
     def __init__(
         self,
@@ -327,8 +401,7 @@ class SalesforceApp:
         daily_allowance: int,
         concurrency: int,
     ) -> None:
-        self.backend = backend
-        self.responses = SalesforceResponses(
+        self.responses: SalesforceResponses = SalesforceResponses(
             backend, dispatch=self.dispatch, limits=self.limits_body
         )
         self.username = username
@@ -345,22 +418,20 @@ class SalesforceApp:
         self._calls: collections.deque[float] = collections.deque()
         self._in_flight = 0
         self._flight_lock = threading.Lock()
+        super().__init__(backend, ((route, route.handler(self)) for route in ROUTES))
         self.requests: list[tuple[str, str, int]] = []
         """Every request answered: method, path, status (for tests and call counting)."""
-        self._routes = [(route, route.pattern, self._bind(route)) for route in ROUTES]
 
-    def _bind(self, route: Route) -> Callable[..., Reply]:
-        name, _, argument = route.handler.partition(":")
-        owner: object = self.responses
-        if name.startswith("bulk."):
-            owner, name = self.responses.bulk, name[5:]
-        elif name.startswith("app."):
-            owner, name = self, name[4:]
-        handler: Callable[..., Reply] = getattr(owner, name)
-        if argument:
-            bound = handler
-            return lambda request, **params: bound(request, **params, kind=argument)
-        return handler
+    def rules(self, route: Route, endpoint: object) -> Iterable[Rule]:
+        """The route's rule, ``{v}`` read by the API version converter."""
+        path = rule_path(route.path.replace("{v}", "v{api_version:v}"))
+        return [Rule(path, methods=[route.method], endpoint=endpoint)]
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state: also no Bulk jobs or query cursors left."""
+        with self.backend.lock:
+            super().reset()
+            self.responses.reset()
 
     # --- limits --------------------------------------------------------------------------
 
@@ -412,50 +483,30 @@ class SalesforceApp:
 
     # --- WSGI ----------------------------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Answer one request."""
-        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
-        path = str(environ.get("PATH_INFO") or "/")
-        data_call = path.startswith("/services/data/")
+    def answer(self, request: Request) -> Response:
+        """Answer one request, counting it among the concurrent ones if it is a data call."""
+        data_call = request.path.startswith("/services/data/")
         busy = False
         if data_call:
             with self._flight_lock:
                 self._in_flight += 1
                 busy = self._in_flight > self.concurrency
         try:
-            status, body, headers, content_type = self._respond(environ, method, path, busy=busy)
+            reply = self._respond(request, busy=busy)
         finally:
             if data_call:
                 with self._flight_lock:
                     self._in_flight -= 1
         if data_call:
-            headers["Sforce-Limit-Info"] = f"api-usage={self.api_usage}/{self.daily_allowance}"
+            limit_info = f"api-usage={self.api_usage}/{self.daily_allowance}"
+            reply = attrs.evolve(reply, headers={**reply.headers, "Sforce-Limit-Info": limit_info})
         with self.backend.lock:
-            self.requests.append((method, path, status))
-        out = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        out.extend(headers.items())
-        start_response(f"{status} {_REASONS.get(status, 'OK')}", out)
-        return [body]
+            self.requests.append((request.method, request.path, reply.status))
+        return self.render(request, reply)
 
-    def _respond(
-        self, environ: dict[str, Any], method: str, path: str, *, busy: bool
-    ) -> tuple[int, bytes, dict[str, str], str]:
-        headers = {
-            key[5:].replace("_", "-").lower(): str(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = str(environ["CONTENT_TYPE"])
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        request = Request(
-            method=method,
-            path=path,
-            query=parse_query(str(environ.get("QUERY_STRING") or "")),
-            body=body,
-            headers=headers,
-        )
+    def _respond(self, request: Request, *, busy: bool) -> Reply:
+        # The whole body first, while counted in flight: a slow client must not hold the lock.
+        request.get_data()
         try:
             route, handler, params = self._match(request)
             if route.session:
@@ -469,24 +520,24 @@ class SalesforceApp:
                 self._spend()
             with self.backend.lock:
                 self.responses.bulk.tick()
-                reply = handler(request, **params)
+                return handler(request, **params)
         except SoapFault as fault:
-            return 500, fault.xml(), {}, "text/xml; charset=utf-8"
+            return Reply(500, raw=fault.xml(), content_type="text/xml; charset=utf-8")
         except OAuthError as error:
             oauth = {"error": error.error, "error_description": error.description}
-            return error.status, json.dumps(oauth).encode(), {}, "application/json"
+            return Reply(error.status, oauth, content_type="application/json")
         except MultipleMatches as error:
-            return 300, json.dumps(error.urls).encode(), {}, _JSON
+            return Reply(300, error.urls)
         except SalesforceError as error:
-            return error.status, json.dumps(error.body()).encode(), error.headers, _JSON
-        if reply.raw is not None:
-            return reply.status, reply.raw, dict(reply.headers), reply.content_type or "text/plain"
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        return reply.status, payload, dict(reply.headers), reply.content_type or _JSON
+            return Reply(error.status, error.body(), error.headers)
 
     def dispatch(self, request: Request) -> Reply:
         """Answer a composite subrequest (already authenticated; errors become replies)."""
         try:
+            written = str(request.environ.get("PATH_INFO"))
+            if not written.startswith("/") or written.startswith("//"):
+                # werkzeug mends a path's leading slash; a subrequest's URL is taken as written
+                raise not_found("The requested resource does not exist")
             route, handler, params = self._match(request)
             if not route.session:
                 raise not_found()
@@ -496,23 +547,18 @@ class SalesforceApp:
         except SalesforceError as error:
             return Reply(error.status, error.body())
 
-    def _match(self, request: Request) -> tuple[Route, Callable[..., Reply], dict[str, str]]:
-        allowed: list[str] = []
-        for route, pattern, handler in self._routes:
-            found = pattern.match(request.path)
-            if found is None:
-                continue
-            if route.method == request.method:
-                return route, handler, dict(found.groupdict())
-            allowed.append(route.method)
-        if allowed:
-            raise SalesforceError(
-                "METHOD_NOT_ALLOWED",
-                f"HTTP Method '{request.method}' not allowed. Allowed are"
-                f" {','.join(sorted(set(allowed)))}",
-                status=405,
-            )
-        raise not_found("The requested resource does not exist")
+    def _match(self, request: Request) -> tuple[Route, Handler, dict[str, str]]:
+        try:
+            return self.match(request)
+        except NoRoute as missing:
+            if missing.allowed:
+                raise SalesforceError(
+                    "METHOD_NOT_ALLOWED",
+                    f"HTTP Method '{request.method}' not allowed. Allowed are"
+                    f" {','.join(missing.allowed)}",
+                    status=405,
+                ) from None
+            raise not_found("The requested resource does not exist") from None
 
     def _authenticate(self, request: Request) -> None:
         if request.path.startswith("/services/Soap/m/"):
@@ -610,23 +656,6 @@ def _xml_value(text: str, tag: str) -> str | None:
         .replace("&#x27;", "'")
         .replace("&amp;", "&")
     )
-
-
-_JSON: Final = "application/json;charset=UTF-8"
-_REASONS: Final[Mapping[int, str]] = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    300: "Multiple Choices",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Payload Too Large",
-    500: "Server Error",
-}
 
 
 def coverage_rows() -> list[tuple[str, str, str, str]]:

@@ -1,35 +1,25 @@
-"""The request and reply the Salesforce emulator's handlers exchange."""
+"""The request the Salesforce emulator's handlers read, and the reply they return."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs
-
-import attrs
 
 from cemigrate.sandbox.salesforce.exceptions import SalesforceError
 from cemigrate.sandbox.salesforce.models import MAX_JSON_BODY_BYTES
+from cemigrate.sandbox.web import Reply, SandboxRequest
 
-__all__ = ["Reply", "Request", "parse_query"]
+__all__ = ["Reply", "Request"]
 
 Json = Any
 
 
-@attrs.frozen
-class Request:
-    """One HTTP request, as the handlers see it."""
+class Request(SandboxRequest):
+    """One HTTP request, as the Salesforce handlers see it (a werkzeug request)."""
 
-    method: str
-    path: str
-    query: Mapping[str, str]
-    body: bytes
-    headers: Mapping[str, str]
-    """Header names in lower case."""
+    empty_json = b"null"
 
-    def json(self) -> Json:
-        """The body as JSON (400 ``JSON_PARSER_ERROR`` if it is not)."""
+    def json_value(self) -> Json:
+        """The body as JSON (413 past the size limit, 400 ``JSON_PARSER_ERROR`` if not JSON)."""
         if len(self.body) > MAX_JSON_BODY_BYTES:
             raise SalesforceError(
                 "JSON_PARSER_ERROR",
@@ -37,35 +27,17 @@ class Request:
                 f" {MAX_JSON_BODY_BYTES} bytes.",
                 status=413,
             )
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError as exc:
-            raise SalesforceError(
-                "JSON_PARSER_ERROR", f"Unexpected character: was expecting JSON ({exc})"
-            ) from None
+        return super().json_value()
 
-    def json_object(self) -> dict[str, Any]:
-        """The body as a JSON object."""
-        body = self.json()
-        if not isinstance(body, dict):
-            raise SalesforceError(
-                "JSON_PARSER_ERROR",
-                "Cannot deserialize instance of object from START_ARRAY value",
-            )
-        return body
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """A body that is not JSON: 400 ``JSON_PARSER_ERROR`` naming what the parser saw."""
+        raise SalesforceError(
+            "JSON_PARSER_ERROR", f"Unexpected character: was expecting JSON ({e})"
+        ) from None
 
-
-@attrs.frozen
-class Reply:
-    """A handler's answer: JSON ``body`` or ``raw`` bytes with ``content_type``."""
-
-    status: int = 200
-    body: Json = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    raw: bytes | None = None
-    content_type: str | None = None
-
-
-def parse_query(text: str) -> dict[str, str]:
-    """A query string as a dict (the last value of a repeated parameter wins)."""
-    return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+    def not_a_json_object(self) -> Exception:
+        """JSON that is not an object (an array, a number, nothing)."""
+        return SalesforceError(
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of object from START_ARRAY value",
+        )

@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-import attrs
-
+from cemigrate.sandbox.web import Reply, SandboxRequest
 from cemigrate.sandbox.zendesk.exceptions import (
     BadRequest,
     InvalidPagination,
@@ -47,28 +46,16 @@ RECENT_SECONDS = 60
 """Exports leave out items changed in the minute before the request, as Zendesk's do."""
 
 
-@attrs.frozen(kw_only=True)
-class Request:
-    """One HTTP request, as the handlers see it."""
+class Request(SandboxRequest):
+    """One HTTP request, as the Zendesk handlers see it (a werkzeug request)."""
 
-    method: str
-    path: str
-    query: Mapping[str, str]
-    body: bytes
-    headers: Mapping[str, str]
-    """Header names in lower case."""
-    base: str
-    """Scheme and host the client used (``https://demo.zendesk.com``, ``http://127.0.0.1:P``)."""
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """A body that is not JSON: 400 ``InvalidJSON``."""
+        raise BadRequest("InvalidJSON", "The request body is not valid JSON")
 
-    def json(self) -> Json:
-        """The body as a JSON object (400 if it is not one)."""
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            raise BadRequest("InvalidJSON", "The request body is not valid JSON") from None
-        if not isinstance(value, dict):
-            raise BadRequest("InvalidJSON", "The request body must be a JSON object")
-        return value
+    def not_a_json_object(self) -> Exception:
+        """JSON that is not an object: 400 ``InvalidJSON``."""
+        return BadRequest("InvalidJSON", "The request body must be a JSON object")
 
     def number(self, name: str, default: int) -> int:
         """An integer query parameter (400 if it is not one)."""
@@ -80,21 +67,10 @@ class Request:
         except ValueError:
             raise BadRequest("InvalidValue", f"{name} must be an integer") from None
 
-    def url(self, path: str, params: Mapping[str, object]) -> str:
+    def link(self, path: str, params: Mapping[str, object]) -> str:
         """An absolute URL on this host."""
         query = urlencode({k: v for k, v in params.items() if v is not None}, safe=",[]")
         return f"{self.base}{path}" + (f"?{query}" if query else "")
-
-
-@attrs.frozen
-class Reply:
-    """A handler's answer: status, JSON body (or raw bytes) and extra headers."""
-
-    status: int
-    body: object = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    raw: bytes | None = None
-    content_type: str | None = None
 
 
 def _encode(value: object) -> str:
@@ -149,12 +125,12 @@ class ZendeskResponses:
             before = _encode(page[0]["id"]) if page else None
             params = {k: v for k, v in req.query.items() if not k.startswith("page[")}
             next_url = (
-                req.url(req.path, {**params, "page[size]": size, "page[after]": after})
+                req.link(req.path, {**params, "page[size]": size, "page[after]": after})
                 if has_more
                 else None
             )
             prev_url = (
-                req.url(req.path, {**params, "page[size]": size, "page[before]": before})
+                req.link(req.path, {**params, "page[size]": size, "page[before]": before})
                 if start > 0
                 else None
             )
@@ -175,9 +151,9 @@ class ZendeskResponses:
             200,
             {
                 key: list(items[start : start + per_page]),
-                "next_page": req.url(req.path, {**params, "page": number + 1}) if more else None,
+                "next_page": req.link(req.path, {**params, "page": number + 1}) if more else None,
                 "previous_page": (
-                    req.url(req.path, {**params, "page": number - 1}) if number > 1 else None
+                    req.link(req.path, {**params, "page": number - 1}) if number > 1 else None
                 ),
                 "count": len(items),
             },
@@ -221,9 +197,9 @@ class ZendeskResponses:
         records = [render(item_id) for _, item_id in chunk]
         body: Json = {
             key: records,
-            "after_url": req.url(req.path, {"cursor": after, **extra}),
+            "after_url": req.link(req.path, {"cursor": after, **extra}),
             "after_cursor": after,
-            "before_url": req.url(req.path, {"cursor": before, **extra}) if before else None,
+            "before_url": req.link(req.path, {"cursor": before, **extra}) if before else None,
             "before_cursor": before,
             "end_of_stream": end_of_stream,
         }
@@ -257,7 +233,7 @@ class ZendeskResponses:
             200,
             {
                 key: [item[2] for item in chunk],
-                "next_page": req.url(req.path, {**params, "start_time": end_time}),
+                "next_page": req.link(req.path, {**params, "start_time": end_time}),
                 "count": len(chunk),
                 "end_time": end_time,
                 "end_of_stream": end_of_stream,
@@ -466,7 +442,7 @@ class ZendeskResponses:
         """A handler creating a ticket, user or organization field."""
 
         def handler(req: Request) -> Reply:
-            body = req.json().get(f"{obj}_field")
+            body = req.json_object().get(f"{obj}_field")
             if not isinstance(body, dict):
                 raise BadRequest("InvalidValue", f"{obj}_field is required")
             return Reply(201, {f"{obj}_field": self.backend.add_field(obj, body)})
@@ -486,7 +462,7 @@ class ZendeskResponses:
         singular = plural[:-1]
 
         def handler(req: Request) -> Reply:
-            body = req.json().get(singular)
+            body = req.json_object().get(singular)
             if not isinstance(body, dict) or not body.get("title"):
                 raise BadRequest("InvalidValue", f"{singular} with a title is required")
             return Reply(201, {singular: self.backend.create_rule(plural, body)})
@@ -498,7 +474,7 @@ class ZendeskResponses:
         position}]}``, at most 100; an unknown id refuses the whole call (404)."""
 
         def handler(req: Request) -> Reply:
-            changes = req.json().get(plural)
+            changes = req.json_object().get(plural)
             if not isinstance(changes, list) or not changes:
                 raise BadRequest("InvalidValue", f"{plural} must be a list of {plural} to update")
             if len(changes) > LIST_PAGE:
@@ -518,7 +494,7 @@ class ZendeskResponses:
         singular = plural[:-1]
 
         def handler(req: Request, rule_id: str) -> Reply:
-            body = req.json().get(singular)
+            body = req.json_object().get(singular)
             if not isinstance(body, dict):
                 raise BadRequest("InvalidValue", f"{singular} is required")
             if not rule_id.isdigit():
@@ -542,7 +518,7 @@ class ZendeskResponses:
 
     def create_sla_policy(self, req: Request) -> Reply:
         """``POST /api/v2/slas/policies.json``: 201 with the policy, 422 when invalid."""
-        body = req.json().get("sla_policy")
+        body = req.json_object().get("sla_policy")
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "sla_policy is required")
         return Reply(201, {"sla_policy": self.backend.create_sla_policy(body)})
@@ -557,7 +533,7 @@ class ZendeskResponses:
     def update_sla_policy(self, req: Request, id: str) -> Reply:
         """``PUT /api/v2/slas/policies/{id}.json``: the attributes sent replace the stored
         ones (422 when invalid, 404 when absent)."""
-        body = req.json().get("sla_policy")
+        body = req.json_object().get("sla_policy")
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "sla_policy is required")
         return Reply(200, {"sla_policy": self.backend.update_sla_policy(_int(id), body)})
@@ -613,14 +589,7 @@ class ZendeskResponses:
                 ):
                     results.append({**record, "result_type": result_type})
         reply = self.list_page(
-            Request(
-                method=req.method,
-                path=req.path,
-                query={k: v for k, v in req.query.items() if not k.startswith("page[")},
-                body=b"",
-                headers=req.headers,
-                base=req.base,
-            ),
+            req.with_query({k: v for k, v in req.query.items() if not k.startswith("page[")}),
             "results",
             results[:1000],  # the Search API returns at most 1,000 results
         )
@@ -672,7 +641,7 @@ class ZendeskResponses:
 
     def import_ticket(self, req: Request) -> Reply:
         """``POST /api/v2/imports/tickets.json``: one ticket with its history, 201."""
-        body = req.json().get("ticket")
+        body = req.json_object().get("ticket")
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "ticket is required")
         archive = req.query.get("archive_immediately") == "true"
@@ -681,7 +650,7 @@ class ZendeskResponses:
         return Reply(201, {"ticket": ticket}, {"Location": location})
 
     def _batch(self, req: Request, key: str) -> list[Json]:
-        items = req.json().get(key)
+        items = req.json_object().get(key)
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BadRequest("InvalidValue", f"{key} must be a list of objects")
         if not items:
@@ -742,21 +711,21 @@ class ZendeskResponses:
 
     def create_group(self, req: Request) -> Reply:
         """``POST /api/v2/groups.json``."""
-        body = req.json().get("group")
+        body = req.json_object().get("group")
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "group is required")
         return Reply(201, {"group": self.backend.create_group(body)})
 
     def create_membership(self, req: Request) -> Reply:
         """``POST /api/v2/group_memberships.json``."""
-        body = req.json().get("group_membership")
+        body = req.json_object().get("group_membership")
         if not isinstance(body, dict):
             raise BadRequest("InvalidValue", "group_membership is required")
         return Reply(201, {"group_membership": self.backend.create_membership(body)})
 
     def update_ticket(self, req: Request, id: str) -> Reply:
         """``PUT /api/v2/tickets/{id}.json`` (422 for a closed ticket)."""
-        body = req.json().get("ticket")
+        body = req.json_object().get("ticket")
         if not isinstance(body, Mapping):
             raise RecordInvalid.base("ticket: is required")
         return Reply(200, {"ticket": self.backend.update_ticket(_int(id), body)})
@@ -826,11 +795,6 @@ def _matches(record: Json, key: str, value: str) -> bool:
     if isinstance(actual, list):
         return value.lower() in (str(a).lower() for a in actual)
     return actual is not None and str(actual).lower() == value.lower()
-
-
-def parse_query(raw: str) -> dict[str, str]:
-    """A query string as a dict (the last value of a repeated name wins)."""
-    return dict(parse_qsl(raw, keep_blank_values=True))
 
 
 _TTL = timedelta(seconds=UPLOAD_TTL_SECONDS)

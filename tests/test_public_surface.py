@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -72,7 +74,9 @@ def test_import_cemigrate_offers_exactly_the_public_api() -> None:
 
     assert cemigrate.__all__ == PUBLIC_API
     public = {
-        n for n, v in vars(cemigrate).items() if not n.startswith("_") and not inspect.ismodule(v)
+        n
+        for n in dir(cemigrate)
+        if not n.startswith("_") and not inspect.ismodule(getattr(cemigrate, n))
     }
     assert public == set(PUBLIC_API) - {"__version__"}
     for name in set(PUBLIC_API) - {"__version__"}:
@@ -88,3 +92,12 @@ def test_each_platform_has_one_name_for_its_credentials() -> None:
 
     for module in (freshdesk, salesforce, zendesk):
         assert not hasattr(module, "Credentials"), module.__name__
+
+
+def test_import_cemigrate_loads_a_public_name_when_it_is_first_used() -> None:
+    code = (
+        "import sys, cemigrate; assert 'cemigrate.adapters.zendesk.source' not in sys.modules;"
+        " cemigrate.ZendeskSource; assert 'cemigrate.adapters.zendesk.source' in sys.modules;"
+        " assert cemigrate.schema.Kind.TICKET"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -16,7 +16,7 @@ from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import (
     Attachment,
     Comment,

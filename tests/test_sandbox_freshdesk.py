@@ -14,7 +14,7 @@ import requests
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, generate
 from cemigrate.sandbox.freshdesk import DEFAULT_API_KEY, FreshdeskSandbox
-from cemigrate.sandbox.http import Faults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Role, SatisfactionScore
 
 TICKETS, SEED, INSTANCE = 400, 7, "demo"
@@ -324,7 +324,7 @@ def test_ticket_create_sub_limit() -> None:
 
 def test_faults_are_injected_like_the_other_sandboxes() -> None:
     sandbox = FreshdeskSandbox(
-        tickets=0, empty=True, faults=Faults(rate_503=1.0), clock=ManualClock()
+        tickets=0, empty=True, faults=WireFaults(rate_503=1.0), clock=ManualClock()
     )
     assert sandbox.session().get(f"{sandbox.base_url}/api/v2/tickets").status_code == 503
 

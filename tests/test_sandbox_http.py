@@ -13,8 +13,8 @@ import requests
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.http import (
     DroppedConnection,
-    Faults,
     RateLimiter,
+    WireFaults,
     WSGIApp,
     json_response,
     mount_sandbox,
@@ -104,7 +104,7 @@ def _statuses(app: WSGIApp, n: int) -> list[int | str]:
 
 
 def test_faults_hit_the_configured_share_and_repeat_with_the_seed() -> None:
-    faults = Faults(rate_429=0.1, rate_500=0.05, rate_503=0.05, rate_drop=0.1, seed=3)
+    faults = WireFaults(rate_429=0.1, rate_500=0.05, rate_503=0.05, rate_drop=0.1, seed=3)
     first = _statuses(faults.wrap(echo, clock=ManualClock()), 2000)
     again = _statuses(faults.wrap(echo, clock=ManualClock()), 2000)
     assert first == again
@@ -117,7 +117,7 @@ def test_faults_hit_the_configured_share_and_repeat_with_the_seed() -> None:
 
 
 def test_injected_429_carries_retry_after() -> None:
-    app = Faults(rate_429=1.0, retry_after=7).wrap(echo, clock=ManualClock())
+    app = WireFaults(rate_429=1.0, retry_after=7).wrap(echo, clock=ManualClock())
     session = mount_sandbox(requests.Session(), "https://faulty.example", app)
     response = session.get("https://faulty.example/x")
     assert response.status_code == 429
@@ -126,7 +126,7 @@ def test_injected_429_carries_retry_after() -> None:
 
 def test_slow_responses_wait_on_the_injected_clock_not_for_real() -> None:
     clock = ManualClock()
-    middleware = Faults(slow_seconds=30.0, rate_slow=1.0).wrap(echo, clock=clock)
+    middleware = WireFaults(slow_seconds=30.0, rate_slow=1.0).wrap(echo, clock=clock)
     assert _statuses(middleware, 4) == [201] * 4
     assert clock.sleeps == [30.0] * 4
     assert clock.monotonic() == 120.0
@@ -134,14 +134,14 @@ def test_slow_responses_wait_on_the_injected_clock_not_for_real() -> None:
 
 
 def test_dropped_connection_over_http_closes_the_socket_without_answer() -> None:
-    app = Faults(rate_drop=1.0).wrap(echo, clock=ManualClock())
+    app = WireFaults(rate_drop=1.0).wrap(echo, clock=ManualClock())
     with serve(app, port=0) as server, pytest.raises(requests.ConnectionError):
         requests.get(f"{server.url}/x", timeout=5)
 
 
 def test_fault_rates_must_be_shares() -> None:
     with pytest.raises(ValueError, match="shares"):
-        Faults(rate_429=0.8, rate_500=0.5)
+        WireFaults(rate_429=0.8, rate_500=0.5)
 
 
 def test_rate_limiter_refills_on_the_clock() -> None:

@@ -12,7 +12,7 @@ from zenpy import Zenpy
 
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.coverage import coverage_markdown as all_coverage_markdown
-from cemigrate.sandbox.http import Faults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -677,7 +677,7 @@ def test_shape_comparer_reports_missing_keys_and_type_changes() -> None:
 
 
 def test_sandbox_built_with_faults_fails_a_share_of_requests(clock: ManualClock) -> None:
-    sandbox = ZendeskSandbox(tickets=20, clock=clock, faults=Faults(rate_503=0.5, seed=1))
+    sandbox = ZendeskSandbox(tickets=20, clock=clock, faults=WireFaults(rate_503=0.5, seed=1))
     api = sandbox.session()
     statuses = [api.get(url(sandbox, "/api/v2/groups.json")).status_code for _ in range(100)]
     assert set(statuses) == {200, 503}

@@ -27,7 +27,7 @@ from cemigrate.copier import Migration, RunReport
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
-from cemigrate.sandbox.http import DroppedConnection, Faults, StartResponse, mount_sandbox
+from cemigrate.sandbox.http import DroppedConnection, StartResponse, WireFaults, mount_sandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Record, Ref, Ticket
 
@@ -35,9 +35,9 @@ CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-toke
 IMPORT_PATH = "/api/v2/imports/tickets/create_many.json"
 
 
-def faults(seed: int) -> Faults:
+def faults(seed: int) -> WireFaults:
     """10% of requests fail: 4% 429, 2% 500, 2% 503, 2% dropped connections."""
-    return Faults(rate_429=0.04, rate_500=0.02, rate_503=0.02, rate_drop=0.02, seed=seed)
+    return WireFaults(rate_429=0.04, rate_500=0.02, rate_503=0.02, rate_drop=0.02, seed=seed)
 
 
 @dataclass
@@ -74,9 +74,9 @@ def run_to_completion(migration: Migration, *, max_runs: int = 40) -> list[RunRe
 def migrate(
     tickets: int,
     *,
-    source_faults: Faults | None,
+    source_faults: WireFaults | None,
     target_app: Any = None,
-    target_faults: Faults | None = None,
+    target_faults: WireFaults | None = None,
 ) -> Iterator[Migrated]:
     clock = ManualClock()
     source_account = ZendeskSandbox(

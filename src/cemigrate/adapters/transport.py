@@ -51,7 +51,7 @@ Refusal = Callable[[requests.Response], Exception | None]
 """A platform's own throttle or quota signal read from an answer (Salesforce's 403
 ``REQUEST_LIMIT_EXCEEDED``): the error to raise instead of returning the response, or None."""
 
-Route = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
+BudgetRoute = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float]]
 """Which budgets a request spends, and how much of each (a Freshdesk include costs extra).
 The account-wide budget comes first: the response's rate headers are about it."""
 
@@ -63,7 +63,7 @@ class BudgetedTransport(BaseAdapter):
         self,
         inner: BaseAdapter,
         *,
-        route: Route,
+        route: BudgetRoute,
         retry: RetryPolicy,
         replayable: Replayable = not_a_post,
         refusal: Refusal | None = None,
@@ -128,7 +128,7 @@ class BudgetedTransport(BaseAdapter):
 def budgeted_session(
     session: requests.Session | None,
     *,
-    route: Route,
+    route: BudgetRoute,
     retry: RetryPolicy,
     replayable: Replayable = not_a_post,
     refusal: Refusal | None = None,

@@ -9,14 +9,15 @@ An emulator is a plain WSGI application. This module makes it reachable two ways
   (:func:`werkzeug.serving.make_server`) that unmodified clients (zenpy, simple-salesforce,
   curl) can talk to.
 
-:class:`Faults` wraps any emulator in a seeded middleware that answers a share of requests with
+:class:`WireFaults` wraps any emulator in a seeded middleware that answers a share of requests with
 429, 500 or 503, drops a share of connections (in process :class:`requests.ConnectionError`;
 over HTTP the socket is closed without a response) and delays responses on an injected clock.
 :class:`RateLimiter` is the token bucket emulators use to answer 429 with ``Retry-After``.
 
 The sandbox is a layer of its own: it imports the standard library, attrs, requests and
-werkzeug only (never ``cemigrate.ratelimit``), so its :class:`Clock` is a protocol of the same
-shape. The emulators' request, routing and account plumbing is in :mod:`cemigrate.sandbox.web`.
+werkzeug only (never ``cemigrate.ratelimit``), so its :class:`SandboxClock` is a protocol of
+the same shape. The emulators' request, routing and account plumbing is in
+:mod:`cemigrate.sandbox.web`.
 """
 
 from __future__ import annotations
@@ -44,17 +45,17 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, se
 
 __all__ = [
     "WHOLE_TOKEN_SLACK",
-    "Clock",
     "DroppedConnection",
     "FaultMiddleware",
-    "Faults",
     "Limit",
     "RateLimiter",
+    "SandboxClock",
     "SandboxServer",
+    "SandboxSystemClock",
     "StartResponse",
-    "SystemClock",
     "WSGIApp",
     "WSGITransport",
+    "WireFaults",
     "json_response",
     "make_environ",
     "mount_sandbox",
@@ -68,7 +69,7 @@ WSGIApp: TypeAlias = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 """A WSGI application."""
 
 
-class Clock(Protocol):
+class SandboxClock(Protocol):
     """Where emulators read the time and sleep (the shape of ``cemigrate.ratelimit.Clock``)."""
 
     def monotonic(self) -> float:
@@ -80,7 +81,7 @@ class Clock(Protocol):
         ...
 
 
-class SystemClock:
+class SandboxSystemClock:
     """The real clock: :func:`time.monotonic` and :func:`time.sleep`."""
 
     def monotonic(self) -> float:
@@ -347,7 +348,7 @@ def serve(
 
 
 @attrs.frozen(kw_only=True)
-class Faults:
+class WireFaults:
     """Which share of requests fail, and how; the same ``seed`` fails the same requests.
 
     Each request draws once: the first ``rate_drop`` of the unit interval drops the connection,
@@ -372,15 +373,15 @@ class Faults:
         if self.slow_seconds < 0:
             raise ValueError("slow_seconds must not be negative")
 
-    def wrap(self, app: WSGIApp, *, clock: Clock | None = None) -> FaultMiddleware:
+    def wrap(self, app: WSGIApp, *, clock: SandboxClock | None = None) -> FaultMiddleware:
         """``app`` behind these faults, sleeping on ``clock`` (the real one by default)."""
-        return FaultMiddleware(app, self, clock or SystemClock())
+        return FaultMiddleware(app, self, clock or SandboxSystemClock())
 
 
 class FaultMiddleware:
-    """WSGI middleware that injects the failures a :class:`Faults` describes."""
+    """WSGI middleware that injects the failures a :class:`WireFaults` describes."""
 
-    def __init__(self, app: WSGIApp, faults: Faults, clock: Clock) -> None:
+    def __init__(self, app: WSGIApp, faults: WireFaults, clock: SandboxClock) -> None:
         self.app = app
         self.faults = faults
         self.clock = clock
@@ -451,12 +452,14 @@ limit sends it; refusing it was a 429 the limit does not call for."""
 class RateLimiter:
     """A token bucket of ``limit`` requests per ``period`` seconds on an injected clock."""
 
-    def __init__(self, limit: int, *, period: float = 60.0, clock: Clock | None = None) -> None:
+    def __init__(
+        self, limit: int, *, period: float = 60.0, clock: SandboxClock | None = None
+    ) -> None:
         if limit <= 0 or period <= 0:
             raise ValueError("limit and period must be positive")
         self.limit = limit
         self.period = period
-        self.clock = clock or SystemClock()
+        self.clock = clock or SandboxSystemClock()
         self._tokens = float(limit)
         self._at = self.clock.monotonic()
         self._lock = threading.Lock()

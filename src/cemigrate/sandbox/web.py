@@ -33,11 +33,11 @@ from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from cemigrate.sandbox.http import (
-    Clock,
     FaultMiddleware,
-    Faults,
+    SandboxClock,
     SandboxServer,
     StartResponse,
+    WireFaults,
     WSGIApp,
     make_environ,
     mount_sandbox,
@@ -346,8 +346,8 @@ class SandboxAccount(Generic[AppT], abc.ABC):
     """More base URLs the in-process session reaches the account at (Salesforce's login
     hosts)."""
 
-    def __init__(self, emulator: AppT, *, clock: Clock, faults: Faults | None) -> None:
-        self.clock: Clock = clock
+    def __init__(self, emulator: AppT, *, clock: SandboxClock, faults: WireFaults | None) -> None:
+        self.clock: SandboxClock = clock
         """Drives the account's time, limits and jobs."""
         self.emulator: AppT = emulator
         """The emulator without faults (routing, authentication, limits)."""

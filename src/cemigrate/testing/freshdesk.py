@@ -18,7 +18,7 @@ from cemigrate.adapters.freshdesk.source import EPOCH, FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Record, Role, Ticket
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.pair import Faults, Snapshot

@@ -22,7 +22,7 @@ from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Kind, Role
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.memory import _memory_faults

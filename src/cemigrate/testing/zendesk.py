@@ -12,7 +12,7 @@ from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.sandbox.http import Faults as WireFaults
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import iso
 from cemigrate.schema import Record, Ticket

@@ -30,8 +30,8 @@ __all__ = [
     "TARGET_CAPABILITIES",
     "TICKET_INCLUDES",
     "TICKET_LIST_PAGES",
+    "BudgetedEndpoint",
     "FreshdeskObject",
-    "Route",
 ]
 
 CORE: Final = "freshdesk.core"
@@ -178,7 +178,7 @@ BY_NAME: Final[Mapping[str, FreshdeskObject]] = {row.name: row for row in OBJECT
 
 
 @attrs.frozen(kw_only=True)
-class Route:
+class BudgetedEndpoint:
     """The budgets one endpoint spends beside ``freshdesk.core``, and its credits."""
 
     method: str
@@ -191,14 +191,16 @@ class Route:
     """Extra credits when the request has an ``include``. [facts 3.1]"""
 
 
-ROUTES: Final[tuple[Route, ...]] = (
+ROUTES: Final[tuple[BudgetedEndpoint, ...]] = (
     # The ticket list: 3 credits with description, requester and stats sideloaded. [facts 3.1]
-    Route(
+    BudgetedEndpoint(
         method="GET", pattern=r"/api/v2/tickets", budget="freshdesk.tickets_list", include_cost=2.0
     ),
-    Route(method="POST", pattern=r"/api/v2/tickets", budget="freshdesk.ticket_create"),
-    Route(method="PUT", pattern=r"/api/v2/tickets/\d+", budget="freshdesk.ticket_update"),
-    Route(method="GET", pattern=r"/api/v2/contacts", budget="freshdesk.contacts_list"),
+    BudgetedEndpoint(method="POST", pattern=r"/api/v2/tickets", budget="freshdesk.ticket_create"),
+    BudgetedEndpoint(
+        method="PUT", pattern=r"/api/v2/tickets/\d+", budget="freshdesk.ticket_update"
+    ),
+    BudgetedEndpoint(method="GET", pattern=r"/api/v2/contacts", budget="freshdesk.contacts_list"),
 )
 """Endpoints with a sub-limit of their own (facts 3.1); any other spends the account budget,
 plus one credit per embedded resource."""

@@ -14,7 +14,7 @@ import requests
 
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
 from cemigrate.sandbox.freshdesk.urls import PLAN_LIMITS, FreshdeskApp
-from cemigrate.sandbox.http import Clock, Faults, SystemClock
+from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.web import SandboxAccount
 
 __all__ = [
@@ -49,15 +49,15 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
         seed: int = 7,
         instance: str = "demo",
         plan: str = "enterprise",
-        clock: Clock | None = None,
-        faults: Faults | None = None,
+        clock: SandboxClock | None = None,
+        faults: WireFaults | None = None,
         domain: str = "demo.freshdesk.com",
         api_key: str = DEFAULT_API_KEY,
         empty: bool = False,
     ) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown Freshdesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
-        clock = clock or SystemClock()
+        clock = clock or SandboxSystemClock()
         self.domain = domain
         self.api_key = api_key
         self.backend = FreshdeskBackend(

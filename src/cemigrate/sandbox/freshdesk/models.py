@@ -34,7 +34,7 @@ from cemigrate.sandbox.freshdesk.exceptions import (
     field_error,
 )
 from cemigrate.sandbox.freshdesk.seed import BASE, Json, iso
-from cemigrate.sandbox.http import Clock
+from cemigrate.sandbox.http import SandboxClock
 from cemigrate.schema import (
     Attachment,
     FieldDef,
@@ -184,7 +184,7 @@ class FreshdeskBackend:
         tickets: int,
         seed: int,
         instance: str,
-        clock: Clock,
+        clock: SandboxClock,
         empty: bool = False,
         owner_email: str = "admin@demo.example",
     ) -> None:

@@ -36,7 +36,7 @@ from cemigrate.sandbox.freshdesk.responses import (
     ticket_view_includes,
 )
 from cemigrate.sandbox.freshdesk.seed import ATTACHMENT_PATH, BASE
-from cemigrate.sandbox.http import WHOLE_TOKEN_SLACK, Clock
+from cemigrate.sandbox.http import WHOLE_TOKEN_SLACK, SandboxClock
 from cemigrate.sandbox.web import Handler, NoRoute, Reply, SandboxApp
 
 __all__ = [
@@ -44,14 +44,14 @@ __all__ = [
     "ROUTES",
     "CreditBucket",
     "FreshdeskApp",
-    "Plan",
-    "Route",
+    "FreshdeskRoute",
+    "PlanLimits",
     "coverage_rows",
 ]
 
 
 @attrs.frozen
-class Plan:
+class PlanLimits:
     """A plan's per-minute allowance and its per-endpoint sub-limits."""
 
     total: int
@@ -61,18 +61,18 @@ class Plan:
     contacts_list: int
 
 
-PLAN_LIMITS: Final[Mapping[str, Plan]] = {
-    "growth": Plan(200, 80, 80, 20, 20),
-    "pro": Plan(400, 160, 160, 100, 100),
-    "enterprise": Plan(700, 280, 280, 200, 200),
-    "purchased_1000": Plan(1000, 400, 400, 300, 300),
-    "purchased_2000": Plan(2000, 800, 800, 400, 400),
+PLAN_LIMITS: Final[Mapping[str, PlanLimits]] = {
+    "growth": PlanLimits(200, 80, 80, 20, 20),
+    "pro": PlanLimits(400, 160, 160, 100, 100),
+    "enterprise": PlanLimits(700, 280, 280, 200, 200),
+    "purchased_1000": PlanLimits(1000, 400, 400, 300, 300),
+    "purchased_2000": PlanLimits(2000, 800, 800, 400, 400),
 }
 """Calls per minute of each plan, from the API v2 reference's rate-limit table."""
 
 
 @attrs.frozen
-class Route:
+class FreshdeskRoute:
     """One implemented endpoint."""
 
     method: str
@@ -96,8 +96,8 @@ class Route:
 
 
 _V2 = "/api/v2"
-ROUTES: Final[tuple[Route, ...]] = (
-    Route(
+ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
+    FreshdeskRoute(
         "GET",
         f"{_V2}/tickets",
         lambda r: r.list_tickets,
@@ -107,14 +107,14 @@ ROUTES: Final[tuple[Route, ...]] = (
         " include=description,requester,stats; ≤ 300 pages",
         "list",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/tickets",
         lambda r: r.create_ticket,
         "ticket_create",
         "Create a ticket (JSON or multipart with attachments[]; 20 MB in all)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/tickets/{{id}}",
         lambda r: r.show_ticket,
@@ -122,78 +122,80 @@ ROUTES: Final[tuple[Route, ...]] = (
         "View a ticket (include=conversations,requester,company,stats)",
         "view",
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/tickets/{{id}}",
         lambda r: r.update_ticket,
         "ticket_update",
         "Update a ticket (405 when deleted or spam)",
     ),
-    Route(
+    FreshdeskRoute(
         "DELETE",
         f"{_V2}/tickets/{{id}}",
         lambda r: r.delete_ticket,
         None,
         "Delete a ticket (to the trash: filter=deleted)",
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/tickets/{{id}}/restore",
         lambda r: r.restore_ticket,
         None,
         "Restore a deleted ticket",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/tickets/{{id}}/conversations",
         lambda r: r.ticket_conversations,
         None,
         "A ticket's conversations, oldest first (paged)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/tickets/{{id}}/reply",
         lambda r: r.reply,
         None,
         "Reply (public, by an agent user_id; attachments)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/tickets/{{id}}/notes",
         lambda r: r.note,
         None,
         "Note (private by default; incoming, user_id; attachments)",
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/conversations/{{id}}",
         lambda r: r.update_conversation,
         None,
         "Edit a conversation's body",
     ),
-    Route(
+    FreshdeskRoute(
         "DELETE",
         f"{_V2}/conversations/{{id}}",
         lambda r: r.delete_conversation,
         None,
         "Delete a conversation",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/tickets/{{id}}/time_entries",
         lambda r: r.list_time_entries,
         None,
         "A ticket's time entries",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/tickets/{{id}}/time_entries",
         lambda r: r.create_time_entry,
         None,
         "Log time on a ticket",
     ),
-    Route("GET", f"{_V2}/time_entries", lambda r: r.list_time_entries, None, "All time entries"),
-    Route(
+    FreshdeskRoute(
+        "GET", f"{_V2}/time_entries", lambda r: r.list_time_entries, None, "All time entries"
+    ),
+    FreshdeskRoute(
         "GET",
         f"{_V2}/search/tickets",
         lambda r: r.search_tickets,
@@ -201,21 +203,21 @@ ROUTES: Final[tuple[Route, ...]] = (
         'Filter tickets: query="field:value AND/OR ..." over fields and custom fields'
         " (30 a page, 10 pages)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/search/contacts",
         lambda r: r.search_contacts,
         None,
         "Filter contacts (30 a page, 10 pages)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/search/companies",
         lambda r: r.search_companies,
         None,
         "Filter companies (30 a page, 10 pages)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/contacts",
         lambda r: r.list_contacts,
@@ -223,206 +225,218 @@ ROUTES: Final[tuple[Route, ...]] = (
         "List contacts: email, phone, mobile, company_id, state, updated_since"
         " (unblocked, undeleted by default)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/contacts",
         lambda r: r.create_contact,
         None,
         "Create a contact (409 duplicate_value for a taken email or unique_external_id)",
     ),
-    Route("GET", f"{_V2}/contacts/{{id}}", lambda r: r.show_contact, None, "View a contact"),
-    Route(
+    FreshdeskRoute(
+        "GET", f"{_V2}/contacts/{{id}}", lambda r: r.show_contact, None, "View a contact"
+    ),
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/contacts/{{id}}",
         lambda r: r.update_contact,
         None,
         "Update a contact (405 when blocked or deleted)",
     ),
-    Route(
+    FreshdeskRoute(
         "DELETE",
         f"{_V2}/contacts/{{id}}",
         lambda r: r.delete_contact,
         None,
         "Soft-delete a contact",
     ),
-    Route(
+    FreshdeskRoute(
         "DELETE",
         f"{_V2}/contacts/{{id}}/hard_delete",
         lambda r: r.hard_delete_contact,
         None,
         "Delete a contact for good",
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/contacts/{{id}}/restore",
         lambda r: r.restore_contact,
         None,
         "Restore a deleted contact",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/companies",
         lambda r: r.list_companies,
         None,
         "List companies (updated_since)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/companies",
         lambda r: r.create_company,
         None,
         "Create a company (409 for a taken name)",
     ),
-    Route("GET", f"{_V2}/companies/{{id}}", lambda r: r.show_company, None, "View a company"),
-    Route("PUT", f"{_V2}/companies/{{id}}", lambda r: r.update_company, None, "Update a company"),
-    Route(
+    FreshdeskRoute(
+        "GET", f"{_V2}/companies/{{id}}", lambda r: r.show_company, None, "View a company"
+    ),
+    FreshdeskRoute(
+        "PUT", f"{_V2}/companies/{{id}}", lambda r: r.update_company, None, "Update a company"
+    ),
+    FreshdeskRoute(
         "DELETE", f"{_V2}/companies/{{id}}", lambda r: r.delete_company, None, "Delete a company"
     ),
-    Route("GET", f"{_V2}/agents/me", lambda r: r.me, None, "The agent the API key belongs to"),
-    Route("GET", f"{_V2}/agents", lambda r: r.list_agents, None, "List agents (email filter)"),
-    Route("GET", f"{_V2}/agents/{{id}}", lambda r: r.show_agent, None, "View an agent"),
-    Route("GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups with agent_ids"),
-    Route("POST", f"{_V2}/groups", lambda r: r.create_group, None, "Create a group"),
-    Route("GET", f"{_V2}/groups/{{id}}", lambda r: r.show_group, None, "View a group"),
-    Route(
+    FreshdeskRoute(
+        "GET", f"{_V2}/agents/me", lambda r: r.me, None, "The agent the API key belongs to"
+    ),
+    FreshdeskRoute(
+        "GET", f"{_V2}/agents", lambda r: r.list_agents, None, "List agents (email filter)"
+    ),
+    FreshdeskRoute("GET", f"{_V2}/agents/{{id}}", lambda r: r.show_agent, None, "View an agent"),
+    FreshdeskRoute(
+        "GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups with agent_ids"
+    ),
+    FreshdeskRoute("POST", f"{_V2}/groups", lambda r: r.create_group, None, "Create a group"),
+    FreshdeskRoute("GET", f"{_V2}/groups/{{id}}", lambda r: r.show_group, None, "View a group"),
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/groups/{{id}}",
         lambda r: r.update_group,
         None,
         "Update a group (agent_ids replaces the members)",
     ),
-    Route("GET", f"{_V2}/roles", lambda r: r.list_roles, None, "List roles"),
-    Route("GET", f"{_V2}/roles/{{id}}", lambda r: r.show_role, None, "View a role"),
-    Route(
+    FreshdeskRoute("GET", f"{_V2}/roles", lambda r: r.list_roles, None, "List roles"),
+    FreshdeskRoute("GET", f"{_V2}/roles/{{id}}", lambda r: r.show_role, None, "View a role"),
+    FreshdeskRoute(
         "GET",
         f"{_V2}/ticket_fields",
         lambda r: r.list_fields("ticket"),
         None,
         "Ticket fields (default and custom; choices as values)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/admin/ticket_fields",
         lambda r: r.list_fields("ticket", admin=True),
         None,
         "Ticket fields, admin shape (choices as objects)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/admin/ticket_fields",
         lambda r: r.create_field("ticket", admin=True),
         None,
         "Create a ticket field (name cf_<label>_<account>)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/admin/ticket_fields/{{id}}",
         lambda r: r.show_field("ticket"),
         None,
         "View a ticket field",
     ),
-    Route(
+    FreshdeskRoute(
         "GET", f"{_V2}/contact_fields", lambda r: r.list_fields("contact"), None, "Contact fields"
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/contact_fields",
         lambda r: r.create_field("contact"),
         None,
         "Create a contact field",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/contact_fields/{{id}}",
         lambda r: r.show_field("contact"),
         None,
         "View a contact field",
     ),
-    Route(
+    FreshdeskRoute(
         "GET", f"{_V2}/company_fields", lambda r: r.list_fields("company"), None, "Company fields"
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/company_fields",
         lambda r: r.create_field("company"),
         None,
         "Create a company field",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/company_fields/{{id}}",
         lambda r: r.show_field("company"),
         None,
         "View a company field",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/sla_policies",
         lambda r: r.list_sla_policies,
         None,
         "SLA policies (targets per priority in seconds)",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/sla_policies",
         lambda r: r.create_sla_policy,
         None,
         "Create an SLA policy (every priority's targets in seconds, ≥ 900; 400 when invalid)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET", f"{_V2}/sla_policies/{{id}}", lambda r: r.show_sla_policy, None, "View an SLA policy"
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/sla_policies/{{id}}",
         lambda r: r.update_sla_policy,
         None,
         "Update an SLA policy (active, targets, applicable_to; not the default policy)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/automations/{{type}}/rules",
         lambda r: r.list_rules,
         None,
         "Automation rules: 1 ticket creation, 3 time triggers, 4 ticket updates",
     ),
-    Route(
+    FreshdeskRoute(
         "POST",
         f"{_V2}/automations/{{type}}/rules",
         lambda r: r.create_rule,
         None,
         "Create an automation rule (as sent; active unless told)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
         lambda r: r.show_rule,
         None,
         "View an automation rule",
     ),
-    Route(
+    FreshdeskRoute(
         "PUT",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
         lambda r: r.update_rule,
         None,
         "Update an automation rule (e.g. `active`, which must be a boolean)",
     ),
-    Route(
+    FreshdeskRoute(
         "DELETE",
         f"{_V2}/automations/{{type}}/rules/{{id}}",
         lambda r: r.delete_rule,
         None,
         "Delete an automation rule",
     ),
-    Route("GET", f"{_V2}/surveys", lambda r: r.list_surveys, None, "Surveys"),
-    Route(
+    FreshdeskRoute("GET", f"{_V2}/surveys", lambda r: r.list_surveys, None, "Surveys"),
+    FreshdeskRoute(
         "GET",
         f"{_V2}/surveys/satisfaction_ratings",
         lambda r: r.list_ratings,
         None,
         "Satisfaction ratings (created_since)",
     ),
-    Route(
+    FreshdeskRoute(
         "GET",
         f"{ATTACHMENT_PATH}/{{id}}/original/{{name}}",
         lambda r: r.attachment,
@@ -436,7 +450,7 @@ ROUTES: Final[tuple[Route, ...]] = (
 class CreditBucket:
     """A token bucket of ``limit`` credits a minute on an injected clock; calls spend several."""
 
-    def __init__(self, limit: int, clock: Clock, period: float = 60.0) -> None:
+    def __init__(self, limit: int, clock: SandboxClock, period: float = 60.0) -> None:
         self.limit = limit
         self.period = period
         self.clock = clock
@@ -477,7 +491,7 @@ class CreditBucket:
         self._at = self.clock.monotonic()
 
 
-class FreshdeskApp(SandboxApp[FreshdeskBackend, Route, Request]):
+class FreshdeskApp(SandboxApp[FreshdeskBackend, FreshdeskRoute, Request]):
     """The WSGI application: routing, authentication, credits and Freshdesk's headers."""
 
     request_class = Request
@@ -539,14 +553,14 @@ class FreshdeskApp(SandboxApp[FreshdeskBackend, Route, Request]):
             return Reply(error.status, error.body, {**limit_headers, **error.headers}), credits
         return attrs.evolve(reply, headers={**dict(reply.headers), **limit_headers}), credits
 
-    def _cost(self, route: Route, request: Request) -> int:
+    def _cost(self, route: FreshdeskRoute, request: Request) -> int:
         if route.cost == "list":
             return ticket_list_includes(request)
         if route.cost == "view":
             return ticket_view_includes(request)
         return 1
 
-    def _spend(self, route: Route | None, credits: int) -> dict[str, str]:
+    def _spend(self, route: FreshdeskRoute | None, credits: int) -> dict[str, str]:
         with self._limit_lock:
             buckets = [self.account]
             if route is not None and route.limit in self.sub_limits:

@@ -15,7 +15,7 @@ import secrets
 
 import requests
 
-from cemigrate.sandbox.http import Clock, Faults, SystemClock
+from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
 from cemigrate.sandbox.salesforce.seed import seed_desk
 from cemigrate.sandbox.salesforce.urls import SalesforceApp
@@ -96,8 +96,8 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         deploy_flows_active: bool = False,
         entitlements_enabled: bool = True,
         concurrency: int = 25,
-        clock: Clock | None = None,
-        faults: Faults | None = None,
+        clock: SandboxClock | None = None,
+        faults: WireFaults | None = None,
         my_domain: str = "demo",
         empty: bool = False,
         api_version: str = "59.0",
@@ -105,7 +105,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         password: str = DEFAULT_PASSWORD,
         security_token: str = DEFAULT_SECURITY_TOKEN,
     ) -> None:
-        clock = clock or SystemClock()
+        clock = clock or SandboxSystemClock()
         self.my_domain = my_domain
         self.api_version = api_version
         self.username = username

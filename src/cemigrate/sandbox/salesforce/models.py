@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from cemigrate.sandbox.dataset import DEFAULT_START
-from cemigrate.sandbox.http import Clock
+from cemigrate.sandbox.http import SandboxClock
 from cemigrate.sandbox.salesforce.exceptions import MultipleMatches, SalesforceError, not_found
 from cemigrate.sandbox.salesforce.objects import (
     ANY,
@@ -212,7 +212,7 @@ class SalesforceBackend:
     def __init__(
         self,
         *,
-        clock: Clock,
+        clock: SandboxClock,
         audit_fields: bool = True,
         api_version: str = "59.0",
         username: str = "admin@demo.example",

@@ -37,7 +37,7 @@ from cemigrate.sandbox.salesforce.responses import SalesforceResponses
 from cemigrate.sandbox.salesforce.wire import Reply, Request
 from cemigrate.sandbox.web import Handler, NoRoute, SandboxApp, rule_path
 
-__all__ = ["DAY_SECONDS", "ROUTES", "Route", "SalesforceApp", "coverage_rows"]
+__all__ = ["DAY_SECONDS", "ROUTES", "SalesforceApp", "SalesforceRoute", "coverage_rows"]
 
 DAY_SECONDS: Final = 86_400.0
 """The daily allowance is counted over a rolling 24 hours."""
@@ -45,7 +45,7 @@ _JSON: Final = "application/json;charset=UTF-8"
 
 
 @attrs.frozen
-class Route:
+class SalesforceRoute:
     """One implemented endpoint."""
 
     method: str
@@ -67,22 +67,22 @@ class _ApiVersion(BaseConverter):
 
 _D = "/services/data/{v}"
 
-ROUTES: Final[tuple[Route, ...]] = (
-    Route(
+ROUTES: Final[tuple[SalesforceRoute, ...]] = (
+    SalesforceRoute(
         "POST",
         "/services/oauth2/token",
         lambda s: s.oauth_token,
         False,
         "OAuth 2.0 token: password and client_credentials grants",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         "/services/Soap/u/{version}",
         lambda s: s.soap_login,
         False,
         "SOAP login (username, password + security token), as simple-salesforce sends it",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         "/services/Soap/m/{version}",
         lambda s: s.metadata_soap,
@@ -90,157 +90,159 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Metadata API (SOAP, SessionHeader): upsertMetadata and readMetadata of"
         " EntitlementProcess, up to 10 components a call",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         "/services/Soap/m/{version}/{org}",
         lambda s: s.metadata_soap,
         True,
         "The same, at the metadataServerUrl the SOAP login answers",
     ),
-    Route("GET", "/services/data", lambda s: s.responses.versions, False, "API versions"),
-    Route("GET", _D, lambda s: s.responses.resources, True, "Resources of a version"),
-    Route(
+    SalesforceRoute("GET", "/services/data", lambda s: s.responses.versions, False, "API versions"),
+    SalesforceRoute("GET", _D, lambda s: s.responses.resources, True, "Resources of a version"),
+    SalesforceRoute(
         "GET",
         f"{_D}/limits",
         lambda s: s.responses.limits,
         True,
         "DailyApiRequests, DailyBulkV2QueryJobs, DailyBulkApiBatches, ... with Remaining",
     ),
-    Route("GET", f"{_D}/sobjects", lambda s: s.responses.describe_global, True, "Global describe"),
-    Route(
+    SalesforceRoute(
+        "GET", f"{_D}/sobjects", lambda s: s.responses.describe_global, True, "Global describe"
+    ),
+    SalesforceRoute(
         "GET",
         f"{_D}/sobjects/{{sobject}}/describe",
         lambda s: s.responses.describe,
         True,
         "Describe: fields, types, lengths, picklists, external ids, createable/updateable",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/sobjects/{{sobject}}",
         lambda s: s.responses.sobject_info,
         True,
         "Object summary",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/sobjects/{{sobject}}",
         lambda s: s.responses.create,
         True,
         "Create a record (ContentVersion also as multipart, up to 2 GB)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/sobjects/{{sobject}}/{{id}}",
         lambda s: s.responses.read,
         True,
         "Read a record (?fields=)",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/sobjects/{{sobject}}/{{id}}",
         lambda s: s.responses.update,
         True,
         "Update a record",
     ),
-    Route(
+    SalesforceRoute(
         "DELETE",
         f"{_D}/sobjects/{{sobject}}/{{id}}",
         lambda s: s.responses.delete,
         True,
         "Delete a record (kept with IsDeleted = true for queryAll)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
         lambda s: s.responses.read_field,
         True,
         "ContentVersion/{id}/VersionData bytes, or a record by external id",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/sobjects/{{sobject}}/{{a}}/{{b}}",
         lambda s: s.responses.upsert,
         True,
         "Upsert by external id: 201 created, 200 updated, 300 several matches",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/query",
         lambda s: s.responses.query,
         True,
         "SOQL; batches of 2,000 (Sforce-Query-Options batchSize 200..2000)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/query/{{locator}}",
         lambda s: s.responses.query_more,
         True,
         "The next batch (nextRecordsUrl)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/queryAll",
         lambda s: s.responses.query_all,
         True,
         "SOQL including IsDeleted rows",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/queryAll/{{locator}}",
         lambda s: s.responses.query_more,
         True,
         "The next queryAll batch",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/composite/sobjects",
         lambda s: s.responses.collection_create,
         True,
         "Create up to 200 records (allOrNone, per-record results)",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/composite/sobjects",
         lambda s: s.responses.collection_update,
         True,
         "Update up to 200 records",
     ),
-    Route(
+    SalesforceRoute(
         "DELETE",
         f"{_D}/composite/sobjects",
         lambda s: s.responses.collection_delete,
         True,
         "Delete up to 200 records (?ids=&allOrNone=)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/composite/sobjects/{{sobject}}",
         lambda s: s.responses.collection_retrieve,
         True,
         "Retrieve records by ids (?ids=&fields=)",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/composite/sobjects/{{sobject}}",
         lambda s: s.responses.collection_retrieve,
         True,
         "Retrieve records by ids (body)",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/composite/sobjects/{{sobject}}/{{field}}",
         lambda s: s.responses.collection_upsert,
         True,
         "Upsert up to 200 records by external id (created per record)",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/composite",
         lambda s: s.responses.composite,
         True,
         "Up to 25 subrequests, referenceId chaining @{ref.id}, allOrNone",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/tooling/query",
         lambda s: s.responses.tooling_query,
@@ -248,7 +250,7 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Tooling SOQL over CustomField, CustomObject, Flow, FlowDefinition (Metadata and"
         " FullName only for one row)",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/tooling/sobjects/{{sobject}}",
         lambda s: s.responses.tooling_create,
@@ -256,119 +258,119 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Create a CustomField or CustomObject (visible in describe and SOQL at once), or save a"
         " Flow version (validated against describe; Draft unless flows deploy as active)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
         lambda s: s.responses.tooling_read,
         True,
         "Read a CustomField, CustomObject, Flow (with Metadata) or FlowDefinition",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
         lambda s: s.responses.tooling_update,
         True,
         "FlowDefinition Metadata.activeVersionNumber: activate a version (0 deactivates)",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/jobs/ingest",
         lambda s: s.responses.bulk.create_ingest,
         True,
         "Bulk 2.0: create an ingest job (insert, update, upsert, delete)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/ingest",
         lambda s: s.responses.bulk.list_ingest,
         True,
         "Bulk 2.0: list ingest jobs",
     ),
-    Route(
+    SalesforceRoute(
         "PUT",
         f"{_D}/jobs/ingest/{{id}}/batches",
         lambda s: s.responses.bulk.upload,
         True,
         "Bulk 2.0: upload the job's CSV (≤ 150 MB)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/successfulResults",
         lambda s: functools.partial(s.responses.bulk.results, kind="successfulResults"),
         True,
         "Bulk 2.0: sf__Id, sf__Created and the rows written",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/failedResults",
         lambda s: functools.partial(s.responses.bulk.results, kind="failedResults"),
         True,
         "Bulk 2.0: sf__Id, sf__Error and the rows refused",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/ingest/{{id}}/unprocessedrecords",
         lambda s: functools.partial(s.responses.bulk.results, kind="unprocessedrecords"),
         True,
         "Bulk 2.0: rows never processed (aborted jobs)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/ingest/{{id}}",
         lambda s: s.responses.bulk.get_ingest,
         True,
         "Bulk 2.0: job info; Open → UploadComplete → InProgress → JobComplete",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/jobs/ingest/{{id}}",
         lambda s: s.responses.bulk.patch_ingest,
         True,
         "Bulk 2.0: close (UploadComplete) or abort a job",
     ),
-    Route(
+    SalesforceRoute(
         "DELETE",
         f"{_D}/jobs/ingest/{{id}}",
         lambda s: s.responses.bulk.delete_ingest,
         True,
         "Bulk 2.0: delete a job",
     ),
-    Route(
+    SalesforceRoute(
         "POST",
         f"{_D}/jobs/query",
         lambda s: s.responses.bulk.create_query,
         True,
         "Bulk 2.0: create a query job (query, queryAll)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/query",
         lambda s: s.responses.bulk.list_query,
         True,
         "Bulk 2.0: list query jobs",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/query/{{id}}/results",
         lambda s: s.responses.bulk.query_results,
         True,
         "Bulk 2.0: CSV pages (maxRecords, Sforce-Locator, Sforce-NumberOfRecords)",
     ),
-    Route(
+    SalesforceRoute(
         "GET",
         f"{_D}/jobs/query/{{id}}",
         lambda s: s.responses.bulk.get_query,
         True,
         "Bulk 2.0: query job info",
     ),
-    Route(
+    SalesforceRoute(
         "PATCH",
         f"{_D}/jobs/query/{{id}}",
         lambda s: s.responses.bulk.patch_query,
         True,
         "Bulk 2.0: abort a query job",
     ),
-    Route(
+    SalesforceRoute(
         "DELETE",
         f"{_D}/jobs/query/{{id}}",
         lambda s: s.responses.bulk.delete_query,
@@ -379,7 +381,7 @@ ROUTES: Final[tuple[Route, ...]] = (
 """Every endpoint the emulator serves, in matching order."""
 
 
-class SalesforceApp(SandboxApp[SalesforceBackend, Route, Request]):
+class SalesforceApp(SandboxApp[SalesforceBackend, SalesforceRoute, Request]):
     """The WSGI application: routing, login, sessions, limits and Salesforce's headers."""
 
     request_class = Request
@@ -422,7 +424,7 @@ class SalesforceApp(SandboxApp[SalesforceBackend, Route, Request]):
         self.requests: list[tuple[str, str, int]] = []
         """Every request answered: method, path, status (for tests and call counting)."""
 
-    def rules(self, route: Route, endpoint: object) -> Iterable[Rule]:
+    def rules(self, route: SalesforceRoute, endpoint: object) -> Iterable[Rule]:
         """The route's rule, ``{v}`` read by the API version converter."""
         path = rule_path(route.path.replace("{v}", "v{api_version:v}"))
         return [Rule(path, methods=[route.method], endpoint=endpoint)]
@@ -547,7 +549,7 @@ class SalesforceApp(SandboxApp[SalesforceBackend, Route, Request]):
         except SalesforceError as error:
             return Reply(error.status, error.body())
 
-    def _match(self, request: Request) -> tuple[Route, Handler, dict[str, str]]:
+    def _match(self, request: Request) -> tuple[SalesforceRoute, Handler, dict[str, str]]:
         try:
             return self.match(request)
         except NoRoute as missing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 
-from cemigrate.sandbox.http import Clock, Faults, SystemClock
+from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.web import SandboxAccount
 from cemigrate.sandbox.zendesk.models import ZendeskBackend
 from cemigrate.sandbox.zendesk.urls import PLAN_LIMITS, ZendeskApp
@@ -46,14 +46,14 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
         instance: str = "demo",
         plan: str = "enterprise",
         high_volume: bool = False,
-        clock: Clock | None = None,
-        faults: Faults | None = None,
+        clock: SandboxClock | None = None,
+        faults: WireFaults | None = None,
         subdomain: str = "demo",
         email: str = DEFAULT_EMAIL,
         token: str = DEFAULT_TOKEN,
         empty: bool = False,
     ) -> None:
-        clock = clock or SystemClock()
+        clock = clock or SandboxSystemClock()
         self.subdomain = subdomain
         self.email = email
         self.token = token

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import attrs
 
 from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, generate
-from cemigrate.sandbox.http import Clock
+from cemigrate.sandbox.http import SandboxClock
 from cemigrate.sandbox.zendesk.exceptions import RecordInvalid, RecordNotFound
 from cemigrate.schema import (
     Attachment,
@@ -190,7 +190,7 @@ class Upload:
     token: str
     attachment_ids: list[int]
     created: float
-    """Clock reading at upload; the token expires :data:`UPLOAD_TTL_SECONDS` later."""
+    """SandboxClock reading at upload; the token expires :data:`UPLOAD_TTL_SECONDS` later."""
     consumed: bool = False
 
 
@@ -231,7 +231,7 @@ class ZendeskBackend:
         tickets: int,
         seed: int,
         instance: str,
-        clock: Clock,
+        clock: SandboxClock,
         empty: bool = False,
         owner_email: str | None = None,
     ) -> None:

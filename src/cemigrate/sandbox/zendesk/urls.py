@@ -29,11 +29,11 @@ from cemigrate.sandbox.zendesk.exceptions import (
 from cemigrate.sandbox.zendesk.models import BASE, ZendeskBackend
 from cemigrate.sandbox.zendesk.responses import Request, ZendeskResponses
 
-__all__ = ["PLAN_LIMITS", "ROUTES", "Route", "ZendeskApp", "coverage_markdown"]
+__all__ = ["PLAN_LIMITS", "ROUTES", "ZendeskApp", "ZendeskRoute", "coverage_markdown"]
 
 
 @attrs.frozen
-class Route:
+class ZendeskRoute:
     """One implemented endpoint."""
 
     method: str
@@ -53,8 +53,8 @@ def _for_rules(
     return lambda responses: build(responses, plural)
 
 
-ROUTES: Final[tuple[Route, ...]] = (
-    Route(
+ROUTES: Final[tuple[ZendeskRoute, ...]] = (
+    ZendeskRoute(
         "GET",
         "/api/v2/incremental/tickets/cursor",
         lambda r: r.incremental_tickets,
@@ -62,290 +62,298 @@ ROUTES: Final[tuple[Route, ...]] = (
         "Tickets changed since start_time (cursor; sideloads users, groups, organizations,"
         " metric_sets; 1,000 a page)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/incremental/users/cursor",
         lambda r: r.incremental_users,
         "export",
         "Users changed since start_time (cursor; 1,000 a page)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/incremental/organizations",
         lambda r: r.incremental_organizations,
         "export",
         "Organizations changed since start_time (time-based)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/incremental/ticket_events",
         lambda r: r.incremental_ticket_events,
         "export",
         "Ticket updates with child events; include=comment_events adds comment bodies",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/incremental/ticket_metric_events",
         lambda r: r.incremental_ticket_metric_events,
         "export",
         "SLA history: apply_sla, activate, pause, fulfill, breach (time-based, 100)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/tickets/show_many",
         lambda r: r.show_many_tickets,
         "core",
         "Tickets by ids (up to 100)",
     ),
-    Route(
+    ZendeskRoute(
         "DELETE",
         "/api/v2/tickets/destroy_many",
         lambda r: r.destroy_many_tickets,
         "core",
         "Delete tickets by ids (job_status)",
     ),
-    Route(
+    ZendeskRoute(
         "PUT",
         "/api/v2/tickets/update_many",
         lambda r: r.update_many_tickets,
         "core",
         "Update up to 100 tickets, each its own changes (job_status)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/tickets",
         lambda r: r.list_tickets,
         "core",
         "List tickets (offset or cursor)",
     ),
-    Route("GET", "/api/v2/tickets/{id}", lambda r: r.show_ticket, "core", "Show a ticket"),
-    Route(
+    ZendeskRoute("GET", "/api/v2/tickets/{id}", lambda r: r.show_ticket, "core", "Show a ticket"),
+    ZendeskRoute(
         "PUT",
         "/api/v2/tickets/{id}",
         lambda r: r.update_ticket,
         "core",
         "Update a ticket and add one comment (422 when closed)",
     ),
-    Route(
+    ZendeskRoute(
         "DELETE",
         "/api/v2/tickets/{id}",
         lambda r: r.delete_ticket,
         "core",
         "Delete a ticket (stays in the export as status: deleted)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/tickets/{id}/comments",
         lambda r: r.ticket_comments,
         "core",
         "A ticket's comments (page[size] ≤ 100 cursor, or offset)",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/imports/tickets/create_many",
         lambda r: r.import_many_tickets,
         "core",
         "Import up to 100 tickets with history (job_status; archive_immediately)",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/imports/tickets",
         lambda r: r.import_ticket,
         "core",
         "Import one ticket with its history (created_at, comments, authors kept)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/job_statuses",
         lambda r: r.list_jobs,
         "core",
         "List background jobs, newest first (what is still queued or working)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/job_statuses/{id}",
         lambda r: r.show_job,
         "core",
         "Poll a job: queued → working → completed with per-item results",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/uploads",
         lambda r: r.upload,
         "core",
         "Upload a file (token valid 60 minutes; 50 MB; restricted types refused)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/attachments/{id}",
         lambda r: r.show_attachment,
         "core",
         "Attachment metadata",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/attachments/token/{token}/",
         lambda r: r.upload_content,
         "none",
         "Attachment bytes (content_url)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/users/show_many",
         lambda r: r.show_many_users,
         "core",
         "Users by ids or external_ids (up to 100)",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/users/create_many",
         lambda r: r.create_many_users(False),
         "core",
         "Create up to 100 users (job_status)",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/users/create_or_update_many",
         lambda r: r.create_many_users(True),
         "core",
         "Upsert up to 100 users by external_id or email (job_status)",
     ),
-    Route("GET", "/api/v2/users", lambda r: r.list_of("users", "users"), "core", "List users"),
-    Route("GET", "/api/v2/users/me", lambda r: r.me, "core", "The user the API acts as"),
-    Route("GET", "/api/v2/users/{id}", lambda r: r.show_of("users", "user"), "core", "Show a user"),
-    Route(
+    ZendeskRoute(
+        "GET", "/api/v2/users", lambda r: r.list_of("users", "users"), "core", "List users"
+    ),
+    ZendeskRoute("GET", "/api/v2/users/me", lambda r: r.me, "core", "The user the API acts as"),
+    ZendeskRoute(
+        "GET", "/api/v2/users/{id}", lambda r: r.show_of("users", "user"), "core", "Show a user"
+    ),
+    ZendeskRoute(
         "POST",
         "/api/v2/organizations/create_many",
         lambda r: r.create_many_organizations,
         "core",
         "Create up to 100 organizations (job_status)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/organizations",
         lambda r: r.list_of("organizations", "organizations"),
         "core",
         "List organizations",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/organizations/{id}",
         lambda r: r.show_of("organizations", "organization"),
         "core",
         "Show an organization",
     ),
-    Route("GET", "/api/v2/groups", lambda r: r.list_of("groups", "groups"), "core", "List groups"),
-    Route("POST", "/api/v2/groups", lambda r: r.create_group, "core", "Create a group"),
-    Route(
+    ZendeskRoute(
+        "GET", "/api/v2/groups", lambda r: r.list_of("groups", "groups"), "core", "List groups"
+    ),
+    ZendeskRoute("POST", "/api/v2/groups", lambda r: r.create_group, "core", "Create a group"),
+    ZendeskRoute(
         "GET", "/api/v2/groups/{id}", lambda r: r.show_of("groups", "group"), "core", "Show a group"
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/group_memberships",
         lambda r: r.list_of("memberships", "group_memberships"),
         "core",
         "List group memberships",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/group_memberships",
         lambda r: r.create_membership,
         "core",
         "Add an agent to a group",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/group_memberships/{id}",
         lambda r: r.show_of("memberships", "group_membership"),
         "core",
         "Show a membership",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/ticket_fields",
         lambda r: r.list_fields("ticket"),
         "core",
         "System and custom ticket fields with custom_field_options",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/ticket_fields",
         lambda r: r.create_field("ticket"),
         "core",
         "Create a ticket field",
     ),
-    Route("GET", "/api/v2/user_fields", lambda r: r.list_fields("user"), "core", "User fields"),
-    Route(
+    ZendeskRoute(
+        "GET", "/api/v2/user_fields", lambda r: r.list_fields("user"), "core", "User fields"
+    ),
+    ZendeskRoute(
         "POST",
         "/api/v2/user_fields",
         lambda r: r.create_field("user"),
         "core",
         "Create a user field",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/organization_fields",
         lambda r: r.list_fields("organization"),
         "core",
         "Organization fields",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/organization_fields",
         lambda r: r.create_field("organization"),
         "core",
         "Create an organization field",
     ),
-    Route("GET", "/api/v2/slas/policies", lambda r: r.sla_policies, "core", "SLA policies"),
-    Route(
+    ZendeskRoute("GET", "/api/v2/slas/policies", lambda r: r.sla_policies, "core", "SLA policies"),
+    ZendeskRoute(
         "POST",
         "/api/v2/slas/policies",
         lambda r: r.create_sla_policy,
         "core",
         "Create an SLA policy (422 for an unknown metric or priority)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/slas/policies/{id}",
         lambda r: r.show_sla_policy,
         "core",
         "Show an SLA policy",
     ),
-    Route(
+    ZendeskRoute(
         "PUT",
         "/api/v2/slas/policies/{id}",
         lambda r: r.update_sla_policy,
         "core",
         "Update an SLA policy (filter, targets; 422 when invalid)",
     ),
-    Route("GET", "/api/v2/triggers", lambda r: r.list_rules("triggers"), "core", "Triggers"),
-    Route(
+    ZendeskRoute("GET", "/api/v2/triggers", lambda r: r.list_rules("triggers"), "core", "Triggers"),
+    ZendeskRoute(
         "GET", "/api/v2/automations", lambda r: r.list_rules("automations"), "core", "Automations"
     ),
-    Route("GET", "/api/v2/macros", lambda r: r.list_rules("macros"), "core", "Macros"),
-    Route("GET", "/api/v2/views", lambda r: r.list_rules("views"), "core", "Views"),
-    Route(
+    ZendeskRoute("GET", "/api/v2/macros", lambda r: r.list_rules("macros"), "core", "Macros"),
+    ZendeskRoute("GET", "/api/v2/views", lambda r: r.list_rules("views"), "core", "Views"),
+    ZendeskRoute(
         "POST",
         "/api/v2/triggers",
         lambda r: r.create_rule("triggers"),
         "core",
         "Create one (as sent)",
     ),
-    Route(
+    ZendeskRoute(
         "POST",
         "/api/v2/automations",
         lambda r: r.create_rule("automations"),
         "core",
         "Create one (as sent)",
     ),
-    Route(
+    ZendeskRoute(
         "POST", "/api/v2/macros", lambda r: r.create_rule("macros"), "core", "Create one (as sent)"
     ),
-    Route(
+    ZendeskRoute(
         "POST", "/api/v2/views", lambda r: r.create_rule("views"), "core", "Create one (as sent)"
     ),
     *(
-        Route(
+        ZendeskRoute(
             "PUT",
             f"/api/v2/{plural}/update_many",
             _for_rules(ZendeskResponses.update_many_rules, plural),
@@ -356,7 +364,7 @@ ROUTES: Final[tuple[Route, ...]] = (
         for plural in ("triggers", "automations", "macros", "views")
     ),
     *(
-        Route(
+        ZendeskRoute(
             "PUT",
             f"/api/v2/{plural}/{{rule_id}}",
             _for_rules(ZendeskResponses.update_rule, plural),
@@ -365,21 +373,21 @@ ROUTES: Final[tuple[Route, ...]] = (
         )
         for plural in ("triggers", "automations", "macros", "views")
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/ticket_metrics",
         lambda r: r.ticket_metrics,
         "core",
         "Ticket metrics (archived tickets excluded)",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/satisfaction_ratings",
         lambda r: r.list_of("ratings", "satisfaction_ratings"),
         "core",
         "Satisfaction ratings",
     ),
-    Route(
+    ZendeskRoute(
         "GET",
         "/api/v2/search",
         lambda r: r.search,
@@ -402,7 +410,7 @@ EXPORT_LIMIT, EXPORT_LIMIT_HIGH_VOLUME = 10, 30
 """Incremental export requests per minute, without and with the High Volume add-on."""
 
 
-class ZendeskApp(SandboxApp[ZendeskBackend, Route, Request]):
+class ZendeskApp(SandboxApp[ZendeskBackend, ZendeskRoute, Request]):
     """The WSGI application: routing, authentication, rate limits and Zendesk's headers."""
 
     request_class = Request
@@ -436,7 +444,7 @@ class ZendeskApp(SandboxApp[ZendeskBackend, Route, Request]):
         self.requests: list[tuple[str, str, int]] = []
         """Every request answered: method, path, status (for tests and call counting)."""
 
-    def rules(self, route: Route, endpoint: object) -> Iterable[Rule]:
+    def rules(self, route: ZendeskRoute, endpoint: object) -> Iterable[Rule]:
         """The route's rule, and its ``.json`` twin unless the path ends with a slash."""
         path = rule_path(route.path)
         if path.endswith("/"):
@@ -486,7 +494,7 @@ class ZendeskApp(SandboxApp[ZendeskBackend, Route, Request]):
             headers.update(_limit_headers(limit))
         return attrs.evolve(reply, headers=headers)
 
-    def _match(self, request: Request) -> tuple[Route, Handler, dict[str, str]]:
+    def _match(self, request: Request) -> tuple[ZendeskRoute, Handler, dict[str, str]]:
         try:
             return self.match(request)
         except NoRoute as missing:

@@ -22,7 +22,7 @@ from cemigrate.adapters.freshdesk.convert import OVERFLOW_PREFIX
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
 from cemigrate.ledger import Ledger
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox, serve_freshdesk
-from cemigrate.sandbox.freshdesk.urls import CreditBucket, Plan
+from cemigrate.sandbox.freshdesk.urls import CreditBucket, PlanLimits
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Role
@@ -42,7 +42,7 @@ def raise_limits(account: FreshdeskSandbox, per_minute: int) -> None:
     a full minute's worth at each start), so each run below creates fewer tickets than that."""
     app = account.freshdesk
     clock = account.clock
-    app.plan = Plan(per_minute, per_minute, per_minute, per_minute, per_minute)
+    app.plan = PlanLimits(per_minute, per_minute, per_minute, per_minute, per_minute)
     app.account = CreditBucket(per_minute, clock)
     app.sub_limits = {name: CreditBucket(per_minute, clock) for name in SUB_LIMITS}
 

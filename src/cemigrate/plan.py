@@ -24,13 +24,14 @@ is opened or created.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -201,9 +202,10 @@ class Plan:
     def _settings(self, side: SideSpec) -> AdapterSettings:
         return self.file.settings(side, clock=self.clock, env=self.env)
 
-    def _existing_ledger(self, doing: str) -> Path:
+    def _existing_ledger(self) -> Path:
+        """The ledger's path, which a job that reads what ran needs to exist."""
         if not self.ledger_path.exists():
-            raise ConfigError(f"{self.ledger_path}: no ledger yet (nothing has run{doing})")
+            raise ConfigError(f"{self.ledger_path}: no ledger yet (nothing has run)")
         return self.ledger_path
 
     # -- jobs ------------------------------------------------------------------------------
@@ -212,16 +214,9 @@ class Plan:
         """The plan's migration, ready to run (or resume, or dry run). Every check that can
         fail runs before the ledger is opened, so bad input leaves it untouched."""
         sources = self.build_sources()
-        try:
-            target = self.build_target()
-        except BaseException:
-            close_all(sources)
-            raise
-        try:
+        with _closed_on_error(sources) as built:
+            target = built(self.build_target())
             ledger = Ledger.open(self.ledger_path)
-        except BaseException:
-            close_all([*sources, target])
-            raise
         return Migration(
             sources=sources,
             target=target,
@@ -234,18 +229,12 @@ class Plan:
     def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:
         """The reconciliation of the plan's sources with its target read back, through its
         ledger (which must exist) and its mapping."""
-        ledger_path = self._existing_ledger(" to reconcile")
+        ledger_path = self._existing_ledger()
         sources = self.build_sources()
-        adapters: list[Source | Target] = list(sources)
-        try:
-            view = self.build_target_view()
-            adapters.append(view)
-            target = self.build_target()
-            adapters.append(target)
+        with _closed_on_error(sources) as built:
+            view = built(self.build_target_view())
+            target = built(self.build_target())
             ledger = Ledger.open(ledger_path)
-        except BaseException:
-            close_all(adapters)
-            raise
         return Reconciliation(
             sources=sources,
             target_view=view,
@@ -273,7 +262,7 @@ class Plan:
                     f"{self.path}: the {self.target.platform} target cannot switch rules on:"
                     " cemigrate has no activation for it"
                 )
-            ledger_path = self._existing_ledger("")
+            ledger_path = self._existing_ledger()
             sources = self.build_sources()
             try:
                 titles, policies = describe_rules(sources, target)
@@ -401,14 +390,31 @@ def close_all(adapters: Iterable[Source | Target]) -> None:
 
 
 def _built_all(build: Callable[[SideSpec], Source], sides: Iterable[SideSpec]) -> list[Source]:
-    built: list[Source] = []
+    with _closed_on_error([]) as built:
+        return [built(build(side)) for side in sides]
+
+
+_A = TypeVar("_A", Source, Target)
+
+
+@contextlib.contextmanager
+def _closed_on_error(
+    adapters: Iterable[Source | Target],
+) -> Iterator[Callable[[_A], _A]]:
+    """Adapters built one after the other: if building the next one (or anything else in the
+    block) fails, those built so far are closed. The block gets a function that registers
+    each new adapter and returns it."""
+    held: list[Source | Target] = list(adapters)
+
+    def built(adapter: _A) -> _A:
+        held.append(adapter)
+        return adapter
+
     try:
-        for side in sides:
-            built.append(build(side))
+        yield built
     except BaseException:
-        close_all(built)
+        close_all(held)
         raise
-    return built
 
 
 def load_plan(path: str | Path) -> PlanFile:

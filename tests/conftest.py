@@ -11,7 +11,7 @@ from collections.abc import Generator
 
 import pytest
 
-pytest_plugins = ("pytester",)  # tests/test_repository.py runs this rule on a probe
+pytest_plugins = ("pytester",)  # tests/core/test_repository.py runs this rule on a probe
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,7 +1,7 @@
 """The CLI reference in ``docs/cli.md``, generated from the ``cemigrate`` argument parser.
 
 ``python -m cemigrate.clidoc --write docs/cli.md`` rewrites the generated part of the page
-(between the two ``clidoc`` markers); ``tests/test_docs.py`` fails when the page and the parser
+(between the two ``clidoc`` markers); ``tests/core/test_docs.py`` fails when the page and the parser
 differ, so a new command or option cannot go undocumented.
 """
 

@@ -33,7 +33,7 @@ from cemigrate.schema import (
     Ticket,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = sorted((ROOT / "mappings").glob("*-to-*.toml"))
 DESK = generate(tickets=60, seed=4, instance="src")
 

@@ -32,7 +32,9 @@ from cemigrate.reconcile import Area, ReconcileReport, Reconciliation, sign_off,
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.schema import Kind, Role, Rule
-from test_fidelity import ROOT, SEED, TICKETS, zendesk_source
+from cemigrate.testing.accounts import SEED, TICKETS, zendesk_source
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow  # one migration of the demo account, then five reconciliations
 

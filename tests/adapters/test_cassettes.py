@@ -65,7 +65,7 @@ from cemigrate.testing.cassettes import (
     vcr_config,
 )
 
-CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 FAKE = re.compile(r"user\d+@example\.com")
 
 T = TypeVar("T")

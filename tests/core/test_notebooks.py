@@ -26,7 +26,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED = ("01-dry-run", "02-migrate-and-resume", "03-reconcile-and-sign-off")
 CELL_TIMEOUT = 180  # seconds; the slowest cell takes about 10
 _KERNEL = "cemigrate-test-python"

@@ -22,7 +22,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment: ~5 s
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEST_ONLY = ("pytest", "vcr", "zenpy", "freshdesk", "nbclient", "mkdocs")
 """Modules of the test extra that an installed cemigrate must never need."""
 RUN_DEMO = f"""

@@ -46,7 +46,7 @@ from cemigrate.schema import (
     refs_of,
 )
 
-CASSETTES = Path(__file__).resolve().parent.parent / "cassettes" / "zendesk"
+CASSETTES = Path(__file__).resolve().parents[3] / "cassettes" / "zendesk"
 
 
 def recorded(name: str, index: int = 0) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
+from test_freshdesk_target import KEY, Desk, ticket
 
 from cemigrate.adapters import Needs
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
@@ -26,7 +27,6 @@ from cemigrate.schema import (
     SourceKey,
     User,
 )
-from test_freshdesk_target import KEY, Desk, ticket
 
 SUSPENDED = User(id="s1", name="Sam Frozen", email="sam@example.com", suspended=True)
 DELETED = User(id="d1", name="Dee Gone", email="dee@example.com", deleted=True)

@@ -32,7 +32,7 @@ from cemigrate.schema import (
     User,
 )
 
-SAMPLES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "cassettes" / "freshdesk" / "samples"
 
 
 def sample(name: str) -> Any:

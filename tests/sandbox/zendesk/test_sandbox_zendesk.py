@@ -15,7 +15,7 @@ from cemigrate.sandbox.coverage import coverage_markdown as all_coverage_markdow
 from cemigrate.sandbox.http import WireFaults
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "cassettes" / "zendesk"  # real recordings, see its NOTICE.md
 
 

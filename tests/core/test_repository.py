@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ("src", "tests", "benchmarks", "notebooks", "docs")
 """Folders whose files must not name a path outside the repository."""
 CHECKED_FILES = ("Makefile", "mkdocs.yml", "pyproject.toml", "README.md", ".ci/run")
@@ -137,15 +137,15 @@ def test_the_text_check_tells_outside_paths_from_urls(line: str, outside: bool) 
 @pytest.mark.parametrize(
     ("source", "outside"),
     [
-        ("ROOT = Path(__file__).resolve().parents[1]\nX = ROOT.parent / 'elsewhere'", True),
-        ("X = Path(__file__).resolve().parents[2] / 'elsewhere'", True),
-        ("X = Path(__file__).parent.parent.parent", True),
-        ("ROOT = Path(__file__).resolve().parents[1]\nX = ROOT / 'cassettes'", False),
-        ("X = Path(__file__).resolve().parent.parent / 'cassettes'", False),
+        ("ROOT = Path(__file__).resolve().parents[2]\nX = ROOT.parent / 'elsewhere'", True),
+        ("X = Path(__file__).resolve().parents[3] / 'elsewhere'", True),
+        ("X = Path(__file__).parent.parent.parent.parent", True),
+        ("ROOT = Path(__file__).resolve().parents[2]\nX = ROOT / 'cassettes'", False),
+        ("X = Path(__file__).resolve().parent.parent.parent / 'cassettes'", False),
     ],
 )
 def test_the_climb_check_follows_parents_from_a_test_file(source: str, outside: bool) -> None:
-    module = ROOT / "tests" / "test_example.py"  # where the code would live; never written
+    module = ROOT / "tests" / "core" / "test_example.py"  # where the code would live; never written
     assert bool(_climbs_outside(module, source)) is outside
 
 

@@ -18,7 +18,7 @@ from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Role, SatisfactionScore
 
 TICKETS, SEED, INSTANCE = 400, 7, "demo"
-SAMPLES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "cassettes" / "freshdesk" / "samples"
 NOW = DEFAULT_START + timedelta(days=365)
 SINCE = "2020-01-01T00:00:00Z"
 

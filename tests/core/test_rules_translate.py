@@ -18,8 +18,7 @@ from cemigrate.rules import TranslationStatus, canonical, normalise, translate, 
 from cemigrate.rules.salesforce import flow_name
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Action, Condition, Kind, Ref, Rule, RuleKind, SourceKey
-from test_fidelity import (
-    ROOT,
+from cemigrate.testing.accounts import (
     SEED,
     TICKETS,
     freshdesk_source,
@@ -28,6 +27,8 @@ from test_fidelity import (
     zendesk_source,
     zendesk_target,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 RULES = generate(tickets=TICKETS, seed=SEED, instance="old").rules
 

@@ -44,7 +44,7 @@ from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandb
 from cemigrate.sandbox.zendesk.exceptions import RecordInvalid
 from cemigrate.schema import Kind, Role
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 12, 6
 
 

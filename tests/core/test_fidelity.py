@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,128 +10,14 @@ import pytest
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
-from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.testing.accounts import MAKERS, SEED, zendesk_target
 
-ROOT = Path(__file__).resolve().parents[1]
-TICKETS, SEED = 120, 6
-
-
-def zendesk_source(clock: ManualClock) -> Source:
-    account = ZendeskSandbox(
-        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
-    )
-    clock.advance(120)  # past the exports' last minute
-    return ZendeskSource(
-        instance="old",
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
-
-
-def zendesk_target(clock: ManualClock) -> Target:
-    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
-    return ZendeskTarget(
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
-
-
-def salesforce_source(clock: ManualClock) -> Source:
-    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
-    from cemigrate.adapters.salesforce.source import SalesforceSource
-    from cemigrate.sandbox.salesforce import SalesforceSandbox
-
-    org = SalesforceSandbox(tickets=TICKETS, seed=SEED, instance="old", clock=clock)
-    return SalesforceSource(
-        instance="old",
-        instance_url=org.base_url,
-        credentials=SfCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=clock,
-    )
-
-
-def salesforce_target(clock: ManualClock) -> Target:
-    from cemigrate.adapters.salesforce.client import SalesforceCredentials as SfCredentials
-    from cemigrate.adapters.salesforce.target import SalesforceTarget
-    from cemigrate.sandbox.dataset import generate
-    from cemigrate.sandbox.salesforce import SalesforceSandbox
-    from cemigrate.schema import Role
-
-    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    seen: set[str] = set()
-    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents exist before a migration: Users need licences
-            org.add_user(name=person.name, email=person.email or "", active=not person.suspended)
-    return SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SfCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=clock,
-    )
-
-
-def freshdesk_source(clock: ManualClock) -> Source:
-    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials as FdCredentials
-    from cemigrate.adapters.freshdesk.source import FreshdeskSource
-    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-
-    account = FreshdeskSandbox(
-        tickets=TICKETS, seed=SEED, instance="old", clock=clock, domain="old.freshdesk.com"
-    )
-    return FreshdeskSource(
-        instance="old",
-        base_url=account.base_url,
-        credentials=FdCredentials(api_key=account.api_key),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
-
-
-def freshdesk_target(clock: ManualClock) -> Target:
-    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials as FdCredentials
-    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-    from cemigrate.sandbox.dataset import generate
-    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-    from cemigrate.schema import Role
-
-    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    seen: set[str] = set()
-    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents are paid seats: they exist before a migration
-            account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
-    return FreshdeskTarget(
-        base_url=account.base_url,
-        credentials=FdCredentials(api_key=account.api_key),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
-
-
-Maker = Callable[[ManualClock], Source | Target]
-
-PAIRS: dict[str, tuple[Maker, Maker]] = {
-    "zendesk-to-zendesk": (zendesk_source, zendesk_target),
-    "zendesk-to-salesforce": (zendesk_source, salesforce_target),
-    "salesforce-to-zendesk": (salesforce_source, zendesk_target),
-    "zendesk-to-freshdesk": (zendesk_source, freshdesk_target),
-    "freshdesk-to-zendesk": (freshdesk_source, zendesk_target),
-    "freshdesk-to-salesforce": (freshdesk_source, salesforce_target),
-    "salesforce-to-freshdesk": (salesforce_source, freshdesk_target),
-}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _with_policies(tmp_path: Path, shipped: Path) -> Path:
@@ -150,9 +35,9 @@ def _with_policies(tmp_path: Path, shipped: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pair", sorted(PAIRS))
+@pytest.mark.parametrize("pair", sorted(MAKERS))
 def test_the_fidelity_plan_agrees_with_the_real_run(pair: str, tmp_path: Path) -> None:
-    make_source, make_target = PAIRS[pair]
+    make_source, make_target = MAKERS[pair]
     mapping_path = _with_policies(tmp_path, ROOT / "mappings" / f"{pair}.toml")
 
     def migration(ledger: Ledger) -> Migration:

@@ -19,7 +19,7 @@ import pytest
 from cemigrate.cli import _parser, main
 from cemigrate.clidoc import commands, reference_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 BIN = Path(sys.executable).parent
 EXECUTED = ("sh", "python")

@@ -5,6 +5,7 @@ cannot hold is reported, not hidden."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import Role
-from test_fidelity import ROOT, SEED, TICKETS, zendesk_source
+from cemigrate.testing.accounts import SEED, TICKETS, zendesk_source
+
+ROOT = Path(__file__).resolve().parents[2]
 
 Made = tuple[Target, Callable[[], Source]]
 

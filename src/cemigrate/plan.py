@@ -38,6 +38,7 @@ import attrs
 from cemigrate.adapters.contract import RuleSwitch, Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.adapters.registry import PLATFORMS
+from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
@@ -46,7 +47,7 @@ from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.rules import AuditReport, TranslationReport, audit, translation_report
-from cemigrate.rules.translate import EVERY_LINK, platform_of
+from cemigrate.rules.translate import EVERY_LINK
 from cemigrate.schema import FieldDef, Group, Kind, Record, Ref, Rule, User
 from cemigrate.tomlfile import KeyPath, TomlFile
 
@@ -297,11 +298,11 @@ class Plan:
             finally:
                 close_all([source])
             report = audit(
-                [r for r in read[Kind.RULE] if isinstance(r, Rule)],
+                # Each rule in its own words: a memory source holds Zendesk's, for one.
+                [dialect_of(r).normalise(r) for r in read[Kind.RULE] if isinstance(r, Rule)],
                 groups=[g for g in read[Kind.GROUP] if isinstance(g, Group)],
                 users=[u for u in read[Kind.USER] if isinstance(u, User)],
                 fields=[f for f in read[Kind.FIELD] if isinstance(f, FieldDef)],
-                platform=side.platform,
             )
             audits.append((side.name, report))
         return audits
@@ -318,8 +319,11 @@ class Plan:
             if isinstance(mapping, MappingFile):  # which source field ids option tables are for
                 mapping.bind(target.describe(), [source.describe() for source in sources])
             needs = mapping.needs()
-            field_names = getattr(target, "rule_field_names", None)
-            field_options = getattr(target, "rule_field_options", None)
+            writes = PLATFORMS[self.target.platform].rules
+            if writes is None:
+                raise ConfigError(
+                    f"{self.target.platform} targets keep rules as read: nothing to translate"
+                )
             ledger = Ledger.open(self.ledger_path) if self.ledger_path.exists() else None
             try:
                 ran = ledger is not None and ledger.last_run() is not None
@@ -329,16 +333,17 @@ class Plan:
                     links: Mapping[Ref, str] = EVERY_LINK
                     if ledger is not None and ran:
                         links = _ledger_links(ledger, side.name)
+                    # The rules' own words: a memory source holds Zendesk's, for one.
+                    reads = dialect_of(rules[0]) if rules else PLATFORMS[side.platform].rules
                     report = translation_report(
                         rules,
-                        # The rules' own words: a memory source holds Zendesk's, for one.
-                        source=platform_of(rules[0]) if rules else side.platform,
-                        target=self.target.platform,
+                        source=reads or writes,
+                        target=writes,
                         links=links,
                         mapping=needs.values,
-                        field_names=field_names() if callable(field_names) else None,
+                        field_names=target.rule_field_names(),
                         options=needs.options,
-                        target_options=field_options() if callable(field_options) else None,
+                        target_options=target.rule_field_options(),
                     )
                     reports.append((side.name, len(rules), report))
             finally:

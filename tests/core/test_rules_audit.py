@@ -10,15 +10,18 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cemigrate.adapters.rule_dialects import rule_dialect
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.ratelimit import ManualClock
-from cemigrate.rules import ActionKind, Check, Event, audit, normalise
+from cemigrate.rules import ActionKind, Check, Event, audit
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Action, Condition, Group, Kind, Rule, RuleKind
 
 TICKETS, SEED, INSTANCE = 10, 5, "z"
+
+ZENDESK = rule_dialect("zendesk")
 
 
 @cache
@@ -101,14 +104,24 @@ def vip_trigger_id() -> str:
 
 
 def test_the_demo_rules_are_clean() -> None:
-    report = audit(desk().rules, groups=desk().groups, users=desk().users, fields=desk().fields)
+    report = audit(
+        desk().rules,
+        groups=desk().groups,
+        users=desk().users,
+        fields=desk().fields,
+        dialect=ZENDESK,
+    )
     assert report.findings == ()
     assert report.rules == report.judged == len(desk().rules)
 
 
 def test_every_seeded_problem_is_found_with_its_ids_and_nothing_else() -> None:
     report = audit(
-        [*desk().rules, *broken()], groups=groups(), users=desk().users, fields=desk().fields
+        [*desk().rules, *broken()],
+        groups=groups(),
+        users=desk().users,
+        fields=desk().fields,
+        dialect=ZENDESK,
     )
     found = {(f.check, f.rule_ids) for f in report.findings}
     assert found == {
@@ -139,7 +152,7 @@ def test_numeric_ranges_that_cannot_meet_never_fire() -> None:
     )
     ranked = trigger("2", 1, [c("status", "less_than", "open"), c("status", "greater_than", "new")],
                      [a("priority", "high")])  # fmt: skip
-    report = audit([auto, ranked])
+    report = audit([auto, ranked], dialect=ZENDESK)
     assert {f.rule_ids for f in report.by_check(Check.NEVER_FIRES)} == {("1",), ("2",)}
 
 
@@ -149,7 +162,7 @@ def test_near_duplicates_and_missing_field_options_are_reported() -> None:
             "is", "no_such_option")]  # fmt: skip
     one = trigger("1", 1, base, [a("priority", "urgent")])
     two = trigger("2", 2, base, [a("priority", "urgent"), a("current_tags", "extra")])
-    report = audit([one, two], fields=desk().fields)
+    report = audit([one, two], fields=desk().fields, dialect=ZENDESK)
     assert [f.rule_ids for f in report.by_check(Check.NEAR_DUPLICATE)] == [("1", "2")]
     assert {f.rule_ids for f in report.by_check(Check.REFERENCE)} == {("1",), ("2",)}
     assert "option 'no_such_option' of field" in report.by_check(Check.REFERENCE)[0].message
@@ -158,36 +171,35 @@ def test_near_duplicates_and_missing_field_options_are_reported() -> None:
 def test_tag_actions_that_do_not_commute_are_order_dependent_by_position() -> None:
     add = trigger("10", 1, [c("priority", "is", "high")], [a("current_tags", "hot")])
     remove = trigger("20", 2, [c("type", "is", "question")], [a("remove_tags", "hot")])
-    report = audit([add, remove])
+    report = audit([add, remove], dialect=ZENDESK)
     (finding,) = report.by_check(Check.ORDER_DEPENDENCE)
     assert finding.rule_ids == ("10", "20")
-    swapped = audit([attrs.evolve(add, position=3), remove])
+    swapped = audit([attrs.evolve(add, position=3), remove], dialect=ZENDESK)
     assert swapped.by_check(Check.ORDER_DEPENDENCE)[0].rule_ids == ("20", "10")
 
 
 def test_contradictory_rules_never_conflict() -> None:
     one = trigger("1", 1, [c("priority", "is", "low")], [a("group_id", GROUP_A)])
     two = trigger("2", 2, [c("priority", "is", "urgent")], [a("group_id", GROUP_B)])
-    assert audit([one, two]).findings == ()
+    assert audit([one, two], dialect=ZENDESK).findings == ()
 
 
 def test_normalise_maps_each_platform_vocabulary() -> None:
-    zd = normalise(broken()[0], "zendesk")
+    zd = rule_dialect("zendesk").normalise(broken()[0])
     assert zd.events == {Event.CREATED}
     assert [(x.field, x.operator, x.value) for x in zd.conditions_all] == [
         ("priority", "is", "high")
     ]
     assert (zd.actions[0].kind, zd.actions[0].field) == (ActionKind.SET_FIELD, "type")
-    assert normalise(broken()[6], "zendesk").actions[0].kind is ActionKind.ASSIGN_GROUP
-    fd = normalise(
+    assert rule_dialect("zendesk").normalise(broken()[6]).actions[0].kind is ActionKind.ASSIGN_GROUP
+    fd = rule_dialect("freshdesk").normalise(
         Rule(
             id="7",
             kind=RuleKind.SUPERVISOR,
             title="fd",
             conditions_all=(c("status", "is", 3), c("hours_since_pending", "greater_than", 48)),
             actions=(a("status", 4), a("add_tag", "auto")),
-        ),
-        "freshdesk",
+        )
     )
     assert fd.events == {Event.TIME_BASED}
     assert [(x.field, x.value) for x in fd.conditions_all] == [
@@ -198,7 +210,7 @@ def test_normalise_maps_each_platform_vocabulary() -> None:
         (ActionKind.SET_FIELD, "solved"),
         (ActionKind.ADD_TAGS, ["auto"]),
     ]
-    sf = normalise(Rule(id="01Q", kind=RuleKind.ESCALATION, title="sf"), "salesforce")
+    sf = rule_dialect("salesforce").normalise(Rule(id="01Q", kind=RuleKind.ESCALATION, title="sf"))
     assert sf.opaque
     assert sf.events == {Event.TIME_BASED}
 
@@ -218,7 +230,7 @@ def test_cli_audits_the_plan_sources(tmp_path: Path) -> None:
 
 
 def test_report_is_written_as_json_and_markdown(tmp_path: Path) -> None:
-    report = audit([*desk().rules, *broken()], groups=groups())
+    report = audit([*desk().rules, *broken()], groups=groups(), dialect=ZENDESK)
     paths = report.write(tmp_path / "out")
     data = json.loads(paths["audit.json"].read_text())
     assert data["counts"]["loop"] == 1
@@ -232,8 +244,10 @@ def test_findings_do_not_depend_on_input_order(rng: object) -> None:
     rules = [*desk().rules, *broken()]
     shuffled = list(rules)
     rng.shuffle(shuffled)  # type: ignore[attr-defined]
-    first = audit(rules, groups=groups(), users=desk().users, fields=desk().fields)
-    again = audit(shuffled, groups=groups(), users=desk().users, fields=desk().fields)
+    first = audit(rules, groups=groups(), users=desk().users, fields=desk().fields, dialect=ZENDESK)
+    again = audit(
+        shuffled, groups=groups(), users=desk().users, fields=desk().fields, dialect=ZENDESK
+    )
     assert again == first
     assert again.content() == first.content()
 
@@ -258,5 +272,6 @@ def test_a_zendesk_sandbox_audited_through_its_source() -> None:
         groups=read(Kind.GROUP),  # type: ignore[arg-type]
         users=read(Kind.USER),  # type: ignore[arg-type]
         fields=read(Kind.FIELD),  # type: ignore[arg-type]
+        dialect=ZENDESK,
     )
     assert report.findings == ()

@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.rule_dialects import rule_dialect
+from cemigrate.adapters.salesforce.rules import flow_name
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
-from cemigrate.rules import TranslationStatus, canonical, normalise, translate, translation_report
-from cemigrate.rules.salesforce import flow_name
+from cemigrate.rules import TranslationStatus, canonical, translate, translation_report
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Action, Condition, Kind, Ref, Rule, RuleKind, SourceKey
 from cemigrate.testing.accounts import (
@@ -35,7 +36,9 @@ RULES = generate(tickets=TICKETS, seed=SEED, instance="old").rules
 
 def test_every_demo_rule_is_accounted_for_per_pair() -> None:
     for target in ("freshdesk", "zendesk", "salesforce"):
-        report = translation_report(RULES, source="zendesk", target=target)
+        report = translation_report(
+            RULES, source=rule_dialect("zendesk"), target=rule_dialect(target)
+        )
         assert sum(report.counts.values()) == len(RULES)
         for t in report.translations:
             assert t.status is not TranslationStatus.UNTRANSLATED or t.reason
@@ -53,7 +56,11 @@ def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
         Ref(kind=Kind.FIELD, id="364000000100"): "77",
     }
     done = translate(
-        route, source="zendesk", target="freshdesk", links=links, field_names={"77": "cf_category"}
+        route,
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("freshdesk"),
+        links=links,
+        field_names={"77": "cf_category"},
     )
     assert done.status is TranslationStatus.TRANSLATED
     assert done.kind == "1"
@@ -67,7 +74,9 @@ def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
             "value": "verification",
         }
     ]
-    missing = translate(route, source="zendesk", target="freshdesk", links={})
+    missing = translate(
+        route, source=rule_dialect("zendesk"), target=rule_dialect("freshdesk"), links={}
+    )
     assert missing.status is TranslationStatus.UNTRANSLATED
     assert any("362000000100" in g.reason for g in missing.gaps)
 
@@ -75,10 +84,13 @@ def test_ids_are_remapped_through_links_and_missing_ones_listed() -> None:
 def test_status_goes_through_the_mapping_value_table() -> None:
     close = next(r for r in RULES if r.title.startswith("Close ticket 4 days"))
     done = translate(
-        close, source="zendesk", target="freshdesk", mapping={"status": {"closed": "solved"}}
+        close,
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("freshdesk"),
+        mapping={"status": {"closed": "solved"}},
     )
     assert done.payload["actions"] == [{"field_name": "status", "value": 4}]
-    plain = translate(close, source="zendesk", target="freshdesk")
+    plain = translate(close, source=rule_dialect("zendesk"), target=rule_dialect("freshdesk"))
     assert plain.payload["actions"] == [{"field_name": "status", "value": 5}]
 
 
@@ -149,7 +161,11 @@ def test_rules_are_carried_over_inactive(makers, platform, mapping, tmp_path: Pa
         assert {r["status"] for r in held} == {"Draft"}
     names = getattr(target, "rule_field_names", lambda: None)()
     translation = translation_report(
-        rules, source=platform, target=target.platform, links=links, field_names=names
+        rules,
+        source=rule_dialect(platform),
+        target=rule_dialect(target.platform),
+        links=links,
+        field_names=names,
     )
     counts = translation.counts
     assert tally.created == counts["translated"] + counts["partial"] == len(held)
@@ -239,8 +255,8 @@ def test_there_and_back_keeps_what_both_express(kind, conditions, actions) -> No
     rule = zd.rule(raw, kind)
     there = translate(
         rule,
-        source="zendesk",
-        target="freshdesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("freshdesk"),
         links={Ref(kind=Kind.GROUP, id=g): str(int(g) + 100) for g in ("11", "12")},
     )
     fd_raw = {"id": 2, **dict(there.payload), "automation_type_id": int(there.kind)}
@@ -248,14 +264,14 @@ def test_there_and_back_keeps_what_both_express(kind, conditions, actions) -> No
     middle = fd.rule(json.loads(json.dumps(fd_raw)), kinds[there.kind])
     back = translate(
         middle,
-        source="freshdesk",
-        target="zendesk",
+        source=rule_dialect("freshdesk"),
+        target=rule_dialect("zendesk"),
         links={Ref(kind=Kind.GROUP, id=str(int(g) + 100)): g for g in ("11", "12")},
     )
     assert there.status is TranslationStatus.TRANSLATED
     assert back.status is TranslationStatus.TRANSLATED
     returned = zd.rule({"id": 3, **dict(back.payload)}, kind)
-    a, b = normalise(rule, "zendesk"), normalise(returned, "zendesk")
+    a, b = rule_dialect("zendesk").normalise(rule), rule_dialect("zendesk").normalise(returned)
     assert a.events == b.events
     assert [canonical(c) for c in a.conditions_all] == [canonical(c) for c in b.conditions_all]
     assert [(x.kind, x.field, x.value) for x in a.actions] == [
@@ -276,7 +292,9 @@ SF_LINKS = {
 
 def test_a_trigger_becomes_a_draft_flow_on_case_creation() -> None:
     route = next(r for r in RULES if r.title.startswith("Route Verification"))
-    done = translate(route, source="zendesk", target="salesforce", links=SF_LINKS)
+    done = translate(
+        route, source=rule_dialect("zendesk"), target=rule_dialect("salesforce"), links=SF_LINKS
+    )
     assert done.status is TranslationStatus.TRANSLATED
     assert done.kind == "Flow"
     assert done.payload["FullName"] == f"Cemigrate_Route_Verification_to_Verification_{route.id}"
@@ -296,7 +314,9 @@ def test_an_automation_waits_on_a_scheduled_path_with_values_through_the_mapping
     close = next(r for r in RULES if r.title.startswith("Close ticket 4 days"))
     mapping = load_mapping(ROOT / "mappings" / "zendesk-to-salesforce.toml")
     values = {"status": {"closed": "Closed (archived)"}}
-    done = translate(close, source="zendesk", target="salesforce", mapping=values)
+    done = translate(
+        close, source=rule_dialect("zendesk"), target=rule_dialect("salesforce"), mapping=values
+    )
     meta = done.payload["Metadata"]
     assert isinstance(meta, dict)
     path = meta["start"]["scheduledPaths"][0]
@@ -316,7 +336,9 @@ def test_an_automation_waits_on_a_scheduled_path_with_values_through_the_mapping
 
 def test_what_a_flow_cannot_hold_is_listed_with_the_original() -> None:
     escalate = next(r for r in RULES if r.title.startswith("Escalate urgent"))
-    done = translate(escalate, source="zendesk", target="salesforce", links=SF_LINKS)
+    done = translate(
+        escalate, source=rule_dialect("zendesk"), target=rule_dialect("salesforce"), links=SF_LINKS
+    )
     assert done.status is TranslationStatus.PARTIAL
     (gap,) = done.gaps
     assert gap.part == "action"
@@ -324,7 +346,7 @@ def test_what_a_flow_cannot_hold_is_listed_with_the_original() -> None:
     assert "queue" in gap.reason
     macro = next(r for r in RULES if r.kind is RuleKind.MACRO)
     assert (
-        translate(macro, source="zendesk", target="salesforce").status
+        translate(macro, source=rule_dialect("zendesk"), target=rule_dialect("salesforce")).status
         is TranslationStatus.UNTRANSLATED
     )
 
@@ -388,8 +410,8 @@ def test_zendesk_to_salesforce_and_back_keeps_what_both_express(  # type: ignore
     queues = {g: f"00G0000000000{g}AAA" for g in ("11", "12")}
     there = translate(
         rule,
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         links={Ref(kind=Kind.GROUP, id=g): q for g, q in queues.items()},
     )
     assert there.status is TranslationStatus.TRANSLATED, there.gaps
@@ -401,13 +423,13 @@ def test_zendesk_to_salesforce_and_back_keeps_what_both_express(  # type: ignore
     )
     back = translate(
         middle,
-        source="salesforce",
-        target="zendesk",
+        source=rule_dialect("salesforce"),
+        target=rule_dialect("zendesk"),
         links={Ref(kind=Kind.GROUP, id=q): g for g, q in queues.items()},
     )
     assert back.status is TranslationStatus.TRANSLATED, back.gaps
     returned = zd.rule({"id": 3, **dict(back.payload)}, kind)
-    a, b = normalise(rule, "zendesk"), normalise(returned, "zendesk")
+    a, b = rule_dialect("zendesk").normalise(rule), rule_dialect("zendesk").normalise(returned)
     assert a.events == b.events
     assert sorted(canonical(c) for c in a.conditions_all) == sorted(
         canonical(c) for c in b.conditions_all
@@ -443,8 +465,8 @@ def test_a_renamed_option_arrives_renamed_in_a_freshdesk_rule() -> None:
     }
     done = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="freshdesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("freshdesk"),
         links=links,
         field_names={"77": "cf_category"},
         options={CATEGORY: RENAMED},
@@ -458,8 +480,8 @@ def test_a_renamed_option_arrives_renamed_in_a_freshdesk_rule() -> None:
 def test_a_renamed_option_arrives_renamed_in_a_salesforce_flow() -> None:
     done = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         links=SF_LINKS,
         options={CATEGORY: RENAMED},
         target_options={"Case.Category__c": HELD},
@@ -485,8 +507,8 @@ def test_a_renamed_option_arrives_renamed_in_zendesk_conditions_and_actions() ->
     held = {"900": HELD - {"fiat_funding"} | {"fiat"}}
     route = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="zendesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
         links=links,
         options={CATEGORY: table},
         target_options=held,
@@ -497,8 +519,8 @@ def test_a_renamed_option_arrives_renamed_in_zendesk_conditions_and_actions() ->
     )
     macro = translate(
         _rule("Fiat::Ask for bank statement"),
-        source="zendesk",
-        target="zendesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
         links=links,
         options={CATEGORY: table},
         target_options=held,
@@ -513,8 +535,8 @@ def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
     }
     crypto = translate(
         _rule("Route Crypto Funding"),
-        source="zendesk",
-        target="freshdesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("freshdesk"),
         links=links,
         field_names={"77": "cf_category"},
         options={CATEGORY: RENAMED},
@@ -529,8 +551,8 @@ def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
     # Renamed by the table to an option the target field does not hold: a gap that says so.
     flow = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         links=SF_LINKS,
         options={CATEGORY: {"verification": "kyc"}},
         target_options={"Case.Category__c": HELD},
@@ -542,8 +564,8 @@ def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
     # An action setting an option the target lacks is a gap too (the macro keeps its others).
     macro = translate(
         _rule("Fiat::Ask for bank statement"),
-        source="zendesk",
-        target="zendesk",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
         links={Ref(kind=Kind.FIELD, id=CATEGORY): "900"},
         target_options={"900": {"verification"}},
     )
@@ -553,16 +575,16 @@ def test_an_option_the_target_field_lacks_is_a_gap_never_kept() -> None:
     # known keeps the (mapped) value.
     spelled = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         links=SF_LINKS,
         target_options={"Case.Category__c": {"Verification"}},
     )
     assert "Verification" in json.dumps(spelled.payload)
     unknown = translate(
         _rule("Route Verification"),
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         links=SF_LINKS,
         options={CATEGORY: RENAMED},
     )

@@ -14,19 +14,19 @@ from hypothesis import strategies as st
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.freshdesk import convert as freshdesk_convert
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.rules import FRESHDESK_PLACEHOLDER_SECONDS
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+from cemigrate.adapters.rule_dialects import dialect_of, rule_dialect
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk import convert as zendesk_convert
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.rules import SLA_INACTIVE_TAG, ZENDESK_INACTIVE_GUARD
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import ManualClock
 from cemigrate.rules.sla import (
-    FRESHDESK_PLACEHOLDER_SECONDS,
-    SLA_INACTIVE_TAG,
-    ZENDESK_INACTIVE_GUARD,
     sla_refs,
     sla_report,
     translate_sla,
@@ -147,7 +147,9 @@ def test_zendesk_to_freshdesk_keeps_each_priority_and_lists_what_freshdesk_lacks
         Ref(kind=Kind.ORGANIZATION, id="22"): "9022",
     }
 
-    done = translate_sla(policy, source="zendesk", target="freshdesk", links=links)
+    done = translate_sla(
+        policy, source=rule_dialect("zendesk"), target=rule_dialect("freshdesk"), links=links
+    )
 
     assert done.status is TranslationStatus.PARTIAL
     assert done.payload["active"] is False
@@ -179,7 +181,9 @@ def test_freshdesk_to_zendesk_writes_a_guarded_filter_and_every_target() -> None
         Ref(kind=Kind.GROUP, id="602"): "7602",
     }
 
-    done = translate_sla(policy, source="freshdesk", target="zendesk", links=links)
+    done = translate_sla(
+        policy, source=rule_dialect("freshdesk"), target=rule_dialect("zendesk"), links=links
+    )
 
     assert done.payload["filter"] == {
         "all": [
@@ -221,7 +225,10 @@ def test_zendesk_to_zendesk_keeps_pausable_updates_and_remaps_ids() -> None:
     )
 
     done = translate_sla(
-        policy, source="zendesk", target="zendesk", links={Ref(kind=Kind.GROUP, id="11"): "42"}
+        policy,
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
+        links={Ref(kind=Kind.GROUP, id="11"): "42"},
     )
 
     assert done.status is TranslationStatus.TRANSLATED
@@ -246,13 +253,16 @@ def test_a_group_not_in_the_target_is_a_gap_naming_it() -> None:
     )
 
     done = translate_sla(
-        policy, source="zendesk", target="zendesk", links={Ref(kind=Kind.USER, id="1"): "2"}
+        policy,
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
+        links={Ref(kind=Kind.USER, id="1"): "2"},
     )
 
     assert done.status is TranslationStatus.PARTIAL
     assert [(g.part, g.original) for g in done.gaps] == [("filter", 'group_id is "11"')]
     assert "group 11 is not in the target" in done.gaps[0].reason
-    assert sla_refs(policy) == [Ref(kind=Kind.GROUP, id="11")]
+    assert sla_refs(policy, dialect_of(policy)) == [Ref(kind=Kind.GROUP, id="11")]
 
 
 def test_priorities_go_through_the_mappings_value_table() -> None:
@@ -261,7 +271,10 @@ def test_priorities_go_through_the_mappings_value_table() -> None:
     )
 
     done = translate_sla(
-        policy, source="zendesk", target="zendesk", mapping={"priority": {"normal": "high"}}
+        policy,
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("zendesk"),
+        mapping={"priority": {"normal": "high"}},
     )
 
     assert {(m["priority"], m["target"]) for m in done.payload["policy_metrics"]} == {
@@ -280,7 +293,9 @@ def test_a_policy_freshdesk_cannot_scope_is_untranslated_with_its_reason_and_ori
         title="VIP",
     )
 
-    report = sla_report([everyone, tagged], source="zendesk", target="freshdesk")
+    report = sla_report(
+        [everyone, tagged], source=rule_dialect("zendesk"), target=rule_dialect("freshdesk")
+    )
     json_path, md_path = report.write(tmp_path)
 
     first, second = report.translations
@@ -300,7 +315,12 @@ def test_a_policy_freshdesk_cannot_scope_is_untranslated_with_its_reason_and_ori
 def test_salesforce_writes_an_inactive_entitlement_process_and_lists_what_it_cannot_say() -> None:
     policy = freshdesk_policy()
 
-    done = translate_sla(policy, source="freshdesk", target="salesforce", links=EVERY_LINK)
+    done = translate_sla(
+        policy,
+        source=rule_dialect("freshdesk"),
+        target=rule_dialect("salesforce"),
+        links=EVERY_LINK,
+    )
     target = SalesforceTarget(
         instance_url="https://example.my.salesforce.com",
         credentials=SalesforceCredentials(access_token="unused"),
@@ -322,7 +342,7 @@ def test_salesforce_writes_an_inactive_entitlement_process_and_lists_what_it_can
 def test_freshdesks_default_policy_is_not_copied_over_another_freshdesk_default() -> None:
     policy = freshdesk_policy(is_default=True, applicable_to={})
 
-    done = translate_sla(policy, source="freshdesk", target="freshdesk")
+    done = translate_sla(policy, source=rule_dialect("freshdesk"), target=rule_dialect("freshdesk"))
 
     assert done.status is TranslationStatus.UNTRANSLATED
     assert "cannot_update_default_sla" in done.reason
@@ -588,12 +608,16 @@ def zendesk_policies(draw: st.DrawFn) -> SlaPolicy:
 def test_zendesk_to_freshdesk_to_zendesk_keeps_the_targets_both_platforms_express(
     policy: SlaPolicy,
 ) -> None:
-    there = translate_sla(policy, source="zendesk", target="freshdesk", links=_EVERY_GROUP)
+    there = translate_sla(
+        policy, source=rule_dialect("zendesk"), target=rule_dialect("freshdesk"), links=_EVERY_GROUP
+    )
     if there.status is TranslationStatus.UNTRANSLATED:
         assert not any(t.metric in _COMMON for t in policy.targets)
         return
     stored = freshdesk_convert.sla_policy({**there.payload, "id": 5})
-    back = translate_sla(stored, source="freshdesk", target="zendesk", links=_EVERY_GROUP)
+    back = translate_sla(
+        stored, source=rule_dialect("freshdesk"), target=rule_dialect("zendesk"), links=_EVERY_GROUP
+    )
     returned = zendesk_convert.sla_policy({**back.payload, "id": 6})
 
     expressible = {
@@ -645,9 +669,11 @@ def test_every_translation_is_inactive(source: str) -> None:
         if source == "zendesk"
         else freshdesk_policy()
     )
-    links = {r: r.id for r in sla_refs(policy)}
+    links = {r: r.id for r in sla_refs(policy, dialect_of(policy))}
     for target in ("zendesk", "freshdesk"):
-        done = translate_sla(policy, source=source, target=target, links=links)
+        done = translate_sla(
+            policy, source=rule_dialect(source), target=rule_dialect(target), links=links
+        )
         if done.status is TranslationStatus.UNTRANSLATED:
             continue
         if target == "freshdesk":

@@ -73,6 +73,14 @@ class PlatformTarget:
     def close(self) -> None:
         """Release what the target holds (files, spools); nothing by default."""
 
+    def rule_field_names(self) -> Mapping[str, str]:
+        """Rules name custom fields by id here: no names by default."""
+        return {}
+
+    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
+        """No dropdown choices known by default."""
+        return {}
+
     @final
     def _create_fields(self, wanted: Iterable[FieldDef], *, dry_run: bool) -> list[Change]:
         """Create each field of ``wanted`` the account lacks (in a dry run: list it). A field

@@ -225,3 +225,13 @@ class Target(Protocol):
     def close(self) -> None:
         """Release what the target holds (stores, spools); a no-op for most."""
         ...
+
+    def rule_field_names(self) -> Mapping[str, str]:
+        """Custom field id → the name a translated rule names it by, where rules name fields
+        by name (Freshdesk's ``cf_...``); empty where they name them by id."""
+        ...
+
+    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
+        """Custom field id → the choices of its dropdown: what a translated rule's conditions
+        and actions on the field may name (a field absent here: not known)."""
+        ...

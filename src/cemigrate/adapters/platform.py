@@ -23,6 +23,7 @@ from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.profile import TargetProfile
 from cemigrate.errors import ConfigError
 from cemigrate.ratelimit import Clock
+from cemigrate.rules.dialect import RuleDialect
 from cemigrate.schema import Kind
 
 __all__ = ["AdapterSettings", "Platform", "ReadPage", "http_base_url", "role"]
@@ -65,7 +66,7 @@ _DEFAULT_PAGE = ReadPage(100)
 
 @attrs.frozen(kw_only=True)
 class Platform:
-    """One platform: plan keys, adapter builders, target profile and read costs."""
+    """One platform: plan keys, adapter builders, target profile, read costs, rule dialect."""
 
     name: str
     source_keys: Mapping[str, type] = attrs.field(factory=dict)
@@ -85,6 +86,9 @@ class Platform:
     native (the memory reference)."""
     read_pages: Mapping[Kind, ReadPage] = attrs.field(factory=dict)
     """Where reading a kind differs from 100 records a page on the core budget."""
+    rules: RuleDialect | None = None
+    """The words its rules and SLA policies are read and written in; ``None`` for the memory
+    reference, which keeps them as read (in their own platform's words)."""
 
     @property
     def core_budget(self) -> str:

@@ -26,17 +26,19 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate.adapters.contract import RuleSwitch
+from cemigrate.adapters.contract import RuleSwitch, Target
+from cemigrate.adapters.registry import PLATFORMS
+from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier.activate import activated_ids
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.mapping import RecordMapping, Skip
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
-from cemigrate.rules.sla import SlaTranslation, sla_platform_of, sla_refs, sla_report
+from cemigrate.rules.dialect import RuleDialect
+from cemigrate.rules.sla import SlaTranslation, sla_refs, sla_report
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
     Translation,
     TranslationStatus,
-    platform_of,
     rule_refs,
     translation_report,
 )
@@ -111,7 +113,7 @@ class RulesSection:
 
     ledger: Ledger
     target_platform: str
-    target: object | None = None
+    target: Target | None = None
     mapping: RecordMapping | None = None
     values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     options: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
@@ -188,35 +190,29 @@ class RulesSection:
 
     def _translate(self, rules: Sequence[tuple[str, Rule]]) -> dict[str, Translation]:
         """Each rule translated as the copier did, by source key."""
-        names: Mapping[str, str] | None = None
-        field_names = getattr(self.target, "rule_field_names", None)
-        if callable(field_names) and rules:
-            names = field_names()
-        held: Mapping[str, frozenset[str]] | None = None
-        field_options = getattr(self.target, "rule_field_options", None)
-        if callable(field_options) and rules:
-            held = field_options()
-        groups: dict[tuple[str, str], list[Rule]] = {}
+        writes = PLATFORMS[self.target_platform].rules
+        if writes is None or not rules:
+            return {}  # a target that keeps rules as read (the memory target): no status
+        names = self.target.rule_field_names() if self.target is not None else {}
+        held = self.target.rule_field_options() if self.target is not None else {}
+        groups: dict[tuple[str, RuleDialect], list[Rule]] = {}
         for instance, rule in rules:
-            groups.setdefault((instance, platform_of(rule)), []).append(rule)
+            groups.setdefault((instance, dialect_of(rule)), []).append(rule)
         out: dict[str, Translation] = {}
         links_of: dict[str, Mapping[Ref, str]] = {}
-        for (instance, platform), group in groups.items():
+        for (instance, reads), group in groups.items():
             if instance not in links_of:
                 links_of[instance] = self._links(instance, [r for i, r in rules if i == instance])
-            try:
-                report = translation_report(
-                    group,
-                    source=platform,
-                    target=self.target_platform,
-                    links=links_of[instance],
-                    mapping=self.values,
-                    field_names=names,
-                    options=self.options,
-                    target_options=held,
-                )
-            except ValueError:
-                continue  # a target that keeps rules as read (the memory target): no status
+            report = translation_report(
+                group,
+                source=reads,
+                target=writes,
+                links=links_of[instance],
+                mapping=self.values,
+                field_names=names,
+                options=self.options,
+                target_options=held,
+            )
             for t in report.translations:
                 out[str(SourceKey(instance, Kind.RULE, t.rule.id))] = t
         return out
@@ -228,9 +224,9 @@ class RulesSection:
         for record in records:
             refs.update(refs_of(record))
             if isinstance(record, Rule):
-                refs.update(rule_refs(record, platform_of(record)))
+                refs.update(rule_refs(record, dialect_of(record)))
             else:
-                refs.update(sla_refs(record))
+                refs.update(sla_refs(record, dialect_of(record)))
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
         return {
             by_key[key]: entry.target_id
@@ -356,21 +352,21 @@ class RulesSection:
         self, policies: Sequence[tuple[str, SlaPolicy]]
     ) -> dict[str, SlaTranslation]:
         """Each SLA policy translated as the copier did, by source key."""
-        groups: dict[tuple[str, str], list[SlaPolicy]] = {}
+        writes = PLATFORMS[self.target_platform].rules
+        if writes is None:
+            return {}  # a target that keeps policies as read (the memory target)
+        groups: dict[tuple[str, RuleDialect], list[SlaPolicy]] = {}
         for instance, policy in policies:
-            groups.setdefault((instance, sla_platform_of(policy)), []).append(policy)
+            groups.setdefault((instance, dialect_of(policy)), []).append(policy)
         out: dict[str, SlaTranslation] = {}
-        for (instance, platform), group in groups.items():
-            try:
-                report = sla_report(
-                    group,
-                    source=platform,
-                    target=self.target_platform,
-                    links=self._links(instance, group),
-                    mapping=self.values,
-                )
-            except ValueError:
-                continue  # a target that keeps policies as read (the memory target)
+        for (instance, reads), group in groups.items():
+            report = sla_report(
+                group,
+                source=reads,
+                target=writes,
+                links=self._links(instance, group),
+                mapping=self.values,
+            )
             for t in report.translations:
                 out[str(SourceKey(instance, Kind.SLA_POLICY, t.policy.id))] = t
         return out

@@ -1,13 +1,17 @@
-"""Business rules: a normalised view over each platform's rules, an audit, and translation."""
+"""Business rules: a normalised view over each platform's rules, an audit, and translation.
+
+Nothing here knows a platform: each speaks through its :class:`RuleDialect`, which lives beside
+its adapter (``cemigrate/adapters/<platform>/rules.py``).
+"""
 
 from cemigrate.rules.audit import AuditFinding, AuditReport, Check, audit
+from cemigrate.rules.dialect import RuleDialect
 from cemigrate.rules.model import (
     ActionKind,
     Event,
     NormalAction,
     NormalCondition,
     NormalRule,
-    normalise,
 )
 from cemigrate.rules.translate import (
     Gap,
@@ -15,7 +19,6 @@ from cemigrate.rules.translate import (
     TranslationReport,
     TranslationStatus,
     canonical,
-    platform_of,
     rule_refs,
     translate,
     translation_report,
@@ -31,13 +34,12 @@ __all__ = [
     "NormalAction",
     "NormalCondition",
     "NormalRule",
+    "RuleDialect",
     "Translation",
     "TranslationReport",
     "TranslationStatus",
     "audit",
     "canonical",
-    "normalise",
-    "platform_of",
     "rule_refs",
     "translate",
     "translation_report",

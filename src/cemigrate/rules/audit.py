@@ -33,6 +33,7 @@ from typing import Any, Final
 
 import attrs
 
+from cemigrate.rules.dialect import RuleDialect
 from cemigrate.rules.model import (
     PRIORITY_ORDER,
     STATUS_ORDER,
@@ -43,7 +44,6 @@ from cemigrate.rules.model import (
     NormalAction,
     NormalCondition,
     NormalRule,
-    normalise,
 )
 from cemigrate.schema import FieldDef, Group, JsonValue, Rule, User
 
@@ -150,14 +150,19 @@ def audit(
     groups: Iterable[Group] = (),
     users: Iterable[User] = (),
     fields: Iterable[FieldDef] = (),
-    platform: str = "zendesk",
+    dialect: RuleDialect | None = None,
 ) -> AuditReport:
-    """Audit ``rules`` (schema rules read from ``platform``, or rules already normalised),
+    """Audit ``rules`` (rules already normalised, or schema rules read through ``dialect``),
     checking references against the account's ``groups``, ``users`` and ``fields``."""
-    normal = sorted(
-        (r if isinstance(r, NormalRule) else normalise(r, platform) for r in rules),
-        key=_order,
-    )
+
+    def normalised(rule: Rule | NormalRule) -> NormalRule:
+        if isinstance(rule, NormalRule):
+            return rule
+        if dialect is None:
+            raise TypeError(f"audit: rule {rule.id} needs the dialect it was read in")
+        return dialect.normalise(rule)
+
+    normal = sorted((normalised(r) for r in rules), key=_order)
     judged = [r for r in normal if not r.opaque]
     findings: list[AuditFinding] = []
     findings += _never_fires(judged)

@@ -12,8 +12,9 @@ from typing import TypeVar
 
 import attrs
 
+from cemigrate.rules.dialect import RuleDialect
 from cemigrate.rules.sla import sla_refs
-from cemigrate.rules.translate import platform_of, rule_refs
+from cemigrate.rules.translate import rule_refs
 from cemigrate.schema import Rule, SlaPolicy
 
 __all__ = ["with_names"]
@@ -21,8 +22,8 @@ __all__ = ["with_names"]
 _R = TypeVar("_R", bound=Rule | SlaPolicy)
 
 
-def with_names(record: _R) -> _R:
-    """``record`` with its ``names``: the records it names by id, as its dialect reads them."""
+def with_names(record: _R, dialect: RuleDialect) -> _R:
+    """``record`` with its ``names``: the records it names by id, as ``dialect`` reads them."""
     if isinstance(record, Rule):
-        return attrs.evolve(record, names=tuple(rule_refs(record, platform_of(record))))
-    return attrs.evolve(record, names=tuple(sla_refs(record)))
+        return attrs.evolve(record, names=tuple(rule_refs(record, dialect)))
+    return attrs.evolve(record, names=tuple(sla_refs(record, dialect)))

@@ -50,6 +50,14 @@ class FaultyTarget:
         """Close the inner target."""
         self.inner.close()
 
+    def rule_field_names(self) -> Mapping[str, str]:
+        """The inner target's."""
+        return self.inner.rule_field_names()
+
+    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
+        """The inner target's."""
+        return self.inner.rule_field_options()
+
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Refuse the chosen records, write the rest, and die where told to."""
         refused = {

@@ -12,6 +12,7 @@ import requests
 from cemigrate.adapters.contract import Outgoing, RuleSwitch
 from cemigrate.adapters.freshdesk import convert as freshdesk_convert
 from cemigrate.adapters.memory import MemorySource
+from cemigrate.adapters.rule_dialects import rule_dialect
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.entitlements import metadata_element
 from cemigrate.adapters.salesforce.target import SalesforceTarget
@@ -79,7 +80,9 @@ def test_each_target_is_a_milestone_whose_criteria_test_the_priority() -> None:
         all_of=[{"field": "ticket_type_id", "operator": "is", "value": "incident"}],
     )
 
-    done = translate_sla(policy, source="zendesk", target="salesforce", links=EVERY_LINK)
+    done = translate_sla(
+        policy, source=rule_dialect("zendesk"), target=rule_dialect("salesforce"), links=EVERY_LINK
+    )
 
     assert done.status is TranslationStatus.PARTIAL
     assert done.payload["fullName"] == "gold customers"
@@ -101,8 +104,8 @@ def test_priorities_go_through_the_mappings_table_and_calendar_hours_are_a_gap()
 
     done = translate_sla(
         policy,
-        source="zendesk",
-        target="salesforce",
+        source=rule_dialect("zendesk"),
+        target=rule_dialect("salesforce"),
         mapping={"priority": {"urgent": "High"}},
     )
 
@@ -122,7 +125,9 @@ def test_the_filter_becomes_milestone_criteria_or_a_gap_saying_why() -> None:
     )
     links = {Ref(kind=Kind.ORGANIZATION, id="501"): "0015g00000000AAAAA"}
 
-    done = translate_sla(policy, source="zendesk", target="salesforce", links=links)
+    done = translate_sla(
+        policy, source=rule_dialect("zendesk"), target=rule_dialect("salesforce"), links=links
+    )
 
     assert done.status is TranslationStatus.PARTIAL
     (only,) = done.payload["milestones"]  # type: ignore[misc]
@@ -158,7 +163,9 @@ def test_a_freshdesk_policy_keeps_its_ticket_types_as_criteria() -> None:
         }
     )
 
-    done = translate_sla(policy, source="freshdesk", target="salesforce")
+    done = translate_sla(
+        policy, source=rule_dialect("freshdesk"), target=rule_dialect("salesforce")
+    )
 
     assert done.status is TranslationStatus.TRANSLATED, done.gaps
     for milestone in done.payload["milestones"]:  # type: ignore[union-attr]

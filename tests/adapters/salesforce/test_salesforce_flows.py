@@ -11,6 +11,7 @@ import requests
 
 from cemigrate.adapters.contract import Outgoing, RuleSwitch
 from cemigrate.adapters.memory import MemorySource
+from cemigrate.adapters.rule_dialects import rule_dialect
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
@@ -315,7 +316,7 @@ def test_rules_arrive_as_draft_flows_and_a_rerun_adopts_them(org: SalesforceSand
     translatable = [
         r
         for r in RULES
-        if translate(r, source="zendesk", target="salesforce").status
+        if translate(r, source=rule_dialect("zendesk"), target=rule_dialect("salesforce")).status
         is not TranslationStatus.UNTRANSLATED
     ]
     assert translatable

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from cemigrate.adapters.rule_dialects import rule_dialect
 from cemigrate.adapters.salesforce import convert
 from cemigrate.rules.audit import Check, audit
-from cemigrate.rules.model import ActionKind, Event, NormalCondition, normalise
+from cemigrate.rules.model import ActionKind, Event, NormalCondition
 from cemigrate.rules.translate import TranslationStatus, translate
 from cemigrate.sandbox.salesforce import metadata as emulator_metadata
 from cemigrate.sandbox.salesforce.exceptions import SoapFault
@@ -79,7 +80,7 @@ def test_the_source_reads_each_entry_as_a_rule_with_one_read_metadata_per_type(o
 def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
     rules = _rules(org)
     routing = _routing(org)
-    first = normalise(next(r for r in rules if r.id.endswith("#1")), "salesforce")
+    first = rule_dialect("salesforce").normalise(next(r for r in rules if r.id.endswith("#1")))
     assert not first.opaque
     assert first.automatic
     assert first.events == {Event.CREATED}
@@ -89,8 +90,8 @@ def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
     assert [(a.kind, a.field, a.value) for a in first.actions] == [
         (ActionKind.ASSIGN_GROUP, "group", org.ids[routing[0][1]])
     ]
-    urgent = normalise(
-        next(r for r in rules if r.kind is RuleKind.ESCALATION and r.position == 1), "salesforce"
+    urgent = rule_dialect("salesforce").normalise(
+        next(r for r in rules if r.kind is RuleKind.ESCALATION and r.position == 1)
     )
     assert urgent.events == {Event.TIME_BASED}
     assert [(c.field, c.operator, c.value) for c in urgent.conditions_all] == [
@@ -99,8 +100,8 @@ def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
         ("hours_since:created", "is", "1"),
     ]
     assert [a.kind for a in urgent.actions] == [ActionKind.ASSIGN_GROUP, ActionKind.NOTIFY]
-    stale = normalise(
-        next(r for r in rules if r.kind is RuleKind.ESCALATION and r.position == 2), "salesforce"
+    stale = rule_dialect("salesforce").normalise(
+        next(r for r in rules if r.kind is RuleKind.ESCALATION and r.position == 2)
     )
     assert NormalCondition(
         field="hours_since:updated", operator="is", value="24", source_field="minutesToEscalation"
@@ -109,7 +110,7 @@ def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
 
 def test_the_audit_judges_entries_and_finds_the_seeded_duplicate(org: Org) -> None:
     rules = _rules(org)
-    report = audit(rules, platform="salesforce")
+    report = audit(rules, dialect=rule_dialect("salesforce"))
     assert report.judged == report.rules == len(rules)
     duplicates = report.by_check(Check.DUPLICATE)
     assignment = [r for r in rules if r.kind is RuleKind.ASSIGNMENT]
@@ -134,7 +135,9 @@ def test_an_assignment_entry_becomes_a_zendesk_trigger_with_the_remapped_group()
         }
     )
     links = {Ref(kind=Kind.GROUP, id="00G000000000007AAA"): "900"}
-    done = translate(rule, source="salesforce", target="zendesk", links=links)
+    done = translate(
+        rule, source=rule_dialect("salesforce"), target=rule_dialect("zendesk"), links=links
+    )
     assert done.status is TranslationStatus.TRANSLATED, done.gaps
     assert done.kind == "triggers"
     assert done.payload["title"] == "Routing #1"
@@ -170,7 +173,7 @@ def test_an_entry_s_filter_logic_formula_and_escalation_steps() -> None:
         },
         RuleKind.ESCALATION,
     )
-    normal = normalise(rule, "salesforce")
+    normal = rule_dialect("salesforce").normalise(rule)
     assert [(c.field, c.operator, c.value) for c in normal.conditions_any] == [
         ("channel", "is", "email"),
         ("subject", "starts_with", "Refund"),
@@ -180,7 +183,9 @@ def test_an_entry_s_filter_logic_formula_and_escalation_steps() -> None:
         (ActionKind.ASSIGN_AGENT, "assignee", "jo@example.com"),  # unresolved: the name
         (ActionKind.OTHER, "salesforce:escalationAction", "240"),
     ]
-    done = translate(rule, source="salesforce", target="zendesk", links={})
+    done = translate(
+        rule, source=rule_dialect("salesforce"), target=rule_dialect("zendesk"), links={}
+    )
     assert done.kind == "automations"
     assert {g.part for g in done.gaps} == {"action"}
 
@@ -198,10 +203,10 @@ def test_a_refused_read_metadata_leaves_the_rules_opaque_and_the_read_goes_on(
     row = next(iter(org.sandbox.backend.rows["AssignmentRule"].values()))
     assert [r.id for r in rules] == [row["Id"]]
     assert isinstance(rules[0], Rule)
-    normal = normalise(rules[0], "salesforce")
+    normal = rule_dialect("salesforce").normalise(rules[0])
     assert normal.opaque
     assert "entry" not in rules[0].raw
-    done = translate(rules[0], source="salesforce", target="zendesk")
+    done = translate(rules[0], source=rule_dialect("salesforce"), target=rule_dialect("zendesk"))
     assert done.status is TranslationStatus.UNTRANSLATED
     refusals = [r for r in caplog.records if "refused readMetadata" in r.getMessage()]
     assert len(refusals) == 1

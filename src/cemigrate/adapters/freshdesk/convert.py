@@ -39,6 +39,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from cemigrate.adapters.contract import Outgoing
+from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
 from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.errors import RecordError
@@ -742,7 +743,8 @@ def sla_policy(d: Json) -> SlaPolicy:
             raw=dict(d),
             created_at=_opt_time(d, "created_at", what),
             updated_at=_opt_time(d, "updated_at", what),
-        )
+        ),
+        FRESHDESK_RULES,
     )
 
 
@@ -883,7 +885,8 @@ def rule(d: Json, kind: RuleKind) -> Rule:
             raw=dict(d),
             created_at=_opt_time(d, "created_at", what),
             updated_at=_opt_time(d, "updated_at", what),
-        )
+        ),
+        FRESHDESK_RULES,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
 from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
 from cemigrate.adapters.profile import (
     COMMON_READ_BACK,
@@ -92,6 +93,7 @@ def _target(settings: AdapterSettings) -> Target:
 
 
 PLATFORM = Platform(
+    rules=FRESHDESK_RULES,
     name="freshdesk",
     source_keys=_KEYS,
     target_keys=_TARGET_KEYS,

@@ -55,6 +55,8 @@ from cemigrate.adapters.freshdesk.objects import (
     MAX_ATTACHMENT_BYTES,
     TARGET_CAPABILITIES,
 )
+from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
+from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.sla_history import (
     SLA_HISTORY_FIELDS,
     is_sla_note,
@@ -65,14 +67,11 @@ from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
-    sla_platform_of,
     translate_sla,
-    untranslatable,
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
     TranslationStatus,
-    platform_of,
     translate,
 )
 from cemigrate.schema import (
@@ -237,7 +236,7 @@ class FreshdeskTarget(PlatformTarget):
             return DELETED_TICKET
         if kind in _DECLINED:
             return SLA_KEPT_IN_TICKET
-        return untranslatable(record, target=self.platform, options=self._options)
+        return untranslatable_reason(record, FRESHDESK_RULES, options=self._options)
 
     def rule_field_options(self) -> dict[str, frozenset[str]]:
         """Ticket field id → the choices of its dropdown: what a translated rule's conditions
@@ -467,8 +466,8 @@ class FreshdeskTarget(PlatformTarget):
         names = self.rule_field_names()
         done = translate(
             rule,
-            source=platform_of(rule),
-            target=self.platform,
+            source=dialect_of(rule),
+            target=FRESHDESK_RULES,
             links=item.links,
             mapping=self._values,
             field_names=names,
@@ -511,8 +510,8 @@ class FreshdeskTarget(PlatformTarget):
         assert isinstance(policy, SlaPolicy)
         done = translate_sla(
             policy,
-            source=sla_platform_of(policy),
-            target=self.platform,
+            source=dialect_of(policy),
+            target=FRESHDESK_RULES,
             links=item.links,
             mapping=self._values,
         )

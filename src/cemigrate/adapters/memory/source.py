@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory
 from cemigrate.adapters.memory.faults import MemoryFaults
+from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.names import with_names
@@ -38,7 +39,9 @@ def _order(record: Record) -> _SortKey:
 def _named(record: Record) -> Record:
     """Rules and SLA policies with the records they name by id, as every source serves them
     (the memory help desk's rules are in Zendesk's words)."""
-    return with_names(record) if isinstance(record, Rule | SlaPolicy) else record
+    return (
+        with_names(record, dialect_of(record)) if isinstance(record, Rule | SlaPolicy) else record
+    )
 
 
 class MemorySource:

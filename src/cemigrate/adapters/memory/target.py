@@ -78,6 +78,14 @@ class MemoryTarget:
         """Nothing: the memory target takes every record."""
         return ""
 
+    def rule_field_names(self) -> Mapping[str, str]:
+        """None: rules are kept as read, not translated."""
+        return {}
+
+    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
+        """None: rules are kept as read, not translated."""
+        return {}
+
     def describe(self) -> Metadata:
         """All kinds writable; the fields are those written or prepared so far."""
         fields = [

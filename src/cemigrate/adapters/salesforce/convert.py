@@ -35,6 +35,8 @@ from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.readers import JsonReader
+from cemigrate.adapters.salesforce.picklists import DEFAULT_VALUES, ORIGIN, PRIORITY, STATUS, TYPE
+from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import RecordError
 from cemigrate.rules.names import with_names
 from cemigrate.schema import (
@@ -55,7 +57,6 @@ from cemigrate.schema import (
     Kind,
     Minutes,
     Organization,
-    Priority,
     Ref,
     Role,
     Rule,
@@ -67,7 +68,6 @@ from cemigrate.schema import (
     Status,
     Ticket,
     TicketMetrics,
-    TicketType,
     User,
 )
 
@@ -134,40 +134,12 @@ FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
 }
 """The sObject that carries each schema object's custom fields."""
 
-STATUS: Final[Mapping[Status, str]] = {
-    Status.NEW: "New",
-    Status.OPEN: "Working",
-    Status.PENDING: "Waiting on Customer",
-    Status.HOLD: "On Hold",
-    Status.SOLVED: "Resolved",
-    Status.CLOSED: "Closed",
-}
-"""Schema status → Case ``Status``."""
 _STATUS_READ: Final = {v.lower(): k for k, v in STATUS.items()} | {"escalated": Status.OPEN}
 
-PRIORITY: Final[Mapping[Priority, str]] = {
-    Priority.LOW: "Low",
-    Priority.NORMAL: "Medium",
-    Priority.HIGH: "High",
-    Priority.URGENT: "Critical",
-}
-"""Schema priority → Case ``Priority``."""
 _PRIORITY_READ: Final = {v.lower(): k for k, v in PRIORITY.items()}
 
-TYPE: Final[Mapping[TicketType, str]] = {t: t.value.capitalize() for t in TicketType}
-"""Schema type → Case ``Type``."""
 _TYPE_READ: Final = {v.lower(): k for k, v in TYPE.items()}
 
-ORIGIN: Final[Mapping[Channel, str]] = {
-    Channel.EMAIL: "Email",
-    Channel.WEB: "Web",
-    Channel.CHAT: "Chat",
-    Channel.PHONE: "Phone",
-    Channel.API: "API",
-    Channel.SOCIAL: "Social",
-    Channel.OTHER: "Other",
-}
-"""Schema channel → Case ``Origin``."""
 
 CASE_PICKLISTS: Final[Mapping[str, str]] = {
     "status": "Status",
@@ -176,14 +148,6 @@ CASE_PICKLISTS: Final[Mapping[str, str]] = {
     "channel": "Origin",
 }
 """The Case field that holds each mapped ticket attribute."""
-
-DEFAULT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
-    "status": {k.value: v for k, v in STATUS.items()},
-    "priority": {k.value: v for k, v in PRIORITY.items()},
-    "type": {k.value: v for k, v in TYPE.items()},
-    "channel": {k.value: v for k, v in ORIGIN.items()},
-}
-"""How each schema value is written when no mapping says otherwise (schema → Case value)."""
 
 
 def _value(values: Mapping[str, Mapping[str, str]] | None, attribute: str, schema: str) -> str:
@@ -818,7 +782,8 @@ def sla_process(d: Row) -> SlaPolicy:
             },
             created_at=_opt_time(d, "CreatedDate", what),
             updated_at=_opt_time(d, "LastModifiedDate", what),
-        )
+        ),
+        SALESFORCE_RULES,
     )
 
 
@@ -836,7 +801,8 @@ def rule(d: Row, kind: RuleKind) -> Rule:
             },
             created_at=_opt_time(d, "CreatedDate", what),
             updated_at=_opt_time(d, "LastModifiedDate", what),
-        )
+        ),
+        SALESFORCE_RULES,
     )
 
 
@@ -900,7 +866,7 @@ def rule_entries(d: Row, kind: RuleKind, entries: Sequence[Mapping[str, Any]]) -
                 updated_at=base.updated_at,
             )
         )
-    return [with_names(r) for r in out]
+    return [with_names(r, SALESFORCE_RULES) for r in out]
 
 
 def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:
@@ -924,7 +890,8 @@ def flow_rule(version: Row, flow: Row, *, active: bool) -> Rule | None:
             raw={"FullName": flow.get("FullName"), "Metadata": metadata},
             created_at=_opt_time(version, "CreatedDate", what),
             updated_at=_opt_time(version, "LastModifiedDate", what),
-        )
+        ),
+        SALESFORCE_RULES,
     )
 
 

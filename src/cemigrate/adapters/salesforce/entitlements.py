@@ -23,13 +23,9 @@ from xml.sax.saxutils import escape
 
 from cemigrate.adapters.contract import Outgoing, WriteResult
 from cemigrate.adapters.salesforce.client import SalesforceClient, error_message
+from cemigrate.adapters.salesforce.rules import SALESFORCE_MILESTONES, SALESFORCE_RECURRENCE
 from cemigrate.errors import RecordError
-from cemigrate.rules.sla import (
-    SALESFORCE_MILESTONES,
-    SALESFORCE_RECURRENCE,
-    UNTRANSLATABLE_SLA_POLICY,
-    SlaTranslation,
-)
+from cemigrate.rules.sla import UNTRANSLATABLE_SLA_POLICY, SlaTranslation
 from cemigrate.rules.translate import TranslationStatus
 
 __all__ = [

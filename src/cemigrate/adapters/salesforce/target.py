@@ -46,6 +46,7 @@ from cemigrate.adapters.contract import (
     Outgoing,
     WriteResult,
 )
+from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
     MultipartFile,
@@ -68,17 +69,15 @@ from cemigrate.adapters.salesforce.objects import (
     TARGET_CAPABILITIES,
     SetupField,
 )
+from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
-    sla_platform_of,
     translate_sla,
-    untranslatable,
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
     TranslationStatus,
-    platform_of,
     translate,
 )
 from cemigrate.schema import (
@@ -287,7 +286,7 @@ class SalesforceTarget(PlatformTarget):
             and record.ticket.id in self._declined_tickets
         ):
             return _DELETED  # its case is declined: it goes with it
-        return untranslatable(record, target=self.platform, options=self._options)
+        return untranslatable_reason(record, SALESFORCE_RULES, options=self._options)
 
     def _writers(self) -> Mapping[Kind, BatchWriter]:
         writers: dict[Kind, BatchWriter] = {
@@ -817,8 +816,8 @@ class SalesforceTarget(PlatformTarget):
             assert isinstance(rule, Rule)
             done = translate(
                 rule,
-                source=platform_of(rule),
-                target=self.platform,
+                source=dialect_of(rule),
+                target=SALESFORCE_RULES,
                 links=item.links,
                 mapping=self._values,
                 options=self._options,
@@ -974,8 +973,8 @@ class SalesforceTarget(PlatformTarget):
             translations.append(
                 translate_sla(
                     policy,
-                    source=sla_platform_of(policy),
-                    target=self.platform,
+                    source=dialect_of(policy),
+                    target=SALESFORCE_RULES,
                     links=item.links,
                     mapping=self._values,
                 )

@@ -45,9 +45,9 @@ from cemigrate.adapters.sla_history import (
     sla_history_fields,
     sla_history_note,
 )
+from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_active
 from cemigrate.errors import RecordError
 from cemigrate.rules.names import with_names
-from cemigrate.rules.sla import zendesk_active
 from cemigrate.schema import (
     Action,
     Attachment,
@@ -633,7 +633,8 @@ def sla_policy(d: Json) -> SlaPolicy:
             raw=dict(d),
             created_at=_opt_time(d, "created_at", what),
             updated_at=_opt_time(d, "updated_at", what),
-        )
+        ),
+        ZENDESK_RULES,
     )
 
 
@@ -760,7 +761,8 @@ def rule(d: Json, kind: RuleKind) -> Rule:
             raw=dict(d),
             created_at=_opt_time(d, "created_at", what),
             updated_at=_opt_time(d, "updated_at", what),
-        )
+        ),
+        ZENDESK_RULES,
     )
 
 

@@ -15,6 +15,7 @@ from cemigrate.adapters.profile import (
 )
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.rules import ZENDESK_RULES
 from cemigrate.errors import ConfigError, CredentialError
 from cemigrate.schema import Kind
 
@@ -99,6 +100,7 @@ def _target_view(settings: AdapterSettings) -> Source:
 _EXPORT = "zendesk.export"
 
 PLATFORM = Platform(
+    rules=ZENDESK_RULES,
     name="zendesk",
     source_keys={**_KEYS, "sla_events": bool},
     target_keys=_KEYS,

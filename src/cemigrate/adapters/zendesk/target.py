@@ -34,23 +34,20 @@ from cemigrate.adapters.contract import (
     SlaHistorySource,
     WriteResult,
 )
+from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
+from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_activated, zendesk_active
 from cemigrate.errors import RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
-    sla_platform_of,
     translate_sla,
-    untranslatable,
-    zendesk_activated,
-    zendesk_active,
 )
 from cemigrate.rules.translate import (
     UNTRANSLATABLE_RULE,
     TranslationStatus,
-    platform_of,
     translate,
 )
 from cemigrate.schema import (
@@ -212,7 +209,7 @@ class ZendeskTarget(PlatformTarget):
             return "deleted-in-source: Zendesk cannot import a deleted ticket"
         if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
             return SLA_KEPT_IN_TICKET
-        return untranslatable(record, target=self.platform, options=self._options)
+        return untranslatable_reason(record, ZENDESK_RULES, options=self._options)
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys as external ids.
@@ -455,8 +452,8 @@ class ZendeskTarget(PlatformTarget):
             assert isinstance(rule, Rule)
             done = translate(
                 rule,
-                source=platform_of(rule),
-                target=self.platform,
+                source=dialect_of(rule),
+                target=ZENDESK_RULES,
                 links=item.links,
                 mapping=self._values,
                 options=self._options,
@@ -576,7 +573,7 @@ class ZendeskTarget(PlatformTarget):
     ) -> list[WriteResult]:
         """SLA policies, translated (targets per priority and metric, filter ids remapped) and
         created **inactive**: with the guard condition no ticket meets
-        (:data:`~cemigrate.rules.sla.ZENDESK_INACTIVE_GUARD`), since Zendesk policies have no
+        (:data:`~cemigrate.adapters.zendesk.rules.ZENDESK_INACTIVE_GUARD`), since Zendesk policies have no
         active flag. Find-or-create by title, so a re-run adopts what it made; a policy Zendesk
         cannot express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are
         ``sla_policies/<id>``."""
@@ -587,8 +584,8 @@ class ZendeskTarget(PlatformTarget):
             assert isinstance(policy, SlaPolicy)
             done = translate_sla(
                 policy,
-                source=sla_platform_of(policy),
-                target=self.platform,
+                source=dialect_of(policy),
+                target=ZENDESK_RULES,
                 links=item.links,
                 mapping=self._values,
             )

@@ -23,7 +23,7 @@ from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.schema import Kind, Role
+from cemigrate.schema import Kind
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.memory import _memory_faults
 from cemigrate.testing.pair import Faults, Snapshot
@@ -85,19 +85,8 @@ class SalesforcePair:
         org = SalesforceSandbox(
             tickets=0, seed=self.seed, instance="new", clock=clock, faults=_wire(faults), empty=True
         )
-        for person in self._desk.users if self._desk is not None else ():
-            if person.role is not Role.END_USER and person.email:
-                try:
-                    org.add_user(
-                        name=person.name,
-                        email=person.email,
-                        profile="System Administrator"
-                        if person.role is Role.ADMIN
-                        else "Standard User",
-                        active=not person.suspended,
-                    )
-                except Exception:  # an e-mail twice in the desk: one User
-                    continue
+        if self._desk is not None:
+            org.add_seats(self._desk)
         target = FaultyTarget(
             SalesforceTarget(
                 instance_url=org.base_url,

@@ -23,15 +23,15 @@ from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.schema import Kind
+from cemigrate.schema import Kind, Record
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.memory import _memory_faults
-from cemigrate.testing.pair import Faults, Snapshot
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 _EXT = "Cemigrate_Id__c"
 
 
-class SalesforcePair:
+class SalesforcePair(AdapterPair):
     """A help desk → an emulated Salesforce org. ``seed`` must be the suite's seed when the
     source is an emulated org (it seeds itself from the same generator)."""
 
@@ -104,6 +104,14 @@ class SalesforcePair:
         """Refusals and crashes from now on (throttling is set when the org is made)."""
         assert isinstance(target, FaultyTarget)
         target.set_faults(faults)
+
+    def change(self, source: Source, record: Record) -> bool:
+        """The desk itself takes a changed record; an emulated source org is not changed."""
+        if self.source != "memory":
+            return False
+        assert isinstance(source, MemorySource)
+        source.put(record)
+        return True
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the org, identified without Salesforce ids."""

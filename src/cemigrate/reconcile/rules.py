@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate.adapters.contract import RuleSwitch
+from cemigrate.adapters.contract import Target
 from cemigrate.copier.activate import activated_ids
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.mapping import RecordMapping, Skip
@@ -111,7 +111,7 @@ class RulesSection:
 
     ledger: Ledger
     target_platform: str
-    target: object | None = None
+    target: Target | None = None
     mapping: RecordMapping | None = None
     values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     options: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
@@ -380,10 +380,11 @@ class RulesSection:
     def _states(self, rows: Sequence[_Row]) -> Mapping[str, bool] | None:
         """Active or not, by target id, for every written rule (one call); ``None`` when the
         target cannot tell."""
-        if not isinstance(self.target, RuleSwitch):
+        switch = self.target.rule_switch() if self.target is not None else None
+        if switch is None:
             return None
         ids = sorted({r.target_id for r in rows if _stateful(r) and r.target_id is not None})
-        return self.target.rule_states(ids) if ids else {}
+        return switch.rule_states(ids) if ids else {}
 
     def _check_state(
         self,

@@ -44,8 +44,8 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    RuleSwitch,
     SlaHistory,
-    SlaHistorySource,
     WriteResult,
 )
 from cemigrate.adapters.freshdesk import convert
@@ -86,13 +86,13 @@ from cemigrate.schema import (
     JsonValue,
     Kind,
     Organization,
-    Ref,
     Role,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
     User,
+    owner_ticket,
 )
 
 __all__ = ["SLA_KEPT_IN_TICKET", "WRITABLE", "FreshdeskTarget"]
@@ -566,6 +566,10 @@ class FreshdeskTarget(PlatformTarget):
 
     # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
 
+    def rule_switch(self) -> RuleSwitch:
+        """The target itself: its automation rules and SLA policies can be switched on."""
+        return self
+
     def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
         """Whether each rule is active, by target id (``automations/<type>/<id>``;
         ``sla_policies/<id>`` are SLA policies). One list read per automation type asked
@@ -640,8 +644,8 @@ class FreshdeskTarget(PlatformTarget):
 
     def _write_declined(self, item: Outgoing, files: FileSource) -> WriteResult:
         """SLA events and metrics: inside their ticket when it is in the target."""
-        ticket = getattr(item.record, "ticket", None)
-        if isinstance(ticket, Ref) and ticket not in item.links:
+        ticket = owner_ticket(item.record)
+        if ticket is not None and ticket not in item.links:
             return WriteResult(
                 key=item.key,
                 error="its ticket is not in the target",
@@ -652,10 +656,8 @@ class FreshdeskTarget(PlatformTarget):
     # -- tickets -------------------------------------------------------------------------------
 
     def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        history: Mapping[str, SlaHistory] = {}
-        if isinstance(files, SlaHistorySource):
-            wanted = [o.record for o in batch if isinstance(o.record, Ticket)]
-            history = files.sla_history([t for t in wanted if not t.deleted])
+        wanted = [o.record for o in batch if isinstance(o.record, Ticket) and not o.record.deleted]
+        history: Mapping[str, SlaHistory] = files.sla_history(wanted)
         results = []
         for item in batch:
             record = item.record
@@ -851,7 +853,9 @@ class FreshdeskTarget(PlatformTarget):
             self._alias_wanted(self._fields)
         return self._fields
 
-    def _recall_fields(self, owner: FieldObject, batch: Sequence[Outgoing], files: object) -> None:
+    def _recall_fields(
+        self, owner: FieldObject, batch: Sequence[Outgoing], files: FileSource
+    ) -> None:
         """After a restart the fields an earlier run created are known by Freshdesk's names
         only (derived from their labels): when a record names a field key the account lacks,
         read the source's field definitions (``files`` is the source) once and find them by
@@ -863,16 +867,7 @@ class FreshdeskTarget(PlatformTarget):
         if not keys - names.keys():
             return
         self._recalled = True
-        read = getattr(files, "read", None)
-        if not callable(read):
-            return
-        fields = tuple(
-            record
-            for found in read(Kind.FIELD)
-            for record in getattr(found, "records", ())
-            if isinstance(record, FieldDef)
-        )
-        self._wanted = (*self._wanted, *fields)
+        self._wanted = (*self._wanted, *files.read_fields())
         self._alias_wanted(self._field_table())
 
     def _alias_wanted(self, table: dict[tuple[FieldObject, str], tuple[FieldDef, str]]) -> None:

@@ -30,8 +30,8 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    RuleSwitch,
     SlaHistory,
-    SlaHistorySource,
     WriteResult,
 )
 from cemigrate.adapters.zendesk import convert
@@ -61,11 +61,11 @@ from cemigrate.schema import (
     GroupMembership,
     Kind,
     Organization,
-    Ref,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
+    owner_ticket,
 )
 
 WRITABLE: Final = frozenset(
@@ -344,10 +344,8 @@ class ZendeskTarget(PlatformTarget):
             if owner is FieldObject.TICKET
         }
 
-        history: Mapping[str, SlaHistory] = {}
-        if isinstance(files, SlaHistorySource):
-            new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
-            history = files.sla_history(new)
+        new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
+        history: Mapping[str, SlaHistory] = files.sla_history(new)
 
         def payload(item: Outgoing) -> dict[str, Any]:
             # Uploaded just before the import that uses them: tokens expire after an hour.
@@ -430,8 +428,8 @@ class ZendeskTarget(PlatformTarget):
         is in the target; failed, naming it, when it is not."""
         results = []
         for item in batch:
-            ticket = getattr(item.record, "ticket", None)
-            if isinstance(ticket, Ref) and ticket not in item.links:
+            ticket = owner_ticket(item.record)
+            if ticket is not None and ticket not in item.links:
                 results.append(
                     WriteResult(
                         key=item.key,
@@ -506,6 +504,10 @@ class ZendeskTarget(PlatformTarget):
         return self._rules
 
     # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
+
+    def rule_switch(self) -> RuleSwitch:
+        """The target itself: its triggers, automations and SLA policies can be switched on."""
+        return self
 
     def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
         """Whether each rule is active, by target id (``triggers/123``, ``automations/…``,

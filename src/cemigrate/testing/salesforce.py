@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemorySource
@@ -27,6 +27,9 @@ from cemigrate.schema import Kind, Record
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.memory import _memory_faults
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
+
+if TYPE_CHECKING:
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
 
 _EXT = "Cemigrate_Id__c"
 
@@ -253,16 +256,12 @@ def _email_files(children: Mapping[str, list[Any]], org: Any, case_id: str) -> l
     return sorted(str(f) for m in mails for f in children.get(m, []))
 
 
-def _custom_field_names(org: Any, sobject: str) -> Iterable[str]:
+def _custom_field_names(org: SalesforceSandbox, sobject: str) -> Iterable[str]:
     try:
         spec = org.backend.spec(sobject)
     except Exception:
         return []
-    fields = getattr(spec, "fields", {})
-    names = (
-        fields.keys() if isinstance(fields, Mapping) else [getattr(f, "name", "") for f in fields]
-    )
-    return [str(n) for n in names if str(n).endswith("__c")]
+    return [name for name in spec.fields if name.endswith("__c")]
 
 
 def _digest(*parts: Any) -> str:

@@ -577,9 +577,7 @@ class FreshdeskTarget(PlatformTarget):
         by_type, policies, _ = _rule_ids(target_ids)
         states: dict[str, bool] = {}
         if policies:
-            read_policies = getattr(self, "_sla_policy_states", None)
-            if callable(read_policies):
-                states.update(read_policies(policies))
+            states.update(self._sla_policy_states(policies))
         for kind, ids in by_type.items():
             for page in self.client.pages(f"/api/v2/automations/{kind}/rules"):
                 for data in page.records:
@@ -596,12 +594,7 @@ class FreshdeskTarget(PlatformTarget):
             t: f"{t!r} is not a Freshdesk rule id (automations/<type>/<id>)" for t in malformed
         }
         if policies:
-            switch_policies = getattr(self, "_activate_sla_policies", None)
-            if callable(switch_policies):
-                results.update(switch_policies(policies))
-            else:
-                refused = "this cemigrate cannot switch Freshdesk SLA policies on"
-                results.update(dict.fromkeys(policies, refused))
+            results.update(self._activate_sla_policies(policies))
         for kind, ids in by_type.items():
             for rule_id, target_id in ids.items():
                 try:

@@ -517,9 +517,7 @@ class ZendeskTarget(PlatformTarget):
         states: dict[str, bool] = {}
         policies = by_kind.pop(_SLA_POLICIES, None)
         if policies:
-            read_policies = getattr(self, "_sla_policy_states", None)
-            if callable(read_policies):
-                states.update(read_policies(list(policies.values())))
+            states.update(self._sla_policy_states(list(policies.values())))
         for plural, ids in by_kind.items():
             read = BY_NAME[plural].read
             assert read is not None
@@ -541,12 +539,7 @@ class ZendeskTarget(PlatformTarget):
         results = {t: f"{t!r} is not a Zendesk rule id (<kind>/<id>)" for t in malformed}
         policies = by_kind.pop(_SLA_POLICIES, None)
         if policies:
-            switch_policies = getattr(self, "_activate_sla_policies", None)
-            if callable(switch_policies):
-                results.update(switch_policies(list(policies.values())))
-            else:
-                refused = "this cemigrate cannot switch Zendesk SLA policies on"
-                results.update(dict.fromkeys(policies.values(), refused))
+            results.update(self._activate_sla_policies(list(policies.values())))
         for plural, ids in by_kind.items():
             items = list(ids.items())
             for start in range(0, len(items), _UPDATE_MANY_RULES):

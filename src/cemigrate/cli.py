@@ -65,12 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="dry run, migrate and reconcile a generated help desk between two emulated accounts",
     )
+    *others, last = EMULATORS
+    emulated = f"{', '.join(others)} or {last}"
     for side, default in (("source", "zendesk"), ("target", "salesforce")):
         demo.add_argument(  # checked by the demo: a bad name is a one-line error
             f"--{side}",
             default=default,
             metavar="PLATFORM",
-            help=f"{side} platform: zendesk, salesforce or freshdesk ({default});"
+            help=f"{side} platform: {emulated} ({default});"
             " the same for both: a consolidation of two instances",
         )
     demo.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")

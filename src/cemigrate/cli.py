@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,9 @@ from cemigrate.copier import Mode, RunReport
 from cemigrate.errors import CemigrateError, ConfigError, LedgerError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan, open_plan
-from cemigrate.sandbox.http import SandboxServer
+from cemigrate.sandbox.registry import EMULATORS, serve_options
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
-
-SANDBOX_PLATFORMS = ("zendesk", "salesforce", "freshdesk")
-"""Platforms `cemigrate sandbox serve` emulates."""
-SANDBOX_PLANS = ("essential", "team", "growth", "professional", "enterprise", "enterprise_plus")
-"""Account plans the emulators know (their rate limits)."""
-FRESHDESK_SANDBOX_PLANS = ("growth", "pro", "enterprise", "purchased_1000", "purchased_2000")
-"""Plans `cemigrate sandbox serve freshdesk --plan` accepts (the emulator's rate-limit table)."""
-SANDBOX_EDITIONS = ("professional", "enterprise", "unlimited", "performance", "developer")
-"""Salesforce editions the emulator knows (the daily API allowance)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,12 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="dry run, migrate and reconcile a generated help desk between two emulated accounts",
     )
+    *others, last = EMULATORS
+    emulated = f"{', '.join(others)} or {last}"
     for side, default in (("source", "zendesk"), ("target", "salesforce")):
         demo.add_argument(  # checked by the demo: a bad name is a one-line error
             f"--{side}",
             default=default,
             metavar="PLATFORM",
-            help=f"{side} platform: zendesk, salesforce or freshdesk ({default});"
+            help=f"{side} platform: {emulated} ({default});"
             " the same for both: a consolidation of two instances",
         )
     demo.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
@@ -191,28 +183,23 @@ def _parser() -> argparse.ArgumentParser:
     serve = sandbox_commands.add_parser(
         "serve", help="serve an emulator over HTTP until interrupted (Ctrl-C or SIGTERM)"
     )
-    serve.add_argument("platform", choices=SANDBOX_PLATFORMS, help="the platform to emulate")
+    serve.add_argument("platform", choices=tuple(EMULATORS), help="the platform to emulate")
     serve.add_argument("--port", type=int, default=8001, help="port (8001; 0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
     serve.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
     serve.add_argument("--instance", default="demo", help="name of the generated help desk (demo)")
-    serve.add_argument(
-        "--plan",
-        default="enterprise",
-        choices=SANDBOX_PLANS + tuple(p for p in FRESHDESK_SANDBOX_PLANS if p not in SANDBOX_PLANS),
-        help="the account's plan: its rate limits (enterprise)",
-    )
-    serve.add_argument(
-        "--high-volume", action="store_true", help="the High Volume add-on's rate limits"
-    )
-    serve.add_argument(
-        "--edition",
-        default="enterprise",
-        choices=SANDBOX_EDITIONS,
-        help="salesforce: the org's edition, for its daily API allowance (enterprise)",
-    )
-    serve.add_argument("--licences", type=int, default=20, help="salesforce: user licences (20)")
+    for option in serve_options():  # each emulator's own, as its class declares them
+        if isinstance(option.default, bool):
+            serve.add_argument(option.flag, action="store_true", help=option.help)
+        else:
+            serve.add_argument(
+                option.flag,
+                type=type(option.default),
+                default=option.default,
+                choices=option.choices or None,
+                help=option.help,
+            )
     serve.set_defaults(handler=_sandbox_serve)
     _accept_global_flags(parser)
     return parser
@@ -390,64 +377,27 @@ def _verify(args: argparse.Namespace) -> int:
 def _sandbox_serve(args: argparse.Namespace) -> int:
     if args.tickets < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
-    common = {
+    common: dict[str, Any] = {
         "port": args.port,
         "tickets": args.tickets,
         "seed": args.seed,
         "host": args.host,
         "instance": args.instance,
     }
-    start: Callable[[], tuple[Any, SandboxServer]]
-    if args.platform == "salesforce":
-        from cemigrate.sandbox.salesforce import serve_salesforce
-
-        if args.licences < 0:
-            raise ConfigError("--licences must be 0 or more")
-        start = functools.partial(
-            serve_salesforce, edition=args.edition, licences=args.licences, **common
-        )
-
-        def describe(sandbox: Any) -> str:
-            return (
-                f"{args.edition} edition, {args.licences} licences): instance"
-                f" {sandbox.base_url}, username {sandbox.username}; log in with the credentials"
-                " in cemigrate.sandbox.salesforce (DEFAULT_*) for a token"
-            )
-
-    elif args.platform == "freshdesk":
-        from cemigrate.sandbox.freshdesk import serve_freshdesk
-
-        if args.plan not in FRESHDESK_SANDBOX_PLANS:
-            raise ConfigError(
-                f"--plan for freshdesk is one of {', '.join(FRESHDESK_SANDBOX_PLANS)}"
-            )
-        start = functools.partial(serve_freshdesk, plan=args.plan, **common)
-
-        def describe(sandbox: Any) -> str:
-            return f"plan {args.plan}): API key {sandbox.api_key} (HTTP Basic, any password)"
-
-    else:
-        from cemigrate.sandbox.zendesk import serve_zendesk
-
-        if args.plan not in SANDBOX_PLANS:
-            raise ConfigError(f"--plan for {args.platform} is one of {', '.join(SANDBOX_PLANS)}")
-        start = functools.partial(
-            serve_zendesk, plan=args.plan, high_volume=args.high_volume, **common
-        )
-
-        def describe(sandbox: Any) -> str:
-            volume = ", high volume" if args.high_volume else ""
-            return f"plan {args.plan}{volume}): e-mail {sandbox.email}, API token {sandbox.token}"
-
+    account = EMULATORS[args.platform]
+    options = {option.name: getattr(args, option.name) for option in account.serve_options}
+    for option in account.serve_options:
+        option.check(args.platform, options[option.name])
     try:
-        sandbox, server = start()
+        sandbox, server = account.started(**common, **options)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     try:
         with _stop_on_signal() as stop:
             print(
                 f"{args.platform} sandbox on {server.url} ({args.tickets} tickets, seed"
-                f' {args.seed}, {describe(sandbox)}; plan key base_url = "{server.url}";'
+                f" {args.seed}, {sandbox.limits()}): {sandbox.sign_in()};"
+                f' plan key base_url = "{server.url}";'
                 " Ctrl-C stops it",
                 flush=True,
             )
@@ -477,19 +427,10 @@ def _stop_on_signal() -> Iterator[threading.Event]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cemigrate.demo import fidelity_summary, run_demo
-
-    def noun(platform: str) -> str:
-        return f"{platform} {'org' if platform == 'salesforce' else 'account'}"
-
-    what = (
-        f"two emulated {noun(args.source)}s (a consolidation)"
-        if args.source == args.target
-        else f"an emulated {noun(args.source)} into an emulated {noun(args.target)}"
-    )
+    from cemigrate.demo import demo_pair, fidelity_summary, run_demo
 
     def seeded(summary: dict[str, object]) -> None:
-        print(f"demo: {what}, on a simulated clock")
+        print(f"demo: {demo_pair(args.source, args.target)}, on a simulated clock")
         print(_describe_desk(summary))
         print("dry run: reading everything, asking the target about each record ...", flush=True)
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import requests
 
-from cemigrate.adapters import Source, Target
+from cemigrate.adapters import Source, Target, registry
+from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.copier import Migration, RunReport
 from cemigrate.copier.fidelity import FidelityPlan
 from cemigrate.errors import ConfigError
@@ -29,19 +30,21 @@ from cemigrate.ledger import Ledger
 from cemigrate.mapping import RecordMapping, load_mapping, shipped_mapping
 from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
-from cemigrate.sandbox.dataset import HelpDesk, describe, generate
-from cemigrate.schema import Role
+from cemigrate.sandbox.dataset import describe, generate
+from cemigrate.sandbox.registry import EMULATORS
+from cemigrate.sandbox.web import SandboxAccount
 
 __all__ = [
     "DEFAULT_SOURCE",
     "DEFAULT_TARGET",
     "PLATFORMS",
     "DemoResult",
+    "demo_pair",
     "fidelity_summary",
     "run_demo",
 ]
 
-PLATFORMS = ("zendesk", "salesforce", "freshdesk")
+PLATFORMS = tuple(EMULATORS)
 """The platforms the demo can emulate, as source or as target."""
 DEFAULT_SOURCE, DEFAULT_TARGET = "zendesk", "salesforce"
 
@@ -86,168 +89,68 @@ class DemoResult:
     """The reconciliation report a manager signs (``cemigrate signoff``)."""
 
 
-@attrs.define(kw_only=True)
-class _Account:
-    """One emulated account and how to reach it in process."""
-
-    platform: str
-    sandbox: Any
-    make_source: Callable[[str], Source]
-    """A source adapter reading the account as the named instance."""
-    make_target: Callable[[], Target]
-    make_view: Callable[[], Source]
-    """The account read back as a source (what reconciliation compares with)."""
-    plan: dict[str, str]
-    """The plan file's keys for this side (``*_env`` name variables, never secrets)."""
-
-
-def _session(sandbox: Any) -> requests.Session:
-    """A session reaching ``sandbox`` in process. It ignores proxy settings in the environment:
+def _session(account: SandboxAccount[Any]) -> requests.Session:
+    """A session reaching ``account`` in process. It ignores proxy settings in the environment:
     nothing leaves the process, and reading them costs ``requests`` a scan of every variable
     on each call (a fifth of the demo's time with a long environment)."""
-    session: requests.Session = sandbox.session(authenticated=False)
+    session = account.session(authenticated=False)
     session.trust_env = False
     return session
 
 
-def _zendesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.zendesk.client import ZendeskCredentials
-    from cemigrate.adapters.zendesk.source import ZendeskSource
-    from cemigrate.adapters.zendesk.target import ZendeskTarget
-    from cemigrate.sandbox.zendesk import ZendeskSandbox
+@attrs.frozen
+class _Side:
+    """One emulated account and its adapters, built as a plan naming it would build them."""
 
-    account = ZendeskSandbox(
-        tickets=tickets,
-        seed=seed,
-        instance=_INSTANCE,
-        clock=clock,
-        subdomain=domain,
-        empty=not tickets,
-    )
-    credentials = ZendeskCredentials(email=account.email, token=account.token)
-    common: dict[str, Any] = {
-        "base_url": account.base_url,
-        "credentials": credentials,
-        "clock": clock,
-    }
+    account: SandboxAccount[Any]
+    clock: Clock
+    base_dir: Path
 
-    def source(instance: str, *, sla_events: bool = True) -> Source:
-        session = _session(account)
-        return ZendeskSource(instance=instance, session=session, sla_events=sla_events, **common)
+    @property
+    def platform(self) -> Platform:
+        return registry.platform(self.account.platform)
 
-    return _Account(
-        platform="zendesk",
-        sandbox=account,
-        make_source=source,
-        make_target=lambda: ZendeskTarget(session=_session(account), **common),
-        # The target's SLA history is in its tickets (fields and a note), not in metric events.
-        make_view=lambda: source("target", sla_events=False),
-        plan={
-            "base_url": account.base_url,
-            "email_env": "ZENDESK_EMAIL",
-            "token_env": "ZENDESK_TOKEN",
-        },
-    )
-
-
-def _salesforce(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.salesforce.client import SalesforceCredentials
-    from cemigrate.adapters.salesforce.source import SalesforceSource
-    from cemigrate.adapters.salesforce.target import SalesforceTarget
-    from cemigrate.sandbox.salesforce import SalesforceSandbox
-
-    org = SalesforceSandbox(
-        tickets=tickets,
-        seed=seed,
-        instance=_INSTANCE,
-        clock=clock,
-        my_domain=domain,
-        empty=not tickets,
-    )
-    common: dict[str, Any] = {
-        "instance_url": org.base_url,
-        "credentials": SalesforceCredentials(access_token=org.access_token),
-        "clock": clock,
-    }
-
-    def source(instance: str) -> Source:
-        return SalesforceSource(instance=instance, session=_session(org), **common)
-
-    return _Account(
-        platform="salesforce",
-        sandbox=org,
-        make_source=source,
-        make_target=lambda: SalesforceTarget(session=_session(org), **common),
-        make_view=lambda: source("target"),
-        plan={"base_url": org.base_url, "access_token_env": "SALESFORCE_ACCESS_TOKEN"},
-    )
-
-
-def _freshdesk(clock: Clock, *, tickets: int, seed: int, domain: str) -> _Account:
-    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-    from cemigrate.adapters.freshdesk.source import FreshdeskSource
-    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-
-    account = FreshdeskSandbox(
-        tickets=tickets,
-        seed=seed,
-        instance=_INSTANCE,
-        clock=clock,
-        domain=f"{domain}.freshdesk.com",
-        empty=not tickets,
-    )
-    common: dict[str, Any] = {
-        "base_url": account.base_url,
-        "credentials": FreshdeskCredentials(api_key=account.api_key),
-        "clock": clock,
-    }
-
-    def source(instance: str, *, target_view: bool = False) -> Source:
-        return FreshdeskSource(
-            instance=instance, session=_session(account), target_view=target_view, **common
+    def settings(self, name: str) -> AdapterSettings:
+        """The plan's settings for the account (its :meth:`SandboxAccount.plan_section`)
+        with its credentials, reaching it in process."""
+        return AdapterSettings(
+            name=name,
+            options={"base_url": self.account.base_url},
+            credentials=self.account.credentials(),
+            base_dir=self.base_dir,
+            clock=self.clock,
+            session=_session(self.account),
         )
 
-    return _Account(
-        platform="freshdesk",
-        sandbox=account,
-        make_source=source,
-        make_target=lambda: FreshdeskTarget(session=_session(account), **common),
-        # The default company and contact fields the target adopts are read back as fields.
-        make_view=lambda: source("target", target_view=True),
-        plan={"base_url": account.base_url, "api_key_env": "FRESHDESK_API_KEY"},
-    )
+    def source(self, instance: str) -> Source:
+        """A source adapter reading the account as the named instance."""
+        return _built(self.platform.build_source, self.settings(instance))
+
+    def target(self) -> Target:
+        return _built(self.platform.build_target, self.settings("target"))
+
+    def view(self) -> Source:
+        """The account read back as a source (what reconciliation compares with)."""
+        return _built(self.platform.build_target_view, self.settings("target"))
 
 
-_MAKERS: dict[str, Callable[..., _Account]] = {
-    "zendesk": _zendesk,
-    "salesforce": _salesforce,
-    "freshdesk": _freshdesk,
-}
+_T = TypeVar("_T")
 
 
-def _add_agents(account: _Account, desk: HelpDesk) -> None:
-    """The desk's agents, in the target before the migration: Salesforce Users and Freshdesk
-    agents are paid seats an administrator creates (a migration matches them by e-mail).
-    A Zendesk target creates its agents itself."""
-    if account.platform == "zendesk":
-        return
-    seen: set[str] = set()
-    for person in desk.users:
-        email = (person.email or "").lower()
-        if person.role is Role.END_USER or not email or email in seen:
-            continue
-        seen.add(email)
-        admin = person.role is Role.ADMIN
-        if account.platform == "salesforce":
-            account.sandbox.add_user(
-                name=person.name,
-                email=person.email,
-                profile="System Administrator" if admin else "Standard User",
-                active=not person.suspended,
-            )
-        else:
-            account.sandbox.add_agent(name=person.name, email=email, admin=admin)
+def _built(build: Callable[[AdapterSettings], _T] | None, settings: AdapterSettings) -> _T:
+    assert build is not None, "every emulated platform has a source, a target and a view"
+    return build(settings)
+
+
+def demo_pair(source: str, target: str) -> str:
+    """What the demo moves: ``an emulated zendesk account into an emulated salesforce org``."""
+
+    def noun(name: str) -> str:
+        return f"{name} {EMULATORS[name].noun}"
+
+    if source == target:
+        return f"two emulated {noun(source)}s (a consolidation)"
+    return f"an emulated {noun(source)} into an emulated {noun(target)}"
 
 
 def fidelity_summary(plan: FidelityPlan, *, shown: int = 4) -> str:
@@ -314,13 +217,13 @@ def _close(*adapters: Source | Target) -> None:
         adapter.close()
 
 
-def _plan_text(source: _Account, target: _Account, mapping: str) -> str:
+def _plan_text(source: SandboxAccount[Any], target: SandboxAccount[Any], mapping: str) -> str:
     lines = [_HEADER.format(source=source.platform, target=target.platform).rstrip("\n")]
     lines.append(f'mapping = "{mapping}"  # beside this file: edit it and rerun')
     lines += ["", "[[source]]", f'name = "{_INSTANCE}"', f'platform = "{source.platform}"']
-    lines += [f'{key} = "{value}"' for key, value in source.plan.items()]
+    lines += [f'{key} = "{value}"' for key, value in source.plan_section().items()]
     lines += ["", "[target]", f'platform = "{target.platform}"']
-    lines += [f'{key} = "{value}"' for key, value in target.plan.items()]
+    lines += [f'{key} = "{value}"' for key, value in target.plan_section().items()]
     return "\n".join(lines) + "\n"
 
 
@@ -352,12 +255,12 @@ def run_demo(
         raise ConfigError(f"demo: --tickets must be 1 or more, not {tickets}")
     _empty(out)
     clock = ManualClock()
-    old = _MAKERS[source](clock, tickets=tickets, seed=seed, domain=_INSTANCE)
-    new = _MAKERS[target](clock, tickets=0, seed=seed, domain="new")
-    desk = getattr(old.sandbox.backend, "desk", None)
-    if not isinstance(desk, HelpDesk):  # the Salesforce seeder keeps it to itself
-        desk = generate(tickets=tickets, seed=seed, instance=_INSTANCE)
-    _add_agents(new, desk)
+    common = {"seed": seed, "instance": _INSTANCE, "clock": clock}
+    old_account = EMULATORS[source].named(_INSTANCE, tickets=tickets, empty=False, **common)
+    new_account = EMULATORS[target].named("new", tickets=0, empty=True, **common)
+    old, new = _Side(old_account, clock, out), _Side(new_account, clock, out)
+    desk = old_account.seeded_desk() or generate(tickets=tickets, seed=seed, instance=_INSTANCE)
+    new_account.add_seats(desk)
     summary = describe(desk)
     if on_seeded is not None:
         on_seeded(summary)
@@ -367,13 +270,13 @@ def run_demo(
     shutil.copyfile(shipped_mapping(source, target), mapping_file)
     mapping: RecordMapping = load_mapping(mapping_file)
     plan = out / "plan.toml"
-    plan.write_text(_plan_text(old, new, mapping_file.name), "utf-8")
+    plan.write_text(_plan_text(old_account, new_account, mapping_file.name), "utf-8")
     ledger_path = out / "ledger.sqlite"
 
     def migration(ledger: Ledger, *, show: bool | None) -> tuple[Migration, Target]:
-        writer = new.make_target()
+        writer = new.target()
         return Migration(
-            sources=[old.make_source(_INSTANCE)],
+            sources=[old.source(_INSTANCE)],
             target=writer,
             ledger=ledger,
             mapping=mapping,
@@ -401,8 +304,8 @@ def run_demo(
         clock.advance(120)  # the target's exports, too, leave out the last minute
         _close(*real.sources)
         reconciliation = Reconciliation(
-            sources=[old.make_source(_INSTANCE)],
-            target_view=new.make_view(),
+            sources=[old.source(_INSTANCE)],
+            target_view=new.view(),
             ledger=ledger,
             mapping=mapping,
             target=writer,

@@ -35,7 +35,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from cemigrate.adapters.contract import RuleSwitch, Source, Target
+from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.adapters.rule_dialects import dialect_of
@@ -258,7 +258,7 @@ class Plan:
         opened and the sources read for the rules' titles and skip policies."""
         target = self.build_target()
         try:
-            if not isinstance(target, RuleSwitch):
+            if target.rule_switch() is None:
                 raise ConfigError(
                     f"{self.path}: the {self.target.platform} target cannot switch rules on:"
                     " cemigrate has no activation for it"

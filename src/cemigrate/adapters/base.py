@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import final
 
-from cemigrate.adapters.contract import Change, FileSource, Outgoing, WriteResult
+from cemigrate.adapters.contract import Change, FileSource, Outgoing, Target, WriteResult
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.schema import FieldDef, Kind
 
@@ -43,7 +43,7 @@ def one_by_one(write: Callable[[Outgoing, FileSource], WriteResult]) -> BatchWri
     return batch
 
 
-class PlatformTarget:
+class PlatformTarget(Target):
     """The base of the platform targets: the write dispatch, and the optional parts of the
     target contract with their defaults."""
 
@@ -72,14 +72,6 @@ class PlatformTarget:
 
     def close(self) -> None:
         """Release what the target holds (files, spools); nothing by default."""
-
-    def rule_field_names(self) -> Mapping[str, str]:
-        """Rules name custom fields by id here: no names by default."""
-        return {}
-
-    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
-        """No dropdown choices known by default."""
-        return {}
 
     @final
     def _create_fields(self, wanted: Iterable[FieldDef], *, dry_run: bool) -> list[Change]:

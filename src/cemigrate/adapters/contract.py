@@ -4,11 +4,16 @@ A *source* streams records of one kind in batches, each with the cursor that res
 it, and streams attachment bytes. A *target* writes batches of records with their external id
 set to the source key, finds records again by that key after a crash, and deletes them for a
 rollback. The copier never sees platform JSON; adapters never see the ledger.
+
+What only some adapters can do is declared, never probed: the protocols' optional members
+have defaults (an adapter inherits them by subclassing :class:`Source` or :class:`Target`
+explicitly, as the shipped ones do, and overrides those it supports), and what a caller plans
+around is a :class:`Capability` in :meth:`Source.describe`/:meth:`Target.describe`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import BinaryIO, Protocol, runtime_checkable
 
 import attrs
@@ -17,6 +22,7 @@ from cemigrate.ratelimit import Budgets
 from cemigrate.schema import (
     Attachment,
     Capability,
+    FieldDef,
     Kind,
     Metadata,
     Needs,
@@ -108,15 +114,6 @@ class WriteResult:
         return self.target_id is not None and not self.error and not self.skipped
 
 
-@runtime_checkable
-class FileSource(Protocol):
-    """Something that can stream an attachment's bytes (every source is one)."""
-
-    def open_attachment(self, attachment: Attachment) -> BinaryIO:
-        """Open the attachment's bytes for reading; the caller closes it."""
-        ...
-
-
 @attrs.frozen(kw_only=True)
 class SlaHistory:
     """What a source measured on one ticket: its SLA events and metrics."""
@@ -129,13 +126,31 @@ class SlaHistory:
 
 
 @runtime_checkable
-class SlaHistorySource(Protocol):
-    """A source that can give the SLA history of the tickets it has just served.
+class FileSource(Protocol):
+    """What a target's ``write`` reads beside the records: the source they come from (every
+    source is one). Only ``open_attachment`` is required; the other members have defaults."""
 
-    Targets that cannot add history to a ticket after creating it (Zendesk imports closed
-    tickets read-only) ask for it while writing the ticket: ``write``'s ``files`` argument is
-    the source, and a target checks ``isinstance(files, SlaHistorySource)``.
-    """
+    def open_attachment(self, attachment: Attachment) -> BinaryIO:
+        """Open the attachment's bytes for reading; the caller closes it."""
+        ...
+
+    def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
+        """Ticket id → the SLA history the source measured, for those of ``tickets`` (which
+        it has just served) that have any. Targets that cannot add history to a ticket after
+        creating it (Zendesk imports closed tickets read-only) ask for it while writing the
+        ticket. None by default."""
+        return {}
+
+    def read_fields(self) -> tuple[FieldDef, ...]:
+        """The source's field definitions (a target that lost track of the fields an earlier
+        run created finds them again by their titles). None by default."""
+        return ()
+
+
+@runtime_checkable
+class SlaHistorySource(Protocol):
+    """A source that gives the SLA history of the tickets it has just served (overrides
+    :meth:`FileSource.sla_history`)."""
 
     def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
         """Ticket id → its history, for the tickets that have any."""
@@ -161,7 +176,7 @@ class RuleSwitch(Protocol):
 
 
 @runtime_checkable
-class Source(Protocol):
+class Source(FileSource, Protocol):
     """A help desk to read from."""
 
     platform: str
@@ -184,6 +199,22 @@ class Source(Protocol):
     def close(self) -> None:
         """Release what the source holds (spools, sessions); a no-op for most."""
         ...
+
+    def read_fields(self) -> tuple[FieldDef, ...]:
+        """The field definitions :meth:`read` serves (``Kind.FIELD``)."""
+        return tuple(
+            record
+            for batch in self.read(Kind.FIELD)
+            for record in batch.records
+            if isinstance(record, FieldDef)
+        )
+
+    def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
+        """Have :meth:`read` call ``note(kind, id, external id)`` for every record it serves
+        that carries an external id, whatever the record (a target account read back: what
+        reconciliation finds extra and duplicate records by). Whether the source will; by
+        default it cannot (``False``)."""
+        return False
 
 
 @runtime_checkable
@@ -228,10 +259,15 @@ class Target(Protocol):
 
     def rule_field_names(self) -> Mapping[str, str]:
         """Custom field id → the name a translated rule names it by, where rules name fields
-        by name (Freshdesk's ``cf_...``); empty where they name them by id."""
-        ...
+        by name (Freshdesk's ``cf_...``); empty by default: rules name fields by id."""
+        return {}
 
     def rule_field_options(self) -> Mapping[str, frozenset[str]]:
         """Custom field id → the choices of its dropdown: what a translated rule's conditions
-        and actions on the field may name (a field absent here: not known)."""
-        ...
+        and actions on the field may name; empty by default (a field absent: not known)."""
+        return {}
+
+    def rule_switch(self) -> RuleSwitch | None:
+        """The target's rules as they can be read and switched on after cutover (the target
+        itself, mostly); ``None`` by default: the platform has no activation."""
+        return None

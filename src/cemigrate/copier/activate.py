@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate.adapters.contract import RuleSwitch, Source, Target
+from cemigrate.adapters.contract import Source, Target
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.schema import JsonValue, Kind, Ref, SourceKey
@@ -263,10 +263,11 @@ def activate(
     Raises ConfigError for a target that cannot switch rules on, an unfinished migration (without
     ``force``), or an ``only`` that names no rule.
     """
-    if not isinstance(target, RuleSwitch):
-        platform = getattr(target, "platform", type(target).__name__)
+    rules = target.rule_switch()
+    if rules is None:
         raise ConfigError(
-            f"the {platform} target cannot switch rules on: cemigrate has no activation for it"
+            f"the {target.platform} target cannot switch rules on: cemigrate has no activation"
+            " for it"
         )
     _check_cutover(ledger, force=force)
     titles = titles or {}
@@ -275,7 +276,7 @@ def activate(
     selected = _select(entries, only, titles)
     written = [e for e in selected if e.state is EntryState.DONE and e.target_id]
     ids = [e.target_id for e in written if e.target_id]
-    before = dict(target.rule_states(ids)) if ids else {}
+    before = dict(rules.rule_states(ids)) if ids else {}
     switch = [t for t in ids if before.get(t) is not True]
     messages: dict[str, str] = {}
     after = before
@@ -291,11 +292,11 @@ def activate(
         try:
             answered = False
             try:
-                messages = dict(target.activate_rules(switch))
+                messages = dict(rules.activate_rules(switch))
                 answered = True
             finally:
                 # Read back even when the calls stopped half way, so what did change is recorded.
-                after = {**before, **target.rule_states(switch)}
+                after = {**before, **rules.rule_states(switch)}
                 _record(ledger, run_id, written, switch, messages, after, answered=answered)
             status = "completed"
         finally:
@@ -304,8 +305,9 @@ def activate(
         _row(e, titles, policies, before, after, messages, switch, dry_run=dry_run)
         for e in selected
     ]
-    platform = str(getattr(target, "platform", ""))
-    return ActivationReport(target=platform, dry_run=dry_run, rows=tuple(rows), run_id=run_id)
+    return ActivationReport(
+        target=target.platform, dry_run=dry_run, rows=tuple(rows), run_id=run_id
+    )
 
 
 def _check_cutover(ledger: Ledger, *, force: bool) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 import attrs
 
@@ -89,15 +89,13 @@ class Reader:
         try:
             for stream in self._streams:
                 read = 0
-                batches = stream.source.read(stream.kind, stream.cursor)
+                batches = _reading(stream)
                 for batch in batches:
                     if not self._put(StreamBatch(stream, batch)):
                         return
                     read += len(batch.records)
                     if stream.limit is not None and read >= stream.limit:
-                        close = getattr(batches, "close", None)
-                        if callable(close):
-                            close()  # the source stops reading here
+                        batches.close()  # the source stops reading here
                         break
                 if not self._put(StreamEnd(stream)):
                     return
@@ -113,3 +111,10 @@ class Reader:
             except queue.Full:
                 continue
         return False
+
+
+def _reading(stream: Stream) -> Generator[Batch, None, None]:
+    """The stream's batches, as a generator the reader can close when it stops early: closing
+    it closes the source's own iterator when that has a ``close`` (PEP 380), so a source
+    reading in a generator stops where the reader stopped."""
+    yield from stream.source.read(stream.kind, stream.cursor)

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import attrs
 
-from cemigrate.adapters.contract import RuleSwitch, Target
+from cemigrate.adapters.contract import Target
 from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier.activate import activated_ids
@@ -376,10 +376,11 @@ class RulesSection:
     def _states(self, rows: Sequence[_Row]) -> Mapping[str, bool] | None:
         """Active or not, by target id, for every written rule (one call); ``None`` when the
         target cannot tell."""
-        if not isinstance(self.target, RuleSwitch):
+        switch = self.target.rule_switch() if self.target is not None else None
+        if switch is None:
             return None
         ids = sorted({r.target_id for r in rows if _stateful(r) and r.target_id is not None})
-        return self.target.rule_states(ids) if ids else {}
+        return switch.rule_states(ids) if ids else {}
 
     def _check_state(
         self,

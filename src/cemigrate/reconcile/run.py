@@ -166,6 +166,8 @@ class Reconciliation:
         self._declines = declines or (target.declines if target is not None else None)
         self.plan_digest = plan_digest
         self.prepared_by = prepared_by or f"cemigrate {__version__}"
+        self._external_ids_read = False
+        """Whether the target view reported the external ids it read (set as it is read)."""
 
     def close(self) -> None:
         """Close the ledger and the adapters that hold files."""
@@ -321,12 +323,11 @@ class Reconciliation:
     def _read_target(self, deep_ids: set[str] | None) -> _Side:
         side = _Side()
         view = self.target_view
-        if hasattr(view, "on_external_id"):
 
-            def note(kind: Kind, target_id: str, external_id: str) -> None:
-                side.external.setdefault(kind, {}).setdefault(external_id, []).append(target_id)
+        def note(kind: Kind, target_id: str, external_id: str) -> None:
+            side.external.setdefault(kind, {}).setdefault(external_id, []).append(target_id)
 
-            view.on_external_id = note
+        self._external_ids_read = view.report_external_ids(note)
         profile = self.profile
         for kind in self._target_kinds():
             ids = side.ids.setdefault(kind, set())
@@ -909,7 +910,7 @@ class Reconciliation:
             out.append(
                 f"satisfaction ratings: the {self.profile.platform} target does not hold them"
             )
-        if not hasattr(self.target_view, "on_external_id"):
+        if not self._external_ids_read:
             out.append("extra and duplicate records: the target view does not report external ids")
         if rules["counts"]["written"] and not rules["states_read"]:
             out.append(

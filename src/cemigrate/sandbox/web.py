@@ -9,7 +9,11 @@
 - :class:`SandboxApp` routes with a werkzeug :class:`~werkzeug.routing.Map` built from the
   platform's route table, each rule's endpoint being the bound handler itself.
 - :class:`SandboxAccount` is one emulated account: the app (behind optional faults), a
-  :class:`requests.Session` that reaches it in process, ``reset()``, ``serve()``.
+  :class:`requests.Session` that reaches it in process, ``reset()``, ``serve()``. Its class is
+  also the emulator's descriptor: what the front door (``cemigrate sandbox serve``, the demo,
+  the cassette recorder) needs to know of the platform, so that none of them branches on its
+  name: its noun, the options it is served with (:class:`ServeOption`), how it describes
+  itself once served, a plan's section for it, the seats it wants before a migration.
 
 The wire itself (in-process transport, loopback server, faults, rate limits) is
 :mod:`cemigrate.sandbox.http`.
@@ -21,7 +25,7 @@ import abc
 import contextlib
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeAlias, TypeVar
 from urllib.parse import urlencode
@@ -32,6 +36,8 @@ from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from cemigrate.errors import ConfigError
+from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import (
     FaultMiddleware,
     SandboxClock,
@@ -44,6 +50,7 @@ from cemigrate.sandbox.http import (
     serve,
     status_line,
 )
+from cemigrate.schema import Role, User
 
 __all__ = [
     "Backend",
@@ -54,7 +61,9 @@ __all__ = [
     "SandboxAccount",
     "SandboxApp",
     "SandboxRequest",
+    "ServeOption",
     "rule_path",
+    "seats",
 ]
 
 
@@ -334,14 +343,73 @@ class SandboxApp(Generic[BackendT, RouteT, RequestT], abc.ABC):
 AppT = TypeVar("AppT", bound=SandboxApp[Any, Any, Any])
 
 
+@attrs.frozen(kw_only=True)
+class ServeOption:
+    """An option ``cemigrate sandbox serve <platform>`` takes: a keyword of the account's
+    constructor (``plan``, ``high_volume``), given as ``--plan``, ``--high-volume``.
+
+    Emulators that take an option of the same name share it on the command line; each checks
+    the value it is given (:meth:`check`).
+    """
+
+    name: str
+    default: str | int | bool
+    """Also the option's type: a flag when ``bool``, a number when ``int``."""
+    help: str
+    choices: tuple[str, ...] = ()
+    """The values this emulator takes (any when empty)."""
+    minimum: int | None = None
+    """The smallest number this emulator takes (any when ``None``)."""
+
+    @property
+    def flag(self) -> str:
+        """``--high-volume`` for ``high_volume``."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, platform: str, value: Any) -> None:
+        """Raise :class:`~cemigrate.errors.ConfigError` when ``platform``'s emulator does not
+        take ``value``."""
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{self.flag} for {platform} is one of {', '.join(self.choices)}")
+        if self.minimum is not None and value < self.minimum:
+            raise ConfigError(f"{self.flag} must be {self.minimum} or more")
+
+
+def seats(desk: HelpDesk) -> Iterator[User]:
+    """The desk's agents and admins with an e-mail address, once each (by e-mail, any case):
+    those who would hold a paid seat."""
+    seen: set[str] = set()
+    for person in desk.users:
+        email = (person.email or "").lower()
+        if person.role is Role.END_USER or not email or email in seen:
+            continue
+        seen.add(email)
+        yield person
+
+
 class SandboxAccount(Generic[AppT], abc.ABC):
     """One emulated account: its app, behind faults if asked, reachable in process or served.
 
     A subclass builds its state and app, then calls ``__init__`` here; it says where the
     account lives (:attr:`base_url`), how a session signs in (:meth:`authenticate`) and what
     its ``repr`` tells (:meth:`summary`).
+
+    The class is the emulator's descriptor too: :attr:`platform`, :attr:`noun`,
+    :attr:`serve_options`, :meth:`named`, :meth:`limits` and :meth:`sign_in` (the line
+    ``sandbox serve`` prints), :meth:`credentials` and :attr:`credential_env` (a plan's
+    section for the account), :attr:`public_url`, :meth:`seeded_desk` and :meth:`add_seats`.
     """
 
+    platform: ClassVar[str]
+    """The platform's name, as a plan and the command line spell it."""
+    noun: ClassVar[str] = "account"
+    """What the platform calls one account (Salesforce: ``org``)."""
+    serve_options: ClassVar[tuple[ServeOption, ...]] = ()
+    """The options ``cemigrate sandbox serve`` builds the account with (beside ``tickets``,
+    ``seed`` and ``instance``, which every emulator takes)."""
+    credential_env: ClassVar[Mapping[str, str]] = {}
+    """Plan credential key → the environment variable a written plan names for it
+    (``token`` → ``ZENDESK_TOKEN``: the plan says ``token_env = "ZENDESK_TOKEN"``)."""
     login_urls: ClassVar[tuple[str, ...]] = ()
     """More base URLs the in-process session reaches the account at (Salesforce's login
     hosts)."""
@@ -370,6 +438,52 @@ class SandboxAccount(Generic[AppT], abc.ABC):
     @abc.abstractmethod
     def summary(self) -> str:
         """A few words for ``repr``: where the account is and how much it holds."""
+
+    @classmethod
+    @abc.abstractmethod
+    def named(cls, name: str, **options: Any) -> Self:
+        """An account whose address is made of ``name`` (``https://{name}.zendesk.com``),
+        built with the constructor's other ``options``."""
+
+    @abc.abstractmethod
+    def limits(self) -> str:
+        """What sets the account's rate limits, in a few words (``plan enterprise``)."""
+
+    @abc.abstractmethod
+    def sign_in(self) -> str:
+        """How a client signs in, as ``cemigrate sandbox serve`` tells it."""
+
+    @abc.abstractmethod
+    def credentials(self, *, login: bool = False) -> dict[str, str]:
+        """The account's credentials by plan key (``token`` for ``token_env``), as the
+        variables a plan names would hold them. ``login``: those a client logs in with
+        where the platform also hands out ready tokens (Salesforce's username, password and
+        security token rather than an access token)."""
+
+    def plan_section(self) -> dict[str, str]:
+        """The keys of a plan's side for this account reached at :attr:`base_url`: the
+        ``base_url`` and the ``*_env`` keys naming the variables that hold
+        :meth:`credentials` (never the secrets)."""
+        section = {"base_url": self.base_url}
+        section.update({f"{key}_env": self.credential_env[key] for key in self.credentials()})
+        return section
+
+    @property
+    def public_url(self) -> str | None:
+        """The address clients must call when the account is served on loopback, forwarded to
+        the server (Salesforce: its login answers with the instance URL); ``None``: the
+        server's own address."""
+        return None
+
+    def seeded_desk(self) -> HelpDesk | None:
+        """The generated help desk the account was seeded from, where it keeps it (``None``:
+        empty, or not kept; generate it again from the same parameters)."""
+        return None
+
+    def add_seats(self, desk: HelpDesk) -> None:
+        """Give ``desk``'s agents (:func:`seats`) the seats an administrator creates before a
+        migration, where the platform has them (a migration matches agents by e-mail). By
+        default nothing: the platform creates its agents as it receives them (Zendesk)."""
 
     def session(self, *, authenticated: bool = True) -> requests.Session:
         """A session with the account mounted at :attr:`base_url` (and :attr:`login_urls`),

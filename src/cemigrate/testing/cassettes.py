@@ -50,6 +50,7 @@ from cemigrate.adapters.platform import AdapterSettings
 from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.ratelimit import Clock, ManualClock, SystemClock
 from cemigrate.sandbox.http import SandboxServer
+from cemigrate.sandbox.registry import EMULATORS
 from cemigrate.testing.loopback import ForwardingAdapter
 
 __all__ = [
@@ -143,7 +144,6 @@ _DROPPED_HEADERS: Final = frozenset(
 )
 _KEPT_REQUEST_HEADERS: Final = frozenset({"content-type", "accept"})
 _NOISY_RESPONSE_HEADERS: Final = frozenset({"date", "server", "connection", "keep-alive"})
-_SANDBOX_USER: Final = "admin@demo.example"
 
 SANDBOX_TICKETS: Final = 3
 """Tickets in the emulated account a sandbox recording reads (cassettes stay small)."""
@@ -617,27 +617,6 @@ def _forwarding(public: str, upstream: str) -> Callable[[], requests.Session]:
 def _serve_sandbox(platform: str) -> tuple[SandboxServer, str, dict[str, str]]:
     """A small emulated account on loopback: its server, the public base URL clients must use
     (Salesforce logs in on a ``*.salesforce.com`` host, forwarded to loopback; the others use
-    the loopback URL itself: empty), and its credentials by plan key."""
-    if platform == "zendesk":
-        from cemigrate.sandbox.zendesk import DEFAULT_TOKEN, ZendeskSandbox
-
-        zendesk = ZendeskSandbox(tickets=SANDBOX_TICKETS, seed=7, email=_SANDBOX_USER)
-        return zendesk.serve(), "", {"email": _SANDBOX_USER, "token": DEFAULT_TOKEN}
-    if platform == "salesforce":
-        from cemigrate.sandbox.salesforce import (
-            DEFAULT_PASSWORD,
-            DEFAULT_SECURITY_TOKEN,
-            SalesforceSandbox,
-        )
-
-        org = SalesforceSandbox(tickets=SANDBOX_TICKETS, seed=7, username=_SANDBOX_USER)
-        credentials = {
-            "username": _SANDBOX_USER,
-            "password": DEFAULT_PASSWORD,
-            "security_token": DEFAULT_SECURITY_TOKEN,
-        }
-        return org.serve(), org.base_url, credentials
-    from cemigrate.sandbox.freshdesk import DEFAULT_API_KEY, FreshdeskSandbox
-
-    desk = FreshdeskSandbox(tickets=SANDBOX_TICKETS, seed=7)
-    return desk.serve(), "", {"api_key": DEFAULT_API_KEY}
+    the loopback URL itself: empty), and the credentials a client logs in with, by plan key."""
+    account = EMULATORS[platform].named("demo", tickets=SANDBOX_TICKETS, seed=7)
+    return account.serve(), account.public_url or "", account.credentials(login=True)

@@ -17,7 +17,7 @@ from cemigrate.schema import Kind, SourceKey
 from cemigrate.testing.pair import Faults
 
 
-class FaultyTarget:
+class FaultyTarget(Target):
     """Delegates to ``inner``; refuses ``faults.reject`` keys with their message, and dies
     after persisting ``faults.crash_after_records`` more records (part of a batch applied)."""
 

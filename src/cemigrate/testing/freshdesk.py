@@ -21,7 +21,7 @@ from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Record, Role, Ticket
 from cemigrate.testing.faulty import FaultyTarget
-from cemigrate.testing.pair import Faults, Snapshot
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 __all__ = ["EditableFreshdeskSource", "FreshdeskPair", "empty_target"]
 
@@ -63,7 +63,7 @@ class EditableFreshdeskSource(FreshdeskSource):
             backend.update_ticket(int(record.id), {"subject": record.subject})
 
 
-class FreshdeskPair:
+class FreshdeskPair(AdapterPair):
     """Freshdesk emulator → Freshdesk emulator. ``seed`` must be the seed the suite generates
     its help desk with (the emulator seeds itself from the same generator)."""
 
@@ -136,6 +136,12 @@ class FreshdeskPair:
         """Refusals and crashes from now on (throttling is set when the account is made)."""
         assert isinstance(target, FaultyTarget)
         target.set_faults(faults)
+
+    def change(self, source: Source, record: Record) -> bool:
+        """Put the record into the source account, as an agent's edit would."""
+        assert isinstance(source, EditableFreshdeskSource)
+        source.put(record)
+        return True
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the account, identified without Freshdesk ids; the

@@ -9,8 +9,8 @@ from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemoryFaults, MemorySource, MemoryTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.schema import Kind
-from cemigrate.testing.pair import Faults, Snapshot
+from cemigrate.schema import Kind, Record
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 
 def _memory_faults(faults: Faults) -> MemoryFaults:
@@ -22,7 +22,7 @@ def _memory_faults(faults: Faults) -> MemoryFaults:
     )
 
 
-class MemoryPair:
+class MemoryPair(AdapterPair):
     """Memory source → memory target."""
 
     name = "memory-memory"
@@ -56,6 +56,12 @@ class MemoryPair:
         """Every stored record, links rewritten as the external ids they point at."""
         assert isinstance(target, MemoryTarget)
         return memory_snapshot(target)
+
+    def change(self, source: Source, record: Record) -> bool:
+        """Replace the record in the memory source."""
+        assert isinstance(source, MemorySource)
+        source.put(record)
+        return True
 
 
 def memory_snapshot(target: MemoryTarget) -> Snapshot:

@@ -11,6 +11,7 @@ import attrs
 from cemigrate.adapters import Source, Target
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.schema import Record
 
 
 @attrs.frozen(kw_only=True)
@@ -53,3 +54,9 @@ class AdapterPair(Protocol):
     def snapshot(self, target: Target) -> Snapshot:
         """The target's content, target ids translated to external ids."""
         ...
+
+    def change(self, source: Source, record: Record) -> bool:
+        """Put ``record`` (changed) into ``source``, one this pair made, as a user of the
+        platform would change it, so that a delta run reads it again. Whether it could; by
+        default it cannot (``False``), and the suite skips the tests that change records."""
+        return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemorySource
@@ -23,15 +23,18 @@ from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.schema import Kind, Role
+from cemigrate.schema import Kind, Record
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.memory import _memory_faults
-from cemigrate.testing.pair import Faults, Snapshot
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
+
+if TYPE_CHECKING:
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
 
 _EXT = "Cemigrate_Id__c"
 
 
-class SalesforcePair:
+class SalesforcePair(AdapterPair):
     """A help desk → an emulated Salesforce org. ``seed`` must be the suite's seed when the
     source is an emulated org (it seeds itself from the same generator)."""
 
@@ -85,19 +88,8 @@ class SalesforcePair:
         org = SalesforceSandbox(
             tickets=0, seed=self.seed, instance="new", clock=clock, faults=_wire(faults), empty=True
         )
-        for person in self._desk.users if self._desk is not None else ():
-            if person.role is not Role.END_USER and person.email:
-                try:
-                    org.add_user(
-                        name=person.name,
-                        email=person.email,
-                        profile="System Administrator"
-                        if person.role is Role.ADMIN
-                        else "Standard User",
-                        active=not person.suspended,
-                    )
-                except Exception:  # an e-mail twice in the desk: one User
-                    continue
+        if self._desk is not None:
+            org.add_seats(self._desk)
         target = FaultyTarget(
             SalesforceTarget(
                 instance_url=org.base_url,
@@ -115,6 +107,14 @@ class SalesforcePair:
         """Refusals and crashes from now on (throttling is set when the org is made)."""
         assert isinstance(target, FaultyTarget)
         target.set_faults(faults)
+
+    def change(self, source: Source, record: Record) -> bool:
+        """The desk itself takes a changed record; an emulated source org is not changed."""
+        if self.source != "memory":
+            return False
+        assert isinstance(source, MemorySource)
+        source.put(record)
+        return True
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the org, identified without Salesforce ids."""
@@ -256,16 +256,12 @@ def _email_files(children: Mapping[str, list[Any]], org: Any, case_id: str) -> l
     return sorted(str(f) for m in mails for f in children.get(m, []))
 
 
-def _custom_field_names(org: Any, sobject: str) -> Iterable[str]:
+def _custom_field_names(org: SalesforceSandbox, sobject: str) -> Iterable[str]:
     try:
         spec = org.backend.spec(sobject)
     except Exception:
         return []
-    fields = getattr(spec, "fields", {})
-    names = (
-        fields.keys() if isinstance(fields, Mapping) else [getattr(f, "name", "") for f in fields]
-    )
-    return [str(n) for n in names if str(n).endswith("__c")]
+    return [name for name in spec.fields if name.endswith("__c")]
 
 
 def _digest(*parts: Any) -> str:

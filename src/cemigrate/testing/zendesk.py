@@ -17,7 +17,7 @@ from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import iso
 from cemigrate.schema import Record, Ticket
 from cemigrate.testing.faulty import FaultyTarget
-from cemigrate.testing.pair import Faults, Snapshot
+from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 _CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
@@ -44,7 +44,7 @@ class EditableZendeskSource(ZendeskSource):
             backend.touch()
 
 
-class ZendeskPair:
+class ZendeskPair(AdapterPair):
     """Zendesk emulator → Zendesk emulator. ``seed`` must be the seed the suite generates
     its help desk with (the emulator seeds itself from the same generator)."""
 
@@ -99,6 +99,12 @@ class ZendeskPair:
         """Refusals and crashes from now on (throttling is set when the account is made)."""
         assert isinstance(target, FaultyTarget)
         target.set_faults(faults)
+
+    def change(self, source: Source, record: Record) -> bool:
+        """Put the record into the source account, as an agent's edit would."""
+        assert isinstance(source, EditableZendeskSource)
+        source.put(record)
+        return True
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the account, identified without target ids."""

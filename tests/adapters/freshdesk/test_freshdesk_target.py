@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from cemigrate.adapters import Needs, Outgoing
+from cemigrate.adapters import FileSource, Needs, Outgoing
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
@@ -40,8 +40,9 @@ AGENT = User(id="a1", name="Agent Smith", email="smith@desk.example", role=Role.
 CUSTOMER = User(id="c1", name="Ana Lima", email="ana@example.com")
 
 
-class Blobs:
-    """Attachment bytes made on demand: ``size`` bytes of one letter."""
+class Blobs(FileSource):
+    """Attachment bytes made on demand: ``size`` bytes of one letter (no SLA history, no
+    fields: the defaults of the optional parts)."""
 
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         return io.BytesIO(attachment.file_name[0].encode() * attachment.size)

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.freshdesk import convert
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
@@ -150,7 +150,7 @@ def _stamp(value: str) -> datetime:
         raise RecordError("freshdesk ticket: field 'updated_at' is not a timestamp") from None
 
 
-class FreshdeskSource:
+class FreshdeskSource(Source):
     """A Freshdesk account as a source of records."""
 
     platform = "freshdesk"

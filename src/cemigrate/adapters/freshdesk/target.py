@@ -44,8 +44,8 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    RuleSwitch,
     SlaHistory,
-    SlaHistorySource,
     WriteResult,
 )
 from cemigrate.adapters.freshdesk import convert
@@ -85,13 +85,13 @@ from cemigrate.schema import (
     JsonValue,
     Kind,
     Organization,
-    Ref,
     Role,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
     User,
+    owner_ticket,
 )
 
 __all__ = ["SLA_KEPT_IN_TICKET", "WRITABLE", "FreshdeskTarget"]
@@ -565,6 +565,10 @@ class FreshdeskTarget(PlatformTarget):
 
     # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
 
+    def rule_switch(self) -> RuleSwitch:
+        """The target itself: its automation rules and SLA policies can be switched on."""
+        return self
+
     def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
         """Whether each rule is active, by target id (``automations/<type>/<id>``;
         ``sla_policies/<id>`` are SLA policies). One list read per automation type asked
@@ -572,9 +576,7 @@ class FreshdeskTarget(PlatformTarget):
         by_type, policies, _ = _rule_ids(target_ids)
         states: dict[str, bool] = {}
         if policies:
-            read_policies = getattr(self, "_sla_policy_states", None)
-            if callable(read_policies):
-                states.update(read_policies(policies))
+            states.update(self._sla_policy_states(policies))
         for kind, ids in by_type.items():
             for page in self.client.pages(f"/api/v2/automations/{kind}/rules"):
                 for data in page.records:
@@ -591,12 +593,7 @@ class FreshdeskTarget(PlatformTarget):
             t: f"{t!r} is not a Freshdesk rule id (automations/<type>/<id>)" for t in malformed
         }
         if policies:
-            switch_policies = getattr(self, "_activate_sla_policies", None)
-            if callable(switch_policies):
-                results.update(switch_policies(policies))
-            else:
-                refused = "this cemigrate cannot switch Freshdesk SLA policies on"
-                results.update(dict.fromkeys(policies, refused))
+            results.update(self._activate_sla_policies(policies))
         for kind, ids in by_type.items():
             for rule_id, target_id in ids.items():
                 try:
@@ -639,8 +636,8 @@ class FreshdeskTarget(PlatformTarget):
 
     def _write_declined(self, item: Outgoing, files: FileSource) -> WriteResult:
         """SLA events and metrics: inside their ticket when it is in the target."""
-        ticket = getattr(item.record, "ticket", None)
-        if isinstance(ticket, Ref) and ticket not in item.links:
+        ticket = owner_ticket(item.record)
+        if ticket is not None and ticket not in item.links:
             return WriteResult(
                 key=item.key,
                 error="its ticket is not in the target",
@@ -651,10 +648,8 @@ class FreshdeskTarget(PlatformTarget):
     # -- tickets -------------------------------------------------------------------------------
 
     def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        history: Mapping[str, SlaHistory] = {}
-        if isinstance(files, SlaHistorySource):
-            wanted = [o.record for o in batch if isinstance(o.record, Ticket)]
-            history = files.sla_history([t for t in wanted if not t.deleted])
+        wanted = [o.record for o in batch if isinstance(o.record, Ticket) and not o.record.deleted]
+        history: Mapping[str, SlaHistory] = files.sla_history(wanted)
         results = []
         for item in batch:
             record = item.record
@@ -850,7 +845,9 @@ class FreshdeskTarget(PlatformTarget):
             self._alias_wanted(self._fields)
         return self._fields
 
-    def _recall_fields(self, owner: FieldObject, batch: Sequence[Outgoing], files: object) -> None:
+    def _recall_fields(
+        self, owner: FieldObject, batch: Sequence[Outgoing], files: FileSource
+    ) -> None:
         """After a restart the fields an earlier run created are known by Freshdesk's names
         only (derived from their labels): when a record names a field key the account lacks,
         read the source's field definitions (``files`` is the source) once and find them by
@@ -862,16 +859,7 @@ class FreshdeskTarget(PlatformTarget):
         if not keys - names.keys():
             return
         self._recalled = True
-        read = getattr(files, "read", None)
-        if not callable(read):
-            return
-        fields = tuple(
-            record
-            for found in read(Kind.FIELD)
-            for record in getattr(found, "records", ())
-            if isinstance(record, FieldDef)
-        )
-        self._wanted = (*self._wanted, *fields)
+        self._wanted = (*self._wanted, *files.read_fields())
         self._alias_wanted(self._field_table())
 
     def _alias_wanted(self, table: dict[tuple[FieldObject, str], tuple[FieldDef, str]]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import BinaryIO
 
-from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory
+from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory, Source
 from cemigrate.adapters.memory.faults import MemoryFaults
 from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.errors import RecordError
@@ -44,7 +44,7 @@ def _named(record: Record) -> Record:
     )
 
 
-class MemorySource:
+class MemorySource(Source):
     """A help desk held in memory, read like an incremental export.
 
     Each kind is served in ``(updated_at, id)`` order; a cursor names the last record served,

@@ -14,6 +14,7 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    Target,
     WriteResult,
 )
 from cemigrate.adapters.memory.faults import MemoryFaults
@@ -36,7 +37,7 @@ DEFAULT_BATCH_SIZE = 100
 _CHUNK = 1 << 16
 
 
-class MemoryTarget:
+class MemoryTarget(Target):
     """A help desk kept in SQLite (in memory, or in a file that outlives the process).
 
     Records are stored with their source key as external id and every reference resolved to a
@@ -77,14 +78,6 @@ class MemoryTarget:
     def declines(self, kind: Kind, record: object) -> str:
         """Nothing: the memory target takes every record."""
         return ""
-
-    def rule_field_names(self) -> Mapping[str, str]:
-        """None: rules are kept as read, not translated."""
-        return {}
-
-    def rule_field_options(self) -> Mapping[str, frozenset[str]]:
-        """None: rules are kept as read, not translated."""
-        return {}
 
     def describe(self) -> Metadata:
         """All kinds writable; the fields are those written or prepared so far."""

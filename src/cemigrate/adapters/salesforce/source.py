@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 import attrs
 import requests
 
-from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
@@ -85,7 +85,7 @@ def _derived(kind: Kind) -> Kind | None:
     return Kind.TICKET if kind is Kind.TICKET_METRICS else None
 
 
-class SalesforceSource:
+class SalesforceSource(Source):
     """A Salesforce org as a source of records."""
 
     platform = "salesforce"

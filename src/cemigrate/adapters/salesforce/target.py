@@ -44,6 +44,7 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    RuleSwitch,
     WriteResult,
 )
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
@@ -901,6 +902,11 @@ class SalesforceTarget(PlatformTarget):
             for definition in self._custom_fields(FieldObject.TICKET).values()
             if definition.options
         }
+
+    def rule_switch(self) -> RuleSwitch:
+        """The target itself: its flows, assignment rules and entitlement processes can be
+        switched on."""
+        return self
 
     def rule_states(self, target_ids: Sequence[str]) -> Mapping[str, bool]:
         """Whether each migrated flow is active (its definition has an active version), by

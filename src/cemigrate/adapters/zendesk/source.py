@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import attrs
 import requests
 
-from cemigrate.adapters.contract import Batch, Metadata, SlaHistory
+from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
@@ -69,7 +69,7 @@ def _streams(kind: Kind) -> tuple[ZendeskObject, ...]:
     )
 
 
-class ZendeskSource:
+class ZendeskSource(Source):
     """A Zendesk Support account as a source of records."""
 
     platform = "zendesk"
@@ -119,10 +119,9 @@ class ZendeskSource:
         self._sla_from_start = True
         self._metrics: OrderedDict[str, TicketMetrics] = OrderedDict()
         self._metrics_lock = threading.Lock()
-        self.on_external_id: Callable[[Kind, str, str], None] | None = None
+        self._on_external_id: Callable[[Kind, str, str], None] | None = None
         """Called with (kind, id, external id) for every record read that carries an external
-        id: reconciliation reads a target account back through a source and finds the records
-        cemigrate wrote (and their duplicates) by it."""
+        id (:meth:`report_external_ids`)."""
 
     def describe(self) -> Metadata:
         """The kinds Zendesk offers and this account's custom fields."""
@@ -155,7 +154,7 @@ class ZendeskSource:
                 if repeats is not None:  # a time-based page starts at the last one's end_time
                     page = repeats.drop(page)
                 records = tuple(convert_page(page))
-                if self.on_external_id is not None:
+                if self._on_external_id is not None:
                     self._report_external_ids(kind, page)
                 after: str | None = json.dumps({"object": index, "position": page.position})
                 if page.last and not incremental:
@@ -164,12 +163,19 @@ class ZendeskSource:
                     after = json.dumps({"object": index + 1, "position": None}) if more else None
                 yield Batch(records=records, cursor=after)
 
+    def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
+        """Call ``note(kind, id, external id)`` for every record read that carries an external
+        id: reconciliation reads a target account back through a source and finds the records
+        cemigrate wrote (and their duplicates) by it."""
+        self._on_external_id = note
+        return True
+
     def _report_external_ids(self, kind: Kind, page: Page) -> None:
-        assert self.on_external_id is not None
+        assert self._on_external_id is not None
         for data in page.records:
             external_id = data.get("external_id")
             if external_id:
-                self.on_external_id(kind, str(data.get("id")), str(external_id))
+                self._on_external_id(kind, str(data.get("id")), str(external_id))
 
     def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
         """The SLA events and metrics of tickets this source has just served.

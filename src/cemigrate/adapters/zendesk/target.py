@@ -30,8 +30,8 @@ from cemigrate.adapters.contract import (
     Metadata,
     Needs,
     Outgoing,
+    RuleSwitch,
     SlaHistory,
-    SlaHistorySource,
     WriteResult,
 )
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
@@ -58,11 +58,11 @@ from cemigrate.schema import (
     GroupMembership,
     Kind,
     Organization,
-    Ref,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
+    owner_ticket,
 )
 
 WRITABLE: Final = frozenset(
@@ -341,10 +341,8 @@ class ZendeskTarget(PlatformTarget):
             if owner is FieldObject.TICKET
         }
 
-        history: Mapping[str, SlaHistory] = {}
-        if isinstance(files, SlaHistorySource):
-            new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
-            history = files.sla_history(new)
+        new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
+        history: Mapping[str, SlaHistory] = files.sla_history(new)
 
         def payload(item: Outgoing) -> dict[str, Any]:
             # Uploaded just before the import that uses them: tokens expire after an hour.
@@ -427,8 +425,8 @@ class ZendeskTarget(PlatformTarget):
         is in the target; failed, naming it, when it is not."""
         results = []
         for item in batch:
-            ticket = getattr(item.record, "ticket", None)
-            if isinstance(ticket, Ref) and ticket not in item.links:
+            ticket = owner_ticket(item.record)
+            if ticket is not None and ticket not in item.links:
                 results.append(
                     WriteResult(
                         key=item.key,
@@ -504,6 +502,10 @@ class ZendeskTarget(PlatformTarget):
 
     # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
 
+    def rule_switch(self) -> RuleSwitch:
+        """The target itself: its triggers, automations and SLA policies can be switched on."""
+        return self
+
     def rule_states(self, target_ids: Sequence[str]) -> dict[str, bool]:
         """Whether each rule is active, by target id (``triggers/123``, ``automations/…``,
         ``macros/…``, ``views/…``; ``sla_policies/…`` are SLA policies). One list read per kind
@@ -512,9 +514,7 @@ class ZendeskTarget(PlatformTarget):
         states: dict[str, bool] = {}
         policies = by_kind.pop(_SLA_POLICIES, None)
         if policies:
-            read_policies = getattr(self, "_sla_policy_states", None)
-            if callable(read_policies):
-                states.update(read_policies(list(policies.values())))
+            states.update(self._sla_policy_states(list(policies.values())))
         for plural, ids in by_kind.items():
             read = BY_NAME[plural].read
             assert read is not None
@@ -536,12 +536,7 @@ class ZendeskTarget(PlatformTarget):
         results = {t: f"{t!r} is not a Zendesk rule id (<kind>/<id>)" for t in malformed}
         policies = by_kind.pop(_SLA_POLICIES, None)
         if policies:
-            switch_policies = getattr(self, "_activate_sla_policies", None)
-            if callable(switch_policies):
-                results.update(switch_policies(list(policies.values())))
-            else:
-                refused = "this cemigrate cannot switch Zendesk SLA policies on"
-                results.update(dict.fromkeys(policies.values(), refused))
+            results.update(self._activate_sla_policies(list(policies.values())))
         for plural, ids in by_kind.items():
             items = list(ids.items())
             for start in range(0, len(items), _UPDATE_MANY_RULES):
@@ -573,8 +568,8 @@ class ZendeskTarget(PlatformTarget):
     ) -> list[WriteResult]:
         """SLA policies, translated (targets per priority and metric, filter ids remapped) and
         created **inactive**: with the guard condition no ticket meets
-        (:data:`~cemigrate.adapters.zendesk.rules.ZENDESK_INACTIVE_GUARD`), since Zendesk policies have no
-        active flag. Find-or-create by title, so a re-run adopts what it made; a policy Zendesk
+        (:data:`~cemigrate.adapters.zendesk.rules.ZENDESK_INACTIVE_GUARD`), since Zendesk
+        policies have no active flag. Find-or-create by title, so a re-run adopts what it made; a policy Zendesk
         cannot express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are
         ``sla_policies/<id>``."""
         table = self._sla_policy_table()

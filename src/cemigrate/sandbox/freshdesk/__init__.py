@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
 import requests
 
+from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
 from cemigrate.sandbox.freshdesk.urls import PLAN_LIMITS, FreshdeskApp
 from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
-from cemigrate.sandbox.web import SandboxAccount
+from cemigrate.sandbox.web import SandboxAccount, ServeOption, seats
+from cemigrate.schema import Role
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -42,6 +45,17 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
     API key as user name and any password.
     """
 
+    platform = "freshdesk"
+    serve_options = (
+        ServeOption(
+            name="plan",
+            default="enterprise",
+            choices=tuple(PLAN_LIMITS),
+            help="the account's plan: its rate limits (enterprise)",
+        ),
+    )
+    credential_env: ClassVar[Mapping[str, str]] = {"api_key": "FRESHDESK_API_KEY"}
+
     def __init__(
         self,
         *,
@@ -59,6 +73,7 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
             raise ValueError(f"unknown Freshdesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
         clock = clock or SandboxSystemClock()
         self.domain = domain
+        self.plan = plan
         self.api_key = api_key
         self.backend = FreshdeskBackend(
             tickets=tickets,
@@ -94,6 +109,33 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
     def summary(self) -> str:
         """The domain and how many tickets the account holds."""
         return f"domain={self.domain!r}, {len(self.backend.ticket_keys)} tickets"
+
+    @classmethod
+    def named(cls, name: str, **options: Any) -> Self:
+        """The account at ``https://{name}.freshdesk.com``."""
+        return cls(domain=f"{name}.freshdesk.com", **options)
+
+    def limits(self) -> str:
+        """``plan enterprise``."""
+        return f"plan {self.plan}"
+
+    def sign_in(self) -> str:
+        """The API key (HTTP Basic user name)."""
+        return f"API key {self.api_key} (HTTP Basic, any password)"
+
+    def credentials(self, *, login: bool = False) -> dict[str, str]:
+        """``api_key``."""
+        return {"api_key": self.api_key}
+
+    def seeded_desk(self) -> HelpDesk | None:
+        """The desk the account was seeded from (``None`` when empty)."""
+        return self.backend.desk
+
+    def add_seats(self, desk: HelpDesk) -> None:
+        """Freshdesk agents are paid seats: one for each of the desk's agents and admins."""
+        for person in seats(desk):
+            email = (person.email or "").lower()
+            self.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
 
 
 serve_freshdesk = FreshdeskSandbox.started

@@ -12,14 +12,18 @@ See ``README.md`` beside it for what is served and how the help desk is seeded.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
 import requests
 
+from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
 from cemigrate.sandbox.salesforce.seed import seed_desk
 from cemigrate.sandbox.salesforce.urls import SalesforceApp
-from cemigrate.sandbox.web import SandboxAccount
+from cemigrate.sandbox.web import SandboxAccount, ServeOption, seats
+from cemigrate.schema import Role
 
 EDITIONS: dict[str, tuple[int, int]] = {
     # edition: (daily API requests of the org, more per user licence), as the platform grants
@@ -81,6 +85,23 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
     """
 
+    platform = "salesforce"
+    noun = "org"
+    serve_options = (
+        ServeOption(
+            name="edition",
+            default="enterprise",
+            choices=("professional", "enterprise", "unlimited", "performance", "developer"),
+            help="salesforce: the org's edition, for its daily API allowance (enterprise)",
+        ),
+        ServeOption(name="licences", default=20, minimum=0, help="salesforce: user licences (20)"),
+    )
+    credential_env: ClassVar[Mapping[str, str]] = {
+        "access_token": "SALESFORCE_ACCESS_TOKEN",
+        "username": "SALESFORCE_USERNAME",
+        "password": "SALESFORCE_PASSWORD",
+        "security_token": "SALESFORCE_SECURITY_TOKEN",
+    }
     login_urls = LOGIN_URLS
 
     def __init__(
@@ -107,6 +128,8 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     ) -> None:
         clock = clock or SandboxSystemClock()
         self.my_domain = my_domain
+        self.edition = edition
+        self.licences = licences
         self.api_version = api_version
         self.username = username
         self.password = password
@@ -200,6 +223,49 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     def summary(self) -> str:
         """The instance URL and how many cases the org holds."""
         return f"base_url={self.base_url!r}, {len(self.backend.rows['Case'])} cases"
+
+    @classmethod
+    def named(cls, name: str, **options: Any) -> Self:
+        """The org at ``https://{name}.my.salesforce.com``."""
+        return cls(my_domain=name, **options)
+
+    def limits(self) -> str:
+        """The edition and licences (the daily API allowance)."""
+        return f"{self.edition} edition, {self.licences} licences"
+
+    def sign_in(self) -> str:
+        """The instance and the username; the password and tokens are the module's defaults."""
+        return (
+            f"instance {self.base_url}, username {self.username}; log in with the credentials"
+            " in cemigrate.sandbox.salesforce (DEFAULT_*) for a token"
+        )
+
+    def credentials(self, *, login: bool = False) -> dict[str, str]:
+        """The access token; ``login``: the username, password and security token."""
+        if login:
+            return {
+                "username": self.username,
+                "password": self.password,
+                "security_token": self.security_token,
+            }
+        return {"access_token": self.access_token}
+
+    @property
+    def public_url(self) -> str | None:
+        """The instance URL: a login answers with it, and clients follow it."""
+        return self.base_url
+
+    def add_seats(self, desk: HelpDesk) -> None:
+        """Salesforce Users are paid seats: one for each of the desk's agents and admins
+        (System Administrators for admins)."""
+        for person in seats(desk):
+            admin = person.role is Role.ADMIN
+            self.add_user(
+                name=person.name,
+                email=person.email or "",
+                profile="System Administrator" if admin else "Standard User",
+                active=not person.suspended,
+            )
 
 
 serve_salesforce = SalesforceSandbox.started

@@ -8,10 +8,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
 import requests
 
+from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
-from cemigrate.sandbox.web import SandboxAccount
+from cemigrate.sandbox.web import SandboxAccount, ServeOption
 from cemigrate.sandbox.zendesk.models import ZendeskBackend
 from cemigrate.sandbox.zendesk.urls import PLAN_LIMITS, ZendeskApp
 
@@ -38,6 +42,21 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
     injection. Credentials: Basic ``{email}/token:{token}`` or ``Authorization: Bearer {token}``.
     """
 
+    platform = "zendesk"
+    serve_options = (
+        ServeOption(
+            name="plan",
+            default="enterprise",
+            choices=tuple(PLAN_LIMITS),
+            help="the account's plan: its rate limits (enterprise)",
+        ),
+        ServeOption(name="high_volume", default=False, help="the High Volume add-on's rate limits"),
+    )
+    credential_env: ClassVar[Mapping[str, str]] = {
+        "email": "ZENDESK_EMAIL",
+        "token": "ZENDESK_TOKEN",
+    }
+
     def __init__(
         self,
         *,
@@ -55,6 +74,8 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
     ) -> None:
         clock = clock or SandboxSystemClock()
         self.subdomain = subdomain
+        self.plan = plan
+        self.high_volume = high_volume
         self.email = email
         self.token = token
         self.backend = ZendeskBackend(
@@ -86,6 +107,27 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
     def summary(self) -> str:
         """The subdomain and how many tickets the account holds."""
         return f"subdomain={self.subdomain!r}, {len(self.backend.tickets)} tickets"
+
+    @classmethod
+    def named(cls, name: str, **options: Any) -> Self:
+        """The account at ``https://{name}.zendesk.com``."""
+        return cls(subdomain=name, **options)
+
+    def limits(self) -> str:
+        """``plan enterprise``, ``, high volume`` with the add-on."""
+        return f"plan {self.plan}{', high volume' if self.high_volume else ''}"
+
+    def sign_in(self) -> str:
+        """The agent's e-mail and the API token."""
+        return f"e-mail {self.email}, API token {self.token}"
+
+    def credentials(self, *, login: bool = False) -> dict[str, str]:
+        """``email`` and ``token`` (an API token; the same whether logging in or not)."""
+        return {"email": self.email, "token": self.token}
+
+    def seeded_desk(self) -> HelpDesk | None:
+        """The desk the account was seeded from."""
+        return self.backend.desk
 
 
 serve_zendesk = ZendeskSandbox.started

@@ -569,9 +569,9 @@ class ZendeskTarget(PlatformTarget):
         """SLA policies, translated (targets per priority and metric, filter ids remapped) and
         created **inactive**: with the guard condition no ticket meets
         (:data:`~cemigrate.adapters.zendesk.rules.ZENDESK_INACTIVE_GUARD`), since Zendesk
-        policies have no active flag. Find-or-create by title, so a re-run adopts what it made; a policy Zendesk
-        cannot express is skipped under :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are
-        ``sla_policies/<id>``."""
+        policies have no active flag. Find-or-create by title, so a re-run adopts what it
+        made; a policy Zendesk cannot express is skipped under
+        :data:`UNTRANSLATABLE_SLA_POLICY`. Target ids are ``sla_policies/<id>``."""
         table = self._sla_policy_table()
         results = []
         for item in batch:

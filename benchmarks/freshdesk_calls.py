@@ -50,6 +50,7 @@ from typing import Any
 
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.convert import OVERFLOW_PREFIX
+from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
@@ -216,7 +217,7 @@ def credits_needed(terms: Mapping[str, float], side: str) -> dict[str, float]:
 
 
 def budgets(plan: str) -> Budgets:
-    return budgets_for("freshdesk", plan, clock=ManualClock())
+    return budgets_for(FRESHDESK_PLANS, plan, clock=ManualClock())
 
 
 def bound_minutes(plan: str, by_side: Mapping[str, Mapping[str, float]]) -> float:

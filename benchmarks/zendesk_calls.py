@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
@@ -204,7 +205,7 @@ def needed(terms: Mapping[str, float], side: str) -> dict[str, float]:
 
 def budgets(plan: str, hv: bool) -> Budgets:
     options: dict[str, object] = {"high_volume": True} if hv else {}
-    return budgets_for("zendesk", plan, clock=ManualClock(), **options)
+    return budgets_for(ZENDESK_PLANS, plan, clock=ManualClock(), **options)
 
 
 def bound_minutes(plan: str, hv: bool, by_side: Mapping[str, Mapping[str, float]]) -> float:

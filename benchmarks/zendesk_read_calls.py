@@ -47,6 +47,7 @@ from typing import Any
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import BY_NAME, Read
 from cemigrate.ratelimit import Budgets, ManualClock, RetryPolicy, budgets_for
 from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -74,7 +75,7 @@ def _client(sandbox: ZendeskSandbox, clock: ManualClock, plan: str, hv: bool) ->
 
 def _budgets(plan: str, hv: bool, clock: ManualClock | None = None) -> Budgets:
     options: dict[str, object] = {"high_volume": True} if hv else {}
-    return budgets_for("zendesk", plan, clock=clock or ManualClock(), prefix=None, **options)
+    return budgets_for(ZENDESK_PLANS, plan, clock=clock or ManualClock(), prefix=None, **options)
 
 
 Comments = dict[str, list[Comment]]

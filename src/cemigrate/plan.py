@@ -516,6 +516,14 @@ def _side(file: TomlFile, where: KeyPath, entry: object, *, role: str) -> SideSp
                 f"{name!r}: use letters, digits, '.', '_' or '-' only",
                 error=PlanError,
             )
+    chosen = options.get("plan")
+    plans = platform.plans.plans if platform.plans is not None else None
+    if chosen is not None and plans is not None and chosen not in plans:
+        raise file.error(
+            (*where, "plan"),
+            f"{chosen!r} is not a {platform.name} plan (choose one of: {', '.join(sorted(plans))})",
+            error=PlanError,
+        )
     share = options.get("daily_quota_share")
     if share is not None and not 0 < share <= 1:
         raise file.error(

@@ -11,10 +11,11 @@ blocks until all of them allow it. A budget is a token bucket: it holds up to ``
 (by default the whole ``limit``, because platforms count per window, so a full window may be spent
 at once) and refills continuously at ``limit / period`` tokens a second.
 
-A budget starts from a plan preset (:data:`PRESETS`, built into a :class:`Budgets` by
-:func:`budgets_for`) and then follows what the platform says: :meth:`Budget.observe_headers`
-lowers the tokens to the platform's own ``remaining`` count and adopts its ``limit``; a 429 with
-``Retry-After`` pauses *that budget only*, so reads on an export budget go on while writes wait.
+A budget starts from a plan preset (each platform's :class:`PlatformPlans`, beside its
+adapter, built into a :class:`Budgets` by :func:`budgets_for`) and then follows what the
+platform says: :meth:`Budget.observe_headers` lowers the tokens to the platform's own
+``remaining`` count and adopts its ``limit``; a 429 with ``Retry-After`` pauses *that budget
+only*, so reads on an export budget go on while writes wait.
 A daily allowance (Salesforce) never waits for tokens: at the plan's share of it,
 :meth:`Budget.acquire` raises :class:`~cemigrate.errors.QuotaExhausted` and the run stops cleanly,
 to be resumed when the allowance has recovered.
@@ -60,21 +61,22 @@ from cemigrate.errors import (
 )
 
 __all__ = [
+    "DAY",
     "DEFAULT_DAILY_QUOTA_SHARE",
-    "PRESETS",
+    "AddOn",
     "Budget",
     "BudgetSpec",
     "Budgets",
     "Clock",
     "ManualClock",
     "PlanPreset",
+    "PlatformPlans",
     "RateObservation",
     "RetryPolicy",
     "SystemClock",
     "budgets_for",
     "parse_rate_headers",
     "retry_after_seconds",
-    "salesforce_daily_allowance",
 ]
 
 logger = logging.getLogger("cemigrate.ratelimit")
@@ -84,7 +86,8 @@ T = TypeVar("T")
 _EPSILON: Final = 1e-9
 """Slack for float arithmetic: a refill that lands a hair short of a whole token still counts."""
 
-_DAY: Final = 86_400.0
+DAY: Final = 86_400.0
+"""A day in seconds: the period of a daily allowance."""
 _MINUTE: Final = 60.0
 
 
@@ -493,139 +496,46 @@ class PlanPreset:
     """Long-running requests (≥ 20 s) the platform allows at once; None if it sets no limit."""
 
 
-_ZENDESK_CORE: Final = {
-    # Suite plans, plus the legacy Support "essential" plan. [facts 0, 1.1]
-    "essential": 10,
-    "team": 200,
-    "growth": 400,
-    "professional": 400,
-    "enterprise": 700,
-    "enterprise_plus": 2500,
-}
+@attrs.frozen(kw_only=True)
+class AddOn:
+    """A paid add-on that replaces some of a plan's limits (Zendesk's High Volume)."""
 
-_FRESHDESK: Final = {
-    # plan: (core, ticket_create, ticket_update, tickets_list, contacts_list) per minute [facts 3.1]
-    # The facts give trial accounts only a total, so their endpoint budgets equal it.
-    "trial": (50, 50, 50, 50, 50),
-    "growth": (200, 80, 80, 20, 20),
-    "pro": (400, 160, 160, 100, 100),
-    "enterprise": (700, 280, 280, 200, 200),
-    "purchased_1000": (1000, 400, 400, 300, 300),
-    "purchased_2000": (2000, 800, 800, 400, 400),
-}
+    title: str
+    """Its name, for errors (``High Volume``)."""
+    plans: frozenset[str]
+    """The plans it can be bought on."""
+    limits: Mapping[str, float]
+    """Budget key → the limit it gives instead of the plan's."""
 
-_SALESFORCE: Final = {
-    # edition: (daily base, daily per licence, concurrent long-running) [facts 0, 2.1]
-    "professional": (100_000, 1_000, 25),
-    "enterprise": (100_000, 1_000, 25),
-    "unlimited": (100_000, 5_000, 25),
-    "performance": (100_000, 5_000, 25),
-    "developer": (15_000, 0, 5),
-    "full_sandbox": (5_000_000, 0, 25),
-}
 
-PRESETS: Final[Mapping[str, Mapping[str, PlanPreset]]] = {
-    "zendesk": {
-        plan: PlanPreset(
-            {
-                "zendesk.core": BudgetSpec(core, source="platform-facts 0, 1.1: plan rpm"),
-                "zendesk.export": BudgetSpec(10, source="platform-facts 1.1: incremental exports"),
-                "zendesk.ticket_update": BudgetSpec(
-                    100, source="platform-facts 1.1: PUT /api/v2/tickets/{id}, per account [3P]"
-                ),
-            }
-        )
-        for plan, core in _ZENDESK_CORE.items()
-    },
-    "freshdesk": {
-        plan: PlanPreset(
-            {
-                "freshdesk.core": BudgetSpec(core, source="platform-facts 0, 3.1: plan rpm"),
-                "freshdesk.ticket_create": BudgetSpec(create, source="platform-facts 3.1"),
-                "freshdesk.ticket_update": BudgetSpec(update, source="platform-facts 3.1"),
-                "freshdesk.tickets_list": BudgetSpec(tickets, source="platform-facts 3.1"),
-                "freshdesk.contacts_list": BudgetSpec(contacts, source="platform-facts 3.1"),
-            }
-        )
-        for plan, (core, create, update, tickets, contacts) in _FRESHDESK.items()
-    },
-    "salesforce": {
-        edition: PlanPreset(
-            {
-                "salesforce.daily": BudgetSpec(
-                    base,
-                    period=_DAY,
-                    per_licence=per_licence,
-                    daily_quota=True,
-                    source="platform-facts 0, 2.1: rolling 24 h allocation",
-                ),
-                "salesforce.bulk_records": BudgetSpec(
-                    150_000_000,
-                    period=_DAY,
-                    daily_quota=True,
-                    source="platform-facts 0: Bulk 2.0 ingest records per 24 h (cost = records)",
-                ),
-            },
-            max_long_running=concurrent,
-        )
-        for edition, (base, per_licence, concurrent) in _SALESFORCE.items()
-    },
-    "memory": {
-        "default": PlanPreset(
-            {"memory.core": BudgetSpec(1_000_000, source="cemigrate's in-process reference")}
-        ),
-    },
-}
-"""Budget presets: platform → plan (edition) → :class:`PlanPreset`, from platform-facts.md."""
+@attrs.frozen(kw_only=True)
+class PlatformPlans:
+    """One platform's plans (editions) and the budgets each gives: data from the platform
+    facts, kept beside the platform's adapter (``adapters/<platform>/limits.py``) and turned
+    into :class:`Budgets` by :func:`budgets_for`."""
 
-_HIGH_VOLUME: Final[Mapping[str, tuple[frozenset[str], Mapping[str, float]]]] = {
-    # The add-on replaces the plan limit (it does not add to it) on Growth / Professional and up.
-    # [facts 1.1; ticket update 300 rpm is 3P]
-    "zendesk": (
-        frozenset({"growth", "professional", "enterprise", "enterprise_plus"}),
-        {"zendesk.core": 2500, "zendesk.export": 30, "zendesk.ticket_update": 300},
-    ),
-}
+    platform: str
+    plans: Mapping[str, PlanPreset]
+    """Plan (edition) → its budgets."""
+    add_ons: Mapping[str, AddOn] = attrs.field(factory=dict)
+    """Option name (``high_volume``) → the add-on it switches on."""
+    options: frozenset[str] = frozenset()
+    """The other budget options its plans take (``licences``, ``daily_quota_share``)."""
 
-_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
-    "zendesk": frozenset({"high_volume"}),
-    "freshdesk": frozenset(),
-    "salesforce": frozenset({"licences", "daily_quota_share"}),
-    "memory": frozenset(),
-}
+    def preset(self, plan: str) -> PlanPreset:
+        """The budgets of ``plan``; an unknown plan is a ConfigError naming the valid ones."""
+        preset = self.plans.get(plan)
+        if preset is None:
+            valid = ", ".join(sorted(self.plans))
+            raise ConfigError(f"unknown {self.platform} plan {plan!r}; valid plans: {valid}")
+        return preset
+
 
 DEFAULT_DAILY_QUOTA_SHARE: Final = 0.8
 """Share of a daily allowance a run spends unless the plan says otherwise: leaves a fifth to the
 org's other integrations."""
 
 _PREFIX: Final = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _preset(platform: str, plan: str) -> PlanPreset:
-    plans = PRESETS.get(platform)
-    if plans is None:
-        raise ConfigError(
-            f"unknown platform {platform!r}; valid platforms: {', '.join(sorted(PRESETS))}"
-        )
-    preset = plans.get(plan)
-    if preset is None:
-        raise ConfigError(
-            f"unknown {platform} plan {plan!r}; valid plans: {', '.join(sorted(plans))}"
-        )
-    return preset
-
-
-def salesforce_daily_allowance(edition: str, licences: int) -> int:
-    """Salesforce's rolling 24 h API allocation for an edition and a number of user licences.
-
-    ``100,000 + licences × 1,000`` (Professional, Enterprise) or ``× 5,000`` (Unlimited,
-    Performance); Developer Edition a flat 15,000; a full sandbox 5,000,000. Purchased add-ons
-    are not included (the ``Sforce-Limit-Info`` header corrects the budget at the first call).
-    """
-    if licences < 0:
-        raise ConfigError(f"salesforce licences must not be negative ({licences})")
-    spec = _preset("salesforce", edition).budgets["salesforce.daily"]
-    return int(spec.limit + spec.per_licence * licences)
 
 
 class Budgets(Mapping[str, Budget]):
@@ -679,44 +589,50 @@ class Budgets(Mapping[str, Budget]):
 
 
 def budgets_for(
-    platform: str, plan: str, *, clock: Clock, prefix: str | None = None, **options: object
+    plans: PlatformPlans,
+    plan: str,
+    *,
+    clock: Clock,
+    prefix: str | None = None,
+    **options: object,
 ) -> Budgets:
-    """Build the budgets of one platform instance from :data:`PRESETS`.
+    """Build the budgets of one platform instance on ``plan`` from the platform's ``plans``.
 
     ``prefix`` is the instance name (letters, digits, ``_`` and ``-``): budget ``zendesk.core``
     of instance ``emea`` is named ``emea.zendesk.core``; without a prefix the name is the key.
-    Options, by platform:
+    Options: each add-on by its name (``high_volume: bool``, Zendesk's High Volume: it replaces
+    the plan's limits on the plans that can have it), and where the platform takes them
+    ``licences: int`` (default 0, the edition's floor; a per-licence allowance grows with it)
+    and ``daily_quota_share: float`` in (0, 1] (default :data:`DEFAULT_DAILY_QUOTA_SHARE`):
+    the share of each daily allowance this run may use.
 
-    - zendesk: ``high_volume: bool`` — the High Volume add-on (Growth / Professional and up):
-      2,500 requests a minute, exports 30 a minute, ticket updates 300 a minute.
-    - salesforce: ``licences: int`` (default 0, the edition's floor; the ``Sforce-Limit-Info``
-      header corrects it) and ``daily_quota_share: float`` in (0, 1] (default
-      :data:`DEFAULT_DAILY_QUOTA_SHARE`): the share of each daily allowance this run may use.
-
-    An unknown platform, plan or option raises :class:`~cemigrate.errors.ConfigError` naming the
-    valid ones.
+    An unknown plan or option raises :class:`~cemigrate.errors.ConfigError` naming the valid
+    ones.
     """
-    preset = _preset(platform, plan)
-    unknown = set(options) - _OPTIONS[platform]
+    platform = plans.platform
+    preset = plans.preset(plan)
+    valid = plans.options | set(plans.add_ons)
+    unknown = set(options) - valid
     if unknown:
-        valid = ", ".join(sorted(_OPTIONS[platform])) or "none"
         raise ConfigError(
-            f"unknown {platform} budget option(s) {', '.join(sorted(unknown))}; valid: {valid}"
+            f"unknown {platform} budget option(s) {', '.join(sorted(unknown))}; "
+            f"valid: {', '.join(sorted(valid)) or 'none'}"
         )
     if prefix is not None and not _PREFIX.fullmatch(prefix):
         raise ConfigError(f"budget prefix {prefix!r} must be letters, digits, '_' or '-'")
 
-    overrides: Mapping[str, float] = {}
-    high_volume = options.get("high_volume", False)
-    if not isinstance(high_volume, bool):
-        raise ConfigError(f"{platform} option high_volume must be true or false")
-    if high_volume:
-        plans, overrides = _HIGH_VOLUME[platform]
-        if plan not in plans:
-            raise ConfigError(
-                f"the {platform} High Volume add-on needs one of the plans: "
-                f"{', '.join(sorted(plans))} (not {plan!r})"
-            )
+    overrides: dict[str, float] = {}
+    for name, add_on in plans.add_ons.items():
+        chosen = options.get(name, False)
+        if not isinstance(chosen, bool):
+            raise ConfigError(f"{platform} option {name} must be true or false")
+        if chosen:
+            if plan not in add_on.plans:
+                raise ConfigError(
+                    f"the {platform} {add_on.title} add-on needs one of the plans: "
+                    f"{', '.join(sorted(add_on.plans))} (not {plan!r})"
+                )
+            overrides.update(add_on.limits)
     licences = options.get("licences", 0)
     if not isinstance(licences, int) or isinstance(licences, bool) or licences < 0:
         raise ConfigError(f"{platform} option licences must be a whole number ≥ 0")

@@ -81,6 +81,16 @@ def test_unknown_platform_lists_the_known_ones(
     assert_one_line(err, f"{plan}:5:", "source[0].platform", "'zendsk' is not a platform", "memory")
 
 
+def test_unknown_plan_names_its_line_and_the_platform_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ledger_bytes: bytes
+) -> None:
+    plan = write_plan(tmp_path, GOOD_PLAN.replace("tickets = 5", 'tickets = 5\nplan = "gold"'))
+    code, err = run_cli(capsys, "run", str(plan))
+    assert code == EXIT_BAD_INPUT
+    assert_one_line(err, f"{plan}:7:", "source[0].plan", "'gold' is not a memory plan", "default")
+    assert (tmp_path / "ledger.sqlite").read_bytes() == ledger_bytes
+
+
 def test_toml_syntax_error_names_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

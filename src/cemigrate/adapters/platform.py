@@ -22,7 +22,7 @@ import requests
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.profile import TargetProfile
 from cemigrate.errors import ConfigError
-from cemigrate.ratelimit import Clock
+from cemigrate.ratelimit import Clock, PlatformPlans
 from cemigrate.rules.dialect import RuleDialect
 from cemigrate.schema import Kind
 
@@ -86,6 +86,9 @@ class Platform:
     native (the memory reference)."""
     read_pages: Mapping[Kind, ReadPage] = attrs.field(factory=dict)
     """Where reading a kind differs from 100 records a page on the core budget."""
+    plans: PlatformPlans | None = None
+    """Its plans (editions) and the budgets each gives; ``None``: unknown (a third party's
+    adapter builds its own budgets)."""
     rules: RuleDialect | None = None
     """The words its rules and SLA policies are read and written in; ``None`` for the memory
     reference, which keeps them as read (in their own platform's words)."""

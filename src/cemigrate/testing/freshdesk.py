@@ -14,6 +14,7 @@ from typing import Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
+from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.source import EPOCH, FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
@@ -176,7 +177,7 @@ def _snapshot(
     client = FreshdeskClient(
         base_url=account.base_url,
         credentials=FreshdeskCredentials(api_key=API_KEY),
-        budgets=budgets_for("freshdesk", "purchased_2000", clock=clock),
+        budgets=budgets_for(FRESHDESK_PLANS, "purchased_2000", clock=clock),
         retry=RetryPolicy(clock),
         session=account.session(authenticated=False),
     )

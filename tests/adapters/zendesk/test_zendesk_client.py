@@ -12,6 +12,7 @@ import requests
 from requests.adapters import BaseAdapter
 
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import BY_NAME
 from cemigrate.errors import CredentialError, RecordError
 from cemigrate.ratelimit import ManualClock, RetryPolicy, budgets_for
@@ -52,7 +53,7 @@ def client(answers: Sequence[tuple[int, Any]]) -> tuple[ZendeskClient, Scripted]
     zendesk = ZendeskClient(
         base_url=BASE,
         credentials=ZendeskCredentials(email="admin@acme.example", token="secret-token"),
-        budgets=budgets_for("zendesk", "enterprise", clock=clock, prefix="acme"),
+        budgets=budgets_for(ZENDESK_PLANS, "enterprise", clock=clock, prefix="acme"),
         retry=RetryPolicy(clock, max_attempts=3),
         session=session,
     )

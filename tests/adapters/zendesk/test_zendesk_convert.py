@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.zendesk import BATCH_SIZE, BY_NAME, OBJECTS, Paging
 from cemigrate.adapters.zendesk import convert as zd
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.errors import RecordError
-from cemigrate.ratelimit import PRESETS
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import (
     Attachment,
@@ -100,7 +100,7 @@ def tokens_for(ticket: Ticket) -> dict[str, str]:
 
 
 def test_object_table_uses_only_zendesk_budgets_and_bulk_limits_of_100() -> None:
-    budgets = set(PRESETS["zendesk"]["enterprise"].budgets)
+    budgets = set(ZENDESK_PLANS.plans["enterprise"].budgets)
     for row in OBJECTS:
         assert row.read is None or row.read.budget in budgets, row.name
         assert row.write is None or row.write.budget in budgets, row.name

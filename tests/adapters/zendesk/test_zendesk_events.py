@@ -10,6 +10,7 @@ import pytest
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import BY_NAME, Read
 from cemigrate.errors import ConfigError
 from cemigrate.ratelimit import ManualClock, RetryPolicy, budgets_for
@@ -38,7 +39,7 @@ class Account:
         return ZendeskClient(
             base_url=self.sandbox.base_url,
             credentials=ZendeskCredentials(email=self.sandbox.email, token=self.sandbox.token),
-            budgets=budgets_for("zendesk", "enterprise", clock=self.clock),
+            budgets=budgets_for(ZENDESK_PLANS, "enterprise", clock=self.clock),
             retry=RetryPolicy(self.clock),
             session=self.sandbox.session(authenticated=False),
         )

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from cemigrate.ratelimit import ManualClock, salesforce_daily_allowance
+from cemigrate.adapters.salesforce.limits import salesforce_daily_allowance
+from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import EDITIONS, SalesforceSandbox, daily_allowance_of
 from cemigrate.sandbox.salesforce.models import make_id, normalize_id

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
 from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
 from cemigrate.adapters.profile import (
@@ -93,6 +94,7 @@ def _target(settings: AdapterSettings) -> Target:
 
 
 PLATFORM = Platform(
+    plans=FRESHDESK_PLANS,
     rules=FRESHDESK_RULES,
     name="freshdesk",
     source_keys=_KEYS,

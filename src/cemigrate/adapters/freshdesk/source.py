@@ -46,6 +46,7 @@ from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.freshdesk import convert
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
+from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     OBJECTS,
@@ -174,7 +175,7 @@ class FreshdeskSource(Source):
         company fields the target adopts (:data:`.convert.ADOPTABLE_DEFAULTS`, e.g. a
         company's ``account_tier``) are read as fields, their values as custom values. A
         source leaves them out: they are Freshdesk's, not the account's own fields."""
-        self.budgets: Budgets = budgets_for("freshdesk", plan, clock=clock, prefix=instance)
+        self.budgets: Budgets = budgets_for(FRESHDESK_PLANS, plan, clock=clock, prefix=instance)
         self.client = FreshdeskClient(
             base_url=base_url,
             credentials=credentials,

@@ -50,6 +50,7 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.freshdesk import convert
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
+from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     MAX_ATTACHMENT_BYTES,
@@ -149,7 +150,7 @@ class FreshdeskTarget(PlatformTarget):
         replies_as_notes: bool = False,
     ) -> None:
         self.clock = clock or SystemClock()
-        self.budgets: Budgets = budgets_for("freshdesk", plan, clock=self.clock, prefix=name)
+        self.budgets: Budgets = budgets_for(FRESHDESK_PLANS, plan, clock=self.clock, prefix=name)
         self.client = FreshdeskClient(
             base_url=base_url,
             credentials=credentials,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.memory.limits import MEMORY_PLANS
 from cemigrate.adapters.memory.source import MemorySource
 from cemigrate.adapters.memory.target import MemoryTarget
 from cemigrate.adapters.platform import AdapterSettings, Platform
@@ -39,6 +40,7 @@ def _target(settings: AdapterSettings) -> Target:
 
 
 PLATFORM = Platform(
+    plans=MEMORY_PLANS,
     name="memory",
     source_keys={"tickets": int, "seed": int, "page_size": int},
     target_keys={"path": str, "batch_size": int},

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from cemigrate.adapters.contract import Batch, Capability, Metadata, SlaHistory, Source
 from cemigrate.adapters.memory.faults import MemoryFaults
+from cemigrate.adapters.memory.limits import MEMORY_PLANS
 from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
@@ -68,7 +69,7 @@ class MemorySource(Source):
         self._blobs = blobs
         self._faults = faults or MemoryFaults()
         clock = clock or SystemClock()
-        self.budgets: Budgets = budgets_for("memory", "default", clock=clock, prefix=instance)
+        self.budgets: Budgets = budgets_for(MEMORY_PLANS, "default", clock=clock, prefix=instance)
         self._retry = RetryPolicy(clock)
         self._records: dict[Kind, dict[str, Record]] = {kind: {} for kind in Kind}
         for kind, items in records.items():

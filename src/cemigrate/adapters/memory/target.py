@@ -18,6 +18,7 @@ from cemigrate.adapters.contract import (
     WriteResult,
 )
 from cemigrate.adapters.memory.faults import MemoryFaults
+from cemigrate.adapters.memory.limits import MEMORY_PLANS
 from cemigrate.adapters.memory.store import MemoryStore, StoredRecord
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
@@ -63,7 +64,7 @@ class MemoryTarget(Target):
             self.batch_size = {kind: batch_size.get(kind, DEFAULT_BATCH_SIZE) for kind in Kind}
         self.faults = faults or MemoryFaults()
         clock = clock or SystemClock()
-        self.budgets: Budgets = budgets_for("memory", "default", clock=clock, prefix="target")
+        self.budgets: Budgets = budgets_for(MEMORY_PLANS, "default", clock=clock, prefix="target")
         self._retry = RetryPolicy(clock)
         self.limits: Mapping[str, int] = dict(limits or {"attachment": 50 * 1024 * 1024})
         self._prepared: list[FieldDef] = []

@@ -9,6 +9,7 @@ from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
+from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import ConfigError, CredentialError
 
@@ -103,6 +104,7 @@ def _target(settings: AdapterSettings) -> Target:
 
 
 PLATFORM = Platform(
+    plans=SALESFORCE_PLANS,
     rules=SALESFORCE_RULES,
     name="salesforce",
     source_keys=_KEYS,

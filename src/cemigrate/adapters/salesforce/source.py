@@ -29,6 +29,7 @@ from cemigrate.adapters.salesforce.client import (
     soql_list,
     soql_time,
 )
+from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
     BY_NAME,
@@ -112,7 +113,7 @@ class SalesforceSource(Source):
         if daily_quota_share is not None:
             options["daily_quota_share"] = daily_quota_share
         self.budgets: Budgets = budgets_for(
-            "salesforce", edition, clock=clock, prefix=instance, **options
+            SALESFORCE_PLANS, edition, clock=clock, prefix=instance, **options
         )
         self.client = SalesforceClient(
             instance_url=instance_url,

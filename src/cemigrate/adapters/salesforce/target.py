@@ -60,6 +60,7 @@ from cemigrate.adapters.salesforce.entitlements import (
     EntitlementProcesses,
     full_name_of,
 )
+from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
     COLLECTION_SIZE,
@@ -163,7 +164,7 @@ class SalesforceTarget(PlatformTarget):
         if daily_quota_share is not None:
             options["daily_quota_share"] = daily_quota_share
         self.budgets: Budgets = budgets_for(
-            "salesforce", edition, clock=self.clock, prefix=name, **options
+            SALESFORCE_PLANS, edition, clock=self.clock, prefix=name, **options
         )
         self.client = SalesforceClient(
             instance_url=instance_url,

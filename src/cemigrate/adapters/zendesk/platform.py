@@ -15,6 +15,7 @@ from cemigrate.adapters.profile import (
 )
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES
 from cemigrate.errors import ConfigError, CredentialError
 from cemigrate.schema import Kind
@@ -100,6 +101,7 @@ def _target_view(settings: AdapterSettings) -> Source:
 _EXPORT = "zendesk.export"
 
 PLATFORM = Platform(
+    plans=ZENDESK_PLANS,
     rules=ZENDESK_RULES,
     name="zendesk",
     source_keys={**_KEYS, "sla_events": bool},

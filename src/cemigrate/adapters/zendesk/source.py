@@ -27,6 +27,7 @@ from cemigrate.adapters.files import attachment_stream
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import (
     BY_NAME,
     OBJECTS,
@@ -105,7 +106,7 @@ class ZendeskSource(Source):
         self._events: EventComments | None = None
         options: dict[str, object] = {"high_volume": True} if high_volume else {}
         self.budgets: Budgets = budgets_for(
-            "zendesk", plan, clock=clock, prefix=instance, **options
+            ZENDESK_PLANS, plan, clock=clock, prefix=instance, **options
         )
         self.client = ZendeskClient(
             base_url=base_url,

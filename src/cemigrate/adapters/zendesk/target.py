@@ -37,6 +37,7 @@ from cemigrate.adapters.contract import (
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
+from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_activated, zendesk_active
 from cemigrate.errors import RecordError, TransientError
@@ -132,7 +133,7 @@ class ZendeskTarget(PlatformTarget):
         self.clock = clock or SystemClock()
         options: dict[str, object] = {"high_volume": True} if high_volume else {}
         self.budgets: Budgets = budgets_for(
-            "zendesk", plan, clock=self.clock, prefix=name, **options
+            ZENDESK_PLANS, plan, clock=self.clock, prefix=name, **options
         )
         self.client = ZendeskClient(
             base_url=base_url,

@@ -19,16 +19,20 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+import requests
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
-from cemigrate.ratelimit import Clock
+from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.schema import Kind, Role
+from cemigrate.schema import Kind, Ref, Role
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.kill import (
     ZENDESK_ENV,
@@ -396,3 +400,96 @@ def _custom_field_names(org: Any, sobject: str) -> Iterable[str]:
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- a seeded org, for tests of the source -------------------------------------------------
+
+
+@attrs.define
+class SeededOrg:
+    """An emulated org seeded from the demo help desk generator, the desk it was seeded from,
+    dataset id → Salesforce id, and what each request of its sources asked for."""
+
+    sandbox: Any
+    """The emulated org (a :class:`~cemigrate.sandbox.salesforce.SalesforceSandbox`)."""
+    desk: HelpDesk
+    ids: dict[str, str]
+    calls: list[tuple[str, str]]
+    """(path kind, queried object) of every request the source made."""
+
+    instance: str = "sf"
+    """The instance the desk was generated as (its sources read as this one)."""
+
+    def source(self, **options: Any) -> SalesforceSource:
+        """A source on the org that logs its requests in :attr:`calls`."""
+        session = self.sandbox.session(authenticated=False)
+        session.hooks["response"].append(self._log)
+        return SalesforceSource(
+            instance=self.instance,
+            instance_url=self.sandbox.base_url,
+            credentials=SalesforceCredentials(access_token=self.sandbox.access_token),
+            session=session,
+            clock=self.sandbox.clock,
+            **options,
+        )
+
+    def _log(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        url = urlsplit(response.request.url or "")
+        query = parse_qs(url.query).get("q", [""])[0]
+        path = url.path.split("/services/data/v59.0/")[-1].split("/")[0]
+        self.calls.append((path, query.split(" FROM ")[-1].split(" ")[0] if query else ""))
+
+    def ref(self, ref: Ref | None) -> Ref | None:
+        """A dataset reference as the Salesforce one it became."""
+        return None if ref is None else Ref(kind=ref.kind, id=self.ids[ref.id])
+
+
+def _seeded_in_order(sandbox: Any, sobject: str, keep: Any = None) -> list[str]:
+    # Emulator ids count up per key prefix, so id order is the order rows were seeded in.
+    rows = sandbox.backend.rows[sobject]
+    return sorted(i for i, row in rows.items() if keep is None or keep(row))
+
+
+def seeded_org(tickets: int, *, seed: int, instance: str) -> SeededOrg:
+    """An org seeded with ``tickets`` tickets of the desk generated with ``seed`` as
+    ``instance``, each dataset record paired with the Salesforce row it became."""
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    sandbox = SalesforceSandbox(tickets=tickets, seed=seed, instance=instance, clock=ManualClock())
+    desk = generate(tickets=tickets, seed=seed, instance=instance)
+    rows = sandbox.backend.rows
+    ids: dict[str, str] = {}
+
+    def pair(records: Any, sobject: str, natural: str, value: Any, keep: Any = None) -> None:
+        found = _seeded_in_order(sandbox, sobject, keep)
+        assert len(found) == len(records), sobject
+        for record, sf_id in zip(records, found, strict=True):
+            assert rows[sobject][sf_id][natural] == value(record), (sobject, record.id)
+            ids[record.id] = sf_id
+
+    pair(desk.organizations, "Account", "Name", lambda o: o.name)
+    people = [u for u in desk.users if u.role is Role.END_USER]
+    pair(people, "Contact", "Email", lambda u: u.email)
+    agents = [u for u in desk.users if u.role is not Role.END_USER]
+    admin = sandbox.backend.admin_id
+    pair(agents, "User", "Email", lambda u: u.email, keep=lambda r: r["Id"] != admin)
+    queues = [g for g in desk.groups if not g.deleted]
+    pair(queues, "Group", "Name", lambda g: g.name[:40], keep=lambda r: r["Type"] == "Queue")
+    pair(desk.tickets, "Case", "Subject", lambda t: t.subject[:255])
+    for policy, process in zip(
+        desk.sla_policies, _seeded_in_order(sandbox, "SlaProcess"), strict=True
+    ):
+        ids[policy.id] = process
+    return SeededOrg(sandbox=sandbox, desk=desk, ids=ids, calls=[], instance=instance)
+
+
+def org_target(org: Any, *, clock: Clock | None = None, **options: Any) -> SalesforceTarget:
+    """A target writing into the emulated ``org`` in process, on ``clock`` (the org's own by
+    default), with the target's other ``options``."""
+    return SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SalesforceCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=org.clock if clock is None else clock,
+        **options,
+    )

@@ -262,3 +262,18 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def account_source(
+    account: ZendeskSandbox, *, instance: str, clock: Clock, **options: Any
+) -> ZendeskSource:
+    """A source reading the emulated ``account`` in process as ``instance``, on ``clock``, with
+    the source's other ``options``."""
+    return ZendeskSource(
+        instance=instance,
+        base_url=account.base_url,
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+        **options,
+    )

@@ -9,15 +9,18 @@ A platform's whole test file for it is a few lines::
 
 Each test drives a real :class:`~cemigrate.copier.Migration` over a generated help desk and
 asserts what a user would see in the target: every record once, nothing missing, nothing
-duplicated, the failures named.
+duplicated, the failures named. A pair with the optional ``killable()`` hook
+(:class:`~cemigrate.testing.pair.KillablePair`) also gets the case that SIGKILLs ``cemigrate
+run`` processes against emulators served on loopback and resumes them (marked ``slow``).
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -29,7 +32,8 @@ from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import Kind, Ref, Status, Ticket, refs_of
-from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
+from cemigrate.testing.kill import run_copier
+from cemigrate.testing.pair import AdapterPair, Faults, KillablePair, Snapshot
 
 CRASH_POINTS = ("pending", "sent", "done", "cursor")
 """The steps of the write protocol a run can die after."""
@@ -271,8 +275,40 @@ def conformance_suite(
                 assert (would.created, would.matched) == (tally.created, tally.matched), kind
                 assert would.invalid == tally.failed == 0, kind
 
+        if _has_hook(pair, "killable"):
+
+            @pytest.mark.slow
+            def test_sigkill_at_several_moments_then_resume_leaves_every_record_once(
+                self, tmp_path: Path
+            ) -> None:
+                with cast(KillablePair, pair).killable() as served:
+                    plan = tmp_path / "plan.toml"
+                    plan.write_text(f'ledger = "ledger.sqlite"\n\n{served.plan}', encoding="utf-8")
+                    for number, kill_at in enumerate(served.kills):
+                        code, tail = run_copier(
+                            plan, env=served.env, resume=number > 0, kill_at=kill_at
+                        )
+                        assert code == -signal.SIGKILL, (
+                            f"run {number} ended ({code}) before it was killed:\n{tail}"
+                        )
+                    code, tail = run_copier(plan, env=served.env, resume=True, kill_at=None)
+                    assert code == 0, tail
+                    served.check()
+                with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+                    counts = ledger.counts()
+                    assert all(c["pending"] == 0 and c["failed"] == 0 for c in counts.values()), (
+                        counts
+                    )
+                    assert len(ledger.runs()) == len(served.kills) + 1
+                    ledger.verify_journal()
+
     ConformanceSuite.__name__ = ConformanceSuite.__qualname__ = f"Conformance[{pair.name}]"
     return ConformanceSuite
+
+
+def _has_hook(pair: AdapterPair, name: str) -> bool:
+    """Whether ``pair`` implements the optional hook ``name`` (a case the suite then adds)."""
+    return callable(getattr(pair, name, None))
 
 
 _DEPENDENT_KINDS = (Kind.SLA_EVENT, Kind.TICKET_METRICS, Kind.SATISFACTION_RATING)

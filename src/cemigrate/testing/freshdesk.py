@@ -7,21 +7,33 @@ its API (not the emulator's internals), so it shows what a person would see ther
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import random
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
+from cemigrate.adapters.freshdesk.convert import OVERFLOW_PREFIX
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.source import EPOCH, FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Record, Role, Ticket
 from cemigrate.testing.faulty import FaultyTarget
+from cemigrate.testing.kill import (
+    ZENDESK_ENV,
+    Killable,
+    ShiftedClock,
+    zendesk_source_account,
+    zendesk_source_plan,
+)
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 __all__ = ["EditableFreshdeskSource", "FreshdeskPair", "empty_target"]
@@ -153,6 +165,127 @@ class FreshdeskPair(AdapterPair):
             kind: sorted(set(rows) - {r for r in baseline.get(kind, []) if r[1] != "matched"})
             for kind, rows in now.items()
         }
+
+    @contextlib.contextmanager
+    def killable(self) -> Iterator[Killable]:
+        """A 2,000-ticket Zendesk → Freshdesk migration on loopback, killed after a batch of
+        users, between tickets and inside one. Freshdesk writes a ticket as several calls (the
+        create, then each conversation), so a kill can leave a ticket created with only some of
+        its conversations: the resumed run finds it by the filter search on ``cemigrate_id``
+        and writes only the conversations it lacks."""
+        from cemigrate.sandbox.freshdesk import serve_freshdesk
+
+        # Enterprise Plus with High Volume on the Zendesk side: the read needs no real waits.
+        old = zendesk_source_account(clock := ShiftedClock(), tickets=2000, seed=_KILL_SEED)
+        clock.ahead = 120.0
+        new, new_server = serve_freshdesk(
+            port=0,
+            tickets=0,
+            seed=_KILL_SEED,
+            instance="new",
+            empty=True,
+            plan="purchased_2000",
+            api_key=_KILL_API_KEY,
+        )
+        _raise_limits(new, 60_000)
+        seen: set[str] = set()
+        for person in old.backend.desk.users:
+            email = (person.email or "").lower()
+            if person.role is not Role.END_USER and email and email not in seen:
+                seen.add(email)  # agents are paid seats: they exist before a migration
+                new.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+        with old.serve() as old_server, new_server:
+            moments = random.Random(20261124)
+            kills = (
+                ("user: wrote a batch", moments.randint(1, 6), 0.0),
+                # Between tickets, and inside one: created with only some of its conversations.
+                ("ticket: wrote a batch", moments.randint(300, 500), 0.0),
+                ("ticket: wrote a batch", moments.randint(300, 500), moments.uniform(0.002, 0.02)),
+                ("ticket: wrote a batch", moments.randint(300, 500), moments.uniform(0.002, 0.02)),
+            )
+            yield Killable(
+                plan=zendesk_source_plan(old_server.url) + _KILLED_TARGET.format(new_server.url),
+                env={**ZENDESK_ENV, "KILL_TEST_FD_KEY": _KILL_API_KEY},
+                kills=kills,
+                check=lambda: _every_record_once(old, new),
+            )
+
+
+_KILL_SEED, _KILL_API_KEY = 5, "kill-test-key"
+
+_KILLED_TARGET = """
+[target]
+platform = "freshdesk"
+base_url = "{}"
+plan = "purchased_2000"
+api_key_env = "KILL_TEST_FD_KEY"
+"""
+
+_SUB_LIMITS = ("ticket_create", "ticket_update", "tickets_list", "contacts_list")
+
+
+def _raise_limits(account: Any, per_minute: int) -> None:
+    """An account with a larger purchased limit than the presets know: the emulator allows
+    ``per_minute`` credits, and says so in ``X-Ratelimit-Total``, which the copier's account
+    budget adopts. The copier's own ticket-create sub-limit stays the plan's (800 a minute,
+    a full minute's worth at each start), so each run creates fewer tickets than that."""
+    from cemigrate.sandbox.freshdesk.urls import CreditBucket, PlanLimits
+
+    app = account.freshdesk
+    clock = account.clock
+    app.plan = PlanLimits(per_minute, per_minute, per_minute, per_minute, per_minute)
+    app.account = CreditBucket(per_minute, clock)
+    app.sub_limits = {name: CreditBucket(per_minute, clock) for name in _SUB_LIMITS}
+
+
+def _kind(conversation: dict[str, Any]) -> str:
+    body = str(conversation.get("body") or "")
+    if SLA_NOTE_HEADING in body:
+        return "sla"
+    if OVERFLOW_PREFIX in body:
+        return "overflow"
+    return "comment"
+
+
+def _every_record_once(old: Any, new: Any) -> None:
+    """Every live ticket of ``old`` once in the Freshdesk account ``new``, each later comment
+    once in order of visibility, one SLA note at most, every file once; every contact once."""
+    backend = new.backend
+    live = {t.id: t for t in old.backend.desk.tickets if not t.deleted}
+    field = next(
+        f["name"] for f in backend.fields["ticket"].values() if "cemigrate_id" in f["name"]
+    )
+    tickets = {tid: backend.ticket(tid) for tid in backend.live_ticket_ids()}
+    by_key = Counter(str((t.get("custom_fields") or {}).get(field)) for t in tickets.values())
+    assert [k for k, n in by_key.items() if n > 1] == [], "a ticket was created twice"
+    assert set(by_key) == {f"exchange:ticket:{i}" for i in live}
+    ticket_of = {
+        tid: str(t["custom_fields"][field]).rsplit(":", 1)[1] for tid, t in tickets.items()
+    }
+    # Every later comment once, in order of visibility; one SLA note at most per ticket.
+    files: Counter[tuple[str, int]] = Counter()
+    for tid, data in tickets.items():
+        source = live[ticket_of[tid]]
+        held = backend.conversations(tid)
+        kinds = Counter(_kind(c) for c in held)
+        comments = [c for c in held if _kind(c) == "comment"]
+        assert len(comments) == len(source.comments) - 1, source.id
+        assert [bool(c["private"]) for c in comments] == [
+            not c.public for c in source.comments[1:]
+        ], source.id
+        assert kinds["sla"] <= 1, source.id
+        for item in [data, *held]:
+            files.update(
+                (str(a["name"]), int(a["file_size"])) for a in item.get("attachments") or ()
+            )
+    expected = Counter(
+        (a.file_name, a.size) for t in live.values() for c in t.comments for a in c.attachments
+    )
+    assert files == expected, "a file is missing or was written twice"
+    externals = [
+        c["unique_external_id"] for c in backend.contacts.values() if c.get("unique_external_id")
+    ]
+    assert len(externals) == len(set(externals)), "a contact was created twice"
 
 
 def _wire(faults: Faults) -> WireFaults | None:

@@ -1,9 +1,10 @@
 """Kill the copier for real: run ``cemigrate run`` as a process and SIGKILL it at a moment
 chosen from its log, against emulators served on loopback that outlive it.
 
-Used by the kill-and-resume tests of every platform pair: each runs a migration a few times,
-killed at different moments, then once more to the end, and checks the target holds every
-record once.
+Used by the conformance suite's kill-and-resume case: a pair's ``killable()`` hook serves its
+accounts and says how to reach them (:class:`Killable`); the suite runs the migration a few
+times, killed at the pair's moments, then once more to the end, and the pair checks that the
+target holds every record once.
 """
 
 from __future__ import annotations
@@ -13,14 +14,76 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["KillAt", "ShiftedClock", "run_copier"]
+import attrs
+
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+__all__ = [
+    "ZENDESK_ENV",
+    "KillAt",
+    "Killable",
+    "ShiftedClock",
+    "run_copier",
+    "zendesk_source_account",
+    "zendesk_source_plan",
+]
 
 KillAt = tuple[str, int, float]
 """``(text, n, delay)``: kill ``delay`` seconds after the ``n``-th log line containing
 ``text`` (a delay lets the process die in the middle of what it logged it was starting)."""
+
+
+@attrs.frozen(kw_only=True)
+class Killable:
+    """A migration served on loopback for a ``cemigrate run`` that is killed and resumed."""
+
+    plan: str
+    """The plan's ``[[source]]`` and ``[target]`` tables (the suite adds the ledger)."""
+    env: Mapping[str, str]
+    """The credentials the plan names, by environment variable."""
+    kills: tuple[KillAt, ...]
+    """Where each run but the last is killed, in order (the first starts afresh, the others
+    resume)."""
+    check: Callable[[], None]
+    """Asserts, after the last run, that the target holds every record of the source once."""
+
+
+ZENDESK_EMAIL, ZENDESK_TOKEN = "admin@demo.example", "sandbox-token"
+ZENDESK_ENV = {"KILL_TEST_EMAIL": ZENDESK_EMAIL, "KILL_TEST_TOKEN": ZENDESK_TOKEN}
+"""The credentials :func:`zendesk_source_plan` names."""
+
+
+def zendesk_source_account(clock: ShiftedClock, *, tickets: int, seed: int) -> ZendeskSandbox:
+    """The Zendesk account a killed migration reads (instance ``exchange``): Enterprise Plus
+    with High Volume, so that the run needs no rate-limit waits on a real clock. Move ``clock``
+    ahead by two minutes once the accounts are made, so that every seeded record is exportable.
+    """
+    return ZendeskSandbox(
+        tickets=tickets,
+        seed=seed,
+        instance="exchange",
+        subdomain="old",
+        plan="enterprise_plus",
+        high_volume=True,
+        clock=clock,
+    )
+
+
+def zendesk_source_plan(url: str) -> str:
+    """The plan's ``[[source]]`` table for :func:`zendesk_source_account` served at ``url``."""
+    return f"""[[source]]
+name = "exchange"
+platform = "zendesk"
+base_url = "{url}"
+plan = "enterprise_plus"
+high_volume = true
+sla_events = false  # 100 events a page at 30 export calls a minute: minutes on a real clock
+email_env = "KILL_TEST_EMAIL"
+token_env = "KILL_TEST_TOKEN"
+"""
 
 
 class ShiftedClock:

@@ -4,7 +4,8 @@ the target's content that does not depend on target ids."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -12,6 +13,9 @@ from cemigrate.adapters import Source, Target
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.schema import Record
+
+if TYPE_CHECKING:
+    from cemigrate.testing.kill import Killable
 
 
 @attrs.frozen(kw_only=True)
@@ -60,3 +64,14 @@ class AdapterPair(Protocol):
         platform would change it, so that a delta run reads it again. Whether it could; by
         default it cannot (``False``), and the suite skips the tests that change records."""
         return False
+
+
+class KillablePair(AdapterPair, Protocol):
+    """A pair whose target the suite also migrates into with ``cemigrate run`` processes that
+    are SIGKILLed and resumed, against emulators served on loopback (optional: the suite adds
+    that case when the pair has this hook)."""
+
+    def killable(self) -> AbstractContextManager[Killable]:
+        """Serve a source and this pair's target on loopback for as long as the context lasts,
+        and say how a plan reaches them, where to kill its runs and how to check the target."""
+        ...

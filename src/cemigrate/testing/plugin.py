@@ -16,6 +16,7 @@ from cemigrate.ratelimit import ManualClock
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the markers cemigrate's tests and adapters' conformance tests use."""
     config.addinivalue_line("markers", "live: needs a real platform account (CEMIGRATE_LIVE=1)")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (subprocesses)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -10,21 +10,37 @@ creates Users (licences), it matches them by e-mail.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+import requests
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
-from cemigrate.ratelimit import Clock
-from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.ratelimit import Clock, ManualClock
+from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.schema import Kind, Record
+from cemigrate.schema import Kind, Record, Ref, Role
 from cemigrate.testing.faulty import FaultyTarget
+from cemigrate.testing.kill import (
+    ZENDESK_ENV,
+    Killable,
+    ShiftedClock,
+    zendesk_source_account,
+    zendesk_source_plan,
+)
 from cemigrate.testing.memory import _memory_faults
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
@@ -121,6 +137,119 @@ class SalesforcePair(AdapterPair):
         org, baseline = self._orgs[id(target)]
         now = _snapshot(org)
         return {kind: sorted(set(rows) - set(baseline.get(kind, []))) for kind, rows in now.items()}
+
+    @contextlib.contextmanager
+    def killable(self) -> Iterator[Killable]:
+        """A 2,000-ticket Zendesk → Salesforce migration on loopback. The target writes cases
+        through Bulk API 2.0 jobs (``bulk_threshold = 400``: five ticket batches), so kills land
+        between jobs, comments and files of half-written tickets."""
+        from cemigrate.sandbox.salesforce import serve_salesforce
+
+        # An org with a full sandbox's allowance: the run needs no rate-limit waits on a real
+        # clock.
+        old = zendesk_source_account(
+            clock := ShiftedClock(), tickets=_KILL_TICKETS, seed=_KILL_SEED
+        )
+        clock.ahead = 120.0
+        new, new_server = serve_salesforce(
+            port=0,
+            tickets=0,
+            seed=_KILL_SEED,
+            instance="new",
+            empty=True,
+            edition="full_sandbox",
+            clock=_BusyOrgClock(),
+        )
+        seen: set[str] = set()
+        for person in old.backend.desk.users:
+            email = (person.email or "").lower()
+            if person.role is not Role.END_USER and email and email not in seen:
+                seen.add(email)
+                new.add_user(name=person.name, email=person.email or "")
+        with old.serve() as old_server, new_server:
+            moments = random.Random(20261123)
+            kills = (
+                ("user: wrote a batch", moments.randint(1, 6), 0.0),
+                # A Bulk job opened and never closed: the resumed run opens another.
+                ("bulk job", moments.randint(1, 2), 0.0),
+                # Cases and comments written, files half uploaded, the cases not marked complete.
+                ("uploading", moments.randint(1, 2), moments.uniform(0.05, 0.5)),
+                ("ticket: wrote a batch", 1, 0.0),
+            )
+            yield Killable(
+                plan=zendesk_source_plan(old_server.url) + _KILLED_TARGET.format(new_server.url),
+                env={**ZENDESK_ENV, "KILL_TEST_SF_TOKEN": new.access_token},
+                kills=kills,
+                check=lambda: _every_record_once(new),
+            )
+
+
+_KILL_TICKETS, _KILL_SEED = 2000, 5
+
+_KILLED_TARGET = """
+[target]
+platform = "salesforce"
+base_url = "{}"
+edition = "full_sandbox"
+bulk_threshold = 400
+access_token_env = "KILL_TEST_SF_TOKEN"
+"""
+
+_LATER_PART = re.compile(r"^\[cemigrate part (?!1/)\d+/\d+\]$", re.MULTILINE)
+
+
+class _BusyOrgClock:
+    """Time in the emulated org runs ten times faster than real time, so its Bulk jobs are
+    done by the copier's first poll (2 s real) instead of its second."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def monotonic(self) -> float:
+        return self.start + (time.monotonic() - self.start) * 10
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds / 10)
+
+
+def _every_record_once(new: Any) -> None:
+    """Every live ticket of the killed migration's source once in the org ``new``, complete,
+    with every comment (its visibility kept) and file once; every contact once."""
+    desk = generate(tickets=_KILL_TICKETS, seed=_KILL_SEED, instance="exchange")
+    live = {t.id: t for t in desk.tickets if not t.deleted}
+    cases = [c for c in new.backend.table("Case") if c.get(_EXT)]
+    by_key = Counter(str(c[_EXT]) for c in cases)
+    assert [k for k, n in by_key.items() if n > 1] == [], "a ticket became two cases"
+    assert set(by_key) == {f"exchange:ticket:{i}" for i in live}
+    assert all(c["Cemigrate_Complete__c"] for c in cases)
+    case_of = {str(c["Id"]): str(c[_EXT]).rsplit(":", 1)[1] for c in cases}
+    # Every comment once, with its visibility: a private comment is never published.
+    notes: Counter[tuple[str, bool]] = Counter()
+    for note in new.backend.table("CaseComment"):
+        if not _LATER_PART.search(str(note["CommentBody"])):
+            notes[(case_of[str(note["ParentId"])], bool(note["IsPublished"]))] += 1
+    mails = Counter(
+        case_of[str(m["ParentId"])]
+        for m in new.backend.table("EmailMessage")
+        if not _LATER_PART.search(str(m["TextBody"]))
+    )
+    ext_ids = [str(m[_EXT]) for m in new.backend.table("EmailMessage")]
+    assert len(ext_ids) == len(set(ext_ids)), "an e-mail was written twice"
+    for tid, ticket in live.items():
+        private = sum(1 for c in ticket.comments if not c.public)
+        public = len(ticket.comments) - private
+        assert notes[(tid, False)] == private, tid
+        assert notes[(tid, True)] + mails[tid] == public, tid
+    # Every file once.
+    files = Counter(
+        (str(v["PathOnClient"]), int(v["ContentSize"])) for v in new.backend.table("ContentVersion")
+    )
+    expected = Counter(
+        (a.file_name, a.size) for t in live.values() for c in t.comments for a in c.attachments
+    )
+    assert files == expected
+    contacts = [str(c[_EXT]) for c in new.backend.table("Contact") if c.get(_EXT)]
+    assert len(contacts) == len(set(contacts)), "a contact was created twice"
 
 
 def _wire(faults: Faults) -> WireFaults | None:
@@ -267,3 +396,96 @@ def _custom_field_names(org: SalesforceSandbox, sobject: str) -> Iterable[str]:
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- a seeded org, for tests of the source -------------------------------------------------
+
+
+@attrs.define
+class SeededOrg:
+    """An emulated org seeded from the demo help desk generator, the desk it was seeded from,
+    dataset id → Salesforce id, and what each request of its sources asked for."""
+
+    sandbox: Any
+    """The emulated org (a :class:`~cemigrate.sandbox.salesforce.SalesforceSandbox`)."""
+    desk: HelpDesk
+    ids: dict[str, str]
+    calls: list[tuple[str, str]]
+    """(path kind, queried object) of every request the source made."""
+
+    instance: str = "sf"
+    """The instance the desk was generated as (its sources read as this one)."""
+
+    def source(self, **options: Any) -> SalesforceSource:
+        """A source on the org that logs its requests in :attr:`calls`."""
+        session = self.sandbox.session(authenticated=False)
+        session.hooks["response"].append(self._log)
+        return SalesforceSource(
+            instance=self.instance,
+            instance_url=self.sandbox.base_url,
+            credentials=SalesforceCredentials(access_token=self.sandbox.access_token),
+            session=session,
+            clock=self.sandbox.clock,
+            **options,
+        )
+
+    def _log(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        url = urlsplit(response.request.url or "")
+        query = parse_qs(url.query).get("q", [""])[0]
+        path = url.path.split("/services/data/v59.0/")[-1].split("/")[0]
+        self.calls.append((path, query.split(" FROM ")[-1].split(" ")[0] if query else ""))
+
+    def ref(self, ref: Ref | None) -> Ref | None:
+        """A dataset reference as the Salesforce one it became."""
+        return None if ref is None else Ref(kind=ref.kind, id=self.ids[ref.id])
+
+
+def _seeded_in_order(sandbox: Any, sobject: str, keep: Any = None) -> list[str]:
+    # Emulator ids count up per key prefix, so id order is the order rows were seeded in.
+    rows = sandbox.backend.rows[sobject]
+    return sorted(i for i, row in rows.items() if keep is None or keep(row))
+
+
+def seeded_org(tickets: int, *, seed: int, instance: str) -> SeededOrg:
+    """An org seeded with ``tickets`` tickets of the desk generated with ``seed`` as
+    ``instance``, each dataset record paired with the Salesforce row it became."""
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+
+    sandbox = SalesforceSandbox(tickets=tickets, seed=seed, instance=instance, clock=ManualClock())
+    desk = generate(tickets=tickets, seed=seed, instance=instance)
+    rows = sandbox.backend.rows
+    ids: dict[str, str] = {}
+
+    def pair(records: Any, sobject: str, natural: str, value: Any, keep: Any = None) -> None:
+        found = _seeded_in_order(sandbox, sobject, keep)
+        assert len(found) == len(records), sobject
+        for record, sf_id in zip(records, found, strict=True):
+            assert rows[sobject][sf_id][natural] == value(record), (sobject, record.id)
+            ids[record.id] = sf_id
+
+    pair(desk.organizations, "Account", "Name", lambda o: o.name)
+    people = [u for u in desk.users if u.role is Role.END_USER]
+    pair(people, "Contact", "Email", lambda u: u.email)
+    agents = [u for u in desk.users if u.role is not Role.END_USER]
+    admin = sandbox.backend.admin_id
+    pair(agents, "User", "Email", lambda u: u.email, keep=lambda r: r["Id"] != admin)
+    queues = [g for g in desk.groups if not g.deleted]
+    pair(queues, "Group", "Name", lambda g: g.name[:40], keep=lambda r: r["Type"] == "Queue")
+    pair(desk.tickets, "Case", "Subject", lambda t: t.subject[:255])
+    for policy, process in zip(
+        desk.sla_policies, _seeded_in_order(sandbox, "SlaProcess"), strict=True
+    ):
+        ids[policy.id] = process
+    return SeededOrg(sandbox=sandbox, desk=desk, ids=ids, calls=[], instance=instance)
+
+
+def org_target(org: Any, *, clock: Clock | None = None, **options: Any) -> SalesforceTarget:
+    """A target writing into the emulated ``org`` in process, on ``clock`` (the org's own by
+    default), with the target's other ``options``."""
+    return SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SalesforceCredentials(access_token=org.access_token),
+        session=org.session(authenticated=False),
+        clock=org.clock if clock is None else clock,
+        **options,
+    )

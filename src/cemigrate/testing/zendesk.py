@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import random
+from collections.abc import Iterator
 from typing import Any
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.convert import SLA_NOTE_HEADING
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import Clock
@@ -17,6 +21,13 @@ from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import iso
 from cemigrate.schema import Record, Ticket
 from cemigrate.testing.faulty import FaultyTarget
+from cemigrate.testing.kill import (
+    ZENDESK_ENV,
+    Killable,
+    ShiftedClock,
+    zendesk_source_account,
+    zendesk_source_plan,
+)
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 _CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
@@ -112,6 +123,66 @@ class ZendeskPair(AdapterPair):
         now = _snapshot(account)
         return {kind: sorted(set(rows) - set(baseline[kind])) for kind, rows in now.items()}
 
+    @contextlib.contextmanager
+    def killable(self) -> Iterator[Killable]:
+        """A 2,000-ticket Zendesk → Zendesk migration on loopback, killed after a batch of users
+        and after three batches of tickets."""
+        clock = ShiftedClock()
+        old = zendesk_source_account(clock, tickets=2000, seed=5)
+        new = ZendeskSandbox(
+            tickets=0,
+            seed=5,
+            instance="new",
+            subdomain="new",
+            empty=True,
+            plan="enterprise_plus",
+            high_volume=True,
+            clock=clock,
+        )
+        clock.ahead = 120  # two minutes pass at once: every seeded record is exportable
+        with old.serve() as old_server, new.serve() as new_server:
+            moments = random.Random(20261122)
+            kills = [
+                ("user", moments.randint(1, 8)),
+                *(("ticket", moments.randint(1, 6)) for _ in range(3)),
+            ]
+            yield Killable(
+                plan=zendesk_source_plan(old_server.url) + _KILLED_TARGET.format(new_server.url),
+                env=ZENDESK_ENV,
+                kills=tuple((f"{kind}: wrote a batch", batch, 0.0) for kind, batch in kills),
+                check=lambda: _every_record_once(old, new),
+            )
+
+
+_KILLED_TARGET = """
+[target]
+platform = "zendesk"
+base_url = "{}"
+plan = "enterprise_plus"
+high_volume = true
+email_env = "KILL_TEST_EMAIL"
+token_env = "KILL_TEST_TOKEN"
+"""
+
+
+def _every_record_once(old: ZendeskSandbox, new: ZendeskSandbox) -> None:
+    """Every live ticket of ``old`` once in ``new``, with its comments' visibility and one
+    private SLA note; every user once."""
+    live = {t.id: t for t in old.backend.desk.tickets if not t.deleted}
+    imported = {t["external_id"]: tid for tid, t in new.backend.tickets.items()}
+    assert len(imported) == len(new.backend.tickets), "a ticket was imported twice"
+    assert set(imported) == {f"exchange:ticket:{i}" for i in live}
+    for source_id, ticket in live.items():
+        comments = new.backend.comments[imported[f"exchange:ticket:{source_id}"]]
+        notes = [c for c in comments if c["plain_body"].startswith(SLA_NOTE_HEADING)]
+        assert [c["public"] for c in notes] == [False], source_id  # its SLA history, private
+        kept = [c["public"] for c in comments if c not in notes]
+        assert kept == [c.public for c in ticket.comments], source_id
+    emails = [u["email"].lower() for u in new.backend.users.values() if u.get("email")]
+    assert len(emails) == len(set(emails)), "a user was created twice"
+    wanted = {u.email.lower() for u in old.backend.desk.users if u.email}
+    assert wanted <= set(emails), "a user is missing"
+
 
 def _wire(faults: Faults) -> WireFaults | None:
     if faults.throttle_rate <= 0:
@@ -197,3 +268,18 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def account_source(
+    account: ZendeskSandbox, *, instance: str, clock: Clock, **options: Any
+) -> ZendeskSource:
+    """A source reading the emulated ``account`` in process as ``instance``, on ``clock``, with
+    the source's other ``options``."""
+    return ZendeskSource(
+        instance=instance,
+        base_url=account.base_url,
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+        **options,
+    )

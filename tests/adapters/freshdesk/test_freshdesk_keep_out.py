@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
-from test_freshdesk_target import KEY, Desk, ticket
 
 from cemigrate.adapters import Needs
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
@@ -27,6 +26,7 @@ from cemigrate.schema import (
     SourceKey,
     User,
 )
+from cemigrate.testing.freshdesk_writes import KEY, Desk, ticket
 
 SUSPENDED = User(id="s1", name="Sam Frozen", email="sam@example.com", suspended=True)
 DELETED = User(id="d1", name="Dee Gone", email="dee@example.com", deleted=True)
@@ -64,8 +64,9 @@ def calls(desk: Desk, method: str, path: str) -> int:
     return sum(1 for m, p, *_ in desk.account.freshdesk.requests if m == method and p == path)
 
 
-def test_a_suspended_or_deleted_user_is_created_then_kept_out_and_its_tickets_stay() -> None:
-    desk = Desk()
+def test_a_suspended_or_deleted_user_is_created_then_kept_out_and_its_tickets_stay(
+    desk: Desk,
+) -> None:
     desk.people()
     suspended = desk.write(Kind.USER, SUSPENDED)
     deleted = desk.write(Kind.USER, DELETED)
@@ -120,8 +121,7 @@ def test_a_crash_between_the_create_and_the_soft_delete_keeps_the_contact_out_on
     assert desk.target.find(Kind.USER, [key]) == {key: again.target_id}
 
 
-def test_an_update_keeps_a_kept_out_contact_out_and_restores_one_let_back_in() -> None:
-    desk = Desk()
+def test_an_update_keeps_a_kept_out_contact_out_and_restores_one_let_back_in(desk: Desk) -> None:
     desk.people()
     first = desk.write(Kind.USER, SUSPENDED)
     renamed = User(id="s1", name="Sam Renamed", email="sam@example.com", suspended=True)
@@ -137,8 +137,7 @@ def test_an_update_keeps_a_kept_out_contact_out_and_restores_one_let_back_in() -
     assert contacts(desk, state="deleted") == []
 
 
-def test_the_target_view_reads_an_adopted_default_company_field_and_its_value() -> None:
-    desk = Desk()
+def test_the_target_view_reads_an_adopted_default_company_field_and_its_value(desk: Desk) -> None:
     desk.target.prepare(Needs(fields=(TIER,)), dry_run=False)
     org = Organization(id="o1", name="Acme", custom_fields={"account_tier": "gold"})
     written = desk.write(Kind.ORGANIZATION, org)
@@ -175,8 +174,7 @@ def test_a_custom_field_never_takes_over_an_identity_field() -> None:
     assert "label: It should be a unique value" in refused.value.platform_message
 
 
-def test_the_emulator_soft_deletes_lists_restores_and_hard_deletes_a_contact() -> None:
-    desk = Desk()
+def test_the_emulator_soft_deletes_lists_restores_and_hard_deletes_a_contact(desk: Desk) -> None:
     http = desk.account.session(authenticated=True)
     base = f"{desk.account.base_url}/api/v2/contacts"
     made = http.post(base, json={"name": "Lee", "email": "lee@example.com"}).json()

@@ -4,22 +4,11 @@ a 429 storm), each ending in a failure row with Freshdesk's message or a paced r
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO
-
 import attrs
 
-from cemigrate.adapters import FileSource, Needs, Outgoing
-from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-from cemigrate.adapters.freshdesk.source import FreshdeskSource
-from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-from cemigrate.ratelimit import ManualClock
-from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+from cemigrate.adapters import Needs
 from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import (
-    Attachment,
-    Comment,
     FieldDef,
     FieldObject,
     FieldOption,
@@ -28,104 +17,14 @@ from cemigrate.schema import (
     Ref,
     Role,
     SourceKey,
-    Status,
-    Ticket,
     User,
 )
+from cemigrate.testing.freshdesk_writes import AGENT, CUSTOMER, T0, Desk, comment, ticket
 
-KEY = "target-test-key"
 MB = 1024 * 1024
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-AGENT = User(id="a1", name="Agent Smith", email="smith@desk.example", role=Role.AGENT)
-CUSTOMER = User(id="c1", name="Ana Lima", email="ana@example.com")
 
 
-class Blobs(FileSource):
-    """Attachment bytes made on demand: ``size`` bytes of one letter (no SLA history, no
-    fields: the defaults of the optional parts)."""
-
-    def open_attachment(self, attachment: Attachment) -> BinaryIO:
-        return io.BytesIO(attachment.file_name[0].encode() * attachment.size)
-
-
-class Desk:
-    """An empty emulated account with one agent, its target, and a source reading it back."""
-
-    def __init__(self, *, faults: WireFaults | None = None) -> None:
-        self.clock = ManualClock()
-        self.account = FreshdeskSandbox(
-            tickets=0, instance="new", clock=self.clock, empty=True, api_key=KEY, faults=faults
-        )
-        self.account.add_agent(name=AGENT.name, email=AGENT.email or "")
-        self.target = FreshdeskTarget(
-            base_url=self.account.base_url,
-            credentials=FreshdeskCredentials(api_key=KEY),
-            session=self.account.session(authenticated=False),
-            clock=self.clock,
-        )
-        self.links: dict[Ref, str] = {}
-
-    def write(self, kind: Kind, record: Any, target_id: str | None = None) -> Any:
-        key = SourceKey("old", kind, record.id)
-        out = Outgoing(key=key, record=record, links=dict(self.links), target_id=target_id)
-        (result,) = self.target.write(kind, [out], Blobs())
-        if result.ok:
-            self.links[Ref(kind=kind, id=record.id)] = str(result.target_id)
-        return result
-
-    def people(self) -> None:
-        self.target.prepare(Needs(), dry_run=False)
-        assert self.write(Kind.USER, AGENT).ok
-        assert self.write(Kind.USER, CUSTOMER).ok
-
-    def read_back(self) -> dict[str, Ticket]:
-        view = FreshdeskSource(
-            instance="new",
-            base_url=self.account.base_url,
-            credentials=FreshdeskCredentials(api_key=KEY),
-            session=self.account.session(authenticated=False),
-            clock=self.clock,
-        )
-        return {r.id: r for b in view.read(Kind.TICKET) for r in b.records}  # type: ignore[misc]
-
-
-def comment(n: int, *, public: bool, author: User | None, files: tuple[int, ...] = ()) -> Comment:
-    return Comment(
-        id=str(n),
-        author=None if author is None else Ref(kind=Kind.USER, id=author.id),
-        public=public,
-        body_html=f"<p>comment {n}</p>",
-        body_plain=f"comment {n}",
-        created_at=T0 + timedelta(hours=n),
-        attachments=tuple(
-            Attachment(
-                id=f"{n}{i}",
-                file_name=f"{'abcdefgh'[i]}-{n}.bin",
-                content_type="application/octet-stream",
-                size=size,
-            )
-            for i, size in enumerate(files)
-        ),
-    )
-
-
-def ticket(*comments: Comment, **changes: Any) -> Ticket:
-    return Ticket(
-        id=str(changes.pop("id", "100")),
-        subject="Card payment refused",
-        description="comment 0",
-        status=Status.SOLVED,
-        created_at=T0,
-        updated_at=T0 + timedelta(days=1),
-        solved_at=T0 + timedelta(days=1),
-        requester=Ref(kind=Kind.USER, id=CUSTOMER.id),
-        comments=(comment(0, public=True, author=CUSTOMER), *comments),
-        **changes,
-    )
-
-
-def test_comments_keep_order_author_privacy_and_original_time() -> None:
-    desk = Desk()
+def test_comments_keep_order_author_privacy_and_original_time(desk: Desk) -> None:
     desk.people()
     source = ticket(
         comment(1, public=True, author=AGENT),
@@ -150,8 +49,7 @@ def test_comments_keep_order_author_privacy_and_original_time() -> None:
     assert back.solved_at == source.solved_at
 
 
-def test_a_resent_ticket_gets_only_the_conversations_it_lacks() -> None:
-    desk = Desk()
+def test_a_resent_ticket_gets_only_the_conversations_it_lacks(desk: Desk) -> None:
     desk.people()
     full = ticket(*(comment(n, public=n % 2 == 1, author=AGENT) for n in range(1, 6)))
     partial = attrs.evolve(full, comments=full.comments[:3])  # a crash after two conversations
@@ -168,8 +66,9 @@ def test_a_resent_ticket_gets_only_the_conversations_it_lacks() -> None:
     assert len(desk.account.backend.conversations(int(first.target_id))) == 5
 
 
-def test_a_ticket_cut_off_by_a_crash_is_not_found_and_the_next_write_completes_it() -> None:
-    desk = Desk()
+def test_a_ticket_cut_off_by_a_crash_is_not_found_and_the_next_write_completes_it(
+    desk: Desk,
+) -> None:
     desk.people()
     full = ticket(*(comment(n, public=n % 2 == 0, author=AGENT) for n in range(1, 5)))
     first = desk.write(Kind.TICKET, full)
@@ -185,8 +84,7 @@ def test_a_ticket_cut_off_by_a_crash_is_not_found_and_the_next_write_completes_i
     assert desk.target.find(Kind.TICKET, [key]) == {key: first.target_id}
 
 
-def test_find_uses_external_ids_after_a_crash() -> None:
-    desk = Desk()
+def test_find_uses_external_ids_after_a_crash(desk: Desk) -> None:
     desk.people()
     written = desk.write(Kind.TICKET, ticket())
     found = desk.target.find(
@@ -202,8 +100,7 @@ def test_find_uses_external_ids_after_a_crash() -> None:
     assert len(desk.account.backend.contacts) == 1
 
 
-def test_files_over_20_mb_on_one_comment_go_on_a_following_private_note() -> None:
-    desk = Desk()
+def test_files_over_20_mb_on_one_comment_go_on_a_following_private_note(desk: Desk) -> None:
     desk.people()
     source = ticket(comment(1, public=True, author=AGENT, files=(8 * MB, 8 * MB, 8 * MB)))
     result = desk.write(Kind.TICKET, source)
@@ -216,8 +113,7 @@ def test_files_over_20_mb_on_one_comment_go_on_a_following_private_note() -> Non
     assert len(back.comments) == 2  # the overflow note is not a comment of its own
 
 
-def test_a_single_file_over_20_mb_is_a_failure_row_and_no_ticket() -> None:
-    desk = Desk()
+def test_a_single_file_over_20_mb_is_a_failure_row_and_no_ticket(desk: Desk) -> None:
     desk.people()
     result = desk.write(
         Kind.TICKET, ticket(comment(1, public=False, author=AGENT, files=(21 * MB,)))
@@ -228,8 +124,7 @@ def test_a_single_file_over_20_mb_is_a_failure_row_and_no_ticket() -> None:
     assert desk.read_back() == {}
 
 
-def test_a_value_outside_a_dropdowns_choices_fails_with_freshdesks_message() -> None:
-    desk = Desk()
+def test_a_value_outside_a_dropdowns_choices_fails_with_freshdesks_message(desk: Desk) -> None:
     coin = FieldDef(
         id="f1",
         object=FieldObject.TICKET,
@@ -248,16 +143,14 @@ def test_a_value_outside_a_dropdowns_choices_fails_with_freshdesks_message() -> 
     assert len(desk.read_back()) == 1
 
 
-def test_a_requester_email_freshdesk_rejects_fails_with_its_message() -> None:
-    desk = Desk()
+def test_a_requester_email_freshdesk_rejects_fails_with_its_message(desk: Desk) -> None:
     desk.target.prepare(Needs(), dry_run=False)
     bad = desk.write(Kind.USER, User(id="c9", name="Broken", email="not an e-mail"))
     assert not bad.ok
     assert "email" in bad.platform_message
 
 
-def test_an_agent_without_a_seat_is_a_failure_row_naming_the_email() -> None:
-    desk = Desk()
+def test_an_agent_without_a_seat_is_a_failure_row_naming_the_email(desk: Desk) -> None:
     desk.target.prepare(Needs(), dry_run=False)
     result = desk.write(
         Kind.USER, User(id="a9", name="New", email="new@desk.example", role=Role.AGENT)

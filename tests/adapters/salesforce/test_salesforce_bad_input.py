@@ -22,12 +22,10 @@ import attrs
 import pytest
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.convert import format_time
 from cemigrate.adapters.salesforce.target import (
     BASE64_LIMIT_BYTES,
     MAX_ATTACHMENT_BYTES,
-    SalesforceTarget,
 )
 from cemigrate.copier import Migration, RunReport
 from cemigrate.ledger import EntryState, FailureRow, Ledger
@@ -44,6 +42,7 @@ from cemigrate.schema import (
     Ticket,
     User,
 )
+from cemigrate.testing.salesforce import org_target
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 EXT = "Cemigrate_Id__c"
@@ -223,16 +222,6 @@ class Written:
         return sorted(rows, key=lambda r: (str(r["CreatedDate"]), str(r.get(EXT)), r["Id"]))
 
 
-def make_target(org: SalesforceSandbox, clock: ManualClock, **options: Any) -> SalesforceTarget:
-    return SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=clock,
-        **options,
-    )
-
-
 def org_without_on_hold(clock: ManualClock) -> SalesforceSandbox:
     """An org whose Case Status picklist lacks "On Hold", and where someone made the Contact
     external id by hand, not unique, and gave it to two contacts."""
@@ -256,7 +245,7 @@ def written() -> Iterator[Written]:
     source = StreamingSource({Kind.USER: USERS, Kind.TICKET: TICKETS}, instance="m", clock=clock)
     with Ledger.open(":memory:") as ledger:
         migration = Migration(
-            sources=[source], target=make_target(org, clock), ledger=ledger, progress=False
+            sources=[source], target=org_target(org, clock=clock), ledger=ledger, progress=False
         )
         report = migration.run()
         failures = {f.key.split(":", 1)[1]: f for f in ledger.failures()}
@@ -360,7 +349,7 @@ def test_without_the_audit_field_permission_the_originals_are_kept_in_fields() -
     )
     with Ledger.open(":memory:") as ledger:
         report = Migration(
-            sources=[source], target=make_target(org, clock), ledger=ledger, progress=False
+            sources=[source], target=org_target(org, clock=clock), ledger=ledger, progress=False
         ).run()
         assert report.status == "completed"
         assert ledger.failures() == []
@@ -401,7 +390,7 @@ def test_allowance_spent_by_another_app_mid_run_stops_with_salesforces_words_and
     source = StreamingSource(
         {Kind.USER: USERS[:2], Kind.TICKET: tickets}, instance="m", clock=clock
     )
-    target = make_target(org, clock, daily_quota_share=1.0)
+    target = org_target(org, clock=clock, daily_quota_share=1.0)
     target.batch_size = {**target.batch_size, Kind.TICKET: 5}
     other_app = org.session()
     batches = 0

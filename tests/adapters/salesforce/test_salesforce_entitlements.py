@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import requests
 
 from cemigrate.adapters.contract import Outgoing, RuleSwitch
@@ -26,6 +25,7 @@ from cemigrate.rules.translate import EVERY_LINK
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import Kind, Ref, SlaPolicy, SourceKey
+from cemigrate.testing.salesforce import org_target
 
 DESK = generate(tickets=20, seed=7, instance="old")
 SOAP = "/services/Soap/m/59.0"
@@ -192,11 +192,6 @@ def test_a_policy_with_no_milestone_counterpart_is_declined_with_the_reason() ->
 # --- the emulator's Metadata API -------------------------------------------------------------
 
 
-@pytest.fixture
-def org() -> SalesforceSandbox:
-    return SalesforceSandbox(tickets=0, empty=True, clock=ManualClock())
-
-
 def soap(org: SalesforceSandbox, call: str, *, token: str | None = None) -> requests.Response:
     envelope = (
         '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
@@ -271,27 +266,16 @@ def test_without_entitlement_management_the_metadata_type_is_not_available() -> 
 # --- the target --------------------------------------------------------------------------------
 
 
-def salesforce_target(org: SalesforceSandbox) -> SalesforceTarget:
-    return SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=org.clock,
-    )
-
-
 def migrate(org: SalesforceSandbox, ledger: Ledger) -> Any:
     source = MemorySource(
         {Kind.SLA_POLICY: list(DESK.sla_policies)}, instance="old", clock=org.clock
     )
-    return Migration(
-        sources=[source], target=salesforce_target(org), ledger=ledger, progress=False
-    ).run()
+    return Migration(sources=[source], target=org_target(org), ledger=ledger, progress=False).run()
 
 
 def read_back(org: SalesforceSandbox, names: list[str]) -> dict[str, Any]:
     """The processes as the org's readMetadata answers (through the target's reader)."""
-    return salesforce_target(org)._entitlements.read(names)
+    return org_target(org)._entitlements.read(names)
 
 
 def test_the_demo_policies_arrive_as_inactive_processes_and_a_rerun_adopts_them(
@@ -362,7 +346,7 @@ def test_existing_milestone_types_are_adopted_by_name(org: SalesforceSandbox) ->
 def test_processes_are_switched_on_only_on_request(org: SalesforceSandbox) -> None:
     ledger = Ledger.open(":memory:")
     migrate(org, ledger)
-    target = salesforce_target(org)
+    target = org_target(org)
     assert isinstance(target, RuleSwitch)
     ids = [f"entitlement_processes/{n}" for n in read_back(org, ["standard", "vip institutional"])]
     gone = "entitlement_processes/gone"
@@ -385,7 +369,7 @@ def test_a_process_salesforce_refuses_is_a_failure_row_with_its_message(
     org: SalesforceSandbox,
 ) -> None:
     # The mapping's priority table names a value the org's Case Priority lacks.
-    target = salesforce_target(org)
+    target = org_target(org)
     target._values = {"priority": {"urgent": "Urgent"}}
     policy = zendesk_policy([metric("urgent", "first_reply_time", 30)])
     key = SourceKey(instance="old", kind=Kind.SLA_POLICY, id=policy.id)
@@ -408,7 +392,7 @@ def test_without_entitlement_management_each_policy_fails_with_salesforces_messa
     policy = zendesk_policy([metric("high", "first_reply_time", 30)])
     key = SourceKey(instance="old", kind=Kind.SLA_POLICY, id=policy.id)
 
-    (result,) = salesforce_target(org).write(
+    (result,) = org_target(org).write(
         Kind.SLA_POLICY, [Outgoing(key=key, record=policy)], MemorySource({}, instance="old")
     )
 

@@ -14,7 +14,6 @@ from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.rule_dialects import rule_dialect
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
-from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
@@ -22,6 +21,7 @@ from cemigrate.rules import TranslationStatus, translate
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import Kind, Rule, RuleKind, SourceKey
+from cemigrate.testing.salesforce import org_target
 
 RULES = generate(tickets=20, seed=7, instance="old").rules
 
@@ -64,11 +64,6 @@ def flow(**changes: Any) -> dict[str, Any]:
         else:
             metadata[key] = value
     return metadata
-
-
-@pytest.fixture
-def org() -> SalesforceSandbox:
-    return SalesforceSandbox(tickets=0, empty=True, clock=ManualClock())
 
 
 @pytest.fixture
@@ -287,20 +282,9 @@ def test_flow_calls_spend_the_daily_allowance() -> None:
 # --- the target and the source -----------------------------------------------------------------
 
 
-def salesforce_target(org: SalesforceSandbox) -> SalesforceTarget:
-    return SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=org.clock,
-    )
-
-
 def migrate_rules(org: SalesforceSandbox, ledger: Ledger) -> Any:
     source = MemorySource({Kind.RULE: list(RULES)}, instance="old", clock=org.clock)
-    return Migration(
-        sources=[source], target=salesforce_target(org), ledger=ledger, progress=False
-    ).run()
+    return Migration(sources=[source], target=org_target(org), ledger=ledger, progress=False).run()
 
 
 def flow_calls(org: SalesforceSandbox, start: int) -> list[tuple[str, str]]:
@@ -370,7 +354,7 @@ def test_a_flow_salesforce_refuses_is_a_failure_row_with_its_message(
     org: SalesforceSandbox,
 ) -> None:
     # No prepare: the org lacks Cemigrate_Tags__c, which the flow's update assigns.
-    target = salesforce_target(org)
+    target = org_target(org)
     rule = adds_tags()
     key = SourceKey(instance="old", kind=Kind.RULE, id=rule.id)
     (result,) = target.write(
@@ -386,7 +370,7 @@ def test_a_flow_salesforce_refuses_is_a_failure_row_with_its_message(
 
 
 def test_untranslatable_rules_are_declined_and_skipped_by_name(org: SalesforceSandbox) -> None:
-    target = salesforce_target(org)
+    target = org_target(org)
     macro = next(r for r in RULES if r.kind is RuleKind.MACRO)
     assert target.declines(Kind.RULE, macro).startswith("untranslatable-rule: ")
     key = SourceKey(instance="old", kind=Kind.RULE, id=macro.id)
@@ -399,7 +383,7 @@ def test_untranslatable_rules_are_declined_and_skipped_by_name(org: SalesforceSa
 def test_rules_are_switched_on_only_on_request(org: SalesforceSandbox) -> None:
     ledger = Ledger.open(":memory:")
     migrate_rules(org, ledger)
-    target = salesforce_target(org)
+    target = org_target(org)
     assert isinstance(target, RuleSwitch)
     ids = list(org.backend.tooling["FlowDefinition"])
     gone = "3005g00000000ZZAAA"

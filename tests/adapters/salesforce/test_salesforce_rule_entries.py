@@ -6,8 +6,6 @@ API leaves the rules opaque and the read goes on."""
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,26 +18,24 @@ from cemigrate.rules.translate import TranslationStatus, translate
 from cemigrate.sandbox.salesforce import metadata as emulator_metadata
 from cemigrate.sandbox.salesforce.exceptions import SoapFault
 from cemigrate.schema import Kind, Ref, Rule, RuleKind
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_salesforce_source import Org, seeded
+from cemigrate.testing.salesforce import SeededOrg, seeded_org
 
 
 @pytest.fixture(scope="module")
-def org() -> Org:
-    return seeded(20)
+def org() -> SeededOrg:
+    return seeded_org(20, seed=5, instance="sf")
 
 
-def _soap_calls(org: Org) -> list[str]:
+def _soap_calls(org: SeededOrg) -> list[str]:
     return [p for _, p, _ in org.sandbox.salesforce.requests if p.startswith("/services/Soap/m/")]
 
 
-def _rules(org: Org) -> list[Rule]:
+def _rules(org: SeededOrg) -> list[Rule]:
     source = org.source()
     return [r for batch in source.read(Kind.RULE) for r in batch.records if isinstance(r, Rule)]
 
 
-def _routing(org: Org) -> list[tuple[str, str]]:
+def _routing(org: SeededOrg) -> list[tuple[str, str]]:
     """(category value, dataset group id) of the desk's routing triggers, in order."""
     out = []
     for rule in org.desk.rules:
@@ -51,7 +47,9 @@ def _routing(org: Org) -> list[tuple[str, str]]:
     return out
 
 
-def test_the_source_reads_each_entry_as_a_rule_with_one_read_metadata_per_type(org: Org) -> None:
+def test_the_source_reads_each_entry_as_a_rule_with_one_read_metadata_per_type(
+    org: SeededOrg,
+) -> None:
     before = len(_soap_calls(org))
     rules = _rules(org)
     assert len(_soap_calls(org)) - before == 2  # AssignmentRules, EscalationRules
@@ -77,7 +75,7 @@ def test_the_source_reads_each_entry_as_a_rule_with_one_read_metadata_per_type(o
     ]
 
 
-def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
+def test_normalise_reads_an_entry_s_criteria_and_assignment(org: SeededOrg) -> None:
     rules = _rules(org)
     routing = _routing(org)
     first = rule_dialect("salesforce").normalise(next(r for r in rules if r.id.endswith("#1")))
@@ -108,7 +106,7 @@ def test_normalise_reads_an_entry_s_criteria_and_assignment(org: Org) -> None:
     ) in (stale.conditions_all)
 
 
-def test_the_audit_judges_entries_and_finds_the_seeded_duplicate(org: Org) -> None:
+def test_the_audit_judges_entries_and_finds_the_seeded_duplicate(org: SeededOrg) -> None:
     rules = _rules(org)
     report = audit(rules, dialect=rule_dialect("salesforce"))
     assert report.judged == report.rules == len(rules)
@@ -191,7 +189,7 @@ def test_an_entry_s_filter_logic_formula_and_escalation_steps() -> None:
 
 
 def test_a_refused_read_metadata_leaves_the_rules_opaque_and_the_read_goes_on(
-    org: Org, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    org: SeededOrg, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def refuse(backend: Any, body: bytes) -> bytes:
         raise SoapFault("INSUFFICIENT_ACCESS", "insufficient access rights on object id")

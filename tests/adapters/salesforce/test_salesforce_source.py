@@ -7,18 +7,12 @@ from __future__ import annotations
 import collections
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from cemigrate.adapters.contract import SlaHistorySource
-from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
-from cemigrate.ratelimit import ManualClock
-from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import (
     Comment,
@@ -36,83 +30,18 @@ from cemigrate.schema import (
     User,
     to_dict,
 )
+from cemigrate.testing.salesforce import SeededOrg, seeded_org
 
 TICKETS, SEED, INSTANCE = 120, 5, "sf"
 
 
-@dataclass
-class Org:
-    """A seeded org, the desk it was seeded from, and dataset id → Salesforce id."""
-
-    sandbox: SalesforceSandbox
-    desk: HelpDesk
-    ids: dict[str, str]
-    calls: list[tuple[str, str]]
-    """(path kind, queried object) of every request the source made."""
-
-    def source(self, **options: Any) -> SalesforceSource:
-        session = self.sandbox.session(authenticated=False)
-        session.hooks["response"].append(self._log)
-        return SalesforceSource(
-            instance=INSTANCE,
-            instance_url=self.sandbox.base_url,
-            credentials=SalesforceCredentials(access_token=self.sandbox.access_token),
-            session=session,
-            clock=self.sandbox.clock,
-            **options,
-        )
-
-    def _log(self, response: requests.Response, *args: object, **kwargs: object) -> None:
-        url = urlsplit(response.request.url or "")
-        query = parse_qs(url.query).get("q", [""])[0]
-        path = url.path.split("/services/data/v59.0/")[-1].split("/")[0]
-        self.calls.append((path, query.split(" FROM ")[-1].split(" ")[0] if query else ""))
-
-    def ref(self, ref: Ref | None) -> Ref | None:
-        """A dataset reference as the Salesforce one it became."""
-        return None if ref is None else Ref(kind=ref.kind, id=self.ids[ref.id])
-
-
-def _by_creation(sandbox: SalesforceSandbox, sobject: str, keep: Any = None) -> list[str]:
-    # Emulator ids count up per key prefix, so id order is the order rows were seeded in.
-    rows = sandbox.backend.rows[sobject]
-    return sorted(i for i, row in rows.items() if keep is None or keep(row))
-
-
-def seeded(tickets: int = TICKETS) -> Org:
-    sandbox = SalesforceSandbox(tickets=tickets, seed=SEED, instance=INSTANCE, clock=ManualClock())
-    desk = generate(tickets=tickets, seed=SEED, instance=INSTANCE)
-    rows = sandbox.backend.rows
-    ids: dict[str, str] = {}
-
-    def pair(records: Any, sobject: str, natural: str, value: Any, keep: Any = None) -> None:
-        found = _by_creation(sandbox, sobject, keep)
-        assert len(found) == len(records), sobject
-        for record, sf_id in zip(records, found, strict=True):
-            assert rows[sobject][sf_id][natural] == value(record), (sobject, record.id)
-            ids[record.id] = sf_id
-
-    pair(desk.organizations, "Account", "Name", lambda o: o.name)
-    people = [u for u in desk.users if u.role is Role.END_USER]
-    pair(people, "Contact", "Email", lambda u: u.email)
-    agents = [u for u in desk.users if u.role is not Role.END_USER]
-    admin = sandbox.backend.admin_id
-    pair(agents, "User", "Email", lambda u: u.email, keep=lambda r: r["Id"] != admin)
-    queues = [g for g in desk.groups if not g.deleted]
-    pair(queues, "Group", "Name", lambda g: g.name[:40], keep=lambda r: r["Type"] == "Queue")
-    pair(desk.tickets, "Case", "Subject", lambda t: t.subject[:255])
-    for policy, process in zip(desk.sla_policies, _by_creation(sandbox, "SlaProcess"), strict=True):
-        ids[policy.id] = process
-    return Org(sandbox=sandbox, desk=desk, ids=ids, calls=[])
+@pytest.fixture(scope="module")
+def org() -> SeededOrg:
+    return seeded_org(TICKETS, seed=SEED, instance=INSTANCE)
 
 
 @pytest.fixture(scope="module")
-def org() -> Org:
-    return seeded()
-
-
-@pytest.fixture(scope="module")
-def read(org: Org) -> dict[Kind, dict[str, Record]]:
+def read(org: SeededOrg) -> dict[Kind, dict[str, Record]]:
     source = org.source()
     return {
         kind: {r.id: r for batch in source.read(kind) for r in batch.records}
@@ -129,7 +58,7 @@ def _fields(record: Any, *drop: str) -> dict[str, Any]:
 
 
 def test_organizations_arrive_with_domains_tags_custom_fields_and_times(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.ORGANIZATION]
     assert set(got) == {org.ids[o.id] for o in org.desk.organizations}
@@ -140,7 +69,7 @@ def test_organizations_arrive_with_domains_tags_custom_fields_and_times(
 
 
 def test_users_keep_role_suspension_deletion_email_and_details(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.USER]
     # The org's own API user (author of what has no author) is a User of the org too.
@@ -174,7 +103,7 @@ def test_users_keep_role_suspension_deletion_email_and_details(
 
 
 def test_groups_and_memberships_arrive_as_queues(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     groups = read[Kind.GROUP]
     # Documented loss: a deleted group is no queue (queues have no recycle bin).
@@ -197,7 +126,7 @@ def test_groups_and_memberships_arrive_as_queues(
 
 
 def test_custom_fields_arrive_with_types_and_options(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     def shape(field: FieldDef) -> tuple[Any, ...]:
         options = tuple((o.value, o.name, o.position) for o in field.options)
@@ -212,7 +141,7 @@ def _comment(comment: Comment) -> dict[str, Any]:
 
 
 def test_every_ticket_once_with_fields_references_and_times(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.TICKET]
     assert set(got) == {org.ids[t.id] for t in org.desk.tickets}
@@ -249,7 +178,7 @@ def test_every_ticket_once_with_fields_references_and_times(
 
 
 def test_each_comment_keeps_privacy_author_time_and_body(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.TICKET]
     compared = 0
@@ -270,7 +199,7 @@ def test_each_comment_keeps_privacy_author_time_and_body(
 
 
 def test_attachments_stream_with_the_names_sizes_and_sha256_of_the_original(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     source = org.source()
     pairs = [
@@ -298,7 +227,7 @@ def test_attachments_stream_with_the_names_sizes_and_sha256_of_the_original(
         assert digest.hexdigest() == theirs.sha256
 
 
-def _event(org: Org, event: SlaEvent) -> tuple[Any, ...]:
+def _event(org: SeededOrg, event: SlaEvent) -> tuple[Any, ...]:
     """What an SLA event says, in the org's ids (without ``business_hours``: see below)."""
     return (
         org.ref(event.ticket),
@@ -323,7 +252,7 @@ def _mine(event: SlaEvent) -> tuple[Any, ...]:
     )
 
 
-def _same_history(org: Org, got: list[SlaEvent]) -> None:
+def _same_history(org: SeededOrg, got: list[SlaEvent]) -> None:
     assert collections.Counter(map(_mine, got)) == collections.Counter(
         _event(org, e) for e in org.desk.sla_events
     )
@@ -338,13 +267,13 @@ def _same_history(org: Org, got: list[SlaEvent]) -> None:
 
 
 def test_sla_events_come_from_case_milestones(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     _same_history(org, [e for e in read[Kind.SLA_EVENT].values() if isinstance(e, SlaEvent)])
 
 
 def test_ticket_metrics_keep_first_reply_and_resolution(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.TICKET_METRICS]
     expected = {org.ids[m.ticket.id]: m for m in org.desk.metrics}
@@ -367,7 +296,7 @@ def test_ticket_metrics_keep_first_reply_and_resolution(
 
 
 def test_sla_policies_arrive_as_entitlement_processes(
-    org: Org, read: dict[Kind, dict[str, Record]]
+    org: SeededOrg, read: dict[Kind, dict[str, Record]]
 ) -> None:
     got = read[Kind.SLA_POLICY]
     assert set(got) == {org.ids[p.id] for p in org.desk.sla_policies}
@@ -395,7 +324,7 @@ def test_rules_are_the_orgs_assignment_and_escalation_rule_entries(
     assert all("#" in r.id for r in rules)  # one rule per entry: test_salesforce_rule_entries
 
 
-def test_comments_of_a_page_cost_one_query_per_child_object(org: Org) -> None:
+def test_comments_of_a_page_cost_one_query_per_child_object(org: SeededOrg) -> None:
     org.calls.clear()
     source = org.source()
     assert sum(len(b.records) for b in source.read(Kind.TICKET)) == TICKETS
@@ -408,7 +337,7 @@ def test_comments_of_a_page_cost_one_query_per_child_object(org: Org) -> None:
     assert len(org.calls) < 20
 
 
-def test_sla_history_costs_one_milestone_query_per_batch(org: Org) -> None:
+def test_sla_history_costs_one_milestone_query_per_batch(org: SeededOrg) -> None:
     source = org.source()
     assert isinstance(source, SlaHistorySource)
     tickets = [t for b in source.read(Kind.TICKET) for t in b.records]
@@ -440,7 +369,7 @@ def _patch(sandbox: SalesforceSandbox, path: str, body: Mapping[str, Any] | None
 
 
 def test_a_delta_reads_only_the_changed_case_and_deleted_rows_through_query_all() -> None:
-    org = seeded(tickets=40)
+    org = seeded_org(40, seed=SEED, instance=INSTANCE)
     source = org.source()
     cursor = _cursor_after_everything(source, Kind.TICKET)
     assert cursor is not None
@@ -461,7 +390,7 @@ def test_a_delta_reads_only_the_changed_case_and_deleted_rows_through_query_all(
 
 
 def test_a_deleted_contact_reads_back_deleted() -> None:
-    org = seeded(tickets=10)
+    org = seeded_org(10, seed=SEED, instance=INSTANCE)
     people = [u for u in org.desk.users if u.role is Role.END_USER and not u.deleted]
     source = org.source()
     cursor = _cursor_after_everything(source, Kind.USER)

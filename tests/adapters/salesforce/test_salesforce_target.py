@@ -11,8 +11,6 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from cemigrate.adapters.memory import MemorySource
-from cemigrate.adapters.salesforce.client import SalesforceCredentials
-from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
@@ -30,6 +28,7 @@ from cemigrate.schema import (
     Ticket,
     User,
 )
+from cemigrate.testing.salesforce import org_target
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -63,12 +62,7 @@ def ticket(tid: str, *, body: str = "hello", public: bool = False) -> Ticket:
 
 def migrate(org: SalesforceSandbox, clock: ManualClock, tickets: list[Ticket], users: list[User]):  # type: ignore[no-untyped-def]
     source = MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="m", clock=clock)
-    target = SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=clock,
-    )
+    target = org_target(org, clock=clock)
     ledger = Ledger.open(":memory:")
     migration = Migration(sources=[source], target=target, ledger=ledger, progress=False)
     return migration, ledger
@@ -114,13 +108,7 @@ def test_a_large_write_goes_through_bulk_jobs_and_a_refused_row_carries_salesfor
     source = MemorySource(
         {Kind.USER: users, Kind.TICKET: tickets, Kind.SLA_EVENT: events}, instance="m", clock=clock
     )
-    target = SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=org.session(authenticated=False),
-        clock=clock,
-        bulk_threshold=10,
-    )
+    target = org_target(org, clock=clock, bulk_threshold=10)
     with Ledger.open(":memory:") as ledger:
         report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
         assert report.status == "completed"

@@ -15,7 +15,6 @@ import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.adapters.zendesk import convert
-from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
@@ -23,6 +22,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.http import RateLimiter
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind
+from cemigrate.testing.zendesk import account_source
 
 INSTANCE, SEED = "z", 3
 PAGE = 100
@@ -30,13 +30,7 @@ PAGE = 100
 
 
 def _source(sandbox: ZendeskSandbox, clock: ManualClock) -> ZendeskSource:
-    return ZendeskSource(
-        instance=INSTANCE,
-        base_url=sandbox.base_url,
-        credentials=ZendeskCredentials(email=sandbox.email, token=sandbox.token),
-        session=sandbox.session(authenticated=False),
-        clock=clock,
-    )
+    return account_source(sandbox, instance=INSTANCE, clock=clock)
 
 
 def _crowded_sandbox(clock: ManualClock, *, tickets: int = 60) -> ZendeskSandbox:

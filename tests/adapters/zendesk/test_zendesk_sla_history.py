@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from cemigrate.adapters.zendesk.client import ZendeskCredentials
-from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, SlaEventKind, Ticket
+from cemigrate.testing.zendesk import account_source
 
 
 def test_a_breach_after_the_last_change_travels_with_its_ticket() -> None:
@@ -15,13 +14,7 @@ def test_a_breach_after_the_last_change_travels_with_its_ticket() -> None:
         tickets=2000, seed=7, instance="exchange", clock=clock, subdomain="old"
     )
     clock.advance(120)  # past the exports' last minute
-    source = ZendeskSource(
-        instance="old",
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
+    source = account_source(account, instance="old", clock=clock)
     tickets = {
         t.id: t
         for batch in source.read(Kind.TICKET)

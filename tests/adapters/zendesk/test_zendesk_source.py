@@ -8,7 +8,6 @@ from functools import cache
 import pytest
 
 from cemigrate.adapters.memory import MemoryTarget
-from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration, Mode
 from cemigrate.ledger import Ledger
@@ -16,6 +15,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Record, Ticket, to_dict
+from cemigrate.testing.zendesk import account_source
 
 TICKETS, SEED, INSTANCE = 30, 3, "z"
 
@@ -32,13 +32,7 @@ def sandbox() -> ZendeskSandbox:
 
 @pytest.fixture
 def source(sandbox: ZendeskSandbox) -> ZendeskSource:
-    return ZendeskSource(
-        instance=INSTANCE,
-        base_url=sandbox.base_url,
-        credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
-        session=sandbox.session(authenticated=False),
-        clock=ManualClock(),
-    )
+    return account_source(sandbox, instance=INSTANCE, clock=ManualClock())
 
 
 def read_all(source: ZendeskSource, kind: Kind, cursor: str | None = None) -> dict[str, Record]:
@@ -149,14 +143,7 @@ def test_comments_come_from_the_event_export_not_one_call_per_ticket(
 
 def test_per_ticket_comments_give_the_same_comments(sandbox: ZendeskSandbox) -> None:
     def comments(strategy: str) -> dict[str, list[tuple[str, bool]]]:
-        reader = ZendeskSource(
-            instance=INSTANCE,
-            base_url=sandbox.base_url,
-            credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
-            session=sandbox.session(authenticated=False),
-            clock=ManualClock(),
-            comments=strategy,
-        )
+        reader = account_source(sandbox, instance=INSTANCE, clock=ManualClock(), comments=strategy)
         got = read_all(reader, Kind.TICKET)
         reader.close()
         return {i: [(c.id, c.public) for c in t.comments] for i, t in got.items()}  # type: ignore[union-attr]
@@ -168,13 +155,7 @@ def test_a_whole_account_migrates_under_its_budgets_and_a_delta_then_writes_noth
     clock = ManualClock()
     sandbox = ZendeskSandbox(tickets=120, seed=SEED, instance=INSTANCE, clock=clock)
     clock.advance(120)  # past Zendesk's one-minute export delay
-    zendesk = ZendeskSource(
-        instance=INSTANCE,
-        base_url=sandbox.base_url,
-        credentials=ZendeskCredentials(email="admin@demo.example", token="sandbox-token"),
-        session=sandbox.session(authenticated=False),
-        clock=clock,
-    )
+    zendesk = account_source(sandbox, instance=INSTANCE, clock=clock)
     target = MemoryTarget(clock=clock)
     started = clock.monotonic()
     with Ledger.open(":memory:") as ledger:

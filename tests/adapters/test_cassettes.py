@@ -543,7 +543,7 @@ def test_scrubber_through_vcrpy_filters_headers_cookies_and_bodies(tmp_path: Pat
                 json={"email": "jane.doe@acme-corp.com", "password": "pa55word"},
                 headers={"Authorization": "Bearer b3arer-token", "Cookie": "sid=c00kie-value"},
                 auth=None,
-                timeout=5,
+                timeout=60,  # a loopback answer; a busy 2-core machine has taken over 5 s
             )
     text = written(tmp_path)
 

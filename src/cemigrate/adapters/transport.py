@@ -116,6 +116,14 @@ class BudgetedTransport(BaseAdapter):
             if response.status_code >= 500:
                 response.close()
                 raise TransientError(f"{what}: {response.status_code} {response.reason}")
+            if not kwargs.get("stream") and not _whole_json(response):
+                # The platform acted, but its answer arrived broken (cut short by a proxy or a
+                # dropped connection): a read is asked again, a write is settled on resume.
+                response.close()
+                broken = f"{what}: the answer arrived broken (not the JSON it announced)"
+                if not self.replayable(request):
+                    raise WriteOutcomeUnknown(f"{broken}; not sent again, resume to settle it")
+                raise TransientError(broken)
             return response
 
         return self.retry.call(attempt, budgets=budgets, cost=cost, what=what)
@@ -123,6 +131,18 @@ class BudgetedTransport(BaseAdapter):
     def close(self) -> None:
         """Close the inner transport."""
         self.inner.close()
+
+
+def _whole_json(response: requests.Response) -> bool:
+    """Whether a successful answer that says it is JSON parses as JSON (anything else: yes)."""
+    kind = response.headers.get("Content-Type", "")
+    if response.status_code >= 300 or "json" not in kind.lower() or not response.content:
+        return True
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
 
 
 def budgeted_session(

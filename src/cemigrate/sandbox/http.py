@@ -353,22 +353,32 @@ class WireFaults:
 
     Each request draws once: the first ``rate_drop`` of the unit interval drops the connection,
     the next ``rate_429`` answers 429 (with ``Retry-After: retry_after``), then ``rate_500`` and
-    ``rate_503``. Requests that pass are delayed by ``slow_seconds`` (on the injected clock)
-    with probability ``rate_slow``.
+    ``rate_503``; the next ``rate_garbled`` reaches the account, which acts on it, but its answer
+    arrives broken (the body cut in half, as a proxy or a cut connection leaves it). Requests
+    that pass are delayed by ``slow_seconds`` (on the injected clock) with probability
+    ``rate_slow``.
     """
 
     rate_429: float = 0.0
     rate_500: float = 0.0
     rate_503: float = 0.0
     rate_drop: float = 0.0
+    rate_garbled: float = 0.0
     slow_seconds: float = 0.0
     rate_slow: float = 1.0
     retry_after: int = 1
     seed: int = 0
 
     def __attrs_post_init__(self) -> None:
-        rates = (self.rate_429, self.rate_500, self.rate_503, self.rate_drop, self.rate_slow)
-        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates[:4]) > 1.0:
+        rates = (
+            self.rate_429,
+            self.rate_500,
+            self.rate_503,
+            self.rate_drop,
+            self.rate_garbled,
+            self.rate_slow,
+        )
+        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates[:5]) > 1.0:
             raise ValueError(f"fault rates must be shares between 0 and 1 summing to ≤ 1: {self}")
         if self.slow_seconds < 0:
             raise ValueError("slow_seconds must not be negative")
@@ -387,7 +397,14 @@ class FaultMiddleware:
         self.clock = clock
         self._random = random.Random(faults.seed)
         self._lock = threading.Lock()
-        self.injected: dict[str, int] = {"drop": 0, "429": 0, "500": 0, "503": 0, "slow": 0}
+        self.injected: dict[str, int] = {
+            "drop": 0,
+            "429": 0,
+            "500": 0,
+            "503": 0,
+            "garbled": 0,
+            "slow": 0,
+        }
         """How many requests got each fault so far."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -415,7 +432,34 @@ class FaultMiddleware:
         if f.slow_seconds > 0 and slow_draw < f.rate_slow:
             self._count("slow")
             self.clock.sleep(f.slow_seconds)
+        if low <= draw < low + f.rate_garbled:
+            return self._garbled(environ, start_response)
         return self.app(environ, start_response)
+
+    def _garbled(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The account's answer with the first half of its body only."""
+        answered: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], Any]:
+            answered.append((status, headers))
+            return lambda _data: None
+
+        parts = self.app(environ, keep)
+        try:
+            body = b"".join(parts)
+        finally:
+            close = getattr(parts, "close", None)
+            if close is not None:
+                close()
+        status, headers = answered[0]
+        if not body:
+            start_response(status, headers)
+            return [body]
+        self._count("garbled")
+        cut = body[: len(body) // 2]
+        kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*kept, ("Content-Length", str(len(cut)))])
+        return [cut]
 
     def _count(self, name: str) -> None:
         with self._lock:

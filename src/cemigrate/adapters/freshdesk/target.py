@@ -230,6 +230,7 @@ class FreshdeskTarget(PlatformTarget):
 
     def _forget_fields(self) -> None:
         self._fields = None
+        self._recalled = False  # the table is read again: so are the source's fields
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none)."""
@@ -287,6 +288,7 @@ class FreshdeskTarget(PlatformTarget):
     def _forget(self) -> None:
         self._fields = self._groups = self._companies = self._rules = None
         self._sla_policies = None
+        self._recalled = False
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys: contacts by

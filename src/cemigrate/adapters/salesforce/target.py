@@ -72,7 +72,7 @@ from cemigrate.adapters.salesforce.objects import (
     SetupField,
 )
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
-from cemigrate.errors import RecordError
+from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     translate_sla,
@@ -242,11 +242,8 @@ class SalesforceTarget(PlatformTarget):
             if self.client.field_names(sobject):
                 continue
             if not dry_run:
-                self.client.rest(
-                    "tooling/sobjects/CustomObject",
-                    method="POST",
-                    json_body=_object_metadata(sobject, label),
-                    what=f"create object {sobject}",
+                self._create_setup(
+                    "CustomObject", _object_metadata(sobject, label), f"create object {sobject}"
                 )
                 self.client.forget_describe(sobject)
             changes.append(Change(action="create object", subject=sobject, applied=not dry_run))
@@ -263,12 +260,7 @@ class SalesforceTarget(PlatformTarget):
             if name in present[sobject]:
                 continue
             if not dry_run:
-                self.client.rest(
-                    "tooling/sobjects/CustomField",
-                    method="POST",
-                    json_body=body,
-                    what=f"create field {sobject}.{name}",
-                )
+                self._create_setup("CustomField", body, f"create field {sobject}.{name}")
             present[sobject].add(name)
             changes.append(
                 Change(action="create field", subject=f"{sobject}.{name}", applied=not dry_run)
@@ -305,10 +297,22 @@ class SalesforceTarget(PlatformTarget):
             writers[kind] = functools.partial(self._write_custom, sobject=sobject)
         return writers
 
+    def _create_setup(self, tooling: str, body: dict[str, Any], what: str) -> None:
+        """Create one custom object or field through the Tooling API. When the answer is lost
+        the org may hold it now: its describes are read again before anything else."""
+        try:
+            self.client.rest(
+                f"tooling/sobjects/{tooling}", method="POST", json_body=body, what=what
+            )
+        except (TransientError, WriteOutcomeUnknown):
+            self.client.forget_describe()
+            raise
+
     def _forget(self) -> None:
         self._users = self._queues = self._members = None  # read the org again
         self._flows = None
         self._entitlements.forget()
+        self.client.forget_describe()
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of the records stored with these source keys as external ids. A case

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 import pytest
@@ -112,6 +112,10 @@ def expected_counts(desk: HelpDesk, target: Target) -> dict[str, int]:
         emails = [u.email.strip().lower() for u in desk.users if u.email]
         counts[Kind.USER.value] -= len(emails) - len(set(emails))
     return counts
+
+
+_RESUMES: Final = 60
+"""Resumes a run whose writes lost their answers may take before the suite gives up."""
 
 
 def conformance_suite(
@@ -257,6 +261,29 @@ def conformance_suite(
             assert sum(b["throttled"] for b in report.budgets.values()) > 0
             assert harness.clock.sleeps  # waited on the injected clock, never for real
             assert harness.snapshot() == clean
+
+        if pair.wire:
+
+            def test_broken_answers_never_lose_or_duplicate_a_record(
+                self, desk: HelpDesk, tmp_path: Path, clean: Snapshot
+            ) -> None:
+                """An answer cut short after the platform acted: a read is asked again, a
+                write stops the run, and resuming settles it through the ledger."""
+                faults = Faults(garbled_rate=0.05, seed=5)
+                harness = Harness(
+                    pair, desk, tmp_path / "g.sqlite", page_size=page_size, faults=faults
+                )
+                report = harness.run()
+                for _ in range(_RESUMES):
+                    if report.status == "completed":
+                        break
+                    report = harness.run(resume=True)
+                assert report.status == "completed"
+                assert pair.broken_answers(harness.target) > 0
+                assert harness.snapshot() == clean
+                with harness.ledger() as ledger:
+                    counts = ledger.counts()
+                    assert all(c["pending"] == 0 and c["failed"] == 0 for c in counts.values())
 
         def test_dry_run_writes_nothing(self, harness: Harness, desk: HelpDesk) -> None:
             report = harness.run(dry_run=True)

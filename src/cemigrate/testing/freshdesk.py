@@ -24,7 +24,6 @@ from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Record, Role, Ticket
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.kill import (
@@ -80,6 +79,8 @@ class FreshdeskPair(AdapterPair):
     """Freshdesk emulator → Freshdesk emulator. ``seed`` must be the seed the suite generates
     its help desk with (the emulator seeds itself from the same generator)."""
 
+    wire = True
+
     name = "freshdesk-freshdesk"
 
     def __init__(self, *, seed: int) -> None:
@@ -98,7 +99,7 @@ class FreshdeskPair(AdapterPair):
             seed=self.seed,
             instance=desk.instance,
             clock=clock,
-            faults=_wire(faults),
+            faults=faults.on_the_wire(),
             domain="old.freshdesk.com",
         )
         return EditableFreshdeskSource(
@@ -117,7 +118,7 @@ class FreshdeskPair(AdapterPair):
             seed=self.seed,
             instance="new",
             clock=clock,
-            faults=_wire(faults),
+            faults=faults.on_the_wire(),
             empty=True,
             domain="new.freshdesk.com",
         )
@@ -155,6 +156,11 @@ class FreshdeskPair(AdapterPair):
         assert isinstance(source, EditableFreshdeskSource)
         source.put(record)
         return True
+
+    def broken_answers(self, target: Target) -> int:
+        """The answers of ``target``'s account the faults broke."""
+        account, _, _ = self._accounts[id(target)]
+        return 0 if account.faults is None else int(account.faults.injected["garbled"])
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the account, identified without Freshdesk ids; the
@@ -286,12 +292,6 @@ def _every_record_once(old: Any, new: Any) -> None:
         c["unique_external_id"] for c in backend.contacts.values() if c.get("unique_external_id")
     ]
     assert len(externals) == len(set(externals)), "a contact was created twice"
-
-
-def _wire(faults: Faults) -> WireFaults | None:
-    if faults.throttle_rate <= 0:
-        return None
-    return WireFaults(rate_429=faults.throttle_rate, seed=faults.seed)
 
 
 def _all(client: FreshdeskClient, path: str, **params: str | int) -> Iterator[dict[str, Any]]:

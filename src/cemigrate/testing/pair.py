@@ -12,6 +12,7 @@ import attrs
 from cemigrate.adapters import Source, Target
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Record
 
 if TYPE_CHECKING:
@@ -28,7 +29,18 @@ class Faults:
     """External id → the message the target refuses that record with."""
     crash_after_records: int | None = None
     """The target "dies" after persisting this many records (mid-batch)."""
+    garbled_rate: float = 0.0
+    """Share of answers that arrive broken (cut short) after the platform acted on the request:
+    only pairs that talk HTTP (``wire``) can show it."""
     seed: int = 0
+
+    def on_the_wire(self) -> WireFaults | None:
+        """These faults as an emulator shows them on the wire (``None``: none)."""
+        if self.throttle_rate <= 0 and self.garbled_rate <= 0:
+            return None
+        return WireFaults(
+            rate_429=self.throttle_rate, rate_garbled=self.garbled_rate, seed=self.seed
+        )
 
 
 Snapshot = Mapping[str, list[tuple[str, str]]]
@@ -40,6 +52,9 @@ class AdapterPair(Protocol):
     """A source platform and a target platform, as the conformance suite drives them."""
 
     name: str
+    wire: bool = False
+    """Whether its adapters talk HTTP to emulators, which can then break answers on the wire
+    (:attr:`Faults.garbled_rate`); the suite tests broken answers only then."""
 
     def make_source(
         self, desk: HelpDesk, *, clock: Clock, faults: Faults, page_size: int | None = None
@@ -58,6 +73,11 @@ class AdapterPair(Protocol):
     def snapshot(self, target: Target) -> Snapshot:
         """The target's content, target ids translated to external ids."""
         ...
+
+    def broken_answers(self, target: Target) -> int:
+        """How many of ``target``'s answers arrived broken so far (:attr:`Faults.garbled_rate`);
+        0 for a pair not on the wire."""
+        return 0
 
     def change(self, source: Source, record: Record) -> bool:
         """Put ``record`` (changed) into ``source``, one this pair made, as a user of the

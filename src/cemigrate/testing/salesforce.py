@@ -31,7 +31,6 @@ from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import Kind, Record, Ref, Role
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.kill import (
@@ -53,6 +52,8 @@ _EXT = "Cemigrate_Id__c"
 class SalesforcePair(AdapterPair):
     """A help desk → an emulated Salesforce org. ``seed`` must be the suite's seed when the
     source is an emulated org (it seeds itself from the same generator)."""
+
+    wire = True
 
     def __init__(self, *, seed: int, source: str = "memory", bulk_threshold: int = 2000) -> None:
         if source not in ("memory", "salesforce"):
@@ -85,7 +86,7 @@ class SalesforcePair(AdapterPair):
             seed=self.seed,
             instance=desk.instance,
             clock=clock,
-            faults=_wire(faults),
+            faults=faults.on_the_wire(),
             my_domain="old",
         )
         return SalesforceSource(
@@ -102,7 +103,12 @@ class SalesforcePair(AdapterPair):
         from cemigrate.sandbox.salesforce import SalesforceSandbox
 
         org = SalesforceSandbox(
-            tickets=0, seed=self.seed, instance="new", clock=clock, faults=_wire(faults), empty=True
+            tickets=0,
+            seed=self.seed,
+            instance="new",
+            clock=clock,
+            faults=faults.on_the_wire(),
+            empty=True,
         )
         if self._desk is not None:
             org.add_seats(self._desk)
@@ -131,6 +137,11 @@ class SalesforcePair(AdapterPair):
         assert isinstance(source, MemorySource)
         source.put(record)
         return True
+
+    def broken_answers(self, target: Target) -> int:
+        """The answers of ``target``'s account the faults broke."""
+        account, _ = self._orgs[id(target)]
+        return 0 if account.faults is None else int(account.faults.injected["garbled"])
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the org, identified without Salesforce ids."""
@@ -250,12 +261,6 @@ def _every_record_once(new: Any) -> None:
     assert files == expected
     contacts = [str(c[_EXT]) for c in new.backend.table("Contact") if c.get(_EXT)]
     assert len(contacts) == len(set(contacts)), "a contact was created twice"
-
-
-def _wire(faults: Faults) -> WireFaults | None:
-    if faults.throttle_rate <= 0:
-        return None
-    return WireFaults(rate_429=faults.throttle_rate, seed=faults.seed)
 
 
 def _rows(org: Any, sobject: str) -> list[Mapping[str, Any]]:

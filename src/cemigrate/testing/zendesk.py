@@ -16,7 +16,6 @@ from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.sandbox.http import WireFaults
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import iso
 from cemigrate.schema import Record, Ticket
@@ -59,6 +58,8 @@ class ZendeskPair(AdapterPair):
     """Zendesk emulator → Zendesk emulator. ``seed`` must be the seed the suite generates
     its help desk with (the emulator seeds itself from the same generator)."""
 
+    wire = True
+
     name = "zendesk-zendesk"
 
     def __init__(self, *, seed: int) -> None:
@@ -74,7 +75,7 @@ class ZendeskPair(AdapterPair):
             seed=self.seed,
             instance=desk.instance,
             clock=clock,
-            faults=_wire(faults),
+            faults=faults.on_the_wire(),
             subdomain="old",
         )
         if account.backend.desk.tickets != desk.tickets:
@@ -92,7 +93,12 @@ class ZendeskPair(AdapterPair):
     def make_target(self, *, clock: Clock, faults: Faults) -> Target:
         """A brand-new account (Zendesk's own ticket fields only)."""
         account = ZendeskSandbox(
-            tickets=0, seed=self.seed, instance="new", clock=clock, faults=_wire(faults), empty=True
+            tickets=0,
+            seed=self.seed,
+            instance="new",
+            clock=clock,
+            faults=faults.on_the_wire(),
+            empty=True,
         )
         target = FaultyTarget(
             ZendeskTarget(
@@ -116,6 +122,11 @@ class ZendeskPair(AdapterPair):
         assert isinstance(source, EditableZendeskSource)
         source.put(record)
         return True
+
+    def broken_answers(self, target: Target) -> int:
+        """The answers of ``target``'s account the faults broke."""
+        account, _ = self._accounts[id(target)]
+        return 0 if account.faults is None else int(account.faults.injected["garbled"])
 
     def snapshot(self, target: Target) -> Snapshot:
         """What the migration added to the account, identified without target ids."""
@@ -182,12 +193,6 @@ def _every_record_once(old: ZendeskSandbox, new: ZendeskSandbox) -> None:
     assert len(emails) == len(set(emails)), "a user was created twice"
     wanted = {u.email.lower() for u in old.backend.desk.users if u.email}
     assert wanted <= set(emails), "a user is missing"
-
-
-def _wire(faults: Faults) -> WireFaults | None:
-    if faults.throttle_rate <= 0:
-        return None
-    return WireFaults(rate_429=faults.throttle_rate, seed=faults.seed)
 
 
 def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:

@@ -151,3 +151,47 @@ def test_a_write_whose_answer_was_lost_is_never_sent_again() -> None:
     with pytest.raises(requests.ConnectionError):
         session.get("https://demo.zendesk.com/api/v2/users.json")
     assert len(transport.sent) == 1 + 4  # a read is safe to repeat, up to the attempts
+
+
+class Broken(Scripted):
+    """Answers ``200`` with a JSON content type: the first ``broken`` bodies cut short."""
+
+    def __init__(self, broken: int) -> None:
+        super().__init__([])
+        self.broken = broken
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        response = super().send(request, **kwargs)
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+        body = b'{"tickets": [{"id": 1}]}'
+        if self.broken > 0:
+            self.broken -= 1
+            body = body[: len(body) // 2]
+        response._content = body
+        return response
+
+
+def broken_session(broken: int) -> tuple[requests.Session, Broken]:
+    transport = Broken(broken)
+    session = requests.Session()
+    session.mount("https://", transport)
+    clock = ManualClock()
+    core = Budget("demo.zendesk.core", limit=700, period=60, clock=clock)
+    budgeted_session(
+        session, route=lambda _r: ([core], 1.0), retry=RetryPolicy(clock, max_attempts=4)
+    )
+    return session, transport
+
+
+def test_a_read_whose_answer_arrives_broken_is_asked_again() -> None:
+    session, transport = broken_session(broken=2)
+    answer = session.get("https://demo.zendesk.com/api/v2/tickets.json")
+    assert answer.json() == {"tickets": [{"id": 1}]}  # the caller sees the whole answer only
+    assert len(transport.sent) == 3
+
+
+def test_a_write_whose_answer_arrives_broken_is_not_sent_again() -> None:
+    session, transport = broken_session(broken=1)
+    with pytest.raises(WriteOutcomeUnknown, match="arrived broken"):
+        session.post("https://demo.zendesk.com/api/v2/tickets.json", json={"ticket": {}})
+    assert len(transport.sent) == 1  # the platform may hold it: resume settles it

@@ -30,16 +30,13 @@ import abc
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import ClassVar, Final
 
 import attrs
 
 from cemigrate.rules.model import NormalAction, NormalCondition, NormalRule
+from cemigrate.rules.outcome import Gap, SlaScope, SlaTranslation, Translation
 from cemigrate.schema import JsonValue, Kind, Ref, Rule, RuleKind, SlaPolicy
-
-if TYPE_CHECKING:
-    from cemigrate.rules.sla import SlaScope, SlaTranslation
-    from cemigrate.rules.translate import Gap, Translation
 
 __all__ = [
     "ID_KINDS",

@@ -25,7 +25,7 @@ from typing import Final
 import attrs
 
 from cemigrate.rules.dialect import Context, Options, RuleDialect, Values
-from cemigrate.rules.model import NormalCondition
+from cemigrate.rules.outcome import ScopeList, SlaScope, SlaTranslation
 from cemigrate.rules.translate import (
     EVERY_LINK,
     UNTRANSLATABLE_RULE,
@@ -67,85 +67,6 @@ _REF_KINDS: Final[Mapping[str, Kind]] = {
     "assignee": Kind.USER,
     "requester": Kind.USER,
 }
-
-
-@attrs.frozen(kw_only=True)
-class ScopeList:
-    """Values one of which a ticket's field must hold (a Freshdesk ``applicable_to`` list)."""
-
-    field: str
-    """The normal field (``group``, ``organization``, ``type``, ``channel``, or
-    ``<platform>:<name>``)."""
-    key: str
-    """The platform's own name for the list."""
-    values: tuple[JsonValue, ...]
-    """The values in the common vocabulary (ids as text, types in lower case)."""
-    raw: tuple[JsonValue, ...]
-    """The values as the platform lists them."""
-    original: str
-    """The list in the source's own words, for a gap."""
-
-
-@attrs.frozen(kw_only=True)
-class SlaScope:
-    """Which tickets a policy applies to, and what else of it travels, in common words."""
-
-    all_of: tuple[NormalCondition, ...] = ()
-    """Conditions every ticket must meet."""
-    any_of: tuple[NormalCondition, ...] = ()
-    """Conditions one of which a ticket must meet."""
-    lists: tuple[ScopeList, ...] = ()
-    """Lists a ticket must be in, every one."""
-    escalation: str = ""
-    """The policy's escalations in the source's words (``""``: none)."""
-    named: tuple[Ref, ...] = ()
-    """Records the policy names outside its scope (an escalation's agents)."""
-    default: bool = False
-    """The source's default policy (every account has one; its targets are set by hand)."""
-    original: Mapping[str, JsonValue] = attrs.field(factory=dict)
-    """The policy's scope and targets as the source holds them, for reports."""
-
-
-@attrs.frozen(kw_only=True)
-class SlaTranslation:
-    """An SLA policy translated for a target platform (``payload`` empty when untranslated)."""
-
-    policy: SlaPolicy
-    source: str
-    target: str
-    status: TranslationStatus
-    payload: Mapping[str, JsonValue] = attrs.field(factory=dict)
-    """The body of the create call, as the target's dialect writes it (inactive)."""
-    gaps: tuple[Gap, ...] = ()
-    reason: str = ""
-    """Why nothing was translated (``untranslated`` only)."""
-    original: Mapping[str, JsonValue] = attrs.field(factory=dict)
-    """The policy's scope and targets as the source holds them."""
-
-    def as_json(self) -> dict[str, JsonValue]:
-        """The translation as JSON: the policy's title, outcome and original scope/targets."""
-        return {
-            "id": self.policy.id,
-            "title": self.policy.title,
-            "status": str(self.status),
-            "reason": self.reason,
-            "missing": [g.as_json() for g in self.gaps],
-            "original": dict(self.original) or _targets(self.policy),
-        }
-
-
-def _targets(policy: SlaPolicy) -> dict[str, JsonValue]:
-    return {
-        "targets": [
-            {
-                "priority": str(t.priority),
-                "metric": str(t.metric),
-                "minutes": t.minutes,
-                "business_hours": t.business_hours,
-            }
-            for t in policy.targets
-        ]
-    }
 
 
 def target_text(priority: Priority, metric: SlaMetric, minutes: int, business: bool) -> str:

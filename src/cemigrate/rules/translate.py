@@ -19,7 +19,6 @@ result, a :class:`Translation`, is ``translated``, ``partial`` (written without 
 from __future__ import annotations
 
 import abc
-import enum
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from cemigrate.rules.dialect import (
     original_condition,
 )
 from cemigrate.rules.model import TAG_ACTIONS, ActionKind, NormalAction, NormalCondition, NormalRule
+from cemigrate.rules.outcome import Gap, Translation, TranslationStatus
 from cemigrate.schema import JsonValue, Kind, Ref, Rule
 
 __all__ = [
@@ -65,61 +65,6 @@ __all__ = [
 
 UNTRANSLATABLE_RULE: Final = "untranslatable-rule"
 """The policy under which a target skips a rule it cannot express (the reason follows)."""
-
-
-class TranslationStatus(enum.StrEnum):
-    """How much of a rule the target can hold."""
-
-    TRANSLATED = "translated"
-    PARTIAL = "partial"
-    UNTRANSLATED = "untranslated"
-
-
-@attrs.frozen(kw_only=True)
-class Gap:
-    """One condition or action the target cannot express, with why and its original text."""
-
-    part: str
-    """``condition``, ``action`` or ``event``."""
-    original: str
-    """The source rule's own text for it (``field operator value`` or ``field = value``)."""
-    reason: str
-
-    def as_json(self) -> dict[str, JsonValue]:
-        """The gap as JSON."""
-        return {"part": self.part, "original": self.original, "reason": self.reason}
-
-
-@attrs.frozen(kw_only=True)
-class Translation:
-    """A rule translated for a target platform (``payload`` is empty when untranslated)."""
-
-    rule: Rule
-    source: str
-    target: str
-    status: TranslationStatus
-    kind: str = ""
-    """The target's kind, as its dialect names it (Zendesk's ``triggers``, a Freshdesk
-    automation type ``1``, a Salesforce ``Flow``)."""
-    payload: Mapping[str, JsonValue] = attrs.field(factory=dict)
-    gaps: tuple[Gap, ...] = ()
-    reason: str = ""
-    """Why nothing was translated (``untranslated`` only)."""
-
-    def as_json(self) -> dict[str, JsonValue]:
-        """The translation as JSON: the rule's title and raw conditions/actions, the outcome."""
-        raw = self.rule.raw
-        return {
-            "id": self.rule.id,
-            "kind": str(self.rule.kind),
-            "title": self.rule.title,
-            "status": str(self.status),
-            "target_kind": self.kind,
-            "reason": self.reason,
-            "missing": [g.as_json() for g in self.gaps],
-            "conditions": raw.get("conditions"),
-            "actions": raw.get("actions"),
-        }
 
 
 # --- what every platform shares --------------------------------------------------------

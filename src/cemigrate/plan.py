@@ -217,7 +217,7 @@ class Plan:
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             target = built(self.build_target())
-            ledger = Ledger.open(self.ledger_path)
+            ledger = Ledger.open(self.ledger_path, exclusive=True)
         return Migration(
             sources=sources,
             target=target,
@@ -273,7 +273,7 @@ class Plan:
                 titles, policies = {}, {}
             finally:
                 close_all(sources)
-            with Ledger.open(ledger_path) as ledger:
+            with Ledger.open(ledger_path, exclusive=True) as ledger:
                 return activate(
                     target,
                     ledger,

@@ -91,6 +91,20 @@ def test_unknown_plan_names_its_line_and_the_platform_plans(
     assert (tmp_path / "ledger.sqlite").read_bytes() == ledger_bytes
 
 
+def test_a_run_beside_a_live_one_is_refused_in_one_line_and_touches_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ledger_bytes: bytes
+) -> None:
+    plan = write_plan(tmp_path, GOOD_PLAN)
+    with Ledger.open(tmp_path / "ledger.sqlite", exclusive=True):  # the live run
+        before = (tmp_path / "ledger.sqlite").read_bytes()
+        for command in (["run", str(plan)], ["run", str(plan), "--resume"]):
+            code, err = run_cli(capsys, *command)
+            assert code == EXIT_BAD_INPUT
+            assert_one_line(err, "ledger.sqlite: in use by process", "wait for it to finish")
+        assert (tmp_path / "ledger.sqlite").read_bytes() == before
+    assert before == ledger_bytes
+
+
 def test_toml_syntax_error_names_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

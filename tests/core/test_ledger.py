@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,7 +20,7 @@ from sqlite_utils import Database
 
 import cemigrate.ledger
 from cemigrate.errors import JournalBroken, LedgerError, LedgerVersionError, NotALedgerError
-from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
+from cemigrate.ledger import Entry, EntryState, Ledger, LedgerBusy, Outcome, PendingEntry
 from cemigrate.ledger._journal import row_hash
 from cemigrate.ledger._schema import MIGRATIONS, apply_migrations
 
@@ -93,9 +96,11 @@ def test_exported_names_are_exactly_the_public_api() -> None:
         "FailureRow",
         "JournalRow",
         "Ledger",
+        "LedgerBusy",
         "Outcome",
         "PendingEntry",
         "RunInfo",
+        "RunLock",
     ]
 
 
@@ -783,3 +788,46 @@ def test_size_grows_with_what_is_recorded(tmp_path: Path) -> None:
 def test_in_memory_ledger_reports_its_size(ledger: Ledger) -> None:
     assert ledger.size_bytes() > 0
     assert ledger.path == ":memory:"
+
+
+# --- the run lock ---------------------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_at_once_naming_the_live_holder(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path, exclusive=True) as first:
+        first.start_run("full", "x")
+        with pytest.raises(LedgerBusy, match=f"in use by process {os.getpid()} on "):
+            Ledger.open(path, exclusive=True)
+        assert first.last_run() is not None  # the holder goes on undisturbed
+        with Ledger.open(path) as reader:  # status and verify only read: no lock
+            assert reader.last_run() is not None
+    assert not (tmp_path / "ledger.sqlite.lock.holder").exists()
+    with Ledger.open(path, exclusive=True) as again:
+        assert again.last_run() is not None
+
+
+def test_the_lock_of_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    hold = (
+        "import sys; from cemigrate.ledger import Ledger; "
+        f"ledger = Ledger.open({str(path)!r}, exclusive=True); "
+        "print('held', flush=True); sys.stdin.read()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(cemigrate.ledger.__file__).parents[2])}
+    with subprocess.Popen(
+        [sys.executable, "-c", hold],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as holder:
+        assert holder.stdout is not None
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            with pytest.raises(LedgerBusy, match=f"process {holder.pid} on "):
+                Ledger.open(path, exclusive=True)
+        finally:
+            holder.kill()
+    with Ledger.open(path, exclusive=True) as taken:  # the system dropped the dead one's lock
+        assert taken.runs() == []

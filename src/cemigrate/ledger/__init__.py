@@ -2,11 +2,13 @@
 
 It records runs, per-stream cursors, the id map (source key to target id, content hash and
 state), failures and an append-only, hash-chained journal. It never holds credentials or record
-content: only keys, ids, hashes, states, reasons and platform messages.
+content: only keys, ids, hashes, states, reasons and platform messages. A command that writes
+it holds its run lock (``Ledger.open(path, exclusive=True)``), so two never write it at once.
 """
 
 from __future__ import annotations
 
+from cemigrate.ledger._lock import LedgerBusy, RunLock
 from cemigrate.ledger._records import (
     Entry,
     EntryState,
@@ -24,7 +26,9 @@ __all__ = [
     "FailureRow",
     "JournalRow",
     "Ledger",
+    "LedgerBusy",
     "Outcome",
     "PendingEntry",
     "RunInfo",
+    "RunLock",
 ]

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from cemigrate.errors import LedgerError
 from cemigrate.ledger._journal import GENESIS, row_hash, verify
+from cemigrate.ledger._lock import RunLock
 from cemigrate.ledger._records import (
     ACTIONS,
     Entry,
@@ -149,25 +150,53 @@ class Ledger:
     path: str
     """The file the ledger lives in (``:memory:`` for an in-memory one)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str,
+        now: Callable[[], datetime],
+        lock: RunLock | None = None,
+    ) -> None:
         """Wrap an opened, migrated connection; use :meth:`Ledger.open` instead."""
         self._conn = conn
         self.path = path
         self._now = now
+        self._lock = lock
         # The chain's tail, kept in memory so an append needs no query.
         self._last_seq, self._last_hash = self._journal_tail()
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], *, now: Callable[[], datetime] | None = None
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        now: Callable[[], datetime] | None = None,
+        exclusive: bool = False,
     ) -> Ledger:
         """Open the ledger at ``path``, creating or migrating it; ``:memory:`` is allowed.
 
         Raises NotALedgerError for a file that is not SQLite or not a ledger, and
         LedgerVersionError for a ledger written by a newer cemigrate; neither touches the file.
-        ``now`` (timezone-aware) is the clock, injectable for tests.
+        ``now`` (timezone-aware) is the clock, injectable for tests. ``exclusive`` takes the
+        run lock first (:class:`~cemigrate.ledger.RunLock`), held until :meth:`close`: a
+        command that writes the ledger opens it so, and one beside a live holder gets
+        :class:`~cemigrate.ledger.LedgerBusy` before anything is touched.
         """
         where = os.fspath(path)
+        lock = RunLock(where) if exclusive and where != ":memory:" else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            return cls._connect(where, now, lock)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    @classmethod
+    def _connect(
+        cls, where: str, now: Callable[[], datetime] | None, lock: RunLock | None
+    ) -> Ledger:
         check_header(where)
         try:
             conn = sqlite3.connect(where, check_same_thread=False, isolation_level=None)
@@ -180,7 +209,7 @@ class Ledger:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             apply_migrations(Database(conn), version, MIGRATIONS)
-            return cls(conn, where, now or _utc_now)
+            return cls(conn, where, now or _utc_now, lock)
         except sqlite3.Error as exc:
             conn.close()
             raise LedgerError(f"{where}: cannot be used as a ledger: {exc}") from exc
@@ -193,8 +222,13 @@ class Ledger:
 
         A commit survives a crash of the process; a power cut may undo the last few commits
         (synchronous=NORMAL), which leaves their keys pending for ``target.find``, never half done.
+        The run lock, if held, is let go after.
         """
-        self._conn.close()
+        try:
+            self._conn.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Self:
         """Use the ledger in a ``with`` block; it is closed at the end."""

@@ -9,6 +9,7 @@ id, host, since when), so a second command can name the holder in its one-line r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -47,10 +48,9 @@ class RunLock:
             raise LedgerError(f"{self.path}: cannot take the run lock: {exc.strerror}") from exc
         started = datetime.now(UTC).isoformat(timespec="seconds")
         facts = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
-        try:
+        # Without its note the lock still holds; a refused command then names no holder.
+        with contextlib.suppress(OSError):
             self.holder.write_text(json.dumps(facts), encoding="utf-8")
-        except OSError:
-            pass  # the lock holds without its note; a refused command names no holder
 
     def release(self) -> None:
         """Let go of the lock (and remove the holder's note)."""

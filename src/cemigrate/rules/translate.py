@@ -52,6 +52,7 @@ __all__ = [
     "TranslationReport",
     "TranslationStatus",
     "canonical",
+    "canonical_operator",
     "count_statuses",
     "outcome_markdown",
     "rule_refs",
@@ -75,11 +76,15 @@ _CANONICAL_OPERATORS: Final[Mapping[str, str]] = {
 }
 
 
+def canonical_operator(operator: str) -> str:
+    """An operator with its synonyms folded (``contains`` is ``includes``)."""
+    return _CANONICAL_OPERATORS.get(operator, operator)
+
+
 def canonical(condition: NormalCondition) -> tuple[str, str, JsonValue]:
     """A condition as ``(field, operator, value)`` with synonyms folded (``contains`` and
     ``includes`` on tags are the same test): what a round trip must keep."""
-    operator = _CANONICAL_OPERATORS.get(condition.operator, condition.operator)
-    return condition.field, operator, condition.value
+    return condition.field, canonical_operator(condition.operator), condition.value
 
 
 def rule_refs(rule: Rule, dialect: RuleDialect) -> list[Ref]:

@@ -43,7 +43,7 @@ from cemigrate.rules.sla import (
     untranslated_sla,
     written_sla,
 )
-from cemigrate.rules.translate import Gap, ListDialect
+from cemigrate.rules.translate import Gap, ListDialect, canonical_operator
 from cemigrate.schema import (
     Condition,
     JsonValue,
@@ -417,9 +417,7 @@ class FreshdeskRules(ListDialect):
     def condition(self, ctx: Context, c: NormalCondition) -> JsonValue:
         """A ticket property: ``{"resource_type", "field_name", "operator", "value"}``."""
         field = self.field_name(ctx, c.field)
-        operator = {"contains": "includes", "not_contains": "not_includes"}.get(
-            c.operator, c.operator
-        )
+        operator = canonical_operator(c.operator)
         value = self.value(ctx, c.field, c.value)
         operator = _WRITE_OPERATORS.get(operator, operator)
         if operator not in _OPERATORS:

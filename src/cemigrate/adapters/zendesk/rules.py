@@ -45,7 +45,7 @@ from cemigrate.rules.sla import (
     untranslated_sla,
     written_sla,
 )
-from cemigrate.rules.translate import Gap, ListDialect
+from cemigrate.rules.translate import Gap, ListDialect, canonical_operator
 from cemigrate.schema import (
     Condition,
     JsonValue,
@@ -251,10 +251,6 @@ _WRITE_OPERATORS: Final[Mapping[str, str]] = {
     "not_changed_to": "not_value",
     "not_changed_from": "not_value_previous",
 }
-_CANONICAL_OPERATORS: Final[Mapping[str, str]] = {
-    "contains": "includes",
-    "not_contains": "not_includes",
-}
 _HOURS_SINCE: Final[frozenset[str]] = frozenset(
     {"assigned", "updated", "requester_updated", "assignee_updated", "created"}
 )
@@ -406,7 +402,7 @@ class ZendeskRules(ListDialect):
 
     def condition(self, ctx: Context, c: NormalCondition) -> JsonValue:
         """``{"field", "operator", "value"}``."""
-        operator = _CANONICAL_OPERATORS.get(c.operator, c.operator)
+        operator = canonical_operator(c.operator)
         return {
             "field": self.field_name(ctx, c.field),
             "operator": _WRITE_OPERATORS.get(operator, operator),

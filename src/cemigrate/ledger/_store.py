@@ -311,15 +311,20 @@ class Ledger:
             raise LedgerError(f"{where}: no ledger there (nothing has run)")
         check_header(where)
         uri = f"file:{urllib.parse.quote(os.path.abspath(where))}?mode=ro"
+        # Without a write-ahead log (no writer is live, the last one closed it) the file is
+        # read as it stands, and nothing is created beside it. With one, SQLite needs its
+        # shared-memory file to read the log too; on read-only media where none can be made,
+        # the file is read as it stands after all (what was checkpointed into it).
+        immutable = f"{uri}&immutable=1"
         try:
+            if not os.path.exists(f"{where}-wal"):
+                return cls._reader(immutable, where, now)
             try:
                 return cls._reader(uri, where, now)
             except sqlite3.OperationalError as exc:
                 if "unable to open" not in str(exc):
                     raise
-                # A ledger in WAL mode needs its shared-memory file: on read-only media where
-                # none can be made, the file is read as it stands (what was checkpointed).
-                return cls._reader(f"{uri}&immutable=1", where, now)
+                return cls._reader(immutable, where, now)
         except sqlite3.Error as exc:
             raise ledger_fault(where, exc) from exc
 

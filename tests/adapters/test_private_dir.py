@@ -17,6 +17,7 @@ from cemigrate.adapters.private import (
     private_file,
     remove_private_dir,
 )
+from cemigrate.errors import ConfigError
 
 
 @pytest.fixture
@@ -62,3 +63,16 @@ def test_the_folder_is_removed_when_the_process_ends_even_by_an_exception(
     assert done.returncode == 1
     assert Path(done.stdout.strip()).parent == tmp_path
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spool_folder_that_cannot_be_made_is_a_config_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "missing"
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(missing))
+    remove_private_dir()
+    try:
+        with pytest.raises(ConfigError, match=f"{SPOOL_DIR_ENV}={missing}: cannot make"):
+            private_dir()
+    finally:
+        remove_private_dir()

@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import Final
 
+from cemigrate.errors import ConfigError
+
 __all__ = ["SPOOL_DIR_ENV", "private_dir", "private_file", "remove_private_dir"]
 
 SPOOL_DIR_ENV: Final = "CEMIGRATE_SPOOL_DIR"
@@ -31,13 +33,21 @@ _owner: int | None = None
 
 
 def private_dir() -> Path:
-    """This process's private folder (mode 0700), made on first use, removed at exit."""
+    """This process's private folder (mode 0700), made on first use, removed at exit.
+
+    Raises ConfigError when it cannot be made (``$CEMIGRATE_SPOOL_DIR`` missing, say)."""
     global _folder, _owner
     with _lock:
         # A forked child (a test server, say) makes its own rather than share its parent's.
         if _folder is None or _owner != os.getpid() or not _folder.is_dir():
             parent = os.environ.get(SPOOL_DIR_ENV) or None
-            _folder = Path(tempfile.mkdtemp(prefix="cemigrate-", dir=parent))
+            try:
+                _folder = Path(tempfile.mkdtemp(prefix="cemigrate-", dir=parent))
+            except OSError as exc:
+                where = f"{SPOOL_DIR_ENV}={parent}" if parent else tempfile.gettempdir()
+                raise ConfigError(
+                    f"{where}: cannot make a private temporary folder there: {exc.strerror}"
+                ) from exc
             _owner = os.getpid()
         return _folder
 

@@ -255,6 +255,11 @@ def _run(args: argparse.Namespace) -> int:
             print(
                 f"cemigrate: dry run interrupted by {stop.signal}; nothing written", file=sys.stderr
             )
+        elif report.run_id is None:
+            print(
+                f"cemigrate: interrupted by {stop.signal} before the copy began; run it again",
+                file=sys.stderr,
+            )
         else:
             written = sum(report.total(action) for action in ("created", "updated", "found"))
             print(

@@ -273,3 +273,13 @@ def test_the_reader_thread_stops_reading_when_the_run_is_asked_to_stop() -> None
     assert not reader._thread.is_alive()
     read = pages
     assert read <= 3 + 2 + 1  # what was queued ahead, and the page in hand
+
+
+def test_a_stop_asked_before_the_copy_begins_records_no_run(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io"])}, instance="s")
+    stop = threading.Event()
+    stop.set()
+    report = migration([source], MemoryTarget(), ledger).run(stop=stop)
+    assert report.status == "interrupted"
+    assert ledger.runs() == []
+    assert migration([source], MemoryTarget(), ledger).run().status == "completed"

@@ -260,6 +260,8 @@ class _Writer:
             # The setup may be half done; a resume asks the target again (find-or-create).
             log.warning("setup stopped, resumable with --resume: %s", exc)
             return self._report("interrupted", str(exc), started)
+        if self.stop is not None and self.stop.is_set():  # asked during the setup: no run begun
+            return self._report("interrupted", "asked to stop", started)
         self._begin(resume=resume)
         try:
             self._recover()

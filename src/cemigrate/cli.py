@@ -2,8 +2,14 @@
 
 Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
 reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
-credentials, ledger), nothing changed; 3 stopped early (a budget ran out or the run was
-interrupted): ``--resume`` continues it.
+credentials) or a ledger fault (a full disk, read-only media, a damaged file: the step it
+stopped was rolled back), nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
+SIGTERM interrupted it): ``--resume`` continues it.
+
+SIGINT (Ctrl-C) or SIGTERM during ``run`` or ``rules activate`` lets the write step under way
+finish, marks the run ``interrupted``, removes the temporary spools and exits 3 with one line;
+a second signal stops at once (a resume settles the cut step). Any other command stops at once
+with one line and exit 3. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 
 from cemigrate._version import __version__
 from cemigrate.copier import Mode, RunReport
-from cemigrate.errors import CemigrateError, ConfigError, LedgerError
+from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan, open_plan
 from cemigrate.sandbox.registry import EMULATORS, serve_options
@@ -39,7 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        code: int = args.handler(args)
+        with _signals_stop_at_once():
+            code: int = args.handler(args)
+    except _Signalled as exc:
+        print(f"cemigrate: interrupted by {exc.name}; {exc.hint}", file=sys.stderr)
+        return EXIT_STOPPED
     except BrokenPipeError:  # `cemigrate status PLAN | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
         return EXIT_OK
@@ -230,15 +240,34 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError("--sample goes with --dry-run")
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     opened = open_plan(args.plan)
-    migration = opened.migration(progress=args.progress)
-    try:
+    with _stop_on_signal(hard=True) as stop:
+        migration = opened.migration(progress=args.progress)
+        try:
+            if args.dry_run:
+                plan = migration.dry_run(mode=mode, sample=args.sample, stop=stop)
+                report = plan.report
+            else:
+                report = migration.run(mode=mode, resume=args.resume, stop=stop)
+        finally:
+            migration.close()
+    if stop.signal and report.status != "completed":
         if args.dry_run:
-            plan = migration.dry_run(mode=mode, sample=args.sample)
-            report = plan.report
+            print(
+                f"cemigrate: dry run interrupted by {stop.signal}; nothing written", file=sys.stderr
+            )
+        elif report.run_id is None:
+            print(
+                f"cemigrate: interrupted by {stop.signal} before the copy began; run it again",
+                file=sys.stderr,
+            )
         else:
-            report = migration.run(mode=mode, resume=args.resume)
-    finally:
-        migration.close()
+            written = sum(report.total(action) for action in ("created", "updated", "found"))
+            print(
+                f"cemigrate: interrupted by {stop.signal} after {written} records written"
+                f" (run {report.run_id}); continue with --resume",
+                file=sys.stderr,
+            )
+        return EXIT_STOPPED
     print(report.table())
     if args.dry_run:
         as_json, as_md = plan.write(opened.ledger_path.parent)
@@ -263,7 +292,7 @@ def _status(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     if not plan.ledger.exists():
         raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run)")
-    with Ledger.open(plan.ledger) as ledger:
+    with Ledger.open(plan.ledger, read_only=True) as ledger:  # no lock, no write: any media
         last = ledger.last_run()
         if last is not None:
             finished = (
@@ -322,7 +351,18 @@ def _rules_audit(args: argparse.Namespace) -> int:
 
 
 def _rules_activate(args: argparse.Namespace) -> int:
-    report = open_plan(args.plan).activate(only=args.only, dry_run=args.dry_run, force=args.force)
+    with _stop_on_signal(hard=True) as stop:
+        try:
+            report = open_plan(args.plan).activate(
+                only=args.only, dry_run=args.dry_run, force=args.force, stop=stop
+            )
+        except Interrupted:
+            print(
+                f"cemigrate: interrupted by {stop.signal} before any rule was switched on;"
+                " run it again to activate",
+                file=sys.stderr,
+            )
+            return EXIT_STOPPED
     paths = report.write(args.out)
     print(report.table())
     print(f"report: {paths['activation.md']}")
@@ -409,21 +449,71 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@contextlib.contextmanager
-def _stop_on_signal() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM while inside (the handlers are put back after). The
-    handlers are installed on entry, so a signal sent as soon as the caller announces itself
-    is caught, not fatal."""
-    stop = threading.Event()
-    previous = {}
+class _StopEvent(threading.Event):
+    """Set by the first SIGINT or SIGTERM; :attr:`signal` names it."""
+
+    signal = ""
+
+
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM where nothing can finish first: stop at once (not an Exception, so
+    no ``except Exception`` on the way swallows it; ``finally`` blocks still run)."""
+
+    def __init__(self, signum: int, hint: str) -> None:
+        super().__init__(signum)
+        self.name = signal.Signals(signum).name
+        self.hint = hint
+
+
+def _handle(handler: Any) -> dict[int, Any]:
+    """Install ``handler`` for SIGINT and SIGTERM (from the main thread only); the previous
+    handlers, to put back."""
+    previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+            previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _signals_stop_at_once() -> Iterator[None]:
+    """Any command: SIGINT or SIGTERM raises :class:`_Signalled`, so the ``finally`` blocks
+    run (spools removed, ledger closed) and :func:`main` prints one line."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Signalled(signum, "stopped at once")
+
+    previous = _handle(stop)
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
+@contextlib.contextmanager
+def _stop_on_signal(*, hard: bool = False) -> Iterator[_StopEvent]:
+    """An event set by SIGINT or SIGTERM while inside (the handlers are put back after). The
+    handlers are installed on entry, so a signal sent as soon as the caller announces itself
+    is caught, not fatal. With ``hard``, a second signal while the event is set stops at once
+    (:class:`_Signalled`): a write step cut so is settled by ``--resume``."""
+    stop = _StopEvent()
+
+    def asked(signum: int, _frame: object) -> None:
+        if hard and stop.is_set():
+            raise _Signalled(signum, "stopped at once; continue with --resume")
+        stop.signal = signal.Signals(signum).name
+        stop.set()
+
+    previous = _handle(asked)
     try:
         yield stop
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        _restore(previous)
 
 
 def _demo(args: argparse.Namespace) -> int:

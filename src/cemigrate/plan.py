@@ -29,6 +29,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -252,10 +253,12 @@ class Plan:
         only: Collection[str] | None = None,
         dry_run: bool = False,
         force: bool = False,
+        stop: threading.Event | None = None,
     ) -> ActivationReport:
         """Switch on the rules and SLA policies the plan's migration wrote inactive, after
         cutover (:func:`cemigrate.copier.activate.activate`): the target is built, the ledger
-        opened and the sources read for the rules' titles and skip policies."""
+        opened and the sources read for the rules' titles and skip policies. ``stop``: as
+        for :func:`~cemigrate.copier.activate.activate`."""
         target = self.build_target()
         try:
             if target.rule_switch() is None:
@@ -283,6 +286,7 @@ class Plan:
                     titles=titles,
                     policies=policies,
                     plan_digest=self.file.digest,
+                    stop=stop,
                 )
         finally:
             close_all([target])

@@ -12,7 +12,8 @@ import pytest
 from cemigrate.adapters import Batch, FileSource, Outgoing, WriteResult
 from cemigrate.adapters.memory import MemorySource, MemoryTarget
 from cemigrate.copier import Migration, Mode
-from cemigrate.errors import ConfigError, RecordError
+from cemigrate.copier.pipeline import Reader, Stream
+from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.schema import Kind, Organization, Record, Ref, Ticket, User
@@ -202,3 +203,83 @@ def test_only_failed_leaves_the_delta_cursor_where_it_was(ledger: Ledger) -> Non
     report = migration([source], target, ledger).run(mode=Mode.ONLY_FAILED)
     assert report.total("created") == 0
     assert ledger.get_cursor("s", "ticket") == cursor
+
+
+# -- asked to stop (what SIGINT and SIGTERM do through the command line) ----------------------
+
+
+def test_a_stop_asked_mid_run_ends_the_step_under_way_then_resume_writes_each_record_once(
+    ledger: Ledger,
+) -> None:
+    source = MemorySource(
+        {Kind.USER: users(["a@x.io"]), Kind.TICKET: tickets(40)}, instance="s", page_size=5
+    )
+    target = MemoryTarget(batch_size=4)
+    stop = threading.Event()
+    steps: list[str] = []
+
+    def probe(step: str) -> None:
+        steps.append(step)
+        if steps.count("done") == 3:  # asked while the third batch is being recorded
+            stop.set()
+
+    report = migration([source], target, ledger, probe=probe).run(stop=stop)
+
+    assert report.status == "interrupted"
+    assert report.stopped_because == "asked to stop"
+    assert steps[-1] in ("done", "cursor"), "a batch was sent after the stop"
+    assert steps.count("pending") == steps.count("done") == 3
+    last = ledger.last_run()
+    assert last is not None
+    assert last.status == "interrupted"
+    assert all(c["pending"] == 0 for c in ledger.counts().values())
+    assert 0 < len(target.records(Kind.TICKET)) < 40
+
+    report = migration([source], target, ledger).run(resume=True)
+    assert report.status == "completed"
+    stored = [r.external_id for r in target.records(Kind.TICKET)]
+    assert sorted(stored) == sorted(f"s:ticket:{i}" for i in range(1, 41))
+
+
+def test_a_run_that_failed_is_resumed(ledger: Ledger) -> None:
+    # A ledger fault (a full disk) fails the run; fixed, --resume continues it.
+    ledger.finish_run(ledger.start_run("full", ""), "failed")
+    source = MemorySource({Kind.USER: users(["a@x.io"])}, instance="s")
+    assert migration([source], MemoryTarget(), ledger).run(resume=True).status == "completed"
+
+
+def test_the_reader_thread_stops_reading_when_the_run_is_asked_to_stop() -> None:
+    pages = 0
+
+    class Endless:
+        instance = "s"
+
+        def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+            nonlocal pages
+            while True:
+                pages += 1
+                yield Batch(records=tuple(users([f"{pages}@x.io"])), cursor=str(pages))
+
+    stop = threading.Event()
+    reader = Reader([Stream(Endless(), Kind.USER, None)], depth=2, stop=stop)  # type: ignore[arg-type]
+
+    def consume() -> None:
+        for n, _ in enumerate(reader, start=1):
+            if n == 3:
+                stop.set()
+
+    with reader, pytest.raises(Interrupted):
+        consume()
+    assert not reader._thread.is_alive()
+    read = pages
+    assert read <= 3 + 2 + 1  # what was queued ahead, and the page in hand
+
+
+def test_a_stop_asked_before_the_copy_begins_records_no_run(ledger: Ledger) -> None:
+    source = MemorySource({Kind.USER: users(["a@x.io"])}, instance="s")
+    stop = threading.Event()
+    stop.set()
+    report = migration([source], MemoryTarget(), ledger).run(stop=stop)
+    assert report.status == "interrupted"
+    assert ledger.runs() == []
+    assert migration([source], MemoryTarget(), ledger).run().status == "completed"

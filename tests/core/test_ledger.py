@@ -831,3 +831,90 @@ def test_the_lock_of_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
             holder.kill()
     with Ledger.open(path, exclusive=True) as taken:  # the system dropped the dead one's lock
         assert taken.runs() == []
+
+
+# -- faults of the file itself ---------------------------------------------------------------
+
+
+@pytest.fixture
+def capped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Ledgers opened meanwhile get only ``room[0]`` more pages: SQLite then fails as on a full
+    disk (SQLITE_FULL), which no test can otherwise cause without filling a real disk."""
+    room = [2]
+
+    def cap(conn: sqlite3.Connection) -> None:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + room[0]}")
+
+    monkeypatch.setattr(Ledger, "on_connect", cap)
+    return room
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_the_step_is_rolled_back(
+    tmp_path: Path, capped: list[int]
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path) as ledger:
+        run = ledger.start_run("full", "")
+        ledger.mark_pending(run, [pending("1")])
+        ledger.record_outcomes(run, [created("emea:ticket:1", "T1")])
+        big = [pending(str(i), content="h" * 64) for i in range(2, 2000)]
+        with pytest.raises(LedgerError) as raised:
+            ledger.mark_pending(run, big)
+        message = str(raised.value)
+        assert message.startswith(f"{path}: the disk is full")
+        assert "database or disk is full" in message
+        assert "\n" not in message
+        # Nothing of the failed batch was kept; what committed before is intact and usable.
+        assert ledger.counts()["ticket"] == {"pending": 0, "done": 1, "failed": 0, "skipped": 0}
+        ledger.finish_run(run, "failed")
+        assert ledger.verify_journal() == 1
+
+
+def test_a_ledger_opened_read_only_reads_but_never_writes_nor_creates_a_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path, exclusive=True) as ledger:
+        run = ledger.start_run("full", "")
+        ledger.mark_pending(run, [pending("1")])
+        ledger.record_outcomes(run, [created("emea:ticket:1", "T1")])
+        ledger.finish_run(run, "interrupted")
+    files = sorted(p.name for p in tmp_path.iterdir())
+    content = path.read_bytes()
+    with Ledger.open(path, read_only=True) as reader:
+        last = reader.last_run()
+        assert last is not None
+        assert last.status == "interrupted"
+        assert reader.verify_journal() == 1
+        with pytest.raises(LedgerError, match=r"cannot be written \(read-only media\?\)"):
+            reader.start_run("full", "")
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    # Beside a live writer holding the run lock: a reader takes no lock.
+    with Ledger.open(path, exclusive=True), Ledger.open(path, read_only=True) as reader:
+        assert reader.counts()["ticket"]["done"] == 1
+
+
+def test_read_only_open_of_a_missing_ledger_is_a_ledger_error(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="no ledger there"):
+        Ledger.open(tmp_path / "none.sqlite", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ledger_with_damaged_pages_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path) as ledger:
+        run = ledger.start_run("full", "")
+        for start in range(0, 3000, 500):
+            ledger.mark_pending(run, [pending(str(i)) for i in range(start, start + 500)])
+    size = path.stat().st_size
+    page = 4096
+    with path.open("r+b") as file:  # every page but the first (the schema) overwritten
+        file.seek(page)
+        file.write(bytes(range(256)) * ((size - page) // 256))
+    for read_only in (False, True):
+        with pytest.raises(LedgerError) as raised, Ledger.open(path, read_only=read_only) as ledger:
+            ledger.counts()
+        assert str(raised.value).startswith(f"{path}: ")
+        assert "\n" not in str(raised.value)

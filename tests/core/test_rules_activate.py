@@ -8,6 +8,7 @@ switch in the ledger's journal, and reports what it did, rule by rule.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from cemigrate.copier.activate import (
     activate,
     activated_ids,
 )
-from cemigrate.errors import ConfigError
+from cemigrate.errors import ConfigError, Interrupted
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
@@ -514,3 +515,18 @@ def test_events_join_the_hash_chain_and_outcome_actions_are_refused(tmp_path: Pa
         assert ledger.verify_journal() == 1
         assert activated_ids(ledger) == {"triggers/9"}
         assert ledger.lookup(["old:rule:1"]) == {}  # the id map is left alone
+
+
+def test_an_activation_asked_to_stop_first_switches_nothing_and_can_run_again(
+    migrated: Migrated,
+) -> None:
+    target, ledger = migrated.target, migrated.ledger
+    stop = threading.Event()
+    stop.set()  # SIGINT or SIGTERM while the sources were read for the rules' titles
+    runs = len(ledger.runs())
+    with pytest.raises(Interrupted):
+        activate(target, ledger, stop=stop)
+    assert not any(held(target, ledger).values())
+    assert len(ledger.runs()) == runs
+    activate(target, ledger)
+    assert all(held(target, ledger).values())

@@ -17,6 +17,7 @@ import enum
 import json
 import logging
 import os
+import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -24,7 +25,7 @@ from typing import Any, Final
 import attrs
 
 from cemigrate.adapters.contract import Source, Target
-from cemigrate.errors import ConfigError
+from cemigrate.errors import ConfigError, Interrupted
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.schema import JsonValue, Kind, Ref, SourceKey
 
@@ -249,6 +250,7 @@ def activate(
     titles: Mapping[str, str] | None = None,
     policies: Mapping[str, str] | None = None,
     plan_digest: str = "",
+    stop: threading.Event | None = None,
 ) -> ActivationReport:
     """Switch on the rules and SLA policies a migration wrote, after cutover.
 
@@ -258,7 +260,9 @@ def activate(
     the target; those still off are switched on and read back, and each switch is recorded in
     the ledger's journal (a run of mode ``activate``). ``only``: just the rules named by source
     id, ledger key, target id or title. ``dry_run``: read and report, change nothing.
-    ``force``: go ahead although the last migration run did not complete.
+    ``force``: go ahead although the last migration run did not complete. ``stop``: once
+    set, no switching starts (:class:`~cemigrate.errors.Interrupted`); switching under way
+    finishes and is recorded (it is one step).
 
     Raises ConfigError for a target that cannot switch rules on, an unfinished migration (without
     ``force``), or an ``only`` that names no rule.
@@ -281,6 +285,8 @@ def activate(
     messages: dict[str, str] = {}
     after = before
     run_id: int | None = None
+    if stop is not None and stop.is_set():
+        raise Interrupted("asked to stop before switching rules on")
     if switch and not dry_run:
         # An activation killed half way left its run open: what it switched on is read back
         # from the target now, so that run ended interrupted.

@@ -1,7 +1,9 @@
 """The reader side of a run: a thread that reads sources ahead of the writer.
 
 Sources and targets spend different budgets, so reading runs concurrently with writing; a
-bounded queue between them keeps memory flat whatever the size of the help desk.
+bounded queue between them keeps memory flat whatever the size of the help desk. A run asked
+to stop stops its reader too: the thread reads no further page, and the writer is not kept
+waiting by a read in flight longer than :data:`STOP_GRACE` seconds.
 """
 
 from __future__ import annotations
@@ -9,12 +11,19 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Generator, Iterator, Sequence
+from typing import Final
 
 import attrs
 
 from cemigrate.adapters import Batch, Source
+from cemigrate.errors import Interrupted
 from cemigrate.schema import Kind
+
+STOP_GRACE: Final = 5.0
+"""Seconds a stopped run waits for a read in flight (a slow page, a rate-limit wait); then the
+reader thread (a daemon) is left to end on its own, its results unused."""
 
 
 @attrs.frozen
@@ -52,12 +61,23 @@ _END = object()
 
 
 class Reader:
-    """Reads every stream, in order, into a bounded queue; iterate it from the writer."""
+    """Reads every stream, in order, into a bounded queue; iterate it from the writer.
 
-    def __init__(self, streams: Sequence[Stream], *, depth: int = 4) -> None:
+    ``stop``, once set, stops the thread's reading and makes the iteration raise
+    :class:`~cemigrate.errors.Interrupted` instead of waiting for the next batch.
+    """
+
+    def __init__(
+        self,
+        streams: Sequence[Stream],
+        *,
+        depth: int = 4,
+        stop: threading.Event | None = None,
+    ) -> None:
         self._streams = streams
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        self._asked = stop or threading.Event()
         self._thread = threading.Thread(target=self._run, name="cemigrate-reader", daemon=True)
 
     def __enter__(self) -> Reader:
@@ -69,7 +89,12 @@ class Reader:
 
     def __iter__(self) -> Iterator[StreamBatch | StreamEnd]:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if self._asked.is_set():
+                    raise Interrupted("asked to stop") from None
+                continue
             if item is _END:
                 return
             if isinstance(item, _Failed):
@@ -80,7 +105,10 @@ class Reader:
     def close(self) -> None:
         """Stop reading and wait for the thread (the writer stopped, or finished)."""
         self._stop.set()
+        deadline = time.monotonic() + STOP_GRACE
         while self._thread.is_alive():
+            if self._asked.is_set() and time.monotonic() > deadline:
+                return  # a read that does not end: the daemon thread is left behind
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
         self._thread.join()
@@ -104,7 +132,7 @@ class Reader:
             self._put(_Failed(error))
 
     def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
+        while not (self._stop.is_set() or self._asked.is_set()):
             try:
                 self._queue.put(item, timeout=0.05)
                 return True

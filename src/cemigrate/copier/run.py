@@ -10,14 +10,20 @@ The write protocol, for every target batch:
 On resume, ``pending`` creates are looked up in the target by external id first; only those
 the target does not have are sent again. A batch the target refuses as a whole is split until
 the record at fault is alone, so one bad record never blocks its neighbours.
+
+A run asked to stop (the ``stop`` event of :meth:`Migration.run`, which the command line sets
+on SIGINT or SIGTERM) finishes the protocol step it is in, then ends ``interrupted``: nothing
+is half done, and ``resume`` continues it.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import enum
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Final, Protocol, final
@@ -34,6 +40,7 @@ from cemigrate.copier.report import KindTally, Problem, RunReport
 from cemigrate.errors import (
     ConfigError,
     Interrupted,
+    LedgerError,
     QuotaExhausted,
     RecordError,
     TransientError,
@@ -141,10 +148,14 @@ class Migration:
         mode: Mode = Mode.FULL,
         resume: bool = False,
         dry_run: bool = False,
+        stop: threading.Event | None = None,
     ) -> RunReport:
         """Copy the sources into the target (or, with ``dry_run``, say what would happen).
 
-        ``resume`` continues the last run where it stopped, in that run's mode.
+        ``resume`` continues the last run where it stopped, in that run's mode: one that was
+        interrupted, that failed (a ledger fault, say) or that never recorded its end.
+        ``stop``, once set (from a signal handler or another thread), makes the run finish the
+        write step it is in and end with status ``interrupted``, the reader thread stopped too.
         """
         started = time.monotonic()
         # The copier's own runs (the rules' activation step records runs of its own).
@@ -154,7 +165,7 @@ class Migration:
         if resume and last is None:
             resume = False  # nothing recorded yet (the setup stopped before the first run)
         elif resume:
-            if last is None or not unfinished:
+            if last is None or not (unfinished or last.status == "failed"):
                 raise ConfigError(
                     "nothing to resume: the last run finished (run again, or with --delta)"
                 )
@@ -165,21 +176,28 @@ class Migration:
                 " did not finish: continue it with --resume"
             )
         if dry_run:
-            checker = _DryRunWriter(self, mode=mode)
+            checker = _DryRunWriter(self, mode=mode, stop=stop)
             report = checker.run(resume=resume, started=started)
             self._last_check = checker.check
             return report
-        return _LedgerWriter(self, mode=mode).run(resume=resume, started=started)
+        return _LedgerWriter(self, mode=mode, stop=stop).run(resume=resume, started=started)
 
-    def dry_run(self, *, mode: Mode = Mode.FULL, sample: int | None = None) -> FidelityPlan:
+    def dry_run(
+        self,
+        *,
+        mode: Mode = Mode.FULL,
+        sample: int | None = None,
+        stop: threading.Event | None = None,
+    ) -> FidelityPlan:
         """Read the sources, map every record and ask the target about each one, writing
         nothing: the fidelity plan (also what notebooks call). ``sample``: check that many
-        tickets, chosen to include the awkward ones (:mod:`cemigrate.copier.sample`)."""
+        tickets, chosen to include the awkward ones (:mod:`cemigrate.copier.sample`).
+        ``stop``: as for :meth:`run` (the plan then reports the dry run ``interrupted``)."""
         if sample is not None and sample < 1:
             raise ConfigError("--sample must be 1 or more")
         self._sample = sample
         try:
-            report = self.run(mode=mode, dry_run=True)
+            report = self.run(mode=mode, dry_run=True, stop=stop)
         finally:
             self._sample = None
         check = self._last_check
@@ -209,8 +227,11 @@ class _Writer:
 
     dry_run: ClassVar[bool]
 
-    def __init__(self, migration: Migration, *, mode: Mode) -> None:
+    def __init__(
+        self, migration: Migration, *, mode: Mode, stop: threading.Event | None = None
+    ) -> None:
         self.m = migration
+        self.stop = stop
         self.ledger = migration.ledger
         self.target = migration.target
         self.mode = mode
@@ -239,18 +260,36 @@ class _Writer:
             # The setup may be half done; a resume asks the target again (find-or-create).
             log.warning("setup stopped, resumable with --resume: %s", exc)
             return self._report("interrupted", str(exc), started)
+        if self.stop is not None and self.stop.is_set():  # asked during the setup: no run begun
+            return self._report("interrupted", "asked to stop", started)
         self._begin(resume=resume)
         try:
             self._recover()
             self._copy()
         except (QuotaExhausted, Interrupted, TransientError, WriteOutcomeUnknown) as exc:
             status, stopped = "interrupted", str(exc)
-            log.warning("run stopped, resumable with --resume: %s", exc)
+            asked = self.stop is not None and self.stop.is_set()  # the caller says so itself
+            level = logging.INFO if asked else logging.WARNING
+            log.log(level, "run stopped, resumable with --resume: %s", exc)
         except Exception:
-            self._end("failed")
+            self._end_after_error("failed")
+            raise
+        except BaseException:  # stopped at once (a second signal): the cut step is resumable
+            self._end_after_error("interrupted")
             raise
         self._end(status)
         return self._report(status, stopped, started)
+
+    def check_stop(self) -> None:
+        """Between two protocol steps: raise :class:`Interrupted` if the run was asked to stop."""
+        if self.stop is not None and self.stop.is_set():
+            raise Interrupted("asked to stop")
+
+    def _end_after_error(self, status: str) -> None:
+        # A ledger that cannot take the run's end (a full disk) leaves it "running", which a
+        # resume accepts too; the error that stopped the run is the one to report.
+        with contextlib.suppress(LedgerError):
+            self._end(status)
 
     # -- hooks -----------------------------------------------------------------------------
 
@@ -331,8 +370,13 @@ class _Writer:
     def _copy(self) -> None:
         progress = Progress(enabled=self.m._progress)
         current: _StreamSink | None = None
-        with Reader(self._streams(), depth=self.m._read_ahead) as reader, progress:
+        self.check_stop()
+        with (
+            Reader(self._streams(), depth=self.m._read_ahead, stop=self.stop) as reader,
+            progress,
+        ):
             for item in reader:
+                self.check_stop()
                 if current is None or current.stream is not item.stream:
                     current = self._stream(item.stream)
                 if isinstance(item, StreamBatch):
@@ -475,6 +519,7 @@ class _LedgerWriter(_Writer):
                 if entry.target_id is None  # an update is re-sent: it is idempotent
             ]
             for start in range(0, len(creates), _FIND_CHUNK):
+                self.check_stop()
                 chunk = creates[start : start + _FIND_CHUNK]
                 found = self.target.find(kind, [SourceKey.parse(e.key) for e in chunk])
                 outcomes = [
@@ -677,8 +722,10 @@ class _DryRunWriter(_Writer):
 
     dry_run = True
 
-    def __init__(self, migration: Migration, *, mode: Mode) -> None:
-        super().__init__(migration, mode=mode)
+    def __init__(
+        self, migration: Migration, *, mode: Mode, stop: threading.Event | None = None
+    ) -> None:
+        super().__init__(migration, mode=mode, stop=stop)
         self.check = DryRunCheck(self.target.describe())
         self.deleted_users: set[str] = set()
         """Users deleted in the source (a sample prefers tickets they wrote in)."""
@@ -824,6 +871,9 @@ class _StreamWriter:
 
     def _flush(self, *, final: bool) -> None:
         while len(self.buffer) >= self.size or (final and self.buffer):
+            if self.writer.stop is not None and self.writer.stop.is_set():
+                self._advance()  # past what is settled, then stop between two steps
+                self.writer.check_stop()
             chunk, self.buffer = self.buffer[: self.size], self.buffer[self.size :]
             for item in chunk:
                 if self.buffered.get(str(item.key)) == item.hash:

@@ -3,17 +3,24 @@
 The copier's write protocol, per batch: ``mark_pending`` (one transaction), send, then
 ``record_outcomes`` (one transaction: id_map, failures and journal together), then advance the
 cursor. Every hot path is one ``executemany`` per table inside one transaction.
+
+A fault of the file itself (a full disk, read-only media, corrupted pages) is a
+:class:`~cemigrate.errors.LedgerError` naming the file and the cause, raised by whichever
+method met it; the transaction it interrupted is rolled back, so the ledger is as it was after
+the last step that committed, and a run stopped so continues with ``--resume``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import ClassVar, Final, Self
+from typing import ClassVar, Concatenate, Final, ParamSpec, Self, TypeVar
 
 from sqlite_utils import Database
 
@@ -136,6 +143,75 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
+#: What SQLite says of a file it cannot use, and what that means for the person reading it.
+_FAULTS: Final = (
+    ("database or disk is full", "the disk is full", "free some space"),
+    ("readonly database", "it cannot be written (read-only media?)", "make it writable"),
+    ("unable to open database file", "it or its journal cannot be created", "check the folder"),
+    ("disk image is malformed", "the file is damaged", "restore it from a backup"),
+    ("file is not a database", "the file is damaged", "restore it from a backup"),
+    ("disk i/o error", "the disk failed to read or write it", "check the disk"),
+)
+
+
+def ledger_fault(path: str, error: sqlite3.Error) -> LedgerError:
+    """The one-line :class:`LedgerError` for an SQLite error met on the ledger at ``path``."""
+    said = str(error)
+    for words, cause, remedy in _FAULTS:
+        if words in said.lower():
+            return LedgerError(
+                f"{path}: {cause} (SQLite: {said}); the step it stopped was rolled back:"
+                f" {remedy}, then continue with --resume"
+            )
+    return LedgerError(f"{path}: SQLite error: {said}; the step it stopped was rolled back")
+
+
+def _can_open(conn: sqlite3.Connection) -> None:
+    """Raise SQLite's own error for a file it cannot open (read-only media, no journal):
+    the first statement opens the file, and a fault is not a verdict on what it holds."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            raise
+    except sqlite3.DatabaseError:
+        pass  # not a database: stored_version says so
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _guarded(
+    method: Callable[Concatenate[Ledger, _P], _T],
+) -> Callable[Concatenate[Ledger, _P], _T]:
+    """A method whose SQLite errors become a one-line :func:`ledger_fault`."""
+
+    @functools.wraps(method)
+    def guarded(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise ledger_fault(self.path, exc) from exc
+
+    return guarded
+
+
+def _guarded_rows(
+    method: Callable[Concatenate[Ledger, _P], Iterator[_T]],
+) -> Callable[Concatenate[Ledger, _P], Iterator[_T]]:
+    """:func:`_guarded` for a method that streams (a page may fail to read mid-way)."""
+
+    @functools.wraps(method)
+    def guarded(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> Iterator[_T]:
+        try:
+            yield from method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise ledger_fault(self.path, exc) from exc
+
+    return guarded
+
+
 class Ledger:
     """The checkpoint store of one migration: runs, cursors, the id map, failures, the journal.
 
@@ -149,6 +225,10 @@ class Ledger:
 
     path: str
     """The file the ledger lives in (``:memory:`` for an in-memory one)."""
+
+    on_connect: ClassVar[Callable[[sqlite3.Connection], None] | None] = None
+    """For tests only: called with each writable connection once its schema is up to date,
+    to inject a fault SQLite can make for real (``PRAGMA max_page_count`` fills the "disk")."""
 
     def __init__(
         self,
@@ -172,6 +252,7 @@ class Ledger:
         *,
         now: Callable[[], datetime] | None = None,
         exclusive: bool = False,
+        read_only: bool = False,
     ) -> Ledger:
         """Open the ledger at ``path``, creating or migrating it; ``:memory:`` is allowed.
 
@@ -180,9 +261,13 @@ class Ledger:
         ``now`` (timezone-aware) is the clock, injectable for tests. ``exclusive`` takes the
         run lock first (:class:`~cemigrate.ledger.RunLock`), held until :meth:`close`: a
         command that writes the ledger opens it so, and one beside a live holder gets
-        :class:`~cemigrate.ledger.LedgerBusy` before anything is touched.
+        :class:`~cemigrate.ledger.LedgerBusy` before anything is touched. ``read_only``
+        opens an existing ledger for reading only (``cemigrate status``): nothing is created,
+        migrated or locked, so it works on read-only media beside a live run.
         """
         where = os.fspath(path)
+        if read_only:
+            return cls._connect_read_only(where, now)
         lock = RunLock(where) if exclusive and where != ":memory:" else None
         if lock is not None:
             lock.acquire()
@@ -203,16 +288,54 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"{where}: cannot be opened: {exc}") from exc
         try:
+            _can_open(conn)
             # Read-only checks first: a file we refuse is left byte for byte as it was.
             version = stored_version(conn, where, cls.SCHEMA_VERSION)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             apply_migrations(Database(conn), version, MIGRATIONS)
+            if cls.on_connect is not None:
+                cls.on_connect(conn)
             return cls(conn, where, now or _utc_now, lock)
         except sqlite3.Error as exc:
             conn.close()
-            raise LedgerError(f"{where}: cannot be used as a ledger: {exc}") from exc
+            raise ledger_fault(where, exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+
+    @classmethod
+    def _connect_read_only(cls, where: str, now: Callable[[], datetime] | None) -> Ledger:
+        if where == ":memory:" or not os.path.isfile(where):
+            raise LedgerError(f"{where}: no ledger there (nothing has run)")
+        check_header(where)
+        uri = f"file:{urllib.parse.quote(os.path.abspath(where))}?mode=ro"
+        # Without a write-ahead log (no writer is live, the last one closed it) the file is
+        # read as it stands, and nothing is created beside it. With one, SQLite needs its
+        # shared-memory file to read the log too; on read-only media where none can be made,
+        # the file is read as it stands after all (what was checkpointed into it).
+        immutable = f"{uri}&immutable=1"
+        try:
+            if not os.path.exists(f"{where}-wal"):
+                return cls._reader(immutable, where, now)
+            try:
+                return cls._reader(uri, where, now)
+            except sqlite3.OperationalError as exc:
+                if "unable to open" not in str(exc):
+                    raise
+                return cls._reader(immutable, where, now)
+        except sqlite3.Error as exc:
+            raise ledger_fault(where, exc) from exc
+
+    @classmethod
+    def _reader(cls, uri: str, where: str, now: Callable[[], datetime] | None) -> Ledger:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            _can_open(conn)
+            if stored_version(conn, where, cls.SCHEMA_VERSION) < cls.SCHEMA_VERSION:
+                raise LedgerError(f"{where}: an empty or older ledger: nothing to read yet")
+            return cls(conn, where, now or _utc_now)
         except BaseException:
             conn.close()
             raise
@@ -250,14 +373,19 @@ class Ledger:
         """One write transaction, rolled back on any error."""
         conn = self._conn
         # IMMEDIATE takes the write lock up front, so reads made inside stay valid until COMMIT.
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (a full disk does, for one).
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise ledger_fault(self.path, exc) from exc
 
     def _stamp(self) -> str:
         moment = self._now()
@@ -280,6 +408,7 @@ class Ledger:
 
     # -- runs -----------------------------------------------------------------------------------
 
+    @_guarded
     def start_run(self, mode: str, plan_digest: str) -> int:
         """Record the start of a run (status ``running``) and return its id."""
         cursor = self._conn.execute(
@@ -290,6 +419,7 @@ class Ledger:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    @_guarded
     def finish_run(self, run_id: int, status: str) -> None:
         """Record how a run ended: ``completed``, ``interrupted`` or ``failed``."""
         if status not in _RUN_STATUSES:
@@ -301,6 +431,7 @@ class Ledger:
         if cursor.rowcount != 1:
             raise ValueError(f"{self.path}: there is no run {run_id}")
 
+    @_guarded
     def last_run(self) -> RunInfo | None:
         """The most recently started run, or ``None`` before the first."""
         row = self._conn.execute(
@@ -309,6 +440,7 @@ class Ledger:
         ).fetchone()
         return None if row is None else _run(row)
 
+    @_guarded
     def runs(self) -> list[RunInfo]:
         """Every run, oldest first."""
         rows = self._conn.execute(
@@ -318,6 +450,7 @@ class Ledger:
 
     # -- cursors --------------------------------------------------------------------------------
 
+    @_guarded
     def get_cursor(self, instance: str, stream: str) -> str | None:
         """The stored cursor of one source instance and stream, or ``None``."""
         row = self._conn.execute(
@@ -327,6 +460,7 @@ class Ledger:
             return None
         return str(row[0])
 
+    @_guarded
     def set_cursor(self, instance: str, stream: str, cursor: str | None) -> None:
         """Store the cursor of one source instance and stream (``None`` starts it over)."""
         self._conn.execute(
@@ -336,6 +470,7 @@ class Ledger:
             (instance, stream, cursor, self._stamp()),
         )
 
+    @_guarded
     def cursors(self) -> dict[tuple[str, str], str | None]:
         """Every stored cursor, by (instance, stream)."""
         rows = self._conn.execute(
@@ -345,6 +480,7 @@ class Ledger:
 
     # -- id map ---------------------------------------------------------------------------------
 
+    @_guarded
     def lookup(self, keys: Sequence[str]) -> dict[str, Entry]:
         """The entries of those keys that have one, in one query per 900 keys."""
         entries = (_entry(row) for row in self._select_in(_ENTRY_COLUMNS, keys))
@@ -472,6 +608,7 @@ class Ledger:
             conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
 
+    @_guarded_rows
     def entries(
         self,
         *,
@@ -492,6 +629,7 @@ class Ledger:
         while rows := cursor.fetchmany(_PAGE):
             yield from map(_entry, rows)
 
+    @_guarded
     def find_match(self, kind: str, match_key: str) -> Entry | None:
         """A DONE entry of ``kind`` with ``match_key`` (e.g. the same user in another instance)."""
         row = self._conn.execute(
@@ -501,6 +639,7 @@ class Ledger:
         ).fetchone()
         return None if row is None else _entry(row)
 
+    @_guarded
     def counts(self) -> dict[str, dict[str, int]]:
         """Entries per kind and state; every state is present, zero when there is none."""
         result: dict[str, dict[str, int]] = {}
@@ -511,6 +650,7 @@ class Ledger:
             result.setdefault(kind, {s.value: 0 for s in EntryState})[state] = n
         return result
 
+    @_guarded
     def failures(self, *, kind: str | None = None, latest_only: bool = True) -> list[FailureRow]:
         """Failure rows, ordered by key then time.
 
@@ -547,6 +687,7 @@ class Ledger:
 
     # -- journal --------------------------------------------------------------------------------
 
+    @_guarded_rows
     def journal(self) -> Iterator[JournalRow]:
         """Stream the journal in order (it is not verified here: see :meth:`verify_journal`)."""
         cursor = self._conn.execute(
@@ -567,6 +708,7 @@ class Ledger:
                     hash=digest,
                 )
 
+    @_guarded
     def verify_journal(self) -> int:
         """Check the journal's hash chain and return how many rows it has.
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from cemigrate.adapters.private import SPOOL_DIR_ENV, remove_private_dir
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
@@ -215,3 +217,22 @@ def test_a_temporary_spool_is_removed_on_close(account: Account) -> None:
     assert path.exists()
     events.close()
     assert not path.exists()
+
+
+def test_a_temporary_spool_is_private_and_removed_on_close(
+    account: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(tmp_path))
+    remove_private_dir()  # the process's folder is made anew, under tmp_path
+    try:
+        with EventComments(account.client) as events:
+            events.advance_to(0)
+            folder = events.path.parent
+            assert folder.parent == tmp_path
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+            assert stat.S_IMODE(events.path.stat().st_mode) == 0o600
+            assert len(events) > 0  # it holds comment bodies
+        assert list(folder.iterdir()) == []
+    finally:
+        remove_private_dir()
+    assert list(tmp_path.iterdir()) == []

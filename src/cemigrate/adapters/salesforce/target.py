@@ -47,6 +47,7 @@ from cemigrate.adapters.contract import (
     RuleSwitch,
     WriteResult,
 )
+from cemigrate.adapters.private import private_dir
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.salesforce import convert
 from cemigrate.adapters.salesforce.client import (
@@ -782,7 +783,7 @@ class SalesforceTarget(PlatformTarget):
             )
         digest = hashlib.sha256()
         size = 0
-        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
+        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, dir=str(private_dir())) as spool:
             with files.open_attachment(file) as stream:
                 while chunk := stream.read(1 << 16):
                     digest.update(chunk)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from cemigrate.adapters.private import private_file
 from cemigrate.adapters.zendesk.client import ZendeskClient
 from cemigrate.adapters.zendesk.objects import Read
 
@@ -51,7 +51,8 @@ class ExportSpool:
     """Items of every ticket, read from one time-based export into an SQLite spool.
 
     ``client`` reads the export (its budgets are spent); ``read`` is the object-table row of
-    the export; ``spool`` is the SQLite file (a temporary one when None). Thread-safe: a reader
+    the export; ``spool`` is the SQLite file (when None, a temporary one in the process's
+    private folder: :mod:`cemigrate.adapters.private`). Thread-safe: a reader
     thread may ask for a ticket's items while another fills the spool.
     """
 
@@ -63,10 +64,8 @@ class ExportSpool:
         self._read = read
         self._client = client
         self._temporary = spool is None
-        if spool is None:
-            handle, name = tempfile.mkstemp(prefix=self.prefix, suffix=".sqlite")
-            os.close(handle)
-            self.path = Path(name)
+        if spool is None:  # in the process's private folder (mode 0700), removed at exit
+            self.path = private_file(self.prefix, ".sqlite")
         else:
             self.path = Path(spool)
         self._lock = threading.Lock()

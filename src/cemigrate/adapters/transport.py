@@ -172,6 +172,14 @@ def budgeted_session(
     return session
 
 
+def account_address(url: str) -> str:
+    """An account's base URL as the ledger records it: scheme and host in lower case, no
+    trailing slash (``https://Acme.Zendesk.com/`` and ``https://acme.zendesk.com`` are one)."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
 def error_body(response: requests.Response) -> dict[str, Any] | str:
     """An error answer's JSON object, or the text that stands for it when it is none."""
     try:

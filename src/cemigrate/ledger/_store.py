@@ -628,20 +628,21 @@ class Ledger:
         for index, (kind, (low, high, count)) in enumerate(ordered):
             share = min(count, left // (len(spans) - index))
             left -= share
-            seen: set[str] = set()
+            after = low - 1
             for n in range(share):
-                # The middle of the n-th of ``share`` equal stretches of the kind's rows.
-                at = low + (2 * n + 1) * (high - low) // (2 * share)
+                # The start of the n-th of ``share`` equal stretches of the kind's rows, or the
+                # row after the last one taken (rows of other kinds sit in between).
+                at = max(low + n * (high - low + 1) // share, after + 1)
                 row = self._conn.execute(
-                    f"SELECT {_ENTRY_COLUMNS} FROM id_map WHERE kind = ? AND state = 'done'"
-                    " AND rowid >= ? ORDER BY rowid LIMIT 1",
+                    f"SELECT rowid, {_ENTRY_COLUMNS} FROM id_map WHERE kind = ?"
+                    " AND state = 'done' AND rowid >= ? ORDER BY rowid LIMIT 1",
                     (kind, at),
                 ).fetchone()
                 if row is None:
-                    continue
-                entry = _entry(row)
-                if entry.target_id is not None and entry.key not in seen:
-                    seen.add(entry.key)
+                    break
+                after = int(row[0])
+                entry = _entry(row[1:])
+                if entry.target_id is not None:
                     chosen.append(entry)
         return chosen
 

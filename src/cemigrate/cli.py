@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --dry-run: check N tickets chosen to include the awkward ones",
     )
     run.add_argument(
+        "--repoint",
+        action="store_true",
+        help="accept a source or target whose account differs from the one the ledger"
+        " recorded (a renamed instance, a moved account) and record the new one",
+    )
+    run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -241,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     opened = open_plan(args.plan)
     with _stop_on_signal(hard=True) as stop:
-        migration = opened.migration(progress=args.progress)
+        migration = opened.migration(progress=args.progress, repoint=args.repoint)
         try:
             if args.dry_run:
                 plan = migration.dry_run(mode=mode, sample=args.sample, stop=stop)

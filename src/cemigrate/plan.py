@@ -212,9 +212,12 @@ class Plan:
 
     # -- jobs ------------------------------------------------------------------------------
 
-    def migration(self, *, progress: bool | None = None) -> Migration:
+    def migration(self, *, progress: bool | None = None, repoint: bool = False) -> Migration:
         """The plan's migration, ready to run (or resume, or dry run). Every check that can
-        fail runs before the ledger is opened, so bad input leaves it untouched."""
+        fail runs before the ledger is opened, so bad input leaves it untouched. ``repoint``
+        accepts sources or a target whose account differs from the one the ledger recorded
+        (a deliberate re-point; without it such a run is refused, see
+        :func:`cemigrate.copier.identity.check_accounts`)."""
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             target = built(self.build_target())
@@ -226,6 +229,7 @@ class Plan:
             mapping=self.mapping,
             progress=progress,
             plan_digest=self.file.digest,
+            repoint=repoint,
         )
 
     def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:

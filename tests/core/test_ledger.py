@@ -101,6 +101,7 @@ def test_exported_names_are_exactly_the_public_api() -> None:
         "PendingEntry",
         "RunInfo",
         "RunLock",
+        "SideAccount",
     ]
 
 
@@ -709,13 +710,14 @@ def test_only_missing_migrations_run_each_in_its_own_transaction() -> None:
         raise RuntimeError("migration 3 failed")
 
     db = Database(sqlite3.connect(":memory:", isolation_level=None))
-    assert apply_migrations(db, 0, MIGRATIONS) == 1
-    assert apply_migrations(db, 1, [*MIGRATIONS, v2_add_notes]) == 2
-    assert apply_migrations(db, 2, [*MIGRATIONS, v2_add_notes]) == 2
+    first = MIGRATIONS[:1]
+    assert apply_migrations(db, 0, first) == 1
+    assert apply_migrations(db, 1, [*first, v2_add_notes]) == 2
+    assert apply_migrations(db, 2, [*first, v2_add_notes]) == 2
     assert applied == ["v2"]
 
     with pytest.raises(RuntimeError, match="migration 3"):
-        apply_migrations(db, 2, [*MIGRATIONS, v2_add_notes, v3_breaks])
+        apply_migrations(db, 2, [*first, v2_add_notes, v3_breaks])
     assert db.execute("PRAGMA user_version").fetchone() == (2,)
     assert db.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone() == (
         "2",
@@ -752,6 +754,7 @@ def test_tables_have_exactly_the_expected_columns_so_no_body_can_be_stored(tmp_p
         ],
         "failures": ["id", "run_id", "key", "kind", "reason", "platform_message", "at"],
         "journal": list(FIELDS),
+        "accounts": ["side", "instance", "platform", "account", "recorded_at"],
     }
 
 

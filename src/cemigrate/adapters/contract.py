@@ -216,6 +216,12 @@ class Source(FileSource, Protocol):
         default it cannot (``False``)."""
         return False
 
+    def account_url(self) -> str:
+        """The address of the account this source reads (``https://acme.zendesk.com``), as
+        the ledger records it to notice a renamed instance or a changed account; empty when
+        it has none (an in-process data set), and the ledger then checks nothing for it."""
+        return ""
+
 
 @runtime_checkable
 class Target(Protocol):
@@ -271,3 +277,9 @@ class Target(Protocol):
         """The target's rules as they can be read and switched on after cutover (the target
         itself, mostly); ``None`` by default: the platform has no activation."""
         return None
+
+    def account_url(self) -> str:
+        """The address of the account this target writes (``https://acme.my.salesforce.com``),
+        as the ledger records it to notice a different target; empty when it has none (an
+        in-memory store), and the ledger then checks nothing for it."""
+        return ""

@@ -13,7 +13,12 @@ request, whether sent by our own code or by an SDK such as zenpy or simple-sales
   own sleeping retry loop;
 - retries a dropped connection only for a request that is safe to send twice: a write that
   may have been applied before its answer was lost raises
-  :class:`~cemigrate.errors.WriteOutcomeUnknown` instead (the run stops; resume settles it).
+  :class:`~cemigrate.errors.WriteOutcomeUnknown` instead (the run stops; resume settles it);
+- tells a configuration mistake from an outage: until the platform's API has answered once,
+  a host that cannot be reached (connection refused, a name that does not resolve, no route)
+  or a 404 on the API (a wrong path, an API version the platform does not have) is a
+  :class:`~cemigrate.errors.ConfigError` naming the host and port and what was tried, raised
+  at once, with no retrying; only failures after that first answer are outages.
 
 What is retried is the whole request, so only the transport is involved: no SDK changes.
 """
@@ -21,7 +26,7 @@ What is retried is the whole request, so only the transport is involved: no SDK 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
@@ -56,6 +61,58 @@ BudgetRoute = Callable[[requests.PreparedRequest], tuple[Sequence[Budget], float
 The account-wide budget comes first: the response's rate headers are about it."""
 
 
+class Reached:
+    """Whether a session's platform API has answered yet: before it has, a host that cannot
+    be reached or a 404 on the API is a configuration mistake, not an outage. Shared by the
+    transports of one session."""
+
+    def __init__(self, api_paths: Sequence[str] = ("/",), settings: str = "base_url") -> None:
+        self.api_paths = tuple(api_paths)
+        """What the platform's API paths hold (``/api/v2/``, after any prefix a proxy's base
+        URL adds): a successful answer to one of them is the first answer; a 404 to one
+        before it is a configuration error."""
+        self.settings = settings
+        """The plan keys a configuration error points at (``base_url``)."""
+        self.answered = False
+        """Whether the API has given a successful answer."""
+
+    def is_api(self, path: str) -> bool:
+        """Whether ``path`` is one of the platform's API."""
+        return any(part in path for part in self.api_paths)
+
+
+_UNREACHABLE: Final = (
+    ("connection refused", "connection refused"),
+    ("name or service not known", "the name does not resolve"),
+    ("nodename nor servname", "the name does not resolve"),
+    ("getaddrinfo failed", "the name does not resolve"),
+    ("temporary failure in name resolution", "the name does not resolve"),
+    ("failed to resolve", "the name does not resolve"),
+    ("no route to host", "no route to the host"),
+    ("network is unreachable", "the network is unreachable"),
+    ("host is unreachable", "the host is unreachable"),
+)
+
+
+def unreachable(error: BaseException) -> str | None:
+    """Why a connection could not be made (``connection refused``), or None when ``error`` is
+    not a failure to connect (a connection dropped after the request was sent)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return "no answer to the connection (timed out)"
+    text = str(error).lower()
+    for words, reason in _UNREACHABLE:
+        if words in text:
+            return reason
+    return None
+
+
+def host_port(url: str) -> str:
+    """``host:port`` of a URL, the scheme's default port written out."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname or '?'}:{port}"
+
+
 class BudgetedTransport(BaseAdapter):
     """A transport adapter that spends budgets and retries around another one."""
 
@@ -67,6 +124,7 @@ class BudgetedTransport(BaseAdapter):
         retry: RetryPolicy,
         replayable: Replayable = not_a_post,
         refusal: Refusal | None = None,
+        reached: Reached | None = None,
     ) -> None:
         super().__init__()
         self.inner = inner
@@ -74,6 +132,7 @@ class BudgetedTransport(BaseAdapter):
         self.retry = retry
         self.replayable = replayable
         self.refusal = refusal
+        self.reached = reached if reached is not None else Reached()
 
     def send(  # type: ignore[override]  # requests' stub types the keyword arguments loosely
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -88,12 +147,25 @@ class BudgetedTransport(BaseAdapter):
         account = budgets[0] if budgets else None
         tightest = min(budgets, key=lambda b: b.rate_per_second) if budgets else None
 
+        reached = self.reached
+        path = urlsplit(request.url or "").path
+
+        def never_reached(exc: requests.RequestException) -> None:
+            """Before the API's first answer, a host that cannot be reached is a mistake."""
+            if not reached.answered and (why := unreachable(exc)) is not None:
+                raise ConfigError(
+                    f"nothing answers at {host_port(request.url or '')} ({what}: {why}):"
+                    f" check {reached.settings}"
+                ) from None
+
         def attempt() -> requests.Response:
             try:
                 response = self.inner.send(request, **kwargs)
-            except requests.ConnectTimeout:
+            except requests.ConnectTimeout as exc:
+                never_reached(exc)
                 raise  # it never reached the platform: safe to send again
             except (requests.ConnectionError, requests.Timeout) as exc:
+                never_reached(exc)
                 if not self.replayable(request):
                     raise WriteOutcomeUnknown(
                         f"{what}: the connection dropped after the request was sent"
@@ -102,6 +174,14 @@ class BudgetedTransport(BaseAdapter):
                 raise
             if account is not None:
                 account.observe_headers(response.headers)
+            if not reached.answered and reached.is_api(path):
+                if response.status_code == 404:
+                    response.close()
+                    raise ConfigError(
+                        f"{host_port(request.url or '')} has no {what} (404 before any answer"
+                        f" of its API): check {reached.settings}"
+                    )
+                reached.answered = response.status_code < 400
             if response.status_code == 429:
                 response.close()
                 raise RateLimited(
@@ -152,24 +232,42 @@ def budgeted_session(
     retry: RetryPolicy,
     replayable: Replayable = not_a_post,
     refusal: Refusal | None = None,
+    api_paths: Sequence[str] = ("/",),
+    settings: str = "base_url",
 ) -> requests.Session:
     """``session`` (or a new one) with every mounted transport spending budgets.
 
     The session is changed in place and returned; calling this twice on one session does not
     wrap twice. ``refusal`` reads a platform's own throttle signal from an answer (a
-    :class:`~cemigrate.errors.RateLimited` it returns is retried like a 429).
+    :class:`~cemigrate.errors.RateLimited` it returns is retried like a 429). ``api_paths``
+    are the platform API's path prefixes and ``settings`` the plan keys that say where it is
+    (see :class:`Reached`).
     """
     session = session if session is not None else requests.Session()
+    reached = Reached(api_paths, settings)
     mounted: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in mounted.items():
         if not isinstance(adapter, BudgetedTransport):
             session.mount(
                 prefix,
                 BudgetedTransport(
-                    adapter, route=route, retry=retry, replayable=replayable, refusal=refusal
+                    adapter,
+                    route=route,
+                    retry=retry,
+                    replayable=replayable,
+                    refusal=refusal,
+                    reached=reached,
                 ),
             )
     return session
+
+
+def account_address(url: str) -> str:
+    """An account's base URL as the ledger records it: scheme and host in lower case, no
+    trailing slash (``https://Acme.Zendesk.com/`` and ``https://acme.zendesk.com`` are one)."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 
 
 def error_body(response: requests.Response) -> dict[str, Any] | str:

@@ -34,6 +34,7 @@ from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
 from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
+from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport
@@ -118,6 +119,7 @@ class Migration:
         probe: Probe | None = None,
         plan_digest: str = "",
         read_ahead: int = 4,
+        repoint: bool = False,
     ) -> None:
         names = [source.instance for source in sources]
         if len(set(names)) != len(names):
@@ -132,6 +134,9 @@ class Migration:
         self._probe = probe or (lambda _step: None)
         self._plan_digest = plan_digest
         self._read_ahead = read_ahead
+        self.repoint = repoint
+        """Accept sides whose account differs from the ledger's (a deliberate re-point): the
+        new accounts are recorded and journalled. Without it such a run is refused."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -240,16 +245,25 @@ class _Writer:
         self.changes: tuple[Change, ...] = ()
         self.readable: dict[str, frozenset[Kind]] = {}
         self.writable: frozenset[Kind] = frozenset()
+        self.accounts = AccountCheck(record=(), repointed=())
 
     @final
     def run(self, *, resume: bool, started: float) -> RunReport:
         """Ask every platform, set the target up, copy (or check) every stream, report."""
+        # A renamed source or another target is refused before anything is asked or written.
+        self.accounts = check_accounts(
+            self.ledger.accounts(),
+            sides_of(self.m.sources, self.target),
+            repoint=self.m.repoint,
+        )
         # Ask every platform first: wrong credentials or a refused setup stop here, before the
         # ledger records a run.
         accounts = {source.instance: source.describe() for source in self.m.sources}
         self.readable = {instance: meta.kinds for instance, meta in accounts.items()}
         described = self.target.describe()
         self.writable = described.kinds
+        # A target that lost what the ledger wrote there (emptied, replaced): one line, now.
+        check_target_holds(self.ledger, self.target)
         # A value the target does not take, a field no source has: one line, exit 2.
         self.m.mapping.bind(described, tuple(accounts.values()))
         status = "completed"
@@ -465,6 +479,9 @@ class _LedgerWriter(_Writer):
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
+        self.ledger.record_accounts(
+            self.run_id, self.accounts.record, repointed=self.accounts.repointed
+        )
         if self.mode is Mode.FULL and not resume:
             for instance, stream in self.ledger.cursors():
                 self.ledger.set_cursor(instance, stream, None)

@@ -17,6 +17,7 @@ from cemigrate.ledger._records import (
     Outcome,
     PendingEntry,
     RunInfo,
+    SideAccount,
 )
 from cemigrate.ledger._store import Ledger
 
@@ -31,4 +32,5 @@ __all__ = [
     "PendingEntry",
     "RunInfo",
     "RunLock",
+    "SideAccount",
 ]

@@ -156,6 +156,23 @@ class RunInfo:
 
 
 @attrs.frozen
+class SideAccount:
+    """The account one side of a migration is, as the ledger records it: what a renamed
+    source instance or a different target is noticed by."""
+
+    side: str
+    """``source`` or ``target``."""
+    instance: str
+    """The source's instance name (``target`` for the target)."""
+    platform: str
+    """The platform a plan names (``zendesk``, ``salesforce``, ...)."""
+    account: str
+    """The account's address (``https://acme.zendesk.com``); empty when the side has none."""
+    recorded_at: datetime | None = None
+    """When the ledger recorded it (UTC); ``None`` for one not recorded yet."""
+
+
+@attrs.frozen
 class FailureRow:
     """One failure of one key in one run."""
 

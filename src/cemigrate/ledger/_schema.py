@@ -107,7 +107,18 @@ def _v1_create(db: Database) -> None:
     )
 
 
-MIGRATIONS: Final[Sequence[Migration]] = (_v1_create,)
+def _v2_accounts(db: Database) -> None:
+    """Version 2: the account each side of the migration is (a renamed instance or a
+    different target is refused against it)."""
+    db.create_table(
+        "accounts",
+        {"side": str, "instance": str, "platform": str, "account": str, "recorded_at": str},
+        pk=("side", "instance"),
+        not_null={"side", "instance", "platform", "account", "recorded_at"},
+    )
+
+
+MIGRATIONS: Final[Sequence[Migration]] = (_v1_create, _v2_accounts)
 
 
 def check_header(path: str) -> None:

@@ -36,6 +36,7 @@ from cemigrate.ledger._records import (
     Outcome,
     PendingEntry,
     RunInfo,
+    SideAccount,
 )
 from cemigrate.ledger._schema import (
     HEAD_KEY,
@@ -684,6 +685,106 @@ class Ledger:
             )
             for key, row_kind, run_id, reason, message, at in self._conn.execute(sql, params)
         ]
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def accounts(self) -> list[SideAccount]:
+        """The account of each side the ledger has recorded: sources by instance name, then
+        the target; empty before the first run (and for a ledger older than the record)."""
+        rows = self._conn.execute(
+            "SELECT side, instance, platform, account, recorded_at FROM accounts"
+            " ORDER BY side, instance"
+        )
+        return [
+            SideAccount(
+                side=str(side),
+                instance=str(instance),
+                platform=str(platform),
+                account=str(account),
+                recorded_at=_parse_time(str(at)),
+            )
+            for side, instance, platform, account, at in rows
+        ]
+
+    def record_accounts(
+        self,
+        run_id: int,
+        accounts: Sequence[SideAccount],
+        *,
+        repointed: Sequence[SideAccount] = (),
+    ) -> None:
+        """Record the account of each side, in one transaction: a side already recorded is
+        replaced, and a source row under another instance name with one of these accounts is
+        removed (a deliberate re-point took its account over). Each of ``repointed`` is
+        journalled (kind ``account``, action ``repointed``, its address as target id)."""
+        if not accounts:
+            return
+        with self._transaction() as conn:
+            at = self._stamp()
+            for account in accounts:
+                if account.side == "source" and account.account:
+                    conn.execute(
+                        "DELETE FROM accounts WHERE side = 'source' AND account = ?"
+                        " AND instance != ?",
+                        (account.account, account.instance),
+                    )
+            conn.executemany(
+                "INSERT INTO accounts (side, instance, platform, account, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (side, instance) DO UPDATE SET"
+                " platform = excluded.platform, account = excluded.account,"
+                " recorded_at = excluded.recorded_at",
+                [(a.side, a.instance, a.platform, a.account, at) for a in accounts],
+            )
+            seq, prev = self._last_seq, self._last_hash
+            rows = []
+            for account in repointed:
+                seq += 1
+                key, address = f"{account.side}:{account.instance}", account.account
+                digest = row_hash(prev, seq, run_id, "account", key, address, "repointed", at)
+                rows.append((seq, run_id, "account", key, address, "repointed", at, prev, digest))
+                prev = digest
+            if rows:
+                conn.executemany(_APPEND_JOURNAL, rows)
+                conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+        self._last_seq, self._last_hash = seq, prev
+
+    def sample_done(self, kinds: Sequence[str], size: int) -> list[Entry]:
+        """Up to ``size`` DONE entries with a target id, shared among ``kinds`` and spread
+        over the order they were first recorded in (oldest to newest): what a run checks the
+        target still holds. A few indexed look-ups, however large the ledger."""
+        spans: dict[str, tuple[int, int, int]] = {}
+        for kind in kinds:
+            low, high, count = self._conn.execute(
+                "SELECT min(rowid), max(rowid), count(*) FROM id_map"
+                " WHERE kind = ? AND state = 'done'",
+                (kind,),
+            ).fetchone()
+            if count:
+                spans[kind] = (int(low), int(high), int(count))
+        chosen: list[Entry] = []
+        left = size
+        # The smallest kinds first, so that what they cannot fill goes to the larger ones.
+        ordered = sorted(spans.items(), key=lambda item: item[1][2])
+        for index, (kind, (low, high, count)) in enumerate(ordered):
+            share = min(count, left // (len(spans) - index))
+            left -= share
+            after = low - 1
+            for n in range(share):
+                # The start of the n-th of ``share`` equal stretches of the kind's rows, or the
+                # row after the last one taken (rows of other kinds sit in between).
+                at = max(low + n * (high - low + 1) // share, after + 1)
+                row = self._conn.execute(
+                    f"SELECT rowid, {_ENTRY_COLUMNS} FROM id_map WHERE kind = ?"
+                    " AND state = 'done' AND rowid >= ? ORDER BY rowid LIMIT 1",
+                    (kind, at),
+                ).fetchone()
+                if row is None:
+                    break
+                after = int(row[0])
+                entry = _entry(row[1:])
+                if entry.target_id is not None:
+                    chosen.append(entry)
+        return chosen
 
     # -- journal --------------------------------------------------------------------------------
 

@@ -50,6 +50,10 @@ class FaultyTarget(Target):
         """Close the inner target."""
         self.inner.close()
 
+    def account_url(self) -> str:
+        """The inner target's account."""
+        return self.inner.account_url()
+
     def rule_field_names(self) -> Mapping[str, str]:
         """The inner target's."""
         return self.inner.rule_field_names()

@@ -71,6 +71,19 @@ def test_ids_are_18_characters_with_the_key_prefix_and_accept_15() -> None:
     assert normalize_id("nonsense") is None
 
 
+@pytest.mark.parametrize("version", ["v99.0", "v19.0", "v59"])
+def test_an_api_version_the_org_lacks_is_404_not_found(
+    sf: requests.Session, org: SalesforceSandbox, version: str
+) -> None:
+    # As Salesforce answers a version it does not have (or one written without its ".0").
+    response = sf.get(f"{org.base_url}/services/data/{version}/sobjects/Case/describe")
+    assert response.status_code == 404
+    assert response.json() == [
+        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+    ]
+    assert sf.get(f"{org.data_url}/sobjects/Case/describe").status_code == 200
+
+
 def test_calls_without_a_valid_bearer_get_invalid_session_id(org: SalesforceSandbox) -> None:
     anonymous = org.session(authenticated=False)
     response = anonymous.get(f"{org.data_url}/sobjects")

@@ -76,7 +76,13 @@ class FreshdeskClient:
         self._routes = [
             (r.method, re.compile(r.pattern), r.budget, r.cost, r.include_cost) for r in ROUTES
         ]
-        self.session = budgeted_session(session, route=self._route, retry=retry)
+        self.session = budgeted_session(
+            session,
+            route=self._route,
+            retry=retry,
+            api_paths=("/api/v2/",),
+            settings="the plan's domain or base_url",
+        )
         credentials.apply(self.session)
 
     def request(

@@ -54,6 +54,7 @@ from cemigrate.adapters.freshdesk.objects import (
     TICKET_LIST_PAGES,
     FreshdeskObject,
 )
+from cemigrate.adapters.transport import account_address
 from cemigrate.errors import RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
@@ -189,6 +190,10 @@ class FreshdeskSource(Source):
         self._admin_roles: set[str] | None = None
         self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._held_lock = threading.Lock()
+
+    def account_url(self) -> str:
+        """The account's address this source reads (its base URL)."""
+        return account_address(self.client.base_url)
 
     def describe(self) -> Metadata:
         """The kinds Freshdesk offers and this account's ticket fields."""

@@ -64,6 +64,7 @@ from cemigrate.adapters.sla_history import (
     sla_history_fields,
     sla_history_note,
 )
+from cemigrate.adapters.transport import account_address
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
@@ -185,6 +186,10 @@ class FreshdeskTarget(PlatformTarget):
         write of that key completes it instead of creating another."""
 
     # -- the contract --------------------------------------------------------------------------
+
+    def account_url(self) -> str:
+        """The account's address this target writes (its base URL)."""
+        return account_address(self.client.base_url)
 
     def describe(self) -> Metadata:
         """What can be written, the account's custom fields and Freshdesk's size limits."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from cemigrate.adapters.contract import (
@@ -58,6 +60,8 @@ class MemoryTarget(Target):
         limits: Mapping[str, int] | None = None,
     ) -> None:
         self.store = MemoryStore(path)
+        where = os.fspath(path)
+        self._account = "" if where == ":memory:" else Path(where).resolve().as_uri()
         if isinstance(batch_size, int):
             self.batch_size: Mapping[Kind, int] = dict.fromkeys(Kind, batch_size)
         else:
@@ -75,6 +79,10 @@ class MemoryTarget(Target):
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+    def account_url(self) -> str:
+        """The store's file as a ``file://`` URL; empty for one held in memory."""
+        return self._account
 
     def declines(self, kind: Kind, record: object) -> str:
         """Nothing: the memory target takes every record."""

@@ -157,7 +157,13 @@ class SalesforceClient:
         self.clock = clock
         self.api_version = api_version
         self.session = budgeted_session(
-            session, route=self._route, retry=retry, replayable=replayable, refusal=self._refusal
+            session,
+            route=self._route,
+            retry=retry,
+            replayable=replayable,
+            refusal=self._refusal,
+            api_paths=("/services/data/",),
+            settings=f"the plan's instance_url or base_url, and api_version ({api_version})",
         )
         try:
             if credentials.access_token:

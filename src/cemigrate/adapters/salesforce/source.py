@@ -39,6 +39,7 @@ from cemigrate.adapters.salesforce.objects import (
     Paging,
     SalesforceObject,
 )
+from cemigrate.adapters.transport import account_address
 from cemigrate.errors import RecordError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.schema import (
@@ -128,6 +129,10 @@ class SalesforceSource(Source):
         self._entitlements: dict[str, str] | None = None
         self._queue_names: dict[str, str] | None = None
         self._rules_refused = False
+
+    def account_url(self) -> str:
+        """The account's address this source reads (its base URL)."""
+        return account_address(self.client.instance_url)
 
     def describe(self) -> Metadata:
         """The kinds Salesforce offers and the org's custom fields."""

@@ -73,6 +73,7 @@ from cemigrate.adapters.salesforce.objects import (
     SetupField,
 )
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
+from cemigrate.adapters.transport import account_address
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
@@ -203,6 +204,10 @@ class SalesforceTarget(PlatformTarget):
         """Entitlement processes and milestone types (SLA policies)."""
 
     # -- the contract --------------------------------------------------------------------------
+
+    def account_url(self) -> str:
+        """The account's address this target writes (its base URL)."""
+        return account_address(self.client.instance_url)
 
     def describe(self) -> Metadata:
         """What can be written, the org's custom fields and Salesforce's size limits."""

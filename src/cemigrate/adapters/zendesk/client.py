@@ -97,7 +97,12 @@ class ZendeskClient:
         self.budgets = budgets
         self._routes = _routes(budgets)
         self.session = budgeted_session(
-            session, route=self._route, retry=retry, replayable=replayable
+            session,
+            route=self._route,
+            retry=retry,
+            replayable=replayable,
+            api_paths=("/api/v2/",),
+            settings="the plan's subdomain or base_url",
         )
         credentials.apply(self.session)
 

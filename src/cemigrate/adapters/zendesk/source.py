@@ -24,6 +24,7 @@ import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
+from cemigrate.adapters.transport import account_address
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
@@ -123,6 +124,10 @@ class ZendeskSource(Source):
         self._on_external_id: Callable[[Kind, str, str], None] | None = None
         """Called with (kind, id, external id) for every record read that carries an external
         id (:meth:`report_external_ids`)."""
+
+    def account_url(self) -> str:
+        """The account's address this source reads (its base URL)."""
+        return account_address(self.client.base_url)
 
     def describe(self) -> Metadata:
         """The kinds Zendesk offers and this account's custom fields."""

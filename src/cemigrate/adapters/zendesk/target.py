@@ -35,6 +35,7 @@ from cemigrate.adapters.contract import (
     WriteResult,
 )
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
+from cemigrate.adapters.transport import account_address
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
@@ -159,6 +160,10 @@ class ZendeskTarget(PlatformTarget):
         """The mapping's option tables by source field id (from ``prepare``)."""
 
     # -- the contract --------------------------------------------------------------------------
+
+    def account_url(self) -> str:
+        """The account's address this target writes (its base URL)."""
+        return account_address(self.client.base_url)
 
     def describe(self) -> Metadata:
         """What can be written, the account's custom fields and Zendesk's size limits."""

@@ -33,7 +33,7 @@ from cemigrate.sandbox.salesforce.exceptions import (
     not_found,
 )
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
-from cemigrate.sandbox.salesforce.responses import SalesforceResponses
+from cemigrate.sandbox.salesforce.responses import VERSIONS, SalesforceResponses
 from cemigrate.sandbox.salesforce.wire import Reply, Request
 from cemigrate.sandbox.web import Handler, NoRoute, SandboxApp, rule_path
 
@@ -551,7 +551,7 @@ class SalesforceApp(SandboxApp[SalesforceBackend, SalesforceRoute, Request]):
 
     def _match(self, request: Request) -> tuple[SalesforceRoute, Handler, dict[str, str]]:
         try:
-            return self.match(request)
+            route, handler, params = self.match(request)
         except NoRoute as missing:
             if missing.allowed:
                 raise SalesforceError(
@@ -561,6 +561,11 @@ class SalesforceApp(SandboxApp[SalesforceBackend, SalesforceRoute, Request]):
                     status=405,
                 ) from None
             raise not_found("The requested resource does not exist") from None
+        if params.get("v", VERSIONS[-1]) not in VERSIONS:
+            # An API version the org does not have (``v99.0``, ``v38``): Salesforce answers
+            # 404 NOT_FOUND, as for any path it does not know.
+            raise not_found("The requested resource does not exist")
+        return route, handler, params
 
     def _authenticate(self, request: Request) -> None:
         if request.path.startswith("/services/Soap/m/"):

@@ -19,7 +19,7 @@ from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
-from cemigrate.copier import Migration
+from cemigrate.copier import Migration, Mode
 from cemigrate.copier.report import RunReport
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping
@@ -185,6 +185,40 @@ def test_agents_without_a_salesforce_user_fail_with_their_tickets_as_the_dry_run
     cases = org.backend.table("Case")
     done = {e.key for e in ledger.entries(kind="ticket", state=EntryState.DONE)}
     assert sorted(c["Cemigrate_Id__c"] for c in cases) == sorted(done)
+
+    # A ticket the source gains afterwards, assigned to an agent who failed: a delta dry run
+    # (which does not read the agent again) and the delta run agree that it fails too.
+    agent = next(
+        u
+        for u in agents_of(accounts.users("apac"))
+        if u.email and u.email.lower() in unseated and not u.deleted and not u.suspended
+    )
+    customer = next(u for u in accounts.users("apac") if u.role is Role.END_USER and u.email)
+    session = accounts.apac.session(authenticated=True)
+    created = session.post(
+        f"{accounts.apac.base_url}/api/v2/imports/tickets.json",
+        json={
+            "ticket": {
+                "subject": "Late arrival",
+                "comments": [{"author_id": int(customer.id), "value": "Asked after the run"}],
+                "requester_id": int(customer.id),
+                "assignee_id": int(agent.id),
+            }
+        },
+    )
+    assert created.status_code == 201
+    accounts.clock.advance(120)  # past the exports' last minute
+    delta_dry = Migration(
+        sources=accounts.sources(), target=target(), ledger=ledger, progress=False
+    ).run(mode=Mode.DELTA, dry_run=True)
+    delta = Migration(
+        sources=accounts.sources(), target=target(), ledger=ledger, progress=False
+    ).run(mode=Mode.DELTA)
+    assert_predicted(delta_dry, delta)
+    late = f"apac:ticket:{created.json()['ticket']['id']}"
+    assert [row.reason for row in ledger.failures(kind="ticket") if row.key == late] == [
+        "refers to a user that failed"
+    ]
     ledger.close()
 
 

@@ -60,6 +60,16 @@ class DryRunCheck:
         """A record the ledger already holds as written (so references to it resolve)."""
         self._written.add(str(key))
 
+    def failed_before(self, key: SourceKey) -> None:
+        """A record an earlier run failed and this one does not write again (the records that
+        need it fail, as in the run); not a problem of this dry run's own."""
+        self._failed.add(str(key))
+
+    def decided(self, key: SourceKey) -> bool:
+        """Whether this dry run knows what became of the record (written, failed, skipped)."""
+        text = str(key)
+        return text in self._written or text in self._failed or text in self._skipped
+
     def check(self, key: SourceKey, record: Record) -> str | None:
         """The reason the target would refuse ``record``, or None; remembers it as written
         (or as failed)."""

@@ -756,6 +756,7 @@ class _DryRunWriter(_Writer):
         pending: list[_Item] = []
         later: list[_Item] = []
         matches: set[str] = set()
+        self._recall(stream.source.instance, items)
         for item in items:
             owner = owner_ticket(item.record)
             if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
@@ -795,6 +796,23 @@ class _DryRunWriter(_Writer):
             self._foresee(kind, pending)
         if later:
             self.validate(stream, later)
+
+    def _recall(self, instance: str, items: Sequence[_Item]) -> None:
+        """What earlier runs did with the records these need that this dry run has not
+        decided (a delta reads only what changed): one ledger query, as the run's links."""
+        refs = {
+            str(SourceKey.of(instance, ref))
+            for item in items
+            for ref in needed_refs(item.record, self.writable)
+        }
+        unknown = [key for key in refs if not self.check.decided(SourceKey.parse(key))]
+        for key, entry in self.ledger.lookup(unknown).items() if unknown else ():
+            if entry.state is EntryState.DONE:
+                self.check.known(SourceKey.parse(key))
+            elif entry.state is EntryState.FAILED:
+                self.check.failed_before(SourceKey.parse(key))
+            elif entry.state is EntryState.SKIPPED:
+                self.check.skip(SourceKey.parse(key))
 
     def _foresee(self, kind: Kind, items: Sequence[_Item]) -> None:
         """Ask the target what its write would answer for records that pass every check."""

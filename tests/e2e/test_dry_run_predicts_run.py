@@ -270,10 +270,10 @@ def test_a_freshdesk_target_takes_the_fallback_agent_and_existing_contacts_as_pr
     dry, run, ledger = dry_run_then_run(accounts, target, mapping)
 
     assert_predicted(dry, run)
-    # The dry run read the agents and the contacts once each (one page: 100 a page).
+    # The dry run read the agents once and the contacts once per state (one page: 100 a page).
     dry_calls = calls[0]
     assert dry_calls.count("GET /api/v2/agents") == 1
-    assert dry_calls.count("GET /api/v2/contacts") == 1
+    assert dry_calls.count("GET /api/v2/contacts") == 3  # active, blocked, deleted
     assert all(c.startswith("GET ") for c in dry_calls)  # it wrote nothing
     # Agents without a seat take the fallback's place: none fails, no seat is created.
     fallback = str(new.backend.find_contact(email=FALLBACK))

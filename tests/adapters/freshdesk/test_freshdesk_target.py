@@ -229,6 +229,20 @@ def test_an_end_user_with_an_agents_email_fails_with_one_reason(desk: Desk) -> N
     assert foreseen.error == EMAIL_TAKEN
 
 
+def test_an_end_user_with_a_deleted_contacts_email_fails_with_one_reason(desk: Desk) -> None:
+    desk.target.prepare(Needs(), dry_run=False)
+    session = desk.account.session(authenticated=True)
+    base = f"{desk.account.base_url}/api/v2"
+    gone = session.post(f"{base}/contacts", json={"name": "Ana", "email": CUSTOMER.email})
+    assert session.delete(f"{base}/contacts/{gone.json()['id']}").status_code == 204
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(CUSTOMER)])
+    result = desk.write(Kind.USER, CUSTOMER)
+    assert not result.ok
+    assert result.error == EMAIL_TAKEN
+    assert foreseen is not None
+    assert foreseen.error == EMAIL_TAKEN
+
+
 def outgoing(person: User) -> Outgoing:
     """``person`` as the dry run hands it to ``foresee`` (no links)."""
     return Outgoing(key=SourceKey("old", Kind.USER, person.id), record=person)

@@ -185,9 +185,9 @@ class FreshdeskTarget(PlatformTarget):
         }
         self._fields: dict[tuple[FieldObject, str], tuple[FieldDef, str]] | None = None
         self._agents: dict[str, str] | None = None
-        self._contacts: dict[str, tuple[str, str]] | None = None
-        """Active contacts by lower-cased e-mail: id and ``unique_external_id`` (the dry run
-        reads them once to foresee adoptions)."""
+        self._contacts: dict[str, tuple[str, str, bool]] | None = None
+        """Contacts by lower-cased e-mail: id, ``unique_external_id`` and whether it is active
+        (the dry run reads them once to foresee adoptions)."""
         self._fallback: str | None = None
         """The mapping's fallback agent e-mail, lower-cased (``unmatched_agents = "fallback"``)."""
         self._user_match = "email"
@@ -522,9 +522,9 @@ class FreshdeskTarget(PlatformTarget):
 
     def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
         """What writing these users would answer: an agent matched, the fallback or failed
-        (as :meth:`_match_agent`); a contact whose e-mail an active contact holds adopted
-        (or, under ``users.match = "none"``, failed), one whose e-mail an agent holds failed.
-        Reads the agents and the active contacts once (one call per 100)."""
+        (as :meth:`_match_agent`); a contact whose e-mail the account holds adopted when an
+        active contact holds it, else failed (as :meth:`_adopt`). Reads the agents and the
+        contacts (active, blocked, deleted) once: one call per 100 of each."""
         if kind is not Kind.USER:
             return [None] * len(batch)
         answers: list[WriteResult | None] = []
@@ -535,28 +535,36 @@ class FreshdeskTarget(PlatformTarget):
                 answers.append(self._match_agent(item, person))
                 continue
             email = (person.email or "").strip().lower()
-            held = self._contact_table().get(email) if email and item.target_id is None else None
-            if email and item.target_id is None and email in self._agent_table():
-                answers.append(WriteResult(key=item.key, error=EMAIL_TAKEN))
-            elif held is None or held[1] == item.external_id:
+            held = self._contact_table().get(email)
+            taken = held is not None or email in self._agent_table()
+            if not email or item.target_id is not None or not taken:
                 answers.append(None)
+            elif held is not None and held[1] == item.external_id:
+                answers.append(None)  # its own contact, written before
             elif self._user_match != "email":
                 answers.append(WriteResult(key=item.key, error=CONTACT_EXISTS))
-            else:
+            elif held is not None and held[2]:
                 answers.append(WriteResult(key=item.key, target_id=held[0], matched=True))
+            else:
+                answers.append(WriteResult(key=item.key, error=EMAIL_TAKEN))
         return answers
 
-    def _contact_table(self) -> dict[str, tuple[str, str]]:
-        """Active contacts by lower-cased e-mail: id and source key (read once)."""
+    def _contact_table(self) -> dict[str, tuple[str, str, bool]]:
+        """Contacts by lower-cased e-mail: id, source key and whether it is active (neither
+        blocked nor deleted: only those are adopted). Read once."""
         if self._contacts is None:
             self._contacts = {}
-            for page in self.client.pages("/api/v2/contacts"):
-                for c in page.records:
-                    email = str(c.get("email") or "").lower()
-                    if email:
-                        self._contacts.setdefault(
-                            email, (str(c["id"]), str(c.get("unique_external_id") or ""))
-                        )
+            for state in ("", "blocked", "deleted"):
+                for page in self.client.pages(
+                    "/api/v2/contacts", {"state": state} if state else {}
+                ):
+                    for c in page.records:
+                        email = str(c.get("email") or "").lower()
+                        if email:
+                            self._contacts.setdefault(
+                                email,
+                                (str(c["id"]), str(c.get("unique_external_id") or ""), not state),
+                            )
         return self._contacts
 
     def _write_group(self, item: Outgoing, files: FileSource) -> WriteResult:

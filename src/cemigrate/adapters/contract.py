@@ -107,6 +107,10 @@ class WriteResult:
     skipped: str = ""
     """The target declines the record by a named policy (e.g. Zendesk cannot import a ticket
     deleted in the source): accounted for as skipped, not failed."""
+    matched: bool = False
+    """The record was not created: the target already held it (an agent found by e-mail, a
+    contact adopted by e-mail, the fallback agent in an unmatched agent's place) and
+    ``target_id`` is that record. Counted as matched."""
 
     @property
     def ok(self) -> bool:
@@ -262,6 +266,16 @@ class Target(Protocol):
     def close(self) -> None:
         """Release what the target holds (stores, spools); a no-op for most."""
         ...
+
+    def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """What :meth:`write` would answer for each record of ``batch``, as far as the target
+        can tell without writing: a result that refuses the record (with the reason ``write``
+        would give) or matches it to a record the account already holds (an agent found by
+        e-mail, the fallback agent, a contact adopted by e-mail), or None where the record
+        would simply be written. The dry run asks it, so that its counts and reasons agree
+        with the run's; the target reads what it needs of the account once (its users), never
+        per record. In a dry run ``links`` are empty. None for every record by default."""
+        return [None] * len(batch)
 
     def rule_field_names(self) -> Mapping[str, str]:
         """Custom field id → the name a translated rule names it by, where rules name fields

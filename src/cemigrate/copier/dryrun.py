@@ -1,16 +1,24 @@
-"""Dry-run validation: would the target accept this record? Nothing is written anywhere."""
+"""Dry-run validation: would the target accept this record? Nothing is written anywhere.
+
+What a record needs in the target (:func:`needed_refs`) and how it fails when one of those
+failed (:func:`failed_reference`) are decided here once, for the dry run and the run alike, so
+that the cascade of a failure (an agent with no user in the target, then its tickets, their
+SLA events ...) is counted the same way by both.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from cemigrate.adapters import Metadata
-from cemigrate.copier.report import Problem
+from cemigrate.copier.report import Problem, problems_of
 from cemigrate.schema import (
     FieldDef,
     Kind,
     Organization,
     Record,
+    Ref,
     SourceKey,
     Ticket,
     User,
@@ -18,7 +26,21 @@ from cemigrate.schema import (
     refs_of,
 )
 
-_EXAMPLES = 5
+
+def needed_refs(record: Record, writable: Collection[Kind]) -> list[Ref]:
+    """The references ``record`` needs to hold in the target to be written: those of the
+    kinds the target takes, bar the SLA policy an event names (a label the target keeps as
+    text, never a link it needs). A kind the target keeps nowhere is dropped."""
+    return [
+        ref for ref in refs_of(record) if ref.kind in writable and ref.kind is not Kind.SLA_POLICY
+    ]
+
+
+def failed_reference(instance: str, ref: Ref) -> tuple[str, str]:
+    """The reason and the message of a record that fails because ``ref``, which it needs,
+    failed: the reason names the kind only, so the run's report groups the cascade of one
+    cause under one line; the message names the record."""
+    return f"refers to a {ref.kind} that failed", f"{SourceKey.of(instance, ref)} failed"
 
 
 class DryRunCheck:
@@ -28,6 +50,7 @@ class DryRunCheck:
         self._target = target
         self._fields = {(f.object, f.key) for f in target.fields}
         self._written: set[str] = set()
+        self._failed: set[str] = set()
         self._problems: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._skipped: set[str] = set()
         self.attachments = 0
@@ -37,18 +60,45 @@ class DryRunCheck:
         """A record the ledger already holds as written (so references to it resolve)."""
         self._written.add(str(key))
 
+    def failed_before(self, key: SourceKey) -> None:
+        """A record an earlier run failed and this one does not write again (the records that
+        need it fail, as in the run); not a problem of this dry run's own."""
+        self._failed.add(str(key))
+
+    def decided(self, key: SourceKey) -> bool:
+        """Whether this dry run knows what became of the record (written, failed, skipped)."""
+        text = str(key)
+        return text in self._written or text in self._failed or text in self._skipped
+
     def check(self, key: SourceKey, record: Record) -> str | None:
-        """The reason the target would refuse ``record``, or None; remembers it as written."""
-        reason = self._reason(key, record)
+        """The reason the target would refuse ``record``, or None; remembers it as written
+        (or as failed)."""
+        reason = self.reason(key, record)
         if reason is None:
-            self._written.add(str(key))
-            if isinstance(record, Ticket):
-                self.attachments += sum(len(c.attachments) for c in record.comments)
-            if isinstance(record, FieldDef):
-                self._fields.add((record.object, record.key))
+            self.passed(key, record)
         else:
-            self._problems[(key.kind.value, reason)].append(str(key))
+            self.fail(key, reason)
         return reason
+
+    def passed(self, key: SourceKey, record: Record) -> None:
+        """A record the run would write (references to it resolve)."""
+        self._written.add(str(key))
+        if isinstance(record, Ticket):
+            self.attachments += sum(len(c.attachments) for c in record.comments)
+        if isinstance(record, FieldDef):
+            self._fields.add((record.object, record.key))
+
+    def fail(self, key: SourceKey, reason: str) -> None:
+        """A record the run would fail with ``reason`` (the records that need it fail too)."""
+        self._failed.add(str(key))
+        self._problems[(key.kind.value, reason)].append(str(key))
+
+    def failed_reference(self, key: SourceKey, record: Record) -> str | None:
+        """The reason ``record`` would fail because a record it needs would fail, or None."""
+        for ref in needed_refs(record, self._target.kinds):
+            if str(SourceKey.of(key.instance, ref)) in self._failed:
+                return failed_reference(key.instance, ref)[0]
+        return None
 
     def skip(self, key: SourceKey) -> None:
         """A record the run would skip by a named policy (its dependents follow it)."""
@@ -60,27 +110,25 @@ class DryRunCheck:
 
     def missing_reference(self, key: SourceKey, record: Record) -> str | None:
         """Why a record would fail for a reference the target would not hold, or None."""
-        for ref in refs_of(record):
-            if ref.kind not in self._target.kinds or ref.kind is Kind.SLA_POLICY:
-                # a kind the target keeps nowhere, or the SLA policy an event names (a label
-                # the target keeps as text, never a link it needs): the link is dropped
-                continue
+        failed = self.failed_reference(key, record)
+        if failed is not None:
+            return failed
+        for ref in needed_refs(record, self._target.kinds):
             if str(SourceKey.of(key.instance, ref)) not in self._written:
                 return f"refers to a {ref.kind} that would not be in the target"
         return None
 
     def refused(self, key: SourceKey, reason: str) -> None:
-        """A record the mapping refuses (an ``error`` policy): counted as a problem."""
-        self._problems[(key.kind.value, reason)].append(str(key))
+        """A record the mapping refuses (an ``error`` policy): it fails, a problem."""
+        self.fail(key, reason)
 
     def problems(self) -> tuple[Problem, ...]:
         """Every reason found, with counts and a few example keys."""
-        return tuple(
-            Problem(kind=kind, reason=reason, count=len(keys), examples=tuple(keys[:_EXAMPLES]))
-            for (kind, reason), keys in sorted(self._problems.items())
-        )
+        return problems_of(self._problems)
 
-    def _reason(self, key: SourceKey, record: Record) -> str | None:
+    def reason(self, key: SourceKey, record: Record) -> str | None:
+        """The reason the target would refuse ``record`` (from its ``describe()`` and what
+        the run would have written before it), or None."""
         if key.kind not in self._target.kinds:
             return f"{self._target.platform} does not take {key.kind} records"
         missing = self.missing_reference(key, record)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import attrs
 
 from cemigrate.adapters import Change
+
+_EXAMPLES: Final = 5
 
 _COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
 
@@ -40,12 +42,21 @@ class KindTally:
 
 @attrs.frozen(kw_only=True)
 class Problem:
-    """Dry run: one reason some records would not carry over, with example keys."""
+    """One reason some records did not carry over (in a dry run: would not), with a count
+    and example keys. A dry run and the run after it give the same ones."""
 
     kind: str
     reason: str
     count: int
     examples: tuple[str, ...]
+
+
+def problems_of(keys: Mapping[tuple[str, str], Sequence[str]]) -> tuple[Problem, ...]:
+    """Problems from (kind, reason) → the keys it held, sorted by kind and reason."""
+    return tuple(
+        Problem(kind=kind, reason=reason, count=len(held), examples=tuple(held[:_EXAMPLES]))
+        for (kind, reason), held in sorted(keys.items())
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -62,6 +73,7 @@ class RunReport:
     budgets: Mapping[str, Mapping[str, float]]
     changes: tuple[Change, ...] = ()
     problems: tuple[Problem, ...] = ()
+    """Why records failed (in a dry run: would fail), per kind and reason."""
     stopped_because: str = ""
 
     @property

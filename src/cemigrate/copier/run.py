@@ -32,12 +32,12 @@ import attrs
 
 from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
 from cemigrate.copier import sample as sampling
-from cemigrate.copier.dryrun import DryRunCheck
+from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
-from cemigrate.copier.report import KindTally, Problem, RunReport
+from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
 from cemigrate.errors import (
     ConfigError,
     Interrupted,
@@ -477,6 +477,13 @@ class _LedgerWriter(_Writer):
 
     dry_run = False
 
+    def __init__(
+        self, migration: Migration, *, mode: Mode, stop: threading.Event | None = None
+    ) -> None:
+        super().__init__(migration, mode=mode, stop=stop)
+        self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
+        """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
+
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
         self.ledger.record_accounts(
@@ -511,6 +518,7 @@ class _LedgerWriter(_Writer):
         self.tallies[kind.value].add("failed", len(refused))
         for key, reason in refused:
             log.warning("%s failed: %s", key, reason)
+            self.failures[(kind.value, reason)].append(str(key))
         self.ledger.record_outcomes(
             self._run(),
             [
@@ -620,11 +628,13 @@ class _LedgerWriter(_Writer):
 
     def _write(self, stream: Stream, chunk: Sequence[_Item]) -> None:
         kind = stream.kind
-        links, skipped = self._links(stream.source.instance, chunk)
+        links, skipped, failed = self._links(stream.source.instance, chunk)
         if skipped:
             chunk = self._follow_skipped(kind, chunk, skipped)
-            if not chunk:
-                return
+        if failed:
+            chunk = self._follow_failed(kind, chunk, failed)
+        if not chunk:
+            return
         outgoing = [
             Outgoing(key=item.key, record=item.record, links=links, target_id=item.target_id)
             for item in chunk
@@ -663,7 +673,7 @@ class _LedgerWriter(_Writer):
                     )
                 )
             elif result.ok:
-                action = "updated" if item.target_id else "created"
+                action = "updated" if item.target_id else "matched" if result.matched else "created"
                 outcomes.append(
                     Outcome(
                         key=str(item.key),
@@ -676,6 +686,7 @@ class _LedgerWriter(_Writer):
             else:
                 action = "failed"
                 log.warning("%s failed: %s (%s)", item.key, result.error, result.platform_message)
+                self.failures[(kind.value, result.error)].append(str(item.key))
                 outcomes.append(
                     Outcome(
                         key=str(item.key),
@@ -690,13 +701,15 @@ class _LedgerWriter(_Writer):
         log.info("%s: wrote a batch of %d", kind, len(outcomes))
         self.m._probe("done")
 
-    def _links(self, instance: str, chunk: Iterable[_Item]) -> tuple[dict[Ref, str], set[Ref]]:
-        """Target ids of everything the batch refers to that is already written, and the
-        references the target declined by a policy (one query)."""
+    def _links(
+        self, instance: str, chunk: Iterable[_Item]
+    ) -> tuple[dict[Ref, str], set[Ref], set[Ref]]:
+        """Target ids of everything the batch refers to that is already written, the
+        references the target declined by a policy, and those that failed (one query)."""
         # Records declare what they refer to (a rule's or SLA policy's ``names`` included).
         refs = {ref for item in chunk for ref in linked_refs(item.record)}
         if not refs:
-            return {}, set()
+            return {}, set(), set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
         entries = self.ledger.lookup(list(by_key))
         links = {
@@ -707,7 +720,8 @@ class _LedgerWriter(_Writer):
         skipped = {
             by_key[key] for key, entry in entries.items() if entry.state is EntryState.SKIPPED
         }
-        return links, skipped
+        failed = {by_key[key] for key, entry in entries.items() if entry.state is EntryState.FAILED}
+        return links, skipped, failed
 
     def _follow_skipped(self, kind: Kind, chunk: Sequence[_Item], skipped: set[Ref]) -> list[_Item]:
         """Records that hang off a ticket the target declined (its SLA events, metrics,
@@ -731,6 +745,37 @@ class _LedgerWriter(_Writer):
             self.ledger.record_outcomes(self._run(), outcomes)
             self.tallies[kind.value].add("skipped", len(outcomes))
         return keep
+
+    def _follow_failed(self, kind: Kind, chunk: Sequence[_Item], failed: set[Ref]) -> list[_Item]:
+        """Records that need a record which failed (a ticket whose assignee has no user in
+        the target, that ticket's SLA events) fail too, naming it, without being sent: the
+        dry run predicts them by the same rule (:func:`~cemigrate.copier.dryrun.needed_refs`)."""
+        keep: list[_Item] = []
+        outcomes = []
+        for item in chunk:
+            ref = next((r for r in needed_refs(item.record, self.writable) if r in failed), None)
+            if ref is None:
+                keep.append(item)
+                continue
+            reason, message = failed_reference(item.key.instance, ref)
+            self.failures[(kind.value, reason)].append(str(item.key))
+            outcomes.append(
+                Outcome(
+                    key=str(item.key),
+                    state=EntryState.FAILED,
+                    action="failed",
+                    reason=reason,
+                    platform_message=message,
+                )
+            )
+        if outcomes:
+            log.warning("%s: %d refer to a record that failed", kind, len(outcomes))
+            self.ledger.record_outcomes(self._run(), outcomes)
+            self.tallies[kind.value].add("failed", len(outcomes))
+        return keep
+
+    def _problems(self) -> tuple[Problem, ...]:
+        return problems_of(self.failures)
 
 
 class _DryRunWriter(_Writer):
@@ -768,15 +813,35 @@ class _DryRunWriter(_Writer):
         return self.check.problems()
 
     def validate(self, stream: Stream, items: Sequence[_Item]) -> None:
-        """Count what would be created, updated or refused."""
-        tally = self.tallies[stream.kind.value]
+        """Count what would be created, matched, updated, skipped or refused, deciding each
+        record in the run's order: the copier's own matching, the records it follows or
+        needs, the target's policies, what ``describe()`` says, and what the target foresees
+        for the rest (:meth:`~cemigrate.adapters.Target.foresee`, one call a batch)."""
+        kind = stream.kind
+        tally = self.tallies[kind.value]
+        pending: list[_Item] = []
+        later: list[_Item] = []
+        matches: set[str] = set()
+        self._recall(stream.source.instance, items)
         for item in items:
             owner = owner_ticket(item.record)
             if owner is not None and self.check.was_skipped(SourceKey.of(item.key.instance, owner)):
                 self.check.skip(item.key)  # follows its declined ticket, as a run would
                 tally.add("skipped")
                 continue
-            if self.target.declines(stream.kind, item.record):
+            if self._dry_matched(item):
+                self.check.known(item.key)
+                tally.add("matched")
+                continue
+            if item.match is not None and item.target_id is None and item.match in matches:
+                later.append(item)  # the run sends it after the first of its e-mail
+                continue
+            failed = self.check.failed_reference(item.key, item.record)
+            if failed is not None:  # the run fails it without sending it
+                self.check.fail(item.key, failed)
+                tally.add("invalid")
+                continue
+            if self.target.declines(kind, item.record):
                 missing = self.check.missing_reference(item.key, item.record)
                 if missing is not None:  # the target needs its ticket to keep it
                     self.check.refused(item.key, missing)
@@ -785,24 +850,62 @@ class _DryRunWriter(_Writer):
                 self.check.skip(item.key)
                 tally.add("skipped")
                 continue
-            if self._dry_matched(item):
-                self.check.known(item.key)
-                tally.add("matched")
+            reason = self.check.reason(item.key, item.record)
+            if reason is not None:
+                self.check.fail(item.key, reason)
+                tally.add("invalid")
                 continue
-            if self.check.check(item.key, item.record) is not None:
+            if item.match is not None and item.target_id is None:
+                matches.add(item.match)
+            pending.append(item)
+        if pending:
+            self._foresee(kind, pending)
+        if later:
+            self.validate(stream, later)
+
+    def _recall(self, instance: str, items: Sequence[_Item]) -> None:
+        """What earlier runs did with the records these need that this dry run has not
+        decided (a delta reads only what changed): one ledger query, as the run's links."""
+        refs = {
+            str(SourceKey.of(instance, ref))
+            for item in items
+            for ref in needed_refs(item.record, self.writable)
+        }
+        unknown = [key for key in refs if not self.check.decided(SourceKey.parse(key))]
+        for key, entry in self.ledger.lookup(unknown).items() if unknown else ():
+            if entry.state is EntryState.DONE:
+                self.check.known(SourceKey.parse(key))
+            elif entry.state is EntryState.FAILED:
+                self.check.failed_before(SourceKey.parse(key))
+            elif entry.state is EntryState.SKIPPED:
+                self.check.skip(SourceKey.parse(key))
+
+    def _foresee(self, kind: Kind, items: Sequence[_Item]) -> None:
+        """Ask the target what its write would answer for records that pass every check."""
+        tally = self.tallies[kind.value]
+        batch = [Outgoing(key=i.key, record=i.record, target_id=i.target_id) for i in items]
+        for item, result in zip(items, self.target.foresee(kind, batch), strict=True):
+            if result is not None and result.skipped:
+                self.check.skip(item.key)
+                tally.add("skipped")
+            elif result is not None and not result.ok:
+                self.check.fail(item.key, result.error)
                 tally.add("invalid")
             else:
+                self.check.passed(item.key, item.record)
                 if item.match is not None:
                     self.dry_matches.add(item.match)
-                tally.add("updated" if item.target_id else "created")
+                matched = result is not None and result.matched
+                tally.add("updated" if item.target_id else "matched" if matched else "created")
 
     def _dry_matched(self, item: _Item) -> bool:
         """Would this user be matched by e-mail instead of created?"""
         if item.match is None or item.target_id is not None:
             return False
-        return item.match in self.dry_matches or (
-            self.ledger.find_match(Kind.USER.value, item.match) is not None
-        )
+        if item.match in self.dry_matches:
+            return True
+        entry = self.ledger.find_match(Kind.USER.value, item.match)
+        return entry is not None and entry.key != str(item.key) and entry.target_id is not None
 
 
 class _StreamSink(Protocol):

@@ -129,7 +129,9 @@ class MappingFile:
         self.attachment_policy = str(attachments.get("policy", "error"))
         users = data.get("users") or {}
         self.fallback_agent_email: str | None = users.get("fallback_agent_email")
-        if users.get("unmatched_agents") == "fallback" and not self.fallback_agent_email:
+        self.unmatched_agents = str(users.get("unmatched_agents", "error"))
+        self.user_match = str(users.get("match", "email"))
+        if self.unmatched_agents == "fallback" and not self.fallback_agent_email:
             raise self.error(
                 ("users", "unmatched_agents"), "fallback needs users.fallback_agent_email"
             )
@@ -299,7 +301,10 @@ class MappingFile:
             fields=tuple(fields),
             values=values,
             comments={k: str(v) for k, v in (self.data.get("comments") or {}).items()},
-            fallback_agent_email=self.fallback_agent_email,
+            fallback_agent_email=(
+                self.fallback_agent_email if self.unmatched_agents == "fallback" else None
+            ),
+            user_match=self.user_match,
             options=dict(self._rule_options),
         )
 

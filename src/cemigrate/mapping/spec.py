@@ -140,13 +140,15 @@ KEYS: Final[tuple[KeySpec, ...]] = (
     KeySpec(
         "users.match",
         (str,),
-        "How a source user is matched to one the target already has.",
+        "How a source user is matched to one the target already has: ``email`` (a contact "
+        "with the e-mail is adopted where the target adopts them) or ``none``.",
         choices=("email", "none"),
     ),
     KeySpec(
         "users.unmatched_agents",
         (str,),
-        "An agent no target agent matches: refused (``error``) or replaced by the fallback.",
+        "An agent the target has no user for: it fails (``error``) or the fallback agent "
+        "takes its place (``fallback``); targets that create agents never need it.",
         choices=("error", "fallback"),
     ),
     KeySpec(

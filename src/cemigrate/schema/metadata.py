@@ -78,7 +78,11 @@ class Needs:
     """Comment routing the mapping asks for (``public_email``, ``public_other``, ``private`` →
     a target object); the target adapter says which it honours."""
     fallback_agent_email: str | None = None
-    """The agent who takes the place of agents the target has no match for."""
+    """The agent who takes the place of agents the target has no match for (set only when the
+    mapping's ``users.unmatched_agents`` is ``fallback``)."""
+    user_match: str = "email"
+    """How a user is matched to one the target already has (``users.match``): ``email``
+    (a contact already in the target with the user's e-mail is adopted) or ``none``."""
     options: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     """The mapping's option tables for ticket custom fields, by the field as a source's rules
     name it (its source id; a Freshdesk rule's ``cf_`` name): source option value → the

@@ -54,6 +54,16 @@ class FaultyTarget(Target):
         """The inner target's account."""
         return self.inner.account_url()
 
+    def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """The inner target's answers, with the chosen records refused as ``write`` will."""
+        answers = self.inner.foresee(kind, batch)
+        return [
+            WriteResult(key=o.key, error="refused by the target", platform_message=message)
+            if (message := self.faults.reject.get(o.external_id)) is not None
+            else answer
+            for o, answer in zip(batch, answers, strict=True)
+        ]
+
     def rule_field_names(self) -> Mapping[str, str]:
         """The inner target's."""
         return self.inner.rule_field_names()

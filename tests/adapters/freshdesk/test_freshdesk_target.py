@@ -5,8 +5,11 @@ a 429 storm), each ending in a failure row with Freshdesk's message or a paced r
 from __future__ import annotations
 
 import attrs
+import pytest
 
-from cemigrate.adapters import Needs
+from cemigrate.adapters import Needs, Outgoing
+from cemigrate.adapters.freshdesk.target import CONTACT_EXISTS, EMAIL_TAKEN
+from cemigrate.errors import ConfigError
 from cemigrate.sandbox.http import WireFaults
 from cemigrate.schema import (
     FieldDef,
@@ -157,6 +160,92 @@ def test_an_agent_without_a_seat_is_a_failure_row_naming_the_email(desk: Desk) -
     )
     assert not result.ok
     assert "new@desk.example" in result.platform_message
+
+
+def test_an_unmatched_agent_becomes_the_fallback_agent_the_mapping_names(desk: Desk) -> None:
+    desk.target.prepare(Needs(fallback_agent_email="SMITH@desk.example"), dry_run=False)
+    smith = desk.account.backend.find_contact(email=AGENT.email)
+    seats = len(desk.account.backend.agents)
+    ghost = User(id="a9", name="Gone", email="gone@desk.example", role=Role.AGENT)
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(ghost)])
+    result = desk.write(Kind.USER, ghost)
+    assert result.ok
+    assert result.matched
+    assert result.target_id == str(smith)
+    assert foreseen == result
+    assert len(desk.account.backend.agents) == seats  # no seat was created
+
+
+def test_a_fallback_agent_the_account_lacks_is_a_configuration_error(desk: Desk) -> None:
+    with pytest.raises(ConfigError, match=r"nobody@desk\.example is not an agent"):
+        desk.target.prepare(Needs(fallback_agent_email="nobody@desk.example"), dry_run=True)
+
+
+def test_a_contact_whose_email_is_taken_is_adopted_and_never_written_over(desk: Desk) -> None:
+    desk.target.prepare(Needs(), dry_run=False)
+    session = desk.account.session(authenticated=True)
+    base = f"{desk.account.base_url}/api/v2"
+    held = session.post(f"{base}/contacts", json={"name": "Ana (CRM)", "email": "ANA@example.com"})
+    assert held.status_code == 201
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(CUSTOMER)])
+    result = desk.write(Kind.USER, CUSTOMER)
+    assert result.ok
+    assert result.matched
+    assert result.target_id == str(held.json()["id"])
+    assert foreseen == result
+    # A later change in the source is not written over the account's own contact.
+    again = desk.write(Kind.USER, attrs.evolve(CUSTOMER, name="Ana L."), result.target_id)
+    assert again.ok
+    contact = session.get(f"{base}/contacts/{result.target_id}").json()
+    assert contact["name"] == "Ana (CRM)"
+    assert contact["unique_external_id"] is None
+    emails = [c["email"].lower() for c in desk.account.backend.contacts.values() if c["email"]]
+    assert emails.count("ana@example.com") == 1
+
+
+def test_a_taken_email_fails_when_the_mapping_does_not_match_users(desk: Desk) -> None:
+    desk.target.prepare(Needs(user_match="none"), dry_run=False)
+    session = desk.account.session(authenticated=True)
+    session.post(
+        f"{desk.account.base_url}/api/v2/contacts", json={"name": "Ana", "email": CUSTOMER.email}
+    )
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(CUSTOMER)])
+    result = desk.write(Kind.USER, CUSTOMER)
+    assert not result.ok
+    assert result.error == CONTACT_EXISTS
+    assert "duplicate_value" in result.platform_message
+    assert foreseen is not None
+    assert foreseen.error == result.error
+
+
+def test_an_end_user_with_an_agents_email_fails_with_one_reason(desk: Desk) -> None:
+    desk.target.prepare(Needs(), dry_run=False)
+    twin = User(id="c5", name="Smith at home", email=AGENT.email)
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(twin)])
+    result = desk.write(Kind.USER, twin)
+    assert not result.ok
+    assert result.error == EMAIL_TAKEN
+    assert foreseen is not None
+    assert foreseen.error == EMAIL_TAKEN
+
+
+def test_an_end_user_with_a_deleted_contacts_email_fails_with_one_reason(desk: Desk) -> None:
+    desk.target.prepare(Needs(), dry_run=False)
+    session = desk.account.session(authenticated=True)
+    base = f"{desk.account.base_url}/api/v2"
+    gone = session.post(f"{base}/contacts", json={"name": "Ana", "email": CUSTOMER.email})
+    assert session.delete(f"{base}/contacts/{gone.json()['id']}").status_code == 204
+    (foreseen,) = desk.target.foresee(Kind.USER, [outgoing(CUSTOMER)])
+    result = desk.write(Kind.USER, CUSTOMER)
+    assert not result.ok
+    assert result.error == EMAIL_TAKEN
+    assert foreseen is not None
+    assert foreseen.error == EMAIL_TAKEN
+
+
+def outgoing(person: User) -> Outgoing:
+    """``person`` as the dry run hands it to ``foresee`` (no links)."""
+    return Outgoing(key=SourceKey("old", Kind.USER, person.id), record=person)
 
 
 def test_a_429_storm_is_paced_on_the_clock_and_nothing_is_lost() -> None:

@@ -302,7 +302,9 @@ def test_an_external_id_two_records_share_carries_salesforces_words(written: Wri
     # Neither contact was touched, nor a third made; the ticket it requested cannot land.
     dups = [c for c in written.org.backend.table("Contact") if c.get(EXT) == "m:user:dup"]
     assert sorted(c["LastName"] for c in dups) == ["Dup One", "Dup Two"]
-    assert "requester" in written.failures["ticket:by-dup"].reason
+    requested = written.failures["ticket:by-dup"]
+    assert requested.reason == "refers to a user that failed"  # not sent: it would fail
+    assert requested.platform_message == "m:user:dup failed"
 
 
 def test_a_file_over_37_5_mb_goes_multipart_and_arrives_whole(written: Written) -> None:

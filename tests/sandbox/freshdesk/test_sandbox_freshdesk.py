@@ -361,6 +361,31 @@ def test_a_dropdown_value_outside_the_choices_is_refused(fresh: FreshdeskSandbox
     assert session.post(f"{base}/tickets", json=body).status_code == 201
 
 
+def test_a_taken_email_is_a_409_duplicate_value_naming_the_holder(fresh: FreshdeskSandbox) -> None:
+    """As Freshdesk answers a contact whose e-mail a user holds (in any case): 409, one
+    ``email`` error of code ``duplicate_value`` with the holder's ``user_id`` (the shape
+    integrations read to find the existing contact); an agent's e-mail is taken too."""
+    session, base = fresh.session(), f"{fresh.base_url}/api/v2"
+    first = session.post(f"{base}/contacts", json={"name": "A", "email": "ana@x.example"})
+    assert first.status_code == 201
+    again = session.post(f"{base}/contacts", json={"name": "B", "email": "ANA@x.example"})
+    assert again.status_code == 409
+    assert again.json()["errors"] == [
+        {
+            "field": "email",
+            "additional_info": {"user_id": first.json()["id"]},
+            "message": "It should be a unique value",
+            "code": "duplicate_value",
+        }
+    ]
+    agent = fresh.add_agent(name="Smith", email="smith@x.example")
+    twin = session.post(f"{base}/contacts", json={"name": "C", "email": "smith@x.example"})
+    assert twin.status_code == 409
+    assert twin.json()["errors"][0]["additional_info"] == {"user_id": agent["id"]}
+    found = session.get(f"{base}/contacts", params={"email": "ana@x.example"}).json()
+    assert [c["id"] for c in found] == [first.json()["id"]]
+
+
 def test_unique_external_id_is_unique_and_emails_are_checked(fresh: FreshdeskSandbox) -> None:
     session, base = fresh.session(), f"{fresh.base_url}/api/v2"
     first = session.post(

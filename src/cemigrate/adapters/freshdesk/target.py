@@ -21,10 +21,14 @@ A user suspended or deleted in the source is created as a contact and then soft-
 its tickets stay. Contacts carry the source key in ``unique_external_id``; tickets and
 companies in the ``cemigrate_id`` field that :meth:`FreshdeskTarget.prepare` creates, found
 again with the filter search. Agents are matched by e-mail, never created (they are paid
-seats). Groups, memberships and fields are find-or-create by their natural key. A ticket re-sent
-after a crash (found, so sent as an update) gets only the conversations it lacks. A comment
-Freshdesk refuses after its ticket was created deletes that ticket again, so the failure row can
-be re-driven without a duplicate.
+seats); with the mapping's ``users.unmatched_agents = "fallback"`` an agent with no match is
+the ``fallback_agent_email`` agent, else it fails. A contact whose e-mail the account already
+holds (Freshdesk answers 409 ``duplicate_value``) is adopted under ``users.match = "email"``:
+found with ``GET /contacts?email=``, recorded as matched, and never changed by a later write
+(only a contact holding the record's own source key is). Groups, memberships and fields are
+find-or-create by their natural key. A ticket re-sent after a crash (found, so sent as an
+update) gets only the conversations it lacks. A comment Freshdesk refuses after its ticket was
+created deletes that ticket again, so the failure row can be re-driven without a duplicate.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from cemigrate.adapters.sla_history import (
     sla_history_note,
 )
 from cemigrate.adapters.transport import account_address
-from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
+from cemigrate.errors import ConfigError, RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
@@ -96,7 +100,14 @@ from cemigrate.schema import (
     owner_ticket,
 )
 
-__all__ = ["SLA_KEPT_IN_TICKET", "WRITABLE", "FreshdeskTarget"]
+__all__ = [
+    "CONTACT_EXISTS",
+    "EMAIL_TAKEN",
+    "NO_AGENT",
+    "SLA_KEPT_IN_TICKET",
+    "WRITABLE",
+    "FreshdeskTarget",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +134,14 @@ SLA_KEPT_IN_TICKET: Final = (
     "ticket's private note and cemigrate_* fields"
 )
 DELETED_TICKET: Final = "deleted-in-source: a deleted ticket is not migrated"
+NO_AGENT: Final = "no agent with this e-mail in the target (agents are not created)"
+CONTACT_EXISTS: Final = (
+    'a contact with this e-mail is in the target already (users.match = "none": not adopted)'
+)
+EMAIL_TAKEN: Final = (
+    "the e-mail belongs to a user of the target that cannot be adopted "
+    "(an agent, or a deleted or blocked contact)"
+)
 
 _FIELD_LISTS: Final[Mapping[FieldObject, tuple[str, str]]] = {
     FieldObject.TICKET: (BY_NAME["ticket_fields"].path, "/api/v2/admin/ticket_fields"),
@@ -167,6 +186,13 @@ class FreshdeskTarget(PlatformTarget):
         }
         self._fields: dict[tuple[FieldObject, str], tuple[FieldDef, str]] | None = None
         self._agents: dict[str, str] | None = None
+        self._contacts: dict[str, tuple[str, str, bool]] | None = None
+        """Contacts by lower-cased e-mail: id, ``unique_external_id`` and whether it is active
+        (the dry run reads them once to foresee adoptions)."""
+        self._fallback: str | None = None
+        """The mapping's fallback agent e-mail, lower-cased (``unmatched_agents = "fallback"``)."""
+        self._user_match = "email"
+        """The mapping's ``users.match``: ``email`` adopts a contact already in the target."""
         self._groups: dict[str, tuple[str, list[int]]] | None = None
         self._companies: dict[str, str] | None = None
         self._rules: dict[tuple[str, str], str] | None = None
@@ -217,6 +243,13 @@ class FreshdeskTarget(PlatformTarget):
         times, SLA history, company tags) that the account lacks. Idempotent."""
         self._values = needs.values
         self._options = needs.options
+        self._user_match = needs.user_match
+        self._fallback = (needs.fallback_agent_email or "").strip().lower() or None
+        if self._fallback and self._fallback not in self._agent_table():
+            raise ConfigError(
+                f"users.fallback_agent_email: {needs.fallback_agent_email} is not an agent"
+                " of the freshdesk target"
+            )
         wanted = (
             *needs.fields,
             *convert.CEMIGRATE_TICKET_FIELDS,
@@ -407,11 +440,41 @@ class FreshdeskTarget(PlatformTarget):
             return self._update_contact(item, payload, keep_out=keep_out)
         contact_id = self._unlocked.pop(str(item.key), None)
         if contact_id is None:
-            body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
+            try:
+                body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
+            except RecordError as exc:
+                if not _duplicate_email(exc):
+                    raise
+                return self._adopt(item, person, exc, keep_out=keep_out)
             contact_id = str(body["id"])
         if keep_out:
             self._lock_contact(contact_id)
         return WriteResult(key=item.key, target_id=contact_id)
+
+    def _adopt(
+        self, item: Outgoing, person: User, refusal: RecordError, *, keep_out: bool
+    ) -> WriteResult:
+        """A contact whose e-mail the account holds already (409 ``duplicate_value``): under
+        ``users.match = "email"`` the active contact with that e-mail (one call to find it,
+        its e-mail compared again) is adopted as it is, neither changed nor kept out; one that
+        holds this record's own source key was written before a crash and is completed."""
+        if self._user_match != "email":
+            raise RecordError(CONTACT_EXISTS, platform_message=refusal.platform_message)
+        email = (person.email or "").strip().lower()
+        contacts = self.client.get_json("/api/v2/contacts", email=email)
+        hits = [c for c in contacts if str(c.get("email") or "").lower() == email]
+        if not hits:  # an agent's e-mail, or a deleted or blocked contact's
+            raise RecordError(EMAIL_TAKEN, platform_message=refusal.platform_message)
+        contact = min(hits, key=lambda c: int(c["id"]))
+        contact_id = str(contact["id"])
+        if contact.get("unique_external_id") == item.external_id:
+            if keep_out:
+                self._lock_contact(contact_id)
+            return WriteResult(key=item.key, target_id=contact_id)
+        log.info(
+            "freshdesk: %s adopts contact %s (same e-mail), left unchanged", item.key, contact_id
+        )
+        return WriteResult(key=item.key, target_id=contact_id, matched=True)
 
     def _lock_contact(self, contact_id: str) -> None:
         """Keep a user suspended or deleted in the source out of the account: a soft delete
@@ -428,6 +491,12 @@ class FreshdeskTarget(PlatformTarget):
         back in by the source is restored, then changed."""
         contact_id = str(item.target_id)
         current = self.client.get_json(f"/api/v2/contacts/{contact_id}")
+        if current.get("unique_external_id") != item.external_id:
+            # adopted by e-mail (or shared with a user of another instance): not ours to change
+            log.info(
+                "freshdesk: contact %s is adopted: %s is not written over it", contact_id, item.key
+            )
+            return WriteResult(key=item.key, target_id=contact_id)
         if current.get("deleted"):
             if keep_out:
                 log.info(
@@ -441,16 +510,67 @@ class FreshdeskTarget(PlatformTarget):
         return WriteResult(key=item.key, target_id=contact_id)
 
     def _match_agent(self, item: Outgoing, person: User) -> WriteResult:
-        """Agents are paid seats: matched by e-mail, never created."""
+        """Agents are paid seats: matched by e-mail, never created; one with no match is the
+        fallback agent where the mapping names one, else it fails."""
+        table = self._agent_table()
         email = (person.email or "").strip().lower()
-        agent_id = self._agent_table().get(email) if email else None
+        agent_id = table.get(email) if email else None
+        if agent_id is None and self._fallback:
+            agent_id = table.get(self._fallback)
         if agent_id is None:
             return WriteResult(
                 key=item.key,
-                error="no agent with this e-mail in the target (agents are not created)",
+                error=NO_AGENT,
                 platform_message=f"no agent {email or '(without e-mail)'}",
             )
-        return WriteResult(key=item.key, target_id=agent_id)
+        return WriteResult(key=item.key, target_id=agent_id, matched=True)
+
+    def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """What writing these users would answer: an agent matched, the fallback or failed
+        (as :meth:`_match_agent`); a contact whose e-mail the account holds adopted when an
+        active contact holds it, else failed (as :meth:`_adopt`). Reads the agents and the
+        contacts (active, blocked, deleted) once: one call per 100 of each."""
+        if kind is not Kind.USER:
+            return [None] * len(batch)
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            person = item.record
+            assert isinstance(person, User)
+            if person.role is not Role.END_USER:
+                answers.append(self._match_agent(item, person))
+                continue
+            email = (person.email or "").strip().lower()
+            held = self._contact_table().get(email)
+            taken = held is not None or email in self._agent_table()
+            if not email or item.target_id is not None or not taken:
+                answers.append(None)
+            elif held is not None and held[1] == item.external_id:
+                answers.append(None)  # its own contact, written before
+            elif self._user_match != "email":
+                answers.append(WriteResult(key=item.key, error=CONTACT_EXISTS))
+            elif held is not None and held[2]:
+                answers.append(WriteResult(key=item.key, target_id=held[0], matched=True))
+            else:
+                answers.append(WriteResult(key=item.key, error=EMAIL_TAKEN))
+        return answers
+
+    def _contact_table(self) -> dict[str, tuple[str, str, bool]]:
+        """Contacts by lower-cased e-mail: id, source key and whether it is active (neither
+        blocked nor deleted: only those are adopted). Read once."""
+        if self._contacts is None:
+            self._contacts = {}
+            for state in ("", "blocked", "deleted"):
+                for page in self.client.pages(
+                    "/api/v2/contacts", {"state": state} if state else {}
+                ):
+                    for c in page.records:
+                        email = str(c.get("email") or "").lower()
+                        if email:
+                            self._contacts.setdefault(
+                                email,
+                                (str(c["id"]), str(c.get("unique_external_id") or ""), not state),
+                            )
+        return self._contacts
 
     def _write_group(self, item: Outgoing, files: FileSource) -> WriteResult:
         team = item.record
@@ -1074,3 +1194,12 @@ def _rule_ids(
         else:
             malformed.append(target_id)
     return by_type, policies, malformed
+
+
+def _duplicate_email(refusal: RecordError) -> bool:
+    """Whether Freshdesk refused a contact because its e-mail is taken: 409 with an
+    ``email`` error of code ``duplicate_value`` (as :func:`client.platform_message` words it)."""
+    return any(
+        part.startswith("email: ") and part.endswith("(duplicate_value)")
+        for part in refusal.platform_message.split("; ")
+    )

@@ -416,37 +416,60 @@ class SalesforceTarget(PlatformTarget):
         )
         answers.update(zip(people, contacts, strict=True))
         agents = [i for i in range(len(batch)) if i not in answers]
-        table = self._user_table()
         marks: list[tuple[int, dict[str, Any]]] = []
         for index in agents:
             item = batch[index]
-            person = item.record
-            assert isinstance(person, User)
-            email = (person.email or "").strip().lower()
-            user_id = table.get(email)
-            if user_id is not None:
-                marks.append((index, {"Id": user_id, EXTERNAL_ID: item.external_id}))
-            elif self.fallback_agent_email and self.fallback_agent_email.lower() in table:
-                answers[index] = WriteResult(
-                    key=item.key, target_id=table[self.fallback_agent_email.lower()]
-                )
+            answer = self._agent_answer(item)
+            if answer.ok and self._is_own_user(item, answer.target_id):
+                # the agent's own User carries its source key (the fallback's does not)
+                marks.append((index, {"Id": answer.target_id, EXTERNAL_ID: item.external_id}))
             else:
-                answers[index] = WriteResult(
-                    key=item.key,
-                    error=f"no Salesforce user has the agent's e-mail {email or '(none)'}; "
-                    "cemigrate never creates users (licences): create one, or name a "
-                    "fallback_agent_email in the plan",
-                    platform_message="agent not matched",
-                )
+                answers[index] = answer
         if marks:
             results = self.client.update("User", [m for _, m in marks])
             for (index, mark), result in zip(marks, results, strict=True):
                 answers[index] = (
-                    WriteResult(key=batch[index].key, target_id=str(mark["Id"]))
+                    WriteResult(key=batch[index].key, target_id=str(mark["Id"]), matched=True)
                     if result.get("success")
                     else _failed(batch[index], result)
                 )
         return [answers[i] for i in range(len(batch))]
+
+    def _is_own_user(self, item: Outgoing, user_id: str | None) -> bool:
+        """Whether ``user_id`` is the User with the agent's own e-mail (not the fallback)."""
+        person = item.record
+        assert isinstance(person, User)
+        return self._user_table().get((person.email or "").strip().lower()) == user_id
+
+    def _agent_answer(self, item: Outgoing) -> WriteResult:
+        """An agent is a User already there (licences): the one with its e-mail, else the
+        fallback agent, else a failure naming the e-mail. Reads the org's Users once."""
+        person = item.record
+        assert isinstance(person, User)
+        table = self._user_table()
+        email = (person.email or "").strip().lower()
+        user_id = table.get(email)
+        if user_id is None and self.fallback_agent_email:
+            user_id = table.get(self.fallback_agent_email.lower())
+        if user_id is not None:
+            return WriteResult(key=item.key, target_id=user_id, matched=True)
+        return WriteResult(
+            key=item.key,
+            error=f"no Salesforce user has the agent's e-mail {email or '(none)'}; "
+            "cemigrate never creates users (licences): create one, or name a "
+            "fallback_agent_email in the plan",
+            platform_message="agent not matched",
+        )
+
+    def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """Agents: the User with their e-mail, the fallback agent, or the failure the write
+        gives (one query of the org's Users for the whole dry run). Contacts are upserted by
+        their source key, so they are created: None."""
+        if kind is not Kind.USER:
+            return [None] * len(batch)
+        return [
+            None if _role(item) is Role.END_USER else self._agent_answer(item) for item in batch
+        ]
 
     def _user_table(self) -> dict[str, str]:
         """The org's Users by lower-cased e-mail (active first); read once."""

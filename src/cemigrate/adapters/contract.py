@@ -209,6 +209,16 @@ class Source(FileSource, Protocol):
             if isinstance(record, FieldDef)
         )
 
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
+        """The records of ``kind`` with these source ids that the source can still produce,
+        read by id (batched where the platform allows), in the shapes :meth:`read` serves: what
+        the copier asks for when a record it is about to write refers to one its streams did
+        not serve (changed after the stream was read, or left out of an export's last minute).
+        An id the source no longer has (deleted for good) is simply absent from the answer.
+        Spends the budget the platform charges for those calls. By default the source cannot
+        read by id: nothing (``()``)."""
+        return ()
+
     def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
         """Have :meth:`read` call ``note(kind, id, external id)`` for every record it serves
         that carries an external id, whatever the record (a target account read back: what

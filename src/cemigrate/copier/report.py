@@ -28,6 +28,12 @@ class KindTally:
     skipped: int = 0
     invalid: int = 0
     """Dry run only: would be refused by the target."""
+    fetched: int = 0
+    """Read late, by id, because a record about to be written referred to it (counted in
+    ``read`` too)."""
+    placeholder: int = 0
+    """Users the source no longer has, written as a "Deleted user <id>" placeholder (counted
+    in ``created`` too)."""
 
     def add(self, action: str, count: int = 1) -> None:
         """Count ``count`` records under ``action`` (an outcome action or a column name)."""

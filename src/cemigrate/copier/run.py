@@ -84,6 +84,18 @@ def match_key(record: Record) -> str | None:
     return None
 
 
+def placeholder_user(source_id: str) -> User:
+    """What a user the source can no longer produce becomes (``users.missing =
+    "placeholder"``): a deleted end user named after its original id, written once and keyed
+    by that user's own source key, so that its records keep an author."""
+    return User(id=source_id, name=f"Deleted user {source_id}", deleted=True)
+
+
+def _missing_users(mapping: RecordMapping) -> str:
+    """The mapping's ``users.missing`` policy (``placeholder`` unless a file says ``fail``)."""
+    return mapping.missing_users if isinstance(mapping, MappingFile) else "placeholder"
+
+
 @attrs.define
 class _Item:
     key: SourceKey
@@ -419,6 +431,11 @@ class _LedgerWriter(_Writer):
 
     dry_run = False
 
+    def __init__(self, migration: Migration, *, mode: Mode) -> None:
+        super().__init__(migration, mode=mode)
+        self.asked: set[str] = set()
+        """Keys of late references already looked at in this run (fetched at most once)."""
+
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
         if self.mode is Mode.FULL and not resume:
@@ -497,7 +514,8 @@ class _LedgerWriter(_Writer):
         return self.run_id
 
     def send(self, stream: Stream, chunk: list[_Item]) -> None:
-        """Steps 1-3 of the write protocol for one target batch."""
+        """Steps 1-3 of the write protocol for one target batch (after its late references)."""
+        self._late_references(stream, chunk)
         later: list[_Item] = []
         if stream.kind is Kind.USER:
             chunk, later = self._match_users(chunk)
@@ -520,6 +538,64 @@ class _LedgerWriter(_Writer):
             self._write(stream, chunk)
         if later:
             self.send(stream, later)
+
+    def _late_references(self, stream: Stream, chunk: Sequence[_Item]) -> None:
+        """Write first what the batch refers to that its own stream did not bring.
+
+        A reference to a record of a kind written earlier in the plan (a ticket's requester,
+        a user's organization) that the ledger does not hold as done or skipped was changed
+        after its stream was read, or left out of an export's last minute: it is fetched from
+        the source by id (one call per kind and batch, never the same key twice in a run),
+        mapped and written through the same protocol (pending, write, done or failed; no
+        cursor moves). A user the source can no longer produce becomes a placeholder under
+        the mapping's ``users.missing`` policy."""
+        source, instance = stream.source, stream.source.instance
+        order = PLAN_ORDER.index(stream.kind)
+        readable = self.readable.get(instance, frozenset())
+        by_key = {
+            str(SourceKey.of(instance, ref)): ref
+            for item in chunk
+            for ref in linked_refs(item.record)
+            if PLAN_ORDER.index(ref.kind) < order
+            and ref.kind in self.writable
+            and ref.kind in readable
+        }
+        wanted = {key: ref for key, ref in by_key.items() if key not in self.asked}
+        if not wanted:
+            return
+        entries = self.ledger.lookup(list(wanted))
+        missing = [
+            ref
+            for key, ref in wanted.items()
+            if (entry := entries.get(key)) is None
+            or entry.state not in (EntryState.DONE, EntryState.SKIPPED)
+        ]
+        self.asked.update(wanted)
+        for kind in PLAN_ORDER[:order]:
+            ids = sorted({ref.id for ref in missing if ref.kind is kind})
+            if not ids:
+                continue
+            records = list(source.fetch(kind, ids))
+            self.tallies[kind.value].add("fetched", len(records))
+            served = {record.id for record in records}
+            gone = [i for i in ids if i not in served]
+            if gone and kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
+                records.extend(placeholder_user(i) for i in gone)
+                self.tallies[kind.value].add("placeholder", len(gone))
+            elif gone:
+                log.warning(
+                    "%s: %s %s not in the source any more: records that refer to them fail",
+                    instance,
+                    kind,
+                    ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""),
+                )
+            log.info("%s: %d %s records written late, before a %s batch", instance,
+                     len(records), kind, stream.kind)
+            late = Stream(source, kind, None)
+            items = self.classify(late, records)
+            size = max(1, self.target.batch_size.get(kind, 100))
+            for start in range(0, len(items), size):
+                self.send(late, items[start : start + size])
 
     def _match_users(self, chunk: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         """Users whose e-mail is already in the target are matched, not created again;

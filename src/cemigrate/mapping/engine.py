@@ -129,6 +129,9 @@ class MappingFile:
         self.attachment_policy = str(attachments.get("policy", "error"))
         users = data.get("users") or {}
         self.fallback_agent_email: str | None = users.get("fallback_agent_email")
+        self.missing_users = str(users.get("missing", "placeholder"))
+        """What a reference to a user the source no longer has becomes: ``placeholder`` or
+        ``fail`` (``users.missing``)."""
         if users.get("unmatched_agents") == "fallback" and not self.fallback_agent_email:
             raise self.error(
                 ("users", "unmatched_agents"), "fallback needs users.fallback_agent_email"

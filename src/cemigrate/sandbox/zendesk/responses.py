@@ -560,6 +560,20 @@ class ZendeskResponses:
             ]
         return Reply(200, {"users": self._sorted(users)})
 
+    def show_many_organizations(self, req: Request) -> Reply:
+        """``GET /api/v2/organizations/show_many.json?ids=`` or ``?external_ids=``."""
+        b = self.backend
+        if req.query.get("external_ids"):
+            wanted = set(_ids(req.query.get("external_ids"), "external_ids"))
+            found = [o for o in b.organizations.values() if o.get("external_id") in wanted]
+        else:
+            found = [
+                b.organizations[i]
+                for i in map(_int, _ids(req.query.get("ids"), "ids"))
+                if i in b.organizations
+            ]
+        return Reply(200, {"organizations": self._sorted(found)})
+
     def search(self, req: Request) -> Reply:
         """``GET /api/v2/search.json?query=`` (``type:`` and ``field:value`` terms)."""
         query = req.query.get("query") or ""

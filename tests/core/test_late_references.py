@@ -14,6 +14,7 @@ import pytest
 from cemigrate.adapters import Batch
 from cemigrate.adapters.memory import MemorySource, MemoryTarget
 from cemigrate.copier import Migration, Mode
+from cemigrate.errors import MappingError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import MappingFile
 from cemigrate.ratelimit import ManualClock
@@ -133,8 +134,8 @@ def test_a_user_the_export_left_out_is_fetched_and_written_before_its_tickets(
     for stored in target.records(Kind.TICKET):
         number = int(stored.external_id.rsplit(":", 1)[1])
         requester = "emea:user:2" if number % 2 else "emea:user:1"
-        assert stored.data["links"]["user:" + requester.rsplit(":", 1)[1]] == (
-            user_target[requester]
+        assert (
+            stored.data["links"]["user:" + requester.rsplit(":", 1)[1]] == (user_target[requester])
         )
     # A delta, once the export serves the user, finds it unchanged: nothing written twice.
     src.horizon = T0 + timedelta(days=1)
@@ -189,5 +190,5 @@ def test_the_fail_policy_fails_the_record_naming_the_reference(ledger: Ledger) -
 
 
 def test_the_mapping_file_rejects_an_unknown_missing_policy() -> None:
-    with pytest.raises(Exception, match="users.missing"):
+    with pytest.raises(MappingError, match=r"users\.missing"):
         MappingFile.from_dict({"users": {"missing": "ignore"}})

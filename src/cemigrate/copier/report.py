@@ -29,8 +29,8 @@ class KindTally:
     invalid: int = 0
     """Dry run only: would be refused by the target."""
     fetched: int = 0
-    """Read late, by id, because a record about to be written referred to it (counted in
-    ``read`` too)."""
+    """Read late, by id, because a record about to be written referred to it (not counted in
+    ``read``: what the streams served)."""
     placeholder: int = 0
     """Users the source no longer has, written as a "Deleted user <id>" placeholder (counted
     in ``created`` too)."""

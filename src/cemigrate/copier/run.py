@@ -354,11 +354,15 @@ class _Writer:
                     current.finish()
                     current = None
 
-    def classify(self, stream: Stream, records: Sequence[Record]) -> list[_Item]:
-        """Map records and decide, with one ledger query, which need writing."""
+    def classify(
+        self, stream: Stream, records: Sequence[Record], *, counted: str | None = "read"
+    ) -> list[_Item]:
+        """Map records and decide, with one ledger query, which need writing; ``counted``:
+        the column the records are counted in (fetched records are not ``read``)."""
         kind, instance = stream.kind, stream.source.instance
         tally = self.tallies[kind.value]
-        tally.add("read", len(records))
+        if counted is not None:
+            tally.add(counted, len(records))
         mapped: list[tuple[SourceKey, Record]] = []
         skipped: list[tuple[SourceKey, str]] = []
         refused: list[tuple[SourceKey, str]] = []
@@ -435,6 +439,8 @@ class _LedgerWriter(_Writer):
         super().__init__(migration, mode=mode)
         self.asked: set[str] = set()
         """Keys of late references already looked at in this run (fetched at most once)."""
+        self.gone: set[str] = set()
+        """Keys of late references the source could not produce (deleted for good)."""
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
@@ -516,6 +522,7 @@ class _LedgerWriter(_Writer):
     def send(self, stream: Stream, chunk: list[_Item]) -> None:
         """Steps 1-3 of the write protocol for one target batch (after its late references)."""
         self._late_references(stream, chunk)
+        chunk = self._follow_gone(stream.kind, chunk)
         later: list[_Item] = []
         if stream.kind is Kind.USER:
             chunk, later = self._match_users(chunk)
@@ -543,12 +550,13 @@ class _LedgerWriter(_Writer):
         """Write first what the batch refers to that its own stream did not bring.
 
         A reference to a record of a kind written earlier in the plan (a ticket's requester,
-        a user's organization) that the ledger does not hold as done or skipped was changed
-        after its stream was read, or left out of an export's last minute: it is fetched from
-        the source by id (one call per kind and batch, never the same key twice in a run),
-        mapped and written through the same protocol (pending, write, done or failed; no
-        cursor moves). A user the source can no longer produce becomes a placeholder under
-        the mapping's ``users.missing`` policy."""
+        a user's organization, the ticket of an SLA metric) that the ledger holds nothing
+        about was changed after its stream was read, or left out of an export's last minute:
+        it is fetched from the source by id (one call per kind and batch, never the same key
+        twice in a run), mapped and written through the same protocol (pending, write, done
+        or failed; no cursor moves). A user the source can no longer produce becomes a
+        placeholder under the mapping's ``users.missing`` policy; the records that hang off a
+        ticket it can no longer produce are skipped with it (:meth:`_follow_gone`)."""
         source, instance = stream.source, stream.source.instance
         order = PLAN_ORDER.index(stream.kind)
         readable = self.readable.get(instance, frozenset())
@@ -564,38 +572,70 @@ class _LedgerWriter(_Writer):
         if not wanted:
             return
         entries = self.ledger.lookup(list(wanted))
-        missing = [
-            ref
-            for key, ref in wanted.items()
-            if (entry := entries.get(key)) is None
-            or entry.state not in (EntryState.DONE, EntryState.SKIPPED)
-        ]
+        # A record the ledger holds in any state was read by its stream: done or skipped, it
+        # links; failed, its own failure row says why (and records referring to it fail
+        # naming it); pending, the resume settles it.
+        missing = [ref for key, ref in wanted.items() if key not in entries]
         self.asked.update(wanted)
         for kind in PLAN_ORDER[:order]:
             ids = sorted({ref.id for ref in missing if ref.kind is kind})
             if not ids:
                 continue
             records = list(source.fetch(kind, ids))
-            self.tallies[kind.value].add("fetched", len(records))
             served = {record.id for record in records}
             gone = [i for i in ids if i not in served]
             if gone and kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
                 records.extend(placeholder_user(i) for i in gone)
                 self.tallies[kind.value].add("placeholder", len(gone))
             elif gone:
+                self.gone.update(str(SourceKey(instance, kind, i)) for i in gone)
                 log.warning(
-                    "%s: %s %s not in the source any more: records that refer to them fail",
+                    "%s: %s %s referred to but not in the source any more",
                     instance,
                     kind,
                     ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""),
                 )
-            log.info("%s: %d %s records written late, before a %s batch", instance,
-                     len(records), kind, stream.kind)
+            log.info(
+                "%s: %d %s records written late, before a %s batch",
+                instance,
+                len(records),
+                kind,
+                stream.kind,
+            )
             late = Stream(source, kind, None)
-            items = self.classify(late, records)
+            items = self.classify(late, records, counted=None)
+            self.tallies[kind.value].add("fetched", len(served))
             size = max(1, self.target.batch_size.get(kind, 100))
             for start in range(0, len(items), size):
                 self.send(late, items[start : start + size])
+
+    def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
+        """Records that hang off a ticket the source no longer has (deleted while the run
+        read on: its SLA events, metrics, rating) are skipped with it; the rest go on."""
+        if not self.gone:
+            return chunk
+        keep: list[_Item] = []
+        outcomes = []
+        for item in chunk:
+            owner = owner_ticket(item.record)
+            if owner is not None and str(SourceKey.of(item.key.instance, owner)) in self.gone:
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.SKIPPED,
+                        action="skipped",
+                        reason=f"follows {owner}, which the source no longer has",
+                        kind=item.key.kind.value,
+                        instance=item.key.instance,
+                        source_id=item.key.id,
+                    )
+                )
+            else:
+                keep.append(item)
+        if outcomes:
+            self.ledger.record_outcomes(self._run(), outcomes)
+            self.tallies[kind.value].add("skipped", len(outcomes))
+        return keep
 
     def _match_users(self, chunk: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         """Users whose e-mail is already in the target are matched, not created again;

@@ -381,14 +381,15 @@ class ZendeskResponses:
         return Reply(200, {"ticket": self.backend.live_ticket(_int(id))})
 
     def show_many_tickets(self, req: Request) -> Reply:
-        """``GET /api/v2/tickets/show_many.json?ids=``."""
+        """``GET /api/v2/tickets/show_many.json?ids=`` (sideloads as the ticket export's)."""
         b = self.backend
         out = []
         for raw in _ids(req.query.get("ids"), "ids"):
             state = b.ticket_state.get(_int(raw))
             if state is not None and not state.deleted:
                 out.append(b.ticket_view(_int(raw)))
-        return Reply(200, {"tickets": out})
+        include = set((req.query.get("include") or "").split(","))
+        return Reply(200, {"tickets": out, **self._sideload(out, include)})
 
     def ticket_comments(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/tickets/{id}/comments.json``."""

@@ -192,3 +192,43 @@ def test_the_fail_policy_fails_the_record_naming_the_reference(ledger: Ledger) -
 def test_the_mapping_file_rejects_an_unknown_missing_policy() -> None:
     with pytest.raises(MappingError, match=r"users\.missing"):
         MappingFile.from_dict({"users": {"missing": "ignore"}})
+
+
+def test_the_dry_run_predicts_the_late_references_and_placeholders(ledger: Ledger) -> None:
+    clock = ManualClock()
+    late_org = Organization(id="o9", name="Late Ltd", updated_at=T0 + timedelta(minutes=30))
+    src = source(
+        {
+            Kind.ORGANIZATION: [late_org],
+            Kind.USER: [person(1), person(2, minutes=30, organization="o9")],
+            Kind.TICKET: [ticket(n, ("1", "2", "77")[n % 3]) for n in range(1, 7)],
+        },
+        clock,
+    )
+    target = MemoryTarget(clock=clock)
+    dry = run(src, target, ledger).run(dry_run=True)
+    assert target.records(Kind.USER) == []
+    assert dry.problems == ()
+    src.fetches.clear()
+    real = run(src, target, ledger).run()
+    for kind in ("organization", "user", "ticket"):
+        assert dry.kinds[kind].created == real.kinds[kind].created, kind
+        assert dry.kinds[kind].fetched == real.kinds[kind].fetched, kind
+    assert dry.kinds["user"].placeholder == real.kinds["user"].placeholder == 1
+    assert dry.kinds["ticket"].invalid == 0
+    assert real.kinds["ticket"].failed == 0
+
+
+def test_the_run_table_shows_fetched_and_placeholder_columns_only_when_they_happened(
+    ledger: Ledger,
+) -> None:
+    clock = ManualClock()
+    src = source({Kind.USER: [person(1)], Kind.TICKET: [ticket(1, "77")]}, clock)
+    report = run(src, MemoryTarget(clock=clock), ledger).run()
+    rows = {line.split()[0]: line.split() for line in report.table().splitlines()[1:]}
+    assert rows["kind"][-1] == "placeholder"
+    assert "fetched" not in rows["kind"]  # user 77 was asked for; the source had none
+    assert rows["user"][-1] == "1"
+    assert rows["ticket"][-1] == "0"
+    again = run(src, MemoryTarget(clock=clock), ledger).run()  # nothing late any more
+    assert "placeholder" not in again.table()

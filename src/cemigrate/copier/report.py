@@ -10,6 +10,7 @@ import attrs
 from cemigrate.adapters import Change
 
 _COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
+_LATE_COLUMNS = ("fetched", "placeholder")
 
 
 @attrs.define
@@ -97,6 +98,7 @@ class RunReport:
     def table(self) -> str:
         """A plain-text table, one row per kind."""
         columns = [*_COLUMNS, "invalid"] if self.dry_run else list(_COLUMNS)
+        columns += [c for c in _LATE_COLUMNS if self.total(c)]  # shown when they happened
         header = ["kind", *columns]
         rows = [[kind, *(str(getattr(t, c)) for c in columns)] for kind, t in self.kinds.items()]
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

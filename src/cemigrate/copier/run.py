@@ -19,7 +19,7 @@ import enum
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ClassVar, Final, Protocol, final
 
 import attrs
@@ -231,6 +231,10 @@ class _Writer:
         self.changes: tuple[Change, ...] = ()
         self.readable: dict[str, frozenset[Kind]] = {}
         self.writable: frozenset[Kind] = frozenset()
+        self.asked: set[str] = set()
+        """Keys of late references already looked at in this run (fetched at most once)."""
+        self.gone: set[str] = set()
+        """Keys of late references the source could not produce (deleted for good)."""
 
     @final
     def run(self, *, resume: bool, started: float) -> RunReport:
@@ -403,6 +407,66 @@ class _Writer:
             )
         return items
 
+    def late(
+        self, stream: Stream, chunk: Sequence[_Item], held: Callable[[Sequence[str]], set[str]]
+    ) -> Iterator[tuple[Stream, list[Record]]]:
+        """Late references: what a batch refers to that no stream brought, fetched by id.
+
+        A reference to a record of a kind written earlier in the plan (a ticket's requester,
+        a user's organization, the ticket of an SLA metric) that ``held`` does not know was
+        changed after its stream was read, or left out of an export's last minute: it is
+        fetched from the batch's source by id (one call per kind and batch, never the same
+        key twice in a run). A user the source can no longer produce becomes a placeholder
+        under the mapping's ``users.missing`` policy; the records that hang off a ticket it
+        can no longer produce are skipped with it (:attr:`gone`). Yields, kind by kind in
+        plan order, a stream to write the records as and the records, for the caller to map
+        and write (or check) before the batch."""
+        source, instance = stream.source, stream.source.instance
+        order = PLAN_ORDER.index(stream.kind)
+        readable = self.readable.get(instance, frozenset())
+        wanted = {
+            str(SourceKey.of(instance, ref)): ref
+            for item in chunk
+            for ref in linked_refs(item.record)
+            if PLAN_ORDER.index(ref.kind) < order
+            and ref.kind in self.writable
+            and ref.kind in readable
+        }
+        wanted = {key: ref for key, ref in wanted.items() if key not in self.asked}
+        if not wanted:
+            return
+        known = held(list(wanted))
+        missing = [ref for key, ref in wanted.items() if key not in known]
+        self.asked.update(wanted)
+        for kind in PLAN_ORDER[:order]:
+            ids = sorted({ref.id for ref in missing if ref.kind is kind})
+            if not ids:
+                continue
+            records = list(source.fetch(kind, ids))
+            served = {record.id for record in records}
+            self.tallies[kind.value].add("fetched", len(served))
+            gone = [i for i in ids if i not in served]
+            if gone and kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
+                records.extend(placeholder_user(i) for i in gone)
+                self.tallies[kind.value].add("placeholder", len(gone))
+            elif gone:
+                self.gone.update(str(SourceKey(instance, kind, i)) for i in gone)
+                log.warning(
+                    "%s: %s %s referred to but not in the source any more",
+                    instance,
+                    kind,
+                    ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""),
+                )
+            if records:
+                log.info(
+                    "%s: %d %s records late, before a %s batch",
+                    instance,
+                    len(records),
+                    kind,
+                    stream.kind,
+                )
+                yield Stream(source, kind, None), records
+
     def _skip(
         self, kind: Kind, skipped: Sequence[tuple[SourceKey, str]], entries: dict[str, Entry]
     ) -> None:
@@ -434,13 +498,6 @@ class _LedgerWriter(_Writer):
     """A run: every batch goes through the ledger's write protocol into the target."""
 
     dry_run = False
-
-    def __init__(self, migration: Migration, *, mode: Mode) -> None:
-        super().__init__(migration, mode=mode)
-        self.asked: set[str] = set()
-        """Keys of late references already looked at in this run (fetched at most once)."""
-        self.gone: set[str] = set()
-        """Keys of late references the source could not produce (deleted for good)."""
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
@@ -547,67 +604,20 @@ class _LedgerWriter(_Writer):
             self.send(stream, later)
 
     def _late_references(self, stream: Stream, chunk: Sequence[_Item]) -> None:
-        """Write first what the batch refers to that its own stream did not bring.
-
-        A reference to a record of a kind written earlier in the plan (a ticket's requester,
-        a user's organization, the ticket of an SLA metric) that the ledger holds nothing
-        about was changed after its stream was read, or left out of an export's last minute:
-        it is fetched from the source by id (one call per kind and batch, never the same key
-        twice in a run), mapped and written through the same protocol (pending, write, done
-        or failed; no cursor moves). A user the source can no longer produce becomes a
-        placeholder under the mapping's ``users.missing`` policy; the records that hang off a
-        ticket it can no longer produce are skipped with it (:meth:`_follow_gone`)."""
-        source, instance = stream.source, stream.source.instance
-        order = PLAN_ORDER.index(stream.kind)
-        readable = self.readable.get(instance, frozenset())
-        by_key = {
-            str(SourceKey.of(instance, ref)): ref
-            for item in chunk
-            for ref in linked_refs(item.record)
-            if PLAN_ORDER.index(ref.kind) < order
-            and ref.kind in self.writable
-            and ref.kind in readable
-        }
-        wanted = {key: ref for key, ref in by_key.items() if key not in self.asked}
-        if not wanted:
-            return
-        entries = self.ledger.lookup(list(wanted))
-        # A record the ledger holds in any state was read by its stream: done or skipped, it
-        # links; failed, its own failure row says why (and records referring to it fail
-        # naming it); pending, the resume settles it.
-        missing = [ref for key, ref in wanted.items() if key not in entries]
-        self.asked.update(wanted)
-        for kind in PLAN_ORDER[:order]:
-            ids = sorted({ref.id for ref in missing if ref.kind is kind})
-            if not ids:
-                continue
-            records = list(source.fetch(kind, ids))
-            served = {record.id for record in records}
-            gone = [i for i in ids if i not in served]
-            if gone and kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
-                records.extend(placeholder_user(i) for i in gone)
-                self.tallies[kind.value].add("placeholder", len(gone))
-            elif gone:
-                self.gone.update(str(SourceKey(instance, kind, i)) for i in gone)
-                log.warning(
-                    "%s: %s %s referred to but not in the source any more",
-                    instance,
-                    kind,
-                    ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""),
-                )
-            log.info(
-                "%s: %d %s records written late, before a %s batch",
-                instance,
-                len(records),
-                kind,
-                stream.kind,
-            )
-            late = Stream(source, kind, None)
+        """Write first what the batch refers to that its own stream did not bring
+        (:meth:`_Writer.late`), through the same protocol: pending, write, done or failed;
+        no cursor moves for them."""
+        for late, records in self.late(stream, chunk, self._held):
             items = self.classify(late, records, counted=None)
-            self.tallies[kind.value].add("fetched", len(served))
-            size = max(1, self.target.batch_size.get(kind, 100))
+            size = max(1, self.target.batch_size.get(late.kind, 100))
             for start in range(0, len(items), size):
                 self.send(late, items[start : start + size])
+
+    def _held(self, keys: Sequence[str]) -> set[str]:
+        """The keys the ledger holds in any state: done or skipped, they link; failed, their
+        own failure row says why (records referring to them fail naming them); pending, the
+        resume settles them."""
+        return set(self.ledger.lookup(keys))
 
     def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
         """Records that hang off a ticket the source no longer has (deleted while the run
@@ -799,6 +809,9 @@ class _DryRunWriter(_Writer):
         self.deleted_users: set[str] = set()
         """Users deleted in the source (a sample prefers tickets they wrote in)."""
         self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
+        self.seen: set[str] = set()
+        """Keys this dry run has read, checked or found in the ledger (late references to
+        anything else are fetched, as the run would)."""
 
     def _sample(self) -> int | None:
         return self.m._sample
@@ -808,11 +821,30 @@ class _DryRunWriter(_Writer):
 
     def _settled(self, entries: Iterable[Entry]) -> None:
         for settled in entries:
+            self.seen.add(settled.key)
             if settled.state is EntryState.DONE:
                 self.check.known(SourceKey.parse(settled.key))
 
+    def _record(self, outcomes: list[Outcome]) -> None:
+        self.seen.update(outcome.key for outcome in outcomes)
+
+    def checked(self, stream: Stream, items: Sequence[_Item]) -> None:
+        """Check a batch as a run writes it: its late references first (fetched by id, as
+        the run would; :meth:`_Writer.late`), then the batch."""
+        for late, records in self.late(stream, items, self._seen):
+            self.checked(late, self.classify(late, records, counted=None))
+        for key in self.gone:  # what hangs off a ticket the source lost is skipped with it
+            if not self.check.was_skipped(gone := SourceKey.parse(key)):
+                self.check.skip(gone)
+        self.seen.update(str(item.key) for item in items)
+        self.validate(stream, items)
+
+    def _seen(self, keys: Sequence[str]) -> set[str]:
+        return {key for key in keys if key in self.seen}
+
     def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
         for key, reason in refused:
+            self.seen.add(str(key))
             self.check.refused(key, reason)
         self.tallies[kind.value].add("invalid", len(refused))
 
@@ -887,7 +919,7 @@ class _DryStream:
             self.writer.deleted_users.update(
                 r.id for r in records if isinstance(r, User) and r.deleted
             )
-        self.writer.validate(self.stream, self.writer.classify(self.stream, records))
+        self.writer.checked(self.stream, self.writer.classify(self.stream, records))
 
     def finish(self) -> None:
         """Check the sample a sampled stream chose."""
@@ -895,7 +927,7 @@ class _DryStream:
         if self.stream.limit is not None and sample is not None:
             chosen = sampling.choose(self.pool, sample, self.writer.deleted_users)
             self.pool = []
-            self.writer.validate(self.stream, self.writer.classify(self.stream, chosen))
+            self.writer.checked(self.stream, self.writer.classify(self.stream, chosen))
 
 
 class _StreamWriter:

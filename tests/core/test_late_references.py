@@ -18,7 +18,7 @@ from cemigrate.errors import MappingError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import MappingFile
 from cemigrate.ratelimit import ManualClock
-from cemigrate.schema import Kind, Organization, Record, Ref, Ticket, User
+from cemigrate.schema import Action, Condition, Kind, Organization, Record, Ref, Rule, Ticket, User
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -232,3 +232,22 @@ def test_the_run_table_shows_fetched_and_placeholder_columns_only_when_they_happ
     assert rows["ticket"][-1] == "0"
     again = run(src, MemoryTarget(clock=clock), ledger).run()  # nothing late any more
     assert "placeholder" not in again.table()
+
+
+def test_a_rule_naming_a_user_the_source_no_longer_has_makes_no_placeholder(
+    ledger: Ledger,
+) -> None:
+    clock = ManualClock()
+    rule = Rule(
+        id="r1",
+        kind="trigger",
+        title="route",
+        conditions_all=(Condition(field="assignee_id", operator="is", value="77"),),
+        actions=(Action(field="status", value="open"),),
+    )
+    src = source({Kind.USER: [person(1)], Kind.RULE: [rule]}, clock)
+    target = MemoryTarget(clock=clock)
+    report = run(src, target, ledger).run()
+    assert src.fetches == [(Kind.USER, ("77",))]  # looked for, once
+    assert report.kinds["user"].placeholder == 0
+    assert [r.external_id for r in target.records(Kind.USER)] == ["emea:user:1"]

@@ -51,6 +51,7 @@ from cemigrate.schema import (
     content_hash,
     linked_refs,
     owner_ticket,
+    refs_of,
 )
 
 log = logging.getLogger("cemigrate.copier")
@@ -435,6 +436,8 @@ class _Writer:
         wanted = {key: ref for key, ref in wanted.items() if key not in self.asked}
         if not wanted:
             return
+        # Placeholders stand in for what a record needs, not for what a rule merely names.
+        needed = {ref for item in chunk for ref in refs_of(item.record)}
         known = held(list(wanted))
         missing = [ref for key, ref in wanted.items() if key not in known]
         self.asked.update(wanted)
@@ -446,10 +449,12 @@ class _Writer:
             served = {record.id for record in records}
             self.tallies[kind.value].add("fetched", len(served))
             gone = [i for i in ids if i not in served]
-            if gone and kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
-                records.extend(placeholder_user(i) for i in gone)
-                self.tallies[kind.value].add("placeholder", len(gone))
-            elif gone:
+            if kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
+                stand_in = [i for i in gone if Ref(kind=kind, id=i) in needed]
+                records.extend(placeholder_user(i) for i in stand_in)
+                self.tallies[kind.value].add("placeholder", len(stand_in))
+                gone = [i for i in gone if i not in stand_in]
+            if gone:
                 self.gone.update(str(SourceKey(instance, kind, i)) for i in gone)
                 log.warning(
                     "%s: %s %s referred to but not in the source any more",

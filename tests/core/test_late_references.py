@@ -14,7 +14,7 @@ import pytest
 from cemigrate.adapters import Batch
 from cemigrate.adapters.memory import MemorySource, MemoryTarget
 from cemigrate.copier import Migration, Mode
-from cemigrate.errors import MappingError
+from cemigrate.errors import MappingError, RecordError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import MappingFile
 from cemigrate.ratelimit import ManualClock
@@ -251,3 +251,30 @@ def test_a_rule_naming_a_user_the_source_no_longer_has_makes_no_placeholder(
     assert src.fetches == [(Kind.USER, ("77",))]  # looked for, once
     assert report.kinds["user"].placeholder == 0
     assert [r.external_id for r in target.records(Kind.USER)] == ["emea:user:1"]
+
+
+class RefusingSource(LaggingSource):
+    """Its reads by id are refused (a platform error, not a missing record)."""
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
+        self.fetches.append((kind, tuple(ids)))
+        raise RecordError("memory refused the read", platform_message="403-ish")
+
+
+def test_a_refused_fetch_makes_no_placeholder_and_the_record_fails_as_before(
+    ledger: Ledger,
+) -> None:
+    clock = ManualClock()
+    src = RefusingSource(
+        {Kind.USER: [person(1)], Kind.TICKET: [ticket(1, "77"), ticket(2, "1")]},
+        instance="emea",
+        clock=clock,
+        horizon=T0 + timedelta(minutes=5),
+    )
+    target = MemoryTarget(clock=clock)
+    report = run(src, target, ledger).run()
+    assert report.status == "completed"
+    assert report.kinds["ticket"].created == 1
+    assert report.kinds["ticket"].failed == 1
+    assert report.kinds["user"].placeholder == 0
+    assert src.fetches == [(Kind.USER, ("77",))]

@@ -445,7 +445,11 @@ class _Writer:
             ids = sorted({ref.id for ref in missing if ref.kind is kind})
             if not ids:
                 continue
-            records = list(source.fetch(kind, ids))
+            try:
+                records = list(source.fetch(kind, ids))
+            except RecordError as exc:  # refused, not gone: no placeholder stands in
+                log.warning("%s: %s %s could not be fetched: %s", instance, kind, ids[:5], exc)
+                continue
             served = {record.id for record in records}
             self.tallies[kind.value].add("fetched", len(served))
             gone = [i for i in ids if i not in served]

@@ -121,12 +121,6 @@ class MemorySource(Source):
             found.extend(self._records[kind][i] for i in chunk if i in self._records[kind])
         return tuple(found)
 
-    def remove(self, kind: Kind, record_id: str) -> None:
-        """Forget a record, as a help desk that deleted it for good no longer serves it."""
-        self._records[kind].pop(record_id, None)
-        self._sorted.pop(kind, None)
-        self._history = None
-
     def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
         """The SLA events and metrics this help desk holds for ``tickets``."""
         index = self._history_index()

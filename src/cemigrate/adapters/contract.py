@@ -106,7 +106,8 @@ class WriteResult:
     """The platform's own message (never record content)."""
     skipped: str = ""
     """The target declines the record by a named policy (e.g. Zendesk cannot import a ticket
-    deleted in the source): accounted for as skipped, not failed."""
+    deleted in the source): accounted for as skipped, not failed. ``target_id`` may still name
+    what the target holds of it (a ticket an interrupted run created in part)."""
 
     @property
     def ok(self) -> bool:

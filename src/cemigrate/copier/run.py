@@ -733,6 +733,7 @@ class _LedgerWriter(_Writer):
                         state=EntryState.SKIPPED,
                         action=action,
                         reason=result.skipped,
+                        target_id=result.target_id,  # a record the target holds all the same
                     )
                 )
             elif result.ok:

@@ -15,6 +15,7 @@ from cemigrate.copier import Migration, Mode
 from cemigrate.copier.pipeline import Reader, Stream
 from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
+from cemigrate.mapping import MappingFile
 from cemigrate.ratelimit import ManualClock
 from cemigrate.schema import Kind, Organization, Record, Ref, Ticket, User
 
@@ -133,7 +134,10 @@ def test_a_reference_to_a_record_that_failed_fails_with_the_platform_message(
     source = MemorySource(
         {Kind.USER: users(["a@x.io"]), Kind.TICKET: tickets(2, requester="99")}, instance="s"
     )
-    report = migration([source], MemoryTarget(), ledger).run()
+    # User 99 is not in the source: under the ``fail`` policy its records fail (the default
+    # writes a placeholder user instead; see test_late_references.py).
+    fail = MappingFile.from_dict({"users": {"missing": "fail"}})
+    report = migration([source], MemoryTarget(), ledger, mapping=fail).run()
     assert report.kinds["ticket"].failed == 2
     assert {f.platform_message for f in ledger.failures()} == {"RecordInvalid: user 99 not found"}
 

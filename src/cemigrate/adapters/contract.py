@@ -106,7 +106,8 @@ class WriteResult:
     """The platform's own message (never record content)."""
     skipped: str = ""
     """The target declines the record by a named policy (e.g. Zendesk cannot import a ticket
-    deleted in the source): accounted for as skipped, not failed."""
+    deleted in the source): accounted for as skipped, not failed. ``target_id`` may still name
+    what the target holds of it (a ticket an interrupted run created in part)."""
     matched: bool = False
     """The record was not created: the target already held it (an agent found by e-mail, a
     contact adopted by e-mail, the fallback agent in an unmatched agent's place) and
@@ -212,6 +213,16 @@ class Source(FileSource, Protocol):
             for record in batch.records
             if isinstance(record, FieldDef)
         )
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
+        """The records of ``kind`` with these source ids that the source can still produce,
+        read by id (batched where the platform allows), in the shapes :meth:`read` serves: what
+        the copier asks for when a record it is about to write refers to one its streams did
+        not serve (changed after the stream was read, or left out of an export's last minute).
+        An id the source no longer has (deleted for good) is simply absent from the answer.
+        Spends the budget the platform charges for those calls. By default the source cannot
+        read by id: nothing (``()``)."""
+        return ()
 
     def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
         """Have :meth:`read` call ``note(kind, id, external id)`` for every record it serves

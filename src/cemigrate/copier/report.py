@@ -12,6 +12,7 @@ from cemigrate.adapters import Change
 _EXAMPLES: Final = 5
 
 _COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
+_LATE_COLUMNS = ("fetched", "placeholder")
 
 
 @attrs.define
@@ -30,6 +31,12 @@ class KindTally:
     skipped: int = 0
     invalid: int = 0
     """Dry run only: would be refused by the target."""
+    fetched: int = 0
+    """Read late, by id, because a record about to be written referred to it (not counted in
+    ``read``: what the streams served)."""
+    placeholder: int = 0
+    """Users the source no longer has, written as a "Deleted user <id>" placeholder (counted
+    in ``created`` too)."""
 
     def add(self, action: str, count: int = 1) -> None:
         """Count ``count`` records under ``action`` (an outcome action or a column name)."""
@@ -103,6 +110,7 @@ class RunReport:
     def table(self) -> str:
         """A plain-text table, one row per kind."""
         columns = [*_COLUMNS, "invalid"] if self.dry_run else list(_COLUMNS)
+        columns += [c for c in _LATE_COLUMNS if self.total(c)]  # shown when they happened
         header = ["kind", *columns]
         rows = [[kind, *(str(getattr(t, c)) for c in columns)] for kind, t in self.kinds.items()]
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ClassVar, Final, Protocol, final
 
 import attrs
@@ -59,6 +59,7 @@ from cemigrate.schema import (
     content_hash,
     linked_refs,
     owner_ticket,
+    refs_of,
 )
 
 log = logging.getLogger("cemigrate.copier")
@@ -90,6 +91,18 @@ def match_key(record: Record) -> str | None:
     if isinstance(record, User) and record.email:
         return hashlib.sha256(record.email.strip().lower().encode("utf-8")).hexdigest()
     return None
+
+
+def placeholder_user(source_id: str) -> User:
+    """What a user the source can no longer produce becomes (``users.missing =
+    "placeholder"``): a deleted end user named after its original id, written once and keyed
+    by that user's own source key, so that its records keep an author."""
+    return User(id=source_id, name=f"Deleted user {source_id}", deleted=True)
+
+
+def _missing_users(mapping: RecordMapping) -> str:
+    """The mapping's ``users.missing`` policy (``placeholder`` unless a file says ``fail``)."""
+    return mapping.missing_users if isinstance(mapping, MappingFile) else "placeholder"
 
 
 @attrs.define
@@ -246,6 +259,10 @@ class _Writer:
         self.readable: dict[str, frozenset[Kind]] = {}
         self.writable: frozenset[Kind] = frozenset()
         self.accounts = AccountCheck(record=(), repointed=())
+        self.asked: set[str] = set()
+        """Keys of late references already looked at in this run (fetched at most once)."""
+        self.gone: set[str] = set()
+        """Keys of late references the source could not produce (deleted for good)."""
 
     @final
     def run(self, *, resume: bool, started: float) -> RunReport:
@@ -400,11 +417,15 @@ class _Writer:
                     current.finish()
                     current = None
 
-    def classify(self, stream: Stream, records: Sequence[Record]) -> list[_Item]:
-        """Map records and decide, with one ledger query, which need writing."""
+    def classify(
+        self, stream: Stream, records: Sequence[Record], *, counted: str | None = "read"
+    ) -> list[_Item]:
+        """Map records and decide, with one ledger query, which need writing; ``counted``:
+        the column the records are counted in (fetched records are not ``read``)."""
         kind, instance = stream.kind, stream.source.instance
         tally = self.tallies[kind.value]
-        tally.add("read", len(records))
+        if counted is not None:
+            tally.add(counted, len(records))
         mapped: list[tuple[SourceKey, Record]] = []
         skipped: list[tuple[SourceKey, str]] = []
         refused: list[tuple[SourceKey, str]] = []
@@ -444,6 +465,74 @@ class _Writer:
                 _Item(key, record, digest, entry.target_id if entry else None, match_key(record))
             )
         return items
+
+    def late(
+        self, stream: Stream, chunk: Sequence[_Item], held: Callable[[Sequence[str]], set[str]]
+    ) -> Iterator[tuple[Stream, list[Record]]]:
+        """Late references: what a batch refers to that no stream brought, fetched by id.
+
+        A reference to a record of a kind written earlier in the plan (a ticket's requester,
+        a user's organization, the ticket of an SLA metric) that ``held`` does not know was
+        changed after its stream was read, or left out of an export's last minute: it is
+        fetched from the batch's source by id (one call per kind and batch, never the same
+        key twice in a run). A user the source can no longer produce becomes a placeholder
+        under the mapping's ``users.missing`` policy; the records that hang off a ticket it
+        can no longer produce are skipped with it (:attr:`gone`). Yields, kind by kind in
+        plan order, a stream to write the records as and the records, for the caller to map
+        and write (or check) before the batch."""
+        source, instance = stream.source, stream.source.instance
+        order = PLAN_ORDER.index(stream.kind)
+        readable = self.readable.get(instance, frozenset())
+        wanted = {
+            str(SourceKey.of(instance, ref)): ref
+            for item in chunk
+            for ref in linked_refs(item.record)
+            if PLAN_ORDER.index(ref.kind) < order
+            and ref.kind in self.writable
+            and ref.kind in readable
+        }
+        wanted = {key: ref for key, ref in wanted.items() if key not in self.asked}
+        if not wanted:
+            return
+        # Placeholders stand in for what a record needs, not for what a rule merely names.
+        needed = {ref for item in chunk for ref in refs_of(item.record)}
+        known = held(list(wanted))
+        missing = [ref for key, ref in wanted.items() if key not in known]
+        self.asked.update(wanted)
+        for kind in PLAN_ORDER[:order]:
+            ids = sorted({ref.id for ref in missing if ref.kind is kind})
+            if not ids:
+                continue
+            try:
+                records = list(source.fetch(kind, ids))
+            except RecordError as exc:  # refused, not gone: no placeholder stands in
+                log.warning("%s: %s %s could not be fetched: %s", instance, kind, ids[:5], exc)
+                continue
+            served = {record.id for record in records}
+            self.tallies[kind.value].add("fetched", len(served))
+            gone = [i for i in ids if i not in served]
+            if kind is Kind.USER and _missing_users(self.m.mapping) == "placeholder":
+                stand_in = [i for i in gone if Ref(kind=kind, id=i) in needed]
+                records.extend(placeholder_user(i) for i in stand_in)
+                self.tallies[kind.value].add("placeholder", len(stand_in))
+                gone = [i for i in gone if i not in stand_in]
+            if gone:
+                self.gone.update(str(SourceKey(instance, kind, i)) for i in gone)
+                log.warning(
+                    "%s: %s %s referred to but not in the source any more",
+                    instance,
+                    kind,
+                    ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""),
+                )
+            if records:
+                log.info(
+                    "%s: %d %s records late, before a %s batch",
+                    instance,
+                    len(records),
+                    kind,
+                    stream.kind,
+                )
+                yield Stream(source, kind, None), records
 
     def _skip(
         self, kind: Kind, skipped: Sequence[tuple[SourceKey, str]], entries: dict[str, Entry]
@@ -567,7 +656,9 @@ class _LedgerWriter(_Writer):
         return self.run_id
 
     def send(self, stream: Stream, chunk: list[_Item]) -> None:
-        """Steps 1-3 of the write protocol for one target batch."""
+        """Steps 1-3 of the write protocol for one target batch (after its late references)."""
+        self._late_references(stream, chunk)
+        chunk = self._follow_gone(stream.kind, chunk)
         later: list[_Item] = []
         if stream.kind is Kind.USER:
             chunk, later = self._match_users(chunk)
@@ -590,6 +681,50 @@ class _LedgerWriter(_Writer):
             self._write(stream, chunk)
         if later:
             self.send(stream, later)
+
+    def _late_references(self, stream: Stream, chunk: Sequence[_Item]) -> None:
+        """Write first what the batch refers to that its own stream did not bring
+        (:meth:`_Writer.late`), through the same protocol: pending, write, done or failed;
+        no cursor moves for them."""
+        for late, records in self.late(stream, chunk, self._held):
+            items = self.classify(late, records, counted=None)
+            size = max(1, self.target.batch_size.get(late.kind, 100))
+            for start in range(0, len(items), size):
+                self.send(late, items[start : start + size])
+
+    def _held(self, keys: Sequence[str]) -> set[str]:
+        """The keys the ledger holds in any state: done or skipped, they link; failed, their
+        own failure row says why (records referring to them fail naming them); pending, the
+        resume settles them."""
+        return set(self.ledger.lookup(keys))
+
+    def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
+        """Records that hang off a ticket the source no longer has (deleted while the run
+        read on: its SLA events, metrics, rating) are skipped with it; the rest go on."""
+        if not self.gone:
+            return chunk
+        keep: list[_Item] = []
+        outcomes = []
+        for item in chunk:
+            owner = owner_ticket(item.record)
+            if owner is not None and str(SourceKey.of(item.key.instance, owner)) in self.gone:
+                outcomes.append(
+                    Outcome(
+                        key=str(item.key),
+                        state=EntryState.SKIPPED,
+                        action="skipped",
+                        reason=f"follows {owner}, which the source no longer has",
+                        kind=item.key.kind.value,
+                        instance=item.key.instance,
+                        source_id=item.key.id,
+                    )
+                )
+            else:
+                keep.append(item)
+        if outcomes:
+            self.ledger.record_outcomes(self._run(), outcomes)
+            self.tallies[kind.value].add("skipped", len(outcomes))
+        return keep
 
     def _match_users(self, chunk: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         """Users whose e-mail is already in the target are matched, not created again;
@@ -670,6 +805,7 @@ class _LedgerWriter(_Writer):
                         state=EntryState.SKIPPED,
                         action=action,
                         reason=result.skipped,
+                        target_id=result.target_id,  # a record the target holds all the same
                     )
                 )
             elif result.ok:
@@ -792,6 +928,9 @@ class _DryRunWriter(_Writer):
         self.deleted_users: set[str] = set()
         """Users deleted in the source (a sample prefers tickets they wrote in)."""
         self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created
+        self.seen: set[str] = set()
+        """Keys this dry run has read, checked or found in the ledger (late references to
+        anything else are fetched, as the run would)."""
 
     def _sample(self) -> int | None:
         return self.m._sample
@@ -801,11 +940,30 @@ class _DryRunWriter(_Writer):
 
     def _settled(self, entries: Iterable[Entry]) -> None:
         for settled in entries:
+            self.seen.add(settled.key)
             if settled.state is EntryState.DONE:
                 self.check.known(SourceKey.parse(settled.key))
 
+    def _record(self, outcomes: list[Outcome]) -> None:
+        self.seen.update(outcome.key for outcome in outcomes)
+
+    def checked(self, stream: Stream, items: Sequence[_Item]) -> None:
+        """Check a batch as a run writes it: its late references first (fetched by id, as
+        the run would; :meth:`_Writer.late`), then the batch."""
+        for late, records in self.late(stream, items, self._seen):
+            self.checked(late, self.classify(late, records, counted=None))
+        for key in self.gone:  # what hangs off a ticket the source lost is skipped with it
+            if not self.check.was_skipped(gone := SourceKey.parse(key)):
+                self.check.skip(gone)
+        self.seen.update(str(item.key) for item in items)
+        self.validate(stream, items)
+
+    def _seen(self, keys: Sequence[str]) -> set[str]:
+        return {key for key in keys if key in self.seen}
+
     def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
         for key, reason in refused:
+            self.seen.add(str(key))
             self.check.refused(key, reason)
         self.tallies[kind.value].add("invalid", len(refused))
 
@@ -938,7 +1096,7 @@ class _DryStream:
             self.writer.deleted_users.update(
                 r.id for r in records if isinstance(r, User) and r.deleted
             )
-        self.writer.validate(self.stream, self.writer.classify(self.stream, records))
+        self.writer.checked(self.stream, self.writer.classify(self.stream, records))
 
     def finish(self) -> None:
         """Check the sample a sampled stream chose."""
@@ -946,7 +1104,7 @@ class _DryStream:
         if self.stream.limit is not None and sample is not None:
             chosen = sampling.choose(self.pool, sample, self.writer.deleted_users)
             self.pool = []
-            self.writer.validate(self.stream, self.writer.classify(self.stream, chosen))
+            self.writer.checked(self.stream, self.writer.classify(self.stream, chosen))
 
 
 class _StreamWriter:

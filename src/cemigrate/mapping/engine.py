@@ -131,6 +131,9 @@ class MappingFile:
         self.fallback_agent_email: str | None = users.get("fallback_agent_email")
         self.unmatched_agents = str(users.get("unmatched_agents", "error"))
         self.user_match = str(users.get("match", "email"))
+        self.missing_users = str(users.get("missing", "placeholder"))
+        """What a reference to a user the source no longer has becomes: ``placeholder`` or
+        ``fail`` (``users.missing``)."""
         if self.unmatched_agents == "fallback" and not self.fallback_agent_email:
             raise self.error(
                 ("users", "unmatched_agents"), "fallback needs users.fallback_agent_email"

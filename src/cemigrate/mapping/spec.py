@@ -156,6 +156,14 @@ KEYS: Final[tuple[KeySpec, ...]] = (
         (str,),
         "The target agent who takes the place of unmatched agents (``fallback``).",
     ),
+    KeySpec(
+        "users.missing",
+        (str,),
+        "A user a record refers to that the source can no longer produce (deleted for good): "
+        'one placeholder "Deleted user <id>" in the target (``placeholder``) or the record '
+        "fails naming the reference (``fail``).",
+        choices=("placeholder", "fail"),
+    ),
     KeySpec("groups.map.*", (str,), "The target group (queue) for a source group, by name."),
     KeySpec(
         "tags.mode",

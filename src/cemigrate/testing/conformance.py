@@ -161,6 +161,23 @@ def conformance_suite(
                 assert all(c["pending"] == 0 and c["failed"] == 0 for c in ledger.counts().values())
                 assert ledger.verify_journal() > 0
 
+        @pytest.mark.parametrize("kind", [Kind.USER, Kind.ORGANIZATION])
+        def test_fetch_by_id_serves_what_read_serves(self, harness: Harness, kind: Kind) -> None:
+            source = harness.source
+            if kind not in source.describe().kinds:
+                pytest.skip(f"{source.platform} does not serve {kind}")
+            served = {r.id: r for batch in source.read(kind) for r in batch.records}
+            if not served:
+                pytest.skip(f"the help desk has no {kind}")
+            wanted = sorted(served)[:: max(1, len(served) // 5)]
+            fetched = source.fetch(kind, wanted)
+            if not fetched and type(source).fetch is Source.fetch:
+                return  # a source that declares no reads by id (the default)
+            assert {r.id: r for r in fetched} == {i: served[i] for i in wanted}
+            numeric = [int(i) for i in served if i.isdigit()]
+            if numeric:  # an id the source never had is left out, not an error
+                assert source.fetch(kind, [str(max(numeric) + 10**6)]) == ()
+
         def test_every_page_is_read(self, harness: Harness, desk: HelpDesk) -> None:
             report = harness.run()
             assert report.kinds["ticket"].read == len(desk.tickets)

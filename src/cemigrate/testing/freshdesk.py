@@ -193,7 +193,7 @@ class FreshdeskPair(AdapterPair):
             plan="purchased_2000",
             api_key=_KILL_API_KEY,
         )
-        _raise_limits(new, 60_000)
+        raise_limits(new, 60_000)
         seen: set[str] = set()
         for person in old.backend.desk.users:
             email = (person.email or "").lower()
@@ -230,7 +230,7 @@ api_key_env = "KILL_TEST_FD_KEY"
 _SUB_LIMITS = ("ticket_create", "ticket_update", "tickets_list", "contacts_list")
 
 
-def _raise_limits(account: Any, per_minute: int) -> None:
+def raise_limits(account: Any, per_minute: int) -> None:
     """An account with a larger purchased limit than the presets know: the emulator allows
     ``per_minute`` credits, and says so in ``X-Ratelimit-Total``, which the copier's account
     budget adopts. The copier's own ticket-create sub-limit stays the plan's (800 a minute,

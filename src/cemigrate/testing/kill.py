@@ -110,13 +110,14 @@ def run_copier(
     resume: bool,
     kill_at: KillAt | None,
     timeout: float = 600,
+    delta: bool = False,
 ) -> tuple[int, str]:
-    """One ``cemigrate -v run PLAN`` process with ``env`` added to the environment (the
-    credentials the plan names), killed at ``kill_at`` if given; its exit code (negative for a
-    signal) and its last log lines."""
+    """One ``cemigrate -v run PLAN`` process (``--delta`` with ``delta``) with ``env`` added to
+    the environment (the credentials the plan names), killed at ``kill_at`` if given; its exit
+    code (negative for a signal) and its last log lines."""
     command = [sys.executable, "-m", "cemigrate.cli", "-v", "run", str(plan), "--no-progress"]
     process = subprocess.Popen(
-        [*command, *(["--resume"] if resume else [])],
+        [*command, *(["--resume"] if resume else []), *(["--delta"] if delta else [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

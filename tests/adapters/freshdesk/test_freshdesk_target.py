@@ -87,6 +87,22 @@ def test_a_ticket_cut_off_by_a_crash_is_not_found_and_the_next_write_completes_i
     assert desk.target.find(Kind.TICKET, [key]) == {key: first.target_id}
 
 
+def test_a_ticket_cut_off_by_a_crash_then_deleted_in_the_source_is_skipped_with_its_id(
+    desk: Desk,
+) -> None:
+    desk.people()
+    full = ticket(*(comment(n, public=True, author=AGENT) for n in range(1, 5)))
+    first = desk.write(Kind.TICKET, full)
+    del desk.account.backend.conversations(int(first.target_id))[1:]  # died mid-ticket
+    key = SourceKey("old", Kind.TICKET, full.id)
+    assert desk.target.find(Kind.TICKET, [key]) == {}
+    gone = desk.write(Kind.TICKET, attrs.evolve(full, deleted=True))  # deleted meanwhile
+    assert gone.skipped.startswith("deleted-in-source")
+    # Nothing is deleted in the target: the ledger learns the id of what it holds.
+    assert gone.target_id == first.target_id
+    assert int(first.target_id) in desk.account.backend.live_ticket_ids()
+
+
 def test_find_uses_external_ids_after_a_crash(desk: Desk) -> None:
     desk.people()
     written = desk.write(Kind.TICKET, ticket())

@@ -398,3 +398,21 @@ def test_a_deleted_contact_reads_back_deleted() -> None:
     _patch(org.sandbox, f"Contact/{org.ids[people[0].id]}", None)
     delta = [r for b in org.source().read(Kind.USER, cursor) for r in b.records]
     assert [(u.id, u.deleted) for u in delta] == [(org.ids[people[0].id], True)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", [Kind.USER, Kind.ORGANIZATION])
+def test_fetch_by_id_serves_contacts_users_and_accounts_as_read_serves_them(
+    org: SeededOrg, read: dict[Kind, dict[str, Record]], kind: Kind
+) -> None:
+    served = read[kind]
+    wanted = sorted(served)[:: max(1, len(served) // 6)]
+    if kind is Kind.USER:  # contacts and agents (User rows) both
+        agents = [
+            i for i, u in served.items() if isinstance(u, User) and u.role is not Role.END_USER
+        ]
+        wanted = sorted({*wanted, *agents[:3]})
+        assert any(i in agents for i in wanted)
+        assert any(i not in agents for i in wanted)
+    source = org.source()
+    fetched = source.fetch(kind, [*wanted, "003000000000000AAA"])
+    assert {r.id: r for r in fetched} == {i: served[i] for i in wanted}

@@ -108,6 +108,19 @@ class FreshdeskClient:
         raise_for(response)
         return response
 
+    def find_json(self, path: str) -> Any | None:
+        """GET one record's JSON document; None when Freshdesk answers 404 (no such record,
+        or deleted for good)."""
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.request("GET", url, timeout=_TIMEOUT)
+        except (requests.ConnectionError, requests.Timeout) as exc:  # retries exhausted
+            raise TransientError(f"freshdesk GET {path}: {type(exc).__name__}") from exc
+        if response.status_code == 404:
+            return None
+        raise_for(response)
+        return response.json()
+
     def get_json(self, path_or_url: str, **params: str | int) -> Any:
         """GET a JSON document."""
         return self.request("GET", path_or_url, params=params or None).json()

@@ -784,7 +784,10 @@ class FreshdeskTarget(PlatformTarget):
             assert isinstance(record, Ticket)
             declined = self.declines(Kind.TICKET, record)
             if declined:
-                results.append(WriteResult(key=item.key, skipped=declined))
+                # A ticket a killed run created in part, deleted in the source since: it stays
+                # (nothing is deleted in the target), and the ledger learns its id.
+                partial = self._partial.pop(str(item.key), None)
+                results.append(WriteResult(key=item.key, skipped=declined, target_id=partial))
                 continue
             try:
                 results.append(self._write_ticket(item, record, files, history.get(record.id)))

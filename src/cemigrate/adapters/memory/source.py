@@ -111,6 +111,16 @@ class MemorySource(Source):
                 cursor=json.dumps({"u": last[0], "id": last[2]}),
             )
 
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
+        """The records of ``kind`` this help desk holds with these ids, one call a page."""
+        wanted = list(dict.fromkeys(ids))
+        found: list[Record] = []
+        for begin in range(0, len(wanted), self.page_size):
+            self._call(f"fetch {kind}")
+            chunk = wanted[begin : begin + self.page_size]
+            found.extend(self._records[kind][i] for i in chunk if i in self._records[kind])
+        return tuple(found)
+
     def sla_history(self, tickets: Sequence[Ticket]) -> Mapping[str, SlaHistory]:
         """The SLA events and metrics this help desk holds for ``tickets``."""
         index = self._history_index()

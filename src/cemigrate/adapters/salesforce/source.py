@@ -197,7 +197,40 @@ class SalesforceSource(Source):
 
     # -- reading ---------------------------------------------------------------------------
 
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
+        """Users (``Contact``, then ``User``) and organizations (``Account``) by id:
+        ``SELECT ... WHERE Id IN (...)``, :data:`QUERY_CHUNK` ids a query, deleted rows
+        included where the stream reads them. Other kinds are read whole (none fetched)."""
+        if kind not in (Kind.USER, Kind.ORGANIZATION):
+            return ()
+        wanted = list(dict.fromkeys(ids))
+        found: list[Record] = []
+        for row in _streams(kind):
+            if not wanted:
+                break
+            if row.paging is not Paging.MODSTAMP or not self.client.field_names(row.name):
+                continue
+            select = f"SELECT {', '.join(self._columns(row, kind))} FROM {row.name}"
+            rows = self._query_in(
+                select, "Id", wanted, extra=row.where or "", deleted=row.deleted_rows
+            )
+            records = self._convert(row, rows, kind)
+            served = {record.id for record in records}
+            found.extend(records)
+            wanted = [i for i in wanted if i not in served]
+        return tuple(found)
+
     def _soql(self, row: SalesforceObject, after: list[str] | None, kind: Kind) -> str:
+        fields = self._columns(row, kind)
+        conditions = [row.where] if row.where else []
+        if after is not None and row.paging is Paging.MODSTAMP:
+            conditions.append(f"SystemModstamp >= {soql_time(after[0])}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        order = " ORDER BY SystemModstamp, Id" if row.paging is Paging.MODSTAMP else " ORDER BY Id"
+        return f"SELECT {', '.join(fields)} FROM {row.name}{where}{order}"
+
+    def _columns(self, row: SalesforceObject, kind: Kind) -> list[str]:
+        """The columns read of ``row`` for ``kind`` (those the org has)."""
         fields = [*row.fields, *_READ_ALSO.get(row.name, ())]
         if kind is Kind.TICKET_METRICS:  # only which cases; the milestones are read per page
             fields = ["Id", "IsDeleted", "SystemModstamp"]
@@ -207,12 +240,7 @@ class SalesforceSource(Source):
         if row.custom_fields and kind is not Kind.TICKET_METRICS:
             owner = next(o for o, name in convert.FIELD_OBJECTS.items() if name == row.name)
             fields += [n for n in self._custom_fields(owner) if n not in fields]
-        conditions = [row.where] if row.where else []
-        if after is not None and row.paging is Paging.MODSTAMP:
-            conditions.append(f"SystemModstamp >= {soql_time(after[0])}")
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        order = " ORDER BY SystemModstamp, Id" if row.paging is Paging.MODSTAMP else " ORDER BY Id"
-        return f"SELECT {', '.join(fields)} FROM {row.name}{where}{order}"
+        return fields
 
     def _pages(
         self, row: SalesforceObject, after: list[str] | None, kind: Kind

@@ -381,14 +381,15 @@ class ZendeskResponses:
         return Reply(200, {"ticket": self.backend.live_ticket(_int(id))})
 
     def show_many_tickets(self, req: Request) -> Reply:
-        """``GET /api/v2/tickets/show_many.json?ids=``."""
+        """``GET /api/v2/tickets/show_many.json?ids=`` (sideloads as the ticket export's)."""
         b = self.backend
         out = []
         for raw in _ids(req.query.get("ids"), "ids"):
             state = b.ticket_state.get(_int(raw))
             if state is not None and not state.deleted:
                 out.append(b.ticket_view(_int(raw)))
-        return Reply(200, {"tickets": out})
+        include = set((req.query.get("include") or "").split(","))
+        return Reply(200, {"tickets": out, **self._sideload(out, include)})
 
     def ticket_comments(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/tickets/{id}/comments.json``."""
@@ -559,6 +560,20 @@ class ZendeskResponses:
                 b.users[i] for i in map(_int, _ids(req.query.get("ids"), "ids")) if i in b.users
             ]
         return Reply(200, {"users": self._sorted(users)})
+
+    def show_many_organizations(self, req: Request) -> Reply:
+        """``GET /api/v2/organizations/show_many.json?ids=`` or ``?external_ids=``."""
+        b = self.backend
+        if req.query.get("external_ids"):
+            wanted = set(_ids(req.query.get("external_ids"), "external_ids"))
+            found = [o for o in b.organizations.values() if o.get("external_id") in wanted]
+        else:
+            found = [
+                b.organizations[i]
+                for i in map(_int, _ids(req.query.get("ids"), "ids"))
+                if i in b.organizations
+            ]
+        return Reply(200, {"organizations": self._sorted(found)})
 
     def search(self, req: Request) -> Reply:
         """``GET /api/v2/search.json?query=`` (``type:`` and ``field:value`` terms)."""

@@ -226,6 +226,13 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
     ),
     ZendeskRoute(
         "GET",
+        "/api/v2/organizations/show_many",
+        lambda r: r.show_many_organizations,
+        "core",
+        "Organizations by ids or external_ids (up to 100)",
+    ),
+    ZendeskRoute(
+        "GET",
         "/api/v2/organizations",
         lambda r: r.list_of("organizations", "organizations"),
         "core",

@@ -224,13 +224,14 @@ def test_the_run_table_shows_fetched_and_placeholder_columns_only_when_they_happ
 ) -> None:
     clock = ManualClock()
     src = source({Kind.USER: [person(1)], Kind.TICKET: [ticket(1, "77")]}, clock)
-    report = run(src, MemoryTarget(clock=clock), ledger).run()
+    target = MemoryTarget(clock=clock)
+    report = run(src, target, ledger).run()
     rows = {line.split()[0]: line.split() for line in report.table().splitlines()[1:]}
     assert rows["kind"][-1] == "placeholder"
     assert "fetched" not in rows["kind"]  # user 77 was asked for; the source had none
     assert rows["user"][-1] == "1"
     assert rows["ticket"][-1] == "0"
-    again = run(src, MemoryTarget(clock=clock), ledger).run()  # nothing late any more
+    again = run(src, target, ledger).run()  # nothing late any more
     assert "placeholder" not in again.table()
 
 

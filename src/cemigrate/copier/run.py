@@ -488,6 +488,7 @@ class _Writer:
             for item in chunk
             for ref in linked_refs(item.record)
             if PLAN_ORDER.index(ref.kind) < order
+            and ref.kind is not Kind.FIELD  # read whole before any record: never late
             and ref.kind in self.writable
             and ref.kind in readable
         }
@@ -959,7 +960,11 @@ class _DryRunWriter(_Writer):
         self.validate(stream, items)
 
     def _seen(self, keys: Sequence[str]) -> set[str]:
-        return {key for key in keys if key in self.seen}
+        """The keys this dry run decided, or that the ledger holds from earlier runs (as the
+        run's :meth:`_LedgerWriter._held` asks it): a delta fetches neither."""
+        known = {key for key in keys if key in self.seen}
+        rest = [key for key in keys if key not in known]
+        return known | set(self.ledger.lookup(rest)) if rest else known
 
     def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
         for key, reason in refused:

@@ -34,6 +34,7 @@ from cemigrate.adapters import (
     FileSource,
     Metadata,
     Outgoing,
+    Source,
     Target,
     WriteResult,
 )
@@ -55,8 +56,9 @@ def typical(ticket: Ticket) -> bool:
     return len(ticket.comments) <= 20 and all(a.size <= 1_000_000 for a in attachments)
 
 
-class CyclingSource:
-    """Streams ``tickets`` tickets made from a template desk, one page at a time."""
+class CyclingSource(Source):
+    """Streams ``tickets`` tickets made from a template desk, one page at a time (the
+    contract's optional members, ``fetch`` and ``account_url`` among them, by default)."""
 
     platform = "memory"
 

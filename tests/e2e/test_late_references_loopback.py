@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from cemigrate.ledger import Ledger
-from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.testing.kill import (
     ZENDESK_EMAIL,
     ZENDESK_ENV,
@@ -20,17 +19,9 @@ from cemigrate.testing.kill import (
     run_copier,
     zendesk_source_account,
     zendesk_source_plan,
+    zendesk_target_account,
+    zendesk_target_plan,
 )
-
-TARGET = """
-[target]
-platform = "zendesk"
-base_url = "{}"
-plan = "enterprise_plus"
-high_volume = true
-email_env = "KILL_TEST_EMAIL"
-token_env = "KILL_TEST_TOKEN"
-"""
 
 
 def zendesk_tickets(url: str) -> list[dict[str, object]]:
@@ -55,16 +46,7 @@ def test_a_run_started_at_once_carries_every_ticket_of_users_updated_in_the_last
 ) -> None:
     clock = ShiftedClock()
     old = zendesk_source_account(clock, tickets=300, seed=5)
-    new = ZendeskSandbox(
-        tickets=0,
-        seed=5,
-        instance="new",
-        subdomain="new",
-        empty=True,
-        plan="enterprise_plus",
-        high_volume=True,
-        clock=clock,
-    )
+    new = zendesk_target_account(clock, seed=5)
     now = old.backend.now_ts()
     recent = {uid for uid, at in old.backend.user_ts.items() if at > now - 60}
     live = {t.id for t in old.backend.desk.tickets if not t.deleted}
@@ -78,7 +60,7 @@ def test_a_run_started_at_once_carries_every_ticket_of_users_updated_in_the_last
         plan.write_text(
             'ledger = "ledger.sqlite"\n'
             + zendesk_source_plan(old_server.url)
-            + TARGET.format(new_server.url),
+            + zendesk_target_plan(new_server.url),
             encoding="utf-8",
         )
         # No waiting: the run starts while those users are inside the export's last minute.

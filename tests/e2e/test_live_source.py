@@ -36,17 +36,9 @@ from cemigrate.testing.kill import (
     run_copier,
     zendesk_source_account,
     zendesk_source_plan,
+    zendesk_target_account,
+    zendesk_target_plan,
 )
-
-ZENDESK_TARGET = """
-[target]
-platform = "zendesk"
-base_url = "{}"
-plan = "enterprise_plus"
-high_volume = true
-email_env = "KILL_TEST_EMAIL"
-token_env = "KILL_TEST_TOKEN"
-"""
 
 Comments = list[tuple[str, bool]]
 """A ticket's comments as (plain body, public), in order."""
@@ -317,16 +309,7 @@ def test_a_live_zendesk_source_killed_and_resumed_ends_equal_in_zendesk_after_a_
     tmp_path: Path, source: tuple[ShiftedClock, ZendeskSandbox, Any]
 ) -> None:
     clock, _, old_server = source
-    new = ZendeskSandbox(
-        tickets=0,
-        seed=8,
-        instance="new",
-        subdomain="new",
-        empty=True,
-        plan="enterprise_plus",
-        high_volume=True,
-        clock=clock,
-    )
+    new = zendesk_target_account(clock, seed=8)
     with new.serve() as new_server:
         session = zendesk_session()
 
@@ -346,7 +329,7 @@ def test_a_live_zendesk_source_killed_and_resumed_ends_equal_in_zendesk_after_a_
             }
 
         target = LiveTarget(
-            table=ZENDESK_TARGET.format(new_server.url),
+            table=zendesk_target_plan(new_server.url),
             env=ZENDESK_ENV,
             migrated=migrated,
             tickets=tickets,

@@ -29,19 +29,11 @@ from cemigrate.testing.kill import (
     ShiftedClock,
     zendesk_source_account,
     zendesk_source_plan,
+    zendesk_target_account,
+    zendesk_target_plan,
 )
 
 pytestmark = pytest.mark.slow
-
-_TARGET = """
-[target]
-platform = "zendesk"
-base_url = "{}"
-plan = "enterprise_plus"
-high_volume = true
-email_env = "KILL_TEST_EMAIL"
-token_env = "KILL_TEST_TOKEN"
-"""
 
 
 @attrs.frozen
@@ -64,23 +56,14 @@ def served(tmp_path: Path) -> Iterator[Served]:
     """600 tickets and their users, comments and organizations, copied into an empty account."""
     clock = ShiftedClock()
     source = zendesk_source_account(clock, tickets=600, seed=11)
-    target = ZendeskSandbox(
-        tickets=0,
-        seed=11,
-        instance="new",
-        subdomain="new",
-        empty=True,
-        plan="enterprise_plus",
-        high_volume=True,
-        clock=clock,
-    )
+    target = zendesk_target_account(clock, seed=11)
     clock.ahead = 120  # every seeded record is exportable (exports leave out the last minute)
     with source.serve() as source_server, target.serve() as target_server:
         plan = tmp_path / "plan.toml"
         plan.write_text(
             'ledger = "ledger.sqlite"\n\n'
             + zendesk_source_plan(source_server.url)
-            + _TARGET.format(target_server.url),
+            + zendesk_target_plan(target_server.url),
             encoding="utf-8",
         )
         spools = tmp_path / "spools"

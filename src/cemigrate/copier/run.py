@@ -704,17 +704,33 @@ class _LedgerWriter(_Writer):
         read on: its SLA events, metrics, rating) are skipped with it; the rest go on."""
         if not self.gone:
             return chunk
+        return self._follow(
+            kind,
+            chunk,
+            lambda key, owner: str(SourceKey.of(key.instance, owner)) in self.gone,
+            "which the source no longer has",
+        )
+
+    def _follow(
+        self,
+        kind: Kind,
+        chunk: Sequence[_Item],
+        lost: Callable[[SourceKey, Ref], bool],
+        why: str,
+    ) -> list[_Item]:
+        """Skip the records whose owning ticket is ``lost`` (``follows <ticket>, <why>``);
+        the rest go on."""
         keep: list[_Item] = []
         outcomes = []
         for item in chunk:
             owner = owner_ticket(item.record)
-            if owner is not None and str(SourceKey.of(item.key.instance, owner)) in self.gone:
+            if owner is not None and lost(item.key, owner):
                 outcomes.append(
                     Outcome(
                         key=str(item.key),
                         state=EntryState.SKIPPED,
                         action="skipped",
-                        reason=f"follows {owner}, which the source no longer has",
+                        reason=f"follows {owner}, {why}",
                         kind=item.key.kind.value,
                         instance=item.key.instance,
                         source_id=item.key.id,
@@ -863,25 +879,12 @@ class _LedgerWriter(_Writer):
     def _follow_skipped(self, kind: Kind, chunk: Sequence[_Item], skipped: set[Ref]) -> list[_Item]:
         """Records that hang off a ticket the target declined (its SLA events, metrics,
         rating) are skipped with it, under its policy; the rest go on."""
-        keep: list[_Item] = []
-        outcomes = []
-        for item in chunk:
-            owner = owner_ticket(item.record)
-            if owner is not None and owner in skipped:
-                outcomes.append(
-                    Outcome(
-                        key=str(item.key),
-                        state=EntryState.SKIPPED,
-                        action="skipped",
-                        reason=f"follows {owner}, which the target declined by a policy",
-                    )
-                )
-            else:
-                keep.append(item)
-        if outcomes:
-            self.ledger.record_outcomes(self._run(), outcomes)
-            self.tallies[kind.value].add("skipped", len(outcomes))
-        return keep
+        return self._follow(
+            kind,
+            chunk,
+            lambda _key, owner: owner in skipped,
+            "which the target declined by a policy",
+        )
 
     def _follow_failed(self, kind: Kind, chunk: Sequence[_Item], failed: set[Ref]) -> list[_Item]:
         """Records that need a record which failed (a ticket whose assignee has no user in

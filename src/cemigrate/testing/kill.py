@@ -29,6 +29,8 @@ __all__ = [
     "run_copier",
     "zendesk_source_account",
     "zendesk_source_plan",
+    "zendesk_target_account",
+    "zendesk_target_plan",
 ]
 
 KillAt = tuple[str, int, float]
@@ -70,6 +72,34 @@ def zendesk_source_account(clock: ShiftedClock, *, tickets: int, seed: int) -> Z
         high_volume=True,
         clock=clock,
     )
+
+
+def zendesk_target_account(clock: ShiftedClock, *, seed: int) -> ZendeskSandbox:
+    """The empty Zendesk account a killed migration writes into (subdomain ``new``), on the
+    same plan as :func:`zendesk_source_account` and the same ``clock``."""
+    return ZendeskSandbox(
+        tickets=0,
+        seed=seed,
+        instance="new",
+        subdomain="new",
+        empty=True,
+        plan="enterprise_plus",
+        high_volume=True,
+        clock=clock,
+    )
+
+
+def zendesk_target_plan(url: str) -> str:
+    """The plan's ``[target]`` table for :func:`zendesk_target_account` served at ``url``."""
+    return f"""
+[target]
+platform = "zendesk"
+base_url = "{url}"
+plan = "enterprise_plus"
+high_volume = true
+email_env = "KILL_TEST_EMAIL"
+token_env = "KILL_TEST_TOKEN"
+"""
 
 
 def zendesk_source_plan(url: str) -> str:

@@ -26,6 +26,8 @@ from cemigrate.testing.kill import (
     ShiftedClock,
     zendesk_source_account,
     zendesk_source_plan,
+    zendesk_target_account,
+    zendesk_target_plan,
 )
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
@@ -140,16 +142,7 @@ class ZendeskPair(AdapterPair):
         and after three batches of tickets."""
         clock = ShiftedClock()
         old = zendesk_source_account(clock, tickets=2000, seed=5)
-        new = ZendeskSandbox(
-            tickets=0,
-            seed=5,
-            instance="new",
-            subdomain="new",
-            empty=True,
-            plan="enterprise_plus",
-            high_volume=True,
-            clock=clock,
-        )
+        new = zendesk_target_account(clock, seed=5)
         clock.ahead = 120  # two minutes pass at once: every seeded record is exportable
         with old.serve() as old_server, new.serve() as new_server:
             moments = random.Random(20261122)
@@ -158,22 +151,11 @@ class ZendeskPair(AdapterPair):
                 *(("ticket", moments.randint(1, 6)) for _ in range(3)),
             ]
             yield Killable(
-                plan=zendesk_source_plan(old_server.url) + _KILLED_TARGET.format(new_server.url),
+                plan=zendesk_source_plan(old_server.url) + zendesk_target_plan(new_server.url),
                 env=ZENDESK_ENV,
                 kills=tuple((f"{kind}: wrote a batch", batch, 0.0) for kind, batch in kills),
                 check=lambda: _every_record_once(old, new),
             )
-
-
-_KILLED_TARGET = """
-[target]
-platform = "zendesk"
-base_url = "{}"
-plan = "enterprise_plus"
-high_volume = true
-email_env = "KILL_TEST_EMAIL"
-token_env = "KILL_TEST_TOKEN"
-"""
 
 
 def _every_record_once(old: ZendeskSandbox, new: ZendeskSandbox) -> None:

@@ -551,29 +551,22 @@ class ZendeskResponses:
 
     def show_many_users(self, req: Request) -> Reply:
         """``GET /api/v2/users/show_many.json?ids=`` or ``?external_ids=``."""
-        b = self.backend
-        if req.query.get("external_ids"):
-            wanted = set(_ids(req.query.get("external_ids"), "external_ids"))
-            users = [u for u in b.users.values() if u.get("external_id") in wanted]
-        else:
-            users = [
-                b.users[i] for i in map(_int, _ids(req.query.get("ids"), "ids")) if i in b.users
-            ]
-        return Reply(200, {"users": self._sorted(users)})
+        return Reply(200, {"users": self._show_many(req, self.backend.users)})
 
     def show_many_organizations(self, req: Request) -> Reply:
         """``GET /api/v2/organizations/show_many.json?ids=`` or ``?external_ids=``."""
-        b = self.backend
+        return Reply(200, {"organizations": self._show_many(req, self.backend.organizations)})
+
+    def _show_many(self, req: Request, records: dict[int, Json]) -> list[Json]:
+        """The records a ``show_many`` asks for by ``external_ids``, else by ``ids``; ids the
+        account does not have are left out, as Zendesk leaves them."""
         if req.query.get("external_ids"):
             wanted = set(_ids(req.query.get("external_ids"), "external_ids"))
-            found = [o for o in b.organizations.values() if o.get("external_id") in wanted]
+            found = [r for r in records.values() if r.get("external_id") in wanted]
         else:
-            found = [
-                b.organizations[i]
-                for i in map(_int, _ids(req.query.get("ids"), "ids"))
-                if i in b.organizations
-            ]
-        return Reply(200, {"organizations": self._sorted(found)})
+            ids = map(_int, _ids(req.query.get("ids"), "ids"))
+            found = [records[i] for i in ids if i in records]
+        return self._sorted(found)
 
     def search(self, req: Request) -> Reply:
         """``GET /api/v2/search.json?query=`` (``type:`` and ``field:value`` terms)."""

@@ -280,7 +280,6 @@ def test_ticket_timelines(desk: HelpDesk) -> None:
     roles = {u.id: u.role for u in desk.users}
     for t in desk.tickets:
         assert t.instance == "demo"
-        assert t.brand == "exchange"
         assert t.comments, t.id
         first = t.comments[0]
         assert first.public

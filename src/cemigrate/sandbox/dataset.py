@@ -50,9 +50,11 @@ from cemigrate.sandbox._dataset_files import TEMPLATES, BlobSpec, measure, rende
 from cemigrate.schema import (
     Action,
     Attachment,
+    Brand,
     Channel,
     Comment,
     Condition,
+    CustomStatus,
     FieldDef,
     FieldObject,
     FieldOption,
@@ -65,6 +67,7 @@ from cemigrate.schema import (
     Kind,
     Minutes,
     Organization,
+    OrganizationMembership,
     Priority,
     Record,
     Ref,
@@ -73,6 +76,7 @@ from cemigrate.schema import (
     RuleKind,
     SatisfactionRating,
     SatisfactionScore,
+    Schedule,
     SlaEvent,
     SlaEventKind,
     SlaMetric,
@@ -80,6 +84,7 @@ from cemigrate.schema import (
     SlaTarget,
     Status,
     Ticket,
+    TicketForm,
     TicketMetrics,
     TicketType,
     User,
@@ -213,6 +218,11 @@ _BAD_REASONS = (
 
 
 _KIND_ATTRIBUTES: Mapping[Kind, str] = {
+    Kind.BRAND: "brands",
+    Kind.SCHEDULE: "schedules",
+    Kind.CUSTOM_STATUS: "custom_statuses",
+    Kind.TICKET_FORM: "ticket_forms",
+    Kind.ORGANIZATION_MEMBERSHIP: "organization_memberships",
     Kind.ORGANIZATION: "organizations",
     Kind.USER: "users",
     Kind.GROUP: "groups",
@@ -243,6 +253,11 @@ class HelpDesk:
     metrics: tuple[TicketMetrics, ...]
     ratings: tuple[SatisfactionRating, ...]
     rules: tuple[Rule, ...]
+    brands: tuple[Brand, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    custom_statuses: tuple[CustomStatus, ...] = ()
+    ticket_forms: tuple[TicketForm, ...] = ()
+    organization_memberships: tuple[OrganizationMembership, ...] = ()
     edge_cases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     """Which records carry which edge case: name → ticket ids (or user ids for ``*_user``)."""
     _blobs: Mapping[str, BlobSpec] = attrs.field(factory=dict)
@@ -1063,7 +1078,6 @@ class _Generator:
                 ccs=tuple(ccs),
                 followers=tuple(followers),
                 solved_at=_dt(solved_at) if solved_at is not None else None,
-                brand=BRAND,
                 deleted=deleted,
                 comments=tuple(comments),
             )

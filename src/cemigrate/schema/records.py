@@ -40,10 +40,15 @@ class Kind(enum.StrEnum):
     """The kinds of record a migration moves, each a stream in the ledger, in plan order."""
 
     FIELD = "field"
+    BRAND = "brand"
+    SCHEDULE = "schedule"
+    CUSTOM_STATUS = "custom_status"
+    TICKET_FORM = "ticket_form"
+    GROUP = "group"
     ORGANIZATION = "organization"
     USER = "user"
-    GROUP = "group"
     GROUP_MEMBERSHIP = "group_membership"
+    ORGANIZATION_MEMBERSHIP = "organization_membership"
     SLA_POLICY = "sla_policy"
     TICKET = "ticket"
     SLA_EVENT = "sla_event"
@@ -54,7 +59,9 @@ class Kind(enum.StrEnum):
 
 PLAN_ORDER: tuple[Kind, ...] = tuple(Kind)
 """Dependency order: a kind is written only after every kind it can refer to. Custom fields
-come first because organizations, users and tickets carry values of them."""
+come first because organizations, users and tickets carry values of them and ticket forms list
+them; brands, schedules, custom statuses and forms come before the tickets that name them;
+groups come before the organizations and users whose default group they are."""
 
 
 class Role(enum.StrEnum):
@@ -243,6 +250,122 @@ class Ref:
 
 
 @attrs.frozen(kw_only=True)
+class Brand:
+    """A brand: one of the account's support sites, with its own address and look."""
+
+    KIND: ClassVar[Kind] = Kind.BRAND
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    subdomain: str = attrs.field(default="")
+    """The brand's own host name part on its platform (``acme-pay`` of acme-pay.zendesk.com)."""
+    host_mapping: str = attrs.field(default="")
+    """A custom domain the brand's help center answers on."""
+    active: bool = attrs.field(default=True)
+    default: bool = attrs.field(default=False)
+    """The account's default brand: tickets without a brand belong to it."""
+    signature_template: str = attrs.field(default="")
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Interval:
+    """Open hours within a week, in minutes from Sunday 00:00 in the schedule's time zone."""
+
+    start: int = attrs.field(validator=non_negative)
+    end: int = attrs.field(validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class Holiday:
+    """A closed day or run of days of a schedule (dates inclusive, ``YYYY-MM-DD``)."""
+
+    name: str
+    start_date: str = attrs.field(validator=non_empty)
+    end_date: str = attrs.field(validator=non_empty)
+    id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Schedule:
+    """Business hours: the weekly open intervals and the holidays that SLA targets count in."""
+
+    KIND: ClassVar[Kind] = Kind.SCHEDULE
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    time_zone: str = attrs.field(default="UTC")
+    """An IANA zone name (``Europe/Berlin``)."""
+    intervals: tuple[Interval, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    holidays: tuple[Holiday, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    default: bool = attrs.field(default=False)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CustomStatus:
+    """An account's own ticket status, within one of the common status categories."""
+
+    KIND: ClassVar[Kind] = Kind.CUSTOM_STATUS
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    category: Status = attrs.field(converter=_to_status, validator=one_of(Status))
+    """The common status a ticket in this status has (never ``closed``)."""
+    agent_label: str = attrs.field(validator=non_empty)
+    end_user_label: str = attrs.field(default="")
+    description: str = attrs.field(default="")
+    end_user_description: str = attrs.field(default="")
+    active: bool = attrs.field(default=True)
+    default: bool = attrs.field(default=False)
+    """The category's default status (the one a platform without custom statuses shows)."""
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class TicketForm:
+    """A ticket form: which fields a ticket of a kind shows, in which order, on which brands."""
+
+    KIND: ClassVar[Kind] = Kind.TICKET_FORM
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    name: str
+    display_name: str = attrs.field(default="")
+    """The name end users see."""
+    fields: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    """The custom fields on the form, in order."""
+    system_fields: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    """The platform's own fields on the form, by the schema's names (``subject``,
+    ``description``, ``status``, ``priority``, ``type``, ``group``, ``assignee``)."""
+    brands: tuple[Ref, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    """The brands it is offered on (empty with ``in_all_brands``)."""
+    in_all_brands: bool = attrs.field(default=True)
+    end_user_visible: bool = attrs.field(default=True)
+    active: bool = attrs.field(default=True)
+    default: bool = attrs.field(default=False)
+    position: int = attrs.field(default=0, validator=non_negative)
+    conditions: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    """Conditional fields verbatim from the source (``agent_conditions`` and
+    ``end_user_conditions``), keyed by the source's field ids."""
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
 class Organization:
     """A customer company."""
 
@@ -251,6 +374,16 @@ class Organization:
     name: str
     domains: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
     details: str = attrs.field(default="")
+    notes: str = attrs.field(default="")
+    """Agents' notes about the company (private: never shown to end users)."""
+    external_id: str | None = attrs.field(default=None)
+    """The company's id in the customer's own systems."""
+    group: Ref | None = attrs.field(default=None)
+    """The group new tickets of this company go to."""
+    shared_tickets: bool = attrs.field(default=False)
+    """Members see each other's tickets."""
+    shared_comments: bool = attrs.field(default=False)
+    """Members may comment on each other's tickets."""
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
     custom_fields: Mapping[str, FieldValue] = attrs.field(factory=dict, converter=to_plain_dict)
     created_at: datetime | None = attrs.field(
@@ -266,9 +399,13 @@ class Identity:
     """One way to reach a user (e-mail, phone, ...)."""
 
     type: str
+    """``email``, ``phone_number``, ``twitter``, ``facebook``, ``google``, ... as the source
+    names it."""
     value: str
     primary: bool = False
     verified: bool = False
+    id: str = ""
+    """The identity's own id in the source ("" when the source has none)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -287,6 +424,23 @@ class User:
     locale: str = attrs.field(default="en-US")
     time_zone: str = attrs.field(default="UTC")
     phone: str | None = attrs.field(default=None)
+    external_id: str | None = attrs.field(default=None)
+    """The person's id in the customer's own systems."""
+    default_group: Ref | None = attrs.field(default=None)
+    """An agent's default group."""
+    custom_role: str | None = attrs.field(default=None)
+    """The name of an agent's custom role (the role itself is the target's to define)."""
+    ticket_restriction: str | None = attrs.field(default=None)
+    """Which tickets an agent may see: ``organization``, ``groups``, ``assigned``,
+    ``requested``, or None for all."""
+    only_private_comments: bool = attrs.field(default=False)
+    """An agent who may only add private notes."""
+    alias: str = attrs.field(default="")
+    """The name an agent shows to end users."""
+    signature: str = attrs.field(default="")
+    details: str = attrs.field(default="")
+    notes: str = attrs.field(default="")
+    """Agents' notes about the person (private)."""
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_tuple)
     custom_fields: Mapping[str, FieldValue] = attrs.field(factory=dict, converter=to_plain_dict)
     created_at: datetime | None = attrs.field(
@@ -323,6 +477,26 @@ class GroupMembership:
     user: Ref
     group: Ref
     default: bool = attrs.field(default=False)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=to_optional_utc, validator=aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationMembership:
+    """A user's membership of an organization (a user may belong to several)."""
+
+    KIND: ClassVar[Kind] = Kind.ORGANIZATION_MEMBERSHIP
+    id: str = attrs.field(converter=to_str, validator=non_empty)
+    user: Ref
+    organization: Ref
+    default: bool = attrs.field(default=False)
+    """The user's default organization (new tickets belong to it)."""
+    view_tickets: bool = attrs.field(default=False)
+    """The user may see the organization's tickets."""
     created_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
@@ -391,6 +565,11 @@ class Comment:
         default=Channel.WEB, converter=_to_channel, validator=one_of(Channel)
     )
     attachments: tuple[Attachment, ...] = attrs.field(factory=tuple, converter=to_tuple)
+    metadata: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    """How the comment was made, verbatim from the source: the channel's details (``via``:
+    from and to addresses, the API or mail client) and the system's record (IP address,
+    location, client). Evidence for an account-security team and private data: a target
+    writes it only where end users never see it (a private note, a restricted field)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -431,7 +610,16 @@ class Ticket:
     solved_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
-    brand: str | None = attrs.field(default=None)
+    brand: Ref | None = attrs.field(default=None)
+    """The brand (support site) the ticket belongs to."""
+    form: Ref | None = attrs.field(default=None)
+    """The ticket form the ticket was filed with."""
+    custom_status: Ref | None = attrs.field(default=None)
+    """The account's own status; ``status`` is its category."""
+    recipient: str | None = attrs.field(default=None)
+    """The support address the customer wrote to."""
+    via: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
+    """How the ticket arrived, verbatim from the source (channel, from and to addresses)."""
     deleted: bool = attrs.field(default=False)
     comments: tuple[Comment, ...] = attrs.field(factory=tuple, converter=to_tuple)
 
@@ -596,10 +784,15 @@ class Rule:
 
 
 Record: TypeAlias = (
-    Organization
+    Brand
+    | Schedule
+    | CustomStatus
+    | TicketForm
+    | Organization
     | User
     | Group
     | GroupMembership
+    | OrganizationMembership
     | FieldDef
     | SlaPolicy
     | Ticket
@@ -613,10 +806,15 @@ Record: TypeAlias = (
 RECORD_TYPES: Mapping[Kind, type[Record]] = {
     cls.KIND: cls
     for cls in (
+        Brand,
+        Schedule,
+        CustomStatus,
+        TicketForm,
         Organization,
         User,
         Group,
         GroupMembership,
+        OrganizationMembership,
         FieldDef,
         SlaPolicy,
         Ticket,

@@ -530,7 +530,7 @@ def ticket(
         ccs=ccs,
         followers=_refs(Kind.USER, d, "follower_ids", what),
         solved_at=solved_at,
-        brand=_opt_id(d, "brand_id", what),
+        brand=_ref(Kind.BRAND, d, "brand_id", what),
         deleted=status == "deleted",
         comments=tuple(comments),
     )

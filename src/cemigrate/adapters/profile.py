@@ -96,6 +96,11 @@ class TargetProfile:
     """Documented losses of ticket values: attribute → source value → what reads back."""
     carries_ratings: bool = False
     """Whether satisfaction ratings are held by the target (else the KPI is unverified)."""
+    keeps: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
+    """Per kind, the record attributes the target holds and reads back as the source had them
+    (references compared through the ledger): what reconciliation compares field by field.
+    An attribute not named here is one the target keeps elsewhere or cannot hold, as the
+    platform's field ledger says."""
 
     def expected_value(self, attribute: str, value: str | None) -> str | None:
         """What a source value reads back as from this target."""

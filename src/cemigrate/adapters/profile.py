@@ -101,6 +101,11 @@ class TargetProfile:
     (references compared through the ledger): what reconciliation compares field by field.
     An attribute not named here is one the target keeps elsewhere or cannot hold, as the
     platform's field ledger says."""
+    ticket_labels: Mapping[str, str] = attrs.field(factory=dict)
+    """Ticket references the target keeps as a label in a custom field rather than as a record
+    of its own: attribute (``brand``, ``form``, ``custom_status``) → the field's key. The label
+    is the referenced record's name (a brand's or form's name, a custom status's agent label);
+    a target that holds the records themselves leaves the attribute out."""
 
     def expected_value(self, attribute: str, value: str | None) -> str | None:
         """What a source value reads back as from this target."""

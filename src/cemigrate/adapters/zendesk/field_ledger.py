@@ -45,7 +45,6 @@ _PLACEHOLDER: Final = "a dynamic-content placeholder; the rendered text is carri
 _ORIGIN: Final = f"private ticket field `{ORIGIN_FIELD}`"
 """Hidden from end users; see :mod:`cemigrate.adapters.origin`."""
 _RAW: Final = "verbatim, for the rule dialect"
-_SLA_RAW: Final = "verbatim, for the rule dialect"
 _SOURCE_METRIC: Final = (
     "a measurement of the source account the schema's metrics do not hold; the history note "
     "keeps first reply, resolution, waits, reopens and replies"
@@ -66,7 +65,7 @@ _TICKET = LedgerObject(
         carried("assignee_id", "Ticket.assignee"),
         dropped("attribute_value_ids", _WRITE_ONLY),
         carried("brand_id", "Ticket.brand"),
-        carried("collaborator_ids", "Ticket.ccs", note="read when `email_cc_ids` is absent"),
+        carried("collaborator_ids", "Ticket.ccs", note="read when `email_cc_ids` is empty"),
         dropped("collaborators", _WRITE_ONLY),
         dropped("comment", _WRITE_ONLY + "; comments are read as their own objects"),
         carried("created_at", "Ticket.created_at"),
@@ -589,7 +588,7 @@ _SLA_POLICY = LedgerObject(
     rows=(
         carried("created_at", "SlaPolicy.created_at"),
         carried("description", "SlaPolicy.description"),
-        kept("filter", _SLA_RAW, "SlaPolicy.raw"),
+        kept("filter", _RAW, "SlaPolicy.raw"),
         carried("id", "SlaPolicy.id"),
         carried("policy_metrics", "SlaPolicy.targets"),
         carried("position", "SlaPolicy.position"),

@@ -21,6 +21,7 @@ from cemigrate.adapters.field_ledger import (
     markers,
     problems,
     render,
+    write,
 )
 from cemigrate.adapters.zendesk.field_ledger import ZENDESK_LEDGER
 from cemigrate.schema import Comment, Organization, Ticket, User
@@ -211,3 +212,19 @@ def test_the_rendered_table_shows_each_fate_and_reason() -> None:
     )
     assert "`Comment.metadata` → private ticket field `cemigrate_origin`" in text
     assert text.count("### ") == len(ZENDESK_LEDGER.objects)
+
+
+def test_regenerating_rewrites_only_the_section_between_the_markers(tmp_path: Path) -> None:
+    begin, end = markers(ZENDESK_LEDGER)
+    page = tmp_path / "zendesk.md"
+    page.write_text(f"# Zendesk\n\nBefore.\n\n{begin}\nstale\n{end}\n\nAfter.\n", encoding="utf-8")
+    assert write(page, ZENDESK_LEDGER) is True
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Zendesk\n\nBefore.\n\n")
+    assert text.endswith(f"{end}\n\nAfter.\n")
+    assert "stale" not in text
+    assert render(ZENDESK_LEDGER) in text
+    assert write(page, ZENDESK_LEDGER) is False
+    page.write_text("# Zendesk without markers\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="markers"):
+        write(page, ZENDESK_LEDGER)

@@ -46,6 +46,7 @@ from typing import Final, NamedTuple, TypeVar
 import attrs
 
 from cemigrate.sandbox import _dataset_words as words
+from cemigrate.sandbox._dataset_fidelity import enrich
 from cemigrate.sandbox._dataset_files import TEMPLATES, BlobSpec, measure, render
 from cemigrate.schema import (
     Action,
@@ -2141,7 +2142,7 @@ class _Generator:
         groups, memberships = self._groups()
         sla_policies = self._sla_policies()
         rules = self._rules()
-        return HelpDesk(
+        desk = HelpDesk(
             instance=self.instance,
             organizations=tuple(self._organization_records()),
             users=tuple(self._user_records()),
@@ -2156,6 +2157,17 @@ class _Generator:
             rules=tuple(rules),
             edge_cases=dict(self.edge_cases),
             blobs=self.blobs,
+        )
+        # after everything above, from a generator of its own: existing records keep their values
+        return enrich(
+            desk,
+            seed=self.seed,
+            start=self.start,
+            support_domain=SUPPORT_DOMAIN,
+            open_minute=_BUSINESS_OPEN // _MINUTE,
+            close_minute=_BUSINESS_CLOSE // _MINUTE,
+            is_workday=_is_workday,
+            attach=self._attachment,
         )
 
 

@@ -693,11 +693,8 @@ class _Enricher:
         return tuple(out)
 
     def _with_screenshot(self, comment: Comment) -> Comment:
-        rng = self.rng
-        if rng.random() < 0.7:
-            name = "image.png"
-        else:
-            name = f"Screenshot {comment.created_at:%Y-%m-%d} at {comment.created_at:%H.%M.%S}.png"
+        # named by the moment it was taken, as screenshot tools do (one name per comment)
+        name = f"Screenshot {comment.created_at:%Y-%m-%d} at {comment.created_at:%H.%M.%S}.png"
         image = attrs.evolve(self.attach("screenshot_png", name), inline=True)
         tag = f'<p><img src="{html.escape(image.location)}" alt="{html.escape(name)}"></p>'
         return attrs.evolve(

@@ -696,9 +696,11 @@ class _Enricher:
         # named by the moment it was taken, as screenshot tools do (one name per comment)
         name = f"Screenshot {comment.created_at:%Y-%m-%d} at {comment.created_at:%H.%M.%S}.png"
         image = attrs.evolve(self.attach("screenshot_png", name), inline=True)
-        tag = f'<p><img src="{html.escape(image.location)}" alt="{html.escape(name)}"></p>'
+        tag = f'<img src="{html.escape(image.location)}" alt="{html.escape(name)}">'
+        # pasted at the end of the last paragraph: the HTML's text stays the comment's plain text
+        body = comment.body_html.removesuffix("</p>") + tag + "</p>"
         return attrs.evolve(
             comment,
-            body_html=comment.body_html + tag,
+            body_html=body,
             attachments=(*comment.attachments, image),
         )

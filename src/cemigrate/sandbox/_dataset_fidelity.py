@@ -24,7 +24,7 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -441,7 +441,7 @@ class _Enricher:
             for identity in user.identities:
                 identities.append(attrs.evolve(identity, id=str(_IDENTITY_BASE + identity_seq)))
                 identity_seq += 1
-            changes: dict[str, object] = {}
+            changes: dict[str, Any] = {}  # attributes of User, checked by attrs
             if user.role is Role.END_USER:
                 changes["external_id"] = f"cust-{int(user.id) % 10**7:07d}"
                 if rng.random() < 0.03:

@@ -22,6 +22,7 @@ import html
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -427,12 +428,13 @@ class _Enricher:
         for membership in desk.memberships:
             if membership.default:
                 default_groups.setdefault(membership.user.id, membership.group)
-        public_authors = {
+        # the agent restricted to private comments is the one who wrote the fewest public ones
+        # (Zendesk applies the setting to new comments; older public replies stay as they were)
+        public = Counter(
             c.author.id for t in desk.tickets for c in t.comments if c.public and c.author
-        }
+        )
         agents = [u for u in desk.users if u.role is Role.AGENT]
-        quiet = [u for u in agents if u.id not in public_authors]
-        private_only = (quiet or agents)[0].id if agents else None
+        private_only = min(agents, key=lambda u: public[u.id]).id if agents else None
         taken = {u.email.lower() for u in desk.users if u.email}
         identity_seq = 0
         out = []

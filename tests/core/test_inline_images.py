@@ -10,6 +10,7 @@ it. (The memory pair is covered in ``test_reconcile_fields.py``.)
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
@@ -17,9 +18,11 @@ from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
+from cemigrate.mapping import rewrite_inline
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.schema import Attachment, Comment, Status, Ticket
 
 CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
@@ -109,3 +112,69 @@ def test_a_zendesk_inline_image_arrives_as_an_attachment_with_no_link_to_the_sou
             sources=[source()], target_view=view, ledger=ledger, target=target
         ).run()
         assert [f.message for f in checked.findings] == []
+
+
+# -- the rewrite itself ------------------------------------------------------------------------
+
+HOST = "https://acme.zendesk.example"
+
+
+def _ticket(html: str, plain: str = "", *, files: int = 1) -> Ticket:
+    when = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    attachments = tuple(
+        Attachment(
+            id=str(n),
+            file_name=f"shot {n}.png",
+            content_type="image/png",
+            size=10,
+            location=f"{HOST}/attachments/token/T{n}/?name=shot%20{n}.png",
+            inline=n == 1,
+        )
+        for n in range(1, files + 1)
+    )
+    comment = Comment(
+        id="c1",
+        author=None,
+        public=True,
+        body_html=html,
+        body_plain=plain,
+        created_at=when,
+        attachments=attachments,
+    )
+    return Ticket(
+        id="1",
+        subject="s",
+        description=plain,
+        status=Status.OPEN,
+        created_at=when,
+        updated_at=when,
+        comments=(comment,),
+    )
+
+
+def test_an_image_a_link_and_a_stray_address_become_markers() -> None:
+    url = f"{HOST}/attachments/token/T1/?name=shot%201.png"
+    html = (
+        f'<p>See <img alt="x" src="{url}"></p>'
+        f'<p><a href="{HOST}/attachments/token/T2/?name=shot%202.png">the log</a></p>'
+        f"<p>old: {HOST}/attachments/token/GONE/?name=notes.txt&amp;x=1</p>"
+        '<p><a href="https://example.org/help">help</a> <img src="https://cdn.example/logo.png"></p>'
+    )
+    ticket, count = rewrite_inline(_ticket(html, f"See {url}", files=2))
+    body = ticket.comments[0].body_html
+    assert count == 3
+    assert HOST not in body
+    assert "[image: shot 1.png]" in body
+    assert "the log [attachment: shot 2.png]" in body
+    assert "[attachment: notes.txt]" in body
+    assert '<a href="https://example.org/help">help</a>' in body  # other addresses stay
+    assert '<img src="https://cdn.example/logo.png">' in body
+    assert ticket.comments[0].body_plain == "See [attachment: shot 1.png]"
+    assert ticket.description == "See [attachment: shot 1.png]"
+    assert [a.inline for a in ticket.comments[0].attachments] == [True, False]
+
+
+def test_a_ticket_without_such_addresses_is_left_as_it_was() -> None:
+    ticket = _ticket("<p>Hello</p>", "Hello")
+    assert rewrite_inline(ticket) == (ticket, 0)
+    assert rewrite_inline(ticket)[0] is ticket

@@ -14,15 +14,18 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
+import cemigrate
 from cemigrate.adapters.memory import MemorySource, MemoryTarget, MemoryTargetView
 from cemigrate.adapters.origin import ORIGIN_FIELD, origin_text
 from cemigrate.adapters.profile import TargetProfile
 from cemigrate.copier import Migration, RunReport
+from cemigrate.errors import ConfigError
 from cemigrate.ledger import Ledger
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import generate
@@ -429,3 +432,46 @@ def test_a_changed_label_and_an_emptied_origin_field_are_named(migrated: Migrate
         ("major", "ticket.origin_missing", key),
         ("minor", "ticket.brand_label", key),
     ]
+
+
+PLAN = """\
+ledger = "ledger.sqlite"
+
+[[source]]
+name = "old"
+platform = "memory"
+tickets = 40
+seed = 4
+
+[target]
+platform = "memory"
+path = "target.sqlite"
+keep_files = true
+"""
+
+
+def test_a_memory_plan_reconciles_its_target_read_back(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN, encoding="utf-8")
+    opened = cemigrate.open_plan(plan)
+    migration = opened.migration(progress=False)
+    try:
+        assert migration.run().status == "completed"
+    finally:
+        migration.close()
+    reconciliation = cemigrate.open_plan(plan).reconciliation()
+    try:
+        report = reconciliation.run()
+    finally:
+        reconciliation.close()
+    assert [f.message for f in report.findings] == []
+    data = report.as_dict()
+    assert data["deep"]["attachments_hashed"]["target"] > 0
+    assert {row["kind"] for row in data["fields"]["compared"]} >= {"user", "ticket", "group"}
+
+
+def test_a_memory_target_held_in_memory_cannot_be_read_back(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN.replace('path = "target.sqlite"\n', ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match="give it a path"):
+        cemigrate.open_plan(plan).build_target_view()

@@ -11,6 +11,7 @@ from cemigrate.adapters.memory.target import MemoryTarget
 from cemigrate.adapters.memory.view import MemoryTargetView, record_class
 from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.adapters.profile import TargetProfile
+from cemigrate.errors import ConfigError
 from cemigrate.schema import Kind
 
 __all__ = ["PLATFORM"]
@@ -46,6 +47,11 @@ def _target(settings: AdapterSettings) -> Target:
 def _target_view(settings: AdapterSettings) -> Source:
     """The target's store read back (a file store: one held in memory is gone with its
     process); its files are hashed when the target kept them (``keep_files``)."""
+    if not settings.options.get("path"):
+        raise ConfigError(
+            "memory: a target held in memory is gone with its process; give it a path to read "
+            "it back"
+        )
     target = _target(settings)
     assert isinstance(target, MemoryTarget)
     return MemoryTargetView(target, clock=settings.clock)

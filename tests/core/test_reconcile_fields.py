@@ -351,6 +351,20 @@ def test_an_emptied_origin_is_a_major_finding(migrated: Migrated) -> None:
     assert _checks(report) == [("major", "ticket.origin_missing", f"old:ticket:{ticket.id}")]
 
 
+def test_a_target_body_still_linking_to_the_source_attachments_is_named(
+    migrated: Migrated,
+) -> None:
+    ticket = migrated.desk.ticket
+
+    def relink(data: dict[str, Any]) -> None:
+        data["comments"][1]["body_html"] += f'<img src="{SCREENSHOT_URL}">'
+
+    migrated.edit(Kind.TICKET, ticket.id, relink)
+    report = migrated.reconcile()
+    assert _checks(report) == [("major", "comment.source_link", f"old:ticket:{ticket.id}")]
+    assert f"{SOURCE_HOST}/attachments/" in report.findings[0].message
+
+
 # -- a target that keeps references as labels and the origin in its private field -------------
 
 LABELS = {

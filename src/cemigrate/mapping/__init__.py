@@ -11,7 +11,7 @@ addresses (:func:`rewrite_inline`), whatever the target.
 
 from cemigrate.mapping._seam import IDENTITY, IdentityMapping, RecordMapping, Refuse, Skip
 from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
-from cemigrate.mapping.inline import rewrite_inline
+from cemigrate.mapping.inline import attachment_prefix, linked_prefixes, rewrite_inline
 from cemigrate.mapping.shipped import shipped_mapping, shipped_mappings
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "Refuse",
     "Skip",
     "Transform",
+    "attachment_prefix",
+    "linked_prefixes",
     "load_mapping",
     "rewrite_inline",
     "shipped_mapping",

@@ -32,7 +32,7 @@ import attrs
 
 from cemigrate.schema import Attachment, Comment, Ticket
 
-__all__ = ["attachment_prefix", "rewrite_comment", "rewrite_inline"]
+__all__ = ["attachment_prefix", "linked_prefixes", "rewrite_comment", "rewrite_inline"]
 
 _IMG: Final = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ANCHOR: Final = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
@@ -54,6 +54,17 @@ def attachment_prefix(location: str) -> str | None:
     at = path.find("/attachments/")
     path = path[: at + len("/attachments/")] if at >= 0 else path.rsplit("/", 1)[0] + "/"
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def linked_prefixes(body: str) -> set[str]:
+    """The attachment paths (:func:`attachment_prefix`) of every absolute address in ``body``:
+    what reconciliation checks a target's comment bodies with against the sources'."""
+    found = set()
+    for match in _URL.finditer(body):
+        prefix = attachment_prefix(html.unescape(match.group(0)))
+        if prefix is not None:
+            found.add(prefix)
+    return found
 
 
 def _guess_name(url: str) -> str:

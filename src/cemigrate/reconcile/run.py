@@ -33,7 +33,16 @@ from cemigrate.adapters.profile import SlaFacts, TargetProfile
 from cemigrate.adapters.registry import profile_for
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip, rewrite_inline
+from cemigrate.mapping import (
+    IDENTITY,
+    MappingFile,
+    RecordMapping,
+    Refuse,
+    Skip,
+    attachment_prefix,
+    linked_prefixes,
+    rewrite_inline,
+)
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
@@ -165,6 +174,10 @@ class _Side:
     """Source side: ``instance:kind:id`` of a brand, form or custom status → its name."""
     compared: Counter[str] = attrs.field(factory=Counter)
     """Source side: records compared field by field, per kind (and ticket checks by name)."""
+    body_links: dict[str, set[str]] = attrs.field(factory=dict)
+    """Target side: per ticket, the attachment paths its comment bodies link to (if any)."""
+    attachment_paths: set[str] = attrs.field(factory=set)
+    """Source side: the attachment paths of every source attachment read."""
 
 
 class Reconciliation:
@@ -258,6 +271,7 @@ class Reconciliation:
         for source in self.sources:
             self._read_source(source, sources, target, maps, deep, findings, ticket_links, policies)
         counts = self._sweep_ledger(sources, target, findings)
+        self._source_links(sources, target, ticket_links, findings)
         rules = self._rules(sources, target, findings, policies)
         self._externals(target, findings)
         access = self._access(sources, target, maps, findings)
@@ -410,6 +424,14 @@ class Reconciliation:
                         )
                     if isinstance(record, Ticket):
                         side.ticket_extra[record.id] = _ticket_extra(record, profile, origin)
+                        links = {
+                            prefix
+                            for c in record.comments
+                            for body in (c.body_html, c.body_plain)
+                            for prefix in linked_prefixes(body)
+                        }
+                        if links:
+                            side.body_links[record.id] = links
                         deep = deep_ids is None or record.id in deep_ids
                         facts = ticket_facts(
                             record,
@@ -471,6 +493,13 @@ class Reconciliation:
                         continue
                     seen.add(key)
                     side.read[kind.value] += 1
+                    if isinstance(record, Ticket):
+                        side.attachment_paths.update(
+                            prefix
+                            for c in record.comments
+                            for a in c.attachments
+                            if (prefix := attachment_prefix(a.location)) is not None
+                        )
                     label = _label_of(record)
                     if label is not None:
                         side.labels[f"{instance}:{kind.value}:{record.id}"] = label
@@ -595,6 +624,36 @@ class Reconciliation:
                                 findings.add(finding)
                         else:  # kept for the KPIs only
                             side.tickets[key] = attrs.evolve(facts, comments=())
+
+    def _source_links(
+        self,
+        sources: _Side,
+        target: _Side,
+        ticket_links: Mapping[str, str],
+        findings: Findings,
+    ) -> None:
+        """Target tickets whose comment bodies still link to a source account's attachment
+        path (an inline image or a file link that dies with the source)."""
+        sources.compared["ticket bodies free of source links"] = len(ticket_links)
+        if not target.body_links or not sources.attachment_paths:
+            return
+        by_target = {target_id: key for key, target_id in ticket_links.items()}
+        for target_id, prefixes in sorted(target.body_links.items()):
+            hit = sorted(prefixes & sources.attachment_paths)
+            key = by_target.get(target_id)
+            if not hit or key is None:
+                continue
+            findings.add(
+                _ticket_finding(
+                    Area.TICKET,
+                    Severity.MAJOR,
+                    "comment.source_link",
+                    key,
+                    target_id,
+                    f"a comment body links to the source's attachments ({hit[0]}), which die "
+                    "with the source",
+                )
+            )
 
     def _ticket_checks(
         self,

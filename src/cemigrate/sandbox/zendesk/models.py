@@ -968,11 +968,15 @@ class ZendeskBackend:
                         "created_at": comment["created_at"],
                         "updater_id": comment["author_id"],
                         "via": comment["via"]["channel"],
+                        # The record of the system that made the change: the comment's
+                        # metadata.system (the dataset's ip_address travels here too:
+                        # [unverified] whether the export's system holds it).
                         "system": {
                             "client": None,
                             "location": None,
                             "latitude": None,
                             "longitude": None,
+                            **((comment.get("metadata") or {}).get("system") or {}),
                         },
                         "event_type": "Audit",
                         "merged_ticket_ids": [],
@@ -1838,12 +1842,12 @@ def _comment_origin(comment: Comment) -> tuple[Json, Json]:
     (``{"via": ..., "system": ...}``); without them, the comment's channel and an empty
     record. [Zendesk API reference: Ticket Comments, JSON format: via, metadata]"""
     found: Json = json.loads(json.dumps(dict(comment.metadata))) if comment.metadata else {}
-    via = found.get("via") if isinstance(found.get("via"), dict) else {}
-    via = dict(via)
+    given_via, given_system = found.get("via"), found.get("system")
+    via: Json = dict(given_via) if isinstance(given_via, dict) else {}
     via.setdefault("channel", _CHANNELS[comment.channel])
     via.setdefault("source", dict(_VIA_NONE))
-    system = found.get("system") if isinstance(found.get("system"), dict) else {}
-    return via, dict(system)
+    system: Json = dict(given_system) if isinstance(given_system, dict) else {}
+    return via, system
 
 
 def _derive_role_fields(user: Json) -> None:

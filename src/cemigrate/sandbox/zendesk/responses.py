@@ -359,7 +359,9 @@ class ZendeskResponses:
                     "attachments": comment["attachments"],
                     "audit_id": comment["audit_id"],
                     "created_at": comment["created_at"],
-                    "via": event["via"],
+                    # A comment child event carries the comment's own via object. [Zendesk API
+                    # reference: Incremental Ticket Event Export, Sideloading comment_events]
+                    "via": comment["via"],
                     "via_reference_id": None,
                 },
             )

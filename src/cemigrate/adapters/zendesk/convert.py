@@ -651,7 +651,7 @@ def _comment_metadata(d: Json, what: str) -> dict[str, JsonValue]:
     if isinstance(system, Mapping):
         # Entries Zendesk leaves null say nothing (the event export lists client, location
         # and coordinates even when unknown): the same comment reads alike from both.
-        recorded = {k: v for k, v in system.items() if v is not None}
+        recorded: dict[str, JsonValue] = {k: v for k, v in system.items() if v is not None}
         if recorded:
             found["system"] = recorded
     return found

@@ -638,13 +638,23 @@ def _object(d: Json, key: str, what: str) -> dict[str, JsonValue]:
     return dict(value)
 
 
+def _addressed(via: Mapping[str, Any]) -> bool:
+    """Whether a ``via`` says more than the channel (which :class:`Comment` keeps): addresses
+    in ``source.from``/``source.to`` or a ``rel``. Most comments' via is the bare channel;
+    keeping it would make a long ticket's origin outgrow its field for nothing."""
+    source = via.get("source")
+    if not isinstance(source, Mapping):
+        return False
+    return bool(source.get("from") or source.get("to") or source.get("rel"))
+
+
 def _comment_metadata(d: Json, what: str) -> dict[str, JsonValue]:
-    """How a comment was made, verbatim: its ``via`` and its ``metadata.system`` record (IP
-    address, location, client; entries without a value left out); empty when Zendesk gives
-    neither."""
+    """How a comment was made, verbatim: its ``via`` when it names addresses (the channel
+    alone is the comment's ``channel``) and its ``metadata.system`` record (IP address,
+    location, client; entries without a value left out); empty when Zendesk gives neither."""
     found: dict[str, JsonValue] = {}
     via = _object(d, "via", what)
-    if via:
+    if _addressed(via):
         found["via"] = via
     metadata = _object(d, "metadata", what)
     system = metadata.get("system")

@@ -12,11 +12,13 @@ import attrs
 import pytest
 
 from cemigrate.adapters.contract import Outgoing
-from cemigrate.adapters.origin import ORIGIN_FIELD, parse_origin
+from cemigrate.adapters.origin import ORIGIN_FIELD, ORIGIN_FIELD_DEF, origin_text, parse_origin
+from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
+from cemigrate.errors import RecordError
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
@@ -32,6 +34,7 @@ from cemigrate.schema import (
     SourceKey,
     Ticket,
     User,
+    refs_of,
 )
 from cemigrate.testing.zendesk import account_source
 
@@ -434,3 +437,51 @@ class _NoFiles:
 
     def sla_history(self, tickets: object) -> dict[str, Any]:
         return {}
+
+
+def _ticket_out(ticket: Ticket) -> Outgoing:
+    links = {ref: str(100 + n) for n, ref in enumerate(refs_of(ticket))}
+    return Outgoing(key=SourceKey("old", Kind.TICKET, ticket.id), record=ticket, links=links)
+
+
+def test_the_origin_field_is_private_and_an_origin_over_its_limit_fails_the_ticket() -> None:
+    payload = convert.field_payload(ORIGIN_FIELD_DEF)
+    assert (payload["visible_in_portal"], payload["editable_in_portal"]) == (False, False)
+
+    ticket = next(t for t in desk("old").tickets if t.recipient)
+    sent = convert.ticket_import_payload(
+        _ticket_out(ticket), field_ids=_field_ids(ticket), upload_tokens=_tokens(ticket)
+    )
+    assert sent["recipient"] == "help@acme.example"
+    origin = next(c["value"] for c in sent["custom_fields"] if c["id"] == 5)  # type: ignore[index, union-attr]
+    assert parse_origin(origin) == parse_origin(origin_text(ticket))
+    assert IP not in str(sent["comments"])  # the record stays out of every comment
+
+    noisy = attrs.evolve(
+        ticket,
+        comments=tuple(
+            attrs.evolve(c, metadata={"system": {"client": "x" * convert.MAX_TEXTAREA_CHARS}})
+            for c in ticket.comments
+        ),
+    )
+    with pytest.raises(RecordError, match="over the 65,535 a multi-line field"):
+        convert.ticket_import_payload(
+            _ticket_out(noisy), field_ids=_field_ids(ticket), upload_tokens=_tokens(ticket)
+        )
+
+
+def _field_ids(ticket: Ticket) -> dict[str, int]:
+    return {ORIGIN_FIELD: 5} | {key: 10 + n for n, key in enumerate(ticket.custom_fields)}
+
+
+def _tokens(ticket: Ticket) -> dict[str, str]:
+    return {a.id: f"token-{a.id}" for c in ticket.comments for a in c.attachments}
+
+
+def test_a_custom_role_the_target_lacks_leaves_the_plain_agent_role() -> None:
+    agent = User(id="9", name="Lee", email="lee@example.org", role=Role.AGENT, custom_role="Staff")
+    out = Outgoing(key=SourceKey("old", Kind.USER, "9"), record=agent)
+    assert convert.user_payload(out, custom_roles={"Staff": 44})["custom_role_id"] == 44
+    missing = convert.user_payload(out, custom_roles={"Team lead": 45})
+    assert missing["role"] == "agent"
+    assert "custom_role_id" not in missing

@@ -815,6 +815,9 @@ class ZendeskBackend:
             created_at=now,
             updated_at=now,
         )
+        if obj == "ticket":  # end users see a custom field only when it says so
+            for flag in ("visible_in_portal", "editable_in_portal"):
+                out[flag] = bool(body.get(flag, False))
         self.fields[obj][field_id] = out
         self.field_keys[(obj, str(key or field_id))] = field_id
         return out

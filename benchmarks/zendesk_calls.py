@@ -13,7 +13,11 @@ how long the same calls take under the plan's rate limits.
 - ``bound_breakdown``: the fewest calls the platform allows for this data set (see
   ``docs/performance.md``): export pages at 1,000 a page (SLA events: 100), list pages at 100,
   one download and one upload per attachment, create_many batches of 100, one create per
-  group, membership and field (no bulk create), one job-status poll per job, one ``users/me``.
+  group, membership and field (no bulk create), one job-status poll per job, one ``users/me``;
+  people: organization membership list pages at 100 (source, and the target's once after its
+  users), one create per membership beyond a user's default one, one ``custom_roles`` read per
+  account whose agents hold custom roles, one ``users/show_many`` with identities per user
+  batch (which identities an upserted user lacks) and one create per identity it lacks.
   ``lower_bound`` is their sum and ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10);
   ``excess_by_endpoint`` says where calls above the bound went.
 - ``minutes``: simulated minutes of the run. ``lower_bound_minutes``: max over the budgets of
@@ -109,8 +113,14 @@ def by_endpoint(sandbox: ZendeskSandbox) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]) -> dict[str, int]:
-    """What the migration had to move: records per kind (``before``: the target's own fields)."""
+def data_set(
+    old: ZendeskSandbox,
+    new: ZendeskSandbox,
+    before: Mapping[str, int],
+    identities_before: Mapping[int, int],
+) -> dict[str, int]:
+    """What the migration had to move: records per kind (``before``: the target's own fields;
+    ``identities_before``: the identities of the target's own users)."""
     src, dst = old.backend, new.backend
     visible = src.now_ts() - 60  # what the exports could see when the run started
     live = [tid for tid, state in src.ticket_state.items() if not state.deleted]
@@ -139,6 +149,19 @@ def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]
         "created_fields": sum(len(dst.fields[obj]) - before[obj] for obj in before),
         "created_groups": len(dst.groups),
         "created_memberships": len(dst.memberships),
+        "organization_memberships": len(src.organization_memberships),
+        "created_organization_memberships": len(dst.organization_memberships),
+        # Memberships beyond each user's default one (the upsert's organization_id makes that)
+        "added_organization_memberships": sum(
+            1 for m in dst.organization_memberships.values() if not m["default"]
+        ),
+        # Identities added to users the target held before the run (the upsert of a new user
+        # creates its identities with it)
+        "added_identities": sum(
+            len(dst.identities.get(uid, ())) - count for uid, count in identities_before.items()
+        ),
+        "source_custom_roles_read": int(any(u["custom_role_id"] for u in src.users.values())),
+        "target_custom_roles_read": int(any(u["custom_role_id"] for u in dst.users.values())),
     }
 
 
@@ -155,6 +178,9 @@ PER_TICKET_COUNTS = frozenset(
         "imported_tickets",
         "created_users",
         "created_organizations",
+        "organization_memberships",
+        "created_organization_memberships",
+        "added_organization_memberships",
     }
 )
 """Counts that grow with the account (scaled per ticket in the extrapolation); fields, groups
@@ -194,6 +220,18 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
         "target.attachment_uploads": round(n["attachments"]),
         "target.ticket_import_batches": imports,
         "target.job_polls": imports + user_jobs + org_jobs,
+        # people (docs/performance.md, "Users, identities and organization memberships")
+        "source.organization_membership_list_pages": pages(
+            n["organization_memberships"], LIST_PAGE
+        ),
+        "source.custom_roles": round(n["source_custom_roles_read"]),
+        "target.custom_roles": round(n["target_custom_roles_read"]),
+        "target.identity_checks": user_jobs,
+        "target.identity_creates": round(n["added_identities"]),
+        "target.organization_membership_list_pages": pages(
+            n["created_organization_memberships"], LIST_PAGE
+        ),
+        "target.organization_membership_creates": round(n["added_organization_memberships"]),
     }
 
 
@@ -246,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_s = time.perf_counter() - wall
     fields_before = {obj: len(fields) for obj, fields in new.backend.fields.items()}
+    identities_before = {uid: len(found) for uid, found in new.backend.identities.items()}
     clock.advance(120)  # exports leave out the last minute, as Zendesk's do
     credentials = ZendeskCredentials(email=old.email, token=old.token)
     source = ZendeskSource(
@@ -278,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": {k: target.budgets[k].calls for k in (CORE, EXPORT)},
     }
     logged = {"source": len(old.zendesk.requests), "target": len(new.zendesk.requests)}
-    counts = data_set(old, new, fields_before)
+    counts = data_set(old, new, fields_before, identities_before)
     terms = bound_terms(counts)
     bound = {side: needed(terms, side) for side in ("source", "target")}
     calls_total = sum(c[CORE] for c in counted.values())

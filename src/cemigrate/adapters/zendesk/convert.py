@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing, SlaHistory
+from cemigrate.adapters.origin import ORIGIN_FIELD, origin_text
 from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.sla_history import (
     SLA_HISTORY_FIELDS,
@@ -66,6 +67,7 @@ from cemigrate.schema import (
     Kind,
     Minutes,
     Organization,
+    OrganizationMembership,
     Priority,
     Ref,
     Role,
@@ -89,9 +91,13 @@ __all__ = [
     "ATTACHMENT_ONLY_BODY",
     "CHANNEL_TAG_PREFIX",
     "EMPTY_BODY",
+    "IDENTITY_TYPES",
+    "MAX_TEXTAREA_CHARS",
     "NATIVE_VALUES",
     "SLA_HISTORY_FIELDS",
     "SLA_NOTE_HEADING",
+    "SOURCE_EXTERNAL_ID",
+    "SOURCE_EXTERNAL_ID_FIELDS",
     "SYSTEM_FIELD_TYPES",
     "Json",
     "attachment",
@@ -107,9 +113,13 @@ __all__ = [
     "group",
     "group_membership",
     "group_payload",
+    "identity",
+    "identity_payload",
     "is_sla_note",
     "membership_payload",
     "organization",
+    "organization_membership",
+    "organization_membership_payload",
     "organization_payload",
     "parse_time",
     "rule",
@@ -137,6 +147,30 @@ ATTACHMENT_ONLY_BODY: Final = "(attachment only)"
 
 CHANNEL_TAG_PREFIX: Final = "cemigrate_via_"
 """Tag prefix that keeps a ticket's original channel on import (``cemigrate_via_email``)."""
+
+MAX_TEXTAREA_CHARS: Final = 65_535
+"""The most a multi-line text field value holds, as cemigrate assumes: the API reference
+states no limit (searched: Ticket Fields, Tickets); 64 KiB is the size of a text column.
+[unverified against a live account] A longer origin fails its ticket with this number."""
+
+SOURCE_EXTERNAL_ID: Final = "cemigrate_external_id"
+"""The user and organization field that keeps the source's own external id: Zendesk's single
+``external_id`` holds cemigrate's source key (:meth:`Outgoing.external_id`), which finds the
+record again after a crash. Read back, the field's value is the record's external id."""
+
+SOURCE_EXTERNAL_ID_FIELDS: Final = tuple(
+    FieldDef(
+        id=f"{SOURCE_EXTERNAL_ID}_{owner}",
+        object=owner,
+        key=SOURCE_EXTERNAL_ID,
+        title="Cemigrate source external ID",
+        type=FieldType.TEXT,
+        description="The record's external id in the help desk it was migrated from.",
+    )
+    for owner in (FieldObject.USER, FieldObject.ORGANIZATION)
+)
+"""The user and organization fields holding :data:`SOURCE_EXTERNAL_ID`; ``prepare``
+creates them."""
 
 SYSTEM_FIELD_TYPES: Final = frozenset(
     {
@@ -290,18 +324,40 @@ def _slug(text: str) -> str:
 
 
 def organization(d: Json) -> Organization:
-    """An organization from ``/organizations`` or the incremental organization export."""
+    """An organization from ``/organizations`` or the incremental organization export (notes,
+    external id, default group and the sharing flags as Zendesk holds them)."""
     what = "organization"
     return Organization(
         id=_id(d, "id", what),
         name=_text(d, "name", what),
         domains=_tags(d, "domain_names", what),
         details=_text(d, "details", what),
+        notes=_text(d, "notes", what),
+        external_id=_external_id(d, "organization_fields", what),
+        group=_ref(Kind.GROUP, d, "group_id", what),
+        shared_tickets=_flag(d, "shared_tickets", what),
+        shared_comments=_flag(d, "shared_comments", what),
         tags=_tags(d, "tags", what),
-        custom_fields=_keyed_values(d, "organization_fields", what),
+        custom_fields=_without_source_id(_keyed_values(d, "organization_fields", what)),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )
+
+
+def _external_id(d: Json, fields_key: str, what: str) -> str | None:
+    """A user's or organization's own external id: the :data:`SOURCE_EXTERNAL_ID` field's
+    value where the account has that field (one cemigrate wrote: its ``external_id`` is the
+    source key), else ``external_id``."""
+    fields = d.get(fields_key)
+    if isinstance(fields, Mapping) and SOURCE_EXTERNAL_ID in fields:
+        value = fields[SOURCE_EXTERNAL_ID]
+        return None if value in (None, "") else str(value)
+    return _opt_id(d, "external_id", what)
+
+
+def _without_source_id(values: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    values.pop(SOURCE_EXTERNAL_ID, None)
+    return values
 
 
 def _keyed_values(d: Json, key: str, what: str) -> dict[str, FieldValue]:
@@ -321,36 +377,46 @@ def _field_value(value: object, what: str, key: str) -> FieldValue:
     raise _fail(what, key, f"holds a {type(value).__name__}, not a field value")
 
 
-def _identity(d: Json) -> Identity:
+def identity(d: Json) -> Identity:
+    """A user identity from ``/users/{id}/identities`` or the ``identities`` sideload; its type
+    as Zendesk names it (``email``, ``phone_number``, ``twitter``, ...)."""
     what = "identity"
-    kind = _text(d, "type", what) or "email"
     return Identity(
-        type="phone" if kind == "phone_number" else kind,
+        type=_text(d, "type", what) or "email",
         value=str(_need(d, "value", what)),
         primary=_flag(d, "primary", what),
         verified=_flag(d, "verified", what),
+        id=_opt_id(d, "id", what) or "",
     )
 
 
-def user(d: Json, identities: Sequence[Json] = ()) -> User:
+IDENTITY_TYPES: Final[Mapping[str, str]] = {"phone": "phone_number"}
+"""Identity type names other platforms use → Zendesk's (the rest are the same)."""
+
+
+def user(
+    d: Json, identities: Sequence[Json] = (), *, custom_roles: Mapping[str, str] | None = None
+) -> User:
     """A user from ``/users`` or the incremental user export.
 
     ``identities`` are the user's entries of the ``identities`` sideload (or of
     ``/users/{id}/identities``); without them the identities are the user's e-mail and phone.
     ``active: false`` means the user was deleted. The IANA time zone is kept when Zendesk
-    gives it (``iana_time_zone``), else its own zone name.
+    gives it (``iana_time_zone``), else its own zone name. ``custom_roles`` (role id → name,
+    from ``/custom_roles``) names an agent's custom role; an id it lacks is not named.
     """
     what = "user"
     email = _text(d, "email", what) or None
     phone = _text(d, "phone", what) or None
     if identities:
-        found = tuple(_identity(i) for i in identities)
+        found = tuple(identity(i) for i in identities)
     else:
         found = tuple(
             Identity(type=kind, value=value, primary=True, verified=_flag(d, "verified", what))
-            for kind, value in (("email", email), ("phone", phone))
+            for kind, value in (("email", email), ("phone_number", phone))
             if value
         )
+    role_id = _opt_id(d, "custom_role_id", what)
     return User(
         id=_id(d, "id", what),
         name=_text(d, "name", what),
@@ -363,8 +429,17 @@ def user(d: Json, identities: Sequence[Json] = ()) -> User:
         locale=_text(d, "locale", what) or "en-US",
         time_zone=_text(d, "iana_time_zone", what) or _text(d, "time_zone", what) or "UTC",
         phone=phone,
+        external_id=_external_id(d, "user_fields", what),
+        default_group=_ref(Kind.GROUP, d, "default_group_id", what),
+        custom_role=(custom_roles or {}).get(role_id) if role_id else None,
+        ticket_restriction=_text(d, "ticket_restriction", what) or None,
+        only_private_comments=_flag(d, "only_private_comments", what),
+        alias=_text(d, "alias", what),
+        signature=_text(d, "signature", what),
+        details=_text(d, "details", what),
+        notes=_text(d, "notes", what),
         tags=_tags(d, "tags", what),
-        custom_fields=_keyed_values(d, "user_fields", what),
+        custom_fields=_without_source_id(_keyed_values(d, "user_fields", what)),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )
@@ -391,6 +466,21 @@ def group_membership(d: Json) -> GroupMembership:
         user=Ref(kind=Kind.USER, id=_id(d, "user_id", what)),
         group=Ref(kind=Kind.GROUP, id=_id(d, "group_id", what)),
         default=_flag(d, "default", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def organization_membership(d: Json) -> OrganizationMembership:
+    """A user's membership of an organization, from ``/organization_memberships`` (``default``
+    is null when false; ``view_tickets`` is read-only in Zendesk)."""
+    what = "organization membership"
+    return OrganizationMembership(
+        id=_id(d, "id", what),
+        user=Ref(kind=Kind.USER, id=_id(d, "user_id", what)),
+        organization=Ref(kind=Kind.ORGANIZATION, id=_id(d, "organization_id", what)),
+        default=_flag(d, "default", what),
+        view_tickets=_flag(d, "view_tickets", what),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )
@@ -531,9 +621,50 @@ def ticket(
         followers=_refs(Kind.USER, d, "follower_ids", what),
         solved_at=solved_at,
         brand=_ref(Kind.BRAND, d, "brand_id", what),
+        recipient=_text(d, "recipient", what) or None,
+        via=_object(d, "via", what),
         deleted=status == "deleted",
         comments=tuple(comments),
     )
+
+
+def _object(d: Json, key: str, what: str) -> dict[str, JsonValue]:
+    """A JSON object attribute verbatim (empty when absent)."""
+    value = d.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _fail(what, key, "is not an object")
+    return dict(value)
+
+
+def _addressed(via: Mapping[str, Any]) -> bool:
+    """Whether a ``via`` says more than the channel (which :class:`Comment` keeps): addresses
+    in ``source.from``/``source.to`` or a ``rel``. Most comments' via is the bare channel;
+    keeping it would make a long ticket's origin outgrow its field for nothing."""
+    source = via.get("source")
+    if not isinstance(source, Mapping):
+        return False
+    return bool(source.get("from") or source.get("to") or source.get("rel"))
+
+
+def _comment_metadata(d: Json, what: str) -> dict[str, JsonValue]:
+    """How a comment was made, verbatim: its ``via`` when it names addresses (the channel
+    alone is the comment's ``channel``) and its ``metadata.system`` record (IP address,
+    location, client; entries without a value left out); empty when Zendesk gives neither."""
+    found: dict[str, JsonValue] = {}
+    via = _object(d, "via", what)
+    if _addressed(via):
+        found["via"] = via
+    metadata = _object(d, "metadata", what)
+    system = metadata.get("system")
+    if isinstance(system, Mapping):
+        # Entries Zendesk leaves null say nothing (the event export lists client, location
+        # and coordinates even when unknown): the same comment reads alike from both.
+        recorded: dict[str, JsonValue] = {k: v for k, v in system.items() if v is not None}
+        if recorded:
+            found["system"] = recorded
+    return found
 
 
 def attachment(d: Json) -> Attachment:
@@ -572,6 +703,7 @@ def comment(d: Json) -> Comment:
         created_at=_time(d, "created_at", what),
         channel=_channel(d, what),
         attachments=_attachments(d, what),
+        metadata=_comment_metadata(d, what),
     )
 
 
@@ -870,34 +1002,58 @@ def _record(outgoing: Outgoing, cls: type[Any]) -> Any:
 
 
 def organization_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
-    """The body of one organization for ``organizations/create_many``."""
+    """The body of one organization for ``organizations/create_many``: its notes, default
+    group (through the ledger) and sharing flags as the source had them; its own external id
+    in :data:`SOURCE_EXTERNAL_ID` (Zendesk's ``external_id`` holds the source key)."""
     org: Organization = _record(outgoing, Organization)
+    fields = {k: _payload_value(v) for k, v in org.custom_fields.items()}
+    if org.external_id:
+        fields[SOURCE_EXTERNAL_ID] = org.external_id
+    return _without_none(
+        {
+            "external_id": outgoing.external_id,
+            "name": org.name,
+            "domain_names": list(org.domains),
+            "details": org.details,
+            "notes": org.notes,
+            "group_id": _link(outgoing, org.group, "group"),
+            "shared_tickets": org.shared_tickets,
+            "shared_comments": org.shared_comments,
+            "tags": list(org.tags),
+            "organization_fields": fields,
+        }
+    )
+
+
+def identity_payload(found: Identity) -> dict[str, JsonValue]:
+    """The body of one identity for ``POST /users/{id}/identities`` (Zendesk's type names)."""
     return {
-        "external_id": outgoing.external_id,
-        "name": org.name,
-        "domain_names": list(org.domains),
-        "details": org.details,
-        "tags": list(org.tags),
-        "organization_fields": {k: _payload_value(v) for k, v in org.custom_fields.items()},
+        "type": IDENTITY_TYPES.get(found.type, found.type),
+        "value": found.value,
+        "verified": found.verified,
     }
 
 
-def user_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+def user_payload(
+    outgoing: Outgoing, *, custom_roles: Mapping[str, int] | None = None
+) -> dict[str, JsonValue]:
     """The body of one user for ``users/create_or_update_many``.
 
     A user deleted in the source is written suspended, so the comments it wrote keep their
-    author; the e-mail verification mail is skipped.
+    author; the e-mail verification mail is skipped. ``custom_roles`` (name → the target's
+    role id) gives an agent its custom role; a role the target lacks is left out (the agent
+    keeps the plain agent role). The agent's default group goes through the ledger; the
+    user's own external id goes into :data:`SOURCE_EXTERNAL_ID`.
     """
     person: User = _record(outgoing, User)
     identities: list[JsonValue] = [
-        {
-            "type": "phone_number" if i.type == "phone" else i.type,
-            "value": i.value,
-            "verified": i.verified,
-            "primary": i.primary,
-        }
-        for i in person.identities
+        {**identity_payload(i), "primary": i.primary} for i in person.identities
     ]
+    agent = person.role is not Role.END_USER
+    role_id = (custom_roles or {}).get(person.custom_role or "")
+    fields = {k: _payload_value(v) for k, v in person.custom_fields.items()}
+    if person.external_id:
+        fields[SOURCE_EXTERNAL_ID] = person.external_id
     return _without_none(
         {
             "external_id": outgoing.external_id,
@@ -905,13 +1061,23 @@ def user_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
             "email": person.email,
             "phone": person.phone,
             "role": _ROLE_NAMES[person.role],
+            "custom_role_id": role_id if person.role is Role.AGENT else None,
             "suspended": person.suspended or person.deleted,
             "organization_id": _link(outgoing, person.organization, "organization"),
+            "default_group_id": (
+                _link(outgoing, person.default_group, "default group") if agent else None
+            ),
+            "ticket_restriction": person.ticket_restriction if agent else None,
+            "only_private_comments": person.only_private_comments if agent else None,
+            "alias": person.alias or None,
+            "signature": person.signature or None,
+            "details": person.details or None,
+            "notes": person.notes or None,
             "identities": identities or None,
             "locale": person.locale,
             "time_zone": person.time_zone,
             "tags": list(person.tags),
-            "user_fields": {k: _payload_value(v) for k, v in person.custom_fields.items()},
+            "user_fields": fields,
             "skip_verify_email": True,  # a migration must not e-mail customers [3P]
         }
     )
@@ -929,6 +1095,16 @@ def membership_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
     return {
         "user_id": _link(outgoing, membership.user, "user"),
         "group_id": _link(outgoing, membership.group, "group"),
+        "default": membership.default,
+    }
+
+
+def organization_membership_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one membership for ``POST /organization_memberships``."""
+    membership: OrganizationMembership = _record(outgoing, OrganizationMembership)
+    return {
+        "user_id": _link(outgoing, membership.user, "user"),
+        "organization_id": _link(outgoing, membership.organization, "organization"),
         "default": membership.default,
     }
 
@@ -956,6 +1132,11 @@ def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
     }
     if definition.object is not FieldObject.TICKET:
         payload["key"] = definition.key
+    if definition.key == ORIGIN_FIELD and definition.object is FieldObject.TICKET:
+        # Private: agents only, never shown to or edited by end users. [Zendesk API
+        # reference: Ticket Fields, visible_in_portal / editable_in_portal]
+        payload["visible_in_portal"] = False
+        payload["editable_in_portal"] = False
     if definition.type is FieldType.REGEXP:
         payload["regexp_for_validation"] = ".*"
     if definition.options:
@@ -1016,6 +1197,15 @@ def _ticket_attributes(
     attributes written through the mapping's value tables (``values``)."""
     tables = values or {}
     given: dict[str, FieldValue] = {**record.custom_fields, **stored}
+    origin = origin_text(record)
+    if origin is not None and ORIGIN_FIELD in field_ids:
+        if len(origin) > MAX_TEXTAREA_CHARS:
+            raise RecordError(
+                f"zendesk ticket: its origin (recipient, via and comment metadata) is "
+                f"{len(origin):,} characters, over the {MAX_TEXTAREA_CHARS:,} a multi-line "
+                f"field {ORIGIN_FIELD!r} holds"
+            )
+        given[ORIGIN_FIELD] = origin
     custom: list[JsonValue] = []
     for key, value in sorted(given.items()):
         field_id = field_ids.get(key)
@@ -1037,6 +1227,9 @@ def _ticket_attributes(
         "assignee_id": _link(outgoing, record.assignee, "assignee"),
         "group_id": _link(outgoing, record.group, "group"),
         "organization_id": _link(outgoing, record.organization, "organization"),
+        # The support address written to: notifications go out from it. [Zendesk API
+        # reference: Tickets, recipient]
+        "recipient": record.recipient,
     }
 
 

@@ -86,7 +86,8 @@ def comment_events(event: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """The comment child events of one ticket event, each completed from its parent.
 
     A child without its own ``created_at`` or ``via`` takes the parent's; ``via`` given as text
-    (as the export does) becomes ``{"channel": ...}``. A comment listed only as
+    (as the export does) becomes ``{"channel": ...}``; the parent's ``system`` record becomes
+    the comment's ``metadata.system``. A comment listed only as
     ``comment_present`` means the export was read without ``include=comment_events``.
     """
     children = event.get("child_events") or []
@@ -107,6 +108,10 @@ def comment_events(event: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         merged.update({k: v for k, v in child.items() if v is not None})
         merged["type"] = kind
         merged["via"] = _channel_via(merged.get("via"))
+        system = event.get("system")
+        if isinstance(system, Mapping) and "metadata" not in merged:
+            # The export records the system's details on the update, not on the comment.
+            merged["metadata"] = {"system": dict(system)}
         yield merged
 
 

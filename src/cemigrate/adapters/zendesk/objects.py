@@ -23,9 +23,11 @@ from cemigrate.schema import FieldObject, Kind, RuleKind
 __all__ = [
     "BATCH_SIZE",
     "BY_NAME",
+    "CUSTOM_ROLES",
     "OBJECTS",
     "SOURCE_CAPABILITIES",
     "TARGET_CAPABILITIES",
+    "USER_IDENTITIES",
     "Paging",
     "Read",
     "Write",
@@ -192,6 +194,19 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
         write=_one_by_one("/api/v2/group_memberships.json", "group_membership"),
     ),
     ZendeskObject(
+        name="organization_memberships",
+        kind=Kind.ORGANIZATION_MEMBERSHIP,
+        # Cursor or offset, at most 100 a page. [Zendesk API reference: Organization
+        # Memberships, List Memberships]
+        read=_cursor("/api/v2/organization_memberships.json", "organization_memberships"),
+        # One by one, find-or-create by (user, organization): Zendesk answers 422 to a
+        # second membership of the same pair, and a user's default membership already exists
+        # once its organization_id is set by the user upsert. [Organization Memberships,
+        # Create Membership]
+        write=_one_by_one("/api/v2/organization_memberships.json", "organization_membership"),
+        note="Users in several organizations (Enterprise, or with multiple organizations on).",
+    ),
+    ZendeskObject(
         name="sla_policies",
         kind=Kind.SLA_POLICY,
         read=Read(
@@ -316,6 +331,24 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
     ),
 )
 """Every Zendesk object cemigrate reads or writes, in plan order."""
+
+CUSTOM_ROLES: Final = Read(
+    path="/api/v2/custom_roles.json",
+    data_key="custom_roles",
+    paging=Paging.SINGLE,  # not paginated [Zendesk API reference: Custom Agent Roles]
+    page_size=0,
+    budget=_CORE,
+)
+"""The account's custom agent roles: users name theirs by ``custom_role_id``; read once."""
+
+USER_IDENTITIES: Final = Write(
+    method="POST",
+    path="/api/v2/users/{id}/identities.json",
+    body_key="identity",
+    batch_size=1,
+    job=False,
+)
+"""Add one identity to a user. [Zendesk API reference: User Identities, Create Identity]"""
 
 BY_NAME: Final[Mapping[str, ZendeskObject]] = {row.name: row for row in OBJECTS}
 """The rows of :data:`OBJECTS` by Zendesk name."""

@@ -100,6 +100,51 @@ def _target_view(settings: AdapterSettings) -> Source:
 
 _EXPORT = "zendesk.export"
 
+_KEEPS: Mapping[Kind, frozenset[str]] = {
+    Kind.USER: frozenset(
+        {
+            "name",
+            "email",
+            "role",
+            "identities",
+            "organization",
+            "locale",
+            "time_zone",
+            "phone",
+            "external_id",  # in the cemigrate_external_id user field (convert.SOURCE_EXTERNAL_ID)
+            "default_group",
+            "custom_role",  # by name; a role the target lacks reads back as none
+            "ticket_restriction",
+            "only_private_comments",
+            "alias",
+            "signature",
+            "details",
+            "notes",
+            "tags",
+            "custom_fields",
+        }
+    ),
+    Kind.ORGANIZATION: frozenset(
+        {
+            "name",
+            "domains",
+            "details",
+            "notes",
+            "external_id",  # in the cemigrate_external_id organization field
+            "group",
+            "shared_tickets",
+            "shared_comments",
+            "tags",
+            "custom_fields",
+        }
+    ),
+    Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
+}
+"""What a Zendesk target holds of people as the source had them (field by field). Not kept:
+a user's and an organization's ``created_at``/``updated_at`` (set by the target), a
+membership's ``view_tickets`` (read-only in Zendesk), identities' ``id`` (the target's own),
+and ``verified`` of an identity added after the user (Zendesk verifies by e-mail)."""
+
 PLATFORM = Platform(
     plans=ZENDESK_PLANS,
     rules=ZENDESK_RULES,
@@ -112,11 +157,12 @@ PLATFORM = Platform(
     account_url=zendesk_base_url,
     profile=TargetProfile(
         platform="zendesk",
-        read_back=COMMON_READ_BACK,
+        read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.
         expect_suspended=suspended_or_deleted,
+        keeps=_KEEPS,
     ),
     read_pages={
         # Incremental exports: 1,000 a page on their own budget, each call spending core too;

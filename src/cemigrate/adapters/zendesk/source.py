@@ -31,6 +31,7 @@ from cemigrate.adapters.zendesk.events import EventComments
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import (
     BY_NAME,
+    CUSTOM_ROLES,
     OBJECTS,
     SOURCE_CAPABILITIES,
     Paging,
@@ -130,6 +131,8 @@ class ZendeskSource(Source):
         self._sla_from_start = True
         self._metrics: OrderedDict[str, TicketMetrics] = OrderedDict()
         self._metrics_lock = threading.Lock()
+        self._roles: dict[str, str] | None = None
+        """Custom role names by id (:meth:`_custom_roles`)."""
         self._on_external_id: Callable[[Kind, str, str], None] | None = None
         """Called with (kind, id, external id) for every record read that carries an external
         id (:meth:`report_external_ids`)."""
@@ -324,11 +327,28 @@ class ZendeskSource(Source):
 
         return each
 
-    @staticmethod
-    def _users(page: Page) -> Iterator[Record]:
+    def _users(self, page: Page) -> Iterator[Record]:
+        """A page of users with their identities (the ``identities`` sideload of the same
+        call: no call per user) and their custom roles named."""
         identities = _by_user(page.sideloads.get("identities", ()))
+        roles = self._custom_roles() if any(d.get("custom_role_id") for d in page.records) else {}
         for data in page.records:
-            yield convert.user(data, identities.get(str(data.get("id")), ()))
+            yield convert.user(data, identities.get(str(data.get("id")), ()), custom_roles=roles)
+
+    def _custom_roles(self) -> Mapping[str, str]:
+        """Custom role names by id (one unpaginated call, read once; an account without
+        custom roles, below Enterprise, answers 403 or 404: no names then)."""
+        if self._roles is None:
+            try:
+                self._roles = {
+                    str(data.get("id")): str(data.get("name") or "")
+                    for page in self.client.pages(CUSTOM_ROLES)
+                    for data in page.records
+                }
+            except (RecordError, ConfigError) as exc:  # 404 or 403 below Enterprise
+                log.warning("zendesk: custom roles are not readable (%s); not named", exc)
+                self._roles = {}
+        return self._roles
 
     @staticmethod
     def _one(row: ZendeskObject) -> Callable[[Mapping[str, Any]], Record | None]:
@@ -342,6 +362,7 @@ class ZendeskSource(Source):
             "organizations": convert.organization,
             "groups": convert.group,
             "group_memberships": convert.group_membership,
+            "organization_memberships": convert.organization_membership,
             "sla_policies": convert.sla_policy,
             "ticket_metric_events": convert.sla_event,
             "ticket_metrics": convert.ticket_metrics,

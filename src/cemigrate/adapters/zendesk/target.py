@@ -17,6 +17,7 @@ names Zendesk keeps unique, are also adopted by name when the target already has
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -34,14 +35,22 @@ from cemigrate.adapters.contract import (
     SlaHistory,
     WriteResult,
 )
+from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.transport import account_address
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
-from cemigrate.adapters.zendesk.objects import BATCH_SIZE, BY_NAME, TARGET_CAPABILITIES, Write
+from cemigrate.adapters.zendesk.objects import (
+    BATCH_SIZE,
+    BY_NAME,
+    CUSTOM_ROLES,
+    TARGET_CAPABILITIES,
+    USER_IDENTITIES,
+    Write,
+)
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_activated, zendesk_active
-from cemigrate.errors import RecordError, TransientError
+from cemigrate.errors import ConfigError, RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
     UNTRANSLATABLE_SLA_POLICY,
@@ -60,12 +69,16 @@ from cemigrate.schema import (
     GroupMembership,
     Kind,
     Organization,
+    Role,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
+    User,
     owner_ticket,
 )
+
+log = logging.getLogger(__name__)
 
 WRITABLE: Final = frozenset(
     {
@@ -74,6 +87,7 @@ WRITABLE: Final = frozenset(
         Kind.USER,
         Kind.GROUP,
         Kind.GROUP_MEMBERSHIP,
+        Kind.ORGANIZATION_MEMBERSHIP,
         Kind.TICKET,
         Kind.SLA_EVENT,
         Kind.TICKET_METRICS,
@@ -150,6 +164,10 @@ class ZendeskTarget(PlatformTarget):
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
         self._memberships: dict[tuple[str, str], str] | None = None
+        self._organization_memberships: dict[tuple[str, str], str] | None = None
+        """Organization membership ids by (user id, organization id); read once."""
+        self._roles: dict[str, int] | None = None
+        """The account's custom role ids by name; read once."""
         self._rules: dict[tuple[str, str], str] | None = None
         self._sla_policies: dict[str, str] | None = None
         """SLA policy target ids (``sla_policies/<id>``) by title; read once."""
@@ -178,10 +196,21 @@ class ZendeskTarget(PlatformTarget):
         )
 
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
-        """Create the custom fields the mapping needs that the account lacks."""
+        """Create the custom fields the mapping needs that the account lacks, with cemigrate's
+        own: the SLA history fields, the private ticket field :data:`ORIGIN_FIELD` (hidden
+        from end users) and the user and organization fields keeping the source's own
+        external ids."""
         self._values = needs.values
         self._options = needs.options
-        return self._create_fields((*needs.fields, *convert.SLA_HISTORY_FIELDS), dry_run=dry_run)
+        return self._create_fields(
+            (
+                *needs.fields,
+                *convert.SLA_HISTORY_FIELDS,
+                ORIGIN_FIELD_DEF,
+                *convert.SOURCE_EXTERNAL_ID_FIELDS,
+            ),
+            dry_run=dry_run,
+        )
 
     def _has_field(self, definition: FieldDef) -> bool:
         return (definition.object, definition.key) in self._field_table()
@@ -196,6 +225,7 @@ class ZendeskTarget(PlatformTarget):
             Kind.USER: self._write_users,
             Kind.GROUP: self._write_groups,
             Kind.GROUP_MEMBERSHIP: self._write_memberships,
+            Kind.ORGANIZATION_MEMBERSHIP: self._write_organization_memberships,
             Kind.TICKET: self._write_tickets,
             Kind.SLA_EVENT: self._write_declined,
             Kind.TICKET_METRICS: self._write_declined,
@@ -207,6 +237,8 @@ class ZendeskTarget(PlatformTarget):
         # find() first lets the account's background jobs finish, then reads it again.
         self._fields = self._groups = self._organizations = self._memberships = None
         self._rules = self._sla_policies = None
+        self._organization_memberships = None
+        self._roles = None
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none);
@@ -300,7 +332,122 @@ class ZendeskTarget(PlatformTarget):
         return [answers[index] for index in range(len(batch))]
 
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        return self._write_job(BY_NAME["users"].write, batch, convert.user_payload)
+        """Users upserted by external id (one job), then the identities each lacks.
+
+        An agent's custom role goes by name to the target's role of that name; when the
+        target has none, the agent is written with the plain agent role and a warning names
+        the role (reconciliation then reports the difference). Identities the upsert did
+        not make (an update keeps a user's identities as they are) are added one call each,
+        after one ``show_many`` of the batch with its identities sideloaded: a resumed batch
+        adds none twice."""
+        roles = self._role_table() if any(_custom_role(o) for o in batch) else {}
+        for item in batch:
+            name = _custom_role(item)
+            if name and name not in roles:
+                log.warning(
+                    "zendesk target: custom role %r does not exist in the target; user %s "
+                    "is written as a plain agent",
+                    name,
+                    item.key,
+                )
+        results = self._write_job(
+            BY_NAME["users"].write,
+            batch,
+            lambda item: convert.user_payload(item, custom_roles=roles),
+        )
+        written = [
+            (item, result.target_id)
+            for item, result in zip(batch, results, strict=True)
+            if result.ok and result.target_id is not None
+        ]
+        self._add_missing_identities(written)
+        return results
+
+    def _add_missing_identities(self, written: Sequence[tuple[Outgoing, str]]) -> None:
+        """Add each written user's source identities its target record lacks (compared by
+        type and value, case-insensitively). One Zendesk refuses (a value another user holds)
+        is logged and left out: the user is in the target and its tickets need it;
+        reconciliation reports the missing identity."""
+        wanted = {
+            target_id: item
+            for item, target_id in written
+            if isinstance(item.record, User) and len(item.record.identities) > 0
+        }
+        if not wanted:
+            return
+        held: dict[str, set[tuple[str, str]]] = {target_id: set() for target_id in wanted}
+        ids = [t for t in wanted if t.isdigit()]
+        for start in range(0, len(ids), 100):
+            body = self.client.get_json(
+                "/api/v2/users/show_many.json",
+                ids=",".join(ids[start : start + 100]),
+                include="identities",
+            )
+            for found in body.get("identities") or ():
+                held.setdefault(str(found.get("user_id")), set()).add(
+                    (str(found.get("type")), str(found.get("value") or "").casefold())
+                )
+        for target_id, item in wanted.items():
+            assert isinstance(item.record, User)
+            for identity in item.record.identities:
+                payload = convert.identity_payload(identity)
+                pair = (str(payload["type"]), identity.value.casefold())
+                if pair in held.get(target_id, set()):
+                    continue
+                try:
+                    self.client.request(
+                        USER_IDENTITIES.method,
+                        USER_IDENTITIES.path.format(id=target_id),
+                        json={USER_IDENTITIES.body_key: payload},
+                    )
+                except RecordError as exc:
+                    log.warning(
+                        "zendesk target: a %s identity of user %s was refused: %s",
+                        payload["type"],
+                        item.key,
+                        exc.platform_message or exc.reason,
+                    )
+                    continue
+                held.setdefault(target_id, set()).add(pair)
+
+    def _role_table(self) -> dict[str, int]:
+        """The account's custom role ids by name (one unpaginated call; an account without
+        custom roles, below Enterprise, has none)."""
+        if self._roles is None:
+            try:
+                self._roles = {
+                    str(data.get("name")): int(data["id"])
+                    for page in self.client.pages(CUSTOM_ROLES)
+                    for data in page.records
+                }
+            except (RecordError, ConfigError) as exc:
+                log.warning("zendesk target: custom roles are not readable (%s)", exc)
+                self._roles = {}
+        return self._roles
+
+    def _write_organization_memberships(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """Find-or-create by (user, organization): a user's default membership already exists
+        once the user upsert set its organization; a re-run adopts what it made."""
+        memberships = self._organization_membership_table()
+        write = BY_NAME["organization_memberships"].write
+        assert write is not None
+        results = []
+        for item in batch:
+            try:
+                payload = convert.organization_membership_payload(item)
+                pair = (str(payload["user_id"]), str(payload["organization_id"]))
+                if pair not in memberships:
+                    body = self.client.request(
+                        write.method, write.path, json={write.body_key: payload}
+                    ).json()
+                    memberships[pair] = str(body[write.body_key]["id"])
+            except RecordError as exc:
+                results.append(refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=memberships[pair]))
+        return results
 
     def _write_groups(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         groups = self._group_table()
@@ -825,6 +972,18 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._organizations
 
+    def _organization_membership_table(self) -> dict[tuple[str, str], str]:
+        """Organization membership ids by (user id, organization id); read once."""
+        if self._organization_memberships is None:
+            read = BY_NAME["organization_memberships"].read
+            assert read is not None
+            self._organization_memberships = {
+                (str(m["user_id"]), str(m["organization_id"])): str(m["id"])
+                for page in self.client.pages(read)
+                for m in page.records
+            }
+        return self._organization_memberships
+
     def _membership_table(self) -> dict[tuple[str, str], str]:
         """Membership ids by (user id, group id); read once."""
         if self._memberships is None:
@@ -836,6 +995,14 @@ class ZendeskTarget(PlatformTarget):
                 for m in page.records
             }
         return self._memberships
+
+
+def _custom_role(item: Outgoing) -> str | None:
+    """The custom role an agent record names (None for end users and admins)."""
+    record = item.record
+    if isinstance(record, User) and record.role is Role.AGENT:
+        return record.custom_role
+    return None
 
 
 def _rule_ids(target_ids: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:

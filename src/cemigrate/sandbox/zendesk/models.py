@@ -34,12 +34,14 @@ from cemigrate.schema import (
     Comment,
     FieldDef,
     FieldType,
+    Identity,
     Ref,
     Role,
     RuleKind,
     SlaEventKind,
     SlaMetric,
     Ticket,
+    User,
 )
 
 __all__ = [
@@ -127,6 +129,36 @@ _RULE_KINDS = {
     RuleKind.MACRO: "macros",
     RuleKind.VIEW: "views",
 }
+_IDENTITY_TYPES: Final = frozenset(
+    {
+        "email",
+        "twitter",
+        "facebook",
+        "google",
+        "phone_number",
+        "agent_forwarding",
+        "any_channel",
+        "foreign",
+        "sdk",
+        "messaging",
+    }
+)
+"""Identity types Zendesk takes. [Zendesk API reference: User Identities, JSON format]"""
+_PEOPLE_KEYS: Final = (
+    "external_id",
+    "default_group_id",
+    "custom_role_id",
+    "ticket_restriction",
+    "only_private_comments",
+    "alias",
+    "signature",
+)
+"""User attributes an upsert sets as given (beyond name, e-mail, role and the basics)."""
+_IDENTITY_IDS: Final = 365_800_000_000
+_ORGANIZATION_MEMBERSHIP_IDS: Final = 365_900_000_000
+_CUSTOM_ROLE_IDS: Final = 366_800_000_000
+_DEMO_ATTACHMENT: Final = re.compile(r"demo://[^/\s\"']+/attachments/(\d+)")
+"""The dataset's link to one of its attachments (an inline image's ``src``)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _VIA_NONE: Final[Json] = {"from": {}, "to": {}, "rel": None}
 
@@ -260,6 +292,10 @@ class ZendeskBackend:
         self.org_ts: dict[int, int] = {}
         self.groups: dict[int, Json] = {}
         self.memberships: dict[int, Json] = {}
+        self.identities: dict[int, list[Json]] = {}
+        """Each user's identities (e-mails, phones, ...), in the order they were added."""
+        self.organization_memberships: dict[int, Json] = {}
+        self.custom_roles: dict[int, Json] = {}
         self.fields: dict[str, dict[int, Json]] = {"ticket": {}, "user": {}, "organization": {}}
         self.field_keys: dict[tuple[str, str], int] = {}
         self.sla_policies: dict[int, Json] = {}
@@ -334,19 +370,20 @@ class ZendeskBackend:
                 "id": int(org.id),
                 "url": f"{BASE}/api/v2/organizations/{org.id}.json",
                 "name": org.name,
-                "shared_tickets": False,
-                "shared_comments": False,
-                "external_id": None,
+                "shared_tickets": org.shared_tickets,
+                "shared_comments": org.shared_comments,
+                "external_id": org.external_id,
                 "created_at": iso(org.created_at),
                 "updated_at": iso(org.updated_at),
                 "domain_names": list(org.domains),
                 "details": org.details or None,
-                "notes": None,
-                "group_id": None,
+                "notes": org.notes or None,
+                "group_id": _ref_id(org.group),
                 "tags": list(org.tags),
                 "organization_fields": self._field_values("organization", org.custom_fields),
             }
             self.org_ts[int(org.id)] = _ts(iso(org.updated_at))
+        self._seed_custom_roles(desk)
         for user in desk.users:
             uid = int(user.id)
             self.users[uid] = self._user_json(
@@ -364,8 +401,10 @@ class ZendeskBackend:
                 phone=user.phone,
                 tags=list(user.tags),
                 user_fields=self._field_values("user", user.custom_fields),
+                **self._people_values(user),
             )
             self.user_ts[uid] = _ts(iso(user.updated_at))
+            self._seed_identities(user)
         for group in desk.groups:
             self.groups[int(group.id)] = {
                 "id": int(group.id),
@@ -388,6 +427,7 @@ class ZendeskBackend:
                 "created_at": iso(m.created_at),
                 "updated_at": iso(m.updated_at),
             }
+        self._seed_organization_memberships(desk)
         for policy in desk.sla_policies:
             raw = dict(policy.raw)
             raw["url"] = f"{BASE}/api/v2/slas/policies/{policy.id}.json"
@@ -513,6 +553,14 @@ class ZendeskBackend:
                 "attachment": max(self.attachments, default=20_000_000_000) + 10**8,
                 "metric": 40_000_000_000 + 10**8,
                 "job": 0,
+                "identity": max(
+                    (i["id"] for found in self.identities.values() for i in found),
+                    default=_IDENTITY_IDS,
+                ),
+                "organization_membership": max(
+                    self.organization_memberships, default=_ORGANIZATION_MEMBERSHIP_IDS
+                ),
+                "custom_role": max(self.custom_roles, default=_CUSTOM_ROLE_IDS),
             }
         )
 
@@ -540,6 +588,7 @@ class ZendeskBackend:
             collaborator_ids=[int(r.id) for r in ticket.ccs],
             follower_ids=[int(r.id) for r in ticket.followers],
             external_id=None,
+            **_origin_values(ticket),
         )
         json_["satisfaction_rating"] = rating
         self.tickets[tid] = json_
@@ -562,20 +611,33 @@ class ZendeskBackend:
             )
             attachments.append(stored.json)
         cid = int(comment.id)
+        via, system = _comment_origin(comment)
         return {
             "id": cid,
             "type": "Comment",
             "author_id": -1 if comment.author is None else int(comment.author.id),
-            "body": comment.body_plain,
-            "html_body": comment.body_html,
-            "plain_body": comment.body_plain,
+            "body": self._own_image_urls(comment.body_plain),
+            "html_body": self._own_image_urls(comment.body_html),
+            "plain_body": self._own_image_urls(comment.body_plain),
             "public": comment.public,
             "attachments": attachments,
             "audit_id": cid + 1_000_000_000_000,
-            "via": {"channel": _CHANNELS[comment.channel], "source": dict(_VIA_NONE)},
+            "via": via,
             "created_at": iso(comment.created_at),
-            "metadata": {"system": {}, "custom": {}},
+            "metadata": {"system": system, "custom": {}},
         }
+
+    def _own_image_urls(self, body: str) -> str:
+        """``body`` with the dataset's ``demo://<instance>/attachments/<id>`` links replaced
+        by the ``content_url`` of that attachment in this account, as a real inline image
+        points at the account's attachment URL. A link to an attachment the account does not
+        hold stays as it is."""
+
+        def own(match: re.Match[str]) -> str:
+            stored = self.attachments.get(int(match.group(1)))
+            return match.group(0) if stored is None else str(stored.json["content_url"])
+
+        return _DEMO_ATTACHMENT.sub(own, body) if "demo://" in body else body
 
     def _store_attachment(
         self,
@@ -753,6 +815,9 @@ class ZendeskBackend:
             created_at=now,
             updated_at=now,
         )
+        if obj == "ticket":  # end users see a custom field only when it says so
+            for flag in ("visible_in_portal", "editable_in_portal"):
+                out[flag] = bool(body.get(flag, False))
         self.fields[obj][field_id] = out
         self.field_keys[(obj, str(key or field_id))] = field_id
         return out
@@ -778,6 +843,10 @@ class ZendeskBackend:
 
     def _user_json(self, uid: int, **values: Any) -> Json:
         role = values.get("role", "end-user")
+        custom_role_id = values.get("custom_role_id") if role == "agent" else None
+        restriction = values.get("ticket_restriction", "requested" if role == "end-user" else None)
+        if role == "admin":
+            restriction = None  # an admin sees every ticket
         out: Json = {
             "id": uid,
             "url": f"{BASE}/api/v2/users/{uid}.json",
@@ -797,23 +866,25 @@ class ZendeskBackend:
             "verified": True,
             "external_id": values.get("external_id"),
             "tags": values.get("tags", []),
-            "alias": None,
+            "alias": values.get("alias"),
             "active": values.get("active", True),
             "shared": False,
             "shared_agent": False,
             "last_login_at": None,
             "two_factor_auth_enabled": False,
-            "signature": None,
+            "signature": values.get("signature"),
             "details": values.get("details"),
             "notes": values.get("notes"),
-            "role_type": None,
-            "custom_role_id": None,
+            # 0: custom agent role, 4: admin; null for end users and plain agents.
+            # [Zendesk API reference: Users, role_type]
+            "role_type": 0 if custom_role_id else (4 if role == "admin" else None),
+            "custom_role_id": custom_role_id,
             "moderator": role != "end-user",
-            "ticket_restriction": "requested" if role == "end-user" else None,
-            "only_private_comments": False,
-            "restricted_agent": role == "agent",
+            "ticket_restriction": restriction,
+            "only_private_comments": bool(values.get("only_private_comments", False)),
+            "restricted_agent": role == "agent" and restriction is not None,
             "suspended": values.get("suspended", False),
-            "default_group_id": None,
+            "default_group_id": values.get("default_group_id") if role != "end-user" else None,
             "report_csv": role == "admin",
             "user_fields": values.get("user_fields") or self._field_values("user", {}),
         }
@@ -824,7 +895,7 @@ class ZendeskBackend:
             "id": tid,
             "url": f"{BASE}/api/v2/tickets/{tid}.json",
             "external_id": v["external_id"],
-            "via": {"channel": v["channel"], "source": dict(_VIA_NONE)},
+            "via": v.get("via") or {"channel": v["channel"], "source": dict(_VIA_NONE)},
             "created_at": v["created_at"],
             "updated_at": v["updated_at"],
             "generated_timestamp": 0,
@@ -834,7 +905,7 @@ class ZendeskBackend:
             "description": v["description"],
             "priority": v["priority"],
             "status": v["status"],
-            "recipient": None,
+            "recipient": v.get("recipient"),
             "requester_id": v["requester_id"],
             "submitter_id": v["submitter_id"],
             "assignee_id": v["assignee_id"],
@@ -900,11 +971,15 @@ class ZendeskBackend:
                         "created_at": comment["created_at"],
                         "updater_id": comment["author_id"],
                         "via": comment["via"]["channel"],
+                        # The record of the system that made the change: the comment's
+                        # metadata.system (the dataset's ip_address travels here too:
+                        # [unverified] whether the export's system holds it).
                         "system": {
                             "client": None,
                             "location": None,
                             "latitude": None,
                             "longitude": None,
+                            **((comment.get("metadata") or {}).get("system") or {}),
                         },
                         "event_type": "Audit",
                         "merged_ticket_ids": [],
@@ -973,6 +1048,7 @@ class ZendeskBackend:
                 updated_at=now,
             )
             self.user_ts[uid] = self.now_ts()
+            self._identities_on_create(uid, {"email": email})
             return uid
         requester = body.get("requester_id")
         if requester is None:
@@ -1075,6 +1151,7 @@ class ZendeskBackend:
             collaborator_ids=list(body.get("collaborator_ids") or []),
             follower_ids=list(body.get("follower_ids") or []),
             external_id=body.get("external_id"),
+            recipient=body.get("recipient"),
         )
         solved = body.get("solved_at")
         self.tickets[tid] = ticket
@@ -1217,9 +1294,13 @@ class ZendeskBackend:
                 "suspended",
                 "details",
                 "notes",
+                *_PEOPLE_KEYS,
             ):
                 if key in body:
                     user[key] = body[key]
+            if "time_zone" in body:
+                user["iana_time_zone"] = body["time_zone"]
+            _derive_role_fields(user)
             if external is not None:
                 user["external_id"] = str(external)
             if (user.get("email"), user.get("external_id")) != keys_before:
@@ -1228,6 +1309,7 @@ class ZendeskBackend:
                 user["user_fields"].update(body["user_fields"])
             user["updated_at"] = now
             self.user_ts[existing] = self.now_ts()
+            self._ensure_default_membership(existing, user.get("organization_id"))
             return existing, "Updated"
         uid = self.new_id("user")
         fields = self._field_values("user", {})
@@ -1250,8 +1332,11 @@ class ZendeskBackend:
             details=body.get("details"),
             notes=body.get("notes"),
             user_fields=fields,
+            **{key: body[key] for key in _PEOPLE_KEYS if key in body and key != "external_id"},
         )
         self.user_ts[uid] = self.now_ts()
+        self._identities_on_create(uid, body)
+        self._ensure_default_membership(uid, body.get("organization_id"))
         return uid, "Created"
 
     def create_organization(self, body: Mapping[str, Any]) -> int:
@@ -1407,6 +1492,291 @@ class ZendeskBackend:
         }
         return self.memberships[mid]
 
+    # -- people: custom roles, identities, organization memberships --------------------------
+
+    def _seed_custom_roles(self, desk: HelpDesk) -> None:
+        """One custom role per role name the desk's agents hold (an Enterprise account's roles
+        are its own; the dataset names them on the users)."""
+        names = sorted({u.custom_role for u in desk.users if u.custom_role})
+        for number, name in enumerate(names, start=1):
+            self.add_custom_role(name, rid=_CUSTOM_ROLE_IDS + number, when=DEFAULT_START)
+
+    def add_custom_role(
+        self, name: str, *, rid: int | None = None, when: datetime | None = None
+    ) -> Json:
+        """Add a custom role (an account admin defines them in the agent interface); its JSON
+        is what ``GET /api/v2/custom_roles`` lists. [Zendesk API reference: Custom Agent Roles]"""
+        rid = rid if rid is not None else self.new_id("custom_role")
+        stamp = iso(when or self.now())
+        role: Json = {
+            "id": rid,
+            "name": name,
+            "description": f"{name} role",
+            "role_type": 0,
+            "team_member_count": 0,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "configuration": {"ticket_access": "all", "ticket_editing": True},
+        }
+        self.custom_roles[rid] = role
+        return role
+
+    def custom_role_id(self, name: str | None) -> int | None:
+        """The id of the custom role of this name (None when there is none)."""
+        if not name:
+            return None
+        return next((r["id"] for r in self.custom_roles.values() if r["name"] == name), None)
+
+    def _people_values(self, user: User) -> Json:
+        """The user attributes beyond the basics that a seeded user carries."""
+        return {
+            "external_id": user.external_id,
+            "default_group_id": _ref_id(user.default_group),
+            "custom_role_id": self.custom_role_id(user.custom_role),
+            "ticket_restriction": user.ticket_restriction,
+            "only_private_comments": user.only_private_comments,
+            "alias": user.alias or None,
+            "signature": user.signature or None,
+            "details": user.details or None,
+            "notes": user.notes or None,
+        }
+
+    def _seed_identities(self, user: User) -> None:
+        """The user's identities as the dataset lists them; a user listed without any has
+        the ones Zendesk makes from its e-mail and phone."""
+        uid = int(user.id)
+        given = user.identities or tuple(
+            Identity(type=kind, value=value, primary=True, verified=True)
+            for kind, value in (("email", user.email), ("phone_number", user.phone))
+            if value
+        )
+        for identity in given:
+            known = int(identity.id) if identity.id.isdigit() else None
+            if known is None:
+                self._next_id["identity"] = self._next_id.get("identity", _IDENTITY_IDS) + 1
+                known = self._next_id["identity"]
+            self._store_identity(
+                uid,
+                known,
+                identity.type,
+                identity.value,
+                primary=identity.primary,
+                verified=identity.verified,
+                when=iso(user.created_at),
+            )
+
+    def _store_identity(
+        self,
+        uid: int,
+        iid: int,
+        kind: str,
+        value: str,
+        *,
+        primary: bool,
+        verified: bool,
+        when: str | None,
+    ) -> Json:
+        identity: Json = {
+            "id": iid,
+            "url": f"{BASE}/api/v2/users/{uid}/identities/{iid}.json",
+            "user_id": uid,
+            "type": "phone_number" if kind == "phone" else kind,
+            "value": value,
+            "verified": verified,
+            "primary": primary,
+            "created_at": when,
+            "updated_at": when,
+            "undeliverable_count": 0,
+            "deliverable_state": "deliverable" if kind == "email" else None,
+        }
+        self.identities.setdefault(uid, []).append(identity)
+        return identity
+
+    def _identities_on_create(self, uid: int, body: Mapping[str, Any]) -> None:
+        """A new user's identities: those the request lists, else its e-mail and phone."""
+        listed = body.get("identities")
+        now = iso(self.now())
+        if isinstance(listed, list) and listed:
+            for number, raw in enumerate(i for i in listed if isinstance(i, Mapping)):
+                self._store_identity(
+                    uid,
+                    self.new_id("identity"),
+                    str(raw.get("type") or "email"),
+                    str(raw.get("value") or ""),
+                    primary=bool(raw.get("primary", number == 0)),
+                    verified=bool(raw.get("verified", False)),
+                    when=now,
+                )
+            return
+        for kind, value in (("email", body.get("email")), ("phone_number", body.get("phone"))):
+            if value:
+                self._store_identity(
+                    uid,
+                    self.new_id("identity"),
+                    kind,
+                    str(value),
+                    primary=True,
+                    verified=kind == "email",
+                    when=now,
+                )
+
+    def add_identity(self, uid: int, body: Mapping[str, Any]) -> Json:
+        """``POST /api/v2/users/{id}/identities``: add one identity to a user's profile. The
+        value must be new to the account. [Zendesk API reference: User Identities, Create
+        Identity: type and value mandatory; types email, twitter, facebook, google,
+        phone_number, agent_forwarding, any_channel, foreign, sdk, messaging]"""
+        if uid not in self.users:
+            raise RecordNotFound()
+        kind, value = body.get("type"), body.get("value")
+        errors: dict[str, list[dict[str, str]]] = {}
+        if kind not in _IDENTITY_TYPES:
+            errors["type"] = [{"description": f"Type: {kind!r} is not a valid identity type"}]
+        if not value:
+            errors["value"] = [{"description": "Value: cannot be blank"}]
+        elif any(
+            i["value"].lower() == str(value).lower() and i["type"] == kind
+            for found in self.identities.values()
+            for i in found
+        ):
+            errors["value"] = [
+                {"description": f"Value: {value} is already being used by another user"}
+            ]
+        if errors:
+            raise RecordInvalid(errors)
+        primary = bool(body.get("primary", False)) and not self.identities.get(uid)
+        return self._store_identity(
+            uid,
+            self.new_id("identity"),
+            str(kind),
+            str(value),
+            primary=primary,
+            verified=bool(body.get("verified", False)),
+            when=iso(self.now()),
+        )
+
+    def _seed_organization_memberships(self, desk: HelpDesk) -> None:
+        """The desk's memberships; a user whose organization none of them names gets the
+        default membership Zendesk holds for every user with an ``organization_id``."""
+        for m in desk.organization_memberships:
+            self._store_organization_membership(
+                int(m.id),
+                int(m.user.id),
+                int(m.organization.id),
+                default=m.default,
+                view_tickets=m.view_tickets,
+                created=iso(m.created_at),
+                updated=iso(m.updated_at),
+            )
+        held = {
+            (m["user_id"], m["organization_id"]) for m in self.organization_memberships.values()
+        }
+        number = max(self.organization_memberships, default=_ORGANIZATION_MEMBERSHIP_IDS)
+        for user in desk.users:
+            if user.organization is None:
+                continue
+            pair = (int(user.id), int(user.organization.id))
+            if pair in held or pair[1] not in self.organizations:
+                continue
+            number += 1
+            self._store_organization_membership(
+                number,
+                *pair,
+                default=True,
+                view_tickets=False,
+                created=iso(user.created_at),
+                updated=iso(user.created_at),
+            )
+
+    def _store_organization_membership(
+        self,
+        mid: int,
+        uid: int,
+        oid: int,
+        *,
+        default: bool,
+        view_tickets: bool,
+        created: str | None,
+        updated: str | None,
+    ) -> Json:
+        org = self.organizations.get(oid) or {}
+        membership: Json = {
+            "id": mid,
+            "url": f"{BASE}/api/v2/organization_memberships/{mid}.json",
+            "user_id": uid,
+            "organization_id": oid,
+            # "If false, returns null" [Zendesk API reference: Organization Memberships]
+            "default": True if default else None,
+            "organization_name": org.get("name"),
+            "view_tickets": view_tickets,
+            "created_at": created,
+            "updated_at": updated,
+        }
+        self.organization_memberships[mid] = membership
+        return membership
+
+    def _membership_of(self, uid: int, oid: int) -> Json | None:
+        return next(
+            (
+                m
+                for m in self.organization_memberships.values()
+                if m["user_id"] == uid and m["organization_id"] == oid
+            ),
+            None,
+        )
+
+    def _ensure_default_membership(self, uid: int, oid: object) -> None:
+        """Setting a user's ``organization_id`` makes it a member (its default organization)."""
+        if not isinstance(oid, int) or isinstance(oid, bool) or oid not in self.organizations:
+            return
+        if self._membership_of(uid, oid) is None:
+            now = iso(self.now())
+            has_default = any(
+                m["default"] for m in self.organization_memberships.values() if m["user_id"] == uid
+            )
+            self._store_organization_membership(
+                self.new_id("organization_membership"),
+                uid,
+                oid,
+                default=not has_default,
+                view_tickets=False,
+                created=now,
+                updated=now,
+            )
+
+    def create_organization_membership(self, body: Mapping[str, Any]) -> Json:
+        """``POST /api/v2/organization_memberships``: assign a user to an organization; 422
+        when the user is already in it. The first membership of a user is its default and
+        sets its ``organization_id``. [Zendesk API reference: Organization Memberships,
+        Create Membership]"""
+        uid, oid = body.get("user_id"), body.get("organization_id")
+        if not isinstance(uid, int) or uid not in self.users:
+            raise RecordInvalid({"user_id": [{"description": "User: cannot be blank"}]})
+        if not isinstance(oid, int) or oid not in self.organizations:
+            raise RecordInvalid(
+                {"organization_id": [{"description": "Organization: cannot be blank"}]}
+            )
+        if self._membership_of(uid, oid) is not None:
+            raise RecordInvalid(
+                {"user_id": [{"description": "User: is already a member of this organization"}]}
+            )
+        user = self.users[uid]
+        first = user.get("organization_id") is None
+        now = iso(self.now())
+        membership = self._store_organization_membership(
+            self.new_id("organization_membership"),
+            uid,
+            oid,
+            default=first or bool(body.get("default", False)),
+            view_tickets=bool(body.get("view_tickets", False)),
+            created=now,
+            updated=now,
+        )
+        if first:
+            user["organization_id"] = oid
+            user["updated_at"] = now
+            self.user_ts[uid] = self.now_ts()
+        return membership
+
     # -- jobs ------------------------------------------------------------------------------
 
     def start_job(self, job_type: str, total: int, work: Callable[[], list[Json]]) -> Job:
@@ -1458,6 +1828,43 @@ _METRIC_MINUTES = (
     "requester_wait_time_in_minutes",
     "on_hold_time_in_minutes",
 )
+
+
+def _origin_values(ticket: Ticket) -> Json:
+    """A seeded ticket's ``recipient`` and ``via`` (the dataset's, verbatim; without one, the
+    channel with no addresses)."""
+    channel = _CHANNELS[ticket.channel]
+    via: Json = json.loads(json.dumps(dict(ticket.via))) if ticket.via else {}
+    via.setdefault("channel", channel)
+    via.setdefault("source", dict(_VIA_NONE))
+    return {"recipient": ticket.recipient, "via": via}
+
+
+def _comment_origin(comment: Comment) -> tuple[Json, Json]:
+    """A seeded comment's ``via`` and ``metadata.system`` from the dataset's metadata
+    (``{"via": ..., "system": ...}``); without them, the comment's channel and an empty
+    record. [Zendesk API reference: Ticket Comments, JSON format: via, metadata]"""
+    found: Json = json.loads(json.dumps(dict(comment.metadata))) if comment.metadata else {}
+    given_via, given_system = found.get("via"), found.get("system")
+    via: Json = dict(given_via) if isinstance(given_via, dict) else {}
+    via.setdefault("channel", _CHANNELS[comment.channel])
+    via.setdefault("source", dict(_VIA_NONE))
+    system: Json = dict(given_system) if isinstance(given_system, dict) else {}
+    return via, system
+
+
+def _derive_role_fields(user: Json) -> None:
+    """Recompute what Zendesk derives from a user's role after an update."""
+    role = user.get("role")
+    if role != "agent":
+        user["custom_role_id"] = None
+    if role == "admin":
+        user["ticket_restriction"] = None
+    if role == "end-user":
+        user["default_group_id"] = None
+    user["role_type"] = 0 if user.get("custom_role_id") else (4 if role == "admin" else None)
+    user["restricted_agent"] = role == "agent" and user.get("ticket_restriction") is not None
+    user["moderator"] = role != "end-user"
 
 
 def _minutes(value: Any) -> Json:

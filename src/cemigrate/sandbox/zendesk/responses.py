@@ -279,7 +279,29 @@ class ZendeskResponses:
         """``GET /api/v2/incremental/users/cursor.json``."""
         b = self.backend
         stream = sorted((ts, uid) for uid, ts in b.user_ts.items())
-        return self._cursor_export(req, "users", stream, lambda uid: b.users[uid])
+        include = set((req.query.get("include") or "").split(","))
+        return self._cursor_export(
+            req, "users", stream, lambda uid: b.users[uid], self._user_sideloads(include)
+        )
+
+    def _user_sideloads(self, include: set[str]) -> Callable[[list[Json]], Json]:
+        """The users sideloads this emulator serves: ``identities`` (every identity of the
+        page's users). The incremental user export takes the users sideloads [Zendesk API
+        reference: Incremental Exports, Incremental User Export: "Sideloading: see Users
+        sideloads"; Side-loading: users → identities]."""
+
+        def sideload(users: list[Json]) -> Json:
+            if "identities" not in include:
+                return {}
+            return {
+                "identities": [
+                    identity
+                    for user in users
+                    for identity in self.backend.identities.get(user["id"], ())
+                ]
+            }
+
+        return sideload
 
     def incremental_organizations(self, req: Request) -> Reply:
         """``GET /api/v2/incremental/organizations.json`` (time-based)."""
@@ -337,7 +359,9 @@ class ZendeskResponses:
                     "attachments": comment["attachments"],
                     "audit_id": comment["audit_id"],
                     "created_at": comment["created_at"],
-                    "via": event["via"],
+                    # A comment child event carries the comment's own via object. [Zendesk API
+                    # reference: Incremental Ticket Event Export, Sideloading comment_events]
+                    "via": comment["via"],
                     "via_reference_id": None,
                 },
             )
@@ -550,8 +574,39 @@ class ZendeskResponses:
         return Reply(200, {"user": b.users[uid]})
 
     def show_many_users(self, req: Request) -> Reply:
-        """``GET /api/v2/users/show_many.json?ids=`` or ``?external_ids=``."""
-        return Reply(200, {"users": self._show_many(req, self.backend.users)})
+        """``GET /api/v2/users/show_many.json?ids=`` or ``?external_ids=`` (``include=identities``
+        sideloads their identities)."""
+        users = self._show_many(req, self.backend.users)
+        include = set((req.query.get("include") or "").split(","))
+        return Reply(200, {"users": users, **self._user_sideloads(include)(users)})
+
+    def user_identities(self, req: Request, id: str) -> Reply:
+        """``GET /api/v2/users/{id}/identities.json`` (cursor or offset; 100 a page)."""
+        uid = _int(id)
+        if uid not in self.backend.users:
+            raise RecordNotFound()
+        found = self._sorted(self.backend.identities.get(uid, ()))
+        return self.list_page(req, "identities", found)
+
+    def create_identity(self, req: Request, id: str) -> Reply:
+        """``POST /api/v2/users/{id}/identities.json``: add one identity."""
+        body = req.json_object().get("identity")
+        if not isinstance(body, dict):
+            raise BadRequest("InvalidValue", "identity is required")
+        return Reply(201, {"identity": self.backend.add_identity(_int(id), body)})
+
+    def create_organization_membership(self, req: Request) -> Reply:
+        """``POST /api/v2/organization_memberships.json`` (422 when already a member)."""
+        body = req.json_object().get("organization_membership")
+        if not isinstance(body, dict):
+            raise BadRequest("InvalidValue", "organization_membership is required")
+        membership = self.backend.create_organization_membership(body)
+        return Reply(201, {"organization_membership": membership})
+
+    def custom_roles(self, req: Request) -> Reply:
+        """``GET /api/v2/custom_roles.json``: every custom agent role, not paginated
+        [Zendesk API reference: Custom Agent Roles, List Custom Roles]."""
+        return Reply(200, {"custom_roles": self._sorted(self.backend.custom_roles.values())})
 
     def show_many_organizations(self, req: Request) -> Reply:
         """``GET /api/v2/organizations/show_many.json?ids=`` or ``?external_ids=``."""

@@ -218,6 +218,41 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "GET", "/api/v2/users/{id}", lambda r: r.show_of("users", "user"), "core", "Show a user"
     ),
     ZendeskRoute(
+        "GET",
+        "/api/v2/users/{id}/identities",
+        lambda r: r.user_identities,
+        "core",
+        "A user's identities (e-mails, phones, ...; cursor or offset)",
+    ),
+    ZendeskRoute(
+        "POST",
+        "/api/v2/users/{id}/identities",
+        lambda r: r.create_identity,
+        "core",
+        "Add an identity to a user (422 when the value is taken)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/organization_memberships",
+        lambda r: r.list_of("organization_memberships", "organization_memberships"),
+        "core",
+        "List organization memberships (cursor or offset; 100 a page)",
+    ),
+    ZendeskRoute(
+        "POST",
+        "/api/v2/organization_memberships",
+        lambda r: r.create_organization_membership,
+        "core",
+        "Add a user to an organization (422 when already a member)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/custom_roles",
+        lambda r: r.custom_roles,
+        "core",
+        "Custom agent roles (not paginated)",
+    ),
+    ZendeskRoute(
         "POST",
         "/api/v2/organizations/create_many",
         lambda r: r.create_many_organizations,

@@ -100,6 +100,40 @@ def _target_view(settings: AdapterSettings) -> Source:
 
 _EXPORT = "zendesk.export"
 
+_KEEPS: Mapping[Kind, frozenset[str]] = {
+    # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
+    # the source's domain, and the target keeps its own default brand.
+    Kind.BRAND: frozenset({"name", "active", "signature_template"}),
+    # Conditional fields are not written (they name the source's field ids and values); the
+    # target keeps its own default form, and its position among the target's forms.
+    Kind.TICKET_FORM: frozenset(
+        {
+            "name",
+            "display_name",
+            "fields",
+            "system_fields",
+            "brands",
+            "in_all_brands",
+            "end_user_visible",
+            "active",
+        }
+    ),
+    # A category's default status is the target's own; a closed category reads back solved.
+    Kind.CUSTOM_STATUS: frozenset(
+        {
+            "category",
+            "agent_label",
+            "end_user_label",
+            "description",
+            "end_user_description",
+            "active",
+        }
+    ),
+    # Holidays compare by name and dates: their ids are the target's.
+    Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals", "holidays"}),
+}
+"""What the Zendesk target holds of each configuration kind as the source had it."""
+
 PLATFORM = Platform(
     plans=ZENDESK_PLANS,
     rules=ZENDESK_RULES,
@@ -112,7 +146,9 @@ PLATFORM = Platform(
     account_url=zendesk_base_url,
     profile=TargetProfile(
         platform="zendesk",
-        read_back=COMMON_READ_BACK,
+        read_back=COMMON_READ_BACK
+        | {Kind.BRAND, Kind.SCHEDULE, Kind.CUSTOM_STATUS, Kind.TICKET_FORM},
+        keeps=_KEEPS,
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.

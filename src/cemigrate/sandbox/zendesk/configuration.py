@@ -78,6 +78,19 @@ _DEFAULT_WORKWEEK: Final = tuple(
 
 _LIST_PAGE: Final = 100
 """Most records a cursor page holds."""
+_SYSTEM_FIELD_TYPES: Final[Mapping[str, str]] = {
+    "subject": "subject",
+    "description": "description",
+    "status": "status",
+    "custom_status": "custom_status",
+    "type": "tickettype",
+    "priority": "priority",
+    "group": "group",
+    "assignee": "assignee",
+    "brand": "brand",
+    "form": "ticket_form",
+}
+"""A form's built-in field (the schema's name) → the type of Zendesk's field for it."""
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _WEEK_MINUTES: Final = 7 * 1440
 
@@ -127,6 +140,7 @@ class AccountConfig:
         self.schedules: dict[int, Json] = {}
         self.holidays: dict[int, dict[int, Json]] = {}
         """Holidays by schedule id, then holiday id."""
+        self._system_ids: dict[str, int] = {}
         self._next = {
             "brand": _BRAND_BASE,
             "form": _FORM_BASE,
@@ -141,10 +155,18 @@ class AccountConfig:
 
     # -- seeding -----------------------------------------------------------------------------
 
-    def seed(self, desk: HelpDesk | None, *, field_ids: Sequence[int]) -> None:
+    def seed(
+        self,
+        desk: HelpDesk | None,
+        *,
+        field_ids: Sequence[int],
+        system_fields: Mapping[str, int] | None = None,
+    ) -> None:
         """What the account holds from the start: the desk's brands, forms, statuses and
         schedules, else what a new account holds (one default brand named after the account,
-        one default form of ``field_ids``, the five default statuses, no schedule)."""
+        one default form of ``field_ids``, the five default statuses, no schedule).
+        ``system_fields`` (field type → id) places a desk form's built-in fields."""
+        self._system_ids = dict(system_fields or {})
         now = self._now()
         brands = desk.brands if desk is not None else ()
         for brand in brands:
@@ -243,7 +265,14 @@ class AccountConfig:
             "raw_display_name": form.display_name or form.name,
             "end_user_visible": form.end_user_visible,
             "position": form.position,
-            "ticket_field_ids": [int(r.id) for r in form.fields],
+            "ticket_field_ids": [
+                *(
+                    self._system_ids[_SYSTEM_FIELD_TYPES[name]]
+                    for name in form.system_fields
+                    if _SYSTEM_FIELD_TYPES.get(name) in self._system_ids
+                ),
+                *(int(r.id) for r in form.fields),
+            ],
             "active": form.active,
             "default": form.default,
             "in_all_brands": form.in_all_brands,

@@ -336,7 +336,8 @@ class ZendeskBackend:
             self.fields[obj][field_id] = self._custom_field_json(field, options)
             self.field_keys[(obj, field.key)] = field_id
         self._next_id["option"] = option_id
-        self.config.seed(desk, field_ids=sorted(self.fields["ticket"]))
+        system = {f["type"]: i for i, f in self.fields["ticket"].items() if not f["removable"]}
+        self.config.seed(desk, field_ids=sorted(self.fields["ticket"]), system_fields=system)
         for org in desk.organizations:
             self.organizations[int(org.id)] = {
                 "id": int(org.id),

@@ -14,6 +14,11 @@ how long the same calls take under the plan's rate limits.
   ``docs/performance.md``): export pages at 1,000 a page (SLA events: 100), list pages at 100,
   one download and one upload per attachment, create_many batches of 100, one create per
   group, membership and field (no bulk create), one job-status poll per job, one ``users/me``.
+  The account's configuration adds: on the source, the brand list pages (100 a page), one
+  call each for ticket forms, custom statuses and schedules (not paginated) and one holidays
+  call per schedule; on the target, the same four lists once (find-or-create by name), one
+  create per brand, ticket form, custom status and schedule the target lacked, one workweek
+  call per schedule created and one create per holiday.
   ``lower_bound`` is their sum and ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10);
   ``excess_by_endpoint`` says where calls above the bound went.
 - ``minutes``: simulated minutes of the run. ``lower_bound_minutes``: max over the budgets of
@@ -109,9 +114,28 @@ def by_endpoint(sandbox: ZendeskSandbox) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]) -> dict[str, int]:
-    """What the migration had to move: records per kind (``before``: the target's own fields)."""
+def configuration(sandbox: ZendeskSandbox) -> dict[str, int]:
+    """How many brands, ticket forms, custom statuses, schedules and holidays an account has."""
+    config = sandbox.backend.config
+    return {
+        "brands": len(config.brands),
+        "ticket_forms": len(config.ticket_forms),
+        "custom_statuses": len(config.custom_statuses),
+        "schedules": len(config.schedules),
+        "holidays": sum(len(h) for h in config.holidays.values()),
+    }
+
+
+def data_set(
+    old: ZendeskSandbox,
+    new: ZendeskSandbox,
+    before: Mapping[str, int],
+    config_before: Mapping[str, int],
+) -> dict[str, int]:
+    """What the migration had to move: records per kind (``before``: the target's own fields;
+    ``config_before``: its own brands, forms, statuses, schedules and holidays)."""
     src, dst = old.backend, new.backend
+    source_config, target_config = configuration(old), configuration(new)
     visible = src.now_ts() - 60  # what the exports could see when the run started
     live = [tid for tid, state in src.ticket_state.items() if not state.deleted]
     return {
@@ -139,6 +163,9 @@ def data_set(old: ZendeskSandbox, new: ZendeskSandbox, before: Mapping[str, int]
         "created_fields": sum(len(dst.fields[obj]) - before[obj] for obj in before),
         "created_groups": len(dst.groups),
         "created_memberships": len(dst.memberships),
+        **source_config,
+        **{f"target_{k}_before": v for k, v in config_before.items()},
+        **{f"created_{k}": target_config[k] - config_before[k] for k in target_config},
     }
 
 
@@ -194,6 +221,22 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
         "target.attachment_uploads": round(n["attachments"]),
         "target.ticket_import_batches": imports,
         "target.job_polls": imports + user_jobs + org_jobs,
+        # the account's configuration: short lists read whole, then one create per record
+        "source.brand_list_pages": pages(n["brands"], LIST_PAGE),
+        "source.ticket_form_lists": 1,  # not paginated
+        "source.custom_status_lists": 1,  # not paginated
+        "source.schedule_lists": 1,  # not paginated
+        "source.holiday_lists": round(n["schedules"]),  # one per schedule
+        "target.brand_list_pages": pages(n["target_brands_before"], LIST_PAGE),
+        "target.ticket_form_lists": 1,
+        "target.custom_status_lists": 1,
+        "target.schedule_lists": 1,
+        "target.brand_creates": round(n["created_brands"]),
+        "target.ticket_form_creates": round(n["created_ticket_forms"]),
+        "target.custom_status_creates": round(n["created_custom_statuses"]),
+        "target.schedule_creates": round(n["created_schedules"]),
+        "target.workweek_updates": round(n["created_schedules"]),
+        "target.holiday_creates": round(n["created_holidays"]),
     }
 
 
@@ -246,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_s = time.perf_counter() - wall
     fields_before = {obj: len(fields) for obj, fields in new.backend.fields.items()}
+    config_before = configuration(new)
     clock.advance(120)  # exports leave out the last minute, as Zendesk's do
     credentials = ZendeskCredentials(email=old.email, token=old.token)
     source = ZendeskSource(
@@ -278,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": {k: target.budgets[k].calls for k in (CORE, EXPORT)},
     }
     logged = {"source": len(old.zendesk.requests), "target": len(new.zendesk.requests)}
-    counts = data_set(old, new, fields_before)
+    counts = data_set(old, new, fields_before, config_before)
     terms = bound_terms(counts)
     bound = {side: needed(terms, side) for side in ("source", "target")}
     calls_total = sum(c[CORE] for c in counted.values())

@@ -16,7 +16,8 @@ how long the same calls take under the plan's rate limits.
   group, membership and field (no bulk create), one job-status poll per job, one ``users/me``.
   The account's configuration adds: on the source, the brand list pages (100 a page), one
   call each for ticket forms, custom statuses and schedules (not paginated) and one holidays
-  call per schedule; on the target, the same four lists once (find-or-create by name), one
+  call per schedule; on the target, each of the four lists once when the source has records
+  of it (find-or-create by name), one
   create per brand, ticket form, custom status and schedule the target lacked, one workweek
   call per schedule created and one create per holiday.
   ``lower_bound`` is their sum and ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10);
@@ -227,10 +228,13 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
         "source.custom_status_lists": 1,  # not paginated
         "source.schedule_lists": 1,  # not paginated
         "source.holiday_lists": round(n["schedules"]),  # one per schedule
-        "target.brand_list_pages": pages(n["target_brands_before"], LIST_PAGE),
-        "target.ticket_form_lists": 1,
-        "target.custom_status_lists": 1,
-        "target.schedule_lists": 1,
+        # the target lists its own only when the source has some to find or create
+        "target.brand_list_pages": pages(n["target_brands_before"], LIST_PAGE)
+        if n["brands"]
+        else 0,
+        "target.ticket_form_lists": 1 if n["ticket_forms"] else 0,
+        "target.custom_status_lists": 1 if n["custom_statuses"] else 0,
+        "target.schedule_lists": 1 if n["schedules"] else 0,
         "target.brand_creates": round(n["created_brands"]),
         "target.ticket_form_creates": round(n["created_ticket_forms"]),
         "target.custom_status_creates": round(n["created_custom_statuses"]),

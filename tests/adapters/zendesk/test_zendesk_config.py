@@ -435,3 +435,27 @@ def test_the_target_profile_reads_the_four_kinds_back_and_names_what_it_keeps() 
     for kind, cls in classes.items():
         names = {a.name for a in attrs.fields(cls)}
         assert profile.keeps[kind] <= names, kind
+
+
+def test_the_dry_run_foresees_what_the_run_creates_and_adopts(configured: None) -> None:
+    clock = ManualClock()
+    source_account = ZendeskSandbox(tickets=TICKETS, seed=3, instance="emea", clock=clock)
+    target_account = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=clock, subdomain="new")
+    clock.advance(120)
+    kinds = (Kind.BRAND, Kind.TICKET_FORM, Kind.CUSTOM_STATUS, Kind.SCHEDULE, Kind.TICKET)
+    with Ledger.open(":memory:") as ledger:
+        reports = [
+            Migration(
+                sources=[source_of(source_account, clock, "emea")],
+                target=target_of(target_account, clock),
+                ledger=ledger,
+                progress=False,
+            ).run(dry_run=dry)
+            for dry in (True, False)
+        ]
+    dry, run = ({k.value: r.kinds[k.value].as_dict() for k in kinds} for r in reports)
+    assert dry == run
+    assert (run["custom_status"]["matched"], run["custom_status"]["created"]) == (5, 1)
+    assert (run["ticket_form"]["matched"], run["ticket_form"]["created"]) == (1, 1)
+    assert run["brand"]["created"] == 2
+    assert run["schedule"]["created"] == 1

@@ -459,3 +459,20 @@ def test_the_dry_run_foresees_what_the_run_creates_and_adopts(configured: None) 
     assert (run["ticket_form"]["matched"], run["ticket_form"]["created"]) == (1, 1)
     assert run["brand"]["created"] == 2
     assert run["schedule"]["created"] == 1
+
+
+def test_a_brand_written_before_keeps_its_target_when_renamed_in_the_source(
+    configured: None,
+) -> None:
+    clock = ManualClock()
+    account = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=clock, subdomain="new")
+    files = source_of(account, clock, "emea")
+    item = Outgoing(key=SourceKey("emea", Kind.BRAND, PAY.id), record=PAY)
+    [first] = target_of(account, clock).write(Kind.BRAND, [item], files)
+    renamed = attrs.evolve(item, record=attrs.evolve(PAY, name="Pay"), target_id=first.target_id)
+    [again] = target_of(account, clock).write(Kind.BRAND, [renamed], files)
+    assert again.target_id == first.target_id
+    assert sorted(b["name"] for b in account.backend.config.brands.values()) == [
+        "Exchange Pay",
+        "new",
+    ]

@@ -337,12 +337,17 @@ class ZendeskTarget(PlatformTarget):
         create: Callable[[Outgoing], str],
     ) -> list[WriteResult]:
         """Find-or-create by natural key: a record the account holds is adopted (matched),
-        one it lacks is created by ``create`` (its target id); a refusal is the record's."""
+        one it lacks is created by ``create`` (its target id); a refusal is the record's. A
+        record written before (a delta after a change in the source) keeps its target record:
+        changes to it are not written yet."""
         key = _NATURAL_KEYS[kind]
         held = self._held(kind)
         assert isinstance(held, dict)
         results = []
         for item in batch:
+            if item.target_id is not None:
+                results.append(WriteResult(key=item.key, target_id=item.target_id))
+                continue
             natural = key(item.record)
             found = held.get(natural)
             if found is not None:
@@ -422,6 +427,9 @@ class ZendeskTarget(PlatformTarget):
             schedule = item.record
             assert isinstance(schedule, Schedule)
             held = table.get(schedule.name)
+            if item.target_id is not None:  # written before: the same one, even if renamed
+                mine = [s for s in table.values() if str(s["id"]) == item.target_id]
+                held = mine[0] if mine else held
             created = held is None
             try:
                 if held is None:
@@ -446,6 +454,8 @@ class ZendeskTarget(PlatformTarget):
         workweek = convert.workweek_payload(schedule)
         if held.get("intervals") != workweek["intervals"]:
             self.client.request("PUT", f"{base}/workweek.json", json={"workweek": workweek})
+            if isinstance(held, dict):
+                held["intervals"] = workweek["intervals"]  # the table stays true
         read = BY_NAME["holidays"].read
         assert read is not None
         present = (
@@ -1038,8 +1048,8 @@ class ZendeskTarget(PlatformTarget):
                         definition = convert.field(data, object=owner)
                         if definition is not None:
                             self._fields[(owner, definition.key)] = definition
-                        elif owner is FieldObject.TICKET and data.get("type") in SYSTEM_TYPES:
-                            name = SYSTEM_TYPES[str(data["type"])]
+                        elif owner is FieldObject.TICKET and data.get("type") in _SYSTEM_TYPES:
+                            name = _SYSTEM_TYPES[str(data["type"])]
                             self._system_fields.setdefault(name, int(data["id"]))
         return self._fields
 
@@ -1109,7 +1119,7 @@ def _rule_ids(target_ids: Sequence[str]) -> tuple[dict[str, dict[str, str]], lis
     return by_kind, malformed
 
 
-SYSTEM_TYPES: Final = convert.SYSTEM_FIELDS
+_SYSTEM_TYPES: Final = convert.SYSTEM_FIELDS
 """Built-in ticket field type → schema name (a form's ``system_fields``)."""
 
 _NATURAL_KEYS: Final[Mapping[Kind, Callable[[object], Any]]] = {

@@ -77,6 +77,15 @@ def configured_desk(desk: HelpDesk) -> HelpDesk:
         brands=(Ref(kind=Kind.BRAND, id=PAY.id),),
         in_all_brands=False,
         position=2,
+        conditions={
+            "agent_conditions": [
+                {
+                    "parent_field_id": int(ticket_fields[0].id),
+                    "value": "x",
+                    "child_fields": [{"id": int(ticket_fields[1].id), "is_required": False}],
+                }
+            ]
+        },
     )
     default = TicketForm(
         id="366000000001",
@@ -177,6 +186,28 @@ def test_payloads_name_the_target_s_ids_through_the_links() -> None:
         brands=(Ref(kind=Kind.BRAND, id="7"),),
         in_all_brands=False,
     )
+    form = attrs.evolve(
+        form,
+        conditions={
+            "agent_conditions": [
+                {
+                    "parent_field_id": 50,
+                    "value": "refund",
+                    "child_fields": [
+                        {
+                            "id": 50,
+                            "required_on_statuses": {
+                                "type": "ALL_STATUSES",
+                                "custom_statuses": [4],
+                            },
+                        },
+                        {"id": 77},  # not on the form: left out
+                    ],
+                },
+                {"parent_field_id": 77, "value": "y", "child_fields": [{"id": 50}]},
+            ]
+        },
+    )
     outgoing = Outgoing(
         key=SourceKey("emea", Kind.TICKET_FORM, "9"),
         record=form,
@@ -186,6 +217,14 @@ def test_payloads_name_the_target_s_ids_through_the_links() -> None:
     assert payload["ticket_field_ids"] == [1, 3, 900]
     assert payload["restricted_brand_ids"] == [700]
     assert payload["in_all_brands"] is False
+    assert payload["agent_conditions"] == [
+        {
+            "parent_field_id": 900,
+            "value": "refund",
+            "child_fields": [{"id": 900, "required_on_statuses": {"type": "ALL_STATUSES"}}],
+        }
+    ]
+    assert "end_user_conditions" not in payload  # none in the source: not sent
     status = CustomStatus(id="1", category=Status.CLOSED, agent_label="Archived")
     sent = zd.custom_status_payload(
         Outgoing(key=SourceKey("emea", Kind.CUSTOM_STATUS, "1"), record=status)
@@ -350,6 +389,12 @@ def test_brands_forms_statuses_and_schedules_arrive_once_and_tickets_name_them(
     assert refunds.system_fields == original.system_fields
     assert refunds.brands == (Ref(kind=Kind.BRAND, id=brands[PAY.id]),)
     assert refunds.display_name == "Ask for a refund"
+    [condition] = refunds.conditions["agent_conditions"]  # type: ignore[misc]
+    assert isinstance(condition, dict)
+    assert condition["parent_field_id"] == int(fields[original.fields[0].id])
+    assert condition["child_fields"] == [
+        {"id": int(fields[original.fields[1].id]), "is_required": False}
+    ]
     schedules = target_ids(ledger, Kind.SCHEDULE)
     arrived_schedules = read(view, Kind.SCHEDULE)
     assert len(arrived_schedules) == 1

@@ -1105,13 +1105,13 @@ def ticket_form_payload(
     """The body of one ticket form for ``POST /ticket_forms``: the target's ids of its custom
     fields (through the links) and of its built-in fields (``system_field_ids``: schema name
     → the target's field id; a name the target lacks is left out), its brands through the
-    links. Conditional fields are not sent (they name the source's field ids and option
-    values)."""
+    links. Conditional fields go with the target's field ids (:func:`_form_conditions`)."""
     form: TicketForm = _record(outgoing, TicketForm)
     ids: list[JsonValue] = [
         system_field_ids[name] for name in form.system_fields if name in system_field_ids
     ]
-    ids += [_link(outgoing, ref, "field") for ref in form.fields]
+    linked = {ref.id: _link(outgoing, ref, "field") for ref in form.fields}
+    ids += list(linked.values())
     brands: list[JsonValue] = [_link(outgoing, ref, "brand") for ref in form.brands]
     return {
         "name": form.name,
@@ -1122,7 +1122,42 @@ def ticket_form_payload(
         "ticket_field_ids": list(dict.fromkeys(ids)),
         "in_all_brands": form.in_all_brands or not brands,
         "restricted_brand_ids": brands,
+        **_form_conditions(form, linked),
     }
+
+
+def _form_conditions(form: TicketForm, linked: Mapping[str, int | None]) -> dict[str, JsonValue]:
+    """A form's conditional fields with the target's field ids: each condition whose parent
+    and child fields are custom fields of the form, children that are not left out (a
+    condition left without children is left out). A child's ``required_on_statuses`` keeps
+    its statuses but not the source's custom status ids."""
+    out: dict[str, JsonValue] = {}
+    for key in ("agent_conditions", "end_user_conditions"):
+        given = form.conditions.get(key)
+        if not isinstance(given, list):
+            continue
+        kept: list[JsonValue] = []
+        for condition in given:
+            if not isinstance(condition, dict):
+                continue
+            parent = linked.get(str(condition.get("parent_field_id")))
+            children: list[JsonValue] = []
+            raw_children = condition.get("child_fields")
+            for child in raw_children if isinstance(raw_children, list) else []:
+                target = linked.get(str(child.get("id"))) if isinstance(child, dict) else None
+                if target is None or not isinstance(child, dict):
+                    continue
+                moved: dict[str, JsonValue] = {**child, "id": target}
+                required = child.get("required_on_statuses")
+                if isinstance(required, dict):
+                    moved["required_on_statuses"] = {
+                        k: v for k, v in required.items() if k != "custom_statuses"
+                    }
+                children.append(moved)
+            if parent is not None and children:
+                kept.append({**condition, "parent_field_id": parent, "child_fields": children})
+        out[key] = kept
+    return out
 
 
 def schedule_payload(outgoing: Outgoing) -> dict[str, JsonValue]:

@@ -104,8 +104,8 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
     # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
     # the source's domain, and the target keeps its own default brand.
     Kind.BRAND: frozenset({"name", "active", "signature_template"}),
-    # Conditional fields are not written (they name the source's field ids and values); the
-    # target keeps its own default form, and its position among the target's forms.
+    # Conditional fields are written with the target's field ids, so they read back with
+    # other ids than the source's; the target keeps its own default form and form order.
     Kind.TICKET_FORM: frozenset(
         {
             "name",

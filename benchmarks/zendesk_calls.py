@@ -18,6 +18,12 @@ how long the same calls take under the plan's rate limits.
   users), one create per membership beyond a user's default one, one ``custom_roles`` read per
   account whose agents hold custom roles, one ``users/show_many`` with identities per user
   batch (which identities an upserted user lacks) and one create per identity it lacks.
+  The account's configuration adds: on the source, the brand list pages (100 a page), one
+  call each for ticket forms, custom statuses and schedules (not paginated) and one holidays
+  call per schedule; on the target, each of the four lists once when the source has records
+  of it (find-or-create by name), one
+  create per brand, ticket form, custom status and schedule the target lacked, one workweek
+  call per schedule created and one create per holiday.
   ``lower_bound`` is their sum and ``ratio`` = ``calls_total / lower_bound`` (goal ≤ 1.10);
   ``excess_by_endpoint`` says where calls above the bound went.
 - ``minutes``: simulated minutes of the run. ``lower_bound_minutes``: max over the budgets of
@@ -113,15 +119,30 @@ def by_endpoint(sandbox: ZendeskSandbox) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+def configuration(sandbox: ZendeskSandbox) -> dict[str, int]:
+    """How many brands, ticket forms, custom statuses, schedules and holidays an account has."""
+    config = sandbox.backend.config
+    return {
+        "brands": len(config.brands),
+        "ticket_forms": len(config.ticket_forms),
+        "custom_statuses": len(config.custom_statuses),
+        "schedules": len(config.schedules),
+        "holidays": sum(len(h) for h in config.holidays.values()),
+    }
+
+
 def data_set(
     old: ZendeskSandbox,
     new: ZendeskSandbox,
     before: Mapping[str, int],
     identities_before: Mapping[int, int],
+    config_before: Mapping[str, int],
 ) -> dict[str, int]:
     """What the migration had to move: records per kind (``before``: the target's own fields;
-    ``identities_before``: the identities of the target's own users)."""
+    ``identities_before``: the identities of the target's own users; ``config_before``: its
+    own brands, forms, statuses, schedules and holidays)."""
     src, dst = old.backend, new.backend
+    source_config, target_config = configuration(old), configuration(new)
     visible = src.now_ts() - 60  # what the exports could see when the run started
     live = [tid for tid, state in src.ticket_state.items() if not state.deleted]
     return {
@@ -162,6 +183,9 @@ def data_set(
         ),
         "source_custom_roles_read": int(any(u["custom_role_id"] for u in src.users.values())),
         "target_custom_roles_read": int(any(u["custom_role_id"] for u in dst.users.values())),
+        **source_config,
+        **{f"target_{k}_before": v for k, v in config_before.items()},
+        **{f"created_{k}": target_config[k] - config_before[k] for k in target_config},
     }
 
 
@@ -232,6 +256,25 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
             n["created_organization_memberships"], LIST_PAGE
         ),
         "target.organization_membership_creates": round(n["added_organization_memberships"]),
+        # the account's configuration: short lists read whole, then one create per record
+        "source.brand_list_pages": pages(n["brands"], LIST_PAGE),
+        "source.ticket_form_lists": 1,  # not paginated
+        "source.custom_status_lists": 1,  # not paginated
+        "source.schedule_lists": 1,  # not paginated
+        "source.holiday_lists": round(n["schedules"]),  # one per schedule
+        # the target lists its own only when the source has some to find or create
+        "target.brand_list_pages": pages(n["target_brands_before"], LIST_PAGE)
+        if n["brands"]
+        else 0,
+        "target.ticket_form_lists": 1 if n["ticket_forms"] else 0,
+        "target.custom_status_lists": 1 if n["custom_statuses"] else 0,
+        "target.schedule_lists": 1 if n["schedules"] else 0,
+        "target.brand_creates": round(n["created_brands"]),
+        "target.ticket_form_creates": round(n["created_ticket_forms"]),
+        "target.custom_status_creates": round(n["created_custom_statuses"]),
+        "target.schedule_creates": round(n["created_schedules"]),
+        "target.workweek_updates": round(n["created_schedules"]),
+        "target.holiday_creates": round(n["created_holidays"]),
     }
 
 
@@ -285,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_s = time.perf_counter() - wall
     fields_before = {obj: len(fields) for obj, fields in new.backend.fields.items()}
     identities_before = {uid: len(found) for uid, found in new.backend.identities.items()}
+    config_before = configuration(new)
     clock.advance(120)  # exports leave out the last minute, as Zendesk's do
     credentials = ZendeskCredentials(email=old.email, token=old.token)
     source = ZendeskSource(
@@ -317,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": {k: target.budgets[k].calls for k in (CORE, EXPORT)},
     }
     logged = {"source": len(old.zendesk.requests), "target": len(new.zendesk.requests)}
-    counts = data_set(old, new, fields_before, identities_before)
+    counts = data_set(old, new, fields_before, identities_before, config_before)
     terms = bound_terms(counts)
     bound = {side: needed(terms, side) for side in ("source", "target")}
     calls_total = sum(c[CORE] for c in counted.values())

@@ -277,6 +277,8 @@ def test_ticket_custom_fields_are_keyed_by_field_key_and_typed() -> None:
         "email_cc_ids": [5, 6],
         "follower_ids": [7],
         "brand_id": 360,
+        "ticket_form_id": 361,
+        "custom_status_id": 362,
     }
     t = zd.ticket(
         d, instance="x", fields_by_id=fields, metric_set={"solved_at": "2012-10-27T00:00:00Z"}
@@ -285,6 +287,8 @@ def test_ticket_custom_fields_are_keyed_by_field_key_and_typed() -> None:
     assert [r.id for r in t.ccs] == ["5", "6"]
     assert [r.id for r in t.followers] == ["7"]
     assert t.brand == Ref(kind=Kind.BRAND, id="360")
+    assert t.form == Ref(kind=Kind.TICKET_FORM, id="361")
+    assert t.custom_status == Ref(kind=Kind.CUSTOM_STATUS, id="362")
     assert t.solved_at == datetime(2012, 10, 27, tzinfo=UTC)
 
 

@@ -52,9 +52,11 @@ from cemigrate.rules.names import with_names
 from cemigrate.schema import (
     Action,
     Attachment,
+    Brand,
     Channel,
     Comment,
     Condition,
+    CustomStatus,
     FieldDef,
     FieldObject,
     FieldOption,
@@ -62,7 +64,9 @@ from cemigrate.schema import (
     FieldValue,
     Group,
     GroupMembership,
+    Holiday,
     Identity,
+    Interval,
     JsonValue,
     Kind,
     Minutes,
@@ -75,6 +79,7 @@ from cemigrate.schema import (
     RuleKind,
     SatisfactionRating,
     SatisfactionScore,
+    Schedule,
     SlaEvent,
     SlaEventKind,
     SlaMetric,
@@ -82,6 +87,7 @@ from cemigrate.schema import (
     SlaTarget,
     Status,
     Ticket,
+    TicketForm,
     TicketMetrics,
     TicketType,
     User,
@@ -98,13 +104,18 @@ __all__ = [
     "SLA_NOTE_HEADING",
     "SOURCE_EXTERNAL_ID",
     "SOURCE_EXTERNAL_ID_FIELDS",
+    "SYSTEM_FIELDS",
     "SYSTEM_FIELD_TYPES",
     "Json",
     "attachment",
+    "brand",
+    "brand_payload",
     "comment",
     "comment_from_event",
     "comment_payload",
     "comments_from_audit",
+    "custom_status",
+    "custom_status_payload",
     "export_row_metrics",
     "export_row_ticket",
     "field",
@@ -113,6 +124,8 @@ __all__ = [
     "group",
     "group_membership",
     "group_payload",
+    "holiday",
+    "holiday_payload",
     "identity",
     "identity_payload",
     "is_sla_note",
@@ -124,16 +137,21 @@ __all__ = [
     "parse_time",
     "rule",
     "satisfaction_rating",
+    "schedule",
+    "schedule_payload",
     "sla_event",
     "sla_history_fields",
     "sla_history_note",
     "sla_policy",
     "ticket",
+    "ticket_form",
+    "ticket_form_payload",
     "ticket_import_payload",
     "ticket_metrics",
     "ticket_update_payload",
     "user",
     "user_payload",
+    "workweek_payload",
 ]
 
 Json: TypeAlias = Mapping[str, Any]
@@ -188,6 +206,22 @@ SYSTEM_FIELD_TYPES: Final = frozenset(
     }
 )
 """Ticket field types that are Zendesk's built-in fields, not custom fields."""
+
+SYSTEM_FIELDS: Final[Mapping[str, str]] = {
+    "subject": "subject",
+    "description": "description",
+    "status": "status",
+    "custom_status": "custom_status",
+    "tickettype": "type",
+    "priority": "priority",
+    "basic_priority": "priority",
+    "group": "group",
+    "assignee": "assignee",
+    "brand": "brand",
+    "ticket_form": "form",
+}
+"""A built-in ticket field's type → the schema's name for it (``TicketForm.system_fields``);
+a target puts the field of that type on a form."""
 
 # --- small readers ------------------------------------------------------------------------
 
@@ -623,6 +657,8 @@ def ticket(
         brand=_ref(Kind.BRAND, d, "brand_id", what),
         recipient=_text(d, "recipient", what) or None,
         via=_object(d, "via", what),
+        form=_ref(Kind.TICKET_FORM, d, "ticket_form_id", what),
+        custom_status=_ref(Kind.CUSTOM_STATUS, d, "custom_status_id", what),
         deleted=status == "deleted",
         comments=tuple(comments),
     )
@@ -665,6 +701,106 @@ def _comment_metadata(d: Json, what: str) -> dict[str, JsonValue]:
         if recorded:
             found["system"] = recorded
     return found
+
+
+def brand(d: Json) -> Brand:
+    """A brand from ``/brands``."""
+    what = "brand"
+    return Brand(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        subdomain=_text(d, "subdomain", what),
+        host_mapping=_text(d, "host_mapping", what),
+        active=_flag(d, "active", what, default=True),
+        default=_flag(d, "default", what),
+        signature_template=_text(d, "signature_template", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def custom_status(d: Json) -> CustomStatus:
+    """A custom ticket status from ``/custom_statuses`` (its category is a status)."""
+    what = "custom status"
+    return CustomStatus(
+        id=_id(d, "id", what),
+        category=_member(_STATUSES, d, "status_category", what),
+        agent_label=_text(d, "agent_label", what) or _text(d, "raw_agent_label", what),
+        end_user_label=_text(d, "end_user_label", what),
+        description=_text(d, "description", what),
+        end_user_description=_text(d, "end_user_description", what),
+        active=_flag(d, "active", what, default=True),
+        default=_flag(d, "default", what),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def ticket_form(d: Json, *, system_fields: Mapping[str, str]) -> TicketForm:
+    """A ticket form from ``/ticket_forms``. ``system_fields`` maps the id of each built-in
+    ticket field to its schema name (:data:`SYSTEM_FIELDS`): those ids of ``ticket_field_ids``
+    become :attr:`TicketForm.system_fields`, the others references to custom fields."""
+    what = "ticket form"
+    ids = d.get("ticket_field_ids") or []
+    if not isinstance(ids, list):
+        raise _fail(what, "ticket_field_ids", "is not a list")
+    fields: list[Ref] = []
+    builtin: list[str] = []
+    for raw in ids:
+        name = system_fields.get(str(raw))
+        if name is not None:
+            builtin.append(name)
+        else:
+            fields.append(Ref(kind=Kind.FIELD, id=str(raw)))
+    in_all = _flag(d, "in_all_brands", what, default=True)
+    conditions = {key: d[key] for key in ("agent_conditions", "end_user_conditions") if d.get(key)}
+    return TicketForm(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what) or _text(d, "raw_name", what),
+        display_name=_text(d, "display_name", what),
+        fields=tuple(fields),
+        system_fields=tuple(dict.fromkeys(builtin)),
+        brands=() if in_all else _refs(Kind.BRAND, d, "restricted_brand_ids", what),
+        in_all_brands=in_all,
+        end_user_visible=_flag(d, "end_user_visible", what, default=True),
+        active=_flag(d, "active", what, default=True),
+        default=_flag(d, "default", what),
+        position=max(0, _int(d, "position", what)),
+        conditions=conditions,
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def holiday(d: Json) -> Holiday:
+    """A holiday of a schedule (``/business_hours/schedules/{id}/holidays``)."""
+    what = "holiday"
+    return Holiday(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        start_date=_text(d, "start_date", what),
+        end_date=_text(d, "end_date", what),
+    )
+
+
+def schedule(d: Json, holidays: Sequence[Json] = ()) -> Schedule:
+    """A business-hours schedule from ``/business_hours/schedules`` with its holidays."""
+    what = "schedule"
+    raw = d.get("intervals") or []
+    if not isinstance(raw, list):
+        raise _fail(what, "intervals", "is not a list")
+    intervals = tuple(
+        Interval(start=_int(i, "start_time", what), end=_int(i, "end_time", what)) for i in raw
+    )
+    return Schedule(
+        id=_id(d, "id", what),
+        name=_text(d, "name", what),
+        time_zone=_text(d, "time_zone", what) or "UTC",
+        intervals=intervals,
+        holidays=tuple(holiday(h) for h in holidays),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
 
 
 def attachment(d: Json) -> Attachment:
@@ -1109,6 +1245,114 @@ def organization_membership_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
     }
 
 
+def brand_payload(outgoing: Outgoing, *, subdomain: str) -> dict[str, JsonValue]:
+    """The body of one brand for ``POST /brands``, on ``subdomain`` (the target account's
+    to choose: subdomains are unique across Zendesk). The host mapping is not sent: the
+    source's domain still points at the source."""
+    item: Brand = _record(outgoing, Brand)
+    payload: dict[str, JsonValue] = {
+        "name": item.name,
+        "subdomain": subdomain,
+        "active": item.active,
+    }
+    if item.signature_template:
+        payload["signature_template"] = item.signature_template
+    return payload
+
+
+def custom_status_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one custom status for ``POST /custom_statuses`` (a closed category is
+    Zendesk's solved one)."""
+    status: CustomStatus = _record(outgoing, CustomStatus)
+    category = Status.SOLVED if status.category is Status.CLOSED else status.category
+    return {
+        "status_category": category.value,
+        "agent_label": status.agent_label,
+        "end_user_label": status.end_user_label or status.agent_label,
+        "description": status.description,
+        "end_user_description": status.end_user_description,
+        "active": status.active,
+    }
+
+
+def ticket_form_payload(
+    outgoing: Outgoing, *, system_field_ids: Mapping[str, int]
+) -> dict[str, JsonValue]:
+    """The body of one ticket form for ``POST /ticket_forms``: the target's ids of its custom
+    fields (through the links) and of its built-in fields (``system_field_ids``: schema name
+    → the target's field id; a name the target lacks is left out), its brands through the
+    links. Conditional fields go with the target's field ids (:func:`_form_conditions`)."""
+    form: TicketForm = _record(outgoing, TicketForm)
+    ids: list[JsonValue] = [
+        system_field_ids[name] for name in form.system_fields if name in system_field_ids
+    ]
+    linked = {ref.id: _link(outgoing, ref, "field") for ref in form.fields}
+    ids += list(linked.values())
+    brands: list[JsonValue] = [_link(outgoing, ref, "brand") for ref in form.brands]
+    return {
+        "name": form.name,
+        "display_name": form.display_name or form.name,
+        "end_user_visible": form.end_user_visible,
+        "active": form.active,
+        "position": form.position,
+        "ticket_field_ids": list(dict.fromkeys(ids)),
+        "in_all_brands": form.in_all_brands or not brands,
+        "restricted_brand_ids": brands,
+        **_form_conditions(form, linked),
+    }
+
+
+def _form_conditions(form: TicketForm, linked: Mapping[str, int | None]) -> dict[str, JsonValue]:
+    """A form's conditional fields with the target's field ids: each condition whose parent
+    and child fields are custom fields of the form, children that are not left out (a
+    condition left without children is left out). A child's ``required_on_statuses`` keeps
+    its statuses but not the source's custom status ids."""
+    out: dict[str, JsonValue] = {}
+    for key in ("agent_conditions", "end_user_conditions"):
+        given = form.conditions.get(key)
+        if not isinstance(given, list):
+            continue
+        kept: list[JsonValue] = []
+        for condition in given:
+            if not isinstance(condition, dict):
+                continue
+            parent = linked.get(str(condition.get("parent_field_id")))
+            children: list[JsonValue] = []
+            raw_children = condition.get("child_fields")
+            for child in raw_children if isinstance(raw_children, list) else []:
+                target = linked.get(str(child.get("id"))) if isinstance(child, dict) else None
+                if target is None or not isinstance(child, dict):
+                    continue
+                moved: dict[str, JsonValue] = {**child, "id": target}
+                required = child.get("required_on_statuses")
+                if isinstance(required, dict):
+                    moved["required_on_statuses"] = {
+                        k: v for k, v in required.items() if k != "custom_statuses"
+                    }
+                children.append(moved)
+            if parent is not None and children:
+                kept.append({**condition, "parent_field_id": parent, "child_fields": children})
+        out[key] = kept
+    return out
+
+
+def schedule_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+    """The body of one schedule for ``POST /business_hours/schedules`` (its intervals go by
+    :func:`workweek_payload`, its holidays by :func:`holiday_payload`)."""
+    item: Schedule = _record(outgoing, Schedule)
+    return {"name": item.name, "time_zone": item.time_zone}
+
+
+def workweek_payload(item: Schedule) -> dict[str, JsonValue]:
+    """The body of ``PUT /business_hours/schedules/{id}/workweek``: the open intervals."""
+    return {"intervals": [{"start_time": i.start, "end_time": i.end} for i in item.intervals]}
+
+
+def holiday_payload(item: Holiday) -> dict[str, JsonValue]:
+    """The body of one holiday for ``POST /business_hours/schedules/{id}/holidays``."""
+    return {"name": item.name, "start_date": item.start_date, "end_date": item.end_date}
+
+
 _FIELD_TYPE_NAMES: Final[Mapping[FieldObject, Mapping[FieldType, str]]] = {
     obj: {
         **{t: t.value for t in FieldType},
@@ -1230,6 +1474,9 @@ def _ticket_attributes(
         # The support address written to: notifications go out from it. [Zendesk API
         # reference: Tickets, recipient]
         "recipient": record.recipient,
+        "brand_id": _link(outgoing, record.brand, "brand"),
+        "ticket_form_id": _link(outgoing, record.form, "ticket form"),
+        "custom_status_id": _link(outgoing, record.custom_status, "custom status"),
     }
 
 

@@ -51,7 +51,8 @@ class Paging(enum.StrEnum):
     """List cursor pagination: ``page[size]=N``, follow ``links.next`` while
     ``meta.has_more``. [facts 1.2]"""
     SINGLE = "single"
-    """Not paginated: one response holds every record (SLA policies). [facts 1.9]"""
+    """Not paginated: one response holds every record (SLA policies [facts 1.9]; schedules,
+    holidays, custom statuses and ticket forms, per the API reference)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -112,6 +113,11 @@ def _cursor(path: str, data_key: str, budget: str = _CORE) -> Read:
     return Read(path=path, data_key=data_key, paging=Paging.CURSOR, page_size=100, budget=budget)
 
 
+def _single(path: str, data_key: str) -> Read:
+    """A list endpoint that is not paginated: one answer holds every record."""
+    return Read(path=path, data_key=data_key, paging=Paging.SINGLE, page_size=0, budget=_CORE)
+
+
 def _one_by_one(path: str, body_key: str) -> Write:
     """A create endpoint that takes one record a call."""
     return Write(method="POST", path=path, body_key=body_key, batch_size=1, job=False)
@@ -139,6 +145,60 @@ OBJECTS: Final[tuple[ZendeskObject, ...]] = (
         field_object=FieldObject.ORGANIZATION,
         read=_cursor("/api/v2/organization_fields.json", "organization_fields"),  # facts 1.8
         write=_one_by_one("/api/v2/organization_fields.json", "organization_field"),
+    ),
+    ZendeskObject(
+        name="brands",
+        kind=Kind.BRAND,
+        # Cursor or offset pagination, sorted by name (Zendesk API reference, "Brands").
+        read=_cursor("/api/v2/brands.json", "brands"),
+        write=_one_by_one("/api/v2/brands.json", "brand"),
+        note="A brand's subdomain is unique across Zendesk: the target derives one from its "
+        "own subdomain and the brand's name.",
+    ),
+    ZendeskObject(
+        name="schedules",
+        kind=Kind.SCHEDULE,
+        # Not paginated (API reference, "Schedules"); holidays are read per schedule.
+        read=_single("/api/v2/business_hours/schedules.json", "schedules"),
+        write=_one_by_one("/api/v2/business_hours/schedules.json", "schedule"),
+        note="Intervals are written only by the workweek call, after the schedule exists.",
+    ),
+    ZendeskObject(
+        name="workweek",
+        kind=Kind.SCHEDULE,
+        write=Write(
+            method="PUT",
+            path="/api/v2/business_hours/schedules/{id}/workweek.json",
+            body_key="workweek",
+            batch_size=1,
+            job=False,
+        ),
+        note="A schedule's intervals (minutes from Sunday 00:00, none spanning two days).",
+    ),
+    ZendeskObject(
+        name="holidays",
+        kind=Kind.SCHEDULE,
+        read=_single("/api/v2/business_hours/schedules/{id}/holidays.json", "holidays"),
+        write=_one_by_one("/api/v2/business_hours/schedules/{id}/holidays.json", "holiday"),
+        note="Per schedule: travel inside the schedule record, one call each way per schedule "
+        "(read) or holiday (write).",
+    ),
+    ZendeskObject(
+        name="custom_statuses",
+        kind=Kind.CUSTOM_STATUS,
+        # "No pagination is provided" (API reference, "Custom Ticket Statuses").
+        read=_single("/api/v2/custom_statuses.json", "custom_statuses"),
+        write=_one_by_one("/api/v2/custom_statuses.json", "custom_status"),
+        note="Creating one needs the account to have activated custom statuses; the default "
+        "status of each category always exists.",
+    ),
+    ZendeskObject(
+        name="ticket_forms",
+        kind=Kind.TICKET_FORM,
+        # Not paginated (API reference, "Ticket Forms"); Suite Growth / Enterprise and up.
+        read=_single("/api/v2/ticket_forms.json", "ticket_forms"),
+        write=_one_by_one("/api/v2/ticket_forms.json", "ticket_form"),
+        note="ticket_field_ids lists system fields too; they become TicketForm.system_fields.",
     ),
     ZendeskObject(
         name="organizations",

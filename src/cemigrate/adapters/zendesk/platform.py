@@ -139,8 +139,39 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
         }
     ),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
+    # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
+    # the source's domain, and the target keeps its own default brand.
+    Kind.BRAND: frozenset({"name", "active", "signature_template"}),
+    # Conditional fields are written with the target's field ids, so they read back with
+    # other ids than the source's; the target keeps its own default form and form order.
+    Kind.TICKET_FORM: frozenset(
+        {
+            "name",
+            "display_name",
+            "fields",
+            "system_fields",
+            "brands",
+            "in_all_brands",
+            "end_user_visible",
+            "active",
+        }
+    ),
+    # A category's default status is the target's own; a closed category reads back solved.
+    Kind.CUSTOM_STATUS: frozenset(
+        {
+            "category",
+            "agent_label",
+            "end_user_label",
+            "description",
+            "end_user_description",
+            "active",
+        }
+    ),
+    # Holidays compare by name and dates: their ids are the target's.
+    Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals", "holidays"}),
 }
-"""What a Zendesk target holds of people as the source had them (field by field). Not kept:
+"""What a Zendesk target holds of people and of each configuration kind as the source had
+them (field by field). Not kept:
 a user's and an organization's ``created_at``/``updated_at`` (set by the target), a
 membership's ``view_tickets`` (read-only in Zendesk), identities' ``id`` (the target's own),
 and ``verified`` of an identity added after the user (Zendesk verifies by e-mail)."""
@@ -157,7 +188,14 @@ PLATFORM = Platform(
     account_url=zendesk_base_url,
     profile=TargetProfile(
         platform="zendesk",
-        read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP},
+        read_back=COMMON_READ_BACK
+        | {
+            Kind.ORGANIZATION_MEMBERSHIP,
+            Kind.BRAND,
+            Kind.SCHEDULE,
+            Kind.CUSTOM_STATUS,
+            Kind.TICKET_FORM,
+        },
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.

@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 _COMMENT_OBJECTS = frozenset({"ticket_events", "ticket_comments"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
+_INSIDE_SCHEDULES = frozenset({"holidays"})
+"""Holidays travel inside their schedule (one call per schedule), not as a stream."""
 
 _METRICS_HELD = 50_000
 """Metric sets of tickets read but not yet written, held for :meth:`ZendeskSource.sla_history`
@@ -77,7 +79,9 @@ def _streams(kind: Kind) -> tuple[ZendeskObject, ...]:
     return tuple(
         row
         for row in OBJECTS
-        if row.kind is kind and row.read is not None and row.name not in _COMMENT_OBJECTS
+        if row.kind is kind
+        and row.read is not None
+        and row.name not in _COMMENT_OBJECTS | _INSIDE_SCHEDULES
     )
 
 
@@ -127,6 +131,8 @@ class ZendeskSource(Source):
             session=session,
         )
         self._fields: dict[str, FieldDef] | None = None
+        self._system_fields: dict[str, str] = {}
+        """Built-in ticket field id → schema name (read with the custom ones)."""
         self._sla: SlaEvents | None = None
         self._sla_from_start = True
         self._metrics: OrderedDict[str, TicketMetrics] = OrderedDict()
@@ -184,7 +190,9 @@ class ZendeskSource(Source):
     def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:
         """Users, organizations and tickets by id, 100 a call (``show_many``, on the core
         budget; a ticket's comments then from its comments endpoint); other kinds are read
-        whole by their streams (none fetched). A user deleted for good is not served; one
+        whole by their streams (none fetched: brands, ticket forms, custom statuses and
+        schedules are short lists read whole before any ticket, so a ticket's references to
+        them never need a fetch). A user deleted for good is not served; one
         deleted softly is (``active: false``), as the export serves it; a deleted ticket is
         not served."""
         wanted = [i for i in dict.fromkeys(ids) if i.isdigit()]
@@ -317,6 +325,12 @@ class ZendeskSource(Source):
             return lambda page: self._tickets(page, events)
         if row.name == "users":
             return self._users
+        if row.name == "schedules":
+            return self._schedules
+        if row.name == "ticket_forms":
+            self._ticket_fields()  # which of a form's field ids are built-in fields
+            system = self._system_fields
+            return lambda page: (convert.ticket_form(d, system_fields=system) for d in page.records)
         one = self._one(row)
 
         def each(page: Page) -> Iterator[Record]:
@@ -326,6 +340,18 @@ class ZendeskSource(Source):
                     yield record
 
         return each
+
+    def _schedules(self, page: Page) -> Iterator[Record]:
+        """Schedules with their holidays: one holidays call per schedule."""
+        read = BY_NAME["holidays"].read
+        assert read is not None
+        for data in page.records:
+            holidays = [
+                h
+                for holiday_page in self.client.pages(read, id=str(data.get("id")))
+                for h in holiday_page.records
+            ]
+            yield convert.schedule(data, holidays)
 
     def _users(self, page: Page) -> Iterator[Record]:
         """A page of users with their identities (the ``identities`` sideload of the same
@@ -359,6 +385,8 @@ class ZendeskSource(Source):
             rule_kind = row.rule_kind
             return lambda data: convert.rule(data, rule_kind)
         converters: Mapping[str, Callable[[Mapping[str, Any]], Record | None]] = {
+            "brands": convert.brand,
+            "custom_statuses": convert.custom_status,
             "organizations": convert.organization,
             "groups": convert.group,
             "group_memberships": convert.group_membership,
@@ -439,6 +467,9 @@ class ZendeskSource(Source):
                     definition = convert.field(data, object=FieldObject.TICKET)
                     if definition is not None:
                         self._fields[definition.id] = definition
+                    elif data.get("type") in convert.SYSTEM_FIELDS:
+                        name = convert.SYSTEM_FIELDS[str(data["type"])]
+                        self._system_fields[str(data.get("id"))] = name
         return self._fields
 
 

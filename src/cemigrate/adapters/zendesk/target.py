@@ -18,8 +18,10 @@ names Zendesk keeps unique, are also adopted by name when the target already has
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
+from urllib.parse import urlparse
 
 import attrs
 import requests
@@ -62,7 +64,9 @@ from cemigrate.rules.translate import (
     translate,
 )
 from cemigrate.schema import (
+    Brand,
     Comment,
+    CustomStatus,
     FieldDef,
     FieldObject,
     Group,
@@ -71,9 +75,12 @@ from cemigrate.schema import (
     Organization,
     Role,
     Rule,
+    Schedule,
     SlaPolicy,
     SourceKey,
+    Status,
     Ticket,
+    TicketForm,
     User,
     owner_ticket,
 )
@@ -83,6 +90,10 @@ log = logging.getLogger(__name__)
 WRITABLE: Final = frozenset(
     {
         Kind.FIELD,
+        Kind.BRAND,
+        Kind.SCHEDULE,
+        Kind.CUSTOM_STATUS,
+        Kind.TICKET_FORM,
         Kind.ORGANIZATION,
         Kind.USER,
         Kind.GROUP,
@@ -125,6 +136,9 @@ _FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
     FieldObject.USER: "user_fields",
     FieldObject.ORGANIZATION: "organization_fields",
 }
+_SUBDOMAIN_TRIES: Final = 5
+"""Subdomains tried for one new brand (``acme-pay``, ``acme-pay-2``, ...): brand subdomains
+are unique across every Zendesk account, so a derived one may be someone else's."""
 _JOB_POLL_SECONDS: Final = 1.0
 _JOB_MAX_POLLS: Final = 900
 
@@ -171,6 +185,14 @@ class ZendeskTarget(PlatformTarget):
         self._rules: dict[tuple[str, str], str] | None = None
         self._sla_policies: dict[str, str] | None = None
         """SLA policy target ids (``sla_policies/<id>``) by title; read once."""
+        self._system_fields: dict[str, int] = {}
+        """Built-in ticket field ids by schema name (read with the custom fields)."""
+        self._brands: dict[str, str] | None = None
+        self._forms: dict[str, str] | None = None
+        self._statuses: dict[tuple[str, str], str] | None = None
+        self._status_categories: dict[str, str] = {}
+        """Custom status id → its category (read with the statuses)."""
+        self._schedules: dict[str, Mapping[str, Any]] | None = None
         self._me: int | None = None
         self._values: Mapping[str, Mapping[str, str]] = {}
         """The mapping's value tables (from ``prepare``)."""
@@ -221,6 +243,10 @@ class ZendeskTarget(PlatformTarget):
     def _writers(self) -> Mapping[Kind, BatchWriter]:
         return {
             Kind.FIELD: self._write_fields,
+            Kind.BRAND: self._write_brands,
+            Kind.SCHEDULE: self._write_schedules,
+            Kind.CUSTOM_STATUS: self._write_custom_statuses,
+            Kind.TICKET_FORM: self._write_ticket_forms,
             Kind.ORGANIZATION: self._write_organizations,
             Kind.USER: self._write_users,
             Kind.GROUP: self._write_groups,
@@ -239,6 +265,7 @@ class ZendeskTarget(PlatformTarget):
         self._rules = self._sla_policies = None
         self._organization_memberships = None
         self._roles = None
+        self._brands = self._forms = self._statuses = self._schedules = None
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none);
@@ -248,6 +275,33 @@ class ZendeskTarget(PlatformTarget):
         if kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS):
             return SLA_KEPT_IN_TICKET
         return untranslatable_reason(record, ZENDESK_RULES, options=self._options)
+
+    def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """Brands, ticket forms, custom statuses and schedules the account already holds
+        (by name; a status by category and agent label) are matched, as the run adopts them;
+        everything else would be written (None). One list call per kind for the dry run."""
+        key = _NATURAL_KEYS.get(kind)
+        if key is None:
+            return [None] * len(batch)
+        held = self._held(kind)
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            found = held.get(key(item.record))
+            matched = found is not None and item.target_id is None
+            answers.append(
+                WriteResult(key=item.key, target_id=found, matched=True) if matched else None
+            )
+        return answers
+
+    def _held(self, kind: Kind) -> Mapping[Any, str]:
+        """Target ids of one configuration kind by natural key (read once)."""
+        if kind is Kind.BRAND:
+            return self._brand_table()
+        if kind is Kind.TICKET_FORM:
+            return self._form_table()
+        if kind is Kind.CUSTOM_STATUS:
+            return self._status_table()
+        return {name: str(data["id"]) for name, data in self._schedule_table().items()}
 
     def find(self, kind: Kind, keys: Sequence[SourceKey]) -> dict[SourceKey, str]:
         """Target ids of records stored with these source keys as external ids.
@@ -305,6 +359,214 @@ class ZendeskTarget(PlatformTarget):
                 continue
             results.append(WriteResult(key=item.key, target_id=target_id))
         return results
+
+    # -- account configuration: brands, custom statuses, ticket forms, schedules ---------------
+
+    def _adopt_or_create(
+        self,
+        batch: Sequence[Outgoing],
+        kind: Kind,
+        create: Callable[[Outgoing], str],
+    ) -> list[WriteResult]:
+        """Find-or-create by natural key: a record the account holds is adopted (matched),
+        one it lacks is created by ``create`` (its target id); a refusal is the record's. A
+        record written before (a delta after a change in the source) keeps its target record:
+        changes to it are not written yet."""
+        key = _NATURAL_KEYS[kind]
+        held = self._held(kind)
+        assert isinstance(held, dict)
+        results = []
+        for item in batch:
+            if item.target_id is not None:
+                results.append(WriteResult(key=item.key, target_id=item.target_id))
+                continue
+            natural = key(item.record)
+            found = held.get(natural)
+            if found is not None:
+                results.append(WriteResult(key=item.key, target_id=found, matched=True))
+                continue
+            try:
+                held[natural] = create(item)
+            except RecordError as exc:
+                results.append(refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=held[natural]))
+        return results
+
+    def _write_brands(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Brands by name; a new one on a subdomain derived from the account's own."""
+        return self._adopt_or_create(batch, Kind.BRAND, self._create_brand)
+
+    def _create_brand(self, item: Outgoing) -> str:
+        brand = item.record
+        assert isinstance(brand, Brand)
+        account = _account_subdomain(self.client.base_url)
+        stem = _subdomain_part(brand.subdomain or brand.name) or "brand"
+        for attempt in range(1, _SUBDOMAIN_TRIES + 1):
+            subdomain = f"{account}-{stem}"[:60].strip("-")
+            if attempt > 1:
+                subdomain = f"{subdomain}-{attempt}"
+            payload = convert.brand_payload(item, subdomain=subdomain)
+            try:
+                body = self.client.request("POST", "/api/v2/brands.json", json={"brand": payload})
+            except RecordError as exc:
+                taken = "subdomain:" in (exc.platform_message or "").lower()
+                if taken and attempt < _SUBDOMAIN_TRIES:
+                    continue
+                raise
+            return str(body.json()["brand"]["id"])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_custom_statuses(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """Custom statuses by category and agent label (the five defaults always match)."""
+
+        def create(item: Outgoing) -> str:
+            payload = convert.custom_status_payload(item)
+            body = self.client.request(
+                "POST", "/api/v2/custom_statuses.json", json={"custom_status": payload}
+            ).json()
+            created = str(body["custom_status"]["id"])
+            self._status_categories[created] = str(body["custom_status"]["status_category"])
+            return created
+
+        return self._adopt_or_create(batch, Kind.CUSTOM_STATUS, create)
+
+    def _write_ticket_forms(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """Ticket forms by name, with the target's ids of their fields (custom ones through
+        the links, built-in ones by type)."""
+        self._field_table()  # the built-in fields' ids are read with the custom ones
+
+        def create(item: Outgoing) -> str:
+            payload = convert.ticket_form_payload(item, system_field_ids=self._system_fields)
+            body = self.client.request(
+                "POST", "/api/v2/ticket_forms.json", json={"ticket_form": payload}
+            ).json()
+            return str(body["ticket_form"]["id"])
+
+        return self._adopt_or_create(batch, Kind.TICKET_FORM, create)
+
+    def _write_schedules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Schedules by name, then their workweek, then each holiday they lack. A schedule
+        whose workweek or holidays are refused is a failure (a re-run adopts it by name and
+        completes it)."""
+        table = self._schedule_table()
+        results = []
+        for item in batch:
+            schedule = item.record
+            assert isinstance(schedule, Schedule)
+            held = table.get(schedule.name)
+            if item.target_id is not None:  # written before: the same one, even if renamed
+                mine = [s for s in table.values() if str(s["id"]) == item.target_id]
+                held = mine[0] if mine else held
+            created = held is None
+            try:
+                if held is None:
+                    payload = convert.schedule_payload(item)
+                    path = "/api/v2/business_hours/schedules.json"
+                    body = self.client.request("POST", path, json={"schedule": payload}).json()
+                    held = table[schedule.name] = body["schedule"]
+                self._complete_schedule(schedule, held, created=created)
+            except RecordError as exc:
+                results.append(refused(item, exc))
+                continue
+            results.append(WriteResult(key=item.key, target_id=str(held["id"])))
+        return results
+
+    def _complete_schedule(
+        self, schedule: Schedule, held: Mapping[str, Any], *, created: bool
+    ) -> None:
+        """Give a target schedule the source's intervals (when they differ) and the holidays
+        it lacks (by name and dates; one read of them unless the schedule was just created,
+        when it has none)."""
+        base = f"/api/v2/business_hours/schedules/{held['id']}"
+        workweek = convert.workweek_payload(schedule)
+        if held.get("intervals") != workweek["intervals"]:
+            self.client.request("PUT", f"{base}/workweek.json", json={"workweek": workweek})
+            if isinstance(held, dict):
+                held["intervals"] = workweek["intervals"]  # the table stays true
+        read = BY_NAME["holidays"].read
+        assert read is not None
+        present = (
+            set()
+            if created
+            else {
+                (str(h.get("name")), str(h.get("start_date")), str(h.get("end_date")))
+                for page in self.client.pages(read, id=str(held["id"]))
+                for h in page.records
+            }
+        )
+        for holiday in schedule.holidays:
+            if (holiday.name, holiday.start_date, holiday.end_date) in present:
+                continue
+            body = {"holiday": convert.holiday_payload(holiday)}
+            self.client.request("POST", f"{base}/holidays.json", json=body)
+
+    def _brand_table(self) -> dict[str, str]:
+        """Brand ids by case-folded name; read once."""
+        if self._brands is None:
+            read = BY_NAME["brands"].read
+            assert read is not None
+            self._brands = {
+                str(b["name"]).casefold(): str(b["id"])
+                for page in self.client.pages(read)
+                for b in page.records
+                if not b.get("is_deleted")
+            }
+        return self._brands
+
+    def _form_table(self) -> dict[str, str]:
+        """Ticket form ids by case-folded name; read once."""
+        if self._forms is None:
+            read = BY_NAME["ticket_forms"].read
+            assert read is not None
+            self._forms = {
+                str(f["name"]).casefold(): str(f["id"])
+                for page in self.client.pages(read)
+                for f in page.records
+            }
+        return self._forms
+
+    def _status_table(self) -> dict[tuple[str, str], str]:
+        """Custom status ids by (category, case-folded agent label); read once."""
+        if self._statuses is None:
+            read = BY_NAME["custom_statuses"].read
+            assert read is not None
+            self._statuses = {}
+            for page in self.client.pages(read):
+                for s in page.records:
+                    category = str(s["status_category"])
+                    label = str(s.get("agent_label") or "").casefold()
+                    self._statuses[(category, label)] = str(s["id"])
+                    self._status_categories[str(s["id"])] = category
+        return self._statuses
+
+    def _schedule_table(self) -> dict[str, Mapping[str, Any]]:
+        """Schedules (as Zendesk sends them) by name; read once."""
+        if self._schedules is None:
+            read = BY_NAME["schedules"].read
+            assert read is not None
+            self._schedules = {
+                str(s["name"]): s for page in self.client.pages(read) for s in page.records
+            }
+        return self._schedules
+
+    def _agreeing_status(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A ticket payload whose custom status belongs to the category of the status it
+        sends; where the mapping sent another status, the custom status is left out (Zendesk
+        would set the status from it) and the category's default applies."""
+        status_id = payload.get("custom_status_id")
+        if status_id is None:
+            return payload
+        self._status_table()
+        category = self._status_categories.get(str(status_id))
+        sent = str(payload.get("status") or "")
+        if category != ("solved" if sent == "closed" else sent):
+            payload = {k: v for k, v in payload.items() if k != "custom_status_id"}
+        return payload
 
     def _write_organizations(
         self, batch: Sequence[Outgoing], files: FileSource
@@ -501,13 +763,15 @@ class ZendeskTarget(PlatformTarget):
             # Uploaded just before the import that uses them: tokens expire after an hour.
             tokens = self._upload_attachments(item, files)
             sla = history.get(item.record.id)
-            return convert.ticket_import_payload(
-                item,
-                field_ids=field_ids,
-                upload_tokens=tokens,
-                sla=sla,
-                sla_author=self._me_id() if sla else None,
-                values=self._values,
+            return self._agreeing_status(
+                convert.ticket_import_payload(
+                    item,
+                    field_ids=field_ids,
+                    upload_tokens=tokens,
+                    sla=sla,
+                    sla_author=self._me_id() if sla else None,
+                    values=self._values,
+                )
             )
 
         answers: dict[int, WriteResult] = {}
@@ -544,8 +808,8 @@ class ZendeskTarget(PlatformTarget):
         updated = self._write_job(
             _UPDATE_MANY,
             [batch[i] for i in rest],
-            lambda item: convert.ticket_update_payload(
-                item, field_ids=field_ids, values=self._values
+            lambda item: self._agreeing_status(
+                convert.ticket_update_payload(item, field_ids=field_ids, values=self._values)
             ),
         )
         for index, result in zip(rest, updated, strict=True):
@@ -931,6 +1195,9 @@ class ZendeskTarget(PlatformTarget):
                         definition = convert.field(data, object=owner)
                         if definition is not None:
                             self._fields[(owner, definition.key)] = definition
+                        elif owner is FieldObject.TICKET and data.get("type") in _SYSTEM_TYPES:
+                            name = _SYSTEM_TYPES[str(data["type"])]
+                            self._system_fields.setdefault(name, int(data["id"]))
         return self._fields
 
     def _create_field(self, definition: FieldDef) -> FieldDef:
@@ -1017,3 +1284,36 @@ def _rule_ids(target_ids: Sequence[str]) -> tuple[dict[str, dict[str, str]], lis
         else:
             malformed.append(target_id)
     return by_kind, malformed
+
+
+_SYSTEM_TYPES: Final = convert.SYSTEM_FIELDS
+"""Built-in ticket field type → schema name (a form's ``system_fields``)."""
+
+_NATURAL_KEYS: Final[Mapping[Kind, Callable[[object], Any]]] = {
+    Kind.BRAND: lambda r: r.name.casefold() if isinstance(r, Brand) else None,
+    Kind.TICKET_FORM: lambda r: r.name.casefold() if isinstance(r, TicketForm) else None,
+    Kind.CUSTOM_STATUS: lambda r: (
+        (
+            Status.SOLVED.value if r.category is Status.CLOSED else r.category.value,
+            r.agent_label.casefold(),
+        )
+        if isinstance(r, CustomStatus)
+        else None
+    ),
+    Kind.SCHEDULE: lambda r: r.name if isinstance(r, Schedule) else None,
+}
+"""What a configuration record is found by in the target: a brand's or form's name (case
+folded), a custom status's category and agent label, a schedule's name."""
+
+
+def _account_subdomain(base_url: str) -> str:
+    """The target account's subdomain (``acme`` of ``https://acme.zendesk.com``); for an
+    address that names none (a proxy by IP), ``cemigrate``."""
+    host = urlparse(base_url).hostname or ""
+    first = host.split(".")[0]
+    return _subdomain_part(first) if first and not first.isdigit() else "cemigrate"
+
+
+def _subdomain_part(text: str) -> str:
+    """Lower-case letters, digits and single hyphens: what a subdomain may hold."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

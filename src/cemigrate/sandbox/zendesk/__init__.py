@@ -85,6 +85,7 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
             clock=clock,
             empty=empty,
             owner_email=email,
+            subdomain=subdomain,
         )
         """The state: every resource as Zendesk JSON (inspect it in tests)."""
         app = ZendeskApp(self.backend, email=email, token=token, plan=plan, high_volume=high_volume)

@@ -27,6 +27,7 @@ import attrs
 
 from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, generate
 from cemigrate.sandbox.http import SandboxClock
+from cemigrate.sandbox.zendesk.configuration import AccountConfig
 from cemigrate.sandbox.zendesk.exceptions import RecordInvalid, RecordNotFound
 from cemigrate.schema import (
     Attachment,
@@ -266,8 +267,11 @@ class ZendeskBackend:
         clock: SandboxClock,
         empty: bool = False,
         owner_email: str | None = None,
+        subdomain: str = "demo",
     ) -> None:
         self.params = {"tickets": tickets, "seed": seed, "instance": instance}
+        self.subdomain = subdomain
+        """The account's subdomain (its default brand's, and taken for other brands)."""
         self.empty = empty
         """A brand-new account: its owner only; no groups, custom fields or tickets."""
         self.owner_email = owner_email
@@ -310,6 +314,8 @@ class ZendeskBackend:
         self.attachment_tokens: dict[str, int] = {}
         self.uploads: dict[str, Upload] = {}
         self.jobs: dict[str, Job] = {}
+        self.config = AccountConfig(subdomain=self.subdomain, now=lambda: iso(self.now()) or "")
+        """Brands, ticket forms, custom statuses and schedules (configuration.py)."""
         self._next_id: dict[str, int] = {}
         self._version = 0
         self._events_cache: tuple[int, list[Json]] | None = None
@@ -341,6 +347,7 @@ class ZendeskBackend:
                 "ticket", field_id, key, title, key, position, None, None, True
             )
         if self.empty:  # a new account: its owner and Zendesk's own ticket fields
+            self.config.seed(None, field_ids=sorted(self.fields["ticket"]))
             self._start_ids()
             if self.owner_email:
                 owner = {"name": "Account owner", "email": self.owner_email, "role": "admin"}
@@ -365,6 +372,8 @@ class ZendeskBackend:
             self.fields[obj][field_id] = self._custom_field_json(field, options)
             self.field_keys[(obj, field.key)] = field_id
         self._next_id["option"] = option_id
+        system = {f["type"]: i for i, f in self.fields["ticket"].items() if not f["removable"]}
+        self.config.seed(desk, field_ids=sorted(self.fields["ticket"]), system_fields=system)
         for org in desk.organizations:
             self.organizations[int(org.id)] = {
                 "id": int(org.id),
@@ -589,6 +598,7 @@ class ZendeskBackend:
             follower_ids=[int(r.id) for r in ticket.followers],
             external_id=None,
             **_origin_values(ticket),
+            **self._seeded_refs(ticket),
         )
         json_["satisfaction_rating"] = rating
         self.tickets[tid] = json_
@@ -597,6 +607,16 @@ class ZendeskBackend:
             solved_at=iso(ticket.solved_at),
             deleted=ticket.deleted,
         )
+
+    def _seeded_refs(self, ticket: Ticket) -> dict[str, int]:
+        """A seeded ticket's brand, form and custom status: the desk's, else the defaults."""
+        c = self.config
+        return {
+            "brand_id": _ref_id(ticket.brand) or c.default_brand(),
+            "ticket_form_id": _ref_id(ticket.form) or c.default_form(),
+            "custom_status_id": _ref_id(ticket.custom_status)
+            or c.default_status(ticket.status.value),
+        }
 
     def _comment_json(self, tid: int, comment: Comment) -> Json:
         attachments = []
@@ -925,7 +945,9 @@ class ZendeskBackend:
             "satisfaction_rating": None,
             "sharing_agreement_ids": [],
             "followup_ids": [],
-            "brand_id": 360_000_000_001,
+            "brand_id": v["brand_id"],
+            "ticket_form_id": v["ticket_form_id"],
+            "custom_status_id": v["custom_status_id"],
             "allow_channelback": False,
             "allow_attachments": True,
             "from_messaging_channel": False,
@@ -1129,7 +1151,7 @@ class ZendeskBackend:
             for fid, f in self.fields["ticket"].items()
             if f.get("removable")
         ]
-        status = str(body.get("status") or "new")
+        refs, status = self.config.ticket_refs(body, status=str(body.get("status") or "new"))
         via = body.get("via") or {}
         ticket = self._ticket_json(
             tid,
@@ -1152,6 +1174,7 @@ class ZendeskBackend:
             follower_ids=list(body.get("follower_ids") or []),
             external_id=body.get("external_id"),
             recipient=body.get("recipient"),
+            **refs,
         )
         solved = body.get("solved_at")
         self.tickets[tid] = ticket
@@ -1224,8 +1247,13 @@ class ZendeskBackend:
         if isinstance(comment, Mapping):
             for token in comment.get("uploads") or []:
                 self.check_upload(str(token))
+        status = str(body.get("status") or ticket.get("status") or "open")
+        refs, status = self.config.ticket_refs(body, status=status, current=ticket)
+        ticket.update(refs)
+        if "status" in body or "custom_status_id" in body:
+            ticket["status"] = status
         for key in _UPDATABLE:
-            if key in body:
+            if key in body and key != "status":  # the status follows the custom status
                 ticket[key] = list(body[key] or []) if key == "tags" else body[key]
         if body.get("custom_fields"):
             values = {int(c["id"]): c.get("value") for c in body["custom_fields"]}

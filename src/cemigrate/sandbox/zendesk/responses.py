@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cemigrate.sandbox.web import Reply, SandboxRequest
+from cemigrate.sandbox.zendesk.configuration import ConfigResponses
 from cemigrate.sandbox.zendesk.exceptions import (
     BadRequest,
     InvalidPagination,
@@ -103,6 +104,8 @@ class ZendeskResponses:
         """The e-mail the sandbox's credentials belong to (``/users/me``)."""
         self._metric_stream: tuple[int, list[tuple[int, int, Json]]] | None = None
         """The metric events by (epoch, id), and how many events it was built from."""
+        self.config = ConfigResponses(self)
+        """Brands, ticket forms, custom statuses and schedules (configuration.py)."""
 
     # -- pagination ------------------------------------------------------------------------
 

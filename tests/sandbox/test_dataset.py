@@ -40,6 +40,7 @@ from cemigrate.schema import (
     SlaMetric,
     Status,
     Ticket,
+    TicketType,
     refs_of,
     to_dict,
 )
@@ -706,7 +707,17 @@ _EXISTING_KINDS = (
     Kind.RULE,
 )
 _ADDED_ATTRIBUTES = {
-    Kind.TICKET: ("brand", "form", "custom_status", "recipient", "via"),
+    Kind.TICKET: (
+        "brand",
+        "form",
+        "custom_status",
+        "recipient",
+        "via",
+        "due_at",
+        "problem",
+        "external_id",
+    ),
+    Kind.GROUP: ("public",),
     Kind.USER: (
         "external_id",
         "default_group",
@@ -1052,3 +1063,22 @@ def test_inline_images(desk: HelpDesk) -> None:
     assert 0.01 <= len(inline) / agent_comments <= 0.03
     assert describe(desk)["attachments"] == len(attachments(desk))
     assert sum(a.inline for a in attachments(desk)) == len(inline)
+
+
+def test_tasks_are_due_incidents_name_their_problem_and_one_group_is_private(
+    desk: HelpDesk,
+) -> None:
+    by_id = {t.id: t for t in desk.tickets}
+    tasks = [t for t in desk.tickets if t.type is TicketType.TASK and not t.deleted]
+    assert tasks
+    assert all(t.due_at is not None and t.due_at > t.created_at for t in tasks)
+    assert all(t.due_at is None for t in desk.tickets if t.type is not TicketType.TASK)
+    linked = [t for t in desk.tickets if t.problem is not None]
+    assert linked
+    assert all(t.type is TicketType.INCIDENT for t in linked)
+    for incident in linked:
+        assert incident.problem is not None
+        problem = by_id[incident.problem.id]
+        assert problem.type is TicketType.PROBLEM
+        assert int(problem.id) < int(incident.id)
+    assert [g.name for g in desk.groups if not g.public] == ["Account Security"]

@@ -38,9 +38,12 @@ ORIGIN_FIELD_DEF: Final = FieldDef(
 
 
 def origin_of(ticket: Ticket) -> dict[str, JsonValue]:
-    """The origin of ``ticket`` as a JSON object: ``recipient`` and ``via`` of the ticket and,
+    """The origin of ``ticket`` as a JSON object: ``external_id``, ``recipient`` and ``via`` of
+    the ticket and,
     per comment with metadata, its source id, time and metadata. Empty when there is none."""
     found: dict[str, JsonValue] = {}
+    if ticket.external_id:
+        found["external_id"] = ticket.external_id
     if ticket.recipient:
         found["recipient"] = ticket.recipient
     if ticket.via:

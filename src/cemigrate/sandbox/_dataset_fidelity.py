@@ -49,6 +49,7 @@ from cemigrate.schema import (
     Status,
     Ticket,
     TicketForm,
+    TicketType,
     User,
 )
 
@@ -70,6 +71,8 @@ METADATA_BUDGET: Final = 29_000
 metadata on every comment; the demo stops adding it once a ticket reaches this)."""
 
 _SECURITY_CATEGORY = "account_access"
+_PRIVATE_GROUP: Final = "Account Security"
+"""The group end users do not see (its tickets stay with its agents)."""
 _SECURITY_FIELDS = ("category", "language", "verification_tier")
 _SYSTEM_FIELDS = ("subject", "description", "status", "priority", "type", "group", "assignee")
 _SECURITY_SYSTEM_FIELDS = ("subject", "description", "status", "priority", "group", "assignee")
@@ -238,6 +241,7 @@ class _Enricher:
         attach: Callable[[str, str], Attachment],
     ) -> None:
         self.desk = desk
+        self.seed = seed
         self.rng = random.Random(f"cemigrate:{seed}:{desk.instance}:fidelity")
         self.start = start
         self.attach = attach
@@ -260,9 +264,14 @@ class _Enricher:
         users = self._users()
         organizations = self._organizations()
         memberships = self._organization_memberships(users, organizations)
-        tickets = self._tickets(brands, forms, statuses)
+        tickets = self._links(self._tickets(brands, forms, statuses))
+        groups = [
+            attrs.evolve(g, public=False) if g.name == _PRIVATE_GROUP else g
+            for g in self.desk.groups
+        ]
         return attrs.evolve(
             self.desk,
+            groups=tuple(groups),
             brands=tuple(brands),
             schedules=tuple(schedules),
             custom_statuses=tuple(statuses),
@@ -593,6 +602,26 @@ class _Enricher:
                     comments=comments,
                 )
             )
+        return out
+
+    def _links(self, tickets: list[Ticket]) -> list[Ticket]:
+        """Tasks get a due date (one to ten days after they were opened) and about a third of
+        the incidents name an earlier problem ticket. Drawn from a generator of their own, so
+        every value drawn before stays as it was."""
+        rng = random.Random(f"cemigrate:{self.seed}:{self.desk.instance}:links")
+        problems: list[str] = []
+        out = []
+        for ticket in tickets:
+            if ticket.type is TicketType.TASK and not ticket.deleted:
+                due = ticket.created_at + timedelta(days=rng.randint(1, 10))
+                ticket = attrs.evolve(ticket, due_at=due.replace(hour=17, minute=0, second=0))
+            elif ticket.type is TicketType.INCIDENT and problems and rng.random() < 0.33:
+                ticket = attrs.evolve(
+                    ticket, problem=Ref(kind=Kind.TICKET, id=rng.choice(problems))
+                )
+            if ticket.type is TicketType.PROBLEM and not ticket.deleted:
+                problems.append(ticket.id)
+            out.append(ticket)
         return out
 
     def _status(

@@ -623,6 +623,9 @@ class Ticket:
     """The account's own status; ``status`` is its category."""
     recipient: str | None = attrs.field(default=None)
     """The support address the customer wrote to."""
+    external_id: str | None = attrs.field(default=None)
+    """The ticket's id in another system (an earlier migration, an integration), as the source
+    holds it."""
     via: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
     """How the ticket arrived, verbatim from the source (channel, from and to addresses)."""
     due_at: datetime | None = attrs.field(default=None, converter=to_optional_utc, validator=aware)

@@ -486,6 +486,7 @@ def group(d: Json) -> Group:
         id=_id(d, "id", what),
         name=_text(d, "name", what),
         description=_text(d, "description", what),
+        public=_flag(d, "is_public", what, default=True),
         deleted=_flag(d, "deleted", what),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
@@ -659,6 +660,9 @@ def ticket(
         via=_object(d, "via", what),
         form=_ref(Kind.TICKET_FORM, d, "ticket_form_id", what),
         custom_status=_ref(Kind.CUSTOM_STATUS, d, "custom_status_id", what),
+        due_at=_opt_time(d, "due_at", what),
+        problem=_ref(Kind.TICKET, d, "problem_id", what),
+        external_id=_opt_id(d, "external_id", what),
         deleted=status == "deleted",
         comments=tuple(comments),
     )
@@ -1222,7 +1226,7 @@ def user_payload(
 def group_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
     """The body of one group for ``POST /groups``."""
     team: Group = _record(outgoing, Group)
-    return {"name": team.name, "description": team.description}
+    return {"name": team.name, "description": team.description, "is_public": team.public}
 
 
 def membership_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
@@ -1477,7 +1481,15 @@ def _ticket_attributes(
         "brand_id": _link(outgoing, record.brand, "brand"),
         "ticket_form_id": _link(outgoing, record.form, "ticket form"),
         "custom_status_id": _link(outgoing, record.custom_status, "custom status"),
+        "due_at": None if record.due_at is None else format_time(record.due_at),
+        # Link-only: an incident whose problem the target does not hold yet is written without.
+        "problem_id": _linked_or_none(outgoing, record.problem),
     }
+
+
+def _linked_or_none(outgoing: Outgoing, ref: Ref | None) -> int | None:
+    target = None if ref is None else outgoing.links.get(ref)
+    return None if target is None or not target.isdigit() else int(target)
 
 
 def ticket_update_payload(

@@ -72,17 +72,13 @@ _TICKET = LedgerObject(
         mapped("custom_fields", "mapping `[fields.ticket.<key>]`", "Ticket.custom_fields"),
         carried("custom_status_id", "Ticket.custom_status"),
         carried("description", "Ticket.description"),
-        dropped(
-            "due_at",
-            "gap: the schema has no due date, so a task's due date is lost (to add: "
-            "`Ticket.due_at`)",
-        ),
+        carried("due_at", "Ticket.due_at"),
         carried("email_cc_ids", "Ticket.ccs"),
         dropped("email_ccs", _WRITE_ONLY),
-        dropped(
+        kept(
             "external_id",
-            "gap: the target's `external_id` holds cemigrate's source key (the exactly-once "
-            "lookup), so the source's own value is lost",
+            _ORIGIN + " (the target's `external_id` holds cemigrate's source key)",
+            "Ticket.external_id",
         ),
         carried("follower_ids", "Ticket.followers"),
         dropped("followers", _WRITE_ONLY),
@@ -101,9 +97,10 @@ _TICKET = LedgerObject(
         dropped("metadata", _WRITE_ONLY + " (an audit's metadata on update)"),
         carried("organization_id", "Ticket.organization"),
         mapped("priority", "mapping `[priority.map]`", "Ticket.priority"),
-        dropped(
+        carried(
             "problem_id",
-            "gap: the schema has no incident-to-problem link, so incidents lose their problem",
+            "Ticket.problem",
+            note="linked when the target holds the problem ticket (a delta links it later)",
         ),
         carried("raw_subject", "Ticket.subject", note="read when `subject` is empty"),
         kept("recipient", _ORIGIN, "Ticket.recipient"),
@@ -338,10 +335,7 @@ _GROUP = LedgerObject(
         carried("deleted", "Group.deleted"),
         carried("description", "Group.description"),
         carried("id", "Group.id"),
-        dropped(
-            "is_public",
-            "gap: the schema has no private group, so a private group is written public",
-        ),
+        carried("is_public", "Group.public"),
         carried("name", "Group.name"),
         carried("updated_at", "Group.updated_at"),
         dropped("url", _URL),

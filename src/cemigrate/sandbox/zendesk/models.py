@@ -422,7 +422,7 @@ class ZendeskBackend:
                 "description": group.description,
                 "default": False,
                 "deleted": group.deleted,
-                "is_public": True,
+                "is_public": group.public,
                 "created_at": iso(group.created_at),
                 "updated_at": iso(group.updated_at),
             }
@@ -597,6 +597,8 @@ class ZendeskBackend:
             collaborator_ids=[int(r.id) for r in ticket.ccs],
             follower_ids=[int(r.id) for r in ticket.followers],
             external_id=None,
+            due_at=iso(ticket.due_at) if ticket.due_at else None,
+            problem_id=int(ticket.problem.id) if ticket.problem else None,
             **_origin_values(ticket),
             **self._seeded_refs(ticket),
         )
@@ -935,10 +937,10 @@ class ZendeskBackend:
             "follower_ids": v["follower_ids"],
             "email_cc_ids": [],
             "forum_topic_id": None,
-            "problem_id": None,
+            "problem_id": v.get("problem_id"),
             "has_incidents": False,
             "is_public": True,
-            "due_at": None,
+            "due_at": v.get("due_at"),
             "tags": v["tags"],
             "custom_fields": v["custom"],
             "fields": v["custom"],
@@ -1174,6 +1176,8 @@ class ZendeskBackend:
             follower_ids=list(body.get("follower_ids") or []),
             external_id=body.get("external_id"),
             recipient=body.get("recipient"),
+            due_at=body.get("due_at"),
+            problem_id=body.get("problem_id"),
             **refs,
         )
         solved = body.get("solved_at")

@@ -294,9 +294,7 @@ def test_user_export_and_user_flags(
         api, url(sandbox, "/api/v2/incremental/users/cursor.json?start_time=0"), "users", clock
     )
     by_id = {u["id"]: u for u in users}
-    owners = [u for u in users if u["email"] == DEFAULT_EMAIL]
-    assert [u["role"] for u in owners] == ["admin"]  # the token's owner, there from the start
-    assert len(by_id) == len(users) == len(sandbox.backend.desk.users) + 1
+    assert len(by_id) == len(users) == len(sandbox.backend.desk.users)
     assert {u["permanently_deleted"] for u in users} == {False}
     edge = sandbox.backend.desk.edge_cases
     assert by_id[int(edge["deleted_user"][0])]["active"] is False
@@ -655,7 +653,7 @@ def test_unmodified_zenpy_lists_tickets_and_users(sandbox: ZendeskSandbox) -> No
     )
     tickets = list(zenpy.tickets())
     assert len(tickets) == len(sandbox.backend.desk.tickets) - 1  # the deleted ticket
-    assert len(list(zenpy.users())) == len(sandbox.backend.desk.users) + 1  # and the owner
+    assert len(list(zenpy.users())) == len(sandbox.backend.desk.users)
     comments = list(zenpy.tickets.comments(ticket=7))
     assert any(a.file_name == "паспорт.png" for c in comments for a in c.attachments)
 

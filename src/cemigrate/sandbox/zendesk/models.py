@@ -49,11 +49,11 @@ __all__ = [
     "MAX_COMMENTS",
     "MAX_UPLOAD_BYTES",
     "RESTRICTED_EXTENSIONS",
+    "TRIGGER_CATEGORIES",
     "UPLOAD_TTL_SECONDS",
     "Job",
     "StoredAttachment",
     "TicketState",
-    "TRIGGER_CATEGORIES",
     "Upload",
     "ZendeskBackend",
     "batch_results",
@@ -502,12 +502,14 @@ class ZendeskBackend:
                 item["deleted"] = False
             self.metric_events.append(item)
         self.metric_events.sort(key=lambda e: (e["time"], e["id"]))
+        # The seeded desk's users are the account's users: the token's owner is added only to
+        # a new (empty) account, or by ``/users/me``, until the dataset holds the owner itself
+        # (adding it here would put a user in every migration that the desk does not have).
         self._start_ids()
-        self._seed_owner()
 
     def _seed_owner(self) -> None:
-        """The admin the API token belongs to: every account has its owner from the start
-        (created with the account, before any of its data), not only once ``/users/me`` asks."""
+        """The admin the API token belongs to, there from the start of a new account (created
+        with the account, before any of its data), not only once ``/users/me`` asks."""
         if not self.owner_email or self.user_by_email(self.owner_email) is not None:
             return
         uid = self.new_id("user")
@@ -1779,7 +1781,8 @@ def _fold_legacy_conditions(plural: str, body: Json) -> Json:
     keeps it: folded into ``conditions`` (macros have no conditions and are left as sent)."""
     if plural == "macros" or not ("all" in body or "any" in body):
         return body
-    conditions = body.get("conditions") if isinstance(body.get("conditions"), Mapping) else {}
+    found = body.get("conditions")
+    conditions: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     body["conditions"] = {
         "all": list(conditions.get("all") or body.pop("all", None) or []),
         "any": list(conditions.get("any") or body.pop("any", None) or []),

@@ -15,10 +15,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
 
+from cemigrate.sandbox.dataset import DEFAULT_START
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 
 __all__ = [
@@ -56,6 +58,10 @@ class Killable:
 ZENDESK_EMAIL, ZENDESK_TOKEN = "admin@demo.example", "sandbox-token"
 ZENDESK_ENV = {"KILL_TEST_EMAIL": ZENDESK_EMAIL, "KILL_TEST_TOKEN": ZENDESK_TOKEN}
 """The credentials :func:`zendesk_source_plan` names."""
+DESK_NOW = DEFAULT_START + timedelta(days=365)
+"""The seeded desk's "now" (a year after the dataset's start): the accounts below start their
+clocks there rather than at the host's time, so that the desk's latest changes fall inside the
+export's last minute, which these runs depend on."""
 
 
 def zendesk_source_account(clock: ShiftedClock, *, tickets: int, seed: int) -> ZendeskSandbox:
@@ -71,6 +77,7 @@ def zendesk_source_account(clock: ShiftedClock, *, tickets: int, seed: int) -> Z
         plan="enterprise_plus",
         high_volume=True,
         clock=clock,
+        start=DESK_NOW,
     )
 
 
@@ -86,6 +93,7 @@ def zendesk_target_account(clock: ShiftedClock, *, seed: int) -> ZendeskSandbox:
         plan="enterprise_plus",
         high_volume=True,
         clock=clock,
+        start=DESK_NOW,
     )
 
 

@@ -13,7 +13,13 @@ from zenpy import Zenpy
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.coverage import coverage_markdown as all_coverage_markdown
 from cemigrate.sandbox.http import WireFaults
-from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
+from cemigrate.sandbox.zendesk import (
+    DEFAULT_EMAIL,
+    DEFAULT_OAUTH_TOKEN,
+    DEFAULT_TOKEN,
+    ZendeskSandbox,
+    serve_zendesk,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "cassettes" / "zendesk"  # real recordings, see its NOTICE.md
@@ -239,8 +245,11 @@ def test_wrong_credentials_get_401(sandbox: ZendeskSandbox) -> None:
     response = session.get(tickets)
     assert response.status_code == 401
     assert response.json() == {"error": "Couldn't authenticate you"}
-    bearer = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-    assert sandbox.session(authenticated=False).get(tickets, headers=bearer).status_code == 200
+    anonymous = sandbox.session(authenticated=False)
+    as_bearer = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}  # an API token is no OAuth token
+    assert anonymous.get(tickets, headers=as_bearer).status_code == 401
+    oauth = {"Authorization": f"Bearer {DEFAULT_OAUTH_TOKEN}"}
+    assert anonymous.get(tickets, headers=oauth).status_code == 200
 
 
 def test_unknown_record_is_404_record_not_found(
@@ -286,6 +295,7 @@ def test_user_export_and_user_flags(
     )
     by_id = {u["id"]: u for u in users}
     assert len(by_id) == len(users) == len(sandbox.backend.desk.users)
+    assert {u["permanently_deleted"] for u in users} == {False}
     edge = sandbox.backend.desk.edge_cases
     assert by_id[int(edge["deleted_user"][0])]["active"] is False
     assert by_id[int(edge["suspended_user"][0])]["suspended"] is True

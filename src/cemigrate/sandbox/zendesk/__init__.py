@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 import requests
@@ -21,6 +22,7 @@ from cemigrate.sandbox.zendesk.urls import PLAN_LIMITS, ZendeskApp
 
 __all__ = [
     "DEFAULT_EMAIL",
+    "DEFAULT_OAUTH_TOKEN",
     "DEFAULT_TOKEN",
     "PLAN_LIMITS",
     "ZendeskSandbox",
@@ -30,7 +32,10 @@ __all__ = [
 DEFAULT_EMAIL = "admin@demo.example"
 """The agent e-mail the sandbox accepts unless told otherwise."""
 DEFAULT_TOKEN = "sandbox-token"
-"""The API token (or OAuth bearer token) the sandbox accepts unless told otherwise."""
+"""The API token the sandbox accepts (Basic ``{email}/token:{token}``) unless told otherwise."""
+DEFAULT_OAUTH_TOKEN = "sandbox-oauth-token"
+"""The OAuth access token the sandbox accepts (``Authorization: Bearer``) unless told otherwise.
+An API token sent as a bearer token is refused with 401, as Zendesk refuses it."""
 
 
 class ZendeskSandbox(SandboxAccount[ZendeskApp]):
@@ -38,8 +43,11 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
 
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk; ``plan`` and
     ``high_volume`` the rate limits; ``clock`` drives rate limits, upload expiry and jobs (the
-    real clock by default; pass a manual one in tests); ``faults`` wraps the app in fault
-    injection. Credentials: Basic ``{email}/token:{token}`` or ``Authorization: Bearer {token}``.
+    real clock by default; pass a manual one in tests); ``start`` is the account's wall-clock
+    time when it is seeded (the host's clock by default); ``faults`` wraps the app in fault
+    injection. Credentials: Basic ``{email}/token:{token}`` (an API token) or
+    ``Authorization: Bearer {oauth_token}`` (an OAuth access token; never the API token). The
+    owner ``email`` is an admin user of the account from the start.
     """
 
     platform = "zendesk"
@@ -71,6 +79,8 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
         email: str = DEFAULT_EMAIL,
         token: str = DEFAULT_TOKEN,
         empty: bool = False,
+        oauth_token: str = DEFAULT_OAUTH_TOKEN,
+        start: datetime | None = None,
     ) -> None:
         clock = clock or SandboxSystemClock()
         self.subdomain = subdomain
@@ -78,6 +88,7 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
         self.high_volume = high_volume
         self.email = email
         self.token = token
+        self.oauth_token = oauth_token
         self.backend = ZendeskBackend(
             tickets=tickets,
             seed=seed,
@@ -86,9 +97,17 @@ class ZendeskSandbox(SandboxAccount[ZendeskApp]):
             empty=empty,
             owner_email=email,
             subdomain=subdomain,
+            start=start,
         )
         """The state: every resource as Zendesk JSON (inspect it in tests)."""
-        app = ZendeskApp(self.backend, email=email, token=token, plan=plan, high_volume=high_volume)
+        app = ZendeskApp(
+            self.backend,
+            email=email,
+            token=token,
+            plan=plan,
+            high_volume=high_volume,
+            oauth_token=oauth_token,
+        )
         super().__init__(app, clock=clock, faults=faults)
 
     @property

@@ -16,6 +16,7 @@ __all__ = [
     "RecordInvalid",
     "RecordNotFound",
     "TooManyRequests",
+    "TooRecent",
     "Unauthorized",
     "ZendeskError",
 ]
@@ -93,6 +94,23 @@ class InvalidPagination(BadRequest):
 
     def __init__(self, description: str) -> None:
         super().__init__("InvalidPaginationParameter", description)
+
+
+class TooRecent(ZendeskError):
+    """422 for an export ``start_time`` in the last minute:
+    ``{"error": "InvalidValue", "description": "Too recent start_time. ..."}`` (the body public
+    clients record and match on the prefix "Too recent start_time."; older accounts said five
+    minutes, the incremental exports reference now says one)."""
+
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "error": "InvalidValue",
+                "description": "Too recent start_time. Use a start_time older than 1 minute",
+            }
+        )
 
 
 class MethodNotAllowed(ZendeskError):

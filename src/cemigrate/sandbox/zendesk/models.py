@@ -4,8 +4,9 @@
 each resource as the dict Zendesk would send, with URLs written against :data:`BASE` (the
 router replaces it with the host the request came to, so links work in process and over HTTP).
 Tickets also carry internal bookkeeping (``generated_timestamp``, archived, deleted, solved_at)
-in :class:`TicketState`. Time is the desk's "now" (one year after the dataset's start) moving
-with the injected clock, so token expiry and job progress never wait for real.
+in :class:`TicketState`. Time is the host's wall clock when the account was (re)seeded (or a
+given ``start``), moving with the injected clock, so token expiry and job progress never wait
+for real and a client that reads the host's clock is never "in the future".
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "MAX_COMMENTS",
     "MAX_UPLOAD_BYTES",
     "RESTRICTED_EXTENSIONS",
+    "TRIGGER_CATEGORIES",
     "UPLOAD_TTL_SECONDS",
     "Job",
     "StoredAttachment",
@@ -268,10 +270,13 @@ class ZendeskBackend:
         empty: bool = False,
         owner_email: str | None = None,
         subdomain: str = "demo",
+        start: datetime | None = None,
     ) -> None:
         self.params = {"tickets": tickets, "seed": seed, "instance": instance}
         self.subdomain = subdomain
         """The account's subdomain (its default brand's, and taken for other brands)."""
+        self.start = start
+        """The account's wall-clock time at (re)seeding; ``None`` reads the host's clock then."""
         self.empty = empty
         """A brand-new account: its owner only; no groups, custom fields or tickets."""
         self.owner_email = owner_email
@@ -287,7 +292,7 @@ class ZendeskBackend:
         desk = generate(**self.params)  # type: ignore[arg-type]
         self.desk: HelpDesk = desk
         self._t0 = self.clock.monotonic()
-        self._epoch = DEFAULT_START + timedelta(days=365)
+        self._epoch = self.start or datetime.now(UTC).replace(microsecond=0)
         self.users: dict[int, Json] = {}
         self.user_ts: dict[int, int] = {}
         self._user_index: dict[tuple[str, str], int] | None = None
@@ -319,6 +324,8 @@ class ZendeskBackend:
         self._next_id: dict[str, int] = {}
         self._version = 0
         self._events_cache: tuple[int, list[Json]] | None = None
+        self._audits_cache: tuple[int, list[Json]] | None = None
+        self._seed_default_roles()
         self._seed_from(desk)
 
     def now(self) -> datetime:
@@ -349,9 +356,7 @@ class ZendeskBackend:
         if self.empty:  # a new account: its owner and Zendesk's own ticket fields
             self.config.seed(None, field_ids=sorted(self.fields["ticket"]))
             self._start_ids()
-            if self.owner_email:
-                owner = {"name": "Account owner", "email": self.owner_email, "role": "admin"}
-                self.upsert_user(owner, update=False)
+            self._seed_owner()
             return
         option_id = 364_500_000_000
         for field in desk.fields:
@@ -462,7 +467,7 @@ class ZendeskBackend:
                     "fields": columns,
                     "custom_fields": [],
                 }
-            self.rules[plural][int(rule.id)] = raw
+            self.rules[plural][int(rule.id)] = _rule_shape(plural, raw)
         ratings = {int(r.ticket.id): r for r in desk.ratings}
         for rating in desk.ratings:
             self.ratings[int(rating.id)] = {
@@ -545,7 +550,27 @@ class ZendeskBackend:
                 item["deleted"] = False
             self.metric_events.append(item)
         self.metric_events.sort(key=lambda e: (e["time"], e["id"]))
+        # The seeded desk's users are the account's users: the token's owner is added only to
+        # a new (empty) account, or by ``/users/me``, until the dataset holds the owner itself
+        # (adding it here would put a user in every migration that the desk does not have).
         self._start_ids()
+
+    def _seed_owner(self) -> None:
+        """The admin the API token belongs to, there from the start of a new account (created
+        with the account, before any of its data), not only once ``/users/me`` asks."""
+        if not self.owner_email or self.user_by_email(self.owner_email) is not None:
+            return
+        uid = self.new_id("user")
+        created = iso(DEFAULT_START - timedelta(days=900))
+        self.users[uid] = self._user_json(
+            uid,
+            name="Account owner",
+            email=self.owner_email,
+            role="admin",
+            created_at=created,
+            updated_at=created,
+        )
+        self.user_ts[uid] = _ts(created)
 
     def _start_ids(self) -> None:
         """New records get ids above every seeded one."""
@@ -1406,7 +1431,7 @@ class ZendeskBackend:
         """Create a trigger, automation, macro or view from its body."""
         rid = max((*self.rules[plural], 366_900_000_000)) + 1
         now = iso(self.now())
-        rule: Json = json.loads(json.dumps(dict(body)))
+        rule: Json = _fold_legacy_conditions(plural, json.loads(json.dumps(dict(body))))
         rule.update(
             id=rid,
             url=f"{BASE}/api/v2/{plural}/{rid}.json",
@@ -1415,7 +1440,7 @@ class ZendeskBackend:
             created_at=now,
             updated_at=now,
         )
-        self.rules[plural][rid] = rule
+        self.rules[plural][rid] = _rule_shape(plural, rule)
         return rule
 
     def update_rules(self, plural: str, changes: Sequence[Mapping[str, Any]]) -> list[Json]:
@@ -1445,7 +1470,12 @@ class ZendeskBackend:
             raise RecordInvalid({"title": [{"description": "Title: cannot be blank"}]})
         _check_rule_fields(body)
         fields = {k: v for k, v in body.items() if k not in ("id", "url", "created_at")}
-        rule.update(json.loads(json.dumps(fields)), updated_at=iso(self.now()))
+        rule.update(
+            _fold_legacy_conditions(plural, json.loads(json.dumps(fields))),
+            updated_at=iso(self.now()),
+        )
+        if "title" in fields:
+            rule["raw_title"] = rule["title"]
         return rule
 
     def create_sla_policy(self, body: Mapping[str, Any]) -> Json:
@@ -1529,7 +1559,8 @@ class ZendeskBackend:
     def _seed_custom_roles(self, desk: HelpDesk) -> None:
         """One custom role per role name the desk's agents hold (an Enterprise account's roles
         are its own; the dataset names them on the users)."""
-        names = sorted({u.custom_role for u in desk.users if u.custom_role})
+        have = {role["name"] for role in self.custom_roles.values()}
+        names = sorted({u.custom_role for u in desk.users if u.custom_role} - have)
         for number, name in enumerate(names, start=1):
             self.add_custom_role(name, rid=_CUSTOM_ROLE_IDS + number, when=DEFAULT_START)
 
@@ -1809,6 +1840,139 @@ class ZendeskBackend:
             self.user_ts[uid] = self.now_ts()
         return membership
 
+    # -- audits, custom roles, account settings, tags ----------------------------------------
+
+    def audits_of(self, tid: int) -> list[Json]:
+        """A ticket's audits, derived from its comments (developer.zendesk.com "Ticket Audits"):
+        the first is the Create audit (the first comment and a ``Create`` event per field set),
+        each later comment its own audit with a ``Comment`` event. The emulator keeps no field
+        change history, so later audits carry no ``Change`` events."""
+        ticket = self.ticket_view(tid)
+        comments = self.comments.get(tid) or []
+        audits = []
+        for index, comment in enumerate(comments):
+            events: list[Json] = [
+                {
+                    "id": comment["id"],
+                    "type": "Comment",
+                    "author_id": comment["author_id"],
+                    "body": comment["body"],
+                    "html_body": comment["html_body"],
+                    "plain_body": comment["plain_body"],
+                    "public": comment["public"],
+                    "attachments": comment["attachments"],
+                    "audit_id": comment["audit_id"],
+                }
+            ]
+            if index == 0:
+                events.extend(_create_events(ticket, comment["id"]))
+            audits.append(
+                {
+                    "id": comment["audit_id"],
+                    "ticket_id": tid,
+                    "created_at": comment["created_at"],
+                    "author_id": comment["author_id"],
+                    "metadata": comment["metadata"],
+                    "via": comment["via"],
+                    "events": events,
+                }
+            )
+        return audits
+
+    def all_audits(self) -> list[Json]:
+        """The audits of every ticket that is neither archived nor deleted, by id (cached
+        between writes)."""
+        if self._audits_cache is not None and self._audits_cache[0] == self._version:
+            return self._audits_cache[1]
+        audits = [
+            audit
+            for tid, state in self.ticket_state.items()
+            if not state.archived and not state.deleted
+            for audit in self.audits_of(tid)
+        ]
+        audits.sort(key=lambda a: a["id"])
+        self._audits_cache = (self._version, audits)
+        return audits
+
+    def _seed_default_roles(self) -> None:
+        """The agent roles an Enterprise account starts with (developer.zendesk.com "Custom
+        Agent Roles": ``role_type`` 0 is a custom agent role; the rest of ``configuration`` is
+        the account's permissions, here the few a migration reads)."""
+        created = iso(DEFAULT_START - timedelta(days=900))
+        for number, (name, description, tickets) in enumerate(_DEFAULT_ROLES, start=1):
+            rid = 365_900_000_000 + number
+            self.custom_roles[rid] = {
+                "id": rid,
+                "name": name,
+                "description": description,
+                "role_type": 0,
+                "team_member_count": 0,
+                "created_at": created,
+                "updated_at": created,
+                "configuration": {
+                    "ticket_access": tickets,
+                    "ticket_editing": name != "Light agent",
+                    "ticket_comment_access": "none" if name == "Light agent" else "public",
+                    "end_user_profile_access": "edit" if name != "Light agent" else "readonly",
+                    "manage_business_rules": name == "Team lead",
+                    "macro_access": "full" if name == "Team lead" else "readonly",
+                    "view_access": "full" if name == "Team lead" else "readonly",
+                    "report_access": "full" if name == "Team lead" else "readonly",
+                },
+            }
+
+    def account_settings(self) -> Json:
+        """The account's settings by section, as ``GET /account/settings`` shows them
+        (developer.zendesk.com "Account Settings"); values are this emulated account's."""
+        return {
+            "active_features": {
+                "business_hours": bool(self.desk.schedules),
+                "customer_satisfaction": bool(self.ratings),
+                "custom_statuses": bool(self.desk.custom_statuses),
+                "explore": True,
+                "satisfaction_prediction": False,
+                "sandbox": False,
+                "ticket_forms": bool(self.desk.ticket_forms),
+                "user_tagging": True,
+            },
+            "agents": {"agent_workspace": True, "focus_mode": False},
+            "api": {"api_password_access": "false", "api_token_access": "true"},
+            "brands": {"default_brand_id": 360_000_000_001, "require_brand_on_new_tickets": False},
+            "localization": {"locale_ids": [1]},
+            "lotus": {"prefer_lotus": True, "reporting": True},
+            "routing": {"enabled": False, "autorouting_tag": "", "max_email_capacity": 0},
+            "ticket_form": {"ticket_forms_instructions": "", "raw_ticket_forms_instructions": ""},
+            "tickets": {
+                "agent_collision": True,
+                "comments_public_by_default": True,
+                "email_attachments": True,
+                "list_empty_views": True,
+                "list_newest_comments_first": True,
+                "markdown_ticket_comments": False,
+                "private_attachments": False,
+                "rich_text_comments": True,
+                "status_hold": True,
+                "tagging": True,
+            },
+            "user": {
+                "language_selection": True,
+                "multiple_organizations": bool(self.desk.organization_memberships),
+                "tagging": True,
+                "time_zone_selection": True,
+            },
+        }
+
+    def tag_counts(self) -> list[Json]:
+        """Every tag on live tickets, users and organizations with how many carry it, the most
+        used first (ties by name)."""
+        counts: dict[str, int] = {}
+        live = (t for tid, t in self.tickets.items() if not self.ticket_state[tid].deleted)
+        for record in itertools.chain(live, self.users.values(), self.organizations.values()):
+            for tag in record.get("tags") or []:
+                counts[tag] = counts.get(tag, 0) + 1
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [{"name": name, "count": count} for name, count in ordered]
+
     # -- jobs ------------------------------------------------------------------------------
 
     def start_job(self, job_type: str, total: int, work: Callable[[], list[Json]]) -> Job:
@@ -1899,6 +2063,46 @@ def _derive_role_fields(user: Json) -> None:
     user["moderator"] = role != "end-user"
 
 
+_DEFAULT_ROLES: Final = (
+    ("Advisor", "Can automate ticket workflows, but cannot solve tickets", "within-groups"),
+    ("Light agent", "Can view and add private comments to tickets", "within-groups"),
+    ("Staff", "Can edit tickets within their groups", "within-groups"),
+    ("Team lead", "Can manage all tickets and moderate the help center", "all"),
+)
+"""The custom agent roles an Enterprise account is created with: name, description, access."""
+_CREATE_FIELDS: Final = (
+    "subject",
+    "status",
+    "priority",
+    "type",
+    "requester_id",
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "tags",
+)
+"""The ticket attributes a Create audit names (when set), as recorded audits show them."""
+
+
+def _create_events(ticket: Json, comment_id: int) -> list[Json]:
+    """The ``Create`` events of a ticket's first audit: one per attribute it was created with
+    (ids and user ids as strings, as Zendesk's audits write them)."""
+    events = []
+    for number, field in enumerate(_CREATE_FIELDS, start=1):
+        value = ticket.get(field)
+        if value is None or value == []:
+            continue
+        events.append(
+            {
+                "id": 5_000_000_000_000 + comment_id * 16 + number,
+                "type": "Create",
+                "field_name": field,
+                "value": str(value) if field.endswith("_id") else value,
+            }
+        )
+    return events
+
+
 def _minutes(value: Any) -> Json:
     return {"calendar": value.calendar, "business": value.business}
 
@@ -1976,6 +2180,55 @@ def batch_results(
         else:
             results.append({"index": index, "success": True, **out})
     return results
+
+
+DEFAULT_TRIGGER_CATEGORY: Final = "360000000101"
+"""The trigger category an account's triggers fall in unless they name one (ids are strings)."""
+TRIGGER_CATEGORIES: Final[tuple[Json, ...]] = (
+    {
+        "id": DEFAULT_TRIGGER_CATEGORY,
+        "name": "Notifications",
+        "position": 0,
+        "created_at": "2022-07-16T00:00:00Z",
+        "updated_at": "2022-07-16T00:00:00Z",
+    },
+)
+"""The account's ticket trigger categories (developer.zendesk.com "Trigger Categories")."""
+
+
+def _rule_shape(plural: str, rule: Json) -> Json:
+    """Fill in what Zendesk's answers carry for a business rule beside what was stored: every
+    rule has ``default`` and ``raw_title`` (developer.zendesk.com "Triggers", "Automations",
+    "Macros", "Views"); triggers, macros and views a ``description``; triggers a string
+    ``category_id``; macros and views a ``restriction``; all but macros a ``position``
+    (macros too, as the Macros reference lists it)."""
+    rule.setdefault("default", False)
+    rule.setdefault("raw_title", rule.get("title"))
+    if plural in ("triggers", "macros", "views"):
+        rule.setdefault("description", None)
+    if plural == "triggers":
+        category = rule.get("category_id")
+        rule["category_id"] = DEFAULT_TRIGGER_CATEGORY if category is None else str(category)
+    if plural in ("macros", "views"):
+        rule.setdefault("restriction", None)
+    rule.setdefault("position", 0)
+    return rule
+
+
+def _fold_legacy_conditions(plural: str, body: Json) -> Json:
+    """A rule posted in the legacy form, with ``all``/``any`` at the top level, as Zendesk
+    keeps it: folded into ``conditions`` (macros have no conditions and are left as sent)."""
+    if plural == "macros" or not ("all" in body or "any" in body):
+        return body
+    found = body.get("conditions")
+    conditions: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    body["conditions"] = {
+        "all": list(conditions.get("all") or body.pop("all", None) or []),
+        "any": list(conditions.get("any") or body.pop("any", None) or []),
+    }
+    body.pop("all", None)
+    body.pop("any", None)
+    return body
 
 
 def _check_rule_fields(fields: Mapping[str, Any]) -> None:

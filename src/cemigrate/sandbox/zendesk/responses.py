@@ -24,10 +24,12 @@ from cemigrate.sandbox.zendesk.exceptions import (
     InvalidPagination,
     RecordInvalid,
     RecordNotFound,
+    TooRecent,
 )
 from cemigrate.sandbox.zendesk.models import (
     BASE,
     IMPORT_BATCH_LIMIT,
+    TRIGGER_CATEGORIES,
     UPLOAD_TTL_SECONDS,
     Json,
     ZendeskBackend,
@@ -45,6 +47,8 @@ LIST_PAGE = 100
 """Most items per page of a list endpoint."""
 RECENT_SECONDS = 60
 """Exports leave out items changed in the minute before the request, as Zendesk's do."""
+_EPOCH = re.compile(r"-?\d+(\.\d*)?")
+"""A ``start_time`` Zendesk reads: epoch seconds, with or without a fraction."""
 
 
 class Request(SandboxRequest):
@@ -86,6 +90,27 @@ def _decode(cursor: str) -> Any:
         raise InvalidPagination("cursor is invalid") from None
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _decode_id(cursor: str) -> int:
+    """A list cursor this emulator issued (an id); anything else, such as a real Zendesk
+    cursor (base64 of a JSON object), is 400 ``InvalidPaginationParameter``, never a 500."""
+    value = _decode(cursor)
+    if not _whole(value):
+        raise InvalidPagination("cursor is invalid")
+    return int(value)
+
+
+def _decode_position(cursor: str) -> tuple[int, int]:
+    """An export cursor this emulator issued (``[epoch, id]``); else 400 as :func:`_decode_id`."""
+    value = _decode(cursor)
+    if not (isinstance(value, list) and len(value) == 2 and all(_whole(v) for v in value)):
+        raise InvalidPagination("cursor is invalid")
+    return int(value[0]), int(value[1])
+
+
 def _ids(raw: str | None, name: str) -> list[str]:
     values = [v for v in (raw or "").split(",") if v]
     if not values:
@@ -109,23 +134,33 @@ class ZendeskResponses:
 
     # -- pagination ------------------------------------------------------------------------
 
-    def list_page(self, req: Request, key: str, items: Sequence[Json]) -> Reply:
-        """Page a list sorted by id: cursor style with ``page[size]``, else offset style."""
-        if "page[size]" in req.query or "page[after]" in req.query:
+    def list_page(
+        self,
+        req: Request,
+        key: str,
+        items: Sequence[Json],
+        *,
+        keys: Sequence[int] | None = None,
+        cursor_only: bool = False,
+    ) -> Reply:
+        """Page a list sorted by id: cursor style with ``page[size]`` (always, with
+        ``cursor_only``), else offset style. ``keys`` are the ascending cursor keys of ``items``
+        when they are not the items' ids (tags have none)."""
+        if cursor_only or "page[size]" in req.query or "page[after]" in req.query:
             size = req.number("page[size]", LIST_PAGE)
             if not 1 <= size <= LIST_PAGE:
                 raise InvalidPagination(f"page[size] must be between 1 and {LIST_PAGE}")
-            ids = [item["id"] for item in items]
+            ids = list(keys) if keys is not None else [item["id"] for item in items]
             start = 0
             if req.query.get("page[after]"):
-                start = bisect.bisect_right(ids, _decode(req.query["page[after]"]))
+                start = bisect.bisect_right(ids, _decode_id(req.query["page[after]"]))
             if req.query.get("page[before]"):
-                end = bisect.bisect_left(ids, _decode(req.query["page[before]"]))
+                end = bisect.bisect_left(ids, _decode_id(req.query["page[before]"]))
                 start = max(0, end - size)
             page = list(items[start : start + size])
             has_more = start + size < len(items)
-            after = _encode(page[-1]["id"]) if page else None
-            before = _encode(page[0]["id"]) if page else None
+            after = _encode(ids[start + len(page) - 1]) if page else None
+            before = _encode(ids[start]) if page else None
             params = {k: v for k, v in req.query.items() if not k.startswith("page[")}
             next_url = (
                 req.link(req.path, {**params, "page[size]": size, "page[after]": after})
@@ -166,12 +201,20 @@ class ZendeskResponses:
         return self.backend.now_ts() - RECENT_SECONDS
 
     def _start_time(self, req: Request) -> int:
-        if "start_time" not in req.query:
+        """The export's ``start_time``: epoch seconds, whole (``946684800``, what zenpy sends:
+        ``str(int)`` of its argument, a datetime made epoch by ``calendar.timegm``) or with a
+        fraction (``946684800.0``, sent by some public clients; the fraction is dropped).
+        A time in the last minute is refused as Zendesk refuses it: 422 ``InvalidValue``
+        "Too recent start_time. ..." (the status and body public clients record and handle)."""
+        raw = (req.query.get("start_time") or "").strip()
+        if not raw:
             raise BadRequest("InvalidValue", "start_time is required")
-        start = req.number("start_time", 0)
+        if not _EPOCH.fullmatch(raw):
+            raise BadRequest("InvalidValue", "start_time must be a Unix epoch time in seconds")
+        start = int(float(raw))
         if start > self.backend.now_ts() - RECENT_SECONDS:
-            raise BadRequest("InvalidValue", "start_time is too recent")
-        return start
+            raise TooRecent()
+        return max(start, 0)
 
     def _cursor_export(
         self,
@@ -183,7 +226,7 @@ class ZendeskResponses:
     ) -> Reply:
         visible = [item for item in stream if item[0] <= self._visible_until()]
         if req.query.get("cursor"):
-            position = tuple(_decode(req.query["cursor"]))
+            position = _decode_position(req.query["cursor"])
         else:
             position = (self._start_time(req), -1)
         per_page = req.number("per_page", EXPORT_PAGE)
@@ -284,7 +327,11 @@ class ZendeskResponses:
         stream = sorted((ts, uid) for uid, ts in b.user_ts.items())
         include = set((req.query.get("include") or "").split(","))
         return self._cursor_export(
-            req, "users", stream, lambda uid: b.users[uid], self._user_sideloads(include)
+            req,
+            "users",
+            stream,
+            lambda uid: _exported_user(b.users[uid]),
+            self._user_sideloads(include),
         )
 
     def _user_sideloads(self, include: set[str]) -> Callable[[list[Json]], Json]:
@@ -393,7 +440,56 @@ class ZendeskResponses:
             stream.sort(key=lambda s: (s[0], s[1]))
             self._metric_stream = (len(events), stream)
         stream = self._metric_stream[1]
+        if any(k in req.query for k in ("page[size]", "page[after]", "page[before]")):
+            return self._metric_events_by_cursor(req, stream)
         return self._time_export(req, "ticket_metric_events", stream, METRIC_EVENTS_PAGE)
+
+    def _metric_events_by_cursor(
+        self, req: Request, stream: Sequence[tuple[int, int, Json]]
+    ) -> Reply:
+        """Cursor pagination of ``ticket_metric_events`` (``page[size]`` up to 100, ``meta`` and
+        ``links`` as every cursor-paged list; developer.zendesk.com "Ticket Metric Events":
+        "Cursor pagination returns a maximum of 100 records per page"), within ``start_time``
+        and the export's one-minute delay. A cursor is the last event's ``[epoch, id]``."""
+        size = req.number("page[size]", METRIC_EVENTS_PAGE)
+        if not 1 <= size <= METRIC_EVENTS_PAGE:
+            raise InvalidPagination(f"page[size] must be between 1 and {METRIC_EVENTS_PAGE}")
+        start_time = self._start_time(req)
+        first = bisect.bisect_left(stream, start_time, key=lambda item: item[0])
+        last = bisect.bisect_right(stream, self._visible_until(), lo=first, key=lambda i: i[0])
+        window = stream[first:last]
+        keys = [(item[0], item[1]) for item in window]
+        start = 0
+        if req.query.get("page[after]"):
+            start = bisect.bisect_right(keys, _decode_position(req.query["page[after]"]))
+        if req.query.get("page[before]"):
+            end = bisect.bisect_left(keys, _decode_position(req.query["page[before]"]))
+            start = max(0, end - size)
+        page = window[start : start + size]
+        has_more = start + size < len(window)
+        after = _encode(list(keys[start + len(page) - 1])) if page else None
+        before = _encode(list(keys[start])) if page else None
+        params = {k: v for k, v in req.query.items() if not k.startswith("page[")}
+        return Reply(
+            200,
+            {
+                "ticket_metric_events": [item[2] for item in page],
+                "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": before},
+                "links": {
+                    "next": (
+                        req.link(req.path, {**params, "page[size]": size, "page[after]": after})
+                        if has_more
+                        else None
+                    ),
+                    "prev": (
+                        req.link(req.path, {**params, "page[size]": size, "page[before]": before})
+                        if start > 0
+                        else None
+                    ),
+                },
+                "end_of_stream": not has_more,
+            },
+        )
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -416,7 +512,7 @@ class ZendeskResponses:
             if state is not None and not state.deleted:
                 out.append(b.ticket_view(_int(raw)))
         include = set((req.query.get("include") or "").split(","))
-        return Reply(200, {"tickets": out, **self._sideload(out, include)})
+        return Reply(200, {"tickets": out, **_one_page(out), **self._sideload(out, include)})
 
     def ticket_comments(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/tickets/{id}/comments.json``."""
@@ -581,7 +677,9 @@ class ZendeskResponses:
         sideloads their identities)."""
         users = self._show_many(req, self.backend.users)
         include = set((req.query.get("include") or "").split(","))
-        return Reply(200, {"users": users, **self._user_sideloads(include)(users)})
+        return Reply(
+            200, {"users": users, **_one_page(users), **self._user_sideloads(include)(users)}
+        )
 
     def user_identities(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/users/{id}/identities.json`` (cursor or offset; 100 a page)."""
@@ -606,14 +704,10 @@ class ZendeskResponses:
         membership = self.backend.create_organization_membership(body)
         return Reply(201, {"organization_membership": membership})
 
-    def custom_roles(self, req: Request) -> Reply:
-        """``GET /api/v2/custom_roles.json``: every custom agent role, not paginated
-        [Zendesk API reference: Custom Agent Roles, List Custom Roles]."""
-        return Reply(200, {"custom_roles": self._sorted(self.backend.custom_roles.values())})
-
     def show_many_organizations(self, req: Request) -> Reply:
         """``GET /api/v2/organizations/show_many.json?ids=`` or ``?external_ids=``."""
-        return Reply(200, {"organizations": self._show_many(req, self.backend.organizations)})
+        found = self._show_many(req, self.backend.organizations)
+        return Reply(200, {"organizations": found, **_one_page(found)})
 
     def _show_many(self, req: Request, records: dict[int, Json]) -> list[Json]:
         """The records a ``show_many`` asks for by ``external_ids``, else by ``ids``; ids the
@@ -683,6 +777,42 @@ class ZendeskResponses:
     def show_job(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/job_statuses/{id}.json``: each poll moves the job one step."""
         return Reply(200, {"job_status": self.backend.poll_job(id).as_json()})
+
+    # -- audits, custom roles, account settings, tags ---------------------------------------
+
+    def ticket_audits_of(self, req: Request, id: str) -> Reply:
+        """``GET /api/v2/tickets/{id}/audits.json``: the ticket's audits, oldest first (archived
+        tickets included; offset pages, or cursor with ``page[size]``)."""
+        tid = _int(id)
+        self.backend.live_ticket(tid)
+        return self.list_page(req, "audits", self.backend.audits_of(tid))
+
+    def ticket_audits(self, req: Request) -> Reply:
+        """``GET /api/v2/ticket_audits.json``: every audit of the account's non-archived tickets,
+        cursor paged only (``page[size]`` ≤ 100; developer.zendesk.com "Ticket Audits": "Archived
+        tickets are not included in the response")."""
+        return self.list_page(req, "audits", self.backend.all_audits(), cursor_only=True)
+
+    def trigger_categories(self, req: Request) -> Reply:
+        """``GET /api/v2/trigger_categories.json`` (cursor or offset paged)."""
+        categories = list(TRIGGER_CATEGORIES)
+        keys = [int(c["id"]) for c in categories]
+        return self.list_page(req, "trigger_categories", categories, keys=keys)
+
+    def custom_roles(self, req: Request) -> Reply:
+        """``GET /api/v2/custom_roles.json``: the agent roles (no pagination)."""
+        roles = self._sorted(self.backend.custom_roles.values())
+        return Reply(200, {"custom_roles": roles, **_one_page(roles)})
+
+    def account_settings(self, req: Request) -> Reply:
+        """``GET /api/v2/account/settings.json``: ``{"settings": {...}}`` by section."""
+        return Reply(200, {"settings": self.backend.account_settings()})
+
+    def tags(self, req: Request) -> Reply:
+        """``GET /api/v2/tags.json``: ``{name, count}`` by decreasing count (the most popular
+        first, as Zendesk lists them), offset or cursor paged."""
+        tags = self.backend.tag_counts()
+        return self.list_page(req, "tags", tags, keys=range(len(tags)))
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -843,6 +973,17 @@ class ZendeskResponses:
 
         job = b.start_job("bulk_delete", len(ids), work)
         return Reply(200, {"job_status": job.as_json()})
+
+
+def _one_page(records: Sequence[Json]) -> Json:
+    """What a ``show_many`` answer carries beside its records: one page, counted."""
+    return {"next_page": None, "previous_page": None, "count": len(records)}
+
+
+def _exported_user(user: Json) -> Json:
+    """A user as the incremental user export shows it: with ``permanently_deleted`` (never
+    true here: the emulator does not permanently delete users)."""
+    return {**user, "permanently_deleted": False}
 
 
 def _int(raw: str) -> int:

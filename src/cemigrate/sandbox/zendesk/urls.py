@@ -67,7 +67,7 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "/api/v2/incremental/users/cursor",
         lambda r: r.incremental_users,
         "export",
-        "Users changed since start_time (cursor; 1,000 a page)",
+        "Users changed since start_time (cursor; 1,000 a page; permanently_deleted)",
     ),
     ZendeskRoute(
         "GET",
@@ -88,14 +88,15 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "/api/v2/incremental/ticket_metric_events",
         lambda r: r.incremental_ticket_metric_events,
         "export",
-        "SLA history: apply_sla, activate, pause, fulfill, breach (time-based, 100)",
+        "SLA history: apply_sla, activate, pause, fulfill, breach (time-based, 100 a page; or"
+        " cursor with page[size] ≤ 100)",
     ),
     ZendeskRoute(
         "GET",
         "/api/v2/tickets/show_many",
         lambda r: r.show_many_tickets,
         "core",
-        "Tickets by ids (up to 100)",
+        "Tickets by ids (up to 100; count, next_page, previous_page)",
     ),
     ZendeskRoute(
         "DELETE",
@@ -139,6 +140,41 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         lambda r: r.ticket_comments,
         "core",
         "A ticket's comments (page[size] ≤ 100 cursor, or offset)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/tickets/{id}/audits",
+        lambda r: r.ticket_audits_of,
+        "core",
+        "A ticket's audits: Create (first comment, field values), then one per comment",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/ticket_audits",
+        lambda r: r.ticket_audits,
+        "core",
+        "Every audit of non-archived tickets (cursor only, page[size] ≤ 100)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/custom_roles",
+        lambda r: r.custom_roles,
+        "core",
+        "Custom agent roles (the Enterprise defaults and the account's own)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/account/settings",
+        lambda r: r.account_settings,
+        "core",
+        "The account's settings by section",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/tags",
+        lambda r: r.tags,
+        "core",
+        "Tags with how many records carry them, most used first (offset or cursor)",
     ),
     ZendeskRoute(
         "POST",
@@ -194,7 +230,7 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "/api/v2/users/show_many",
         lambda r: r.show_many_users,
         "core",
-        "Users by ids or external_ids (up to 100)",
+        "Users by ids or external_ids (up to 100; count, next_page, previous_page)",
     ),
     ZendeskRoute(
         "POST",
@@ -246,13 +282,6 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "Add a user to an organization (422 when already a member)",
     ),
     ZendeskRoute(
-        "GET",
-        "/api/v2/custom_roles",
-        lambda r: r.custom_roles,
-        "core",
-        "Custom agent roles (not paginated)",
-    ),
-    ZendeskRoute(
         "POST",
         "/api/v2/organizations/create_many",
         lambda r: r.create_many_organizations,
@@ -264,7 +293,7 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "/api/v2/organizations/show_many",
         lambda r: r.show_many_organizations,
         "core",
-        "Organizations by ids or external_ids (up to 100)",
+        "Organizations by ids or external_ids (up to 100; count, next_page, previous_page)",
     ),
     ZendeskRoute(
         "GET",
@@ -368,31 +397,64 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "core",
         "Update an SLA policy (filter, targets; 422 when invalid)",
     ),
-    ZendeskRoute("GET", "/api/v2/triggers", lambda r: r.list_rules("triggers"), "core", "Triggers"),
     ZendeskRoute(
-        "GET", "/api/v2/automations", lambda r: r.list_rules("automations"), "core", "Automations"
+        "GET",
+        "/api/v2/triggers",
+        lambda r: r.list_rules("triggers"),
+        "core",
+        "Triggers (default, raw_title, description, category_id, position)",
     ),
-    ZendeskRoute("GET", "/api/v2/macros", lambda r: r.list_rules("macros"), "core", "Macros"),
-    ZendeskRoute("GET", "/api/v2/views", lambda r: r.list_rules("views"), "core", "Views"),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/trigger_categories",
+        lambda r: r.trigger_categories,
+        "core",
+        "Ticket trigger categories (string ids)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/automations",
+        lambda r: r.list_rules("automations"),
+        "core",
+        "Automations (default, raw_title, position)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/macros",
+        lambda r: r.list_rules("macros"),
+        "core",
+        "Macros (default, raw_title, description, restriction, position)",
+    ),
+    ZendeskRoute(
+        "GET",
+        "/api/v2/views",
+        lambda r: r.list_rules("views"),
+        "core",
+        "Views (default, raw_title, description, restriction, position)",
+    ),
     ZendeskRoute(
         "POST",
         "/api/v2/triggers",
         lambda r: r.create_rule("triggers"),
         "core",
-        "Create one (as sent)",
+        "Create one (legacy top-level all/any folded into conditions)",
     ),
     ZendeskRoute(
         "POST",
         "/api/v2/automations",
         lambda r: r.create_rule("automations"),
         "core",
-        "Create one (as sent)",
+        "Create one (legacy top-level all/any folded into conditions)",
     ),
     ZendeskRoute(
         "POST", "/api/v2/macros", lambda r: r.create_rule("macros"), "core", "Create one (as sent)"
     ),
     ZendeskRoute(
-        "POST", "/api/v2/views", lambda r: r.create_rule("views"), "core", "Create one (as sent)"
+        "POST",
+        "/api/v2/views",
+        lambda r: r.create_rule("views"),
+        "core",
+        "Create one (legacy top-level all/any folded into conditions)",
     ),
     *(
         ZendeskRoute(
@@ -586,12 +648,15 @@ class ZendeskApp(SandboxApp[ZendeskBackend, ZendeskRoute, Request]):
         token: str,
         plan: str,
         high_volume: bool,
+        oauth_token: str | None = None,
     ) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown Zendesk plan {plan!r}; one of {sorted(PLAN_LIMITS)}")
         self.responses = ZendeskResponses(backend, api_email=email)
         self.email = email
         self.token = token
+        self.oauth_token = oauth_token
+        """The OAuth access token accepted as ``Bearer`` (the API token is not one)."""
         core = PLAN_LIMITS[plan]
         if high_volume and core >= PLAN_LIMITS["professional"]:
             core = 2500  # the add-on replaces the plan limit, it does not add to it
@@ -662,7 +727,10 @@ class ZendeskApp(SandboxApp[ZendeskBackend, ZendeskRoute, Request]):
     def _authenticate(self, request: Request) -> None:
         auth = request.headers.get("authorization", "")
         scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer" and value == self.token:
+        # An API token is no OAuth access token: Zendesk answers 401 to it as a bearer token
+        # (developer.zendesk.com "Security and authentication": API tokens go in Basic auth as
+        # {email}/token:{token}; bearer tokens are OAuth access tokens).
+        if scheme.lower() == "bearer" and self.oauth_token and value == self.oauth_token:
             return
         if scheme.lower() == "basic":
             try:

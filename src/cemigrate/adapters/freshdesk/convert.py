@@ -1196,7 +1196,8 @@ def contact_description(details: str, notes: str, further: Sequence[Identity]) -
 
 def ticket_labels(outgoing: Outgoing) -> dict[str, FieldValue]:
     """The label fields of a ticket (:data:`LABEL_FIELDS`): the name the target id of its
-    brand, form and custom status stands for (the target writes those kinds as labels)."""
+    brand, form and custom status stands for (the target writes those kinds as labels). A
+    reference the ledger has no target id for gets no label."""
     record = outgoing.record
     if not isinstance(record, Ticket):
         raise TypeError(f"not a ticket: {record.KIND}")
@@ -1207,10 +1208,10 @@ def ticket_labels(outgoing: Outgoing) -> dict[str, FieldValue]:
             continue
         label = outgoing.links.get(ref)
         if label is None:
-            raise RecordError(
-                f"freshdesk ticket: its {attribute} ({ref}) is not in the target",
-                platform_message=f"{ref.kind} {ref.id} is not in the target",
-            )
+            # Never read (a source that does not serve the kind): no label. One that failed
+            # fails the ticket before it gets here (the copier's "refers to a record that
+            # failed").
+            continue
         if len(label) > MAX_TEXT_CHARS:
             raise RecordError(
                 f"freshdesk ticket: the {attribute} name is longer than {MAX_TEXT_CHARS}"

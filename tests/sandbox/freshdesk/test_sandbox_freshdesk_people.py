@@ -12,7 +12,7 @@ import requests
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox, seed
-from cemigrate.sandbox.freshdesk.models import MAX_OTHER_EMAILS
+from cemigrate.sandbox.freshdesk.models import MAX_OTHER_EMAILS, MAX_TEXT_CHARS
 from cemigrate.schema import Identity, Kind, OrganizationMembership, Ref, Role
 
 
@@ -147,3 +147,27 @@ def test_seeding_reads_memberships_identities_and_notes() -> None:
     assert (contact["twitter_id"], contact["description"]) == ("handle", "Likes phone calls")
     org = attrs.evolve(desk.organizations[0], notes="Handle with care")
     assert seed.company_json(org, ())["note"] == "Handle with care"
+
+
+def test_a_text_field_value_over_255_characters_is_refused(
+    api: tuple[requests.Session, str],
+) -> None:
+    session, base = api
+    field = session.post(
+        f"{base}/admin/ticket_fields", json={"label": "Brand label", "type": "custom_text"}
+    )
+    assert field.status_code == 201, field.text
+    name = field.json()["name"]
+    ticket = {
+        "email": "long@example.org",
+        "subject": "Long label",
+        "description": "<p>hi</p>",
+        "status": 2,
+        "priority": 1,
+        "custom_fields": {name: "x" * (MAX_TEXT_CHARS + 1)},
+    }
+    errors = _errors(session.post(f"{base}/tickets", json=ticket))
+    assert f"maximum of {MAX_TEXT_CHARS}" in errors[name][1]
+    ticket["custom_fields"] = {name: "x" * MAX_TEXT_CHARS}
+    created = session.post(f"{base}/tickets", json=ticket)
+    assert created.status_code == 201, created.text

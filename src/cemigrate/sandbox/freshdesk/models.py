@@ -52,6 +52,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_OTHER_COMPANIES",
     "MAX_OTHER_EMAILS",
+    "MAX_TEXT_CHARS",
     "FreshdeskBackend",
     "StoredAttachment",
     "TicketKeys",
@@ -59,6 +60,8 @@ __all__ = [
 ]
 
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
+MAX_TEXT_CHARS: Final = 255
+"""A single-line ticket text field's value: Freshdesk's ``ApiConstants::MAX_LENGTH_STRING``."""
 MAX_OTHER_EMAILS: Final = 9
 """``other_emails`` beside the primary e-mail: Freshdesk's ``MAX_OTHER_EMAILS_COUNT``
 (``User::MAX_USER_EMAILS`` 10 less the primary one) in its contact validation."""
@@ -629,6 +632,14 @@ class FreshdeskBackend:
                 errors.append(field_error(name, "It should be in the 'yyyy-mm-dd' format"))
             elif kind_ in ("custom_text", "custom_paragraph") and not isinstance(value, str):
                 errors.append(_mismatch(name, value, "String"))
+            elif kind_ == "custom_text" and len(value) > MAX_TEXT_CHARS:
+                errors.append(
+                    field_error(
+                        name,
+                        f"Has {len(value)} characters, it can have maximum of"
+                        f" {MAX_TEXT_CHARS} characters",
+                    )
+                )
         return errors
 
     def _requester(self, data: Json) -> int:

@@ -112,11 +112,12 @@ PLATFORM = Platform(
         sla=sla_kept_in_ticket,
         expect_suspended=suspended_or_deleted,
         value_losses={"status": {"new": "open"}},
-        # Contacts hold identities (email, other_emails, phone, mobile, twitter_id, the rest
-        # in the description), details and notes; agents are matched, not written, and hold
-        # only what the target account gave them. Companies: description and note.
+        # Companies keep description and note. Users are not listed: contacts hold their
+        # identities (email, other_emails, phone, mobile, twitter_id, the rest in the
+        # description), details and notes, but agents are the account's own seats, matched by
+        # e-mail and not written, and hold only what the account gave them; `keeps` is per
+        # kind, so comparing users field by field would flag every agent.
         keeps={
-            Kind.USER: frozenset({"name", "email", "identities", "details", "notes"}),
             Kind.ORGANIZATION: frozenset({"name", "domains", "details", "notes"}),
             Kind.ORGANIZATION_MEMBERSHIP: frozenset(
                 {"user", "organization", "default", "view_tickets"}

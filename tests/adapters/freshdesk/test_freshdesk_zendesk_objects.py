@@ -4,6 +4,7 @@ memory source, then read back from the target the way reconciliation reads it.""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,11 @@ from cemigrate.adapters.freshdesk import convert
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.platform import PLATFORM
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
-from cemigrate.adapters.freshdesk.target import SCHEDULE_NOT_CREATABLE, FreshdeskTarget
+from cemigrate.adapters.freshdesk.target import (
+    KEPT_OUT_COMPANIES,
+    SCHEDULE_NOT_CREATABLE,
+    FreshdeskTarget,
+)
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.origin import ORIGIN_FIELD, origin_of, parse_origin
 from cemigrate.copier import Migration, RunReport
@@ -89,6 +94,11 @@ def _desk() -> HelpDesk:
         users[person.id] = person
         with_org.append(person)
     first, second = with_org[0], with_org[1]
+    kept_out = next(
+        u for u in desk.users if u.role is Role.END_USER and u.suspended and not u.deleted
+    )
+    kept_out = attrs.evolve(kept_out, organization=Ref(kind=Kind.ORGANIZATION, id=orgs[0].id))
+    users[kept_out.id] = kept_out
     agents = [u for u in desk.users if u.role is Role.AGENT and u.email and not u.suspended]
     users[agents[0].id] = attrs.evolve(
         agents[0], ticket_restriction="groups", signature="Kind regards, the pay team"
@@ -136,6 +146,13 @@ def _desk() -> HelpDesk:
                     view_tickets=number == 1,
                 )
             )
+    memberships.append(
+        OrganizationMembership(
+            id=f"om-{kept_out.id}-{orgs[1].id}",
+            user=Ref(kind=Kind.USER, id=kept_out.id),
+            organization=Ref(kind=Kind.ORGANIZATION, id=orgs[1].id),
+        )
+    )
     organizations: list[Organization] = [
         attrs.evolve(org, notes=f"Account notes {org.id}") if i == 0 else org
         for i, org in enumerate(orgs)
@@ -187,6 +204,8 @@ class Migrated:
     account: FreshdeskSandbox
     view: FreshdeskSource
     clock: ManualClock
+    calls: list[tuple[str, str]]
+    """Method and path of every call the migration made to the target."""
 
 
 def _source(desk: HelpDesk, clock: ManualClock) -> MemorySource:
@@ -233,7 +252,8 @@ def migrated() -> Iterator[Migrated]:
             ledger=ledger,
             progress=False,
         ).run()
-        yield Migrated(desk, report, ledger, account, view, clock)
+        calls = [(method, path) for method, path, *_ in account.freshdesk.requests]
+        yield Migrated(desk, report, ledger, account, view, clock, calls)
 
 
 def _ids(ledger: Ledger, kind: Kind) -> dict[str, str]:
@@ -378,14 +398,29 @@ def _memberships(migrated: Migrated) -> set[tuple[str, str, bool, bool]]:
 def test_memberships_read_back_as_contacts_companies(migrated: Migrated) -> None:
     users = _ids(migrated.ledger, Kind.USER)
     orgs = _ids(migrated.ledger, Kind.ORGANIZATION)
+    suspended = {u.id for u in migrated.desk.users if u.suspended}
+    kept_out = {m.id for m in migrated.desk.organization_memberships if m.user.id in suspended}
     expected = {
         (users[m.user.id], orgs[m.organization.id], m.default, m.view_tickets)
         for m in migrated.desk.organization_memberships
+        if m.id not in kept_out
     }
     found = _memberships(migrated)
     assert expected <= found
     done = _ids(migrated.ledger, Kind.ORGANIZATION_MEMBERSHIP)
-    assert set(done) == {m.id for m in migrated.desk.organization_memberships}
+    skipped = {
+        e.source_id
+        for e in migrated.ledger.entries(
+            kind=Kind.ORGANIZATION_MEMBERSHIP.value, state=EntryState.SKIPPED
+        )
+    }
+    assert skipped == kept_out  # Freshdesk refuses to change a soft-deleted contact
+    assert len(kept_out) == 1
+    assert set(done) == {m.id for m in migrated.desk.organization_memberships} - kept_out
+    # Written from what the run knows of the contacts it created: no view, one update each.
+    contact_calls = [c for c in migrated.calls if re.fullmatch(r"/api/v2/contacts/\d+", c[1])]
+    assert [m for m, _ in contact_calls].count("GET") == 0
+    assert [m for m, _ in contact_calls].count("PUT") == 3
     several = [c for c in migrated.account.backend.contacts.values() if c["other_companies"]]
     assert len(several) == 3
     assert all(len(c["other_companies"]) == 2 for c in several)
@@ -411,11 +446,12 @@ def test_memberships_sent_again_after_a_crash_are_not_added_twice(migrated: Migr
     results = _target(migrated.account, migrated.clock).write(
         Kind.ORGANIZATION_MEMBERSHIP, batch, _source(migrated.desk, migrated.clock)
     )
-    assert [(r.error, r.skipped) for r in results] == [("", "")] * len(batch)
-    assert {r.target_id for r in results} == set(
+    assert [r.error for r in results] == [""] * len(batch)
+    assert {r.target_id for r in results if not r.skipped} == set(
         _ids(migrated.ledger, Kind.ORGANIZATION_MEMBERSHIP).values()
     )
+    assert [r.skipped for r in results if r.skipped] == [KEPT_OUT_COMPANIES]
     assert {cid: list(c["other_companies"]) for cid, c in backend.contacts.items()} == before
     calls = [(method, path) for method, path, *_ in requests[start:]]
     assert not [c for c in calls if c[0] != "GET"]  # nothing to add: no update
-    assert len([c for c in calls if c[1].startswith("/api/v2/contacts/")]) == 3  # one per contact
+    assert len([c for c in calls if c[1].startswith("/api/v2/contacts/")]) == 4  # one per contact

@@ -109,6 +109,7 @@ __all__ = [
     "AGENT_COMPANIES",
     "CONTACT_EXISTS",
     "EMAIL_TAKEN",
+    "KEPT_OUT_COMPANIES",
     "NO_AGENT",
     "SCHEDULE_NOT_CREATABLE",
     "SLA_KEPT_IN_TICKET",
@@ -150,6 +151,10 @@ DELETED_TICKET: Final = "deleted-in-source: a deleted ticket is not migrated"
 SCHEDULE_NOT_CREATABLE: Final = (
     "not-creatable: Freshdesk's API reads business hours (and their holidays) but cannot "
     "create them; set the schedule up in Admin > Business Hours"
+)
+KEPT_OUT_COMPANIES: Final = (
+    "kept-out: the user is suspended or deleted in the source, so its contact is soft-deleted "
+    "in Freshdesk, which refuses any change to it; it keeps the company it was created with"
 )
 AGENT_COMPANIES: Final = (
     "agent-not-contact: an agent is matched, not created as a contact, and keeps no companies"
@@ -213,9 +218,10 @@ class FreshdeskTarget(PlatformTarget):
         """The mapping's fallback agent e-mail, lower-cased (``unmatched_agents = "fallback"``)."""
         self._user_match = "email"
         """The mapping's ``users.match``: ``email`` adopts a contact already in the target."""
-        self._written_company: dict[str, str] = {}
-        """Contact id → the ``company_id`` this run created it with: a default membership
-        naming that company needs no call."""
+        self._company_state: dict[str, dict[str, Any]] = {}
+        """Contact id → its ``company_id``, ``view_all_tickets``, ``other_companies`` and
+        ``deleted`` as this run created or last updated it: a membership write needs no view
+        of it (forgotten on a transient error; a resumed run views the contact)."""
         self._owner: str | None = None
         """The id of the agent the API key belongs to (read when first needed)."""
         self._groups: dict[str, tuple[str, list[int]]] | None = None
@@ -358,6 +364,7 @@ class FreshdeskTarget(PlatformTarget):
         return batch
 
     def _forget(self) -> None:
+        self._company_state.clear()
         self._fields = self._groups = self._companies = self._rules = None
         self._sla_policies = None
         self._recalled = False
@@ -476,6 +483,7 @@ class FreshdeskTarget(PlatformTarget):
         if item.target_id is not None:
             return self._update_contact(item, payload, keep_out=keep_out)
         contact_id = self._unlocked.pop(str(item.key), None)
+        created = contact_id is None
         if contact_id is None:
             try:
                 body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
@@ -486,7 +494,13 @@ class FreshdeskTarget(PlatformTarget):
             contact_id = str(body["id"])
         if keep_out:
             self._lock_contact(contact_id)
-        self._written_company[contact_id] = str(payload.get("company_id") or "")
+        if created:
+            self._company_state[contact_id] = {
+                "company_id": payload.get("company_id"),
+                "view_all_tickets": False,
+                "other_companies": [],
+                "deleted": keep_out,
+            }
         return WriteResult(key=item.key, target_id=contact_id)
 
     def _adopt(
@@ -850,8 +864,9 @@ class FreshdeskTarget(PlatformTarget):
         """Organization memberships as contacts' companies. The default one is the contact's
         ``company_id``, written with the contact (no call). The others are the contact's
         ``other_companies``, which an update replaces as a whole: per contact of the batch one
-        view (what it holds) and, when something is missing, one update with the union, so a
-        re-sent membership is never added twice. Agents are not contacts here: skipped."""
+        view (what it holds; none for a contact this run created or updated, whose state it
+        remembers) and, when something is missing, one update with the union, so a re-sent
+        membership is never added twice. Agents are not contacts here: skipped."""
         results: dict[SourceKey, WriteResult] = {}
         wanted: dict[str, list[tuple[Outgoing, str]]] = {}
         agents = set(self._agent_table().values())
@@ -872,7 +887,8 @@ class FreshdeskTarget(PlatformTarget):
             else:
                 wanted.setdefault(contact_id, []).append((item, company_id))
         for contact_id, items in wanted.items():
-            written = self._written_company.get(contact_id)
+            state = self._company_state.get(contact_id)
+            written = str(state.get("company_id") or "") if state else ""
             if written and all(
                 company_id == written
                 and isinstance(item.record, OrganizationMembership)
@@ -896,7 +912,9 @@ class FreshdeskTarget(PlatformTarget):
     def _add_companies(
         self, contact_id: str, items: Sequence[tuple[Outgoing, str]]
     ) -> dict[SourceKey, WriteResult]:
-        current = self.client.get_json(f"/api/v2/contacts/{contact_id}")
+        current = self._company_state.pop(contact_id, None)
+        if current is None:
+            current = dict(self.client.get_json(f"/api/v2/contacts/{contact_id}"))
         default = str(current.get("company_id") or "")
         others: list[dict[str, JsonValue]] = [
             {
@@ -907,30 +925,43 @@ class FreshdeskTarget(PlatformTarget):
         ]
         held = {str(o["company_id"]) for o in others}
         update: dict[str, JsonValue] = {}
+        changing: set[SourceKey] = set()
         for item, company_id in items:
             membership = item.record
             assert isinstance(membership, OrganizationMembership)
             if company_id == default:
                 if membership.view_tickets and not current.get("view_all_tickets"):
                     update["view_all_tickets"] = True
+                    changing.add(item.key)
             elif not default:
                 # Freshdesk takes other companies only beside a default one.
                 update["company_id"] = default = company_id
                 update["view_all_tickets"] = membership.view_tickets
+                changing.add(item.key)
             elif company_id not in held:
                 others.append(
                     {"company_id": int(company_id), "view_all_tickets": membership.view_tickets}
                 )
                 held.add(company_id)
                 update["other_companies"] = list(others)
+                changing.add(item.key)
+        if update and current.get("deleted"):
+            # Freshdesk answers 405 to a change of a deleted contact: a user kept out of the
+            # account keeps the companies it was created with.
+            return {
+                item.key: WriteResult(key=item.key, skipped=KEPT_OUT_COMPANIES)
+                if item.key in changing
+                else WriteResult(key=item.key, target_id=f"{contact_id}-{company_id}")
+                for item, company_id in items
+            }
         if update:
-            if current.get("deleted"):
-                raise RecordError(
-                    "freshdesk membership: the contact is kept out (deleted): its companies"
-                    " cannot be changed",
-                    platform_message=f"contact {contact_id} is deleted",
-                )
             self.client.request("PUT", f"/api/v2/contacts/{contact_id}", json=update)
+        self._company_state[contact_id] = {
+            "company_id": int(default) if default else None,
+            "view_all_tickets": update.get("view_all_tickets", current.get("view_all_tickets")),
+            "other_companies": others,
+            "deleted": current.get("deleted"),
+        }
         return {
             item.key: WriteResult(key=item.key, target_id=f"{contact_id}-{company_id}")
             for item, company_id in items

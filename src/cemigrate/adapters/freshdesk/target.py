@@ -591,7 +591,15 @@ class FreshdeskTarget(PlatformTarget):
         if person.signature:
             update["signature"] = person.signature
         if update:
-            self.client.request("PUT", f"/api/v2/agents/{agent_id}", json=update)
+            try:
+                self.client.request("PUT", f"/api/v2/agents/{agent_id}", json=update)
+            except RecordError as exc:
+                # The agent is matched all the same: its tickets must not fail for its scope.
+                log.warning(
+                    "freshdesk: agent %s keeps its scope and signature: %s",
+                    agent_id,
+                    exc.platform_message or exc.reason,
+                )
 
     def _owner_id(self) -> str:
         """The id of the agent the API key belongs to (``/agents/me``); read once."""

@@ -9,7 +9,7 @@ SLA events ...) is counted the same way by both.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from cemigrate.adapters import Metadata
 from cemigrate.copier.report import Problem, problems_of
@@ -46,8 +46,16 @@ def failed_reference(instance: str, ref: Ref) -> tuple[str, str]:
 class DryRunCheck:
     """Checks records against ``target.describe()`` and what the run would have written first."""
 
-    def __init__(self, target: Metadata) -> None:
+    def __init__(
+        self,
+        target: Metadata,
+        readable: Callable[[str], Collection[Kind] | None] | None = None,
+    ) -> None:
         self._target = target
+        self._readable = readable
+        """The kinds each source instance reads (None: not known). A reference to a kind its
+        source does not read is never fetched by the run either: the target decides alone
+        what it makes of it (a label target writes the record without the label)."""
         self._fields = {(f.object, f.key) for f in target.fields}
         self._written: set[str] = set()
         self._failed: set[str] = set()
@@ -113,7 +121,10 @@ class DryRunCheck:
         failed = self.failed_reference(key, record)
         if failed is not None:
             return failed
+        readable = self._readable(key.instance) if self._readable is not None else None
         for ref in needed_refs(record, self._target.kinds):
+            if readable is not None and ref.kind not in readable:
+                continue
             if str(SourceKey.of(key.instance, ref)) not in self._written:
                 return f"refers to a {ref.kind} that would not be in the target"
         return None

@@ -933,7 +933,9 @@ class _DryRunWriter(_Writer):
         self, migration: Migration, *, mode: Mode, stop: threading.Event | None = None
     ) -> None:
         super().__init__(migration, mode=mode, stop=stop)
-        self.check = DryRunCheck(self.target.describe())
+        self.check = DryRunCheck(
+            self.target.describe(), readable=lambda instance: self.readable.get(instance)
+        )
         self.deleted_users: set[str] = set()
         """Users deleted in the source (a sample prefers tickets they wrote in)."""
         self.dry_matches: set[str] = set()  # e-mail digests a dry run would have created

@@ -40,6 +40,7 @@ import attrs
 
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
+from cemigrate.adapters.origin import ORIGIN_FIELD, origin_text
 from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.errors import RecordError
@@ -62,6 +63,7 @@ from cemigrate.schema import (
     Kind,
     Minutes,
     Organization,
+    OrganizationMembership,
     Priority,
     Ref,
     Role,
@@ -89,9 +91,14 @@ __all__ = [
     "CEMIGRATE_TICKET_FIELDS",
     "DEFAULT_VALUES",
     "EMPTY_BODY",
+    "LABEL_FIELDS",
+    "MAX_OTHER_EMAILS",
+    "MAX_PARAGRAPH_CHARS",
+    "MAX_TEXT_CHARS",
     "NATIVE_VALUES",
     "ORIGINAL_TIME_PREFIX",
     "OVERFLOW_PREFIX",
+    "TICKET_SCOPES",
     "Json",
     "adopted_field",
     "agent",
@@ -107,6 +114,7 @@ __all__ = [
     "group",
     "group_memberships",
     "organization",
+    "organization_memberships",
     "parse_time",
     "rule",
     "satisfaction_rating",
@@ -115,6 +123,7 @@ __all__ = [
     "ticket",
     "ticket_metrics",
     "ticket_payload",
+    "ticket_scope",
 ]
 
 Json: TypeAlias = Mapping[str, Any]
@@ -143,6 +152,36 @@ CEMIGRATE_TICKET_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
 """cemigrate's own ticket fields: the source key (what ``find`` searches), original times, and
 how many conversations the ticket gets (``find`` reports a ticket only once it holds them all:
 a ticket is a create and then a call per conversation, and a crash can fall in between)."""
+
+LABEL_FIELDS: Final[Mapping[str, FieldDef]] = {
+    attribute: FieldDef(id=key, object=FieldObject.TICKET, key=key, title=key, type=FieldType.TEXT)
+    for attribute, key in (
+        ("brand", "cemigrate_brand"),
+        ("form", "cemigrate_form"),
+        ("custom_status", "cemigrate_custom_status"),
+    )
+}
+"""Ticket references Freshdesk has no record for that the API can create, kept as the
+referenced record's name in a text field: attribute → the field. The API reference lists
+Products and Business Hours as read-only (view, list: facts 3.5), and has no call that creates
+a ticket form or adds a choice to the status field; see ``docs/freshdesk.md``."""
+
+MAX_TEXT_CHARS: Final = 255
+"""A single-line text value (and ``name``, ``phone``, ``twitter_id`` ...): Freshdesk's
+``ApiConstants::MAX_LENGTH_STRING`` in its contact and ticket validations."""
+MAX_PARAGRAPH_CHARS: Final = 65_535
+"""What cemigrate puts in a paragraph (multi-line text) field at most: the size of the text
+column behind it. The API reference states no limit for paragraph values; a longer origin
+fails its ticket with a clear reason rather than being cut."""
+MAX_OTHER_EMAILS: Final = 9
+"""E-mails a contact holds besides its primary one: ``ContactConstants::MAX_OTHER_EMAILS_COUNT``
+= ``User::MAX_USER_EMAILS`` (10) - 1 in Freshdesk's own validation of ``other_emails``;
+more is a 400 ``invalid_value`` on ``other_emails``."""
+NOTES_HEADING: Final = "[cemigrate: notes]"
+"""In a contact's ``description``: the source's private notes about the person follow."""
+IDENTITIES_HEADING: Final = "[cemigrate: further identities]"
+"""In a contact's ``description``: identities Freshdesk has no place for, one
+``type: value`` a line (e-mails past :data:`MAX_OTHER_EMAILS`, a third phone, facebook ...)."""
 
 CEMIGRATE_COMPANY_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
     FieldDef(id=key, object=FieldObject.ORGANIZATION, key=key, title=key, type=FieldType.TEXT)
@@ -446,6 +485,7 @@ def organization(d: Json, *, adopted: Iterable[str] = ()) -> Organization:
         name=str(_need(d, "name", what)),
         domains=_tags(d, "domains", what),
         details=_text(d, "description", what),
+        notes=_text(d, "note", what),
         tags=tuple(tags),
         custom_fields=custom,
         created_at=_opt_time(d, "created_at", what),
@@ -470,8 +510,15 @@ def contact(d: Json, *, adopted: Iterable[str] = ()) -> User:
         identities.append(Identity(type="email", value=str(email), primary=True, verified=True))
     for other in d.get("other_emails") or ():
         identities.append(Identity(type="email", value=str(other)))
-    if d.get("phone"):
-        identities.append(Identity(type="phone_number", value=str(d["phone"])))
+    for key, kind in (
+        ("phone", "phone_number"),
+        ("mobile", "phone_number"),
+        ("twitter_id", "twitter"),
+    ):
+        if d.get(key):
+            identities.append(Identity(type=kind, value=str(d[key])))
+    details, notes, further = split_description(_text(d, "description", what))
+    identities.extend(further)
     return User(
         id=_id(d, "id", what),
         name=str(d.get("name") or email or d.get("id")),
@@ -484,11 +531,79 @@ def contact(d: Json, *, adopted: Iterable[str] = ()) -> User:
         locale=_language(d),
         time_zone=str(d.get("time_zone") or "UTC"),
         phone=str(d["phone"]) if d.get("phone") else None,
+        details=details,
+        notes=notes,
         tags=_tags(d, "tags", what),
         custom_fields={**_adopted_values(d, adopted, what), **_custom_values(d, what)},
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )
+
+
+def split_description(text: str) -> tuple[str, str, list[Identity]]:
+    """A contact's ``description`` as :func:`contact_description` composed it: the details,
+    the notes and the further identities (a description without headings is all details)."""
+    details, _, rest = text.partition(NOTES_HEADING)
+    if not rest:
+        details, _, further = text.partition(IDENTITIES_HEADING)
+        notes = ""
+    else:
+        notes, _, further = rest.partition(IDENTITIES_HEADING)
+    found = []
+    for line in further.splitlines():
+        kind, sep, value = line.partition(": ")
+        if sep and kind.strip() and value.strip():
+            found.append(Identity(type=kind.strip(), value=value.strip()))
+    return details.strip(), notes.strip(), found
+
+
+def organization_memberships(d: Json) -> list[OrganizationMembership]:
+    """A contact's companies: ``company_id`` is the default membership, each entry of
+    ``other_companies`` another (ids ``<contact>-<company>``)."""
+    what = "contact"
+    contact_id = _id(d, "id", what)
+    user = Ref(kind=Kind.USER, id=contact_id)
+    found = []
+    if d.get("company_id") is not None:
+        found.append(
+            OrganizationMembership(
+                id=f"{contact_id}-{d['company_id']}",
+                user=user,
+                organization=Ref(kind=Kind.ORGANIZATION, id=str(d["company_id"])),
+                default=True,
+                view_tickets=bool(d.get("view_all_tickets")),
+            )
+        )
+    for other in d.get("other_companies") or ():
+        if not isinstance(other, Mapping) or other.get("company_id") is None:
+            raise _fail(what, "other_companies", "holds an entry without company_id")
+        found.append(
+            OrganizationMembership(
+                id=f"{contact_id}-{other['company_id']}",
+                user=user,
+                organization=Ref(kind=Kind.ORGANIZATION, id=str(other["company_id"])),
+                view_tickets=bool(other.get("view_all_tickets")),
+            )
+        )
+    return found
+
+
+TICKET_SCOPES: Final[Mapping[str, int]] = {
+    "groups": 2,
+    "assigned": 3,
+    "requested": 3,
+    "organization": 3,
+}
+"""An agent's ``ticket_restriction`` → Freshdesk's ``ticket_scope`` (1 all tickets, 2 the
+agent's groups', 3 only the agent's own: facts 3.5). Freshdesk has no scope for "tickets of my
+organization" or "tickets I requested": both become 3, the narrower one, and read back as
+``assigned``."""
+_RESTRICTIONS: Final[Mapping[int, str]] = {2: "groups", 3: "assigned"}
+
+
+def ticket_scope(restriction: str | None) -> int:
+    """The ``ticket_scope`` for an agent's ``ticket_restriction`` (None: all tickets, 1)."""
+    return 1 if restriction is None else TICKET_SCOPES.get(restriction, 3)
 
 
 def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
@@ -513,6 +628,8 @@ def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
         else (),
         locale=_language(person),
         time_zone=str(person.get("time_zone") or "UTC"),
+        ticket_restriction=_RESTRICTIONS.get(int(d.get("ticket_scope") or 1)),
+        signature=_text(d, "signature", what),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )
@@ -950,6 +1067,11 @@ def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
         "description": definition.description,
         "position": definition.position + 1,
     }
+    if definition.key.startswith("cemigrate_"):
+        # cemigrate's own fields (source keys, times, labels, the private origin) are never
+        # shown to the requester in the portal.
+        payload["displayed_to_customers"] = False
+        payload["customers_can_edit"] = False
     if definition.options:
         payload["choices"] = [
             {"value": o.value, "position": i + 1} for i, o in enumerate(definition.options)
@@ -970,6 +1092,7 @@ def company_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, J
     payload: dict[str, JsonValue] = {
         "name": org.name,
         "description": org.details or None,
+        "note": org.notes or None,
         "domains": list(org.domains),
         "custom_fields": custom_values(values, names, "company"),
     }
@@ -990,10 +1113,12 @@ def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, J
     person = outgoing.record
     if not isinstance(person, User):
         raise TypeError(f"not a user: {person.KIND}")
+    places = contact_identities(person)
     payload: dict[str, JsonValue] = {
         "name": person.name,
         "email": person.email,
-        "phone": person.phone,
+        **places.fields,
+        "description": contact_description(person.details, person.notes, places.further),
         "company_id": _link(outgoing, person.organization, "organization"),
         "tags": list(person.tags),
         "language": _freshdesk_language(person.locale),
@@ -1001,6 +1126,116 @@ def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, J
         "custom_fields": custom_values(person.custom_fields, names, "contact"),
     }
     return split_defaults({k: v for k, v in payload.items() if v is not None})
+
+
+@attrs.frozen
+class ContactIdentities:
+    """Where a user's identities go on a contact: top-level fields, and the rest."""
+
+    fields: Mapping[str, JsonValue]
+    """``phone``, ``mobile``, ``twitter_id``, ``other_emails`` (only those with a value)."""
+    further: tuple[Identity, ...]
+    """Identities Freshdesk has no field for (kept in the ``description``)."""
+
+
+def contact_identities(person: User) -> ContactIdentities:
+    """The contact fields a user's identities fill: the primary e-mail is ``email``; other
+    e-mails ``other_emails`` (up to :data:`MAX_OTHER_EMAILS`, and only beside a primary
+    e-mail: Freshdesk refuses them without one); the user's phone ``phone``, the first other
+    phone number ``mobile``; the first twitter handle ``twitter_id``. The rest is returned in
+    ``further``."""
+    primary = (person.email or "").strip().lower()
+    emails: list[str] = []
+    phones: list[str] = [person.phone.strip()] if person.phone and person.phone.strip() else []
+    twitter: str | None = None
+    further: list[Identity] = []
+    for identity in person.identities:
+        value = identity.value.strip()
+        if not value:
+            continue
+        if identity.type == "email":
+            if value.lower() == primary or value.lower() in (e.lower() for e in emails):
+                continue
+            if primary and len(emails) < MAX_OTHER_EMAILS:
+                emails.append(value)
+            else:
+                further.append(Identity(type="email", value=value))
+        elif identity.type == "phone_number":
+            if value in phones:
+                continue
+            if len(phones) < 2:
+                phones.append(value)
+            else:
+                further.append(Identity(type="phone_number", value=value))
+        elif identity.type == "twitter" and twitter is None:
+            twitter = value
+        else:
+            further.append(Identity(type=identity.type, value=value))
+    fields: dict[str, JsonValue] = {}
+    for name, value in zip(("phone", "mobile"), phones, strict=False):
+        fields[name] = value
+    if twitter:
+        fields["twitter_id"] = twitter
+    if emails:
+        fields["other_emails"] = list(emails)
+    return ContactIdentities(fields=fields, further=tuple(further))
+
+
+def contact_description(details: str, notes: str, further: Sequence[Identity]) -> str | None:
+    """A contact's ``description``: the user's details, then (under :data:`NOTES_HEADING`)
+    the notes, then (under :data:`IDENTITIES_HEADING`) identities without a field of their
+    own. :func:`split_description` reads it back."""
+    parts = [details.strip()] if details.strip() else []
+    if notes.strip():
+        parts.append(f"{NOTES_HEADING}\n{notes.strip()}")
+    if further:
+        lines = "\n".join(f"{i.type}: {i.value}" for i in further)
+        parts.append(f"{IDENTITIES_HEADING}\n{lines}")
+    return "\n\n".join(parts) or None
+
+
+def ticket_labels(outgoing: Outgoing) -> dict[str, FieldValue]:
+    """The label fields of a ticket (:data:`LABEL_FIELDS`): the name the target id of its
+    brand, form and custom status stands for (the target writes those kinds as labels). A
+    reference the ledger has no target id for gets no label."""
+    record = outgoing.record
+    if not isinstance(record, Ticket):
+        raise TypeError(f"not a ticket: {record.KIND}")
+    found: dict[str, FieldValue] = {}
+    for attribute, definition in LABEL_FIELDS.items():
+        ref = getattr(record, attribute)
+        if ref is None:
+            continue
+        label = outgoing.links.get(ref)
+        if label is None:
+            # Never read (a source that does not serve the kind): no label. One that failed
+            # fails the ticket before it gets here (the copier's "refers to a record that
+            # failed").
+            continue
+        if len(label) > MAX_TEXT_CHARS:
+            raise RecordError(
+                f"freshdesk ticket: the {attribute} name is longer than {MAX_TEXT_CHARS}"
+                " characters (a text field's limit)",
+                platform_message=f"{definition.key}: {len(label)} characters",
+            )
+        found[definition.key] = label
+    return found
+
+
+def ticket_origin(record: Ticket) -> dict[str, FieldValue]:
+    """The ticket's origin (:func:`cemigrate.adapters.origin.origin_text`) for the private
+    paragraph field ``cemigrate_origin``; a ticket whose origin does not fit
+    :data:`MAX_PARAGRAPH_CHARS` fails with that reason."""
+    text = origin_text(record)
+    if text is None:
+        return {}
+    if len(text) > MAX_PARAGRAPH_CHARS:
+        raise RecordError(
+            f"freshdesk ticket: its origin (via and comment metadata) is {len(text)} characters,"
+            f" more than the {MAX_PARAGRAPH_CHARS} cemigrate_origin holds",
+            platform_message=f"{ORIGIN_FIELD}: {len(text)} characters",
+        )
+    return {ORIGIN_FIELD: text}
 
 
 def conversation_body(note: Comment) -> str:
@@ -1035,6 +1270,8 @@ def ticket_payload(
         "cemigrate_created_at": format_time(record.created_at),
         "cemigrate_updated_at": format_time(record.updated_at),
         "cemigrate_solved_at": format_time(record.solved_at) if record.solved_at else None,
+        **ticket_labels(outgoing),
+        **ticket_origin(record),
         **(history or {}),
     }
     payload: dict[str, JsonValue] = {

@@ -119,6 +119,12 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         path="/api/v2/groups",
         note="Memberships are the agent_ids of each group.",
     ),
+    FreshdeskObject(
+        name="organization_memberships",
+        kind=Kind.ORGANIZATION_MEMBERSHIP,
+        path="/api/v2/contacts",
+        note="A contact's company_id (the default) and other_companies.",
+    ),
     FreshdeskObject(name="sla_policies", kind=Kind.SLA_POLICY, path="/api/v2/sla_policies"),
     FreshdeskObject(
         name="tickets",

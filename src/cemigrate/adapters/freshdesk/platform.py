@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.convert import LABEL_FIELDS
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
 from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
@@ -18,6 +19,7 @@ from cemigrate.adapters.profile import (
 )
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.errors import ConfigError, CredentialError
+from cemigrate.schema import Kind
 
 __all__ = ["PLATFORM", "freshdesk_base_url", "freshdesk_credentials"]
 
@@ -105,11 +107,23 @@ PLATFORM = Platform(
     account_url=freshdesk_base_url,
     profile=TargetProfile(
         platform="freshdesk",
-        read_back=COMMON_READ_BACK,
+        read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         expect_suspended=suspended_or_deleted,
         value_losses={"status": {"new": "open"}},
+        # Companies keep description and note. Users are not listed: contacts hold their
+        # identities (email, other_emails, phone, mobile, twitter_id, the rest in the
+        # description), details and notes, but agents are the account's own seats, matched by
+        # e-mail and not written, and hold only what the account gave them; `keeps` is per
+        # kind, so comparing users field by field would flag every agent.
+        keeps={
+            Kind.ORGANIZATION: frozenset({"name", "domains", "details", "notes"}),
+            Kind.ORGANIZATION_MEMBERSHIP: frozenset(
+                {"user", "organization", "default", "view_tickets"}
+            ),
+        },
+        ticket_labels={attribute: field.key for attribute, field in LABEL_FIELDS.items()},
     ),
 )
 """Freshdesk: the descriptor the registry lists."""

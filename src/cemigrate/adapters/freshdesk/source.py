@@ -328,6 +328,7 @@ class FreshdeskSource(Source):
             "deleted_contacts": lambda d: [convert.contact({**d, "deleted": True}, adopted=users)],
             "groups": lambda d: [convert.group(d)],
             "group_memberships": convert.group_memberships,
+            "organization_memberships": convert.organization_memberships,
             "sla_policies": lambda d: [convert.sla_policy(d)],
         }
         return one[row.name]

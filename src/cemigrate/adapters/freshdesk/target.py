@@ -61,6 +61,7 @@ from cemigrate.adapters.freshdesk.objects import (
     TARGET_CAPABILITIES,
 )
 from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
+from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.sla_history import (
     SLA_HISTORY_FIELDS,
@@ -82,7 +83,9 @@ from cemigrate.rules.translate import (
 )
 from cemigrate.schema import (
     Attachment,
+    Brand,
     Comment,
+    CustomStatus,
     FieldDef,
     FieldObject,
     FieldValue,
@@ -91,19 +94,24 @@ from cemigrate.schema import (
     JsonValue,
     Kind,
     Organization,
+    OrganizationMembership,
     Role,
     Rule,
     SlaPolicy,
     SourceKey,
     Ticket,
+    TicketForm,
     User,
     owner_ticket,
 )
 
 __all__ = [
+    "AGENT_COMPANIES",
     "CONTACT_EXISTS",
     "EMAIL_TAKEN",
+    "KEPT_OUT_COMPANIES",
     "NO_AGENT",
+    "SCHEDULE_NOT_CREATABLE",
     "SLA_KEPT_IN_TICKET",
     "WRITABLE",
     "FreshdeskTarget",
@@ -123,9 +131,15 @@ WRITABLE: Final = frozenset(
         Kind.TICKET_METRICS,
         Kind.RULE,
         Kind.SLA_POLICY,
+        Kind.BRAND,
+        Kind.TICKET_FORM,
+        Kind.CUSTOM_STATUS,
+        Kind.SCHEDULE,
+        Kind.ORGANIZATION_MEMBERSHIP,
     }
 )
-"""What this target takes (SLA events and metrics travel inside their ticket)."""
+"""What this target takes (SLA events and metrics travel inside their ticket; brands, forms
+and custom statuses are labels on their tickets; schedules are declined by a named policy)."""
 
 _RULE_TYPES: Final = ("1", "3", "4")
 
@@ -134,6 +148,17 @@ SLA_KEPT_IN_TICKET: Final = (
     "ticket's private note and cemigrate_* fields"
 )
 DELETED_TICKET: Final = "deleted-in-source: a deleted ticket is not migrated"
+SCHEDULE_NOT_CREATABLE: Final = (
+    "not-creatable: Freshdesk's API reads business hours (and their holidays) but cannot "
+    "create them; set the schedule up in Admin > Business Hours"
+)
+KEPT_OUT_COMPANIES: Final = (
+    "kept-out: the user is suspended or deleted in the source, so its contact is soft-deleted "
+    "in Freshdesk, which refuses any change to it; it keeps the company it was created with"
+)
+AGENT_COMPANIES: Final = (
+    "agent-not-contact: an agent is matched, not created as a contact, and keeps no companies"
+)
 NO_AGENT: Final = "no agent with this e-mail in the target (agents are not created)"
 CONTACT_EXISTS: Final = (
     'a contact with this e-mail is in the target already (users.match = "none": not adopted)'
@@ -193,6 +218,12 @@ class FreshdeskTarget(PlatformTarget):
         """The mapping's fallback agent e-mail, lower-cased (``unmatched_agents = "fallback"``)."""
         self._user_match = "email"
         """The mapping's ``users.match``: ``email`` adopts a contact already in the target."""
+        self._company_state: dict[str, dict[str, Any]] = {}
+        """Contact id → its ``company_id``, ``view_all_tickets``, ``other_companies`` and
+        ``deleted`` as this run created or last updated it: a membership write needs no view
+        of it (forgotten on a transient error; a resumed run views the contact)."""
+        self._owner: str | None = None
+        """The id of the agent the API key belongs to (read when first needed)."""
         self._groups: dict[str, tuple[str, list[int]]] | None = None
         self._companies: dict[str, str] | None = None
         self._rules: dict[tuple[str, str], str] | None = None
@@ -253,6 +284,8 @@ class FreshdeskTarget(PlatformTarget):
         wanted = (
             *needs.fields,
             *convert.CEMIGRATE_TICKET_FIELDS,
+            *convert.LABEL_FIELDS.values(),
+            ORIGIN_FIELD_DEF,
             *SLA_HISTORY_FIELDS,
             *convert.CEMIGRATE_COMPANY_FIELDS,
         )
@@ -276,6 +309,8 @@ class FreshdeskTarget(PlatformTarget):
             return DELETED_TICKET
         if kind in _DECLINED:
             return SLA_KEPT_IN_TICKET
+        if kind is Kind.SCHEDULE:
+            return SCHEDULE_NOT_CREATABLE
         return untranslatable_reason(record, FRESHDESK_RULES, options=self._options)
 
     def rule_field_options(self) -> dict[str, frozenset[str]]:
@@ -309,6 +344,11 @@ class FreshdeskTarget(PlatformTarget):
             Kind.TICKET_METRICS: one_by_one(self._write_declined),
             Kind.RULE: one_by_one(self._write_rule),
             Kind.SLA_POLICY: one_by_one(self._write_sla_policy),
+            Kind.BRAND: one_by_one(self._write_label),
+            Kind.TICKET_FORM: one_by_one(self._write_label),
+            Kind.CUSTOM_STATUS: one_by_one(self._write_label),
+            Kind.SCHEDULE: one_by_one(self._write_schedule),
+            Kind.ORGANIZATION_MEMBERSHIP: self._write_companies_of,
         }
         for kind, owner in _FIELD_OWNERS.items():
             writers[kind] = self._recalling(owner, writers[kind])
@@ -324,6 +364,7 @@ class FreshdeskTarget(PlatformTarget):
         return batch
 
     def _forget(self) -> None:
+        self._company_state.clear()
         self._fields = self._groups = self._companies = self._rules = None
         self._sla_policies = None
         self._recalled = False
@@ -433,12 +474,16 @@ class FreshdeskTarget(PlatformTarget):
         person = item.record
         assert isinstance(person, User)
         if person.role is not Role.END_USER:
-            return self._match_agent(item, person)
+            matched = self._match_agent(item, person)
+            if matched.target_id is not None and not matched.error:
+                self._update_agent(matched.target_id, person)
+            return matched
         payload = convert.contact_payload(item, self._names(FieldObject.USER))
         keep_out = person.suspended or person.deleted
         if item.target_id is not None:
             return self._update_contact(item, payload, keep_out=keep_out)
         contact_id = self._unlocked.pop(str(item.key), None)
+        created = contact_id is None
         if contact_id is None:
             try:
                 body = self.client.request("POST", "/api/v2/contacts", json=payload).json()
@@ -449,6 +494,13 @@ class FreshdeskTarget(PlatformTarget):
             contact_id = str(body["id"])
         if keep_out:
             self._lock_contact(contact_id)
+        if created:
+            self._company_state[contact_id] = {
+                "company_id": payload.get("company_id"),
+                "view_all_tickets": False,
+                "other_companies": [],
+                "deleted": keep_out,
+            }
         return WriteResult(key=item.key, target_id=contact_id)
 
     def _adopt(
@@ -524,6 +576,36 @@ class FreshdeskTarget(PlatformTarget):
                 platform_message=f"no agent {email or '(without e-mail)'}",
             )
         return WriteResult(key=item.key, target_id=agent_id, matched=True)
+
+    def _update_agent(self, agent_id: str, person: User) -> None:
+        """What Freshdesk keeps of an agent the source says something about: its ticket scope
+        (:data:`convert.TICKET_SCOPES` from ``ticket_restriction``) and its signature. One
+        update, only when the matched agent is the person's own (not the fallback) and one of
+        them is set; the API key's owner keeps its own scope (Freshdesk refuses to change it)."""
+        email = (person.email or "").strip().lower()
+        if not email or self._agent_table().get(email) != agent_id:
+            return  # the fallback agent stands in for someone else: left as it is
+        update: dict[str, JsonValue] = {}
+        if person.ticket_restriction is not None and agent_id != self._owner_id():
+            update["ticket_scope"] = convert.ticket_scope(person.ticket_restriction)
+        if person.signature:
+            update["signature"] = person.signature
+        if update:
+            try:
+                self.client.request("PUT", f"/api/v2/agents/{agent_id}", json=update)
+            except RecordError as exc:
+                # The agent is matched all the same: its tickets must not fail for its scope.
+                log.warning(
+                    "freshdesk: agent %s keeps its scope and signature: %s",
+                    agent_id,
+                    exc.platform_message or exc.reason,
+                )
+
+    def _owner_id(self) -> str:
+        """The id of the agent the API key belongs to (``/agents/me``); read once."""
+        if self._owner is None:
+            self._owner = str(self.client.get_json("/api/v2/agents/me")["id"])
+        return self._owner
 
     def foresee(self, kind: Kind, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
         """What writing these users would answer: an agent matched, the fallback or failed
@@ -761,6 +843,137 @@ class FreshdeskTarget(PlatformTarget):
             if entry is not None:
                 entry[1][:] = [int(a) for a in body.get("agent_ids") or members]
         return WriteResult(key=item.key, target_id=f"{group_id}-{agent_id}")
+
+    def _write_label(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """A brand, ticket form or custom status: no Freshdesk record (the API cannot create
+        products, ticket forms or status choices: ``docs/freshdesk.md``). Its name is its target
+        id, which the tickets naming it carry in their label field
+        (:data:`convert.LABEL_FIELDS`). No call."""
+        record = item.record
+        if isinstance(record, Brand | TicketForm):
+            label = record.name
+        else:
+            assert isinstance(record, CustomStatus)
+            label = record.agent_label
+        if not label.strip():
+            raise RecordError(
+                f"freshdesk {item.key.kind}: it has no name to keep as a label",
+                platform_message="empty name",
+            )
+        return WriteResult(key=item.key, target_id=label)
+
+    def _write_schedule(self, item: Outgoing, files: FileSource) -> WriteResult:
+        """Business hours cannot be created over the API: declined by a named policy."""
+        return WriteResult(key=item.key, skipped=SCHEDULE_NOT_CREATABLE)
+
+    def _write_companies_of(
+        self, batch: Sequence[Outgoing], files: FileSource
+    ) -> list[WriteResult]:
+        """Organization memberships as contacts' companies. The default one is the contact's
+        ``company_id``, written with the contact (no call). The others are the contact's
+        ``other_companies``, which an update replaces as a whole: per contact of the batch one
+        view (what it holds; none for a contact this run created or updated, whose state it
+        remembers) and, when something is missing, one update with the union, so a re-sent
+        membership is never added twice. Agents are not contacts here: skipped."""
+        results: dict[SourceKey, WriteResult] = {}
+        wanted: dict[str, list[tuple[Outgoing, str]]] = {}
+        agents = set(self._agent_table().values())
+        for item in batch:
+            membership = item.record
+            assert isinstance(membership, OrganizationMembership)
+            contact_id = item.links.get(membership.user)
+            company_id = item.links.get(membership.organization)
+            if contact_id is None or company_id is None:
+                missing = membership.user if contact_id is None else membership.organization
+                results[item.key] = WriteResult(
+                    key=item.key,
+                    error=f"its {missing.kind} is not in the target",
+                    platform_message=f"{missing.kind} {missing.id} is not in the target",
+                )
+            elif contact_id in agents:
+                results[item.key] = WriteResult(key=item.key, skipped=AGENT_COMPANIES)
+            else:
+                wanted.setdefault(contact_id, []).append((item, company_id))
+        for contact_id, items in wanted.items():
+            state = self._company_state.get(contact_id)
+            written = str(state.get("company_id") or "") if state else ""
+            if written and all(
+                company_id == written
+                and isinstance(item.record, OrganizationMembership)
+                and not item.record.view_tickets
+                for item, company_id in items
+            ):
+                # Only the default membership, written with the contact just now: no call.
+                results.update(
+                    {
+                        item.key: WriteResult(key=item.key, target_id=f"{contact_id}-{company_id}")
+                        for item, company_id in items
+                    }
+                )
+                continue
+            try:
+                results.update(self._add_companies(contact_id, items))
+            except RecordError as exc:
+                results.update({item.key: refused(item, exc) for item, _ in items})
+        return [results[item.key] for item in batch]
+
+    def _add_companies(
+        self, contact_id: str, items: Sequence[tuple[Outgoing, str]]
+    ) -> dict[SourceKey, WriteResult]:
+        current = self._company_state.pop(contact_id, None)
+        if current is None:
+            current = dict(self.client.get_json(f"/api/v2/contacts/{contact_id}"))
+        default = str(current.get("company_id") or "")
+        others: list[dict[str, JsonValue]] = [
+            {
+                "company_id": int(o["company_id"]),
+                "view_all_tickets": bool(o.get("view_all_tickets")),
+            }
+            for o in current.get("other_companies") or ()
+        ]
+        held = {str(o["company_id"]) for o in others}
+        update: dict[str, JsonValue] = {}
+        changing: set[SourceKey] = set()
+        for item, company_id in items:
+            membership = item.record
+            assert isinstance(membership, OrganizationMembership)
+            if company_id == default:
+                if membership.view_tickets and not current.get("view_all_tickets"):
+                    update["view_all_tickets"] = True
+                    changing.add(item.key)
+            elif not default:
+                # Freshdesk takes other companies only beside a default one.
+                update["company_id"] = default = company_id
+                update["view_all_tickets"] = membership.view_tickets
+                changing.add(item.key)
+            elif company_id not in held:
+                others.append(
+                    {"company_id": int(company_id), "view_all_tickets": membership.view_tickets}
+                )
+                held.add(company_id)
+                update["other_companies"] = list(others)
+                changing.add(item.key)
+        if update and current.get("deleted"):
+            # Freshdesk answers 405 to a change of a deleted contact: a user kept out of the
+            # account keeps the companies it was created with.
+            return {
+                item.key: WriteResult(key=item.key, skipped=KEPT_OUT_COMPANIES)
+                if item.key in changing
+                else WriteResult(key=item.key, target_id=f"{contact_id}-{company_id}")
+                for item, company_id in items
+            }
+        if update:
+            self.client.request("PUT", f"/api/v2/contacts/{contact_id}", json=update)
+        self._company_state[contact_id] = {
+            "company_id": int(default) if default else None,
+            "view_all_tickets": update.get("view_all_tickets", current.get("view_all_tickets")),
+            "other_companies": others,
+            "deleted": current.get("deleted"),
+        }
+        return {
+            item.key: WriteResult(key=item.key, target_id=f"{contact_id}-{company_id}")
+            for item, company_id in items
+        }
 
     def _write_declined(self, item: Outgoing, files: FileSource) -> WriteResult:
         """SLA events and metrics: inside their ticket when it is in the target."""

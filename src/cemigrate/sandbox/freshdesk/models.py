@@ -39,6 +39,7 @@ from cemigrate.schema import (
     Attachment,
     FieldDef,
     FieldObject,
+    OrganizationMembership,
     Role,
     SlaEvent,
     Ticket,
@@ -49,6 +50,9 @@ from cemigrate.schema import (
 __all__ = [
     "ACCOUNT_ID",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_OTHER_COMPANIES",
+    "MAX_OTHER_EMAILS",
+    "MAX_TEXT_CHARS",
     "FreshdeskBackend",
     "StoredAttachment",
     "TicketKeys",
@@ -56,6 +60,14 @@ __all__ = [
 ]
 
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
+MAX_TEXT_CHARS: Final = 255
+"""A single-line ticket text field's value: Freshdesk's ``ApiConstants::MAX_LENGTH_STRING``."""
+MAX_OTHER_EMAILS: Final = 9
+"""``other_emails`` beside the primary e-mail: Freshdesk's ``MAX_OTHER_EMAILS_COUNT``
+(``User::MAX_USER_EMAILS`` 10 less the primary one) in its contact validation."""
+MAX_OTHER_COMPANIES: Final = 299
+"""``other_companies`` beside ``company_id``: Freshdesk's ``MAX_USER_COMPANIES`` (300) less the
+default company; the contact must have a ``company_id`` first."""
 """All attachments of one ticket (or of one conversation) together: 20 MB."""
 ACCOUNT_ID: Final = 297457
 """The account's number: the suffix of custom field names created through the API."""
@@ -113,6 +125,21 @@ _CONTACT_KEYS = (
     "tags",
     "time_zone",
     "facebook_id",
+)
+_AGENT_KEYS = (
+    "occasional",
+    "signature",
+    "ticket_scope",
+    "group_ids",
+    "role_ids",
+    "skill_ids",
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "job_title",
+    "language",
+    "time_zone",
 )
 _COMPANY_KEYS = (
     "name",
@@ -295,10 +322,15 @@ class FreshdeskBackend:
         for membership in desk.memberships:
             groups_of.setdefault(membership.user.id, []).append(int(membership.group.id))
         owner_set = False
+        memberships_of: dict[str, list[OrganizationMembership]] = {}
+        for belonging in desk.organization_memberships:
+            memberships_of.setdefault(belonging.user.id, []).append(belonging)
         for user in desk.users:
             self._users[user.id] = user
             if user.role is Role.END_USER:
-                self.contacts[int(user.id)] = seed.contact_json(user, by_object[FieldObject.USER])
+                self.contacts[int(user.id)] = seed.contact_json(
+                    user, by_object[FieldObject.USER], memberships_of.get(user.id, ())
+                )
             else:
                 is_owner = user.role is Role.ADMIN and not owner_set
                 owner_set = owner_set or is_owner
@@ -600,6 +632,14 @@ class FreshdeskBackend:
                 errors.append(field_error(name, "It should be in the 'yyyy-mm-dd' format"))
             elif kind_ in ("custom_text", "custom_paragraph") and not isinstance(value, str):
                 errors.append(_mismatch(name, value, "String"))
+            elif kind_ == "custom_text" and len(value) > MAX_TEXT_CHARS:
+                errors.append(
+                    field_error(
+                        name,
+                        f"Has {len(value)} characters, it can have maximum of"
+                        f" {MAX_TEXT_CHARS} characters",
+                    )
+                )
         return errors
 
     def _requester(self, data: Json) -> int:
@@ -947,6 +987,7 @@ class FreshdeskBackend:
             "twitter_id": data.get("twitter_id"),
             "facebook_id": data.get("facebook_id"),
             "other_emails": list(data.get("other_emails") or []),
+            "other_companies": list(data.get("other_companies") or []),
             "tags": list(data.get("tags") or []),
             "unique_external_id": data.get("unique_external_id"),
             "custom_fields": custom,
@@ -963,7 +1004,7 @@ class FreshdeskBackend:
             raise NotFound()
         if contact.get("deleted") or contact.get("blocked"):
             raise MethodNotAllowed(["GET"])
-        errors = self._validate_contact(data, creating=False)
+        errors = self._validate_contact(data, creating=False, current=contact)
         if errors:
             raise ValidationFailed(errors)
         self._check_unique(data, contact_id)
@@ -975,7 +1016,9 @@ class FreshdeskBackend:
         contact["updated_at"] = self.now_iso()
         return contact
 
-    def _validate_contact(self, data: Json, *, creating: bool = True) -> list[FieldError]:
+    def _validate_contact(
+        self, data: Json, *, creating: bool = True, current: Json | None = None
+    ) -> list[FieldError]:
         errors = [
             field_error(k, "Unexpected/invalid field in request", "invalid_field")
             for k in data
@@ -1000,7 +1043,80 @@ class FreshdeskBackend:
             errors.append(
                 field_error("company_id", "There is no company matching the given company_id")
             )
+        errors.extend(self._contact_list_errors({**(current or {}), **data}))
         errors.extend(self.validate_custom("contact", data.get("custom_fields")))
+        return errors
+
+    def _contact_list_errors(self, data: Json) -> list[FieldError]:
+        """``other_emails`` and ``other_companies`` as Freshdesk's contact validation checks
+        them: at most :data:`MAX_OTHER_EMAILS` other e-mails and only beside a primary one;
+        other companies only beside a ``company_id``, at most :data:`MAX_OTHER_COMPANIES`,
+        none twice and not the default company again."""
+        errors: list[FieldError] = []
+        others = data.get("other_emails")
+        if others is not None:
+            if not isinstance(others, list):
+                errors.append(_mismatch("other_emails", others, "Array"))
+            elif len(others) > MAX_OTHER_EMAILS:
+                errors.append(
+                    field_error(
+                        "other_emails",
+                        f"Has {len(others)} values, it can have maximum of"
+                        f" {MAX_OTHER_EMAILS} values",
+                    )
+                )
+            elif any(not isinstance(o, str) or not _valid_email(o) for o in others):
+                errors.append(
+                    field_error("other_emails", "It should contain elements that are valid emails")
+                )
+            elif others and not data.get("email"):
+                errors.append(
+                    field_error(
+                        "email",
+                        "It should not be blank as other_emails is present",
+                        "missing_field",
+                    )
+                )
+        companies = data.get("other_companies")
+        if companies is None:
+            return errors
+        if not isinstance(companies, list) or any(
+            not isinstance(c, dict) or not isinstance(c.get("company_id"), int) for c in companies
+        ):
+            errors.append(
+                field_error("other_companies", "It should contain elements of type Hash only")
+            )
+            return errors
+        ids = [c["company_id"] for c in companies]
+        if companies and data.get("company_id") is None:
+            errors.append(
+                field_error(
+                    "company_id",
+                    "It should not be blank as other_companies is present",
+                    "missing_field",
+                )
+            )
+        elif len(ids) > MAX_OTHER_COMPANIES:
+            errors.append(
+                field_error(
+                    "other_companies",
+                    f"Has {len(ids)} elements, it can have maximum of"
+                    f" {MAX_OTHER_COMPANIES} elements",
+                )
+            )
+        elif data.get("company_id") in ids:
+            errors.append(
+                field_error(
+                    "other_companies",
+                    f"{data['company_id']} is the default company and cannot be in other_companies",
+                )
+            )
+        elif len(set(ids)) != len(ids):
+            errors.append(field_error("other_companies", "It has duplicate companies"))
+        elif any(i not in self.companies for i in ids):
+            errors.append(
+                field_error("other_companies", "There is no company matching the given company_id")
+            )
         return errors
 
     def _check_unique(self, data: Json, own_id: int | None) -> None:
@@ -1300,6 +1416,42 @@ class FreshdeskBackend:
         )
         agent = seed.agent_json(user, [])
         self.agents[agent_id] = agent
+        return agent
+
+    def update_agent(self, agent_id: int, data: Json) -> Json:
+        """``PUT /agents/{id}``: ``ticket_scope`` (1 global, 2 group, 3 restricted to the
+        agent's own tickets), ``signature``, ``occasional``, ``group_ids``, ``role_ids``. As in
+        Freshdesk's agent validation, the API key's owner cannot change its own scope or
+        roles (400 ``inaccessible_field``)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise NotFound()
+        errors = [
+            field_error(k, "Unexpected/invalid field in request", "invalid_field")
+            for k in data
+            if k not in _AGENT_KEYS
+        ]
+        if "ticket_scope" in data and data["ticket_scope"] not in (1, 2, 3):
+            errors.append(field_error("ticket_scope", "It should be one of these values: '1,2,3'"))
+        if "signature" in data and not isinstance(data["signature"], str | None):
+            errors.append(_mismatch("signature", data["signature"], "String"))
+        if "occasional" in data and not isinstance(data["occasional"], bool):
+            errors.append(_mismatch("occasional", data["occasional"], "Boolean"))
+        if agent_id == self.owner_id:
+            errors.extend(
+                field_error(
+                    k,
+                    "You are not allowed to change your own role and ticket scope",
+                    "inaccessible_field",
+                )
+                for k in ("role_ids", "ticket_scope")
+                if k in data
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        for key, value in data.items():
+            agent[key] = value
+        agent["updated_at"] = self.now_iso()
         return agent
 
     def add_time_entry(self, ticket_id: int, data: Json) -> Json:

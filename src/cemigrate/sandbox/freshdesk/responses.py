@@ -724,6 +724,11 @@ class FreshdeskResponses:
             raise NotFound()
         return Reply(200, copy.deepcopy(agent))
 
+    def update_agent(self, req: Request, id: str) -> Reply:
+        """``PUT /agents/{id}``: scope, signature, groups, roles (not the key owner's own)."""
+        agent = self.backend.update_agent(_int(id), req.json_object())
+        return Reply(200, copy.deepcopy(agent))
+
     def me(self, req: Request) -> Reply:
         """``GET /agents/me``: the agent the API key belongs to."""
         return Reply(200, copy.deepcopy(self.backend.agents[self.backend.owner_id]))

@@ -26,6 +26,7 @@ from cemigrate.schema import (
     Group,
     GroupMembership,
     Organization,
+    OrganizationMembership,
     Priority,
     Role,
     Rule,
@@ -262,7 +263,7 @@ def company_json(org: Organization, fields: Sequence[FieldDef]) -> Json:
         "id": int(org.id),
         "name": org.name,
         "description": org.details or None,
-        "note": None,
+        "note": org.notes or None,
         "domains": list(org.domains),
         "custom_fields": custom_values(fields, org.custom_fields),
         "health_score": None,
@@ -274,28 +275,49 @@ def company_json(org: Organization, fields: Sequence[FieldDef]) -> Json:
     }
 
 
-def contact_json(user: User, fields: Sequence[FieldDef]) -> Json:
-    """An end user as a Freshdesk contact (blocked when suspended, deleted when deleted)."""
+def contact_json(
+    user: User,
+    fields: Sequence[FieldDef],
+    memberships: Sequence[OrganizationMembership] = (),
+) -> Json:
+    """An end user as a Freshdesk contact (blocked when suspended, deleted when deleted).
+    ``memberships`` are the user's organization memberships: those other than the user's
+    organization become ``other_companies``. E-mails past the 9 other e-mails Freshdesk
+    holds, phones past ``phone`` and ``mobile``, are not seeded (Freshdesk has no place)."""
+    phones = [
+        i.value for i in user.identities if i.type == "phone_number" and i.value != user.phone
+    ]
+    default = _ref_id(user.organization)
+    others = [
+        {"company_id": int(m.organization.id), "view_all_tickets": m.view_tickets}
+        for m in memberships
+        if int(m.organization.id) != default
+    ]
     out: Json = {
         "active": not user.deleted,
         "address": None,
         "avatar": None,
-        "company_id": _ref_id(user.organization),
-        "view_all_tickets": False,
-        "description": None,
+        "company_id": default,
+        "view_all_tickets": any(
+            m.view_tickets for m in memberships if int(m.organization.id) == default
+        ),
+        "description": user.details or None,
         "email": user.email,
         "id": int(user.id),
         "job_title": None,
         "language": user.locale,
-        "mobile": None,
+        "mobile": (phones[0] if user.phone else phones[1] if len(phones) > 1 else None)
+        if phones
+        else None,
         "name": user.name,
-        "phone": user.phone,
+        "phone": user.phone or (phones[0] if phones else None),
         "time_zone": user.time_zone,
-        "twitter_id": None,
+        "twitter_id": next((i.value for i in user.identities if i.type == "twitter"), None),
         "facebook_id": None,
         "other_emails": [
             i.value for i in user.identities if i.type == "email" and i.value != user.email
-        ],
+        ][:9],
+        "other_companies": others[:299] if default is not None else [],
         "tags": list(user.tags),
         "unique_external_id": None,
         "custom_fields": custom_values(fields, user.custom_fields),

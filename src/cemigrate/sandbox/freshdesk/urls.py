@@ -294,6 +294,13 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
     ),
     FreshdeskRoute("GET", f"{_V2}/agents/{{id}}", lambda r: r.show_agent, None, "View an agent"),
     FreshdeskRoute(
+        "PUT",
+        f"{_V2}/agents/{{id}}",
+        lambda r: r.update_agent,
+        None,
+        "Update an agent: ticket_scope 1-3, signature (not the key owner's own scope or roles)",
+    ),
+    FreshdeskRoute(
         "GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups with agent_ids"
     ),
     FreshdeskRoute("POST", f"{_V2}/groups", lambda r: r.create_group, None, "Create a group"),

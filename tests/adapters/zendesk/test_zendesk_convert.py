@@ -75,7 +75,14 @@ def desk() -> HelpDesk:
 def target_ids() -> dict[Ref, str]:
     """A made-up target id for every record of the demo desk (Zendesk ids are numbers)."""
     ids: dict[Ref, str] = {}
-    for kind in (Kind.ORGANIZATION, Kind.USER, Kind.GROUP):
+    for kind in (
+        Kind.ORGANIZATION,
+        Kind.USER,
+        Kind.GROUP,
+        Kind.BRAND,
+        Kind.TICKET_FORM,
+        Kind.CUSTOM_STATUS,
+    ):
         for n, record in enumerate(desk().records(kind)):
             ids[Ref(kind=kind, id=record.id)] = str(900_000 + 1000 * list(Kind).index(kind) + n)
     return ids
@@ -624,8 +631,10 @@ def test_users_organizations_groups_memberships_and_fields_payloads() -> None:
         assert payload["suspended"] is (person.suspended or person.deleted)
         if person.organization is not None:
             assert payload["organization_id"] == int(target_ids()[person.organization])
+        own_id = {} if person.external_id is None else {"cemigrate_external_id": person.external_id}
         assert payload["user_fields"] == {
-            k: list(v) if isinstance(v, tuple) else v for k, v in person.custom_fields.items()
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in person.custom_fields.items()},
+            **own_id,  # the source's own external id (Zendesk's holds the source key)
         }
     for org in desk().organizations:
         payload = zd.organization_payload(outgoing(org))

@@ -37,6 +37,7 @@ from cemigrate.schema import (
     Ticket,
     TicketForm,
 )
+from cemigrate.testing.desks import plain_desk
 
 CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 TICKETS = 60
@@ -123,7 +124,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def generate(**params: Any) -> HelpDesk:
         desk = real(**params)
-        return configured_desk(desk) if params.get("instance") == "emea" else desk
+        return configured_desk(plain_desk(desk)) if params.get("instance") == "emea" else desk
 
     monkeypatch.setattr(models, "generate", generate)
 
@@ -290,7 +291,7 @@ def test_the_source_reads_each_list_once_and_holidays_once_per_schedule(configur
     ]
     assert branded
     assert all(t.form == Ref(kind=Kind.TICKET_FORM, id=refunds.id) for t in branded)
-    desk = configured_desk(dataset.generate(tickets=TICKETS, seed=3, instance="emea"))
+    desk = configured_desk(plain_desk(dataset.generate(tickets=TICKETS, seed=3, instance="emea")))
     expected = {t.id for t in desk.tickets if t.custom_status is not None}
     vendor_ref = Ref(kind=Kind.CUSTOM_STATUS, id=VENDOR.id)
     assert expected

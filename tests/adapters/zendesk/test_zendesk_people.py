@@ -36,6 +36,7 @@ from cemigrate.schema import (
     User,
     refs_of,
 )
+from cemigrate.testing.desks import plain_desk
 from cemigrate.testing.zendesk import account_source
 
 TICKETS, SEED = 30, 3
@@ -148,12 +149,14 @@ def enriched(desk: HelpDesk) -> HelpDesk:
 
 
 def desk(instance: str) -> HelpDesk:
-    return enriched(generate(tickets=TICKETS, seed=SEED, instance=instance))
+    return enriched(plain_desk(generate(tickets=TICKETS, seed=SEED, instance=instance)))
 
 
 def source_account(monkeypatch: pytest.MonkeyPatch, clock: ManualClock) -> ZendeskSandbox:
     with monkeypatch.context() as patched:
-        patched.setattr(models, "generate", lambda **params: enriched(generate(**params)))
+        patched.setattr(
+            models, "generate", lambda **params: enriched(plain_desk(generate(**params)))
+        )
         account = ZendeskSandbox(
             tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
         )

@@ -15,6 +15,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox, models
 from cemigrate.schema import Identity, Kind, OrganizationMembership, Ref, Role
+from cemigrate.testing.desks import plain_desk
 
 TICKETS, SEED, INSTANCE = 25, 4, "shape"
 ROUTER_BASE = "https://zendesk.sandbox.invalid"
@@ -121,13 +122,15 @@ def _enriched(desk: HelpDesk) -> HelpDesk:
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> ZendeskSandbox:
-    monkeypatch.setattr(models, "generate", lambda **params: _enriched(generate(**params)))
+    monkeypatch.setattr(
+        models, "generate", lambda **params: _enriched(plain_desk(generate(**params)))
+    )
     return ZendeskSandbox(tickets=TICKETS, seed=SEED, instance=INSTANCE, clock=ManualClock())
 
 
 @pytest.fixture
 def desk() -> HelpDesk:
-    return _enriched(generate(tickets=TICKETS, seed=SEED, instance=INSTANCE))
+    return _enriched(plain_desk(generate(tickets=TICKETS, seed=SEED, instance=INSTANCE)))
 
 
 def _get(sandbox: ZendeskSandbox, path: str, **params: Any) -> dict[str, Any]:

@@ -117,14 +117,16 @@ def configured_desk(desk: HelpDesk) -> HelpDesk:
     )
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts of instance ``emea`` are seeded from :func:`configured_desk`."""
+    """Accounts of instance ``emea`` are seeded from :func:`configured_desk`, the others from
+    a plain desk (a new target account holds only its own default brand, form and statuses)."""
     real = dataset.generate
 
     def generate(**params: Any) -> HelpDesk:
         desk = real(**params)
-        return configured_desk(plain_desk(desk)) if params.get("instance") == "emea" else desk
+        plain = plain_desk(desk)
+        return configured_desk(plain) if params.get("instance") == "emea" else plain
 
     monkeypatch.setattr(models, "generate", generate)
 

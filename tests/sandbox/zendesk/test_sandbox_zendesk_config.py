@@ -17,7 +17,10 @@ from cemigrate.testing.desks import plain_desk
 
 
 @pytest.fixture
-def sandbox() -> ZendeskSandbox:
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> ZendeskSandbox:
+    """An account seeded from a plain desk: only its own default brand, form and statuses."""
+    real = models.generate
+    monkeypatch.setattr(models, "generate", lambda **params: plain_desk(real(**params)))
     return ZendeskSandbox(tickets=20, seed=7, clock=ManualClock(), subdomain="acme")
 
 

@@ -867,6 +867,16 @@ class ZendeskBackend:
                 out[flag] = bool(body.get(flag, False))
         self.fields[obj][field_id] = out
         self.field_keys[(obj, str(key or field_id))] = field_id
+        # Every user's or organization's answer lists every field of its object, null until
+        # set, including a field added after it was created.
+        holders = {
+            "user": (self.users, "user_fields"),
+            "organization": (self.organizations, "organization_fields"),
+        }
+        if obj in holders:
+            records, attribute = holders[obj]
+            for record in records.values():
+                record.setdefault(attribute, {}).setdefault(str(key), None)
         return out
 
     def _field_values(self, obj: str, values: Mapping[str, Any]) -> Json:

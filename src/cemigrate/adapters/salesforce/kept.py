@@ -78,6 +78,8 @@ UNEXPRESSIBLE_SCHEDULE: Final = "schedule-not-expressible"
 """Skip policy: Salesforce business hours hold one open interval a day."""
 
 _LABEL_WIDTH: Final = 255
+_NAME: Final = 80
+"""BusinessHours' ``Name`` length."""
 _HOLIDAY_NAME: Final = 80
 _HOLIDAY_DESCRIPTION: Final = 100
 _DAY: Final = 24 * 60
@@ -254,7 +256,7 @@ def business_hours_payload(record: Schedule) -> dict[str, JsonValue]:
             start = before[0]  # touching intervals are one
         days[day] = (start, end)
     payload: dict[str, JsonValue] = {
-        "Name": record.name[:80],
+        "Name": record.name[:_NAME],
         "IsActive": True,
         "TimeZoneSidKey": record.time_zone or "UTC",
     }
@@ -265,9 +267,11 @@ def business_hours_payload(record: Schedule) -> dict[str, JsonValue]:
     return payload
 
 
-def schedule_tag(record: Schedule) -> str:
-    """The ``Description`` of the schedule's Holiday rows: how they are found again."""
-    return f"cemigrate: {record.name}"[:_HOLIDAY_DESCRIPTION]
+def schedule_tag(record: Schedule | str) -> str:
+    """The ``Description`` of a schedule's Holiday rows (from the schedule or its
+    BusinessHours' ``Name``): how they are found again."""
+    name = record if isinstance(record, str) else record.name[:_NAME]
+    return f"cemigrate: {name}"[:_HOLIDAY_DESCRIPTION]
 
 
 def holiday_payloads(record: Schedule) -> list[dict[str, JsonValue]]:

@@ -223,6 +223,7 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
         name="AccountContactRelation",
         kind=Kind.ORGANIZATION_MEMBERSHIP,
         fields=("Id", "AccountId", "ContactId", "IsDirect", "IsActive", "CreatedDate", *_MOD),
+        deleted_rows=False,  # a membership has no deleted flag: a deleted relation is gone
         write=WritePath.CREATE,
         note="Contacts to Multiple Accounts: the direct relation is the Contact's AccountId,"
         " made by Salesforce; the others are created (find-or-create by account and contact).",

@@ -705,7 +705,7 @@ class SalesforceTarget(PlatformTarget):
         if not ids:
             return
         rows = self.client.query_in("SELECT Id, Name FROM BusinessHours", "Id", ids)
-        tags = [f"cemigrate: {row['Name']}"[:100] for row in rows]
+        tags = [kept.schedule_tag(str(row["Name"])) for row in rows]
         holidays = [
             str(r["Id"])
             for r in self.client.query_in("SELECT Id FROM Holiday", "Description", tags)

@@ -124,7 +124,8 @@ CASE_LABEL_FIELDS: Final[Mapping[str, str]] = {
     "custom_status": "Cemigrate_Custom_Status__c",
 }
 """Ticket attribute → the Case text field holding the referenced record's name (Salesforce has
-no brands or custom statuses, and record types cannot be created over REST)."""
+no brands or custom statuses; a record type for a form would need an admin's profile and layout
+assignments before anyone saw it: docs/salesforce.md)."""
 
 ORIGIN_API_NAME: Final = "Cemigrate_Origin__c"
 """The Case Long Text Area holding a ticket's origin (``adapters/origin.py``)."""

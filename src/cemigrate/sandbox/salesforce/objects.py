@@ -410,19 +410,19 @@ def standard_objects() -> dict[str, SObjectSpec]:
             owner=False,
             updateable=False,
         ),
+        # Supported calls: create, update, query, retrieve (no delete); SobjectType is set on
+        # create only. [Object Reference: RecordType]
         _object(
             "RecordType",
             "012",
-            _readonly(
-                _f("Name", "string", length=80),
-                _f("DeveloperName", "string", length=80),
-                _f("SobjectType", "string", length=40),
-                _f("IsActive", "boolean"),
+            [
+                _f("Name", "string", length=80, required=True, nillable=False),
+                _f("DeveloperName", "string", length=80, required=True, nillable=False),
+                _f("SobjectType", "string", length=40, required=True, updateable=False),
+                _f("IsActive", "boolean", default=False),
                 _f("Description", "string", length=255),
-            ),
+            ],
             owner=False,
-            createable=False,
-            updateable=False,
             deletable=False,
         ),
         _object(

@@ -2,12 +2,13 @@
 
 Salesforce has no brands or custom ticket statuses, and a ticket form's counterpart, a Case
 record type, is usable only once an admin gives profiles it and a layout: a case keeps the
-referenced record's name in a text field of its own (:data:`~.objects.CASE_LABEL_FIELDS`),
-and a ticket's origin goes in the Long Text Area :data:`~.objects.ORIGIN_API_NAME`. A person's e-mail and first three phone numbers go in the
-Contact's own fields (``Email``, ``Phone``, ``MobilePhone``, ``OtherPhone``), every other
-identity in ``Cemigrate_Identities__c`` as JSON. A schedule is a ``BusinessHours`` row (one open
-interval a day) with one all-day ``Holiday`` row per closed day. docs/salesforce.md, "Brands,
-forms, statuses, schedules, identities and memberships", says why each lives where it does.
+referenced record's name in a text field of its own (:data:`~.objects.CASE_LABEL_FIELDS`), and
+a ticket's origin goes in the Long Text Area :data:`~.objects.ORIGIN_API_NAME`. A person's
+e-mail and first three phone numbers go in the Contact's own fields (``Email``, ``Phone``,
+``MobilePhone``, ``OtherPhone``), every other identity in ``Cemigrate_Identities__c`` as JSON.
+A schedule is a ``BusinessHours`` row (one open interval a day) with one all-day ``Holiday``
+row per closed day. docs/salesforce.md, "Brands, forms, statuses, schedules, identities and
+memberships", says why each lives where it does.
 
 Facts (Salesforce Object Reference): BusinessHours supports create, query, update and upsert,
 not delete, and holds one ``{Day}StartTime``/``{Day}EndTime`` pair a day in ``TimeZoneSidKey``;

@@ -78,11 +78,12 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
 
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk (``empty=True``: setup
     data only; ``desk``: this help desk instead); ``edition`` and ``licences`` the rolling
-    24-hour API allowance (``daily_allowance`` overrides it); ``concurrency`` the simultaneous requests allowed;
-    ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``deploy_flows_active``
-    its "Deploy processes and flows as active" (else a Flow saved Active is refused);
-    ``entitlements_enabled`` its Entitlement Management (entitlement processes); ``clock``
-    drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
+    24-hour API allowance (``daily_allowance`` overrides it); ``concurrency`` the simultaneous
+    requests allowed; ``audit_fields`` the org's "Set Audit Fields upon Record Creation";
+    ``deploy_flows_active`` its "Deploy processes and flows as active" (else a Flow saved Active
+    is refused); ``entitlements_enabled`` its Entitlement Management (entitlement processes);
+    ``clock`` drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps
+    the app.
     """
 
     platform = "salesforce"

@@ -441,6 +441,20 @@ def test_a_second_run_and_a_run_without_the_ledger_add_nothing(migrated: Migrate
         }
 
 
+def test_a_dry_run_predicts_the_skipped_schedule() -> None:
+    clock = ManualClock()
+    desk = enrich(generate(tickets=5, seed=11, instance=INSTANCE))
+    org = SalesforceSandbox(tickets=0, instance="new", empty=True, clock=clock)
+    source = MemorySource({k: desk.records(k) for k in Kind}, instance=INSTANCE, clock=clock)
+    with Ledger.open(":memory:") as ledger:
+        report = Migration(
+            sources=[source], target=org_target(org, clock=clock), ledger=ledger, progress=False
+        ).run(dry_run=True)
+    assert report.kinds["schedule"].skipped == 1
+    assert report.kinds["schedule"].created == 2
+    assert org.backend.table("BusinessHours") == []
+
+
 def test_what_salesforce_cannot_hold_is_skipped_under_a_named_policy(migrated: Migrated) -> None:
     assert migrated.report.kinds["schedule"].skipped == 1
     target = org_target(migrated.org, clock=migrated.clock)

@@ -304,6 +304,12 @@ class SalesforceTarget(PlatformTarget):
         if isinstance(record, Ticket) and record.deleted:
             self._declined_tickets.add(record.id)
             return _DELETED
+        if isinstance(record, Schedule):
+            try:
+                kept.business_hours_payload(record)
+            except RecordError as exc:
+                return f"{exc.platform_message}: {exc.reason}"
+            return ""
         if (
             isinstance(record, SlaEvent | TicketMetrics)
             and record.ticket.id in self._declined_tickets
@@ -649,13 +655,11 @@ class SalesforceTarget(PlatformTarget):
         for index, item in enumerate(batch):
             record = item.record
             assert isinstance(record, Schedule)
-            try:
-                body = kept.business_hours_payload(record)
-            except RecordError as exc:
-                answers[index] = WriteResult(
-                    key=item.key, skipped=f"{exc.platform_message}: {exc.reason}"
-                )
+            declined = self.declines(Kind.SCHEDULE, record)
+            if declined:
+                answers[index] = WriteResult(key=item.key, skipped=declined)
                 continue
+            body = kept.business_hours_payload(record)
             if str(body["Name"]) in found:
                 answers[index] = WriteResult(key=item.key, target_id=found[str(body["Name"])])
             else:

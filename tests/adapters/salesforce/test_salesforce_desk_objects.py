@@ -218,16 +218,21 @@ def run(desk: HelpDesk, org: SalesforceSandbox, clock: ManualClock, ledger: Ledg
     ).run()
 
 
-@pytest.fixture(scope="module")
-def migrated() -> Iterator[Migrated]:
-    clock = ManualClock()
-    desk = enrich(generate(tickets=30, seed=11, instance=INSTANCE))
-    org = SalesforceSandbox(tickets=0, instance="new", empty=True, clock=clock)
+def add_agents(org: SalesforceSandbox, desk: HelpDesk) -> None:
+    """The agents are the org's Users before the migration (Users need licences)."""
     seen: set[str] = set()
     for person in desk.users:
         if person.role is not Role.END_USER and person.email and person.email not in seen:
             seen.add(person.email)
             org.add_user(name=person.name, email=person.email)
+
+
+@pytest.fixture(scope="module")
+def migrated() -> Iterator[Migrated]:
+    clock = ManualClock()
+    desk = enrich(generate(tickets=30, seed=11, instance=INSTANCE))
+    org = SalesforceSandbox(tickets=0, instance="new", empty=True, clock=clock)
+    add_agents(org, desk)
     with Ledger.open(":memory:") as ledger:
         yield Migrated(desk, org, clock, ledger, run(desk, org, clock, ledger))
 
@@ -529,3 +534,34 @@ def test_the_emulator_answers_as_salesforce_does(migrated: Migrated) -> None:
             "Case.Too_Long__c", {"label": "Too long", "type": "LongTextArea", "length": 131_073}
         )
     assert too_long.value.error_code == "FIELD_INTEGRITY_EXCEPTION"
+
+
+def test_rollback_removes_what_salesforce_lets_go() -> None:
+    """Labels are no records; BusinessHours cannot be deleted (switched off, its holidays
+    deleted); a direct account relation goes with its Contact, the others are deleted."""
+    clock = ManualClock()
+    desk = enrich(generate(tickets=30, seed=11, instance=INSTANCE))
+    org = SalesforceSandbox(tickets=0, instance="new", empty=True, clock=clock)
+    add_agents(org, desk)
+    with Ledger.open(":memory:") as ledger:
+        run(desk, org, clock, ledger)
+        ids = {
+            kind: [
+                str(e.target_id)
+                for e in ledger.entries(kind=kind.value, state=EntryState.DONE)
+                if e.target_id
+            ]
+            for kind in (Kind.BRAND, Kind.SCHEDULE, Kind.ORGANIZATION_MEMBERSHIP)
+        }
+    assert ids[Kind.BRAND] == ["Exchange", "Exchange Pay"]
+    assert len(ids[Kind.ORGANIZATION_MEMBERSHIP]) == 4  # two people, each in two accounts
+    target = org_target(org, clock=clock)
+    target.delete(Kind.BRAND, ids[Kind.BRAND])
+    target.delete(Kind.SCHEDULE, ids[Kind.SCHEDULE])
+    target.delete(Kind.ORGANIZATION_MEMBERSHIP, ids[Kind.ORGANIZATION_MEMBERSHIP])
+    assert [h["IsActive"] for h in org.backend.table("BusinessHours")] == [False, False]
+    assert org.backend.table("Holiday") == []
+    left = org.backend.table("AccountContactRelation")
+    assert {str(r["Id"]) for r in left} < set(ids[Kind.ORGANIZATION_MEMBERSHIP])
+    assert len(left) == 2
+    assert all(r["IsDirect"] for r in left)

@@ -379,12 +379,26 @@ class SalesforceTarget(PlatformTarget):
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
         """Delete records by id (rollback); a case's comments and files go with it. Labels
         are no records; BusinessHours cannot be deleted, so a schedule is switched off and its
-        holidays deleted."""
+        holidays deleted; a direct account relation goes with its Contact."""
         if kind in _LABELS:
             return
         if kind is Kind.SCHEDULE:
             self._retire_schedules(target_ids)
             return
+        if kind is Kind.ORGANIZATION_MEMBERSHIP:
+            # The direct relation is the Contact's own account: it goes with the Contact.
+            direct = {
+                str(r["Id"])[:15]
+                for r in self.client.query_in(
+                    "SELECT Id FROM AccountContactRelation",
+                    "Id",
+                    [i for i in target_ids if _SALESFORCE_ID.fullmatch(i)],
+                    extra="IsDirect = true",
+                )
+            }
+            target_ids = [i for i in target_ids if i[:15] not in direct]
+            if not target_ids:
+                return
         for result in self.client.delete(list(target_ids)):
             if not result.get("success", False):
                 message = error_message(result.get("errors"))

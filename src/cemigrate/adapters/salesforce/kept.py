@@ -15,7 +15,9 @@ not delete, and holds one ``{Day}StartTime``/``{Day}EndTime`` pair a day in ``Ti
 Holiday supports create and holds one date (``ActivityDate``, ``IsAllDay``) and no field naming
 business hours (the two are linked in Setup); AccountContactRelation (API 37.0, "Contacts to
 Multiple Accounts") supports create, its ``IsDirect`` is not createable, and ``AccountId`` and
-``ContactId`` cannot change after insert; a Long Text Area holds 256 to 131,072 characters.
+``ContactId`` cannot change after insert; a Long Text Area holds 256 to 131,072 characters;
+Contact (Field Reference) holds ``Email`` in 80 characters, ``Phone``, ``MobilePhone`` and
+``OtherPhone`` in 40 each and ``Description`` in 32,000.
 """
 
 from __future__ import annotations

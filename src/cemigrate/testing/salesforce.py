@@ -344,6 +344,14 @@ def _snapshot(org: Any) -> dict[str, list[tuple[str, str]]]:
             )
             for cases in [_rows(org, "Case")]
         },
+        "organization_membership": [
+            (
+                f"{identity.get(str(r['ContactId']))}@{identity.get(str(r['AccountId']))}",
+                _digest(r.get("IsDirect")),
+            )
+            for r in _rows(org, "AccountContactRelation")
+            if str(r.get("ContactId")) in identity
+        ],
         "schedule": [
             (
                 str(h["Name"]),

@@ -218,6 +218,8 @@ class SalesforceTarget(PlatformTarget):
         self._routes: Mapping[str, str] = {}
         """The mapping's comment routing (from ``prepare``)."""
         self._declined_tickets: set[str] = set()
+        self._people: dict[str, set[bool]] = {}
+        """Source user id → whether each user of that id seen was an agent (a User here)."""
         self._users: dict[str, str] | None = None
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
@@ -304,6 +306,10 @@ class SalesforceTarget(PlatformTarget):
         if isinstance(record, Ticket) and record.deleted:
             self._declined_tickets.add(record.id)
             return _DELETED
+        if isinstance(record, OrganizationMembership):
+            # An agent's membership, when the user's write (or foresight) was seen: the write
+            # finds the same from the links in any case.
+            return AGENT_MEMBERSHIP if self._people.get(record.user.id) == {True} else ""
         if isinstance(record, Schedule):
             try:
                 kept.business_hours_payload(record)
@@ -459,7 +465,14 @@ class SalesforceTarget(PlatformTarget):
         allowed = self.client.field_names("Account")
         return self._upsert("Account", batch, lambda o: convert.account_payload(o, allowed=allowed))
 
+    def _note_people(self, batch: Sequence[Outgoing]) -> None:
+        for item in batch:
+            person = item.record
+            if isinstance(person, User):
+                self._people.setdefault(person.id, set()).add(person.role is not Role.END_USER)
+
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        self._note_people(batch)
         answers: dict[int, WriteResult] = {}
         people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER]
         allowed = self.client.field_names("Contact")
@@ -521,6 +534,7 @@ class SalesforceTarget(PlatformTarget):
         their source key, so they are created: None."""
         if kind is not Kind.USER:
             return [None] * len(batch)
+        self._note_people(batch)
         return [
             None if _role(item) is Role.END_USER else self._agent_answer(item) for item in batch
         ]

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench field-ledger clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint typecheck pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/copier_overhead.py --tickets 10000
+
+# The "Field ledger" section of docs/zendesk.md, generated from adapters/zendesk/field_ledger.py.
+field-ledger: $(VENV)/.installed
+	$(BIN)/python -m cemigrate.adapters.zendesk.field_ledger --write docs/zendesk.md
 
 clean:
 	rm -rf $(VENV) cemigrate-demo .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import ipaddress
 import itertools
+import json
 import re
 import statistics
 import struct
@@ -16,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 
-from cemigrate.sandbox.dataset import DEFAULT_START, HelpDesk, describe, generate
+from cemigrate.sandbox.dataset import (
+    DEFAULT_START,
+    HelpDesk,
+    business_seconds,
+    describe,
+    generate,
+)
 from cemigrate.schema import (
     RECORD_TYPES,
     Attachment,
@@ -24,6 +32,7 @@ from cemigrate.schema import (
     FieldObject,
     FieldType,
     Kind,
+    Ref,
     Role,
     RuleKind,
     SatisfactionScore,
@@ -32,6 +41,7 @@ from cemigrate.schema import (
     Status,
     Ticket,
     refs_of,
+    to_dict,
 )
 
 CATEGORY_ORDER = [
@@ -305,7 +315,9 @@ def test_ticket_timelines(desk: HelpDesk) -> None:
 def test_html_and_plain_bodies_agree(desk: HelpDesk) -> None:
     for t in desk.tickets[:300]:
         for c in t.comments:
-            text = html.unescape(re.sub(r"<br>", "\n", c.body_html))
+            # an inline screenshot is part of the HTML body, not of the text
+            body = re.sub(r'<img src="[^"]*" alt="[^"]*">', "", c.body_html)
+            text = html.unescape(re.sub(r"<br>", "\n", body))
             text = text.replace("</p><p>", "\n\n").removeprefix("<p>").removesuffix("</p>")
             assert text == c.body_plain
 
@@ -676,3 +688,367 @@ def test_instances_with_the_same_seed_share_customers() -> None:
     assert {t.instance for t in emea.tickets} == {"emea"}
     other_seed = emails(generate(tickets=400, seed=8, instance="apac"))
     assert len(set(a) & set(other_seed)) < len(shared) // 5
+
+
+# --- what real Zendesk accounts hold: brands, forms, statuses, schedules, memberships ---------
+
+_EXISTING_KINDS = (
+    Kind.ORGANIZATION,
+    Kind.USER,
+    Kind.GROUP,
+    Kind.GROUP_MEMBERSHIP,
+    Kind.FIELD,
+    Kind.SLA_POLICY,
+    Kind.TICKET,
+    Kind.SLA_EVENT,
+    Kind.TICKET_METRICS,
+    Kind.SATISFACTION_RATING,
+    Kind.RULE,
+)
+_ADDED_ATTRIBUTES = {
+    Kind.TICKET: ("brand", "form", "custom_status", "recipient", "via"),
+    Kind.USER: (
+        "external_id",
+        "default_group",
+        "custom_role",
+        "ticket_restriction",
+        "only_private_comments",
+        "alias",
+        "signature",
+        "details",
+        "notes",
+    ),
+    Kind.ORGANIZATION: ("notes", "external_id", "group", "shared_tickets", "shared_comments"),
+}
+_INLINE_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)">(?=</p>$)')
+
+
+def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
+    """The records of the kinds the desk had before brands, forms and statuses, without what was
+    added since (new attributes, identity ids, secondary identities, comment metadata, inline
+    screenshots)."""
+    out = []
+    for kind in _EXISTING_KINDS:
+        for record in desk.records(kind):
+            data = to_dict(record)
+            for name in _ADDED_ATTRIBUTES.get(kind, ()):
+                data.pop(name, None)
+            if kind is Kind.USER:
+                kept = 1 + (data["phone"] is not None)  # primary e-mail, then the phone
+                data["identities"] = [
+                    {k: v for k, v in i.items() if k != "id"} for i in data["identities"][:kept]
+                ]
+            if kind is Kind.TICKET:
+                for c in data["comments"]:
+                    c.pop("metadata", None)
+                    c["attachments"] = [a for a in c["attachments"] if not a["inline"]]
+                    c["body_html"] = _INLINE_IMAGE.sub("", c["body_html"])
+            out.append(data)
+    return out
+
+
+def test_existing_records_keep_every_value(desk: HelpDesk) -> None:
+    # Measured on the generator before brands, forms, statuses and the rest were added: the
+    # benchmarks and many tests depend on every existing value staying as it was.
+    counts = describe(desk)["counts"]
+    assert {k.value: counts[k.value] for k in _EXISTING_KINDS} == {  # type: ignore[index]
+        "organization": 13,
+        "user": 1229,
+        "group": 6,
+        "group_membership": 38,
+        "field": 15,
+        "sla_policy": 2,
+        "ticket": 2000,
+        "sla_event": 14645,
+        "ticket_metrics": 2000,
+        "satisfaction_rating": 1591,
+        "rule": 26,
+    }
+    text = json.dumps(_as_before(desk), sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert digest == "2d284bddd7cd3f447b24216db30385ea1e89c1b464453ed3b868dc48a1c5fcd8"
+
+
+def test_new_records_are_deterministic() -> None:
+    a = generate(tickets=300, seed=3, instance="x")
+    b = generate(tickets=300, seed=3, instance="x")
+    for kind in (Kind.BRAND, Kind.SCHEDULE, Kind.CUSTOM_STATUS, Kind.TICKET_FORM):
+        assert a.records(kind) == b.records(kind) != ()
+    assert a.organization_memberships == b.organization_memberships
+    assert [(t.brand, t.form, t.custom_status, t.via) for t in a.tickets] == [
+        (t.brand, t.form, t.custom_status, t.via) for t in b.tickets
+    ]
+    assert [c.metadata for t in a.tickets for c in t.comments] == [
+        c.metadata for t in b.tickets for c in t.comments
+    ]
+    other = generate(tickets=300, seed=3, instance="y")
+    assert [t.brand for t in a.tickets] != [t.brand for t in other.tickets]
+
+
+def test_brands(desk: HelpDesk) -> None:
+    assert [(b.name, b.default) for b in desk.brands] == [
+        ("Exchange", True),
+        ("Exchange Pay", False),
+    ]
+    assert desk.brands[0].subdomain == "demo"
+    assert len({b.subdomain for b in desk.brands}) == 2
+    assert all("{{agent.signature}}" in b.signature_template for b in desk.brands)
+    shares = Counter(t.brand.id for t in desk.tickets if t.brand is not None)
+    assert sum(shares.values()) == len(desk.tickets)
+    assert 0.65 <= shares[desk.brands[0].id] / len(desk.tickets) <= 0.75
+    fiat = [t for t in desk.tickets if t.custom_fields["category"] == "fiat_funding"]
+    on_pay = sum(t.brand == Ref(kind=Kind.BRAND, id=desk.brands[1].id) for t in fiat)
+    assert on_pay / len(fiat) > 0.7
+
+
+def test_ticket_forms(desk: HelpDesk) -> None:
+    ticket_fields = {f.id for f in desk.fields if f.object is FieldObject.TICKET}
+    brands = {b.id for b in desk.brands}
+    general, security = desk.ticket_forms
+    assert (general.name, general.default, general.in_all_brands) == ("General", True, True)
+    assert (security.name, security.default, security.in_all_brands) == (
+        "Account security",
+        False,
+        False,
+    )
+    assert security.brands == (Ref(kind=Kind.BRAND, id=desk.brands[0].id),)
+    for form in desk.ticket_forms:
+        assert form.fields
+        assert {r.id for r in form.fields} <= ticket_fields
+        assert all(r.kind is Kind.FIELD for r in form.fields)
+        assert {r.id for r in form.brands} <= brands
+        assert {"subject", "description", "status"} <= set(form.system_fields)
+    assert len(general.fields) >= len(ticket_fields) - 1
+    keys = {f.id: f.key for f in desk.fields}
+    assert {keys[r.id] for r in security.fields} == {"category", "language", "verification_tier"}
+    condition = general.conditions["agent_conditions"][0]  # type: ignore[index]
+    assert keys[condition["parent_field_id"]] == "category"  # type: ignore[index]
+    forms = {f.id: f for f in desk.ticket_forms}
+    for t in desk.tickets:
+        assert t.form is not None
+        assert t.brand is not None
+        form = forms[t.form.id]
+        security_ticket = t.custom_fields["category"] == "account_access"
+        assert (form is security) == security_ticket
+        assert form.in_all_brands or t.brand in form.brands
+        # every custom field a ticket carries is on its form
+        on_form = {keys[r.id] for r in form.fields}
+        assert set(t.custom_fields) <= on_form, t.id
+
+
+def test_custom_statuses(desk: HelpDesk) -> None:
+    statuses = {s.id: s for s in desk.custom_statuses}
+    defaults = {s.category: s.agent_label for s in desk.custom_statuses if s.default}
+    assert defaults == {
+        Status.NEW: "New",
+        Status.OPEN: "Open",
+        Status.PENDING: "Pending",
+        Status.HOLD: "On-hold",
+        Status.SOLVED: "Solved",
+    }
+    labels = {s.agent_label for s in desk.custom_statuses if not s.default}
+    assert {"Escalated to security", "Awaiting KYC documents", "With payments provider"} <= labels
+    waiting = 0
+    custom = 0
+    for t in desk.tickets:
+        assert t.custom_status is not None
+        status = statuses[t.custom_status.id]
+        # Zendesk: "Tickets with a 'Closed' status belong to the 'solved' status category"
+        expected = Status.SOLVED if t.status is Status.CLOSED else t.status
+        assert status.category is expected, t.id
+        if t.status in (Status.OPEN, Status.PENDING, Status.HOLD):
+            waiting += 1
+            custom += not status.default
+    assert waiting > 30
+    assert 0.05 <= custom / waiting <= 0.4
+
+
+def test_schedules(desk: HelpDesk) -> None:
+    hours, always = desk.schedules
+    assert (hours.name, hours.default, always.name, always.default) == (
+        "Support hours",
+        True,
+        "VIP 24/7",
+        False,
+    )
+    for schedule in desk.schedules:
+        for interval in schedule.intervals:
+            # minutes since Sunday 00:00, never spanning calendar days (Zendesk's rule)
+            assert 0 <= interval.start < interval.end <= 7 * 1440
+            assert interval.start // 1440 == (interval.end - 1) // 1440
+    assert sum(i.end - i.start for i in always.intervals) == 7 * 1440
+    assert always.holidays == ()
+    # the schedule is the SLA calendar business_seconds counts: a week from a Sunday
+    sunday = int(datetime(2025, 1, 5, tzinfo=UTC).timestamp())
+    minutes = sum(i.end - i.start for i in hours.intervals)
+    assert minutes * 60 == business_seconds(sunday, sunday + 7 * 86400)
+    for i in hours.intervals:
+        a = sunday + i.start * 60
+        assert business_seconds(a, a + (i.end - i.start) * 60) == (i.end - i.start) * 60
+    assert 4 <= len(hours.holidays) <= 6
+    first, last = DEFAULT_START.date(), DEFAULT_START.date() + timedelta(days=364)
+    lengths = []
+    for holiday in hours.holidays:
+        begin = datetime.fromisoformat(holiday.start_date).date()
+        end = datetime.fromisoformat(holiday.end_date).date()
+        assert first <= begin <= end <= last
+        lengths.append((end - begin).days + 1)
+    assert lengths.count(1) >= 3
+    assert max(lengths) > 1
+    shifted = generate(tickets=30, start=datetime(2023, 6, 1, tzinfo=UTC)).schedules[0]
+    assert all("2023-06-01" <= h.start_date <= "2024-05-30" for h in shifted.holidays)
+    assert len(shifted.holidays) >= 4
+
+
+def test_identities(desk: HelpDesk) -> None:
+    ids = [i.id for u in desk.users for i in u.identities]
+    assert all(x.isdigit() for x in ids)
+    assert len(set(ids)) == len(ids)
+    customers = [u for u in desk.users if u.role is Role.END_USER]
+    emails = Counter(i.value.lower() for u in desk.users for i in u.identities if i.type == "email")
+    # e-mails are unique but for the edge case's two users differing only in case
+    assert {e for e, n in emails.items() if n > 1} == {"ana.lima@example.com"}
+    second_email = 0
+    second_phone = 0
+    for u in desk.users:
+        mails = [i for i in u.identities if i.type == "email"]
+        phones = [i for i in u.identities if i.type == "phone_number"]
+        assert [i.value for i in mails if i.primary] == [u.email]
+        assert all(not i.primary for i in phones)
+        if u.phone is not None:
+            assert phones[0].value == u.phone
+        second_email += len(mails) > 1
+        second_phone += len(phones) > 1
+    assert 0.07 <= second_email / len(customers) <= 0.13
+    assert 0.03 <= second_phone / len(customers) <= 0.07
+
+
+def test_organization_memberships(desk: HelpDesk) -> None:
+    ids = [m.id for m in desk.organization_memberships]
+    assert len(set(ids)) == len(ids)
+    pairs = [(m.user.id, m.organization.id) for m in desk.organization_memberships]
+    assert len(set(pairs)) == len(pairs)
+    defaults = {m.user.id: m.organization for m in desk.organization_memberships if m.default}
+    assert len(defaults) == sum(m.default for m in desk.organization_memberships)
+    in_org = {u.id: u.organization for u in desk.users if u.organization is not None}
+    assert defaults == in_org
+    extra = [m for m in desk.organization_memberships if not m.default]
+    assert all(m.user.id in in_org for m in extra)
+    assert 0.02 <= len(extra) / len(in_org) <= 0.1
+
+
+def test_user_and_organization_attributes(desk: HelpDesk) -> None:
+    customers = [u for u in desk.users if u.role is Role.END_USER]
+    staff = [u for u in desk.users if u.role is not Role.END_USER]
+    external = [u.external_id for u in customers]
+    assert all(x is not None and re.fullmatch(r"cust-\d{7}", x) for x in external)
+    assert len(set(external)) == len(external)
+    assert 0 < sum(bool(u.notes) for u in customers) < len(customers) * 0.1
+    assert 0 < sum(bool(u.details) for u in customers) < len(customers) * 0.1
+    groups_of: dict[str, set[str]] = {}
+    for m in desk.memberships:
+        groups_of.setdefault(m.user.id, set()).add(m.group.id)
+    for u in staff:
+        assert u.default_group is not None
+        assert u.default_group.id in groups_of[u.id]
+        assert u.external_id is None
+    roles = Counter(u.custom_role for u in staff if u.custom_role)
+    assert set(roles) == {"Security analyst", "Payments specialist"}
+    assert 0 < sum(u.ticket_restriction == "groups" for u in staff) < len(staff) / 2
+    assert sum(u.only_private_comments for u in desk.users) == 1
+    assert 0 < sum(bool(u.alias) for u in staff) < len(staff)
+    assert 0 < sum(bool(u.signature) for u in staff) < len(staff)
+    assert all(not (u.custom_role or u.alias or u.default_group) for u in customers)
+    orgs = desk.organizations
+    assert len({o.external_id for o in orgs}) == len(orgs)
+    assert all(o.external_id for o in orgs)
+    assert 0 < sum(bool(o.notes) for o in orgs) < len(orgs)
+    vip = [o for o in orgs if o.custom_fields["account_tier"] in ("fund", "market_maker")]
+    assert vip
+    assert all(o.group is not None for o in vip)
+    assert all(o.group is None for o in orgs if o not in vip)
+    assert 0 < sum(o.shared_tickets for o in orgs) < len(orgs)
+    assert all(o.shared_tickets for o in orgs if o.shared_comments)
+
+
+def test_ticket_recipient_and_via(desk: HelpDesk) -> None:
+    users = {u.id: u for u in desk.users}
+    addresses = {"support@exchange.example", "support@pay.exchange.example"}
+    for t in desk.tickets:
+        if t.channel is Channel.EMAIL:
+            assert t.recipient in addresses
+            source = t.via["source"]
+            assert t.via["channel"] == "email"
+            assert t.requester is not None
+            assert source["from"]["address"] == users[t.requester.id].email  # type: ignore[index]
+            assert source["to"]["address"] == t.recipient  # type: ignore[index]
+            assert source["rel"] is None  # type: ignore[index]
+        else:
+            assert t.recipient is None
+            assert t.via == {
+                "channel": t.channel.value,
+                "source": {"from": {}, "to": {}, "rel": None},
+            }
+
+
+def test_comment_metadata(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    ranges = [
+        ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+    ]
+    with_metadata = 0
+    for t in desk.tickets:
+        total = 0
+        for c in t.comments:
+            assert c.author is not None
+            if roles[c.author.id] is not Role.END_USER:
+                assert c.metadata == {}
+                continue
+            if not c.metadata:
+                continue
+            with_metadata += 1
+            total += len(json.dumps(c.metadata))
+            via, system = c.metadata["via"], c.metadata["system"]
+            assert via["channel"] == c.channel.value  # type: ignore[index]
+            assert set(system) == {"client", "ip_address", "location", "latitude", "longitude"}  # type: ignore[arg-type]
+            assert any(ipaddress.ip_address(system["ip_address"]) in n for n in ranges)  # type: ignore[index,arg-type]
+            assert ", " in system["location"]  # type: ignore[index,operator]
+        assert total < 30_000, t.id
+    end_user_comments = sum(
+        c.author is not None and roles[c.author.id] is Role.END_USER
+        for t in desk.tickets
+        for c in t.comments
+    )
+    assert with_metadata / end_user_comments > 0.8
+    long_thread = ticket(desk, desk.edge_cases["long_thread"][0])
+    assert any(c.metadata for c in long_thread.comments)
+
+
+def test_inline_images(desk: HelpDesk) -> None:
+    roles = {u.id: u.role for u in desk.users}
+    agent_comments = 0
+    inline = []
+    for t in desk.tickets:
+        for c in t.comments:
+            assert c.author is not None
+            images = [a for a in c.attachments if a.inline]
+            if roles[c.author.id] is Role.END_USER:
+                assert not images
+                continue
+            agent_comments += 1
+            if not images:
+                assert "<img" not in c.body_html
+                continue
+            (image,) = images
+            inline.append(image)
+            assert image.content_type.startswith("image/")
+            assert image.location == f"demo://demo/attachments/{image.id}"
+            src, alt = _INLINE_IMAGE.search(c.body_html).groups()  # type: ignore[union-attr]
+            assert (html.unescape(src), html.unescape(alt)) == (image.location, image.file_name)
+            assert "<img" not in c.body_plain
+            data = desk.blob(image)
+            assert len(data) == image.size
+            assert hashlib.sha256(data).hexdigest() == image.sha256
+    assert 0.01 <= len(inline) / agent_comments <= 0.03
+    assert describe(desk)["attachments"] == len(attachments(desk))
+    assert sum(a.inline for a in attachments(desk)) == len(inline)

@@ -12,7 +12,7 @@ from cemigrate.adapters import Change
 _EXAMPLES: Final = 5
 
 _COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
-_LATE_COLUMNS = ("fetched", "placeholder")
+_LATE_COLUMNS = ("fetched", "placeholder", "inline_images")
 
 
 @attrs.define
@@ -37,6 +37,10 @@ class KindTally:
     placeholder: int = 0
     """Users the source no longer has, written as a "Deleted user <id>" placeholder (counted
     in ``created`` too)."""
+    inline_images: int = 0
+    """Tickets only: images and links in comment bodies that pointed at the source account's
+    attachment addresses, rewritten to a marker naming the file (the file stays an attachment
+    of its comment; :mod:`cemigrate.mapping.inline`)."""
 
     def add(self, action: str, count: int = 1) -> None:
         """Count ``count`` records under ``action`` (an outcome action or a column name)."""

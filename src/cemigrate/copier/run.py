@@ -48,13 +48,14 @@ from cemigrate.errors import (
     WriteOutcomeUnknown,
 )
 from cemigrate.ledger import Entry, EntryState, Ledger, Outcome, PendingEntry
-from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip
+from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip, rewrite_inline
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
     Record,
     Ref,
     SourceKey,
+    Ticket,
     User,
     content_hash,
     linked_refs,
@@ -432,6 +433,10 @@ class _Writer:
         for record in records:
             key = SourceKey(instance, kind, record.id)
             result = self.m.mapping.apply(kind, record)
+            if isinstance(result, Ticket):
+                # Before any target sees it: no body may point at the source's attachments.
+                result, rewritten = rewrite_inline(result)
+                tally.add("inline_images", rewritten)
             if isinstance(result, Skip):
                 skipped.append((key, result.policy))
             elif isinstance(result, Refuse):

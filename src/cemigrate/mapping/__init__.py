@@ -4,11 +4,14 @@ A mapping turns a source record into the record the target receives, skips it un
 policy, or refuses it with a reason. The identity mapping is the default (same-platform copies,
 the memory adapters); value maps, field maps and policies are loaded from ``mappings/*.toml``
 (:func:`load_mapping`; every key in :mod:`cemigrate.mapping.spec` and ``docs/mapping.md``).
-The files cemigrate ships for each pair are found with :func:`shipped_mapping`.
+The files cemigrate ships for each pair are found with :func:`shipped_mapping`. After the
+mapping, every ticket's comment bodies lose their links to the source account's attachment
+addresses (:func:`rewrite_inline`), whatever the target.
 """
 
 from cemigrate.mapping._seam import IDENTITY, IdentityMapping, RecordMapping, Refuse, Skip
 from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
+from cemigrate.mapping.inline import attachment_prefix, linked_prefixes, rewrite_inline
 from cemigrate.mapping.shipped import shipped_mapping, shipped_mappings
 
 __all__ = [
@@ -20,7 +23,10 @@ __all__ = [
     "Refuse",
     "Skip",
     "Transform",
+    "attachment_prefix",
+    "linked_prefixes",
     "load_mapping",
+    "rewrite_inline",
     "shipped_mapping",
     "shipped_mappings",
 ]

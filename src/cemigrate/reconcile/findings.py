@@ -36,6 +36,9 @@ class Area(enum.StrEnum):
     ACCESS = "access"
     KPI = "kpi"
     RULES = "rules"
+    RECORDS = "records"
+    """Field by field: a record's attributes the target keeps, and a ticket's brand, form,
+    custom status and origin."""
 
 
 @attrs.frozen(kw_only=True)

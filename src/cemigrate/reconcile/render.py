@@ -138,6 +138,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     ]
     for row in report["kpi"]:
         out.append(f"| {row['kpi']} | {_fmt(row['source'])} | {_fmt(row['target'])} |")
+    out += _fields_markdown(report.get("fields"))
     out += _rules_markdown(report.get("rules"))
     out += ["", "## Not verified", ""]
     out += [f"- {line}" for line in report["unverified"]] or ["- nothing"]
@@ -230,6 +231,42 @@ def _missing(item: Mapping[str, Any]) -> list[str]:
     if item["reason"]:
         parts.insert(0, f"not translated: {item['reason']}")
     return parts
+
+
+def _field_rows(fields: Mapping[str, Any]) -> list[tuple[str, int, str]]:
+    """What was verified field by field: (what, how many, the attributes or check)."""
+    rows = [
+        (row["kind"], row["records"], ", ".join(row["attributes"])) for row in fields["compared"]
+    ]
+    rows += [(row["check"], row["tickets"], "per ticket") for row in fields["ticket_checks"]]
+    return rows
+
+
+def _fields_markdown(fields: Mapping[str, Any] | None) -> list[str]:
+    if fields is None:
+        return []
+    out = ["", "## Field by field", ""]
+    rows = _field_rows(fields)
+    if not rows:
+        return [*out, "Nothing compared field by field (see Not verified)."]
+    out += ["| what | compared | attributes |", "|---|---:|---|"]
+    out += [f"| {what} | {n:,} | {names} |" for what, n, names in rows]
+    return out
+
+
+def _fields_html(fields: Mapping[str, Any] | None) -> list[str]:
+    if fields is None:
+        return []
+    rows = _field_rows(fields)
+    if not rows:
+        return [
+            "<h2>Field by field</h2>",
+            "<p>Nothing compared field by field (see Not verified).</p>",
+        ]
+    return [
+        "<h2>Field by field</h2>",
+        _table(["what", "compared", "attributes"], rows, {1}),
+    ]
 
 
 def _rules_markdown(rules: Mapping[str, Any] | None) -> list[str]:
@@ -581,6 +618,7 @@ def html_page(report: Mapping[str, Any]) -> str:
             [(r["kpi"], r["source"], r["target"]) for r in report["kpi"]],
             {1, 2},
         ),
+        *_fields_html(report.get("fields")),
         *_rules_html(report.get("rules")),
         "<h2>Not verified</h2>",
         "<ul>"

@@ -14,8 +14,10 @@ streamed through SHA-256 once per side (only the sampled tickets' with ``sample`
 from __future__ import annotations
 
 import functools
+import json
 import random
 import time
+import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -26,24 +28,38 @@ import attrs
 from cemigrate._version import __version__
 from cemigrate.adapters import registry
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.origin import ORIGIN_FIELD, origin_of, parse_origin
 from cemigrate.adapters.profile import SlaFacts, TargetProfile
 from cemigrate.adapters.registry import profile_for
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, Refuse, Skip
+from cemigrate.mapping import (
+    IDENTITY,
+    MappingFile,
+    RecordMapping,
+    Refuse,
+    Skip,
+    attachment_prefix,
+    linked_prefixes,
+    rewrite_inline,
+)
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
+from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
 from cemigrate.schema import (
     PLAN_ORDER,
+    Brand,
+    CustomStatus,
     FieldDef,
     FieldObject,
     GroupMembership,
     Kind,
     Record,
+    Ref,
     Role,
     Rule,
     SatisfactionRating,
@@ -53,6 +69,7 @@ from cemigrate.schema import (
     SlaPolicy,
     SourceKey,
     Ticket,
+    TicketForm,
     TicketMetrics,
     User,
     refs_of,
@@ -65,6 +82,23 @@ Declines = Callable[[Kind, Record], str]
 
 _ALWAYS: Final = frozenset({Kind.TICKET, Kind.USER})
 _SLA_KINDS: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS})
+_UNREFERENCED: Final = frozenset(
+    {
+        Kind.SLA_EVENT,
+        Kind.TICKET_METRICS,
+        Kind.SATISFACTION_RATING,
+        Kind.RULE,
+        Kind.GROUP_MEMBERSHIP,
+        Kind.ORGANIZATION_MEMBERSHIP,
+    }
+)
+"""Kinds no record refers to: their ledger ids are not loaded for reference lookups."""
+_LABELLED: Final = {
+    "brand": Kind.BRAND,
+    "form": Kind.TICKET_FORM,
+    "custom_status": Kind.CUSTOM_STATUS,
+}
+"""A ticket's references a target may keep as a label (``TargetProfile.ticket_labels``)."""
 _BINS: Final = (0, 15, 60, 240, 480, 1440, 4320)
 """Edges (minutes) of the first-reply and resolution histograms: 15 min, 1 h, 4 h, 8 h, 1 d,
 3 d, longer."""
@@ -131,6 +165,19 @@ class _Side:
     """Source side: every business rule read, with its instance."""
     sla_policies: list[tuple[str, SlaPolicy]] = attrs.field(factory=list)
     """Source side: every SLA policy read, with its instance."""
+    kept: dict[Kind, dict[str, dict[str, Value]]] = attrs.field(factory=dict)
+    """Target side: per kind and target id, the comparable values of the attributes the
+    profile keeps (:mod:`cemigrate.reconcile.fields`)."""
+    ticket_extra: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    """Target side: per ticket, its reference labels (``label:<attribute>``) and origin."""
+    labels: dict[str, str] = attrs.field(factory=dict)
+    """Source side: ``instance:kind:id`` of a brand, form or custom status → its name."""
+    compared: Counter[str] = attrs.field(factory=Counter)
+    """Source side: records compared field by field, per kind (and ticket checks by name)."""
+    body_links: dict[str, set[str]] = attrs.field(factory=dict)
+    """Target side: per ticket, the attachment paths its comment bodies link to (if any)."""
+    attachment_paths: set[str] = attrs.field(factory=set)
+    """Source side: the attachment paths of every source attachment read."""
 
 
 class Reconciliation:
@@ -224,11 +271,13 @@ class Reconciliation:
         for source in self.sources:
             self._read_source(source, sources, target, maps, deep, findings, ticket_links, policies)
         counts = self._sweep_ledger(sources, target, findings)
+        self._source_links(sources, target, ticket_links, findings)
         rules = self._rules(sources, target, findings, policies)
         self._externals(target, findings)
         access = self._access(sources, target, maps, findings)
         sla = self._sla(sources, target, ticket_links, findings)
         kpi = self._kpi(sources, target, ticket_links, sla, findings)
+        fields = self._fields(sources)
         deep_count = len(deep) if deep is not None else len(ticket_links)
         deep_defects = sum(
             1
@@ -269,7 +318,8 @@ class Reconciliation:
             "access": access,
             "kpi": kpi,
             "rules": rules,
-            "unverified": self._unverified(sources, rules),
+            "fields": fields,
+            "unverified": [*self._unverified(sources, rules), *fields["not_compared"]],
             "cost": {
                 "calls": spent,
                 "estimate": estimate,
@@ -299,15 +349,44 @@ class Reconciliation:
 
     def _id_maps(self) -> _IdMaps:
         maps = _IdMaps()
-        for kind, table in (
-            (Kind.USER, maps.users),
-            (Kind.GROUP, maps.groups),
-            (Kind.TICKET, maps.ticket_target),
-        ):
+        maps.by_kind = {Kind.USER: maps.users, Kind.GROUP: maps.groups}
+        maps.by_kind[Kind.TICKET] = maps.ticket_target
+        for kind in PLAN_ORDER:
+            if kind in _UNREFERENCED:
+                continue
+            table = maps.by_kind.setdefault(kind, {})
             for entry in self.ledger.entries(kind=kind.value, state=EntryState.DONE):
                 if entry.target_id is not None:
                     table[entry.key] = entry.target_id
+            held = Counter(table.values())
+            maps.merged[kind] = {target_id for target_id, n in held.items() if n > 1}
+        last: dict[str, str] = {}
+        for row in self.ledger.journal():
+            if row.kind == Kind.USER.value:
+                last[row.key] = row.action
+        maps.matched = {key for key, action in last.items() if action == "matched"}
         return maps
+
+    def _compared_kinds(self) -> dict[Kind, tuple[str, ...]]:
+        """Kinds compared field by field (held as records and read back), with the
+        attributes compared."""
+        out: dict[Kind, tuple[str, ...]] = {}
+        for kind in PLAN_ORDER:
+            names = attributes_of(kind, self.profile.keeps)
+            if kind is Kind.TICKET:
+                names = tuple(n for n in names if n not in self.profile.ticket_labels)
+            if kind in self.profile.read_back and names:
+                out[kind] = names
+        return out
+
+    def _origin_compared(self) -> str:
+        """How a ticket's origin is compared: ``native`` (the target keeps recipient and via
+        as the source had them), ``field`` (the private :data:`ORIGIN_FIELD`), or ``""``: a
+        profile that names nothing it keeps is not known to write it."""
+        keeps = self.profile.keeps
+        if not keeps:
+            return ""
+        return "native" if {"recipient", "via"} <= keeps.get(Kind.TICKET, frozenset()) else "field"
 
     def _target_kinds(self) -> list[Kind]:
         counts = self.ledger.counts()
@@ -329,6 +408,8 @@ class Reconciliation:
 
         self._external_ids_read = view.report_external_ids(note)
         profile = self.profile
+        compared = self._compared_kinds()
+        origin = self._origin_compared()
         for kind in self._target_kinds():
             ids = side.ids.setdefault(kind, set())
             for batch in view.read(kind):
@@ -337,7 +418,20 @@ class Reconciliation:
                         continue  # a stream may serve a record again after a change
                     ids.add(record.id)
                     side.read[kind.value] += 1
+                    if kind in compared:
+                        side.kept.setdefault(kind, {})[record.id] = kept_values(
+                            record, compared[kind], _as_read
+                        )
                     if isinstance(record, Ticket):
+                        side.ticket_extra[record.id] = _ticket_extra(record, profile, origin)
+                        links = {
+                            prefix
+                            for c in record.comments
+                            for body in (c.body_html, c.body_plain)
+                            for prefix in linked_prefixes(body)
+                        }
+                        if links:
+                            side.body_links[record.id] = links
                         deep = deep_ids is None or record.id in deep_ids
                         facts = ticket_facts(
                             record,
@@ -383,6 +477,12 @@ class Reconciliation:
         failures = {f.key: f.reason for f in self.ledger.failures()}
         skipped_refs: set[str] = set()
         profile = self.profile
+        compared = self._compared_kinds()
+
+        def ref_target(ref: Ref) -> str:
+            key = f"{instance}:{ref.kind.value}:{ref.id}"
+            return maps.by_kind.get(ref.kind, {}).get(key, f"(not carried over: {ref.id})")
+
         for kind in kinds:
             seen = side.ids.setdefault(kind, set())
             for batch in source.read(kind):
@@ -393,6 +493,16 @@ class Reconciliation:
                         continue
                     seen.add(key)
                     side.read[kind.value] += 1
+                    if isinstance(record, Ticket):
+                        side.attachment_paths.update(
+                            prefix
+                            for c in record.comments
+                            for a in c.attachments
+                            if (prefix := attachment_prefix(a.location)) is not None
+                        )
+                    label = _label_of(record)
+                    if label is not None:
+                        side.labels[f"{instance}:{kind.value}:{record.id}"] = label
                     if kind.value not in counts:
                         # Read for the report only (SLA policy titles, satisfaction): the
                         # migration carried none of this kind, so there is nothing to account.
@@ -400,6 +510,8 @@ class Reconciliation:
                         continue
                     entry = entries.get(key)
                     mapped = self.mapping.apply(kind, record)
+                    if isinstance(mapped, Ticket):
+                        mapped, _ = rewrite_inline(mapped)  # as the copier sent it
                     done = entry is not None and entry.state is EntryState.DONE
                     if not isinstance(record, Ticket | GroupMembership) or (
                         done and isinstance(record, GroupMembership)
@@ -456,6 +568,31 @@ class Reconciliation:
                             side.field_keys.get(k, k): v for k, v in mapped.custom_fields.items()
                         }
                         mapped = attrs.evolve(mapped, custom_fields=renamed)
+                    held = target.kept.get(kind, {}).get(entry.target_id)
+                    if held is not None and (
+                        key in maps.matched or entry.target_id in maps.merged.get(kind, ())
+                    ):
+                        # Matched to a record the target held, or merged with another: its
+                        # attributes are that record's, not this one's.
+                        side.compared[f"{kind.value} matched"] += 1
+                        held = None
+                    if kind in compared and held is not None:
+                        side.compared[kind.value] += 1
+                        before = kept_values(mapped, compared[kind], ref_target)
+                        for finding in compare_kept(
+                            kind,
+                            before,
+                            held,
+                            key=key,
+                            source_id=record.id,
+                            target_id=entry.target_id,
+                        ):
+                            findings.add(finding)
+                    extra = target.ticket_extra.get(entry.target_id)
+                    if isinstance(mapped, Ticket) and extra is not None:
+                        self._ticket_checks(
+                            mapped, extra, side, findings, key=key, target_id=entry.target_id
+                        )
                     if isinstance(mapped, Ticket):
                         ticket_links[key] = entry.target_id
                         after = target.tickets.get(entry.target_id)
@@ -487,6 +624,101 @@ class Reconciliation:
                                 findings.add(finding)
                         else:  # kept for the KPIs only
                             side.tickets[key] = attrs.evolve(facts, comments=())
+
+    def _source_links(
+        self,
+        sources: _Side,
+        target: _Side,
+        ticket_links: Mapping[str, str],
+        findings: Findings,
+    ) -> None:
+        """Target tickets whose comment bodies still link to a source account's attachment
+        path (an inline image or a file link that dies with the source)."""
+        sources.compared["ticket bodies free of source links"] = len(ticket_links)
+        if not target.body_links or not sources.attachment_paths:
+            return
+        by_target = {target_id: key for key, target_id in ticket_links.items()}
+        for target_id, prefixes in sorted(target.body_links.items()):
+            hit = sorted(prefixes & sources.attachment_paths)
+            key = by_target.get(target_id)
+            if not hit or key is None:
+                continue
+            findings.add(
+                _ticket_finding(
+                    Area.TICKET,
+                    Severity.MAJOR,
+                    "comment.source_link",
+                    key,
+                    target_id,
+                    f"a comment body links to the source's attachments ({hit[0]}), which die "
+                    "with the source",
+                )
+            )
+
+    def _ticket_checks(
+        self,
+        ticket: Ticket,
+        extra: Mapping[str, Any],
+        side: _Side,
+        findings: Findings,
+        *,
+        key: str,
+        target_id: str,
+    ) -> None:
+        """The ticket's brand, form and custom status kept as labels, and its origin."""
+        instance = key.split(":", 1)[0]
+        add = functools.partial(_add, findings, Area.RECORDS, "ticket", key, ticket.id, target_id)
+        for attribute, field_key in sorted(self.profile.ticket_labels.items()):
+            ref = getattr(ticket, attribute, None)
+            expected = (
+                None
+                if ref is None
+                else side.labels.get(f"{instance}:{ref.kind.value}:{ref.id}", f"({ref})")
+            )
+            got = extra.get(f"label:{attribute}") or None
+            side.compared[f"ticket {attribute} label"] += 1
+            if expected == got:
+                continue
+            if expected is not None and got is None:
+                add(
+                    Severity.MAJOR,
+                    f"ticket.{attribute}_label_missing",
+                    f"{attribute} {expected!r} is not in the target's field {field_key!r}",
+                )
+            else:
+                add(
+                    Severity.MINOR,
+                    f"ticket.{attribute}_label",
+                    f"{attribute} is {got!r} in the target's field {field_key!r}, "
+                    f"{expected!r} in the source",
+                )
+        how = self._origin_compared()
+        if not how:
+            return
+        side.compared["ticket origin"] += 1
+        expected_origin = origin_of(ticket)
+        got_origin = extra.get("origin") or {}
+        if _canonical(expected_origin) == _canonical(got_origin):
+            return
+        where = "as the target keeps it" if how == "native" else f"in the field {ORIGIN_FIELD!r}"
+        if expected_origin and not got_origin:
+            add(
+                Severity.MAJOR,
+                "ticket.origin_missing",
+                f"the origin (recipient, via, {_comment_count(expected_origin)} comment "
+                f"records) is not {where}",
+            )
+        else:
+            changed = sorted(
+                name
+                for name in expected_origin.keys() | got_origin.keys()
+                if _canonical(expected_origin.get(name)) != _canonical(got_origin.get(name))
+            )
+            add(
+                Severity.MAJOR,
+                "ticket.origin",
+                f"the origin {where} differs from the source in: {', '.join(changed)}",
+            )
 
     def _policy(
         self,
@@ -894,6 +1126,78 @@ class Reconciliation:
             read_back=Kind.RULE in target.ids,
         ).build(sources.rules, sources.sla_policies, findings, policies)
 
+    def _fields(self, sources: _Side) -> dict[str, Any]:
+        """What was compared field by field, and what was not, with the reason."""
+        platform = self.profile.platform
+        compared_kinds = self._compared_kinds()
+        done = {k: v.get("done", 0) for k, v in self.ledger.counts().items()}
+        compared = [
+            {"kind": kind.value, "attributes": list(names), "records": sources.compared[kind.value]}
+            for kind, names in compared_kinds.items()
+            if done.get(kind.value)
+        ]
+        checks = [
+            {"check": name, "tickets": n}
+            for name, n in sorted(sources.compared.items())
+            if name.startswith("ticket ")
+        ]
+        not_compared: list[str] = [
+            f"{name.split()[0]}: {n} matched to (or merged into) a record the target already "
+            "held, so its attributes are that record's: not compared field by field"
+            for name, n in sorted(sources.compared.items())
+            if name.endswith(" matched")
+        ]
+        if not self.profile.keeps and done:
+            not_compared.append(
+                f"field by field: the {platform} target's profile names no attribute it keeps "
+                "as the source had them; records are counted (tickets compared in depth), "
+                "not compared attribute by attribute"
+            )
+        for kind in PLAN_ORDER:
+            if (
+                not self.profile.keeps
+                or not done.get(kind.value)
+                or kind in (Kind.SLA_EVENT, Kind.TICKET_METRICS)
+            ):
+                continue
+            label = next((a for a, k in _LABELLED.items() if k is kind), None)
+            if kind not in self.profile.read_back:
+                how = (
+                    f"; tickets carry its name in the field "
+                    f"{self.profile.ticket_labels[label]!r}, compared per ticket"
+                    if label is not None and label in self.profile.ticket_labels
+                    else ""
+                )
+                not_compared.append(
+                    f"{kind.value}: not held as records by the {platform} target, not read "
+                    f"back{how}"
+                )
+                continue
+            left = sorted(
+                set(_attribute_names(kind))
+                - set(compared_kinds.get(kind, ()))
+                - ELSEWHERE.get(kind, frozenset({"id"}))
+                - set(self.profile.ticket_labels if kind is Kind.TICKET else ())
+            )
+            if left:
+                not_compared.append(
+                    f"{kind.value}: {', '.join(left)} not compared field by field: the "
+                    f"{platform} target's profile does not name them among what it keeps as "
+                    "the source had them (its field ledger says where they go)"
+                )
+        origin = self._origin_compared()
+        if not origin and done.get(Kind.TICKET.value):
+            not_compared.append(
+                f"ticket origin (recipient, via, comments' system metadata): the {platform} "
+                "target's profile does not say it keeps it"
+            )
+        return {
+            "compared": compared,
+            "ticket_checks": checks,
+            "origin": origin or None,
+            "not_compared": not_compared,
+        }
+
     def _unverified(self, sources: _Side, rules: Mapping[str, Any]) -> list[str]:
         migrated = self.ledger.counts()
         out = [
@@ -933,6 +1237,66 @@ class _IdMaps:
     """``instance:user:id`` → target id."""
     groups: dict[str, str] = attrs.field(factory=dict)
     ticket_target: dict[str, str] = attrs.field(factory=dict)
+    by_kind: dict[Kind, dict[str, str]] = attrs.field(factory=dict)
+    """Every kind a record can refer to: source key → target id (done entries)."""
+    merged: dict[Kind, set[str]] = attrs.field(factory=dict)
+    """Target ids several source records were carried into (users matched by e-mail)."""
+    matched: set[str] = attrs.field(factory=set)
+    """Keys of users last matched to a user the target held, not written."""
+
+
+def _attribute_names(kind: Kind) -> tuple[str, ...]:
+    """Every attribute of the record class of ``kind``."""
+    for cls in typing.get_args(Record):
+        if cls.KIND is kind:
+            return tuple(f.name for f in attrs.fields(cls))
+    return ()
+
+
+def _as_read(ref: Ref) -> str:
+    """A target record's reference: the target id it holds."""
+    return ref.id
+
+
+def _label_of(record: Record) -> str | None:
+    """The name a target without such records keeps for a brand, form or custom status."""
+    if isinstance(record, Brand | TicketForm):
+        return record.name
+    if isinstance(record, CustomStatus):
+        return record.agent_label
+    return None
+
+
+def _field_value(ticket: Ticket, key: str) -> object:
+    """A custom value by its key, or by a key the target prefixed (``cf_<key>``)."""
+    if key in ticket.custom_fields:
+        return ticket.custom_fields[key]
+    for name, value in ticket.custom_fields.items():
+        if name.endswith(f"_{key}"):
+            return value
+    return None
+
+
+def _ticket_extra(ticket: Ticket, profile: TargetProfile, origin: str) -> dict[str, Any]:
+    """What the ticket checks need of a target ticket: its labels and origin."""
+    extra: dict[str, Any] = {}
+    for attribute, key in profile.ticket_labels.items():
+        value = _field_value(ticket, key)
+        extra[f"label:{attribute}"] = value if isinstance(value, str) else None
+    if origin == "native":
+        extra["origin"] = origin_of(ticket)
+    elif origin == "field":
+        extra["origin"] = parse_origin(_field_value(ticket, ORIGIN_FIELD))
+    return extra
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value or None, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _comment_count(origin: Mapping[str, Any]) -> int:
+    comments = origin.get("comments")
+    return len(comments) if isinstance(comments, list) else 0
 
 
 def _collect(side: _Side, record: Record, instance: str) -> None:

@@ -3,7 +3,11 @@
 ``generate(tickets=2000, seed=7, instance="demo")`` returns a :class:`HelpDesk` holding every
 record of the common schema: organizations, agents and customers in 20 locales, groups and
 memberships, custom fields, SLA policies, tickets with their comments and attachments, SLA
-events, ticket metrics, satisfaction ratings and business rules. The same arguments always give
+events, ticket metrics, satisfaction ratings and business rules; and what real Zendesk accounts
+hold besides (see :mod:`cemigrate.sandbox._dataset_fidelity`): two brands, two ticket forms,
+custom ticket statuses, two schedules with holidays, organization memberships, secondary
+identities, each ticket's brand, form, custom status, recipient and via, end users' comment
+metadata and agents' inline screenshots. The same arguments always give
 identical records; nothing reads the clock or the global random generator.
 
 Attachment bytes are not held: :meth:`HelpDesk.blob` rebuilds them on demand, and each
@@ -46,6 +50,7 @@ from typing import Final, NamedTuple, TypeVar
 import attrs
 
 from cemigrate.sandbox import _dataset_words as words
+from cemigrate.sandbox._dataset_fidelity import enrich
 from cemigrate.sandbox._dataset_files import TEMPLATES, BlobSpec, measure, render
 from cemigrate.schema import (
     Action,
@@ -107,7 +112,7 @@ DEFAULT_START: Final = datetime(2025, 1, 1, tzinfo=UTC)
 """Where the timeline begins when ``start`` is not given; tickets spread over the next year."""
 
 BRAND: Final = "exchange"
-"""The brand every ticket carries."""
+"""The slug of the desk's default brand ("Exchange"; the second brand is "Exchange Pay")."""
 SUPPORT_DOMAIN: Final = "exchange.example"
 """The e-mail domain of the support team (agents and admins)."""
 
@@ -2141,7 +2146,7 @@ class _Generator:
         groups, memberships = self._groups()
         sla_policies = self._sla_policies()
         rules = self._rules()
-        return HelpDesk(
+        desk = HelpDesk(
             instance=self.instance,
             organizations=tuple(self._organization_records()),
             users=tuple(self._user_records()),
@@ -2156,6 +2161,17 @@ class _Generator:
             rules=tuple(rules),
             edge_cases=dict(self.edge_cases),
             blobs=self.blobs,
+        )
+        # after everything above, from a generator of its own: existing records keep their values
+        return enrich(
+            desk,
+            seed=self.seed,
+            start=self.start,
+            support_domain=SUPPORT_DOMAIN,
+            open_minute=_BUSINESS_OPEN // _MINUTE,
+            close_minute=_BUSINESS_CLOSE // _MINUTE,
+            is_workday=_is_workday,
+            attach=self._attachment,
         )
 
 

@@ -35,6 +35,9 @@ JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, J
 FieldValue: TypeAlias = "str | int | float | bool | tuple[str, ...] | None"
 """A custom field's value: text, number, checkbox, option value, or several option values."""
 
+LINK_ONLY = "cemigrate.link_only"
+"""Field metadata: references the copier links when it can, which the record does not need."""
+
 
 class Kind(enum.StrEnum):
     """The kinds of record a migration moves, each a stream in the ledger, in plan order."""
@@ -459,6 +462,8 @@ class Group:
     id: str = attrs.field(converter=to_str, validator=non_empty)
     name: str
     description: str = attrs.field(default="")
+    public: bool = attrs.field(default=True)
+    """Whether end users may see the group (a private group's tickets stay with its agents)."""
     deleted: bool = attrs.field(default=False)
     created_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
@@ -620,6 +625,11 @@ class Ticket:
     """The support address the customer wrote to."""
     via: Mapping[str, JsonValue] = attrs.field(factory=dict, converter=to_plain_dict)
     """How the ticket arrived, verbatim from the source (channel, from and to addresses)."""
+    due_at: datetime | None = attrs.field(default=None, converter=to_optional_utc, validator=aware)
+    """A task's due date."""
+    problem: Ref | None = attrs.field(default=None, metadata={LINK_ONLY: True})
+    """The problem ticket an incident is linked to: linked when the target holds it, never
+    needed to write the incident."""
     deleted: bool = attrs.field(default=False)
     comments: tuple[Comment, ...] = attrs.field(factory=tuple, converter=to_tuple)
 
@@ -632,10 +642,6 @@ class SlaTarget:
     metric: SlaMetric = attrs.field(converter=_to_slametric, validator=one_of(SlaMetric))
     minutes: int = attrs.field(validator=non_negative)
     business_hours: bool = True
-
-
-LINK_ONLY = "cemigrate.link_only"
-"""Field metadata: references the copier links when it can, which the record does not need."""
 
 
 @attrs.frozen(kw_only=True)

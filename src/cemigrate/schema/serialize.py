@@ -51,7 +51,11 @@ def linked_refs(record: Record) -> list[Ref]:
     linked = refs_of(record)
     cls: Any = type(record)  # record classes are hashable; mypy cannot tell from the union
     for name in _link_only_fields(cls):
-        linked.extend(getattr(record, name))
+        value = getattr(record, name)
+        if isinstance(value, Ref):
+            linked.append(value)
+        elif value is not None:
+            linked.extend(value)
     return linked
 
 

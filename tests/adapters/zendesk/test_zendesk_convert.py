@@ -284,7 +284,7 @@ def test_ticket_custom_fields_are_keyed_by_field_key_and_typed() -> None:
     assert t.custom_fields == {"amount": 12.5, "count": 3, "areas": ("a", "b")}
     assert [r.id for r in t.ccs] == ["5", "6"]
     assert [r.id for r in t.followers] == ["7"]
-    assert t.brand == "360"
+    assert t.brand == Ref(kind=Kind.BRAND, id="360")
     assert t.solved_at == datetime(2012, 10, 27, tzinfo=UTC)
 
 

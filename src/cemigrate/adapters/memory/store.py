@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS records (
     extra TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_external ON records (kind, external_id);
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
 """
 
 
@@ -97,6 +101,17 @@ class MemoryStore:
             "DELETE FROM records WHERE kind = ? AND target_id = ?",
             [(kind, int(t)) for t in target_ids],
         )
+
+    def put_file(self, sha256: str, data: bytes) -> None:
+        """Keep an attachment's bytes by their SHA-256 (once per content)."""
+        self._conn.execute(
+            "INSERT OR IGNORE INTO files (sha256, data) VALUES (?, ?)", (sha256, data)
+        )
+
+    def file(self, sha256: str) -> bytes | None:
+        """The bytes kept with this SHA-256, or None."""
+        row = self._conn.execute("SELECT data FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def records(self, kind: str) -> Iterator[StoredRecord]:
         """Every stored record of a kind, in target id order."""

@@ -33,6 +33,7 @@ from cemigrate.schema import (
     User,
     canonical_json,
     field_owner,
+    linked_refs,
     refs_of,
 )
 
@@ -58,8 +59,12 @@ class MemoryTarget(Target):
         clock: Clock | None = None,
         faults: MemoryFaults | None = None,
         limits: Mapping[str, int] | None = None,
+        keep_files: bool = False,
     ) -> None:
         self.store = MemoryStore(path)
+        self.keep_files = keep_files
+        """Whether attachment bytes are kept (not only their size and SHA-256), so the target
+        can be read back and its files hashed (:class:`MemoryTargetView`)."""
         where = os.fspath(path)
         self._account = "" if where == ":memory:" else Path(where).resolve().as_uri()
         if isinstance(batch_size, int):
@@ -172,6 +177,8 @@ class MemoryTarget(Target):
     def _persist(
         self, store: MemoryStore, kind: Kind, item: Outgoing, extra: dict[str, Any]
     ) -> WriteResult:
+        for sha256, content in extra.pop("_files", {}).items():
+            store.put_file(sha256, content)
         data = canonical_json(item.record)
         if item.target_id is not None:
             if not store.replace(kind, item.target_id, data, extra):
@@ -212,12 +219,18 @@ class MemoryTarget(Target):
                     platform_message=f"RecordInvalid: {ref.kind} {ref.id} not found",
                 )
             links[str(ref)] = target_id
+        for ref in linked_refs(item.record):  # names a rule holds beside its references
+            if str(ref) not in links and ref in item.links:
+                links[str(ref)] = item.links[ref]
         extra: dict[str, Any] = {"links": links}
         if isinstance(item.record, Ticket):
-            stored = self._store_attachments(item, files)
+            kept: dict[str, bytes] = {}
+            stored = self._store_attachments(item, files, kept)
             if isinstance(stored, WriteResult):
                 return stored
             extra["stored_attachments"] = stored
+            if kept:
+                extra["_files"] = kept  # stored with the record, in its transaction
         return extra
 
     def _field_keys(self, owner: FieldObject) -> set[str]:
@@ -227,7 +240,7 @@ class MemoryTarget(Target):
         return {key for field_owner, key in self._fields if field_owner == owner}
 
     def _store_attachments(
-        self, item: Outgoing, files: FileSource
+        self, item: Outgoing, files: FileSource, kept: dict[str, bytes]
     ) -> dict[str, dict[str, Any]] | WriteResult:
         assert isinstance(item.record, Ticket)
         stored: dict[str, dict[str, Any]] = {}
@@ -242,11 +255,16 @@ class MemoryTarget(Target):
                     )
                 digest = hashlib.sha256()
                 size = 0
+                chunks: list[bytes] = []
                 with files.open_attachment(attachment) as stream:
                     while chunk := stream.read(_CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
+                        if self.keep_files:
+                            chunks.append(chunk)
                 stored[attachment.id] = {"size": size, "sha256": digest.hexdigest()}
+                if self.keep_files:
+                    kept[digest.hexdigest()] = b"".join(chunks)
         return stored
 
     def _call(self, what: str) -> None:

@@ -876,9 +876,10 @@ class SalesforceTarget(PlatformTarget):
         """Cases by external id: collections, or Bulk API 2.0 from ``bulk_threshold`` new ones.
         Audit fields go only with cases the org does not have yet (they are insert-only)."""
         allowed = self.client.field_names("Case")
+        known = set(existing)
 
         def payload(item: Outgoing) -> dict[str, Any]:
-            audit = self._audit_fields() and item.external_id not in existing
+            audit = self._audit_fields() and item.external_id not in known
             return convert.case_payload(item, allowed=allowed, audit=audit, values=self._values)
 
         new = sum(1 for item in batch if item.external_id not in existing)
@@ -891,12 +892,23 @@ class SalesforceTarget(PlatformTarget):
             and ("CreatedDate" in r.platform_message or "LastModifiedDate" in r.platform_message)
         ]
         if refused_audit and self._audit:
-            # The org lost (or never had) the permission: keep the originals in fields instead.
-            log.warning(
-                "salesforce refused the audit fields (%s); originals kept in Cemigrate_*_At__c",
-                results[refused_audit[0]].platform_message,
+            # A case an earlier try created (its answer lost, the call sent again) takes no
+            # audit fields any more: those go again without them. Otherwise the org lost (or
+            # never had) the permission: the originals are kept in fields instead.
+            known.update(
+                str(r[EXTERNAL_ID])
+                for r in self.client.query_in(
+                    f"SELECT Id, {EXTERNAL_ID} FROM Case",
+                    EXTERNAL_ID,
+                    [batch[i].external_id for i in refused_audit],
+                )
             )
-            self._audit = False
+            if any(batch[i].external_id not in known for i in refused_audit):
+                log.warning(
+                    "salesforce refused the audit fields (%s); originals kept in Cemigrate_*_At__c",
+                    results[refused_audit[0]].platform_message,
+                )
+                self._audit = False
             again = self._upsert("Case", [batch[i] for i in refused_audit], payload)
             for index, result in zip(refused_audit, again, strict=True):
                 results[index] = result

@@ -42,9 +42,10 @@ SALESFORCE_KEEPS: Final[Mapping[Kind, frozenset[str]]] = {
     # Agents are the org's own Users (matched by e-mail): only the e-mail is compared.
     Kind.USER: frozenset({"email"}),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
-    # Holidays come back one row a day (merged again) with Salesforce's ids.
-    Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals"}),
-    Kind.TICKET: frozenset({"subject", "tags", "requester", "organization"}),
+    # Holidays come back one row a day, merged again (their ids are Salesforce's).
+    Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals", "holidays"}),
+    # A case's contact is its requester only when an end user asked (agents are Users).
+    Kind.TICKET: frozenset({"subject", "tags", "organization"}),
 }
 """What a Salesforce target holds as the source had it, per kind (docs/salesforce.md)."""
 

@@ -30,6 +30,7 @@ from cemigrate.schema import (
     SlaMetric,
     Status,
     Ticket,
+    User,
 )
 
 __all__ = [
@@ -128,6 +129,20 @@ def seed_from(desk: HelpDesk) -> Callable[[SalesforceBackend], None]:
         _Seeder(backend, desk).run()
 
     return run
+
+
+def _phones(user: User) -> tuple[str | None, str | None, str | None]:
+    """A contact's ``Phone``, ``MobilePhone`` and ``OtherPhone``: the person's phone, then its
+    other phone numbers in order (a Contact has no further place for one)."""
+    found: list[str] = []
+    for value in [
+        user.phone or "",
+        *(i.value for i in user.identities if i.type == "phone_number"),
+    ]:
+        if value and value not in found and len(value) <= 40:
+            found.append(value)
+    padded = [*found[:3], None, None, None]
+    return padded[0], padded[1], padded[2]
 
 
 def _split(name: str) -> tuple[str | None, str]:
@@ -258,11 +273,14 @@ class _Seeder:
             created, modified = _stamp(user.created_at), _stamp(user.updated_at)
             self.emails[user.id] = user.email
             if user.role is Role.END_USER:
+                phones = _phones(user)
                 values = {
                     "FirstName": first,
                     "LastName": last,
                     "Email": user.email,
-                    "Phone": user.phone,
+                    "Phone": phones[0],
+                    "MobilePhone": phones[1],
+                    "OtherPhone": phones[2],
                     "AccountId": self.accounts.get(user.organization.id)
                     if user.organization
                     else None,

@@ -25,7 +25,7 @@ from typing import Any, Final, cast
 import attrs
 import pytest
 
-from cemigrate.adapters import Source, Target
+from cemigrate.adapters import Source, Target, registry
 from cemigrate.adapters.memory import SimulatedCrash
 from cemigrate.copier import Migration, Mode, RunReport
 from cemigrate.ledger import Ledger
@@ -100,14 +100,43 @@ class Harness:
         return self.pair.snapshot(self.target)
 
 
+_LABELLED: Final = {
+    "brand": Kind.BRAND,
+    "form": Kind.TICKET_FORM,
+    "custom_status": Kind.CUSTOM_STATUS,
+}
+"""A ticket's references a target may keep as labels (``TargetProfile.ticket_labels``)."""
+
+
+def _label(record: Any) -> str:
+    return str(getattr(record, "agent_label", None) or getattr(record, "name", ""))
+
+
 def expected_counts(desk: HelpDesk, target: Target) -> dict[str, int]:
     """How many records a clean copy of ``desk`` adds to ``target`` per kind: the kinds it
-    writes, less what it declines by policy; users matched by e-mail collapse into one."""
+    writes, less what it declines by policy; users matched by e-mail collapse into one. A kind
+    the target keeps only as a label on tickets (``TargetProfile.ticket_labels``) shows as the
+    distinct labels the tickets it takes carry."""
     writable = target.describe().kinds
     counts = {}
     for kind in Kind:
         records = desk.records(kind) if kind in writable else ()
         counts[kind.value] = sum(1 for r in records if not target.declines(kind, r))
+    labels = registry.profile_for(target.platform).ticket_labels
+    for attribute in labels:
+        kind = _LABELLED[attribute]
+        if kind not in writable:
+            continue
+        named = {str(r.id): _label(r) for r in desk.records(kind)}
+        counts[kind.value] = len(
+            {
+                named[ref.id]
+                for t in desk.tickets
+                if (ref := getattr(t, attribute)) is not None
+                and ref.id in named
+                and not target.declines(Kind.TICKET, t)
+            }
+        )
     if Kind.USER in writable:
         emails = [u.email.strip().lower() for u in desk.users if u.email]
         counts[Kind.USER.value] -= len(emails) - len(set(emails))

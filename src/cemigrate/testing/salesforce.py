@@ -333,6 +333,40 @@ def _snapshot(org: Any) -> dict[str, list[tuple[str, str]]]:
             )
             for d in org.backend.tooling["FlowDefinition"].values()
         ],
+        # Brands, forms and custom statuses are names on cases (no record of their own): the
+        # distinct names the cases carry.
+        **{
+            kind: [(name, "") for name in sorted({str(c[field]) for c in cases if c.get(field)})]
+            for kind, field in (
+                ("brand", "Cemigrate_Brand__c"),
+                ("ticket_form", "Cemigrate_Form__c"),
+                ("custom_status", "Cemigrate_Custom_Status__c"),
+            )
+            for cases in [_rows(org, "Case")]
+        },
+        "organization_membership": [
+            (
+                f"{identity.get(str(r['ContactId']))}@{identity.get(str(r['AccountId']))}",
+                _digest(r.get("IsDirect")),
+            )
+            for r in _rows(org, "AccountContactRelation")
+            if str(r.get("ContactId")) in identity
+        ],
+        "schedule": [
+            (
+                str(h["Name"]),
+                _digest(
+                    h.get("TimeZoneSidKey"),
+                    sorted((k, str(v)) for k, v in h.items() if str(k).endswith("Time")),
+                    sorted(
+                        (str(d.get("Name")), str(d.get("ActivityDate")))
+                        for d in _rows(org, "Holiday")
+                        if d.get("Description") == f"cemigrate: {h['Name']}"[:100]
+                    ),
+                ),
+            )
+            for h in _rows(org, "BusinessHours")
+        ],
         "sla_policy": [  # entitlement processes by full name; migrated ones inactive
             (name, _digest(p.get("active"), p.get("milestones")))
             for name, p in org.backend.metadata.get("EntitlementProcess", {}).items()

@@ -65,7 +65,10 @@ def test_organizations_arrive_with_domains_tags_custom_fields_and_times(
     for expected in org.desk.organizations:
         read_back = got[org.ids[expected.id]]
         assert isinstance(read_back, Organization)
-        assert _fields(read_back, "id") == _fields(expected, "id")
+        # Documented losses: a Salesforce org holds no help-desk notes, external id, default
+        # group or sharing flags on an Account of its own (docs/salesforce.md).
+        native = ("id", "notes", "external_id", "group", "shared_tickets", "shared_comments")
+        assert _fields(read_back, *native) == _fields(expected, *native)
 
 
 def test_users_keep_role_suspension_deletion_email_and_details(
@@ -85,10 +88,9 @@ def test_users_keep_role_suspension_deletion_email_and_details(
             expected.updated_at,
         )
         assert read_back.organization == org.ref(expected.organization)
-        # Documented loss: Salesforce keeps no verification flag on an e-mail or phone.
-        assert [(i.type, i.value) for i in read_back.identities] == [
-            (i.type, i.value) for i in expected.identities
-        ]
+        # Documented losses: Salesforce keeps no verification flag on an e-mail or phone, and
+        # a Contact holds one e-mail and three phones (a User: its e-mail).
+        assert [(i.type, i.value) for i in read_back.identities] == _native_identities(expected)
         assert not any(i.verified for i in read_back.identities)
         if expected.role is Role.END_USER:
             assert read_back.tags == expected.tags
@@ -137,7 +139,21 @@ def test_custom_fields_arrive_with_types_and_options(
 
 
 def _comment(comment: Comment) -> dict[str, Any]:
-    return _fields(comment, "id", "author", "attachments")
+    # Documented loss: how a comment arrived (metadata) is the help desk's, not Salesforce's.
+    return _fields(comment, "id", "author", "attachments", "metadata")
+
+
+def _native_identities(person: User) -> list[tuple[str, str]]:
+    """The identities a Salesforce org holds of ``person`` in its own fields."""
+    found = [("email", person.email)] if person.email else []
+    if person.role is not Role.END_USER:
+        return found
+    phones: list[str] = []
+    numbers = (i.value for i in person.identities if i.type == "phone_number")
+    for value in [person.phone or "", *numbers]:
+        if value and value not in phones:
+            phones.append(value)
+    return found + [("phone_number", p) for p in phones[:3]]
 
 
 def test_every_ticket_once_with_fields_references_and_times(

@@ -35,6 +35,7 @@ from typing import Any, Final, TypeAlias
 
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.readers import JsonReader
+from cemigrate.adapters.salesforce import kept
 from cemigrate.adapters.salesforce.picklists import DEFAULT_VALUES, ORIGIN, PRIORITY, STATUS, TYPE
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import RecordError
@@ -385,6 +386,8 @@ def account(d: Row, fields: Mapping[str, FieldDef] | None = None) -> Organizatio
         name=_text(d, "Name"),
         domains=domains,
         details=_text(d, "Description"),
+        notes=_text(d, "Cemigrate_Notes__c"),
+        external_id=_text(d, "Cemigrate_External_Id__c") or None,
         tags=_either(d, "Cemigrate_Tags__c", "Tags__c"),
         custom_fields=_custom_values(d, fields or {}),
         created_at=_opt_time(d, "CreatedDate", what),
@@ -405,9 +408,12 @@ def contact(d: Row, fields: Mapping[str, FieldDef] | None = None) -> User:
         role=Role.END_USER,
         suspended=_flag(d, "Cemigrate_Suspended__c") or _flag(d, "Suspended__c"),
         deleted=_flag(d, "IsDeleted"),
-        identities=_identities(email, phone),
+        identities=kept.identities_of(d),
         organization=_ref(Kind.ORGANIZATION, d, "AccountId"),
         phone=phone,
+        external_id=_text(d, "Cemigrate_External_Id__c") or None,
+        details=_text(d, "Cemigrate_Details__c"),
+        notes=_text(d, "Description"),
         tags=_either(d, "Cemigrate_Tags__c", "Tags__c"),
         custom_fields=_custom_values(d, fields or {}),
         created_at=_opt_time(d, "CreatedDate", what),
@@ -518,7 +524,7 @@ def case(
         if d.get("Origin")
         else Channel.WEB,
         tags=_either(d, "Cemigrate_Tags__c", "Tags__c"),
-        custom_fields=_custom_values(d, fields or {}),
+        custom_fields=_custom_values(d, fields or {}) | kept.case_kept_values(d),
         requester=_ref(Kind.USER, d, "ContactId"),
         submitter=_ref(Kind.USER, d, "ContactId") or _creator(d),
         assignee=Ref(kind=Kind.USER, id=owner) if owner and owner.startswith("005") else None,
@@ -932,6 +938,12 @@ def account_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[s
         "Website": org.domains[0] if org.domains else None,
         "Cemigrate_Domains__c": " ".join(org.domains[1:]) or None,
         "Cemigrate_Tags__c": " ".join(org.tags) or None,
+        **_without_none(
+            {
+                "Cemigrate_Notes__c": org.notes or None,
+                "Cemigrate_External_Id__c": (org.external_id or "")[:255] or None,
+            }
+        ),
         **_custom_payload(org.custom_fields, allowed, "Account"),
     }
 
@@ -950,6 +962,14 @@ def contact_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[s
         "Phone": person.phone,
         "AccountId": _link(outgoing, person.organization, "organization"),
         "Cemigrate_Suspended__c": person.suspended or person.deleted,
+        **_without_none(
+            {
+                **kept.contact_identities(person),
+                "Description": person.notes or None,
+                "Cemigrate_Details__c": person.details or None,
+                "Cemigrate_External_Id__c": (person.external_id or "")[:255] or None,
+            }
+        ),
         **_custom_payload(person.custom_fields, allowed, "Contact"),
     }
 
@@ -995,6 +1015,7 @@ def case_payload(
         if record.solved_at is None
         else format_time(record.solved_at),
         "Cemigrate_Complete__c": False,
+        **kept.case_kept_fields(record, outgoing.links),
         **_custom_payload(record.custom_fields, allowed, "Case"),
     }
     if audit:

@@ -22,15 +22,19 @@ __all__ = [
     "API_VERSION",
     "AUDIT_FIELDS",
     "BY_NAME",
+    "CASE_LABEL_FIELDS",
     "COLLECTION_SIZE",
     "DEFAULT_BULK_THRESHOLD",
     "EXTERNAL_ID",
+    "LONG_TEXT_LIMIT",
     "OBJECTS",
+    "ORIGIN_API_NAME",
     "QUERY_CHUNK",
     "SETUP_FIELDS",
     "SETUP_OBJECTS",
     "SOURCE_CAPABILITIES",
     "TARGET_CAPABILITIES",
+    "WEEKDAYS",
     "Paging",
     "SalesforceObject",
     "SetupField",
@@ -110,6 +114,25 @@ class SalesforceObject:
 
 _MOD: Final = ("SystemModstamp",)
 
+WEEKDAYS: Final = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+"""BusinessHours' days in field-name order (``SundayStartTime`` ...), Sunday first as a
+schedule's minutes count."""
+
+CASE_LABEL_FIELDS: Final[Mapping[str, str]] = {
+    "brand": "Cemigrate_Brand__c",
+    "form": "Cemigrate_Form__c",
+    "custom_status": "Cemigrate_Custom_Status__c",
+}
+"""Ticket attribute → the Case text field holding the referenced record's name (Salesforce has
+no brands or custom statuses; a record type for a form would need an admin's profile and layout
+assignments before anyone saw it: docs/salesforce.md)."""
+
+ORIGIN_API_NAME: Final = "Cemigrate_Origin__c"
+"""The Case Long Text Area holding a ticket's origin (``adapters/origin.py``)."""
+
+LONG_TEXT_LIMIT: Final = 131_072
+"""The longest a Long Text Area can be defined (256 to 131,072 characters)."""
+
 OBJECTS: Final[tuple[SalesforceObject, ...]] = (
     SalesforceObject(
         name="Account",
@@ -121,6 +144,8 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "Website",
             "Cemigrate_Domains__c",
             "Cemigrate_Tags__c",
+            "Cemigrate_Notes__c",
+            "Cemigrate_External_Id__c",
             "Domains__c",
             "Tags__c",
             "CreatedDate",
@@ -140,8 +165,14 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "LastName",
             "Email",
             "Phone",
+            "MobilePhone",
+            "OtherPhone",
+            "Description",
             "AccountId",
             "Cemigrate_Suspended__c",
+            "Cemigrate_Identities__c",
+            "Cemigrate_External_Id__c",
+            "Cemigrate_Details__c",
             "Suspended__c",
             "Tags__c",
             "CreatedDate",
@@ -190,6 +221,34 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
         write=WritePath.CREATE,
     ),
     SalesforceObject(
+        name="AccountContactRelation",
+        kind=Kind.ORGANIZATION_MEMBERSHIP,
+        fields=("Id", "AccountId", "ContactId", "IsDirect", "IsActive", "CreatedDate", *_MOD),
+        deleted_rows=False,  # a membership has no deleted flag: a deleted relation is gone
+        write=WritePath.CREATE,
+        note="Contacts to Multiple Accounts: the direct relation is the Contact's AccountId,"
+        " made by Salesforce; the others are created (find-or-create by account and contact).",
+    ),
+    SalesforceObject(
+        name="BusinessHours",
+        kind=Kind.SCHEDULE,
+        fields=(
+            "Id",
+            "Name",
+            "IsActive",
+            "IsDefault",
+            "TimeZoneSidKey",
+            *(f"{day}{edge}Time" for day in WEEKDAYS for edge in ("Start", "End")),
+            "CreatedDate",
+            "LastModifiedDate",
+            *_MOD,
+        ),
+        paging=Paging.WHOLE,
+        deleted_rows=False,
+        write=WritePath.CREATE,
+        note="Find-or-create by Name; its holidays are Holiday rows (one a day).",
+    ),
+    SalesforceObject(
         name="SlaProcess",
         kind=Kind.SLA_POLICY,
         fields=("Id", "Name", "Description", "IsActive", "CreatedDate", "LastModifiedDate"),
@@ -223,6 +282,8 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "Cemigrate_Created_At__c",
             "Cemigrate_Updated_At__c",
             "Cemigrate_Solved_At__c",
+            *CASE_LABEL_FIELDS.values(),
+            ORIGIN_API_NAME,
             *_MOD,
         ),
         write=WritePath.UPSERT,
@@ -373,6 +434,8 @@ class SetupField:
     """Metadata type: Text, LongTextArea, Checkbox, DateTime, Number, Lookup."""
     external_id: bool = False
     reference_to: str = ""
+    length: int = 0
+    """Characters a Text or Long Text Area holds (0: the type's usual size)."""
 
 
 def _ext(sobject: str) -> SetupField:
@@ -409,9 +472,22 @@ SETUP_FIELDS: Final[tuple[SetupField, ...]] = (
         sobject="Account", name="Cemigrate_Domains__c", label="Domains", type="LongTextArea"
     ),
     SetupField(sobject="Account", name="Cemigrate_Tags__c", label="Tags", type="LongTextArea"),
+    SetupField(sobject="Account", name="Cemigrate_Notes__c", label="Notes", type="LongTextArea"),
+    SetupField(
+        sobject="Account", name="Cemigrate_External_Id__c", label="Source external id", type="Text"
+    ),
     _ext("Contact"),
     SetupField(
         sobject="Contact", name="Cemigrate_Suspended__c", label="Suspended", type="Checkbox"
+    ),
+    SetupField(
+        sobject="Contact", name="Cemigrate_Identities__c", label="Identities", type="LongTextArea"
+    ),
+    SetupField(
+        sobject="Contact", name="Cemigrate_External_Id__c", label="Source external id", type="Text"
+    ),
+    SetupField(
+        sobject="Contact", name="Cemigrate_Details__c", label="Details", type="LongTextArea"
     ),
     _ext("User"),
     _ext("Case"),
@@ -421,6 +497,18 @@ SETUP_FIELDS: Final[tuple[SetupField, ...]] = (
     SetupField(sobject="Case", name="Cemigrate_Updated_At__c", label="Updated", type="DateTime"),
     SetupField(sobject="Case", name="Cemigrate_Solved_At__c", label="Solved", type="DateTime"),
     SetupField(sobject="Case", name="Cemigrate_Complete__c", label="Complete", type="Checkbox"),
+    SetupField(sobject="Case", name=CASE_LABEL_FIELDS["brand"], label="Brand", type="Text"),
+    SetupField(sobject="Case", name=CASE_LABEL_FIELDS["form"], label="Form", type="Text"),
+    SetupField(
+        sobject="Case", name=CASE_LABEL_FIELDS["custom_status"], label="Custom status", type="Text"
+    ),
+    SetupField(
+        sobject="Case",
+        name=ORIGIN_API_NAME,
+        label="Cemigrate origin",
+        type="LongTextArea",
+        length=LONG_TEXT_LIMIT,
+    ),
     _ext("EmailMessage"),
     SetupField(sobject="EmailMessage", name="Cemigrate_Author__c", label="Author", type="Text"),
     _ext("Cemigrate_Sla_Event__c"),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.platform import AdapterSettings, Platform, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
+from cemigrate.adapters.salesforce.kept import LABEL_KEYS
 from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import ConfigError, CredentialError
+from cemigrate.schema import Kind
 
-__all__ = ["PLATFORM", "salesforce_credentials", "salesforce_instance_url"]
+__all__ = ["PLATFORM", "SALESFORCE_KEEPS", "salesforce_credentials", "salesforce_instance_url"]
 
 _KEYS: Mapping[str, type] = {
     "instance_url": str,
@@ -33,6 +35,19 @@ _TARGET_KEYS: Mapping[str, type] = {
 """A Salesforce target's plan keys: the source's, ``bulk_threshold`` (new cases in one write
 from which Bulk API 2.0 is used) and ``fallback_agent_email`` (the User that takes the place of
 an agent no User matches by e-mail)."""
+
+
+SALESFORCE_KEEPS: Final[Mapping[Kind, frozenset[str]]] = {
+    Kind.ORGANIZATION: frozenset({"name", "details", "notes", "external_id", "domains", "tags"}),
+    # Agents are the org's own Users (matched by e-mail): only the e-mail is compared.
+    Kind.USER: frozenset({"email"}),
+    Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
+    # Holidays come back one row a day, merged again (their ids are Salesforce's).
+    Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals", "holidays"}),
+    # A case's contact is its requester only when an end user asked (agents are Users).
+    Kind.TICKET: frozenset({"subject", "tags", "organization"}),
+}
+"""What a Salesforce target holds as the source had it, per kind (docs/salesforce.md)."""
 
 
 def salesforce_instance_url(settings: AdapterSettings) -> str:
@@ -115,9 +130,12 @@ PLATFORM = Platform(
     account_url=salesforce_instance_url,
     profile=TargetProfile(
         platform="salesforce",
-        read_back=COMMON_READ_BACK,
+        read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE},
         # The Salesforce source does not read cemigrate's SLA custom objects back yet.
         sla=None,
+        keeps=SALESFORCE_KEEPS,
+        # Brands, forms and custom statuses: their names in Case text fields (kept.py).
+        ticket_labels=dict(LABEL_KEYS),
     ),
 )
 """Salesforce Service Cloud: the descriptor the registry lists."""

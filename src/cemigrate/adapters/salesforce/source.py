@@ -22,7 +22,7 @@ import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
-from cemigrate.adapters.salesforce import convert
+from cemigrate.adapters.salesforce import convert, kept
 from cemigrate.adapters.salesforce.client import (
     SalesforceClient,
     SalesforceCredentials,
@@ -300,6 +300,8 @@ class SalesforceSource(Source):
                 for data in rows
                 if data.get("GroupId") in queues and (m := convert.group_member(data)) is not None
             ]
+        if row.name == "BusinessHours":
+            return self._schedules(rows)
         if row.rule_kind in _RULE_METADATA:
             return self._rules(row, rows)
         if row.rule_kind is not None:
@@ -311,8 +313,24 @@ class SalesforceSource(Source):
             "User": convert.user,
             "Group": convert.queue,
             "SlaProcess": convert.sla_process,
+            "AccountContactRelation": kept.membership,
         }
         return [one[row.name](data) for data in rows]
+
+    def _schedules(self, rows: Sequence[Any]) -> list[Record]:
+        """Business hours with the Holiday rows cemigrate tagged with their name (one query
+        per 200 business hours). Holidays linked to business hours in Setup are not readable:
+        no API field names the link."""
+        tags = {kept.schedule_tag(str(row.get("Name") or "")): str(row["Id"]) for row in rows}
+        holidays: dict[str, list[Any]] = {}
+        if tags and self.client.field_names("Holiday"):
+            for data in self.client.query_in(
+                "SELECT Id, Name, ActivityDate, Description FROM Holiday", "Description", tags
+            ):
+                owner = tags.get(str(data.get("Description")))
+                if owner is not None:
+                    holidays.setdefault(owner, []).append(data)
+        return [kept.schedule(row, holidays.get(str(row["Id"]), ())) for row in rows]
 
     def _rules(self, row: SalesforceObject, rows: Sequence[Any] | None) -> list[Record]:
         """Assignment or escalation rules with their entries: one ``readMetadata`` of the

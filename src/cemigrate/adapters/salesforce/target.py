@@ -49,7 +49,7 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.private import private_dir
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
-from cemigrate.adapters.salesforce import convert
+from cemigrate.adapters.salesforce import convert, kept
 from cemigrate.adapters.salesforce.client import (
     MultipartFile,
     SalesforceClient,
@@ -92,8 +92,10 @@ from cemigrate.schema import (
     Group,
     GroupMembership,
     Kind,
+    OrganizationMembership,
     Role,
     Rule,
+    Schedule,
     SlaEvent,
     SlaPolicy,
     SourceKey,
@@ -116,10 +118,31 @@ WRITABLE: Final = frozenset(
         Kind.TICKET_METRICS,
         Kind.RULE,
         Kind.SLA_POLICY,
+        Kind.BRAND,
+        Kind.TICKET_FORM,
+        Kind.CUSTOM_STATUS,
+        Kind.SCHEDULE,
+        Kind.ORGANIZATION_MEMBERSHIP,
     }
 )
 """What this target writes. Ratings have no writable home; rules become Draft record-triggered
-flows; SLA policies become inactive entitlement processes (``entitlements.py``)."""
+flows; SLA policies become inactive entitlement processes (``entitlements.py``); brands, forms
+and custom statuses are labels on the case (``kept.py``); schedules become BusinessHours with
+Holidays; organization memberships AccountContactRelations."""
+
+_LABELS: Final[Mapping[Kind, Callable[[Any], str]]] = {
+    Kind.BRAND: lambda record: str(record.name),
+    Kind.TICKET_FORM: lambda record: str(record.name),
+    Kind.CUSTOM_STATUS: lambda record: str(record.agent_label),
+}
+"""Kinds Salesforce keeps no record of: each is written as its label (the name a case's
+``Cemigrate_Brand__c``, ``Cemigrate_Form__c`` or ``Cemigrate_Custom_Status__c`` holds), which
+is its target id, so a ticket's links give its case the label."""
+
+AGENT_MEMBERSHIP: Final = (
+    "agent-organization-membership: Salesforce relates Contacts, not Users, to Accounts"
+)
+"""Skip policy for an agent's organization membership (agents are Users)."""
 
 _SALESFORCE_ID: Final = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
@@ -195,6 +218,8 @@ class SalesforceTarget(PlatformTarget):
         self._routes: Mapping[str, str] = {}
         """The mapping's comment routing (from ``prepare``)."""
         self._declined_tickets: set[str] = set()
+        self._people: dict[str, set[bool]] = {}
+        """Source user id → whether each user of that id seen was an agent (a User here)."""
         self._users: dict[str, str] | None = None
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
@@ -281,6 +306,16 @@ class SalesforceTarget(PlatformTarget):
         if isinstance(record, Ticket) and record.deleted:
             self._declined_tickets.add(record.id)
             return _DELETED
+        if isinstance(record, OrganizationMembership):
+            # An agent's membership, when the user's write (or foresight) was seen: the write
+            # finds the same from the links in any case.
+            return AGENT_MEMBERSHIP if self._people.get(record.user.id) == {True} else ""
+        if isinstance(record, Schedule):
+            try:
+                kept.business_hours_payload(record)
+            except RecordError as exc:
+                return f"{exc.platform_message}: {exc.reason}"
+            return ""
         if (
             isinstance(record, SlaEvent | TicketMetrics)
             and record.ticket.id in self._declined_tickets
@@ -298,7 +333,11 @@ class SalesforceTarget(PlatformTarget):
             Kind.TICKET: self._write_tickets,
             Kind.RULE: self._write_rules,
             Kind.SLA_POLICY: self._write_sla_policies,
+            Kind.SCHEDULE: self._write_schedules,
+            Kind.ORGANIZATION_MEMBERSHIP: self._write_relations,
         }
+        for kind in _LABELS:
+            writers[kind] = functools.partial(self._write_labels, kind=kind)
         for kind, sobject in _CUSTOM_OBJECTS.items():
             writers[kind] = functools.partial(self._write_custom, sobject=sobject)
         return writers
@@ -344,7 +383,28 @@ class SalesforceTarget(PlatformTarget):
         return found
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
-        """Delete records by id (rollback); a case's comments and files go with it."""
+        """Delete records by id (rollback); a case's comments and files go with it. Labels
+        are no records; BusinessHours cannot be deleted, so a schedule is switched off and its
+        holidays deleted; a direct account relation goes with its Contact."""
+        if kind in _LABELS:
+            return
+        if kind is Kind.SCHEDULE:
+            self._retire_schedules(target_ids)
+            return
+        if kind is Kind.ORGANIZATION_MEMBERSHIP:
+            # The direct relation is the Contact's own account: it goes with the Contact.
+            direct = {
+                str(r["Id"])[:15]
+                for r in self.client.query_in(
+                    "SELECT Id FROM AccountContactRelation",
+                    "Id",
+                    [i for i in target_ids if _SALESFORCE_ID.fullmatch(i)],
+                    extra="IsDirect = true",
+                )
+            }
+            target_ids = [i for i in target_ids if i[:15] not in direct]
+            if not target_ids:
+                return
         for result in self.client.delete(list(target_ids)):
             if not result.get("success", False):
                 message = error_message(result.get("errors"))
@@ -405,7 +465,14 @@ class SalesforceTarget(PlatformTarget):
         allowed = self.client.field_names("Account")
         return self._upsert("Account", batch, lambda o: convert.account_payload(o, allowed=allowed))
 
+    def _note_people(self, batch: Sequence[Outgoing]) -> None:
+        for item in batch:
+            person = item.record
+            if isinstance(person, User):
+                self._people.setdefault(person.id, set()).add(person.role is not Role.END_USER)
+
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        self._note_people(batch)
         answers: dict[int, WriteResult] = {}
         people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER]
         allowed = self.client.field_names("Contact")
@@ -467,6 +534,7 @@ class SalesforceTarget(PlatformTarget):
         their source key, so they are created: None."""
         if kind is not Kind.USER:
             return [None] * len(batch)
+        self._note_people(batch)
         return [
             None if _role(item) is Role.END_USER else self._agent_answer(item) for item in batch
         ]
@@ -579,6 +647,164 @@ class SalesforceTarget(PlatformTarget):
                 answers[index] = _failed(batch[index], result)
         return [answers[i] for i in range(len(batch))]
 
+    # -- labels, schedules and account relations ------------------------------------------
+
+    def _write_labels(
+        self, batch: Sequence[Outgoing], files: FileSource, kind: Kind = Kind.BRAND
+    ) -> list[WriteResult]:
+        """No call: each record's label is its target id (see :data:`_LABELS`)."""
+        label = _LABELS[kind]
+        answers = []
+        for item in batch:
+            name = label(item.record).strip()
+            answers.append(
+                WriteResult(key=item.key, target_id=name)
+                if name
+                else WriteResult(
+                    key=item.key,
+                    error=f"salesforce {kind}: a record without a name has no label",
+                    platform_message="empty label",
+                )
+            )
+        return answers
+
+    def _write_schedules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Schedules as active BusinessHours (never the org's default), found by Name first so a
+        re-run adopts what it made, and their holidays as all-day Holiday rows, found by name,
+        date and the schedule's tag (``Description``). A schedule that opens twice a day is
+        skipped under :data:`~.kept.UNEXPRESSIBLE_SCHEDULE`. Costs two queries a batch, one
+        create call per 200 new BusinessHours and one per 200 new holidays."""
+        names = [self._schedule(item).name[:80] for item in batch]
+        found: dict[str, str] = {}
+        for row in self.client.query_in("SELECT Id, Name FROM BusinessHours", "Name", names):
+            found.setdefault(str(row["Name"]), str(row["Id"]))
+        answers: dict[int, WriteResult] = {}
+        new: list[tuple[int, dict[str, Any]]] = []
+        for index, item in enumerate(batch):
+            record = item.record
+            assert isinstance(record, Schedule)
+            declined = self.declines(Kind.SCHEDULE, record)
+            if declined:
+                answers[index] = WriteResult(key=item.key, skipped=declined)
+                continue
+            body = kept.business_hours_payload(record)
+            if str(body["Name"]) in found:
+                answers[index] = WriteResult(key=item.key, target_id=found[str(body["Name"])])
+            else:
+                new.append((index, body))
+        created = self.client.create("BusinessHours", [b for _, b in new]) if new else []
+        for (index, body), result in zip(new, created, strict=True):
+            if result.get("success"):
+                found[str(body["Name"])] = str(result["id"])
+                answers[index] = WriteResult(key=batch[index].key, target_id=str(result["id"]))
+            else:
+                answers[index] = _failed(batch[index], result)
+        held = [i for i, a in answers.items() if a.ok and a.target_id]
+        tags = [kept.schedule_tag(self._schedule(batch[i])) for i in held]
+        present = {
+            (str(r.get("Description")), str(r.get("Name")), str(r.get("ActivityDate"))[:10])
+            for r in self.client.query_in(
+                "SELECT Id, Name, ActivityDate, Description FROM Holiday", "Description", tags
+            )
+        }
+        wanted: list[tuple[int, dict[str, Any]]] = []
+        for index in held:
+            for body in kept.holiday_payloads(self._schedule(batch[index])):
+                slot = (str(body["Description"]), str(body["Name"]), str(body["ActivityDate"]))
+                if slot not in present:
+                    present.add(slot)
+                    wanted.append((index, body))
+        results = self.client.create("Holiday", [b for _, b in wanted]) if wanted else []
+        for (index, _), result in zip(wanted, results, strict=True):
+            if not result.get("success") and answers[index].ok:
+                answers[index] = WriteResult(
+                    key=batch[index].key,
+                    error="salesforce refused a holiday of the schedule",
+                    platform_message=error_message(result.get("errors")),
+                )
+        return [answers[i] for i in range(len(batch))]
+
+    @staticmethod
+    def _schedule(item: Outgoing) -> Schedule:
+        record = item.record
+        assert isinstance(record, Schedule)
+        return record
+
+    def _retire_schedules(self, target_ids: Sequence[str]) -> None:
+        """Rollback of schedules: BusinessHours switched off (Salesforce cannot delete them)
+        and the holidays cemigrate made for them deleted."""
+        ids = [i for i in target_ids if _SALESFORCE_ID.fullmatch(i)]
+        if not ids:
+            return
+        rows = self.client.query_in("SELECT Id, Name FROM BusinessHours", "Id", ids)
+        tags = [kept.schedule_tag(str(row["Name"])) for row in rows]
+        holidays = [
+            str(r["Id"])
+            for r in self.client.query_in("SELECT Id FROM Holiday", "Description", tags)
+        ]
+        if holidays:
+            self.client.delete(holidays)
+        self.client.update("BusinessHours", [{"Id": str(r["Id"]), "IsActive": False} for r in rows])
+
+    def _write_relations(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        """Organization memberships as AccountContactRelation rows, found by account and
+        contact first: the default membership is the relation Salesforce made from the
+        Contact's ``AccountId`` (direct), the others are created (and found again on a
+        re-run). An agent's membership is skipped under :data:`AGENT_MEMBERSHIP`. Costs one
+        query per 200 contacts and one create call per 200 new relations."""
+        answers: dict[int, WriteResult] = {}
+        pairs: dict[int, tuple[str, str]] = {}
+        for index, item in enumerate(batch):
+            record = item.record
+            assert isinstance(record, OrganizationMembership)
+            account = item.links.get(record.organization)
+            person = item.links.get(record.user)
+            if account is None or person is None:
+                missing = record.organization if account is None else record.user
+                answers[index] = WriteResult(
+                    key=item.key,
+                    error="salesforce organization membership: a side is not in the target",
+                    platform_message=f"{missing} is not in the target",
+                )
+            elif not person.startswith("003"):
+                answers[index] = WriteResult(key=item.key, skipped=AGENT_MEMBERSHIP)
+            else:
+                pairs[index] = (account, person)
+        contacts = list(dict.fromkeys(c for _, c in pairs.values()))
+        present = {
+            (str(r["AccountId"])[:15], str(r["ContactId"])[:15]): str(r["Id"])
+            for r in self.client.query_in(
+                "SELECT Id, AccountId, ContactId FROM AccountContactRelation",
+                "ContactId",
+                contacts,
+            )
+        }
+        new: list[tuple[int, tuple[str, str]]] = []
+        sending: set[tuple[str, str]] = set()
+        for index, (account, contact) in pairs.items():
+            slot = (account[:15], contact[:15])
+            if slot in present:
+                answers[index] = WriteResult(key=batch[index].key, target_id=present[slot])
+            elif slot in sending:
+                answers[index] = WriteResult(
+                    key=batch[index].key,
+                    error="two memberships relate one contact to one account",
+                    platform_message=f"{contact} / {account}",
+                )
+            else:
+                sending.add(slot)
+                new.append((index, (account, contact)))
+        bodies = [{"AccountId": a, "ContactId": c, "IsActive": True} for _, (a, c) in new]
+        for (index, _), result in zip(
+            new, self.client.create("AccountContactRelation", bodies) if bodies else [], strict=True
+        ):
+            answers[index] = (
+                WriteResult(key=batch[index].key, target_id=str(result["id"]))
+                if result.get("success")
+                else _failed(batch[index], result)
+            )
+        return [answers[i] for i in range(len(batch))]
+
     # -- SLA history -------------------------------------------------------------------------
 
     def _write_custom(
@@ -650,9 +876,10 @@ class SalesforceTarget(PlatformTarget):
         """Cases by external id: collections, or Bulk API 2.0 from ``bulk_threshold`` new ones.
         Audit fields go only with cases the org does not have yet (they are insert-only)."""
         allowed = self.client.field_names("Case")
+        known = set(existing)
 
         def payload(item: Outgoing) -> dict[str, Any]:
-            audit = self._audit_fields() and item.external_id not in existing
+            audit = self._audit_fields() and item.external_id not in known
             return convert.case_payload(item, allowed=allowed, audit=audit, values=self._values)
 
         new = sum(1 for item in batch if item.external_id not in existing)
@@ -665,12 +892,23 @@ class SalesforceTarget(PlatformTarget):
             and ("CreatedDate" in r.platform_message or "LastModifiedDate" in r.platform_message)
         ]
         if refused_audit and self._audit:
-            # The org lost (or never had) the permission: keep the originals in fields instead.
-            log.warning(
-                "salesforce refused the audit fields (%s); originals kept in Cemigrate_*_At__c",
-                results[refused_audit[0]].platform_message,
+            # A case an earlier try created (its answer lost, the call sent again) takes no
+            # audit fields any more: those go again without them. Otherwise the org lost (or
+            # never had) the permission: the originals are kept in fields instead.
+            known.update(
+                str(r[EXTERNAL_ID])
+                for r in self.client.query_in(
+                    f"SELECT Id, {EXTERNAL_ID} FROM Case",
+                    EXTERNAL_ID,
+                    [batch[i].external_id for i in refused_audit],
+                )
             )
-            self._audit = False
+            if any(batch[i].external_id not in known for i in refused_audit):
+                log.warning(
+                    "salesforce refused the audit fields (%s); originals kept in Cemigrate_*_At__c",
+                    results[refused_audit[0]].platform_message,
+                )
+                self._audit = False
             again = self._upsert("Case", [batch[i] for i in refused_audit], payload)
             for index, result in zip(refused_audit, again, strict=True):
                 results[index] = result
@@ -1107,7 +1345,7 @@ def _setup_metadata(field: SetupField) -> dict[str, Any]:
         if field.external_id:
             meta.update(externalId=True, unique=True, caseSensitive=True)
     elif field.type == "LongTextArea":
-        meta.update(type="LongTextArea", length=32768, visibleLines=3)
+        meta.update(type="LongTextArea", length=field.length or 32768, visibleLines=3)
     elif field.type == "Checkbox":
         meta.update(type="Checkbox", defaultValue="false")
     elif field.type == "Number":

@@ -20,7 +20,7 @@ import requests
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.salesforce.models import ORG_ID, SalesforceBackend
-from cemigrate.sandbox.salesforce.seed import seed_desk
+from cemigrate.sandbox.salesforce.seed import seed_desk, seed_from
 from cemigrate.sandbox.salesforce.urls import SalesforceApp
 from cemigrate.sandbox.web import SandboxAccount, ServeOption, seats
 from cemigrate.schema import Role
@@ -77,12 +77,13 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     """One emulated Salesforce org: state, WSGI app, and a session that reaches it in process.
 
     ``tickets``, ``seed`` and ``instance`` choose the generated help desk (``empty=True``: setup
-    data only); ``edition`` and ``licences`` the rolling 24-hour API allowance
-    (``daily_allowance`` overrides it); ``concurrency`` the simultaneous requests allowed;
-    ``audit_fields`` the org's "Set Audit Fields upon Record Creation"; ``deploy_flows_active``
-    its "Deploy processes and flows as active" (else a Flow saved Active is refused);
-    ``entitlements_enabled`` its Entitlement Management (entitlement processes); ``clock``
-    drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps the app.
+    data only; ``desk``: this help desk instead); ``edition`` and ``licences`` the rolling
+    24-hour API allowance (``daily_allowance`` overrides it); ``concurrency`` the simultaneous
+    requests allowed; ``audit_fields`` the org's "Set Audit Fields upon Record Creation";
+    ``deploy_flows_active`` its "Deploy processes and flows as active" (else a Flow saved Active
+    is refused); ``entitlements_enabled`` its Entitlement Management (entitlement processes);
+    ``clock`` drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps
+    the app.
     """
 
     platform = "salesforce"
@@ -125,6 +126,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         username: str = DEFAULT_USERNAME,
         password: str = DEFAULT_PASSWORD,
         security_token: str = DEFAULT_SECURITY_TOKEN,
+        desk: HelpDesk | None = None,
     ) -> None:
         clock = clock or SandboxSystemClock()
         self.my_domain = my_domain
@@ -138,7 +140,13 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         self.client_secret = DEFAULT_CLIENT_SECRET
         self.access_token = f"{ORG_ID[:15]}!AQ{secrets.token_urlsafe(40)}"
         """The session id every login hands out (a bearer token)."""
-        seeder = None if empty else seed_desk(tickets=tickets, seed=seed, instance=instance)
+        seeder = (
+            seed_from(desk)
+            if desk is not None
+            else None
+            if empty
+            else seed_desk(tickets=tickets, seed=seed, instance=instance)
+        )
         self.backend = SalesforceBackend(
             clock=clock,
             audit_fields=audit_fields,

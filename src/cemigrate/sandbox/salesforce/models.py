@@ -549,6 +549,8 @@ class SalesforceBackend:
         if spec.name == "Case" and clean.get("Status") in CLOSED_STATUSES:
             clean.setdefault("ClosedDate", now)
         self._check_unique(spec, clean, None)
+        if spec.name == "AccountContactRelation":
+            self._check_relation(clean)
         id = self.new_id(spec.key_prefix)
         self._remember(spec.name, id)
         self.put(spec.name, clean, id=id, created=created, modified=modified, created_by=created_by)
@@ -557,7 +559,56 @@ class SalesforceBackend:
         row["SystemModstamp"] = now
         if "OwnerId" in spec.fields and clean.get("OwnerId") is None:
             row["OwnerId"] = self.admin_id
+        if spec.name == "Contact":
+            self._relate_directly(row)
         return id
+
+    # --- Contacts to Multiple Accounts ---------------------------------------------------
+
+    def _relations(self, contact: str) -> list[Row]:
+        return [
+            r
+            for r in self.rows["AccountContactRelation"].values()
+            if r.get("ContactId") == contact and not r["IsDeleted"]
+        ]
+
+    def _check_relation(self, clean: Mapping[str, Any]) -> None:
+        """A contact relates to an account once, and a private contact (no account of its own)
+        to none."""
+        contact = self.rows["Contact"].get(str(clean.get("ContactId")))
+        if contact is None or not contact.get("AccountId"):
+            raise SalesforceError(
+                "FIELD_INTEGRITY_EXCEPTION",
+                "You can't relate a private contact to an account.",
+                ["ContactId"],
+            )
+        for other in self._relations(str(clean.get("ContactId"))):
+            if other.get("AccountId") == clean.get("AccountId"):
+                raise SalesforceError(
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: <unknown> duplicates value on record with id:"
+                    f" {other['Id']}",
+                    [],
+                )
+
+    def _relate_directly(self, contact: Row) -> None:
+        """What Salesforce does when a Contact's ``AccountId`` is set: the relation to that
+        account exists (made if missing) and is the direct one; others stay, indirect."""
+        account = contact.get("AccountId")
+        if not account or "AccountContactRelation" not in self.objects:
+            return
+        relations = self._relations(contact["Id"])
+        if not any(r.get("AccountId") == account for r in relations):
+            id = self.new_id(self.objects["AccountContactRelation"].key_prefix)
+            self._remember("AccountContactRelation", id)
+            self.put(
+                "AccountContactRelation",
+                {"AccountId": account, "ContactId": contact["Id"], "IsActive": True},
+                id=id,
+            )
+            relations = self._relations(contact["Id"])
+        for relation in relations:
+            relation["IsDirect"] = relation.get("AccountId") == account
 
     def update(self, sobject: str, id: str, values: Mapping[str, Any]) -> None:
         """Change a record as ``PATCH /sobjects/X/id`` does."""
@@ -578,6 +629,8 @@ class SalesforceBackend:
         row["LastModifiedDate"] = row["SystemModstamp"] = now
         row["LastModifiedById"] = self.admin_id
         self._derive(spec.name, row)
+        if spec.name == "Contact" and "AccountId" in clean:
+            self._relate_directly(row)
         if spec.name == "Case":
             if row["IsClosed"] and not was_closed and "ClosedDate" not in clean:
                 row["ClosedDate"] = now
@@ -761,6 +814,14 @@ class SalesforceBackend:
                 return sf_datetime(parse_datetime(str(value)))
             except ValueError:
                 raise _json_error(value, "datetime") from None
+        if kind == "time":
+            found = _TIME_RE.fullmatch(str(value))
+            if found is None:
+                raise _json_error(value, "time")
+            hours, minutes, seconds = (int(found.group(i)) for i in (1, 2, 3))
+            if hours > 23 or minutes > 59 or seconds > 59:
+                raise _json_error(value, "time")
+            return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{found.group(4) or '000'}Z"
         if kind == "base64":
             return value
         text = value if isinstance(value, str) else str(value)
@@ -994,7 +1055,12 @@ class SalesforceBackend:
         return id
 
 
+_TIME_RE: Final = re.compile(r"(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z?")
+"""A ``time`` value as JSON carries it (``09:00:00.000Z``)."""
+
 _CASCADES: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
+    "Contact": (("AccountContactRelation", "ContactId"),),
+    "Account": (("AccountContactRelation", "AccountId"),),
     "Case": (
         ("CaseComment", "ParentId"),
         ("EmailMessage", "ParentId"),
@@ -1059,6 +1125,11 @@ def _field_from_metadata(
         "Url": 255,
     }
     length = int(metadata.get("length") or lengths.get(kind, 0))
+    if kind in ("LongTextArea", "Html") and not 256 <= length <= 131_072:
+        # A Long Text Area holds 256 to 131,072 characters.
+        raise SalesforceError(
+            "FIELD_INTEGRITY_EXCEPTION", "Length: value outside of valid range", ["Metadata"]
+        )
     if kind == "Text" and not 1 <= length <= 255:
         raise SalesforceError(
             "FIELD_INTEGRITY_EXCEPTION", "Length: value outside of valid range", ["Metadata"]

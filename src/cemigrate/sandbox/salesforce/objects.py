@@ -61,6 +61,9 @@ CASE_ORIGINS: Final = ("Email", "Web", "Chat", "Phone", "API", "Social", "Other"
 CASE_TYPES: Final = ("Question", "Incident", "Problem", "Task")
 """Case ``Type`` values (restricted)."""
 
+WEEKDAYS: Final = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+"""The days of ``BusinessHours``' time fields."""
+
 ANY: Final = "*"
 """``reference_to`` of a polymorphic lookup that accepts any object."""
 
@@ -77,6 +80,7 @@ _SOAP_TYPES: Final = {
     "int": "xsd:int",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
+    "time": "xsd:time",
     "base64": "xsd:base64Binary",
 }
 
@@ -406,19 +410,19 @@ def standard_objects() -> dict[str, SObjectSpec]:
             owner=False,
             updateable=False,
         ),
+        # Supported calls: create, update, query, retrieve (no delete); SobjectType is set on
+        # create only. [Object Reference: RecordType]
         _object(
             "RecordType",
             "012",
-            _readonly(
-                _f("Name", "string", length=80),
-                _f("DeveloperName", "string", length=80),
-                _f("SobjectType", "string", length=40),
-                _f("IsActive", "boolean"),
+            [
+                _f("Name", "string", length=80, required=True, nillable=False),
+                _f("DeveloperName", "string", length=80, required=True, nillable=False),
+                _f("SobjectType", "string", length=40, required=True, updateable=False),
+                _f("IsActive", "boolean", default=False),
                 _f("Description", "string", length=255),
-            ),
+            ],
             owner=False,
-            createable=False,
-            updateable=False,
             deletable=False,
         ),
         _object(
@@ -442,10 +446,61 @@ def standard_objects() -> dict[str, SObjectSpec]:
                 *_readonly(_f("Name", "string", length=121)),
                 _f("Email", "email", length=80),
                 _f("Phone", "phone", length=40),
+                _f("MobilePhone", "phone", length=40),
+                _f("OtherPhone", "phone", length=40),
                 _ref("AccountId", "Account"),
                 _f("Description", "textarea", length=32000),
                 _f("Title", "string", length=128),
             ],
+        ),
+        # Contacts to Multiple Accounts (API 37.0): create, query, update, delete; IsDirect is
+        # Salesforce's (not createable), AccountId and ContactId are fixed once inserted.
+        # [Object Reference: AccountContactRelation]
+        _object(
+            "AccountContactRelation",
+            "07k",
+            [
+                _ref("AccountId", "Account", required=True, nillable=False, updateable=False),
+                _ref("ContactId", "Contact", required=True, nillable=False, updateable=False),
+                *_readonly(_f("IsDirect", "boolean")),
+                _f("IsActive", "boolean", default=False),
+                _f("Roles", "multipicklist", length=4099),
+                _f("StartDate", "date"),
+                _f("EndDate", "date"),
+            ],
+            owner=False,
+        ),
+        # Supported calls: create, query, update, upsert (no delete); one start and end time a
+        # day, null when closed. [Object Reference: BusinessHours]
+        _object(
+            "BusinessHours",
+            "01m",
+            [
+                _f("Name", "string", length=80, required=True, nillable=False),
+                _f("IsActive", "boolean", default=False),
+                _f("IsDefault", "boolean", default=False),
+                # Salesforce's list of zones is long; the emulator takes any name.
+                _pick("TimeZoneSidKey", (), required=True, nillable=False),
+                *(_f(f"{day}{edge}Time", "time") for day in WEEKDAYS for edge in ("Start", "End")),
+            ],
+            owner=False,
+            deletable=False,
+        ),
+        # One date (all day) or a time span of it; no field names business hours (they are
+        # linked in Setup). [Object Reference: Holiday]
+        _object(
+            "Holiday",
+            "0C0",
+            [
+                _f("Name", "string", length=80, required=True, nillable=False),
+                _f("Description", "string", length=100),
+                _f("ActivityDate", "date"),
+                _f("IsAllDay", "boolean", default=False),
+                _f("StartTimeInMinutes", "int"),
+                _f("EndTimeInMinutes", "int"),
+                _f("IsRecurrence", "boolean", default=False),
+            ],
+            owner=False,
         ),
         _object(
             "Case",

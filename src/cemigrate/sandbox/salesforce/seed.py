@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from cemigrate.sandbox.dataset import SUPPORT_DOMAIN, HelpDesk, add_business, generate
 from cemigrate.sandbox.salesforce.models import SalesforceBackend, sf_datetime
-from cemigrate.sandbox.salesforce.objects import FieldSpec
+from cemigrate.sandbox.salesforce.objects import WEEKDAYS, FieldSpec
 from cemigrate.schema import (
     Attachment,
     Channel,
@@ -30,6 +30,7 @@ from cemigrate.schema import (
     SlaMetric,
     Status,
     Ticket,
+    User,
 )
 
 __all__ = [
@@ -121,6 +122,29 @@ def seed_desk(*, tickets: int, seed: int, instance: str) -> Callable[[Salesforce
     return run
 
 
+def seed_from(desk: HelpDesk) -> Callable[[SalesforceBackend], None]:
+    """The seeding function for a backend holding ``desk`` as given (a desk a test built)."""
+
+    def run(backend: SalesforceBackend) -> None:
+        _Seeder(backend, desk).run()
+
+    return run
+
+
+def _phones(user: User) -> tuple[str | None, str | None, str | None]:
+    """A contact's ``Phone``, ``MobilePhone`` and ``OtherPhone``: the person's phone, then its
+    other phone numbers in order (a Contact has no further place for one)."""
+    found: list[str] = []
+    for value in [
+        user.phone or "",
+        *(i.value for i in user.identities if i.type == "phone_number"),
+    ]:
+        if value and value not in found and len(value) <= 40:
+            found.append(value)
+    padded = [*found[:3], None, None, None]
+    return padded[0], padded[1], padded[2]
+
+
 def _split(name: str) -> tuple[str | None, str]:
     first, _, last = name.strip().rpartition(" ")
     return (first or None), (last or name or "Unknown")
@@ -146,6 +170,8 @@ class _Seeder:
         self.custom_fields()
         self.organizations()
         self.people()
+        self.relations()
+        self.schedules()
         self.groups()
         self.rules()
         self.sla_setup()
@@ -247,11 +273,14 @@ class _Seeder:
             created, modified = _stamp(user.created_at), _stamp(user.updated_at)
             self.emails[user.id] = user.email
             if user.role is Role.END_USER:
+                phones = _phones(user)
                 values = {
                     "FirstName": first,
                     "LastName": last,
                     "Email": user.email,
-                    "Phone": user.phone,
+                    "Phone": phones[0],
+                    "MobilePhone": phones[1],
+                    "OtherPhone": phones[2],
                     "AccountId": self.accounts.get(user.organization.id)
                     if user.organization
                     else None,
@@ -281,6 +310,70 @@ class _Seeder:
                     "Phone": user.phone,
                 }
                 self.users[user.id] = self.b.put("User", values, created=created, modified=modified)
+
+    def relations(self) -> None:
+        """Contacts to Multiple Accounts, switched on when the desk has memberships: every
+        contact with an account has its direct relation, other memberships are indirect."""
+        if not self.desk.organization_memberships:
+            return
+        made: set[tuple[str, str]] = set()
+        for user in self.desk.users:
+            contact = self.contacts.get(user.id)
+            account = self.accounts.get(user.organization.id) if user.organization else None
+            if contact and account and not user.deleted:
+                made.add((account, contact))
+                self.b.put(
+                    "AccountContactRelation",
+                    {
+                        "AccountId": account,
+                        "ContactId": contact,
+                        "IsActive": True,
+                        "IsDirect": True,
+                    },
+                )
+        for membership in self.desk.organization_memberships:
+            contact = self.contacts.get(membership.user.id)
+            account = self.accounts.get(membership.organization.id)
+            if contact and account and (account, contact) not in made:
+                made.add((account, contact))
+                self.b.put(
+                    "AccountContactRelation",
+                    {"AccountId": account, "ContactId": contact, "IsActive": True},
+                    created=_stamp(membership.created_at),
+                )
+
+    def schedules(self) -> None:
+        """Business hours (the days a schedule is open, one interval a day) and all-day
+        holidays, which an org links to business hours in Setup, out of the API's sight."""
+        for schedule in self.desk.schedules:
+            values: dict[str, Any] = {
+                "Name": schedule.name[:80],
+                "IsActive": True,
+                "IsDefault": schedule.default,
+                "TimeZoneSidKey": schedule.time_zone,
+            }
+            for interval in schedule.intervals:
+                day, start = divmod(interval.start, 24 * 60)
+                end = min(interval.end - day * 24 * 60, 24 * 60) % (24 * 60)
+                if day < len(WEEKDAYS) and f"{WEEKDAYS[day]}StartTime" not in values:
+                    values[f"{WEEKDAYS[day]}StartTime"] = (
+                        f"{start // 60:02d}:{start % 60:02d}:00.000Z"
+                    )
+                    values[f"{WEEKDAYS[day]}EndTime"] = f"{end // 60:02d}:{end % 60:02d}:00.000Z"
+            self.b.put("BusinessHours", values, created=_stamp(schedule.created_at))
+            for holiday in schedule.holidays:
+                moment = datetime.fromisoformat(holiday.start_date)
+                last = datetime.fromisoformat(holiday.end_date)
+                while moment <= last:
+                    self.b.put(
+                        "Holiday",
+                        {
+                            "Name": holiday.name[:80],
+                            "ActivityDate": moment.date().isoformat(),
+                            "IsAllDay": True,
+                        },
+                    )
+                    moment += timedelta(days=1)
 
     def groups(self) -> None:
         for group in self.desk.groups:

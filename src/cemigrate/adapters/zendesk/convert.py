@@ -466,7 +466,13 @@ def user(
         external_id=_external_id(d, "user_fields", what),
         default_group=_ref(Kind.GROUP, d, "default_group_id", what),
         custom_role=(custom_roles or {}).get(role_id) if role_id else None,
-        ticket_restriction=_text(d, "ticket_restriction", what) or None,
+        # An end user's "requested" is Zendesk's fixed default for every end user, not a
+        # restriction an admin chose: only an agent's is carried.
+        ticket_restriction=(
+            None
+            if _text(d, "role", what) == "end-user"
+            else _text(d, "ticket_restriction", what) or None
+        ),
         only_private_comments=_flag(d, "only_private_comments", what),
         alias=_text(d, "alias", what),
         signature=_text(d, "signature", what),

@@ -1606,7 +1606,10 @@ class ZendeskBackend:
             "external_id": user.external_id,
             "default_group_id": _ref_id(user.default_group),
             "custom_role_id": self.custom_role_id(user.custom_role),
-            "ticket_restriction": user.ticket_restriction,
+            # Zendesk gives every end user "requested" (only their own tickets).
+            "ticket_restriction": (
+                "requested" if user.role is Role.END_USER else user.ticket_restriction
+            ),
             "only_private_comments": user.only_private_comments,
             "alias": user.alias or None,
             "signature": user.signature or None,

@@ -36,6 +36,29 @@ def _agents(desk: HelpDesk) -> list[Any]:
     return agents
 
 
+def zendesk(clock: ManualClock, desk: HelpDesk) -> Made:
+    from cemigrate.adapters.zendesk.client import ZendeskCredentials
+    from cemigrate.adapters.zendesk.source import ZendeskSource
+    from cemigrate.adapters.zendesk.target import ZendeskTarget
+    from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
+    for role in sorted({u.custom_role for u in desk.users if u.custom_role}):
+        account.backend.add_custom_role(role)  # an admin defines the agents' roles first
+    options = {"base_url": account.base_url, "clock": clock}
+    credentials = ZendeskCredentials(email=account.email, token=account.token)
+    target = ZendeskTarget(
+        credentials=credentials, session=account.session(authenticated=False), **options
+    )
+    return target, lambda: ZendeskSource(
+        instance="target",
+        credentials=credentials,
+        session=account.session(authenticated=False),
+        sla_events=False,
+        **options,
+    )
+
+
 def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
     from cemigrate.adapters.salesforce.client import SalesforceCredentials
     from cemigrate.adapters.salesforce.source import SalesforceSource
@@ -111,10 +134,47 @@ def reconcile(name: str, make: Callable[[ManualClock, HelpDesk], Made]) -> Recon
         ).run()
 
 
+def _compared(report: ReconcileReport) -> dict[str, Any]:
+    """What the field-by-field comparison covered: compared kinds and per-ticket checks."""
+    fields: dict[str, Any] = report.as_dict()["fields"]
+    return fields
+
+
+def _labels_and_origin_checked(report: ReconcileReport) -> None:
+    """Brands, forms and custom statuses kept as labels, and the origin, checked per ticket."""
+    checks = {row["check"]: row["tickets"] for row in _compared(report)["ticket_checks"]}
+    for check in (
+        "ticket brand label",
+        "ticket form label",
+        "ticket custom_status label",
+        "ticket origin",
+    ):
+        assert checks.get(check, 0) > 0, (check, checks)
+
+
+@pytest.mark.slow
+def test_a_clean_zendesk_to_zendesk_migration_reconciles_field_by_field() -> None:
+    # Two brands, two forms, custom statuses, a schedule with holidays, secondary identities
+    # and users in several organizations: each read back and compared as the source had it.
+    report = reconcile("zendesk-to-zendesk", zendesk)
+    assert [(f.kind, f.source_id, f.message) for f in report.findings] == []
+    fields = _compared(report)
+    compared = {row["kind"]: row["records"] for row in fields["compared"]}
+    for kind in ("brand", "ticket_form", "schedule", "organization_membership", "user"):
+        assert compared.get(kind, 0) > 0, kind
+    assert compared["custom_status"] >= 4  # the account's own (the defaults are adopted)
+    assert "identities" in next(r for r in fields["compared"] if r["kind"] == "user")["attributes"]
+    ticket = next(r for r in fields["compared"] if r["kind"] == "ticket")
+    assert {"brand", "form", "custom_status"} <= set(ticket["attributes"])
+    checks = {row["check"] for row in fields["ticket_checks"]}
+    assert "ticket origin" in checks
+
+
 @pytest.mark.slow
 def test_a_clean_zendesk_to_salesforce_migration_reconciles_with_no_finding() -> None:
     report = reconcile("zendesk-to-salesforce", salesforce)
     assert [f.message for f in report.findings] == []
+    _labels_and_origin_checked(report)
 
 
 @pytest.mark.slow
@@ -123,5 +183,6 @@ def test_a_clean_zendesk_to_freshdesk_migration_reconciles_with_no_finding() -> 
     # suspended; the adopted default company field account_tier is read back as a field.
     report = reconcile("zendesk-to-freshdesk", freshdesk)
     assert [f.message for f in report.findings] == []
+    _labels_and_origin_checked(report)
     assert report.content["access"]["unsuspended"] == 0
     assert report.content["access"]["users_compared"] > 0

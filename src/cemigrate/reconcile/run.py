@@ -362,7 +362,7 @@ class Reconciliation:
             maps.merged[kind] = {target_id for target_id, n in held.items() if n > 1}
         last: dict[str, str] = {}
         for row in self.ledger.journal():
-            if row.kind == Kind.USER.value:
+            if row.kind not in _NOT_MATCHED:
                 last[row.key] = row.action
         maps.matched = {key for key, action in last.items() if action == "matched"}
         return maps
@@ -1242,7 +1242,8 @@ class _IdMaps:
     merged: dict[Kind, set[str]] = attrs.field(factory=dict)
     """Target ids several source records were carried into (users matched by e-mail)."""
     matched: set[str] = attrs.field(factory=set)
-    """Keys of users last matched to a user the target held, not written."""
+    """Keys of records last matched to (adopted as) a record the target held, not written:
+    users by e-mail, a category's default status, a form or brand of the same name."""
 
 
 def _attribute_names(kind: Kind) -> tuple[str, ...]:
@@ -1297,6 +1298,12 @@ def _canonical(value: object) -> str:
 def _comment_count(origin: Mapping[str, Any]) -> int:
     comments = origin.get("comments")
     return len(comments) if isinstance(comments, list) else 0
+
+
+_NOT_MATCHED: Final = frozenset(
+    {Kind.TICKET.value, Kind.SLA_EVENT.value, Kind.TICKET_METRICS.value}
+)
+"""Kinds never adopted from what the target held (the journal of these is the longest)."""
 
 
 def _collect(side: _Side, record: Record, instance: str) -> None:

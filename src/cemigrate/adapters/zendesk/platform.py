@@ -139,6 +139,10 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
         }
     ),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
+    # A ticket's own brand, form and custom status are the target's records of them; its
+    # origin (recipient, via, comment metadata) is in the cemigrate_origin field.
+    Kind.TICKET: frozenset({"brand", "form", "custom_status", "due_at"}),
+    Kind.GROUP: frozenset({"name", "description", "public"}),
     # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
     # the source's domain, and the target keeps its own default brand.
     Kind.BRAND: frozenset({"name", "active", "signature_template"}),

@@ -29,10 +29,6 @@ Wording of error descriptions is not in the reference: the emulator uses Zendesk
 
 from __future__ import annotations
 
-import base64
-import binascii
-import bisect
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
@@ -42,7 +38,6 @@ from cemigrate.sandbox.web import Reply
 from cemigrate.sandbox.zendesk.exceptions import (
     BadRequest,
     Forbidden,
-    InvalidPagination,
     RecordInvalid,
     RecordNotFound,
 )
@@ -586,7 +581,8 @@ class ConfigResponses:
             (c.brand_view(b) for b in c.brands.values() if not b["is_deleted"]),
             key=lambda b: (b["name"].casefold(), b["id"]),
         )
-        return _by_name_page(req, "brands", brands)
+        keys = [(brand["name"].casefold(), brand["id"]) for brand in brands]
+        return self._responses.list_page(req, "brands", brands, keys=keys)
 
     def show_brand(self, req: Request, id: str) -> Reply:
         """``GET /api/v2/brands/{id}``."""
@@ -701,71 +697,3 @@ class ConfigResponses:
         """``POST /api/v2/business_hours/schedules/{id}/holidays``: 201, or 422."""
         holiday = self.config.create_holiday(_number(id), _body(req, "holiday"))
         return Reply(201, {"holiday": holiday})
-
-
-def _encode(value: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str) -> tuple[str, int]:
-    """The (name, id) a brand cursor points after; 400 for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidPagination("cursor is invalid") from None
-    if not (
-        isinstance(value, list)
-        and len(value) == 2
-        and isinstance(value[0], str)
-        and isinstance(value[1], int)
-    ):
-        raise InvalidPagination("cursor is invalid")
-    return value[0], value[1]
-
-
-def _by_name_page(req: Request, key: str, items: Sequence[Json]) -> Reply:
-    """Page a list sorted by name: cursor style with ``page[size]`` (at most 100), else
-    offset style (``page``, ``per_page``), in the shapes of every other list."""
-    keys = [(item["name"].casefold(), item["id"]) for item in items]
-    if "page[size]" in req.query or "page[after]" in req.query:
-        size = req.number("page[size]", _LIST_PAGE)
-        if not 1 <= size <= _LIST_PAGE:
-            raise InvalidPagination(f"page[size] must be between 1 and {_LIST_PAGE}")
-        start = 0
-        if req.query.get("page[after]"):
-            start = bisect.bisect_right(keys, _after(req.query["page[after]"]))
-        page = list(items[start : start + size])
-        has_more = start + size < len(items)
-        after = _encode(list(keys[start + len(page) - 1])) if page else None
-        before = _encode(list(keys[start])) if page else None
-        params = {k: v for k, v in req.query.items() if not k.startswith("page[")}
-        next_url = (
-            req.link(req.path, {**params, "page[size]": size, "page[after]": after})
-            if has_more
-            else None
-        )
-        return Reply(
-            200,
-            {
-                key: page,
-                "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": before},
-                "links": {"next": next_url, "prev": None},
-            },
-        )
-    per_page = min(max(req.number("per_page", _LIST_PAGE), 1), _LIST_PAGE)
-    number = max(req.number("page", 1), 1)
-    start = (number - 1) * per_page
-    params = {k: v for k, v in req.query.items() if k != "page"}
-    more = start + per_page < len(items)
-    return Reply(
-        200,
-        {
-            key: list(items[start : start + per_page]),
-            "next_page": req.link(req.path, {**params, "page": number + 1}) if more else None,
-            "previous_page": (
-                req.link(req.path, {**params, "page": number - 1}) if number > 1 else None
-            ),
-            "count": len(items),
-        },
-    )

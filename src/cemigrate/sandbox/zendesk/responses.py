@@ -103,6 +103,26 @@ def _decode_id(cursor: str) -> int:
     return int(value)
 
 
+def _decode_key(cursor: str, named: bool) -> int | tuple[str, int]:
+    """A list cursor: an id, or with ``named`` a ``[name, id]`` pair (lists sorted by name);
+    anything else is 400 as :func:`_decode_id`."""
+    if not named:
+        return _decode_id(cursor)
+    value = _decode(cursor)
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and _whole(value[1])
+    ):
+        raise InvalidPagination("cursor is invalid")
+    return str(value[0]), int(value[1])
+
+
+def _encode_key(key: int | tuple[str, int]) -> str:
+    return _encode(list(key) if isinstance(key, tuple) else key)
+
+
 def _decode_position(cursor: str) -> tuple[int, int]:
     """An export cursor this emulator issued (``[epoch, id]``); else 400 as :func:`_decode_id`."""
     value = _decode(cursor)
@@ -140,27 +160,28 @@ class ZendeskResponses:
         key: str,
         items: Sequence[Json],
         *,
-        keys: Sequence[int] | None = None,
+        keys: Sequence[int] | Sequence[tuple[str, int]] | None = None,
         cursor_only: bool = False,
     ) -> Reply:
         """Page a list sorted by id: cursor style with ``page[size]`` (always, with
         ``cursor_only``), else offset style. ``keys`` are the ascending cursor keys of ``items``
-        when they are not the items' ids (tags have none)."""
+        when they are not the items' ids (tags have none; brands go by name, then id)."""
         if cursor_only or "page[size]" in req.query or "page[after]" in req.query:
             size = req.number("page[size]", LIST_PAGE)
             if not 1 <= size <= LIST_PAGE:
                 raise InvalidPagination(f"page[size] must be between 1 and {LIST_PAGE}")
-            ids = list(keys) if keys is not None else [item["id"] for item in items]
+            ids: list[Any] = list(keys) if keys is not None else [item["id"] for item in items]
+            named = bool(ids) and isinstance(ids[0], tuple)
             start = 0
             if req.query.get("page[after]"):
-                start = bisect.bisect_right(ids, _decode_id(req.query["page[after]"]))
+                start = bisect.bisect_right(ids, _decode_key(req.query["page[after]"], named))
             if req.query.get("page[before]"):
-                end = bisect.bisect_left(ids, _decode_id(req.query["page[before]"]))
+                end = bisect.bisect_left(ids, _decode_key(req.query["page[before]"], named))
                 start = max(0, end - size)
             page = list(items[start : start + size])
             has_more = start + size < len(items)
-            after = _encode(ids[start + len(page) - 1]) if page else None
-            before = _encode(ids[start]) if page else None
+            after = _encode_key(ids[start + len(page) - 1]) if page else None
+            before = _encode_key(ids[start]) if page else None
             params = {k: v for k, v in req.query.items() if not k.startswith("page[")}
             next_url = (
                 req.link(req.path, {**params, "page[size]": size, "page[after]": after})

@@ -214,7 +214,6 @@ def test_metric_events_to_the_end_by_time_and_by_cursor(
 # -- objects added by the brands/forms/statuses/schedules and people parts ---------------------
 
 
-@pytest.mark.needs_p3_p4
 def test_brands_ticket_forms_and_custom_statuses(zenpy: Zenpy, desk: HelpDesk) -> None:
     assert desk.brands
     assert desk.ticket_forms
@@ -225,7 +224,6 @@ def test_brands_ticket_forms_and_custom_statuses(zenpy: Zenpy, desk: HelpDesk) -
     assert labels >= {s.agent_label for s in desk.custom_statuses}
 
 
-@pytest.mark.needs_p3_p4
 def test_schedules_with_their_holidays(session: requests.Session, desk: HelpDesk) -> None:
     """zenpy 2.0.57 names the endpoint but has no API object for schedules: read it on the
     same session zenpy uses."""
@@ -241,7 +239,6 @@ def test_schedules_with_their_holidays(session: requests.Session, desk: HelpDesk
         assert {h["name"] for h in holidays} == {h.name for h in schedule.holidays}
 
 
-@pytest.mark.needs_p3_p4
 def test_organization_memberships_and_user_identities(zenpy: Zenpy, desk: HelpDesk) -> None:
     assert desk.organization_memberships
     memberships = list(zenpy.organization_memberships())

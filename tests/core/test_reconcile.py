@@ -266,7 +266,9 @@ def test_an_end_user_promoted_to_agent_is_a_critical_access_finding(
     uid = next(
         uid
         for uid, user in sorted(backend.users.items())
-        if user["role"] == "end-user" and user.get("external_id") and not user["suspended"]
+        if user["role"] == "end-user"
+        and str(user.get("external_id") or "").startswith("emea:user:")  # migrated here
+        and not user["suspended"]
     )
     backend.users[uid]["role"] = "agent"
     source_id = migrated.source_id("user", str(uid))

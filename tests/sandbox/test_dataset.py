@@ -964,7 +964,7 @@ def test_user_and_organization_attributes(desk: HelpDesk) -> None:
         assert u.default_group.id in groups_of[u.id]
         assert u.external_id is None
     roles = Counter(u.custom_role for u in staff if u.custom_role)
-    assert set(roles) == {"Security analyst", "Payments specialist"}
+    assert set(roles) == {"Team lead", "Staff"}
     assert 0 < sum(u.ticket_restriction == "groups" for u in staff) < len(staff) / 2
     assert sum(u.only_private_comments for u in desk.users) == 1
     assert 0 < sum(bool(u.alias) for u in staff) < len(staff)

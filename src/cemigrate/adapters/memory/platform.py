@@ -13,6 +13,7 @@ from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.adapters.profile import TargetProfile
 from cemigrate.errors import ConfigError
 from cemigrate.schema import Kind
+from cemigrate.schema.records import LINK_ONLY
 
 __all__ = ["PLATFORM"]
 
@@ -66,12 +67,19 @@ PLATFORM = Platform(
     build_target=_target,
     build_target_view=_target_view,
     # Everything it receives is held natively, satisfaction ratings included, every attribute
-    # as the source had it (reconciliation compares them all, references through the ledger).
+    # as the source had it (reconciliation compares them all, references through the ledger),
+    # but for link-only references (an incident's problem, the names a rule holds): linked
+    # only when the target held the record when it was written.
     profile=TargetProfile(
         platform="memory",
         read_back=frozenset(Kind),
         carries_ratings=True,
-        keeps={kind: frozenset(f.name for f in attrs.fields(record_class(kind))) for kind in Kind},
+        keeps={
+            kind: frozenset(
+                f.name for f in attrs.fields(record_class(kind)) if not f.metadata.get(LINK_ONLY)
+            )
+            for kind in Kind
+        },
     ),
 )
 """The memory reference adapters: the descriptor the registry lists."""

@@ -271,6 +271,7 @@ def test_an_end_user_promoted_to_agent_is_a_critical_access_finding(
         and not user["suspended"]
     )
     backend.users[uid]["role"] = "agent"
+    backend.users[uid]["ticket_restriction"] = None  # an agent's default: every ticket
     source_id = migrated.source_id("user", str(uid))
     report = migrated.reconcile()
     assert _named(report) == [

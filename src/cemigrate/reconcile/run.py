@@ -375,6 +375,7 @@ class Reconciliation:
             names = attributes_of(kind, self.profile.keeps)
             if kind is Kind.TICKET:
                 names = tuple(n for n in names if n not in self.profile.ticket_labels)
+            names = tuple(n for n in names if n not in _CHECKED_ELSEWHERE.get(kind, ()))
             if kind in self.profile.read_back and names:
                 out[kind] = names
         return out
@@ -1299,6 +1300,12 @@ def _comment_count(origin: Mapping[str, Any]) -> int:
     comments = origin.get("comments")
     return len(comments) if isinstance(comments, list) else 0
 
+
+_CHECKED_ELSEWHERE: Final[Mapping[Kind, frozenset[str]]] = {
+    Kind.USER: frozenset({"role", "suspended", "deleted"}),
+}
+"""Attributes the access check compares (a role escalated or a suspension lost, critical):
+not compared again field by field, so one defect is one finding."""
 
 _NOT_MATCHED: Final = frozenset(
     {Kind.TICKET.value, Kind.SLA_EVENT.value, Kind.TICKET_METRICS.value}

@@ -112,12 +112,17 @@ def _label(record: Any) -> str:
     return str(getattr(record, "agent_label", None) or getattr(record, "name", ""))
 
 
-def expected_counts(desk: HelpDesk, target: Target) -> dict[str, int]:
+def expected_counts(
+    desk: HelpDesk, target: Target, source: Source | None = None
+) -> dict[str, int]:
     """How many records a clean copy of ``desk`` adds to ``target`` per kind: the kinds it
-    writes, less what it declines by policy; users matched by e-mail collapse into one. A kind
-    the target keeps only as a label on tickets (``TargetProfile.ticket_labels``) shows as the
-    distinct labels the tickets it takes carry."""
+    writes (and ``source`` reads, when given), less what it declines by policy; users matched
+    by e-mail collapse into one. A kind the target keeps only as a label on tickets
+    (``TargetProfile.ticket_labels``) shows as the distinct labels the tickets it takes
+    carry."""
     writable = target.describe().kinds
+    if source is not None:
+        writable = writable & source.describe().kinds
     counts = {}
     for kind in Kind:
         records = desk.records(kind) if kind in writable else ()
@@ -171,7 +176,7 @@ def conformance_suite(
             report = harness.run()
             assert report.status == "completed"
             snapshot = harness.snapshot()
-            expected = expected_counts(desk, harness.target)
+            expected = expected_counts(desk, harness.target, harness.source)
             for translated in (Kind.RULE, Kind.SLA_POLICY):
                 rules = report.kinds.get(translated.value)
                 if rules is not None and translated in harness.target.describe().kinds:
@@ -271,7 +276,7 @@ def conformance_suite(
             refusal = "RecordInvalid: subject is invalid"
             pair.with_faults(harness.target, Faults(reject={bad: refusal}))
             report = harness.run()
-            expected = expected_counts(desk, harness.target)
+            expected = expected_counts(desk, harness.target, harness.source)
             assert report.kinds["ticket"].failed == 1
             assert report.kinds["ticket"].created == expected["ticket"] - 1
             with harness.ledger() as ledger:
@@ -336,7 +341,7 @@ def conformance_suite(
         def test_dry_run_writes_nothing(self, harness: Harness, desk: HelpDesk) -> None:
             report = harness.run(dry_run=True)
             assert report.dry_run
-            assert report.kinds["ticket"].created == expected_counts(desk, harness.target)["ticket"]
+            assert report.kinds["ticket"].created == expected_counts(desk, harness.target, harness.source)["ticket"]
             assert all(not rows for rows in harness.snapshot().values())
             with harness.ledger() as ledger:
                 assert all(sum(c.values()) == 0 for c in ledger.counts().values())

@@ -356,6 +356,15 @@ def _snapshot(
         )
         for i, c in contacts.items()
     ] + [(people[i], "matched") for i in staff if migrated and people[i] in agents]
+    rows["organization_membership"] = [  # the default company, then the others
+        (f"{people[i]}@{orgs.get(company)}", _digest(company == c.get("company_id")))
+        for i, c in contacts.items()
+        for company in [
+            c.get("company_id"),
+            *(o.get("company_id") for o in c.get("other_companies") or []),
+        ]
+        if company is not None
+    ]
     rows["group"] = [(g["name"], _digest(g["name"])) for g in groups.values()]
     rows["group_membership"] = [
         (f"{people.get(a)}@{g['name']}", "") for g in groups.values() for a in g["agent_ids"]
@@ -370,8 +379,16 @@ def _snapshot(
         for p in _all(client, "/api/v2/sla_policies")
     ]
     rows["ticket"] = []
+    labels: dict[str, set[str]] = {"brand": set(), "ticket_form": set(), "custom_status": set()}
     for ticket in _all(client, "/api/v2/tickets", updated_since=EPOCH):
         custom = ticket.get("custom_fields") or {}
+        for kind, field in (
+            ("brand", "cf_cemigrate_brand"),
+            ("ticket_form", "cf_cemigrate_form"),
+            ("custom_status", "cf_cemigrate_custom_status"),
+        ):  # kept as labels on tickets: each distinct label is one record
+            if label := _own(custom, field):
+                labels[kind].add(str(label))
         conversations = [
             (
                 c.get("private"),
@@ -395,6 +412,7 @@ def _snapshot(
                 ),
             )
         )
+    rows.update({kind: [(label, "label") for label in found] for kind, found in labels.items()})
     return {kind: sorted(values) for kind, values in rows.items()}
 
 

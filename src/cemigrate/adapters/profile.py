@@ -101,6 +101,10 @@ class TargetProfile:
     (references compared through the ledger): what reconciliation compares field by field.
     An attribute not named here is one the target keeps elsewhere or cannot hold, as the
     platform's field ledger says."""
+    defaulted: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
+    """Per kind, attributes the target fills with its own default when the source has none
+    (a Zendesk ticket always has a brand, form and status): compared only when the source
+    set them."""
     ticket_labels: Mapping[str, str] = attrs.field(factory=dict)
     """Ticket references the target keeps as a label in a custom field rather than as a record
     of its own: attribute (``brand``, ``form``, ``custom_status``) → the field's key. The label

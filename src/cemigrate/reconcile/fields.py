@@ -102,6 +102,10 @@ def attributes_of(kind: Kind, keeps: Mapping[Kind, frozenset[str]]) -> tuple[str
     return tuple(sorted(keeps.get(kind, frozenset()) - ELSEWHERE.get(kind, frozenset({"id"}))))
 
 
+_NESTED_OWN: Final = frozenset({"id", "verified"})
+"""Attributes of a nested record each platform sets for itself."""
+
+
 def _norm(value: Any, ref: Callable[[Ref], str]) -> Value:
     if value is None or isinstance(value, str | int | float | bool):
         return value
@@ -113,11 +117,12 @@ def _norm(value: Any, ref: Callable[[Ref], str]) -> Value:
         return value.isoformat()
     if attrs.has(type(value)):
         # A nested record (an identity, an interval, a holiday): its values, not its own id,
-        # which each platform gives afresh.
+        # which each platform gives afresh, nor an identity's verification, which the target
+        # does itself (Zendesk verifies an added e-mail by mail).
         return tuple(
             (f.name, _norm(getattr(value, f.name), ref))
             for f in attrs.fields(type(value))
-            if f.name != "id"
+            if f.name not in _NESTED_OWN
         )
     if isinstance(value, tuple | list):
         items = [_norm(item, ref) for item in value]
@@ -167,12 +172,15 @@ def compare_kept(
     key: str,
     source_id: str,
     target_id: str,
+    defaulted: frozenset[str] = frozenset(),
 ) -> Iterator[Finding]:
     """A finding per attribute whose source and target values differ (both empty is equal;
-    tuples are compared as multisets, so an identity lost names the identity)."""
+    tuples are compared as multisets, so an identity lost names the identity). An attribute
+    in ``defaulted`` that the source left empty is the target's own default, not a
+    difference."""
     for name in sorted(before):
         was, now = before[name], after.get(name)
-        if was == now or (_empty(was) and _empty(now)):
+        if was == now or (_empty(was) and _empty(now)) or (_empty(was) and name in defaulted):
             continue
         message = f"{name} is {show(now)} in the target, {show(was)} in the source"
         if isinstance(was, tuple) and isinstance(now, tuple) and not _is_ref(was):

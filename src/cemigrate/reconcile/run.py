@@ -587,6 +587,7 @@ class Reconciliation:
                             key=key,
                             source_id=record.id,
                             target_id=entry.target_id,
+                            defaulted=self.profile.defaulted.get(kind, frozenset()),
                         ):
                             findings.add(finding)
                     extra = target.ticket_extra.get(entry.target_id)

@@ -112,9 +112,7 @@ def _label(record: Any) -> str:
     return str(getattr(record, "agent_label", None) or getattr(record, "name", ""))
 
 
-def expected_counts(
-    desk: HelpDesk, target: Target, source: Source | None = None
-) -> dict[str, int]:
+def expected_counts(desk: HelpDesk, target: Target, source: Source | None = None) -> dict[str, int]:
     """How many records a clean copy of ``desk`` adds to ``target`` per kind: the kinds it
     writes (and ``source`` reads, when given), less what it declines by policy; users matched
     by e-mail collapse into one. A kind the target keeps only as a label on tickets
@@ -341,7 +339,10 @@ def conformance_suite(
         def test_dry_run_writes_nothing(self, harness: Harness, desk: HelpDesk) -> None:
             report = harness.run(dry_run=True)
             assert report.dry_run
-            assert report.kinds["ticket"].created == expected_counts(desk, harness.target, harness.source)["ticket"]
+            assert (
+                report.kinds["ticket"].created
+                == expected_counts(desk, harness.target, harness.source)["ticket"]
+            )
             assert all(not rows for rows in harness.snapshot().values())
             with harness.ledger() as ledger:
                 assert all(sum(c.values()) == 0 for c in ledger.counts().values())

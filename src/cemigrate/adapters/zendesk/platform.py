@@ -200,6 +200,9 @@ PLATFORM = Platform(
             Kind.CUSTOM_STATUS,
             Kind.TICKET_FORM,
         },
+        # Every Zendesk ticket has a brand, a form and a custom status: the account's defaults
+        # when the source (Salesforce, Freshdesk) names none.
+        defaulted={Kind.TICKET: frozenset({"brand", "form", "custom_status"})},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.

@@ -571,6 +571,7 @@ class ZendeskBackend:
             updated_at=created,
         )
         self.user_ts[uid] = _ts(created)
+        self._identities_on_create(uid, {"email": self.owner_email})
 
     def _start_ids(self) -> None:
         """New records get ids above every seeded one."""

@@ -38,6 +38,7 @@ RECORDINGS: Mapping[str, str] = {
     "users": "ZendeskAPI_User__read_ZendeskAPI_Client_users",
     "identities": "ZendeskAPI_User_Identity__under_a_user__read_ZendeskAPI_User_identities",
     "ticket_fields": "ZendeskAPI_TicketField__read_ZendeskAPI_Client_ticket_fields",
+    "custom_roles": "ZendeskAPI_CustomRole__read_ZendeskAPI_Client_custom_roles",
     "macros": "ZendeskAPI_Macro__read_ZendeskAPI_Client_macros",
     "views": "ZendeskAPI_View__read_ZendeskAPI_Client_views",
     "satisfaction_ratings": (

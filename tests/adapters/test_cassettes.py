@@ -184,6 +184,8 @@ def test_zendesk_source_reads_real_organizations_users_and_groups() -> None:
     assert len(admin.identities) == 2, "both recorded e-mail identities, sideloaded"
     assert all(FAKE.fullmatch(i.value) for i in admin.identities)
     assert sorted(u.role.value for u in users) == ["admin", "agent", "agent", "end_user"]
+    # one recorded agent holds custom role 3692, which the account's role list names
+    assert sorted(u.custom_role for u in users if u.custom_role) == ["Staff"]
     assert [(g.id, g.name) for g in groups] == [("20001662", "Support")]
     assert {(m.user.id, m.group.id) for m in memberships} == {
         ("20014182", "20001662"),

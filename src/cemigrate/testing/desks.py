@@ -12,8 +12,9 @@ from __future__ import annotations
 import attrs
 
 from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.schema import Comment
 
-__all__ = ["plain_desk"]
+__all__ = ["plain_desk", "text_without_image_markers"]
 
 
 def plain_desk(desk: HelpDesk) -> HelpDesk:
@@ -76,3 +77,16 @@ def plain_desk(desk: HelpDesk) -> HelpDesk:
         organizations=organizations,
         groups=tuple(attrs.evolve(g, public=True) for g in desk.groups),
     )
+
+
+def text_without_image_markers(text: str, comment: Comment) -> str:
+    """``text`` (a migrated comment's plain body) without the markers that stand where the
+    source comment showed its inline images (``[image: <file name>]``): a target derives its
+    plain text from the rewritten HTML, so the marker shows there, while the source's plain
+    text never held the image. Raises ``AssertionError`` when a marker is missing."""
+    for attachment in comment.attachments:
+        if attachment.inline:
+            marker = f"[image: {attachment.file_name}]"
+            assert marker in text, f"comment {comment.id}: no {marker} in the migrated text"
+            text = text.replace(marker, "", 1)
+    return text

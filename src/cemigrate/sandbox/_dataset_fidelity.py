@@ -54,7 +54,7 @@ from cemigrate.schema import (
 )
 
 if TYPE_CHECKING:
-    from cemigrate.sandbox.dataset import HelpDesk
+    from cemigrate.sandbox._desk import HelpDesk
 
 _DAY = 86400
 _WEEK_MINUTES = 7 * 1440

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cemigrate.sandbox.web import Reply, SandboxRequest
-from cemigrate.sandbox.zendesk.configuration import ConfigResponses
 from cemigrate.sandbox.zendesk.exceptions import (
     BadRequest,
     InvalidPagination,
@@ -149,7 +148,6 @@ class ZendeskResponses:
         """The e-mail the sandbox's credentials belong to (``/users/me``)."""
         self._metric_stream: tuple[int, list[tuple[int, int, Json]]] | None = None
         """The metric events by (epoch, id), and how many events it was built from."""
-        self.config = ConfigResponses(self)
         """Brands, ticket forms, custom statuses and schedules (configuration.py)."""
 
     # -- pagination ------------------------------------------------------------------------

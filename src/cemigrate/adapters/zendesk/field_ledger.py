@@ -100,7 +100,7 @@ _TICKET = LedgerObject(
         carried(
             "problem_id",
             "Ticket.problem",
-            note="linked when the target holds the problem ticket (a delta links it later)",
+            note="linked when the problem ticket was written before the incident's batch",
         ),
         carried("raw_subject", "Ticket.subject", note="read when `subject` is empty"),
         kept("recipient", _ORIGIN, "Ticket.recipient"),

@@ -225,6 +225,34 @@ def _snapshot(account: ZendeskSandbox) -> dict[str, list[tuple[str, str]]]:
             for p in backend.sla_policies.values()
         ],
     }
+    config = backend.config
+    migrated = bool(backend.tickets)
+    rows["brand"] = [(b["name"], _digest(b.get("active"))) for b in config.brands.values()]
+    rows["ticket_form"] = [
+        (f["name"], _digest(len(f.get("ticket_field_ids") or [])))
+        for f in config.ticket_forms.values()
+    ]
+    rows["custom_status"] = [  # a category's default status is adopted: it counts once used
+        (
+            f"{s['status_category']}:{s['agent_label']}",
+            "matched" if s.get("default") else _digest(s.get("active")),
+        )
+        for s in config.custom_statuses.values()
+        if migrated or not s.get("default")
+    ]
+    rows["schedule"] = [
+        (
+            s["name"],
+            _digest(
+                s.get("time_zone"), sorted(h["name"] for h in config.holidays.get(i, {}).values())
+            ),
+        )
+        for i, s in config.schedules.items()
+    ]
+    rows["organization_membership"] = [
+        (f"{users.get(m['user_id'])}@{orgs.get(m['organization_id'])}", _digest(m.get("default")))
+        for m in backend.organization_memberships.values()
+    ]
     for ticket_id, ticket in backend.tickets.items():
         comments = [
             (

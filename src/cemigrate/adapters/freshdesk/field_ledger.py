@@ -41,7 +41,7 @@ from cemigrate.adapters.origin import ORIGIN_FIELD
 
 __all__ = ["FRESHDESK_LEDGER"]
 
-_REF: Final = "https://developers.freshdesk.com/api/"
+_REF: Final = "https://developers.freshdesk.com/api/, section "
 
 # Reasons and places that recur, stated once.
 _WRITE_ONLY: Final = "a create parameter naming the requester; answers carry `requester_id`"
@@ -58,7 +58,7 @@ _AGENT_FORM: Final = (
     "agent-form layout (accounts from June 2022); the target's admin arranges its own forms"
 )
 _OUTBOX: Final = "the delivery state of the source account's outgoing mail; nothing to resend"
-_OWN: Final = "marks Freshdesk's own fields, which are not read as custom fields"
+_OWN: Final = "the target marks its own built-in fields; Freshdesk's are not read as custom fields"
 
 
 def _v(field: str, *attributes: str, note: str = "") -> FieldRow:
@@ -76,7 +76,7 @@ def _m(field: str, *attributes: str, note: str = "") -> FieldRow:
 _TICKET = LedgerObject(
     name="ticket",
     title="Ticket",
-    page=_REF + "#tickets",
+    page=_REF + '"Tickets"',
     rows=(
         _v("associated_tickets_count"),
         _v("associated_tickets_list", note="parent/child and tracker links by source id"),
@@ -198,7 +198,7 @@ _TICKET = LedgerObject(
 _TICKET_STATS = LedgerObject(
     name="ticket.stats",
     title="Ticket stats",
-    page=_REF + "#view_a_ticket (include=stats)",
+    page=_REF + '"View a Ticket" (include=stats)',
     rows=(
         dropped("agent_responded_at", _SOURCE_METRIC),
         carried("closed_at", "Ticket.solved_at", note="for a closed ticket without `resolved_at`"),
@@ -225,7 +225,7 @@ _TICKET_STATS = LedgerObject(
 _ATTACHMENT = LedgerObject(
     name="attachment",
     title="Attachment",
-    page=_REF + "#tickets (the attachments of tickets and conversations)",
+    page=_REF + '"Tickets" (the attachments of tickets and conversations)',
     rows=(
         carried("attachment_url", "Attachment.location", note="where the bytes are streamed from"),
         carried("content_type", "Attachment.content_type"),
@@ -242,7 +242,7 @@ _ATTACHMENT = LedgerObject(
 _CONVERSATION = LedgerObject(
     name="conversation",
     title="Conversation",
-    page=_REF + "#conversations",
+    page=_REF + '"Conversations"',
     rows=(
         carried("attachments", "Comment.attachments"),
         _m("auto_response"),
@@ -309,7 +309,7 @@ _CONVERSATION = LedgerObject(
 _CONTACT = LedgerObject(
     name="contact",
     title="Contact",
-    page=_REF + "#contacts",
+    page=_REF + '"Contacts"',
     rows=(
         dropped(
             "active",
@@ -384,7 +384,7 @@ _COMPANY_OWN: Final = (
 _COMPANY = LedgerObject(
     name="company",
     title="Company",
-    page=_REF + "#companies",
+    page=_REF + '"Companies"',
     rows=(
         dropped("account_tier", _COMPANY_OWN),
         carried("created_at", "Organization.created_at"),
@@ -408,7 +408,7 @@ _COMPANY = LedgerObject(
 _AGENT = LedgerObject(
     name="agent",
     title="Agent",
-    page=_REF + "#agents",
+    page=_REF + '"Agents"',
     rows=(
         dropped("available", "whether the agent takes tickets now: a live state of the source"),
         dropped("available_since", "whether the agent takes tickets now: a live state"),
@@ -442,7 +442,7 @@ _AGENT = LedgerObject(
 _AGENT_CONTACT = LedgerObject(
     name="agent.contact",
     title="Agent contact",
-    page=_REF + "#agents (contact[...])",
+    page=_REF + '"Agents" (contact[...])',
     rows=(
         carried("active", "User.suspended", note="false means suspended"),
         dropped("created_at", "the agent's own times are carried"),
@@ -466,7 +466,7 @@ _AGENT_CONTACT = LedgerObject(
 _GROUP = LedgerObject(
     name="group",
     title="Group",
-    page=_REF + "#groups",
+    page=_REF + '"Groups"',
     rows=(
         carried(
             "agent_ids",
@@ -489,12 +489,15 @@ _GROUP = LedgerObject(
     ),
 )
 
-_ROLE_ONLY: Final = "roles are not migrated (the target's admin assigns its own); admin-ness is"
+_ROLE_ONLY: Final = (
+    "roles are not migrated (the target's admin assigns its own); whether an agent is an "
+    "admin is carried"
+)
 
 _ROLE = LedgerObject(
     name="role",
     title="Role",
-    page=_REF + "#roles",
+    page=_REF + '"Roles"',
     rows=(
         dropped("created_at", _ROLE_ONLY),
         dropped("default", _ROLE_ONLY),
@@ -531,7 +534,7 @@ def _field_rows(*rows: FieldRow) -> tuple[FieldRow, ...]:
 _TICKET_FIELD = LedgerObject(
     name="ticket_field",
     title="Ticket field",
-    page=_REF + "#ticket_fields",
+    page=_REF + '"Ticket Fields"',
     rows=_field_rows(
         dropped("customers_can_edit", _PORTAL),
         derived(
@@ -553,7 +556,7 @@ _TICKET_FIELD = LedgerObject(
 _CONTACT_FIELD = LedgerObject(
     name="contact_field",
     title="Contact field",
-    page=_REF + "#contact_fields",
+    page=_REF + '"Contact Fields"',
     rows=_field_rows(
         dropped("agents_can_edit", _AGENT_FORM),
         dropped("customers_can_edit", _PORTAL),
@@ -571,7 +574,7 @@ _CONTACT_FIELD = LedgerObject(
 _COMPANY_FIELD = LedgerObject(
     name="company_field",
     title="Company field",
-    page=_REF + "#company_fields",
+    page=_REF + '"Company Fields"',
     rows=_field_rows(
         dropped("agents_can_edit", _AGENT_FORM),
         derived("default", _OWN),
@@ -586,7 +589,7 @@ _SLA_RAW: Final = "verbatim, with the whole policy"
 _SLA_POLICY = LedgerObject(
     name="sla_policy",
     title="SLA policy",
-    page=_REF + "#sla_policies",
+    page=_REF + '"SLA Policies"',
     rows=(
         carried("active", "SlaPolicy.active"),
         kept(
@@ -609,7 +612,7 @@ _SLA_POLICY = LedgerObject(
 _SLA_TARGET = LedgerObject(
     name="sla_policy.sla_target",
     title="SLA target",
-    page=_REF + "#sla_policies (sla_target.priority_N)",
+    page=_REF + '"SLA Policies" (sla_target.priority_N)',
     rows=(
         carried("business_hours", "SlaTarget.business_hours"),
         kept("escalation_enabled", _SLA_RAW, "SlaPolicy.raw"),
@@ -631,7 +634,7 @@ _SLA_TARGET = LedgerObject(
 _AUTOMATION = LedgerObject(
     name="automation",
     title="Automation rule",
-    page=_REF + "#automations",
+    page=_REF + '"View an Automation Rule", "List All Automation Rules"',
     rows=(
         carried("actions", "Rule.actions"),
         carried("active", "Rule.active"),
@@ -665,7 +668,7 @@ _AUTOMATION = LedgerObject(
 _SATISFACTION_RATING = LedgerObject(
     name="satisfaction_rating",
     title="Satisfaction rating",
-    page=_REF + "#satisfaction_ratings",
+    page=_REF + '"Satisfaction Ratings"',
     rows=(
         carried("agent_id", "SatisfactionRating.assignee"),
         carried("created_at", "SatisfactionRating.created_at"),
@@ -691,7 +694,7 @@ _NO_TIME_KIND: Final = "gap: the schema has no kind for time entries"
 _TIME_ENTRY = LedgerObject(
     name="time_entry",
     title="Time entry",
-    page=_REF + "#time_entries",
+    page=_REF + '"Time Entries"',
     rows=tuple(
         dropped(field, _NO_TIME_KIND)
         for field in (
@@ -714,7 +717,7 @@ _TIME_ENTRY = LedgerObject(
 _PRODUCT = LedgerObject(
     name="product",
     title="Product",
-    page=_REF + "#products",
+    page=_REF + '"Products"',
     rows=(
         carried("created_at", "Brand.created_at"),
         dropped("description", "gap: the schema's brand has no description"),

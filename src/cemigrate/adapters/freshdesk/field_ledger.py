@@ -84,7 +84,8 @@ _TICKET = LedgerObject(
         carried(
             "attachments",
             "Comment.attachments",
-            note="the first comment's files, from the ticket view (the list leaves them out)",
+            note="the first comment's files, from the ticket's own view (the list leaves them "
+            "out; plan key `ticket_read = conversations` skips the view and says so)",
         ),
         _v("cc_emails"),
         dropped("company", "an `include=company` sideload cemigrate does not ask for"),
@@ -92,7 +93,7 @@ _TICKET = LedgerObject(
         carried(
             "conversations",
             "Ticket.comments",
-            note="after the description, oldest first (see Conversation)",
+            note="after the description, oldest first (see Conversation); read per ticket",
         ),
         carried("created_at", "Ticket.created_at"),
         mapped("custom_fields", "mapping `[fields.ticket.<key>]`", "Ticket.custom_fields"),
@@ -123,6 +124,14 @@ _TICKET = LedgerObject(
         _v("fwd_emails"),
         carried("group_id", "Ticket.group"),
         carried("id", "Ticket.id", note="the source key; the target assigns its own id"),
+        dropped(
+            "internal_agent_id",
+            "gap: shared ownership's internal agent is not read (the assignee is)",
+        ),
+        dropped(
+            "internal_group_id",
+            "gap: shared ownership's internal group is not read (the group is)",
+        ),
         carried("is_escalated", "SlaEvent.kind", note="a resolution breach"),
         dropped("name", _WRITE_ONLY),
         _v("nr_due_by", note="the next-reply target, which the schema's SLA history lacks"),
@@ -142,7 +151,8 @@ _TICKET = LedgerObject(
         _v("reply_cc_emails"),
         dropped(
             "requester",
-            "an `include=requester` sideload; the requester is read as a contact of its own",
+            "an `include=requester` sideload cemigrate does not ask for; the requester is "
+            "read as a contact of its own",
         ),
         carried("requester_id", "Ticket.requester", note="also the first comment's author"),
         carried("responder_id", "Ticket.assignee"),
@@ -267,7 +277,10 @@ _CONVERSATION = LedgerObject(
         _m("from_email"),
         dropped("has_quoted_text", "whether the body quotes earlier mail; the body is carried"),
         carried("id", "Comment.id"),
-        _m("incoming"),
+        dropped(
+            "incoming",
+            "whether it came from outside the help desk; its author (`user_id`) is carried",
+        ),
         dropped(
             "last_edited_at",
             "the source's edit history; the body is carried as last edited",
@@ -482,6 +495,10 @@ _GROUP = LedgerObject(
         carried("created_at", "Group.created_at"),
         carried("description", "Group.description"),
         dropped("escalate_to", "the group's escalation e-mail setting; no schema equivalent"),
+        dropped(
+            "group_type",
+            "a support or a field-service group; every group is read as a support group",
+        ),
         carried("id", "Group.id"),
         carried("name", "Group.name"),
         dropped("unassigned_for", "the group's escalation e-mail setting; no schema equivalent"),

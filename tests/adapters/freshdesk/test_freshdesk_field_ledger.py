@@ -15,6 +15,7 @@ import pytest
 from cemigrate.adapters.field_ledger import Fate, markers, problems, render, schema_classes, write
 from cemigrate.adapters.freshdesk import field_ledger
 from cemigrate.adapters.freshdesk.field_ledger import FRESHDESK_LEDGER
+from cemigrate.schema import Comment, Organization, Ticket, User
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data" / "freshdesk_documented_fields.json"
@@ -202,6 +203,44 @@ def test_a_recorded_field_the_list_lacks_is_named() -> None:
     _fields_of("ticket", {"id": 1, "stats": {"closed_at": None, "sla_paused_at": None}}, seen)
     documented = _documented()
     assert seen["ticket.stats"] - set(documented["ticket.stats"]) == {"sla_paused_at"}
+
+
+# -- what Freshdesk has no field for ---------------------------------------------------------
+
+NOT_FROM_A_FIELD = {
+    "Ticket.instance": "the source's name in the plan, not a Freshdesk field",
+    "Ticket.submitter": "a Freshdesk ticket names its requester only",
+    "Ticket.ccs": "`cc_emails` are addresses, not users: kept in via",
+    "Ticket.followers": "watchers are a call of their own (/tickets/{id}/watchers), not read",
+    "Ticket.form": "the documented ticket answer names no form",
+    "Ticket.custom_status": "a custom status is a status code, mapped like the others",
+    "Ticket.external_id": "Freshdesk tickets have no external id",
+    "Ticket.due_at": "`due_by` is the resolution SLA's due time, not a task's due date",
+    "Ticket.problem": "no problem/incident link; parent, child and tracker links are kept in via",
+    "User.default_group": "an agent's groups are memberships, none of them the default",
+    "User.custom_role": "roles are not migrated; whether an agent is an admin is carried",
+    "User.only_private_comments": "no such agent permission in the API",
+    "User.alias": "Freshdesk agents have no alias",
+    "Organization.external_id": "Freshdesk companies have no external id",
+    "Organization.group": "Freshdesk companies have no group",
+    "Organization.shared_tickets": "sharing is per contact (`view_all_tickets`), carried",
+    "Organization.shared_comments": "sharing is per contact (`view_all_tickets`), carried",
+    "Organization.tags": "companies have no tags (read back from cemigrate's own field only)",
+}
+"""Schema attributes no Freshdesk field fills, and why: the Freshdesk source leaves them empty."""
+
+
+@pytest.mark.parametrize("cls", [Ticket, User, Organization, Comment], ids=lambda c: c.__name__)
+def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_field_or_says_why(
+    cls: type,
+) -> None:
+    named = {a for obj in FRESHDESK_LEDGER.objects for row in obj.rows for a in row.attributes}
+    unnamed = {
+        f"{cls.__name__}.{field.name}"
+        for field in attrs.fields(cls)
+        if f"{cls.__name__}.{field.name}" not in named
+    }
+    assert unnamed == {a for a in NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")}
 
 
 # -- the page ----------------------------------------------------------------------------------

@@ -36,9 +36,11 @@ test: lint typecheck pytest
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/copier_overhead.py --tickets 10000
 
-# The "Field ledger" section of docs/zendesk.md, generated from adapters/zendesk/field_ledger.py.
+# The "Field ledger" sections of docs/zendesk.md and docs/freshdesk.md, generated from
+# adapters/<platform>/field_ledger.py.
 field-ledger: $(VENV)/.installed
 	$(BIN)/python -m cemigrate.adapters.zendesk.field_ledger --write docs/zendesk.md
+	$(BIN)/python -m cemigrate.adapters.freshdesk.field_ledger --write docs/freshdesk.md
 
 clean:
 	rm -rf $(VENV) cemigrate-demo .pytest_cache .mypy_cache .ruff_cache

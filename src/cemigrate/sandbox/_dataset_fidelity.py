@@ -663,7 +663,8 @@ class _Enricher:
           "source_name": "Bot"}}``): MobiHelp, Bot and WhatsApp on chat tickets, Ecommerce on a
           web ticket;
         - an agent who sees only the tickets assigned to them (``ticket_restriction``
-          ``assigned``: Freshdesk's ticket scope 3; "groups" is scope 2);
+          ``assigned``: Freshdesk's ticket scope 3) and, where none has it yet, one who sees
+          their groups' tickets (``groups``: scope 2);
         - two end users with a mobile number and no phone, two with a Twitter handle;
         - where the schema has them (``User.agent_type``, ``occasional``, ``address``), a field
           agent, a collaborator, an occasional agent and contacts' postal addresses.
@@ -728,10 +729,11 @@ class _Enricher:
         newer = attrs.fields_dict(User)  # attributes a later schema adds, set where present
         agents = [k for k, u in enumerate(users) if u.role is Role.AGENT]
         staff = [k for k, u in enumerate(users) if u.role is not Role.END_USER]
-        unrestricted = [k for k in agents if users[k].ticket_restriction is None]
-        if unrestricted:
-            k = rng.choice(unrestricted)
-            users[k] = attrs.evolve(users[k], ticket_restriction="assigned")
+        for scope in ("assigned", "groups"):  # one of each (Freshdesk's scopes 3 and 2)
+            unrestricted = [k for k in agents if users[k].ticket_restriction is None]
+            if unrestricted and not any(users[k].ticket_restriction == scope for k in agents):
+                k = rng.choice(unrestricted)
+                users[k] = attrs.evolve(users[k], ticket_restriction=scope)
         if "agent_type" in newer:
             kinds = dict(
                 zip(

@@ -676,7 +676,7 @@ class _Enricher:
             id=str(max((int(f.id) for f in fields), default=364_000_000_099) + 1),
             object=FieldObject.TICKET,
             key="ticket_type",
-            title="Type",
+            title="Ticket type",
             type=FieldType.DROPDOWN,
             options=tuple(
                 FieldOption(name=n, value=n, position=k) for k, n in enumerate(TICKET_TYPES)

@@ -742,6 +742,8 @@ def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
     for kind in _EXISTING_KINDS:
         for record in desk.records(kind):
             data = to_dict(record)
+            if kind is Kind.FIELD and data["key"] == "ticket_type":
+                continue  # added with the Freshdesk values
             for name in _ADDED_ATTRIBUTES.get(kind, ()):
                 data.pop(name, None)
             if kind is Kind.USER:
@@ -750,6 +752,9 @@ def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
                     {k: v for k, v in i.items() if k != "id"} for i in data["identities"][:kept]
                 ]
             if kind is Kind.TICKET:
+                if "ticket_type" in data["custom_fields"]:  # a question given an own type
+                    data["custom_fields"].pop("ticket_type")
+                    data["type"] = "question"
                 for c in data["comments"]:
                     c.pop("metadata", None)
                     c["attachments"] = [a for a in c["attachments"] if not a["inline"]]
@@ -767,7 +772,7 @@ def test_existing_records_keep_every_value(desk: HelpDesk) -> None:
         "user": 1229,
         "group": 6,
         "group_membership": 38,
-        "field": 15,
+        "field": 16,  # 15, and the ticket_type dropdown added with the Freshdesk values
         "sla_policy": 2,
         "ticket": 2000,
         "sla_event": 14645,
@@ -996,10 +1001,48 @@ def test_ticket_recipient_and_via(desk: HelpDesk) -> None:
             assert source["rel"] is None  # type: ignore[index]
         else:
             assert t.recipient is None
-            assert t.via == {
+            # a few tickets also name a Freshdesk source code (test_freshdesk_account_values)
+            assert {k: v for k, v in t.via.items() if k != "freshdesk"} == {
                 "channel": t.channel.value,
                 "source": {"from": {}, "to": {}, "rel": None},
             }
+
+
+def test_freshdesk_account_values(desk: HelpDesk) -> None:
+    """What real Freshdesk accounts hold, on a few records: account-defined ticket types as
+    the ``ticket_type`` dropdown's values, source codes no other platform has, an agent of
+    each ticket scope, mobile-only contacts and Twitter handles."""
+    typed = next(f for f in desk.fields if f.key == "ticket_type")
+    assert typed.object is FieldObject.TICKET
+    assert [(o.name, o.value) for o in typed.options][-2:] == [
+        ("Feature Request", "Feature Request"),
+        ("Refund", "Refund"),
+    ]
+    general = next(f for f in desk.ticket_forms if f.default)
+    assert Ref(kind=Kind.FIELD, id=typed.id) in general.fields
+    custom = {
+        t.custom_fields["ticket_type"]: t for t in desk.tickets if "ticket_type" in t.custom_fields
+    }
+    assert set(custom) == {"Feature Request", "Refund"}
+    assert all(t.type is None and not t.deleted for t in custom.values())
+    sources = {
+        int(t.via["freshdesk"]["source"]): t.channel.value  # type: ignore[call-overload,index]
+        for t in desk.tickets
+        if "freshdesk" in t.via
+    }
+    assert sources == {8: "chat", 11: "web", 12: "chat", 13: "chat"}
+    agents = [u for u in desk.users if u.role is Role.AGENT]
+    assert {u.ticket_restriction for u in agents} == {None, "groups", "assigned"}
+    customers = [u for u in desk.users if u.role is Role.END_USER]
+    mobile_only = [
+        u
+        for u in customers
+        if u.phone is None and any(i.type == "phone_number" for i in u.identities)
+    ]
+    assert len(mobile_only) == 2
+    assert sum(any(i.type == "twitter" for i in u.identities) for u in customers) == 2
+    ids = [i.id for u in desk.users for i in u.identities]
+    assert len(ids) == len(set(ids))
 
 
 def test_comment_metadata(desk: HelpDesk) -> None:

@@ -2,7 +2,11 @@
 
 Brands, ticket forms, custom ticket statuses, schedules, organization memberships, secondary
 identities, the newer user and organization attributes, each ticket's brand, form, custom
-status, recipient and via, end users' comment metadata and agents' inline screenshots.
+status, recipient and via, end users' comment metadata and agents' inline screenshots. And what
+real Freshdesk accounts hold (:meth:`_Enricher._freshdesk`): account-defined ticket types (a
+``ticket_type`` dropdown whose value is the type's name), Freshdesk source codes other
+platforms have no channel for, agents of each ticket scope and type, mobile-only contacts and
+contacts with a Twitter handle.
 
 Everything here is drawn from its own random generator, after the rest of the desk is built, and
 only adds attributes and records: the records :mod:`cemigrate.sandbox.dataset` made before keep
@@ -35,7 +39,10 @@ from cemigrate.schema import (
     Channel,
     Comment,
     CustomStatus,
+    FieldDef,
     FieldObject,
+    FieldOption,
+    FieldType,
     Holiday,
     Identity,
     Interval,
@@ -65,6 +72,15 @@ _STATUS_BASE = 369_000_000_100
 _FORM_BASE = 370_000_000_100
 _ORG_MEMBERSHIP_BASE = 371_000_000_100
 _IDENTITY_BASE = 372_000_000_100
+_FD_IDENTITY_BASE = 373_000_000_100
+
+TICKET_TYPES: Final = ("Question", "Incident", "Problem", "Task", "Feature Request", "Refund")
+"""The ``ticket_type`` field's options (name = value): the four every platform knows and two an
+account defined, as a real Freshdesk account's ``ticket_type`` field lists them (Airbyte's
+recorded ``ticket_fields`` stream: "Feature Request", "Refund")."""
+FRESHDESK_SOURCES: Final = ((8, "MobiHelp", "chat"), (12, "Bot", "chat"), (13, "Whatsapp", "chat"))
+"""Freshdesk ``source`` codes no other platform has a channel for, and the channel of the tickets
+that carry them (``via["freshdesk"]``); code 11 "Ecommerce" goes to a web ticket."""
 
 METADATA_BUDGET: Final = 29_000
 """Most characters of comment metadata JSON one ticket carries (Zendesk's long threads have
@@ -190,6 +206,7 @@ _USER_DETAILS = (
     "Business account holder; invoices in company name.",
 )
 _ALT_DOMAINS = ("proton.example", "fastmail.example", "icloud.example", "outlook.example")
+_STREETS = ("Harbour Street", "Station Road", "Rua Augusta", "Hauptstraße", "Main Street")
 
 
 def enrich(
@@ -212,6 +229,11 @@ def enrich(
     return _Enricher(desk, seed, start, support_domain, attach).run(
         open_minute, close_minute, is_workday
     )
+
+
+def _with(user: User, **changes: Any) -> User:
+    """``user`` with attributes a later schema adds (checked by attrs when they are set)."""
+    return attrs.evolve(user, **changes)
 
 
 class _Place(NamedTuple):
@@ -265,12 +287,14 @@ class _Enricher:
         organizations = self._organizations()
         memberships = self._organization_memberships(users, organizations)
         tickets = self._links(self._tickets(brands, forms, statuses))
+        fields, users, tickets, forms = self._freshdesk(users, tickets, forms)
         groups = [
             attrs.evolve(g, public=False) if g.name == _PRIVATE_GROUP else g
             for g in self.desk.groups
         ]
         return attrs.evolve(
             self.desk,
+            fields=tuple(fields),
             groups=tuple(groups),
             brands=tuple(brands),
             schedules=tuple(schedules),
@@ -625,6 +649,124 @@ class _Enricher:
                 problems.append(ticket.id)
             out.append(ticket)
         return out
+
+    def _freshdesk(
+        self, users: list[User], tickets: list[Ticket], forms: list[TicketForm]
+    ) -> tuple[list[FieldDef], list[User], list[Ticket], list[TicketForm]]:
+        """What real Freshdesk accounts hold, on a few records, from a generator of its own
+        (every value drawn before stays as it was):
+
+        - a ticket dropdown ``ticket_type`` (options :data:`TICKET_TYPES`, name = value) on the
+          General form: one question of that form becomes a "Feature Request", another a
+          "Refund" (their ``type`` None: the schema's four types do not name them);
+        - tickets whose ``via`` names a Freshdesk source code (``{"freshdesk": {"source": 12,
+          "source_name": "Bot"}}``): MobiHelp, Bot and WhatsApp on chat tickets, Ecommerce on a
+          web ticket;
+        - an agent who sees only the tickets assigned to them (``ticket_restriction``
+          ``assigned``: Freshdesk's ticket scope 3) and, where none has it yet, one who sees
+          their groups' tickets (``groups``: scope 2);
+        - two end users with a mobile number and no phone, two with a Twitter handle;
+        - where the schema has them (``User.agent_type``, ``occasional``, ``address``), a field
+          agent, a collaborator, an occasional agent and contacts' postal addresses.
+        """
+        rng = random.Random(f"cemigrate:{self.seed}:{self.desk.instance}:freshdesk")
+        fields = list(self.desk.fields)
+        created, updated = self._config_time()
+        type_field = FieldDef(
+            id=str(max((int(f.id) for f in fields), default=364_000_000_099) + 1),
+            object=FieldObject.TICKET,
+            key="ticket_type",
+            title="Ticket type",
+            type=FieldType.DROPDOWN,
+            options=tuple(
+                FieldOption(name=n, value=n, position=k) for k, n in enumerate(TICKET_TYPES)
+            ),
+            description="The ticket's type, the account's own ones included.",
+            position=len(fields),
+            created_at=created,
+            updated_at=updated,
+        )
+        fields.append(type_field)
+        general = forms[0]
+        forms = [
+            attrs.evolve(general, fields=(*general.fields, Ref(kind=Kind.FIELD, id=type_field.id))),
+            *forms[1:],
+        ]
+        general_ref = Ref(kind=Kind.TICKET_FORM, id=general.id)
+        live = [k for k, t in enumerate(tickets) if not t.deleted]
+        questions = [
+            k
+            for k in live
+            if tickets[k].type is TicketType.QUESTION and tickets[k].form == general_ref
+        ]
+        for name, k in zip(
+            ("Feature Request", "Refund"),
+            rng.sample(questions, min(2, len(questions))),
+            strict=False,
+        ):
+            ticket = tickets[k]
+            tickets[k] = attrs.evolve(
+                ticket, type=None, custom_fields={**ticket.custom_fields, "ticket_type": name}
+            )
+        by_channel: dict[str, list[int]] = {}
+        for k in live:
+            by_channel.setdefault(tickets[k].channel.value, []).append(k)
+        chosen: set[int] = set()
+        wanted = [*FRESHDESK_SOURCES, (11, "Ecommerce", "web")]
+        for code, name, channel in wanted:
+            pool = [k for k in by_channel.get(channel, []) if k not in chosen]
+            if not pool:
+                continue
+            k = rng.choice(pool)
+            chosen.add(k)
+            named: dict[str, JsonValue] = {"source": code, "source_name": name}
+            via: dict[str, JsonValue] = {**tickets[k].via, "freshdesk": named}
+            tickets[k] = attrs.evolve(tickets[k], via=via)
+        users = self._freshdesk_people(rng, users)
+        return fields, users, tickets, forms
+
+    def _freshdesk_people(self, rng: random.Random, users: list[User]) -> list[User]:
+        newer = attrs.fields_dict(User)  # attributes a later schema adds, set where present
+        agents = [k for k, u in enumerate(users) if u.role is Role.AGENT]
+        staff = [k for k, u in enumerate(users) if u.role is not Role.END_USER]
+        for scope in ("assigned", "groups"):  # one of each (Freshdesk's scopes 3 and 2)
+            unrestricted = [k for k in agents if users[k].ticket_restriction is None]
+            if unrestricted and not any(users[k].ticket_restriction == scope for k in agents):
+                k = rng.choice(unrestricted)
+                users[k] = attrs.evolve(users[k], ticket_restriction=scope)
+        if "agent_type" in newer:
+            kinds = dict(
+                zip(
+                    rng.sample(agents, min(2, len(agents))),
+                    ("field_agent", "collaborator"),
+                    strict=False,
+                )
+            )
+            for k in staff:
+                users[k] = _with(users[k], agent_type=kinds.get(k, "support_agent"))
+        if "occasional" in newer and agents:
+            occasional = rng.choice(agents)
+            for k in staff:
+                users[k] = _with(users[k], occasional=k == occasional)
+        customers = [k for k, u in enumerate(users) if u.role is Role.END_USER and not u.deleted]
+        seq = 0
+        phoneless = [k for k in customers if users[k].phone is None]
+        for k in rng.sample(phoneless, min(2, len(phoneless))):
+            number = f"+44 7700 900{rng.randrange(100, 1000)}"
+            identity = Identity(type="phone_number", value=number, id=str(_FD_IDENTITY_BASE + seq))
+            seq += 1
+            users[k] = attrs.evolve(users[k], identities=(*users[k].identities, identity))
+        for k in rng.sample(customers, min(2, len(customers))):
+            handle = "@" + re.sub(r"[^a-z0-9]", "", users[k].name.lower())[:14]
+            identity = Identity(type="twitter", value=handle, id=str(_FD_IDENTITY_BASE + seq))
+            seq += 1
+            users[k] = attrs.evolve(users[k], identities=(*users[k].identities, identity))
+        if "address" in newer:
+            for k in rng.sample(customers, min(3, len(customers))):
+                street = f"{rng.randrange(1, 200)} {rng.choice(_STREETS)}"
+                city = _PLACES.get(users[k].time_zone, _DEFAULT_PLACE)[0]
+                users[k] = _with(users[k], address=f"{street}, {city}")
+        return users
 
     def _status(
         self,

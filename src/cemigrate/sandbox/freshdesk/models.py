@@ -240,6 +240,8 @@ class FreshdeskBackend:
         self.sla_policies: dict[int, Json] = {}
         self.automations: dict[int, dict[int, Json]] = {1: {}, 3: {}, 4: {}}
         self.ratings: dict[int, Json] = {}
+        self.products: dict[int, Json] = {}
+        """The account's products (the desk's brands), by id."""
         self.time_entries: dict[int, Json] = {}
         self.attachments: dict[int, StoredAttachment] = {}
         self._tickets: dict[int, _StoredTicket] = {}
@@ -288,12 +290,27 @@ class FreshdeskBackend:
                 "created_at": "2023-01-05T09:00:00Z",
                 "updated_at": "2023-01-05T09:00:00Z",
             }
-        for field in seed.default_ticket_fields():
+        desk = self.desk
+        types = list(seed.TYPE_NAMES.values())
+        if desk is not None:
+            for brand in desk.brands:
+                self.products[int(brand.id)] = seed.product_json(brand)
+            typed = next(
+                (
+                    f
+                    for f in desk.fields
+                    if f.object is FieldObject.TICKET and f.key == seed.TICKET_TYPE_KEY
+                ),
+                None,
+            )
+            if typed is not None:  # the account's own types too: Freshdesk's ticket_type field
+                types += [o.value for o in typed.options if o.value not in types]
+        products = {p["name"]: p["id"] for p in self.products.values()}
+        for field in seed.default_ticket_fields(types, products):
             self.fields["ticket"][field["id"]] = field
         for kind in ("contact", "company"):
             for field in seed.default_object_fields(kind):
                 self.fields[kind][field["id"]] = field
-        desk = self.desk
         if desk is None:
             self._next = dict.fromkeys(("ticket", "contact", "company", "group", "field"), 1000)
             self._next.update({"conversation": 10_000, "attachment": 10_000, "time_entry": 0})
@@ -304,7 +321,17 @@ class FreshdeskBackend:
             self.agents[self.owner_id] = seed.agent_json(owner, [], owner=True)
             self.agents[self.owner_id]["created_at"] = self.now_iso()
             return
-        by_object = {kind: [f for f in desk.fields if f.object is kind] for kind in FieldObject}
+        # the desk's ticket_type field is Freshdesk's default one (its choices above), never a
+        # custom field: a ticket's value for it is the ticket's type
+        by_object = {
+            kind: [
+                f
+                for f in desk.fields
+                if f.object is kind
+                and not (kind is FieldObject.TICKET and f.key == seed.TICKET_TYPE_KEY)
+            ]
+            for kind in FieldObject
+        }
         self.field_defs.update(by_object)
         for kind, name in (
             (FieldObject.TICKET, "ticket"),
@@ -404,6 +431,13 @@ class FreshdeskBackend:
         return None
 
     # -- tickets ---------------------------------------------------------------------------
+
+    def ticket_types(self) -> list[str]:
+        """The account's ticket types: the default ``ticket_type`` field's choices."""
+        for field in self.fields["ticket"].values():
+            if field["name"] == seed.TICKET_TYPE_KEY and field["default"]:
+                return _choice_values(field)
+        return list(seed.TYPE_NAMES.values())
 
     def has_ticket(self, ticket_id: int) -> bool:
         """Whether the ticket exists (deleted or not)."""
@@ -505,9 +539,15 @@ class FreshdeskBackend:
         self._check_code(data, "status", seed.STATUS_NAMES, errors)
         self._check_code(data, "priority", seed.PRIORITY_NAMES, errors)
         self._check_code(data, "source", seed.SOURCE_NAMES, errors)
-        if data.get("type") is not None and data["type"] not in seed.TYPE_NAMES.values():
-            names = ",".join(seed.TYPE_NAMES.values())
+        types = self.ticket_types()
+        if data.get("type") is not None and data["type"] not in types:
+            names = ",".join(types)
             errors.append(field_error("type", f"It should be one of these values: '{names}'"))
+        product = data.get("product_id")
+        if product is not None and (not isinstance(product, int) or product not in self.products):
+            errors.append(
+                field_error("product_id", "There is no product matching the given product_id")
+            )
         if "email" in data and not _valid_email(data["email"]):
             errors.append(field_error("email", "It should be in the 'valid email address' format"))
         for email in data.get("cc_emails") or []:
@@ -708,6 +748,7 @@ class FreshdeskBackend:
             "fwd_emails": [],
             "reply_cc_emails": list(cc),
             "ticket_cc_emails": list(cc),
+            "ticket_bcc_emails": [],
             "email_config_id": data.get("email_config_id"),
             "fr_escalated": False,
             "group_id": data.get("group_id"),
@@ -724,6 +765,9 @@ class FreshdeskBackend:
             "to_emails": None,
             "product_id": data.get("product_id"),
             "association_type": None,
+            "associated_tickets_count": None,
+            "internal_agent_id": data.get("internal_agent_id"),
+            "internal_group_id": data.get("internal_group_id"),
             "support_email": None,
             "created_at": now,
             "updated_at": now,
@@ -734,6 +778,7 @@ class FreshdeskBackend:
             "nr_escalated": False,
             "description": description,
             "description_text": _text(description),
+            "structured_description": None,
             "custom_fields": custom,
             "tags": list(data.get("tags") or []),
             "attachments": self._store_uploads(uploads, now),
@@ -858,6 +903,8 @@ class FreshdeskBackend:
             "user_id": user_id,
             "support_email": f"support@{SUPPORT_DOMAIN}" if reply else None,
             "source": 0 if reply else 2,
+            # Freshdesk's note categories: 1 customer response, 2 private, 3 public by an agent
+            "category": 3 if reply else 2 if private else 1 if incoming else 3,
             "ticket_id": ticket_id,
             "to_emails": [requester["email"]] if reply and requester.get("email") else [],
             "from_email": (
@@ -867,7 +914,15 @@ class FreshdeskBackend:
             ),
             "cc_emails": list(data.get("cc_emails") or []),
             "bcc_emails": list(data.get("bcc_emails") or []) if reply else None,
+            "email_failure_count": None,
+            "outgoing_failures": None,
+            "thread_id": None,
+            "thread_message_id": None,
             "attachments": self._store_uploads(uploads, now),
+            "automation_id": None,
+            "automation_type_id": None,
+            "auto_response": False,
+            "source_additional_info": None,
             "last_edited_at": None,
             "last_edited_user_id": None,
             "created_at": now,
@@ -1304,7 +1359,7 @@ class FreshdeskBackend:
                 "escalate_to": None,
                 "unassigned_for": None,
                 "agent_ids": [],
-                "auto_ticket_assign": False,
+                "auto_ticket_assign": 0,
                 "group_type": "support_agent_group",
                 "created_at": now,
                 "updated_at": now,
@@ -1313,6 +1368,8 @@ class FreshdeskBackend:
         if group is None:
             raise NotFound()
         group.update(data)
+        if "auto_ticket_assign" in data:  # sent as a boolean, answered as 0 or 1
+            group["auto_ticket_assign"] = int(bool(data["auto_ticket_assign"]))
         group["updated_at"] = now
         for agent_id, agent in self.agents.items():
             ids = [g for g in agent["group_ids"] if g != group_id]
@@ -1468,6 +1525,7 @@ class FreshdeskBackend:
             "ticket_id": ticket_id,
             "company_id": ticket.get("company_id"),
             "time_spent": str(data.get("time_spent", "00:00")),
+            "time_spent_in_seconds": _seconds(str(data.get("time_spent", "00:00"))),
             "executed_at": data.get("executed_at", now),
             "start_time": data.get("start_time", now),
             "created_at": now,
@@ -1493,7 +1551,7 @@ class FreshdeskBackend:
                 "priority": seed.PRIORITY_CODES[seeded.priority] if seeded.priority else 1,
                 "status": keys.status,
                 "tag": list(seeded.tags),
-                "type": seed.TYPE_NAMES[seeded.type] if seeded.type else None,
+                "type": seed.ticket_type_name(seeded),
                 "created_at": keys.created_at,
                 "updated_at": keys.updated_at,
             }
@@ -1551,6 +1609,12 @@ class FreshdeskBackend:
     def ticket_view(self, ticket_id: int) -> Json:
         """A copy of the ticket's JSON with fields created since seeding filled in."""
         return self.with_created_fields(copy.deepcopy(self.ticket(ticket_id)))
+
+
+def _seconds(spent: str) -> int:
+    """``hh:mm`` as seconds (0 when it is not that)."""
+    hours, _, minutes = spent.partition(":")
+    return int(hours) * 3600 + int(minutes) * 60 if hours.isdigit() and minutes.isdigit() else 0
 
 
 def _choice_values(field: Json) -> list[str]:

@@ -23,6 +23,7 @@ from cemigrate.sandbox.web import Reply, SandboxRequest
 
 __all__ = [
     "DEFAULT_PER_PAGE",
+    "LIST_ONLY_IN_SHOW",
     "MAX_PER_PAGE",
     "SEARCH_MAX_PAGE",
     "SEARCH_PER_PAGE",
@@ -44,8 +45,21 @@ SEARCH_PER_PAGE, SEARCH_MAX_PAGE = 30, 10
 """Filter search: 30 results a page, 10 pages at most."""
 RECENT_DAYS: Final = 30
 """Without ``updated_since`` the tickets list holds only tickets created in the last 30 days."""
-_LIST_INCLUDES = ("description", "requester", "stats")
+_LIST_INCLUDES = ("description", "requester", "stats", "company")
+"""Embeds of the tickets list: the reference names description, requester and stats; Freshdesk's
+own API code also side-loads ``company`` on the list (``ApiTicketConstants::SIDE_LOADING``),
+which public clients send (``include=requester,company,stats``)."""
 _VIEW_INCLUDES = ("conversations", "requester", "company", "stats")
+LIST_ONLY_IN_SHOW: Final[Mapping[str, tuple[str, ...]]] = {
+    "groups": ("agent_ids",),
+    "agents": ("role_ids", "group_ids", "skill_ids"),
+    "contacts": ("other_emails", "tags", "other_companies", "view_all_tickets", "avatar"),
+}
+"""Keys a record's show (``GET /api/v2/{kind}/{id}``) carries and the list leaves out, as real
+list answers do (API reference "List All Groups/Agents/Contacts" against "View a ...", and
+Airbyte's recorded ``groups``, ``agents`` and ``contacts`` streams of a real account): a
+client reads a group's members, an agent's roles and a contact's other e-mails from the
+show, one credit each."""
 _INT_FORM_KEYS = frozenset(
     {
         "status",
@@ -419,10 +433,18 @@ class FreshdeskResponses:
             item["requester"] = backend.requester_embed(item)
         if "stats" in includes:
             item["stats"] = dict(backend.ticket_stats(ticket_id))
+        if "company" in includes:
+            item["company"] = self._company_embed(item)
         return item
 
+    def _company_embed(self, ticket: Json) -> Json | None:
+        """``include=company``: the ticket's company's id and name."""
+        company = self.backend.companies.get(ticket.get("company_id") or 0)
+        return None if company is None else {"id": company["id"], "name": company["name"]}
+
     def list_tickets(self, req: Request) -> Reply:
-        """``GET /tickets``: filters, order, embeds, the 30-day default and the 300-page cap."""
+        """``GET /tickets``: filters, order, embeds, the 30-day default and the 300-page cap.
+        A listed ticket has no ``attachments`` (the view has them) and never conversations."""
         includes = req.includes(_LIST_INCLUDES)
         req.number("per_page", DEFAULT_PER_PAGE, most=MAX_PER_PAGE)
         if req.number("page", 1) > TICKETS_MAX_PAGE:
@@ -448,10 +470,7 @@ class FreshdeskResponses:
         if "requester" in includes:
             body["requester"] = backend.requester_embed(body)
         if "company" in includes:
-            company = backend.companies.get(body.get("company_id") or 0)
-            body["company"] = (
-                None if company is None else {"id": company["id"], "name": company["name"]}
-            )
+            body["company"] = self._company_embed(body)
         if "stats" in includes:
             body["stats"] = dict(backend.ticket_stats(ticket_id))
         return Reply(200, body)
@@ -539,12 +558,37 @@ class FreshdeskResponses:
     # -- time entries, ratings -------------------------------------------------------------
 
     def list_time_entries(self, req: Request, id: str | None = None) -> Reply:
-        """``GET /time_entries`` or ``/tickets/{id}/time_entries``."""
+        """``GET /time_entries`` or ``/tickets/{id}/time_entries``: paged, newest first,
+        filtered by ``company_id``, ``agent_id``, ``executed_after``, ``executed_before`` and
+        ``billable`` (API reference, "List All Time Entries")."""
         entries = list(self.backend.time_entries.values())
         if id is not None:
             ticket_id = self._ticket_id(id)
             entries = [e for e in entries if e["ticket_id"] == ticket_id]
-        return _page_of(req, entries)
+        for key in ("company_id", "agent_id"):
+            if key in req.query:
+                wanted = req.number(key, 0)
+                entries = [e for e in entries if e.get(key) == wanted]
+        for key, after in (("executed_after", True), ("executed_before", False)):
+            if key in req.query:
+                moment = parse_time(req.query[key])
+                if moment is None:
+                    raise ValidationFailed.one(key, "It should be in the 'valid date-time' format")
+                bound = iso(moment) or ""
+                entries = [
+                    e
+                    for e in entries
+                    if (e["executed_at"] >= bound if after else e["executed_at"] <= bound)
+                ]
+        if "billable" in req.query:
+            flag = req.query["billable"]
+            if flag not in ("true", "false"):
+                raise ValidationFailed.one(
+                    "billable", "It should be one of these values: 'true,false'"
+                )
+            entries = [e for e in entries if e["billable"] is (flag == "true")]
+        entries.sort(key=lambda e: (e["executed_at"], e["id"]), reverse=True)
+        return _page_of(req, copy.deepcopy(entries))
 
     def create_time_entry(self, req: Request, id: str) -> Reply:
         """``POST /tickets/{id}/time_entries``."""
@@ -562,6 +606,27 @@ class FreshdeskResponses:
             floor = iso(since) or ""
             ratings = [r for r in ratings if r["created_at"] >= floor]
         return _page_of(req, ratings)
+
+    def ticket_ratings(self, req: Request, id: str) -> Reply:
+        """``GET /tickets/{id}/satisfaction_ratings``: the ticket's ratings (paged)."""
+        ticket_id = self._ticket_id(id)
+        ratings = sorted(
+            (r for r in self.backend.ratings.values() if r["ticket_id"] == ticket_id),
+            key=lambda r: (r["created_at"], r["id"]),
+        )
+        return _page_of(req, copy.deepcopy(ratings))
+
+    def list_products(self, req: Request) -> Reply:
+        """``GET /products``: the account's products (paged)."""
+        products = sorted(self.backend.products.values(), key=lambda p: p["id"])
+        return _page_of(req, copy.deepcopy(products))
+
+    def show_product(self, req: Request, id: str) -> Reply:
+        """``GET /products/{id}``."""
+        product = self.backend.products.get(_int(id))
+        if product is None:
+            raise NotFound()
+        return Reply(200, copy.deepcopy(product))
 
     def list_surveys(self, req: Request) -> Reply:
         """``GET /surveys``: the account's classic survey."""
@@ -586,7 +651,9 @@ class FreshdeskResponses:
     # -- contacts and companies ------------------------------------------------------------
 
     def list_contacts(self, req: Request) -> Reply:
-        """``GET /contacts``: unblocked, undeleted by default; filters and ``updated_since``."""
+        """``GET /contacts``: unblocked, undeleted by default; filters and ``updated_since``.
+        A listed contact has none of the show's ``other_emails``, ``tags``, ``other_companies``,
+        ``view_all_tickets`` and ``avatar``."""
         contacts: Iterable[Json] = self.backend.contacts.values()
         state = req.query.get("state")
         if state is not None and state not in ("blocked", "deleted", "unverified", "verified"):
@@ -621,7 +688,7 @@ class FreshdeskResponses:
             contacts,
             key=lambda c: (c["updated_at"], c["id"]) if since_raw else (c["name"] or "", c["id"]),
         )
-        return _page_of(req, _Lazy(range(len(ordered)), lambda i: copy.deepcopy(ordered[i])))
+        return _page_of(req, _Lazy(range(len(ordered)), lambda i: _listed("contacts", ordered[i])))
 
     def show_contact(self, req: Request, id: str) -> Reply:
         """``GET /contacts/{id}`` (deleted ones too)."""
@@ -710,12 +777,13 @@ class FreshdeskResponses:
     # -- agents, groups, roles -------------------------------------------------------------
 
     def list_agents(self, req: Request) -> Reply:
-        """``GET /agents`` (``email`` filters)."""
+        """``GET /agents`` (``email`` filters), without the show's ``role_ids``, ``group_ids``
+        and ``skill_ids``."""
         agents = sorted(self.backend.agents.values(), key=lambda a: a["id"])
         if "email" in req.query:
             wanted = req.query["email"].lower()
             agents = [a for a in agents if (a["contact"].get("email") or "").lower() == wanted]
-        return _page_of(req, copy.deepcopy(agents))
+        return _page_of(req, [_listed("agents", a) for a in agents])
 
     def show_agent(self, req: Request, id: str) -> Reply:
         """``GET /agents/{id}``."""
@@ -734,10 +802,9 @@ class FreshdeskResponses:
         return Reply(200, copy.deepcopy(self.backend.agents[self.backend.owner_id]))
 
     def list_groups(self, req: Request) -> Reply:
-        """``GET /groups``."""
-        return _page_of(
-            req, copy.deepcopy(sorted(self.backend.groups.values(), key=lambda g: g["id"]))
-        )
+        """``GET /groups``, without the show's ``agent_ids``."""
+        groups = sorted(self.backend.groups.values(), key=lambda g: g["id"])
+        return _page_of(req, [_listed("groups", g) for g in groups])
 
     def show_group(self, req: Request, id: str) -> Reply:
         """``GET /groups/{id}``."""
@@ -970,6 +1037,12 @@ class FreshdeskResponses:
         ]
         found.sort(key=lambda c: (c["created_at"], c["id"]), reverse=True)
         return self._search_page(req, range(len(found)), lambda i: copy.deepcopy(found[i]))
+
+
+def _listed(kind: str, record: Json) -> Json:
+    """A copy of ``record`` as its list shows it (the show's own keys left out)."""
+    hidden = LIST_ONLY_IN_SHOW[kind]
+    return {k: copy.deepcopy(v) for k, v in record.items() if k not in hidden}
 
 
 def _object_lookup(record: Json, extra: Json) -> Callable[[str], Any]:

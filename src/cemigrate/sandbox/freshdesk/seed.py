@@ -19,6 +19,7 @@ from urllib.parse import quote
 from cemigrate.sandbox.dataset import SUPPORT_DOMAIN, add_business
 from cemigrate.schema import (
     Attachment,
+    Brand,
     Channel,
     Comment,
     FieldDef,
@@ -55,9 +56,12 @@ __all__ = [
     "PRIORITY_CODES",
     "PRIORITY_NAMES",
     "ROLES",
+    "SOURCE_CODES",
     "SOURCE_NAMES",
     "STATUS_CODES",
     "STATUS_NAMES",
+    "TICKET_SCOPES",
+    "TICKET_TYPE_KEY",
     "TYPE_NAMES",
     "Json",
     "agent_json",
@@ -75,11 +79,14 @@ __all__ = [
     "group_json",
     "iso",
     "parse_time",
+    "product_json",
     "rating_json",
     "sla_dates",
     "sla_policy_json",
+    "source_code",
     "ticket_json",
     "ticket_stats",
+    "ticket_type_name",
 ]
 
 Json = dict[str, Any]
@@ -129,13 +136,26 @@ SOURCE_NAMES: Final[Mapping[int, str]] = {
     1: "Email",
     2: "Portal",
     3: "Phone",
+    4: "Forum",
     5: "Twitter",
     6: "Facebook",
     7: "Chat",
+    8: "MobiHelp",
     9: "Feedback Widget",
     10: "Outbound Email",
+    11: "Ecommerce",
+    12: "Bot",
+    13: "Whatsapp",
 }
-"""Ticket sources this account knows."""
+"""Ticket sources this account knows: the choices of its default ``source`` ticket field, as a
+real account's ``GET /api/v2/ticket_fields`` lists them (recorded in Airbyte's Freshdesk
+connector test data, ``integration_tests/expected_records.jsonl``; the API reference's ticket
+section names 1-3, 7, 9 and 10, older accounts hold the others)."""
+SOURCE_CODES: Final[Mapping[str, int]] = {name: code for code, name in SOURCE_NAMES.items()}
+"""Source name → code (the ``source`` field's ``choices`` object)."""
+TICKET_TYPE_KEY: Final = "ticket_type"
+"""The key of the desk's ticket field that holds a ticket's type by name (the account's own
+types included): on Freshdesk it is the default ``ticket_type`` field, not a custom one."""
 TYPE_NAMES: Final[Mapping[TicketType, str]] = {
     TicketType.QUESTION: "Question",
     TicketType.INCIDENT: "Incident",
@@ -280,10 +300,14 @@ def contact_json(
     fields: Sequence[FieldDef],
     memberships: Sequence[OrganizationMembership] = (),
 ) -> Json:
-    """An end user as a Freshdesk contact (blocked when suspended, deleted when deleted).
-    ``memberships`` are the user's organization memberships: those other than the user's
-    organization become ``other_companies``. E-mails past the 9 other e-mails Freshdesk
-    holds, phones past ``phone`` and ``mobile``, are not seeded (Freshdesk has no place)."""
+    """An end user as a Freshdesk contact, as ``GET /api/v2/contacts/{id}`` shows it (blocked
+    when suspended, deleted when deleted; the list leaves some keys out: see
+    ``FreshdeskResponses.list_contacts``). ``memberships`` are the user's organization
+    memberships: those other than the user's organization become ``other_companies``.
+    ``phone`` is the user's phone and ``mobile`` the first other phone identity (a user with a
+    phone identity and no phone has only a mobile); ``unique_external_id`` the user's external
+    id. E-mails past the 9 other e-mails Freshdesk holds, phones past ``phone`` and
+    ``mobile``, are not seeded (Freshdesk has no place)."""
     phones = [
         i.value for i in user.identities if i.type == "phone_number" and i.value != user.phone
     ]
@@ -293,9 +317,10 @@ def contact_json(
         for m in memberships
         if int(m.organization.id) != default
     ]
+    address = getattr(user, "address", None)  # a User attribute newer than this module
     out: Json = {
         "active": not user.deleted,
-        "address": None,
+        "address": address or None,
         "avatar": None,
         "company_id": default,
         "view_all_tickets": any(
@@ -306,11 +331,9 @@ def contact_json(
         "id": int(user.id),
         "job_title": None,
         "language": user.locale,
-        "mobile": (phones[0] if user.phone else phones[1] if len(phones) > 1 else None)
-        if phones
-        else None,
+        "mobile": phones[0] if phones else None,
         "name": user.name,
-        "phone": user.phone or (phones[0] if phones else None),
+        "phone": user.phone,
         "time_zone": user.time_zone,
         "twitter_id": next((i.value for i in user.identities if i.type == "twitter"), None),
         "facebook_id": None,
@@ -319,7 +342,7 @@ def contact_json(
         ][:9],
         "other_companies": others[:299] if default is not None else [],
         "tags": list(user.tags),
-        "unique_external_id": None,
+        "unique_external_id": user.external_id or None,
         "custom_fields": custom_values(fields, user.custom_fields),
         "created_at": iso(user.created_at),
         "updated_at": iso(user.updated_at),
@@ -332,19 +355,37 @@ def contact_json(
     return out
 
 
+TICKET_SCOPES: Final[Mapping[str | None, int]] = {
+    None: 1,
+    "groups": 2,
+    "organization": 2,
+    "assigned": 3,
+    "requested": 3,
+}
+"""``User.ticket_restriction`` → ``ticket_scope``: 1 global access, 2 the agent's groups'
+tickets, 3 only the tickets assigned to the agent (API reference, Agents: ``ticket_scope``)."""
+
+
 def agent_json(user: User, group_ids: Sequence[int], *, owner: bool = False) -> Json:
-    """An agent or admin as a Freshdesk agent with its embedded contact."""
+    """An agent or admin as ``GET /api/v2/agents/{id}`` shows it, with its embedded contact
+    (the list leaves ``role_ids``, ``group_ids`` and ``skill_ids`` out). ``type`` and
+    ``occasional`` are the user's agent type and occasional flag where the desk has them
+    (``support_agent``, full time, otherwise); ``ticket_scope`` follows the ticket restriction;
+    ``signature`` is the user's, verbatim."""
     if user.role is Role.ADMIN:
         role_ids = [ACCOUNT_ADMIN_ROLE if owner else ADMIN_ROLE]
     else:
         role_ids = [AGENT_ROLE]
+    # User attributes newer than this module: read where the desk has them
+    agent_type = getattr(user, "agent_type", None) or "support_agent"
+    occasional = bool(getattr(user, "occasional", None))
     return {
         "available": not (user.suspended or user.deleted),
-        "occasional": False,
-        "signature": None,
+        "occasional": occasional,
+        "signature": user.signature or None,
         "id": int(user.id),
-        "ticket_scope": 1,
-        "type": "support_agent",
+        "ticket_scope": TICKET_SCOPES.get(user.ticket_restriction, 1),
+        "type": agent_type,
         "group_ids": list(group_ids),
         "role_ids": role_ids,
         "skill_ids": [],
@@ -369,7 +410,9 @@ def agent_json(user: User, group_ids: Sequence[int], *, owner: bool = False) -> 
 
 
 def group_json(group: Group, memberships: Iterable[GroupMembership]) -> Json:
-    """A group with its members in ``agent_ids``."""
+    """A group as ``GET /api/v2/groups/{id}`` shows it: its members in ``agent_ids`` (the list
+    leaves them out) and ``auto_ticket_assign`` an integer, 0 or 1, as real group answers carry
+    it (Airbyte's recorded ``groups`` stream)."""
     return {
         "id": int(group.id),
         "name": group.name,
@@ -378,7 +421,7 @@ def group_json(group: Group, memberships: Iterable[GroupMembership]) -> Json:
         "escalate_to": None,
         "unassigned_for": None,
         "agent_ids": sorted(int(m.user.id) for m in memberships if m.group.id == group.id),
-        "auto_ticket_assign": False,
+        "auto_ticket_assign": 0,
         "group_type": "support_agent_group",
         "created_at": iso(group.created_at),
         "updated_at": iso(group.updated_at),
@@ -386,7 +429,9 @@ def group_json(group: Group, memberships: Iterable[GroupMembership]) -> Json:
 
 
 def sla_policy_json(policy: SlaPolicy, *, company_ids: Sequence[int]) -> Json:
-    """An SLA policy: targets per priority in seconds; the unconditional one is the default."""
+    """An SLA policy: targets per priority in seconds; the unconditional one is the default.
+    ``applicable_to`` holds only the conditions a policy has (a real answer leaves the others
+    out: ``company_ids``, ``group_ids``, ``product_ids``, ``sources``, ``ticket_types``)."""
     targets: dict[str, Json] = {}
     for priority, code in PRIORITY_CODES.items():
         by_metric = {t.metric: t for t in policy.targets if t.priority is priority}
@@ -415,10 +460,25 @@ def sla_policy_json(policy: SlaPolicy, *, company_ids: Sequence[int]) -> Json:
         "applicable_to": (
             {"company_ids": list(company_ids)} if conditional and company_ids else {}
         ),
-        "escalation": {
-            "response": {"escalation_time": 0, "agent_ids": [-1]},
-            "resolution": {"level_1": {"escalation_time": 0, "agent_ids": [-1]}},
-        },
+        # The shape of a real policy (Airbyte's recorded ``sla_policies`` stream): reminders,
+        # the response escalation and up to three resolution levels; the default policy has
+        # none. Agent -1 is the ticket's assigned agent.
+        "escalation": (
+            {
+                "reminder_response": {},
+                "reminder_resolution": {},
+                "reminder_next_response": {},
+                "response": {"escalation_time": 1800, "agent_ids": [-1]},
+                "next_response": {},
+                "resolution": {
+                    "level_1": {"escalation_time": 1800, "agent_ids": [-1]},
+                    "level_2": {"escalation_time": 3600, "agent_ids": [-1]},
+                    "level_3": {"escalation_time": 7200, "agent_ids": [-1]},
+                },
+            }
+            if conditional
+            else {}
+        ),
         "created_at": iso(policy.created_at),
         "updated_at": iso(policy.updated_at),
     }
@@ -454,7 +514,10 @@ def conversation_json(
     requester_email: str | None,
     fallback_user: int,
 ) -> Json:
-    """A later comment as a conversation: private note, agent reply or incoming reply."""
+    """A later comment as a conversation: private note, agent reply or incoming reply, with
+    the keys a real ``GET /tickets/{id}/conversations`` answer carries (Airbyte's recorded
+    ``conversations`` stream: ``category``, ``auto_response``, ``thread_id``,
+    ``thread_message_id``, ``source_additional_info``, ``automation_id`` ...)."""
     role = _roles(users, comment.author)
     author = users.get(comment.author.id) if comment.author else None
     agent = role in (Role.AGENT, Role.ADMIN)
@@ -468,6 +531,9 @@ def conversation_json(
         source, from_email = 0, _SUPPORT_FROM
         to_emails = [requester_email] if requester_email else []
     stamp = iso(comment.created_at)
+    # category: Freshdesk's note categories (1 a customer's response, 2 an agent's private
+    # note, 3 an agent's public reply), as real conversation answers carry them
+    category = 2 if not comment.public else 1 if incoming else 3
     return {
         "body": comment.body_html,
         "body_text": comment.body_plain,
@@ -477,12 +543,21 @@ def conversation_json(
         "user_id": int(comment.author.id) if comment.author else fallback_user,
         "support_email": None if incoming or not comment.public else f"support@{SUPPORT_DOMAIN}",
         "source": source,
+        "category": category,
         "ticket_id": ticket_id,
         "to_emails": to_emails,
         "from_email": from_email,
         "cc_emails": [],
         "bcc_emails": None,
+        "email_failure_count": None,
+        "outgoing_failures": None,
+        "thread_id": None,
+        "thread_message_id": None,
         "attachments": [attachment_json(a, comment.created_at) for a in comment.attachments],
+        "automation_id": None,
+        "automation_type_id": None,
+        "auto_response": False,
+        "source_additional_info": None,
         "last_edited_at": None,
         "last_edited_user_id": None,
         "created_at": stamp,
@@ -563,6 +638,38 @@ def sla_dates(
     }
 
 
+def ticket_type_name(ticket: Ticket) -> str | None:
+    """The ticket's ``type``: the value of the desk's ``ticket_type`` field (an account's own
+    type, "Feature Request"), else the schema type's name."""
+    named = ticket.custom_fields.get(TICKET_TYPE_KEY)
+    if isinstance(named, str) and named:
+        return named
+    return TYPE_NAMES[ticket.type] if ticket.type else None
+
+
+def source_code(ticket: Ticket) -> int:
+    """The ticket's ``source``: the code the desk's ``via`` names for Freshdesk
+    (``{"freshdesk": {"source": 12, "source_name": "Bot"}}``), else the channel's."""
+    given = ticket.via.get("freshdesk")
+    if isinstance(given, Mapping):
+        code = given.get("source")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+    return CHANNEL_SOURCES[ticket.channel]
+
+
+def product_json(brand: Brand) -> Json:
+    """A brand as a Freshdesk product (``GET /api/v2/products``: id, name, description, times;
+    the shape of Airbyte's ``products`` stream schema)."""
+    return {
+        "id": int(brand.id),
+        "name": brand.name,
+        "description": None,
+        "created_at": iso(brand.created_at),
+        "updated_at": iso(brand.updated_at),
+    }
+
+
 def ticket_json(
     ticket: Ticket,
     *,
@@ -574,6 +681,10 @@ def ticket_json(
     """A ticket as ``GET /api/v2/tickets/{id}`` answers it, without embeds.
 
     The first comment is the description (with its attachments); the others are conversations.
+    ``fields`` are the ticket's custom fields (not the ``ticket_type`` one: its value is the
+    ticket's ``type``); the brand is the ``product_id``, the recipient the ``support_email``.
+    The keys are those of real ticket answers (``ticket_bcc_emails``, ``structured_description``,
+    ``associated_tickets_count``, ``internal_agent_id`` ... as recorded by public clients).
     """
     first = ticket.comments[0] if ticket.comments else None
     if first is not None:
@@ -589,23 +700,27 @@ def ticket_json(
         "fwd_emails": [],
         "reply_cc_emails": list(cc),
         "ticket_cc_emails": list(cc),
+        "ticket_bcc_emails": [],
         "email_config_id": None,
         "fr_escalated": False,
         "group_id": _ref_id(ticket.group),
         "priority": priority,
         "requester_id": _ref_id(ticket.requester),
         "responder_id": _ref_id(ticket.assignee),
-        "source": CHANNEL_SOURCES[ticket.channel],
+        "source": source_code(ticket),
         "spam": False,
         "status": STATUS_CODES[ticket.status],
         "subject": ticket.subject,
-        "type": TYPE_NAMES[ticket.type] if ticket.type else None,
+        "type": ticket_type_name(ticket),
         "company_id": _ref_id(ticket.organization),
         "id": int(ticket.id),
         "to_emails": None,
-        "product_id": None,
+        "product_id": _ref_id(ticket.brand),
         "association_type": None,
-        "support_email": None,
+        "associated_tickets_count": None,
+        "internal_agent_id": None,
+        "internal_group_id": None,
+        "support_email": ticket.recipient,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "due_by": None,
@@ -615,6 +730,7 @@ def ticket_json(
         "nr_escalated": False,
         "description": description,
         "description_text": text,
+        "structured_description": None,
         "custom_fields": custom_values(fields, ticket.custom_fields),
         "tags": list(ticket.tags),
         "attachments": attachments,
@@ -796,12 +912,20 @@ def automation_rules(rules: Sequence[Rule], fields: Sequence[FieldDef]) -> dict[
     return out
 
 
-def default_ticket_fields() -> list[Json]:
-    """Freshdesk's own ticket fields: requester, subject, type, source, status, ..."""
+def default_ticket_fields(
+    types: Sequence[str] = tuple(TYPE_NAMES.values()), products: Mapping[str, int] | None = None
+) -> list[Json]:
+    """Freshdesk's own ticket fields: requester, subject, type, source, status, ...
+
+    ``types`` are the account's ticket types, its own ones included: the ``ticket_type``
+    field's ``choices`` (a list of names); ``source`` lists every source code by name and,
+    when the account has ``products``, a ``product`` field lists them by name (``{name: id}``),
+    as a real account's ``GET /api/v2/ticket_fields`` does (Airbyte's recorded
+    ``ticket_fields`` stream)."""
     specs: list[tuple[str, str, str, Any]] = [
         ("requester", "Search a requester", "default_requester", None),
         ("subject", "Subject", "default_subject", None),
-        ("ticket_type", "Type", "default_ticket_type", list(TYPE_NAMES.values())),
+        ("ticket_type", "Type", "default_ticket_type", list(types)),
         ("source", "Source", "default_source", {n: c for c, n in SOURCE_NAMES.items()}),
         (
             "status",
@@ -815,6 +939,8 @@ def default_ticket_fields() -> list[Json]:
         ("company", "Company", "default_company", None),
         ("description", "Description", "default_description", None),
     ]
+    if products:
+        specs.append(("product", "Product", "default_product", dict(products)))
     out = []
     for position, (name, label, kind, choices) in enumerate(specs, start=1):
         field: Json = {

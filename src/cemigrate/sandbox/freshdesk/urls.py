@@ -104,7 +104,7 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "tickets_list",
         "List tickets: filter, requester_id, email, company_id, updated_since (default:"
         " created in the last 30 days), order_by/order_type,"
-        " include=description,requester,stats; ≤ 300 pages",
+        " include=description,requester,stats,company; no attachments; ≤ 300 pages",
         "list",
     ),
     FreshdeskRoute(
@@ -193,7 +193,24 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "Log time on a ticket",
     ),
     FreshdeskRoute(
-        "GET", f"{_V2}/time_entries", lambda r: r.list_time_entries, None, "All time entries"
+        "GET",
+        f"{_V2}/time_entries",
+        lambda r: r.list_time_entries,
+        None,
+        "All time entries (company_id, agent_id, executed_after/before, billable; paged)",
+    ),
+    FreshdeskRoute(
+        "GET",
+        f"{_V2}/tickets/{{id}}/satisfaction_ratings",
+        lambda r: r.ticket_ratings,
+        None,
+        "A ticket's satisfaction ratings",
+    ),
+    FreshdeskRoute(
+        "GET", f"{_V2}/products", lambda r: r.list_products, None, "Products (the desk's brands)"
+    ),
+    FreshdeskRoute(
+        "GET", f"{_V2}/products/{{id}}", lambda r: r.show_product, None, "View a product"
     ),
     FreshdeskRoute(
         "GET",
@@ -223,7 +240,8 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         lambda r: r.list_contacts,
         "contacts_list",
         "List contacts: email, phone, mobile, company_id, state, updated_since"
-        " (unblocked, undeleted by default)",
+        " (unblocked, undeleted by default; other_emails, tags, other_companies only in the"
+        " view)",
     ),
     FreshdeskRoute(
         "POST",
@@ -290,7 +308,11 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "GET", f"{_V2}/agents/me", lambda r: r.me, None, "The agent the API key belongs to"
     ),
     FreshdeskRoute(
-        "GET", f"{_V2}/agents", lambda r: r.list_agents, None, "List agents (email filter)"
+        "GET",
+        f"{_V2}/agents",
+        lambda r: r.list_agents,
+        None,
+        "List agents (email filter; role_ids, group_ids only in the view)",
     ),
     FreshdeskRoute("GET", f"{_V2}/agents/{{id}}", lambda r: r.show_agent, None, "View an agent"),
     FreshdeskRoute(
@@ -301,10 +323,12 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "Update an agent: ticket_scope 1-3, signature (not the key owner's own scope or roles)",
     ),
     FreshdeskRoute(
-        "GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups with agent_ids"
+        "GET", f"{_V2}/groups", lambda r: r.list_groups, None, "List groups (agent_ids in the view)"
     ),
     FreshdeskRoute("POST", f"{_V2}/groups", lambda r: r.create_group, None, "Create a group"),
-    FreshdeskRoute("GET", f"{_V2}/groups/{{id}}", lambda r: r.show_group, None, "View a group"),
+    FreshdeskRoute(
+        "GET", f"{_V2}/groups/{{id}}", lambda r: r.show_group, None, "View a group with agent_ids"
+    ),
     FreshdeskRoute(
         "PUT",
         f"{_V2}/groups/{{id}}",

@@ -295,3 +295,13 @@ def test_the_source_reads_admins_from_agent_views(to_salesforce: Migrated) -> No
 def test_people_reconcile_clean(which: str, request: pytest.FixtureRequest) -> None:
     migrated: Migrated = request.getfixturevalue(which)
     assert people_findings(migrated.report) == []
+
+
+def test_fetch_by_id_gives_the_record_the_read_gave(to_zendesk: Migrated) -> None:
+    account, source = to_zendesk.account, to_zendesk.source
+    admin = next(str(a["id"]) for a in account.backend.agents.values() if _is_admin(account, a))
+    wanted = [*to_zendesk.details, admin]
+    read = {r.id: r for batch in source.read(Kind.USER) for r in batch.records if r.id in wanted}
+    fetched = {r.id: r for r in source.fetch(Kind.USER, wanted)}
+    assert fetched == read
+    assert fetched[admin].role is Role.ADMIN

@@ -322,20 +322,23 @@ class FreshdeskSource(Source):
         ``other_companies``, ``view_all_tickets``; their "View" calls have them). One view per
         record, 1 credit each; groups and agents are few, contacts are viewed once each."""
         if row.name == "agents":
-            return lambda d: self.client.get_json(f"/api/v2/agents/{d['id']}")
+            return lambda d: self._view("agents", d)
         if row.name == "group_memberships":
-            return lambda d: self.client.get_json(f"/api/v2/groups/{d['id']}")
+            return lambda d: self._view("groups", d)
         if row.name in ("contacts", "blocked_contacts", "deleted_contacts"):
             return self._contact_show
         return lambda d: d
 
+    def _view(self, what: str, listed: Any) -> Any:
+        """``GET /api/v2/{what}/{id}`` of a listed record; the list entry itself when the
+        record went between the list and the view (404)."""
+        shown = self.client.find_json(f"/api/v2/{what}/{listed['id']}")
+        return listed if shown is None else {**listed, **shown}
+
     def _contact_show(self, listed: Any) -> Any:
         """A listed contact as its view shows it (the list's own ``deleted``/``blocked`` state
         kept); its companies are kept for the memberships read."""
-        shown = self.client.find_json(f"/api/v2/contacts/{listed['id']}")
-        if shown is None:  # deleted for good between the list and the view
-            return listed
-        whole = {**listed, **shown}
+        whole = self._view("contacts", listed)
         if listed.get("company_id") is not None and len(self._memberships) < _KEPT_MEMBERSHIPS:
             self._memberships[str(listed["id"])] = tuple(convert.organization_memberships(whole))
         return whole

@@ -305,3 +305,31 @@ def test_fetch_by_id_gives_the_record_the_read_gave(to_zendesk: Migrated) -> Non
     fetched = {r.id: r for r in source.fetch(Kind.USER, wanted)}
     assert fetched == read
     assert fetched[admin].role is Role.ADMIN
+
+
+def test_memberships_read_alone_view_only_contacts_with_a_company() -> None:
+    clock = ManualClock()
+    account = FreshdeskSandbox(tickets=TICKETS, seed=SEED, instance="fd", clock=clock)
+    calls = Calls()
+    session = account.session(authenticated=False)
+    as_real_lists(session, calls)
+    source = FreshdeskSource(
+        instance="fd",
+        base_url=account.base_url,
+        credentials=FreshdeskCredentials(api_key=account.api_key),
+        session=session,
+        clock=clock,
+    )
+    alone = [r for b in source.read(Kind.ORGANIZATION_MEMBERSHIP) for r in b.records]
+    with_company = {
+        str(c["id"])
+        for c in account.backend.contacts.values()
+        if c.get("company_id") is not None and not c.get("deleted") and not c.get("blocked")
+    }
+    assert set(calls.viewed("contacts")) == with_company
+    assert len(with_company) < len(account.backend.contacts)
+    assert [r for b in source.read(Kind.USER) for r in b.records]
+    viewed = Counter(calls.views)
+    again = [r for b in source.read(Kind.ORGANIZATION_MEMBERSHIP) for r in b.records]
+    assert sorted(map(repr, again)) == sorted(map(repr, alone))
+    assert calls.views == viewed  # after the users read, the memberships cost no view

@@ -3,8 +3,11 @@
 The samples (see NOTICE.md) are bare response bodies, not exchanges. This script records the
 requests the Freshdesk source makes today for a few kinds (against the loopback emulator, into a
 scratch folder), keeps those requests, and answers each with the sample body for its endpoint
-(an empty list where no sample exists: blocked and deleted contacts). Everything goes through the
-same :class:`~cemigrate.testing.cassettes.Scrubber` as a live recording.
+(an empty list where no sample exists: blocked and deleted contacts). The source views each
+listed contact, agent and group (the lists leave out what only a record's view holds): each
+view is answered with the sample of that record where there is one (``contact.json``,
+``group_1.json``), else with the record's list entry. Everything goes through the same
+:class:`~cemigrate.testing.cassettes.Scrubber` as a live recording.
 
 Run from the repository root: ``.venv/bin/python cassettes/freshdesk/convert_samples.py``
 (the samples are in ``samples/`` beside this file; another folder may be given as the argument).
@@ -35,6 +38,20 @@ SAMPLES: Mapping[str, str] = {
     "/api/v2/groups": "groups.json",
 }
 """Path → the sample holding its list page."""
+VIEWS: Mapping[str, Mapping[int, str]] = {
+    "/api/v2/contacts": {1: "contact.json"},
+    "/api/v2/agents": {},
+    "/api/v2/groups": {1: "group_1.json"},
+}
+"""Listed path → record id → the sample holding that record's view (``GET {path}/{id}``)."""
+
+
+def _answer(body: object) -> dict[str, object]:
+    return {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"Content-Type": ["application/json; charset=utf-8"]},
+        "body": {"string": json.dumps(body).encode()},
+    }
 
 
 def convert(samples: Path) -> Path:
@@ -51,15 +68,20 @@ def convert(samples: Path) -> Path:
     config = vcr_config(scrubber, directory=HERE, record=True)
     with config.use_cassette(f"{NAME}.cassette.json") as cassette:
         for request, _ in emulated:
+            if request.path not in SAMPLES:
+                continue  # a view of one of the emulator's records: the samples' are below
             query = dict(parse_qsl(request.query and request.uri.split("?", 1)[1]))
             sample = SAMPLES[request.path]
             body = [] if "state" in query else json.loads((samples / sample).read_text())
-            answer = {
-                "status": {"code": 200, "message": "OK"},
-                "headers": {"Content-Type": ["application/json; charset=utf-8"]},
-                "body": {"string": json.dumps(body).encode()},
-            }
-            cassette.append(VcrRequest("GET", request.uri, None, {}), answer)
+            cassette.append(VcrRequest("GET", request.uri, None, {}), _answer(body))
+            if request.path not in VIEWS:
+                continue
+            base = request.uri.split("/api/v2/", 1)[0]
+            for entry in body:
+                named = VIEWS[request.path].get(entry["id"])
+                view = json.loads((samples / named).read_text()) if named else entry
+                uri = f"{base}{request.path}/{entry['id']}"
+                cassette.append(VcrRequest("GET", uri, None, {}), _answer(view))
     return HERE / f"{NAME}.cassette.json"
 
 

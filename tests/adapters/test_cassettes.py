@@ -296,7 +296,10 @@ def test_freshdesk_source_reads_sample_companies_people_and_groups() -> None:
         organizations = of(Organization, read_all(source, Kind.ORGANIZATION))
         users = of(User, read_all(source, Kind.USER))
         groups = of(Group, read_all(source, Kind.GROUP))
+        memberships = of(GroupMembership, read_all(source, Kind.GROUP_MEMBERSHIP))
 
+    # The groups list has no agent_ids: the members come from each group's view.
+    assert sorted((m.group.id, m.user.id) for m in memberships) == [("1", "15"), ("1", "2")]
     assert [(o.name, o.domains) for o in organizations] == [
         ("Super Nova", ("supernova", "nova", "super")),
         ("Poseidon", ("poseidon",)),

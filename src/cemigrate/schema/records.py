@@ -452,6 +452,14 @@ class User:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
+    agent_type: str | None = attrs.field(default=None)
+    """The kind of agent seat as the source names it (Freshdesk's ``support_agent``,
+    ``field_agent``, ``collaborator``); None for end users and where the platform has one kind."""
+    occasional: bool | None = attrs.field(default=None)
+    """An agent who signs in now and then on a day pass (Freshdesk) rather than holding a
+    full-time seat; None where the source does not say."""
+    address: str | None = attrs.field(default=None)
+    """The person's postal address as one text (Freshdesk's contact ``address``)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -153,3 +153,60 @@ def test_agents_scope_and_signature_read_back() -> None:
     assert (agent.ticket_restriction, agent.signature) == ("groups", "Kind regards")
     assert convert.ticket_scope(None) == 1
     assert convert.ticket_scope("requested") == 3
+
+
+def test_an_agent_view_gives_its_admin_role_type_occasional_flag_and_phones() -> None:
+    agent = convert.agent(
+        {
+            "id": 3,
+            "ticket_scope": 1,
+            "occasional": True,
+            "type": "field_agent",
+            "role_ids": [9],
+            "contact": {
+                "name": "Kim",
+                "email": "kim@example.org",
+                "active": True,
+                "phone": None,
+                "mobile": "+44 7700 900123",
+            },
+        },
+        admin_role_ids={"9"},
+    )
+    assert agent.role.value == "admin"
+    assert (agent.agent_type, agent.occasional) == ("field_agent", True)
+    assert agent.phone == "+44 7700 900123"
+    assert Identity(type="phone_number", value="+44 7700 900123") in agent.identities
+
+
+def test_a_contact_whose_only_number_is_its_mobile_keeps_it_with_its_external_id_and_address() -> (
+    None
+):
+    person = convert.contact(
+        {
+            "id": 70,
+            "name": "Ada",
+            "email": "ada@example.org",
+            "phone": None,
+            "mobile": "+44 7700 900000",
+            "twitter_id": "ada",
+            "unique_external_id": "crm-70",
+            "address": "1 Harbour Road\nPort Louis",
+        }
+    )
+    assert person.phone == "+44 7700 900000"
+    assert (person.external_id, person.address) == ("crm-70", "1 Harbour Road\nPort Louis")
+    assert Identity(type="twitter", value="ada") in person.identities
+
+
+def test_a_written_contact_keeps_the_source_key_and_its_own_external_id_apart() -> None:
+    person = _user(external_id="crm-7", address="1 Harbour Road")
+    key = SourceKey(instance="emea", kind=Kind.USER, id="7")
+    names = {convert.SOURCE_EXTERNAL_ID: convert.SOURCE_EXTERNAL_ID}
+    payload = convert.contact_payload(Outgoing(key=key, record=person, links={}), names)
+    assert payload["unique_external_id"] == str(key)
+    assert payload["custom_fields"] == {convert.SOURCE_EXTERNAL_ID: "crm-7"}
+    assert payload["address"] == "1 Harbour Road"
+    read = convert.contact({**payload, "id": 70})
+    assert (read.external_id, read.address) == ("crm-7", "1 Harbour Road")
+    assert read.custom_fields == {}

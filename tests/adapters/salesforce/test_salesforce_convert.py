@@ -348,3 +348,20 @@ def test_contact_payload_splits_the_name_and_links_the_account() -> None:
         "Watson",
         "001000000000001AAA",
     )
+
+
+def test_a_contacts_address_goes_in_mailing_street_and_a_longer_one_fails_by_name() -> None:
+    person = User(id="9", name="Ada Lovelace", address="1 Harbour Road\nPort Louis", tags=("vip",))
+    outgoing = Outgoing(key=SourceKey("fd", Kind.USER, "9"), record=person, links={})
+    body = convert.contact_payload(outgoing, allowed={})
+    assert (body["MailingStreet"], body["Cemigrate_Tags__c"]) == (
+        "1 Harbour Road\nPort Louis",
+        "vip",
+    )
+    read = convert.contact({**body, "Id": CONTACT})
+    assert (read.address, read.tags) == ("1 Harbour Road\nPort Louis", ("vip",))
+    too_long = Outgoing(
+        key=outgoing.key, record=User(id="9", name="Ada", address="x" * 256), links={}
+    )
+    with pytest.raises(RecordError, match="MailingStreet"):
+        convert.contact_payload(too_long, allowed={})

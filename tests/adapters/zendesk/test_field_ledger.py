@@ -175,6 +175,8 @@ def test_every_field_a_real_recorded_answer_carries_is_in_the_list() -> None:
 _NOT_FROM_A_FIELD = {
     "Ticket.instance": "the source's name in the plan, not a Zendesk field",
     "Ticket.comments": "the ticket's comment objects (the comment table)",
+    "User.agent_type": "Freshdesk's agent seat type; a Zendesk agent has none",
+    "User.occasional": "Freshdesk's day-pass agents; a Zendesk agent has no such seat",
 }
 
 

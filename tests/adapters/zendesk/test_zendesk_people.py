@@ -488,3 +488,12 @@ def test_a_custom_role_the_target_lacks_leaves_the_plain_agent_role() -> None:
     missing = convert.user_payload(out, custom_roles={"Team lead": 45})
     assert missing["role"] == "agent"
     assert "custom_role_id" not in missing
+
+
+def test_a_users_address_is_kept_in_its_own_user_field_and_reads_back() -> None:
+    person = User(id="7", name="Ada", email="ada@example.org", address="1 Harbour Road")
+    outgoing = Outgoing(key=SourceKey("fd", Kind.USER, "7"), record=person, links={})
+    body = convert.user_payload(outgoing)
+    assert body["user_fields"] == {convert.USER_ADDRESS: "1 Harbour Road"}
+    read = convert.user({**body, "id": 70})
+    assert (read.address, read.custom_fields) == ("1 Harbour Road", {})

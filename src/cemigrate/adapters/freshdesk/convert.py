@@ -88,6 +88,7 @@ __all__ = [
     "ADOPTABLE_DEFAULTS",
     "ATTACHMENT_ONLY_BODY",
     "CEMIGRATE_COMPANY_FIELDS",
+    "CEMIGRATE_CONTACT_FIELDS",
     "CEMIGRATE_TICKET_FIELDS",
     "DEFAULT_VALUES",
     "EMPTY_BODY",
@@ -98,6 +99,7 @@ __all__ = [
     "NATIVE_VALUES",
     "ORIGINAL_TIME_PREFIX",
     "OVERFLOW_PREFIX",
+    "SOURCE_EXTERNAL_ID",
     "TICKET_SCOPES",
     "Json",
     "adopted_field",
@@ -188,6 +190,22 @@ CEMIGRATE_COMPANY_FIELDS: Final[tuple[FieldDef, ...]] = tuple(
     for key in ("cemigrate_id", "cemigrate_tags")
 )
 """cemigrate's own company fields: the source key and the tags (companies have none)."""
+
+SOURCE_EXTERNAL_ID: Final = "cemigrate_external_id"
+"""The contact field keeping the person's own external id from the source: the contact's
+``unique_external_id`` holds cemigrate's source key (what ``find`` looks up after a crash).
+Read back, the field's value is the user's external id."""
+
+CEMIGRATE_CONTACT_FIELDS: Final[tuple[FieldDef, ...]] = (
+    FieldDef(
+        id=SOURCE_EXTERNAL_ID,
+        object=FieldObject.USER,
+        key=SOURCE_EXTERNAL_ID,
+        title=SOURCE_EXTERNAL_ID,
+        type=FieldType.TEXT,
+    ),
+)
+"""cemigrate's own contact fields: :data:`SOURCE_EXTERNAL_ID`."""
 
 _ORIGINAL_LINE: Final = re.compile(
     r"^\s*(?:<p>|<div>)?\s*\[cemigrate: originally at ([0-9T:+.Z-]+)\]\s*(?:</p>|</div>|<br\s*/?>)?"
@@ -519,6 +537,8 @@ def contact(d: Json, *, adopted: Iterable[str] = ()) -> User:
             identities.append(Identity(type=kind, value=str(d[key])))
     details, notes, further = split_description(_text(d, "description", what))
     identities.extend(further)
+    custom = {**_adopted_values(d, adopted, what), **_custom_values(d, what)}
+    phone = d.get("phone") or d.get("mobile")  # for some contacts the mobile is the only number
     return User(
         id=_id(d, "id", what),
         name=str(d.get("name") or email or d.get("id")),
@@ -530,14 +550,28 @@ def contact(d: Json, *, adopted: Iterable[str] = ()) -> User:
         organization=_ref(Kind.ORGANIZATION, d, "company_id", what),
         locale=_language(d),
         time_zone=str(d.get("time_zone") or "UTC"),
-        phone=str(d["phone"]) if d.get("phone") else None,
+        phone=str(phone) if phone else None,
+        external_id=_contact_external_id(d, custom),
         details=details,
         notes=notes,
         tags=_tags(d, "tags", what),
-        custom_fields={**_adopted_values(d, adopted, what), **_custom_values(d, what)},
+        custom_fields=custom,
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
+        address=None if "address" in adopted else (_text(d, "address", what) or None),
     )
+
+
+def _contact_external_id(d: Json, custom: dict[str, FieldValue]) -> str | None:
+    """The person's own external id: the :data:`SOURCE_EXTERNAL_ID` field's value where the
+    account has that field (a contact cemigrate wrote: its ``unique_external_id`` is the source
+    key), else ``unique_external_id``. The field is taken out of ``custom``."""
+    raw = d.get("custom_fields") or d.get("custom_field") or {}
+    if isinstance(raw, Mapping) and any(field_key(k) == SOURCE_EXTERNAL_ID for k in raw):
+        value = custom.pop(SOURCE_EXTERNAL_ID, None)
+        return None if value in (None, "") else str(value)
+    value = d.get("unique_external_id")
+    return None if value in (None, "") else str(value)
 
 
 def split_description(text: str) -> tuple[str, str, list[Identity]]:
@@ -607,8 +641,10 @@ def ticket_scope(restriction: str | None) -> int:
 
 
 def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
-    """An agent (its embedded ``contact`` holds name and e-mail). Admin when it holds an
-    administrator role; suspended when its contact is not active."""
+    """An agent as ``GET /agents/{id}`` shows it (the list leaves out ``role_ids``): its
+    embedded ``contact`` holds name, e-mail, phone and mobile. Admin when it holds an
+    administrator role; suspended when its contact is not active. ``ticket_scope`` is the
+    ticket restriction, ``type`` the agent type, ``occasional`` a day-pass agent."""
     what = "agent"
     person = d.get("contact") or {}
     if not isinstance(person, Mapping):
@@ -616,6 +652,14 @@ def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
     email = person.get("email")
     admins = set(admin_role_ids)
     role = Role.ADMIN if {str(r) for r in d.get("role_ids") or ()} & admins else Role.AGENT
+    identities = [Identity(type="email", value=str(email), primary=True, verified=True)]
+    if not email:
+        identities = []
+    for key in ("phone", "mobile"):
+        if person.get(key):
+            identities.append(Identity(type="phone_number", value=str(person[key])))
+    phone = person.get("phone") or person.get("mobile")
+    occasional = d.get("occasional")
     return User(
         id=_id(d, "id", what),
         name=str(person.get("name") or email or d.get("id")),
@@ -623,15 +667,16 @@ def agent(d: Json, *, admin_role_ids: Iterable[str] = ()) -> User:
         role=role,
         suspended=person.get("active") is False,
         deleted=bool(d.get("deleted")),
-        identities=(Identity(type="email", value=str(email), primary=True, verified=True),)
-        if email
-        else (),
+        identities=tuple(identities),
         locale=_language(person),
         time_zone=str(person.get("time_zone") or "UTC"),
+        phone=str(phone) if phone else None,
         ticket_restriction=_RESTRICTIONS.get(int(d.get("ticket_scope") or 1)),
         signature=_text(d, "signature", what),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
+        agent_type=str(d["type"]) if d.get("type") else None,
+        occasional=occasional if isinstance(occasional, bool) else None,
     )
 
 
@@ -1107,13 +1152,19 @@ def _freshdesk_language(locale: str) -> str:
 
 
 def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, JsonValue]:
-    """A contact create or update, with the source key as ``unique_external_id``.
+    """A contact create or update, with the source key as ``unique_external_id`` and the
+    person's own external id in :data:`SOURCE_EXTERNAL_ID`.
 
-    The time zone is not sent: Freshdesk takes its own zone names, not IANA ones."""
+    The time zone is not sent: Freshdesk takes its own zone names, not IANA ones. A source
+    field adopted as ``address`` (:data:`ADOPTABLE_DEFAULTS`) takes the place of the user's
+    address."""
     person = outgoing.record
     if not isinstance(person, User):
         raise TypeError(f"not a user: {person.KIND}")
     places = contact_identities(person)
+    values: dict[str, FieldValue] = dict(person.custom_fields)
+    if person.external_id:
+        values[SOURCE_EXTERNAL_ID] = person.external_id
     payload: dict[str, JsonValue] = {
         "name": person.name,
         "email": person.email,
@@ -1122,8 +1173,9 @@ def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, J
         "company_id": _link(outgoing, person.organization, "organization"),
         "tags": list(person.tags),
         "language": _freshdesk_language(person.locale),
+        "address": person.address or None,
         "unique_external_id": outgoing.external_id,
-        "custom_fields": custom_values(person.custom_fields, names, "contact"),
+        "custom_fields": custom_values(values, names, "contact"),
     }
     return split_defaults({k: v for k, v in payload.items() if v is not None})
 

@@ -89,6 +89,8 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         kind=Kind.USER,
         path="/api/v2/contacts",
         incremental=True,
+        note="Each contact viewed once (GET /contacts/{id}): the list has no other_emails, tags,"
+        " other_companies, view_all_tickets.",
     ),
     FreshdeskObject(
         name="blocked_contacts",
@@ -110,20 +112,23 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         name="agents",
         kind=Kind.USER,
         path="/api/v2/agents",
-        note="Agents are users too; their role comes from role_ids (/api/v2/roles).",
+        note="Agents are users too, each viewed (GET /agents/{id}): the list has no role_ids;"
+        " the role comes from role_ids (/api/v2/roles).",
     ),
     FreshdeskObject(name="groups", kind=Kind.GROUP, path="/api/v2/groups"),
     FreshdeskObject(
         name="group_memberships",
         kind=Kind.GROUP_MEMBERSHIP,
         path="/api/v2/groups",
-        note="Memberships are the agent_ids of each group.",
+        note="Memberships are the agent_ids of each group's view (GET /groups/{id}): the list"
+        " has none.",
     ),
     FreshdeskObject(
         name="organization_memberships",
         kind=Kind.ORGANIZATION_MEMBERSHIP,
         path="/api/v2/contacts",
-        note="A contact's company_id (the default) and other_companies.",
+        note="A contact's company_id (the default) and other_companies, from the view the user"
+        " read kept (else viewed again); a contact without company_id has none.",
     ),
     FreshdeskObject(name="sla_policies", kind=Kind.SLA_POLICY, path="/api/v2/sla_policies"),
     FreshdeskObject(

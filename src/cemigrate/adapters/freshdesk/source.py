@@ -15,6 +15,15 @@ ticket is viewed once (``GET /tickets/{id}?include=conversations``, 2 credits): 
 the ticket's first ten conversations, so a ticket with fewer costs that one call beyond the list
 pages; one with ten or more also has its conversations listed (a paged list call).
 
+People and groups are read whole: the lists leave out what only a record's own view holds
+(the group's ``agent_ids``, the agent's ``role_ids``, the contact's ``other_emails``, ``tags``,
+``other_companies`` and ``view_all_tickets``), so each group, agent and contact is viewed once
+(``GET /groups/{id}``, ``/agents/{id}``, ``/contacts/{id}``: 1 credit each). A contact's view
+serves both its user and its organization memberships: the user read keeps each contact's
+companies, and the memberships read (the contact list again, 1 credit a page of 100) takes
+them from there; a contact with no ``company_id`` has no memberships and is never viewed for
+them. Only a memberships read with nothing kept (a resumed run) views contacts again.
+
 SLA events and metrics are derived from each ticket's ``due_by``, ``fr_due_by``,
 ``fr_escalated``, ``is_escalated`` and ``stats`` (:func:`.convert.sla_events`,
 :func:`.convert.ticket_metrics`): read as kinds of their own (a ticket listing without
@@ -62,6 +71,7 @@ from cemigrate.schema import (
     FieldDef,
     FieldObject,
     Kind,
+    OrganizationMembership,
     Record,
     Ticket,
 )
@@ -76,6 +86,9 @@ EMBEDDED_CONVERSATIONS: Final = 10
 """A ticket view with ``include=conversations`` embeds this many conversations at most."""
 _HELD: Final = 50_000
 """Tickets read but not yet written whose SLA data is held for :meth:`sla_history`."""
+_KEPT_MEMBERSHIPS: Final = 500_000
+"""Contacts whose companies this source keeps from their shows for the memberships read (the
+show is read once per contact); past this many the memberships read shows the rest again."""
 _TICKET_KINDS: Final = {Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS}
 _SKIP: Final = frozenset({"conversations", "deleted_tickets"})
 
@@ -188,6 +201,8 @@ class FreshdeskSource(Source):
         """Pages one ticket listing serves (300 on Freshdesk; lower in tests)."""
         self._fields: dict[str, FieldDef] | None = None
         self._admin_roles: set[str] | None = None
+        self._memberships: dict[str, tuple[OrganizationMembership, ...]] = {}
+        """Contact id → its organization memberships, from the show read for the user."""
         self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._held_lock = threading.Lock()
 
@@ -282,8 +297,9 @@ class FreshdeskSource(Source):
         first = int(position.get("page", 1))
         latest = since
         one = self._converter(row)
+        whole = self._shows(row)
         for page in self.client.pages(row.path, params, first_page=first):
-            records = tuple(r for data in page.records for r in one(data))
+            records = tuple(r for data in page.records for r in one(whole(data)))
             for data in page.records:
                 stamp = data.get("updated_at") if isinstance(data, Mapping) else None
                 if isinstance(stamp, str) and (latest is None or stamp > latest):
@@ -297,6 +313,47 @@ class FreshdeskSource(Source):
                 yield records, {"since": latest, "done": True}
             else:
                 yield records, None
+
+    def _shows(self, row: FreshdeskObject) -> Callable[[Any], Any]:
+        """What turns a list entry into the whole record: the lists leave out what only the
+        record's own view holds (decision of issue 18, from the API reference's samples:
+        developers.freshdesk.com/api, "List All Agents" has no ``role_ids``/``group_ids``,
+        "List All Groups" no ``agent_ids``, "List All Contacts" no ``other_emails``, ``tags``,
+        ``other_companies``, ``view_all_tickets``; their "View" calls have them). One view per
+        record, 1 credit each; groups and agents are few, contacts are viewed once each."""
+        if row.name == "agents":
+            return lambda d: self._view("agents", d)
+        if row.name == "group_memberships":
+            return lambda d: self._view("groups", d)
+        if row.name in ("contacts", "blocked_contacts", "deleted_contacts"):
+            return self._contact_show
+        return lambda d: d
+
+    def _view(self, what: str, listed: Any) -> Any:
+        """``GET /api/v2/{what}/{id}`` of a listed record; the list entry itself when the
+        record went between the list and the view (404)."""
+        shown = self.client.find_json(f"/api/v2/{what}/{listed['id']}")
+        return listed if shown is None else {**listed, **shown}
+
+    def _contact_show(self, listed: Any) -> Any:
+        """A listed contact as its view shows it (the list's own ``deleted``/``blocked`` state
+        kept); its companies are kept for the memberships read."""
+        whole = self._view("contacts", listed)
+        if listed.get("company_id") is not None and len(self._memberships) < _KEPT_MEMBERSHIPS:
+            self._memberships[str(listed["id"])] = tuple(convert.organization_memberships(whole))
+        return whole
+
+    def _contact_memberships(self, listed: Any) -> Sequence[OrganizationMembership]:
+        """A listed contact's memberships: none without a ``company_id`` (a contact has other
+        companies only beside a default one), else those kept when the user was read, else
+        from its view."""
+        if listed.get("company_id") is None:
+            return []
+        kept = self._memberships.get(str(listed["id"]))
+        if kept is not None:
+            return kept
+        shown = self.client.find_json(f"/api/v2/contacts/{listed['id']}")
+        return convert.organization_memberships({**listed, **(shown or {})})
 
     def _converter(self, row: FreshdeskObject) -> Callable[[Any], Sequence[Record]]:
         if row.field_object is not None:
@@ -328,7 +385,7 @@ class FreshdeskSource(Source):
             "deleted_contacts": lambda d: [convert.contact({**d, "deleted": True}, adopted=users)],
             "groups": lambda d: [convert.group(d)],
             "group_memberships": convert.group_memberships,
-            "organization_memberships": convert.organization_memberships,
+            "organization_memberships": self._contact_memberships,
             "sla_policies": lambda d: [convert.sla_policy(d)],
         }
         return one[row.name]

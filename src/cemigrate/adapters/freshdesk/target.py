@@ -271,7 +271,8 @@ class FreshdeskTarget(PlatformTarget):
 
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create the custom fields the mapping needs and cemigrate's own (source key, original
-        times, SLA history, company tags) that the account lacks. Idempotent."""
+        times, SLA history, company tags, contacts' own external ids) that the account lacks.
+        Idempotent."""
         self._values = needs.values
         self._options = needs.options
         self._user_match = needs.user_match
@@ -288,6 +289,7 @@ class FreshdeskTarget(PlatformTarget):
             ORIGIN_FIELD_DEF,
             *SLA_HISTORY_FIELDS,
             *convert.CEMIGRATE_COMPANY_FIELDS,
+            *convert.CEMIGRATE_CONTACT_FIELDS,
         )
         # Freshdesk names a created field after its label, so a later run (a resume) finds
         # the field by title only: remember which key it stands for.
@@ -579,9 +581,10 @@ class FreshdeskTarget(PlatformTarget):
 
     def _update_agent(self, agent_id: str, person: User) -> None:
         """What Freshdesk keeps of an agent the source says something about: its ticket scope
-        (:data:`convert.TICKET_SCOPES` from ``ticket_restriction``) and its signature. One
-        update, only when the matched agent is the person's own (not the fallback) and one of
-        them is set; the API key's owner keeps its own scope (Freshdesk refuses to change it)."""
+        (:data:`convert.TICKET_SCOPES` from ``ticket_restriction``), its signature and whether
+        it is occasional. One update, only when the matched agent is the person's own (not the
+        fallback) and one of them is set; the API key's owner keeps its own scope (Freshdesk
+        refuses to change it). The agent type is compared, never set: it decides the seat."""
         email = (person.email or "").strip().lower()
         if not email or self._agent_table().get(email) != agent_id:
             return  # the fallback agent stands in for someone else: left as it is
@@ -590,6 +593,8 @@ class FreshdeskTarget(PlatformTarget):
             update["ticket_scope"] = convert.ticket_scope(person.ticket_restriction)
         if person.signature:
             update["signature"] = person.signature
+        if person.occasional:  # a full-time seat is every agent's default: no call for it
+            update["occasional"] = True
         if update:
             try:
                 self.client.request("PUT", f"/api/v2/agents/{agent_id}", json=update)

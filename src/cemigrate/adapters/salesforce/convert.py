@@ -412,6 +412,7 @@ def contact(d: Row, fields: Mapping[str, FieldDef] | None = None) -> User:
         organization=_ref(Kind.ORGANIZATION, d, "AccountId"),
         phone=phone,
         external_id=_text(d, "Cemigrate_External_Id__c") or None,
+        address=_text(d, "MailingStreet") or None,
         details=_text(d, "Cemigrate_Details__c"),
         notes=_text(d, "Description"),
         tags=_either(d, "Cemigrate_Tags__c", "Tags__c"),
@@ -968,6 +969,8 @@ def contact_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[s
                 "Description": person.notes or None,
                 "Cemigrate_Details__c": person.details or None,
                 "Cemigrate_External_Id__c": (person.external_id or "")[:255] or None,
+                "MailingStreet": kept.mailing_street(person),
+                "Cemigrate_Tags__c": " ".join(person.tags) or None,
             }
         ),
         **_custom_payload(person.custom_fields, allowed, "Contact"),

@@ -59,6 +59,7 @@ __all__ = [
     "contact_identities",
     "holiday_payloads",
     "identities_of",
+    "mailing_street",
     "membership",
     "schedule",
     "schedule_tag",
@@ -69,6 +70,8 @@ IDENTITIES_FIELD: Final = "Cemigrate_Identities__c"
 PHONE_FIELDS: Final = ("Phone", "MobilePhone", "OtherPhone")
 """The Contact's phone fields, filled in this order."""
 _PHONE_LENGTH: Final = 40
+_STREET_LENGTH: Final = 255
+"""``MailingStreet``: a Text Area of 255 characters (Contact, Field Reference)."""
 _EMAIL_LENGTH: Final = 80
 _PHONE_TYPES: Final = frozenset({"phone_number", "phone"})
 
@@ -127,6 +130,20 @@ def case_kept_values(d: Mapping[str, Any]) -> dict[str, str]:
 
 
 # -- identities ----------------------------------------------------------------------------
+
+
+def mailing_street(person: User) -> str | None:
+    """The person's address for the Contact's ``MailingStreet``: the whole address as the
+    source holds it (one text; Freshdesk's contact ``address``). Raises :class:`RecordError`
+    when it is longer than the 255 characters the field holds."""
+    address = (person.address or "").strip()
+    if len(address) > _STREET_LENGTH:
+        raise RecordError(
+            f"salesforce Contact: the address is {len(address)} characters, over the"
+            f" {_STREET_LENGTH} MailingStreet holds",
+            platform_message="STRING_TOO_LONG: MailingStreet",
+        )
+    return address or None
 
 
 def contact_identities(person: User) -> dict[str, JsonValue]:

@@ -167,12 +167,14 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "Phone",
             "MobilePhone",
             "OtherPhone",
+            "MailingStreet",
             "Description",
             "AccountId",
             "Cemigrate_Suspended__c",
             "Cemigrate_Identities__c",
             "Cemigrate_External_Id__c",
             "Cemigrate_Details__c",
+            "Cemigrate_Tags__c",
             "Suspended__c",
             "Tags__c",
             "CreatedDate",
@@ -489,6 +491,7 @@ SETUP_FIELDS: Final[tuple[SetupField, ...]] = (
     SetupField(
         sobject="Contact", name="Cemigrate_Details__c", label="Details", type="LongTextArea"
     ),
+    SetupField(sobject="Contact", name="Cemigrate_Tags__c", label="Tags", type="LongTextArea"),
     _ext("User"),
     _ext("Case"),
     SetupField(sobject="Case", name="Cemigrate_Tags__c", label="Tags", type="LongTextArea"),

@@ -106,6 +106,8 @@ __all__ = [
     "SOURCE_EXTERNAL_ID_FIELDS",
     "SYSTEM_FIELDS",
     "SYSTEM_FIELD_TYPES",
+    "USER_ADDRESS",
+    "USER_ADDRESS_FIELD",
     "Json",
     "attachment",
     "brand",
@@ -189,6 +191,20 @@ SOURCE_EXTERNAL_ID_FIELDS: Final = tuple(
 )
 """The user and organization fields holding :data:`SOURCE_EXTERNAL_ID`; ``prepare``
 creates them."""
+
+USER_ADDRESS: Final = "cemigrate_address"
+"""The user field keeping a person's postal address (:attr:`User.address`): a Zendesk user has
+no address of its own (Users API: no such property). Read back, its value is the address."""
+
+USER_ADDRESS_FIELD: Final = FieldDef(
+    id=USER_ADDRESS,
+    object=FieldObject.USER,
+    key=USER_ADDRESS,
+    title="Cemigrate address",
+    type=FieldType.TEXTAREA,
+    description="The person's postal address in the help desk it was migrated from.",
+)
+"""The user field holding :data:`USER_ADDRESS`; ``prepare`` creates it."""
 
 SYSTEM_FIELD_TYPES: Final = frozenset(
     {
@@ -391,7 +407,15 @@ def _external_id(d: Json, fields_key: str, what: str) -> str | None:
 
 def _without_source_id(values: dict[str, FieldValue]) -> dict[str, FieldValue]:
     values.pop(SOURCE_EXTERNAL_ID, None)
+    values.pop(USER_ADDRESS, None)
     return values
+
+
+def _user_address(d: Json) -> str | None:
+    """The :data:`USER_ADDRESS` field's value (None without it, or empty)."""
+    fields = d.get("user_fields")
+    value = fields.get(USER_ADDRESS) if isinstance(fields, Mapping) else None
+    return None if value in (None, "") else str(value)
 
 
 def _keyed_values(d: Json, key: str, what: str) -> dict[str, FieldValue]:
@@ -464,6 +488,7 @@ def user(
         time_zone=_text(d, "iana_time_zone", what) or _text(d, "time_zone", what) or "UTC",
         phone=phone,
         external_id=_external_id(d, "user_fields", what),
+        address=_user_address(d),
         default_group=_ref(Kind.GROUP, d, "default_group_id", what),
         custom_role=(custom_roles or {}).get(role_id) if role_id else None,
         # An end user's "requested" is Zendesk's fixed default for every end user, not a
@@ -1189,7 +1214,8 @@ def user_payload(
     author; the e-mail verification mail is skipped. ``custom_roles`` (name → the target's
     role id) gives an agent its custom role; a role the target lacks is left out (the agent
     keeps the plain agent role). The agent's default group goes through the ledger; the
-    user's own external id goes into :data:`SOURCE_EXTERNAL_ID`.
+    user's own external id goes into :data:`SOURCE_EXTERNAL_ID`, the address into
+    :data:`USER_ADDRESS`.
     """
     person: User = _record(outgoing, User)
     identities: list[JsonValue] = [
@@ -1200,6 +1226,8 @@ def user_payload(
     fields = {k: _payload_value(v) for k, v in person.custom_fields.items()}
     if person.external_id:
         fields[SOURCE_EXTERNAL_ID] = person.external_id
+    if person.address:
+        fields[USER_ADDRESS] = person.address
     return _without_none(
         {
             "external_id": outgoing.external_id,

@@ -254,7 +254,13 @@ _USER = LedgerObject(
         ),
         carried("updated_at", "User.updated_at"),
         dropped("url", _URL),
-        mapped("user_fields", "mapping `[fields.user.<key>]`", "User.custom_fields"),
+        mapped(
+            "user_fields",
+            "mapping `[fields.user.<key>]`; cemigrate's `cemigrate_address` field holds"
+            " `User.address`",
+            "User.custom_fields",
+            "User.address",
+        ),
         carried(
             "verified",
             "Identity.verified",

@@ -112,6 +112,7 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
             "time_zone",
             "phone",
             "external_id",  # in the cemigrate_external_id user field (convert.SOURCE_EXTERNAL_ID)
+            "address",  # in the cemigrate_address user field (convert.USER_ADDRESS)
             "default_group",
             "custom_role",  # by name; a role the target lacks reads back as none
             "ticket_restriction",

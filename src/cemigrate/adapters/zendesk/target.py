@@ -220,8 +220,8 @@ class ZendeskTarget(PlatformTarget):
     def prepare(self, needs: Needs, *, dry_run: bool) -> list[Change]:
         """Create the custom fields the mapping needs that the account lacks, with cemigrate's
         own: the SLA history fields, the private ticket field :data:`ORIGIN_FIELD` (hidden
-        from end users) and the user and organization fields keeping the source's own
-        external ids."""
+        from end users), the user and organization fields keeping the source's own
+        external ids and the user field keeping addresses."""
         self._values = needs.values
         self._options = needs.options
         return self._create_fields(
@@ -230,6 +230,7 @@ class ZendeskTarget(PlatformTarget):
                 *convert.SLA_HISTORY_FIELDS,
                 ORIGIN_FIELD_DEF,
                 *convert.SOURCE_EXTERNAL_ID_FIELDS,
+                convert.USER_ADDRESS_FIELD,
             ),
             dry_run=dry_run,
         )

@@ -448,6 +448,8 @@ def standard_objects() -> dict[str, SObjectSpec]:
                 _f("Phone", "phone", length=40),
                 _f("MobilePhone", "phone", length=40),
                 _f("OtherPhone", "phone", length=40),
+                # The street line of the mailing address. [Object Reference: Contact]
+                _f("MailingStreet", "textarea", length=255),
                 _ref("AccountId", "Account"),
                 _f("Description", "textarea", length=32000),
                 _f("Title", "string", length=128),

@@ -319,6 +319,8 @@ def _snapshot(
     contacts = {c["id"]: c for c in _all(client, "/api/v2/contacts")}
     for state in ("blocked", "deleted"):
         contacts.update({c["id"]: c for c in _all(client, "/api/v2/contacts", state=state)})
+    # Lists leave out a contact's other companies and a group's members: their views have them.
+    contacts = {i: client.get_json(f"/api/v2/contacts/{i}") for i in contacts}
     staff = {a["id"]: a for a in _all(client, "/api/v2/agents")}
     people: dict[Any, str] = {
         i: c.get("unique_external_id") or c.get("email") or f"contact#{i}"
@@ -329,7 +331,10 @@ def _snapshot(
         i: (c.get("custom_fields") or {}).get("cemigrate_id") or c["name"]
         for i, c in companies.items()
     }
-    groups = {g["id"]: g for g in _all(client, "/api/v2/groups")}
+    groups = {
+        g["id"]: client.get_json(f"/api/v2/groups/{g['id']}")
+        for g in _all(client, "/api/v2/groups")
+    }
     # Agents and adopted default fields were there before: they count once something migrated.
     migrated = any(c.get("unique_external_id") for c in contacts.values())
     rows: dict[str, list[tuple[str, str]]] = {"field": []}

@@ -318,7 +318,6 @@ CONVERSATION_METADATA: Final = (
     "source",
     "category",
     "auto_response",
-    "incoming",
     "thread_id",
     "thread_message_id",
     "support_email",
@@ -787,16 +786,10 @@ def conversation(d: Json) -> Comment:
 
 
 def conversation_metadata(d: Json) -> dict[str, JsonValue]:
-    """How a conversation was sent, verbatim (:data:`CONVERSATION_METADATA`), with the name of
-    its ``source`` code when Freshdesk documents one (``source_name``)."""
-    found: dict[str, JsonValue] = {
-        key: d[key] for key in CONVERSATION_METADATA if d.get(key) not in (None, "", [])
-    }
-    source = d.get("source")
-    if isinstance(source, int):
-        named = CONVERSATION_SOURCE_NAMES.get(source)
-        found["source_name"] = named[0] if named else None
-    return found
+    """How a conversation was sent, verbatim (:data:`CONVERSATION_METADATA`, those with a
+    value). The ``source`` code's name is not repeated: :data:`CONVERSATION_SOURCE_NAMES`
+    has it, and a ticket keeps every comment's metadata in one field of limited size."""
+    return {key: d[key] for key in CONVERSATION_METADATA if d.get(key) not in (None, "", [])}
 
 
 def is_overflow_note(d: Json) -> bool:

@@ -253,11 +253,12 @@ def strategy_bound(strategy: TicketRead, n: Mapping[str, float]) -> float:
 def read_strategies(
     old: FreshdeskSandbox, plan: str, n: Mapping[str, float], tickets: int, clock: ManualClock
 ) -> dict[str, Any]:
-    """Each :class:`TicketRead` strategy reads every ticket of ``old`` (kind ``ticket`` only, a
-    source of its own, on the emulator's clock): the credits Freshdesk charged for it (the emulator's
-    ``X-RateLimit-Used-CurrentRequest`` of each request, checked against the client's own
-    count), per ticket, against :func:`strategy_bound`; and what it read against what the
-    account holds (comments and files of live tickets; the description's files apart)."""
+    """Each :class:`TicketRead` strategy reads every ticket of ``old`` (kind ``ticket`` only,
+    a source of its own, on the emulator's clock): the credits Freshdesk charged for it (the
+    emulator's ``X-RateLimit-Used-CurrentRequest`` of each request, checked against the
+    client's own count), per ticket, against :func:`strategy_bound`; and what it read against
+    what the account holds (comments and files of live tickets; the description's files
+    apart)."""
     found: dict[str, Any] = {}
     for strategy in TicketRead:
         source = FreshdeskSource(

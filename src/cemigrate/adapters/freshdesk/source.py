@@ -3,17 +3,28 @@
 Each schema kind is read from the Freshdesk lists the table in :mod:`.objects` names for it,
 in order; a cursor says which list and where in it to resume.
 
-Tickets are listed 100 a page with ``include=description,requester,stats`` (3 credits a page),
-ordered by ``updated_at`` ascending from ``updated_since``. One listing serves at most 300
-pages, so past 30,000 tickets the listing is restarted from the last ``updated_at`` seen. The
-cursor is exact at that boundary: it holds that time *and the ids already read at it*;
-``updated_since`` is inclusive, so the restarted listing begins with those tickets again and
-they are passed over: no ticket is skipped, none is read twice. Every batch's cursor has the
-same form, so a resume (or a delta) continues the same way. Deleted tickets are a second
-listing (``filter=deleted``). The list leaves out the description's attachments, so each
-ticket is viewed once (``GET /tickets/{id}?include=conversations``, 2 credits): the view embeds
-the ticket's first ten conversations, so a ticket with fewer costs that one call beyond the list
-pages; one with ten or more also has its conversations listed (a paged list call).
+Tickets are listed 100 a page, ordered by ``updated_at`` ascending from ``updated_since``. One
+listing serves at most 300 pages, so past 30,000 tickets the listing is restarted from the last
+``updated_at`` seen. The cursor is exact at that boundary: it holds that time *and the ids
+already read at it*; ``updated_since`` is inclusive, so the restarted listing begins with those
+tickets again and they are passed over: no ticket is skipped, none is read twice. Every batch's
+cursor has the same form, so a resume (or a delta) continues the same way. Deleted tickets are a
+second listing (``filter=deleted``, not viewed: they are not migrated).
+
+Each resource in the list's ``include`` costs 2 credits more; the list never carries the
+description's attachments, and nothing cheap says which tickets have some. How each live ticket
+is read whole is the plan's ``ticket_read`` (:class:`TicketRead`): ``view`` (the default, loses
+nothing: the list with ``include=stats``, a view per ticket and its conversations 100 a page,
+about 2.05 credits a ticket), ``embedded`` (the view with ``include=conversations``) or
+``conversations`` (the list with ``include=description,stats`` and the conversations: about
+1.05 credits a ticket, the descriptions' attachments unread, which :meth:`describe` says in
+``Metadata.not_read`` for the dry run and the run report).
+
+The account's ticket types are the choices of the default ``ticket_type`` field: read as a
+dropdown field of that key, every ticket's ``type`` its value (:func:`.convert.ticket`). The
+names of ``source`` codes come from the default ``source`` field; a code cemigrate's table lacks
+reads as channel ``other``, is kept in ``via`` and logged once. Products are read as brands
+(an account answering 404 for them offers none).
 
 SLA events and metrics are derived from each ticket's ``due_by``, ``fr_due_by``,
 ``fr_escalated``, ``is_escalated`` and ``stats`` (:func:`.convert.sla_events`,

@@ -19,7 +19,7 @@ from cemigrate.adapters.freshdesk.source import (
     FreshdeskSource,
     TicketRead,
 )
-from cemigrate.adapters.origin import parse_origin
+from cemigrate.adapters.origin import origin_text, parse_origin
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.ratelimit import ManualClock
@@ -437,3 +437,35 @@ def test_the_dry_run_and_the_run_report_say_what_the_cheapest_read_leaves() -> N
     assert report.not_read == (DESCRIPTION_FILES_NOT_READ,)
     assert f"not read: {DESCRIPTION_FILES_NOT_READ}" in report.table()
     assert report.as_dict()["not_read"] == [DESCRIPTION_FILES_NOT_READ]
+
+
+def test_a_long_thread_keeps_its_addresses_once_so_the_ticket_fits_its_origin() -> None:
+    replies = [
+        {
+            "id": 1000 + i,
+            "body": "<div>again</div>",
+            "private": False,
+            "user_id": 5 if i % 2 else 6,
+            "source": 0,
+            "category": 3 if i == 0 else None,
+            "support_email": "help@acme.test",
+            "from_email": "ann@client.test" if i % 2 else '"Bob" <help@acme.test>',
+            "to_emails": ["help@acme.test"] if i % 2 else ["ann@client.test"],
+            "cc_emails": ["boss@client.test"] if i == 7 else [],
+            "created_at": "2024-01-02T11:00:00Z",
+        }
+        for i in range(600)
+    ]
+    short = convert.ticket(_ticket(), replies[:20])
+    assert short.comments[1].metadata["from_email"] == '"Bob" <help@acme.test>'
+    assert "conversation_addresses" not in short.via
+    long = convert.ticket(_ticket(), replies)
+    assert len(origin_text(long) or "") <= convert.ORIGIN_BUDGET
+    assert long.via["conversation_addresses"] == [
+        '"Bob" <help@acme.test>',
+        "ann@client.test",
+        "boss@client.test",
+        "help@acme.test",
+    ]
+    assert long.comments[1].metadata == {"category": 3}  # kept; a reply's 0 is public+email
+    assert all(not c.metadata for c in long.comments[2:])

@@ -85,6 +85,7 @@ from cemigrate.schema import (
 )
 
 __all__ = [
+    "ADDRESS_KEYS",
     "ADMIN_ROLE_NAMES",
     "ADOPTABLE_DEFAULTS",
     "ATTACHMENT_ONLY_BODY",
@@ -100,6 +101,7 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "NATIVE_VALUES",
     "ORIGINAL_TIME_PREFIX",
+    "ORIGIN_BUDGET",
     "OVERFLOW_PREFIX",
     "SOURCE_NAMES",
     "TICKET_SCOPES",
@@ -118,6 +120,7 @@ __all__ = [
     "conversation_metadata",
     "field",
     "field_payload",
+    "fitted_origin",
     "format_time",
     "group",
     "group_memberships",
@@ -869,7 +872,7 @@ def ticket(
     if type_text and (typed_standard or standard is None):
         custom[TICKET_TYPE_FIELD] = type_text
     product = d.get("product_id")
-    return Ticket(
+    built = Ticket(
         id=ticket_id,
         instance=instance,
         subject=_text(d, "subject", what),
@@ -893,6 +896,45 @@ def ticket(
         deleted=bool(d.get("deleted")),
         comments=tuple(comments),
     )
+    return fitted_origin(built)
+
+
+ORIGIN_BUDGET: Final = 48_000
+"""Characters a ticket's origin (``via`` and every comment's metadata, as
+:func:`~cemigrate.adapters.origin.origin_text` writes it) may take before the comments'
+addresses are summarised (:func:`fitted_origin`): every target keeps the origin in one field of
+65,535 characters (Freshdesk, Zendesk), and a ticket's own fields need the rest."""
+ADDRESS_KEYS: Final = ("support_email", "from_email", "to_emails", "cc_emails", "bcc_emails")
+"""The conversation metadata that :func:`fitted_origin` gathers at the ticket."""
+_PLAIN_SOURCES: Final = frozenset({0, 2})
+"""A reply and a note: what ``Comment.public`` and ``channel`` already say."""
+
+
+def fitted_origin(ticket: Ticket) -> Ticket:
+    """``ticket`` as read, unless its origin would take more than :data:`ORIGIN_BUDGET`
+    characters (several hundred e-mailed conversations): then each comment keeps its
+    metadata but the addresses (:data:`ADDRESS_KEYS`) and a plain reply or note's ``source``
+    code, and ``via["conversation_addresses"]`` lists every address the conversations named,
+    once. Which conversation named which address is the documented loss of such a ticket;
+    the ticket itself then fits every target."""
+    text = origin_text(ticket)
+    if text is None or len(text) <= ORIGIN_BUDGET:
+        return ticket
+    addresses: set[str] = set()
+    comments = []
+    for comment in ticket.comments:
+        kept: dict[str, JsonValue] = {}
+        for key, value in comment.metadata.items():
+            if key in ADDRESS_KEYS:
+                addresses.update(str(v) for v in (value if isinstance(value, list) else [value]))
+            elif not (key == "source" and value in _PLAIN_SOURCES):
+                kept[key] = value
+        comments.append(attrs.evolve(comment, metadata=kept))
+    via: dict[str, JsonValue] = dict(ticket.via)
+    if addresses:
+        named: list[JsonValue] = [*sorted(addresses)]
+        via["conversation_addresses"] = named
+    return attrs.evolve(ticket, via=via, comments=tuple(comments))
 
 
 def _channel(d: Json) -> Channel:

@@ -19,10 +19,12 @@ from cemigrate.adapters.freshdesk.source import (
     FreshdeskSource,
     TicketRead,
 )
+from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.origin import origin_text, parse_origin
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.ratelimit import ManualClock
+from cemigrate.reconcile import Reconciliation
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.schema import (
     Channel,
@@ -84,15 +86,12 @@ def test_the_type_field_reads_as_a_dropdown_of_the_account_types() -> None:
     ("name", "standard"),
     [("Feature Request", None), ("Refund", None), ("Incident", TicketType.INCIDENT)],
 )
-def test_every_type_is_kept_verbatim_and_the_four_as_the_type(
+def test_own_types_are_kept_verbatim_and_the_four_as_the_type(
     name: str, standard: TicketType | None
 ) -> None:
     ticket = convert.ticket(_ticket(type=name))
-    assert ticket.custom_fields["ticket_type"] == name
     assert ticket.type is standard
-    # the target view (a Freshdesk target writes every type): only account-defined ones
-    viewed = convert.ticket(_ticket(type=name), typed_standard=False)
-    assert viewed.custom_fields.get("ticket_type") == (None if standard else name)
+    assert ticket.custom_fields.get("ticket_type") == (None if standard else name)
 
 
 def test_a_ticket_without_a_type_has_no_type_value() -> None:
@@ -338,12 +337,21 @@ def _account_with_own_types(clock: ManualClock) -> tuple[FreshdeskSandbox, dict[
     return account, {str(first): "Feature Request", str(second): "Refund"}
 
 
-def _agents(account: FreshdeskSandbox) -> list[tuple[str, str]]:
+def _agents(account: FreshdeskSandbox) -> list[tuple[str, str, bool]]:
+    """Name, e-mail and whether an admin, of each agent of the account."""
+    backend = account.backend
+    admins = {
+        role_id
+        for role_id, role in backend.roles.items()
+        if str(role["name"]).lower() in convert.ADMIN_ROLE_NAMES
+    }
     found = []
-    for agent in account.backend.agents.values():
+    for agent in backend.agents.values():
         contact = agent.get("contact") or {}
         if contact.get("email"):
-            found.append((str(contact.get("name") or contact["email"]), str(contact["email"])))
+            name = str(contact.get("name") or contact["email"])
+            admin = bool(admins & set(agent.get("role_ids") or ()))
+            found.append((name, str(contact["email"]), admin))
     return found
 
 
@@ -371,8 +379,9 @@ def _salesforce(clock: ManualClock, account: FreshdeskSandbox) -> tuple[Any, Any
     from cemigrate.sandbox.salesforce import SalesforceSandbox
 
     org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    for name, email in _agents(account):  # Users exist before a migration: licences
-        org.add_user(name=name, email=email, profile="Standard User", active=True)
+    for name, email, admin in _agents(account):  # Users exist before a migration: licences
+        profile = "System Administrator" if admin else "Standard User"
+        org.add_user(name=name, email=email, profile=profile, active=True)
     credentials = SalesforceCredentials(access_token=org.access_token)
     options = {"instance_url": org.base_url, "clock": clock, "credentials": credentials}
     target = SalesforceTarget(session=org.session(authenticated=False), **options)
@@ -397,9 +406,13 @@ def test_own_types_and_unknown_codes_reach_the_target_as_values(make: Any) -> No
         assert report.status == "completed"
         assert report.failed == 0
         entries = ledger.lookup([f"old:ticket:{ticket_id}" for ticket_id in types])
+        clock.advance(120)
+        checked = Reconciliation(
+            sources=[source], target_view=view, ledger=ledger, target=target
+        ).run()
+    assert [f.message for f in checked.findings] == []
     written = {entries[f"old:ticket:{t}"].target_id: name for t, name in types.items()}
     assert all(entry.state is EntryState.DONE for entry in entries.values())
-    clock.advance(120)
     back = {
         r.id: r
         for batch in view.read(Kind.TICKET)
@@ -469,3 +482,44 @@ def test_a_long_thread_keeps_its_addresses_once_so_the_ticket_fits_its_origin() 
     ]
     assert long.comments[1].metadata == {"category": 3}  # kept; a reply's 0 is public+email
     assert all(not c.metadata for c in long.comments[2:])
+
+
+def test_a_freshdesk_target_writes_types_as_its_own_and_refuses_one_it_lacks() -> None:
+    clock = ManualClock()
+    account, types = _account_with_own_types(clock)
+    source = FreshdeskSource(
+        instance="old",
+        base_url=account.base_url,
+        credentials=FreshdeskCredentials(api_key=account.api_key),
+        session=account.session(authenticated=False),
+        clock=clock,
+    )
+    new = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
+    for name, email, admin in _agents(account):
+        if email.lower() != new.backend.owner_email:
+            new.add_agent(name=name, email=email, admin=admin)
+    credentials = FreshdeskCredentials(api_key=new.api_key)
+    options: dict[str, Any] = {
+        "base_url": new.base_url,
+        "credentials": credentials,
+        "clock": clock,
+    }
+    target = FreshdeskTarget(session=new.session(authenticated=False), **options)
+    view = FreshdeskSource(
+        instance="target", session=new.session(authenticated=False), target_view=True, **options
+    )
+    with Ledger.open(":memory:") as ledger:
+        report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        failed = {f.key: f.platform_message for f in ledger.failures() if f.kind == "ticket"}
+        clock.advance(120)
+        checked = Reconciliation(
+            sources=[source], target_view=view, ledger=ledger, target=target
+        ).run()
+    assert report.status == "completed"
+    # "Feature Request" and "Refund" are not choices of the target's type field: each of those
+    # tickets fails with Freshdesk's own words; no ticket_type field was created for them.
+    assert set(failed) == {f"old:ticket:{t}" for t in types}
+    assert all("type: It should be one of these values" in m for m in failed.values())
+    assert all(f["name"] != "cf_ticket_type" for f in new.backend.fields["ticket"].values())
+    # every other ticket (standard types) reads back as it was: no finding but the failed ones
+    assert {f.source_id for f in checked.findings if f.kind == "ticket"} == set(types)

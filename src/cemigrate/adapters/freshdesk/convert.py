@@ -808,18 +808,19 @@ def ticket(
     instance: str = "",
     fields: Mapping[str, FieldDef] | None = None,
     source_names: Mapping[int, str] | None = None,
-    typed_standard: bool = True,
 ) -> Ticket:
     """A ticket with its description as first comment and its conversations after it.
 
     Files of overflow notes (``[cemigrate: attachments of comment N ...]``) go back to comment N;
     cemigrate's SLA history note is left out (it is the SLA history, read as such).
 
-    The ticket's ``type`` is kept verbatim as the custom value ``ticket_type`` (the account's
-    types are the choices of that default field: :func:`ticket_type_field`) and, when it is
-    one of the schema's four, as ``Ticket.type`` too; ``typed_standard=False`` leaves the
-    custom value out for those four (the target view: a Freshdesk target writes every type
-    there, whether or not the source had the field). ``source_names`` are the account's own
+    The ticket's ``type`` is ``Ticket.type`` when it is one of the schema's four (question,
+    incident, problem, task, any case); any other (an account's own: "Feature Request") is
+    kept verbatim as the custom value ``ticket_type`` (the account's types are the choices of
+    that default field: :func:`ticket_type_field`), a value the mapping maps or drops. The four
+    are not repeated there: a Freshdesk target writes both as its ``type``, and a ticket read
+    back must hold what the source ticket held, whichever platform that was. ``source_names``
+    are the account's own
     names of ``source`` codes (the choices of its default ``source`` field); ``Ticket.via``
     keeps the code and its name (:func:`ticket_via`).
     """
@@ -869,7 +870,7 @@ def ticket(
         solved = _opt_time(stats, "closed_at", what)
     type_text = str(d.get("type") or "")
     standard = _TYPES.get(type_text.strip().lower())
-    if type_text and (typed_standard or standard is None):
+    if type_text and standard is None:
         custom[TICKET_TYPE_FIELD] = type_text
     product = d.get("product_id")
     built = Ticket(

@@ -21,7 +21,8 @@ about 2.05 credits a ticket), ``embedded`` (the view with ``include=conversation
 ``Metadata.not_read`` for the dry run and the run report).
 
 The account's ticket types are the choices of the default ``ticket_type`` field: read as a
-dropdown field of that key, every ticket's ``type`` its value (:func:`.convert.ticket`). The
+dropdown field of that key; a ticket's ``type`` is ``Ticket.type`` when it is one of the
+schema's four, else its ``ticket_type`` value, verbatim (:func:`.convert.ticket`). The
 names of ``source`` codes come from the default ``source`` field; a code cemigrate's table lacks
 reads as channel ``other``, is kept in ``via`` and logged once. Products are read as brands
 (an account answering 404 for them offers none).
@@ -478,7 +479,6 @@ class FreshdeskSource(Source):
             instance=self.instance,
             fields=fields,
             source_names=self._source_names,
-            typed_standard=not self.target_view,
         )
 
     def _read_whole(self, ticket_id: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:

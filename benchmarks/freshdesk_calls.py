@@ -12,14 +12,14 @@ ticket and contact lists, the target's ticket creates and updates.
 - ``calls_by_budget``: the budgets' own ``calls`` counters, source and target accounts apart:
   ``freshdesk.core`` (every call) and the sub-limits ``freshdesk.ticket_create``,
   ``freshdesk.ticket_update``, ``freshdesk.tickets_list``, ``freshdesk.contacts_list``;
-  ``credits_by_budget`` what they spent (a ticket page with ``include=description,requester,
-  stats`` costs 3 credits, a view with ``include=conversations`` 2). ``calls_total`` counts each
+  ``credits_by_budget`` what they spent (each resource in a ticket page's ``include`` costs 2
+  credits more: 3 with ``stats``, 5 with ``description,stats``). ``calls_total`` counts each
   HTTP request once (the core budgets), checked against the emulators' request logs
   (``requests_check``); ``calls_by_endpoint`` groups those logs.
 - ``bound_breakdown``: the fewest calls Freshdesk allows for this data set (see
   ``docs/performance.md``): list pages of 100 (ticket pages with their include credits), one
-  view per live ticket (its description's files and up to ten conversations embedded), one more
-  conversations page per ticket with more than ten, one download per file, one create per ticket,
+  view per live ticket (its description's files), its conversations 100 a page (at least one
+  page: none cannot be known without asking), one download per file, one create per ticket,
   contact, company, group and field (no bulk create), one call per further conversation (each
   overflow note of files beyond 20 MB too), one SLA history note per ticket that has a history,
   one ``PUT`` per group with members. ``lower_bound`` is their sum, ``ratio`` =
@@ -28,11 +28,16 @@ ticket and contact lists, the target's ticket creates and updates.
 - ``lower_bound_minutes``: :meth:`Budgets.lower_bound` (``(credits − burst) / rate``, max over
   the budgets of both accounts) for the bound's credits and for the measured ones; the
   ticket-create sub-limit alone (``create_limited_minutes``) for comparison.
+- ``read_strategies`` (with ``--strategies``): every ticket read once more per ``ticket_read``
+  strategy (:class:`~cemigrate.adapters.freshdesk.source.TicketRead`): the credits the emulator
+  charged (``X-RateLimit-Used-CurrentRequest``), **credits per ticket**, the strategy's bound in
+  credits, what it lost against the account (comments, files, the descriptions' files) and the
+  hours its credits take for 1,000,000 tickets on the plan's account budget.
 - ``extrapolation``: 1,000,000 tickets on the plan, scaling each per-ticket term (fields, groups,
   memberships and agents stay): calls and hours at the bound and at the measured ratio.
 
     .venv/bin/python benchmarks/freshdesk_calls.py --tickets 2000
-    .venv/bin/python benchmarks/freshdesk_calls.py --tickets 10000
+    .venv/bin/python benchmarks/freshdesk_calls.py --tickets 10000 --strategies
 """
 
 from __future__ import annotations

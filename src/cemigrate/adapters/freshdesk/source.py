@@ -15,7 +15,7 @@ Each resource in the list's ``include`` costs 2 credits more; the list never car
 description's attachments, and nothing cheap says which tickets have some. How each live ticket
 is read whole is the plan's ``ticket_read`` (:class:`TicketRead`): ``view`` (the default, loses
 nothing: the list with ``include=stats``, a view per ticket and its conversations 100 a page,
-about 2.05 credits a ticket), ``embedded`` (the view with ``include=conversations``) or
+about 2.03 credits a ticket), ``embedded`` (the view with ``include=conversations``) or
 ``conversations`` (the list with ``include=description,stats`` and the conversations: about
 1.05 credits a ticket, the descriptions' attachments unread, which :meth:`describe` says in
 ``Metadata.not_read`` for the dry run and the run report).
@@ -98,11 +98,13 @@ EPOCH: Final = "2000-01-01T00:00:00Z"
 EMBEDDED_CONVERSATIONS: Final = 10
 """A ticket view with ``include=conversations`` embeds this many conversations at most."""
 DESCRIPTION_FILES_NOT_READ: Final = (
-    "freshdesk tickets: the descriptions' attachments are not read (ticket_read ="
-    ' "conversations": the ticket list never carries them; "view" reads them, 1 more credit a'
-    " ticket)"
+    "freshdesk tickets: the descriptions' attachments and the parent/child and tracker links"
+    ' are not read (ticket_read = "conversations": the ticket list never carries them; "view"'
+    " reads them, 1 more credit a ticket)"
 )
-"""What the dry run and the run report say when the plan reads tickets the cheapest way."""
+"""What the dry run and the run report say when the plan reads tickets the cheapest way: the
+list answer has no ``attachments`` and no ``association_type``/``associated_tickets_list``
+(API reference: List All Tickets against View a Ticket)."""
 
 
 class TicketRead(enum.StrEnum):
@@ -123,7 +125,8 @@ class TicketRead(enum.StrEnum):
     others, half the requests."""
     CONVERSATIONS = "conversations"
     """The conversations only, 100 a page (1 credit): half the credits, but the descriptions'
-    attachments are not read (the dry run and the run report say so)."""
+    attachments and the tickets' parent/child and tracker links (view only) are not read (the
+    dry run and the run report say so)."""
 
 
 _UNREAD: Final = object()

@@ -523,3 +523,34 @@ def test_a_freshdesk_target_writes_types_as_its_own_and_refuses_one_it_lacks() -
     assert all(f["name"] != "cf_ticket_type" for f in new.backend.fields["ticket"].values())
     # every other ticket (standard types) reads back as it was: no finding but the failed ones
     assert {f.source_id for f in checked.findings if f.kind == "ticket"} == set(types)
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [(None, TicketRead.VIEW), ("conversations", TicketRead.CONVERSATIONS), ("viewed", None)],
+)
+def test_the_plan_key_ticket_read_chooses_the_read(given: str | None, read: Any) -> None:
+    from pathlib import Path
+
+    from cemigrate.adapters.registry import PLATFORMS, AdapterSettings
+    from cemigrate.errors import ConfigError
+
+    build = PLATFORMS["freshdesk"].build_source
+    assert build is not None
+    options: dict[str, Any] = {"domain": "acme"}
+    if given is not None:
+        options["ticket_read"] = given
+    settings = AdapterSettings(
+        name="emea",
+        options=options,
+        credentials={"api_key": "secret"},
+        base_dir=Path("."),
+        clock=ManualClock(),
+    )
+    if read is None:
+        with pytest.raises(ConfigError, match="ticket_read is 'viewed'"):
+            build(settings)
+        return
+    source = build(settings)
+    assert isinstance(source, FreshdeskSource)
+    assert source.ticket_read is read

@@ -72,7 +72,8 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         kind=Kind.FIELD,
         path="/api/v2/ticket_fields",
         field_object=FieldObject.TICKET,
-        note="Default fields (subject, status, ...) are listed too (default: true): skipped.",
+        note="Default fields (subject, status, ...) are listed too (default: true): skipped,"
+        " but ticket_type, whose choices are the account's ticket types (a dropdown).",
     ),
     FreshdeskObject(
         name="contact_fields",

@@ -12,14 +12,14 @@ ticket and contact lists, the target's ticket creates and updates.
 - ``calls_by_budget``: the budgets' own ``calls`` counters, source and target accounts apart:
   ``freshdesk.core`` (every call) and the sub-limits ``freshdesk.ticket_create``,
   ``freshdesk.ticket_update``, ``freshdesk.tickets_list``, ``freshdesk.contacts_list``;
-  ``credits_by_budget`` what they spent (a ticket page with ``include=description,requester,
-  stats`` costs 3 credits, a view with ``include=conversations`` 2). ``calls_total`` counts each
+  ``credits_by_budget`` what they spent (each resource in a ticket page's ``include`` costs 2
+  credits more: 3 with ``stats``, 5 with ``description,stats``). ``calls_total`` counts each
   HTTP request once (the core budgets), checked against the emulators' request logs
   (``requests_check``); ``calls_by_endpoint`` groups those logs.
 - ``bound_breakdown``: the fewest calls Freshdesk allows for this data set (see
   ``docs/performance.md``): list pages of 100 (ticket pages with their include credits), one
-  view per live ticket (its description's files and up to ten conversations embedded), one more
-  conversations page per ticket with more than ten, one download per file, one create per ticket,
+  view per live ticket (its description's files), its conversations 100 a page (at least one
+  page: none cannot be known without asking), one download per file, one create per ticket,
   contact, company, group and field (no bulk create), one call per further conversation (each
   overflow note of files beyond 20 MB too), one SLA history note per ticket that has a history,
   one ``PUT`` per group with members. ``lower_bound`` is their sum, ``ratio`` =
@@ -28,11 +28,16 @@ ticket and contact lists, the target's ticket creates and updates.
 - ``lower_bound_minutes``: :meth:`Budgets.lower_bound` (``(credits − burst) / rate``, max over
   the budgets of both accounts) for the bound's credits and for the measured ones; the
   ticket-create sub-limit alone (``create_limited_minutes``) for comparison.
+- ``read_strategies`` (with ``--strategies``): every ticket read once more per ``ticket_read``
+  strategy (:class:`~cemigrate.adapters.freshdesk.source.TicketRead`): the credits the emulator
+  charged (``X-RateLimit-Used-CurrentRequest``), **credits per ticket**, the strategy's bound in
+  credits, what it lost against the account (comments, files, the descriptions' files) and the
+  hours its credits take for 1,000,000 tickets on the plan's account budget.
 - ``extrapolation``: 1,000,000 tickets on the plan, scaling each per-ticket term (fields, groups,
   memberships and agents stay): calls and hours at the bound and at the measured ratio.
 
     .venv/bin/python benchmarks/freshdesk_calls.py --tickets 2000
-    .venv/bin/python benchmarks/freshdesk_calls.py --tickets 10000
+    .venv/bin/python benchmarks/freshdesk_calls.py --tickets 10000 --strategies
 """
 
 from __future__ import annotations
@@ -46,18 +51,19 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.convert import OVERFLOW_PREFIX
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
-from cemigrate.adapters.freshdesk.source import FreshdeskSource
+from cemigrate.adapters.freshdesk.source import FreshdeskSource, TicketRead
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import Budgets, ManualClock, budgets_for
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+from cemigrate.schema import Kind, Ticket
 
 CORE = "freshdesk.core"
 CREATE = "freshdesk.ticket_create"
@@ -69,8 +75,8 @@ EXTRAPOLATE_TO = 1_000_000
 PAGE = 100
 EMBEDDED_CONVERSATIONS = 10
 """A ticket view with ``include=conversations`` embeds ten conversations at most."""
-LIST_CREDITS = 3  # a ticket page with description, requester and stats [facts 3.1]
-VIEW_CREDITS = 2  # a ticket view with conversations embedded
+LIVE_LIST_CREDITS = 3  # a ticket page with stats: 1 + 2 per include [API reference]
+DELETED_LIST_CREDITS = 5  # a deleted-ticket page with description and stats
 
 
 def pages(count: float, size: int = PAGE) -> int:
@@ -119,6 +125,8 @@ def data_set(
         "tickets_over_ten_conversations": sum(
             pages(len(c)) for c in conversations.values() if len(c) >= EMBEDDED_CONVERSATIONS
         ),
+        "conversation_pages": sum(pages(len(c)) for c in conversations.values()),
+        "description_files": sum(len(src.ticket_view(t).get("attachments") or ()) for t in live),
         "files": files,
         "contacts": sum(1 for c in contacts if not c.get("blocked") and not c.get("deleted")),
         "blocked_contacts": sum(1 for c in contacts if c.get("blocked")),
@@ -152,6 +160,8 @@ PER_TICKET_COUNTS = frozenset(
         "deleted_tickets",
         "conversations",
         "tickets_over_ten_conversations",
+        "conversation_pages",
+        "description_files",
         "files",
         "contacts",
         "blocked_contacts",
@@ -173,10 +183,11 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
     """The fewest calls each step needs for a data set, by side and endpoint name."""
     fields = ("ticket", "contact", "company")
     return {
-        # the source: every list once, 100 a page; each live ticket viewed once
+        # the source: every list once, 100 a page; each live ticket viewed once (its
+        # description's files) and its conversations listed, 100 a page (ticket_read = "view")
         "source GET /api/v2/tickets": pages(n["live_tickets"]) + pages(n["deleted_tickets"]),
         "source GET /api/v2/tickets/{id}": round(n["live_tickets"]),
-        "source GET /api/v2/tickets/{id}/conversations": round(n["tickets_over_ten_conversations"]),
+        "source GET /api/v2/tickets/{id}/conversations": round(n["conversation_pages"]),
         "source GET attachment": round(n["files"]),
         "source GET /api/v2/contacts": sum(
             pages(n[k]) for k in ("contacts", "blocked_contacts", "deleted_contacts")
@@ -201,19 +212,105 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
     }
 
 
-def credits_needed(terms: Mapping[str, float], side: str) -> dict[str, float]:
-    """Credits per budget key of one account: a ticket page costs 3 (and spends the list
-    sub-limit), a view with conversations embedded 2, any other call 1."""
+def credits_needed(
+    terms: Mapping[str, float], side: str, n: Mapping[str, float]
+) -> dict[str, float]:
+    """Credits per budget key of one account: a live-ticket page costs 3 (stats), a
+    deleted-ticket page 5 (description and stats), both on the list sub-limit; any other
+    call 1."""
     mine = {k.split(" ", 1)[1]: v for k, v in terms.items() if k.startswith(side + " ")}
-    pages_ = mine.get("GET /api/v2/tickets", 0)
-    views = mine.get("GET /api/v2/tickets/{id}", 0)
+    listed = 0.0
+    if "GET /api/v2/tickets" in mine:
+        listed = LIVE_LIST_CREDITS * pages(n["live_tickets"]) + DELETED_LIST_CREDITS * pages(
+            n["deleted_tickets"]
+        )
     return {
-        CORE: sum(mine.values()) + (LIST_CREDITS - 1) * pages_ + (VIEW_CREDITS - 1) * views,
+        CORE: sum(mine.values()) - mine.get("GET /api/v2/tickets", 0) + listed,
         CREATE: mine.get("POST /api/v2/tickets", 0),
         UPDATE: mine.get("PUT /api/v2/tickets/{id}", 0),
-        TICKETS_LIST: LIST_CREDITS * pages_,
+        TICKETS_LIST: listed,
         CONTACTS_LIST: mine.get("GET /api/v2/contacts", 0),
     }
+
+
+STRATEGY_NOTES: Final = {
+    TicketRead.VIEW: "list (stats) + view + conversations, 100 a page",
+    TicketRead.EMBEDDED: "list (stats) + view with include=conversations (+ list when 10 came)",
+    TicketRead.CONVERSATIONS: "list (description, stats) + conversations, 100 a page",
+}
+
+
+def strategy_bound(strategy: TicketRead, n: Mapping[str, float]) -> float:
+    """The fewest credits Freshdesk allows for reading the tickets ``strategy``'s way: the
+    list pages at their include credits, then per live ticket what the strategy must call
+    (a ticket's conversations cannot be known empty without listing them)."""
+    live_pages, deleted_pages = pages(n["live_tickets"]), pages(n["deleted_tickets"])
+    fields = pages(n["source_fields_ticket"])
+    if strategy is TicketRead.CONVERSATIONS:
+        listed = DELETED_LIST_CREDITS * (live_pages + deleted_pages)
+        return fields + listed + n["conversation_pages"]
+    listed = LIVE_LIST_CREDITS * live_pages + DELETED_LIST_CREDITS * deleted_pages
+    if strategy is TicketRead.VIEW:
+        return fields + listed + n["live_tickets"] + n["conversation_pages"]
+    return fields + listed + 2 * n["live_tickets"] + n["tickets_over_ten_conversations"]
+
+
+def read_strategies(
+    old: FreshdeskSandbox, plan: str, n: Mapping[str, float], tickets: int, clock: ManualClock
+) -> dict[str, Any]:
+    """Each :class:`TicketRead` strategy reads every ticket of ``old`` (kind ``ticket`` only,
+    a source of its own, on the emulator's clock): the credits Freshdesk charged for it (the
+    emulator's ``X-RateLimit-Used-CurrentRequest`` of each request, checked against the
+    client's own count), per ticket, against :func:`strategy_bound`; and what it read against
+    what the account holds (comments and files of live tickets; the description's files
+    apart)."""
+    found: dict[str, Any] = {}
+    for strategy in TicketRead:
+        source = FreshdeskSource(
+            instance="old",
+            base_url=old.base_url,
+            credentials=FreshdeskCredentials(api_key=old.api_key),
+            plan=plan,
+            session=old.session(authenticated=False),
+            clock=clock,
+            ticket_read=strategy,
+        )
+        first = len(old.freshdesk.requests)
+        wall = time.perf_counter()
+        read = [
+            record
+            for batch in source.read(Kind.TICKET)
+            for record in batch.records
+            if isinstance(record, Ticket) and not record.deleted
+        ]
+        seconds = time.perf_counter() - wall
+        charged = sum(c for *_, c in old.freshdesk.requests[first:])
+        bound = strategy_bound(strategy, n)
+        comments = sum(len(t.comments) for t in read)
+        files = sum(len(c.attachments) for t in read for c in t.comments)
+        description_files = sum(len(t.comments[0].attachments) for t in read if t.comments)
+        lost = {
+            "comments": round(n["live_tickets"] + n["conversations"]) - comments,
+            "files": round(n["files"]) - files,
+            "description_files": round(n["description_files"]) - description_files,
+        }
+        found[strategy.value] = {
+            "how": STRATEGY_NOTES[strategy],
+            "credits": charged,
+            "credits_client": source.budgets[CORE].spent,
+            "requests": len(old.freshdesk.requests) - first,
+            "credits_per_ticket": round(charged / tickets, 3),
+            "bound_credits": bound,
+            "bound_credits_per_ticket": round(bound / tickets, 3),
+            "ratio": round(charged / bound, 3),
+            "lost": lost,
+            "loses_nothing": not any(lost.values()),
+            "hours_for_1m_tickets": round(
+                budgets(plan).lower_bound({CORE: charged * EXTRAPOLATE_TO / tickets}) / 3600, 1
+            ),
+            "wall_s": round(seconds, 1),
+        }
+    return found
 
 
 def budgets(plan: str) -> Budgets:
@@ -250,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--plan", default="enterprise")
+    parser.add_argument(
+        "--strategies",
+        action="store_true",
+        help="also read the tickets each ticket_read way: credits per ticket, what is lost",
+    )
     args = parser.parse_args(argv)
     plan = args.plan
 
@@ -301,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = {side: by_endpoint(box) for side, (_, box) in sides.items()}
     counts = data_set(old, new, fields_before)
     terms = bound_terms(counts)
-    bound = {side: credits_needed(terms, side) for side in sides}
+    bound = {side: credits_needed(terms, side, counts) for side in sides}
     calls_total = sum(c[CORE] for c in counted.values())
     lower_bound = sum(terms.values())
     measured: dict[str, int] = {}
@@ -317,8 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     scale = EXTRAPOLATE_TO / args.tickets
-    scaled = bound_terms({k: v * scale if k in PER_TICKET_COUNTS else v for k, v in counts.items()})
-    at_bound = {side: credits_needed(scaled, side) for side in sides}
+    scaled_counts = {k: v * scale if k in PER_TICKET_COUNTS else v for k, v in counts.items()}
+    scaled = bound_terms(scaled_counts)
+    at_bound = {side: credits_needed(scaled, side, scaled_counts) for side in sides}
     ratio_by_key = {
         side: {k: (spent[side][k] / bound[side][k] if bound[side][k] else 1.0) for k in KEYS}
         for side in sides
@@ -378,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "wall_s": {"setup": round(setup_s, 1), "run": round(run_s, 1)},
     }
+    if args.strategies:
+        result["read_strategies"] = read_strategies(old, plan, counts, args.tickets, clock)
     print(json.dumps(result))
     return 0 if report.status == "completed" else 1
 

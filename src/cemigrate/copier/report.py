@@ -86,6 +86,8 @@ class RunReport:
     problems: tuple[Problem, ...] = ()
     """Why records failed (in a dry run: would fail), per kind and reason."""
     stopped_because: str = ""
+    not_read: tuple[str, ...] = ()
+    """What the sources left unread by the plan's choice (:attr:`Metadata.not_read`)."""
 
     @property
     def failed(self) -> int:
@@ -109,6 +111,7 @@ class RunReport:
             "budgets": {name: dict(values) for name, values in self.budgets.items()},
             "changes": [attrs.asdict(change) for change in self.changes],
             "problems": [attrs.asdict(problem) for problem in self.problems],
+            "not_read": list(self.not_read),
         }
 
     def table(self) -> str:
@@ -123,4 +126,5 @@ class RunReport:
             for row in [header, *rows]
         ]
         title = "dry run (nothing written)" if self.dry_run else f"run {self.run_id} ({self.mode})"
-        return "\n".join([f"{title}: {self.status} in {self.seconds:.1f} s", *lines])
+        unread = [f"not read: {sentence}" for sentence in self.not_read]
+        return "\n".join([f"{title}: {self.status} in {self.seconds:.1f} s", *lines, *unread])

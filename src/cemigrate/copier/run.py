@@ -258,6 +258,7 @@ class _Writer:
         self.run_id: int | None = None
         self.changes: tuple[Change, ...] = ()
         self.readable: dict[str, frozenset[Kind]] = {}
+        self.not_read: tuple[str, ...] = ()
         self.writable: frozenset[Kind] = frozenset()
         self.accounts = AccountCheck(record=(), repointed=())
         self.asked: set[str] = set()
@@ -278,6 +279,7 @@ class _Writer:
         # ledger records a run.
         accounts = {source.instance: source.describe() for source in self.m.sources}
         self.readable = {instance: meta.kinds for instance, meta in accounts.items()}
+        self.not_read = tuple(s for meta in accounts.values() for s in meta.not_read)
         described = self.target.describe()
         self.writable = described.kinds
         # A target that lost what the ledger wrote there (emptied, replaced): one line, now.
@@ -378,6 +380,7 @@ class _Writer:
             budgets=budgets,
             changes=self.changes,
             problems=self._problems(),
+            not_read=self.not_read,
         )
 
     # -- the copy --------------------------------------------------------------------------

@@ -64,6 +64,9 @@ class Metadata:
     rule_field_prefix: str = ""
     """What this platform's rules put before a custom field's key when they name the field by
     key rather than by id (Freshdesk: ``cf_``); empty when its rules name fields by id."""
+    not_read: tuple[str, ...] = ()
+    """What this source leaves unread by the plan's choice (a cheaper read), one sentence
+    each: the dry run and the run report repeat them."""
 
 
 @attrs.frozen(kw_only=True)

@@ -3,10 +3,11 @@
 No maintained Freshdesk SDK exists, so this is a thin layer on :mod:`requests`, and nothing
 more. Every request goes through the injected session wrapped by
 :func:`cemigrate.adapters.transport.budgeted_session`: it spends ``freshdesk.core`` and, for
-the endpoints that have one, its sub-limit (:data:`.objects.ROUTES`), with the extra credits an
-``include`` costs; 429s are retried after their ``Retry-After`` on the injected clock, pausing
-only the budget that refused. A POST creates something, so a dropped connection after one is
-not retried (:class:`~cemigrate.errors.WriteOutcomeUnknown`; resume settles it with ``find``).
+the endpoints that have one, its sub-limit (:data:`.objects.ROUTES`), with the extra credits
+each resource named in ``include`` costs; 429s are retried after their ``Retry-After`` on the
+injected clock, pausing only the budget that refused. A POST creates something, so a dropped
+connection after one is not retried (:class:`~cemigrate.errors.WriteOutcomeUnknown`; resume
+settles it with ``find``).
 Lists page by the ``Link: <...>; rel="next"`` header. Freshdesk's error body
 ``{"description", "errors": [{"field", "message", "code"}]}`` becomes a
 :class:`~cemigrate.errors.RecordError` carrying Freshdesk's own words.
@@ -156,17 +157,15 @@ class FreshdeskClient:
 
     def _route(self, request: requests.PreparedRequest) -> tuple[Sequence[Budget], float]:
         parts = urlsplit(request.url or "")
-        included = any(name == "include" for name, _ in parse_qsl(parts.query))
+        query = dict(parse_qsl(parts.query))
+        included = len({p for p in query.get("include", "").split(",") if p})
         for method, pattern, budget, cost, include_cost in self._routes:
             if method == request.method and pattern.fullmatch(parts.path):
                 keys = [CORE, budget] if budget else [CORE]
-                total = cost + (include_cost if included else 0.0)
+                total = cost + include_cost * included
                 return [self.budgets[k] for k in keys if k in self.budgets], total
-        extra = 0.0
-        if included:  # one more credit per embedded resource [facts 3.1]
-            query = dict(parse_qsl(parts.query))
-            extra = float(len([p for p in query.get("include", "").split(",") if p]))
-        return [self.budgets[CORE]], 1.0 + extra
+        # one more credit per embedded resource [facts 3.1]
+        return [self.budgets[CORE]], 1.0 + included
 
 
 def raise_for(response: requests.Response) -> None:

@@ -48,6 +48,7 @@ from cemigrate.rules.names import with_names
 from cemigrate.schema import (
     Action,
     Attachment,
+    Brand,
     Channel,
     Comment,
     Condition,
@@ -84,12 +85,15 @@ from cemigrate.schema import (
 )
 
 __all__ = [
+    "ADDRESS_KEYS",
     "ADMIN_ROLE_NAMES",
     "ADOPTABLE_DEFAULTS",
     "ATTACHMENT_ONLY_BODY",
     "CEMIGRATE_COMPANY_FIELDS",
     "CEMIGRATE_CONTACT_FIELDS",
     "CEMIGRATE_TICKET_FIELDS",
+    "CONVERSATION_METADATA",
+    "CONVERSATION_SOURCE_NAMES",
     "DEFAULT_VALUES",
     "EMPTY_BODY",
     "LABEL_FIELDS",
@@ -98,20 +102,27 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "NATIVE_VALUES",
     "ORIGINAL_TIME_PREFIX",
+    "ORIGIN_BUDGET",
     "OVERFLOW_PREFIX",
     "SOURCE_EXTERNAL_ID",
+    "SOURCE_NAMES",
     "TICKET_SCOPES",
+    "TICKET_TYPE_FIELD",
+    "TICKET_VIA",
     "Json",
     "adopted_field",
     "agent",
     "attachment",
+    "brand",
     "company_payload",
     "contact",
     "contact_payload",
     "conversation",
     "conversation_body",
+    "conversation_metadata",
     "field",
     "field_payload",
+    "fitted_origin",
     "format_time",
     "group",
     "group_memberships",
@@ -122,10 +133,13 @@ __all__ = [
     "satisfaction_rating",
     "sla_events",
     "sla_policy",
+    "source_names",
     "ticket",
     "ticket_metrics",
     "ticket_payload",
     "ticket_scope",
+    "ticket_type_field",
+    "ticket_via",
 ]
 
 Json: TypeAlias = Mapping[str, Any]
@@ -281,25 +295,82 @@ SOURCE_CODES: Final[Mapping[Channel, int]] = {
     Channel.SOCIAL: 2,  # social codes are the channels' own, not for an API create
     Channel.OTHER: 2,
 }
+SOURCE_NAMES: Final[Mapping[int, tuple[str, Channel]]] = {
+    1: ("Email", Channel.EMAIL),
+    2: ("Portal", Channel.WEB),
+    3: ("Phone", Channel.PHONE),
+    4: ("Forum", Channel.OTHER),  # old data
+    5: ("Twitter", Channel.SOCIAL),
+    6: ("Facebook", Channel.SOCIAL),
+    7: ("Chat", Channel.CHAT),
+    8: ("MobiHelp", Channel.WEB),  # the in-app form of the mobile SDK
+    9: ("Feedback Widget", Channel.WEB),
+    10: ("Outbound Email", Channel.EMAIL),
+    11: ("Ecommerce", Channel.OTHER),
+    12: ("Bot", Channel.CHAT),
+    13: ("Whatsapp", Channel.SOCIAL),
+}
+"""A ticket's ``source`` code → Freshdesk's name for it and the schema channel. The names are
+the choices of the default ``source`` ticket field as a real account lists them
+(``GET /api/v2/ticket_fields``: Email 1 ... Outbound Email 10, Ecommerce 11, Bot 12, Whatsapp
+13, recorded in the public gofreshdesk client's tests); the API reference's "Ticket
+Properties" names 1, 2, 3, 7, 9 and 10. A code not in the table reads as channel ``other``;
+the code (and the account's own name for it, if its ``source`` field lists one) is kept in
+``Ticket.via`` either way."""
 _SOURCES: Final[Mapping[int, Channel]] = {
-    1: Channel.EMAIL,
-    2: Channel.WEB,
-    3: Channel.PHONE,
-    4: Channel.OTHER,  # forum (old data)
-    5: Channel.SOCIAL,  # Twitter
-    6: Channel.SOCIAL,  # Facebook
-    7: Channel.CHAT,
-    9: Channel.WEB,  # feedback widget
-    10: Channel.EMAIL,  # outbound e-mail
+    code: channel for code, (_, channel) in SOURCE_NAMES.items()
 }
+CONVERSATION_SOURCE_NAMES: Final[Mapping[int, tuple[str, Channel]]] = {
+    0: ("Reply", Channel.EMAIL),
+    2: ("Note", Channel.WEB),
+    5: ("Tweet", Channel.SOCIAL),
+    6: ("Survey feedback", Channel.WEB),
+    7: ("Facebook post", Channel.SOCIAL),
+    8: ("Forwarded email", Channel.EMAIL),
+    9: ("Phone", Channel.PHONE),
+    11: ("E-Commerce", Channel.OTHER),
+}
+"""A conversation's ``source`` → its name and channel (API reference, "Conversation
+Properties"); the code is kept in ``Comment.metadata`` either way."""
 _CONVERSATION_SOURCES: Final[Mapping[int, Channel]] = {
-    0: Channel.EMAIL,  # reply
-    2: Channel.WEB,  # note
-    5: Channel.SOCIAL,
-    7: Channel.SOCIAL,
-    8: Channel.EMAIL,  # forwarded e-mail
-    9: Channel.PHONE,
+    code: channel for code, (_, channel) in CONVERSATION_SOURCE_NAMES.items()
 }
+CONVERSATION_METADATA: Final = (
+    "source",
+    "category",
+    "auto_response",
+    "thread_id",
+    "thread_message_id",
+    "support_email",
+    "from_email",
+    "to_emails",
+    "cc_emails",
+    "bcc_emails",
+)
+"""The attributes of a conversation kept verbatim in ``Comment.metadata`` (when present and
+not empty): how it was sent and to whom. Private: targets keep them in ``cemigrate_origin``."""
+TICKET_VIA: Final = (
+    "to_emails",
+    "cc_emails",
+    "ticket_cc_emails",
+    "ticket_bcc_emails",
+    "fwd_emails",
+    "reply_cc_emails",
+    "email_config_id",
+    "product_id",
+    "form_id",
+    "spam",
+    "association_type",
+    "associated_tickets_list",
+    "associated_tickets_count",
+    "nr_due_by",
+    "nr_escalated",
+)
+"""Ticket attributes kept verbatim in ``Ticket.via`` beside the source code (when present and
+not empty): addresses, the mailbox, product and form ids, spam, parent/child and tracker
+links, the next-response SLA. None of them has a schema attribute that holds it whole."""
+TICKET_TYPE_FIELD: Final = "ticket_type"
+"""The key of Freshdesk's default type field: the account's ticket types are its choices."""
 _TYPES: Final[Mapping[str, TicketType]] = {t.value: t for t in TicketType}
 
 _FIELD_TYPES: Final[Mapping[str, FieldType]] = {
@@ -758,7 +829,15 @@ def conversation(d: Json) -> Comment:
         if isinstance(source, int)
         else Channel.OTHER,
         attachments=tuple(attachment(a) for a in d.get("attachments") or ()),
+        metadata=conversation_metadata(d),
     )
+
+
+def conversation_metadata(d: Json) -> dict[str, JsonValue]:
+    """How a conversation was sent, verbatim (:data:`CONVERSATION_METADATA`, those with a
+    value). The ``source`` code's name is not repeated: :data:`CONVERSATION_SOURCE_NAMES`
+    has it, and a ticket keeps every comment's metadata in one field of limited size."""
+    return {key: d[key] for key in CONVERSATION_METADATA if d.get(key) not in (None, "", [])}
 
 
 def is_overflow_note(d: Json) -> bool:
@@ -773,11 +852,22 @@ def ticket(
     *,
     instance: str = "",
     fields: Mapping[str, FieldDef] | None = None,
+    source_names: Mapping[int, str] | None = None,
 ) -> Ticket:
     """A ticket with its description as first comment and its conversations after it.
 
     Files of overflow notes (``[cemigrate: attachments of comment N ...]``) go back to comment N;
     cemigrate's SLA history note is left out (it is the SLA history, read as such).
+
+    The ticket's ``type`` is ``Ticket.type`` when it is one of the schema's four (question,
+    incident, problem, task, any case); any other (an account's own: "Feature Request") is
+    kept verbatim as the custom value ``ticket_type`` (the account's types are the choices of
+    that default field: :func:`ticket_type_field`), a value the mapping maps or drops. The four
+    are not repeated there: a Freshdesk target writes both as its ``type``, and a ticket read
+    back must hold what the source ticket held, whichever platform that was. ``source_names``
+    are the account's own
+    names of ``source`` codes (the choices of its default ``source`` field); ``Ticket.via``
+    keeps the code and its name (:func:`ticket_via`).
     """
     what = "ticket"
     ticket_id = _id(d, "id", what)
@@ -801,7 +891,7 @@ def ticket(
         body_html=description_html if _unmarked(_plain(description_html)) else "",
         body_plain=_unmarked(description_text),
         created_at=original_created or created,
-        channel=_SOURCES.get(d.get("source") or 2, Channel.OTHER),
+        channel=_channel(d),
         attachments=tuple(attachment(a) for a in d.get("attachments") or ()),
     )
     comments = [first]
@@ -823,16 +913,20 @@ def ticket(
     solved = original_solved or _opt_time(stats, "resolved_at", what)
     if solved is None and status is Status.CLOSED:
         solved = _opt_time(stats, "closed_at", what)
-    type_name = str(d.get("type") or "").lower()
-    return Ticket(
+    type_text = str(d.get("type") or "")
+    standard = _TYPES.get(type_text.strip().lower())
+    if type_text and standard is None:
+        custom[TICKET_TYPE_FIELD] = type_text
+    product = d.get("product_id")
+    built = Ticket(
         id=ticket_id,
         instance=instance,
         subject=_text(d, "subject", what),
         description=description_text,
         status=status,
         priority=_PRIORITIES.get(d.get("priority") or 0),
-        type=_TYPES.get(type_name),
-        channel=_SOURCES.get(d.get("source") or 2, Channel.OTHER),
+        type=standard,
+        channel=_channel(d),
         tags=_tags(d, "tags", what),
         custom_fields=custom,
         requester=requester,
@@ -842,8 +936,136 @@ def ticket(
         created_at=original_created or created,
         updated_at=max(_time(d, "updated_at", what), original_created or created),
         solved_at=solved if status in (Status.SOLVED, Status.CLOSED) else None,
+        brand=None if product is None else Ref(kind=Kind.BRAND, id=str(product)),
+        recipient=_recipient(d),
+        via=ticket_via(d, source_names),
         deleted=bool(d.get("deleted")),
         comments=tuple(comments),
+    )
+    return fitted_origin(built)
+
+
+ORIGIN_BUDGET: Final = 48_000
+"""Characters a ticket's origin (``via`` and every comment's metadata, as
+:func:`~cemigrate.adapters.origin.origin_text` writes it) may take before the comments'
+addresses are summarised (:func:`fitted_origin`): every target keeps the origin in one field of
+65,535 characters (Freshdesk, Zendesk), and a ticket's own fields need the rest."""
+ADDRESS_KEYS: Final = ("support_email", "from_email", "to_emails", "cc_emails", "bcc_emails")
+"""The conversation metadata that :func:`fitted_origin` gathers at the ticket."""
+_PLAIN_SOURCES: Final = frozenset({0, 2})
+"""A reply and a note: what ``Comment.public`` and ``channel`` already say."""
+
+
+def fitted_origin(ticket: Ticket) -> Ticket:
+    """``ticket`` as read, unless its origin would take more than :data:`ORIGIN_BUDGET`
+    characters (several hundred e-mailed conversations): then each comment keeps its
+    metadata but the addresses (:data:`ADDRESS_KEYS`) and a plain reply or note's ``source``
+    code, and ``via["conversation_addresses"]`` lists every address the conversations named,
+    once. Which conversation named which address is the documented loss of such a ticket;
+    the ticket itself then fits every target."""
+    text = origin_text(ticket)
+    if text is None or len(text) <= ORIGIN_BUDGET:
+        return ticket
+    addresses: set[str] = set()
+    comments = []
+    for comment in ticket.comments:
+        kept: dict[str, JsonValue] = {}
+        for key, value in comment.metadata.items():
+            if key in ADDRESS_KEYS:
+                addresses.update(str(v) for v in (value if isinstance(value, list) else [value]))
+            elif not (key == "source" and value in _PLAIN_SOURCES):
+                kept[key] = value
+        comments.append(attrs.evolve(comment, metadata=kept))
+    via: dict[str, JsonValue] = dict(ticket.via)
+    if addresses:
+        named: list[JsonValue] = [*sorted(addresses)]
+        via["conversation_addresses"] = named
+    return attrs.evolve(ticket, via=via, comments=tuple(comments))
+
+
+def _channel(d: Json) -> Channel:
+    source = d.get("source")
+    if source is None:
+        return Channel.WEB  # Freshdesk's default source: the portal
+    return _SOURCES.get(source, Channel.OTHER) if isinstance(source, int) else Channel.OTHER
+
+
+def _recipient(d: Json) -> str | None:
+    """The support address written to: ``support_email`` when the answer has one, else the
+    one address of ``to_emails``."""
+    if isinstance(d.get("support_email"), str) and d["support_email"]:
+        return str(d["support_email"])
+    to = d.get("to_emails")
+    if isinstance(to, list) and len(to) == 1 and isinstance(to[0], str):
+        return to[0]
+    return None
+
+
+def ticket_via(d: Json, source_names: Mapping[int, str] | None = None) -> dict[str, JsonValue]:
+    """How a ticket arrived, verbatim: ``source`` (its code) and ``source_name`` (the
+    account's own name for it, else Freshdesk's from :data:`SOURCE_NAMES`, else None), then
+    every attribute of :data:`TICKET_VIA` that has a value, and ``structured_description``
+    when it holds more than text (a chat or bot ticket's cards and images)."""
+    source = d.get("source")
+    found: dict[str, JsonValue] = {}
+    if source is not None:
+        named = SOURCE_NAMES.get(source) if isinstance(source, int) else None
+        own = (source_names or {}).get(source) if isinstance(source, int) else None
+        found["source"] = source
+        found["source_name"] = own or (named[0] if named else None)
+    for key in TICKET_VIA:
+        value = d.get(key)
+        if value not in (None, "", [], False):
+            found[key] = value
+    structured = d.get("structured_description")
+    if isinstance(structured, Mapping):
+        contents = structured.get("description_contents") or ()
+        if any(isinstance(c, Mapping) and c.get("type") != "text" for c in contents):
+            found["structured_description"] = dict(structured)
+    return found
+
+
+def ticket_type_field(d: Json) -> FieldDef | None:
+    """Freshdesk's default ``ticket_type`` field as a dropdown whose options are the
+    account's ticket types (its ``choices``); None for any other field."""
+    if str(d.get("name") or "") != TICKET_TYPE_FIELD or not d.get("default"):
+        return None
+    what = "ticket field"
+    return FieldDef(
+        id=_id(d, "id", what),
+        object=FieldObject.TICKET,
+        key=TICKET_TYPE_FIELD,
+        title=_text(d, "label", what) or "Type",
+        type=FieldType.DROPDOWN,
+        options=_options(d),
+        description=_text(d, "description", what),
+        position=max(0, int(d.get("position") or 0)),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
+    )
+
+
+def source_names(d: Json) -> dict[int, str]:
+    """The account's names of ticket ``source`` codes: the choices of its default
+    ``source`` field (``{"Email": 1, ...}``); empty for any other field."""
+    if str(d.get("name") or "") != "source" or not d.get("default"):
+        return {}
+    choices = d.get("choices")
+    if not isinstance(choices, Mapping):
+        return {}
+    return {code: str(name) for name, code in choices.items() if isinstance(code, int)}
+
+
+def brand(d: Json) -> Brand:
+    """A product (``GET /api/v2/products``; the list carries every attribute the view does):
+    Freshdesk's brands, each with its own support portal. Its ``description`` has no place in
+    the schema's brand."""
+    what = "product"
+    return Brand(
+        id=_id(d, "id", what),
+        name=str(_need(d, "name", what)),
+        created_at=_opt_time(d, "created_at", what),
+        updated_at=_opt_time(d, "updated_at", what),
     )
 
 
@@ -1340,4 +1562,5 @@ def ticket_payload(
         "company_id": _link(outgoing, record.organization, "organization"),
         "custom_fields": custom_values(fields, names, "ticket"),
     }
-    return {k: v for k, v in payload.items() if v is not None}
+    # ticket_type is Freshdesk's own type field: its value (mapped or verbatim) is the type.
+    return split_defaults({k: v for k, v in payload.items() if v is not None})

@@ -27,6 +27,7 @@ __all__ = [
     "PAGE_SIZE",
     "ROUTES",
     "SOURCE_CAPABILITIES",
+    "STATS_ONLY",
     "TARGET_CAPABILITIES",
     "TICKET_INCLUDES",
     "TICKET_LIST_PAGES",
@@ -39,8 +40,12 @@ PAGE_SIZE: Final = 100
 """``per_page`` maximum; more is an error. [facts 3.2]"""
 TICKET_LIST_PAGES: Final = 300
 """The ticket list serves at most 300 pages (30,000 tickets) of one listing. [facts 3.2]"""
-TICKET_INCLUDES: Final = "description,requester,stats"
-"""Sideloaded with every ticket page: the first comment, the requester, the SLA timestamps."""
+TICKET_INCLUDES: Final = "description,stats"
+"""Sideloaded with every ticket page (2 credits each: 5 a page): the first comment (its text;
+the list never carries its attachments) and the SLA timestamps. The requester is not: tickets
+name it by ``requester_id`` and contacts are read whole. [API reference, List All Tickets]"""
+STATS_ONLY: Final = "stats"
+"""The ticket page's include when each ticket is viewed anyway (the view has the description)."""
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
 """All attachments of one ticket, reply or note together. [facts 3.3]"""
 
@@ -67,7 +72,8 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         kind=Kind.FIELD,
         path="/api/v2/ticket_fields",
         field_object=FieldObject.TICKET,
-        note="Default fields (subject, status, ...) are listed too (default: true): skipped.",
+        note="Default fields (subject, status, ...) are listed too (default: true): skipped,"
+        " but ticket_type, whose choices are the account's ticket types (a dropdown).",
     ),
     FreshdeskObject(
         name="contact_fields",
@@ -129,6 +135,12 @@ OBJECTS: Final[tuple[FreshdeskObject, ...]] = (
         path="/api/v2/contacts",
         note="A contact's company_id (the default) and other_companies, from the view the user"
         " read kept (else viewed again); a contact without company_id has none.",
+    ),
+    FreshdeskObject(
+        name="products",
+        kind=Kind.BRAND,
+        path="/api/v2/products",
+        note="Products are Freshdesk's brands; the list carries all a view does (admin only).",
     ),
     FreshdeskObject(name="sla_policies", kind=Kind.SLA_POLICY, path="/api/v2/sla_policies"),
     FreshdeskObject(
@@ -199,11 +211,12 @@ class BudgetedEndpoint:
     """The endpoint's sub-limit (None: the account budget only)."""
     cost: float = 1.0
     include_cost: float = 1.0
-    """Extra credits when the request has an ``include``. [facts 3.1]"""
+    """Extra credits for each resource named in ``include``. [facts 3.1]"""
 
 
 ROUTES: Final[tuple[BudgetedEndpoint, ...]] = (
-    # The ticket list: 3 credits with description, requester and stats sideloaded. [facts 3.1]
+    # The ticket list: 2 more credits per include ("Each include will consume an additional 2
+    # credits": API reference, List All Tickets), 5 with description and stats.
     BudgetedEndpoint(
         method="GET", pattern=r"/api/v2/tickets", budget="freshdesk.tickets_list", include_cost=2.0
     ),
@@ -214,7 +227,7 @@ ROUTES: Final[tuple[BudgetedEndpoint, ...]] = (
     BudgetedEndpoint(method="GET", pattern=r"/api/v2/contacts", budget="freshdesk.contacts_list"),
 )
 """Endpoints with a sub-limit of their own (facts 3.1); any other spends the account budget,
-plus one credit per embedded resource."""
+plus one credit per embedded resource (a view with ``include=conversations`` costs 2)."""
 
 SOURCE_CAPABILITIES: Final = frozenset({Capability.INCREMENTAL_READ})
 """What a Freshdesk source declares: tickets, contacts and companies read by ``updated_since``."""

@@ -28,6 +28,10 @@ _KEYS: Mapping[str, type] = {"domain": str}
 sandbox or a proxy instead of ``https://{domain}``; one of the two is needed) and ``plan`` (the
 budget preset: trial, growth, pro, enterprise, purchased_1000, purchased_2000). Credentials:
 ``api_key_env``."""
+_SOURCE_KEYS: Mapping[str, type] = {**_KEYS, "ticket_read": str}
+"""A Freshdesk source's keys: the common ones and ``ticket_read`` (``view``, the default;
+``embedded``; ``conversations``, the cheapest, which leaves the descriptions' attachments
+unread: :class:`~cemigrate.adapters.freshdesk.source.TicketRead`)."""
 _TARGET_KEYS: Mapping[str, type] = {**_KEYS, "replies_as_notes": bool}
 """A Freshdesk target's keys: the source's and ``replies_as_notes`` (agents' public comments as
 public notes, so that a live account e-mails no requester)."""
@@ -64,9 +68,16 @@ def freshdesk_credentials(settings: AdapterSettings) -> FreshdeskCredentials:
 
 
 def _source(settings: AdapterSettings, *, target_view: bool = False) -> Source:
-    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource, TicketRead
 
+    read = str(settings.options.get("ticket_read", TicketRead.VIEW.value))
+    if read not in {r.value for r in TicketRead}:
+        raise ConfigError(
+            f"freshdesk {role(settings)}: ticket_read is {read!r}; one of"
+            f" {', '.join(r.value for r in TicketRead)}"
+        )
     return FreshdeskSource(
+        ticket_read=read,
         instance=settings.name,
         base_url=freshdesk_base_url(settings),
         credentials=freshdesk_credentials(settings),
@@ -99,7 +110,7 @@ PLATFORM = Platform(
     plans=FRESHDESK_PLANS,
     rules=FRESHDESK_RULES,
     name="freshdesk",
-    source_keys=_KEYS,
+    source_keys=_SOURCE_KEYS,
     target_keys=_TARGET_KEYS,
     build_source=_source,
     build_target=_target,

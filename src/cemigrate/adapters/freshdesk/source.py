@@ -3,17 +3,29 @@
 Each schema kind is read from the Freshdesk lists the table in :mod:`.objects` names for it,
 in order; a cursor says which list and where in it to resume.
 
-Tickets are listed 100 a page with ``include=description,requester,stats`` (3 credits a page),
-ordered by ``updated_at`` ascending from ``updated_since``. One listing serves at most 300
-pages, so past 30,000 tickets the listing is restarted from the last ``updated_at`` seen. The
-cursor is exact at that boundary: it holds that time *and the ids already read at it*;
-``updated_since`` is inclusive, so the restarted listing begins with those tickets again and
-they are passed over: no ticket is skipped, none is read twice. Every batch's cursor has the
-same form, so a resume (or a delta) continues the same way. Deleted tickets are a second
-listing (``filter=deleted``). The list leaves out the description's attachments, so each
-ticket is viewed once (``GET /tickets/{id}?include=conversations``, 2 credits): the view embeds
-the ticket's first ten conversations, so a ticket with fewer costs that one call beyond the list
-pages; one with ten or more also has its conversations listed (a paged list call).
+Tickets are listed 100 a page, ordered by ``updated_at`` ascending from ``updated_since``. One
+listing serves at most 300 pages, so past 30,000 tickets the listing is restarted from the last
+``updated_at`` seen. The cursor is exact at that boundary: it holds that time *and the ids
+already read at it*; ``updated_since`` is inclusive, so the restarted listing begins with those
+tickets again and they are passed over: no ticket is skipped, none is read twice. Every batch's
+cursor has the same form, so a resume (or a delta) continues the same way. Deleted tickets are a
+second listing (``filter=deleted``, not viewed: they are not migrated).
+
+Each resource in the list's ``include`` costs 2 credits more; the list never carries the
+description's attachments, and nothing cheap says which tickets have some. How each live ticket
+is read whole is the plan's ``ticket_read`` (:class:`TicketRead`): ``view`` (the default, loses
+nothing: the list with ``include=stats``, a view per ticket and its conversations 100 a page,
+about 2.03 credits a ticket), ``embedded`` (the view with ``include=conversations``) or
+``conversations`` (the list with ``include=description,stats`` and the conversations: about
+1.05 credits a ticket, the descriptions' attachments unread, which :meth:`describe` says in
+``Metadata.not_read`` for the dry run and the run report).
+
+The account's ticket types are the choices of the default ``ticket_type`` field: read as a
+dropdown field of that key; a ticket's ``type`` is ``Ticket.type`` when it is one of the
+schema's four, else its ``ticket_type`` value, verbatim (:func:`.convert.ticket`). The
+names of ``source`` codes come from the default ``source`` field; a code cemigrate's table lacks
+reads as channel ``other``, is kept in ``via`` and logged once. Products are read as brands
+(an account answering 404 for them offers none).
 
 People and groups are read whole: the lists leave out what only a record's own view holds
 (the group's ``agent_ids``, the agent's ``role_ids``, the contact's ``other_emails``, ``tags``,
@@ -40,6 +52,7 @@ top-level values as custom values, as the target wrote them.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import threading
@@ -49,6 +62,7 @@ from datetime import datetime
 from typing import Any, BinaryIO, Final, TypeVar
 from urllib.parse import urlsplit
 
+import attrs
 import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
@@ -59,7 +73,9 @@ from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.objects import (
     BY_NAME,
     OBJECTS,
+    PAGE_SIZE,
     SOURCE_CAPABILITIES,
+    STATS_ONLY,
     TICKET_LIST_PAGES,
     FreshdeskObject,
 )
@@ -76,7 +92,14 @@ from cemigrate.schema import (
     Ticket,
 )
 
-__all__ = ["EPOCH", "FreshdeskSource", "TicketPage", "ticket_pages"]
+__all__ = [
+    "DESCRIPTION_FILES_NOT_READ",
+    "EPOCH",
+    "FreshdeskSource",
+    "TicketPage",
+    "TicketRead",
+    "ticket_pages",
+]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +107,39 @@ EPOCH: Final = "2000-01-01T00:00:00Z"
 """``updated_since`` of a first read: before any Freshdesk account existed."""
 EMBEDDED_CONVERSATIONS: Final = 10
 """A ticket view with ``include=conversations`` embeds this many conversations at most."""
+DESCRIPTION_FILES_NOT_READ: Final = (
+    "freshdesk tickets: the descriptions' attachments and the parent/child and tracker links"
+    ' are not read (ticket_read = "conversations": the ticket list never carries them; "view"'
+    " reads them, 1 more credit a ticket)"
+)
+"""What the dry run and the run report say when the plan reads tickets the cheapest way: the
+list answer has no ``attachments`` and no ``association_type``/``associated_tickets_list``
+(API reference: List All Tickets against View a Ticket)."""
+
+
+class TicketRead(enum.StrEnum):
+    """How a Freshdesk source reads each live ticket beyond its list page (plan key
+    ``ticket_read``). The list (``include=description,stats``, 5 credits a page of 100) never
+    carries the description's attachments, and nothing in it or in any other cheap answer
+    says which tickets have some, so reading them costs a view of every ticket.
+
+    Credits per ticket, measured by ``benchmarks/freshdesk_calls.py`` (docs/performance.md)."""
+
+    VIEW = "view"
+    """The default, loses nothing: ``GET /tickets/{id}`` (1 credit: the description and its
+    files) and the conversations, 100 a page (1 credit a page)."""
+    EMBEDDED = "embedded"
+    """``GET /tickets/{id}?include=conversations`` (2 credits: the description, its files and
+    up to ten conversations); the conversations list too when ten came. Loses nothing; as
+    many credits as ``view`` for a ticket with fewer than ten conversations, one more for the
+    others, half the requests."""
+    CONVERSATIONS = "conversations"
+    """The conversations only, 100 a page (1 credit): half the credits, but the descriptions'
+    attachments and the tickets' parent/child and tracker links (view only) are not read (the
+    dry run and the run report say so)."""
+
+
+_UNREAD: Final = object()
 _HELD: Final = 50_000
 """Tickets read but not yet written whose SLA data is held for :meth:`sla_history`."""
 _KEPT_MEMBERSHIPS: Final = 500_000
@@ -181,9 +237,12 @@ class FreshdeskSource(Source):
         clock: Clock | None = None,
         max_pages: int = TICKET_LIST_PAGES,
         target_view: bool = False,
+        ticket_read: TicketRead | str = TicketRead.VIEW,
     ) -> None:
         clock = clock or SystemClock()
         self.instance = instance
+        self.ticket_read = TicketRead(ticket_read)
+        """How each ticket's description files and conversations are read (:class:`TicketRead`)."""
         self.target_view = target_view
         """Read the account as reconciliation reads a target: Freshdesk's own contact and
         company fields the target adopts (:data:`.convert.ADOPTABLE_DEFAULTS`, e.g. a
@@ -200,6 +259,9 @@ class FreshdeskSource(Source):
         self.max_pages = max_pages
         """Pages one ticket listing serves (300 on Freshdesk; lower in tests)."""
         self._fields: dict[str, FieldDef] | None = None
+        self._source_names: dict[int, str] = {}
+        self._product_page: object = _UNREAD
+        self._unknown_sources: set[object] = set()
         self._admin_roles: set[str] | None = None
         self._memberships: dict[str, tuple[OrganizationMembership, ...]] = {}
         """Contact id → its organization memberships, from the show read for the user."""
@@ -211,13 +273,22 @@ class FreshdeskSource(Source):
         return account_address(self.client.base_url)
 
     def describe(self) -> Metadata:
-        """The kinds Freshdesk offers and this account's ticket fields."""
+        """The kinds Freshdesk offers and this account's ticket fields (its ticket types as
+        the options of ``ticket_type``); what the plan's ticket read leaves out."""
+        fields = tuple(self._ticket_fields().values())  # first: it proves the address
         return Metadata(
             platform=self.platform,
-            kinds=frozenset(kind for kind in Kind if _streams(kind)),
-            fields=tuple(self._ticket_fields().values()),
+            kinds=frozenset(
+                kind
+                for kind in Kind
+                if _streams(kind) and (kind is not Kind.BRAND or self._products() is not None)
+            ),
+            fields=fields,
             capabilities=SOURCE_CAPABILITIES,
             rule_field_prefix="cf_",  # dispatcher and SLA rules name custom fields cf_<key>
+            not_read=(DESCRIPTION_FILES_NOT_READ,)
+            if self.ticket_read is TicketRead.CONVERSATIONS
+            else (),
         )
 
     def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
@@ -234,6 +305,8 @@ class FreshdeskSource(Source):
             position = at.get(row.name) or {}
             if row.name in ("tickets", "deleted_tickets"):
                 batches = self._ticket_batches(kind, row, position)
+            elif row.name == "products" and not position:
+                batches = self._product_batches(row)
             else:
                 batches = self._list_batches(row, position)
             for records, after in batches:
@@ -355,7 +428,41 @@ class FreshdeskSource(Source):
         shown = self.client.find_json(f"/api/v2/contacts/{listed['id']}")
         return convert.organization_memberships({**listed, **(shown or {})})
 
+    def _product_batches(
+        self, row: FreshdeskObject
+    ) -> Iterator[tuple[tuple[Record, ...], dict[str, Any] | None]]:
+        """The products (brands): an account has a few, one page (:meth:`_products`)."""
+        first = self._products()
+        if first is None:
+            yield (), None
+            return
+        records = tuple(convert.brand(d) for d in first)
+        if len(first) < PAGE_SIZE:
+            yield records, None
+            return
+        yield records, {"page": 2}
+        yield from self._list_batches(row, {"page": 2})
+
+    def _products(self) -> list[Any] | None:
+        """The first page of products (read once); None when the account answers 404 (no
+        products feature): it then offers no brands."""
+        if self._product_page is _UNREAD:
+            path = BY_NAME["products"].path
+            found = self.client.find_json(f"{path}?per_page={PAGE_SIZE}")
+            if found is None:
+                log.info("freshdesk: %s answered 404: the account has no products", path)
+            self._product_page = found if isinstance(found, list) or found is None else []
+        return self._product_page  # type: ignore[return-value]
+
     def _converter(self, row: FreshdeskObject) -> Callable[[Any], Sequence[Record]]:
+        if row.field_object is FieldObject.TICKET:
+            return lambda d: [
+                f
+                for f in (
+                    convert.field(d, object=FieldObject.TICKET) or convert.ticket_type_field(d),
+                )
+                if f is not None
+            ]
         if row.field_object is not None:
             owner: FieldObject = row.field_object
             if self.target_view and owner in convert.ADOPTABLE_DEFAULTS:
@@ -387,6 +494,7 @@ class FreshdeskSource(Source):
             "group_memberships": convert.group_memberships,
             "organization_memberships": self._contact_memberships,
             "sla_policies": lambda d: [convert.sla_policy(d)],
+            "products": lambda d: [convert.brand(d)],
         }
         return one[row.name]
 
@@ -398,6 +506,10 @@ class FreshdeskSource(Source):
         since = str(position.get("since") or EPOCH)
         seen = position.get("seen") or ()
         fields = self._ticket_fields()
+        viewed = kind is Kind.TICKET and row.name == "tickets"
+        if (viewed and self.ticket_read is not TicketRead.CONVERSATIONS) or kind is not Kind.TICKET:
+            # The view has the description (and its files); SLA kinds need the stats only.
+            row = attrs.evolve(row, params={**row.params, "include": STATS_ONLY})
         pages = ticket_pages(self.client, row, since, seen, max_pages=self.max_pages)
         for page, last in _lookahead(pages):
             records: list[Record] = []
@@ -418,21 +530,52 @@ class FreshdeskSource(Source):
             data = {**data, "deleted": True}
         conversations: list[Any] = []
         if not data.get("deleted"):  # a deleted ticket is not migrated: save its calls
-            # The list leaves out the description's attachments: the ticket itself has them,
-            # and embeds its first ten conversations (oldest first) in the same call.
-            view = self.client.get_json(f"/api/v2/tickets/{ticket_id}", include="conversations")
-            data = {**data, "attachments": view.get("attachments") or []}
-            embedded = view.get("conversations")
-            if isinstance(embedded, list) and len(embedded) < EMBEDDED_CONVERSATIONS:
-                conversations = embedded
-            else:  # ten or more (or none embedded): the paged list has them all
-                conversations = [
-                    c
-                    for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
-                    for c in page.records
-                ]
+            data, conversations = self._read_whole(ticket_id, data)
         self._hold(ticket_id, data)
-        return convert.ticket(data, conversations, instance=self.instance, fields=fields)
+        self._warn_unknown_source(data)
+        return convert.ticket(
+            data,
+            conversations,
+            instance=self.instance,
+            fields=fields,
+            source_names=self._source_names,
+        )
+
+    def _read_whole(self, ticket_id: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        """The ticket with what its list page lacks, and its conversations, read the plan's
+        way (:class:`TicketRead`)."""
+        if self.ticket_read is TicketRead.CONVERSATIONS:
+            return data, self._conversations(ticket_id)
+        if self.ticket_read is TicketRead.VIEW:
+            view = self.client.get_json(f"/api/v2/tickets/{ticket_id}")
+            return {**data, **view}, self._conversations(ticket_id)
+        view = self.client.get_json(f"/api/v2/tickets/{ticket_id}", include="conversations")
+        embedded = view.pop("conversations", None)
+        data = {**data, **view}
+        if isinstance(embedded, list) and len(embedded) < EMBEDDED_CONVERSATIONS:
+            return data, embedded
+        return data, self._conversations(ticket_id)  # ten or more: the paged list has all
+
+    def _conversations(self, ticket_id: str) -> list[Any]:
+        """Every conversation of a ticket, 100 a page (1 credit a page)."""
+        return [
+            c
+            for page in self.client.pages(f"/api/v2/tickets/{ticket_id}/conversations")
+            for c in page.records
+        ]
+
+    def _warn_unknown_source(self, data: Mapping[str, Any]) -> None:
+        source = data.get("source")
+        if source is None or source in convert.SOURCE_NAMES or source in self._unknown_sources:
+            return
+        self._unknown_sources.add(source)
+        name = self._source_names.get(source) if isinstance(source, int) else None
+        log.warning(
+            "freshdesk: ticket source %r (%s) is not in cemigrate's table: read as channel"
+            " 'other', the code kept in via",
+            source,
+            repr(name) if name else "no name in the account's source field",
+        )
 
     def _hold(self, ticket_id: str, data: Mapping[str, Any]) -> None:
         sla = {
@@ -460,9 +603,12 @@ class FreshdeskSource(Source):
             self._fields = {}
             for page in self.client.pages(row.path):
                 for data in page.records:
-                    definition = convert.field(data, object=FieldObject.TICKET)
+                    definition = convert.field(
+                        data, object=FieldObject.TICKET
+                    ) or convert.ticket_type_field(data)
                     if definition is not None:
                         self._fields[definition.key] = definition
+                    self._source_names.update(convert.source_names(data))
         return self._fields
 
     def fetch(self, kind: Kind, ids: Sequence[str]) -> tuple[Record, ...]:

@@ -174,6 +174,12 @@ _FIELD_LISTS: Final[Mapping[FieldObject, tuple[str, str]]] = {
     FieldObject.ORGANIZATION: (BY_NAME["company_fields"].path, "/api/v2/company_fields"),
 }
 """Where each object's fields are listed, and where one is created."""
+TICKET_TYPE: Final = "type"
+"""The ticket attribute a ``ticket_type`` value is written to. A type the target's
+``ticket_type`` field lacks fails its ticket with Freshdesk's own message (``type: It should be
+one of these values``): the API reference documents ``choices`` on ``PUT
+/api/v2/admin/ticket_fields/[id]`` for custom dropdowns only, so cemigrate adds no choice to
+the default field."""
 _SEARCH_QUERY_CHARS: Final = 500
 """Freshdesk allows 512 characters in a filter query (facts 3.2); some room for quoting."""
 
@@ -257,7 +263,9 @@ class FreshdeskTarget(PlatformTarget):
                 {
                     (definition.object, name): definition
                     for definition, name in self._field_table().values()
-                    if not name.startswith(".")  # Freshdesk's own fields, adopted
+                    # Freshdesk's own fields, adopted, but for the type field (the dry run
+                    # checks ticket_type values against its choices)
+                    if not name.startswith(".") or name == f".{TICKET_TYPE}"
                 }.values()
             ),
             limits={
@@ -1187,8 +1195,12 @@ class FreshdeskTarget(PlatformTarget):
                 for page in self.client.pages(path):
                     for data in page.records:
                         definition = convert.field(data, object=owner)
+                        types = convert.ticket_type_field(data)
                         if definition is not None:
                             self._fields[(owner, definition.key)] = (definition, str(data["name"]))
+                        elif owner is FieldObject.TICKET and types is not None:
+                            # Freshdesk's own type field: a ticket_type value is its `type`.
+                            self._fields[(owner, types.key)] = (types, f".{TICKET_TYPE}")
                         elif data.get("default") and data.get("name"):
                             self._defaults[owner][str(data["name"])] = data
             self._alias_wanted(self._fields)

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
-from cemigrate.adapters.field_ledger import Fate, markers, problems, render, schema_classes, write
+from cemigrate.adapters.field_ledger import Fate, markers, problems, render, write
 from cemigrate.adapters.freshdesk import field_ledger
 from cemigrate.adapters.freshdesk.field_ledger import FRESHDESK_LEDGER
 from cemigrate.schema import Comment, Organization, Ticket, User
@@ -20,15 +20,6 @@ from cemigrate.schema import Comment, Organization, Ticket, User
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data" / "freshdesk_documented_fields.json"
 SAMPLES = ROOT / "cassettes" / "freshdesk" / "samples"
-
-AWAITED = {
-    "User.address": "issue 18, common decision 5 (contacts' address)",
-    "User.agent_type": "issue 18, common decision 4 (agents' type)",
-    "User.occasional": "issue 18, common decision 4 (occasional agents)",
-}
-"""Schema attributes issue 18's people part adds to ``User`` in a branch of its own; rows name
-them already. While one is missing from the schema, the check lets exactly its "has no
-attribute" problem through; once it exists, its rows are checked like any other."""
 
 
 def _data() -> dict[str, Any]:
@@ -43,29 +34,8 @@ def _documented() -> dict[str, list[str]]:
     }
 
 
-def _awaited_problem(problem: str) -> bool:
-    """A row's complaint about an :data:`AWAITED` attribute the schema does not have yet."""
-    classes = schema_classes()
-    for attribute in AWAITED:
-        owner, _, name = attribute.partition(".")
-        if name in attrs.fields_dict(classes[owner]):
-            continue
-        if problem.endswith(f": {attribute}: {owner} has no attribute {name!r}"):
-            return True
-    return False
-
-
 def test_every_documented_freshdesk_field_has_one_row_naming_real_schema_attributes() -> None:
-    found = problems(FRESHDESK_LEDGER, _documented())
-    assert [p for p in found if not _awaited_problem(p)] == []
-
-
-def test_the_awaited_attributes_are_named_by_rows_and_only_on_user() -> None:
-    named = {a for obj in FRESHDESK_LEDGER.objects for row in obj.rows for a in row.attributes}
-    assert set(AWAITED) <= named
-    assert {a.partition(".")[0] for a in AWAITED} == {"User"}
-    # a misspelt attribute is not let through as if it were awaited
-    assert not _awaited_problem("agent.type: User.agent_kind: User has no attribute 'agent_kind'")
+    assert problems(FRESHDESK_LEDGER, _documented()) == []
 
 
 def test_each_table_cites_the_reference_section_its_fields_come_from() -> None:

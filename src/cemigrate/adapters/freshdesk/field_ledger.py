@@ -194,9 +194,9 @@ _TICKET = LedgerObject(
         dropped("twitter_id", _WRITE_ONLY),
         mapped(
             "type",
-            "verbatim as the dropdown value `ticket_type` (mapping "
-            "`[fields.ticket.ticket_type]`); question, incident, problem and task also "
-            "through `[type.map]`",
+            "question, incident, problem and task (any case) as the type (mapping "
+            "`[type.map]`); any other type verbatim as the dropdown value `ticket_type` "
+            "(mapping `[fields.ticket.ticket_type]`)",
             "Ticket.custom_fields",
             "Ticket.type",
         ),

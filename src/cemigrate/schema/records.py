@@ -95,6 +95,10 @@ class FieldType(enum.StrEnum):
     DROPDOWN = "dropdown"
     MULTISELECT = "multiselect"
     REGEXP = "regexp"
+    LOOKUP = "lookup"
+    """A reference to another record (a Salesforce lookup, a Zendesk lookup relationship):
+    its values are the *source's* ids of records of the kind :attr:`FieldDef.references`
+    names, translated through the ledger by whoever writes them."""
 
 
 class Status(enum.StrEnum):
@@ -239,6 +243,10 @@ def _to_optional_priority(value: Priority | str | None) -> Priority | None:
 
 def _to_optional_tickettype(value: TicketType | str | None) -> TicketType | None:
     return None if value is None else as_member(TicketType, value)
+
+
+def _to_optional_kind(value: Kind | str | None) -> Kind | None:
+    return None if value is None else as_member(Kind, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -548,6 +556,18 @@ class FieldDef:
     updated_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )
+    references: Kind | None = attrs.field(
+        default=None, converter=_to_optional_kind, validator=one_of(Kind, optional=True)
+    )
+    """For a :attr:`FieldType.LOOKUP` field, the kind of record its values name (a user, an
+    organization, a ticket, a group). A lookup to an object the migration does not carry is
+    read as a TEXT field holding the source's id instead, never as a lookup."""
+    read_only: bool = attrs.field(default=False)
+    """Computed by the platform (a formula, a roll-up summary, an auto-number): its values are
+    read as they stood, but no target creates it as a field people or rules could write;
+    without a mapping that gives it a ``type`` it is left out (and the dry run says so)."""
+    formula: str = attrs.field(default="")
+    """For a read-only field, how the source computes it (a Salesforce formula), as evidence."""
 
 
 @attrs.frozen(kw_only=True)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 import requests
@@ -105,6 +105,12 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
         """Add an agent who exists before a migration (a paid seat); its JSON."""
         with self.backend.lock:
             return self.backend.add_agent(name=name, email=email, admin=admin)
+
+    def add_ticket_types(self, names: Iterable[str]) -> list[str]:
+        """Add ticket types to the account's Type field, as an admin does in the web app before
+        a migration; the account's types after."""
+        with self.backend.lock:
+            return self.backend.add_ticket_types(names)
 
     def summary(self) -> str:
         """The domain and how many tickets the account holds."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from html import unescape
 from typing import Any, Final, NamedTuple
@@ -1474,6 +1474,17 @@ class FreshdeskBackend:
         agent = seed.agent_json(user, [])
         self.agents[agent_id] = agent
         return agent
+
+    def add_ticket_types(self, names: Iterable[str]) -> list[str]:
+        """Types an admin adds to the account's Type field before a migration (Admin > Ticket
+        Fields > Type in the web app: the API documents choices for custom dropdowns only);
+        the account's types after."""
+        for field in self.fields["ticket"].values():
+            if field["name"] == seed.TICKET_TYPE_KEY and field["default"]:
+                have = _choice_values(field)
+                field["choices"] = have + [n for n in dict.fromkeys(names) if n not in have]
+                field["updated_at"] = self.now_iso()
+        return self.ticket_types()
 
     def update_agent(self, agent_id: int, data: Json) -> Json:
         """``PUT /agents/{id}``: ``ticket_scope`` (1 global, 2 group, 3 restricted to the

@@ -632,9 +632,11 @@ def test_users_organizations_groups_memberships_and_fields_payloads() -> None:
         if person.organization is not None:
             assert payload["organization_id"] == int(target_ids()[person.organization])
         own_id = {} if person.external_id is None else {"cemigrate_external_id": person.external_id}
+        address = {} if person.address is None else {zd.USER_ADDRESS: person.address}
         assert payload["user_fields"] == {
             **{k: list(v) if isinstance(v, tuple) else v for k, v in person.custom_fields.items()},
             **own_id,  # the source's own external id (Zendesk's holds the source key)
+            **address,  # a postal address has no place of its own on a Zendesk user
         }
     for org in desk().organizations:
         payload = zd.organization_payload(outgoing(org))

@@ -132,17 +132,16 @@ def seed_from(desk: HelpDesk) -> Callable[[SalesforceBackend], None]:
 
 
 def _phones(user: User) -> tuple[str | None, str | None, str | None]:
-    """A contact's ``Phone``, ``MobilePhone`` and ``OtherPhone``: the person's phone, then its
-    other phone numbers in order (a Contact has no further place for one)."""
+    """A contact's ``Phone``, ``MobilePhone`` and ``OtherPhone``: the person's phone (empty for
+    someone whose only number is a mobile one), then its other phone numbers in order (a
+    Contact has no further place for one)."""
+    main = user.phone if user.phone and len(user.phone) <= 40 else None
     found: list[str] = []
-    for value in [
-        user.phone or "",
-        *(i.value for i in user.identities if i.type == "phone_number"),
-    ]:
-        if value and value not in found and len(value) <= 40:
+    for value in (i.value for i in user.identities if i.type == "phone_number"):
+        if value and value != main and value not in found and len(value) <= 40:
             found.append(value)
-    padded = [*found[:3], None, None, None]
-    return padded[0], padded[1], padded[2]
+    padded = [*found[:2], None, None]
+    return main, padded[0], padded[1]
 
 
 def _split(name: str) -> tuple[str | None, str]:

@@ -23,7 +23,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
-from cemigrate.schema import Kind, Record, Ref, Role, Status, Ticket
+from cemigrate.schema import Kind, Record, Ref, Status, Ticket
 from cemigrate.testing.desks import text_without_image_markers
 
 KEY = "migration-key"
@@ -67,12 +67,7 @@ def zendesk_to_freshdesk(tickets: int) -> Iterator[Migrated]:
     clock = ManualClock()
     old = ZendeskSandbox(tickets=tickets, seed=3, instance="emea", clock=clock, subdomain="old")
     new = FreshdeskSandbox(tickets=0, instance="new", clock=clock, empty=True, api_key=KEY)
-    seen = set()
-    for person in generate(tickets=tickets, seed=3, instance="emea").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            new.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
-            seen.add(email)
+    new.add_seats(generate(tickets=tickets, seed=3, instance="emea"))  # agents, ticket types
     clock.advance(120)  # past Zendesk's one-minute export delay
     source = _zendesk_view(old, clock, "emea")
     target = FreshdeskTarget(

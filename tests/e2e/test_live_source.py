@@ -27,7 +27,6 @@ from cemigrate.adapters.zendesk.convert import ATTACHMENT_ONLY_BODY, EMPTY_BODY,
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.sandbox.freshdesk import serve_freshdesk
 from cemigrate.sandbox.zendesk import ZendeskSandbox
-from cemigrate.schema import Role
 from cemigrate.testing.freshdesk import raise_limits
 from cemigrate.testing.kill import (
     ZENDESK_EMAIL,
@@ -376,12 +375,7 @@ def test_a_live_zendesk_source_killed_and_resumed_ends_equal_in_freshdesk_after_
         port=0, tickets=0, seed=8, instance="new", empty=True, plan="purchased_2000", api_key="k"
     )
     raise_limits(new, 60_000)  # the run needs no waits on a real clock
-    seen: set[str] = set()
-    for person in old.backend.desk.users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents are paid seats: they exist before a migration
-            new.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+    new.add_seats(old.backend.desk)  # agents (paid seats) and ticket types exist before
     with new_server:
         session = requests.Session()
         session.auth = ("k", "X")

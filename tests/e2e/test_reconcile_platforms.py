@@ -93,8 +93,7 @@ def freshdesk(clock: ManualClock, desk: HelpDesk) -> Made:
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 
     account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    for person in _agents(desk):  # agents are paid seats: they exist before a migration
-        account.add_agent(name=person.name, email=person.email, admin=person.role is Role.ADMIN)
+    account.add_seats(desk)  # agents (paid seats) and ticket types exist before a migration
     options = {"base_url": account.base_url, "clock": clock}
     credentials = FreshdeskCredentials(api_key=account.api_key)
     target = FreshdeskTarget(

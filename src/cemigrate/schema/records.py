@@ -275,6 +275,8 @@ class Brand:
     default: bool = attrs.field(default=False)
     """The account's default brand: tickets without a brand belong to it."""
     signature_template: str = attrs.field(default="")
+    """The signature added to agents' replies on this brand, in the source's template language;
+    empty when the brand has none of its own (the platform's default: the agent's signature)."""
     created_at: datetime | None = attrs.field(
         default=None, converter=to_optional_utc, validator=aware
     )

@@ -127,15 +127,10 @@ def freshdesk_target(clock: ManualClock) -> Target:
     from cemigrate.adapters.freshdesk.target import FreshdeskTarget
     from cemigrate.sandbox.dataset import generate
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-    from cemigrate.schema import Role
 
     account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    seen: set[str] = set()
-    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents are paid seats: they exist before a migration
-            account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+    # Agents are paid seats and ticket types an admin's setting: both exist before a migration.
+    account.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
     return FreshdeskTarget(
         base_url=account.base_url,
         credentials=FdCredentials(api_key=account.api_key),

@@ -24,7 +24,7 @@ from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.sla_history import SLA_NOTE_HEADING
 from cemigrate.ratelimit import Clock, ManualClock, RetryPolicy, budgets_for
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.schema import Record, Role, Ticket
+from cemigrate.schema import Record, Ticket
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.kill import (
     ZENDESK_ENV,
@@ -45,6 +45,13 @@ def _sandbox(**options: Any) -> Any:
     from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 
     return FreshdeskSandbox(api_key=API_KEY, **options)
+
+
+def _seats(desk: HelpDesk | None) -> list[Any]:
+    """The desk's agents who hold a paid seat in the target (none without a desk)."""
+    from cemigrate.sandbox.web import seats
+
+    return [] if desk is None else list(seats(desk))
 
 
 def empty_target(*, clock: Clock | None = None) -> FreshdeskTarget:
@@ -122,14 +129,9 @@ class FreshdeskPair(AdapterPair):
             empty=True,
             domain="new.freshdesk.com",
         )
-        agents: set[str] = set()
-        for person in self._desk.users if self._desk is not None else ():
-            email = (person.email or "").lower()
-            if person.role is not Role.END_USER and email and email not in agents:
-                account.add_agent(
-                    name=person.name, email=person.email, admin=person.role is Role.ADMIN
-                )
-                agents.add(email)
+        if self._desk is not None:  # agents (paid seats) and ticket types exist beforehand
+            account.add_seats(self._desk)
+        agents = {(p.email or "").lower() for p in _seats(self._desk)}
         target = FaultyTarget(
             FreshdeskTarget(
                 base_url=account.base_url,
@@ -194,12 +196,7 @@ class FreshdeskPair(AdapterPair):
             api_key=_KILL_API_KEY,
         )
         raise_limits(new, 60_000)
-        seen: set[str] = set()
-        for person in old.backend.desk.users:
-            email = (person.email or "").lower()
-            if person.role is not Role.END_USER and email and email not in seen:
-                seen.add(email)  # agents are paid seats: they exist before a migration
-                new.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+        new.add_seats(old.backend.desk)  # agents (paid seats) and ticket types exist before
         with old.serve() as old_server, new_server:
             moments = random.Random(20261124)
             kills = (

@@ -334,7 +334,12 @@ def _account_with_own_types(clock: ManualClock) -> tuple[FreshdeskSandbox, dict[
     first, second = sorted(backend.live_ticket_ids())[:2]
     backend._materialize(first).json.update(type="Feature Request", source=13)
     backend._materialize(second).json.update(type="Refund", source=42)
-    return account, {str(first): "Feature Request", str(second): "Refund"}
+    own = {  # the demo desk's own typed tickets too
+        str(i): str(backend._materialize(i).json.get("type"))
+        for i in backend.live_ticket_ids()
+        if backend._materialize(i).json.get("type") in ("Feature Request", "Refund")
+    }
+    return account, {**own, str(first): "Feature Request", str(second): "Refund"}
 
 
 def _agents(account: FreshdeskSandbox) -> list[tuple[str, str, bool]]:
@@ -428,8 +433,10 @@ def test_own_types_and_unknown_codes_reach_the_target_as_values(make: Any) -> No
             parse_origin(v) for k, v in ticket.custom_fields.items() if "cemigrate_origin" in k
         )
         assert origin is not None
-        codes[name] = origin["via"]["source"]  # type: ignore[index,call-overload]
-    assert codes == {"Feature Request": 13, "Refund": 42}
+        codes[target_id] = origin["via"]["source"]  # type: ignore[index,call-overload]
+    first, second = sorted(types, key=int)[:2]  # WhatsApp (13) and an unknown channel (42)
+    assert codes[entries[f"old:ticket:{first}"].target_id] == 13
+    assert codes[entries[f"old:ticket:{second}"].target_id] == 42
 
 
 def test_the_dry_run_and_the_run_report_say_what_the_cheapest_read_leaves() -> None:

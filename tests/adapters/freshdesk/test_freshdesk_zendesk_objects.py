@@ -232,12 +232,7 @@ def migrated() -> Iterator[Migrated]:
     clock = ManualClock()
     desk = _desk()
     account = FreshdeskSandbox(tickets=0, instance="new", clock=clock, empty=True, api_key=KEY)
-    seen = set()
-    for person in desk.users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
-            seen.add(email)
+    account.add_seats(desk)  # agents (paid seats) and ticket types exist before a migration
     view = FreshdeskSource(
         instance="new",
         base_url=account.base_url,

@@ -96,6 +96,7 @@ from cemigrate.schema import (
 __all__ = [
     "ATTACHMENT_ONLY_BODY",
     "CHANNEL_TAG_PREFIX",
+    "DEFAULT_SIGNATURE",
     "EMPTY_BODY",
     "IDENTITY_TYPES",
     "MAX_TEXTAREA_CHARS",
@@ -738,8 +739,18 @@ def _comment_metadata(d: Json, what: str) -> dict[str, JsonValue]:
     return found
 
 
+DEFAULT_SIGNATURE: Final = "{{agent.signature}}"
+"""A Zendesk brand's signature template until someone changes it (the agent's own signature)."""
+
+
+def _own_signature(template: str) -> str:
+    """A brand's signature template, empty when it is Zendesk's default: the schema's "no
+    template of its own", which every platform reads and writes the same way."""
+    return "" if template.strip() == DEFAULT_SIGNATURE else template
+
+
 def brand(d: Json) -> Brand:
-    """A brand from ``/brands``."""
+    """A brand from ``/brands`` (its signature template empty when it is Zendesk's default)."""
     what = "brand"
     return Brand(
         id=_id(d, "id", what),
@@ -748,7 +759,7 @@ def brand(d: Json) -> Brand:
         host_mapping=_text(d, "host_mapping", what),
         active=_flag(d, "active", what, default=True),
         default=_flag(d, "default", what),
-        signature_template=_text(d, "signature_template", what),
+        signature_template=_own_signature(_text(d, "signature_template", what)),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
     )

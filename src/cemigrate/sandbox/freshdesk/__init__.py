@@ -15,16 +15,18 @@ import requests
 
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.freshdesk.models import FreshdeskBackend
+from cemigrate.sandbox.freshdesk.seed import TICKET_TYPE_KEY
 from cemigrate.sandbox.freshdesk.urls import PLAN_LIMITS, FreshdeskApp
 from cemigrate.sandbox.http import SandboxClock, SandboxSystemClock, WireFaults
 from cemigrate.sandbox.web import SandboxAccount, ServeOption, seats
-from cemigrate.schema import Role
+from cemigrate.schema import FieldObject, Role
 
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_OWNER_EMAIL",
     "PLAN_LIMITS",
     "FreshdeskSandbox",
+    "desk_ticket_types",
     "serve_freshdesk",
 ]
 
@@ -138,10 +140,24 @@ class FreshdeskSandbox(SandboxAccount[FreshdeskApp]):
         return self.backend.desk
 
     def add_seats(self, desk: HelpDesk) -> None:
-        """Freshdesk agents are paid seats: one for each of the desk's agents and admins."""
+        """What an administrator sets up before a migration: Freshdesk agents are paid seats
+        (one for each of the desk's agents and admins), and the desk's ticket types are added
+        to the Type field (the API cannot add them: ``docs/freshdesk.md``)."""
         for person in seats(desk):
             email = (person.email or "").lower()
             self.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+        self.add_ticket_types(desk_ticket_types(desk))
+
+
+def desk_ticket_types(desk: HelpDesk) -> list[str]:
+    """The account-defined ticket types a help desk holds: the options of its ``ticket_type``
+    ticket field (Freshdesk's own Type field; the schema's four types are always there)."""
+    return [
+        option.value
+        for field in desk.fields
+        if field.object is FieldObject.TICKET and field.key == TICKET_TYPE_KEY
+        for option in field.options
+    ]
 
 
 serve_freshdesk = FreshdeskSandbox.started

@@ -561,3 +561,52 @@ def test_the_plan_key_ticket_read_chooses_the_read(given: str | None, read: Any)
     source = build(settings)
     assert isinstance(source, FreshdeskSource)
     assert source.ticket_read is read
+
+
+def test_a_ticket_of_thousands_of_threaded_conversations_keeps_an_origin_that_fits() -> None:
+    # Every conversation names its thread and addresses: far more than one field holds.
+    conversations = [
+        {
+            "id": 9000 + n,
+            "body": f"<p>message {n}</p>",
+            "body_text": f"message {n}",
+            "private": False,
+            "incoming": n % 2 == 0,
+            "source": 0,
+            "category": 3,
+            "thread_id": 7_000_000 + n,
+            "thread_message_id": 8_000_000 + n,
+            "from_email": f"sender{n}@client.test",
+            "to_emails": ["help@acme.test"],
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "user_id": 5,
+        }
+        for n in range(3000)
+    ]
+    data = {
+        "id": 77,
+        "subject": "long",
+        "description": "<p>first</p>",
+        "description_text": "first",
+        "status": 2,
+        "priority": 1,
+        "source": 1,
+        "requester_id": 5,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-02T00:00:00Z",
+    }
+    ticket = convert.fitted_origin(convert.ticket(data, conversations, instance="old"))
+    text = origin_text(ticket)
+    assert text is not None
+    assert len(text) <= convert.ORIGIN_BUDGET
+    assert len(ticket.comments) == 3001  # no conversation is lost, only some details
+    assert not any(k in c.metadata for c in ticket.comments for k in convert.THREAD_KEYS)
+    # what had to go is counted where a reader of the origin sees it
+    left_out = ticket.via["comment_details_left_out"]
+    assert left_out == 3000
+    assert all(not c.metadata for c in ticket.comments[1:])
+    listed = ticket.via["conversation_addresses"]
+    assert isinstance(listed, list)
+    assert listed
+    assert len(listed) + int(ticket.via["conversation_addresses_left_out"]) == 3001  # type: ignore[arg-type]

@@ -106,6 +106,7 @@ __all__ = [
     "OVERFLOW_PREFIX",
     "SOURCE_EXTERNAL_ID",
     "SOURCE_NAMES",
+    "THREAD_KEYS",
     "TICKET_SCOPES",
     "TICKET_TYPE_FIELD",
     "TICKET_VIA",
@@ -956,13 +957,21 @@ _PLAIN_SOURCES: Final = frozenset({0, 2})
 """A reply and a note: what ``Comment.public`` and ``channel`` already say."""
 
 
+THREAD_KEYS: Final = ("thread_id", "thread_message_id")
+"""Freshdesk's own ids of a conversation's thread: the first details a long ticket gives up."""
+
+
 def fitted_origin(ticket: Ticket) -> Ticket:
     """``ticket`` as read, unless its origin would take more than :data:`ORIGIN_BUDGET`
-    characters (several hundred e-mailed conversations): then each comment keeps its
-    metadata but the addresses (:data:`ADDRESS_KEYS`) and a plain reply or note's ``source``
-    code, and ``via["conversation_addresses"]`` lists every address the conversations named,
-    once. Which conversation named which address is the documented loss of such a ticket;
-    the ticket itself then fits every target."""
+    characters (several hundred e-mailed conversations). Then, one step at a time until it
+    fits: (1) the comments' addresses (:data:`ADDRESS_KEYS`) are listed once, in
+    ``via["conversation_addresses"]``, and a plain reply or note's ``source`` code goes;
+    (2) Freshdesk's thread ids (:data:`THREAD_KEYS`) go; (3) the later comments' details go,
+    and ``via["comment_details_left_out"]`` says for how many comments; (4) the address list
+    is cut, ``via["conversation_addresses_left_out"]`` counting the rest. Which conversation
+    named which address, its thread ids and, on the longest tickets, the later comments'
+    details are the documented loss of such a ticket; the ticket itself then fits every
+    target (the origin field holds 65,535 characters on Zendesk and Freshdesk)."""
     text = origin_text(ticket)
     if text is None or len(text) <= ORIGIN_BUDGET:
         return ticket
@@ -980,7 +989,32 @@ def fitted_origin(ticket: Ticket) -> Ticket:
     if addresses:
         named: list[JsonValue] = [*sorted(addresses)]
         via["conversation_addresses"] = named
-    return attrs.evolve(ticket, via=via, comments=tuple(comments))
+    fitted = attrs.evolve(ticket, via=via, comments=tuple(comments))
+    if len(origin_text(fitted) or "") <= ORIGIN_BUDGET:
+        return fitted
+    comments = [
+        attrs.evolve(c, metadata={k: v for k, v in c.metadata.items() if k not in THREAD_KEYS})
+        for c in fitted.comments
+    ]
+    fitted = attrs.evolve(fitted, comments=tuple(comments))
+    left_out = 0
+    while len(origin_text(fitted) or "") > ORIGIN_BUDGET:
+        detailed = [i for i, c in enumerate(comments) if c.metadata]
+        if detailed:
+            for index in detailed[len(detailed) // 2 :]:  # the later half of what is left
+                comments[index] = attrs.evolve(comments[index], metadata={})
+                left_out += 1
+            via["comment_details_left_out"] = left_out
+        else:  # (4) the address list itself is too long: its first addresses are kept
+            listed = via.get("conversation_addresses")
+            if not isinstance(listed, list) or not listed:
+                break
+            keep = len(listed) // 2
+            dropped = len(listed) - keep + int(via.get("conversation_addresses_left_out") or 0)
+            via["conversation_addresses"] = listed[:keep]
+            via["conversation_addresses_left_out"] = dropped
+        fitted = attrs.evolve(fitted, via=via, comments=tuple(comments))
+    return fitted
 
 
 def _channel(d: Json) -> Channel:

@@ -31,7 +31,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Area, ReconcileReport, Reconciliation, sign_off, verify
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-from cemigrate.schema import Kind, Role, Rule
+from cemigrate.schema import Kind, Rule
 from cemigrate.testing.accounts import SEED, TICKETS, zendesk_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,12 +91,8 @@ class Migrated:
 def migrated() -> Iterator[Migrated]:
     clock = ManualClock()
     account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    seen: set[str] = set()
-    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents are paid seats: they exist before a migration
-            account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+    # Agents are paid seats and ticket types an admin's setting: both exist before a migration.
+    account.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
     target = FreshdeskTarget(
         base_url=account.base_url,
         credentials=FreshdeskCredentials(api_key=account.api_key),

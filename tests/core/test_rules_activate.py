@@ -43,7 +43,7 @@ from cemigrate.sandbox.freshdesk import FreshdeskSandbox, serve_freshdesk
 from cemigrate.sandbox.http import SandboxServer
 from cemigrate.sandbox.zendesk import DEFAULT_EMAIL, DEFAULT_TOKEN, ZendeskSandbox, serve_zendesk
 from cemigrate.sandbox.zendesk.exceptions import RecordInvalid
-from cemigrate.schema import Kind, Role
+from cemigrate.schema import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 12, 6
@@ -60,12 +60,8 @@ class Migrated:
 
 
 def _agents(account: FreshdeskSandbox) -> None:
-    seen: set[str] = set()
-    for person in generate(tickets=TICKETS, seed=SEED, instance="old").users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)  # agents are paid seats: they exist before a migration
-            account.add_agent(name=person.name, email=email, admin=person.role is Role.ADMIN)
+    # Agents are paid seats and ticket types an admin's setting: both exist before a migration.
+    account.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
 
 
 def _zendesk_to_freshdesk(clock: ManualClock) -> tuple[Any, Any, Any, str]:

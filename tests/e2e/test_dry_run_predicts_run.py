@@ -230,6 +230,7 @@ def test_a_freshdesk_target_takes_the_fallback_agent_and_existing_contacts_as_pr
     new.add_agent(name="Duty Manager", email=FALLBACK)
     for person in agents_of(accounts.users("emea"))[:3]:  # most agents have no seat
         new.add_agent(name=person.name, email=person.email or "")
+    new.add_ticket_types(["Feature Request", "Refund"])  # the sources' own types, set up first
     # Customers the account already knows, their e-mails written in another case.
     session = new.session(authenticated=True)
     known = [

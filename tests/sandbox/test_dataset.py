@@ -728,7 +728,11 @@ _ADDED_ATTRIBUTES = {
         "signature",
         "details",
         "notes",
+        "agent_type",
+        "occasional",
+        "address",
     ),
+    Kind.FIELD: ("references", "read_only", "formula"),
     Kind.ORGANIZATION: ("notes", "external_id", "group", "shared_tickets", "shared_comments"),
 }
 _INLINE_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)">(?=</p>$)')

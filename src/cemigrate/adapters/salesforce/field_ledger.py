@@ -488,7 +488,8 @@ _CONTACT = LedgerObject(
         dropped("IsEmailBounced", "the source org's mail delivery state"),
         dropped(
             "IsPersonAccount",
-            "a filter: a person account's contact is read once, from its Account",
+            "a filter: a person account's contact is read once, from its Account (and its "
+            "relations are no memberships)",
         ),
         dropped("IsPriorityRecord", "the source org's own ranking"),
         dropped("Jigsaw", _ENRICH),

@@ -147,12 +147,14 @@ _CASE = LedgerObject(
         dropped("IsClosedOnCreate", "closed as it was created: its times are carried"),
         carried("IsDeleted", "Ticket.deleted", note="deleted cases are read with queryAll"),
         dropped("IsEscalated", "gap: the escalated flag is not read"),
+        dropped("IsVisibleInSelfService", "the retired Self-Service portal's visibility"),
         dropped("IsStopped", "whether the milestones are paused now; their history is read"),
         dropped("Language", "gap: the case's language is not read"),
         *_stock("LastModifiedById"),
         carried("LastModifiedDate", "Ticket.updated_at"),
         *_stock("LastReferencedDate", "LastViewedDate", "MasterRecordId"),
         derived("MilestoneStatus", "computed from the case's milestones"),
+        derived("MilestoneStatusIcon", "computed from the case's milestones"),
         mapped(
             "Origin",
             "mapping `[channel.map]`; also the channel of the case's first comment",
@@ -167,6 +169,7 @@ _CASE = LedgerObject(
         ),
         dropped("ParentId", "gap: the parent case (a case hierarchy) is not read"),
         mapped("Priority", "mapping `[priority.map]`", "Ticket.priority"),
+        dropped("ProductId", "gap: the product a case is about; products are not carried"),
         dropped("Reason", "gap: the case reason picklist is not read"),
         carried(
             "RecordTypeId",
@@ -237,9 +240,14 @@ _CASE_COMMENT = LedgerObject(
         dropped("CommentBodyRichtext", "gap: the formatted body is not read; the text is"),
         carried("CreatedById", "Comment.author", note="unless the first line names one"),
         carried("CreatedDate", "Comment.created_at", note="unless the first line names one"),
+        *(
+            derived(field, "Chatter Answers' view of the author; `CreatedById` is read")
+            for field in ("CreatorFullPhotoUrl", "CreatorName", "CreatorSmallPhotoUrl")
+        ),
         *_stock("Division"),
         carried("Id", "Comment.id"),
         *_stock("IsDeleted"),
+        dropped("IsNotificationSelected", "whether the contact was e-mailed; nothing is resent"),
         carried("IsPublished", "Comment.public"),
         *_stock("LastModifiedById"),
         dropped("LastModifiedDate", "edits of the comment: the body is carried as last edited"),
@@ -259,7 +267,9 @@ _EMAIL_MESSAGE = LedgerObject(
         dropped("AttachmentIds", "files to attach on sending; files are read through links"),
         dropped("AutomationType", "gap: the automation that sent it is not read"),
         dropped("BccAddress", "gap: the recipients are not read"),
+        dropped("BccIds", "gap: the recipients are not read (as records)"),
         dropped("CcAddress", "gap: the recipients are not read"),
+        dropped("CcIds", "gap: the recipients are not read (as records)"),
         dropped("ClientThreadIdentifier", "an e-mail client's thread id (Einstein Activity)"),
         carried(
             "CreatedById",
@@ -287,6 +297,7 @@ _EMAIL_MESSAGE = LedgerObject(
         *_stock("IsDeleted"),
         dropped("IsExternallyVisible", "community visibility; an e-mail is a public comment"),
         dropped("IsOpened", "read receipts of the source org's outgoing mail"),
+        dropped("IsPrivateDraft", "whether a draft is its author's alone"),
         dropped("IsTracked", "read receipts of the source org's outgoing mail"),
         *_stock("LastModifiedById"),
         dropped("LastModifiedDate", "edits of the message: the body is carried as last edited"),
@@ -304,6 +315,7 @@ _EMAIL_MESSAGE = LedgerObject(
         carried("TextBody", "Comment.body_plain", note="numbered parts are joined"),
         kept("ThreadIdentifier", f"{_THREAD} `thread_identifier`", "Comment.metadata"),
         dropped("ToAddress", "gap: the recipients are not read"),
+        dropped("ToIds", "gap: the recipients are not read (as records)"),
         dropped("ValidatedFromAddress", "the org-wide address picked to send from"),
         derived("Cemigrate_Id__c", _OURS),
         carried("Cemigrate_Author__c", "Comment.author", note="wins when set"),
@@ -1304,6 +1316,13 @@ _SLA_PROCESS = LedgerObject(
         dropped("SobjectType", "Case or WorkOrder processes: both are read"),
         dropped("StartDateField", "the case field its milestones start from"),
         *_stock("SystemModstamp"),
+        *_each(
+            "entitlement versioning: each version is read as a policy of its own",
+            "IsVersionDefault",
+            "VersionMaster",
+            "VersionNotes",
+            "VersionNumber",
+        ),
     ),
 )
 

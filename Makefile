@@ -41,6 +41,7 @@ bench: $(VENV)/.installed
 field-ledger: $(VENV)/.installed
 	$(BIN)/python -m cemigrate.adapters.zendesk.field_ledger --write docs/zendesk.md
 	$(BIN)/python -m cemigrate.adapters.freshdesk.field_ledger --write docs/freshdesk.md
+	$(BIN)/python -m cemigrate.adapters.salesforce.field_ledger --write docs/salesforce.md
 
 clean:
 	rm -rf $(VENV) cemigrate-demo .pytest_cache .mypy_cache .ruff_cache

@@ -79,6 +79,7 @@ __all__ = [
     "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
     "FIELD_OBJECTS",
+    "LOOKUP_KINDS",
     "ORIGIN",
     "PRIORITY",
     "STATUS",
@@ -270,19 +271,60 @@ _DESCRIBE_TYPES: Final[Mapping[str, FieldType]] = {
 }
 
 
+LOOKUP_KINDS: Final[Mapping[str, Kind]] = {
+    "Contact": Kind.USER,
+    "User": Kind.USER,
+    "Account": Kind.ORGANIZATION,
+    "Case": Kind.TICKET,
+    "Group": Kind.GROUP,
+}
+"""The objects a migration carries, as the kind a lookup to them names (a Contact and a User
+are both users, as their ids are in every other reference)."""
+
+
+def _lookup(d: Row) -> tuple[FieldType, Kind | None, str]:
+    """A custom lookup's type, the kind it names and what it points to: a lookup to one
+    carried object (or to several that are one kind) is a LOOKUP, any other is TEXT holding
+    the source's id. ``referenceTo`` lists the objects (describe, ``DescribeFieldResult``)."""
+    targets = [str(t) for t in d.get("referenceTo") or [] if t]
+    kinds = {LOOKUP_KINDS.get(t) for t in targets}
+    pointed = ", ".join(targets) or "another record"
+    if targets and len(kinds) == 1 and None not in kinds:
+        return FieldType.LOOKUP, kinds.pop(), pointed
+    return FieldType.TEXT, None, pointed
+
+
 def field(d: Row, *, object: FieldObject) -> FieldDef | None:
     """A custom field from an sObject describe (``fields[]``), or None for a standard field,
-    one of cemigrate's own, or a type the schema cannot hold."""
+    one of cemigrate's own, or a type the schema cannot hold.
+
+    A lookup (``type: reference``) to a carried object is a LOOKUP naming its kind, its values
+    the source's ids; a lookup to anything else (an Asset, a custom object) is TEXT holding the
+    id, its description naming the object. A formula or roll-up summary (``calculated``) or an
+    auto-number (``autoNumber``) is read-only, the formula kept (``calculatedFormula``; a
+    roll-up has none). A rich text area (``extraTypeInfo: richtextarea``) is a textarea whose
+    values are read as the HTML they are. Field-level help (``inlineHelpText``) is the
+    description. (Salesforce REST API, DescribeFieldResult properties.)"""
     what = f"{object} field"
     name = _id(d, "name", what)
     if not d.get("custom") and not name.endswith("__c"):
         return None
-    if _is_ours(name):
-        return None
-    kind = _DESCRIBE_TYPES.get(_text(d, "type"))
-    if kind is None:
-        return None
-    if kind is FieldType.DECIMAL and _text(d, "type") == "double" and d.get("scale") == 0:
+    if _is_ours(name) or name.endswith("__pc"):
+        return None  # a person contact's field on Account: read on Contact, as a user's
+    sf_type = _text(d, "type")
+    references: Kind | None = None
+    description = _text(d, "inlineHelpText")
+    if sf_type == "reference":
+        kind, references, pointed = _lookup(d)
+        if references is None:
+            note = f"Lookup to {pointed}: holds the source record's id."
+            description = f"{note} {description}".strip()
+    else:
+        found = _DESCRIBE_TYPES.get(sf_type)
+        if found is None:
+            return None
+        kind = found
+    if kind is FieldType.DECIMAL and sf_type == "double" and d.get("scale") == 0:
         kind = FieldType.INTEGER
     options = tuple(
         FieldOption(
@@ -291,6 +333,7 @@ def field(d: Row, *, object: FieldObject) -> FieldDef | None:
         for i, o in enumerate(d.get("picklistValues") or [])
         if isinstance(o, Mapping) and _text(o, "value") and o.get("active", True)
     )
+    read_only = bool(d.get("calculated")) or bool(d.get("autoNumber"))
     return FieldDef(
         id=f"{FIELD_OBJECTS[object]}.{name}",
         object=object,
@@ -298,8 +341,11 @@ def field(d: Row, *, object: FieldObject) -> FieldDef | None:
         title=_text(d, "label") or name,
         type=kind,
         options=options,
-        required=not d.get("nillable", True) and bool(d.get("createable", True)),
-        description=_text(d, "inlineHelpText"),
+        required=not read_only and not d.get("nillable", True) and bool(d.get("createable", True)),
+        description=description,
+        references=references,
+        read_only=read_only,
+        formula=_text(d, "calculatedFormula") if read_only else "",
     )
 
 

@@ -68,6 +68,7 @@ from cemigrate.schema import (
     SlaPolicy,
     Status,
     Ticket,
+    TicketForm,
     TicketMetrics,
     User,
 )
@@ -78,9 +79,12 @@ __all__ = [
     "COMMENT_ROUTES",
     "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
+    "EMAIL_THREADING",
     "FIELD_OBJECTS",
     "LOOKUP_KINDS",
+    "MASTER_RECORD_TYPE",
     "ORIGIN",
+    "PERSON_FIELDS",
     "PRIORITY",
     "STATUS",
     "TYPE",
@@ -97,6 +101,7 @@ __all__ = [
     "contact_payload",
     "email_message",
     "email_message_payloads",
+    "email_threading",
     "feed_item",
     "field",
     "field_metadata",
@@ -110,7 +115,9 @@ __all__ = [
     "milestone_events",
     "milestone_metrics",
     "parse_time",
+    "person_account",
     "queue",
+    "record_type",
     "route",
     "rule",
     "rule_entries",
@@ -576,11 +583,78 @@ def case(
         submitter=_ref(Kind.USER, d, "ContactId") or _creator(d),
         assignee=Ref(kind=Kind.USER, id=owner) if owner and owner.startswith("005") else None,
         group=group,
-        organization=_ref(Kind.ORGANIZATION, d, "AccountId"),
+        organization=None if _person(d) else _ref(Kind.ORGANIZATION, d, "AccountId"),
+        form=_record_type(d),
         solved_at=solved,
         deleted=_flag(d, "IsDeleted"),
         comments=tuple(comments),
     )
+
+
+MASTER_RECORD_TYPE: Final = "012000000000000AAA"
+"""The master record type's id: what a record of an object without record types holds."""
+
+
+def _record_type(d: Row) -> Ref | None:
+    """The case's form: its record type, none for the master one."""
+    value = _opt_id(d, "RecordTypeId")
+    if value is None or value == MASTER_RECORD_TYPE:
+        return None
+    return Ref(kind=Kind.TICKET_FORM, id=value)
+
+
+def _person(d: Row) -> bool:
+    """Whether the case's account is a person account (``Account.IsPersonAccount`` read
+    along): it is the requester, not an organization."""
+    account = d.get("Account")
+    return isinstance(account, Mapping) and bool(account.get("IsPersonAccount"))
+
+
+def record_type(d: Row) -> TicketForm:
+    """A ticket form from a Case ``RecordType`` row (``Name``, ``DeveloperName``,
+    ``IsActive``, ``Description``; Object Reference: RecordType). Which fields a record type
+    shows is its page layout's (metadata, not data): the form lists none."""
+    what = "RecordType"
+    return TicketForm(
+        id=_id(d, "Id", what),
+        name=_text(d, "Name") or _text(d, "DeveloperName"),
+        display_name=_text(d, "Name"),
+        active=_flag(d, "IsActive"),
+        created_at=_opt_time(d, "CreatedDate", what),
+        updated_at=_opt_time(d, "LastModifiedDate", what),
+    )
+
+
+PERSON_FIELDS: Final[Mapping[str, str]] = {
+    "PersonEmail": "Email",
+    "PersonMobilePhone": "MobilePhone",
+    "PersonOtherPhone": "OtherPhone",
+    "PersonMailingStreet": "MailingStreet",
+}
+"""A person account's ``Person*`` fields → the person contact's fields they show (Object
+Reference: Account, person account fields; ``FirstName``, ``LastName``, ``Phone`` and
+``Description`` keep their names)."""
+
+
+def person_account(d: Row, fields: Mapping[str, FieldDef] | None = None) -> User:
+    """An end user from a person ``Account`` row: its id is the person contact's
+    (``PersonContactId``, the id cases name in ``ContactId``), its contact fields the
+    ``Person*`` ones and the contact's custom fields their ``__pc`` twins (``fields``: the
+    Contact's custom fields by API name). A person account belongs to no organization."""
+    what = "Account"
+    row: dict[str, Any] = {
+        name.removesuffix("__pc") + "__c": value
+        for name, value in d.items()
+        if name.endswith("__pc")
+    }
+    for name in ("FirstName", "LastName", "Name", "Phone", "Description", "IsDeleted"):
+        row[name] = d.get(name)
+    for name in ("CreatedDate", "LastModifiedDate"):
+        row[name] = d.get(name)
+    for person, contact_name in PERSON_FIELDS.items():
+        row[contact_name] = d.get(person)
+    row["Id"] = _id(d, "PersonContactId", what)
+    return contact(row, fields)
 
 
 def _creator(d: Row) -> Ref | None:
@@ -643,8 +717,30 @@ def email_message(d: Row, *, requester: str | None) -> tuple[Comment, tuple[int,
         created_at=_first_time(d, ("MessageDate", "CreatedDate"), what)
         or _time(d, "CreatedDate", what),
         channel=Channel.EMAIL,
+        metadata=email_threading(d),
     )
     return comment, part or html_part
+
+
+EMAIL_THREADING: Final[Mapping[str, str]] = {
+    "ThreadIdentifier": "thread_identifier",
+    "MessageIdentifier": "message_identifier",
+    "ReplyToEmailMessageId": "reply_to_email_message_id",
+    "Headers": "headers",
+}
+"""``EmailMessage`` fields that thread Email-to-Case mail (Object Reference: EmailMessage:
+``ThreadIdentifier`` and ``MessageIdentifier`` from the mail's ``References`` and
+``Message-ID``, ``ReplyToEmailMessageId`` the message replied to, ``Headers`` the raw
+headers) → the comment's ``metadata`` keys that keep them."""
+
+
+def email_threading(d: Row) -> dict[str, JsonValue]:
+    """The threading fields an ``EmailMessage`` row holds, as comment metadata."""
+    return {
+        key: value
+        for name, key in EMAIL_THREADING.items()
+        if isinstance(value := d.get(name), str) and value
+    }
 
 
 def feed_item(d: Row, *, channel: Channel) -> Comment | None:
@@ -696,6 +792,7 @@ def join_parts(items: Sequence[tuple[Comment, tuple[int, int] | None]]) -> list[
                     created_at=first.created_at,
                     channel=first.channel,
                     attachments=tuple(a for c in pending for a in c.attachments),
+                    metadata=first.metadata,
                 )
             )
             pending = []

@@ -68,6 +68,7 @@ from cemigrate.schema import (
     SlaPolicy,
     Status,
     Ticket,
+    TicketForm,
     TicketMetrics,
     User,
 )
@@ -78,8 +79,12 @@ __all__ = [
     "COMMENT_ROUTES",
     "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
+    "EMAIL_THREADING",
     "FIELD_OBJECTS",
+    "LOOKUP_KINDS",
+    "MASTER_RECORD_TYPE",
     "ORIGIN",
+    "PERSON_FIELDS",
     "PRIORITY",
     "STATUS",
     "TYPE",
@@ -96,6 +101,7 @@ __all__ = [
     "contact_payload",
     "email_message",
     "email_message_payloads",
+    "email_threading",
     "feed_item",
     "field",
     "field_metadata",
@@ -109,7 +115,9 @@ __all__ = [
     "milestone_events",
     "milestone_metrics",
     "parse_time",
+    "person_account",
     "queue",
+    "record_type",
     "route",
     "rule",
     "rule_entries",
@@ -270,19 +278,60 @@ _DESCRIBE_TYPES: Final[Mapping[str, FieldType]] = {
 }
 
 
+LOOKUP_KINDS: Final[Mapping[str, Kind]] = {
+    "Contact": Kind.USER,
+    "User": Kind.USER,
+    "Account": Kind.ORGANIZATION,
+    "Case": Kind.TICKET,
+    "Group": Kind.GROUP,
+}
+"""The objects a migration carries, as the kind a lookup to them names (a Contact and a User
+are both users, as their ids are in every other reference)."""
+
+
+def _lookup(d: Row) -> tuple[FieldType, Kind | None, str]:
+    """A custom lookup's type, the kind it names and what it points to: a lookup to one
+    carried object (or to several that are one kind) is a LOOKUP, any other is TEXT holding
+    the source's id. ``referenceTo`` lists the objects (describe, ``DescribeFieldResult``)."""
+    targets = [str(t) for t in d.get("referenceTo") or [] if t]
+    kinds = {LOOKUP_KINDS.get(t) for t in targets}
+    pointed = ", ".join(targets) or "another record"
+    if targets and len(kinds) == 1 and None not in kinds:
+        return FieldType.LOOKUP, kinds.pop(), pointed
+    return FieldType.TEXT, None, pointed
+
+
 def field(d: Row, *, object: FieldObject) -> FieldDef | None:
     """A custom field from an sObject describe (``fields[]``), or None for a standard field,
-    one of cemigrate's own, or a type the schema cannot hold."""
+    one of cemigrate's own, or a type the schema cannot hold.
+
+    A lookup (``type: reference``) to a carried object is a LOOKUP naming its kind, its values
+    the source's ids; a lookup to anything else (an Asset, a custom object) is TEXT holding the
+    id, its description naming the object. A formula or roll-up summary (``calculated``) or an
+    auto-number (``autoNumber``) is read-only, the formula kept (``calculatedFormula``; a
+    roll-up has none). A rich text area (``extraTypeInfo: richtextarea``) is a textarea whose
+    values are read as the HTML they are. Field-level help (``inlineHelpText``) is the
+    description. (Salesforce REST API, DescribeFieldResult properties.)"""
     what = f"{object} field"
     name = _id(d, "name", what)
     if not d.get("custom") and not name.endswith("__c"):
         return None
-    if _is_ours(name):
-        return None
-    kind = _DESCRIBE_TYPES.get(_text(d, "type"))
-    if kind is None:
-        return None
-    if kind is FieldType.DECIMAL and _text(d, "type") == "double" and d.get("scale") == 0:
+    if _is_ours(name) or name.endswith("__pc"):
+        return None  # a person contact's field on Account: read on Contact, as a user's
+    sf_type = _text(d, "type")
+    references: Kind | None = None
+    description = _text(d, "inlineHelpText")
+    if sf_type == "reference":
+        kind, references, pointed = _lookup(d)
+        if references is None:
+            note = f"Lookup to {pointed}: holds the source record's id."
+            description = f"{note} {description}".strip()
+    else:
+        found = _DESCRIBE_TYPES.get(sf_type)
+        if found is None:
+            return None
+        kind = found
+    if kind is FieldType.DECIMAL and sf_type == "double" and d.get("scale") == 0:
         kind = FieldType.INTEGER
     options = tuple(
         FieldOption(
@@ -291,6 +340,7 @@ def field(d: Row, *, object: FieldObject) -> FieldDef | None:
         for i, o in enumerate(d.get("picklistValues") or [])
         if isinstance(o, Mapping) and _text(o, "value") and o.get("active", True)
     )
+    read_only = bool(d.get("calculated")) or bool(d.get("autoNumber"))
     return FieldDef(
         id=f"{FIELD_OBJECTS[object]}.{name}",
         object=object,
@@ -298,8 +348,11 @@ def field(d: Row, *, object: FieldObject) -> FieldDef | None:
         title=_text(d, "label") or name,
         type=kind,
         options=options,
-        required=not d.get("nillable", True) and bool(d.get("createable", True)),
-        description=_text(d, "inlineHelpText"),
+        required=not read_only and not d.get("nillable", True) and bool(d.get("createable", True)),
+        description=description,
+        references=references,
+        read_only=read_only,
+        formula=_text(d, "calculatedFormula") if read_only else "",
     )
 
 
@@ -530,11 +583,78 @@ def case(
         submitter=_ref(Kind.USER, d, "ContactId") or _creator(d),
         assignee=Ref(kind=Kind.USER, id=owner) if owner and owner.startswith("005") else None,
         group=group,
-        organization=_ref(Kind.ORGANIZATION, d, "AccountId"),
+        organization=None if _person(d) else _ref(Kind.ORGANIZATION, d, "AccountId"),
+        form=_record_type(d),
         solved_at=solved,
         deleted=_flag(d, "IsDeleted"),
         comments=tuple(comments),
     )
+
+
+MASTER_RECORD_TYPE: Final = "012000000000000AAA"
+"""The master record type's id: what a record of an object without record types holds."""
+
+
+def _record_type(d: Row) -> Ref | None:
+    """The case's form: its record type, none for the master one."""
+    value = _opt_id(d, "RecordTypeId")
+    if value is None or value == MASTER_RECORD_TYPE:
+        return None
+    return Ref(kind=Kind.TICKET_FORM, id=value)
+
+
+def _person(d: Row) -> bool:
+    """Whether the case's account is a person account (``Account.IsPersonAccount`` read
+    along): it is the requester, not an organization."""
+    account = d.get("Account")
+    return isinstance(account, Mapping) and bool(account.get("IsPersonAccount"))
+
+
+def record_type(d: Row) -> TicketForm:
+    """A ticket form from a Case ``RecordType`` row (``Name``, ``DeveloperName``,
+    ``IsActive``, ``Description``; Object Reference: RecordType). Which fields a record type
+    shows is its page layout's (metadata, not data): the form lists none."""
+    what = "RecordType"
+    return TicketForm(
+        id=_id(d, "Id", what),
+        name=_text(d, "Name") or _text(d, "DeveloperName"),
+        display_name=_text(d, "Name"),
+        active=_flag(d, "IsActive"),
+        created_at=_opt_time(d, "CreatedDate", what),
+        updated_at=_opt_time(d, "LastModifiedDate", what),
+    )
+
+
+PERSON_FIELDS: Final[Mapping[str, str]] = {
+    "PersonEmail": "Email",
+    "PersonMobilePhone": "MobilePhone",
+    "PersonOtherPhone": "OtherPhone",
+    "PersonMailingStreet": "MailingStreet",
+}
+"""A person account's ``Person*`` fields → the person contact's fields they show (Object
+Reference: Account, person account fields; ``FirstName``, ``LastName``, ``Phone`` and
+``Description`` keep their names)."""
+
+
+def person_account(d: Row, fields: Mapping[str, FieldDef] | None = None) -> User:
+    """An end user from a person ``Account`` row: its id is the person contact's
+    (``PersonContactId``, the id cases name in ``ContactId``), its contact fields the
+    ``Person*`` ones and the contact's custom fields their ``__pc`` twins (``fields``: the
+    Contact's custom fields by API name). A person account belongs to no organization."""
+    what = "Account"
+    row: dict[str, Any] = {
+        name.removesuffix("__pc") + "__c": value
+        for name, value in d.items()
+        if name.endswith("__pc")
+    }
+    for name in ("FirstName", "LastName", "Name", "Phone", "Description", "IsDeleted"):
+        row[name] = d.get(name)
+    for name in ("CreatedDate", "LastModifiedDate"):
+        row[name] = d.get(name)
+    for person, contact_name in PERSON_FIELDS.items():
+        row[contact_name] = d.get(person)
+    row["Id"] = _id(d, "PersonContactId", what)
+    return contact(row, fields)
 
 
 def _creator(d: Row) -> Ref | None:
@@ -597,8 +717,30 @@ def email_message(d: Row, *, requester: str | None) -> tuple[Comment, tuple[int,
         created_at=_first_time(d, ("MessageDate", "CreatedDate"), what)
         or _time(d, "CreatedDate", what),
         channel=Channel.EMAIL,
+        metadata=email_threading(d),
     )
     return comment, part or html_part
+
+
+EMAIL_THREADING: Final[Mapping[str, str]] = {
+    "ThreadIdentifier": "thread_identifier",
+    "MessageIdentifier": "message_identifier",
+    "ReplyToEmailMessageId": "reply_to_email_message_id",
+    "Headers": "headers",
+}
+"""``EmailMessage`` fields that thread Email-to-Case mail (Object Reference: EmailMessage:
+``ThreadIdentifier`` and ``MessageIdentifier`` from the mail's ``References`` and
+``Message-ID``, ``ReplyToEmailMessageId`` the message replied to, ``Headers`` the raw
+headers) → the comment's ``metadata`` keys that keep them."""
+
+
+def email_threading(d: Row) -> dict[str, JsonValue]:
+    """The threading fields an ``EmailMessage`` row holds, as comment metadata."""
+    return {
+        key: value
+        for name, key in EMAIL_THREADING.items()
+        if isinstance(value := d.get(name), str) and value
+    }
 
 
 def feed_item(d: Row, *, channel: Channel) -> Comment | None:
@@ -650,6 +792,7 @@ def join_parts(items: Sequence[tuple[Comment, tuple[int, int] | None]]) -> list[
                     created_at=first.created_at,
                     channel=first.channel,
                     attachments=tuple(a for c in pending for a in c.attachments),
+                    metadata=first.metadata,
                 )
             )
             pending = []

@@ -29,6 +29,7 @@ __all__ = [
     "LONG_TEXT_LIMIT",
     "OBJECTS",
     "ORIGIN_API_NAME",
+    "PERSON_ACCOUNTS",
     "QUERY_CHUNK",
     "SETUP_FIELDS",
     "SETUP_OBJECTS",
@@ -251,6 +252,24 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
         note="Find-or-create by Name; its holidays are Holiday rows (one a day).",
     ),
     SalesforceObject(
+        name="RecordType",
+        kind=Kind.TICKET_FORM,
+        fields=(
+            "Id",
+            "Name",
+            "DeveloperName",
+            "IsActive",
+            "Description",
+            "CreatedDate",
+            "LastModifiedDate",
+        ),
+        where="SobjectType = 'Case'",
+        paging=Paging.WHOLE,
+        deleted_rows=False,
+        note="Case record types, read as ticket forms; never created (the target matches"
+        " one by name).",
+    ),
+    SalesforceObject(
         name="SlaProcess",
         kind=Kind.SLA_POLICY,
         fields=("Id", "Name", "Description", "IsActive", "CreatedDate", "LastModifiedDate"),
@@ -273,6 +292,7 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "ContactId",
             "AccountId",
             "OwnerId",
+            "RecordTypeId",
             "ClosedDate",
             "CreatedDate",
             "CreatedById",
@@ -322,8 +342,14 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
             "CreatedDate",
             "Cemigrate_Id__c",
             "Cemigrate_Author__c",
+            "ThreadIdentifier",
+            "MessageIdentifier",
+            "ReplyToEmailMessageId",
+            "Headers",
         ),
         write=WritePath.UPSERT,
+        note="Email-to-Case threading (ThreadIdentifier, MessageIdentifier,"
+        " ReplyToEmailMessageId, Headers) is read into the comment's metadata.",
     ),
     SalesforceObject(
         name="FeedItem",
@@ -405,6 +431,35 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
 
 BY_NAME: Final[Mapping[str, SalesforceObject]] = {row.name: row for row in OBJECTS}
 """The rows of :data:`OBJECTS` by sObject name."""
+
+PERSON_ACCOUNTS: Final = SalesforceObject(
+    name="Account",
+    kind=Kind.USER,
+    fields=(
+        "Id",
+        "PersonContactId",
+        "FirstName",
+        "LastName",
+        "Name",
+        "PersonEmail",
+        "Phone",
+        "PersonMobilePhone",
+        "PersonOtherPhone",
+        "PersonMailingStreet",
+        "Description",
+        "CreatedDate",
+        "LastModifiedDate",
+        "IsDeleted",
+        *_MOD,
+    ),
+    where="IsPersonAccount = true",
+    note="Person accounts (an org whose Account describe has IsPersonAccount): end users whose"
+    " id is the person contact's (PersonContactId); the person contact's custom fields are the"
+    " Account's __pc fields. Not in OBJECTS: the Account row there is the organizations'."
+    " [Object Reference: Account, person account fields]",
+)
+"""Where end users are also read from in an org with person accounts (after ``Contact`` and
+``User``); the ``Contact`` and ``Account`` rows then read only ``IsPersonAccount = false``."""
 
 SOURCE_CAPABILITIES: Final = frozenset({Capability.INCREMENTAL_READ})
 """What a Salesforce source declares: reads resume after the last ``SystemModstamp``."""

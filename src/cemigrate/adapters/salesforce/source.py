@@ -7,6 +7,15 @@ brings deleted rows. Cases are read 2,000 a page and handed on ``page_size`` at 
 comments and files of those cases come with one query per child object (``WHERE ParentId IN
 (...)``, 200 ids a query), never one query per case. File bytes are streamed from
 ``VersionData`` and hashed on the way.
+
+What real orgs hold is read as it is (docs/salesforce.md, the data model): a custom lookup to a
+carried object is a LOOKUP field holding the source's ids, any other lookup a text field; a
+formula, roll-up summary or auto-number is read-only with its formula kept. Case record types
+are ticket forms (offered when the Case describe lists record types beyond the master one) and
+a case's ``RecordTypeId`` its form. In an org with person accounts (``IsPersonAccount`` in the
+describe) each one is an end user read from ``Account`` under its person contact's id, and the
+organizations and contacts read leave them out. Every query names only fields the describe
+lists.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
     BY_NAME,
     OBJECTS,
+    PERSON_ACCOUNTS,
     QUERY_CHUNK,
     SOURCE_CAPABILITIES,
     Paging,
@@ -64,6 +74,12 @@ _READ_ALSO: Final[Mapping[str, tuple[str, ...]]] = {
     "CaseMilestone": ("Case.EntitlementId",),
 }
 """Fields only the reader wants, beyond the shared table's (kept to what the org has)."""
+_PERSON_FLAGS: Final[Mapping[str, str]] = {
+    "Case": "Account.IsPersonAccount",
+    "AccountContactRelation": "Contact.IsPersonAccount",
+}
+"""Read along in an org with person accounts: a case's account that is a person account is its
+requester, not an organization; a person contact's relations are no memberships."""
 _RULE_METADATA: Final[Mapping[RuleKind, tuple[str, str]]] = {
     RuleKind.ASSIGNMENT: ("AssignmentRules", "assignmentRule"),
     RuleKind.ESCALATION: ("EscalationRules", "escalationRule"),
@@ -144,6 +160,8 @@ class SalesforceSource(Source):
         kinds = frozenset(kind for kind in Kind if _streams(kind) or _derived(kind) is not None) | {
             Kind.FIELD
         }
+        if not self._has_record_types():
+            kinds -= {Kind.TICKET_FORM}
         return Metadata(
             platform=self.platform,
             kinds=kinds - {Kind.SATISFACTION_RATING},
@@ -161,7 +179,7 @@ class SalesforceSource(Source):
         if kind is Kind.FIELD:
             yield Batch(records=self.describe().fields, cursor=None)
             return
-        streams = _streams(_derived(kind) or kind)
+        streams = self._rows(_derived(kind) or kind)
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
         done_whole = int(state.get("object", 0))
         positions: dict[str, list[str]] = dict(state.get("after") or {})
@@ -174,6 +192,8 @@ class SalesforceSource(Source):
                 and not self.client.field_names(row.name)
             ):
                 continue  # the org has no such object (FeedItem without Chatter)
+            if row.name == "RecordType" and not self._has_record_types():
+                continue  # cases have the master record type only: no forms
             for records, position in self._pages(row, positions.get(row.name), kind):
                 if position is not None:
                     positions[row.name] = position
@@ -205,14 +225,19 @@ class SalesforceSource(Source):
             return ()
         wanted = list(dict.fromkeys(ids))
         found: list[Record] = []
-        for row in _streams(kind):
+        for row in self._rows(kind):
             if not wanted:
                 break
             if row.paging is not Paging.MODSTAMP or not self.client.field_names(row.name):
                 continue
+            key = "PersonContactId" if row is PERSON_ACCOUNTS else "Id"
             select = f"SELECT {', '.join(self._columns(row, kind))} FROM {row.name}"
             rows = self._query_in(
-                select, "Id", wanted, extra=row.where or "", deleted=row.deleted_rows
+                select,
+                key,
+                wanted,
+                extra=" AND ".join(self._where(row)),
+                deleted=row.deleted_rows,
             )
             records = self._convert(row, rows, kind)
             served = {record.id for record in records}
@@ -220,9 +245,49 @@ class SalesforceSource(Source):
             wanted = [i for i in wanted if i not in served]
         return tuple(found)
 
+    def _rows(self, kind: Kind) -> tuple[SalesforceObject, ...]:
+        """The sObjects ``kind`` is read from in this org: users from person accounts too,
+        after ``Contact`` and ``User``, when the org has them."""
+        rows = _streams(kind)
+        if kind is Kind.USER and self._person_accounts():
+            rows += (PERSON_ACCOUNTS,)
+        return rows
+
+    def _person_accounts(self) -> bool:
+        """Whether the org has person accounts: ``IsPersonAccount`` is a field of ``Account``
+        (and of ``Contact``) only then (Object Reference: Account; Salesforce REST API
+        guide, person account record types). ``Contact``'s describe is asked first: a users
+        read has it already."""
+        return "IsPersonAccount" in self.client.field_names(
+            "Contact"
+        ) and "IsPersonAccount" in self.client.field_names("Account")
+
+    def _has_record_types(self) -> bool:
+        """Whether cases have record types beyond the master one: the Case describe's
+        ``recordTypeInfos`` lists them (with the master, ``master: true``); a real org's Case
+        describe shows ``RecordTypeId`` only then."""
+        try:
+            infos = self.client.describe("Case").get("recordTypeInfos") or []
+        except RecordError:
+            return False
+        return any(isinstance(i, Mapping) and not i.get("master") for i in infos)
+
+    def _where(self, row: SalesforceObject) -> list[str]:
+        """The row's fixed conditions; in an org with person accounts, the organizations'
+        ``Account`` and the end users' ``Contact`` rows leave the person accounts out (they are
+        read once, as :data:`PERSON_ACCOUNTS`)."""
+        conditions = [row.where] if row.where else []
+        if (
+            row is not PERSON_ACCOUNTS
+            and row.name in ("Account", "Contact")
+            and self._person_accounts()
+        ):
+            conditions.append("IsPersonAccount = false")
+        return conditions
+
     def _soql(self, row: SalesforceObject, after: list[str] | None, kind: Kind) -> str:
         fields = self._columns(row, kind)
-        conditions = [row.where] if row.where else []
+        conditions = self._where(row)
         if after is not None and row.paging is Paging.MODSTAMP:
             conditions.append(f"SystemModstamp >= {soql_time(after[0])}")
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
@@ -237,9 +302,21 @@ class SalesforceSource(Source):
         available = self.client.field_names(row.name)
         if available:  # keep to what the org has (cemigrate's own fields may be missing)
             fields = [f for f in fields if "." in f or f in available]
+        if row.name == "Case" and not self._has_record_types():
+            fields = [f for f in fields if f != "RecordTypeId"]  # a real org lists it only then
         if row.custom_fields and kind is not Kind.TICKET_METRICS:
             owner = next(o for o, name in convert.FIELD_OBJECTS.items() if name == row.name)
             fields += [n for n in self._custom_fields(owner) if n not in fields]
+        if row is PERSON_ACCOUNTS:  # the person contact's own and custom fields, as __pc
+            contact = [*BY_NAME["Contact"].fields, *self._custom_fields(FieldObject.USER)]
+            twins = [f"{n.removesuffix('__c')}__pc" for n in contact if n.endswith("__c")]
+            fields += [n for n in twins if n in available and n not in fields]
+        elif (
+            row.name in _PERSON_FLAGS
+            and kind is not Kind.TICKET_METRICS
+            and self._person_accounts()
+        ):
+            fields.append(_PERSON_FLAGS[row.name])
         return fields
 
     def _pages(
@@ -307,6 +384,11 @@ class SalesforceSource(Source):
         if row.rule_kind is not None:
             rule_kind = row.rule_kind
             return [convert.rule(data, rule_kind) for data in rows]
+        if row is PERSON_ACCOUNTS:
+            fields = self._custom_fields(FieldObject.USER)
+            return [convert.person_account(data, fields) for data in rows]
+        if row.name == "AccountContactRelation":  # a person contact belongs to no organization
+            rows = [d for d in rows if not (d.get("Contact") or {}).get("IsPersonAccount")]
         one: Mapping[str, Callable[[Any], Record]] = {
             "Account": lambda d: convert.account(d, self._custom_fields(FieldObject.ORGANIZATION)),
             "Contact": lambda d: convert.contact(d, self._custom_fields(FieldObject.USER)),
@@ -314,6 +396,7 @@ class SalesforceSource(Source):
             "Group": convert.queue,
             "SlaProcess": convert.sla_process,
             "AccountContactRelation": kept.membership,
+            "RecordType": convert.record_type,
         }
         return [one[row.name](data) for data in rows]
 
@@ -325,7 +408,9 @@ class SalesforceSource(Source):
         holidays: dict[str, list[Any]] = {}
         if tags and self.client.field_names("Holiday"):
             for data in self.client.query_in(
-                "SELECT Id, Name, ActivityDate, Description FROM Holiday", "Description", tags
+                self._select("Holiday", "Id", "Name", "ActivityDate", "Description"),
+                "Description",
+                tags,
             ):
                 owner = tags.get(str(data.get("Description")))
                 if owner is not None:
@@ -486,6 +571,13 @@ class SalesforceSource(Source):
             deleted=deleted,
         )
 
+    def _select(self, sobject: str, *fields: str) -> str:
+        """``SELECT fields FROM sobject``, kept to the fields the org's describe lists (a
+        relationship path is kept: its object is described elsewhere)."""
+        available = self.client.field_names(sobject)
+        kept = [f for f in fields if "." in f or not available or f in available]
+        return f"SELECT {', '.join(kept)} FROM {sobject}"
+
     def _query_in(
         self,
         select: str,
@@ -524,8 +616,17 @@ class SalesforceSource(Source):
         if not owner:
             return {}
         versions = self._query_in(
-            "SELECT Id, ContentDocumentId, Title, PathOnClient, FileExtension, ContentSize,"
-            " FirstPublishLocationId, CreatedDate FROM ContentVersion",
+            self._select(
+                "ContentVersion",
+                "Id",
+                "ContentDocumentId",
+                "Title",
+                "PathOnClient",
+                "FileExtension",
+                "ContentSize",
+                "FirstPublishLocationId",
+                "CreatedDate",
+            ),
             "ContentDocumentId",
             list(owner),
             extra="IsLatest = true",
@@ -548,8 +649,8 @@ class SalesforceSource(Source):
         if not cases or not self.client.field_names("CaseMilestone"):
             return {}
         row = BY_NAME["CaseMilestone"]
-        select = f"SELECT {', '.join([*row.fields, *_READ_ALSO['CaseMilestone']])}"
-        rows = self._query_in(f"{select} FROM CaseMilestone", "CaseId", cases)
+        select = self._select("CaseMilestone", *row.fields, *_READ_ALSO["CaseMilestone"])
+        rows = self._query_in(select, "CaseId", cases)
         processes = self._processes()
         by_case: dict[str, list[Any]] = {}
         for data in rows:

@@ -89,6 +89,7 @@ from cemigrate.schema import (
     Comment,
     FieldDef,
     FieldObject,
+    FieldType,
     Group,
     GroupMembership,
     Kind,
@@ -152,6 +153,18 @@ MAX_ATTACHMENT_BYTES: Final = 2 * 1024**3
 
 BASE64_LIMIT_BYTES: Final = 37_500_000
 """Above this a file cannot travel as base64 JSON; cemigrate always sends multipart. [facts 2.5]"""
+
+FILES_PER_REQUEST: Final = 200
+"""Files in one multipart sObject Collections insert (a collection takes 200 records)."""
+
+FILE_BATCH_BYTES: Final = 64 * 1024 * 1024
+"""The bytes cemigrate sends in one multipart collection: Salesforce takes 500 MB of files a
+request (REST API Developer Guide, "Insert or Update Blob Data"); a smaller request is cheaper
+to send again after a lost answer. A larger file goes alone (up to 2 GB)."""
+
+READ_ONLY_FIELD: Final = "read-only-field"
+"""Skip policy for a read-only field (formula, roll-up, auto-number) the mapping gave no type:
+never created as a writable field, its values left out."""
 
 _DELETED: Final = "deleted-in-source: Salesforce cannot create a deleted case"
 _AUTO_ASSIGN_OFF: Final = {"Sforce-Auto-Assign": "FALSE"}
@@ -224,6 +237,12 @@ class SalesforceTarget(PlatformTarget):
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
         self._flows: dict[str, str] | None = None
+        self._record_types: dict[str, tuple[str, str]] | None = None
+        self._lookups: dict[FieldObject, dict[str, Kind]] = {}
+        self._person_type: str | None = None
+        """The Person Account record type's id, "" when the org has none; read once."""
+        """Lookup fields the migration's definitions named: owner → key → kind."""
+        """Active Case record types by id: (Name, DeveloperName), read once."""
         """FlowDefinition ids by DeveloperName (lower-cased), read once."""
         self._entitlements = EntitlementProcesses(self.client)
         """Entitlement processes and milestone types (SLA policies)."""
@@ -282,6 +301,9 @@ class SalesforceTarget(PlatformTarget):
             (f.sobject, f.name, _setup_metadata(f)) for f in SETUP_FIELDS
         ]
         for definition in needs.fields:
+            self._note_field(definition)
+            if definition.read_only:
+                continue  # never a writable field (the copier leaves it out and counts it)
             body = convert.field_metadata(definition)
             sobject = convert.FIELD_OBJECTS[definition.object]
             wanted.append((sobject, convert.key_to_api_name(definition.key), body))
@@ -303,6 +325,8 @@ class SalesforceTarget(PlatformTarget):
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none)."""
+        if isinstance(record, FieldDef) and record.read_only:
+            return READ_ONLY_FIELD
         if isinstance(record, Ticket) and record.deleted:
             self._declined_tickets.add(record.id)
             return _DELETED
@@ -355,7 +379,7 @@ class SalesforceTarget(PlatformTarget):
 
     def _forget(self) -> None:
         self._users = self._queues = self._members = None  # read the org again
-        self._flows = None
+        self._flows = self._record_types = self._person_type = None
         self._entitlements.forget()
         self.client.forget_describe()
 
@@ -428,6 +452,10 @@ class SalesforceTarget(PlatformTarget):
         for item in batch:
             definition = item.record
             assert isinstance(definition, FieldDef)
+            self._note_field(definition)
+            if definition.read_only:
+                results.append(WriteResult(key=item.key, skipped=READ_ONLY_FIELD))
+                continue
             sobject = convert.FIELD_OBJECTS[definition.object]
             name = convert.key_to_api_name(definition.key)
             if sobject not in present:
@@ -450,6 +478,25 @@ class SalesforceTarget(PlatformTarget):
             self.client.forget_describe(sobject)  # the new fields are read at the next use
         return results
 
+    def _note_field(self, definition: FieldDef) -> None:
+        """Remember a lookup field's kind: its values are written as target ids."""
+        if definition.type is FieldType.LOOKUP and definition.references is not None:
+            self._lookups.setdefault(definition.object, {})[definition.key] = definition.references
+
+    def _lookup_keys(self, owner: FieldObject) -> dict[str, Kind]:
+        """Field key → the kind its values name, for the lookup fields of ``owner``'s sObject:
+        those the migration's definitions named, and the org's custom Lookup fields to an
+        object a kind lands on (what an earlier run created)."""
+        found: dict[str, Kind] = {}
+        kinds = {sobject: kind for kind, sobject in convert.LOOKUP_OBJECTS.items()}
+        for name, data in self.client.field_names(convert.FIELD_OBJECTS[owner]).items():
+            targets = data.get("referenceTo") or []
+            if data.get("custom") and data.get("type") == "reference" and len(targets) == 1:
+                kind = kinds.get(str(targets[0]))
+                if kind is not None:
+                    found[convert.api_name_to_key(name)] = kind
+        return found | self._lookups.get(owner, {})
+
     def _audit_fields(self) -> bool:
         """Whether the org takes original authors and times (``CreatedDate`` createable)."""
         if self._audit is None:
@@ -463,7 +510,12 @@ class SalesforceTarget(PlatformTarget):
 
     def _write_accounts(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         allowed = self.client.field_names("Account")
-        return self._upsert("Account", batch, lambda o: convert.account_payload(o, allowed=allowed))
+        lookups = self._lookup_keys(FieldObject.ORGANIZATION)
+        return self._upsert(
+            "Account",
+            batch,
+            lambda o: convert.account_payload(o, allowed=allowed, lookups=lookups),
+        )
 
     def _note_people(self, batch: Sequence[Outgoing]) -> None:
         for item in batch:
@@ -471,15 +523,128 @@ class SalesforceTarget(PlatformTarget):
             if isinstance(person, User):
                 self._people.setdefault(person.id, set()).add(person.role is not Role.END_USER)
 
+    def _person_record_type(self) -> str | None:
+        """The org's Person Account record type when it has Person Accounts (Account's
+        describe lists ``IsPersonAccount``; Object Reference, "Person Account Record Types"),
+        else None; read once."""
+        if self._person_type is None:
+            self._person_type = ""
+            if "IsPersonAccount" in self.client.field_names("Account"):
+                rows = self.client.query(
+                    "SELECT Id FROM RecordType WHERE SobjectType = 'Account'"
+                    " AND IsPersonType = true AND IsActive = true"
+                )
+                self._person_type = str(rows[0]["Id"]) if rows else ""
+        return self._person_type or None
+
+    def _is_person(self, item: Outgoing) -> bool:
+        """Whether an end user is written as a Person Account: the org has them and the user
+        belongs to no organization."""
+        person = item.record
+        return (
+            isinstance(person, User)
+            and person.role is Role.END_USER
+            and person.organization is None
+            and self._person_record_type() is not None
+        )
+
+    def _persons_by_email(self, batch: Sequence[Outgoing]) -> dict[str, tuple[str, str]]:
+        """Person Accounts the org holds already, by lower-cased ``PersonEmail``: (the
+        Account's ``Cemigrate_Id__c`` or "", its ``PersonContactId``); 200 e-mails a query."""
+        emails = [
+            str(o.record.email).strip().lower()
+            for o in batch
+            if isinstance(o.record, User) and o.record.email
+        ]
+        found: dict[str, tuple[str, str]] = {}
+        for row in self.client.query_in(
+            f"SELECT Id, PersonEmail, PersonContactId, {EXTERNAL_ID} FROM Account",
+            "PersonEmail",
+            emails,
+            extra="IsPersonAccount = true",
+        ):
+            email = str(row.get("PersonEmail") or "").lower()
+            if email and row.get("PersonContactId"):
+                found.setdefault(
+                    email, (str(row.get(EXTERNAL_ID) or ""), str(row["PersonContactId"]))
+                )
+        return found
+
+    def _adopted(self, item: Outgoing, held: Mapping[str, tuple[str, str]]) -> WriteResult | None:
+        """The person the org already has with this end user's e-mail, unless it carries
+        another source key (then this one is created)."""
+        person = item.record
+        assert isinstance(person, User)
+        found = held.get((person.email or "").strip().lower())
+        if found is None or found[0] not in ("", item.external_id):
+            return None
+        if found[0] == item.external_id:
+            return None  # written by an earlier run: the upsert updates it
+        return WriteResult(key=item.key, target_id=found[1], matched=True)
+
+    def _write_persons(self, batch: Sequence[Outgoing]) -> list[WriteResult]:
+        """End users as Person Accounts: one the org has with the same ``PersonEmail`` is
+        adopted (matched), the others upserted by the Account's ``Cemigrate_Id__c``; each
+        one's target id is its ``PersonContactId`` (queried after the upsert, 200 a query),
+        so cases name it in ``ContactId``."""
+        record_type = self._person_record_type()
+        assert record_type is not None
+        held = self._persons_by_email(batch)
+        answers: dict[int, WriteResult] = {}
+        sending: list[int] = []
+        for index, item in enumerate(batch):
+            adopted = self._adopted(item, held)
+            if adopted is not None:
+                answers[index] = adopted
+            else:
+                sending.append(index)
+        allowed = self.client.field_names("Contact")
+        lookups = self._lookup_keys(FieldObject.USER)
+        accounts = self._upsert(
+            "Account",
+            [batch[i] for i in sending],
+            lambda o: convert.person_account_payload(
+                o, record_type=record_type, allowed=allowed, lookups=lookups
+            ),
+        )
+        contacts = {
+            str(r["Id"])[:15]: str(r.get("PersonContactId") or "")
+            for r in self.client.query_in(
+                "SELECT Id, PersonContactId FROM Account",
+                "Id",
+                [r.target_id for r in accounts if r.ok and r.target_id],
+            )
+        }
+        for index, result in zip(sending, accounts, strict=True):
+            contact = contacts.get((result.target_id or "")[:15]) if result.ok else None
+            answers[index] = (
+                WriteResult(key=result.key, target_id=contact)
+                if contact
+                else result
+                if not result.ok
+                else WriteResult(
+                    key=result.key,
+                    error="salesforce made the person account without a person contact",
+                    platform_message=f"no PersonContactId on {result.target_id}",
+                )
+            )
+        return [answers[i] for i in range(len(batch))]
+
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         self._note_people(batch)
         answers: dict[int, WriteResult] = {}
-        people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER]
+        persons = [i for i, o in enumerate(batch) if self._is_person(o)]
+        if persons:
+            answers.update(
+                zip(persons, self._write_persons([batch[i] for i in persons]), strict=True)
+            )
+        people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER and i not in answers]
         allowed = self.client.field_names("Contact")
+        lookups = self._lookup_keys(FieldObject.USER)
         contacts = self._upsert(
             "Contact",
             [batch[i] for i in people],
-            lambda o: convert.contact_payload(o, allowed=allowed),
+            lambda o: convert.contact_payload(o, allowed=allowed, lookups=lookups),
         )
         answers.update(zip(people, contacts, strict=True))
         agents = [i for i in range(len(batch)) if i not in answers]
@@ -535,8 +700,13 @@ class SalesforceTarget(PlatformTarget):
         if kind is not Kind.USER:
             return [None] * len(batch)
         self._note_people(batch)
+        persons = [item for item in batch if self._is_person(item)]
+        held = self._persons_by_email(persons) if persons else {}
         return [
-            None if _role(item) is Role.END_USER else self._agent_answer(item) for item in batch
+            (self._adopted(item, held) if self._is_person(item) else None)
+            if _role(item) is Role.END_USER
+            else self._agent_answer(item)
+            for item in batch
         ]
 
     def _user_table(self) -> dict[str, str]:
@@ -652,13 +822,18 @@ class SalesforceTarget(PlatformTarget):
     def _write_labels(
         self, batch: Sequence[Outgoing], files: FileSource, kind: Kind = Kind.BRAND
     ) -> list[WriteResult]:
-        """No call: each record's label is its target id (see :data:`_LABELS`)."""
+        """No call: each record's label is its target id (see :data:`_LABELS`). A ticket form
+        whose name is an active Case record type's ``Name`` or ``DeveloperName`` is that
+        record type instead: its target id is the ``RecordTypeId`` (read once)."""
         label = _LABELS[kind]
         answers = []
         for item in batch:
             name = label(item.record).strip()
+            record_type = self._record_type_named(name) if kind is Kind.TICKET_FORM else None
             answers.append(
-                WriteResult(key=item.key, target_id=name)
+                WriteResult(key=item.key, target_id=record_type, matched=True)
+                if record_type is not None
+                else WriteResult(key=item.key, target_id=name)
                 if name
                 else WriteResult(
                     key=item.key,
@@ -667,6 +842,31 @@ class SalesforceTarget(PlatformTarget):
                 )
             )
         return answers
+
+    def _case_record_types(self) -> dict[str, tuple[str, str]]:
+        """The org's active Case record types: id → (Name, DeveloperName); read once.
+        Record types cannot be created over REST (Object Reference: RecordType), so a ticket
+        form is matched to one an admin made, never created."""
+        if self._record_types is None:
+            rows = self.client.query(
+                "SELECT Id, Name, DeveloperName, IsActive FROM RecordType"
+                " WHERE SobjectType = 'Case'"
+            )
+            self._record_types = {
+                str(r["Id"]): (str(r.get("Name") or ""), str(r.get("DeveloperName") or ""))
+                for r in rows
+                if r.get("IsActive")
+            }
+        return self._record_types
+
+    def _record_type_named(self, name: str) -> str | None:
+        """The active Case record type a ticket form's name names (its ``Name``, or its
+        ``DeveloperName``, case aside), or None."""
+        wanted = {name.lower(), _developer_name(name).lower()}
+        for id, (label, developer) in self._case_record_types().items():
+            if label.lower() in wanted or developer.lower() in wanted:
+                return id
+        return None
 
     def _write_schedules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Schedules as active BusinessHours (never the org's default), found by Name first so a
@@ -877,10 +1077,23 @@ class SalesforceTarget(PlatformTarget):
         Audit fields go only with cases the org does not have yet (they are insert-only)."""
         allowed = self.client.field_names("Case")
         known = set(existing)
+        lookups = self._lookup_keys(FieldObject.TICKET)
+        record_types = (
+            {id: names[0] for id, names in self._case_record_types().items()}
+            if "RecordTypeId" in allowed
+            else {}
+        )
 
         def payload(item: Outgoing) -> dict[str, Any]:
             audit = self._audit_fields() and item.external_id not in known
-            return convert.case_payload(item, allowed=allowed, audit=audit, values=self._values)
+            return convert.case_payload(
+                item,
+                allowed=allowed,
+                audit=audit,
+                values=self._values,
+                record_types=record_types,
+                lookups=lookups,
+            )
 
         new = sum(1 for item in batch if item.external_id not in existing)
         results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)
@@ -1017,31 +1230,28 @@ class SalesforceTarget(PlatformTarget):
             len(tickets),
             uploads,
         )
+        sender = _Uploads(self, files, audit, problems)
         for item, case_id in tickets:
             if item.external_id in problems:
                 continue
             record = item.record
             assert isinstance(record, Ticket)
-            try:
-                for comment in record.comments:
-                    home = case_id
-                    if convert.route(comment, self._routes) == "EmailMessage":
-                        home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
-                    for file in comment.attachments:
-                        held = (home, file.file_name, file.size)
-                        if present.files[held] > 0:
-                            present.files[held] -= 1
-                            continue
-                        self._upload(file, comment, home, files, audit)
-            except RecordError as exc:
-                problems[item.external_id] = (exc.reason, exc.platform_message)
+            for comment in record.comments:
+                home = case_id
+                if convert.route(comment, self._routes) == "EmailMessage":
+                    home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
+                for file in comment.attachments:
+                    held = (home, file.file_name, file.size)
+                    if present.files[held] > 0:
+                        present.files[held] -= 1
+                        continue
+                    sender.add(item.external_id, file, comment, home)
+        sender.flush()
         return problems
 
-    def _upload(
-        self, file: Attachment, comment: Comment, home: str, files: FileSource, audit: bool
-    ) -> None:
-        """One file as a multipart ContentVersion linked to ``home`` (never base64 JSON),
-        spooled to disk as it is read so a retry can send it again; its SHA-256 is checked."""
+    def _spool(self, file: Attachment, files: FileSource) -> tuple[Any, int]:
+        """A file's bytes spooled to disk as they are read (so a retry can send them again),
+        and their size; its SHA-256 is checked. The caller closes the spool."""
         if file.size > MAX_ATTACHMENT_BYTES:
             raise RecordError(
                 f"attachment {file.file_name!r} is over Salesforce's 2 GB limit",
@@ -1049,7 +1259,10 @@ class SalesforceTarget(PlatformTarget):
             )
         digest = hashlib.sha256()
         size = 0
-        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, dir=str(private_dir())) as spool:
+        spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - the caller closes it
+            _SPOOL_IN_MEMORY, dir=str(private_dir())
+        )
+        try:
             with files.open_attachment(file) as stream:
                 while chunk := stream.read(1 << 16):
                     digest.update(chunk)
@@ -1060,16 +1273,34 @@ class SalesforceTarget(PlatformTarget):
                     f"attachment {file.file_name!r} changed on its way (SHA-256 differs)",
                     platform_message="checksum mismatch",
                 )
-            entity: dict[str, Any] = {
-                "Title": file.file_name[:255],
-                "PathOnClient": file.file_name,
-                "FirstPublishLocationId": home,
-                "Description": f"cemigrate: comment at {convert.format_time(comment.created_at)}",
-            }
-            if audit:
-                entity["CreatedDate"] = convert.format_time(comment.created_at)
+        except BaseException:
+            spool.close()
+            raise
+        return spool, size
+
+    @staticmethod
+    def _file_entity(file: Attachment, comment: Comment, home: str, audit: bool) -> dict[str, Any]:
+        """The ContentVersion fields of one file linked to ``home`` (``FirstPublishLocationId``
+        links it: no ContentDocumentLink call)."""
+        entity: dict[str, Any] = {
+            "Title": file.file_name[:255],
+            "PathOnClient": file.file_name,
+            "FirstPublishLocationId": home,
+            "Description": f"cemigrate: comment at {convert.format_time(comment.created_at)}",
+        }
+        if audit:
+            entity["CreatedDate"] = convert.format_time(comment.created_at)
+        return entity
+
+    def _upload(
+        self, file: Attachment, comment: Comment, home: str, files: FileSource, audit: bool
+    ) -> None:
+        """One file as a multipart ContentVersion linked to ``home`` (never base64 JSON)."""
+        spool, size = self._spool(file, files)
+        with spool:
             self.client.upload_content_version(
-                entity, MultipartFile(spool, size, file.file_name, file.content_type)
+                self._file_entity(file, comment, home, audit),
+                MultipartFile(spool, size, file.file_name, file.content_type),
             )
 
     # -- rules: record-triggered flows (Tooling API) ---------------------------------------
@@ -1301,6 +1532,92 @@ class SalesforceTarget(PlatformTarget):
                     else _failed(item, result)
                 )
         return [answers[i] for i in range(len(batch))]
+
+
+class _Uploads:
+    """The files of a write batch, sent several to a multipart sObject Collections request
+    (up to :data:`FILES_PER_REQUEST` files and :data:`FILE_BATCH_BYTES` a request; a larger
+    file goes alone as one multipart insert). A refused file marks its ticket's problem."""
+
+    def __init__(
+        self,
+        target: SalesforceTarget,
+        files: FileSource,
+        audit: bool,
+        problems: dict[str, tuple[str, str]],
+    ) -> None:
+        self.target = target
+        self.files = files
+        self.audit = audit
+        self.problems = problems
+        self.pending: list[tuple[str, Attachment, dict[str, Any], Any, int]] = []
+        self.bytes = 0
+
+    def add(self, owner: str, file: Attachment, comment: Comment, home: str) -> None:
+        """Spool one file of ticket ``owner`` for the next request (or send it alone)."""
+        if owner in self.problems:
+            return
+        entity = self.target._file_entity(file, comment, home, self.audit)
+        try:
+            spool, size = self.target._spool(file, self.files)
+        except RecordError as exc:
+            self.problems[owner] = (exc.reason, exc.platform_message)
+            return
+        if size > FILE_BATCH_BYTES:
+            with spool:
+                self._alone(owner, file, entity, spool, size)
+            return
+        if self.pending and (
+            len(self.pending) >= FILES_PER_REQUEST or self.bytes + size > FILE_BATCH_BYTES
+        ):
+            self.flush()
+        self.pending.append((owner, file, entity, spool, size))
+        self.bytes += size
+
+    def _alone(
+        self, owner: str, file: Attachment, entity: dict[str, Any], spool: Any, size: int
+    ) -> None:
+        try:
+            self.target.client.upload_content_version(
+                entity, MultipartFile(spool, size, file.file_name, file.content_type)
+            )
+        except RecordError as exc:
+            self.problems.setdefault(owner, (exc.reason, exc.platform_message))
+
+    def flush(self) -> None:
+        """Send what is pending: one request, or one file at a time when the request as a
+        whole is refused (each file's own answer then says which)."""
+        pending, self.pending, self.bytes = self.pending, [], 0
+        if not pending:
+            return
+        try:
+            if len(pending) == 1:
+                owner, file, entity, spool, size = pending[0]
+                self._alone(owner, file, entity, spool, size)
+                return
+            try:
+                results = self.target.client.upload_content_versions(
+                    [
+                        (entity, MultipartFile(spool, size, file.file_name, file.content_type))
+                        for _, file, entity, spool, size in pending
+                    ]
+                )
+            except RecordError:
+                for owner, file, entity, spool, size in pending:
+                    self._alone(owner, file, entity, spool, size)
+                return
+            for (owner, file, _, _, _), result in zip(pending, results, strict=True):
+                if not result.get("success"):
+                    self.problems.setdefault(
+                        owner,
+                        (
+                            f"salesforce refused the file {file.file_name!r}",
+                            error_message(result.get("errors")),
+                        ),
+                    )
+        finally:
+            for _, _, _, spool, _ in pending:
+                spool.close()
 
 
 class _Present:

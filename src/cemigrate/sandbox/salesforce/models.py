@@ -537,8 +537,143 @@ class SalesforceBackend:
             )
         if spec.name == "ContentVersion":
             return self.insert_version(values)
+        if spec.name == "Account" and self._is_person(values.get("RecordTypeId")):
+            return self._insert_person(spec, values)
         clean = self.clean(spec, values, insert=True)
         return self._store(spec, clean)
+
+    # --- Person Accounts (switched on by :meth:`enable_person_accounts`) -------------------
+
+    _PERSON_FIELDS: Final = {
+        "FirstName": "FirstName",
+        "LastName": "LastName",
+        "PersonEmail": "Email",
+        "PersonMobilePhone": "MobilePhone",
+        "PersonMailingStreet": "MailingStreet",
+        "PersonOtherPhone": "OtherPhone",
+    }
+    """Account field of a person account → its person contact's field."""
+
+    def enable_person_accounts(self) -> str:
+        """Switch Person Accounts on, as Salesforce does for an org on request (Object
+        Reference, "Person Account Record Types"): Account gains ``IsPersonAccount``,
+        ``PersonContactId`` and the person fields, RecordType ``IsPersonType``, and a
+        ``PersonAccount`` record type exists; its id is returned. Creating an Account of that
+        record type creates its person contact; a Contact custom field is written on the
+        Account under its ``__pc`` name."""
+        account = self.objects["Account"]
+        for field in (
+            FieldSpec("IsPersonAccount", "boolean", createable=False, updateable=False),
+            FieldSpec(
+                "PersonContactId",
+                "reference",
+                length=18,
+                reference_to=("Contact",),
+                relationship_name="PersonContact",
+                createable=False,
+                updateable=False,
+            ),
+            FieldSpec("FirstName", "string", length=40),
+            FieldSpec("LastName", "string", length=80),
+            FieldSpec("PersonEmail", "email", length=80),
+            FieldSpec("PersonMobilePhone", "phone", length=40),
+            FieldSpec("PersonOtherPhone", "phone", length=40),
+            FieldSpec("PersonMailingStreet", "textarea", length=255),
+        ):
+            if account.field(field.name) is None:
+                account.add(field)
+        if account.field("RecordTypeId") is None:
+            account.add(
+                FieldSpec(
+                    "RecordTypeId",
+                    "reference",
+                    length=18,
+                    reference_to=("RecordType",),
+                    relationship_name="RecordType",
+                )
+            )
+        record_type = self.objects["RecordType"]
+        if record_type.field("IsPersonType") is None:
+            record_type.add(FieldSpec("IsPersonType", "boolean", createable=False))
+        id = self.insert(
+            "RecordType",
+            {
+                "Name": "Person Account",
+                "DeveloperName": "PersonAccount",
+                "SobjectType": "Account",
+                "IsActive": True,
+            },
+        )
+        self.rows["RecordType"][id]["IsPersonType"] = True
+        return id
+
+    def _is_person(self, record_type: object) -> bool:
+        if (
+            not isinstance(record_type, str)
+            or "IsPersonType" not in self.objects["RecordType"].fields
+        ):
+            return False
+        row = next(
+            (r for r in self.rows["RecordType"].values() if r["Id"][:15] == record_type[:15]),
+            None,
+        )
+        return row is not None and bool(row.get("IsPersonType"))
+
+    def _split_person(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A person account's values: the Account's own, and its person contact's."""
+        own: dict[str, Any] = {}
+        contact: dict[str, Any] = {}
+        for key, value in values.items():
+            if key in self._PERSON_FIELDS:
+                contact[self._PERSON_FIELDS[key]] = value
+                if key in ("FirstName", "LastName"):
+                    own[key] = value
+            elif key.endswith("__pc"):
+                contact[key.removesuffix("__pc") + "__c"] = value
+            elif key == "Name":
+                raise SalesforceError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "Unable to create/update fields: Name. A person account's name is its"
+                    " FirstName and LastName.",
+                    ["Name"],
+                )
+            else:
+                own[key] = value
+        return own, contact
+
+    def _insert_person(self, spec: SObjectSpec, values: Mapping[str, Any]) -> str:
+        own, person = self._split_person(values)
+        if not own.get("LastName"):
+            raise SalesforceError(
+                "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ["LastName"]
+            )
+        own["Name"] = " ".join(p for p in (own.pop("FirstName", None), own.pop("LastName")) if p)
+        clean = self.clean(spec, own, insert=True)
+        contact_spec = self.objects["Contact"]
+        contact_clean = self.clean(contact_spec, person, insert=True)
+        account_id = self._store(spec, clean)
+        contact_clean["AccountId"] = account_id
+        contact_id = self._store(contact_spec, contact_clean)
+        row = self.rows["Account"][account_id]
+        row.update(IsPersonAccount=True, PersonContactId=contact_id)
+        for key, name in self._PERSON_FIELDS.items():
+            row[key] = self.rows["Contact"][contact_id].get(name)
+        return account_id
+
+    def _update_person(self, row: Row, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply a person account's contact fields to its person contact; the rest is the
+        Account's own."""
+        own, person = self._split_person(values)
+        own.pop("FirstName", None)
+        own.pop("LastName", None)
+        contact_id = row.get("PersonContactId")
+        if person and contact_id:
+            self.update("Contact", contact_id, person)
+            contact = self.rows["Contact"][contact_id]
+            for key, name in self._PERSON_FIELDS.items():
+                row[key] = contact.get(name)
+            row["Name"] = contact.get("Name") or row.get("Name")
+        return own
 
     def _store(self, spec: SObjectSpec, clean: dict[str, Any]) -> str:
         now = sf_datetime(self.now())
@@ -618,6 +753,8 @@ class SalesforceBackend:
             raise SalesforceError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {spec.label}", []
             )
+        if spec.name == "Account" and row.get("IsPersonAccount"):
+            values = self._update_person(row, values)
         clean = self.clean(spec, values, insert=False)
         clean.pop("Id", None)
         self._check_unique(spec, clean, row["Id"])

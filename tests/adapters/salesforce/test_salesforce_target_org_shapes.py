@@ -359,3 +359,32 @@ def test_lookup_fields_are_created_to_their_object_and_written_with_target_ids()
     assert case["Vendor__c"] == acme
     # a value whose record is not in the target is left empty (the copier counts it)
     assert case["Watcher__c"] is None
+
+
+def test_a_value_the_record_type_does_not_offer_is_named_by_the_dry_run_and_the_run() -> None:
+    clock = ManualClock()
+    org, ids = org_with_record_types(clock)
+    # the admin narrowed Billing Request's statuses: "Working" (an open ticket) is not one
+    org.backend.record_type_values[ids["Billing Request"]] = {"Status": ("New", "Closed")}
+    with Ledger.open(":memory:") as ledger:
+        source = MemorySource(desk(), instance="zd", blobs=blob, clock=clock)  # type: ignore[arg-type]
+        migration = Migration(
+            sources=[source], target=org_target(org, clock=clock), ledger=ledger, progress=False
+        )
+        dry = migration.run(dry_run=True)
+        assert dry.kinds["ticket"].invalid == 1
+        assert dry.kinds["ticket_form"].matched == 2  # the two active record types
+        report = Migration(
+            sources=[MemorySource(desk(), instance="zd", blobs=blob, clock=clock)],  # type: ignore[arg-type]
+            target=org_target(org, clock=clock),
+            ledger=ledger,
+            progress=False,
+        ).run()
+        [failure] = ledger.failures()
+    assert report.kinds["ticket"].invalid + report.kinds["ticket"].failed == 1
+    assert failure.key == "zd:ticket:1"
+    assert "Status value 'Working' is not available for record type 'Billing Request'" in str(
+        failure.reason
+    )
+    assert "ticket 1" not in cases(org)
+    assert {"ticket 2", "ticket 3", "ticket 4"} <= set(cases(org))

@@ -95,6 +95,7 @@ __all__ = [
     "case_comment",
     "case_comment_payloads",
     "case_payload",
+    "case_picklist_values",
     "contact",
     "contact_payload",
     "email_message",
@@ -1021,6 +1022,28 @@ def contact_payload(
         ),
         **_custom_payload(person.custom_fields, allowed, "Contact", outgoing, lookups),
     }
+
+
+def case_picklist_values(
+    ticket: Ticket, values: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The values a ticket's case writes to ``Status``, ``Priority``, ``Type``, ``Origin`` and
+    its custom fields (by API name; a multi-select's values one by one): what the dry run
+    checks against the values its record type makes available."""
+    out: dict[str, tuple[str, ...]] = {
+        "Status": (_value(values, "status", ticket.status.value),),
+        "Origin": (_value(values, "channel", ticket.channel.value),),
+    }
+    if ticket.priority is not None:
+        out["Priority"] = (_value(values, "priority", ticket.priority.value),)
+    if ticket.type is not None:
+        out["Type"] = (_value(values, "type", ticket.type.value),)
+    for key, value in ticket.custom_fields.items():
+        if isinstance(value, tuple):
+            out[key_to_api_name(key)] = tuple(str(v) for v in value)
+        elif isinstance(value, str):
+            out[key_to_api_name(key)] = (value,)
+    return out
 
 
 PERSON_FIELDS: Final[Mapping[str, str]] = {

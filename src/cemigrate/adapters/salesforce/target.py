@@ -101,6 +101,7 @@ from cemigrate.schema import (
     SlaPolicy,
     SourceKey,
     Ticket,
+    TicketForm,
     TicketMetrics,
     User,
 )
@@ -240,6 +241,10 @@ class SalesforceTarget(PlatformTarget):
         self._record_types: dict[str, tuple[str, str]] | None = None
         self._lookups: dict[FieldObject, dict[str, Kind]] = {}
         self._person_type: str | None = None
+        self._rt_values: dict[str, Mapping[str, frozenset[str]]] = {}
+        """Case record type id → picklist field → its available values (UI API), read once."""
+        self._form_types: dict[str, str] = {}
+        """Source ticket form id → the record type the dry run matched it to."""
         """The Person Account record type's id, "" when the org has none; read once."""
         """Lookup fields the migration's definitions named: owner → key → kind."""
         """Active Case record types by id: (Name, DeveloperName), read once."""
@@ -380,6 +385,7 @@ class SalesforceTarget(PlatformTarget):
     def _forget(self) -> None:
         self._users = self._queues = self._members = None  # read the org again
         self._flows = self._record_types = self._person_type = None
+        self._rt_values = {}
         self._entitlements.forget()
         self.client.forget_describe()
 
@@ -557,8 +563,10 @@ class SalesforceTarget(PlatformTarget):
             if isinstance(o.record, User) and o.record.email
         ]
         found: dict[str, tuple[str, str]] = {}
+        # before the first run's setup (a dry run) the Account has no external id field yet
+        key = f", {EXTERNAL_ID}" if EXTERNAL_ID in self.client.field_names("Account") else ""
         for row in self.client.query_in(
-            f"SELECT Id, PersonEmail, PersonContactId, {EXTERNAL_ID} FROM Account",
+            f"SELECT Id, PersonEmail, PersonContactId{key} FROM Account",
             "PersonEmail",
             emails,
             extra="IsPersonAccount = true",
@@ -697,6 +705,10 @@ class SalesforceTarget(PlatformTarget):
         """Agents: the User with their e-mail, the fallback agent, or the failure the write
         gives (one query of the org's Users for the whole dry run). Contacts are upserted by
         their source key, so they are created: None."""
+        if kind is Kind.TICKET_FORM:
+            return self._foresee_forms(batch)
+        if kind is Kind.TICKET:
+            return self._foresee_tickets(batch)
         if kind is not Kind.USER:
             return [None] * len(batch)
         self._note_people(batch)
@@ -708,6 +720,41 @@ class SalesforceTarget(PlatformTarget):
             else self._agent_answer(item)
             for item in batch
         ]
+
+    def _foresee_forms(self, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """A form an active Case record type names is matched to it (noted for the dry run's
+        tickets); the others are labels, written."""
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            form = item.record
+            assert isinstance(form, TicketForm)
+            record_type = self._record_type_named(form.name.strip())
+            if record_type is None:
+                answers.append(None)
+                continue
+            self._form_types[form.id] = record_type
+            answers.append(WriteResult(key=item.key, target_id=record_type, matched=True))
+        return answers
+
+    def _foresee_tickets(self, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """A ticket whose form is a record type and whose status, priority, type, channel or
+        custom picklist value that record type does not make available: the refusal the
+        write gives."""
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            ticket = item.record
+            record_type = (
+                self._form_types.get(ticket.form.id)
+                if isinstance(ticket, Ticket) and ticket.form is not None
+                else None
+            )
+            problem = (
+                self._picklist_problem(ticket, record_type)
+                if record_type is not None and isinstance(ticket, Ticket)
+                else None
+            )
+            answers.append(None if problem is None else refused(item, problem))
+        return answers
 
     def _user_table(self) -> dict[str, str]:
         """The org's Users by lower-cased e-mail (active first); read once."""
@@ -866,6 +913,54 @@ class SalesforceTarget(PlatformTarget):
         for id, (label, developer) in self._case_record_types().items():
             if label.lower() in wanted or developer.lower() in wanted:
                 return id
+        return None
+
+    def _record_type_values(self, record_type: str) -> Mapping[str, frozenset[str]]:
+        """Picklist field → the values available to a Case record type, from the UI API
+        (``GET ui-api/object-info/Case/picklist-values/{recordTypeId}``, User Interface API
+        Developer Guide, "Get Values for All Picklist Fields of a Record Type"); one call per
+        record type, read once. Empty when the org does not answer it (nothing is checked)."""
+        if record_type not in self._rt_values:
+            try:
+                body = self.client.rest(
+                    f"ui-api/object-info/Case/picklist-values/{record_type}",
+                    what=f"picklist values of record type {record_type}",
+                )
+            except RecordError as exc:
+                log.warning(
+                    "salesforce: no picklist values for record type %s (%s); not checked",
+                    record_type,
+                    exc.platform_message or exc,
+                )
+                body = {}
+            fields = (body or {}).get("picklistFieldValues") or {}
+            self._rt_values[record_type] = {
+                str(name): frozenset(
+                    str(v.get("value"))
+                    for v in (entry.get("values") or [])
+                    if isinstance(v, Mapping)
+                )
+                for name, entry in fields.items()
+                if isinstance(entry, Mapping)
+            }
+        return self._rt_values[record_type]
+
+    def _picklist_problem(self, ticket: Ticket, record_type: str) -> RecordError | None:
+        """The first value of the ticket's case its record type does not make available,
+        naming the value, the field and the record type; None when all are."""
+        available = self._record_type_values(record_type)
+        for field, values in convert.case_picklist_values(ticket, self._values).items():
+            allowed = available.get(field)
+            if allowed is None:
+                continue
+            for value in values:
+                if value not in allowed:
+                    name = self._case_record_types().get(record_type, (record_type, ""))[0]
+                    return RecordError(
+                        f"salesforce Case: {field} value {value!r} is not available for"
+                        f" record type {name!r}",
+                        platform_message=f"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: {field}",
+                    )
         return None
 
     def _write_schedules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
@@ -1086,7 +1181,7 @@ class SalesforceTarget(PlatformTarget):
 
         def payload(item: Outgoing) -> dict[str, Any]:
             audit = self._audit_fields() and item.external_id not in known
-            return convert.case_payload(
+            body = convert.case_payload(
                 item,
                 allowed=allowed,
                 audit=audit,
@@ -1094,6 +1189,12 @@ class SalesforceTarget(PlatformTarget):
                 record_types=record_types,
                 lookups=lookups,
             )
+            record_type = body.get("RecordTypeId")
+            if isinstance(record_type, str) and isinstance(item.record, Ticket):
+                problem = self._picklist_problem(item.record, record_type)
+                if problem is not None:
+                    raise problem
+            return body
 
         new = sum(1 for item in batch if item.external_id not in existing)
         results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)

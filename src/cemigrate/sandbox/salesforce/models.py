@@ -222,6 +222,9 @@ class SalesforceBackend:
     ) -> None:
         self.clock = clock
         self.audit_fields = audit_fields
+        self.record_type_values: dict[str, dict[str, tuple[str, ...]]] = {}
+        """Record type id → picklist field → the values an admin made available to it (a
+        field absent: all its values), as the UI API serves them."""
         self.deploy_flows_active = deploy_flows_active
         self.entitlements_enabled = entitlements_enabled
         """The org has Entitlement Management: entitlement processes, milestone types and

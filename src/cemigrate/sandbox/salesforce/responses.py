@@ -113,6 +113,50 @@ class SalesforceResponses:
         spec = self.backend.spec(sobject)
         return Reply(body=spec.describe(audit_fields=self.backend.audit_fields, version=v))
 
+    def picklist_values(self, request: Request, v: str, sobject: str, record_type: str) -> Reply:
+        """``GET /ui-api/object-info/X/picklist-values/{recordTypeId}`` (User Interface API
+        Developer Guide, "Get Values for All Picklist Fields of a Record Type"): each picklist
+        field's ``values`` (``label``, ``value``, ``validFor``) available to the record type,
+        the ones an admin narrowed for it (:attr:`SalesforceBackend.record_type_values`), else
+        every active value."""
+        spec = self.backend.spec(sobject)
+        row = next(
+            (
+                r
+                for r in self.backend.rows["RecordType"].values()
+                if r["Id"][:15] == record_type[:15] and r.get("SobjectType") == spec.name
+            ),
+            None,
+        )
+        if row is None:
+            raise not_found(f"Invalid record type id: {record_type}")
+        narrowed = self.backend.record_type_values.get(row["Id"], {})
+        fields: dict[str, Any] = {}
+        for field in spec.fields.values():
+            if field.type not in ("picklist", "multipicklist"):
+                continue
+            values = narrowed.get(field.name, field.picklist)
+            labels = dict(
+                zip(field.picklist, field.picklist_labels or field.picklist, strict=False)
+            )
+            fields[field.name] = {
+                "controllerValues": {},
+                "defaultValue": None,
+                "eTag": secrets.token_hex(8),
+                "url": f"/services/data/v{v}/ui-api/object-info/{spec.name}/picklist-values/"
+                f"{row['Id']}/{field.name}",
+                "values": [
+                    {
+                        "attributes": None,
+                        "label": labels.get(value, value),
+                        "validFor": [],
+                        "value": value,
+                    }
+                    for value in values
+                ],
+            }
+        return Reply(body={"picklistFieldValues": fields})
+
     # --- records -------------------------------------------------------------------------
 
     def record_json(

@@ -135,9 +135,7 @@ def desk() -> dict[Kind, list[object]]:
         ticket(4, "bob", "f-other"),
     ]
     return {
-        Kind.ORGANIZATION: [
-            Organization(id="acme", name="Acme Ltd", created_at=T0, updated_at=T0)
-        ],
+        Kind.ORGANIZATION: [Organization(id="acme", name="Acme Ltd", created_at=T0, updated_at=T0)],
         Kind.USER: users,
         Kind.TICKET_FORM: forms,
         Kind.TICKET: tickets,
@@ -323,12 +321,14 @@ def test_lookup_fields_are_created_to_their_object_and_written_with_target_ids()
     target.prepare(Needs(fields=(parent, vendor, watcher, formula)), dry_run=False)
     described = org.backend.spec("Case")
     parent_field, vendor_field = described.field("Parent_Ticket__c"), described.field("Vendor__c")
-    assert parent_field is not None and vendor_field is not None
+    assert parent_field is not None
+    assert vendor_field is not None
     assert (parent_field.type, parent_field.reference_to) == ("reference", ("Case",))
     assert (vendor_field.type, vendor_field.reference_to) == ("reference", ("Account",))
     # a user may be a Contact or a User: the target id is kept as text
     watcher_field = described.field("Watcher__c")
-    assert watcher_field is not None and watcher_field.type == "string"
+    assert watcher_field is not None
+    assert watcher_field.type == "string"
     assert described.field("Age_Days__c") is None  # never a writable field
     assert target.declines(Kind.FIELD, formula) == READ_ONLY_FIELD
 

@@ -388,3 +388,15 @@ def test_a_value_the_record_type_does_not_offer_is_named_by_the_dry_run_and_the_
     )
     assert "ticket 1" not in cases(org)
     assert {"ticket 2", "ticket 3", "ticket 4"} <= set(cases(org))
+
+
+def test_a_rollback_deletes_a_person_account_by_its_person_contact() -> None:
+    clock = ManualClock()
+    org, _ = org_with_record_types(clock)
+    status, _ = run(org, clock)
+    assert status == "completed"
+    alice = next(a for a in org.backend.table("Account") if a.get("IsPersonAccount"))
+    target = org_target(org, clock=clock)
+    target.delete(Kind.USER, [str(alice["PersonContactId"])])
+    assert all(not a.get("IsPersonAccount") for a in org.backend.table("Account"))
+    assert "alice@example.com" not in {c["Email"] for c in org.backend.table("Contact")}

@@ -435,6 +435,18 @@ class SalesforceTarget(PlatformTarget):
             target_ids = [i for i in target_ids if i[:15] not in direct]
             if not target_ids:
                 return
+        if kind is Kind.USER and self._person_record_type() is not None:
+            # A person contact goes with its Person Account, which is what is deleted (Object
+            # Reference, "Person Account Record Types": the contact cannot be deleted alone).
+            persons = {
+                str(r["PersonContactId"])[:15]: str(r["Id"])
+                for r in self.client.query_in(
+                    "SELECT Id, PersonContactId FROM Account",
+                    "PersonContactId",
+                    [i for i in target_ids if _SALESFORCE_ID.fullmatch(i)],
+                )
+            }
+            target_ids = [persons.get(i[:15], i) for i in target_ids]
         for result in self.client.delete(list(target_ids)):
             if not result.get("success", False):
                 message = error_message(result.get("errors"))

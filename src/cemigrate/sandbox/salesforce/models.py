@@ -610,6 +610,19 @@ class SalesforceBackend:
         self.rows["RecordType"][id]["IsPersonType"] = True
         return id
 
+    def _person_account_of(self, contact: str) -> str | None:
+        """The live Person Account whose person contact this is, if any."""
+        if "PersonContactId" not in self.objects["Account"].fields:
+            return None
+        return next(
+            (
+                r["Id"]
+                for r in self.rows["Account"].values()
+                if r.get("PersonContactId") == contact and not r["IsDeleted"]
+            ),
+            None,
+        )
+
     def _is_person(self, record_type: object) -> bool:
         if (
             not isinstance(record_type, str)
@@ -786,7 +799,16 @@ class SalesforceBackend:
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {spec.label}", []
             )
         row = self.live_row(spec, id)
+        if spec.name == "Contact" and self._person_account_of(row["Id"]) is not None:
+            raise SalesforceError(
+                "INVALID_PERSON_ACCOUNT_OPERATION",
+                "You can't delete a person account's contact; delete the account",
+                [],
+            )
         self._soft_delete(spec.name, row)
+        person = row.get("PersonContactId") if spec.name == "Account" else None
+        if person and person in self.rows["Contact"]:
+            self._soft_delete("Contact", self.rows["Contact"][person])
         for child, field in _CASCADES.get(spec.name, ()):
             for other in list(self.rows[child].values()):
                 if other.get(field) == row["Id"] and not other["IsDeleted"]:

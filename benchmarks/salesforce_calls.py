@@ -13,8 +13,11 @@ added as Users beforehand: a migration never creates Users) through
 - ``bound_breakdown``: the fewest calls Salesforce allows for this data set (see
   ``docs/performance.md``): one describe per object written, one Tooling create per custom field
   and object, one query per setup lookup, sObject collections of 200, or one Bulk API 2.0 job
-  (create, upload, close, one poll, successful results: 5 calls) where that is fewer, and one
-  multipart ``ContentVersion`` insert per file. ``lower_bound`` is their sum; ``ratio`` =
+  (create, upload, close, one poll, successful results: 5 calls) where that is fewer, files
+  several to a multipart sObject Collections insert (200 records and 500 MB a request), one
+  Tooling create per flow, milestone types, business hours, holidays and account relations in
+  collections, entitlement processes 10 to a Metadata API call, and one query per lookup by
+  natural key. ``lower_bound`` is their sum; ``ratio`` =
   ``calls_total / lower_bound`` (goal ≤ 1.10); ``excess_by_endpoint`` says where calls above the
   bound went.
 - ``extrapolation``: 1,000,000 tickets, scaling the per-ticket terms (setup stays): calls at the
@@ -35,6 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 import requests
 
@@ -51,6 +55,8 @@ from cemigrate.schema import Kind, Role
 DAILY = "salesforce.daily"
 COLLECTION = 200
 BULK_JOB = 5  # create, upload, close, one poll, successful results
+FILE_REQUEST_BYTES = 500 * 1024 * 1024
+METADATA_BATCH = 10
 EXTRAPOLATE_TO = 1_000_000
 ALLOWANCE_1M = 300_000
 WRITTEN_OBJECTS = (
@@ -72,10 +78,28 @@ SETUP_TERMS = frozenset(
         "create Group",
         "create QueueSobject",
         "create GroupMember",
+        "tooling Flow",
+        "create MilestoneType",
+        "metadata upsert",
+        "create BusinessHours",
+        "create Holiday",
     }
 )
 """Terms that do not grow with tickets (the org's setup and its agents and queues)."""
 
+SETUP_QUERIES = (
+    "User",
+    "Group",
+    "FlowDefinition",
+    "BusinessHours",
+    "Holiday",
+    "MilestoneType",
+    "RecordType",
+    "AccountContactRelation",
+)
+"""Objects the target looks up by natural key (no external id): its setup queries."""
+
+_FROM = re.compile(r"\bFROM\s+(\w+)")
 _TYPE = re.compile(rb'"type":\s*"([A-Za-z0-9_]+)"')
 _JOB = re.compile(r"/jobs/ingest/([^/]+)")
 
@@ -110,11 +134,19 @@ class CallLog:
         elif "/tooling/sobjects/" in path:
             label = "tooling " + path.rsplit("/", 1)[-1]
         elif "/query" in path:
-            query = request.url or ""
-            setup = any(f"FROM%20{o}" in query or f"FROM+{o}+" in query for o in ("User", "Group"))
+            found_from = _FROM.search(unquote_plus(request.url or ""))
+            setup = found_from is not None and found_from.group(1) in SETUP_QUERIES
             label = "query setup" if setup else "query"
+        elif "/Soap/m/" in path:
+            label = "metadata read" if b"readMetadata" in body[:2000] else "metadata upsert"
+        elif path.endswith("/sobjects/MilestoneType"):
+            label = "create MilestoneType"
         elif path.endswith("/sobjects/ContentVersion"):
             label = "file upload"
+        elif path.endswith("/composite/sobjects") and str(
+            request.headers.get("Content-Type", "")
+        ).startswith("multipart/"):
+            label = "file upload"  # several ContentVersions in one multipart collection
         elif "/composite/sobjects/" in path and method == "PATCH":
             label = f"upsert {path.split('/composite/sobjects/')[1].split('/')[0]}"
         elif path.endswith("/composite/sobjects"):
@@ -167,6 +199,14 @@ def data_set(org: SalesforceSandbox, desk: HelpDesk, agents: int) -> dict[str, i
         "ticket_metrics": len(table("Cemigrate_Ticket_Metrics__c")),
         "custom_objects": len(org.backend.tooling["CustomObject"]),
         "custom_fields": len(org.backend.tooling["CustomField"]),
+        "flows": len(org.backend.tooling["Flow"]),
+        "milestone_types": len(table("MilestoneType")),
+        "entitlement_processes": len(org.backend.metadata.get("EntitlementProcess", {})),
+        "business_hours": sum(1 for b in table("BusinessHours") if not b.get("IsDefault")),
+        "holidays": len(table("Holiday")),
+        "record_type_queries": 1 if desk.records(Kind.TICKET_FORM) else 0,
+        # the relations Salesforce makes itself from a Contact's AccountId are not written
+        "relations": sum(1 for r in table("AccountContactRelation") if not r.get("IsDirect")),
     }
 
 
@@ -182,6 +222,7 @@ PER_TICKET_COUNTS = frozenset(
         "accounts",
         "sla_events",
         "ticket_metrics",
+        "relations",
     }
 )
 
@@ -197,8 +238,31 @@ def bound_terms(n: Mapping[str, float]) -> dict[str, int]:
         "create Group": math.ceil(n["queues"] / COLLECTION),
         "create QueueSobject": math.ceil(n["queues"] / COLLECTION),
         "create GroupMember": math.ceil(n["memberships"] / COLLECTION),
-        "file upload": round(n["files"]),
+        # Several files to a multipart sObject Collections insert: 200 records and 500 MB of
+        # files a request (REST API Developer Guide, "Insert or Update Blob Data").
+        "file upload": max(
+            math.ceil(n["files"] / COLLECTION), math.ceil(n["file_bytes"] / FILE_REQUEST_BYTES)
+        ),
+        # What issue 17 added (business hours and holidays, contacts' other accounts) and the
+        # rules and SLA policies: one Tooling create per flow (it takes one record), milestone
+        # types in collections, entitlement processes 10 to an ``upsertMetadata`` call.
+        "tooling Flow": round(n["flows"]),
+        "create MilestoneType": math.ceil(n["milestone_types"] / COLLECTION),
+        "metadata upsert": math.ceil(n["entitlement_processes"] / METADATA_BATCH),
+        "create BusinessHours": math.ceil(n["business_hours"] / COLLECTION),
+        "create Holiday": math.ceil(n["holidays"] / COLLECTION),
+        "create AccountContactRelation": math.ceil(n["relations"] / COLLECTION),
     }
+    # Lookups by natural key where there is no external id: the org's flows, business hours,
+    # holidays, milestone types, Case record types (when there are forms), once each; the
+    # relations the contacts have, 200 contacts a query.
+    terms["query setup"] += (
+        (1 if n["flows"] else 0)
+        + (2 if n["business_hours"] else 0)
+        + (1 if n["milestone_types"] else 0)
+        + round(n["record_type_queries"])
+        + math.ceil(n["relations"] / COLLECTION)
+    )
     for rows, name in (
         (n["accounts"], "upsert Account"),
         (n["contacts"], "upsert Contact"),
@@ -253,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
 
     calls_by_budget = {name: budget.calls for name, budget in target.budgets.items()}
     calls_total = target.budgets[DAILY].calls
-    logged = sum(1 for _, path, _ in org.salesforce.requests if path.startswith("/services/data"))
+    logged = sum(
+        1
+        for _, path, _ in org.salesforce.requests
+        if path.startswith(("/services/data", "/services/Soap"))
+    )
     counts = data_set(org, desk, agents)
     terms = bound_terms(counts)
     lower_bound = sum(terms.values())

@@ -997,7 +997,7 @@ def fitted_origin(ticket: Ticket) -> Ticket:
         for c in fitted.comments
     ]
     fitted = attrs.evolve(fitted, comments=tuple(comments))
-    left_out = 0
+    left_out = addresses_left_out = 0
     while len(origin_text(fitted) or "") > ORIGIN_BUDGET:
         detailed = [i for i, c in enumerate(comments) if c.metadata]
         if detailed:
@@ -1010,9 +1010,9 @@ def fitted_origin(ticket: Ticket) -> Ticket:
             if not isinstance(listed, list) or not listed:
                 break
             keep = len(listed) // 2
-            dropped = len(listed) - keep + int(via.get("conversation_addresses_left_out") or 0)
+            addresses_left_out += len(listed) - keep
             via["conversation_addresses"] = listed[:keep]
-            via["conversation_addresses_left_out"] = dropped
+            via["conversation_addresses_left_out"] = addresses_left_out
         fitted = attrs.evolve(fitted, via=via, comments=tuple(comments))
     return fitted
 

@@ -36,6 +36,7 @@ from typing import Any, Final, TypeAlias
 from cemigrate.adapters.contract import Outgoing
 from cemigrate.adapters.readers import JsonReader
 from cemigrate.adapters.salesforce import kept
+from cemigrate.adapters.salesforce.objects import CASE_LABEL_FIELDS
 from cemigrate.adapters.salesforce.picklists import DEFAULT_VALUES, ORIGIN, PRIORITY, STATUS, TYPE
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import RecordError
@@ -77,11 +78,13 @@ __all__ = [
     "CASE_COMMENT_LIMIT_BYTES",
     "CASE_PICKLISTS",
     "COMMENT_ROUTES",
+    "CONTACT_TO_PERSON",
     "DEFAULT_VALUES",
     "EMAIL_BODY_LIMIT",
     "EMAIL_THREADING",
     "FIELD_OBJECTS",
     "LOOKUP_KINDS",
+    "LOOKUP_OBJECTS",
     "MASTER_RECORD_TYPE",
     "ORIGIN",
     "PERSON_FIELDS",
@@ -97,6 +100,7 @@ __all__ = [
     "case_comment",
     "case_comment_payloads",
     "case_payload",
+    "case_picklist_values",
     "contact",
     "contact_payload",
     "email_message",
@@ -116,6 +120,7 @@ __all__ = [
     "milestone_metrics",
     "parse_time",
     "person_account",
+    "person_account_payload",
     "queue",
     "record_type",
     "route",
@@ -374,6 +379,19 @@ def field_metadata(definition: FieldDef) -> dict[str, JsonValue]:
         meta.update(type="Checkbox", defaultValue="false")
     elif kind is FieldType.DATE:
         meta.update(type="Date")
+    elif kind is FieldType.LOOKUP:
+        sobject = LOOKUP_OBJECTS.get(definition.references) if definition.references else None
+        if sobject is None:
+            # A user may be a Contact or a User, a group a queue: one custom lookup cannot
+            # point at two objects, so the target id is kept as text.
+            meta.update(type="Text", length=18)
+        else:
+            meta.update(
+                type="Lookup",
+                referenceTo=sobject,
+                relationshipName=f"{key_to_api_name(definition.key).removesuffix('__c')}_Ref",
+                deleteConstraint="SetNull",
+            )
     else:
         values: list[JsonValue] = [
             {"fullName": o.value, "label": o.name or o.value, "default": False}
@@ -407,12 +425,36 @@ def _custom_values(d: Row, fields: Mapping[str, FieldDef]) -> dict[str, FieldVal
     return values
 
 
+LOOKUP_OBJECTS: Final[Mapping[Kind, str]] = {
+    Kind.ORGANIZATION: "Account",
+    Kind.TICKET: "Case",
+}
+"""The sObject a lookup field to records of a kind is created to (a custom Lookup field,
+Metadata API ``CustomField`` ``type: Lookup`` with ``referenceTo``). A lookup to users (a
+Contact or a User: which is known only per value) or groups (queues are ``Group`` rows, which
+a custom lookup cannot name) is created as an 18-character text field holding the target id."""
+
+
 def _custom_payload(
-    values: Mapping[str, FieldValue], allowed: Mapping[str, Any], what: str
+    values: Mapping[str, FieldValue],
+    allowed: Mapping[str, Any],
+    what: str,
+    outgoing: Outgoing | None = None,
+    lookups: Mapping[str, Kind] | None = None,
 ) -> dict[str, JsonValue]:
+    """The custom fields' values by API name. ``lookups`` (field key → the kind its values
+    name): such a value is a source id, written as the target id the copier linked under
+    ``Ref(kind, value)``; one whose record is not in the target is left empty (the copier
+    counts it)."""
     payload: dict[str, JsonValue] = {}
     for key, value in sorted(values.items()):
         name = key_to_api_name(key)
+        kind = (lookups or {}).get(key)
+        if kind is not None:
+            linked = None if outgoing is None else outgoing.links.get(Ref(kind=kind, id=str(value)))
+            if linked is None:
+                continue
+            value = linked
         if name not in allowed:
             raise RecordError(
                 f"salesforce {what}: custom field {key!r} ({name}) does not exist in the target",
@@ -1072,8 +1114,11 @@ def _without_none(payload: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-def account_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[str, JsonValue]:
-    """One ``Account`` for an upsert by ``Cemigrate_Id__c`` (``allowed``: the org's fields)."""
+def account_payload(
+    outgoing: Outgoing, *, allowed: Mapping[str, Any], lookups: Mapping[str, Kind] | None = None
+) -> dict[str, JsonValue]:
+    """One ``Account`` for an upsert by ``Cemigrate_Id__c`` (``allowed``: the org's fields;
+    ``lookups``: the lookup fields' keys and kinds, see :func:`_custom_payload`)."""
     org: Organization = _record(outgoing, Organization)
     return {
         "Cemigrate_Id__c": outgoing.external_id,
@@ -1088,11 +1133,13 @@ def account_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[s
                 "Cemigrate_External_Id__c": (org.external_id or "")[:255] or None,
             }
         ),
-        **_custom_payload(org.custom_fields, allowed, "Account"),
+        **_custom_payload(org.custom_fields, allowed, "Account", outgoing, lookups),
     }
 
 
-def contact_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[str, JsonValue]:
+def contact_payload(
+    outgoing: Outgoing, *, allowed: Mapping[str, Any], lookups: Mapping[str, Kind] | None = None
+) -> dict[str, JsonValue]:
     """One ``Contact`` (an end user) for an upsert by ``Cemigrate_Id__c``."""
     person: User = _record(outgoing, User)
     words = person.name.split()
@@ -1116,8 +1163,66 @@ def contact_payload(outgoing: Outgoing, *, allowed: Mapping[str, Any]) -> dict[s
                 "Cemigrate_Tags__c": " ".join(person.tags) or None,
             }
         ),
-        **_custom_payload(person.custom_fields, allowed, "Contact"),
+        **_custom_payload(person.custom_fields, allowed, "Contact", outgoing, lookups),
     }
+
+
+def case_picklist_values(
+    ticket: Ticket, values: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The values a ticket's case writes to ``Status``, ``Priority``, ``Type``, ``Origin`` and
+    its custom fields (by API name; a multi-select's values one by one): what the dry run
+    checks against the values its record type makes available."""
+    out: dict[str, tuple[str, ...]] = {
+        "Status": (_value(values, "status", ticket.status.value),),
+        "Origin": (_value(values, "channel", ticket.channel.value),),
+    }
+    if ticket.priority is not None:
+        out["Priority"] = (_value(values, "priority", ticket.priority.value),)
+    if ticket.type is not None:
+        out["Type"] = (_value(values, "type", ticket.type.value),)
+    for key, value in ticket.custom_fields.items():
+        if isinstance(value, tuple):
+            out[key_to_api_name(key)] = tuple(str(v) for v in value)
+        elif isinstance(value, str):
+            out[key_to_api_name(key)] = (value,)
+    return out
+
+
+CONTACT_TO_PERSON: Final[Mapping[str, str]] = {
+    contact_name: person for person, contact_name in PERSON_FIELDS.items()
+}
+"""A Contact field → the Person Account field that writes it (:data:`PERSON_FIELDS` turned
+round); a Contact custom field ``X__c`` is the Account's ``X__pc``."""
+
+
+def person_account_payload(
+    outgoing: Outgoing,
+    *,
+    record_type: str,
+    allowed: Mapping[str, Any],
+    lookups: Mapping[str, Kind] | None = None,
+) -> dict[str, JsonValue]:
+    """One Person Account (an end user with no organization, in an org that has them) for an
+    upsert by the Account's ``Cemigrate_Id__c``: the Contact :func:`contact_payload` would
+    write, as the Account's person fields (``allowed``: the Contact's fields). Its person
+    contact carries the source key too (``Cemigrate_Id__pc``), so it is found as a Contact."""
+    contact = contact_payload(outgoing, allowed=allowed, lookups=lookups)
+    contact.pop("AccountId", None)
+    payload: dict[str, JsonValue] = {
+        "Cemigrate_Id__c": outgoing.external_id,
+        "RecordTypeId": record_type,
+    }
+    for name, value in contact.items():
+        if value is None:
+            continue
+        if name in CONTACT_TO_PERSON:
+            payload[CONTACT_TO_PERSON[name]] = value
+        elif name.endswith("__c"):
+            payload[f"{name.removesuffix('__c')}__pc"] = value
+        else:
+            payload[name] = value
+    return payload
 
 
 def case_payload(
@@ -1127,9 +1232,15 @@ def case_payload(
     audit: bool,
     owner_fallback: str | None = None,
     values: Mapping[str, Mapping[str, str]] | None = None,
+    record_types: Mapping[str, str] | None = None,
+    lookups: Mapping[str, Kind] | None = None,
 ) -> dict[str, JsonValue]:
     """One ``Case`` for an upsert by ``Cemigrate_Id__c``; ``values`` are the mapping's tables
     for status, priority, type and channel (:data:`DEFAULT_VALUES` where they say nothing).
+
+    ``record_types``: the org's Case record types, id → name. A ticket form written as one
+    (its target id a ``RecordTypeId``) sets the case's ``RecordTypeId``, and its name stays in
+    ``Cemigrate_Form__c``; any other form is its label there.
 
     ``audit``: the org takes ``CreatedDate``/``LastModifiedDate`` on insert (only for a case
     that is not in the target yet). The originals are always kept in ``Cemigrate_*_At__c`` too.
@@ -1162,8 +1273,12 @@ def case_payload(
         else format_time(record.solved_at),
         "Cemigrate_Complete__c": False,
         **kept.case_kept_fields(record, outgoing.links),
-        **_custom_payload(record.custom_fields, allowed, "Case"),
+        **_custom_payload(record.custom_fields, allowed, "Case", outgoing, lookups),
     }
+    form = payload.get(CASE_LABEL_FIELDS["form"])
+    if isinstance(form, str) and form in (record_types or {}):
+        payload["RecordTypeId"] = form
+        payload[CASE_LABEL_FIELDS["form"]] = (record_types or {})[form]
     if audit:
         payload["CreatedDate"] = format_time(record.created_at)
         payload["LastModifiedDate"] = format_time(record.updated_at)

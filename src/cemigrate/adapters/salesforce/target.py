@@ -89,6 +89,7 @@ from cemigrate.schema import (
     Comment,
     FieldDef,
     FieldObject,
+    FieldType,
     Group,
     GroupMembership,
     Kind,
@@ -100,6 +101,7 @@ from cemigrate.schema import (
     SlaPolicy,
     SourceKey,
     Ticket,
+    TicketForm,
     TicketMetrics,
     User,
 )
@@ -152,6 +154,18 @@ MAX_ATTACHMENT_BYTES: Final = 2 * 1024**3
 
 BASE64_LIMIT_BYTES: Final = 37_500_000
 """Above this a file cannot travel as base64 JSON; cemigrate always sends multipart. [facts 2.5]"""
+
+FILES_PER_REQUEST: Final = 200
+"""Files in one multipart sObject Collections insert (a collection takes 200 records)."""
+
+FILE_BATCH_BYTES: Final = 64 * 1024 * 1024
+"""The bytes cemigrate sends in one multipart collection: Salesforce takes 500 MB of files a
+request (REST API Developer Guide, "Insert or Update Blob Data"); a smaller request is cheaper
+to send again after a lost answer. A larger file goes alone (up to 2 GB)."""
+
+READ_ONLY_FIELD: Final = "read-only-field"
+"""Skip policy for a read-only field (formula, roll-up, auto-number) the mapping gave no type:
+never created as a writable field, its values left out."""
 
 _DELETED: Final = "deleted-in-source: Salesforce cannot create a deleted case"
 _AUTO_ASSIGN_OFF: Final = {"Sforce-Auto-Assign": "FALSE"}
@@ -224,6 +238,16 @@ class SalesforceTarget(PlatformTarget):
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
         self._flows: dict[str, str] | None = None
+        self._record_types: dict[str, tuple[str, str]] | None = None
+        self._lookups: dict[FieldObject, dict[str, Kind]] = {}
+        self._person_type: str | None = None
+        self._rt_values: dict[str, Mapping[str, frozenset[str]]] = {}
+        """Case record type id → picklist field → its available values (UI API), read once."""
+        self._form_types: dict[str, str] = {}
+        """Source ticket form id → the record type the dry run matched it to."""
+        """The Person Account record type's id, "" when the org has none; read once."""
+        """Lookup fields the migration's definitions named: owner → key → kind."""
+        """Active Case record types by id: (Name, DeveloperName), read once."""
         """FlowDefinition ids by DeveloperName (lower-cased), read once."""
         self._entitlements = EntitlementProcesses(self.client)
         """Entitlement processes and milestone types (SLA policies)."""
@@ -282,6 +306,9 @@ class SalesforceTarget(PlatformTarget):
             (f.sobject, f.name, _setup_metadata(f)) for f in SETUP_FIELDS
         ]
         for definition in needs.fields:
+            self._note_field(definition)
+            if definition.read_only:
+                continue  # never a writable field (the copier leaves it out and counts it)
             body = convert.field_metadata(definition)
             sobject = convert.FIELD_OBJECTS[definition.object]
             wanted.append((sobject, convert.key_to_api_name(definition.key), body))
@@ -303,6 +330,8 @@ class SalesforceTarget(PlatformTarget):
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none)."""
+        if isinstance(record, FieldDef) and record.read_only:
+            return READ_ONLY_FIELD
         if isinstance(record, Ticket) and record.deleted:
             self._declined_tickets.add(record.id)
             return _DELETED
@@ -355,7 +384,8 @@ class SalesforceTarget(PlatformTarget):
 
     def _forget(self) -> None:
         self._users = self._queues = self._members = None  # read the org again
-        self._flows = None
+        self._flows = self._record_types = self._person_type = None
+        self._rt_values = {}
         self._entitlements.forget()
         self.client.forget_describe()
 
@@ -405,6 +435,18 @@ class SalesforceTarget(PlatformTarget):
             target_ids = [i for i in target_ids if i[:15] not in direct]
             if not target_ids:
                 return
+        if kind is Kind.USER and self._person_record_type() is not None:
+            # A person contact goes with its Person Account, which is what is deleted (Object
+            # Reference, "Person Account Record Types": the contact cannot be deleted alone).
+            persons = {
+                str(r["PersonContactId"])[:15]: str(r["Id"])
+                for r in self.client.query_in(
+                    "SELECT Id, PersonContactId FROM Account",
+                    "PersonContactId",
+                    [i for i in target_ids if _SALESFORCE_ID.fullmatch(i)],
+                )
+            }
+            target_ids = [persons.get(i[:15], i) for i in target_ids]
         for result in self.client.delete(list(target_ids)):
             if not result.get("success", False):
                 message = error_message(result.get("errors"))
@@ -428,6 +470,10 @@ class SalesforceTarget(PlatformTarget):
         for item in batch:
             definition = item.record
             assert isinstance(definition, FieldDef)
+            self._note_field(definition)
+            if definition.read_only:
+                results.append(WriteResult(key=item.key, skipped=READ_ONLY_FIELD))
+                continue
             sobject = convert.FIELD_OBJECTS[definition.object]
             name = convert.key_to_api_name(definition.key)
             if sobject not in present:
@@ -450,6 +496,25 @@ class SalesforceTarget(PlatformTarget):
             self.client.forget_describe(sobject)  # the new fields are read at the next use
         return results
 
+    def _note_field(self, definition: FieldDef) -> None:
+        """Remember a lookup field's kind: its values are written as target ids."""
+        if definition.type is FieldType.LOOKUP and definition.references is not None:
+            self._lookups.setdefault(definition.object, {})[definition.key] = definition.references
+
+    def _lookup_keys(self, owner: FieldObject) -> dict[str, Kind]:
+        """Field key → the kind its values name, for the lookup fields of ``owner``'s sObject:
+        those the migration's definitions named, and the org's custom Lookup fields to an
+        object a kind lands on (what an earlier run created)."""
+        found: dict[str, Kind] = {}
+        kinds = {sobject: kind for kind, sobject in convert.LOOKUP_OBJECTS.items()}
+        for name, data in self.client.field_names(convert.FIELD_OBJECTS[owner]).items():
+            targets = data.get("referenceTo") or []
+            if data.get("custom") and data.get("type") == "reference" and len(targets) == 1:
+                kind = kinds.get(str(targets[0]))
+                if kind is not None:
+                    found[convert.api_name_to_key(name)] = kind
+        return found | self._lookups.get(owner, {})
+
     def _audit_fields(self) -> bool:
         """Whether the org takes original authors and times (``CreatedDate`` createable)."""
         if self._audit is None:
@@ -463,7 +528,12 @@ class SalesforceTarget(PlatformTarget):
 
     def _write_accounts(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         allowed = self.client.field_names("Account")
-        return self._upsert("Account", batch, lambda o: convert.account_payload(o, allowed=allowed))
+        lookups = self._lookup_keys(FieldObject.ORGANIZATION)
+        return self._upsert(
+            "Account",
+            batch,
+            lambda o: convert.account_payload(o, allowed=allowed, lookups=lookups),
+        )
 
     def _note_people(self, batch: Sequence[Outgoing]) -> None:
         for item in batch:
@@ -471,15 +541,130 @@ class SalesforceTarget(PlatformTarget):
             if isinstance(person, User):
                 self._people.setdefault(person.id, set()).add(person.role is not Role.END_USER)
 
+    def _person_record_type(self) -> str | None:
+        """The org's Person Account record type when it has Person Accounts (Account's
+        describe lists ``IsPersonAccount``; Object Reference, "Person Account Record Types"),
+        else None; read once."""
+        if self._person_type is None:
+            self._person_type = ""
+            if "IsPersonAccount" in self.client.field_names("Account"):
+                rows = self.client.query(
+                    "SELECT Id FROM RecordType WHERE SobjectType = 'Account'"
+                    " AND IsPersonType = true AND IsActive = true"
+                )
+                self._person_type = str(rows[0]["Id"]) if rows else ""
+        return self._person_type or None
+
+    def _is_person(self, item: Outgoing) -> bool:
+        """Whether an end user is written as a Person Account: the org has them and the user
+        belongs to no organization."""
+        person = item.record
+        return (
+            isinstance(person, User)
+            and person.role is Role.END_USER
+            and person.organization is None
+            and self._person_record_type() is not None
+        )
+
+    def _persons_by_email(self, batch: Sequence[Outgoing]) -> dict[str, tuple[str, str]]:
+        """Person Accounts the org holds already, by lower-cased ``PersonEmail``: (the
+        Account's ``Cemigrate_Id__c`` or "", its ``PersonContactId``); 200 e-mails a query."""
+        emails = [
+            str(o.record.email).strip().lower()
+            for o in batch
+            if isinstance(o.record, User) and o.record.email
+        ]
+        found: dict[str, tuple[str, str]] = {}
+        # before the first run's setup (a dry run) the Account has no external id field yet
+        key = f", {EXTERNAL_ID}" if EXTERNAL_ID in self.client.field_names("Account") else ""
+        for row in self.client.query_in(
+            f"SELECT Id, PersonEmail, PersonContactId{key} FROM Account",
+            "PersonEmail",
+            emails,
+            extra="IsPersonAccount = true",
+        ):
+            email = str(row.get("PersonEmail") or "").lower()
+            if email and row.get("PersonContactId"):
+                found.setdefault(
+                    email, (str(row.get(EXTERNAL_ID) or ""), str(row["PersonContactId"]))
+                )
+        return found
+
+    def _adopted(self, item: Outgoing, held: Mapping[str, tuple[str, str]]) -> WriteResult | None:
+        """The person the org already has with this end user's e-mail, unless it carries
+        another source key (then this one is created)."""
+        person = item.record
+        assert isinstance(person, User)
+        found = held.get((person.email or "").strip().lower())
+        if found is None or found[0] not in ("", item.external_id):
+            return None
+        if found[0] == item.external_id:
+            return None  # written by an earlier run: the upsert updates it
+        return WriteResult(key=item.key, target_id=found[1], matched=True)
+
+    def _write_persons(self, batch: Sequence[Outgoing]) -> list[WriteResult]:
+        """End users as Person Accounts: one the org has with the same ``PersonEmail`` is
+        adopted (matched), the others upserted by the Account's ``Cemigrate_Id__c``; each
+        one's target id is its ``PersonContactId`` (queried after the upsert, 200 a query),
+        so cases name it in ``ContactId``."""
+        record_type = self._person_record_type()
+        assert record_type is not None
+        held = self._persons_by_email(batch)
+        answers: dict[int, WriteResult] = {}
+        sending: list[int] = []
+        for index, item in enumerate(batch):
+            adopted = self._adopted(item, held)
+            if adopted is not None:
+                answers[index] = adopted
+            else:
+                sending.append(index)
+        allowed = self.client.field_names("Contact")
+        lookups = self._lookup_keys(FieldObject.USER)
+        accounts = self._upsert(
+            "Account",
+            [batch[i] for i in sending],
+            lambda o: convert.person_account_payload(
+                o, record_type=record_type, allowed=allowed, lookups=lookups
+            ),
+        )
+        contacts = {
+            str(r["Id"])[:15]: str(r.get("PersonContactId") or "")
+            for r in self.client.query_in(
+                "SELECT Id, PersonContactId FROM Account",
+                "Id",
+                [r.target_id for r in accounts if r.ok and r.target_id],
+            )
+        }
+        for index, result in zip(sending, accounts, strict=True):
+            contact = contacts.get((result.target_id or "")[:15]) if result.ok else None
+            answers[index] = (
+                WriteResult(key=result.key, target_id=contact)
+                if contact
+                else result
+                if not result.ok
+                else WriteResult(
+                    key=result.key,
+                    error="salesforce made the person account without a person contact",
+                    platform_message=f"no PersonContactId on {result.target_id}",
+                )
+            )
+        return [answers[i] for i in range(len(batch))]
+
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         self._note_people(batch)
         answers: dict[int, WriteResult] = {}
-        people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER]
+        persons = [i for i, o in enumerate(batch) if self._is_person(o)]
+        if persons:
+            answers.update(
+                zip(persons, self._write_persons([batch[i] for i in persons]), strict=True)
+            )
+        people = [i for i, o in enumerate(batch) if _role(o) is Role.END_USER and i not in answers]
         allowed = self.client.field_names("Contact")
+        lookups = self._lookup_keys(FieldObject.USER)
         contacts = self._upsert(
             "Contact",
             [batch[i] for i in people],
-            lambda o: convert.contact_payload(o, allowed=allowed),
+            lambda o: convert.contact_payload(o, allowed=allowed, lookups=lookups),
         )
         answers.update(zip(people, contacts, strict=True))
         agents = [i for i in range(len(batch)) if i not in answers]
@@ -532,12 +717,56 @@ class SalesforceTarget(PlatformTarget):
         """Agents: the User with their e-mail, the fallback agent, or the failure the write
         gives (one query of the org's Users for the whole dry run). Contacts are upserted by
         their source key, so they are created: None."""
+        if kind is Kind.TICKET_FORM:
+            return self._foresee_forms(batch)
+        if kind is Kind.TICKET:
+            return self._foresee_tickets(batch)
         if kind is not Kind.USER:
             return [None] * len(batch)
         self._note_people(batch)
+        persons = [item for item in batch if self._is_person(item)]
+        held = self._persons_by_email(persons) if persons else {}
         return [
-            None if _role(item) is Role.END_USER else self._agent_answer(item) for item in batch
+            (self._adopted(item, held) if self._is_person(item) else None)
+            if _role(item) is Role.END_USER
+            else self._agent_answer(item)
+            for item in batch
         ]
+
+    def _foresee_forms(self, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """A form an active Case record type names is matched to it (noted for the dry run's
+        tickets); the others are labels, written."""
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            form = item.record
+            assert isinstance(form, TicketForm)
+            record_type = self._record_type_named(form.name.strip())
+            if record_type is None:
+                answers.append(None)
+                continue
+            self._form_types[form.id] = record_type
+            answers.append(WriteResult(key=item.key, target_id=record_type, matched=True))
+        return answers
+
+    def _foresee_tickets(self, batch: Sequence[Outgoing]) -> list[WriteResult | None]:
+        """A ticket whose form is a record type and whose status, priority, type, channel or
+        custom picklist value that record type does not make available: the refusal the
+        write gives."""
+        answers: list[WriteResult | None] = []
+        for item in batch:
+            ticket = item.record
+            record_type = (
+                self._form_types.get(ticket.form.id)
+                if isinstance(ticket, Ticket) and ticket.form is not None
+                else None
+            )
+            problem = (
+                self._picklist_problem(ticket, record_type)
+                if record_type is not None and isinstance(ticket, Ticket)
+                else None
+            )
+            answers.append(None if problem is None else refused(item, problem))
+        return answers
 
     def _user_table(self) -> dict[str, str]:
         """The org's Users by lower-cased e-mail (active first); read once."""
@@ -652,13 +881,18 @@ class SalesforceTarget(PlatformTarget):
     def _write_labels(
         self, batch: Sequence[Outgoing], files: FileSource, kind: Kind = Kind.BRAND
     ) -> list[WriteResult]:
-        """No call: each record's label is its target id (see :data:`_LABELS`)."""
+        """No call: each record's label is its target id (see :data:`_LABELS`). A ticket form
+        whose name is an active Case record type's ``Name`` or ``DeveloperName`` is that
+        record type instead: its target id is the ``RecordTypeId`` (read once)."""
         label = _LABELS[kind]
         answers = []
         for item in batch:
             name = label(item.record).strip()
+            record_type = self._record_type_named(name) if kind is Kind.TICKET_FORM else None
             answers.append(
-                WriteResult(key=item.key, target_id=name)
+                WriteResult(key=item.key, target_id=record_type, matched=True)
+                if record_type is not None
+                else WriteResult(key=item.key, target_id=name)
                 if name
                 else WriteResult(
                     key=item.key,
@@ -667,6 +901,79 @@ class SalesforceTarget(PlatformTarget):
                 )
             )
         return answers
+
+    def _case_record_types(self) -> dict[str, tuple[str, str]]:
+        """The org's active Case record types: id → (Name, DeveloperName); read once.
+        Record types cannot be created over REST (Object Reference: RecordType), so a ticket
+        form is matched to one an admin made, never created."""
+        if self._record_types is None:
+            rows = self.client.query(
+                "SELECT Id, Name, DeveloperName, IsActive FROM RecordType"
+                " WHERE SobjectType = 'Case'"
+            )
+            self._record_types = {
+                str(r["Id"]): (str(r.get("Name") or ""), str(r.get("DeveloperName") or ""))
+                for r in rows
+                if r.get("IsActive")
+            }
+        return self._record_types
+
+    def _record_type_named(self, name: str) -> str | None:
+        """The active Case record type a ticket form's name names (its ``Name``, or its
+        ``DeveloperName``, case aside), or None."""
+        wanted = {name.lower(), _developer_name(name).lower()}
+        for id, (label, developer) in self._case_record_types().items():
+            if label.lower() in wanted or developer.lower() in wanted:
+                return id
+        return None
+
+    def _record_type_values(self, record_type: str) -> Mapping[str, frozenset[str]]:
+        """Picklist field → the values available to a Case record type, from the UI API
+        (``GET ui-api/object-info/Case/picklist-values/{recordTypeId}``, User Interface API
+        Developer Guide, "Get Values for All Picklist Fields of a Record Type"); one call per
+        record type, read once. Empty when the org does not answer it (nothing is checked)."""
+        if record_type not in self._rt_values:
+            try:
+                body = self.client.rest(
+                    f"ui-api/object-info/Case/picklist-values/{record_type}",
+                    what=f"picklist values of record type {record_type}",
+                )
+            except RecordError as exc:
+                log.warning(
+                    "salesforce: no picklist values for record type %s (%s); not checked",
+                    record_type,
+                    exc.platform_message or exc,
+                )
+                body = {}
+            fields = (body or {}).get("picklistFieldValues") or {}
+            self._rt_values[record_type] = {
+                str(name): frozenset(
+                    str(v.get("value"))
+                    for v in (entry.get("values") or [])
+                    if isinstance(v, Mapping)
+                )
+                for name, entry in fields.items()
+                if isinstance(entry, Mapping)
+            }
+        return self._rt_values[record_type]
+
+    def _picklist_problem(self, ticket: Ticket, record_type: str) -> RecordError | None:
+        """The first value of the ticket's case its record type does not make available,
+        naming the value, the field and the record type; None when all are."""
+        available = self._record_type_values(record_type)
+        for field, values in convert.case_picklist_values(ticket, self._values).items():
+            allowed = available.get(field)
+            if allowed is None:
+                continue
+            for value in values:
+                if value not in allowed:
+                    name = self._case_record_types().get(record_type, (record_type, ""))[0]
+                    return RecordError(
+                        f"salesforce Case: {field} value {value!r} is not available for"
+                        f" record type {name!r}",
+                        platform_message=f"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: {field}",
+                    )
+        return None
 
     def _write_schedules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Schedules as active BusinessHours (never the org's default), found by Name first so a
@@ -877,10 +1184,29 @@ class SalesforceTarget(PlatformTarget):
         Audit fields go only with cases the org does not have yet (they are insert-only)."""
         allowed = self.client.field_names("Case")
         known = set(existing)
+        lookups = self._lookup_keys(FieldObject.TICKET)
+        record_types = (
+            {id: names[0] for id, names in self._case_record_types().items()}
+            if "RecordTypeId" in allowed
+            else {}
+        )
 
         def payload(item: Outgoing) -> dict[str, Any]:
             audit = self._audit_fields() and item.external_id not in known
-            return convert.case_payload(item, allowed=allowed, audit=audit, values=self._values)
+            body = convert.case_payload(
+                item,
+                allowed=allowed,
+                audit=audit,
+                values=self._values,
+                record_types=record_types,
+                lookups=lookups,
+            )
+            record_type = body.get("RecordTypeId")
+            if isinstance(record_type, str) and isinstance(item.record, Ticket):
+                problem = self._picklist_problem(item.record, record_type)
+                if problem is not None:
+                    raise problem
+            return body
 
         new = sum(1 for item in batch if item.external_id not in existing)
         results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)
@@ -1017,31 +1343,28 @@ class SalesforceTarget(PlatformTarget):
             len(tickets),
             uploads,
         )
+        sender = _Uploads(self, files, audit, problems)
         for item, case_id in tickets:
             if item.external_id in problems:
                 continue
             record = item.record
             assert isinstance(record, Ticket)
-            try:
-                for comment in record.comments:
-                    home = case_id
-                    if convert.route(comment, self._routes) == "EmailMessage":
-                        home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
-                    for file in comment.attachments:
-                        held = (home, file.file_name, file.size)
-                        if present.files[held] > 0:
-                            present.files[held] -= 1
-                            continue
-                        self._upload(file, comment, home, files, audit)
-            except RecordError as exc:
-                problems[item.external_id] = (exc.reason, exc.platform_message)
+            for comment in record.comments:
+                home = case_id
+                if convert.route(comment, self._routes) == "EmailMessage":
+                    home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
+                for file in comment.attachments:
+                    held = (home, file.file_name, file.size)
+                    if present.files[held] > 0:
+                        present.files[held] -= 1
+                        continue
+                    sender.add(item.external_id, file, comment, home)
+        sender.flush()
         return problems
 
-    def _upload(
-        self, file: Attachment, comment: Comment, home: str, files: FileSource, audit: bool
-    ) -> None:
-        """One file as a multipart ContentVersion linked to ``home`` (never base64 JSON),
-        spooled to disk as it is read so a retry can send it again; its SHA-256 is checked."""
+    def _spool(self, file: Attachment, files: FileSource) -> tuple[Any, int]:
+        """A file's bytes spooled to disk as they are read (so a retry can send them again),
+        and their size; its SHA-256 is checked. The caller closes the spool."""
         if file.size > MAX_ATTACHMENT_BYTES:
             raise RecordError(
                 f"attachment {file.file_name!r} is over Salesforce's 2 GB limit",
@@ -1049,7 +1372,10 @@ class SalesforceTarget(PlatformTarget):
             )
         digest = hashlib.sha256()
         size = 0
-        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, dir=str(private_dir())) as spool:
+        spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - the caller closes it
+            _SPOOL_IN_MEMORY, dir=str(private_dir())
+        )
+        try:
             with files.open_attachment(file) as stream:
                 while chunk := stream.read(1 << 16):
                     digest.update(chunk)
@@ -1060,16 +1386,34 @@ class SalesforceTarget(PlatformTarget):
                     f"attachment {file.file_name!r} changed on its way (SHA-256 differs)",
                     platform_message="checksum mismatch",
                 )
-            entity: dict[str, Any] = {
-                "Title": file.file_name[:255],
-                "PathOnClient": file.file_name,
-                "FirstPublishLocationId": home,
-                "Description": f"cemigrate: comment at {convert.format_time(comment.created_at)}",
-            }
-            if audit:
-                entity["CreatedDate"] = convert.format_time(comment.created_at)
+        except BaseException:
+            spool.close()
+            raise
+        return spool, size
+
+    @staticmethod
+    def _file_entity(file: Attachment, comment: Comment, home: str, audit: bool) -> dict[str, Any]:
+        """The ContentVersion fields of one file linked to ``home`` (``FirstPublishLocationId``
+        links it: no ContentDocumentLink call)."""
+        entity: dict[str, Any] = {
+            "Title": file.file_name[:255],
+            "PathOnClient": file.file_name,
+            "FirstPublishLocationId": home,
+            "Description": f"cemigrate: comment at {convert.format_time(comment.created_at)}",
+        }
+        if audit:
+            entity["CreatedDate"] = convert.format_time(comment.created_at)
+        return entity
+
+    def _upload(
+        self, file: Attachment, comment: Comment, home: str, files: FileSource, audit: bool
+    ) -> None:
+        """One file as a multipart ContentVersion linked to ``home`` (never base64 JSON)."""
+        spool, size = self._spool(file, files)
+        with spool:
             self.client.upload_content_version(
-                entity, MultipartFile(spool, size, file.file_name, file.content_type)
+                self._file_entity(file, comment, home, audit),
+                MultipartFile(spool, size, file.file_name, file.content_type),
             )
 
     # -- rules: record-triggered flows (Tooling API) ---------------------------------------
@@ -1301,6 +1645,92 @@ class SalesforceTarget(PlatformTarget):
                     else _failed(item, result)
                 )
         return [answers[i] for i in range(len(batch))]
+
+
+class _Uploads:
+    """The files of a write batch, sent several to a multipart sObject Collections request
+    (up to :data:`FILES_PER_REQUEST` files and :data:`FILE_BATCH_BYTES` a request; a larger
+    file goes alone as one multipart insert). A refused file marks its ticket's problem."""
+
+    def __init__(
+        self,
+        target: SalesforceTarget,
+        files: FileSource,
+        audit: bool,
+        problems: dict[str, tuple[str, str]],
+    ) -> None:
+        self.target = target
+        self.files = files
+        self.audit = audit
+        self.problems = problems
+        self.pending: list[tuple[str, Attachment, dict[str, Any], Any, int]] = []
+        self.bytes = 0
+
+    def add(self, owner: str, file: Attachment, comment: Comment, home: str) -> None:
+        """Spool one file of ticket ``owner`` for the next request (or send it alone)."""
+        if owner in self.problems:
+            return
+        entity = self.target._file_entity(file, comment, home, self.audit)
+        try:
+            spool, size = self.target._spool(file, self.files)
+        except RecordError as exc:
+            self.problems[owner] = (exc.reason, exc.platform_message)
+            return
+        if size > FILE_BATCH_BYTES:
+            with spool:
+                self._alone(owner, file, entity, spool, size)
+            return
+        if self.pending and (
+            len(self.pending) >= FILES_PER_REQUEST or self.bytes + size > FILE_BATCH_BYTES
+        ):
+            self.flush()
+        self.pending.append((owner, file, entity, spool, size))
+        self.bytes += size
+
+    def _alone(
+        self, owner: str, file: Attachment, entity: dict[str, Any], spool: Any, size: int
+    ) -> None:
+        try:
+            self.target.client.upload_content_version(
+                entity, MultipartFile(spool, size, file.file_name, file.content_type)
+            )
+        except RecordError as exc:
+            self.problems.setdefault(owner, (exc.reason, exc.platform_message))
+
+    def flush(self) -> None:
+        """Send what is pending: one request, or one file at a time when the request as a
+        whole is refused (each file's own answer then says which)."""
+        pending, self.pending, self.bytes = self.pending, [], 0
+        if not pending:
+            return
+        try:
+            if len(pending) == 1:
+                owner, file, entity, spool, size = pending[0]
+                self._alone(owner, file, entity, spool, size)
+                return
+            try:
+                results = self.target.client.upload_content_versions(
+                    [
+                        (entity, MultipartFile(spool, size, file.file_name, file.content_type))
+                        for _, file, entity, spool, size in pending
+                    ]
+                )
+            except RecordError:
+                for owner, file, entity, spool, size in pending:
+                    self._alone(owner, file, entity, spool, size)
+                return
+            for (owner, file, _, _, _), result in zip(pending, results, strict=True):
+                if not result.get("success"):
+                    self.problems.setdefault(
+                        owner,
+                        (
+                            f"salesforce refused the file {file.file_name!r}",
+                            error_message(result.get("errors")),
+                        ),
+                    )
+        finally:
+            for _, _, _, spool, _ in pending:
+                spool.close()
 
 
 class _Present:

@@ -222,6 +222,9 @@ class SalesforceBackend:
     ) -> None:
         self.clock = clock
         self.audit_fields = audit_fields
+        self.record_type_values: dict[str, dict[str, tuple[str, ...]]] = {}
+        """Record type id → picklist field → the values an admin made available to it (a
+        field absent: all its values), as the UI API serves them."""
         self.deploy_flows_active = deploy_flows_active
         self.entitlements_enabled = entitlements_enabled
         """The org has Entitlement Management: entitlement processes, milestone types and
@@ -537,8 +540,156 @@ class SalesforceBackend:
             )
         if spec.name == "ContentVersion":
             return self.insert_version(values)
+        if spec.name == "Account" and self._is_person(values.get("RecordTypeId")):
+            return self._insert_person(spec, values)
         clean = self.clean(spec, values, insert=True)
         return self._store(spec, clean)
+
+    # --- Person Accounts (switched on by :meth:`enable_person_accounts`) -------------------
+
+    _PERSON_FIELDS: Final = {
+        "FirstName": "FirstName",
+        "LastName": "LastName",
+        "PersonEmail": "Email",
+        "PersonMobilePhone": "MobilePhone",
+        "PersonMailingStreet": "MailingStreet",
+        "PersonOtherPhone": "OtherPhone",
+    }
+    """Account field of a person account → its person contact's field."""
+
+    def enable_person_accounts(self) -> str:
+        """Switch Person Accounts on, as Salesforce does for an org on request (Object
+        Reference, "Person Account Record Types"): Account gains ``IsPersonAccount``,
+        ``PersonContactId`` and the person fields, RecordType ``IsPersonType``, and a
+        ``PersonAccount`` record type exists; its id is returned. Creating an Account of that
+        record type creates its person contact; a Contact custom field is written on the
+        Account under its ``__pc`` name."""
+        account = self.objects["Account"]
+        for field in (
+            FieldSpec("IsPersonAccount", "boolean", createable=False, updateable=False),
+            FieldSpec(
+                "PersonContactId",
+                "reference",
+                length=18,
+                reference_to=("Contact",),
+                relationship_name="PersonContact",
+                createable=False,
+                updateable=False,
+            ),
+            FieldSpec("FirstName", "string", length=40),
+            FieldSpec("LastName", "string", length=80),
+            FieldSpec("PersonEmail", "email", length=80),
+            FieldSpec("PersonMobilePhone", "phone", length=40),
+            FieldSpec("PersonOtherPhone", "phone", length=40),
+            FieldSpec("PersonMailingStreet", "textarea", length=255),
+        ):
+            if account.field(field.name) is None:
+                account.add(field)
+        if account.field("RecordTypeId") is None:
+            account.add(
+                FieldSpec(
+                    "RecordTypeId",
+                    "reference",
+                    length=18,
+                    reference_to=("RecordType",),
+                    relationship_name="RecordType",
+                )
+            )
+        record_type = self.objects["RecordType"]
+        if record_type.field("IsPersonType") is None:
+            record_type.add(FieldSpec("IsPersonType", "boolean", createable=False))
+        id = self.insert(
+            "RecordType",
+            {
+                "Name": "Person Account",
+                "DeveloperName": "PersonAccount",
+                "SobjectType": "Account",
+                "IsActive": True,
+            },
+        )
+        self.rows["RecordType"][id]["IsPersonType"] = True
+        return id
+
+    def _person_account_of(self, contact: str) -> str | None:
+        """The live Person Account whose person contact this is, if any."""
+        if "PersonContactId" not in self.objects["Account"].fields:
+            return None
+        return next(
+            (
+                r["Id"]
+                for r in self.rows["Account"].values()
+                if r.get("PersonContactId") == contact and not r["IsDeleted"]
+            ),
+            None,
+        )
+
+    def _is_person(self, record_type: object) -> bool:
+        if (
+            not isinstance(record_type, str)
+            or "IsPersonType" not in self.objects["RecordType"].fields
+        ):
+            return False
+        row = next(
+            (r for r in self.rows["RecordType"].values() if r["Id"][:15] == record_type[:15]),
+            None,
+        )
+        return row is not None and bool(row.get("IsPersonType"))
+
+    def _split_person(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A person account's values: the Account's own, and its person contact's."""
+        own: dict[str, Any] = {}
+        contact: dict[str, Any] = {}
+        for key, value in values.items():
+            if key in self._PERSON_FIELDS:
+                contact[self._PERSON_FIELDS[key]] = value
+                if key in ("FirstName", "LastName"):
+                    own[key] = value
+            elif key.endswith("__pc"):
+                contact[key.removesuffix("__pc") + "__c"] = value
+            elif key == "Name":
+                raise SalesforceError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "Unable to create/update fields: Name. A person account's name is its"
+                    " FirstName and LastName.",
+                    ["Name"],
+                )
+            else:
+                own[key] = value
+        return own, contact
+
+    def _insert_person(self, spec: SObjectSpec, values: Mapping[str, Any]) -> str:
+        own, person = self._split_person(values)
+        if not own.get("LastName"):
+            raise SalesforceError(
+                "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ["LastName"]
+            )
+        own["Name"] = " ".join(p for p in (own.pop("FirstName", None), own.pop("LastName")) if p)
+        clean = self.clean(spec, own, insert=True)
+        contact_spec = self.objects["Contact"]
+        contact_clean = self.clean(contact_spec, person, insert=True)
+        account_id = self._store(spec, clean)
+        contact_clean["AccountId"] = account_id
+        contact_id = self._store(contact_spec, contact_clean)
+        row = self.rows["Account"][account_id]
+        row.update(IsPersonAccount=True, PersonContactId=contact_id)
+        for key, name in self._PERSON_FIELDS.items():
+            row[key] = self.rows["Contact"][contact_id].get(name)
+        return account_id
+
+    def _update_person(self, row: Row, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply a person account's contact fields to its person contact; the rest is the
+        Account's own."""
+        own, person = self._split_person(values)
+        own.pop("FirstName", None)
+        own.pop("LastName", None)
+        contact_id = row.get("PersonContactId")
+        if person and contact_id:
+            self.update("Contact", contact_id, person)
+            contact = self.rows["Contact"][contact_id]
+            for key, name in self._PERSON_FIELDS.items():
+                row[key] = contact.get(name)
+            row["Name"] = contact.get("Name") or row.get("Name")
+        return own
 
     def _store(self, spec: SObjectSpec, clean: dict[str, Any]) -> str:
         now = sf_datetime(self.now())
@@ -618,6 +769,8 @@ class SalesforceBackend:
             raise SalesforceError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {spec.label}", []
             )
+        if spec.name == "Account" and row.get("IsPersonAccount"):
+            values = self._update_person(row, values)
         clean = self.clean(spec, values, insert=False)
         clean.pop("Id", None)
         self._check_unique(spec, clean, row["Id"])
@@ -646,7 +799,16 @@ class SalesforceBackend:
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {spec.label}", []
             )
         row = self.live_row(spec, id)
+        if spec.name == "Contact" and self._person_account_of(row["Id"]) is not None:
+            raise SalesforceError(
+                "INVALID_PERSON_ACCOUNT_OPERATION",
+                "You can't delete a person account's contact; delete the account",
+                [],
+            )
         self._soft_delete(spec.name, row)
+        person = row.get("PersonContactId") if spec.name == "Account" else None
+        if person and person in self.rows["Contact"]:
+            self._soft_delete("Contact", self.rows["Contact"][person])
         for child, field in _CASCADES.get(spec.name, ()):
             for other in list(self.rows[child].values()):
                 if other.get(field) == row["Id"] and not other["IsDeleted"]:

@@ -38,6 +38,9 @@ MAX_BATCH: Final = 2000
 MIN_BATCH: Final = 200
 MAX_COLLECTION: Final = 200
 """Most records an sObject Collections request takes."""
+MAX_COLLECTION_BLOB_BYTES: Final = 500 * 1024 * 1024
+"""The files of one multipart sObject Collections request total at most 500 MB (REST API
+Developer Guide, "Insert or Update Blob Data")."""
 MAX_COMPOSITE: Final = 25
 """Most subrequests a composite request takes."""
 VERSIONS: Final = tuple(f"{v}.0" for v in range(20, 63))
@@ -109,6 +112,50 @@ class SalesforceResponses:
         """``GET /sobjects/X/describe``: fields with types, lengths, picklists, permissions."""
         spec = self.backend.spec(sobject)
         return Reply(body=spec.describe(audit_fields=self.backend.audit_fields, version=v))
+
+    def picklist_values(self, request: Request, v: str, sobject: str, record_type: str) -> Reply:
+        """``GET /ui-api/object-info/X/picklist-values/{recordTypeId}`` (User Interface API
+        Developer Guide, "Get Values for All Picklist Fields of a Record Type"): each picklist
+        field's ``values`` (``label``, ``value``, ``validFor``) available to the record type,
+        the ones an admin narrowed for it (:attr:`SalesforceBackend.record_type_values`), else
+        every active value."""
+        spec = self.backend.spec(sobject)
+        row = next(
+            (
+                r
+                for r in self.backend.rows["RecordType"].values()
+                if r["Id"][:15] == record_type[:15] and r.get("SobjectType") == spec.name
+            ),
+            None,
+        )
+        if row is None:
+            raise not_found(f"Invalid record type id: {record_type}")
+        narrowed = self.backend.record_type_values.get(row["Id"], {})
+        fields: dict[str, Any] = {}
+        for field in spec.fields.values():
+            if field.type not in ("picklist", "multipicklist"):
+                continue
+            values = narrowed.get(field.name, field.picklist)
+            labels = dict(
+                zip(field.picklist, field.picklist_labels or field.picklist, strict=False)
+            )
+            fields[field.name] = {
+                "controllerValues": {},
+                "defaultValue": None,
+                "eTag": secrets.token_hex(8),
+                "url": f"/services/data/v{v}/ui-api/object-info/{spec.name}/picklist-values/"
+                f"{row['Id']}/{field.name}",
+                "values": [
+                    {
+                        "attributes": None,
+                        "label": labels.get(value, value),
+                        "validFor": [],
+                        "value": value,
+                    }
+                    for value in values
+                ],
+            }
+        return Reply(body={"picklistFieldValues": fields})
 
     # --- records -------------------------------------------------------------------------
 
@@ -286,7 +333,9 @@ class SalesforceResponses:
     # --- collections ---------------------------------------------------------------------
 
     def _collection(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
-        body = request.json_object()
+        return self._collection_body(request.json_object())
+
+    def _collection_body(self, body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         records = body.get("records")
         if not isinstance(records, list):
             raise SalesforceError("JSON_PARSER_ERROR", "records: a list of records is required")
@@ -334,8 +383,23 @@ class SalesforceResponses:
         return results
 
     def collection_create(self, request: Request, v: str) -> Reply:
-        """``POST /composite/sobjects``: create up to 200 records of any types."""
-        records, all_or_none = self._collection(request)
+        """``POST /composite/sobjects``: create up to 200 records of any types. As
+        multipart/form-data (REST API Developer Guide, "Insert or Update Blob Data"): the
+        ``entity_content`` JSON part holds the collection, each ContentVersion naming its bytes'
+        part in ``attributes.binaryPartName`` (``binaryPartNameAlias`` ``VersionData``); all the
+        files of one request total at most 500 MB."""
+        content_type = request.headers.get("content-type", "")
+        blobs: dict[str, bytes] = {}
+        if content_type.startswith("multipart/"):
+            body, blobs = _multipart_collection(request.body, content_type)
+            records, all_or_none = self._collection_body(body)
+            if sum(len(b) for b in blobs.values()) > MAX_COLLECTION_BLOB_BYTES:
+                raise SalesforceError(
+                    "INVALID_MULTIPART_REQUEST",
+                    "the files of one sObject Collections request total at most 500 MB",
+                )
+        else:
+            records, all_or_none = self._collection(request)
 
         def write(record: dict[str, Any]) -> dict[str, Any]:
             sobject = _record_type(record)
@@ -343,6 +407,14 @@ class SalesforceResponses:
                 raise SalesforceError(
                     "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
                 )
+            attributes = record.get("attributes") or {}
+            part = attributes.get("binaryPartName") if isinstance(attributes, dict) else None
+            if part is not None:
+                if sobject != "ContentVersion" or part not in blobs:
+                    raise SalesforceError(
+                        "INVALID_MULTIPART_REQUEST", f"no binary part named {part}"
+                    )
+                return {"id": self.backend.insert_version(_fields(record), blobs[part])}
             return {"id": self.backend.insert(sobject, _fields(record))}
 
         return Reply(body=self._each(records, all_or_none, write))
@@ -702,6 +774,42 @@ def _multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
         )
     values.pop("VersionData", None)
     return values, data
+
+
+def _multipart_collection(
+    body: bytes, content_type: str
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The ``entity_content`` JSON part of a multipart collection and its binary parts by
+    name."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if found is None:
+        raise SalesforceError("INVALID_MULTIPART_REQUEST", "multipart boundary missing")
+    delimiter = b"--" + found.group(1).encode()
+    values: dict[str, Any] | None = None
+    parts: dict[str, bytes] = {}
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.partition(b"\r\n\r\n")
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        name = re.search(r'name="([^"]+)"', head.decode("latin-1"))
+        part_name = name.group(1) if name else ""
+        if part_name == "entity_content":
+            try:
+                parsed = json.loads(content or b"{}")
+            except ValueError:
+                raise SalesforceError("JSON_PARSER_ERROR", "the entity part is not JSON") from None
+            if not isinstance(parsed, dict):
+                raise SalesforceError("JSON_PARSER_ERROR", "the entity part is not an object")
+            values = parsed
+        else:
+            parts[part_name] = content
+    if values is None:
+        raise SalesforceError(
+            "INVALID_MULTIPART_REQUEST", "a multipart collection needs an entity_content part"
+        )
+    return values, parts
 
 
 def b64(data: bytes) -> str:

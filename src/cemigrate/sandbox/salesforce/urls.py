@@ -111,6 +111,13 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
     ),
     SalesforceRoute(
         "GET",
+        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}",
+        lambda s: s.responses.picklist_values,
+        True,
+        "UI API: the values of every picklist of an object available to a record type",
+    ),
+    SalesforceRoute(
+        "GET",
         f"{_D}/sobjects/{{sobject}}/describe",
         lambda s: s.responses.describe,
         True,

@@ -190,6 +190,28 @@ class OrgSchema:
         target = "Name" if targets == (ANY,) else targets[0]
         return found.name, target
 
+    def children_of(self, sobject: str) -> list[tuple[str, FieldSpec]]:
+        """``(child object, lookup)`` of every child relationship naming ``sobject``."""
+        return [
+            (child.name, field)
+            for child in self.objects.values()
+            for field in child.fields.values()
+            if field.child_relationship and sobject in field.reference_to
+        ]
+
+    def child_relationship(self, sobject: str, name: str) -> tuple[str, str] | None:
+        """``(child object, lookup field)`` of the child relationship ``name`` of
+        ``sobject`` (``CaseComments`` of ``Case``), or None (SOQL sub-selects)."""
+        lowered = name.lower()
+        return next(
+            (
+                (child, field.name)
+                for child, field in self.children_of(sobject)
+                if str(field.child_relationship).lower() == lowered
+            ),
+            None,
+        )
+
     def get(self, sobject: str, id: str) -> Mapping[str, Any] | None:
         """The row with ``id`` (any object: polymorphic lookups are resolved by key prefix)."""
         if self.objects is self.backend.tooling_objects:
@@ -664,7 +686,7 @@ class SalesforceBackend:
         """Create or update by external id; ``(id, created)``. Several matches → 300."""
         spec = self.spec(sobject)
         ext = spec.field(field)
-        if ext is None or not (ext.external_id or ext.name == "Id" or ext.unique):
+        if ext is None or not ext.looks_up:
             raise not_found(
                 f"Provided external ID field does not exist or is not accessible: {field}"
             )

@@ -108,7 +108,17 @@ class SalesforceResponses:
     def describe(self, request: Request, v: str, sobject: str) -> Reply:
         """``GET /sobjects/X/describe``: fields with types, lengths, picklists, permissions."""
         spec = self.backend.spec(sobject)
-        return Reply(body=spec.describe(audit_fields=self.backend.audit_fields, version=v))
+        record_types = [
+            r for r in self.backend.rows["RecordType"].values() if r.get("SobjectType") == spec.name
+        ]
+        return Reply(
+            body=spec.describe(
+                audit_fields=self.backend.audit_fields,
+                version=v,
+                record_types=record_types,
+                children=self.backend.schema.children_of(spec.name),
+            )
+        )
 
     # --- records -------------------------------------------------------------------------
 
@@ -179,7 +189,7 @@ class SalesforceResponses:
                 raise not_found()
             return Reply(raw=self.backend.blob(row["Id"]), content_type="application/octet-stream")
         ext = spec.field(a)
-        if ext is None or not (ext.external_id or ext.unique or ext.name == "Id"):
+        if ext is None or not ext.looks_up:
             raise not_found(f"Provided external ID field does not exist or is not accessible: {a}")
         ids = self.backend.matches(spec.name, ext.name, unquote(b))
         if not ids:
@@ -189,8 +199,13 @@ class SalesforceResponses:
         return Reply(body=self.record_json(spec.name, self.backend.rows[spec.name][ids[0]]))
 
     def upsert(self, request: Request, v: str, sobject: str, a: str, b: str) -> Reply:
-        """``PATCH /sobjects/X/Field/value``: 201 created, 200 updated, 300 ambiguous."""
+        """``PATCH /sobjects/X/Field/value``: 201 created, 200 updated (204 before API 46.0),
+        300 ambiguous; the field is an external id or any ``idLookup`` field
+        (``Contact/Email/x@y``). [REST API Developer Guide: Insert or Update (Upsert) a Record
+        Using an External ID]"""
         id, created = self.backend.upsert(sobject, a, unquote(b), request.json_object())
+        if not created and float(v) < 46.0:
+            return Reply(204)
         body = {"id": id, "success": True, "errors": [], "created": created}
         return Reply(201 if created else 200, body)
 
@@ -422,7 +437,7 @@ class SalesforceResponses:
         records, all_or_none = self._collection(request)
         spec = self.backend.spec(sobject)
         ext = spec.field(field)
-        if ext is None or not (ext.external_id or ext.unique or ext.name == "Id"):
+        if ext is None or not ext.looks_up:
             raise SalesforceError(
                 "INVALID_FIELD",
                 f"Field name provided, {field} is not an External ID or indexed field for"

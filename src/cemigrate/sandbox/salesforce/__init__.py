@@ -12,7 +12,7 @@ See ``README.md`` beside it for what is served and how the help desk is seeded.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import requests
@@ -226,6 +226,29 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
                     "EmailEncodingKey": "UTF-8",
                     "LanguageLocaleKey": "en_US",
                 },
+            )
+
+    def add_record_type(
+        self,
+        name: str,
+        *,
+        sobject: str = "Case",
+        developer_name: str | None = None,
+        values: Mapping[str, Sequence[str]] | None = None,
+        active: bool = True,
+        description: str | None = None,
+    ) -> str:
+        """Create a record type as an admin does in Setup before a migration (the REST API
+        cannot), offering ``values`` per picklist (``{"Status": ("New", "Closed")}``; a
+        picklist not named offers all its values); its id."""
+        with self.backend.lock:
+            return self.backend.add_record_type(
+                sobject,
+                name,
+                developer_name=developer_name,
+                values=values,
+                active=active,
+                description=description,
             )
 
     def summary(self) -> str:

@@ -196,16 +196,17 @@ class OrgSchema:
             (child.name, field)
             for child in self.objects.values()
             for field in child.fields.values()
-            if field.child_relationship and sobject in field.reference_to
+            if field.child_relationship
+            and (sobject in field.reference_to or field.reference_to == (ANY,))
         ]
 
-    def child_relationship(self, sobject: str, name: str) -> tuple[str, str] | None:
-        """``(child object, lookup field)`` of the child relationship ``name`` of
-        ``sobject`` (``CaseComments`` of ``Case``), or None (SOQL sub-selects)."""
+    def child_relationship(self, sobject: str, name: str) -> tuple[str, str, str] | None:
+        """``(child object, lookup field, relationship name)`` of the child relationship
+        ``name`` of ``sobject`` (``CaseComments`` of ``Case``), or None (SOQL sub-selects)."""
         lowered = name.lower()
         return next(
             (
-                (child, field.name)
+                (child, field.name, str(field.child_relationship))
                 for child, field in self.children_of(sobject)
                 if str(field.child_relationship).lower() == lowered
             ),
@@ -281,6 +282,9 @@ class SalesforceBackend:
         """Tooling API objects (``CustomField``, ``CustomObject``, ``Flow``,
         ``FlowDefinition``) for the SOQL engine."""
         self._custom_prefixes = (f"a0{c}" for c in _ALPHABET[1:])
+        self.record_type_values: dict[str, dict[str, tuple[str, ...]]] = {}
+        """Record type id → picklist field → the values available for that record type (a
+        field not named offers all its values)."""
         self.admin_id = self._setup()
         """The API user every call runs as (a System Administrator)."""
         self.metadata: dict[str, dict[str, Any]] = {}
@@ -328,16 +332,6 @@ class SalesforceBackend:
         for objects in self.rows.values():
             for row in objects.values():
                 row["CreatedById"] = row["LastModifiedById"] = admin
-        self.put(
-            "RecordType",
-            {
-                "Name": "Support Case",
-                "DeveloperName": "Support_Case",
-                "SobjectType": "Case",
-                "IsActive": True,
-            },
-            created_by=admin,
-        )
         self.put(
             "AssignmentRule",
             {"Name": "Standard Case Assignment", "Active": True, "SobjectType": "Case"},
@@ -560,7 +554,86 @@ class SalesforceBackend:
         if spec.name == "ContentVersion":
             return self.insert_version(values)
         clean = self.clean(spec, values, insert=True)
+        self._check_record_type(spec, clean, None)
         return self._store(spec, clean)
+
+    # --- record types ------------------------------------------------------------------
+
+    def add_record_type(
+        self,
+        sobject: str,
+        name: str,
+        *,
+        developer_name: str | None = None,
+        values: Mapping[str, Sequence[str]] | None = None,
+        active: bool = True,
+        description: str | None = None,
+        created: str | None = None,
+    ) -> str:
+        """A record type of ``sobject`` as an admin makes it in Setup (record types cannot be
+        created over REST), with the picklist values it offers per field; its id."""
+        spec = self.spec(sobject)
+        for field, allowed in (values or {}).items():
+            found = spec.field(field)
+            if found is None or found.type not in ("picklist", "multipicklist"):
+                raise ValueError(f"{sobject}.{field} is not a picklist")
+            unknown = [v for v in allowed if v not in found.picklist]
+            if unknown:
+                raise ValueError(f"{sobject}.{field} has no value {unknown[0]!r}")
+        id = self.put(
+            "RecordType",
+            {
+                "Name": name,
+                "DeveloperName": developer_name or re.sub(r"\W+", "_", name).strip("_"),
+                "SobjectType": spec.name,
+                "IsActive": active,
+                "Description": description,
+            },
+            created=created,
+        )
+        self.record_type_values[id] = {
+            spec.field(f).name: tuple(v) for f, v in (values or {}).items()  # type: ignore[union-attr]
+        }
+        return id
+
+    def picklist_values(self, record_type: str, spec: SObjectSpec, field: FieldSpec) -> tuple[str, ...]:
+        """The values of a picklist available for a record type (all of them for Master)."""
+        offered = self.record_type_values.get(record_type, {}).get(field.name)
+        return field.picklist if offered is None else offered
+
+    def _check_record_type(self, spec: SObjectSpec, clean: Mapping[str, Any], row: Row | None) -> None:
+        """A record's ``RecordTypeId`` names an active record type of its object, and its
+        restricted picklists hold values that record type offers: else
+        ``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST``, as a data load into a record type
+        without the value fails (Gearset, "Data deployments and picklist errors")."""
+        if "RecordTypeId" not in spec.fields:
+            return
+        record_type = clean.get("RecordTypeId") if "RecordTypeId" in clean else (row or {}).get("RecordTypeId")
+        if not record_type:
+            return
+        if "RecordTypeId" in clean:
+            found = self.rows["RecordType"].get(str(record_type))
+            if found is None or found.get("SobjectType") != spec.name or not found.get("IsActive"):
+                raise SalesforceError(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"Record Type ID: this ID value isn't valid for the user: {record_type}",
+                    ["RecordTypeId"],
+                )
+        offered = self.record_type_values.get(str(record_type), {})
+        for name, allowed in offered.items():
+            field = spec.fields[name]
+            if not field.restricted:
+                continue
+            value = clean.get(name)
+            if value in (None, ""):
+                continue
+            bad = [v for v in str(value).split(";") if v and v not in allowed]
+            if bad:
+                raise SalesforceError(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{field.label}: bad value for restricted picklist field: {bad[0]}",
+                    [field.name],
+                )
 
     def _store(self, spec: SObjectSpec, clean: dict[str, Any]) -> str:
         now = sf_datetime(self.now())
@@ -642,6 +715,7 @@ class SalesforceBackend:
             )
         clean = self.clean(spec, values, insert=False)
         clean.pop("Id", None)
+        self._check_record_type(spec, {**row, **clean} if "RecordTypeId" in clean else clean, row)
         self._check_unique(spec, clean, row["Id"])
         self._remember(spec.name, row["Id"])
         self._index_remove(spec.name, row)

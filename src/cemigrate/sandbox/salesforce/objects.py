@@ -529,6 +529,8 @@ def standard_objects() -> dict[str, SObjectSpec]:
                 _f("SobjectType", "string", length=40, required=True, updateable=False),
                 _f("IsActive", "boolean", default=False),
                 _f("Description", "string", length=255),
+                _ref("BusinessProcessId", "BusinessProcess"),
+                *_readonly(_f("NamespacePrefix", "string", length=15)),
             ],
             owner=False,
             deletable=False,

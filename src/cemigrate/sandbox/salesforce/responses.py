@@ -27,6 +27,7 @@ from cemigrate.sandbox.salesforce.models import (
     SalesforceBackend,
     normalize_id,
 )
+from cemigrate.sandbox.salesforce.objects import MASTER_RECORD_TYPE
 from cemigrate.sandbox.salesforce.wire import Reply, Request
 
 __all__ = ["Reply", "Request", "SalesforceResponses"]
@@ -118,6 +119,58 @@ class SalesforceResponses:
                 record_types=record_types,
                 children=self.backend.schema.children_of(spec.name),
             )
+        )
+
+    def picklist_values(
+        self, request: Request, v: str, sobject: str, record_type: str, field: str | None = None
+    ) -> Reply:
+        """``GET /ui-api/object-info/X/picklist-values/{recordTypeId}[/{field}]``: the values
+        each picklist offers for a record type (the Master record type offers them all).
+
+        Shape as the User Interface API Developer Guide documents it (Picklist Values,
+        Picklist Values Collection): ``picklistFieldValues`` by field, each with
+        ``controllerValues``, ``defaultValue``, ``url`` and ``values`` of ``label``,
+        ``value``, ``validFor``, ``attributes``.
+        """
+        spec = self.backend.spec(sobject)
+        full = normalize_id(record_type)
+        row = None if full is None else self.backend.rows["RecordType"].get(full)
+        if full != MASTER_RECORD_TYPE and (row is None or row.get("SobjectType") != spec.name):
+            raise SalesforceError(
+                "INVALID_ID_FIELD", f"Invalid record type id: {record_type}", status=400
+            )
+        base = f"/services/data/v{v}/ui-api/object-info/{spec.name}/picklist-values/{full}"
+
+        def entry(name: str) -> dict[str, Any]:
+            found = spec.field(name)
+            if found is None or found.type not in ("picklist", "multipicklist"):
+                raise not_found(f"{name} is not a picklist field of {spec.name}")
+            offered = self.backend.picklist_values(str(full), spec, found)
+            labels = dict(
+                zip(found.picklist, (*found.picklist_labels, *found.picklist[len(found.picklist_labels) :]), strict=True)
+            )
+            default = found.default if found.default in offered else None
+            return {
+                "controllerValues": {},
+                "defaultValue": None
+                if default is None
+                else {"attributes": None, "label": labels[default], "validFor": [], "value": default},
+                "eTag": secrets.token_hex(16),
+                "url": f"{base}/{found.name}",
+                "values": [
+                    {"attributes": None, "label": labels.get(value, value), "validFor": [], "value": value}
+                    for value in offered
+                ],
+            }
+
+        if field is not None:
+            return Reply(body=entry(field))
+        names = [f.name for f in spec.fields.values() if f.type in ("picklist", "multipicklist")]
+        return Reply(
+            body={
+                "eTag": secrets.token_hex(16),
+                "picklistFieldValues": {name: entry(name) for name in names},
+            }
         )
 
     # --- records -------------------------------------------------------------------------

@@ -165,9 +165,11 @@ class _Seeder:
         self.queues: dict[str, str] = {}
         self.fields: dict[tuple[FieldObject, str], tuple[str, FieldDef]] = {}
         self.cases: dict[str, str] = {}
+        self.record_type_ids: dict[str, str] = {}
 
     def run(self) -> None:
         self.custom_fields()
+        self.record_types()
         self.organizations()
         self.people()
         self.relations()
@@ -229,6 +231,34 @@ class _Seeder:
                 "LastModifiedDate": _stamp(field.updated_at),
                 "IsDeleted": False,
             }
+
+    def record_types(self) -> None:
+        """Each ticket form is a Case record type offering the Status, Origin and Type values
+        its tickets use (in the picklist's order; ``New`` always), so every record type has
+        its own subset, as service orgs' record types do."""
+        used: dict[str, dict[str, set[str]]] = {}
+        for ticket in self.desk.tickets:
+            if ticket.form is None:
+                continue
+            values = used.setdefault(ticket.form.id, {"Status": {"New"}, "Origin": set(), "Type": set()})
+            values["Status"].add(STATUSES[ticket.status])
+            values["Origin"].add(ORIGINS[ticket.channel])
+            if ticket.type:
+                values["Type"].add(TYPES[ticket.type.value])
+        case = self.b.objects["Case"]
+        for form in self.desk.ticket_forms:
+            offered = used.get(form.id, {})
+            self.record_type_ids[form.id] = self.b.add_record_type(
+                "Case",
+                form.name[:80],
+                values={
+                    name: tuple(v for v in case.fields[name].picklist if v in chosen)
+                    for name, chosen in offered.items()
+                },
+                active=form.active,
+                description=(form.display_name or None),
+                created=_stamp(form.created_at),
+            )
 
     def values(self, owner: FieldObject, custom: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -638,6 +668,7 @@ class _Seeder:
             "ClosedDate": _stamp(ticket.solved_at) if status in ("Resolved", "Closed") else None,
             "Tags__c": " ".join(ticket.tags) or None,
             "EntitlementId": self.entitlements.get(policy) if policy else None,
+            "RecordTypeId": self.record_type_ids.get(ticket.form.id) if ticket.form else None,
             **self.values(FieldObject.TICKET, dict(ticket.custom_fields)),
         }
         case = self.b.put(

@@ -118,6 +118,20 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
     ),
     SalesforceRoute(
         "GET",
+        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}",
+        lambda s: s.responses.picklist_values,
+        True,
+        "UI API: the picklist values a record type offers, every picklist field",
+    ),
+    SalesforceRoute(
+        "GET",
+        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}/{{field}}",
+        lambda s: s.responses.picklist_values,
+        True,
+        "UI API: the values one picklist offers for a record type",
+    ),
+    SalesforceRoute(
+        "GET",
         f"{_D}/sobjects/{{sobject}}",
         lambda s: s.responses.sobject_info,
         True,

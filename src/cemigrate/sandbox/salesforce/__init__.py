@@ -82,6 +82,8 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     requests allowed; ``audit_fields`` the org's "Set Audit Fields upon Record Creation";
     ``deploy_flows_active`` its "Deploy processes and flows as active" (else a Flow saved Active
     is refused); ``entitlements_enabled`` its Entitlement Management (entitlement processes);
+    ``person_accounts`` its Person Accounts (seeded end users without an organization are
+    Person Accounts; ``person_record_type`` on the backend is their record type);
     ``clock`` drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps
     the app.
     """
@@ -117,6 +119,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         audit_fields: bool = True,
         deploy_flows_active: bool = False,
         entitlements_enabled: bool = True,
+        person_accounts: bool = False,
         concurrency: int = 25,
         clock: SandboxClock | None = None,
         faults: WireFaults | None = None,
@@ -152,6 +155,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
             audit_fields=audit_fields,
             deploy_flows_active=deploy_flows_active,
             entitlements_enabled=entitlements_enabled,
+            person_accounts=person_accounts,
             api_version=api_version,
             username=username,
             seeder=seeder,

@@ -28,9 +28,12 @@ from cemigrate.sandbox.salesforce.objects import (
     ANY,
     AUDIT_OBJECTS,
     CLOSED_STATUSES,
+    PERSON_ACCOUNT_FIELDS,
+    PERSON_TO_CONTACT,
     FieldSpec,
     SObjectSpec,
     custom_object,
+    enable_person_accounts,
     standard_objects,
 )
 
@@ -242,8 +245,11 @@ class SalesforceBackend:
         seeder: Callable[[SalesforceBackend], None] | None = None,
         deploy_flows_active: bool = False,
         entitlements_enabled: bool = True,
+        person_accounts: bool = False,
     ) -> None:
         self.clock = clock
+        self.person_accounts = person_accounts
+        """The org has Person Accounts (Account's describe has ``IsPersonAccount``)."""
         self.audit_fields = audit_fields
         self.deploy_flows_active = deploy_flows_active
         self.entitlements_enabled = entitlements_enabled
@@ -265,6 +271,10 @@ class SalesforceBackend:
     def reset(self) -> None:
         """Back to the freshly seeded state."""
         self.objects: dict[str, SObjectSpec] = standard_objects()
+        if self.person_accounts:
+            enable_person_accounts(self.objects)
+        self.person_record_type: str | None = None
+        """The Person Account record type's id (with Person Accounts)."""
         self.rows: dict[str, dict[str, Row]] = {name: {} for name in self.objects}
         self.blobs: dict[str, bytes | Callable[[], bytes]] = {}
         """ContentVersion id → its bytes (or a function that rebuilds them)."""
@@ -332,6 +342,29 @@ class SalesforceBackend:
         for objects in self.rows.values():
             for row in objects.values():
                 row["CreatedById"] = row["LastModifiedById"] = admin
+        if self.person_accounts:
+            self.put(
+                "RecordType",
+                {
+                    "Name": "Business Account",
+                    "DeveloperName": "Business_Account",
+                    "SobjectType": "Account",
+                    "IsActive": True,
+                    "IsPersonType": False,
+                },
+                created_by=admin,
+            )
+            self.person_record_type = self.put(
+                "RecordType",
+                {
+                    "Name": "Person Account",
+                    "DeveloperName": "PersonAccount",
+                    "SobjectType": "Account",
+                    "IsActive": True,
+                    "IsPersonType": True,
+                },
+                created_by=admin,
+            )
         self.put(
             "AssignmentRule",
             {"Name": "Standard Case Assignment", "Active": True, "SobjectType": "Case"},
@@ -555,7 +588,62 @@ class SalesforceBackend:
             return self.insert_version(values)
         clean = self.clean(spec, values, insert=True)
         self._check_record_type(spec, clean, None)
-        return self._store(spec, clean)
+        if spec.name == "Account" and self.person_accounts:
+            person = self.is_person_type(clean.get("RecordTypeId"))
+            required = "LastName" if person else "Name"
+            if clean.get(required) in (None, ""):
+                raise SalesforceError(
+                    "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{required}]", [required]
+                )
+            if not person:
+                given = [n for n in PERSON_ACCOUNT_FIELDS if clean.get(n) not in (None, False)]
+                if given:
+                    raise SalesforceError(
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        f"Business Account may not use Person Account field {given[0]}",
+                        [given[0]],
+                    )
+        id = self._store(spec, clean)
+        if spec.name == "Account" and self.is_person_type(clean.get("RecordTypeId")):
+            self.make_person(self.rows["Account"][id])
+        return id
+
+    # --- Person Accounts -----------------------------------------------------------------
+
+    def is_person_type(self, record_type: Any) -> bool:
+        """Whether a RecordTypeId names the Person Account record type."""
+        return bool(record_type) and normalize_id(record_type) == self.person_record_type
+
+    def make_person(self, account: Row) -> None:
+        """What Salesforce does for a Person Account: its Name is the person's name, and a
+        Contact holds the person (``IsPersonAccount``, ``AccountId`` the account), named by
+        ``PersonContactId``; its fields follow the account's person fields (Object
+        Reference: Account, Person Accounts)."""
+        account["IsPersonAccount"] = True
+        account["Name"] = " ".join(
+            str(p) for p in (account.get("FirstName"), account.get("LastName")) if p
+        )
+        values = {twin: account.get(name) for name, twin in PERSON_TO_CONTACT.items()}
+        contact_id = account.get("PersonContactId")
+        if contact_id is None:
+            contact_id = self.new_id(self.objects["Contact"].key_prefix)
+            self._remember("Contact", contact_id)
+            self.put(
+                "Contact",
+                {**values, "AccountId": account["Id"], "IsPersonAccount": True},
+                id=contact_id,
+                created=account["CreatedDate"],
+                created_by=account["CreatedById"],
+            )
+            account["PersonContactId"] = contact_id
+        else:
+            contact = self.rows["Contact"][contact_id]
+            self._remember("Contact", contact_id)
+            self._index_remove("Contact", contact)
+            contact.update(values)
+            self._derive("Contact", contact)
+            contact["SystemModstamp"] = account["SystemModstamp"]
+            self._index_add("Contact", contact)
 
     # --- record types ------------------------------------------------------------------
 
@@ -725,6 +813,8 @@ class SalesforceBackend:
         row["LastModifiedDate"] = row["SystemModstamp"] = now
         row["LastModifiedById"] = self.admin_id
         self._derive(spec.name, row)
+        if spec.name == "Account" and row.get("IsPersonAccount"):
+            self.make_person(row)
         if spec.name == "Contact" and "AccountId" in clean:
             self._relate_directly(row)
         if spec.name == "Case":

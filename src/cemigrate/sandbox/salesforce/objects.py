@@ -23,6 +23,9 @@ __all__ = [
     "CASE_TYPES",
     "CLOSED_STATUSES",
     "MASTER_RECORD_TYPE",
+    "PERSON_ACCOUNT_FIELDS",
+    "PERSON_TO_CONTACT",
+    "enable_person_accounts",
     "FieldSpec",
     "SObjectSpec",
     "standard_objects",
@@ -1004,6 +1007,7 @@ def _more_standard_fields() -> dict[str, list[FieldSpec]]:
         ],
         "Contact": [
             _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")),
+            _ref("RecordTypeId", "RecordType"),
             *address("Mailing")[1:],
             *address("Other"),
             _f("Fax", "phone", length=40),
@@ -1029,6 +1033,7 @@ def _more_standard_fields() -> dict[str, list[FieldSpec]]:
             ),
         ],
         "Account": [
+            _ref("RecordTypeId", "RecordType"),
             _f("AccountNumber", "string", length=40),
             _f("Site", "string", length=80),
             _ref("ParentId", "Account", relationship="Parent"),
@@ -1110,6 +1115,71 @@ def _more_standard_fields() -> dict[str, list[FieldSpec]]:
             *_readonly(_f("LastViewedDate", "datetime"), _f("LastReferencedDate", "datetime")),
         ],
     }
+
+
+PERSON_ACCOUNT_FIELDS: Final = (
+    "Salutation",
+    "FirstName",
+    "LastName",
+    "PersonEmail",
+    "PersonMobilePhone",
+    "PersonHomePhone",
+    "PersonOtherPhone",
+    "PersonMailingStreet",
+    "PersonMailingCity",
+    "PersonMailingState",
+    "PersonMailingPostalCode",
+    "PersonMailingCountry",
+    "PersonTitle",
+    "PersonDepartment",
+    "PersonBirthdate",
+    "PersonLeadSource",
+    "PersonHasOptedOutOfEmail",
+    "PersonDoNotCall",
+)
+"""Account fields of a Person Account that hold its contact's values (Object Reference:
+Account, "Person Account fields")."""
+PERSON_TO_CONTACT: Final = {
+    "Salutation": "Salutation",
+    "FirstName": "FirstName",
+    "LastName": "LastName",
+    "PersonEmail": "Email",
+    "Phone": "Phone",
+    "PersonMobilePhone": "MobilePhone",
+    "PersonHomePhone": "HomePhone",
+    "PersonOtherPhone": "OtherPhone",
+    "PersonMailingStreet": "MailingStreet",
+    "PersonMailingCity": "MailingCity",
+    "PersonMailingState": "MailingState",
+    "PersonMailingPostalCode": "MailingPostalCode",
+    "PersonMailingCountry": "MailingCountry",
+    "PersonTitle": "Title",
+    "PersonDepartment": "Department",
+    "PersonBirthdate": "Birthdate",
+    "PersonLeadSource": "LeadSource",
+    "PersonHasOptedOutOfEmail": "HasOptedOutOfEmail",
+    "PersonDoNotCall": "DoNotCall",
+}
+"""A Person Account field → the field of its person contact that holds the same value."""
+
+
+def enable_person_accounts(objects: Mapping[str, SObjectSpec]) -> None:
+    """Add what an org with Person Accounts describes: ``IsPersonAccount`` on Account and
+    Contact, ``PersonContactId`` and the person fields on Account, ``IsPersonType`` on
+    RecordType (Object Reference: Account, Contact, RecordType)."""
+    account, contact = objects["Account"], objects["Contact"]
+    account.fields["Name"].required = False
+    for field in _readonly(
+        _f("IsPersonAccount", "boolean"),
+        _ref("PersonContactId", "Contact", relationship="PersonContact"),
+    ):
+        account.add(field)
+    for name in PERSON_ACCOUNT_FIELDS:
+        twin = contact.field(PERSON_TO_CONTACT[name])
+        assert twin is not None, name
+        account.add(attrs.evolve(twin, name=name, label="", required=False, nillable=True))
+    contact.add(_readonly(_f("IsPersonAccount", "boolean"))[0])
+    objects["RecordType"].add(_readonly(_f("IsPersonType", "boolean"))[0])
 
 
 def custom_object(name: str, prefix: str, label: str, name_field: Mapping[str, Any]) -> SObjectSpec:

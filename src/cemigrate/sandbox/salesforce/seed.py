@@ -318,6 +318,9 @@ class _Seeder:
                     "Suspended__c": user.suspended,
                     **self.values(FieldObject.USER, dict(user.custom_fields)),
                 }
+                if self.b.person_accounts and user.organization is None:
+                    self.contacts[user.id] = self.person(values, created, modified, user.deleted)
+                    continue
                 self.contacts[user.id] = self.b.put(
                     "Contact", values, created=created, modified=modified, deleted=user.deleted
                 )
@@ -340,6 +343,35 @@ class _Seeder:
                     "Phone": user.phone,
                 }
                 self.users[user.id] = self.b.put("User", values, created=created, modified=modified)
+
+    def person(
+        self, values: dict[str, Any], created: str | None, modified: str | None, deleted: bool
+    ) -> str:
+        """An end user without an organization in an org with Person Accounts: a Person
+        Account (its person fields from the contact's values) whose person contact also
+        holds the contact's custom fields; the contact's id (what cases name)."""
+        account = self.b.put(
+            "Account",
+            {
+                "RecordTypeId": self.b.person_record_type,
+                "FirstName": values["FirstName"],
+                "LastName": values["LastName"],
+                "PersonEmail": values["Email"],
+                "Phone": values["Phone"],
+                "PersonMobilePhone": values["MobilePhone"],
+                "PersonOtherPhone": values["OtherPhone"],
+            },
+            created=created,
+            modified=modified,
+            deleted=deleted,
+        )
+        row = self.b.rows["Account"][account]
+        self.b.make_person(row)
+        contact = self.b.rows["Contact"][row["PersonContactId"]]
+        contact.update({k: v for k, v in values.items() if k.endswith("__c")})
+        contact["IsDeleted"] = deleted
+        contact["LastModifiedDate"] = contact["SystemModstamp"] = modified or created
+        return str(contact["Id"])
 
     def relations(self) -> None:
         """Contacts to Multiple Accounts, switched on when the desk has memberships: every

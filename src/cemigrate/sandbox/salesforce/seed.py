@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from cemigrate.sandbox._dataset_fidelity import FOREIGN_LOOKUPS
 from cemigrate.sandbox.dataset import SUPPORT_DOMAIN, HelpDesk, add_business, generate
 from cemigrate.sandbox.salesforce.models import SalesforceBackend, sf_datetime
 from cemigrate.sandbox.salesforce.objects import WEEKDAYS, FieldSpec
@@ -24,6 +25,7 @@ from cemigrate.schema import (
     FieldDef,
     FieldObject,
     FieldType,
+    Kind,
     Role,
     RuleKind,
     SlaEventKind,
@@ -94,6 +96,13 @@ _FIELD_TYPES: Final[dict[FieldType, tuple[str, int, int]]] = {
     FieldType.DROPDOWN: ("picklist", 255, 0),
     FieldType.MULTISELECT: ("multipicklist", 4099, 0),
 }
+_LOOKUP_OBJECTS: Final = {
+    Kind.USER: "Contact",
+    Kind.ORGANIZATION: "Account",
+    Kind.TICKET: "Case",
+    Kind.GROUP: "Group",
+}
+"""The object a lookup to a kind points to (a person the desk's tickets name is a Contact)."""
 _OBJECTS: Final = {
     FieldObject.TICKET: "Case",
     FieldObject.USER: "Contact",
@@ -200,23 +209,46 @@ class _Seeder:
             self.b.objects[sobject].add(spec)
         for field in self.desk.fields:
             sobject = _OBJECTS[field.object]
-            kind, length, scale = _FIELD_TYPES[field.type]
             name = key_to_api_name(field.key)
-            self.b.objects[sobject].add(
-                FieldSpec(
-                    name,
-                    kind,
-                    label=field.title,
-                    length=length,
-                    scale=scale,
-                    precision=18 if kind == "double" else 0,
-                    picklist=tuple(o.value for o in field.options),
-                    picklist_labels=tuple(o.name for o in field.options),
-                    restricted=kind in ("picklist", "multipicklist"),
-                    custom=True,
-                    default=False if kind == "boolean" else None,
+            target = _LOOKUP_OBJECTS.get(field.references) if field.references else None
+            target = target or FOREIGN_LOOKUPS.get(field.key)
+            length = 0
+            if target is not None:
+                # A custom lookup: ``reference`` to one object, its relationship ``X__r``
+                # (Object Reference: Relationships Among Objects; recorded describes).
+                self.b.objects[sobject].add(
+                    FieldSpec(
+                        name,
+                        "reference",
+                        label=field.title,
+                        length=18,
+                        reference_to=(target,),
+                        relationship_name=name[:-3] + "__r",
+                        custom=True,
+                        help_text=field.description or None,
+                    )
                 )
-            )
+            else:
+                kind, length, scale = _FIELD_TYPES[field.type]
+                self.b.objects[sobject].add(
+                    FieldSpec(
+                        name,
+                        kind,
+                        label=field.title,
+                        length=length,
+                        scale=scale,
+                        precision=18 if kind == "double" else 0,
+                        picklist=tuple(o.value for o in field.options),
+                        picklist_labels=tuple(o.name for o in field.options),
+                        restricted=kind in ("picklist", "multipicklist"),
+                        custom=True,
+                        default=False if kind == "boolean" else None,
+                        # A formula field: ``calculated``, never createable nor updateable.
+                        formula=field.formula or None if field.read_only else None,
+                        createable=not field.read_only,
+                        updateable=not field.read_only,
+                    )
+                )
             self.fields[(field.object, field.key)] = (name, field)
             field_id = self.b.new_id("00N")
             self.b.tooling["CustomField"][field_id] = {
@@ -267,7 +299,9 @@ class _Seeder:
             if found is None or value is None:
                 continue
             name, field = found
-            if field.type is FieldType.MULTISELECT and isinstance(value, tuple | list):
+            if field.type is FieldType.LOOKUP:
+                out[name] = self.lookup_id(field, str(value))
+            elif field.type is FieldType.MULTISELECT and isinstance(value, tuple | list):
                 out[name] = ";".join(str(v) for v in value)
             elif field.type in (FieldType.INTEGER, FieldType.DECIMAL):
                 out[name] = float(value)
@@ -276,6 +310,16 @@ class _Seeder:
             else:
                 out[name] = str(value)
         return out
+
+    def lookup_id(self, field: FieldDef, value: str) -> str | None:
+        """The org's id of the record a lookup value (the desk's id) names."""
+        found = {
+            Kind.USER: self.contacts,
+            Kind.ORGANIZATION: self.accounts,
+            Kind.TICKET: self.cases,
+            Kind.GROUP: self.queues,
+        }.get(field.references) if field.references else None
+        return None if found is None else found.get(value)
 
     # --- people and organizations --------------------------------------------------------
 

@@ -593,7 +593,9 @@ class SalesforceBackend:
             required = "LastName" if person else "Name"
             if clean.get(required) in (None, ""):
                 raise SalesforceError(
-                    "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{required}]", [required]
+                    "REQUIRED_FIELD_MISSING",
+                    f"Required fields are missing: [{required}]",
+                    [required],
                 )
             if not person:
                 given = [n for n in PERSON_ACCOUNT_FIELDS if clean.get(n) not in (None, False)]
@@ -679,24 +681,35 @@ class SalesforceBackend:
             },
             created=created,
         )
-        self.record_type_values[id] = {
-            spec.field(f).name: tuple(v) for f, v in (values or {}).items()  # type: ignore[union-attr]
-        }
+        offered: dict[str, tuple[str, ...]] = {}
+        for field, allowed in (values or {}).items():
+            found = spec.field(field)
+            assert found is not None  # checked above
+            offered[found.name] = tuple(allowed)
+        self.record_type_values[id] = offered
         return id
 
-    def picklist_values(self, record_type: str, spec: SObjectSpec, field: FieldSpec) -> tuple[str, ...]:
+    def picklist_values(
+        self, record_type: str, spec: SObjectSpec, field: FieldSpec
+    ) -> tuple[str, ...]:
         """The values of a picklist available for a record type (all of them for Master)."""
         offered = self.record_type_values.get(record_type, {}).get(field.name)
         return field.picklist if offered is None else offered
 
-    def _check_record_type(self, spec: SObjectSpec, clean: Mapping[str, Any], row: Row | None) -> None:
+    def _check_record_type(
+        self, spec: SObjectSpec, clean: Mapping[str, Any], row: Row | None
+    ) -> None:
         """A record's ``RecordTypeId`` names an active record type of its object, and its
         restricted picklists hold values that record type offers: else
         ``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST``, as a data load into a record type
         without the value fails (Gearset, "Data deployments and picklist errors")."""
         if "RecordTypeId" not in spec.fields:
             return
-        record_type = clean.get("RecordTypeId") if "RecordTypeId" in clean else (row or {}).get("RecordTypeId")
+        record_type = (
+            clean.get("RecordTypeId")
+            if "RecordTypeId" in clean
+            else (row or {}).get("RecordTypeId")
+        )
         if not record_type:
             return
         if "RecordTypeId" in clean:

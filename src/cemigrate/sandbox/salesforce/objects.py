@@ -25,9 +25,9 @@ __all__ = [
     "MASTER_RECORD_TYPE",
     "PERSON_ACCOUNT_FIELDS",
     "PERSON_TO_CONTACT",
-    "enable_person_accounts",
     "FieldSpec",
     "SObjectSpec",
+    "enable_person_accounts",
     "standard_objects",
 ]
 
@@ -861,10 +861,10 @@ def standard_objects() -> dict[str, SObjectSpec]:
         for field in fields:
             if catalogue[name].field(field.name) is None:
                 catalogue[name].add(field)
-    for name, field, relationship in _CHILD_RELATIONSHIPS:
-        catalogue[name].fields[field].child_relationship = relationship
-    for name, field in _ID_LOOKUPS:
-        catalogue[name].fields[field].id_lookup = True
+    for name, lookup, relationship in _CHILD_RELATIONSHIPS:
+        catalogue[name].fields[lookup].child_relationship = relationship
+    for name, looked_up in _ID_LOOKUPS:
+        catalogue[name].fields[looked_up].id_lookup = True
     catalogue["Case"].fields["CaseNumber"].auto_number = True
     catalogue["EmailMessage"].fields["HtmlBody"].extra_type_info = "richtextarea"
     catalogue["FeedItem"].fields["Body"].extra_type_info = "richtextarea"
@@ -933,9 +933,7 @@ def _more_standard_fields() -> dict[str, list[FieldSpec]]:
         ]
 
     def viewed() -> list[FieldSpec]:
-        return _readonly(
-            _f("LastViewedDate", "datetime"), _f("LastReferencedDate", "datetime")
-        )
+        return _readonly(_f("LastViewedDate", "datetime"), _f("LastReferencedDate", "datetime"))
 
     return {
         "Case": [

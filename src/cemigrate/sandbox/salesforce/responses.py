@@ -39,6 +39,8 @@ MAX_BATCH: Final = 2000
 MIN_BATCH: Final = 200
 MAX_COLLECTION: Final = 200
 """Most records an sObject Collections request takes."""
+MAX_COLLECTION_BLOB_BYTES: Final = 500 * 1024 * 1024
+"""Most bytes the files of one multipart sObject Collections request may total."""
 MAX_COMPOSITE: Final = 25
 """Most subrequests a composite request takes."""
 VERSIONS: Final = tuple(f"{v}.0" for v in range(20, 63))
@@ -147,18 +149,32 @@ class SalesforceResponses:
                 raise not_found(f"{name} is not a picklist field of {spec.name}")
             offered = self.backend.picklist_values(str(full), spec, found)
             labels = dict(
-                zip(found.picklist, (*found.picklist_labels, *found.picklist[len(found.picklist_labels) :]), strict=True)
+                zip(
+                    found.picklist,
+                    (*found.picklist_labels, *found.picklist[len(found.picklist_labels) :]),
+                    strict=True,
+                )
             )
             default = found.default if found.default in offered else None
             return {
                 "controllerValues": {},
                 "defaultValue": None
                 if default is None
-                else {"attributes": None, "label": labels[default], "validFor": [], "value": default},
+                else {
+                    "attributes": None,
+                    "label": labels[default],
+                    "validFor": [],
+                    "value": default,
+                },
                 "eTag": secrets.token_hex(16),
                 "url": f"{base}/{found.name}",
                 "values": [
-                    {"attributes": None, "label": labels.get(value, value), "validFor": [], "value": value}
+                    {
+                        "attributes": None,
+                        "label": labels.get(value, value),
+                        "validFor": [],
+                        "value": value,
+                    }
                     for value in offered
                 ],
             }
@@ -402,7 +418,11 @@ class SalesforceResponses:
         return results
 
     def collection_create(self, request: Request, v: str) -> Reply:
-        """``POST /composite/sobjects``: create up to 200 records of any types."""
+        """``POST /composite/sobjects``: create up to 200 records of any types; as multipart,
+        ContentVersions whose bytes are the request's binary parts."""
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/"):
+            return self._collection_blobs(request, content_type)
         records, all_or_none = self._collection(request)
 
         def write(record: dict[str, Any]) -> dict[str, Any]:
@@ -414,6 +434,69 @@ class SalesforceResponses:
             return {"id": self.backend.insert(sobject, _fields(record))}
 
         return Reply(body=self._each(records, all_or_none, write))
+
+    def _collection_blobs(self, request: Request, content_type: str) -> Reply:
+        """Insert a collection of blob records in one multipart request (REST API Developer
+        Guide, Insert or Update Blob Data: "Using sObject Collections"): the JSON part holds
+        ``allOrNone`` and ``records``; each record's ``attributes`` names its binary part
+        (``binaryPartName``) and the blob field it fills (``binaryPartNameAlias``,
+        ``VersionData``); then one part per file, named so. At most 200 records, and the
+        files of one request together at most 500 MB."""
+        parts = _parts(request.body, content_type)
+        body = next((json_part for json_part in _json_parts(parts)), None)
+        if body is None:
+            raise SalesforceError(
+                "INVALID_MULTIPART_REQUEST", "a multipart collection needs a JSON part"
+            )
+        records = body.get("records")
+        if not isinstance(records, list):
+            raise SalesforceError("JSON_PARSER_ERROR", "records: a list of records is required")
+        if len(records) > MAX_COLLECTION:
+            raise SalesforceError(
+                "EXCEEDED_ID_LIMIT",
+                f"record limit reached. cannot submit more than"
+                f" {MAX_COLLECTION} records into this call",
+            )
+        blobs = {name: content for name, _, content in parts}
+        wanted = []
+        for record in records:
+            attributes = record.get("attributes") if isinstance(record, dict) else None
+            part = attributes.get("binaryPartName") if isinstance(attributes, dict) else None
+            if part is not None:
+                if part not in blobs:
+                    raise SalesforceError(
+                        "INVALID_MULTIPART_REQUEST",
+                        f"Binary part not found: {part}",
+                    )
+                alias = attributes.get("binaryPartNameAlias") if attributes else None
+                if str(alias) != "VersionData" or _record_type(record) != "ContentVersion":
+                    raise SalesforceError(
+                        "INVALID_MULTIPART_REQUEST",
+                        f"binaryPartNameAlias {alias!r} is not a blob field of"
+                        f" {_record_type(record)}",
+                    )
+                wanted.append(part)
+        if sum(len(blobs[p]) for p in wanted) > MAX_COLLECTION_BLOB_BYTES:
+            raise SalesforceError(
+                "EXCEEDED_MAX_SIZE_REQUEST",
+                "The files of one sObject Collections request may total at most 500 MB",
+                status=413,
+            )
+
+        def write(record: dict[str, Any]) -> dict[str, Any]:
+            sobject = _record_type(record)
+            if "Id" in record or "id" in record:
+                raise SalesforceError(
+                    "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
+                )
+            part = record["attributes"].get("binaryPartName")
+            if part is None:
+                return {"id": self.backend.insert(sobject, _fields(record))}
+            values = _fields(record)
+            values.pop("VersionData", None)
+            return {"id": self.backend.insert_version(values, blobs[part])}
+
+        return Reply(body=self._each(records, bool(body.get("allOrNone")), write))
 
     def collection_update(self, request: Request, v: str) -> Reply:
         """``PATCH /composite/sobjects``: update up to 200 records by ``Id``."""
@@ -770,6 +853,41 @@ def _multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
         )
     values.pop("VersionData", None)
     return values, data
+
+
+def _parts(body: bytes, content_type: str) -> list[tuple[str, str, bytes]]:
+    """The parts of a multipart body: ``(name, headers lower-cased, content)``; the name is
+    kept as sent."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if found is None:
+        raise SalesforceError("INVALID_MULTIPART_REQUEST", "multipart boundary missing")
+    delimiter = b"--" + found.group(1).encode()
+    out: list[tuple[str, str, bytes]] = []
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.partition(b"\r\n\r\n")
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        headers = head.decode("latin-1")
+        name = re.search(r'name="([^"]+)"', headers)
+        out.append((name.group(1) if name else "", headers.lower(), content))
+    return out
+
+
+def _json_parts(parts: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
+    """The JSON object parts (``application/json``) of a multipart body."""
+    out = []
+    for _, headers, content in parts:
+        if "application/json" not in headers:
+            continue
+        try:
+            parsed = json.loads(content or b"{}")
+        except ValueError:
+            raise SalesforceError("JSON_PARSER_ERROR", "the JSON part is not JSON") from None
+        if isinstance(parsed, dict):
+            out.append(parsed)
+    return out
 
 
 def b64(data: bytes) -> str:

@@ -272,7 +272,9 @@ class _Seeder:
         for ticket in self.desk.tickets:
             if ticket.form is None:
                 continue
-            values = used.setdefault(ticket.form.id, {"Status": {"New"}, "Origin": set(), "Type": set()})
+            values = used.setdefault(
+                ticket.form.id, {"Status": {"New"}, "Origin": set(), "Type": set()}
+            )
             values["Status"].add(STATUSES[ticket.status])
             values["Origin"].add(ORIGINS[ticket.channel])
             if ticket.type:
@@ -313,12 +315,16 @@ class _Seeder:
 
     def lookup_id(self, field: FieldDef, value: str) -> str | None:
         """The org's id of the record a lookup value (the desk's id) names."""
-        found = {
-            Kind.USER: self.contacts,
-            Kind.ORGANIZATION: self.accounts,
-            Kind.TICKET: self.cases,
-            Kind.GROUP: self.queues,
-        }.get(field.references) if field.references else None
+        found = (
+            {
+                Kind.USER: self.contacts,
+                Kind.ORGANIZATION: self.accounts,
+                Kind.TICKET: self.cases,
+                Kind.GROUP: self.queues,
+            }.get(field.references)
+            if field.references
+            else None
+        )
         return None if found is None else found.get(value)
 
     # --- people and organizations --------------------------------------------------------

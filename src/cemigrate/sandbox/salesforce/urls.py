@@ -212,7 +212,7 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
         f"{_D}/composite/sobjects",
         lambda s: s.responses.collection_create,
         True,
-        "Create up to 200 records (allOrNone, per-record results)",
+        "Create up to 200 records (allOrNone, per-record results); ContentVersions as multipart",
     ),
     SalesforceRoute(
         "PATCH",

@@ -494,3 +494,19 @@ def test_several_files_in_one_multipart_collections_request(
         f"{org.data_url}/composite/sobjects", data=body, headers={"Content-Type": content_type}
     )
     assert over.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def test_bulk_query_jobs_refuse_aggregates_and_sub_selects(
+    org: SalesforceSandbox, api: requests.Session
+) -> None:
+    for soql in (
+        "SELECT COUNT() FROM Case",
+        "SELECT COUNT(Id) FROM Case",
+        "SELECT Id, (SELECT Id FROM CaseComments) FROM Case",
+    ):
+        reply = api.post(f"{org.data_url}/jobs/query", json={"operation": "query", "query": soql})
+        assert reply.status_code == 400, soql
+    plain = api.post(
+        f"{org.data_url}/jobs/query", json={"operation": "query", "query": "SELECT Id FROM Case"}
+    )
+    assert plain.status_code == 200

@@ -282,6 +282,7 @@ class SalesforceBackend:
         self._prefixes: dict[str, str] = {s.key_prefix: n for n, s in self.objects.items()}
         self._counters: dict[str, itertools.count[int]] = {}
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._templates: dict[tuple[str, int, int], Row] = {}
         self._case_numbers = itertools.count(1001)
         self._undo: list[Callable[[], None]] | None = None
         self.tooling: dict[str, dict[str, Row]] = {name: {} for name in _TOOLING_OBJECTS}
@@ -446,12 +447,7 @@ class SalesforceBackend:
         new_id = id or self.new_id(spec.key_prefix)
         stamp = created or sf_datetime(self.now())
         by = created_by or getattr(self, "admin_id", None)
-        row: Row = dict.fromkeys(spec.fields)
-        for name, field in spec.fields.items():
-            if field.type == "boolean":
-                row[name] = bool(field.default)
-            elif field.default is not None:
-                row[name] = field.default
+        row: Row = self._template(spec).copy()
         row.update(values)
         row["Id"] = new_id
         row["IsDeleted"] = deleted
@@ -466,6 +462,21 @@ class SalesforceBackend:
         self.rows[sobject][new_id] = row
         self._index_add(sobject, row)
         return new_id
+
+    def _template(self, spec: SObjectSpec) -> Row:
+        """A new row of ``spec``: every field, booleans false, defaults set (cached until a
+        field is added or replaced)."""
+        key = (spec.name, spec.revision, len(spec.fields))
+        template = self._templates.get(key)
+        if template is None:
+            template = dict.fromkeys(spec.fields)
+            for name, field in spec.fields.items():
+                if field.type == "boolean":
+                    template[name] = bool(field.default)
+                elif field.default is not None:
+                    template[name] = field.default
+            self._templates[key] = template
+        return template
 
     def _derive(self, sobject: str, row: Row) -> None:
         """Fields Salesforce computes: names, case numbers, closed flags."""

@@ -256,6 +256,8 @@ class SObjectSpec:
     id: str | None = None
     """The CustomObject id (``01I...``) of a custom object."""
     _lower: dict[str, str] = attrs.field(factory=dict, init=False, repr=False)
+    revision: int = attrs.field(default=0, init=False, repr=False)
+    """Counts :meth:`add` calls (the backend caches new-row templates by it)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.label:
@@ -266,6 +268,7 @@ class SObjectSpec:
         """Add (or replace) a field."""
         self.fields[field.name] = field
         self._lower[field.name.lower()] = field.name
+        self.revision += 1
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name`` (case-insensitive), or None."""

@@ -738,6 +738,9 @@ _ADDED_ATTRIBUTES = {
 _INLINE_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)">(?=</p>$)')
 
 
+_SALESFORCE_FIELDS = ("escalation_contact", "critical_days_open", "asset_record")
+
+
 def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
     """The records of the kinds the desk had before brands, forms and statuses, without what was
     added since (new attributes, identity ids, secondary identities, comment metadata, inline
@@ -748,6 +751,8 @@ def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
             data = to_dict(record)
             if kind is Kind.FIELD and data["key"] == "ticket_type":
                 continue  # added with the Freshdesk values
+            if kind is Kind.FIELD and data["key"] in _SALESFORCE_FIELDS:
+                continue  # added with the Salesforce values
             for name in _ADDED_ATTRIBUTES.get(kind, ()):
                 data.pop(name, None)
             if kind is Kind.USER:
@@ -756,6 +761,8 @@ def _as_before(desk: HelpDesk) -> list[dict[str, object]]:
                     {k: v for k, v in i.items() if k != "id"} for i in data["identities"][:kept]
                 ]
             if kind is Kind.TICKET:
+                for key in _SALESFORCE_FIELDS:
+                    data["custom_fields"].pop(key, None)
                 if "ticket_type" in data["custom_fields"]:  # a question given an own type
                     data["custom_fields"].pop("ticket_type")
                     data["type"] = "question"
@@ -776,7 +783,7 @@ def test_existing_records_keep_every_value(desk: HelpDesk) -> None:
         "user": 1229,
         "group": 6,
         "group_membership": 38,
-        "field": 16,  # 15, and the ticket_type dropdown added with the Freshdesk values
+        "field": 19,  # 15, the Freshdesk ticket_type dropdown and three Salesforce fields
         "sla_policy": 2,
         "ticket": 2000,
         "sla_event": 14645,

@@ -82,6 +82,16 @@ FRESHDESK_SOURCES: Final = ((8, "MobiHelp", "chat"), (12, "Bot", "chat"), (13, "
 """Freshdesk ``source`` codes no other platform has a channel for, and the channel of the tickets
 that carry them (``via["freshdesk"]``); code 11 "Ecommerce" goes to a web ticket."""
 
+FOREIGN_LOOKUPS: Final = {"asset_record": "Asset"}
+"""Ticket fields that are lookups to an object no migration carries, by key: the object they
+point to. The desk holds them as text (the source's id); a Salesforce org holds them as lookup
+fields to that object."""
+CRITICAL_DAYS_OPEN_FORMULA: Final = (
+    "IF(ISPICKVAL(Priority, 'Critical'), IF(IsClosed, DATEVALUE(ClosedDate), TODAY())"
+    " - DATEVALUE(CreatedDate), NULL)"
+)
+"""The ``critical_days_open`` formula, as a Salesforce org computes it."""
+
 METADATA_BUDGET: Final = 29_000
 """Most characters of comment metadata JSON one ticket carries (Zendesk's long threads have
 metadata on every comment; the demo stops adding it once a ticket reaches this)."""
@@ -288,6 +298,7 @@ class _Enricher:
         memberships = self._organization_memberships(users, organizations)
         tickets = self._links(self._tickets(brands, forms, statuses))
         fields, users, tickets, forms = self._freshdesk(users, tickets, forms)
+        fields, tickets, forms = self._salesforce(fields, users, tickets, forms)
         groups = [
             attrs.evolve(g, public=False) if g.name == _PRIVATE_GROUP else g
             for g in self.desk.groups
@@ -724,6 +735,95 @@ class _Enricher:
             tickets[k] = attrs.evolve(tickets[k], via=via)
         users = self._freshdesk_people(rng, users)
         return fields, users, tickets, forms
+
+    def _salesforce(
+        self,
+        fields: list[FieldDef],
+        users: list[User],
+        tickets: list[Ticket],
+        forms: list[TicketForm],
+    ) -> tuple[list[FieldDef], list[Ticket], list[TicketForm]]:
+        """What real Salesforce orgs hold on cases, from a generator of its own (every value
+        drawn before stays as it was), on the General form and its tickets:
+
+        - ``escalation_contact``: a lookup to a person (``references`` USER; its values the
+          desk's user ids), set on a few tickets to another end user;
+        - ``critical_days_open``: a formula (read only) counting the days an urgent ticket has
+          been open (until solved), set on urgent tickets only, as the formula is null on others;
+        - ``asset_record``: a lookup to an Asset, an object no migration carries, held as text
+          (the Asset's id; :data:`FOREIGN_LOOKUPS`), set on a few tickets.
+        """
+        rng = random.Random(f"cemigrate:{self.seed}:{self.desk.instance}:salesforce")
+        created, updated = self._config_time()
+        first = max((int(f.id) for f in fields), default=364_000_000_099) + 1
+        common: dict[str, Any] = {
+            "object": FieldObject.TICKET,
+            "created_at": created,
+            "updated_at": updated,
+        }
+        added = [
+            FieldDef(
+                id=str(first),
+                key="escalation_contact",
+                title="Escalation contact",
+                type=FieldType.LOOKUP,
+                references=Kind.USER,
+                description="Who to reach when the ticket is escalated.",
+                position=len(fields),
+                **common,
+            ),
+            FieldDef(
+                id=str(first + 1),
+                key="critical_days_open",
+                title="Days open (critical)",
+                type=FieldType.DECIMAL,
+                read_only=True,
+                formula=CRITICAL_DAYS_OPEN_FORMULA,
+                description="Days an urgent ticket has been open; computed by the platform.",
+                position=len(fields) + 1,
+                **common,
+            ),
+            FieldDef(
+                id=str(first + 2),
+                key="asset_record",
+                title="Asset",
+                type=FieldType.TEXT,
+                description="Lookup to Asset (an object the migration does not carry): the"
+                " Asset's id in the source.",
+                position=len(fields) + 2,
+                **common,
+            ),
+        ]
+        now = _dt(self.start)
+        general = forms[0]
+        forms = [
+            attrs.evolve(
+                general,
+                fields=(*general.fields, *(Ref(kind=Kind.FIELD, id=f.id) for f in added)),
+            ),
+            *forms[1:],
+        ]
+        general_ref = Ref(kind=Kind.TICKET_FORM, id=general.id)
+        live = [k for k, t in enumerate(tickets) if not t.deleted and t.form == general_ref]
+        people = [u.id for u in users if u.role is Role.END_USER and not u.deleted]
+        picked = rng.sample(live, min(len(live), max(1, len(live) // 40)))
+        assets = rng.sample(live, min(len(live), max(1, len(live) // 50)))
+        for k in live:
+            ticket = tickets[k]
+            values = dict(ticket.custom_fields)
+            if k in picked and people:
+                requester = ticket.requester.id if ticket.requester else None
+                values["escalation_contact"] = rng.choice(
+                    [p for p in people if p != requester] or people
+                )
+            if ticket.priority is not None and ticket.priority.value == "urgent":
+                until = ticket.solved_at or now
+                values["critical_days_open"] = float(max(0, (until - ticket.created_at).days))
+            if k in assets:
+                values["asset_record"] = f"02i5g00000{rng.randrange(16**5):05X}AAA"
+            if values != ticket.custom_fields:
+                tickets[k] = attrs.evolve(ticket, custom_fields=values)
+        return [*fields, *added], tickets, forms
 
     def _freshdesk_people(self, rng: random.Random, users: list[User]) -> list[User]:
         newer = attrs.fields_dict(User)  # attributes a later schema adds, set where present

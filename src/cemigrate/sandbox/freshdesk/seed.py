@@ -173,8 +173,9 @@ FIELD_TYPES: Final[Mapping[FieldType, str]] = {
     FieldType.DROPDOWN: "custom_dropdown",
     FieldType.MULTISELECT: "custom_multi_select_dropdown",
     FieldType.REGEXP: "custom_text",
+    FieldType.LOOKUP: "custom_text",
 }
-"""Schema field type → Freshdesk custom field type."""
+"""Schema field type → Freshdesk custom field type (a lookup holds the source's id as text)."""
 ROLES: Final[tuple[tuple[int, str, str], ...]] = (
     (367_000_000_001, "Account Administrator", "Has complete control over the help desk."),
     (

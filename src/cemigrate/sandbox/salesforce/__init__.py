@@ -12,7 +12,7 @@ See ``README.md`` beside it for what is served and how the help desk is seeded.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import requests
@@ -82,6 +82,8 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
     requests allowed; ``audit_fields`` the org's "Set Audit Fields upon Record Creation";
     ``deploy_flows_active`` its "Deploy processes and flows as active" (else a Flow saved Active
     is refused); ``entitlements_enabled`` its Entitlement Management (entitlement processes);
+    ``person_accounts`` its Person Accounts (seeded end users without an organization are
+    Person Accounts; ``person_record_type`` on the backend is their record type);
     ``clock`` drives time, limits and Bulk jobs (pass a manual one in tests); ``faults`` wraps
     the app.
     """
@@ -117,6 +119,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
         audit_fields: bool = True,
         deploy_flows_active: bool = False,
         entitlements_enabled: bool = True,
+        person_accounts: bool = False,
         concurrency: int = 25,
         clock: SandboxClock | None = None,
         faults: WireFaults | None = None,
@@ -152,6 +155,7 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
             audit_fields=audit_fields,
             deploy_flows_active=deploy_flows_active,
             entitlements_enabled=entitlements_enabled,
+            person_accounts=person_accounts,
             api_version=api_version,
             username=username,
             seeder=seeder,
@@ -226,6 +230,29 @@ class SalesforceSandbox(SandboxAccount[SalesforceApp]):
                     "EmailEncodingKey": "UTF-8",
                     "LanguageLocaleKey": "en_US",
                 },
+            )
+
+    def add_record_type(
+        self,
+        name: str,
+        *,
+        sobject: str = "Case",
+        developer_name: str | None = None,
+        values: Mapping[str, Sequence[str]] | None = None,
+        active: bool = True,
+        description: str | None = None,
+    ) -> str:
+        """Create a record type as an admin does in Setup before a migration (the REST API
+        cannot), offering ``values`` per picklist (``{"Status": ("New", "Closed")}``; a
+        picklist not named offers all its values); its id."""
+        with self.backend.lock:
+            return self.backend.add_record_type(
+                sobject,
+                name,
+                developer_name=developer_name,
+                values=values,
+                active=active,
+                description=description,
             )
 
     def summary(self) -> str:

@@ -448,6 +448,15 @@ class BulkJobs:
             raise SalesforceError(
                 "INVALID_TYPE", f"sObject type '{parsed.sobject}' is not supported."
             )
+        # Bulk API 2.0 takes no aggregate functions and no parent-to-child relationship
+        # queries (Bulk API 2.0 Developer Guide, Understanding Bulk API 2.0 Query: Limits);
+        # the wording of the refusal is not recorded.
+        if parsed.count or parsed.aggregates or parsed.children:
+            raise SalesforceError(
+                "API_ERROR",
+                "Aggregate functions and parent-to-child relationship queries are not"
+                " supported in Bulk API 2.0 query jobs",
+            )
         delimiter = str(body.get("columnDelimiter") or "COMMA")
         line_ending = str(body.get("lineEnding") or "LF")
         if delimiter not in DELIMITERS or line_ending not in ("LF", "CRLF"):

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+import attrs
+
 from cemigrate.sandbox.dataset import DEFAULT_START
 from cemigrate.sandbox.http import SandboxClock
 from cemigrate.sandbox.salesforce.exceptions import MultipleMatches, SalesforceError, not_found
@@ -28,9 +30,12 @@ from cemigrate.sandbox.salesforce.objects import (
     ANY,
     AUDIT_OBJECTS,
     CLOSED_STATUSES,
+    PERSON_ACCOUNT_FIELDS,
+    PERSON_TO_CONTACT,
     FieldSpec,
     SObjectSpec,
     custom_object,
+    enable_person_accounts,
     standard_objects,
 )
 
@@ -190,6 +195,29 @@ class OrgSchema:
         target = "Name" if targets == (ANY,) else targets[0]
         return found.name, target
 
+    def children_of(self, sobject: str) -> list[tuple[str, FieldSpec]]:
+        """``(child object, lookup)`` of every child relationship naming ``sobject``."""
+        return [
+            (child.name, field)
+            for child in self.objects.values()
+            for field in child.fields.values()
+            if field.child_relationship
+            and (sobject in field.reference_to or field.reference_to == (ANY,))
+        ]
+
+    def child_relationship(self, sobject: str, name: str) -> tuple[str, str, str] | None:
+        """``(child object, lookup field, relationship name)`` of the child relationship
+        ``name`` of ``sobject`` (``CaseComments`` of ``Case``), or None (SOQL sub-selects)."""
+        lowered = name.lower()
+        return next(
+            (
+                (child, field.name, str(field.child_relationship))
+                for child, field in self.children_of(sobject)
+                if str(field.child_relationship).lower() == lowered
+            ),
+            None,
+        )
+
     def get(self, sobject: str, id: str) -> Mapping[str, Any] | None:
         """The row with ``id`` (any object: polymorphic lookups are resolved by key prefix)."""
         if self.objects is self.backend.tooling_objects:
@@ -219,12 +247,12 @@ class SalesforceBackend:
         seeder: Callable[[SalesforceBackend], None] | None = None,
         deploy_flows_active: bool = False,
         entitlements_enabled: bool = True,
+        person_accounts: bool = False,
     ) -> None:
         self.clock = clock
+        self.person_accounts = person_accounts
+        """The org has Person Accounts (Account's describe has ``IsPersonAccount``)."""
         self.audit_fields = audit_fields
-        self.record_type_values: dict[str, dict[str, tuple[str, ...]]] = {}
-        """Record type id → picklist field → the values an admin made available to it (a
-        field absent: all its values), as the UI API serves them."""
         self.deploy_flows_active = deploy_flows_active
         self.entitlements_enabled = entitlements_enabled
         """The org has Entitlement Management: entitlement processes, milestone types and
@@ -245,6 +273,10 @@ class SalesforceBackend:
     def reset(self) -> None:
         """Back to the freshly seeded state."""
         self.objects: dict[str, SObjectSpec] = standard_objects()
+        if self.person_accounts:
+            enable_person_accounts(self.objects)
+        self.person_record_type: str | None = None
+        """The Person Account record type's id (with Person Accounts)."""
         self.rows: dict[str, dict[str, Row]] = {name: {} for name in self.objects}
         self.blobs: dict[str, bytes | Callable[[], bytes]] = {}
         """ContentVersion id → its bytes (or a function that rebuilds them)."""
@@ -252,6 +284,7 @@ class SalesforceBackend:
         self._prefixes: dict[str, str] = {s.key_prefix: n for n, s in self.objects.items()}
         self._counters: dict[str, itertools.count[int]] = {}
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._templates: dict[tuple[str, int, int], Row] = {}
         self._case_numbers = itertools.count(1001)
         self._undo: list[Callable[[], None]] | None = None
         self.tooling: dict[str, dict[str, Row]] = {name: {} for name in _TOOLING_OBJECTS}
@@ -262,6 +295,9 @@ class SalesforceBackend:
         """Tooling API objects (``CustomField``, ``CustomObject``, ``Flow``,
         ``FlowDefinition``) for the SOQL engine."""
         self._custom_prefixes = (f"a0{c}" for c in _ALPHABET[1:])
+        self.record_type_values: dict[str, dict[str, tuple[str, ...]]] = {}
+        """Record type id → picklist field → the values available for that record type (a
+        field not named offers all its values)."""
         self.admin_id = self._setup()
         """The API user every call runs as (a System Administrator)."""
         self.metadata: dict[str, dict[str, Any]] = {}
@@ -309,16 +345,29 @@ class SalesforceBackend:
         for objects in self.rows.values():
             for row in objects.values():
                 row["CreatedById"] = row["LastModifiedById"] = admin
-        self.put(
-            "RecordType",
-            {
-                "Name": "Support Case",
-                "DeveloperName": "Support_Case",
-                "SobjectType": "Case",
-                "IsActive": True,
-            },
-            created_by=admin,
-        )
+        if self.person_accounts:
+            self.put(
+                "RecordType",
+                {
+                    "Name": "Business Account",
+                    "DeveloperName": "Business_Account",
+                    "SobjectType": "Account",
+                    "IsActive": True,
+                    "IsPersonType": False,
+                },
+                created_by=admin,
+            )
+            self.person_record_type = self.put(
+                "RecordType",
+                {
+                    "Name": "Person Account",
+                    "DeveloperName": "PersonAccount",
+                    "SobjectType": "Account",
+                    "IsActive": True,
+                    "IsPersonType": True,
+                },
+                created_by=admin,
+            )
         self.put(
             "AssignmentRule",
             {"Name": "Standard Case Assignment", "Active": True, "SobjectType": "Case"},
@@ -400,12 +449,7 @@ class SalesforceBackend:
         new_id = id or self.new_id(spec.key_prefix)
         stamp = created or sf_datetime(self.now())
         by = created_by or getattr(self, "admin_id", None)
-        row: Row = dict.fromkeys(spec.fields)
-        for name, field in spec.fields.items():
-            if field.type == "boolean":
-                row[name] = bool(field.default)
-            elif field.default is not None:
-                row[name] = field.default
+        row: Row = self._template(spec).copy()
         row.update(values)
         row["Id"] = new_id
         row["IsDeleted"] = deleted
@@ -420,6 +464,21 @@ class SalesforceBackend:
         self.rows[sobject][new_id] = row
         self._index_add(sobject, row)
         return new_id
+
+    def _template(self, spec: SObjectSpec) -> Row:
+        """A new row of ``spec``: every field, booleans false, defaults set (cached until a
+        field is added or replaced)."""
+        key = (spec.name, spec.revision, len(spec.fields))
+        template = self._templates.get(key)
+        if template is None:
+            template = dict.fromkeys(spec.fields)
+            for name, field in spec.fields.items():
+                if field.type == "boolean":
+                    template[name] = bool(field.default)
+                elif field.default is not None:
+                    template[name] = field.default
+            self._templates[key] = template
+        return template
 
     def _derive(self, sobject: str, row: Row) -> None:
         """Fields Salesforce computes: names, case numbers, closed flags."""
@@ -540,156 +599,172 @@ class SalesforceBackend:
             )
         if spec.name == "ContentVersion":
             return self.insert_version(values)
-        if spec.name == "Account" and self._is_person(values.get("RecordTypeId")):
-            return self._insert_person(spec, values)
         clean = self.clean(spec, values, insert=True)
-        return self._store(spec, clean)
-
-    # --- Person Accounts (switched on by :meth:`enable_person_accounts`) -------------------
-
-    _PERSON_FIELDS: Final = {
-        "FirstName": "FirstName",
-        "LastName": "LastName",
-        "PersonEmail": "Email",
-        "PersonMobilePhone": "MobilePhone",
-        "PersonMailingStreet": "MailingStreet",
-        "PersonOtherPhone": "OtherPhone",
-    }
-    """Account field of a person account → its person contact's field."""
-
-    def enable_person_accounts(self) -> str:
-        """Switch Person Accounts on, as Salesforce does for an org on request (Object
-        Reference, "Person Account Record Types"): Account gains ``IsPersonAccount``,
-        ``PersonContactId`` and the person fields, RecordType ``IsPersonType``, and a
-        ``PersonAccount`` record type exists; its id is returned. Creating an Account of that
-        record type creates its person contact; a Contact custom field is written on the
-        Account under its ``__pc`` name."""
-        account = self.objects["Account"]
-        for field in (
-            FieldSpec("IsPersonAccount", "boolean", createable=False, updateable=False),
-            FieldSpec(
-                "PersonContactId",
-                "reference",
-                length=18,
-                reference_to=("Contact",),
-                relationship_name="PersonContact",
-                createable=False,
-                updateable=False,
-            ),
-            FieldSpec("FirstName", "string", length=40),
-            FieldSpec("LastName", "string", length=80),
-            FieldSpec("PersonEmail", "email", length=80),
-            FieldSpec("PersonMobilePhone", "phone", length=40),
-            FieldSpec("PersonOtherPhone", "phone", length=40),
-            FieldSpec("PersonMailingStreet", "textarea", length=255),
-        ):
-            if account.field(field.name) is None:
-                account.add(field)
-        if account.field("RecordTypeId") is None:
-            account.add(
-                FieldSpec(
-                    "RecordTypeId",
-                    "reference",
-                    length=18,
-                    reference_to=("RecordType",),
-                    relationship_name="RecordType",
+        self._check_record_type(spec, clean, None)
+        if spec.name == "Account" and self.person_accounts:
+            person = self.is_person_type(clean.get("RecordTypeId"))
+            required = "LastName" if person else "Name"
+            if clean.get(required) in (None, ""):
+                raise SalesforceError(
+                    "REQUIRED_FIELD_MISSING",
+                    f"Required fields are missing: [{required}]",
+                    [required],
                 )
-            )
-        record_type = self.objects["RecordType"]
-        if record_type.field("IsPersonType") is None:
-            record_type.add(FieldSpec("IsPersonType", "boolean", createable=False))
-        id = self.insert(
-            "RecordType",
-            {
-                "Name": "Person Account",
-                "DeveloperName": "PersonAccount",
-                "SobjectType": "Account",
-                "IsActive": True,
-            },
-        )
-        self.rows["RecordType"][id]["IsPersonType"] = True
+            if not person:
+                given = [n for n in PERSON_ACCOUNT_FIELDS if clean.get(n) not in (None, False)]
+                if given:
+                    raise SalesforceError(
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        f"Business Account may not use Person Account field {given[0]}",
+                        [given[0]],
+                    )
+        id = self._store(spec, clean)
+        if spec.name == "Account" and self.is_person_type(clean.get("RecordTypeId")):
+            self.make_person(self.rows["Account"][id])
         return id
 
-    def _person_account_of(self, contact: str) -> str | None:
-        """The live Person Account whose person contact this is, if any."""
-        if "PersonContactId" not in self.objects["Account"].fields:
-            return None
-        return next(
-            (
-                r["Id"]
-                for r in self.rows["Account"].values()
-                if r.get("PersonContactId") == contact and not r["IsDeleted"]
-            ),
-            None,
+    # --- Person Accounts -----------------------------------------------------------------
+
+    def person_twins(self) -> None:
+        """With Person Accounts, each Contact custom field ``X__c`` is on Account as
+        ``X__pc`` too (Object Reference: Account, "Person Account fields": a person account
+        shows its person contact's custom fields with the ``__pc`` suffix)."""
+        if not self.person_accounts:
+            return
+        account = self.objects["Account"]
+        for field in list(self.objects["Contact"].fields.values()):
+            twin = field.name[:-3] + "__pc"
+            if field.custom and field.name.endswith("__c") and account.field(twin) is None:
+                account.add(attrs.evolve(field, name=twin, required=False, nillable=True))
+                for row in self.rows["Account"].values():
+                    row[twin] = False if field.type == "boolean" else None
+
+    def is_person_type(self, record_type: Any) -> bool:
+        """Whether a RecordTypeId names the Person Account record type."""
+        return bool(record_type) and normalize_id(record_type) == self.person_record_type
+
+    def make_person(self, account: Row) -> None:
+        """What Salesforce does for a Person Account: its Name is the person's name, and a
+        Contact holds the person (``IsPersonAccount``, ``AccountId`` the account), named by
+        ``PersonContactId``; its fields follow the account's person fields (Object
+        Reference: Account, Person Accounts)."""
+        account["IsPersonAccount"] = True
+        account["Name"] = " ".join(
+            str(p) for p in (account.get("FirstName"), account.get("LastName")) if p
         )
-
-    def _is_person(self, record_type: object) -> bool:
-        if (
-            not isinstance(record_type, str)
-            or "IsPersonType" not in self.objects["RecordType"].fields
-        ):
-            return False
-        row = next(
-            (r for r in self.rows["RecordType"].values() if r["Id"][:15] == record_type[:15]),
-            None,
+        values = {twin: account.get(name) for name, twin in PERSON_TO_CONTACT.items()}
+        values.update(  # the contact's custom fields, shown on the account as X__pc
+            {n[:-4] + "__c": v for n, v in account.items() if n.endswith("__pc")}
         )
-        return row is not None and bool(row.get("IsPersonType"))
-
-    def _split_person(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """A person account's values: the Account's own, and its person contact's."""
-        own: dict[str, Any] = {}
-        contact: dict[str, Any] = {}
-        for key, value in values.items():
-            if key in self._PERSON_FIELDS:
-                contact[self._PERSON_FIELDS[key]] = value
-                if key in ("FirstName", "LastName"):
-                    own[key] = value
-            elif key.endswith("__pc"):
-                contact[key.removesuffix("__pc") + "__c"] = value
-            elif key == "Name":
-                raise SalesforceError(
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    "Unable to create/update fields: Name. A person account's name is its"
-                    " FirstName and LastName.",
-                    ["Name"],
-                )
-            else:
-                own[key] = value
-        return own, contact
-
-    def _insert_person(self, spec: SObjectSpec, values: Mapping[str, Any]) -> str:
-        own, person = self._split_person(values)
-        if not own.get("LastName"):
-            raise SalesforceError(
-                "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ["LastName"]
+        contact_id = account.get("PersonContactId")
+        if contact_id is None:
+            contact_id = self.new_id(self.objects["Contact"].key_prefix)
+            self._remember("Contact", contact_id)
+            self.put(
+                "Contact",
+                {**values, "AccountId": account["Id"], "IsPersonAccount": True},
+                id=contact_id,
+                created=account["CreatedDate"],
+                created_by=account["CreatedById"],
             )
-        own["Name"] = " ".join(p for p in (own.pop("FirstName", None), own.pop("LastName")) if p)
-        clean = self.clean(spec, own, insert=True)
-        contact_spec = self.objects["Contact"]
-        contact_clean = self.clean(contact_spec, person, insert=True)
-        account_id = self._store(spec, clean)
-        contact_clean["AccountId"] = account_id
-        contact_id = self._store(contact_spec, contact_clean)
-        row = self.rows["Account"][account_id]
-        row.update(IsPersonAccount=True, PersonContactId=contact_id)
-        for key, name in self._PERSON_FIELDS.items():
-            row[key] = self.rows["Contact"][contact_id].get(name)
-        return account_id
-
-    def _update_person(self, row: Row, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Apply a person account's contact fields to its person contact; the rest is the
-        Account's own."""
-        own, person = self._split_person(values)
-        own.pop("FirstName", None)
-        own.pop("LastName", None)
-        contact_id = row.get("PersonContactId")
-        if person and contact_id:
-            self.update("Contact", contact_id, person)
+            account["PersonContactId"] = contact_id
+        else:
             contact = self.rows["Contact"][contact_id]
-            for key, name in self._PERSON_FIELDS.items():
-                row[key] = contact.get(name)
-            row["Name"] = contact.get("Name") or row.get("Name")
-        return own
+            self._remember("Contact", contact_id)
+            self._index_remove("Contact", contact)
+            contact.update(values)
+            self._derive("Contact", contact)
+            contact["SystemModstamp"] = account["SystemModstamp"]
+            self._index_add("Contact", contact)
+
+    # --- record types ------------------------------------------------------------------
+
+    def add_record_type(
+        self,
+        sobject: str,
+        name: str,
+        *,
+        developer_name: str | None = None,
+        values: Mapping[str, Sequence[str]] | None = None,
+        active: bool = True,
+        description: str | None = None,
+        created: str | None = None,
+    ) -> str:
+        """A record type of ``sobject`` as an admin makes it in Setup (record types cannot be
+        created over REST), with the picklist values it offers per field; its id."""
+        spec = self.spec(sobject)
+        for field, allowed in (values or {}).items():
+            found = spec.field(field)
+            if found is None or found.type not in ("picklist", "multipicklist"):
+                raise ValueError(f"{sobject}.{field} is not a picklist")
+            unknown = [v for v in allowed if v not in found.picklist]
+            if unknown:
+                raise ValueError(f"{sobject}.{field} has no value {unknown[0]!r}")
+        id = self.put(
+            "RecordType",
+            {
+                "Name": name,
+                "DeveloperName": developer_name or re.sub(r"\W+", "_", name).strip("_"),
+                "SobjectType": spec.name,
+                "IsActive": active,
+                "Description": description,
+            },
+            created=created,
+        )
+        offered: dict[str, tuple[str, ...]] = {}
+        for field, allowed in (values or {}).items():
+            found = spec.field(field)
+            assert found is not None  # checked above
+            offered[found.name] = tuple(allowed)
+        self.record_type_values[id] = offered
+        return id
+
+    def picklist_values(
+        self, record_type: str, spec: SObjectSpec, field: FieldSpec
+    ) -> tuple[str, ...]:
+        """The values of a picklist available for a record type (all of them for Master)."""
+        offered = self.record_type_values.get(record_type, {}).get(field.name)
+        return field.picklist if offered is None else offered
+
+    def _check_record_type(
+        self, spec: SObjectSpec, clean: Mapping[str, Any], row: Row | None
+    ) -> None:
+        """A record's ``RecordTypeId`` names an active record type of its object, and its
+        restricted picklists hold values that record type offers: else
+        ``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST``, as a data load into a record type
+        without the value fails (Gearset, "Data deployments and picklist errors")."""
+        if "RecordTypeId" not in spec.fields:
+            return
+        record_type = (
+            clean.get("RecordTypeId")
+            if "RecordTypeId" in clean
+            else (row or {}).get("RecordTypeId")
+        )
+        if not record_type:
+            return
+        if "RecordTypeId" in clean:
+            found = self.rows["RecordType"].get(str(record_type))
+            if found is None or found.get("SobjectType") != spec.name or not found.get("IsActive"):
+                raise SalesforceError(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"Record Type ID: this ID value isn't valid for the user: {record_type}",
+                    ["RecordTypeId"],
+                )
+        offered = self.record_type_values.get(str(record_type), {})
+        for name, allowed in offered.items():
+            field = spec.fields[name]
+            if not field.restricted:
+                continue
+            value = clean.get(name)
+            if value in (None, ""):
+                continue
+            bad = [v for v in str(value).split(";") if v and v not in allowed]
+            if bad:
+                raise SalesforceError(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{field.label}: bad value for restricted picklist field: {bad[0]}",
+                    [field.name],
+                )
 
     def _store(self, spec: SObjectSpec, clean: dict[str, Any]) -> str:
         now = sf_datetime(self.now())
@@ -769,10 +844,9 @@ class SalesforceBackend:
             raise SalesforceError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {spec.label}", []
             )
-        if spec.name == "Account" and row.get("IsPersonAccount"):
-            values = self._update_person(row, values)
         clean = self.clean(spec, values, insert=False)
         clean.pop("Id", None)
+        self._check_record_type(spec, {**row, **clean} if "RecordTypeId" in clean else clean, row)
         self._check_unique(spec, clean, row["Id"])
         self._remember(spec.name, row["Id"])
         self._index_remove(spec.name, row)
@@ -782,6 +856,8 @@ class SalesforceBackend:
         row["LastModifiedDate"] = row["SystemModstamp"] = now
         row["LastModifiedById"] = self.admin_id
         self._derive(spec.name, row)
+        if spec.name == "Account" and row.get("IsPersonAccount"):
+            self.make_person(row)
         if spec.name == "Contact" and "AccountId" in clean:
             self._relate_directly(row)
         if spec.name == "Case":
@@ -799,15 +875,12 @@ class SalesforceBackend:
                 "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {spec.label}", []
             )
         row = self.live_row(spec, id)
-        if spec.name == "Contact" and self._person_account_of(row["Id"]) is not None:
-            raise SalesforceError(
-                "INVALID_PERSON_ACCOUNT_OPERATION",
-                "You can't delete a person account's contact; delete the account",
-                [],
-            )
         self._soft_delete(spec.name, row)
-        person = row.get("PersonContactId") if spec.name == "Account" else None
-        if person and person in self.rows["Contact"]:
+        person = row.get("PersonContactId") if row.get("IsPersonAccount") else None
+        if (
+            person is not None
+            and not self.rows["Contact"].get(person, {"IsDeleted": True})["IsDeleted"]
+        ):  # a person account's contact goes with it (Object Reference: Person Accounts)
             self._soft_delete("Contact", self.rows["Contact"][person])
         for child, field in _CASCADES.get(spec.name, ()):
             for other in list(self.rows[child].values()):
@@ -826,7 +899,7 @@ class SalesforceBackend:
         """Create or update by external id; ``(id, created)``. Several matches → 300."""
         spec = self.spec(sobject)
         ext = spec.field(field)
-        if ext is None or not (ext.external_id or ext.name == "Id" or ext.unique):
+        if ext is None or not ext.looks_up:
             raise not_found(
                 f"Provided external ID field does not exist or is not accessible: {field}"
             )
@@ -1165,6 +1238,8 @@ class SalesforceBackend:
         spec.add(field)
         for row in self.rows[spec.name].values():
             row[field.name] = False if field.type == "boolean" else None
+        if spec.name == "Contact":
+            self.person_twins()
         id = self.new_id("00N")
         self.tooling["CustomField"][id] = _tooling_row(
             self,

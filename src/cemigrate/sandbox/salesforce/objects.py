@@ -22,8 +22,12 @@ __all__ = [
     "CASE_STATUSES",
     "CASE_TYPES",
     "CLOSED_STATUSES",
+    "MASTER_RECORD_TYPE",
+    "PERSON_ACCOUNT_FIELDS",
+    "PERSON_TO_CONTACT",
     "FieldSpec",
     "SObjectSpec",
+    "enable_person_accounts",
     "standard_objects",
 ]
 
@@ -64,6 +68,11 @@ CASE_TYPES: Final = ("Question", "Incident", "Problem", "Task")
 WEEKDAYS: Final = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 """The days of ``BusinessHours``' time fields."""
 
+MASTER_RECORD_TYPE: Final = "012000000000000AAA"
+"""The Master record type's id, the same in every org (``recordTypeInfos``)."""
+_CASCADING_CHILDREN: Final = frozenset(
+    {"CaseComment", "EmailMessage", "FeedItem", "CaseMilestone", "ContentDocumentLink"}
+)
 ANY: Final = "*"
 """``reference_to`` of a polymorphic lookup that accepts any object."""
 
@@ -116,6 +125,22 @@ class FieldSpec:
     precision: int = 0
     scale: int = 0
     case_sensitive: bool = False
+    formula: str | None = None
+    """A formula field's ``calculatedFormula`` (``calculated: true``; never writable)."""
+    extra_type_info: str | None = None
+    """``richtextarea``/``plaintextarea`` for text areas, ``imageurl``, ``personname``..."""
+    help_text: str | None = None
+    """The field's ``inlineHelpText``."""
+    controller: str | None = None
+    """A dependent picklist's controlling field (``controllerName``)."""
+    id_lookup: bool = False
+    """Usable to find a record (``idLookup``): Name, Email, ... besides Id, unique and
+    external-id fields; such a field can name the record of an upsert."""
+    child_relationship: str | None = None
+    """A lookup's name for the children on the parent's side (``CaseComments`` for
+    ``CaseComment.ParentId``): the describe's ``childRelationships`` and SOQL sub-selects."""
+    auto_number: bool = False
+    """An auto-number field (``autoNumber: true``; read only)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.label:
@@ -130,6 +155,9 @@ class FieldSpec:
         """The field as ``/sobjects/X/describe`` lists it."""
         createable = self.createable and (audit_fields if self.audit else True)
         length = self.length if self.is_text else 0
+        extra = self.extra_type_info
+        if extra is None and self.type == "textarea":
+            extra = "plaintextarea"
         return {
             "name": self.name,
             "label": self.label,
@@ -147,11 +175,16 @@ class FieldSpec:
             "defaultedOnCreate": self.default is not None or self.name in _DEFAULTED,
             "defaultValue": self.default if self.type in ("picklist",) else None,
             "externalId": self.external_id,
-            "idLookup": self.external_id or self.name == "Id" or self.unique,
+            "idLookup": self.looks_up,
             "unique": self.unique,
             "caseSensitive": self.case_sensitive,
-            "calculated": False,
-            "autoNumber": self.name == "CaseNumber",
+            "calculated": self.formula is not None,
+            "calculatedFormula": self.formula,
+            "autoNumber": self.auto_number or self.name == "CaseNumber",
+            "extraTypeInfo": extra,
+            "inlineHelpText": self.help_text,
+            "dependentPicklist": self.controller is not None,
+            "controllerName": self.controller,
             "filterable": self.type not in ("textarea", "base64"),
             "sortable": self.type not in ("textarea", "base64", "multipicklist"),
             "groupable": self.type not in ("textarea", "base64", "double", "datetime"),
@@ -175,8 +208,32 @@ class FieldSpec:
             "polymorphicForeignKey": self.reference_to == (ANY,) or len(self.reference_to) > 1,
             "relationshipName": self.relationship_name,
             "cascadeDelete": False,
-            "htmlFormatted": self.name == "HtmlBody",
+            "htmlFormatted": self.name == "HtmlBody" or extra == "richtextarea",
+            "highScaleNumber": False,
+            "deprecatedAndHidden": False,
+            "encrypted": False,
+            "aggregatable": self.type not in ("textarea", "base64", "multipicklist"),
+            "aiPredictionField": False,
+            "compoundFieldName": None,
+            "displayLocationInDecimal": False,
+            "filteredLookupInfo": None,
+            "formulaTreatNullNumberAsZero": False,
+            "mask": None,
+            "maskType": None,
+            "namePointing": self.reference_to == (ANY,) or len(self.reference_to) > 1,
+            "permissionable": self.custom and self.nillable,
+            "queryByDistance": False,
+            "referenceTargetField": None,
+            "relationshipOrder": None,
+            "restrictedDelete": False,
+            "searchPrefilterable": False,
+            "writeRequiresMasterRead": False,
         }
+
+    @property
+    def looks_up(self) -> bool:
+        """Whether the field can find a record (``idLookup``): read or upsert by its value."""
+        return self.external_id or self.name == "Id" or self.unique or self.id_lookup
 
 
 _DEFAULTED: Final = frozenset(
@@ -199,6 +256,8 @@ class SObjectSpec:
     id: str | None = None
     """The CustomObject id (``01I...``) of a custom object."""
     _lower: dict[str, str] = attrs.field(factory=dict, init=False, repr=False)
+    revision: int = attrs.field(default=0, init=False, repr=False)
+    """Counts :meth:`add` calls (the backend caches new-row templates by it)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.label:
@@ -209,6 +268,7 @@ class SObjectSpec:
         """Add (or replace) a field."""
         self.fields[field.name] = field
         self._lower[field.name.lower()] = field.name
+        self.revision += 1
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name`` (case-insensitive), or None."""
@@ -223,13 +283,67 @@ class SObjectSpec:
                 return spec
         return None
 
-    def describe(self, *, audit_fields: bool, version: str) -> dict[str, Any]:
-        """The object as ``/sobjects/X/describe`` shows it."""
+    def describe(
+        self,
+        *,
+        audit_fields: bool,
+        version: str,
+        record_types: Iterable[Mapping[str, Any]] = (),
+        children: Iterable[tuple[str, FieldSpec]] = (),
+    ) -> dict[str, Any]:
+        """The object as ``/sobjects/X/describe`` shows it.
+
+        ``record_types``: the object's ``RecordType`` rows; ``recordTypeInfos`` lists them
+        and the Master record type every object has (``012000000000000AAA``), which is the
+        default only when there is no active record type of the object's own (REST API
+        Developer Guide, sObject Describe; recorded describes of Case and Account).
+        ``children``: ``(child object, lookup)`` pairs naming this object.
+        """
+        base = f"/services/data/v{version}/sobjects/{self.name}/describe/layouts"
+        rows = [r for r in record_types if not r.get("IsDeleted")]
+        active = [r for r in rows if r.get("IsActive")]
+        infos = [
+            {
+                "active": bool(r.get("IsActive")),
+                "available": bool(r.get("IsActive")),
+                "defaultRecordTypeMapping": bool(active) and r is active[0],
+                "developerName": r.get("DeveloperName"),
+                "master": False,
+                "name": r.get("Name"),
+                "recordTypeId": r["Id"],
+                "urls": {"layout": f"{base}/{r['Id']}"},
+            }
+            for r in rows
+        ]
+        infos.append(
+            {
+                "active": True,
+                "available": not active,
+                "defaultRecordTypeMapping": not active,
+                "developerName": "Master",
+                "master": True,
+                "name": "Master",
+                "recordTypeId": MASTER_RECORD_TYPE,
+                "urls": {"layout": f"{base}/{MASTER_RECORD_TYPE}"},
+            }
+        )
         return {
             **self.summary(version=version),
             "fields": [f.describe(audit_fields=audit_fields) for f in self.fields.values()],
-            "childRelationships": [],
-            "recordTypeInfos": [],
+            "childRelationships": [
+                {
+                    "cascadeDelete": child in _CASCADING_CHILDREN,
+                    "childSObject": child,
+                    "deprecatedAndHidden": False,
+                    "field": lookup.name,
+                    "junctionIdListNames": [],
+                    "junctionReferenceTo": [],
+                    "relationshipName": lookup.child_relationship,
+                    "restrictedDelete": False,
+                }
+                for child, lookup in children
+            ],
+            "recordTypeInfos": infos,
         }
 
     def summary(self, *, version: str) -> dict[str, Any]:
@@ -421,6 +535,8 @@ def standard_objects() -> dict[str, SObjectSpec]:
                 _f("SobjectType", "string", length=40, required=True, updateable=False),
                 _f("IsActive", "boolean", default=False),
                 _f("Description", "string", length=255),
+                _ref("BusinessProcessId", "BusinessProcess"),
+                *_readonly(_f("NamespacePrefix", "string", length=15)),
             ],
             owner=False,
             deletable=False,
@@ -743,7 +859,328 @@ def standard_objects() -> dict[str, SObjectSpec]:
             deletable=False,
         ),
     ]
-    return {spec.name: spec for spec in objects}
+    catalogue = {spec.name: spec for spec in objects}
+    for name, fields in _more_standard_fields().items():
+        for field in fields:
+            if catalogue[name].field(field.name) is None:
+                catalogue[name].add(field)
+    for name, lookup, relationship in _CHILD_RELATIONSHIPS:
+        catalogue[name].fields[lookup].child_relationship = relationship
+    for name, looked_up in _ID_LOOKUPS:
+        catalogue[name].fields[looked_up].id_lookup = True
+    catalogue["Case"].fields["CaseNumber"].auto_number = True
+    catalogue["EmailMessage"].fields["HtmlBody"].extra_type_info = "richtextarea"
+    catalogue["FeedItem"].fields["Body"].extra_type_info = "richtextarea"
+    return catalogue
+
+
+_CHILD_RELATIONSHIPS: Final = (
+    ("Case", "ParentId", "Cases"),
+    ("Case", "ContactId", "Cases"),
+    ("Case", "AccountId", "Cases"),
+    ("CaseComment", "ParentId", "CaseComments"),
+    ("EmailMessage", "ParentId", "EmailMessages"),
+    ("FeedItem", "ParentId", "Feeds"),
+    ("CaseMilestone", "CaseId", "CaseMilestones"),
+    ("Contact", "AccountId", "Contacts"),
+    ("AccountContactRelation", "AccountId", "AccountContactRelations"),
+    ("AccountContactRelation", "ContactId", "AccountContactRelations"),
+    ("GroupMember", "GroupId", "GroupMembers"),
+    ("ContentDocumentLink", "LinkedEntityId", "ContentDocumentLinks"),
+    ("ContentVersion", "ContentDocumentId", "ContentVersions"),
+    ("Entitlement", "AccountId", "Entitlements"),
+)
+"""``(child object, lookup, relationship name)``: the parent's ``childRelationships`` and the
+names SOQL sub-selects use (``SELECT Id, (SELECT Id FROM CaseComments) FROM Case``), as the
+Object Reference names them (a polymorphic ``ParentId`` such as ``FeedItem``'s lists its
+children on every parent; the emulator names them on their own lookup only)."""
+
+_ID_LOOKUPS: Final = (
+    ("Contact", "Email"),
+    ("Contact", "Name"),
+    ("User", "Username"),
+    ("User", "Email"),
+    ("User", "CommunityNickname"),
+    ("Account", "Name"),
+    ("Case", "CaseNumber"),
+    ("Group", "Name"),
+    ("Group", "DeveloperName"),
+    ("RecordType", "DeveloperName"),
+)
+"""Fields real describes mark ``idLookup: true`` besides ``Id`` and external ids (recorded
+describes of Contact, User, Account, Case): a record can be read or upserted by them."""
+
+
+def _more_standard_fields() -> dict[str, list[FieldSpec]]:
+    """Standard fields of the objects a migration reads, beyond those the write path needs.
+
+    Source: the Object Reference for Salesforce and Lightning Platform (Case, CaseComment,
+    EmailMessage, FeedItem, Contact, Account, User, Group, ContentVersion, CaseMilestone,
+    Entitlement), checked against field lists of real orgs published in public repositories
+    (e.g. Case: ``AssetId``, ``BusinessHoursId``, ``Comments``, ``ContactEmail``,
+    ``ContactFax``, ``ContactMobile``, ``ContactPhone``, ``IsClosedOnCreate``,
+    ``MilestoneStatus``, ``ProductId``, ``ServiceContractId``, ``MasterRecordId``). Lookups to
+    objects the emulator does not model (Asset, Product2, ServiceContract, UserRole) are
+    queryable; writing one answers ``MALFORMED_ID`` as a wrong id would.
+    """
+
+    def address(prefix: str) -> list[FieldSpec]:
+        return [
+            _f(f"{prefix}Street", "textarea", length=255),
+            _f(f"{prefix}City", "string", length=40),
+            _f(f"{prefix}State", "string", length=80),
+            _f(f"{prefix}PostalCode", "string", length=20),
+            _f(f"{prefix}Country", "string", length=80),
+            _f(f"{prefix}Latitude", "double", precision=18, scale=15),
+            _f(f"{prefix}Longitude", "double", precision=18, scale=15),
+        ]
+
+    def viewed() -> list[FieldSpec]:
+        return _readonly(_f("LastViewedDate", "datetime"), _f("LastReferencedDate", "datetime"))
+
+    return {
+        "Case": [
+            _ref("AssetId", "Asset"),
+            _ref("ProductId", "Product2"),
+            _ref("ServiceContractId", "ServiceContract"),
+            _ref("BusinessHoursId", "BusinessHours"),
+            _ref("SourceId", ANY, relationship="Source"),
+            _f("Comments", "textarea", length=4000, label="Internal Comments"),
+            _pick("Language", ("en_US", "de", "fr", "es", "ja")),
+            _f("IsVisibleInSelfService", "boolean", default=True),
+            *_readonly(
+                _ref("MasterRecordId", "Case", relationship="MasterRecord"),
+                _f("ContactPhone", "phone", length=40),
+                _f("ContactMobile", "phone", length=40),
+                _f("ContactEmail", "email", length=80),
+                _f("ContactFax", "phone", length=40),
+                _f("IsClosedOnCreate", "boolean"),
+                _pick("MilestoneStatus", ("Compliant", "Open Violation", "Closed Violation")),
+                _f("MilestoneStatusIcon", "string", length=1300),
+                *viewed(),
+            ),
+        ],
+        "CaseComment": _readonly(
+            _f("CreatorName", "string", length=121),
+            _f("CreatorFullPhotoUrl", "url", length=1024),
+            _f("CreatorSmallPhotoUrl", "url", length=1024),
+        ),
+        "EmailMessage": [
+            _ref("ActivityId", "Task", relationship="Activity"),
+            _f("MessageIdentifier", "string", length=255),
+            _ref("ReplyToEmailMessageId", "EmailMessage", relationship="ReplyToEmailMessage"),
+            _f("ClientThreadIdentifier", "string", length=40),
+            _ref("EmailTemplateId", "EmailTemplate"),
+            _f("IsClientManaged", "boolean", default=False),
+            _f("IsPrivateDraft", "boolean", default=False),
+            _f("IsTracked", "boolean", default=False),
+            _f("IsBounced", "boolean", default=False),
+            _pick("ValidatedFromAddress", ()),
+            *_readonly(
+                _f("IsOpened", "boolean"),
+                _f("FirstOpenedDate", "datetime"),
+                _f("LastOpenedDate", "datetime"),
+                _f("ToIds", "string", length=4000),
+                _f("CcIds", "string", length=4000),
+                _f("BccIds", "string", length=4000),
+                *viewed(),
+            ),
+        ],
+        "FeedItem": [
+            _ref("RelatedRecordId", "ContentVersion", relationship="RelatedRecord"),
+            _f("LinkUrl", "url", length=1000),
+            _pick("Status", ("Published", "PendingReview"), default="Published"),
+            _f("IsClosed", "boolean", default=False),
+            _ref("NetworkScope", ANY, relationship="NetworkScope"),
+            *_readonly(
+                _ref("InsertedById", "User", relationship="InsertedBy"),
+                _f("CommentCount", "int"),
+                _f("LikeCount", "int"),
+                _f("HasContent", "boolean"),
+                _f("HasLink", "boolean"),
+                _f("HasFeedEntity", "boolean"),
+                _f("HasVerifiedComment", "boolean"),
+                _ref("BestCommentId", "FeedComment", relationship="BestComment"),
+                _ref("LastEditById", "User", relationship="LastEditBy"),
+                _f("LastEditDate", "datetime"),
+                _f("Revision", "int"),
+            ),
+        ],
+        "Contact": [
+            _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")),
+            _ref("RecordTypeId", "RecordType"),
+            *address("Mailing")[1:],
+            *address("Other"),
+            _f("Fax", "phone", length=40),
+            _f("HomePhone", "phone", length=40),
+            _f("AssistantName", "string", length=40),
+            _f("AssistantPhone", "phone", length=40),
+            _ref("ReportsToId", "Contact", relationship="ReportsTo"),
+            _f("Department", "string", length=80),
+            _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other")),
+            _f("Birthdate", "date"),
+            _f("HasOptedOutOfEmail", "boolean", default=False),
+            _f("HasOptedOutOfFax", "boolean", default=False),
+            _f("DoNotCall", "boolean", default=False),
+            _f("EmailBouncedReason", "string", length=255),
+            _f("EmailBouncedDate", "datetime"),
+            _ref("IndividualId", "Individual"),
+            *_readonly(
+                _ref("MasterRecordId", "Contact", relationship="MasterRecord"),
+                _f("IsEmailBounced", "boolean"),
+                _f("PhotoUrl", "url", length=255),
+                _f("LastActivityDate", "date"),
+                *viewed(),
+            ),
+        ],
+        "Account": [
+            _ref("RecordTypeId", "RecordType"),
+            _f("AccountNumber", "string", length=40),
+            _f("Site", "string", length=80),
+            _ref("ParentId", "Account", relationship="Parent"),
+            *address("Billing"),
+            *address("Shipping"),
+            _f("Fax", "phone", length=40),
+            _f("NumberOfEmployees", "int"),
+            _f("AnnualRevenue", "currency", precision=18),
+            _pick("Ownership", ("Public", "Private", "Subsidiary", "Other")),
+            _pick("Rating", ("Hot", "Warm", "Cold")),
+            _f("Sic", "string", length=20),
+            _f("TickerSymbol", "string", length=20),
+            _pick("AccountSource", ("Web", "Phone Inquiry", "Partner Referral", "Other")),
+            *_readonly(
+                _ref("MasterRecordId", "Account", relationship="MasterRecord"),
+                _f("PhotoUrl", "url", length=255),
+                _f("LastActivityDate", "date"),
+                *viewed(),
+            ),
+        ],
+        "User": [
+            _f("CommunityNickname", "string", length=40, unique=True),
+            _f("CompanyName", "string", length=80),
+            _f("Division", "string", length=80),
+            _f("EmployeeNumber", "string", length=20),
+            _ref("ManagerId", "User", relationship="Manager"),
+            _ref("UserRoleId", "UserRole"),
+            _f("MobilePhone", "phone", length=40),
+            _f("Extension", "string", length=40),
+            _f("Fax", "phone", length=40),
+            *address(""),
+            _f("Signature", "textarea", length=1333),
+            _f("SenderEmail", "email", length=80),
+            _f("SenderName", "string", length=80),
+            _f("AboutMe", "textarea", length=1000),
+            _ref("ContactId", "Contact"),
+            *_readonly(
+                _ref("AccountId", "Account"),
+                _f("LastLoginDate", "datetime"),
+                _f("FullPhotoUrl", "url", length=1024),
+                _f("SmallPhotoUrl", "url", length=1024),
+                _f("IsPortalEnabled", "boolean"),
+                *viewed(),
+            ),
+        ],
+        "Group": [_f("DoesIncludeBosses", "boolean", default=True)],
+        "ContentVersion": [
+            _f("TagCsv", "textarea", length=2000),
+            _pick("SharingPrivacy", ("N", "P"), default="N"),
+            _f("ContentUrl", "url", length=1300),
+            _f("IsMajorVersion", "boolean", default=True),
+            _f("ContentModifiedDate", "datetime"),
+            *_readonly(
+                _ref("ContentModifiedById", "User", relationship="ContentModifiedBy"),
+                _ref("ContentBodyId", "ContentBody"),
+                _pick("PublishStatus", ("U", "P", "R")),
+                _f("IsAssetEnabled", "boolean"),
+                _f("PositiveRatingCount", "int"),
+                _f("NegativeRatingCount", "int"),
+                _f("RatingCount", "int"),
+            ),
+        ],
+        "CaseMilestone": _readonly(
+            _ref("BusinessHoursId", "BusinessHours"),
+            _f("TimeRemainingInMins", "string", length=10),
+            _f("TimeSinceTargetInMins", "string", length=10),
+            _f("ActualElapsedTimeInMins", "int"),
+            _f("ActualElapsedTimeInDays", "double", precision=18, scale=2),
+            _f("StoppedTimeInMins", "int"),
+            _f("IsViolated", "boolean"),
+        ),
+        "Entitlement": [
+            _ref("BusinessHoursId", "BusinessHours"),
+            _ref("AssetId", "Asset"),
+            _ref("ServiceContractId", "ServiceContract"),
+            _f("CasesPerEntitlement", "int"),
+            _f("RemainingCases", "int"),
+            _f("IsPerIncident", "boolean", default=False),
+            *_readonly(_f("LastViewedDate", "datetime"), _f("LastReferencedDate", "datetime")),
+        ],
+    }
+
+
+PERSON_ACCOUNT_FIELDS: Final = (
+    "Salutation",
+    "FirstName",
+    "LastName",
+    "PersonEmail",
+    "PersonMobilePhone",
+    "PersonHomePhone",
+    "PersonOtherPhone",
+    "PersonMailingStreet",
+    "PersonMailingCity",
+    "PersonMailingState",
+    "PersonMailingPostalCode",
+    "PersonMailingCountry",
+    "PersonTitle",
+    "PersonDepartment",
+    "PersonBirthdate",
+    "PersonLeadSource",
+    "PersonHasOptedOutOfEmail",
+    "PersonDoNotCall",
+)
+"""Account fields of a Person Account that hold its contact's values (Object Reference:
+Account, "Person Account fields")."""
+PERSON_TO_CONTACT: Final = {
+    "Salutation": "Salutation",
+    "FirstName": "FirstName",
+    "LastName": "LastName",
+    "PersonEmail": "Email",
+    "Phone": "Phone",
+    "PersonMobilePhone": "MobilePhone",
+    "PersonHomePhone": "HomePhone",
+    "PersonOtherPhone": "OtherPhone",
+    "PersonMailingStreet": "MailingStreet",
+    "PersonMailingCity": "MailingCity",
+    "PersonMailingState": "MailingState",
+    "PersonMailingPostalCode": "MailingPostalCode",
+    "PersonMailingCountry": "MailingCountry",
+    "PersonTitle": "Title",
+    "PersonDepartment": "Department",
+    "PersonBirthdate": "Birthdate",
+    "PersonLeadSource": "LeadSource",
+    "PersonHasOptedOutOfEmail": "HasOptedOutOfEmail",
+    "PersonDoNotCall": "DoNotCall",
+}
+"""A Person Account field → the field of its person contact that holds the same value."""
+
+
+def enable_person_accounts(objects: Mapping[str, SObjectSpec]) -> None:
+    """Add what an org with Person Accounts describes: ``IsPersonAccount`` on Account and
+    Contact, ``PersonContactId`` and the person fields on Account, ``IsPersonType`` on
+    RecordType (Object Reference: Account, Contact, RecordType)."""
+    account, contact = objects["Account"], objects["Contact"]
+    account.fields["Name"].required = False
+    for field in _readonly(
+        _f("IsPersonAccount", "boolean"),
+        _ref("PersonContactId", "Contact", relationship="PersonContact"),
+    ):
+        account.add(field)
+    for name in PERSON_ACCOUNT_FIELDS:
+        twin = contact.field(PERSON_TO_CONTACT[name])
+        assert twin is not None, name
+        account.add(attrs.evolve(twin, name=name, label="", required=False, nillable=True))
+    contact.add(_readonly(_f("IsPersonAccount", "boolean"))[0])
+    objects["RecordType"].add(_readonly(_f("IsPersonType", "boolean"))[0])
 
 
 def custom_object(name: str, prefix: str, label: str, name_field: Mapping[str, Any]) -> SObjectSpec:

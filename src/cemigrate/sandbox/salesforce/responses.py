@@ -27,6 +27,7 @@ from cemigrate.sandbox.salesforce.models import (
     SalesforceBackend,
     normalize_id,
 )
+from cemigrate.sandbox.salesforce.objects import MASTER_RECORD_TYPE
 from cemigrate.sandbox.salesforce.wire import Reply, Request
 
 __all__ = ["Reply", "Request", "SalesforceResponses"]
@@ -39,8 +40,7 @@ MIN_BATCH: Final = 200
 MAX_COLLECTION: Final = 200
 """Most records an sObject Collections request takes."""
 MAX_COLLECTION_BLOB_BYTES: Final = 500 * 1024 * 1024
-"""The files of one multipart sObject Collections request total at most 500 MB (REST API
-Developer Guide, "Insert or Update Blob Data")."""
+"""Most bytes the files of one multipart sObject Collections request may total."""
 MAX_COMPOSITE: Final = 25
 """Most subrequests a composite request takes."""
 VERSIONS: Final = tuple(f"{v}.0" for v in range(20, 63))
@@ -111,40 +111,63 @@ class SalesforceResponses:
     def describe(self, request: Request, v: str, sobject: str) -> Reply:
         """``GET /sobjects/X/describe``: fields with types, lengths, picklists, permissions."""
         spec = self.backend.spec(sobject)
-        return Reply(body=spec.describe(audit_fields=self.backend.audit_fields, version=v))
-
-    def picklist_values(self, request: Request, v: str, sobject: str, record_type: str) -> Reply:
-        """``GET /ui-api/object-info/X/picklist-values/{recordTypeId}`` (User Interface API
-        Developer Guide, "Get Values for All Picklist Fields of a Record Type"): each picklist
-        field's ``values`` (``label``, ``value``, ``validFor``) available to the record type,
-        the ones an admin narrowed for it (:attr:`SalesforceBackend.record_type_values`), else
-        every active value."""
-        spec = self.backend.spec(sobject)
-        row = next(
-            (
-                r
-                for r in self.backend.rows["RecordType"].values()
-                if r["Id"][:15] == record_type[:15] and r.get("SobjectType") == spec.name
-            ),
-            None,
-        )
-        if row is None:
-            raise not_found(f"Invalid record type id: {record_type}")
-        narrowed = self.backend.record_type_values.get(row["Id"], {})
-        fields: dict[str, Any] = {}
-        for field in spec.fields.values():
-            if field.type not in ("picklist", "multipicklist"):
-                continue
-            values = narrowed.get(field.name, field.picklist)
-            labels = dict(
-                zip(field.picklist, field.picklist_labels or field.picklist, strict=False)
+        record_types = [
+            r for r in self.backend.rows["RecordType"].values() if r.get("SobjectType") == spec.name
+        ]
+        return Reply(
+            body=spec.describe(
+                audit_fields=self.backend.audit_fields,
+                version=v,
+                record_types=record_types,
+                children=self.backend.schema.children_of(spec.name),
             )
-            fields[field.name] = {
+        )
+
+    def picklist_values(
+        self, request: Request, v: str, sobject: str, record_type: str, field: str | None = None
+    ) -> Reply:
+        """``GET /ui-api/object-info/X/picklist-values/{recordTypeId}[/{field}]``: the values
+        each picklist offers for a record type (the Master record type offers them all).
+
+        Shape as the User Interface API Developer Guide documents it (Picklist Values,
+        Picklist Values Collection): ``picklistFieldValues`` by field, each with
+        ``controllerValues``, ``defaultValue``, ``url`` and ``values`` of ``label``,
+        ``value``, ``validFor``, ``attributes``.
+        """
+        spec = self.backend.spec(sobject)
+        full = normalize_id(record_type)
+        row = None if full is None else self.backend.rows["RecordType"].get(full)
+        if full != MASTER_RECORD_TYPE and (row is None or row.get("SobjectType") != spec.name):
+            raise SalesforceError(
+                "INVALID_ID_FIELD", f"Invalid record type id: {record_type}", status=400
+            )
+        base = f"/services/data/v{v}/ui-api/object-info/{spec.name}/picklist-values/{full}"
+
+        def entry(name: str) -> dict[str, Any]:
+            found = spec.field(name)
+            if found is None or found.type not in ("picklist", "multipicklist"):
+                raise not_found(f"{name} is not a picklist field of {spec.name}")
+            offered = self.backend.picklist_values(str(full), spec, found)
+            labels = dict(
+                zip(
+                    found.picklist,
+                    (*found.picklist_labels, *found.picklist[len(found.picklist_labels) :]),
+                    strict=True,
+                )
+            )
+            default = found.default if found.default in offered else None
+            return {
                 "controllerValues": {},
-                "defaultValue": None,
-                "eTag": secrets.token_hex(8),
-                "url": f"/services/data/v{v}/ui-api/object-info/{spec.name}/picklist-values/"
-                f"{row['Id']}/{field.name}",
+                "defaultValue": None
+                if default is None
+                else {
+                    "attributes": None,
+                    "label": labels[default],
+                    "validFor": [],
+                    "value": default,
+                },
+                "eTag": secrets.token_hex(16),
+                "url": f"{base}/{found.name}",
                 "values": [
                     {
                         "attributes": None,
@@ -152,10 +175,19 @@ class SalesforceResponses:
                         "validFor": [],
                         "value": value,
                     }
-                    for value in values
+                    for value in offered
                 ],
             }
-        return Reply(body={"picklistFieldValues": fields})
+
+        if field is not None:
+            return Reply(body=entry(field))
+        names = [f.name for f in spec.fields.values() if f.type in ("picklist", "multipicklist")]
+        return Reply(
+            body={
+                "eTag": secrets.token_hex(16),
+                "picklistFieldValues": {name: entry(name) for name in names},
+            }
+        )
 
     # --- records -------------------------------------------------------------------------
 
@@ -226,7 +258,7 @@ class SalesforceResponses:
                 raise not_found()
             return Reply(raw=self.backend.blob(row["Id"]), content_type="application/octet-stream")
         ext = spec.field(a)
-        if ext is None or not (ext.external_id or ext.unique or ext.name == "Id"):
+        if ext is None or not ext.looks_up:
             raise not_found(f"Provided external ID field does not exist or is not accessible: {a}")
         ids = self.backend.matches(spec.name, ext.name, unquote(b))
         if not ids:
@@ -236,8 +268,13 @@ class SalesforceResponses:
         return Reply(body=self.record_json(spec.name, self.backend.rows[spec.name][ids[0]]))
 
     def upsert(self, request: Request, v: str, sobject: str, a: str, b: str) -> Reply:
-        """``PATCH /sobjects/X/Field/value``: 201 created, 200 updated, 300 ambiguous."""
+        """``PATCH /sobjects/X/Field/value``: 201 created, 200 updated (204 before API 46.0),
+        300 ambiguous; the field is an external id or any ``idLookup`` field
+        (``Contact/Email/x@y``). [REST API Developer Guide: Insert or Update (Upsert) a Record
+        Using an External ID]"""
         id, created = self.backend.upsert(sobject, a, unquote(b), request.json_object())
+        if not created and float(v) < 46.0:
+            return Reply(204)
         body = {"id": id, "success": True, "errors": [], "created": created}
         return Reply(201 if created else 200, body)
 
@@ -333,9 +370,7 @@ class SalesforceResponses:
     # --- collections ---------------------------------------------------------------------
 
     def _collection(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
-        return self._collection_body(request.json_object())
-
-    def _collection_body(self, body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        body = request.json_object()
         records = body.get("records")
         if not isinstance(records, list):
             raise SalesforceError("JSON_PARSER_ERROR", "records: a list of records is required")
@@ -383,23 +418,12 @@ class SalesforceResponses:
         return results
 
     def collection_create(self, request: Request, v: str) -> Reply:
-        """``POST /composite/sobjects``: create up to 200 records of any types. As
-        multipart/form-data (REST API Developer Guide, "Insert or Update Blob Data"): the
-        ``entity_content`` JSON part holds the collection, each ContentVersion naming its bytes'
-        part in ``attributes.binaryPartName`` (``binaryPartNameAlias`` ``VersionData``); all the
-        files of one request total at most 500 MB."""
+        """``POST /composite/sobjects``: create up to 200 records of any types; as multipart,
+        ContentVersions whose bytes are the request's binary parts."""
         content_type = request.headers.get("content-type", "")
-        blobs: dict[str, bytes] = {}
         if content_type.startswith("multipart/"):
-            body, blobs = _multipart_collection(request.body, content_type)
-            records, all_or_none = self._collection_body(body)
-            if sum(len(b) for b in blobs.values()) > MAX_COLLECTION_BLOB_BYTES:
-                raise SalesforceError(
-                    "INVALID_MULTIPART_REQUEST",
-                    "the files of one sObject Collections request total at most 500 MB",
-                )
-        else:
-            records, all_or_none = self._collection(request)
+            return self._collection_blobs(request, content_type)
+        records, all_or_none = self._collection(request)
 
         def write(record: dict[str, Any]) -> dict[str, Any]:
             sobject = _record_type(record)
@@ -407,17 +431,72 @@ class SalesforceResponses:
                 raise SalesforceError(
                     "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
                 )
-            attributes = record.get("attributes") or {}
-            part = attributes.get("binaryPartName") if isinstance(attributes, dict) else None
-            if part is not None:
-                if sobject != "ContentVersion" or part not in blobs:
-                    raise SalesforceError(
-                        "INVALID_MULTIPART_REQUEST", f"no binary part named {part}"
-                    )
-                return {"id": self.backend.insert_version(_fields(record), blobs[part])}
             return {"id": self.backend.insert(sobject, _fields(record))}
 
         return Reply(body=self._each(records, all_or_none, write))
+
+    def _collection_blobs(self, request: Request, content_type: str) -> Reply:
+        """Insert a collection of blob records in one multipart request (REST API Developer
+        Guide, Insert or Update Blob Data: "Using sObject Collections"): the JSON part holds
+        ``allOrNone`` and ``records``; each record's ``attributes`` names its binary part
+        (``binaryPartName``) and the blob field it fills (``binaryPartNameAlias``,
+        ``VersionData``); then one part per file, named so. At most 200 records, and the
+        files of one request together at most 500 MB."""
+        parts = _parts(request.body, content_type)
+        body = next((json_part for json_part in _json_parts(parts)), None)
+        if body is None:
+            raise SalesforceError(
+                "INVALID_MULTIPART_REQUEST", "a multipart collection needs a JSON part"
+            )
+        records = body.get("records")
+        if not isinstance(records, list):
+            raise SalesforceError("JSON_PARSER_ERROR", "records: a list of records is required")
+        if len(records) > MAX_COLLECTION:
+            raise SalesforceError(
+                "EXCEEDED_ID_LIMIT",
+                f"record limit reached. cannot submit more than"
+                f" {MAX_COLLECTION} records into this call",
+            )
+        blobs = {name: content for name, _, content in parts}
+        wanted = []
+        for record in records:
+            attributes = record.get("attributes") if isinstance(record, dict) else None
+            part = attributes.get("binaryPartName") if isinstance(attributes, dict) else None
+            if part is not None:
+                if part not in blobs:
+                    raise SalesforceError(
+                        "INVALID_MULTIPART_REQUEST",
+                        f"Binary part not found: {part}",
+                    )
+                alias = attributes.get("binaryPartNameAlias") if attributes else None
+                if str(alias) != "VersionData" or _record_type(record) != "ContentVersion":
+                    raise SalesforceError(
+                        "INVALID_MULTIPART_REQUEST",
+                        f"binaryPartNameAlias {alias!r} is not a blob field of"
+                        f" {_record_type(record)}",
+                    )
+                wanted.append(part)
+        if sum(len(blobs[p]) for p in wanted) > MAX_COLLECTION_BLOB_BYTES:
+            raise SalesforceError(
+                "EXCEEDED_MAX_SIZE_REQUEST",
+                "The files of one sObject Collections request may total at most 500 MB",
+                status=413,
+            )
+
+        def write(record: dict[str, Any]) -> dict[str, Any]:
+            sobject = _record_type(record)
+            if "Id" in record or "id" in record:
+                raise SalesforceError(
+                    "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
+                )
+            part = record["attributes"].get("binaryPartName")
+            if part is None:
+                return {"id": self.backend.insert(sobject, _fields(record))}
+            values = _fields(record)
+            values.pop("VersionData", None)
+            return {"id": self.backend.insert_version(values, blobs[part])}
+
+        return Reply(body=self._each(records, bool(body.get("allOrNone")), write))
 
     def collection_update(self, request: Request, v: str) -> Reply:
         """``PATCH /composite/sobjects``: update up to 200 records by ``Id``."""
@@ -494,7 +573,7 @@ class SalesforceResponses:
         records, all_or_none = self._collection(request)
         spec = self.backend.spec(sobject)
         ext = spec.field(field)
-        if ext is None or not (ext.external_id or ext.unique or ext.name == "Id"):
+        if ext is None or not ext.looks_up:
             raise SalesforceError(
                 "INVALID_FIELD",
                 f"Field name provided, {field} is not an External ID or indexed field for"
@@ -776,40 +855,39 @@ def _multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
     return values, data
 
 
-def _multipart_collection(
-    body: bytes, content_type: str
-) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The ``entity_content`` JSON part of a multipart collection and its binary parts by
-    name."""
+def _parts(body: bytes, content_type: str) -> list[tuple[str, str, bytes]]:
+    """The parts of a multipart body: ``(name, headers lower-cased, content)``; the name is
+    kept as sent."""
     found = re.search(r'boundary="?([^";]+)"?', content_type)
     if found is None:
         raise SalesforceError("INVALID_MULTIPART_REQUEST", "multipart boundary missing")
     delimiter = b"--" + found.group(1).encode()
-    values: dict[str, Any] | None = None
-    parts: dict[str, bytes] = {}
+    out: list[tuple[str, str, bytes]] = []
     for part in body.split(delimiter)[1:]:
         if part.startswith(b"--"):
             break
         head, _, content = part.partition(b"\r\n\r\n")
         if content.endswith(b"\r\n"):
             content = content[:-2]
-        name = re.search(r'name="([^"]+)"', head.decode("latin-1"))
-        part_name = name.group(1) if name else ""
-        if part_name == "entity_content":
-            try:
-                parsed = json.loads(content or b"{}")
-            except ValueError:
-                raise SalesforceError("JSON_PARSER_ERROR", "the entity part is not JSON") from None
-            if not isinstance(parsed, dict):
-                raise SalesforceError("JSON_PARSER_ERROR", "the entity part is not an object")
-            values = parsed
-        else:
-            parts[part_name] = content
-    if values is None:
-        raise SalesforceError(
-            "INVALID_MULTIPART_REQUEST", "a multipart collection needs an entity_content part"
-        )
-    return values, parts
+        headers = head.decode("latin-1")
+        name = re.search(r'name="([^"]+)"', headers)
+        out.append((name.group(1) if name else "", headers.lower(), content))
+    return out
+
+
+def _json_parts(parts: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
+    """The JSON object parts (``application/json``) of a multipart body."""
+    out = []
+    for _, headers, content in parts:
+        if "application/json" not in headers:
+            continue
+        try:
+            parsed = json.loads(content or b"{}")
+        except ValueError:
+            raise SalesforceError("JSON_PARSER_ERROR", "the JSON part is not JSON") from None
+        if isinstance(parsed, dict):
+            out.append(parsed)
+    return out
 
 
 def b64(data: bytes) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from cemigrate.sandbox._dataset_fidelity import FOREIGN_LOOKUPS
 from cemigrate.sandbox.dataset import SUPPORT_DOMAIN, HelpDesk, add_business, generate
 from cemigrate.sandbox.salesforce.models import SalesforceBackend, sf_datetime
 from cemigrate.sandbox.salesforce.objects import WEEKDAYS, FieldSpec
@@ -24,6 +25,7 @@ from cemigrate.schema import (
     FieldDef,
     FieldObject,
     FieldType,
+    Kind,
     Role,
     RuleKind,
     SlaEventKind,
@@ -94,6 +96,13 @@ _FIELD_TYPES: Final[dict[FieldType, tuple[str, int, int]]] = {
     FieldType.DROPDOWN: ("picklist", 255, 0),
     FieldType.MULTISELECT: ("multipicklist", 4099, 0),
 }
+_LOOKUP_OBJECTS: Final = {
+    Kind.USER: "Contact",
+    Kind.ORGANIZATION: "Account",
+    Kind.TICKET: "Case",
+    Kind.GROUP: "Group",
+}
+"""The object a lookup to a kind points to (a person the desk's tickets name is a Contact)."""
 _OBJECTS: Final = {
     FieldObject.TICKET: "Case",
     FieldObject.USER: "Contact",
@@ -164,9 +173,12 @@ class _Seeder:
         self.queues: dict[str, str] = {}
         self.fields: dict[tuple[FieldObject, str], tuple[str, FieldDef]] = {}
         self.cases: dict[str, str] = {}
+        self.record_type_ids: dict[str, str] = {}
 
     def run(self) -> None:
         self.custom_fields()
+        self.b.person_twins()
+        self.record_types()
         self.organizations()
         self.people()
         self.relations()
@@ -197,23 +209,46 @@ class _Seeder:
             self.b.objects[sobject].add(spec)
         for field in self.desk.fields:
             sobject = _OBJECTS[field.object]
-            kind, length, scale = _FIELD_TYPES[field.type]
             name = key_to_api_name(field.key)
-            self.b.objects[sobject].add(
-                FieldSpec(
-                    name,
-                    kind,
-                    label=field.title,
-                    length=length,
-                    scale=scale,
-                    precision=18 if kind == "double" else 0,
-                    picklist=tuple(o.value for o in field.options),
-                    picklist_labels=tuple(o.name for o in field.options),
-                    restricted=kind in ("picklist", "multipicklist"),
-                    custom=True,
-                    default=False if kind == "boolean" else None,
+            target = _LOOKUP_OBJECTS.get(field.references) if field.references else None
+            target = target or FOREIGN_LOOKUPS.get(field.key)
+            length = 0
+            if target is not None:
+                # A custom lookup: ``reference`` to one object, its relationship ``X__r``
+                # (Object Reference: Relationships Among Objects; recorded describes).
+                self.b.objects[sobject].add(
+                    FieldSpec(
+                        name,
+                        "reference",
+                        label=field.title,
+                        length=18,
+                        reference_to=(target,),
+                        relationship_name=name[:-3] + "__r",
+                        custom=True,
+                        help_text=field.description or None,
+                    )
                 )
-            )
+            else:
+                kind, length, scale = _FIELD_TYPES[field.type]
+                self.b.objects[sobject].add(
+                    FieldSpec(
+                        name,
+                        kind,
+                        label=field.title,
+                        length=length,
+                        scale=scale,
+                        precision=18 if kind == "double" else 0,
+                        picklist=tuple(o.value for o in field.options),
+                        picklist_labels=tuple(o.name for o in field.options),
+                        restricted=kind in ("picklist", "multipicklist"),
+                        custom=True,
+                        default=False if kind == "boolean" else None,
+                        # A formula field: ``calculated``, never createable nor updateable.
+                        formula=field.formula or None if field.read_only else None,
+                        createable=not field.read_only,
+                        updateable=not field.read_only,
+                    )
+                )
             self.fields[(field.object, field.key)] = (name, field)
             field_id = self.b.new_id("00N")
             self.b.tooling["CustomField"][field_id] = {
@@ -229,6 +264,36 @@ class _Seeder:
                 "IsDeleted": False,
             }
 
+    def record_types(self) -> None:
+        """Each ticket form is a Case record type offering the Status, Origin and Type values
+        its tickets use (in the picklist's order; ``New`` always), so every record type has
+        its own subset, as service orgs' record types do."""
+        used: dict[str, dict[str, set[str]]] = {}
+        for ticket in self.desk.tickets:
+            if ticket.form is None:
+                continue
+            values = used.setdefault(
+                ticket.form.id, {"Status": {"New"}, "Origin": set(), "Type": set()}
+            )
+            values["Status"].add(STATUSES[ticket.status])
+            values["Origin"].add(ORIGINS[ticket.channel])
+            if ticket.type:
+                values["Type"].add(TYPES[ticket.type.value])
+        case = self.b.objects["Case"]
+        for form in self.desk.ticket_forms:
+            offered = used.get(form.id, {})
+            self.record_type_ids[form.id] = self.b.add_record_type(
+                "Case",
+                form.name[:80],
+                values={
+                    name: tuple(v for v in case.fields[name].picklist if v in chosen)
+                    for name, chosen in offered.items()
+                },
+                active=form.active,
+                description=(form.display_name or None),
+                created=_stamp(form.created_at),
+            )
+
     def values(self, owner: FieldObject, custom: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in custom.items():
@@ -236,7 +301,9 @@ class _Seeder:
             if found is None or value is None:
                 continue
             name, field = found
-            if field.type is FieldType.MULTISELECT and isinstance(value, tuple | list):
+            if field.type is FieldType.LOOKUP:
+                out[name] = self.lookup_id(field, str(value))
+            elif field.type is FieldType.MULTISELECT and isinstance(value, tuple | list):
                 out[name] = ";".join(str(v) for v in value)
             elif field.type in (FieldType.INTEGER, FieldType.DECIMAL):
                 out[name] = float(value)
@@ -245,6 +312,20 @@ class _Seeder:
             else:
                 out[name] = str(value)
         return out
+
+    def lookup_id(self, field: FieldDef, value: str) -> str | None:
+        """The org's id of the record a lookup value (the desk's id) names."""
+        found = (
+            {
+                Kind.USER: self.contacts,
+                Kind.ORGANIZATION: self.accounts,
+                Kind.TICKET: self.cases,
+                Kind.GROUP: self.queues,
+            }.get(field.references)
+            if field.references
+            else None
+        )
+        return None if found is None else found.get(value)
 
     # --- people and organizations --------------------------------------------------------
 
@@ -287,6 +368,9 @@ class _Seeder:
                     "Suspended__c": user.suspended,
                     **self.values(FieldObject.USER, dict(user.custom_fields)),
                 }
+                if self.b.person_accounts and user.organization is None:
+                    self.contacts[user.id] = self.person(values, created, modified, user.deleted)
+                    continue
                 self.contacts[user.id] = self.b.put(
                     "Contact", values, created=created, modified=modified, deleted=user.deleted
                 )
@@ -309,6 +393,36 @@ class _Seeder:
                     "Phone": user.phone,
                 }
                 self.users[user.id] = self.b.put("User", values, created=created, modified=modified)
+
+    def person(
+        self, values: dict[str, Any], created: str | None, modified: str | None, deleted: bool
+    ) -> str:
+        """An end user without an organization in an org with Person Accounts: a Person
+        Account (its person fields from the contact's values) whose person contact also
+        holds the contact's custom fields; the contact's id (what cases name)."""
+        account = self.b.put(
+            "Account",
+            {
+                "RecordTypeId": self.b.person_record_type,
+                "FirstName": values["FirstName"],
+                "LastName": values["LastName"],
+                "PersonEmail": values["Email"],
+                "Phone": values["Phone"],
+                "PersonMobilePhone": values["MobilePhone"],
+                "PersonOtherPhone": values["OtherPhone"],
+            },
+            created=created,
+            modified=modified,
+            deleted=deleted,
+        )
+        row = self.b.rows["Account"][account]
+        self.b.make_person(row)
+        contact = self.b.rows["Contact"][row["PersonContactId"]]
+        contact.update({k: v for k, v in values.items() if k.endswith("__c")})
+        row.update({k[:-3] + "__pc": v for k, v in values.items() if k.endswith("__c")})
+        contact["IsDeleted"] = deleted
+        contact["LastModifiedDate"] = contact["SystemModstamp"] = modified or created
+        return str(contact["Id"])
 
     def relations(self) -> None:
         """Contacts to Multiple Accounts, switched on when the desk has memberships: every
@@ -637,6 +751,7 @@ class _Seeder:
             "ClosedDate": _stamp(ticket.solved_at) if status in ("Resolved", "Closed") else None,
             "Tags__c": " ".join(ticket.tags) or None,
             "EntitlementId": self.entitlements.get(policy) if policy else None,
+            "RecordTypeId": self.record_type_ids.get(ticket.form.id) if ticket.form else None,
             **self.values(FieldObject.TICKET, dict(ticket.custom_fields)),
         }
         case = self.b.put(

@@ -88,6 +88,10 @@ class Query:
     order_by: tuple[Order, ...]
     limit: int | None
     offset: int | None
+    aggregates: tuple[tuple[str, str | None], ...] = ()
+    """``COUNT(field) [alias]`` items: the field counted (non-null values) and the alias."""
+    children: tuple[Query, ...] = ()
+    """Parent-to-child sub-selects; their ``sobject`` is the child relationship's name."""
 
 
 class Schema(Protocol):
@@ -425,17 +429,23 @@ class _Parser:
     def query(self) -> Query:
         self.keyword("SELECT")
         fields: list[str] = []
+        aggregates: list[tuple[str, str | None]] = []
+        children: list[Query] = []
         is_count = False
-        if self.at_keyword("COUNT") and self.tokens[self.index + 1].text == "(":
+        if (
+            self.at_keyword("COUNT")
+            and self.tokens[self.index + 1].text == "("
+            and self.tokens[self.index + 2].text == ")"
+        ):
             self.advance()
             self.punct("(")
             self.punct(")")
             is_count = True
         else:
-            fields.append(self.path().text)
+            self.select_item(fields, aggregates, children)
             while self.at(","):
                 self.advance()
-                fields.append(self.path().text)
+                self.select_item(fields, aggregates, children)
         self.keyword("FROM")
         sobject = self.name()
         where = None
@@ -461,7 +471,41 @@ class _Parser:
                 raise SoqlError(
                     "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
                 )
-        return Query(sobject, tuple(fields), is_count, where, tuple(order), limit, offset)
+        return Query(
+            sobject,
+            tuple(fields),
+            is_count,
+            where,
+            tuple(order),
+            limit,
+            offset,
+            tuple(aggregates),
+            tuple(children),
+        )
+
+    def select_item(
+        self,
+        fields: list[str],
+        aggregates: list[tuple[str, str | None]],
+        children: list[Query],
+    ) -> None:
+        """One SELECT item: a field path, ``COUNT(field) [alias]`` or ``(SELECT ...)``."""
+        if self.at("(") and self.tokens[self.index + 1].text.upper() == "SELECT":
+            self.advance()
+            children.append(self.query())
+            self.punct(")")
+            return
+        if self.at_keyword("COUNT") and self.tokens[self.index + 1].text == "(":
+            self.advance()
+            self.punct("(")
+            counted = self.path().text
+            self.punct(")")
+            alias = None
+            if self.token.kind == "ident" and not self.at_keyword("FROM"):
+                alias = self.advance().text
+            aggregates.append((counted, alias))
+            return
+        fields.append(self.path().text)
 
     def order_item(self) -> Order:
         field = self.path().text
@@ -1254,11 +1298,77 @@ def execute(
     the lookup is empty). ``COUNT()`` queries return ``[]``; see :func:`count`. ``now`` anchors
     date literals such as ``TODAY`` (in UTC).
     """
+    if query.aggregates:
+        return [_aggregate(query, rows, schema, now)]
     selected, context = _select(query, rows, schema, now)
     if query.count:
         return []
     projection = _projection(query, context)
-    return [_record(row, projection, context) for row in selected]
+    records = [_record(row, projection, context) for row in selected]
+    for child in query.children:
+        _attach_children(child, context, selected, records)
+    return records
+
+
+def _aggregate(
+    query: Query, rows: Iterable[Mapping[str, Any]], schema: Schema, now: datetime
+) -> dict[str, Any]:
+    """The one ``AggregateResult`` of ``COUNT(field)`` items without ``GROUP BY``: each
+    counts the matching rows whose field is not null, named by its alias or ``expr0``,
+    ``expr1``... (SOQL and SOSL Reference: COUNT(fieldName), Using Aliases)."""
+    if query.fields:
+        raise SoqlError(
+            "MALFORMED_QUERY", f"Field must be grouped or aggregated: {query.fields[0]}"
+        )
+    sobject = _check_object(schema, query.sobject)
+    context = _Context(schema, sobject, now)
+    counted = [context.field(_Path(tuple(f.split(".")))) for f, _ in query.aggregates]
+    matched = list(_filter(query, rows, context))
+    result: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+    unnamed = 0
+    for field, (_, alias) in zip(counted, query.aggregates, strict=True):
+        if alias is None:
+            alias = f"expr{unnamed}"
+            unnamed += 1
+        result[alias] = sum(1 for row in matched if field.getter(row) is not None)
+    return result
+
+
+def _attach_children(
+    child: Query,
+    context: _Context,
+    parents: list[Mapping[str, Any]],
+    records: list[dict[str, Any]],
+) -> None:
+    """A parent-to-child sub-select: each record gets the relationship's name as a nested
+    query result (``totalSize``, ``done``, ``records``), or null when it has no children
+    (SOQL and SOSL Reference: Relationship Queries)."""
+    finder = getattr(context.schema, "child_relationship", None)
+    found = None if finder is None else finder(context.sobject, child.sobject)
+    if found is None or not isinstance(context.schema, TableSchema):
+        raise SoqlError(
+            "INVALID_TYPE",
+            f"Didn't understand relationship '{child.sobject}' in FROM part of query call. If"
+            " you are attempting to use a custom relationship, be sure to append the '__r'"
+            f" after the custom relationship name. {_WSDL_HINT}",
+        )
+    if child.children:
+        raise _malformed("Nesting of semi join sub-selects is not supported")
+    child_object, lookup, name = found
+    by_parent: dict[str, list[Mapping[str, Any]]] = {}
+    for row in context.schema.rows(child_object):
+        parent = row.get(lookup)
+        if parent:
+            by_parent.setdefault(str(parent)[:15], []).append(row)
+    inner = attrs.evolve(child, sobject=child_object)
+    for parent, record in zip(parents, records, strict=True):
+        group = by_parent.get(str(parent.get("Id"))[:15], [])
+        found_rows = execute(inner, group, context.schema, now=context.now) if group else []
+        record[name] = (
+            {"totalSize": len(found_rows), "done": True, "records": found_rows}
+            if found_rows
+            else None
+        )
 
 
 def count(query: Query, rows: Iterable[Mapping[str, Any]], schema: Schema, *, now: datetime) -> int:

@@ -111,17 +111,24 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
     ),
     SalesforceRoute(
         "GET",
-        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}",
-        lambda s: s.responses.picklist_values,
-        True,
-        "UI API: the values of every picklist of an object available to a record type",
-    ),
-    SalesforceRoute(
-        "GET",
         f"{_D}/sobjects/{{sobject}}/describe",
         lambda s: s.responses.describe,
         True,
         "Describe: fields, types, lengths, picklists, external ids, createable/updateable",
+    ),
+    SalesforceRoute(
+        "GET",
+        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}",
+        lambda s: s.responses.picklist_values,
+        True,
+        "UI API: the picklist values a record type offers, every picklist field",
+    ),
+    SalesforceRoute(
+        "GET",
+        f"{_D}/ui-api/object-info/{{sobject}}/picklist-values/{{record_type}}/{{field}}",
+        lambda s: s.responses.picklist_values,
+        True,
+        "UI API: the values one picklist offers for a record type",
     ),
     SalesforceRoute(
         "GET",
@@ -205,7 +212,7 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
         f"{_D}/composite/sobjects",
         lambda s: s.responses.collection_create,
         True,
-        "Create up to 200 records (allOrNone, per-record results)",
+        "Create up to 200 records (allOrNone, per-record results); ContentVersions as multipart",
     ),
     SalesforceRoute(
         "PATCH",

@@ -101,6 +101,7 @@ _TICKET_FIELD_TYPES = {
     FieldType.CHECKBOX: "checkbox",
     FieldType.DATE: "date",
     FieldType.REGEXP: "regexp",
+    FieldType.LOOKUP: "text",  # seeded as plain text (the user's id) until sources read lookups
 }
 _SYSTEM_TICKET_FIELDS = (
     ("subject", "Subject"),

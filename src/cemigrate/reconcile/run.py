@@ -35,6 +35,7 @@ from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import (
     IDENTITY,
+    FieldStep,
     MappingFile,
     RecordMapping,
     Refuse,
@@ -479,6 +480,12 @@ class Reconciliation:
         skipped_refs: set[str] = set()
         profile = self.profile
         compared = self._compared_kinds()
+        mapping = self.mapping
+        # Read-only fields left out and lookups compared as the target ids, as the copier did.
+        step = FieldStep(
+            mapping.field_type if isinstance(mapping, MappingFile) else lambda _o, _k: None
+        )
+        step.learn(instance, source.describe().fields)
 
         def ref_target(ref: Ref) -> str:
             key = f"{instance}:{ref.kind.value}:{ref.id}"
@@ -510,7 +517,14 @@ class Reconciliation:
                         _collect(side, record, instance)
                         continue
                     entry = entries.get(key)
-                    mapped = self.mapping.apply(kind, record)
+                    prepared = step.prepare(instance, record)
+                    mapped: Record | Skip | Refuse = (
+                        prepared
+                        if isinstance(prepared, Skip)
+                        else self.mapping.apply(
+                            kind, step.translated(instance, prepared, ref_target)
+                        )
+                    )
                     if isinstance(mapped, Ticket):
                         mapped, _ = rewrite_inline(mapped)  # as the copier sent it
                     done = entry is not None and entry.state is EntryState.DONE

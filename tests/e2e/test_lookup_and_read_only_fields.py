@@ -16,12 +16,12 @@ from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
-from cemigrate.mapping import MappingFile
+from cemigrate.mapping import MappingFile, load_mapping, shipped_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.sandbox.zendesk.models import iso
-from cemigrate.schema import FieldDef, FieldObject, FieldType, Kind, Ticket
+from cemigrate.schema import FieldDef, FieldObject, FieldType, Kind, Role, Ticket, User
 
 CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 SCORE = "health_score"
@@ -251,3 +251,56 @@ def test_a_lookup_to_an_object_not_carried_is_text_and_listed(desk: Desk) -> Non
             sources=[desk.source], target=MemoryTarget(), ledger=ledger, progress=False
         ).dry_run()
     assert any("field linked_device kept as source ids" in n.what for n in plan.notes)
+
+
+def test_zendesk_to_freshdesk_keeps_lookups_as_the_targets_ids_in_text_fields(desk: Desk) -> None:
+    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+    from cemigrate.adapters.freshdesk.source import FreshdeskSource
+    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+
+    account = FreshdeskSandbox(tickets=0, empty=True, clock=desk.clock, domain="new.freshdesk.com")
+    for batch in desk.source.read(Kind.USER):  # agents are paid seats: they exist first
+        for person in batch.records:
+            if isinstance(person, User) and person.role is not Role.END_USER and person.email:
+                account.add_agent(
+                    name=person.name, email=person.email, admin=person.role is Role.ADMIN
+                )
+    credentials = FreshdeskCredentials(api_key=account.api_key)
+    options = {"base_url": account.base_url, "clock": desk.clock}
+    target = FreshdeskTarget(
+        credentials=credentials, session=account.session(authenticated=False), **options
+    )
+    target.batch_size = {**target.batch_size, Kind.TICKET: 1}
+    mapping = load_mapping(shipped_mapping("zendesk", "freshdesk"))
+    with Ledger.open(":memory:") as ledger:
+        migration = Migration(
+            sources=[desk.source], target=target, ledger=ledger, mapping=mapping, progress=False
+        )
+        report = migration.run()
+        assert report.status == "completed"
+        desk.clock.advance(120)
+        view = FreshdeskSource(
+            instance="target",
+            credentials=credentials,
+            session=account.session(authenticated=False),
+            target_view=True,
+            **options,
+        )
+        fields = {f.key: f for f in view.describe().fields if f.object is FieldObject.TICKET}
+        manager_key = next(k for k in fields if k.startswith("account_manager"))
+        parent_key = next(k for k in fields if k.startswith("parent_case"))
+        assert fields[manager_key].type is FieldType.TEXT  # Freshdesk has no lookup
+        assert not [k for k in fields if k.startswith(SCORE)]
+        tickets = _done(ledger, Kind.TICKET)
+        users = _done(ledger, Kind.USER)
+        back = _tickets(view.read(Kind.TICKET))
+        parent, child = back[tickets[desk.parent]], back[tickets[desk.child]]
+        assert parent.custom_fields[manager_key] == users[desk.manager]
+        assert child.custom_fields[parent_key] == tickets[desk.parent]
+        result = Reconciliation(
+            sources=[desk.source], target_view=view, ledger=ledger, target=target, mapping=mapping
+        ).run()
+        ours = (desk.parent, desk.child)
+        custom = [f.message for f in result.findings if "custom" in f.check and f.source_id in ours]
+        assert custom == []

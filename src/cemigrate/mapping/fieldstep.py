@@ -131,9 +131,15 @@ class FieldStep:
             return None
         return definition.references
 
-    def translated(self, instance: str, record: Record, target_of: Callable[[Ref], str]) -> Record:
-        """``record`` with each lookup value as ``target_of`` its reference (the target's id
-        through the ledger): what the target holds when the lookup was linked."""
+    def translated(
+        self,
+        instance: str,
+        record: Record,
+        target_of: Callable[[FieldObject, str, Ref], str],
+    ) -> Record:
+        """``record`` with each lookup value as ``target_of(owner, key, reference)`` (the
+        target's id through the ledger, or what the target keeps instead): what the target
+        holds when the lookup was linked."""
         owner = field_owner(record)
         if owner is None:
             return record
@@ -144,7 +150,7 @@ class FieldStep:
             if kind is None or value is None or isinstance(value, tuple | bool):
                 values[key] = value
             else:
-                values[key] = target_of(Ref(kind=kind, id=str(value)))
+                values[key] = target_of(owner, key, Ref(kind=kind, id=str(value)))
         if values == dict(record.custom_fields):
             return record
         return attrs.evolve(record, custom_fields=values)

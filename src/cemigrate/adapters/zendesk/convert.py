@@ -1203,14 +1203,17 @@ def _record(outgoing: Outgoing, cls: type[Any]) -> Any:
 
 
 def organization_payload(
-    outgoing: Outgoing, *, lookups: Mapping[str, Kind] | None = None
+    outgoing: Outgoing,
+    *,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one organization for ``organizations/create_many``: its notes, default
     group (through the ledger) and sharing flags as the source had them; its own external id
     in :data:`SOURCE_EXTERNAL_ID` (Zendesk's ``external_id`` holds the source key); its lookup
     fields' values (``lookups``) as the target's ids."""
     org: Organization = _record(outgoing, Organization)
-    linked = _linked_values(outgoing, org.custom_fields, lookups or {})
+    linked = _linked_values(outgoing, org.custom_fields, lookups or {}, group_names)
     fields = {k: _payload_value(v) for k, v in linked.items()}
     if org.external_id:
         fields[SOURCE_EXTERNAL_ID] = org.external_id
@@ -1244,6 +1247,7 @@ def user_payload(
     *,
     custom_roles: Mapping[str, int] | None = None,
     lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one user for ``users/create_or_update_many``.
 
@@ -1260,7 +1264,7 @@ def user_payload(
     ]
     agent = person.role is not Role.END_USER
     role_id = (custom_roles or {}).get(person.custom_role or "")
-    linked = _linked_values(outgoing, person.custom_fields, lookups or {})
+    linked = _linked_values(outgoing, person.custom_fields, lookups or {}, group_names)
     fields = {k: _payload_value(v) for k, v in linked.items()}
     if person.external_id:
         fields[SOURCE_EXTERNAL_ID] = person.external_id
@@ -1440,29 +1444,45 @@ _FIELD_TYPE_NAMES: Final[Mapping[FieldObject, Mapping[FieldType, str]]] = {
 
 _LOOKUP_TYPES: Final[Mapping[Kind, str]] = {kind: name for name, kind in LOOKUP_TARGETS.items()}
 
+GROUP_NAME_NOTE: Final = "Holds a group's name: a lookup to a group in the source."
+"""The description of the text field a lookup to a group becomes (Zendesk has no lookup to a
+group): the field's values are the names of the target's groups."""
+
 
 def lookup_kinds(fields: Iterable[FieldDef], owner: FieldObject) -> dict[str, Kind]:
     """The lookup fields of ``owner`` records among ``fields`` (the target's), by key, and
-    what their values name: the payloads write those values as the target's ids."""
-    return {
-        f.key: f.references
-        for f in fields
-        if f.object is owner and f.type is FieldType.LOOKUP and f.references is not None
-    }
+    what their values name: the payloads write those values as the target's ids (a group's
+    as its name, in the text field :data:`GROUP_NAME_NOTE` describes)."""
+    found: dict[str, Kind] = {}
+    for f in fields:
+        if f.object is not owner:
+            continue
+        if f.type is FieldType.LOOKUP and f.references is not None:
+            found[f.key] = f.references
+        elif f.type is FieldType.TEXT and f.description.startswith(GROUP_NAME_NOTE):
+            found[f.key] = Kind.GROUP
+    return found
 
 
 def _linked_values(
-    outgoing: Outgoing, values: Mapping[str, FieldValue], lookups: Mapping[str, Kind]
+    outgoing: Outgoing,
+    values: Mapping[str, FieldValue],
+    lookups: Mapping[str, Kind],
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, FieldValue]:
     """``values`` with each lookup field's value as the target id of the record it names
-    (through ``outgoing.links``); one the target does not hold is written empty."""
+    (through ``outgoing.links``), a group's as its name (``group_names``: target id → name);
+    one the target does not hold is written empty."""
     out: dict[str, FieldValue] = {}
     for key, value in values.items():
         kind = lookups.get(key)
         if kind is None or value is None:
             out[key] = value
-        else:
-            out[key] = outgoing.links.get(Ref(kind=kind, id=str(value)))
+            continue
+        target = outgoing.links.get(Ref(kind=kind, id=str(value)))
+        if kind is Kind.GROUP and target is not None:
+            target = (group_names or {}).get(target)
+        out[key] = target
     return out
 
 
@@ -1489,6 +1509,7 @@ def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
         target = _LOOKUP_TYPES.get(definition.references or Kind.FIELD)
         if target is None:  # a group: Zendesk has no lookup to one, its name is kept as text
             payload["type"] = "text"
+            payload["description"] = f"{GROUP_NAME_NOTE} {definition.description}".strip()
         else:
             payload["relationship_target_type"] = target
     if definition.type is FieldType.REGEXP:
@@ -1547,11 +1568,12 @@ def _ticket_attributes(
     stored: Mapping[str, FieldValue],
     values: Mapping[str, Mapping[str, str]] | None = None,
     lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """What an import and an update both send: the ticket's own attributes and links, the
     attributes written through the mapping's value tables (``values``)."""
     tables = values or {}
-    linked = _linked_values(outgoing, record.custom_fields, lookups or {})
+    linked = _linked_values(outgoing, record.custom_fields, lookups or {}, group_names)
     given: dict[str, FieldValue] = {**linked, **stored}
     origin = origin_text(record)
     if origin is not None and ORIGIN_FIELD in field_ids:
@@ -1606,12 +1628,13 @@ def ticket_update_payload(
     field_ids: Mapping[str, int],
     values: Mapping[str, Mapping[str, str]] | None = None,
     lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """One item of ``tickets/update_many``: the attributes of a ticket imported before (its
     ``id`` is the target id). Comments are added one update each (:func:`comment_payload`)."""
     record: Ticket = _record(outgoing, Ticket)
     assert outgoing.target_id is not None
-    payload = _ticket_attributes(outgoing, record, field_ids, {}, values, lookups)
+    payload = _ticket_attributes(outgoing, record, field_ids, {}, values, lookups, group_names)
     payload["id"] = _target_id(outgoing.target_id, "ticket")
     return _without_none(payload)
 
@@ -1635,6 +1658,7 @@ def ticket_import_payload(
     sla_author: int | None = None,
     values: Mapping[str, Mapping[str, str]] | None = None,
     lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
 
@@ -1646,7 +1670,8 @@ def ticket_import_payload(
     ``sla`` is the ticket's SLA history in the source: Zendesk computes none for imported
     tickets, so it is kept in the :data:`SLA_HISTORY_FIELDS` (when they exist in the target)
     and in a private note by ``sla_author``, dated at the ticket's last update. ``lookups``
-    (:func:`lookup_kinds`) says which fields hold references, written as the target's ids.
+    (:func:`lookup_kinds`) says which fields hold references, written as the target's ids
+    (a group's as its name: ``group_names``, target id → name).
     """
     record: Ticket = _record(outgoing, Ticket)
     if record.deleted:
@@ -1655,7 +1680,7 @@ def ticket_import_payload(
     if sla:
         history = sla_history_fields(sla.metrics, sla.events)
         stored = {k: v for k, v in history.items() if k in field_ids and v is not None}
-    payload = _ticket_attributes(outgoing, record, field_ids, stored, values, lookups)
+    payload = _ticket_attributes(outgoing, record, field_ids, stored, values, lookups, group_names)
     payload.update(
         {
             "submitter_id": _link(outgoing, record.submitter, "submitter"),

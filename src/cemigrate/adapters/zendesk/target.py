@@ -588,7 +588,9 @@ class ZendeskTarget(PlatformTarget):
             BY_NAME["organizations"].write,
             [batch[i] for i in new],
             lambda item: convert.organization_payload(
-                item, lookups=self._lookups(FieldObject.ORGANIZATION)
+                item,
+                lookups=self._lookups(FieldObject.ORGANIZATION),
+                group_names=self._group_names(FieldObject.ORGANIZATION),
             ),
         )
         for index, result in zip(new, created, strict=True):
@@ -621,7 +623,10 @@ class ZendeskTarget(PlatformTarget):
             BY_NAME["users"].write,
             batch,
             lambda item: convert.user_payload(
-                item, custom_roles=roles, lookups=self._lookups(FieldObject.USER)
+                item,
+                custom_roles=roles,
+                lookups=self._lookups(FieldObject.USER),
+                group_names=self._group_names(FieldObject.USER),
             ),
         )
         written = [
@@ -779,6 +784,7 @@ class ZendeskTarget(PlatformTarget):
                     sla_author=self._me_id() if sla else None,
                     values=self._values,
                     lookups=self._lookups(FieldObject.TICKET),
+                    group_names=self._group_names(FieldObject.TICKET),
                 )
             )
 
@@ -822,6 +828,7 @@ class ZendeskTarget(PlatformTarget):
                     field_ids=field_ids,
                     values=self._values,
                     lookups=self._lookups(FieldObject.TICKET),
+                    group_names=self._group_names(FieldObject.TICKET),
                 )
             ),
         )
@@ -1216,6 +1223,12 @@ class ZendeskTarget(PlatformTarget):
     def _lookups(self, owner: FieldObject) -> dict[str, Kind]:
         """The account's lookup relationship fields of ``owner`` records, by key."""
         return convert.lookup_kinds(self._field_table().values(), owner)
+
+    def _group_names(self, owner: FieldObject) -> dict[str, str]:
+        """Group names by target id, when ``owner`` records have a field keeping one."""
+        if Kind.GROUP not in self._lookups(owner).values():
+            return {}
+        return {group_id: name for name, group_id in self._group_table().items()}
 
     def _create_field(self, definition: FieldDef) -> FieldDef:
         name = _FIELD_OBJECTS[definition.object]

@@ -1084,7 +1084,7 @@ class _DryRunWriter(_Writer):
         refs = {
             str(SourceKey.of(instance, ref))
             for item in items
-            for ref in needed_refs(item.record, self.writable)
+            for ref in (*needed_refs(item.record, self.writable), *item.lookups)
         }
         unknown = [key for key in refs if not self.check.decided(SourceKey.parse(key))]
         for key, entry in self.ledger.lookup(unknown).items() if unknown else ():

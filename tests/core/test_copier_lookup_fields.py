@@ -114,3 +114,21 @@ def test_a_lookup_to_a_record_that_failed_leaves_the_field_empty_and_the_record_
         assert "age_days" not in {f.key for f in target.describe().fields}
         left_out = [n for n in plan.notes if f"age_days left out ({READ_ONLY_POLICY}" in n.what]
         assert [(n.count, n.examples) for n in left_out] == [(2, ("1", "2"))]
+
+
+def test_a_lookup_left_empty_is_linked_by_the_next_full_run() -> None:
+    source, target = _source(), MemoryTarget()
+    with Ledger.open(":memory:") as ledger:
+        first = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        # Both organizations in one batch: the child's parent was not in the target yet.
+        assert first.kinds["organization"].unlinked_lookups == 1
+        second = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        assert second.kinds["organization"].updated == 1
+        assert second.kinds["organization"].unlinked_lookups == 0
+        third = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        assert third.kinds["organization"].unchanged == 2
+        done = {(e.kind, e.source_id): e.target_id for e in ledger.entries(state=EntryState.DONE)}
+        view = MemoryTargetView(target, instance="m")
+        orgs = {r.id: r for b in view.read(Kind.ORGANIZATION) for r in b.records}
+        child = orgs[done[("organization", "o2")]]
+        assert child.custom_fields == {"parent": done[("organization", "o1")]}

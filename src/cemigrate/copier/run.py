@@ -74,6 +74,8 @@ from cemigrate.schema import (
 log = logging.getLogger("cemigrate.copier")
 
 _FIND_CHUNK: Final = 100
+_UNLINKED: Final = ":unlinked-lookup"
+"""Marks the ledger's content hash of a record written without one of its lookups."""
 
 
 class Mode(enum.StrEnum):
@@ -831,6 +833,14 @@ class _LedgerWriter(_Writer):
             chunk = self._follow_failed(kind, chunk, failed)
         if not chunk:
             return
+        # A user or organization written with a lookup the target could not link yet is
+        # recorded with a hash no reading matches: the next full run writes it again, linked
+        # if it can be. Not a ticket: an update may be refused (a closed Zendesk ticket).
+        incomplete = {
+            item.key
+            for item in chunk
+            if kind is not Kind.TICKET and any(r not in links for r in item.lookups)
+        }
         unlinked = sum(1 for item in chunk for ref in item.lookups if ref not in links)
         if unlinked:
             self.tallies[kind.value].add("unlinked_lookups", unlinked)
@@ -880,7 +890,9 @@ class _LedgerWriter(_Writer):
                         state=EntryState.DONE,
                         action=action,
                         target_id=result.target_id,
-                        content_hash=item.hash,
+                        content_hash=(
+                            f"{item.hash}{_UNLINKED}" if item.key in incomplete else item.hash
+                        ),
                     )
                 )
             else:

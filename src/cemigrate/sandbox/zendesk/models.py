@@ -812,6 +812,9 @@ class ZendeskBackend:
         type_ = _TICKET_FIELD_TYPES[field.type]
         if obj != "ticket" and field.type is FieldType.DROPDOWN:
             type_ = "dropdown"
+        target_type = _RELATIONSHIP_TARGETS.get(field.references) if field.references else None
+        if type_ == "lookup" and target_type is None:
+            type_ = "text"  # Zendesk has no lookup to a group: an account keeps its name
         with_options = field.type in (FieldType.DROPDOWN, FieldType.MULTISELECT)
         return self._field_json(
             obj,
@@ -827,9 +830,7 @@ class ZendeskBackend:
             required=field.required,
             created_at=iso(field.created_at),
             updated_at=iso(field.updated_at),
-            relationship_target_type=(
-                _RELATIONSHIP_TARGETS.get(field.references) if field.references else None
-            ),
+            relationship_target_type=target_type if type_ == "lookup" else None,
         )
 
     def add_field(self, obj: str, body: Mapping[str, Any]) -> Json:

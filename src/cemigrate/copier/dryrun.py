@@ -73,6 +73,10 @@ class DryRunCheck:
         need it fail, as in the run); not a problem of this dry run's own."""
         self._failed.add(str(key))
 
+    def written(self, key: SourceKey) -> bool:
+        """Whether the run would have written the record (or an earlier run did)."""
+        return str(key) in self._written
+
     def decided(self, key: SourceKey) -> bool:
         """Whether this dry run knows what became of the record (written, failed, skipped)."""
         text = str(key)

@@ -12,7 +12,7 @@ from cemigrate.adapters import Change
 _EXAMPLES: Final = 5
 
 _COLUMNS = ("read", "created", "updated", "unchanged", "matched", "found", "failed", "skipped")
-_LATE_COLUMNS = ("fetched", "placeholder", "inline_images")
+_LATE_COLUMNS = ("fetched", "placeholder", "inline_images", "unlinked_lookups")
 
 
 @attrs.define
@@ -41,6 +41,10 @@ class KindTally:
     """Tickets only: images and links in comment bodies that pointed at the source account's
     attachment addresses, rewritten to a marker naming the file (the file stays an attachment
     of its comment; :mod:`cemigrate.mapping.inline`)."""
+    unlinked_lookups: int = 0
+    """Values of lookup fields whose record the target did not hold when this one was written
+    (written later in the run, skipped, failed or not carried): written without the link
+    (:mod:`cemigrate.copier.fieldstep`). A dry run counts those it foresees."""
 
     def add(self, action: str, count: int = 1) -> None:
         """Count ``count`` records under ``action`` (an outcome action or a column name)."""

@@ -483,12 +483,22 @@ class MappingFile:
                 FieldOption(name=o.name, value=renamed[o.value], position=o.position)
                 for o in options
             )
+        kind = rule.type or definition.type
         return attrs.evolve(
             definition,
             key=rule.target or definition.key,
-            type=rule.type or definition.type,
+            type=kind,
             options=options,
+            # A type given by the mapping makes a computed field a plain writable one.
+            read_only=definition.read_only and rule.type is None,
+            references=definition.references if kind is FieldType.LOOKUP else None,
         )
+
+    def field_type(self, owner: FieldObject, key: str) -> FieldType | None:
+        """The type the mapping gives a source field (``fields.<owner>.<key>.type``), or
+        None: a read-only field with one is carried as a plain field of that type."""
+        rule = self.fields.get(owner, {}).get(key)
+        return None if rule is None else rule.type
 
     def _at(self, where: str) -> str:
         return f"{self._file.path}: {where}" if self._file is not None else where

@@ -102,7 +102,8 @@ def _field_keys(owner: str) -> list[KeySpec]:
         KeySpec(
             f"fields.{owner}.*.type",
             (str,),
-            "Convert the values to this field type in the target.",
+            "Convert the values to this field type in the target. A read-only field (a "
+            "formula, a roll-up, an auto-number) is left out unless it has a type here.",
             choices=tuple(t.value for t in FieldType),
         ),
         KeySpec(

@@ -35,6 +35,7 @@ from cemigrate.errors import ConfigError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import (
     IDENTITY,
+    FieldStep,
     MappingFile,
     RecordMapping,
     Refuse,
@@ -56,6 +57,8 @@ from cemigrate.schema import (
     CustomStatus,
     FieldDef,
     FieldObject,
+    FieldType,
+    Group,
     GroupMembership,
     Kind,
     Record,
@@ -479,10 +482,29 @@ class Reconciliation:
         skipped_refs: set[str] = set()
         profile = self.profile
         compared = self._compared_kinds()
+        mapping = self.mapping
+        # Read-only fields left out and lookups compared as the target ids, as the copier did.
+        step = FieldStep(
+            mapping.field_type if isinstance(mapping, MappingFile) else lambda _o, _k: None
+        )
+        step.learn(instance, source.describe().fields)
+        # A target with no lookup to a group keeps the group's name in a text field.
+        native = {
+            (f.object, f.key)
+            for f in self.target_view.describe().fields
+            if f.type is FieldType.LOOKUP
+        }
+        group_names: dict[str, str] = {}
 
         def ref_target(ref: Ref) -> str:
             key = f"{instance}:{ref.kind.value}:{ref.id}"
             return maps.by_kind.get(ref.kind, {}).get(key, f"(not carried over: {ref.id})")
+
+        def lookup_target(owner: FieldObject, field_key: str, ref: Ref) -> str:
+            if ref.kind is Kind.GROUP and (owner, field_key) not in native:
+                name = group_names.get(f"{instance}:group:{ref.id}")
+                return name if name is not None else f"(not carried over: {ref.id})"
+            return ref_target(ref)
 
         for kind in kinds:
             seen = side.ids.setdefault(kind, set())
@@ -510,7 +532,16 @@ class Reconciliation:
                         _collect(side, record, instance)
                         continue
                     entry = entries.get(key)
-                    mapped = self.mapping.apply(kind, record)
+                    prepared = step.prepare(instance, record)
+                    mapped: Record | Skip | Refuse = (
+                        prepared
+                        if isinstance(prepared, Skip)
+                        else self.mapping.apply(
+                            kind, step.translated(instance, prepared, lookup_target)
+                        )
+                    )
+                    if isinstance(mapped, Group):
+                        group_names[f"{instance}:group:{record.id}"] = mapped.name
                     if isinstance(mapped, Ticket):
                         mapped, _ = rewrite_inline(mapped)  # as the copier sent it
                     done = entry is not None and entry.state is EntryState.DONE

@@ -403,8 +403,61 @@ FIELD_TYPE_NAMES: Final[Mapping[FieldType, str]] = {
     FieldType.DROPDOWN: "custom_dropdown",
     FieldType.MULTISELECT: "custom_multi_select_dropdown",
     FieldType.REGEXP: "custom_text",
+    FieldType.LOOKUP: "custom_text",
 }
-"""Schema field type → Freshdesk ``type`` for a create (``docs/freshdesk.md``)."""
+"""Schema field type → Freshdesk ``type`` for a create (``docs/freshdesk.md``). A lookup is a
+text field: the API's ticket, contact and company field types have no lookup (Freshdesk API
+v2 reference: Ticket Fields, Contact Fields, Company Fields list the custom types)."""
+
+_LOOKUP_NOTE: Final = re.compile(
+    r"^Holds an? (user|organization|ticket|group) lookup of the source"
+)
+"""How the description of a text field holding a lookup begins (:func:`lookup_note`)."""
+
+
+def lookup_note(kind: Kind) -> str:
+    """The description of the text field a lookup to ``kind`` becomes: it holds the id of the
+    record in this account (a group's name: a group id means nothing to a reader)."""
+    article = "an" if kind is Kind.ORGANIZATION else "a"
+    what = "the group's name" if kind is Kind.GROUP else f"the {kind}'s id in this account"
+    return f"Holds {article} {kind} lookup of the source: {what}."
+
+
+def lookup_kinds(fields: Mapping[str, FieldDef]) -> dict[str, Kind]:
+    """Which of ``fields`` (by the key records name them with) are text fields holding a
+    lookup (:func:`lookup_note`), and the kind their values name."""
+    found: dict[str, Kind] = {}
+    for key, definition in fields.items():
+        matched = _LOOKUP_NOTE.match(definition.description)
+        if matched is not None:
+            found[key] = Kind(matched.group(1))
+    return found
+
+
+def with_lookups(
+    outgoing: Outgoing, lookups: Mapping[str, Kind], group_names: Mapping[str, str]
+) -> Outgoing:
+    """``outgoing`` with each lookup value as the target's id of the record it names (through
+    ``outgoing.links``; a group's as its name, ``group_names``: target id → name). A record
+    the target does not hold (yet) leaves the field empty, never the source's id."""
+    record = outgoing.record
+    if not isinstance(record, Ticket | User | Organization):
+        return outgoing
+    custom = record.custom_fields
+    if not any(key in lookups for key in custom):
+        return outgoing
+    values: dict[str, FieldValue] = {}
+    for key, value in custom.items():
+        kind = lookups.get(key)
+        if kind is None or value is None:
+            values[key] = value
+            continue
+        target = outgoing.links.get(Ref(kind=kind, id=str(value)))
+        if kind is Kind.GROUP and target is not None:
+            target = group_names.get(target)
+        values[key] = target
+    return attrs.evolve(outgoing, record=attrs.evolve(record, custom_fields=values))
+
 
 DEFAULT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
     "status": {s.value: str(code) for s, code in STATUS_CODES.items()},
@@ -1365,7 +1418,11 @@ def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
         "label": definition.title,
         "label_for_customers": definition.title,
         "type": FIELD_TYPE_NAMES[definition.type],
-        "description": definition.description,
+        "description": (
+            f"{lookup_note(definition.references)} {definition.description}".strip()
+            if definition.type is FieldType.LOOKUP and definition.references is not None
+            else definition.description
+        ),
         "position": definition.position + 1,
     }
     if definition.key.startswith("cemigrate_"):

@@ -369,6 +369,13 @@ class FreshdeskTarget(PlatformTarget):
 
         def batch(items: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
             self._recall_fields(owner, items, files)
+            table = self._field_table().items()
+            lookups = convert.lookup_kinds({k: d for (o, k), (d, _) in table if o is owner})
+            if lookups:  # held as text: the target's id (a group's name) through the links
+                names = {}
+                if Kind.GROUP in lookups.values():
+                    names = {g: name for name, (g, _) in self._group_table().items()}
+                items = [convert.with_lookups(item, lookups, names) for item in items]
             return write(items, files)
 
         return batch

@@ -9,6 +9,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from cemigrate.adapters.contract import (
     Capability,
     Change,
@@ -26,8 +28,10 @@ from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budget
 from cemigrate.schema import (
     FieldDef,
     FieldObject,
+    FieldValue,
     Kind,
     Organization,
+    Ref,
     SourceKey,
     Ticket,
     User,
@@ -77,7 +81,7 @@ class MemoryTarget(Target):
         self._retry = RetryPolicy(clock)
         self.limits: Mapping[str, int] = dict(limits or {"attachment": 50 * 1024 * 1024})
         self._prepared: list[FieldDef] = []
-        self._fields: set[tuple[FieldObject, str]] | None = (
+        self._fields: dict[tuple[FieldObject, str], FieldDef] | None = (
             None  # (object, key), cached between writes
         )
 
@@ -102,6 +106,7 @@ class MemoryTarget(Target):
                 key=r.data["key"],
                 title=r.data["title"],
                 type=r.data["type"],
+                references=r.data.get("references"),
             )
             for r in self.store.records(Kind.FIELD)
         ]
@@ -148,7 +153,8 @@ class MemoryTarget(Target):
             self._fields = None
         results: list[WriteResult] = []
         # Read attachments before the transaction: a slow source must not hold the store.
-        prepared = [(item, self._render(item, files)) for item in batch]
+        translated = [self._with_lookups(item) for item in batch]
+        prepared = [(item, self._render(item, files)) for item in translated]
         with self.store.transaction() as store:
             for item, rendered in prepared:
                 if isinstance(rendered, WriteResult):
@@ -236,8 +242,32 @@ class MemoryTarget(Target):
     def _field_keys(self, owner: FieldObject) -> set[str]:
         """Keys of the custom fields of ``owner`` records the target has (written or prepared)."""
         if self._fields is None:
-            self._fields = {(f.object, f.key) for f in self.describe().fields}
+            self._fields = {(f.object, f.key): f for f in self.describe().fields}
         return {key for field_owner, key in self._fields if field_owner == owner}
+
+    def _with_lookups(self, item: Outgoing) -> Outgoing:
+        """``item`` with the values of its lookup fields as the target ids of the records
+        they name (``item.links``); a value whose record the target does not hold is left
+        out, as a platform leaves a lookup empty."""
+        record = item.record
+        owner = field_owner(record)
+        if owner is None:
+            return item
+        assert isinstance(record, Ticket | User | Organization)
+        self._field_keys(owner)
+        assert self._fields is not None
+        values: dict[str, FieldValue] = {}
+        for key, value in record.custom_fields.items():
+            definition = self._fields.get((owner, key))
+            if definition is None or definition.references is None or value is None:
+                values[key] = value
+                continue
+            target_id = item.links.get(Ref(kind=definition.references, id=str(value)))
+            if target_id is not None:
+                values[key] = target_id
+        if values == dict(record.custom_fields):
+            return item
+        return attrs.evolve(item, record=attrs.evolve(record, custom_fields=values))
 
     def _store_attachments(
         self, item: Outgoing, files: FileSource, kept: dict[str, bytes]

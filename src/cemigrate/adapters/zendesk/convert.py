@@ -32,7 +32,7 @@ Decisions, stated once:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
@@ -553,14 +553,41 @@ def organization_membership(d: Json) -> OrganizationMembership:
     )
 
 
+LOOKUP_TARGETS: Final[Mapping[str, Kind]] = {
+    "zen:user": Kind.USER,
+    "zen:organization": Kind.ORGANIZATION,
+    "zen:ticket": Kind.TICKET,
+}
+"""What a lookup relationship field's values name, by its ``relationship_target_type``; a
+lookup to a custom object (``zen:custom_object:<key>``) is kept as text holding the source's
+id. [Zendesk API reference: Lookup Relationships; a value is the target record's id]"""
+
+
+def _lookup(d: Json, what: str) -> tuple[FieldType, Kind | None, str]:
+    """A lookup field's type, the kind its values name, and what a text field that keeps a
+    lookup to a record the migration does not carry says it pointed to."""
+    target = _text(d, "relationship_target_type", what)
+    kind = LOOKUP_TARGETS.get(target)
+    if kind is not None:
+        return FieldType.LOOKUP, kind, ""
+    return FieldType.TEXT, None, f"Lookup to {target or 'an unknown object'} (the source's id)"
+
+
 def field(d: Json, *, object: FieldObject) -> FieldDef | None:
     """A custom field definition, or ``None`` for a built-in ticket field (see
-    :data:`SYSTEM_FIELD_TYPES`). ``object`` says whose fields these are."""
+    :data:`SYSTEM_FIELD_TYPES`). ``object`` says whose fields these are. A lookup
+    relationship field to a user, an organization or a ticket is a :attr:`FieldType.LOOKUP`
+    (its values the source's ids); one to a custom object is text (:data:`LOOKUP_TARGETS`)."""
     what = f"{object} field"
     kind = _need(d, "type", what)
     if kind in SYSTEM_FIELD_TYPES:
         return None
-    field_type = _member(_FIELD_TYPES, d, "type", what)
+    references: Kind | None = None
+    kept_as = ""
+    if kind == "lookup":
+        field_type, references, kept_as = _lookup(d, what)
+    else:
+        field_type = _member(_FIELD_TYPES, d, "type", what)
     title = _text(d, "title", what)
     key = _text(d, "key", what) or _slug(_text(d, "raw_title", what) or title)
     if not key:
@@ -585,7 +612,8 @@ def field(d: Json, *, object: FieldObject) -> FieldDef | None:
         options=options,
         required=_flag(d, "required", what),
         active=_flag(d, "active", what, default=True),
-        description=_text(d, "description", what),
+        description=kept_as or _text(d, "description", what),
+        references=references,
         position=max(0, _int(d, "position", what)),
         created_at=_opt_time(d, "created_at", what),
         updated_at=_opt_time(d, "updated_at", what),
@@ -635,6 +663,8 @@ def _typed(value: FieldValue, kind: FieldType) -> FieldValue:
             return value
     if kind is FieldType.MULTISELECT and isinstance(value, str):
         return (value,)
+    if kind is FieldType.LOOKUP and isinstance(value, int):
+        return str(value)  # a record's id, as the schema holds ids
     return value
 
 
@@ -1183,12 +1213,19 @@ def _record(outgoing: Outgoing, cls: type[Any]) -> Any:
     return outgoing.record
 
 
-def organization_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
+def organization_payload(
+    outgoing: Outgoing,
+    *,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
+) -> dict[str, JsonValue]:
     """The body of one organization for ``organizations/create_many``: its notes, default
     group (through the ledger) and sharing flags as the source had them; its own external id
-    in :data:`SOURCE_EXTERNAL_ID` (Zendesk's ``external_id`` holds the source key)."""
+    in :data:`SOURCE_EXTERNAL_ID` (Zendesk's ``external_id`` holds the source key); its lookup
+    fields' values (``lookups``) as the target's ids."""
     org: Organization = _record(outgoing, Organization)
-    fields = {k: _payload_value(v) for k, v in org.custom_fields.items()}
+    linked = _linked_values(outgoing, org.custom_fields, lookups or {}, group_names)
+    fields = {k: _payload_value(v) for k, v in linked.items()}
     if org.external_id:
         fields[SOURCE_EXTERNAL_ID] = org.external_id
     return _without_none(
@@ -1217,7 +1254,11 @@ def identity_payload(found: Identity) -> dict[str, JsonValue]:
 
 
 def user_payload(
-    outgoing: Outgoing, *, custom_roles: Mapping[str, int] | None = None
+    outgoing: Outgoing,
+    *,
+    custom_roles: Mapping[str, int] | None = None,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one user for ``users/create_or_update_many``.
 
@@ -1226,7 +1267,7 @@ def user_payload(
     role id) gives an agent its custom role; a role the target lacks is left out (the agent
     keeps the plain agent role). The agent's default group goes through the ledger; the
     user's own external id goes into :data:`SOURCE_EXTERNAL_ID`, the address into
-    :data:`USER_ADDRESS`.
+    :data:`USER_ADDRESS`. Lookup fields' values (``lookups``) are written as the target's ids.
     """
     person: User = _record(outgoing, User)
     identities: list[JsonValue] = [
@@ -1234,7 +1275,8 @@ def user_payload(
     ]
     agent = person.role is not Role.END_USER
     role_id = (custom_roles or {}).get(person.custom_role or "")
-    fields = {k: _payload_value(v) for k, v in person.custom_fields.items()}
+    linked = _linked_values(outgoing, person.custom_fields, lookups or {}, group_names)
+    fields = {k: _payload_value(v) for k, v in linked.items()}
     if person.external_id:
         fields[SOURCE_EXTERNAL_ID] = person.external_id
     if person.address:
@@ -1411,6 +1453,50 @@ _FIELD_TYPE_NAMES: Final[Mapping[FieldObject, Mapping[FieldType, str]]] = {
 }
 
 
+_LOOKUP_TYPES: Final[Mapping[Kind, str]] = {kind: name for name, kind in LOOKUP_TARGETS.items()}
+
+GROUP_NAME_NOTE: Final = "Holds a group's name: a lookup to a group in the source."
+"""The description of the text field a lookup to a group becomes (Zendesk has no lookup to a
+group): the field's values are the names of the target's groups."""
+
+
+def lookup_kinds(fields: Iterable[FieldDef], owner: FieldObject) -> dict[str, Kind]:
+    """The lookup fields of ``owner`` records among ``fields`` (the target's), by key, and
+    what their values name: the payloads write those values as the target's ids (a group's
+    as its name, in the text field :data:`GROUP_NAME_NOTE` describes)."""
+    found: dict[str, Kind] = {}
+    for f in fields:
+        if f.object is not owner:
+            continue
+        if f.type is FieldType.LOOKUP and f.references is not None:
+            found[f.key] = f.references
+        elif f.type is FieldType.TEXT and f.description.startswith(GROUP_NAME_NOTE):
+            found[f.key] = Kind.GROUP
+    return found
+
+
+def _linked_values(
+    outgoing: Outgoing,
+    values: Mapping[str, FieldValue],
+    lookups: Mapping[str, Kind],
+    group_names: Mapping[str, str] | None = None,
+) -> dict[str, FieldValue]:
+    """``values`` with each lookup field's value as the target id of the record it names
+    (through ``outgoing.links``), a group's as its name (``group_names``: target id → name);
+    one the target does not hold is written empty."""
+    out: dict[str, FieldValue] = {}
+    for key, value in values.items():
+        kind = lookups.get(key)
+        if kind is None or value is None:
+            out[key] = value
+            continue
+        target = outgoing.links.get(Ref(kind=kind, id=str(value)))
+        if kind is Kind.GROUP and target is not None:
+            target = (group_names or {}).get(target)
+        out[key] = target
+    return out
+
+
 def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
     """The body of one field for ``POST /ticket_fields`` (``/user_fields``,
     ``/organization_fields``). A regexp field gets the widest pattern: the common schema does
@@ -1430,6 +1516,13 @@ def field_payload(definition: FieldDef) -> dict[str, JsonValue]:
         # reference: Ticket Fields, visible_in_portal / editable_in_portal]
         payload["visible_in_portal"] = False
         payload["editable_in_portal"] = False
+    if definition.type is FieldType.LOOKUP:
+        target = _LOOKUP_TYPES.get(definition.references or Kind.FIELD)
+        if target is None:  # a group: Zendesk has no lookup to one, its name is kept as text
+            payload["type"] = "text"
+            payload["description"] = f"{GROUP_NAME_NOTE} {definition.description}".strip()
+        else:
+            payload["relationship_target_type"] = target
     if definition.type is FieldType.REGEXP:
         payload["regexp_for_validation"] = ".*"
     if definition.options:
@@ -1485,11 +1578,14 @@ def _ticket_attributes(
     field_ids: Mapping[str, int],
     stored: Mapping[str, FieldValue],
     values: Mapping[str, Mapping[str, str]] | None = None,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """What an import and an update both send: the ticket's own attributes and links, the
     attributes written through the mapping's value tables (``values``)."""
     tables = values or {}
-    given: dict[str, FieldValue] = {**record.custom_fields, **stored}
+    linked = _linked_values(outgoing, record.custom_fields, lookups or {}, group_names)
+    given: dict[str, FieldValue] = {**linked, **stored}
     origin = origin_text(record)
     if origin is not None and ORIGIN_FIELD in field_ids:
         if len(origin) > MAX_TEXTAREA_CHARS:
@@ -1542,12 +1638,14 @@ def ticket_update_payload(
     *,
     field_ids: Mapping[str, int],
     values: Mapping[str, Mapping[str, str]] | None = None,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """One item of ``tickets/update_many``: the attributes of a ticket imported before (its
     ``id`` is the target id). Comments are added one update each (:func:`comment_payload`)."""
     record: Ticket = _record(outgoing, Ticket)
     assert outgoing.target_id is not None
-    payload = _ticket_attributes(outgoing, record, field_ids, {}, values)
+    payload = _ticket_attributes(outgoing, record, field_ids, {}, values, lookups, group_names)
     payload["id"] = _target_id(outgoing.target_id, "ticket")
     return _without_none(payload)
 
@@ -1570,6 +1668,8 @@ def ticket_import_payload(
     sla: SlaHistory | None = None,
     sla_author: int | None = None,
     values: Mapping[str, Mapping[str, str]] | None = None,
+    lookups: Mapping[str, Kind] | None = None,
+    group_names: Mapping[str, str] | None = None,
 ) -> dict[str, JsonValue]:
     """The body of one ticket for the Ticket Import API (``imports/tickets/create_many``).
 
@@ -1580,7 +1680,9 @@ def ticket_import_payload(
 
     ``sla`` is the ticket's SLA history in the source: Zendesk computes none for imported
     tickets, so it is kept in the :data:`SLA_HISTORY_FIELDS` (when they exist in the target)
-    and in a private note by ``sla_author``, dated at the ticket's last update.
+    and in a private note by ``sla_author``, dated at the ticket's last update. ``lookups``
+    (:func:`lookup_kinds`) says which fields hold references, written as the target's ids
+    (a group's as its name: ``group_names``, target id → name).
     """
     record: Ticket = _record(outgoing, Ticket)
     if record.deleted:
@@ -1589,7 +1691,7 @@ def ticket_import_payload(
     if sla:
         history = sla_history_fields(sla.metrics, sla.events)
         stored = {k: v for k, v in history.items() if k in field_ids and v is not None}
-    payload = _ticket_attributes(outgoing, record, field_ids, stored, values)
+    payload = _ticket_attributes(outgoing, record, field_ids, stored, values, lookups, group_names)
     payload.update(
         {
             "submitter_id": _link(outgoing, record.submitter, "submitter"),

@@ -50,8 +50,13 @@ _SOURCE_METRIC: Final = (
     "keeps first reply, resolution, waits, reopens and replies"
 )
 _CHECKBOX_TAG: Final = "a checkbox's tag; records carry the tag itself in their tags"
-_LOOKUP: Final = (
-    "lookup-relationship definition; lookup fields are not read (convert.py refuses their type)"
+_LOOKUP_FILTER: Final = (
+    "which records the agent's autocomplete offers; not a validation (Lookup Relationships "
+    "reference), and the target's field starts unfiltered"
+)
+_LOOKUP_TARGET: Final = (
+    "a lookup field's `zen:user`, `zen:organization` or `zen:ticket`; a lookup to a custom "
+    "object is read as text holding the source's id"
 )
 
 _TICKET = LedgerObject(
@@ -394,8 +399,8 @@ _TICKET_FIELD = LedgerObject(
             "regexp_for_validation",
             "the schema keeps no pattern; a regexp field is written with `.*`",
         ),
-        dropped("relationship_filter", _LOOKUP),
-        dropped("relationship_target_type", _LOOKUP),
+        dropped("relationship_filter", _LOOKUP_FILTER),
+        carried("relationship_target_type", "FieldDef.references", note=_LOOKUP_TARGET),
         derived("removable", "false only for Zendesk's own system fields, which are not read"),
         carried("required", "FieldDef.required"),
         dropped(
@@ -441,8 +446,8 @@ def _profile_field(name: str, title: str, page: str) -> LedgerObject:
                 "regexp_for_validation",
                 "the schema keeps no pattern; a regexp field is written with `.*`",
             ),
-            dropped("relationship_filter", _LOOKUP),
-            dropped("relationship_target_type", _LOOKUP),
+            dropped("relationship_filter", _LOOKUP_FILTER),
+            carried("relationship_target_type", "FieldDef.references", note=_LOOKUP_TARGET),
             derived("system", "the target marks its own built-in fields"),
             dropped("tag", _CHECKBOX_TAG),
             carried("title", "FieldDef.title"),

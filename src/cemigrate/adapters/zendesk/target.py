@@ -585,7 +585,13 @@ class ZendeskTarget(PlatformTarget):
             else:
                 new.append(index)
         created = self._write_job(
-            BY_NAME["organizations"].write, [batch[i] for i in new], convert.organization_payload
+            BY_NAME["organizations"].write,
+            [batch[i] for i in new],
+            lambda item: convert.organization_payload(
+                item,
+                lookups=self._lookups(FieldObject.ORGANIZATION),
+                group_names=self._group_names(FieldObject.ORGANIZATION),
+            ),
         )
         for index, result in zip(new, created, strict=True):
             answers[index] = result
@@ -616,7 +622,12 @@ class ZendeskTarget(PlatformTarget):
         results = self._write_job(
             BY_NAME["users"].write,
             batch,
-            lambda item: convert.user_payload(item, custom_roles=roles),
+            lambda item: convert.user_payload(
+                item,
+                custom_roles=roles,
+                lookups=self._lookups(FieldObject.USER),
+                group_names=self._group_names(FieldObject.USER),
+            ),
         )
         written = [
             (item, result.target_id)
@@ -772,6 +783,8 @@ class ZendeskTarget(PlatformTarget):
                     sla=sla,
                     sla_author=self._me_id() if sla else None,
                     values=self._values,
+                    lookups=self._lookups(FieldObject.TICKET),
+                    group_names=self._group_names(FieldObject.TICKET),
                 )
             )
 
@@ -810,7 +823,13 @@ class ZendeskTarget(PlatformTarget):
             _UPDATE_MANY,
             [batch[i] for i in rest],
             lambda item: self._agreeing_status(
-                convert.ticket_update_payload(item, field_ids=field_ids, values=self._values)
+                convert.ticket_update_payload(
+                    item,
+                    field_ids=field_ids,
+                    values=self._values,
+                    lookups=self._lookups(FieldObject.TICKET),
+                    group_names=self._group_names(FieldObject.TICKET),
+                )
             ),
         )
         for index, result in zip(rest, updated, strict=True):
@@ -1200,6 +1219,16 @@ class ZendeskTarget(PlatformTarget):
                             name = _SYSTEM_TYPES[str(data["type"])]
                             self._system_fields.setdefault(name, int(data["id"]))
         return self._fields
+
+    def _lookups(self, owner: FieldObject) -> dict[str, Kind]:
+        """The account's lookup relationship fields of ``owner`` records, by key."""
+        return convert.lookup_kinds(self._field_table().values(), owner)
+
+    def _group_names(self, owner: FieldObject) -> dict[str, str]:
+        """Group names by target id, when ``owner`` records have a field keeping one."""
+        if Kind.GROUP not in self._lookups(owner).values():
+            return {}
+        return {group_id: name for name, group_id in self._group_table().items()}
 
     def _create_field(self, definition: FieldDef) -> FieldDef:
         name = _FIELD_OBJECTS[definition.object]

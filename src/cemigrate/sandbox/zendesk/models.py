@@ -37,6 +37,7 @@ from cemigrate.schema import (
     FieldDef,
     FieldType,
     Identity,
+    Kind,
     Ref,
     Role,
     RuleKind,
@@ -101,8 +102,16 @@ _TICKET_FIELD_TYPES = {
     FieldType.CHECKBOX: "checkbox",
     FieldType.DATE: "date",
     FieldType.REGEXP: "regexp",
-    FieldType.LOOKUP: "text",  # seeded as plain text (the user's id) until sources read lookups
+    FieldType.LOOKUP: "lookup",
 }
+_RELATIONSHIP_TARGETS = {
+    Kind.USER: "zen:user",
+    Kind.ORGANIZATION: "zen:organization",
+    Kind.TICKET: "zen:ticket",
+}
+"""What a lookup relationship field points at (``relationship_target_type``): a user, an
+organization, a ticket, or a custom object (``zen:custom_object:<key>``). [Zendesk API
+reference: Lookup Relationships]"""
 _SYSTEM_TICKET_FIELDS = (
     ("subject", "Subject"),
     ("description", "Description"),
@@ -755,6 +764,7 @@ class ZendeskBackend:
         required: bool = False,
         created_at: str | None = None,
         updated_at: str | None = None,
+        relationship_target_type: str | None = None,
     ) -> Json:
         plural = f"{obj}_fields"
         stamp = created_at or iso(DEFAULT_START - timedelta(days=900))
@@ -772,6 +782,9 @@ class ZendeskBackend:
             "updated_at": updated_at or stamp,
             "regexp_for_validation": None,
         }
+        if relationship_target_type is not None:
+            out["relationship_target_type"] = relationship_target_type
+            out["relationship_filter"] = {}
         if obj == "ticket":
             out.update(
                 {
@@ -799,6 +812,9 @@ class ZendeskBackend:
         type_ = _TICKET_FIELD_TYPES[field.type]
         if obj != "ticket" and field.type is FieldType.DROPDOWN:
             type_ = "dropdown"
+        target_type = _RELATIONSHIP_TARGETS.get(field.references) if field.references else None
+        if type_ == "lookup" and target_type is None:
+            type_ = "text"  # Zendesk has no lookup to a group: an account keeps its name
         with_options = field.type in (FieldType.DROPDOWN, FieldType.MULTISELECT)
         return self._field_json(
             obj,
@@ -814,6 +830,7 @@ class ZendeskBackend:
             required=field.required,
             created_at=iso(field.created_at),
             updated_at=iso(field.updated_at),
+            relationship_target_type=target_type if type_ == "lookup" else None,
         )
 
     def add_field(self, obj: str, body: Mapping[str, Any]) -> Json:
@@ -826,6 +843,14 @@ class ZendeskBackend:
             errors["title"] = [{"description": "Title: cannot be blank"}]
         if type_ not in allowed:
             errors["type"] = [{"description": f"Type: {type_!r} is not a valid field type"}]
+        target_type = body.get("relationship_target_type")
+        if type_ == "lookup" and not (
+            target_type in _RELATIONSHIP_TARGETS.values()
+            or str(target_type or "").startswith("zen:custom_object:")
+        ):
+            errors["relationship_target_type"] = [
+                {"description": f"Relationship target type: {target_type!r} is not valid"}
+            ]
         key = body.get("key")
         if obj != "ticket":
             if not key:
@@ -863,6 +888,7 @@ class ZendeskBackend:
             required=bool(body.get("required", False)),
             created_at=now,
             updated_at=now,
+            relationship_target_type=str(target_type) if type_ == "lookup" else None,
         )
         if obj == "ticket":  # end users see a custom field only when it says so
             for flag in ("visible_in_portal", "editable_in_portal"):
@@ -1298,9 +1324,16 @@ class ZendeskBackend:
                 ticket[key] = list(body[key] or []) if key == "tags" else body[key]
         if body.get("custom_fields"):
             values = {int(c["id"]): c.get("value") for c in body["custom_fields"]}
-            for entry in ticket.get("custom_fields") or []:
+            entries = ticket.setdefault("custom_fields", [])
+            for entry in entries:
                 if entry["id"] in values:
-                    entry["value"] = values[entry["id"]]
+                    entry["value"] = values.pop(entry["id"])
+            # A field added after the ticket was made: Zendesk lists every field, so it is set.
+            entries.extend(
+                {"id": fid, "value": value}
+                for fid, value in values.items()
+                if self.fields["ticket"].get(fid, {}).get("removable")
+            )
         now = self.now()
         if isinstance(comment, Mapping):
             author = int(ticket.get("requester_id") or 0)

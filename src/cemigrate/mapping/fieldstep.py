@@ -41,6 +41,7 @@ from cemigrate.schema import (
     Record,
     Ref,
     Ticket,
+    TicketForm,
     User,
     field_owner,
 )
@@ -80,6 +81,14 @@ class FieldStep:
     def _left_out_field(self, definition: FieldDef) -> bool:
         return definition.read_only and self._typed(definition.object, definition.key) is None
 
+    def _left_out_id(self, instance: str, field_id: str) -> bool:
+        """Whether the ticket field with this source id is one the step leaves out."""
+        return any(
+            d.id == field_id and self._left_out_field(d)
+            for (source, owner, _), d in self._defs.items()
+            if source == instance and owner is FieldObject.TICKET
+        )
+
     def prepare(self, instance: str, record: Record) -> Record | Skip:
         """``record`` without what the step leaves out: a read-only field's definition is
         skipped (policy :data:`READ_ONLY_POLICY`), its values dropped from the records that
@@ -89,6 +98,9 @@ class FieldStep:
             if self._left_out_field(record):
                 return Skip(READ_ONLY_POLICY)
             return record
+        if isinstance(record, TicketForm):  # a form shows what the target holds, no more
+            shown = tuple(f for f in record.fields if not self._left_out_id(instance, f.id))
+            return record if shown == record.fields else attrs.evolve(record, fields=shown)
         owner = field_owner(record)
         if owner is None:
             return record

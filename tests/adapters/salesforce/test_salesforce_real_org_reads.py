@@ -3,11 +3,10 @@ person accounts beside a business account, custom lookups (to a Contact and to a
 migration does not carry), a formula, a roll-up summary, an auto-number, a rich text area and
 Email-to-Case threading fields.
 
-The emulator does not model all of that yet, so this module adds to an empty emulated org what
-a real org's describe lists: the person account fields of ``Account`` and ``Contact``, the
-custom fields, and (through a response hook) the describe keys it does not serve:
-``recordTypeInfos``, ``calculated``/``calculatedFormula``, ``autoNumber``, ``extraTypeInfo``,
-``inlineHelpText``. Shapes from the REST API's DescribeSObjectResult / DescribeFieldResult and
+An empty emulated org with Person Accounts gains the custom fields and record types an admin
+would make; a response hook marks some fields computed (``calculated``/``calculatedFormula``,
+``autoNumber``), rich text and with help text in their describe, as a real org's describe
+does for such fields. Shapes from the REST API's DescribeSObjectResult / DescribeFieldResult and
 the Object Reference (Account person account fields, RecordType, EmailMessage).
 """
 
@@ -120,29 +119,15 @@ def _ref(name: str, target: str, *, custom: bool = True) -> FieldSpec:
 
 @pytest.fixture
 def org() -> Org:
-    sandbox = SalesforceSandbox(tickets=0, empty=True, clock=ManualClock())
+    sandbox = SalesforceSandbox(tickets=0, empty=True, clock=ManualClock(), person_accounts=True)
     b = sandbox.backend
-    # Person accounts: the fields an org gains when they are enabled.
-    person_flag = FieldSpec("IsPersonAccount", "boolean", createable=False, updateable=False)
     _add(
         sandbox,
         "Account",
-        person_flag,
-        _ref("PersonContactId", "Contact", custom=False),
-        FieldSpec("FirstName", "string", length=40),
-        FieldSpec("LastName", "string", length=80),
-        FieldSpec("PersonEmail", "email", length=80),
-        FieldSpec("PersonMobilePhone", "phone", length=40),
-        FieldSpec("PersonMailingStreet", "textarea", length=255),
-        FieldSpec("Loyalty_Tier__pc", "string", length=40, custom=True),
         FieldSpec("Open_Cases__c", "double", precision=18, custom=True),
     )
-    _add(
-        sandbox,
-        "Contact",
-        attrs.evolve(person_flag),
-        FieldSpec("Loyalty_Tier__c", "string", length=40, custom=True),
-    )
+    _add(sandbox, "Contact", FieldSpec("Loyalty_Tier__c", "string", length=40, custom=True))
+    b.person_twins()  # the person contact's custom field shows on Account as __pc
     _add(
         sandbox,
         "Case",
@@ -152,36 +137,22 @@ def org() -> Org:
         FieldSpec("Ticket_No__c", "string", length=30, custom=True),
         FieldSpec("Notes_Html__c", "textarea", length=32768, custom=True),
     )
-    _add(
-        sandbox,
-        "EmailMessage",
-        FieldSpec("MessageIdentifier", "string", length=255),
-        _ref("ReplyToEmailMessageId", "EmailMessage", custom=False),
-    )
     ids: dict[str, str] = {}
-    ids["support"] = next(i for i, r in b.rows["RecordType"].items() if r["SobjectType"] == "Case")
-    ids["refund"] = b.put(
-        "RecordType",
-        {"Name": "Refund Request", "DeveloperName": "Refund_Request", "SobjectType": "Case",
-         "IsActive": True, "Description": "Money back"},
-    )  # fmt: skip
-    ids["acme"] = b.put("Account", {"Name": "Acme", "IsPersonAccount": False})
-    ids["bea"] = b.put(
+    ids["support"] = sandbox.add_record_type("Support Case")
+    ids["refund"] = sandbox.add_record_type("Refund Request", description="Money back")
+    ids["acme"] = b.insert("Account", {"Name": "Acme"})
+    ids["bea"] = b.insert(
         "Contact",
         {"FirstName": "Bea", "LastName": "Business", "Email": "bea@acme.test",
-         "AccountId": ids["acme"], "IsPersonAccount": False},
+         "AccountId": ids["acme"]},
     )  # fmt: skip
-    ids["pam_account"] = b.put("Account", {"Name": "Pam Person", "IsPersonAccount": True})
-    ids["pam"] = b.put(
-        "Contact",
-        {"FirstName": "Pam", "LastName": "Person", "Email": "pam@home.test",
-         "AccountId": ids["pam_account"], "IsPersonAccount": True, "Loyalty_Tier__c": "gold"},
-    )  # fmt: skip
-    b.rows["Account"][ids["pam_account"]].update(
-        {"FirstName": "Pam", "LastName": "Person", "PersonContactId": ids["pam"],
+    ids["pam_account"] = b.insert(
+        "Account",
+        {"RecordTypeId": b.person_record_type, "FirstName": "Pam", "LastName": "Person",
          "PersonEmail": "pam@home.test", "PersonMobilePhone": "+1 555 0100",
-         "PersonMailingStreet": "1 Home Lane", "Loyalty_Tier__pc": "gold"}
+         "PersonMailingStreet": "1 Home Lane", "Loyalty_Tier__pc": "gold"},
     )  # fmt: skip
+    ids["pam"] = str(b.rows["Account"][ids["pam_account"]]["PersonContactId"])
     b.rows["Account"][ids["acme"]]["Open_Cases__c"] = 1.0
     for contact, account in ((ids["bea"], ids["acme"]), (ids["pam"], ids["pam_account"])):
         if not any(r["ContactId"] == contact for r in b.rows["AccountContactRelation"].values()):
@@ -343,15 +314,12 @@ def test_an_org_without_record_types_or_person_accounts_offers_no_forms() -> Non
     )
     account = sandbox.backend.put("Account", {"Name": "Acme"})
     contact = sandbox.backend.put("Contact", {"LastName": "Bea", "AccountId": account})
-    stray = next(iter(sandbox.backend.rows["RecordType"]))
     stamp = "2026-01-01T00:00:00.000+0000"
-    case = sandbox.backend.put(
-        "Case", {"Subject": "Hi", "Status": "New", "RecordTypeId": stray}, created=stamp
-    )
+    case = sandbox.backend.put("Case", {"Subject": "Hi", "Status": "New"}, created=stamp)
     assert Kind.TICKET_FORM not in source.describe().kinds
     assert not list(source.read(Kind.TICKET_FORM))
     ticket = _read(source, Kind.TICKET)[case]
     assert isinstance(ticket, Ticket)
-    assert ticket.form is None  # no record types in the describe: no form to link to
+    assert ticket.form is None  # only the master record type: no form to link to
     assert set(_read(source, Kind.ORGANIZATION)) == {account}
     assert contact in _read(source, Kind.USER)

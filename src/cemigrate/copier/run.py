@@ -584,6 +584,13 @@ class _Writer:
     def _skip(
         self, kind: Kind, skipped: Sequence[tuple[SourceKey, str]], entries: dict[str, Entry]
     ) -> None:
+        if self.mode is Mode.ONLY_FAILED:  # a run of the failures looks at nothing else
+            skipped = [
+                (key, policy)
+                for key, policy in skipped
+                if (prior := entries.get(str(key))) is not None
+                and prior.state is EntryState.FAILED
+            ]
         self.tallies[kind.value].add("skipped", len(skipped))
         # Already recorded as skipped: a re-run adds nothing to the journal.
         skipped = [

@@ -786,7 +786,7 @@ class _Enricher:
             FieldDef(
                 id=str(first + 2),
                 key="asset_record",
-                title="Asset",
+                title="Asset record",
                 type=FieldType.TEXT,
                 description="Lookup to Asset (an object the migration does not carry): the"
                 " Asset's id in the source.",

@@ -30,6 +30,7 @@ from cemigrate.copier import Mode, RunReport
 from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan, open_plan
+from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.registry import EMULATORS, serve_options
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
@@ -202,7 +203,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("platform", choices=tuple(EMULATORS), help="the platform to emulate")
     serve.add_argument("--port", type=int, default=8001, help="port (8001; 0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--tickets", type=int, default=2000, help="tickets to generate (2000)")
+    serve.add_argument(
+        "--tickets",
+        type=int,
+        default=2000,
+        help="tickets to generate (2000); 0: a new account holding only the seats (agents) an"
+        " admin sets up before a migration",
+    )
     serve.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
     serve.add_argument("--instance", default="demo", help="name of the generated help desk (demo)")
     for option in serve_options():  # each emulator's own, as its class declares them
@@ -420,6 +427,22 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_FAILURES
 
 
+def start_sandbox(
+    platform: str, *, tickets: int, seed: int, instance: str, **options: Any
+) -> tuple[Any, Any]:
+    """``cemigrate sandbox serve``'s account and its running server. With no tickets it is a
+    migration's target: a new account holding only what an admin sets up first (the generated
+    desk's agents as seats, where the platform sells them)."""
+    empty = tickets == 0
+    settings: dict[str, Any] = {"tickets": tickets, "seed": seed, "instance": instance}
+    if empty:
+        settings["empty"] = True
+    sandbox, server = EMULATORS[platform].started(**settings, **options)
+    if empty:
+        sandbox.add_seats(generate(tickets=0, seed=seed, instance=instance))
+    return sandbox, server
+
+
 def _sandbox_serve(args: argparse.Namespace) -> int:
     if args.tickets < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
@@ -435,7 +458,7 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     for option in account.serve_options:
         option.check(args.platform, options[option.name])
     try:
-        sandbox, server = account.started(**common, **options)
+        sandbox, server = start_sandbox(args.platform, **common, **options)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     try:

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from cemigrate.cli import _parser, main
+from cemigrate.cli import _parser, main, start_sandbox
 from cemigrate.clidoc import commands, reference_markdown
+from cemigrate.sandbox.registry import EMULATORS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -110,19 +111,15 @@ def _start_sandbox(line: str) -> tuple[Any, str]:
     argv = shlex.split(line)
     assert argv[:3] == ["cemigrate", "sandbox", "serve"], line
     args = _parser().parse_args(argv[1:])
-    common = {"port": 0, "tickets": args.tickets, "seed": args.seed, "instance": args.instance}
-    if args.platform == "salesforce":
-        from cemigrate.sandbox.salesforce import serve_salesforce
-
-        _, server = serve_salesforce(edition=args.edition, licences=args.licences, **common)
-    elif args.platform == "freshdesk":
-        from cemigrate.sandbox.freshdesk import serve_freshdesk
-
-        _, server = serve_freshdesk(plan=args.plan, **common)
-    else:
-        from cemigrate.sandbox.zendesk import serve_zendesk
-
-        _, server = serve_zendesk(plan=args.plan, high_volume=args.high_volume, **common)
+    options = {o.name: getattr(args, o.name) for o in EMULATORS[args.platform].serve_options}
+    _, server = start_sandbox(
+        args.platform,
+        port=0,
+        tickets=args.tickets,
+        seed=args.seed,
+        instance=args.instance,
+        **options,
+    )
     return server, f"{args.host}:{args.port}"
 
 

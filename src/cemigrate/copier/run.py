@@ -588,8 +588,7 @@ class _Writer:
             skipped = [
                 (key, policy)
                 for key, policy in skipped
-                if (prior := entries.get(str(key))) is not None
-                and prior.state is EntryState.FAILED
+                if (prior := entries.get(str(key))) is not None and prior.state is EntryState.FAILED
             ]
         self.tallies[kind.value].add("skipped", len(skipped))
         # Already recorded as skipped: a re-run adds nothing to the journal.

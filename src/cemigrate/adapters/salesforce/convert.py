@@ -27,6 +27,7 @@ Decisions, stated once:
 from __future__ import annotations
 
 import html
+import logging
 import mimetypes
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -460,8 +461,40 @@ def _custom_payload(
                 f"salesforce {what}: custom field {key!r} ({name}) does not exist in the target",
                 platform_message=f"INVALID_FIELD: No such column '{name}'",
             )
+        if not _takes(allowed[name], linked=kind is not None):
+            _left_out_once(what, key, name, allowed[name])
+            continue
         payload[name] = ";".join(value) if isinstance(value, tuple) else value
     return payload
+
+
+log = logging.getLogger("cemigrate.salesforce")
+_LEFT_OUT: set[tuple[str, str]] = set()
+"""Fields whose values were said to be left out (once each per process)."""
+
+
+def _takes(field: Mapping[str, Any], *, linked: bool) -> bool:
+    """Whether the org's own field takes a value the source wrote: not one Salesforce computes
+    (a formula, roll-up or auto-number: neither createable nor updateable), and a lookup only
+    a target id the copier linked (a source's text is no id of this org)."""
+    if field.get("createable") is False and field.get("updateable") is False:
+        return False
+    return linked or field.get("type") != "reference"
+
+
+def _left_out_once(what: str, key: str, name: str, field: Mapping[str, Any]) -> None:
+    """Say once per field why its values are left out (the org computes it, or it is a lookup
+    the source's values cannot name)."""
+    if (what, name) in _LEFT_OUT:
+        return
+    _LEFT_OUT.add((what, name))
+    why = (
+        "the org computes it"
+        if field.get("type") != "reference"
+        else f"it is a lookup to {', '.join(field.get('referenceTo') or ()) or 'another object'}"
+        " and the source's values are not records of this org"
+    )
+    log.warning("salesforce %s: field %r (%s) left out: %s", what, key, name, why)
 
 
 # --- Salesforce → schema ------------------------------------------------------------------

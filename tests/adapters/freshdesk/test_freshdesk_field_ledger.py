@@ -9,10 +9,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
-from cemigrate.adapters.field_ledger import Fate, markers, problems, render, write
+from cemigrate.adapters.field_ledger import (
+    Fate,
+    markers,
+    problems,
+    render,
+    section,
+    unnamed_attributes,
+    write,
+)
 from cemigrate.adapters.freshdesk import field_ledger
 from cemigrate.adapters.freshdesk.field_ledger import FRESHDESK_LEDGER
 from cemigrate.schema import Comment, Organization, Ticket, User
@@ -204,13 +211,9 @@ NOT_FROM_A_FIELD = {
 def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_field_or_says_why(
     cls: type,
 ) -> None:
-    named = {a for obj in FRESHDESK_LEDGER.objects for row in obj.rows for a in row.attributes}
-    unnamed = {
-        f"{cls.__name__}.{field.name}"
-        for field in attrs.fields(cls)
-        if f"{cls.__name__}.{field.name}" not in named
+    assert unnamed_attributes(FRESHDESK_LEDGER, cls) == {
+        a for a in NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")
     }
-    assert unnamed == {a for a in NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")}
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -218,10 +221,8 @@ def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_field
 
 def test_the_field_ledger_section_of_docs_freshdesk_is_the_one_the_table_renders() -> None:
     page = (ROOT / "docs" / "freshdesk.md").read_text(encoding="utf-8")
-    begin, end = markers(FRESHDESK_LEDGER)
     assert "## Field ledger" in page
-    section = page.partition(begin)[2].partition(end)[0]
-    assert section.strip() == render(FRESHDESK_LEDGER).strip(), (
+    assert section(FRESHDESK_LEDGER, page).strip() == render(FRESHDESK_LEDGER).strip(), (
         "docs/freshdesk.md differs from the field ledger: run `make field-ledger`"
     )
 

@@ -11,10 +11,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
-from cemigrate.adapters.field_ledger import Fate, markers, problems, render, write
+from cemigrate.adapters.field_ledger import (
+    Fate,
+    markers,
+    problems,
+    render,
+    section,
+    unnamed_attributes,
+    write,
+)
 from cemigrate.adapters.salesforce import field_ledger, objects
 from cemigrate.adapters.salesforce.field_ledger import (
     CUSTOM_FIELDS,
@@ -315,13 +322,9 @@ empty."""
 def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_field_or_says_why(
     cls: type,
 ) -> None:
-    named = {a for obj in SALESFORCE_LEDGER.objects for row in obj.rows for a in row.attributes}
-    unnamed = {
-        f"{cls.__name__}.{field.name}"
-        for field in attrs.fields(cls)
-        if f"{cls.__name__}.{field.name}" not in named
+    assert unnamed_attributes(SALESFORCE_LEDGER, cls) == {
+        a for a in NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")
     }
-    assert unnamed == {a for a in NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")}
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -329,10 +332,8 @@ def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_field
 
 def test_the_field_ledger_section_of_docs_salesforce_is_the_one_the_table_renders() -> None:
     page = (ROOT / "docs" / "salesforce.md").read_text(encoding="utf-8")
-    begin, end = markers(SALESFORCE_LEDGER)
     assert "## Field ledger" in page
-    section = page.partition(begin)[2].partition(end)[0]
-    assert section.strip() == render(SALESFORCE_LEDGER).strip(), (
+    assert section(SALESFORCE_LEDGER, page).strip() == render(SALESFORCE_LEDGER).strip(), (
         "docs/salesforce.md differs from the field ledger: run `make field-ledger`"
     )
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from cemigrate.adapters.field_ledger import (
@@ -21,6 +20,8 @@ from cemigrate.adapters.field_ledger import (
     markers,
     problems,
     render,
+    section,
+    unnamed_attributes,
     write,
 )
 from cemigrate.adapters.zendesk.field_ledger import ZENDESK_LEDGER
@@ -184,13 +185,9 @@ _NOT_FROM_A_FIELD = {
 def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_zendesk_field(
     cls: type,
 ) -> None:
-    named = {a for obj in ZENDESK_LEDGER.objects for row in obj.rows for a in row.attributes}
-    unnamed = {
-        f"{cls.__name__}.{field.name}"
-        for field in attrs.fields(cls)
-        if f"{cls.__name__}.{field.name}" not in named
+    assert unnamed_attributes(ZENDESK_LEDGER, cls) == {
+        a for a in _NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")
     }
-    assert unnamed == {a for a in _NOT_FROM_A_FIELD if a.startswith(f"{cls.__name__}.")}
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -198,10 +195,8 @@ def test_every_ticket_user_organization_and_comment_attribute_comes_from_a_zende
 
 def test_the_field_ledger_section_of_docs_zendesk_is_the_one_the_table_renders() -> None:
     page = (ROOT / "docs" / "zendesk.md").read_text(encoding="utf-8")
-    begin, end = markers(ZENDESK_LEDGER)
     assert "## Field ledger" in page
-    section = page.partition(begin)[2].partition(end)[0]
-    assert section.strip() == render(ZENDESK_LEDGER).strip(), (
+    assert section(ZENDESK_LEDGER, page).strip() == render(ZENDESK_LEDGER).strip(), (
         "docs/zendesk.md differs from the field ledger: run `make field-ledger`"
     )
 

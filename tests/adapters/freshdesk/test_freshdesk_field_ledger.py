@@ -13,14 +13,11 @@ import pytest
 
 from cemigrate.adapters.field_ledger import (
     Fate,
-    markers,
     problems,
     render,
     section,
     unnamed_attributes,
-    write,
 )
-from cemigrate.adapters.freshdesk import field_ledger
 from cemigrate.adapters.freshdesk.field_ledger import FRESHDESK_LEDGER
 from cemigrate.schema import Comment, Organization, Ticket, User
 
@@ -240,34 +237,3 @@ def test_the_rendered_table_shows_each_fate_and_reason() -> None:
     )
     assert text.count("### ") == len(FRESHDESK_LEDGER.objects)
     assert "unknown" not in {row.fate.value for obj in FRESHDESK_LEDGER.objects for row in obj.rows}
-
-
-def test_regenerating_rewrites_only_the_section_between_the_markers(tmp_path: Path) -> None:
-    begin, end = markers(FRESHDESK_LEDGER)
-    page = tmp_path / "freshdesk.md"
-    page.write_text(
-        f"# Freshdesk\n\nBefore.\n\n{begin}\nstale\n{end}\n\nAfter.\n", encoding="utf-8"
-    )
-    assert write(page, FRESHDESK_LEDGER) is True
-    text = page.read_text(encoding="utf-8")
-    assert text.startswith("# Freshdesk\n\nBefore.\n\n")
-    assert text.endswith(f"{end}\n\nAfter.\n")
-    assert "stale" not in text
-    assert render(FRESHDESK_LEDGER) in text
-    assert write(page, FRESHDESK_LEDGER) is False
-
-
-@pytest.mark.parametrize("argv", [[], ["--write"]], ids=["print", "write"])
-def test_the_module_prints_or_writes_the_section(
-    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    page = tmp_path / "freshdesk.md"
-    begin, end = markers(FRESHDESK_LEDGER)
-    page.write_text(f"{begin}\n{end}\n", encoding="utf-8")
-    assert field_ledger._main([*argv, str(page)] if argv else []) == 0
-    out = capsys.readouterr().out
-    if argv:
-        assert out == f"{page}: updated\n"
-        assert render(FRESHDESK_LEDGER) in page.read_text(encoding="utf-8")
-    else:
-        assert out == render(FRESHDESK_LEDGER)

@@ -15,14 +15,12 @@ import pytest
 
 from cemigrate.adapters.field_ledger import (
     Fate,
-    markers,
     problems,
     render,
     section,
     unnamed_attributes,
-    write,
 )
-from cemigrate.adapters.salesforce import field_ledger, objects
+from cemigrate.adapters.salesforce import objects
 from cemigrate.adapters.salesforce.field_ledger import (
     CUSTOM_FIELDS,
     PERSON_CUSTOM_FIELDS,
@@ -347,34 +345,3 @@ def test_the_rendered_table_shows_each_fate_and_reason() -> None:
     assert "unknown" not in {
         row.fate.value for obj in SALESFORCE_LEDGER.objects for row in obj.rows
     }
-
-
-def test_regenerating_rewrites_only_the_section_between_the_markers(tmp_path: Path) -> None:
-    begin, end = markers(SALESFORCE_LEDGER)
-    page = tmp_path / "salesforce.md"
-    page.write_text(
-        f"# Salesforce\n\nBefore.\n\n{begin}\nstale\n{end}\n\nAfter.\n", encoding="utf-8"
-    )
-    assert write(page, SALESFORCE_LEDGER) is True
-    text = page.read_text(encoding="utf-8")
-    assert text.startswith("# Salesforce\n\nBefore.\n\n")
-    assert text.endswith(f"{end}\n\nAfter.\n")
-    assert "stale" not in text
-    assert render(SALESFORCE_LEDGER) in text
-    assert write(page, SALESFORCE_LEDGER) is False
-
-
-@pytest.mark.parametrize("argv", [[], ["--write"]], ids=["print", "write"])
-def test_the_module_prints_or_writes_the_section(
-    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    page = tmp_path / "salesforce.md"
-    begin, end = markers(SALESFORCE_LEDGER)
-    page.write_text(f"{begin}\n{end}\n", encoding="utf-8")
-    assert field_ledger._main([*argv, str(page)] if argv else []) == 0
-    out = capsys.readouterr().out
-    if argv:
-        assert out == f"{page}: updated\n"
-        assert render(SALESFORCE_LEDGER) in page.read_text(encoding="utf-8")
-    else:
-        assert out == render(SALESFORCE_LEDGER)

@@ -44,6 +44,7 @@ import requests
 
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
+from cemigrate.adapters.salesforce.objects import DEFAULT_BULK_THRESHOLD
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
@@ -90,6 +91,7 @@ SETUP_TERMS = frozenset(
 SETUP_QUERIES = (
     "User",
     "Group",
+    "GroupMember",
     "FlowDefinition",
     "BusinessHours",
     "Holiday",
@@ -281,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--bulk-threshold", type=int, default=2000)
+    parser.add_argument("--bulk-threshold", type=int, default=DEFAULT_BULK_THRESHOLD)
     args = parser.parse_args(argv)
 
     wall = time.perf_counter()

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from cemigrate.adapters import Batch, FileSource, Outgoing, WriteResult
@@ -287,3 +288,35 @@ def test_a_stop_asked_before_the_copy_begins_records_no_run(ledger: Ledger) -> N
     assert report.status == "interrupted"
     assert ledger.runs() == []
     assert migration([source], MemoryTarget(), ledger).run().status == "completed"
+
+
+class _CountingBatches(MemoryTarget):
+    """A target that takes up to 1,000 records a write and remembers each ticket batch."""
+
+    def __init__(self) -> None:
+        super().__init__(batch_size=1000)
+        self.ticket_batches: list[int] = []
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        if kind is Kind.TICKET:
+            self.ticket_batches.append(len(batch))
+        return super().write(kind, batch, files)
+
+
+def test_a_write_batch_holds_no_more_record_data_than_the_cap(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A target that takes thousands of records a call still gets fewer when they are large:
+    the batch is held in memory while it is written."""
+    from cemigrate.copier import run
+
+    monkeypatch.setattr(run, "BATCH_BYTES", 20_000)
+    large = [attrs.evolve(ticket, description="x" * 3_000 + ticket.id) for ticket in tickets(30)]
+    source = MemorySource({Kind.USER: users(["a@x.io"]), Kind.TICKET: large}, instance="s")
+    target = _CountingBatches()
+    report = migration([source], target, ledger).run()
+    assert report.kinds["ticket"].created == 30
+    assert sum(target.ticket_batches) == 30
+    # over 3 KB a ticket: at most six a batch under 20,000 bytes, never one batch of 30
+    assert len(target.ticket_batches) >= 5
+    assert all(n * 3_000 <= 20_000 for n in target.ticket_batches)

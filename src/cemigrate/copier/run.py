@@ -65,6 +65,7 @@ from cemigrate.schema import (
     SourceKey,
     Ticket,
     User,
+    canonical_json,
     content_hash,
     linked_refs,
     owner_ticket,
@@ -74,6 +75,10 @@ from cemigrate.schema import (
 log = logging.getLogger("cemigrate.copier")
 
 _FIND_CHUNK: Final = 100
+BATCH_BYTES: Final = 64 * 1024 * 1024
+"""Most record data (canonical JSON) one write batch holds, whatever its target's batch size:
+a batch is held in memory while it is written, so a target that takes thousands of records a
+call (Salesforce's Bulk jobs) still takes fewer when they are large."""
 _UNLINKED: Final = ":unlinked-lookup"
 """Marks the ledger's content hash of a record written without one of its lookups."""
 
@@ -125,6 +130,8 @@ class _Item:
     match: str | None
     lookups: tuple[Ref, ...] = ()
     """The records its lookup fields' values name (:mod:`cemigrate.copier.fieldstep`)."""
+    size: int = 0
+    """Bytes of its canonical JSON (what bounds a write batch: :data:`BATCH_BYTES`)."""
 
 
 class Migration:
@@ -508,6 +515,7 @@ class _Writer:
                     entry.target_id if entry else None,
                     match_key(record),
                     lookups.get(key, ()),
+                    len(canonical_json(record)),
                 )
             )
         return items
@@ -1200,6 +1208,7 @@ class _StreamWriter:
         self.stream = stream
         self.size = max(1, writer.target.batch_size.get(stream.kind, 100))
         self.buffer: list[_Item] = []
+        self.buffer_bytes = 0
         self.buffered: dict[str, str] = {}
         """Key → content hash of each item in :attr:`buffer` (read, not yet written)."""
         self.queued = 0
@@ -1210,6 +1219,7 @@ class _StreamWriter:
         """Classify a batch, buffer what needs writing, send every full target batch."""
         items = self._unrepeated(self.writer.classify(self.stream, records))
         self.buffer.extend(items)
+        self.buffer_bytes += sum(item.size for item in items)
         self.queued += len(items)
         self.marks.append((self.queued, cursor))
         self._flush(final=False)
@@ -1233,11 +1243,22 @@ class _StreamWriter:
         return fresh
 
     def _flush(self, *, final: bool) -> None:
-        while len(self.buffer) >= self.size or (final and self.buffer):
+        while (
+            len(self.buffer) >= self.size
+            or self.buffer_bytes >= BATCH_BYTES
+            or (final and self.buffer)
+        ):
             if self.writer.stop is not None and self.writer.stop.is_set():
                 self._advance()  # past what is settled, then stop between two steps
                 self.writer.check_stop()
-            chunk, self.buffer = self.buffer[: self.size], self.buffer[self.size :]
+            taken, held = 0, 0
+            for item in self.buffer[: self.size]:
+                if taken and held + item.size > BATCH_BYTES:
+                    break
+                taken += 1
+                held += item.size
+            chunk, self.buffer = self.buffer[:taken], self.buffer[taken:]
+            self.buffer_bytes -= held
             for item in chunk:
                 if self.buffered.get(str(item.key)) == item.hash:
                     del self.buffered[str(item.key)]

@@ -151,9 +151,10 @@ class SalesforcePair(AdapterPair):
 
     @contextlib.contextmanager
     def killable(self) -> Iterator[Killable]:
-        """A 2,000-ticket Zendesk → Salesforce migration on loopback. The target writes cases
-        through Bulk API 2.0 jobs (``bulk_threshold = 400``: five ticket batches), so kills land
-        between jobs, comments and files of half-written tickets."""
+        """A 2,000-ticket Zendesk → Salesforce migration on loopback. The target writes cases,
+        e-mails, comments and completion flags through Bulk API 2.0 jobs (``bulk_threshold =
+        40``: five ticket batches of 400), so kills land between jobs, comments and files of
+        half-written tickets."""
         from cemigrate.sandbox.salesforce import serve_salesforce
 
         # An org with a full sandbox's allowance: the run needs no rate-limit waits on a real
@@ -180,7 +181,7 @@ class SalesforcePair(AdapterPair):
         with old.serve() as old_server, new_server:
             moments = random.Random(20261123)
             kills = (
-                ("user: wrote a batch", moments.randint(1, 6), 0.0),
+                ("user: wrote a batch", moments.randint(1, 3), 0.0),  # four batches of 400
                 # A Bulk job opened and never closed: the resumed run opens another.
                 ("bulk job", moments.randint(1, 2), 0.0),
                 # Cases and comments written, files half uploaded, the cases not marked complete.
@@ -202,7 +203,7 @@ _KILLED_TARGET = """
 platform = "salesforce"
 base_url = "{}"
 edition = "full_sandbox"
-bulk_threshold = 400
+bulk_threshold = 40
 access_token_env = "KILL_TEST_SF_TOKEN"
 """
 

@@ -121,7 +121,8 @@ def test_a_large_write_goes_through_bulk_jobs_and_a_refused_row_carries_salesfor
         assert "ticket" in failures["m:sla_event:e5"].reason
         assert report.kinds["sla_event"].created == 11
     jobs = [p for m, p, _ in org.salesforce.requests if m == "POST" and p.endswith("/jobs/ingest")]
-    assert len(jobs) == 2  # the cases, then the SLA events
+    # the cases, their comments, their completion flags, then the SLA events
+    assert len(jobs) == 4
     cases = [c for c in org.backend.table("Case") if c.get("Cemigrate_Id__c")]
     assert sorted(c["Cemigrate_Id__c"] for c in cases) == sorted(
         f"m:ticket:{t.id}" for t in tickets if t.id != "5"

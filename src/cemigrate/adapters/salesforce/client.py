@@ -47,9 +47,13 @@ from cemigrate.errors import (
 from cemigrate.ratelimit import Budget, Budgets, Clock, RetryPolicy
 
 __all__ = [
+    "BULK_FIELD_CHARS",
+    "BULK_RECORD_CHARS",
+    "BULK_UPLOAD_BYTES",
     "BulkResult",
     "SalesforceClient",
     "SalesforceCredentials",
+    "bulk_fits",
     "error_message",
     "metadata_fault",
     "replayable",
@@ -64,6 +68,7 @@ _TIMEOUT: Final = 120.0
 _BULK_FIRST_WAIT: Final = 2.0
 _BULK_LONGEST_WAIT: Final = 30.0
 _BULK_MAX_WAIT: Final = 6 * 3600.0
+_BULK_WAIT_PER_ROW: Final = 0.002
 """Polls of a Bulk job back off (2 s, 4 s, ... 30 s): every poll is a call of the day."""
 _REPLAYABLE_POSTS: Final = ("/jobs/ingest", "/jobs/query")
 """POSTs that create nothing a second send would duplicate (an extra, empty job)."""
@@ -135,6 +140,28 @@ class BulkResult:
 
     target_id: str | None
     error: str = ""
+    created: bool = False
+    """Whether the row made a new record (``sf__Created``); False when it updated one."""
+
+
+BULK_FIELD_CHARS: Final = 32_000
+"""Most characters one field of a Bulk API 2.0 row may hold ("Limits and Allocations")."""
+BULK_RECORD_CHARS: Final = 400_000
+"""Most characters one Bulk API 2.0 row may hold in all its fields."""
+BULK_UPLOAD_BYTES: Final = 100 * 1024 * 1024
+"""CSV bytes per ingest job: 150 MB once base64-encoded ("Upload Job Data")."""
+
+
+def bulk_fits(record: Mapping[str, Any]) -> bool:
+    """Whether a row is within Bulk API 2.0's per-field and per-row character limits (a
+    longer e-mail body, say, goes through sObject collections instead)."""
+    total = 0
+    for value in record.values():
+        size = len(value) if isinstance(value, str) else 0
+        if size > BULK_FIELD_CHARS:
+            return False
+        total += size
+    return total <= BULK_RECORD_CHARS
 
 
 class SalesforceClient:
@@ -473,36 +500,72 @@ class SalesforceClient:
         records: Sequence[Mapping[str, Any]],
         *,
         external_id: str,
-        assignment_rule: bool = False,
     ) -> list[BulkResult]:
-        """Upsert through a Bulk API 2.0 ingest job; one result per record, in order.
+        """Upsert through Bulk API 2.0 ingest jobs; one result per record, in order (matched
+        back by the external id every row carries: results come in no particular order)."""
+        return self.bulk_write(sobject, "upsert", records, key=external_id)
 
-        The job's CSV carries the external id in every row, so results (which Salesforce
-        returns in no particular order) are matched back by it. Spends ``salesforce.bulk_records``
-        by the number of records as well as one daily call per request.
-        """
+    def bulk_update(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[BulkResult]:
+        """Update by ``Id`` through Bulk API 2.0 ingest jobs; one result per record, in order."""
+        return self.bulk_write(sobject, "update", records, key="Id")
+
+    def bulk_insert(
+        self, sobject: str, records: Sequence[Mapping[str, Any]], *, key: str
+    ) -> list[BulkResult]:
+        """Insert through Bulk API 2.0 ingest jobs. Inserted rows carry no id of their own, so
+        results are matched back by ``key`` (e.g. a CaseComment's ``ParentId``): among rows of
+        one key value the outcomes are dealt in order, which tells each parent what failed."""
+        return self.bulk_write(sobject, "insert", records, key=key)
+
+    def bulk_write(
+        self,
+        sobject: str,
+        operation: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        key: str,
+    ) -> list[BulkResult]:
+        """``operation`` (insert, update, upsert) through Bulk API 2.0 ingest jobs, one job per
+        100 MB of CSV (an upload takes 150 MB once base64-encoded: "Upload Job Data", Bulk API
+        2.0 Developer Guide); one result per record, in order, matched back by ``key``.
+
+        Spends ``salesforce.bulk_records`` by the number of records as well as one daily call
+        per request. Every row must fit Bulk API 2.0's limits (:func:`bulk_fits`)."""
         if not records:
             return []
         bulk_budget = self.budgets.get("salesforce.bulk_records")
         if bulk_budget is not None:
             bulk_budget.acquire(float(len(records)))
         columns = sorted({k for r in records for k in r})
-        data = _csv(columns, records)
-        job = self.rest(
-            "jobs/ingest",
-            method="POST",
-            json_body={
-                "object": sobject,
-                "operation": "upsert",
-                "externalIdFieldName": external_id,
-                "contentType": "CSV",
-                "lineEnding": "LF",
-                "columnDelimiter": "COMMA",
-            },
-            what=f"bulk job {sobject}",
-        )
+        outcomes: dict[str, list[BulkResult]] = {}
+        for data, rows in _csv_uploads(columns, records, BULK_UPLOAD_BYTES):
+            for value, result in self._ingest(sobject, operation, data, rows, key):
+                outcomes.setdefault(value, []).append(result)
+        answers = []
+        for record in records:
+            dealt = outcomes.get(_csv_value(record.get(key)))
+            answers.append(
+                dealt.pop(0) if dealt else BulkResult(target_id=None, error="unprocessed")
+            )
+        return answers
+
+    def _ingest(
+        self, sobject: str, operation: str, data: str, rows: int, key: str
+    ) -> list[tuple[str, BulkResult]]:
+        """One ingest job: create, upload, close, wait, read its results; (key value, outcome)
+        per row, successful ones first."""
+        body: dict[str, Any] = {
+            "object": sobject,
+            "operation": operation,
+            "contentType": "CSV",
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        }
+        if operation == "upsert":
+            body["externalIdFieldName"] = key
+        job = self.rest("jobs/ingest", method="POST", json_body=body, what=f"bulk job {sobject}")
         job_id = str(job["id"])
-        log.info("salesforce: bulk job %s upserts %d %s rows", job_id, len(records), sobject)
+        log.info("salesforce: bulk job %s: %s %d %s rows", job_id, operation, rows, sobject)
         url = f"{self.sf.bulk2_url}ingest/{job_id}/batches"
         try:
             response = self.session.put(
@@ -523,29 +586,39 @@ class SalesforceClient:
             json_body={"state": "UploadComplete"},
             what="bulk close",
         )
-        job = self._wait_for_job(job_id)
+        job = self._wait_for_job(job_id, rows)
         state = str(job.get("state"))
         if state != "JobComplete":
             raise TransientError(
                 f"salesforce bulk job {job_id} ended {state}: {job.get('errorMessage') or ''}"
             )
-        by_key: dict[str, BulkResult] = {}
-        for row in self._results_csv(job_id, "successfulResults"):
-            by_key[row.get(external_id, "")] = BulkResult(target_id=row.get("sf__Id") or None)
-        # The job counts its failures: their results are fetched only when there are some.
-        if int(job.get("numberRecordsFailed") or 0) > 0 or len(by_key) < len(records):
-            for row in self._results_csv(job_id, "failedResults"):
-                by_key[row.get(external_id, "")] = BulkResult(
-                    target_id=None, error=row.get("sf__Error", "") or "failed"
-                )
-        return [
-            by_key.get(str(r.get(external_id)), BulkResult(target_id=None, error="unprocessed"))
-            for r in records
+        found = [
+            (
+                row.get(key, ""),
+                BulkResult(
+                    target_id=row.get("sf__Id") or None,
+                    created=str(row.get("sf__Created", "")).lower() == "true",
+                ),
+            )
+            for row in self._results_csv(job_id, "successfulResults")
         ]
+        # The job counts its failures: their results are fetched only when there are some.
+        if int(job.get("numberRecordsFailed") or 0) > 0 or len(found) < rows:
+            found.extend(
+                (
+                    row.get(key, ""),
+                    BulkResult(target_id=None, error=row.get("sf__Error") or "failed"),
+                )
+                for row in self._results_csv(job_id, "failedResults")
+            )
+        return found
 
-    def _wait_for_job(self, job_id: str) -> Mapping[str, Any]:
-        """The job's info once it ended; waits on the injected clock, backing off."""
-        wait, waited = _BULK_FIRST_WAIT, 0.0
+    def _wait_for_job(self, job_id: str, rows: int = 0) -> Mapping[str, Any]:
+        """The job's info once it ended; waits on the injected clock, backing off. The first
+        wait grows with the job (2 ms a row, 2 s to 30 s): every poll is a call of the day, and
+        a job of 10,000 rows is not done in 2 s."""
+        wait = min(_BULK_LONGEST_WAIT, max(_BULK_FIRST_WAIT, rows * _BULK_WAIT_PER_ROW))
+        waited = 0.0
         while waited <= _BULK_MAX_WAIT:
             self.clock.sleep(wait)
             waited += wait
@@ -778,13 +851,33 @@ def _plain(row: Any) -> Any:
     return row
 
 
-def _csv(columns: Sequence[str], records: Sequence[Mapping[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+def _csv_uploads(
+    columns: Sequence[str], records: Sequence[Mapping[str, Any]], limit: int
+) -> Iterator[tuple[str, int]]:
+    """The records as CSV uploads of at most ``limit`` UTF-8 bytes each (a header line each);
+    (the CSV, its row count)."""
+    line = io.StringIO()
+    writer = csv.writer(line, lineterminator="\n")
+
+    def render(values: Sequence[str]) -> str:
+        line.seek(0)
+        line.truncate()
+        writer.writerow(values)
+        return line.getvalue()
+
+    header = render(columns)
+    parts, size, rows = [header], len(header.encode("utf-8")), 0
     for record in records:
-        writer.writerow([_csv_value(record.get(c)) for c in columns])
-    return out.getvalue()
+        row = render([_csv_value(record.get(c)) for c in columns])
+        row_bytes = len(row.encode("utf-8"))
+        if rows and size + row_bytes > limit:
+            yield "".join(parts), rows
+            parts, size, rows = [header], len(header.encode("utf-8")), 0
+        parts.append(row)
+        size += row_bytes
+        rows += 1
+    if rows:
+        yield "".join(parts), rows
 
 
 def _csv_value(value: Any) -> str:

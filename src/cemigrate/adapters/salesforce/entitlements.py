@@ -8,7 +8,7 @@ entitlement processes, so they travel through the Metadata API's CRUD calls
 components a call), written and read here with :mod:`xml.etree`.
 
 A milestone names a ``MilestoneType`` record: each one the processes need is found by
-``Name`` (one SOQL query, read once) or created (``POST sobjects/MilestoneType``), so a re-run
+``Name`` (one SOQL query, read once) or created (in sObject collections), so a re-run
 creates none. A process is found by its ``fullName`` (``readMetadata``) before it is created,
 so a re-run adopts it. Target ids are ``entitlement_processes/<fullName>``; activation reads
 each process and upserts it with ``active`` true.
@@ -182,28 +182,30 @@ class EntitlementProcesses:
         aliases = {names[0]: names for names in SALESFORCE_MILESTONES.values()}
         names: dict[str, str] = {}
         refused: dict[str, str] = {}
+        creating: list[str] = []
         for name in dict.fromkeys(wanted):
             existing = next((a for a in aliases.get(name, (name,)) if a.lower() in table), None)
             if existing is not None:
                 names[name] = existing
-                continue
-            body = {
+            else:
+                creating.append(name)
+        # The new types in sObject collections (200 a call), not one POST each.
+        bodies = [
+            {
                 "Name": name,
                 "Description": "Created by cemigrate for migrated SLA policies",
                 "RecurrenceType": SALESFORCE_RECURRENCE.get(name, "none"),
             }
-            try:
-                answer = self.client.rest(
-                    "sobjects/MilestoneType",
-                    method="POST",
-                    json_body=body,
-                    what=f"create milestone type {name}",
-                )
-            except RecordError as exc:
-                refused[name] = exc.platform_message or exc.reason
-                continue
-            table[name.lower()] = str((answer or {}).get("id"))
-            names[name] = name
+            for name in creating
+        ]
+        for name, answer in zip(
+            creating, self.client.create("MilestoneType", bodies) if bodies else [], strict=True
+        ):
+            if answer.get("success") and answer.get("id"):
+                table[name.lower()] = str(answer["id"])
+                names[name] = name
+            else:
+                refused[name] = error_message(answer.get("errors")) or "refused"
         return names, refused
 
     def states(self, target_ids: Sequence[str]) -> dict[str, bool]:

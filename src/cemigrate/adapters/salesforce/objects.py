@@ -54,13 +54,14 @@ COLLECTION_SIZE: Final = 200
 QUERY_CHUNK: Final = 200
 """Ids per ``WHERE ... IN (...)`` clause: keeps a query URI well under 16,384 bytes. [facts 2.1]"""
 
-DEFAULT_BULK_THRESHOLD: Final = 2000
-"""New cases in one write from which Bulk API 2.0 is used instead of collections.
+DEFAULT_BULK_THRESHOLD: Final = 1000
+"""Rows of one object in one write from which Bulk API 2.0 is used instead of collections.
 
-A Bulk 2.0 upsert costs about 6 calls whatever its size (create job, upload, close, one poll or
-more, successful and failed results); collections cost ``ceil(n / 200)``. Bulk pays from about
-1,200 records; Salesforce itself recommends it above 2,000 (facts 2.3), and it is asynchronous,
-so the default threshold is 2,000 (see docs/salesforce.md)."""
+A Bulk 2.0 job costs five calls whatever its size when nothing fails (create, upload, close,
+one poll, successful results; the failed results only when some failed); collections cost
+``ceil(n / 200)``, so Bulk is never dearer from 1,000 rows. Salesforce recommends it above
+2,000 (facts 2.3) for its asynchronous processing: a migration is the asynchronous load it
+means. A ticket batch holds ten times this many tickets (see docs/salesforce.md)."""
 
 AUDIT_FIELDS: Final = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById")
 """Settable on insert only, with "Set Audit Fields upon Record Creation". [facts 2.4]"""

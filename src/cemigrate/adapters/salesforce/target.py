@@ -51,9 +51,11 @@ from cemigrate.adapters.private import private_dir
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.salesforce import convert, kept
 from cemigrate.adapters.salesforce.client import (
+    BulkResult,
     MultipartFile,
     SalesforceClient,
     SalesforceCredentials,
+    bulk_fits,
     error_message,
     soql_list,
 )
@@ -171,7 +173,12 @@ _DELETED: Final = "deleted-in-source: Salesforce cannot create a deleted case"
 _AUTO_ASSIGN_OFF: Final = {"Sforce-Auto-Assign": "FALSE"}
 _SPOOL_IN_MEMORY: Final = 8 * 1024 * 1024
 _BULK_BATCH: Final = 10_000
-"""Rows of the largest write batch (a Bulk job takes far more; the copier holds a batch)."""
+"""Tickets or users in the largest write batch (a Bulk job takes far more; the copier holds a
+batch in memory)."""
+_SLA_BATCH: Final = 100_000
+"""SLA events in the largest write batch (a few hundred bytes each: about 30 MB of CSV)."""
+_MEMBERSHIP_BATCH: Final = 2_000
+"""Organization memberships in one write batch."""
 _CUSTOM_OBJECTS: Final[Mapping[Kind, str]] = {
     Kind.SLA_EVENT: "Cemigrate_Sla_Event__c",
     Kind.TICKET_METRICS: "Cemigrate_Ticket_Metrics__c",
@@ -217,11 +224,16 @@ class SalesforceTarget(PlatformTarget):
         self.bulk_threshold = max(1, bulk_threshold)
         """New cases in one write from which Bulk API 2.0 is used (docs/salesforce.md)."""
         self.fallback_agent_email = fallback_agent_email
+        # A ticket (or user) batch holds ten times ``bulk_threshold`` records, up to 10,000:
+        # its cases, e-mails, comments and completion flags each go in one Bulk job rather than
+        # a collection per 200. SLA history rows are small: up to 100,000 a batch.
+        ticket_batch = max(COLLECTION_SIZE, min(10 * self.bulk_threshold, _BULK_BATCH))
         self.batch_size: Mapping[Kind, int] = dict.fromkeys(WRITABLE, COLLECTION_SIZE) | {
-            # A ticket batch is the size from which its cases go through Bulk; SLA history
-            # (about seven rows a ticket) goes in Bulk jobs of up to 10,000 rows.
-            Kind.TICKET: max(COLLECTION_SIZE, min(self.bulk_threshold, _BULK_BATCH)),
-            Kind.SLA_EVENT: max(COLLECTION_SIZE, _BULK_BATCH),
+            Kind.TICKET: ticket_batch,
+            Kind.USER: ticket_batch,
+            Kind.SLA_EVENT: max(COLLECTION_SIZE, _SLA_BATCH),
+            # memberships: one query of the batch's accounts' relations, whatever its size
+            Kind.ORGANIZATION_MEMBERSHIP: max(COLLECTION_SIZE, _MEMBERSHIP_BATCH),
             Kind.TICKET_METRICS: max(COLLECTION_SIZE, _BULK_BATCH),
         }
         self._audit: bool | None = None
@@ -626,6 +638,7 @@ class SalesforceTarget(PlatformTarget):
             lambda o: convert.person_account_payload(
                 o, record_type=record_type, allowed=allowed, lookups=lookups
             ),
+            bulk=self._bulk(len(sending)),
         )
         contacts = {
             str(r["Id"])[:15]: str(r.get("PersonContactId") or "")
@@ -665,6 +678,7 @@ class SalesforceTarget(PlatformTarget):
             "Contact",
             [batch[i] for i in people],
             lambda o: convert.contact_payload(o, allowed=allowed, lookups=lookups),
+            bulk=self._bulk(len(people)),
         )
         answers.update(zip(people, contacts, strict=True))
         agents = [i for i in range(len(batch)) if i not in answers]
@@ -1058,7 +1072,8 @@ class SalesforceTarget(PlatformTarget):
         contact first: the default membership is the relation Salesforce made from the
         Contact's ``AccountId`` (direct), the others are created (and found again on a
         re-run). An agent's membership is skipped under :data:`AGENT_MEMBERSHIP`. Costs one
-        query per 200 contacts and one create call per 200 new relations."""
+        query per 200 accounts (or contacts, when fewer) and one create call per 200 new
+        relations."""
         answers: dict[int, WriteResult] = {}
         pairs: dict[int, tuple[str, str]] = {}
         for index, item in enumerate(batch):
@@ -1078,12 +1093,16 @@ class SalesforceTarget(PlatformTarget):
             else:
                 pairs[index] = (account, person)
         contacts = list(dict.fromkeys(c for _, c in pairs.values()))
+        accounts = list(dict.fromkeys(a for a, _ in pairs.values()))
+        # By whichever side names fewer records (a help desk has far fewer organizations than
+        # people): 200 ids a query, and the rows of other pairs are simply not used.
+        column, ids = (
+            ("AccountId", accounts) if len(accounts) < len(contacts) else ("ContactId", contacts)
+        )
         present = {
             (str(r["AccountId"])[:15], str(r["ContactId"])[:15]): str(r["Id"])
             for r in self.client.query_in(
-                "SELECT Id, AccountId, ContactId FROM AccountContactRelation",
-                "ContactId",
-                contacts,
+                "SELECT Id, AccountId, ContactId FROM AccountContactRelation", column, ids
             )
         }
         new: list[tuple[int, tuple[str, str]]] = []
@@ -1122,7 +1141,7 @@ class SalesforceTarget(PlatformTarget):
             if sobject == "Cemigrate_Sla_Event__c"
             else convert.metrics_payload
         )
-        return self._upsert(sobject, batch, payload, bulk=len(batch) >= self.bulk_threshold)
+        return self._upsert(sobject, batch, payload, bulk=self._bulk(len(batch)))
 
     # -- tickets -----------------------------------------------------------------------------
 
@@ -1135,14 +1154,9 @@ class SalesforceTarget(PlatformTarget):
                 answers[index] = WriteResult(key=item.key, skipped=declined)
             else:
                 taken.append(index)
-        existing = {
-            str(r[EXTERNAL_ID]): str(r["Id"])
-            for r in self.client.query_in(
-                f"SELECT Id, {EXTERNAL_ID} FROM Case",
-                EXTERNAL_ID,
-                [batch[i].external_id for i in taken],
-            )
-        }
+        # No query first: the upsert's own answer says which cases were there already (an
+        # earlier try wrote them), and only their children are looked up.
+        existing: set[str] = set()
         cases = self._upsert_cases([batch[i] for i in taken], existing)
         written: list[tuple[int, str]] = []
         for index, result in zip(taken, cases, strict=True):
@@ -1152,22 +1166,21 @@ class SalesforceTarget(PlatformTarget):
                 answers[index] = result
         if written:
             present = self._present_children(
-                [cid for _, cid in written if cid in existing.values()]
+                [cid for i, cid in written if batch[i].external_id in existing]
             )
             problems = self._write_children([(batch[i], cid) for i, cid in written], present, files)
             complete = [(i, cid) for i, cid in written if batch[i].external_id not in problems]
+            flags = [{"Id": cid, "Cemigrate_Complete__c": True} for _, cid in complete]
             marked = (
-                self.client.update(
-                    "Case", [{"Id": cid, "Cemigrate_Complete__c": True} for _, cid in complete]
-                )
-                if complete
-                else []
+                self.client.bulk_update("Case", flags)
+                if self._bulk(len(flags))
+                else [_outcome(r) for r in self.client.update("Case", flags)]
             )
             for (index, cid), mark in zip(complete, marked, strict=True):
                 answers[index] = (
                     WriteResult(key=batch[index].key, target_id=cid)
-                    if mark.get("success")
-                    else _failed(batch[index], mark)
+                    if mark.target_id is not None and not mark.error
+                    else _failed(batch[index], {"errors": [{"message": mark.error}]})
                 )
             for index, _ in written:
                 problem = problems.get(batch[index].external_id)
@@ -1177,19 +1190,18 @@ class SalesforceTarget(PlatformTarget):
                     )
         return [answers[i] for i in range(len(batch))]
 
-    def _upsert_cases(
-        self, batch: Sequence[Outgoing], existing: Mapping[str, str]
-    ) -> list[WriteResult]:
-        """Cases by external id: collections, or Bulk API 2.0 from ``bulk_threshold`` new ones.
-        Audit fields go only with cases the org does not have yet (they are insert-only)."""
+    def _upsert_cases(self, batch: Sequence[Outgoing], existing: set[str]) -> list[WriteResult]:
+        """Cases by external id: collections, or Bulk API 2.0 from ``bulk_threshold`` cases.
+        Audit fields are insert-only: a case an earlier try created refuses them and goes
+        again without. ``existing`` receives the external ids of cases that were there."""
         allowed = self.client.field_names("Case")
-        known = set(existing)
         lookups = self._lookup_keys(FieldObject.TICKET)
         record_types = (
             {id: names[0] for id, names in self._case_record_types().items()}
             if "RecordTypeId" in allowed
             else {}
         )
+        known: set[str] = set()
 
         def payload(item: Outgoing) -> dict[str, Any]:
             audit = self._audit_fields() and item.external_id not in known
@@ -1208,8 +1220,8 @@ class SalesforceTarget(PlatformTarget):
                     raise problem
             return body
 
-        new = sum(1 for item in batch if item.external_id not in existing)
-        results = self._upsert("Case", batch, payload, bulk=new >= self.bulk_threshold)
+        created: set[int] = set()
+        results = self._upsert("Case", batch, payload, bulk=self._bulk(len(batch)), created=created)
         refused_audit = [
             i
             for i, r in enumerate(results)
@@ -1235,10 +1247,34 @@ class SalesforceTarget(PlatformTarget):
                     results[refused_audit[0]].platform_message,
                 )
                 self._audit = False
-            again = self._upsert("Case", [batch[i] for i in refused_audit], payload)
-            for index, result in zip(refused_audit, again, strict=True):
+            again_created: set[int] = set()
+            again = self._upsert(
+                "Case", [batch[i] for i in refused_audit], payload, created=again_created
+            )
+            for position, (index, result) in enumerate(zip(refused_audit, again, strict=True)):
                 results[index] = result
+                if position in again_created:
+                    created.add(index)
+        existing.update(
+            batch[i].external_id for i, r in enumerate(results) if r.ok and i not in created
+        )
         return results
+
+    def _insert_comments(self, bodies: Sequence[Mapping[str, Any]]) -> list[BulkResult]:
+        """CaseComments (no external id: they are only inserted): a Bulk job for the rows that
+        fit it from ``bulk_threshold`` rows, collections for the rest; one outcome per body."""
+        outcomes: dict[int, BulkResult] = {}
+        if self._bulk(len(bodies)):
+            fitting = [i for i, body in enumerate(bodies) if bulk_fits(body)]
+            results = self.client.bulk_insert(
+                "CaseComment", [bodies[i] for i in fitting], key="ParentId"
+            )
+            outcomes.update(zip(fitting, results, strict=True))
+        rest = [i for i in range(len(bodies)) if i not in outcomes]
+        if rest:
+            created = self.client.create("CaseComment", [bodies[i] for i in rest])
+            outcomes.update(zip(rest, (_outcome(r) for r in created), strict=True))
+        return [outcomes[i] for i in range(len(bodies))]
 
     def _present_children(self, case_ids: Sequence[str]) -> _Present:
         """What a re-sent ticket's case already holds: e-mails by external id, comments by
@@ -1306,32 +1342,24 @@ class SalesforceTarget(PlatformTarget):
                 problems[item.external_id] = (exc.reason, exc.platform_message)
         email_ids = dict(present.emails)
         sent_emails = [e for e in emails if e[0] not in problems]
-        for (owner, comment, body), result in zip(
+        email_bodies = list(enumerate(b for _, _, b in sent_emails))
+        for (owner, comment, body), outcome in zip(
             sent_emails,
-            self.client.upsert(
-                "EmailMessage", [b for _, _, b in sent_emails], external_id=EXTERNAL_ID
-            ),
+            self._send_upserts("EmailMessage", email_bodies, self._bulk(len(email_bodies))),
             strict=True,
         ):
-            if result.get("success"):
-                email_ids[str(body[EXTERNAL_ID])] = str(result["id"])
+            if outcome.target_id is not None and not outcome.error:
+                email_ids[str(body[EXTERNAL_ID])] = outcome.target_id
             else:
                 problems.setdefault(
-                    owner,
-                    (
-                        f"salesforce refused e-mail comment {comment.id}",
-                        error_message(result.get("errors")),
-                    ),
+                    owner, (f"salesforce refused e-mail comment {comment.id}", outcome.error)
                 )
         sent_notes = [n for n in notes if n[0] not in problems]
-        for (owner, _), result in zip(
-            sent_notes, self.client.create("CaseComment", [b for _, b in sent_notes]), strict=True
+        for (owner, _), outcome in zip(
+            sent_notes, self._insert_comments([b for _, b in sent_notes]), strict=True
         ):
-            if not result.get("success"):
-                problems.setdefault(
-                    owner,
-                    ("salesforce refused a case comment", error_message(result.get("errors"))),
-                )
+            if outcome.target_id is None or outcome.error:
+                problems.setdefault(owner, ("salesforce refused a case comment", outcome.error))
         uploads = sum(
             len(c.attachments)
             for item, _ in tickets
@@ -1605,6 +1633,11 @@ class SalesforceTarget(PlatformTarget):
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _bulk(self, rows: int) -> bool:
+        """Whether ``rows`` of one object in one write go through Bulk API 2.0 (from
+        ``bulk_threshold`` rows: a job costs about five calls, collections one per 200)."""
+        return rows >= self.bulk_threshold
+
     def _upsert(
         self,
         sobject: str,
@@ -1612,8 +1645,11 @@ class SalesforceTarget(PlatformTarget):
         payload: Callable[[Outgoing], Mapping[str, Any]],
         *,
         bulk: bool = False,
+        created: set[int] | None = None,
     ) -> list[WriteResult]:
-        """Upsert by ``Cemigrate_Id__c``: one result per record, in order."""
+        """Upsert by ``Cemigrate_Id__c``: one result per record, in order. With ``bulk``,
+        the rows within Bulk API 2.0's limits go in a Bulk job, the others in collections;
+        ``created`` receives the indexes of records the upsert created (not updated)."""
         answers: dict[int, WriteResult] = {}
         bodies: list[tuple[int, Mapping[str, Any]]] = []
         for index, item in enumerate(batch):
@@ -1621,30 +1657,38 @@ class SalesforceTarget(PlatformTarget):
                 bodies.append((index, payload(item)))
             except RecordError as exc:
                 answers[index] = refused(item, exc)
-        if bodies:
-            records = [b for _, b in bodies]
-            headers = _AUTO_ASSIGN_OFF if sobject == "Case" else None
-            if bulk:
-                outcomes: list[Mapping[str, Any]] = [
-                    {
-                        "success": r.target_id is not None,
-                        "id": r.target_id,
-                        "errors": [{"message": r.error}],
-                    }
-                    for r in self.client.bulk_upsert(sobject, records, external_id=EXTERNAL_ID)
-                ]
+        for (index, _), outcome in zip(
+            bodies, self._send_upserts(sobject, bodies, bulk), strict=True
+        ):
+            item = batch[index]
+            if outcome.target_id is not None and not outcome.error:
+                answers[index] = WriteResult(key=item.key, target_id=outcome.target_id)
+                if created is not None and outcome.created:
+                    created.add(index)
             else:
-                outcomes = list(
-                    self.client.upsert(sobject, records, external_id=EXTERNAL_ID, headers=headers)
-                )
-            for (index, _), result in zip(bodies, outcomes, strict=True):
-                item = batch[index]
-                answers[index] = (
-                    WriteResult(key=item.key, target_id=str(result["id"]))
-                    if result.get("success") and result.get("id")
-                    else _failed(item, result)
-                )
+                answers[index] = _failed(item, {"errors": [{"message": outcome.error or "failed"}]})
         return [answers[i] for i in range(len(batch))]
+
+    def _send_upserts(
+        self, sobject: str, bodies: Sequence[tuple[int, Mapping[str, Any]]], bulk: bool
+    ) -> list[BulkResult]:
+        """One outcome per body, in order: a Bulk job for the rows that fit it (``bulk``),
+        collections for the rest."""
+        outcomes: dict[int, BulkResult] = {}
+        by_bulk = [i for i, (_, body) in enumerate(bodies) if bulk and bulk_fits(body)]
+        if by_bulk:
+            results = self.client.bulk_upsert(
+                sobject, [bodies[i][1] for i in by_bulk], external_id=EXTERNAL_ID
+            )
+            outcomes.update(zip(by_bulk, results, strict=True))
+        rest = [i for i in range(len(bodies)) if i not in outcomes]
+        if rest:
+            headers = _AUTO_ASSIGN_OFF if sobject == "Case" else None
+            results_rest = self.client.upsert(
+                sobject, [bodies[i][1] for i in rest], external_id=EXTERNAL_ID, headers=headers
+            )
+            outcomes.update(zip(rest, (_outcome(r) for r in results_rest), strict=True))
+        return [outcomes[i] for i in range(len(bodies))]
 
 
 class _Uploads:
@@ -1790,6 +1834,13 @@ def _setup_metadata(field: SetupField) -> dict[str, Any]:
     else:
         meta["type"] = field.type
     return {"FullName": f"{field.sobject}.{field.name}", "Metadata": meta}
+
+
+def _outcome(result: Mapping[str, Any]) -> BulkResult:
+    """An sObject Collections result as a Bulk row's outcome."""
+    if result.get("success") and result.get("id"):
+        return BulkResult(target_id=str(result["id"]), created=bool(result.get("created")))
+    return BulkResult(target_id=None, error=error_message(result.get("errors")) or "failed")
 
 
 def _failed(item: Outgoing, result: Mapping[str, Any]) -> WriteResult:

@@ -141,6 +141,7 @@ PLATFORM = Platform(
         # target wrote, read back as records (a target view's SLA events and ticket metrics).
         read_back=COMMON_READ_BACK
         | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE, Kind.SLA_EVENT, Kind.TICKET_METRICS},
+        ratings_loss="Salesforce has no object for satisfaction ratings",
         keeps=SALESFORCE_KEEPS,
         # Brands, forms and custom statuses: their names in Case text fields (kept.py).
         ticket_labels=dict(LABEL_KEYS),

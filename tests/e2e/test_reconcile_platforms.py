@@ -82,6 +82,7 @@ def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
         instance="target",
         credentials=credentials,
         session=org.session(authenticated=False),
+        target_view=True,
         **options,
     )
 

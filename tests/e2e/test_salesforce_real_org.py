@@ -97,6 +97,7 @@ def test_zendesk_into_an_org_with_record_types_and_person_accounts_reconciles_cl
             instance="target",
             credentials=credentials,
             session=org.session(authenticated=False),
+            target_view=True,
             **options,
         ),
         "zendesk-to-salesforce",

@@ -3,8 +3,9 @@ compares with.
 
 Reconciliation compares a source record with the same record read back from the target. A
 target's own representation adds things by design (Zendesk and Freshdesk keep the SLA history
-in a private note and ``cemigrate_*`` fields; Freshdesk keeps original times in fields) and
-cannot hold others (Salesforce keeps no satisfaction ratings). Each platform's descriptor
+in a private note and ``cemigrate_*`` fields; Freshdesk keeps original times in fields;
+Salesforce keeps it in custom objects read back as SLA events and ticket metrics) and cannot
+hold others (Salesforce keeps no satisfaction ratings). Each platform's descriptor
 (``adapters/<platform>/platform.py``) holds its :class:`TargetProfile`, rather than conditions
 scattered over the checks.
 """
@@ -89,13 +90,18 @@ class TargetProfile:
     representation_field_prefix: str = "cemigrate_"
     """Custom fields of this prefix are cemigrate's own bookkeeping, not source values."""
     sla: Callable[[Ticket], SlaFacts] | None = None
-    """Where the target keeps a ticket's SLA history; ``None``: not read back (unverified)."""
+    """Where the target keeps a ticket's SLA history inside the ticket; ``None``: elsewhere
+    (``read_back`` names the SLA event and ticket metrics kinds when the target holds them as
+    records of their own, as Salesforce does) or not read back (unverified)."""
     expect_suspended: Callable[[User], bool] = _suspended
     """Whether the target must hold this source user suspended."""
     value_losses: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     """Documented losses of ticket values: attribute → source value → what reads back."""
     carries_ratings: bool = False
-    """Whether satisfaction ratings are held by the target (else the KPI is unverified)."""
+    """Whether satisfaction ratings are held by the target and read back (then compared)."""
+    ratings_loss: str = ""
+    """Why the target does not hold satisfaction ratings: the documented loss the report
+    states when the source has ratings (empty when it carries them)."""
     keeps: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
     """Per kind, the record attributes the target holds and reads back as the source had them
     (references compared through the ledger): what reconciliation compares field by field.

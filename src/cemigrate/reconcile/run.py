@@ -50,6 +50,7 @@ from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
+from cemigrate.reconcile.sla_readback import satisfaction_row, sla_verifiable
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
 from cemigrate.schema import (
     PLAN_ORDER,
@@ -84,6 +85,8 @@ Declines = Callable[[Kind, Record], str]
 """A target's ``declines(kind, record)``: the named policy under which it will not take it."""
 
 _ALWAYS: Final = frozenset({Kind.TICKET, Kind.USER})
+_FOR_REPORT: Final = _ALWAYS | {Kind.SATISFACTION_RATING}
+"""Source kinds read even when the migration carried none: satisfaction ratings for the KPI."""
 _SLA_KINDS: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS})
 _UNREFERENCED: Final = frozenset(
     {
@@ -237,8 +240,12 @@ class Reconciliation:
         per_kind = {kind: sum(states.values()) for kind, states in counts.items()}
         done = {kind: states.get("done", 0) for kind, states in counts.items()}
         calls: Counter[str] = Counter()
+        rating = Kind.SATISFACTION_RATING
         for source in self.sources:
-            for budget, n in registry.platform(source.platform).read_cost(per_kind).items():
+            read = dict(per_kind)
+            if rating.value not in read and rating in source.describe().kinds:
+                read[rating.value] = done.get(Kind.TICKET.value, 0)  # for the KPI: ≤ 1 a ticket
+            for budget, n in registry.platform(source.platform).read_cost(read).items():
                 calls[f"{source.instance}.{budget}"] += n
         kept = {k: v for k, v in done.items() if Kind(k) in self.profile.read_back}
         for budget, n in registry.platform(self.target_view.platform).read_cost(kept).items():
@@ -476,7 +483,7 @@ class Reconciliation:
             kind
             for kind in PLAN_ORDER
             if kind in source.describe().kinds
-            and (kind in _ALWAYS or any(counts.get(kind.value, {}).values()))
+            and (kind in _FOR_REPORT or any(counts.get(kind.value, {}).values()))
         ]
         failures = {f.key: f.reason for f in self.ledger.failures()}
         skipped_refs: set[str] = set()
@@ -961,7 +968,7 @@ class Reconciliation:
     ) -> dict[str, Any]:
         """Per ticket: first reply, resolution and breaches, source against target; and the
         distributions by policy and priority."""
-        verifiable = self.profile.sla is not None or self.profile.read_back >= _SLA_KINDS
+        verifiable = sla_verifiable(self.profile)
         groups: dict[tuple[str, str], dict[str, list[int]]] = {}
         hist: dict[str, list[int]] = {"first_reply": [], "resolution": []}
         hist_target: dict[str, list[int]] = {"first_reply": [], "resolution": []}
@@ -1117,21 +1124,10 @@ class Reconciliation:
                     "target": target_median,
                 }
             )
-        good, bad = sources.ratings["good"], sources.ratings["bad"]
-        target_share = None
-        if self.profile.carries_ratings:
-            target_share = share(
-                target.ratings["good"], target.ratings["good"] + target.ratings["bad"]
-            )
-        rows.append(
-            {
-                "kpi": "satisfaction: good share",
-                "source": share(good, good + bad),
-                "target": target_share,
-            }
-        )
+        rows.append(satisfaction_row(self.profile, sources.ratings, target.ratings))
         for row in rows:
-            if row["target"] is not None and row["source"] != row["target"]:
+            compare = row.get("compare", True) and row["target"] is not None
+            if compare and row["source"] != row["target"]:
                 findings.add(
                     Finding(
                         severity=Severity.MINOR,

@@ -596,6 +596,7 @@ def test_a_reconciliation_finds_nothing_lost() -> None:
             credentials=SalesforceCredentials(access_token=org.access_token),
             session=org.session(authenticated=False),
             clock=clock,
+            target_view=True,
         )
         found = Reconciliation(
             sources=[source()], target_view=view, ledger=ledger, target=target

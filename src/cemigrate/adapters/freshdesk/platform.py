@@ -121,6 +121,9 @@ PLATFORM = Platform(
         read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
+        # POST /api/v2/tickets/{id}/satisfaction_ratings could hold them (facts 3.8); the
+        # Freshdesk target does not write them.
+        ratings_loss="the Freshdesk target does not write satisfaction ratings",
         expect_suspended=suspended_or_deleted,
         value_losses={"status": {"new": "open"}},
         # Companies keep description and note. Users are not listed: contacts hold their

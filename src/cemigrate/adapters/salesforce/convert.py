@@ -114,6 +114,8 @@ __all__ = [
     "format_time",
     "group_member",
     "join_parts",
+    "kept_metrics",
+    "kept_sla_event",
     "key_to_api_name",
     "listed",
     "metrics_payload",
@@ -1481,6 +1483,62 @@ def metrics_payload(outgoing: Outgoing) -> dict[str, JsonValue]:
         payload[f"{name}_Minutes__c"] = minutes.calendar
         payload[f"{name}_Business_Minutes__c"] = minutes.business
     return _without_none(payload)
+
+
+def _kept_number(d: Row, key: str, what: str) -> int | None:
+    """A Number field read back (JSON gives ``120`` or ``120.0``), ``None`` where empty."""
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise _fail(what, key, "is not a whole number")
+    if value < 0:
+        raise _fail(what, key, "is negative")
+    return int(value)
+
+
+def kept_sla_event(d: Row) -> SlaEvent:
+    """A ``Cemigrate_Sla_Event__c`` row read back from a target org: the event
+    :func:`sla_event_payload` wrote, with the row's ``Id`` and its ``Case__c`` as the ticket.
+    An unknown metric or kind (a row edited by hand) is a :class:`RecordError`."""
+    what = "Cemigrate_Sla_Event__c"
+    policy = _opt_id(d, "Policy__c")
+    try:
+        return SlaEvent(
+            id=_id(d, "Id", what),
+            ticket=Ref(kind=Kind.TICKET, id=_id(d, "Case__c", what)),
+            metric=SlaMetric(_text(d, "Metric__c")),
+            kind=SlaEventKind(_text(d, "Kind__c")),
+            time=_time(d, "Time__c", what),
+            target_minutes=_kept_number(d, "Target_Minutes__c", what),
+            business_hours=_flag(d, "Business_Hours__c"),
+            policy=None if policy is None else Ref(kind=Kind.SLA_POLICY, id=policy),
+        )
+    except ValueError as exc:
+        raise RecordError(f"salesforce {what} {d.get('Id')}: {exc}") from None
+
+
+def kept_metrics(d: Row) -> TicketMetrics:
+    """A ``Cemigrate_Ticket_Metrics__c`` row read back from a target org: the measured times
+    :func:`metrics_payload` wrote (calendar and business minutes), its ``Case__c`` the ticket."""
+    what = "Cemigrate_Ticket_Metrics__c"
+
+    def minutes(name: str) -> Minutes:
+        return Minutes(
+            calendar=_kept_number(d, f"{name}_Minutes__c", what),
+            business=_kept_number(d, f"{name}_Business_Minutes__c", what),
+        )
+
+    return TicketMetrics(
+        id=_id(d, "Id", what),
+        ticket=Ref(kind=Kind.TICKET, id=_id(d, "Case__c", what)),
+        first_reply=minutes("First_Reply"),
+        full_resolution=minutes("Resolution"),
+        agent_wait=minutes("Agent_Wait"),
+        requester_wait=minutes("Requester_Wait"),
+        reopens=_kept_number(d, "Reopens__c", what) or 0,
+        replies=_kept_number(d, "Replies__c", what) or 0,
+    )
 
 
 def body_digest_key(parent: str, body: str) -> tuple[str, str]:

@@ -375,19 +375,45 @@ OBJECTS: Final[tuple[SalesforceObject, ...]] = (
         deleted_rows=False,
         note="Read only: CaseMilestone cannot be created. [facts 2.6]",
     ),
+    # Custom objects are queried like standard ones, system fields (SystemModstamp, Id)
+    # included (Object Reference: "Custom Object__c"). Read only by a target view.
     SalesforceObject(
         name="Cemigrate_Sla_Event__c",
         kind=Kind.SLA_EVENT,
-        fields=(),
+        fields=(
+            "Id",
+            "Case__c",
+            "Metric__c",
+            "Kind__c",
+            "Time__c",
+            "Target_Minutes__c",
+            "Business_Hours__c",
+            "Policy__c",
+            *_MOD,
+        ),
+        deleted_rows=False,
         write=WritePath.UPSERT,
-        note="Created by prepare; where the target keeps SLA history.",
+        note="Created by prepare; where the target keeps SLA history (read back by a target view).",
     ),
     SalesforceObject(
         name="Cemigrate_Ticket_Metrics__c",
         kind=Kind.TICKET_METRICS,
-        fields=(),
+        fields=(
+            "Id",
+            "Case__c",
+            *(
+                f"{name}_{unit}Minutes__c"
+                for name in ("First_Reply", "Resolution", "Agent_Wait", "Requester_Wait")
+                for unit in ("", "Business_")
+            ),
+            "Reopens__c",
+            "Replies__c",
+            *_MOD,
+        ),
+        deleted_rows=False,
         write=WritePath.UPSERT,
-        note="Created by prepare; where the target keeps measured service levels.",
+        note="Created by prepare; where the target keeps measured service levels (read back"
+        " by a target view).",
     ),
     SalesforceObject(
         name="AssignmentRule",

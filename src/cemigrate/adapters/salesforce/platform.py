@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from cemigrate.adapters.contract import Source, Target
-from cemigrate.adapters.platform import AdapterSettings, Platform, role
+from cemigrate.adapters.platform import AdapterSettings, Platform, ReadPage, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.kept import LABEL_KEYS
@@ -106,6 +106,13 @@ def _source(settings: AdapterSettings) -> Source:
     return SalesforceSource(instance=settings.name, **_common(settings))
 
 
+def _target_view(settings: AdapterSettings) -> Source:
+    # The target's SLA history is in cemigrate's custom objects, not in CaseMilestone rows.
+    from cemigrate.adapters.salesforce.source import SalesforceSource
+
+    return SalesforceSource(instance=settings.name, target_view=True, **_common(settings))
+
+
 def _target(settings: AdapterSettings) -> Target:
     from cemigrate.adapters.salesforce.objects import DEFAULT_BULK_THRESHOLD
     from cemigrate.adapters.salesforce.target import SalesforceTarget
@@ -126,16 +133,23 @@ PLATFORM = Platform(
     target_keys=_TARGET_KEYS,
     build_source=_source,
     build_target=_target,
-    build_target_view=_source,
+    build_target_view=_target_view,
     account_url=salesforce_instance_url,
     profile=TargetProfile(
         platform="salesforce",
-        read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE},
-        # The Salesforce source does not read cemigrate's SLA custom objects back yet.
-        sla=None,
+        # SLA history: the Cemigrate_Sla_Event__c and Cemigrate_Ticket_Metrics__c rows the
+        # target wrote, read back as records (a target view's SLA events and ticket metrics).
+        read_back=COMMON_READ_BACK
+        | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE, Kind.SLA_EVENT, Kind.TICKET_METRICS},
+        ratings_loss="Salesforce has no object for satisfaction ratings",
         keeps=SALESFORCE_KEEPS,
         # Brands, forms and custom statuses: their names in Case text fields (kept.py).
         ticket_labels=dict(LABEL_KEYS),
     ),
+    read_pages={
+        # One SOQL query page holds up to 2,000 rows (facts 2.2).
+        Kind.SLA_EVENT: ReadPage(2000),
+        Kind.TICKET_METRICS: ReadPage(2000),
+    },
 )
 """Salesforce Service Cloud: the descriptor the registry lists."""

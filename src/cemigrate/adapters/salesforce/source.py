@@ -68,7 +68,9 @@ log = logging.getLogger("cemigrate.salesforce")
 
 _CHILDREN: Final = frozenset({"CaseComment", "EmailMessage", "FeedItem"})
 """Comments travel inside tickets; these rows are how they are read, not streams of their own."""
-_WRITE_ONLY: Final = frozenset({"Cemigrate_Sla_Event__c", "Cemigrate_Ticket_Metrics__c"})
+_KEPT_SLA: Final = frozenset({"Cemigrate_Sla_Event__c", "Cemigrate_Ticket_Metrics__c"})
+"""Where a *target* org keeps the SLA history cemigrate wrote (``prepare`` creates them): read
+only by a target view, in place of ``CaseMilestone`` (which no API creates, facts 2.6)."""
 _READ_ALSO: Final[Mapping[str, tuple[str, ...]]] = {
     "User": ("LocaleSidKey", "TimeZoneSidKey"),
     "CaseMilestone": ("Case.EntitlementId",),
@@ -88,23 +90,30 @@ _RULE_METADATA: Final[Mapping[RuleKind, tuple[str, str]]] = {
 _METADATA_NS: Final = "{http://soap.sforce.com/2006/04/metadata}"
 
 
-def _streams(kind: Kind) -> tuple[SalesforceObject, ...]:
-    """The sObjects a schema kind is read from, in table order."""
-    return tuple(
-        row
-        for row in OBJECTS
-        if row.kind is kind and row.name not in _CHILDREN and row.name not in _WRITE_ONLY
-    )
+def _streams(kind: Kind, target_view: bool = False) -> tuple[SalesforceObject, ...]:
+    """The sObjects a schema kind is read from, in table order (a target view reads SLA
+    history from cemigrate's own objects, :data:`_KEPT_SLA`)."""
+    rows = tuple(row for row in OBJECTS if row.kind is kind and row.name not in _CHILDREN)
+    kept_rows = tuple(row for row in rows if row.name in _KEPT_SLA)
+    if target_view and kept_rows:
+        return kept_rows
+    return tuple(row for row in rows if row.name not in _KEPT_SLA)
 
 
-def _derived(kind: Kind) -> Kind | None:
+def _derived(kind: Kind, target_view: bool = False) -> Kind | None:
     """A kind read along another kind's stream: a case's metrics come from all its
-    milestones together, so they follow the ``Case`` stream, a page of cases at a time."""
-    return Kind.TICKET if kind is Kind.TICKET_METRICS else None
+    milestones together, so they follow the ``Case`` stream, a page of cases at a time (a
+    target view reads them from ``Cemigrate_Ticket_Metrics__c`` instead)."""
+    return Kind.TICKET if kind is Kind.TICKET_METRICS and not target_view else None
 
 
 class SalesforceSource(Source):
-    """A Salesforce org as a source of records."""
+    """A Salesforce org as a source of records.
+
+    With ``target_view=True`` it reads an org cemigrate migrated *into* (reconciliation's
+    target view): SLA events and ticket metrics come from the ``Cemigrate_Sla_Event__c`` and
+    ``Cemigrate_Ticket_Metrics__c`` rows the target wrote, one row each, their ``Case__c`` the
+    ticket, rather than from ``CaseMilestone``."""
 
     platform = "salesforce"
 
@@ -121,9 +130,12 @@ class SalesforceSource(Source):
         session: requests.Session | None = None,
         clock: Clock | None = None,
         page_size: int = 200,
+        target_view: bool = False,
     ) -> None:
         clock = clock or SystemClock()
         self.instance = instance
+        self.target_view = target_view
+        """Whether this reads a migration's target org (SLA history from cemigrate's rows)."""
         self.page_size = max(1, min(page_size, 200))
         """Cases per batch (their children are read together, 200 ids a query)."""
         options: dict[str, object] = {"licences": licences}
@@ -157,9 +169,10 @@ class SalesforceSource(Source):
             for owner in convert.FIELD_OBJECTS
             for definition in self._custom_fields(owner).values()
         )
-        kinds = frozenset(kind for kind in Kind if _streams(kind) or _derived(kind) is not None) | {
-            Kind.FIELD
-        }
+        view = self.target_view
+        kinds = frozenset(
+            kind for kind in Kind if _streams(kind, view) or _derived(kind, view) is not None
+        ) | {Kind.FIELD}
         if not self._has_record_types():
             kinds -= {Kind.TICKET_FORM}
         return Metadata(
@@ -179,7 +192,7 @@ class SalesforceSource(Source):
         if kind is Kind.FIELD:
             yield Batch(records=self.describe().fields, cursor=None)
             return
-        streams = self._rows(_derived(kind) or kind)
+        streams = self._rows(_derived(kind, self.target_view) or kind)
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
         done_whole = int(state.get("object", 0))
         positions: dict[str, list[str]] = dict(state.get("after") or {})
@@ -248,7 +261,7 @@ class SalesforceSource(Source):
     def _rows(self, kind: Kind) -> tuple[SalesforceObject, ...]:
         """The sObjects ``kind`` is read from in this org: users from person accounts too,
         after ``Contact`` and ``User``, when the org has them."""
-        rows = _streams(kind)
+        rows = _streams(kind, self.target_view)
         if kind is Kind.USER and self._person_accounts():
             rows += (PERSON_ACCOUNTS,)
         return rows
@@ -297,7 +310,7 @@ class SalesforceSource(Source):
     def _columns(self, row: SalesforceObject, kind: Kind) -> list[str]:
         """The columns read of ``row`` for ``kind`` (those the org has)."""
         fields = [*row.fields, *_READ_ALSO.get(row.name, ())]
-        if kind is Kind.TICKET_METRICS:  # only which cases; the milestones are read per page
+        if kind is Kind.TICKET_METRICS and row.name == "Case":  # which cases; milestones per page
             fields = ["Id", "IsDeleted", "SystemModstamp"]
         available = self.client.field_names(row.name)
         if available:  # keep to what the org has (cemigrate's own fields may be missing)
@@ -354,6 +367,8 @@ class SalesforceSource(Source):
             )
 
     def _convert(self, row: SalesforceObject, rows: Sequence[Any], kind: Kind) -> list[Record]:
+        if row.name in _KEPT_SLA:
+            return _kept_history(row.name, rows)
         if row.name == "Case" and kind is Kind.TICKET_METRICS:
             history = self._milestones([str(r["Id"]) for r in rows])
             return [h.metrics for h in history.values() if h.metrics is not None]
@@ -692,6 +707,20 @@ class SalesforceSource(Source):
                     found[str(data["name"])] = definition
             self._fields[sobject] = found
         return self._fields[sobject]
+
+
+def _kept_history(sobject: str, rows: Sequence[Any]) -> list[Record]:
+    """SLA events or ticket metrics from the rows a target org keeps them in. A row that no
+    longer reads as one (edited by hand) is left out and logged: reconciliation then finds its
+    record missing and the ticket's history short."""
+    read = convert.kept_sla_event if sobject == "Cemigrate_Sla_Event__c" else convert.kept_metrics
+    out: list[Record] = []
+    for data in rows:
+        try:
+            out.append(read(data))
+        except RecordError as exc:
+            log.warning("%s %s left out: %s", sobject, data.get("Id"), exc.reason)
+    return out
 
 
 def _element(element: ElementTree.Element) -> Any:

@@ -206,6 +206,10 @@ PLATFORM = Platform(
         defaulted={Kind.TICKET: frozenset({"brand", "form", "custom_status"})},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
+        # Satisfaction Ratings API: only the ticket's requester, a verified end user, creates a
+        # rating (developer.zendesk.com/api-reference/ticketing/ticket-management/
+        # satisfaction_ratings/).
+        ratings_loss="only a ticket's requester can rate it in Zendesk: ratings cannot be imported",
         # Zendesk keeps a deleted user suspended, so the comments they wrote keep their author.
         expect_suspended=suspended_or_deleted,
         keeps=_KEEPS,

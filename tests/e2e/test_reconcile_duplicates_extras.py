@@ -267,3 +267,16 @@ def test_a_renamed_instance_migrated_again_is_named_duplicate_by_duplicate(
     assert "'old' is source 'renamed'" in above.message
     assert any(f.check == "count.target_above_source" for f in tickets)
     assert report.as_dict()["summary"]["verdict"] == "not ready: critical findings"
+
+
+def test_a_case_changed_behind_the_ledgers_back_is_named(salesforce: Desk) -> None:
+    # The deep comparison reads every Case back: a priority changed in the org after the run
+    # (the ledger still says done, as written) is named with its ticket and Case.
+    source_id = salesforce.done_ticket()
+    case_id = salesforce.target_id("ticket", source_id)
+    backend = salesforce.account.backend
+    was = backend.rows["Case"][case_id]["Priority"]
+    backend.update("Case", case_id, {"Priority": "Low" if was != "Low" else "High"})
+    report = salesforce.reconcile()
+    assert _named(report) == [("major", "ticket.priority", f"old:ticket:{source_id}", case_id)]
+    assert report.as_dict()["summary"]["verdict"] != "clean: no finding"

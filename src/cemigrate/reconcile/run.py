@@ -45,6 +45,7 @@ from cemigrate.mapping import (
     rewrite_inline,
 )
 from cemigrate.reconcile.compare import compare_tickets
+from cemigrate.reconcile.counts import count_calls, independent_counts
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
@@ -247,6 +248,8 @@ class Reconciliation:
         kept = {k: v for k, v in done.items() if Kind(k) in self.profile.read_back}
         for budget, n in registry.platform(self.target_view.platform).read_cost(kept).items():
             calls[f"{self.target_view.instance}.{budget}"] += n
+        names = [s.instance for s in self.sources]
+        calls.update(count_calls(self.sources, self.target_view, counts, names))  # counting
         tickets = done.get(Kind.TICKET.value, 0)
         return {
             "calls": dict(sorted(calls.items())),
@@ -291,6 +294,15 @@ class Reconciliation:
             [s.instance for s in self.sources],
             findings,
         )
+        independent = independent_counts(
+            sources=self.sources,
+            view=self.target_view,
+            ledger=self.ledger,
+            instances=[*(s.instance for s in self.sources), *self._renamed],
+            table=counts,
+            keyed=target.external if self._external_ids_read else None,
+            findings=findings,
+        )
         access = self._access(sources, target, maps, findings)
         sla = self._sla(sources, target, ticket_links, findings)
         kpi = self._kpi(sources, target, ticket_links, sla, findings)
@@ -315,6 +327,7 @@ class Reconciliation:
             "target": {"platform": self.target_view.platform},
             "ledger": self._ledger_state(),
             "counts": counts,
+            "independent_counts": independent,
             "skipped_by_policy": dict(sorted(policies.items())),
             "deep": {
                 "tickets_compared": deep_count,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.platform import AdapterSettings, Platform, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
@@ -118,6 +119,18 @@ def _target(settings: AdapterSettings) -> Target:
     )
 
 
+def _count(source: Source, kinds: Sequence[Kind], instances: Sequence[str] | None) -> list[Count]:
+    from cemigrate.adapters.salesforce.counts import count
+
+    return count(source, kinds, instances)
+
+
+def _count_cost(kinds: Sequence[Kind], instances: Sequence[str] | None) -> int:
+    from cemigrate.adapters.salesforce.counts import cost
+
+    return cost(kinds, instances)
+
+
 PLATFORM = Platform(
     plans=SALESFORCE_PLANS,
     rules=SALESFORCE_RULES,
@@ -128,6 +141,7 @@ PLATFORM = Platform(
     build_target=_target,
     build_target_view=_source,
     account_url=salesforce_instance_url,
+    counts=Counting(_count, _count_cost),
     profile=TargetProfile(
         platform="salesforce",
         read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE},

@@ -95,14 +95,15 @@ def independent_counts(
             continue
         out["target"][kind.value] = _described(held)
         written = _written(ledger, kind, names)
-        # What the comparison read back: the records the view reported with these keys, or
-        # (a kind it reports no key for) every record of the kind it read, if it read any.
-        read = (
-            _keyed(keyed[kind], names, kind)
-            if keyed is not None and keyed.get(kind)
-            else row.get("target")
+        # The view's own two readings: the records it reported with these keys (its raw
+        # rows), and the ledger's records it read back converted (``None``: not read back).
+        reported = (
+            _keyed(keyed[kind], names, kind) if keyed is not None and keyed.get(kind) else None
         )
-        _check_target(kind, held, written, read, row, findings)
+        read = (
+            None if row.get("target") is None else written - int(row.get("missing_in_target") or 0)
+        )
+        _check_target(kind, held, written, read, reported, row, findings)
     out["not_counted"] = [
         f"{', '.join(kinds_of)} in the {side}: not counted, {how}"
         for (side, how), kinds_of in missing.items()
@@ -210,29 +211,33 @@ def _check_target(
     held: Count,
     written: int,
     read: int | None,
+    reported: int | None,
     row: Mapping[str, Any],
     findings: Findings,
 ) -> None:
+    """``written``: the distinct target records the ledger maps done entries to; ``read``:
+    those of them the comparison read back; ``reported``: the records the view reported with
+    this migration's keys."""
     assert held.value is not None
     value = held.value
     if held.scope is CountScope.ACCOUNT:
         wrong = value < written  # the account may hold records of its own besides
         what = "records in the whole account"
-        compared = row.get("target")
+        shown = row.get("target")
     else:
         # A user may be matched to a record the target held, which carries no key.
         wrong = value > written if kind is Kind.USER else value != written
-        if read is not None and value != read:
-            wrong = True
+        wrong = wrong or (read is not None and kind is not Kind.USER and value != read)
+        wrong = wrong or (reported is not None and value != reported)
         what = (
             "records carrying this migration's keys"
             if held.scope is CountScope.KEYS
             else "records carrying a migration key (any instance)"
         )
-        compared = read
+        shown = read if read is not None else reported
     if not wrong:
         return
-    shown = "not read back" if compared is None else f"{int(compared):,}"
+    seen = "nothing (not read back)" if shown is None else f"{int(shown):,}"
     findings.add(
         Finding(
             severity=_severity(held),
@@ -241,6 +246,6 @@ def _check_target(
             kind=kind.value,
             message=f"target: the platform counts {value:,} {kind} {what} ({held.how}), the "
             f"ledger maps this migration's done entries to {written:,}, the comparison read "
-            f"{shown}",
+            f"{seen}",
         )
     )

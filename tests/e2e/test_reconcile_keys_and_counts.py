@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from cemigrate.adapters import Source, Target
+from cemigrate.adapters import Batch, Source, Target
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.source import FreshdeskSource
 from cemigrate.adapters.freshdesk.target import FreshdeskTarget
@@ -31,6 +32,7 @@ from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.schema import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 12, 4
@@ -48,10 +50,10 @@ class Desk:
     mapping: Path
     account: Any
     """The target's emulated account (its backend is where defects are injected)."""
-    instances: list[str] = field(default_factory=lambda: ["old"])
+    source_class: type[ZendeskSource] = ZendeskSource
 
     def source(self, instance: str = "old") -> ZendeskSource:
-        return ZendeskSource(
+        return self.source_class(
             instance=instance,
             base_url=self.source_account.base_url,
             credentials=ZendeskCredentials(
@@ -280,3 +282,89 @@ def test_a_case_changed_behind_the_ledgers_back_is_named(salesforce: Desk) -> No
     report = salesforce.reconcile()
     assert _named(report) == [("major", "ticket.priority", f"old:ticket:{source_id}", case_id)]
     assert report.as_dict()["summary"]["verdict"] != "clean: no finding"
+
+
+# -- independent counts -------------------------------------------------------------------
+
+
+def test_a_clean_migration_is_counted_on_both_sides_by_the_platforms(salesforce: Desk) -> None:
+    report = salesforce.reconcile()
+    data = report.as_dict()
+    ticket = data["counts"]["ticket"]
+    assert (ticket["counted_source"], ticket["counted_target"]) == (TICKETS, TICKETS)
+    assert data["counts"]["sla_event"]["counted_target"] == data["counts"]["sla_event"]["done"]
+    independent = data["independent_counts"]
+    assert independent["source"]["ticket"]["how"] == "GET /api/v2/tickets/count"
+    assert independent["target"]["ticket"]["how"] == (
+        "SELECT COUNT() FROM Case WHERE Cemigrate_Id__c LIKE 'old:ticket:%'"
+    )
+    assert any(
+        "brand" in line and "no count endpoint" in line for line in independent["not_counted"]
+    )
+    # Counting is in the estimate and in what the run spent: one call per counted kind.
+    estimate = data["cost"]["estimate"]["calls"]
+    assert estimate["old.zendesk.core"] >= 4
+    assert data["cost"]["calls"]["old.zendesk.core"] >= 4
+
+
+class _Losing(ZendeskSource):
+    """A source whose reading loses one ticket (a converter or paging bug)."""
+
+    lost = ""
+
+    def read(self, kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+        for batch in super().read(kind, cursor):
+            if kind is Kind.TICKET:
+                batch = attrs.evolve(
+                    batch, records=tuple(r for r in batch.records if r.id != self.lost)
+                )
+            yield batch
+
+
+def test_a_reader_that_loses_a_ticket_is_caught_by_the_platforms_count(
+    salesforce: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lost = salesforce.done_ticket()
+    monkeypatch.setattr(_Losing, "lost", lost)
+    monkeypatch.setattr(salesforce, "source_class", _Losing)
+    report = salesforce.reconcile()
+    counted = [f for f in report.findings if f.check == "count.independent"]
+    assert [(f.severity.value, f.kind) for f in counted] == [("major", "ticket")]
+    assert counted[0].message.startswith(
+        f"source 'old': the platform counts {TICKETS} ticket (GET /api/v2/tickets/count), "
+        f"the comparison read {TICKETS - 1}, the ledger accounts for {TICKETS}"
+    )
+    assert report.as_dict()["summary"]["verdict"] != "clean: no finding"
+
+
+def test_a_target_view_that_loses_a_case_disagrees_with_the_orgs_count(salesforce: Desk) -> None:
+    source_id = salesforce.done_ticket()
+    case_id = salesforce.target_id("ticket", source_id)
+    make_view = salesforce.view
+
+    def losing_view() -> Source:
+        view = make_view()
+        read = view.read
+
+        def read_losing(kind: Kind, cursor: str | None = None) -> Iterator[Batch]:
+            for batch in read(kind, cursor):
+                if kind is Kind.TICKET:
+                    batch = attrs.evolve(
+                        batch, records=tuple(r for r in batch.records if r.id != case_id)
+                    )
+                yield batch
+
+        view.read = read_losing  # type: ignore[method-assign]
+        return view
+
+    salesforce.view = losing_view
+    report = salesforce.reconcile()
+    named = _named(report)
+    assert ("critical", "record.missing", f"old:ticket:{source_id}", case_id) in named
+    counted = next(f for f in report.findings if f.check == "count.independent")
+    assert counted.kind == "ticket"
+    assert counted.message == (
+        f"target: the platform counts {TICKETS} ticket records carrying this migration's keys "
+        "(SELECT COUNT() FROM Case WHERE Cemigrate_Id__c LIKE 'old:ticket:%'), the ledger maps "
+        f"this migration's done entries to {TICKETS}, the comparison read {TICKETS - 1}"
+    )

@@ -8,7 +8,8 @@ As a source: cases, accounts (person accounts left out), contacts and standard u
 queues. As a target: the rows carrying a source key of the given instances in
 ``Cemigrate_Id__c`` (``LIKE '<instance>:<kind>:%'``, ``_`` and ``%`` in the name escaped):
 cases, accounts, contacts and users (a person account's contact carries its key too), and
-cemigrate's SLA objects. SOQL's ``LIKE`` ignores case: instance names differing only in case
+cemigrate's SLA objects; queues and business hours (kept without a key) are counted whole.
+SOQL's ``LIKE`` ignores case: instance names differing only in case
 are counted together.
 """
 
@@ -40,6 +41,12 @@ _TARGET: Final[Mapping[Kind, tuple[str, ...]]] = {
     Kind.TICKET_METRICS: ("Cemigrate_Ticket_Metrics__c",),
 }
 """Kind → the objects a target org keeps its records in, keyed by ``Cemigrate_Id__c``."""
+_TARGET_ACCOUNT: Final[Mapping[Kind, tuple[str, str]]] = {
+    Kind.GROUP: ("Group", "Type = 'Queue'"),
+    Kind.SCHEDULE: ("BusinessHours", ""),
+}
+"""Kinds a target org keeps without a key (found again by name): counted whole, the org's own
+queues and business hours with them."""
 
 
 def count(source: Source, kinds: Sequence[Kind], instances: Sequence[str] | None) -> list[Count]:
@@ -74,6 +81,11 @@ def _source_count(org: SalesforceSource, kind: Kind) -> Count:
 
 
 def _target_count(org: SalesforceSource, kind: Kind, instances: Sequence[str]) -> Count:
+    whole = _TARGET_ACCOUNT.get(kind)
+    if whole is not None:
+        sobject, where = whole
+        soql = f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")
+        return Count(kind=kind, value=org.client.count(soql), how=soql)
     objects = _TARGET.get(kind)
     if objects is None:
         return Count(
@@ -103,4 +115,7 @@ def cost(kinds: Sequence[Kind], instances: Sequence[str] | None) -> int:
     """Queries :func:`count` makes (describes, cached by the client, not counted)."""
     if instances is None:
         return sum(len(_SOURCE.get(kind, ())) for kind in kinds)
-    return sum(len(_TARGET.get(kind, ())) * len(instances) for kind in kinds)
+    return sum(
+        1 if kind in _TARGET_ACCOUNT else len(_TARGET.get(kind, ())) * len(instances)
+        for kind in kinds
+    )

@@ -198,7 +198,8 @@ def test_a_second_case_for_one_ticket_is_a_critical_duplicate(salesforce: Desk) 
     case_id = salesforce.target_id("ticket", source_id)
     backend = salesforce.account.backend
     row = copy.deepcopy(backend.rows["Case"][case_id])
-    # An org whose Cemigrate_Id__c was made by hand without "unique": a copy keeps the key.
+    # prepare makes Cemigrate_Id__c unique, but leaves a field that exists alone: in an org
+    # where an admin made it by hand without "unique", a copy of a Case keeps the key.
     copy_id = backend.put("Case", {k: v for k, v in row.items() if k not in ("Id", "CaseNumber")})
     report = salesforce.reconcile()
     key = f"old:ticket:{source_id}"
@@ -368,3 +369,17 @@ def test_a_target_view_that_loses_a_case_disagrees_with_the_orgs_count(salesforc
         "(SELECT COUNT() FROM Case WHERE Cemigrate_Id__c LIKE 'old:ticket:%'), the ledger maps "
         f"this migration's done entries to {TICKETS}, the comparison read {TICKETS - 1}"
     )
+
+
+def test_an_email_moved_to_another_case_is_named_with_both_cases(salesforce: Desk) -> None:
+    backend = salesforce.account.backend
+    emails = [r for r in backend.table("EmailMessage") if r.get("Cemigrate_Id__c")]
+    email = emails[0]
+    home = str(email["ParentId"])
+    other = next(str(r["Id"]) for r in backend.table("Case") if str(r["Id"]) != home)
+    backend.rows["EmailMessage"][email["Id"]]["ParentId"] = other
+    report = salesforce.reconcile()
+    ticket_key = str(email["Cemigrate_Id__c"]).split(":comment:")[0]
+    moved = next(f for f in report.findings if f.check == "comment.elsewhere")
+    assert (moved.source_key, moved.target_id) == (ticket_key, other)
+    assert f"the ledger maps its ticket to {home}" in moved.message

@@ -166,6 +166,8 @@ def _keyed(by_key: Mapping[str, list[str]], instances: Sequence[str], kind: Kind
     wanted = set(instances)
     held: set[str] = set()
     for external_id, target_ids in by_key.items():
+        if ":comment:" in external_id:
+            continue  # a comment's own record, noted with its ticket's
         try:
             key = SourceKey.parse(external_id)
         except ValueError:

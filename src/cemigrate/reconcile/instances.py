@@ -22,14 +22,18 @@ checks, whatever happened:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from cemigrate.adapters.contract import Source
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.schema import Kind, SourceKey
 
-__all__ = ["check", "renamed_instances"]
+__all__ = ["check", "check_comment_keys", "comment_key", "renamed_instances"]
+
+_COMMENT: Final = ":comment:"
+"""In a key a target gives a comment's own record (Salesforce's ``EmailMessage``):
+``<ticket key>:comment:<comment id>[:part<i>]``."""
 
 
 def renamed_instances(ledger: Ledger, sources: Sequence[Source]) -> dict[str, str]:
@@ -127,6 +131,8 @@ def _keyed_records(by_key: Mapping[str, list[str]], instances: set[str], kind: s
     """Distinct target records carrying a key of one of ``instances`` and of ``kind``."""
     held: set[str] = set()
     for external_id, target_ids in by_key.items():
+        if ":comment:" in external_id:
+            continue  # a comment's own record, noted with its ticket's
         try:
             key = SourceKey.parse(external_id)
         except ValueError:
@@ -164,3 +170,68 @@ def _duplicates(ledger: Ledger, old: str, new: str, findings: Findings) -> None:
                     target_id=entry.target_id,
                 )
             )
+
+
+def comment_key(external_id: str) -> str | None:
+    """The ticket key of a comment's key (``old:ticket:40:comment:7`` → ``old:ticket:40``);
+    ``None`` for any other key."""
+    head, found, _ = external_id.partition(_COMMENT)
+    return head if found and head.count(":") >= 2 else None
+
+
+def check_comment_keys(
+    ledger: Ledger,
+    by_key: Mapping[str, list[str]],
+    instances: Iterable[str],
+    findings: Findings,
+) -> None:
+    """Comments a target keeps as records of their own, reported with the ticket record they
+    hang on (``by_key``: comment key → target ticket ids): each must hang on the ticket
+    record the ledger maps its ticket to (``comment.elsewhere``, major, else), and its ticket
+    must be done (``record.extra``, major, else)."""
+    wanted = set(instances)
+    tickets: dict[str, list[tuple[str, str]]] = {}
+    for external_id, target_ids in by_key.items():
+        ticket = comment_key(external_id)
+        if ticket is None:
+            continue
+        try:
+            key = SourceKey.parse(ticket)
+        except ValueError:
+            continue
+        if key.instance in wanted and key.kind is Kind.TICKET:
+            for target_id in target_ids:
+                tickets.setdefault(ticket, []).append((external_id, target_id))
+    entries = ledger.lookup(sorted(tickets))
+    for ticket, held in sorted(tickets.items()):
+        entry = entries.get(ticket)
+        source_id = ticket.split(":", 2)[2]
+        for external_id, target_id in sorted(set(held)):
+            if entry is None or entry.state is not EntryState.DONE:
+                findings.add(
+                    Finding(
+                        severity=Severity.MAJOR,
+                        area=Area.COUNTS,
+                        check="record.extra",
+                        kind=Kind.TICKET.value,
+                        message=f"a comment record keyed {external_id} hangs on {target_id} in "
+                        f"the target, but the ledger does not record {ticket} as carried over",
+                        source_key=ticket,
+                        source_id=source_id,
+                        target_id=target_id,
+                    )
+                )
+            elif entry.target_id != target_id:
+                findings.add(
+                    Finding(
+                        severity=Severity.MAJOR,
+                        area=Area.COUNTS,
+                        check="comment.elsewhere",
+                        kind=Kind.TICKET.value,
+                        message=f"the comment record keyed {external_id} hangs on {target_id}; "
+                        f"the ledger maps its ticket to {entry.target_id}",
+                        source_key=ticket,
+                        source_id=source_id,
+                        target_id=target_id,
+                    )
+                )

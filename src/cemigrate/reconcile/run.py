@@ -50,7 +50,7 @@ from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.instances import check as check_instances
-from cemigrate.reconcile.instances import renamed_instances
+from cemigrate.reconcile.instances import check_comment_keys, comment_key, renamed_instances
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.stats import defect_rate_bound, quantile, share
@@ -865,7 +865,11 @@ class Reconciliation:
         instances = {s.instance for s in self.sources} | set(self._renamed)
         for kind, by_key in target.external.items():
             keys: dict[str, list[str]] = {}
+            if kind is Kind.TICKET:
+                check_comment_keys(self.ledger, by_key, instances, findings)
             for external_id, target_ids in by_key.items():
+                if comment_key(external_id) is not None:
+                    continue  # a comment's own record: checked above
                 try:
                     key = SourceKey.parse(external_id)
                 except ValueError:

@@ -156,8 +156,10 @@ class SalesforceSource(Source):
     def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
         """Read ``Cemigrate_Id__c`` along on ``Case``, ``Contact``, ``Account`` (person
         accounts too, under their ``PersonContactId``) and ``User``, and call ``note(kind,
-        id, key)`` for every row not deleted that holds one: reconciliation reads a target org
-        back through a source and finds extra and duplicate records by it. The field is
+        id, key)`` for every row not deleted that holds one (and for each ``EmailMessage``
+        read with its case: ``note(TICKET, case id, "<ticket key>:comment:<id>")``):
+        reconciliation reads a target org back through a source and finds extra and
+        duplicate records by it. The field is
         created unique and case-sensitive by ``prepare``, so a second record for one source
         record carries another key (a renamed instance's)."""
         self._on_external_id = note
@@ -576,6 +578,9 @@ class SalesforceSource(Source):
                 items[parent].append(convert.case_comment(data, channel=Channel.WEB))
             for data in self._children("EmailMessage", ids, deleted=deleted):
                 parent = str(data["ParentId"])
+                if self._on_external_id is not None and data.get(EXTERNAL_ID):
+                    # ``<ticket key>:comment:<id>``: the comment's case, read by its ticket
+                    self._on_external_id(Kind.TICKET, parent, str(data[EXTERNAL_ID]))
                 comment, part = convert.email_message(data, requester=requesters.get(parent))
                 items[parent].append((comment, part))
                 emails[comment.id] = parent

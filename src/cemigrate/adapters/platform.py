@@ -20,6 +20,7 @@ import attrs
 import requests
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.counting import Counting
 from cemigrate.adapters.profile import TargetProfile
 from cemigrate.errors import ConfigError
 from cemigrate.ratelimit import Clock, PlatformPlans
@@ -81,6 +82,9 @@ class Platform:
     target's settings): what reconciliation compares the sources with."""
     account_url: Callable[[AdapterSettings], str] | None = None
     """The address of the account a plan's settings name (``https://acme.zendesk.com``)."""
+    counts: Counting | None = None
+    """Counts per kind from the platform's own counting endpoints (``counts.py``, no
+    converters): reconciliation's second path to the numbers; ``None``: it has none."""
     profile: TargetProfile | None = None
     """How the platform represents what it receives as a target; ``None``: everything
     native (the memory reference)."""

@@ -88,15 +88,18 @@ def markdown(report: Mapping[str, Any]) -> str:
         "",
         "## Counts per kind",
         "",
-        "| kind | source | target | done | failed | skipped | pending | missing in target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| kind | source | target | done | failed | skipped | pending | missing in target "
+        "| counted in source | counted in target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, c in report["counts"].items():
         out.append(
             f"| {kind} | {_fmt(c['source'])} | {_fmt(c['target'])} | {_fmt(c['done'])} | "
             f"{_fmt(c['failed'])} | {_fmt(c['skipped'])} | {_fmt(c['pending'])} | "
-            f"{_fmt(c['missing_in_target'])} |"
+            f"{_fmt(c['missing_in_target'])} | {_counted(c.get('counted_source'))} | "
+            f"{_counted(c.get('counted_target'))} |"
         )
+    out += ["", *_independent_lines(report)]
     out += ["", "Skipped by a named policy:", ""]
     out += [f"- {policy}: {n}" for policy, n in report["skipped_by_policy"].items()] or ["- none"]
     sla = report["sla"]
@@ -543,7 +546,18 @@ def html_page(report: Mapping[str, Any]) -> str:
     body += [
         "<h2>Counts per kind</h2>",
         _table(
-            ["kind", "source", "target", "done", "failed", "skipped", "pending", "missing"],
+            [
+                "kind",
+                "source",
+                "target",
+                "done",
+                "failed",
+                "skipped",
+                "pending",
+                "missing",
+                "counted in source",
+                "counted in target",
+            ],
             [
                 (
                     kind,
@@ -554,11 +568,14 @@ def html_page(report: Mapping[str, Any]) -> str:
                     c["skipped"],
                     c["pending"],
                     c["missing_in_target"],
+                    _counted(c.get("counted_source")),
+                    _counted(c.get("counted_target")),
                 )
                 for kind, c in counts.items()
             ],
-            {1, 2, 3, 4, 5, 6, 7},
+            {1, 2, 3, 4, 5, 6, 7, 8, 9},
         ),
+        *(f"<p>{escape(line)}</p>" for line in _independent_lines(report)),
         charts[0],
         "<p>Skipped by a named policy:</p>",
         _table(
@@ -646,3 +663,21 @@ def html_page(report: Mapping[str, Any]) -> str:
         "<title>Migration reconciliation report</title>"
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
+
+
+def _counted(value: object) -> str:
+    """A count from the platform's own counting, or "—" where it has none (listed below the
+    table)."""
+    return "—" if value is None else _fmt(value)
+
+
+def _independent_lines(report: Mapping[str, Any]) -> list[str]:
+    """How the "counted" columns were counted (the platforms' own counts, no converter), and
+    what no counting endpoint covers."""
+    independent = report.get("independent_counts") or {}
+    lines = []
+    for side in ("source", "target"):
+        for kind, c in (independent.get(side) or {}).items():
+            note = ", approximate" if c.get("approximate") else ""
+            lines.append(f"Counted in the {side}, {kind} ({c['scope']}{note}): {c['how']}")
+    return [*lines, *(independent.get("not_counted") or [])]

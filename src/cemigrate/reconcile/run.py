@@ -45,9 +45,12 @@ from cemigrate.mapping import (
     rewrite_inline,
 )
 from cemigrate.reconcile.compare import compare_tickets
+from cemigrate.reconcile.counts import count_calls, independent_counts
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
+from cemigrate.reconcile.instances import check as check_instances
+from cemigrate.reconcile.instances import check_comment_keys, comment_key, renamed_instances
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
 from cemigrate.reconcile.sla_readback import satisfaction_row, sla_verifiable
@@ -221,6 +224,8 @@ class Reconciliation:
         self.prepared_by = prepared_by or f"cemigrate {__version__}"
         self._external_ids_read = False
         """Whether the target view reported the external ids it read (set as it is read)."""
+        self._renamed: dict[str, str] = {}
+        """The ledger's instance names that are a plan source renamed: old name → new."""
 
     def close(self) -> None:
         """Close the ledger and the adapters that hold files."""
@@ -250,6 +255,8 @@ class Reconciliation:
         kept = {k: v for k, v in done.items() if Kind(k) in self.profile.read_back}
         for budget, n in registry.platform(self.target_view.platform).read_cost(kept).items():
             calls[f"{self.target_view.instance}.{budget}"] += n
+        names = [s.instance for s in self.sources]
+        calls.update(count_calls(self.sources, self.target_view, counts, names))  # counting
         tickets = done.get(Kind.TICKET.value, 0)
         return {
             "calls": dict(sorted(calls.items())),
@@ -283,7 +290,26 @@ class Reconciliation:
         counts = self._sweep_ledger(sources, target, findings)
         self._source_links(sources, target, ticket_links, findings)
         rules = self._rules(sources, target, findings, policies)
+        self._renamed = renamed_instances(self.ledger, self.sources)
         self._externals(target, findings)
+        check_instances(
+            self.ledger,
+            self._renamed,
+            counts,
+            [kind.value for kind in sources.ids],
+            target.external,
+            [s.instance for s in self.sources],
+            findings,
+        )
+        independent = independent_counts(
+            sources=self.sources,
+            view=self.target_view,
+            ledger=self.ledger,
+            instances=[*(s.instance for s in self.sources), *self._renamed],
+            table=counts,
+            keyed=target.external if self._external_ids_read else None,
+            findings=findings,
+        )
         access = self._access(sources, target, maps, findings)
         sla = self._sla(sources, target, ticket_links, findings)
         kpi = self._kpi(sources, target, ticket_links, sla, findings)
@@ -308,6 +334,7 @@ class Reconciliation:
             "target": {"platform": self.target_view.platform},
             "ledger": self._ledger_state(),
             "counts": counts,
+            "independent_counts": independent,
             "skipped_by_policy": dict(sorted(policies.items())),
             "deep": {
                 "tickets_compared": deep_count,
@@ -842,10 +869,14 @@ class Reconciliation:
     def _externals(self, target: _Side, findings: Findings) -> None:
         """Target records carrying a source key the ledger does not map to them: duplicates
         (the key is done as another record) and extras (the key is not done)."""
-        instances = {s.instance for s in self.sources}
+        instances = {s.instance for s in self.sources} | set(self._renamed)
         for kind, by_key in target.external.items():
             keys: dict[str, list[str]] = {}
+            if kind is Kind.TICKET:
+                check_comment_keys(self.ledger, by_key, instances, findings)
             for external_id, target_ids in by_key.items():
+                if comment_key(external_id) is not None:
+                    continue  # a comment's own record: checked above
                 try:
                     key = SourceKey.parse(external_id)
                 except ValueError:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
 from cemigrate.adapters.freshdesk.convert import LABEL_FIELDS
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
@@ -106,6 +107,18 @@ def _target(settings: AdapterSettings) -> Target:
     )
 
 
+def _count(source: Source, kinds: Sequence[Kind], instances: Sequence[str] | None) -> list[Count]:
+    from cemigrate.adapters.freshdesk.counts import count
+
+    return count(source, kinds, instances)
+
+
+def _count_cost(kinds: Sequence[Kind], instances: Sequence[str] | None) -> int:
+    from cemigrate.adapters.freshdesk.counts import cost
+
+    return cost(kinds, instances)
+
+
 PLATFORM = Platform(
     plans=FRESHDESK_PLANS,
     rules=FRESHDESK_RULES,
@@ -116,6 +129,7 @@ PLATFORM = Platform(
     build_target=_target,
     build_target_view=_target_view,
     account_url=freshdesk_base_url,
+    counts=Counting(_count, _count_cost),
     profile=TargetProfile(
         platform="freshdesk",
         read_back=COMMON_READ_BACK | {Kind.ORGANIZATION_MEMBERSHIP},

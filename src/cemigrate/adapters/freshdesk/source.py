@@ -147,6 +147,17 @@ _KEPT_MEMBERSHIPS: Final = 500_000
 show is read once per contact); past this many the memberships read shows the rest again."""
 _TICKET_KINDS: Final = {Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS}
 _SKIP: Final = frozenset({"conversations", "deleted_tickets"})
+_KEYED: Final[Mapping[str, str]] = {
+    "tickets": "custom",
+    "companies": "custom",
+    "contacts": "unique_external_id",
+    "blocked_contacts": "unique_external_id",
+    "deleted_contacts": "unique_external_id",
+}
+"""Lists whose records carry the source key the target wrote: tickets and companies in the
+``cemigrate_id`` custom field, contacts (soft-deleted ones too: the target keeps suspended
+users out that way) in ``unique_external_id`` (:mod:`.target`). Deleted tickets are not: a
+ticket the target deleted again after a refused comment is no duplicate."""
 
 
 def _streams(kind: Kind) -> tuple[FreshdeskObject, ...]:
@@ -267,6 +278,37 @@ class FreshdeskSource(Source):
         """Contact id → its organization memberships, from the show read for the user."""
         self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._held_lock = threading.Lock()
+        self._on_external_id: Callable[[Kind, str, str], None] | None = None
+        """Called with (kind, id, source key) for every record read that carries one
+        (:meth:`report_external_ids`)."""
+
+    def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
+        """Call ``note(kind, id, key)`` for every ticket, company and contact read that
+        carries a source key where the Freshdesk target stores it (:data:`_KEYED`):
+        reconciliation reads a target account back through a source and finds extra and
+        duplicate records by it."""
+        self._on_external_id = note
+        return True
+
+    def _report_external_ids(self, row: FreshdeskObject, records: Sequence[Any]) -> None:
+        where = _KEYED.get(row.name)
+        if self._on_external_id is None or where is None:
+            return
+        for data in records:
+            if not isinstance(data, Mapping) or data.get("id") is None:
+                continue
+            if where == "custom":
+                values = data.get("custom_fields") or {}
+                keys = [
+                    v
+                    for name, v in (values.items() if isinstance(values, Mapping) else ())
+                    if convert.field_key(str(name)) == "cemigrate_id"
+                ]
+            else:
+                keys = [data.get(where)]
+            for key in keys:
+                if key:
+                    self._on_external_id(row.kind, str(data["id"]), str(key))
 
     def account_url(self) -> str:
         """The account's address this source reads (its base URL)."""
@@ -372,6 +414,7 @@ class FreshdeskSource(Source):
         one = self._converter(row)
         whole = self._shows(row)
         for page in self.client.pages(row.path, params, first_page=first):
+            self._report_external_ids(row, page.records)
             records = tuple(r for data in page.records for r in one(whole(data)))
             for data in page.records:
                 stamp = data.get("updated_at") if isinstance(data, Mapping) else None
@@ -512,6 +555,8 @@ class FreshdeskSource(Source):
             row = attrs.evolve(row, params={**row.params, "include": STATS_ONLY})
         pages = ticket_pages(self.client, row, since, seen, max_pages=self.max_pages)
         for page, last in _lookahead(pages):
+            if kind is Kind.TICKET:
+                self._report_external_ids(row, page.tickets)
             records: list[Record] = []
             for data in page.tickets:
                 if kind is Kind.TICKET:

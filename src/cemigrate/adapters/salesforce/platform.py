@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.platform import AdapterSettings, Platform, ReadPage, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
@@ -125,6 +126,18 @@ def _target(settings: AdapterSettings) -> Target:
     )
 
 
+def _count(source: Source, kinds: Sequence[Kind], instances: Sequence[str] | None) -> list[Count]:
+    from cemigrate.adapters.salesforce.counts import count
+
+    return count(source, kinds, instances)
+
+
+def _count_cost(kinds: Sequence[Kind], instances: Sequence[str] | None) -> int:
+    from cemigrate.adapters.salesforce.counts import cost
+
+    return cost(kinds, instances)
+
+
 PLATFORM = Platform(
     plans=SALESFORCE_PLANS,
     rules=SALESFORCE_RULES,
@@ -135,6 +148,7 @@ PLATFORM = Platform(
     build_target=_target,
     build_target_view=_target_view,
     account_url=salesforce_instance_url,
+    counts=Counting(_count, _count_cost),
     profile=TargetProfile(
         platform="salesforce",
         # SLA history: the Cemigrate_Sla_Event__c and Cemigrate_Ticket_Metrics__c rows the

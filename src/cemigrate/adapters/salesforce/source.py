@@ -42,6 +42,7 @@ from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.objects import (
     API_VERSION,
     BY_NAME,
+    EXTERNAL_ID,
     OBJECTS,
     PERSON_ACCOUNTS,
     QUERY_CHUNK,
@@ -87,6 +88,9 @@ _RULE_METADATA: Final[Mapping[RuleKind, tuple[str, str]]] = {
     RuleKind.ESCALATION: ("EscalationRules", "escalationRule"),
 }
 """Rule kind → the Metadata API type holding its rules on Case and that type's list member."""
+_KEYED: Final = frozenset({"Account", "Contact", "User", "Case"})
+"""Objects the target upserts by (or marks with) ``Cemigrate_Id__c``: a target view reads it
+along when asked to report external ids (person accounts are ``Account`` rows)."""
 _METADATA_NS: Final = "{http://soap.sforce.com/2006/04/metadata}"
 
 
@@ -157,6 +161,21 @@ class SalesforceSource(Source):
         self._entitlements: dict[str, str] | None = None
         self._queue_names: dict[str, str] | None = None
         self._rules_refused = False
+        self._on_external_id: Callable[[Kind, str, str], None] | None = None
+        """Called with (kind, id, ``Cemigrate_Id__c``) for every live row read that carries
+        one (:meth:`report_external_ids`)."""
+
+    def report_external_ids(self, note: Callable[[Kind, str, str], None]) -> bool:
+        """Read ``Cemigrate_Id__c`` along on ``Case``, ``Contact``, ``Account`` (person
+        accounts too, under their ``PersonContactId``) and ``User``, and call ``note(kind,
+        id, key)`` for every row not deleted that holds one (and for each ``EmailMessage``
+        read with its case: ``note(TICKET, case id, "<ticket key>:comment:<id>")``):
+        reconciliation reads a target org back through a source and finds extra and
+        duplicate records by it. The field is
+        created unique and case-sensitive by ``prepare``, so a second record for one source
+        record carries another key (a renamed instance's)."""
+        self._on_external_id = note
+        return True
 
     def account_url(self) -> str:
         """The account's address this source reads (its base URL)."""
@@ -317,6 +336,14 @@ class SalesforceSource(Source):
             fields = [f for f in fields if "." in f or f in available]
         if row.name == "Case" and not self._has_record_types():
             fields = [f for f in fields if f != "RecordTypeId"]  # a real org lists it only then
+        if (
+            self._on_external_id is not None
+            and row.name in _KEYED
+            and kind is not Kind.TICKET_METRICS
+            and EXTERNAL_ID in available
+            and EXTERNAL_ID not in fields
+        ):
+            fields.append(EXTERNAL_ID)
         if row.custom_fields and kind is not Kind.TICKET_METRICS:
             owner = next(o for o, name in convert.FIELD_OBJECTS.items() if name == row.name)
             fields += [n for n in self._custom_fields(owner) if n not in fields]
@@ -367,6 +394,8 @@ class SalesforceSource(Source):
             )
 
     def _convert(self, row: SalesforceObject, rows: Sequence[Any], kind: Kind) -> list[Record]:
+        if self._on_external_id is not None and row.name in _KEYED:
+            self._report_external_ids(row, rows, kind)
         if row.name in _KEPT_SLA:
             return _kept_history(row.name, rows)
         if row.name == "Case" and kind is Kind.TICKET_METRICS:
@@ -414,6 +443,15 @@ class SalesforceSource(Source):
             "RecordType": convert.record_type,
         }
         return [one[row.name](data) for data in rows]
+
+    def _report_external_ids(self, row: SalesforceObject, rows: Sequence[Any], kind: Kind) -> None:
+        """Note each live row's ``Cemigrate_Id__c`` under the id the record is read with."""
+        assert self._on_external_id is not None
+        id_column = "PersonContactId" if row is PERSON_ACCOUNTS else "Id"
+        for data in rows:
+            key = data.get(EXTERNAL_ID)
+            if key and not data.get("IsDeleted") and data.get(id_column):
+                self._on_external_id(kind, str(data[id_column]), str(key))
 
     def _schedules(self, rows: Sequence[Any]) -> list[Record]:
         """Business hours with the Holiday rows cemigrate tagged with their name (one query
@@ -555,6 +593,9 @@ class SalesforceSource(Source):
                 items[parent].append(convert.case_comment(data, channel=Channel.WEB))
             for data in self._children("EmailMessage", ids, deleted=deleted):
                 parent = str(data["ParentId"])
+                if self._on_external_id is not None and data.get(EXTERNAL_ID):
+                    # ``<ticket key>:comment:<id>``: the comment's case, read by its ticket
+                    self._on_external_id(Kind.TICKET, parent, str(data[EXTERNAL_ID]))
                 comment, part = convert.email_message(data, requester=requesters.get(parent))
                 items[parent].append((comment, part))
                 emails[comment.id] = parent

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.platform import AdapterSettings, Platform, ReadPage, http_base_url, role
 from cemigrate.adapters.profile import (
     COMMON_READ_BACK,
@@ -181,6 +182,19 @@ a user's and an organization's ``created_at``/``updated_at`` (set by the target)
 membership's ``view_tickets`` (read-only in Zendesk), identities' ``id`` (the target's own),
 and ``verified`` of an identity added after the user (Zendesk verifies by e-mail)."""
 
+
+def _count(source: Source, kinds: Sequence[Kind], instances: Sequence[str] | None) -> list[Count]:
+    from cemigrate.adapters.zendesk.counts import count
+
+    return count(source, kinds, instances)
+
+
+def _count_cost(kinds: Sequence[Kind], instances: Sequence[str] | None) -> int:
+    from cemigrate.adapters.zendesk.counts import cost
+
+    return cost(kinds, instances)
+
+
 PLATFORM = Platform(
     plans=ZENDESK_PLANS,
     rules=ZENDESK_RULES,
@@ -191,6 +205,7 @@ PLATFORM = Platform(
     build_target=_target,
     build_target_view=_target_view,
     account_url=zendesk_base_url,
+    counts=Counting(_count, _count_cost),
     profile=TargetProfile(
         platform="zendesk",
         read_back=COMMON_READ_BACK

@@ -548,6 +548,28 @@ class ZendeskResponses:
         ]
         return self.list_page(req, "ticket_metrics", items)
 
+    def count_of(self, what: str) -> Callable[[Request], Reply]:
+        """``GET /api/v2/{tickets,users,organizations,groups}/count``: ``{"count": {"value":
+        N, "refreshed_at": ...}}`` (developer.zendesk.com/api-reference: Count Tickets, Count
+        Users, Count Organizations, Count Groups). Zendesk's count is approximate past
+        100,000 and then refreshed once a day; the emulator's is exact and fresh. Deleted
+        tickets, users and groups are not counted (they are not listed either)."""
+
+        def handler(req: Request) -> Reply:
+            b = self.backend
+            if what == "tickets":
+                value = sum(1 for state in b.ticket_state.values() if not state.deleted)
+            elif what == "users":
+                value = sum(1 for user in b.users.values() if user.get("active", True))
+            elif what == "groups":
+                value = sum(1 for group in b.groups.values() if not group.get("deleted"))
+            else:
+                value = len(b.organizations)
+            return Reply(200, {"count": {"value": value, "refreshed_at": iso(b.now())}})
+
+        handler.__doc__ = f"``GET /api/v2/{what}/count``."
+        return handler
+
     def _sorted(self, values: Iterable[Json]) -> list[Json]:
         return sorted(values, key=lambda j: j["id"])
 

@@ -54,6 +54,11 @@ def _for_rules(
     return lambda responses: build(responses, plural)
 
 
+def _counter(what: str) -> Callable[[ZendeskResponses], Handler]:
+    """The handler counting one resource (``tickets``, ``users``, ...)."""
+    return lambda responses: responses.count_of(what)
+
+
 ROUTES: Final[tuple[ZendeskRoute, ...]] = (
     ZendeskRoute(
         "GET",
@@ -91,6 +96,16 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         "export",
         "SLA history: apply_sla, activate, pause, fulfill, breach (time-based, 100 a page; or"
         " cursor with page[size] ≤ 100)",
+    ),
+    *(
+        ZendeskRoute(
+            "GET",
+            f"/api/v2/{what}/count",
+            _counter(what),
+            "core",
+            f"Count {what}: {{count: {{value, refreshed_at}}}} (approximate past 100,000)",
+        )
+        for what in ("tickets", "users", "organizations", "groups")
     ),
     ZendeskRoute(
         "GET",

@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
 reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
-credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger fault (a full disk, read-only media, a damaged file: the step it
-stopped was rolled back), nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
+credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
+fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
+nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
 SIGTERM interrupted it): ``--resume`` continues it.
 
 SIGINT (Ctrl-C) or SIGTERM during ``run`` or ``rules activate`` lets the write step under way

@@ -52,7 +52,7 @@ def _sample_statement(deep: Mapping[str, Any]) -> str:
 # -- Markdown -------------------------------------------------------------------------------
 
 
-_CRITICAL_CAP: Final = 8
+_CRITICAL_CAP: Final = 5
 """Critical findings shown on the first screen; the rest are counted and listed below."""
 
 
@@ -379,9 +379,9 @@ def _rules_html(rules: Mapping[str, Any] | None) -> list[str]:
         "<h2>Rules</h2>",
         "<p>" + escape(_RULES_INTRO).replace("`", "<code>", 1).replace("`", "</code>", 1) + "</p>",
         _table(
-            ["", *(label for _, label in _RULE_COUNTS)],
-            [(name, *(counts[k] for k, _ in _RULE_COUNTS)) for name, counts in counted],
-            set(range(1, len(_RULE_COUNTS) + 1)),
+            ["", *(name for name, _ in counted)],  # one column per row of the Markdown
+            [(label, *(counts[k] for _, counts in counted)) for k, label in _RULE_COUNTS],
+            set(range(1, len(counted) + 1)),
         ),
         chart,
     ]
@@ -411,6 +411,7 @@ def _rules_html(rules: Mapping[str, Any] | None) -> list[str]:
             rows,
             set(),
             wide=True,
+            breakable=frozenset({0, 2, 5, 7}),
         )
     )
     return out
@@ -528,11 +529,14 @@ h2 { font-size: 1.2rem; border-bottom: 1px solid #d5dae1; padding-bottom: .2rem;
 .meta { margin: 0 0 .5rem; color: #4a5563; font-size: 13px; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: 13px; }
 th, td { border: 1px solid #d5dae1; padding: .25rem .45rem; text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; }
+         vertical-align: top; overflow-wrap: break-word; }
+td.b { overflow-wrap: anywhere; }
 th { background: #eef1f5; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .first table { font-size: 12.5px; margin: .3rem 0; }
 .first td, .first th { padding: .12rem .4rem; }
+.criticals { margin: .3rem 0; padding-left: 1.2rem; font-size: 12.5px; line-height: 1.35; }
+.criticals li { margin: .15rem 0; }
 table.wide { font-size: 12px; }
 .verdict { font-size: 1.05rem; padding: .5rem .8rem; border-radius: 4px; background: #eef1f5;
            border-left: 6px solid #5f6b7a; margin: .4rem 0; }
@@ -568,6 +572,7 @@ code, .digest { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace;
 
 
 _NUMERIC: Final = ' class="n"'
+_BREAKABLE: Final = ' class="b"'
 
 
 def _table(
@@ -576,9 +581,12 @@ def _table(
     numeric: set[int],
     *,
     wide: bool = False,
+    breakable: frozenset[int] = frozenset(),
 ) -> str:
     """A table; ``wide`` ones get a smaller print size and, on a narrow screen, one block per
-    row with each cell labelled."""
+    row with each cell labelled. Cells of the ``breakable`` columns (ids, messages) may break
+    anywhere, so a long unbroken value cannot push the table past the page; the others break
+    only between words."""
     out = ['<table class="wide">' if wide else "<table>", "<thead><tr>"]
     out += [
         f"<th{_NUMERIC if index in numeric else ''}>{escape(h)}</th>"
@@ -588,7 +596,7 @@ def _table(
     for row in rows:
         out.append("<tr>")
         for index, cell in enumerate(row):
-            css = _NUMERIC if index in numeric else ""
+            css = _NUMERIC if index in numeric else _BREAKABLE if index in breakable else ""
             label = f' data-label="{escape(head[index])}"' if wide and head[index] else ""
             text = cell if isinstance(cell, _Raw) else escape(_fmt(cell))
             out.append(f"<td{css}{label}>{text}</td>")
@@ -627,6 +635,7 @@ def _findings_html(findings: Sequence[Mapping[str, Any]]) -> str:
         rows,
         set(),
         wide=True,
+        breakable=frozenset({2, 4, 5, 6}),
     )
 
 
@@ -678,7 +687,16 @@ def _first_screen(report: Mapping[str, Any]) -> list[str]:
         '<h2 id="critical">Critical findings</h2>',
     ]
     if criticals:
-        out.append(_findings_html(criticals))
+        out.append(
+            '<ul class="criticals" id="criticals">'
+            + "".join(
+                f"<li><strong>{escape(f['check'])}</strong> · "
+                f"{escape(f['source_key'] or f['kind'])} → {escape(f['target_id'] or '-')}: "
+                f"{escape(f['message'])}</li>"
+                for f in criticals
+            )
+            + "</ul>"
+        )
         if more:
             out.append(
                 f'<p>And {more} more critical finding(s): see <a href="#findings">Findings</a> '
@@ -716,6 +734,7 @@ def _coverage_html(report: Mapping[str, Any]) -> list[str]:
                 [(i["kind"], i["what"], i["records"], i["why"]) for i in held],
                 {2},
                 wide=True,
+                breakable=frozenset({1, 3}),
             ),
         ]
     else:

@@ -426,9 +426,12 @@ def _verify(args: argparse.Namespace) -> int:
     result = verify(args.folder, ledger_path=args.ledger)
     approval = result.approval
     if result.ok:
+        accepted = approval.get("accepted")
         print(
             f"intact: approved by {approval.get('approved_by')} ({approval.get('role')}) on "
-            f"{approval.get('date')}, digest {approval.get('report_digest')}"
+            f"{approval.get('date')}, verdict {approval.get('verdict')!r}"
+            + (f", accepted as is: {accepted}" if accepted else "")
+            + f", digest {approval.get('report_digest')}"
         )
         return EXIT_OK
     for problem in result.problems:

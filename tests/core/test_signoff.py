@@ -237,7 +237,9 @@ def test_an_accepted_report_records_verdict_digest_and_reason_and_verifies(
     assert approval["findings"]["by_severity"]["critical"] > 0
     assert approval["not_run"] == []
     assert main(["verify", str(critical_copy)]) == EXIT_OK
-    assert "intact" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.startswith("intact: approved by Dana (CX lead) on ")
+    assert f"verdict 'not ready: critical findings', accepted as is: {reason}, digest" in printed
 
 
 def _edited(value: Any) -> Any:

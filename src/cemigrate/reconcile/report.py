@@ -4,6 +4,10 @@ The report's *content* is everything in ``report.json`` but its ``digest``; the 
 SHA-256 of the content as canonical JSON (keys sorted, no spaces), printed in all three files
 and bound to the approval by ``cemigrate signoff``. Findings name records by key and id; no
 ticket or comment body is ever written.
+
+The summary's ``verdict`` is ``clean: no finding`` only when nothing was found and every check
+ran (``clean`` true, ``not_run`` empty); the checks that did not run are the data's
+``not_verified`` list (:mod:`cemigrate.reconcile.coverage`), each named in the verdict.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
 reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
-credentials) or a ledger fault (a full disk, read-only media, a damaged file: the step it
-stopped was rolled back), nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
+credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
+fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
+nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
 SIGTERM interrupted it): ``--resume`` continues it.
 
 SIGINT (Ctrl-C) or SIGTERM during ``run`` or ``rules activate`` lets the write step under way
@@ -147,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
     signoff.add_argument("folder", type=Path, help="the report's folder")
     signoff.add_argument("--name", required=True, help="who approves")
     signoff.add_argument("--role", required=True, help="in which role")
+    signoff.add_argument(
+        "--accept",
+        metavar="REASON",
+        help="approve a report that is not clean (findings, or checks that did not run), "
+        "for this reason; without it such a report is refused (exit 2)",
+    )
     signoff.set_defaults(handler=_signoff)
 
     verify = commands.add_parser("verify", help="check a signed report has not changed since")
@@ -344,12 +351,13 @@ def _reconcile(args: argparse.Namespace) -> int:
         reconciliation.close()
     paths = report.write(args.out)
     summary = report.content["summary"]
-    print(f"{summary['verdict']}: {summary['findings']} finding(s) {summary['by_severity']}")
+    print(f"{summary['findings']} finding(s) {summary['by_severity']}")
     for finding in report.findings[:10]:
         print(f"  {finding.severity}: {finding.source_key or finding.kind}: {finding.message}")
     print(f"digest {report.digest}")
     print(f"report: {paths['report.html']}")
-    return EXIT_OK if report.clean else EXIT_FAILURES
+    print(f"verdict: {summary['verdict']}")  # last: what the report proves, or does not
+    return EXIT_FAILURES if summary["findings"] else EXIT_OK
 
 
 def _rules_audit(args: argparse.Namespace) -> int:
@@ -406,8 +414,9 @@ def _rules_translate(args: argparse.Namespace) -> int:
 def _signoff(args: argparse.Namespace) -> int:
     from cemigrate.reconcile import sign_off
 
-    path = sign_off(args.folder, name=args.name, role=args.role)
-    print(f"approved by {args.name} ({args.role}); recorded in {path}")
+    path = sign_off(args.folder, name=args.name, role=args.role, accept=args.accept)
+    accepted = f", accepted as is: {args.accept.strip()}" if args.accept is not None else ""
+    print(f"approved by {args.name} ({args.role}){accepted}; recorded in {path}")
     return EXIT_OK
 
 
@@ -417,9 +426,12 @@ def _verify(args: argparse.Namespace) -> int:
     result = verify(args.folder, ledger_path=args.ledger)
     approval = result.approval
     if result.ok:
+        accepted = approval.get("accepted")
         print(
             f"intact: approved by {approval.get('approved_by')} ({approval.get('role')}) on "
-            f"{approval.get('date')}, digest {approval.get('report_digest')}"
+            f"{approval.get('date')}, verdict {approval.get('verdict')!r}"
+            + (f", accepted as is: {accepted}" if accepted else "")
+            + f", digest {approval.get('report_digest')}"
         )
         return EXIT_OK
     for problem in result.problems:
@@ -581,12 +593,13 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"journal: {result.journal_rows} rows, hash chain verifies")
     print(f"plan: {result.plan}  ledger: {result.ledger}  next: cemigrate status {result.plan}")
     summary = result.reconciliation.content["summary"]
-    counted = f" ({result.findings} finding(s))" if result.findings else ""
-    print(f"reconciliation: {summary['verdict']}{counted}")
     for finding in result.reconciliation.findings[:5]:
         print(f"  {finding.severity}: {finding.source_key or finding.kind}: {finding.message}")
-    print(f"sign it: cemigrate signoff {result.report_html.parent} --name ... --role ...")
+    accept = "" if result.reconciliation.clean else ' --accept "REASON" (it is not clean)'
+    print(f"sign it: cemigrate signoff {result.report_html.parent} --name ... --role ...{accept}")
     print(f"report: {result.report_html}")
+    counted = f" ({result.findings} finding(s))" if result.findings else ""
+    print(f"reconciliation: {summary['verdict']}{counted}")  # last: what the report proves
     code = _exit_code(result.report)
     return code if code != EXIT_OK or not result.findings else EXIT_FAILURES
 

@@ -181,7 +181,7 @@ def test_every_source_rule_is_accounted_for_and_none_is_active(
     assert section["states_read"] is True
     assert counts["inactive"] == counts["written"]
     assert counts["active"] == 0
-    assert "rule states" not in " ".join(report.as_dict()["unverified"])
+    assert "rules.states" not in report.as_dict()["summary"]["not_run"]
     skipped = report.as_dict()["skipped_by_policy"]
     assert skipped["rule: untranslatable-rule"] == counts["untranslated"]
     # The three files show it; the signed digest covers it.
@@ -195,7 +195,9 @@ def test_every_source_rule_is_accounted_for_and_none_is_active(
     assert "<h2>Rules</h2>" in page
     assert "<svg" in page
     assert "<script" not in page
-    sign_off(tmp_path, name="Dana Reviewer", role="Head of Support")
+    # (A check that did not run on this target would make the report incomplete: accepted.)
+    accept = None if report.clean else "; ".join(report.as_dict()["summary"]["not_run"])
+    sign_off(tmp_path, name="Dana Reviewer", role="Head of Support", accept=accept)
     assert verify(tmp_path).ok
     data = json.loads(paths["report.json"].read_text(encoding="utf-8"))
     data["rules"]["items"][0]["state"] = "active"
@@ -216,7 +218,7 @@ def test_a_rule_switched_on_by_hand_is_a_critical_finding(migrated: Migrated, he
     assert rule["title"] in finding.message
     assert rule["id"] in finding.message
     assert "imported history" in finding.message
-    assert report.as_dict()["summary"]["verdict"] == "not ready: critical findings"
+    assert report.as_dict()["summary"]["verdict"].startswith("not ready: critical findings")
     assert report.as_dict()["rules"]["counts"]["active"] == 1
 
 

@@ -6,36 +6,44 @@ so an edit in one test never reaches another.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.adapters.zendesk.target import ZendeskTarget
-from cemigrate.cli import main
+from cemigrate.cli import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK, main
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger, Outcome
 from cemigrate.ratelimit import ManualClock
-from cemigrate.reconcile import Reconciliation, sign_off, verify
+from cemigrate.reconcile import SIGNOFF_FILE, Reconciliation, sign_off, verify
+from cemigrate.reconcile.report import content_digest
+from cemigrate.reconcile.signoff import NotClean
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 
 CREDENTIALS = ZendeskCredentials(email="admin@demo.example", token="sandbox-token")
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """A reconciled report's folder and the ledger file it was made from."""
-    folder = tmp_path_factory.mktemp("report")
+def _reconciled(folder: Path, *, rules_in_target: bool) -> tuple[Path, Path]:
+    """Migrate a small desk, reconcile it and write the report into ``folder``; the folder
+    and the ledger file. ``rules_in_target``: the target account already holds the source's
+    rules, active, which the migration adopts by title: reconciliation rightly finds them
+    active though the activation step did not switch them on (critical)."""
     ledger_path = folder.parent / "ledger.sqlite"
     clock = ManualClock()
     old = ZendeskSandbox(tickets=40, seed=5, instance="emea", clock=clock)
     new = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=clock, subdomain="new")
+    if not rules_in_target:
+        for held in new.backend.rules.values():
+            held.clear()
+        new.backend.sla_policies.clear()
     clock.advance(120)
 
     def source(account: ZendeskSandbox, instance: str) -> ZendeskSource:
@@ -65,6 +73,18 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pa
         ).run()
     report.write(folder)
     return folder, ledger_path
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A clean reconciled report's folder and the ledger file it was made from."""
+    return _reconciled(tmp_path_factory.mktemp("clean") / "report", rules_in_target=False)
+
+
+@pytest.fixture(scope="module")
+def critical(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report whose verdict is "not ready: critical findings"."""
+    return _reconciled(tmp_path_factory.mktemp("critical") / "report", rules_in_target=True)[0]
 
 
 @pytest.fixture
@@ -151,6 +171,120 @@ def test_verify_sees_the_migration_data_change_after_signoff(
     result = verify(folder, ledger_path=ledger_copy)
     assert [p.split(":")[0] for p in result.problems] == [str(ledger_copy)]
     assert "changed after the sign-off" in result.problems[0]
+
+
+def test_the_clean_report_is_signed_with_its_verdict_and_findings_digest(folder: Path) -> None:
+    _sign(folder)
+    approval = json.loads((folder / "signoff.json").read_text(encoding="utf-8"))
+    assert approval["verdict"] == "clean: no finding"
+    assert approval["findings"]["count"] == 0
+    assert approval["findings"]["by_severity"] == {"critical": 0, "major": 0, "minor": 0}
+    assert re.fullmatch(r"[0-9a-f]{64}", approval["findings"]["digest"])
+    assert approval["not_run"] == []
+    assert approval["accepted"] is None
+
+
+@pytest.fixture
+def critical_copy(critical: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "critical"
+    shutil.copytree(critical, copy)
+    return copy
+
+
+def test_signoff_refuses_a_report_with_a_critical_finding(
+    critical_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = json.loads((critical_copy / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["verdict"] == "not ready: critical findings"
+    assert report["summary"]["clean"] is False
+    code = main(["signoff", str(critical_copy), "--name", "Dana", "--role", "CX lead"])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(
+        "cemigrate: signoff: the report's verdict is 'not ready: critical findings'; not signed"
+    )
+    assert '--accept "REASON"' in err
+    assert not (critical_copy / SIGNOFF_FILE).exists()
+    with pytest.raises(NotClean, match="not ready: critical findings"):
+        sign_off(critical_copy, name="Dana", role="CX lead")
+    assert not (critical_copy / SIGNOFF_FILE).exists()
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_empty_accept_reason_is_refused(
+    critical_copy: Path, capsys: pytest.CaptureFixture[str], reason: str
+) -> None:
+    args = ["signoff", str(critical_copy), "--name", "Dana", "--role", "CX lead"]
+    assert main([*args, "--accept", reason]) == EXIT_BAD_INPUT
+    assert "--accept needs a reason" in capsys.readouterr().err
+    assert not (critical_copy / SIGNOFF_FILE).exists()
+
+
+def test_an_accepted_report_records_verdict_digest_and_reason_and_verifies(
+    critical_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "the two rules are switched off by hand before cutover (ticket OPS-12)"
+    args = ["signoff", str(critical_copy), "--name", "Dana", "--role", "CX lead"]
+    assert main([*args, "--accept", reason]) == EXIT_OK
+    assert f"accepted as is: {reason}" in capsys.readouterr().out
+    approval = json.loads((critical_copy / SIGNOFF_FILE).read_text(encoding="utf-8"))
+    report = json.loads((critical_copy / "report.json").read_text(encoding="utf-8"))
+    assert approval["verdict"] == "not ready: critical findings"
+    assert approval["accepted"] == reason
+    assert approval["findings"]["count"] == report["summary"]["findings"] > 0
+    assert approval["findings"]["by_severity"] == report["summary"]["by_severity"]
+    assert approval["findings"]["by_severity"]["critical"] > 0
+    assert approval["not_run"] == []
+    assert main(["verify", str(critical_copy)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert printed.startswith("intact: approved by Dana (CX lead) on ")
+    assert f"verdict 'not ready: critical findings', accepted as is: {reason}, digest" in printed
+
+
+def _edited(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {**value, "count": 0, "digest": "0" * 64}
+    if isinstance(value, list):
+        return [{"check": "sla.history", "what": "SLA history on the target"}]
+    return "clean: no finding" if value != "clean: no finding" else "edited"
+
+
+@pytest.mark.parametrize("item", ["verdict", "findings", "not_run", "accepted"])
+def test_verify_names_a_signed_item_edited_in_the_signoff_file(
+    critical_copy: Path, item: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sign_off(critical_copy, name="Dana", role="CX lead", accept="known, fixed after cutover")
+    path = critical_copy / SIGNOFF_FILE
+    approval = json.loads(path.read_text(encoding="utf-8"))
+    approval[item] = _edited(approval[item])
+    path.write_text(json.dumps(approval, indent=2), encoding="utf-8")
+    result = verify(critical_copy)
+    assert f"{path}: {item} changed after the sign-off" in result.problems
+    if item != "accepted":  # the report still says what was signed
+        assert any(
+            p.startswith(f"{path}: {item} signed is not the report's") for p in result.problems
+        )
+    assert main(["verify", str(critical_copy)]) == EXIT_FAILURES
+    assert f"changed: {path}: {item} changed after the sign-off" in capsys.readouterr().out
+
+
+def test_verify_names_the_findings_when_the_report_is_rewritten_with_fewer(
+    critical_copy: Path,
+) -> None:
+    """A report edited to drop its findings, with its digest recomputed to match, still
+    fails: its files changed, and the findings signed are not the report's."""
+    sign_off(critical_copy, name="Dana", role="CX lead", accept="known")
+    path = critical_copy / "report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["findings"] = []
+    report["digest"] = content_digest(report)
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    problems = verify(critical_copy).problems
+    assert f"{path}: changed after the sign-off" in problems
+    assert f"{path}: its content no longer matches the signed digest" in problems
+    signed = critical_copy / SIGNOFF_FILE
+    assert any(p.startswith(f"{signed}: findings signed is not the report's") for p in problems)
 
 
 class _Page(HTMLParser):

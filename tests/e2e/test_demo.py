@@ -2,7 +2,7 @@
 
 Each run goes through the command line's entry point and is judged by what it prints, the
 files it leaves and the exit code (0 only for a completed run that reconciles with no
-finding).
+finding). Its last line is the reconciliation's verdict.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import io
 import json
 import tomllib
 from pathlib import Path
+from typing import Final
 
 import attrs
 import pytest
@@ -32,7 +33,7 @@ def _ticket_counts(out: Path) -> tuple[int, int, int]:
     return tickets["done"], tickets["skipped"], tickets["failed"]
 
 
-def test_the_default_demo_moves_zendesk_into_salesforce_and_reconciles_clean(
+def test_the_default_demo_moves_zendesk_into_salesforce_and_reconciles_with_no_finding(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "demo"
@@ -56,14 +57,29 @@ def test_the_default_demo_moves_zendesk_into_salesforce_and_reconciles_clean(
     assert "API time under the accounts' rate limits" in printed
     assert "hash chain verifies" in printed
     assert f"next: cemigrate status {out / 'plan.toml'}" in printed
-    # It ends with a clean reconciliation and the report's path, last.
+    # It ends with the report's path and, last, the reconciliation's verdict: no finding.
     report = out / "report" / "report.html"
-    assert "reconciliation: clean: no finding" in printed
-    assert lines[-1] == f"report: {report}"
+    _no_finding(out, printed)
+    assert lines[-2] == f"report: {report}"
     assert "<svg" in report.read_text(encoding="utf-8")
     summary = json.loads((out / "report" / "report.json").read_text(encoding="utf-8"))
-    assert summary["summary"]["findings"] == 0
     assert summary["counts"]["ticket"]["target"] == TICKETS - 1  # read back from the org
+
+
+NOT_RUN_YET: Final = frozenset({"sla.history", "records.external_ids"})
+"""Checks some targets do not run yet (the Salesforce target's SLA history, external ids on
+Salesforce and Freshdesk): the verdict names them. Nothing else may be left unchecked."""
+
+
+def _no_finding(out: Path, printed: str) -> None:
+    """The demo reconciled with no finding, and its last line is the verdict: clean, or
+    naming the checks not run yet."""
+    summary = json.loads((out / "report" / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["findings"] == 0, printed[-2000:]
+    assert set(summary["not_run"]) <= NOT_RUN_YET
+    expected = "clean: no finding" if not summary["not_run"] else "incomplete: no finding, "
+    assert summary["verdict"].startswith(expected)
+    assert printed.splitlines()[-1] == f"reconciliation: {summary['verdict']}"
 
 
 @attrs.frozen
@@ -99,7 +115,7 @@ def test_salesforce_into_freshdesk_migrates_every_ticket(salesforce_to_freshdesk
     assert (done + skipped, failed) == (TICKETS, 0)
     report = json.loads((ran.out / "report" / "report.json").read_text(encoding="utf-8"))
     assert report["counts"]["ticket"]["target"] == done  # read back through the API
-    assert ran.printed.splitlines()[-1] == f"report: {ran.out / 'report' / 'report.html'}"
+    assert ran.printed.splitlines()[-2] == f"report: {ran.out / 'report' / 'report.html'}"
 
 
 def test_the_demo_plan_names_both_platforms_and_status_reads_its_ledger(
@@ -117,8 +133,10 @@ def test_the_demo_plan_names_both_platforms_and_status_reads_its_ledger(
     assert "hash chain verifies" in status
 
 
-def test_salesforce_into_freshdesk_reconciles_clean(salesforce_to_freshdesk: Ran) -> None:
-    assert "reconciliation: clean: no finding" in salesforce_to_freshdesk.printed
+def test_salesforce_into_freshdesk_reconciles_with_no_finding(
+    salesforce_to_freshdesk: Ran,
+) -> None:
+    _no_finding(salesforce_to_freshdesk.out, salesforce_to_freshdesk.printed)
     assert salesforce_to_freshdesk.code == EXIT_OK
 
 
@@ -185,9 +203,11 @@ def test_a_folder_the_demo_did_not_write_is_left_alone(
         ("freshdesk", "salesforce"),
     ],
 )
-def test_every_other_pair_reconciles_clean(source: str, target: str, tmp_path: Path) -> None:
+def test_every_other_pair_reconciles_with_no_finding(
+    source: str, target: str, tmp_path: Path
+) -> None:
     ran = _run(tmp_path / "demo", "--source", source, "--target", target)
     assert ran.code == EXIT_OK, ran.printed[-2000:]
-    assert "reconciliation: clean: no finding" in ran.printed
+    _no_finding(ran.out, ran.printed)
     done, skipped, failed = _ticket_counts(ran.out)
     assert (done + skipped, failed) == (TICKETS, 0)

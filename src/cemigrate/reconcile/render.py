@@ -52,39 +52,67 @@ def _sample_statement(deep: Mapping[str, Any]) -> str:
 # -- Markdown -------------------------------------------------------------------------------
 
 
+_CRITICAL_CAP: Final = 5
+"""Critical findings shown on the first screen; the rest are counted and listed below."""
+
+
+def _not_run(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(report.get("not_verified", ()))
+
+
+def _not_held(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(report.get("not_held", ()))
+
+
+def _criticals(report: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], int]:
+    """The critical findings the first screen shows, and how many more there are."""
+    listed = [f for f in report["findings"] if f["severity"] == "critical"]
+    total = int(report["summary"]["by_severity"].get("critical", 0))
+    return listed[:_CRITICAL_CAP], total - min(len(listed), _CRITICAL_CAP)
+
+
+def _severity_line(summary: Mapping[str, Any]) -> str:
+    return f"{summary['findings']} finding(s): " + ", ".join(
+        f"{n} {s}" for s, n in summary["by_severity"].items()
+    )
+
+
+_NOT_RUN_INTRO: Final = (
+    'Checks that did not run. Each one keeps the verdict from "clean": the verdict line names it.'
+)
+
+
+def _held_intro(report: Mapping[str, Any]) -> str:
+    platform = report["target"]["platform"]
+    pages = sorted({str(item["field_ledger"]) for item in _not_held(report)})
+    return (
+        f"What the {platform} target cannot hold, or keeps elsewhere by design (the dry run "
+        'listed these as losses). They do not keep the verdict from "clean": nothing here '
+        "could have been compared on the target as the source had it. Where each field goes: "
+        f"the field ledger, {', '.join(pages)}."
+    )
+
+
 def markdown(report: Mapping[str, Any]) -> str:
-    """The report as Markdown."""
+    """The report as Markdown: the verdict, what did not run, the counts and the critical
+    findings first; the details below."""
     summary = report["summary"]
     out = [
         "# Migration reconciliation report",
         "",
-        f"**Verdict: {summary['verdict']}** — {summary['findings']} finding(s): "
-        + ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items()),
+        f"**Verdict: {summary['verdict']}** — {_severity_line(summary)}",
         "",
+    ]
+    not_run = _not_run(report)
+    if not_run:
+        named = "; ".join(str(item["what"]) for item in not_run)
+        out += [f"Not verified: {named} (why: see Not verified below).", ""]
+    out += [
         f"- Sources: {_sources(report)}; target: {report['target']['platform']}",
         f"- Generated {report['generated_at']} by {report['prepared_by']}",
         f"- Ledger journal: {report['ledger']['journal_rows']} rows, head "
         f"`{report['ledger']['journal_head'][:16] or '-'}`",
         f"- {_sample_statement(report['deep'])}",
-        "",
-        "## Findings",
-        "",
-    ]
-    if report["findings"]:
-        out += [
-            "| severity | area | check | kind | source key | target id | what |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for f in report["findings"]:
-            out.append(
-                f"| {f['severity']} | {f['area']} | {f['check']} | {f['kind']} | "
-                f"{f['source_key'] or ''} | {f['target_id'] or ''} | {_md(f['message'])} |"
-            )
-        for check, n in summary["left_out"].items():
-            out.append(f"\n{n} more `{check}` findings are counted but not listed.")
-    else:
-        out.append("None.")
-    out += [
         "",
         "## Counts per kind",
         "",
@@ -100,6 +128,21 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"{_counted(c.get('counted_target'))} |"
         )
     out += ["", *_independent_lines(report)]
+    criticals, more = _criticals(report)
+    out += ["", "## Critical findings", ""]
+    if criticals:
+        out += _findings_markdown(criticals)
+        if more:
+            out += ["", f"And {more} more critical finding(s): see Findings below."]
+    else:
+        out.append("None.")
+    out += ["", "## Findings", ""]
+    if report["findings"]:
+        out += _findings_markdown(report["findings"])
+        for check, n in summary["left_out"].items():
+            out.append(f"\n{n} more `{check}` findings are counted but not listed.")
+    else:
+        out.append("None.")
     out += ["", "Skipped by a named policy:", ""]
     out += [f"- {policy}: {n}" for policy, n in report["skipped_by_policy"].items()] or ["- none"]
     sla = report["sla"]
@@ -143,8 +186,18 @@ def markdown(report: Mapping[str, Any]) -> str:
         out.append(f"| {row['kpi']} | {_fmt(row['source'])} | {_fmt(row['target'])} |")
     out += _fields_markdown(report.get("fields"))
     out += _rules_markdown(report.get("rules"))
-    out += ["", "## Not verified", ""]
-    out += [f"- {line}" for line in report["unverified"]] or ["- nothing"]
+    out += ["", "## Not verified", "", _NOT_RUN_INTRO, ""]
+    out += [f"- **{_md(i['what'])}**: {_md(i['why'])}" for i in not_run] or ["- nothing"]
+    out += ["", "## Not held by the target as the source had it", ""]
+    held = _not_held(report)
+    if held:
+        out += [_held_intro(report), "", "| kind | what | records | why |", "|---|---|---:|---|"]
+        out += [
+            f"| {i['kind']} | {_md(i['what'])} | {_fmt(i['records'])} | {_md(i['why'])} |"
+            for i in held
+        ]
+    else:
+        out.append("Nothing: the target holds everything the source had, as the source had it.")
     cost = report["cost"]
     out += [
         "",
@@ -160,11 +213,25 @@ def markdown(report: Mapping[str, Any]) -> str:
         "",
         f"Report digest (SHA-256 of its content): `{report['digest']}`",
         "",
-        "Record the approval with `cemigrate signoff DIR --name NAME --role ROLE`; "
-        "`cemigrate verify DIR` then shows any later change.",
+        "Record the approval with `cemigrate signoff DIR --name NAME --role ROLE"
+        + ("" if summary.get("clean", True) else ' --accept "REASON"')
+        + "`; `cemigrate verify DIR` then shows any later change.",
         "",
     ]
     return "\n".join(out)
+
+
+def _findings_markdown(findings: Sequence[Mapping[str, Any]]) -> list[str]:
+    out = [
+        "| severity | area | check | kind | source key | target id | what |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in findings:
+        out.append(
+            f"| {f['severity']} | {f['area']} | {f['check']} | {f['kind']} | "
+            f"{f['source_key'] or ''} | {f['target_id'] or ''} | {_md(f['message'])} |"
+        )
+    return out
 
 
 def _sources(report: Mapping[str, Any]) -> str:
@@ -315,9 +382,9 @@ def _rules_html(rules: Mapping[str, Any] | None) -> list[str]:
         "<h2>Rules</h2>",
         "<p>" + escape(_RULES_INTRO).replace("`", "<code>", 1).replace("`", "</code>", 1) + "</p>",
         _table(
-            ["", *(label for _, label in _RULE_COUNTS)],
-            [(name, *(counts[k] for k, _ in _RULE_COUNTS)) for name, counts in counted],
-            set(range(1, len(_RULE_COUNTS) + 1)),
+            ["", *(name for name, _ in counted)],  # one column per row of the Markdown
+            [(label, *(counts[k] for _, counts in counted)) for k, label in _RULE_COUNTS],
+            set(range(1, len(counted) + 1)),
         ),
         chart,
     ]
@@ -346,6 +413,8 @@ def _rules_html(rules: Mapping[str, Any] | None) -> list[str]:
             ["rule", "kind", "id", "translation", "arrived", "target id", "state", "missing / why"],
             rows,
             set(),
+            wide=True,
+            breakable=frozenset({0, 2, 5, 7}),
         )
     )
     return out
@@ -455,16 +524,30 @@ def _charts(report: Mapping[str, Any]) -> list[str]:
 
 _CSS: Final = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b;
-       margin: 2rem auto; max-width: 64rem; padding: 0 1rem; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+       margin: 1.2rem auto; max-width: 64rem; padding: 0 1rem; overflow-wrap: anywhere; }
+h1 { font-size: 1.5rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.2rem; border-bottom: 1px solid #d5dae1; padding-bottom: .2rem;
      margin-top: 2rem; }
+.first h2 { font-size: 1.05rem; margin-top: .9rem; }
+.meta { margin: 0 0 .5rem; color: #4a5563; font-size: 13px; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: 13px; }
 th, td { border: 1px solid #d5dae1; padding: .25rem .45rem; text-align: left;
-         vertical-align: top; }
+         vertical-align: top; overflow-wrap: break-word; }
+td.b { overflow-wrap: anywhere; }
 th { background: #eef1f5; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.verdict { font-size: 1.1rem; padding: .6rem .8rem; border-radius: 4px; background: #eef1f5; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.first table { font-size: 12.5px; margin: .3rem 0; }
+.first td, .first th { padding: .12rem .4rem; }
+.criticals { margin: .3rem 0; padding-left: 1.2rem; font-size: 12.5px; line-height: 1.35; }
+.criticals li { margin: .15rem 0; }
+table.wide { font-size: 12px; }
+.verdict { font-size: 1.05rem; padding: .5rem .8rem; border-radius: 4px; background: #eef1f5;
+           border-left: 6px solid #5f6b7a; margin: .4rem 0; }
+.verdict p { margin: .15rem 0; }
+.verdict ul { margin: .2rem 0 0; padding-left: 1.2rem; font-size: 13px; }
+.verdict-clean { border-left-color: #2e7d32; background: #edf6ee; }
+.verdict-incomplete, .verdict-review { border-left-color: #c77700; background: #fbf3e6; }
+.verdict-critical { border-left-color: #b00020; background: #fbeaec; }
 .sev { font-weight: 600; }
 .sev-critical { color: #b00020; } .sev-major { color: #c77700; } .sev-minor { color: #5f6b7a; }
 .chart { display: block; margin: .8rem 0; max-width: 100%; height: auto; }
@@ -473,25 +556,53 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .signoff td { height: 2.2rem; }
 code, .digest { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace;
                 word-break: break-all; }
+@media (max-width: 36rem) {
+  table.wide thead { display: none; }
+  table.wide tr { display: block; border: 1px solid #d5dae1; margin: .4rem 0; }
+  table.wide td { display: block; border: 0; }
+  table.wide td::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+@page { margin: 14mm 12mm; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 11px; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 11px; }
+  table { font-size: 10.5px; }
+  table.wide { font-size: 9.5px; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  table, .chart, .signoff { break-inside: avoid; page-break-inside: avoid; }
+  tr, .chart, .signoff, .verdict { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 """
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric: set[int]) -> str:
-    out = ["<table><thead><tr>"]
-    out += [f"<th>{escape(h)}</th>" for h in head]
+_NUMERIC: Final = ' class="n"'
+_BREAKABLE: Final = ' class="b"'
+
+
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    numeric: set[int],
+    *,
+    wide: bool = False,
+    breakable: frozenset[int] = frozenset(),
+) -> str:
+    """A table; ``wide`` ones get a smaller print size and, on a narrow screen, one block per
+    row with each cell labelled. Cells of the ``breakable`` columns (ids, messages) may break
+    anywhere, so a long unbroken value cannot push the table past the page; the others break
+    only between words."""
+    out = ['<table class="wide">' if wide else "<table>", "<thead><tr>"]
+    out += [
+        f"<th{_NUMERIC if index in numeric else ''}>{escape(h)}</th>"
+        for index, h in enumerate(head)
+    ]
     out.append("</tr></thead><tbody>")
     for row in rows:
         out.append("<tr>")
         for index, cell in enumerate(row):
-            css = ' class="n"' if index in numeric else ""
+            css = _NUMERIC if index in numeric else _BREAKABLE if index in breakable else ""
+            label = f' data-label="{escape(head[index])}"' if wide and head[index] else ""
             text = cell if isinstance(cell, _Raw) else escape(_fmt(cell))
-            out.append(f"<td{css}>{text}</td>")
+            out.append(f"<td{css}{label}>{text}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -501,50 +612,64 @@ class _Raw(str):
     """HTML already escaped."""
 
 
-def html_page(report: Mapping[str, Any]) -> str:
-    """The report as one self-contained HTML page."""
-    summary = report["summary"]
-    severity = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
-    sources = ", ".join(f"{s['instance']} ({s['platform']})" for s in report["sources"])
-    body = [
-        "<h1>Migration reconciliation report</h1>",
-        f"<p>Sources: {escape(sources)} → target: {escape(report['target']['platform'])}. "
-        f"Generated {escape(report['generated_at'])} by {escape(report['prepared_by'])}.</p>",
-        f'<p class="verdict"><strong>Verdict: {escape(summary["verdict"])}</strong> — '
-        f"{summary['findings']} finding(s): {escape(severity)}.</p>",
-        f"<p>{escape(_sample_statement(report['deep']))}</p>",
-        "<h2>Findings</h2>",
-    ]
-    if report["findings"]:
-        rows = [
-            (
-                _Raw(
-                    f'<span class="sev sev-{escape(f["severity"])}">{escape(f["severity"])}</span>'
-                ),
-                f["area"],
-                f["check"],
-                f["kind"],
-                f["source_key"] or "",
-                f["target_id"] or "",
-                f["message"],
-            )
-            for f in report["findings"]
-        ]
-        body.append(
-            _table(
-                ["severity", "area", "check", "kind", "source key", "target id", "what"],
-                rows,
-                set(),
-            )
+def _verdict_class(summary: Mapping[str, Any]) -> str:
+    if summary["by_severity"].get("critical"):
+        return "critical"
+    if summary["findings"]:
+        return "review"
+    return "clean" if summary.get("clean", True) else "incomplete"
+
+
+def _findings_html(findings: Sequence[Mapping[str, Any]]) -> str:
+    rows = [
+        (
+            _Raw(f'<span class="sev sev-{escape(f["severity"])}">{escape(f["severity"])}</span>'),
+            f["area"],
+            f["check"],
+            f["kind"],
+            f["source_key"] or "",
+            f["target_id"] or "",
+            f["message"],
         )
-        for check, n in summary["left_out"].items():
-            body.append(f"<p>{n} more <code>{escape(check)}</code> findings are not listed.</p>")
-    else:
-        body.append("<p>None.</p>")
-    charts = _charts(report)
+        for f in findings
+    ]
+    return _table(
+        ["severity", "area", "check", "kind", "source key", "target id", "what"],
+        rows,
+        set(),
+        wide=True,
+        breakable=frozenset({2, 4, 5, 6}),
+    )
+
+
+def _first_screen(report: Mapping[str, Any]) -> list[str]:
+    """What a reader sees before scrolling: the verdict (with every check that did not run),
+    the counts per kind and the critical findings."""
+    summary = report["summary"]
+    sources = ", ".join(f"{s['instance']} ({s['platform']})" for s in report["sources"])
+    verdict = [
+        f'<div class="verdict verdict-{_verdict_class(summary)}" id="verdict">',
+        f"<p><strong>Verdict: {escape(summary['verdict'])}</strong></p>",
+        f"<p>{escape(_severity_line(summary))}.</p>",
+    ]
+    not_run = _not_run(report)
+    if not_run:
+        verdict.append(
+            '<p>Not verified (<a href="#not-verified">why</a>):</p><ul>'
+            + "".join(f"<li>{escape(str(item['what']))}</li>" for item in not_run)
+            + "</ul>"
+        )
+    verdict.append("</div>")
     counts = report["counts"]
-    body += [
-        "<h2>Counts per kind</h2>",
+    criticals, more = _criticals(report)
+    out = [
+        '<section class="first">',
+        "<h1>Migration reconciliation report</h1>",
+        f'<p class="meta">Sources: {escape(sources)} → target: '
+        f"{escape(report['target']['platform'])}. Generated {escape(report['generated_at'])} "
+        f"by {escape(report['prepared_by'])}.</p>",
+        *verdict,
+        '<h2 id="counts">Counts per kind</h2>',
         _table(
             [
                 "kind",
@@ -576,6 +701,80 @@ def html_page(report: Mapping[str, Any]) -> str:
             {1, 2, 3, 4, 5, 6, 7, 8, 9},
         ),
         *(f"<p>{escape(line)}</p>" for line in _independent_lines(report)),
+        '<h2 id="critical">Critical findings</h2>',
+    ]
+    if criticals:
+        out.append(
+            '<ul class="criticals" id="criticals">'
+            + "".join(
+                f"<li><strong>{escape(f['check'])}</strong> · "
+                f"{escape(f['source_key'] or f['kind'])} → {escape(f['target_id'] or '-')}: "
+                f"{escape(f['message'])}</li>"
+                for f in criticals
+            )
+            + "</ul>"
+        )
+        if more:
+            out.append(
+                f'<p>And {more} more critical finding(s): see <a href="#findings">Findings</a> '
+                "below.</p>"
+            )
+    else:
+        out.append("<p>None.</p>")
+    out += [f"<p>{escape(_sample_statement(report['deep']))}</p>", "</section>"]
+    return out
+
+
+def _coverage_html(report: Mapping[str, Any]) -> list[str]:
+    """The two lists: checks that did not run, and what the target does not hold."""
+    not_run = _not_run(report)
+    out = ['<h2 id="not-verified">Not verified</h2>']
+    if not_run:
+        out += [
+            f"<p>{escape(_NOT_RUN_INTRO)}</p>",
+            "<ul>"
+            + "".join(
+                f"<li><strong>{escape(str(i['what']))}</strong>: {escape(str(i['why']))}</li>"
+                for i in not_run
+            )
+            + "</ul>",
+        ]
+    else:
+        out.append("<p>Nothing: every check ran.</p>")
+    held = _not_held(report)
+    out.append('<h2 id="not-held">Not held by the target as the source had it</h2>')
+    if held:
+        out += [
+            f"<p>{escape(_held_intro(report))}</p>",
+            _table(
+                ["kind", "what", "records", "why"],
+                [(i["kind"], i["what"], i["records"], i["why"]) for i in held],
+                {2},
+                wide=True,
+                breakable=frozenset({1, 3}),
+            ),
+        ]
+    else:
+        out.append(
+            "<p>Nothing: the target holds everything the source had, as the source had it.</p>"
+        )
+    return out
+
+
+def html_page(report: Mapping[str, Any]) -> str:
+    """The report as one self-contained HTML page: the first screen (verdict, counts, critical
+    findings), then the details."""
+    summary = report["summary"]
+    body = [*_first_screen(report), '<h2 id="findings">Findings</h2>']
+    if report["findings"]:
+        body.append(_findings_html(report["findings"]))
+        for check, n in summary["left_out"].items():
+            body.append(f"<p>{n} more <code>{escape(check)}</code> findings are not listed.</p>")
+    else:
+        body.append("<p>None.</p>")
+    charts = _charts(report)
+    body += [
+        "<h2>Records per kind</h2>",
         charts[0],
         "<p>Skipped by a named policy:</p>",
         _table(
@@ -637,10 +836,7 @@ def html_page(report: Mapping[str, Any]) -> str:
         ),
         *_fields_html(report.get("fields")),
         *_rules_html(report.get("rules")),
-        "<h2>Not verified</h2>",
-        "<ul>"
-        + ("".join(f"<li>{escape(u)}</li>" for u in report["unverified"]) or "<li>nothing</li>")
-        + "</ul>",
+        *_coverage_html(report),
         "<h2>Cost</h2>",
         f"<p>{report['cost']['seconds']} s; API calls by budget: "
         + escape(", ".join(f"{k} {int(v)}" for k, v in report["cost"]["calls"].items()) or "none")
@@ -654,8 +850,9 @@ def html_page(report: Mapping[str, Any]) -> str:
         "</tbody></table>",
         f'<p>Report digest (SHA-256 of its content): <span class="digest" id="digest">'
         f"{escape(report['digest'])}</span></p>",
-        "<p>Record the approval with <code>cemigrate signoff DIR --name NAME --role ROLE</code>; "
-        "<code>cemigrate verify DIR</code> then shows any later change.</p>",
+        "<p>Record the approval with <code>cemigrate signoff DIR --name NAME --role ROLE"
+        + ("" if summary.get("clean", True) else ' --accept "REASON"')
+        + "</code>; <code>cemigrate verify DIR</code> then shows any later change.</p>",
     ]
     return (
         "<!DOCTYPE html>\n"

@@ -4,6 +4,10 @@ The report's *content* is everything in ``report.json`` but its ``digest``; the 
 SHA-256 of the content as canonical JSON (keys sorted, no spaces), printed in all three files
 and bound to the approval by ``cemigrate signoff``. Findings name records by key and id; no
 ticket or comment body is ever written.
+
+The summary's ``verdict`` is ``clean: no finding`` only when nothing was found and every check
+ran (``clean`` true, ``not_run`` empty); the checks that did not run are the data's
+``not_verified`` list (:mod:`cemigrate.reconcile.coverage`), each named in the verdict.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, Final
 
 import attrs
 
+from cemigrate.reconcile.coverage import verdict
 from cemigrate.reconcile.findings import Finding, Findings, Severity
 
 __all__ = ["REPORT_FILES", "SCHEMA_VERSION", "ReconcileReport", "content_digest"]
@@ -51,6 +56,7 @@ class ReconcileReport:
     def build(cls, data: Mapping[str, Any], findings: Findings) -> ReconcileReport:
         """The report of a run's data and findings."""
         kept = tuple(findings.kept)
+        not_run = list(data.get("not_verified", ()))
         content = {
             "schema_version": SCHEMA_VERSION,
             **data,
@@ -59,7 +65,9 @@ class ReconcileReport:
                 "by_severity": {s.value: findings.by_severity.get(s.value, 0) for s in Severity},
                 "by_check": dict(sorted(findings.by_check.items())),
                 "left_out": findings.truncated,
-                "verdict": _verdict(findings),
+                "verdict": _verdict(findings, not_run),
+                "not_run": [item["check"] for item in not_run],
+                "clean": not len(findings) and not not_run,
             },
             "findings": [f.as_dict() for f in kept],
         }
@@ -72,8 +80,8 @@ class ReconcileReport:
 
     @property
     def clean(self) -> bool:
-        """True when nothing was found."""
-        return not self.content["summary"]["findings"]
+        """True when nothing was found and every check ran."""
+        return bool(self.content["summary"]["clean"])
 
     def as_dict(self) -> dict[str, Any]:
         """``report.json``: the content and its digest."""
@@ -108,11 +116,7 @@ class ReconcileReport:
         return paths
 
 
-def _verdict(findings: Findings) -> str:
-    if findings.by_severity.get(Severity.CRITICAL.value):
-        return "not ready: critical findings"
-    if findings.by_severity.get(Severity.MAJOR.value):
-        return "review needed: major findings"
-    if len(findings):
-        return "acceptable: minor findings only"
-    return "clean: no finding"
+def _verdict(findings: Findings, not_run: list[Mapping[str, Any]]) -> str:
+    """The worst severity found, then every check that did not run (``data["not_verified"]``,
+    :mod:`cemigrate.reconcile.coverage`); ``clean: no finding`` only with neither."""
+    return verdict(findings.by_severity, not_run)

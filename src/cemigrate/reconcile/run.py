@@ -46,6 +46,7 @@ from cemigrate.mapping import (
 )
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.counts import count_calls, independent_counts
+from cemigrate.reconcile.coverage import NotHeld, NotRun, sort_out
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
@@ -355,8 +356,13 @@ class Reconciliation:
             "access": access,
             "kpi": kpi,
             "rules": rules,
-            "fields": fields,
-            "unverified": [*self._unverified(sources, rules), *fields["not_compared"]],
+            "fields": {k: v for k, v in fields.items() if k != "not_compared"},
+            **sort_out(
+                [
+                    *self._unverified(sources, rules, deep_count, population, sample, seed),
+                    *fields["not_compared"],
+                ]
+            ),
             "cost": {
                 "calls": spent,
                 "estimate": estimate,
@@ -1201,17 +1207,27 @@ class Reconciliation:
             for name, n in sorted(sources.compared.items())
             if name.startswith("ticket ")
         ]
-        not_compared: list[str] = [
-            f"{name.split()[0]}: {n} matched to (or merged into) a record the target already "
-            "held, so its attributes are that record's: not compared field by field"
+        not_compared: list[NotRun | NotHeld | str] = [
+            NotHeld(
+                kind=name.split()[0],
+                what="attributes",
+                records=n,
+                why="matched to (or merged into) a record the target already held, so its "
+                "attributes are that record's: not compared field by field",
+                platform=platform,
+            )
             for name, n in sorted(sources.compared.items())
             if name.endswith(" matched")
         ]
         if not self.profile.keeps and done:
             not_compared.append(
-                f"field by field: the {platform} target's profile names no attribute it keeps "
-                "as the source had them; records are counted (tickets compared in depth), "
-                "not compared attribute by attribute"
+                NotRun(
+                    check="fields.profile",
+                    what="field by field",
+                    why=f"the {platform} target's profile names no attribute it keeps as the "
+                    "source had them; records are counted (tickets compared in depth), not "
+                    "compared attribute by attribute",
+                )
             )
         for kind in PLAN_ORDER:
             if (
@@ -1229,8 +1245,16 @@ class Reconciliation:
                     else ""
                 )
                 not_compared.append(
-                    f"{kind.value}: not held as records by the {platform} target, not read "
-                    f"back{how}"
+                    NotHeld(
+                        kind=kind.value,
+                        what="records",
+                        records=done[kind.value],
+                        why="not read back as records: the Rules section accounts for each "
+                        f"one (translation, arrival, state in the {platform} target)"
+                        if kind in (Kind.RULE, Kind.SLA_POLICY)
+                        else f"not held as records by the {platform} target, not read back{how}",
+                        platform=platform,
+                    )
                 )
                 continue
             left = sorted(
@@ -1241,15 +1265,25 @@ class Reconciliation:
             )
             if left:
                 not_compared.append(
-                    f"{kind.value}: {', '.join(left)} not compared field by field: the "
-                    f"{platform} target's profile does not name them among what it keeps as "
-                    "the source had them (its field ledger says where they go)"
+                    NotHeld(
+                        kind=kind.value,
+                        what=", ".join(left),
+                        records=done[kind.value],
+                        why=f"not compared field by field: the {platform} target's profile "
+                        "does not name them among what it keeps as the source had them (its "
+                        "field ledger says where they go)",
+                        platform=platform,
+                    )
                 )
         origin = self._origin_compared()
         if not origin and done.get(Kind.TICKET.value):
             not_compared.append(
-                f"ticket origin (recipient, via, comments' system metadata): the {platform} "
-                "target's profile does not say it keeps it"
+                NotRun(
+                    check="ticket.origin",
+                    what="ticket origin",
+                    why=f"recipient, via and the comments' system metadata: the {platform} "
+                    "target's profile does not say it keeps them",
+                )
             )
         return {
             "compared": compared,
@@ -1258,28 +1292,75 @@ class Reconciliation:
             "not_compared": not_compared,
         }
 
-    def _unverified(self, sources: _Side, rules: Mapping[str, Any]) -> list[str]:
+    def _unverified(
+        self,
+        sources: _Side,
+        rules: Mapping[str, Any],
+        deep: int,
+        population: int,
+        sample: int | None,
+        seed: int,
+    ) -> list[NotRun | NotHeld | str]:
+        """What was not proved: checks that did not run (:class:`NotRun`, they block
+        "clean") and what the target does not hold as the source had it (:class:`NotHeld`)."""
+        platform = self.profile.platform
         migrated = self.ledger.counts()
-        out = [
-            f"{kind}: {n} read from the source, none carried over (the target takes none)"
+        out: list[NotRun | NotHeld | str] = [
+            NotHeld(
+                kind=kind,
+                what="records",
+                records=n,
+                why=f"read from the source, none carried over: the {platform} target takes none",
+                platform=platform,
+            )
             for kind, n in sorted(sources.read.items())
             if kind not in migrated and kind != Kind.SLA_POLICY.value
         ]
         if not (self.profile.sla is not None or self.profile.read_back >= _SLA_KINDS):
             out.append(
-                f"SLA history: the {self.profile.platform} target's stored SLA history is not "
-                "read back yet"
+                NotRun(
+                    check="sla.history",
+                    what="SLA history on the target",
+                    why=f"the {platform} target's stored SLA history is not read back yet",
+                )
             )
         if not self.profile.carries_ratings and not sources.read.get("satisfaction_rating"):
             out.append(
-                f"satisfaction ratings: the {self.profile.platform} target does not hold them"
+                NotHeld(
+                    kind="satisfaction_rating",
+                    what="satisfaction ratings",
+                    records=sum(sources.ratings.values()),
+                    why=f"the {platform} target does not hold them: the satisfaction KPI has "
+                    "no target value",
+                    platform=platform,
+                )
             )
         if not self._external_ids_read:
-            out.append("extra and duplicate records: the target view does not report external ids")
+            out.append(
+                NotRun(
+                    check="records.external_ids",
+                    what="extra and duplicate records",
+                    why="the target view does not report external ids",
+                )
+            )
         if rules["counts"]["written"] and not rules["states_read"]:
             out.append(
-                f"rule states: the {self.profile.platform} target does not report whether its "
-                "rules are active"
+                NotRun(
+                    check="rules.states",
+                    what="rule states on the target",
+                    why=f"the {platform} target does not report whether its rules are active",
+                )
+            )
+        if deep < population:
+            out.append(
+                NotRun(
+                    check="deep.sample",
+                    what=f"{population - deep:,} tickets outside the sample",
+                    why=f"a random sample of {deep:,} of {population:,} tickets (seed {seed}) "
+                    "was compared in depth; counts are exact"
+                    if sample is not None
+                    else f"{deep:,} of {population:,} tickets were compared in depth",
+                )
             )
         return out
 

@@ -1355,11 +1355,14 @@ class Reconciliation:
             out.append(
                 NotRun(
                     check="deep.sample",
-                    what=f"{population - deep:,} tickets outside the sample",
+                    what=f"{population - deep:,} tickets outside the sample"
+                    if sample is not None
+                    else f"{population - deep:,} tickets not compared in depth",
                     why=f"a random sample of {deep:,} of {population:,} tickets (seed {seed}) "
                     "was compared in depth; counts are exact"
                     if sample is not None
-                    else f"{deep:,} of {population:,} tickets were compared in depth",
+                    else f"{deep:,} of {population:,} tickets were compared in depth: the "
+                    "others were not read from the sources given",
                 )
             )
         return out

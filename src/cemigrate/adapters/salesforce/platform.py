@@ -142,6 +142,7 @@ PLATFORM = Platform(
     plans=SALESFORCE_PLANS,
     rules=SALESFORCE_RULES,
     name="salesforce",
+    core="salesforce.daily",  # every REST call counts against the org's daily requests
     source_keys=_KEYS,
     target_keys=_TARGET_KEYS,
     build_source=_source,

@@ -391,3 +391,42 @@ def test_an_email_moved_to_another_case_is_named_with_both_cases(salesforce: Des
     moved = next(f for f in report.findings if f.check == "comment.elsewhere")
     assert (moved.source_key, moved.target_id) == (ticket_key, other)
     assert f"the ledger maps its ticket to {home}" in moved.message
+
+
+# -- the counts table's target column ---------------------------------------------------------
+
+
+def _row(markdown: str, kind: str) -> list[str]:
+    """The counts table's cells for ``kind`` in ``report.md``."""
+    table = markdown.split("## Counts per kind", 1)[1].split("\n\n", 2)[1]
+    line = next(x for x in table.splitlines() if x.startswith(f"| {kind} |"))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_kinds_a_salesforce_target_keeps_elsewhere_say_where_not_n_a(salesforce: Desk) -> None:
+    report = salesforce.reconcile()
+    data = report.as_dict()
+    markdown = report.markdown()
+    assert "n/a" not in markdown
+    # kind, source, target, done, failed, skipped, pending, missing, platform count
+    assert _row(markdown, "brand")[2] == "as labels"  # a Case text field per ticket
+    assert data["counts"]["brand"]["target"] is None  # no number made up
+    rules = data["rules"]["counts"]
+    assert _row(markdown, "rule")[2] == str(rules["active"] + rules["inactive"]) != "0"
+    assert _row(markdown, "ticket")[1:3] == [str(TICKETS), str(TICKETS)]
+    assert _row(markdown, "ticket")[8] == f"{TICKETS} / {TICKETS}"  # source / target
+    assert _row(markdown, "ticket_form")[8] == "— / —"  # neither platform counts forms
+    assert "## Counted by the platforms" in markdown
+    assert "- Counted in the source, ticket (account): GET /api/v2/tickets/count" in markdown
+    kpi = next(r for r in data["kpi"] if r["kpi"] == "satisfaction: good share")
+    shown = next(x for x in markdown.splitlines() if x.startswith("| satisfaction: good share"))
+    assert isinstance(kpi["source"], float)
+    assert f"| {kpi['source']:.1%} |" in shown
+
+
+def test_sla_history_a_freshdesk_target_keeps_in_tickets_is_said_so(freshdesk: Desk) -> None:
+    report = freshdesk.reconcile()
+    markdown = report.markdown()
+    assert _row(markdown, "sla_event")[2] == "in tickets"
+    assert _row(markdown, "ticket_metrics")[2] == "in tickets"
+    assert "n/a" not in markdown

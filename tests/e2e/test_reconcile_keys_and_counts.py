@@ -314,6 +314,9 @@ def test_a_clean_migration_is_counted_on_both_sides_by_the_platforms(salesforce:
     per_kind.setdefault("satisfaction_rating", TICKETS)  # read for the KPI, none carried over
     reading = registry.platform("zendesk").read_cost(per_kind)["zendesk.core"]
     assert data["cost"]["estimate"]["calls"]["old.zendesk.core"] == reading + 4
+    # Every budget the run spent was estimated, under the name the calls spend it on.
+    assert set(data["cost"]["calls"]) <= set(data["cost"]["estimate"]["calls"])
+    assert "target.salesforce.daily" in data["cost"]["calls"]
 
 
 class _Losing(ZendeskSource):

@@ -62,6 +62,7 @@ class Migrated:
             credentials=FreshdeskCredentials(api_key=self.account.api_key),
             session=self.account.session(authenticated=False),
             clock=self.clock,
+            target_view=True,  # as build_target_view makes it: the SLA history is read back
         )
         return Reconciliation(
             sources=[zendesk_source(self.clock)],

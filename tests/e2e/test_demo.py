@@ -12,7 +12,6 @@ import io
 import json
 import tomllib
 from pathlib import Path
-from typing import Final
 
 import attrs
 import pytest
@@ -66,20 +65,25 @@ def test_the_default_demo_moves_zendesk_into_salesforce_and_reconciles_with_no_f
     assert summary["counts"]["ticket"]["target"] == TICKETS - 1  # read back from the org
 
 
-NOT_RUN_YET: Final = frozenset({"sla.history", "records.external_ids"})
-"""Checks some targets do not run yet (the Salesforce target's SLA history, external ids on
-Salesforce and Freshdesk): the verdict names them. Nothing else may be left unchecked."""
-
-
 def _no_finding(out: Path, printed: str) -> None:
-    """The demo reconciled with no finding, and its last line is the verdict: clean, or
-    naming the checks not run yet."""
+    """The demo reconciled with no finding and every check ran: its last line is the verdict,
+    clean, and its report has no value it could not tell (``n/a``) and nothing not verified."""
     summary = json.loads((out / "report" / "report.json").read_text(encoding="utf-8"))["summary"]
     assert summary["findings"] == 0, printed[-2000:]
-    assert set(summary["not_run"]) <= NOT_RUN_YET
-    expected = "clean: no finding" if not summary["not_run"] else "incomplete: no finding, "
-    assert summary["verdict"].startswith(expected)
-    assert printed.splitlines()[-1] == f"reconciliation: {summary['verdict']}"
+    assert summary["not_run"] == []
+    assert summary["verdict"] == "clean: no finding"
+    assert printed.splitlines()[-1] == "reconciliation: clean: no finding"
+    markdown = (out / "report" / "report.md").read_text(encoding="utf-8")
+    assert "n/a" not in markdown
+    not_verified = markdown.split("## Not verified", 1)[1].split("\n## ", 1)[0]
+    assert not_verified.rstrip().endswith("- nothing")
+    assert (
+        "<li>"
+        not in (out / "report" / "report.html")
+        .read_text(encoding="utf-8")
+        .split('id="not-verified"', 1)[1]
+        .split("<h2", 1)[0]
+    )
 
 
 @attrs.frozen

@@ -261,10 +261,20 @@ def test_salesforce_sla_history_is_read_back_and_a_deleted_breach_is_named() -> 
         report = run.reconcile()
         assert _named(report) == [
             ("critical", "record.missing", event_key, breach["Id"]),
+            ("major", "count.independent", None, None),
             ("major", "sla.breach_missing", run.ticket_key(case_id), case_id),
         ]
         lost = next(f for f in report.findings if f.check == "sla.breach_missing")
         assert lost.message.endswith("in the target")
+        # The org's own count of the SLA history object says one row fewer than the ledger.
+        done = counts["sla_event"]["done"]
+        counted = next(f for f in report.findings if f.check == "count.independent")
+        assert counted.kind == "sla_event"
+        assert counted.message.startswith(
+            f"target: the platform counts {done - 1:,} sla_event records carrying this "
+            "migration's keys (SELECT COUNT() FROM Cemigrate_Sla_Event__c WHERE"
+        )
+        assert f"the ledger maps this migration's done entries to {done:,}" in counted.message
 
 
 def _breach_field(ticket: dict[str, Any], fields: dict[str, Any]) -> tuple[str, int] | None:

@@ -97,10 +97,14 @@ class Platform:
     """The words its rules and SLA policies are read and written in; ``None`` for the memory
     reference, which keeps them as read (in their own platform's words)."""
 
+    core: str = ""
+    """The budget most calls spend, where it is not ``<name>.core`` (Salesforce's calls all
+    spend the org's daily API requests, ``salesforce.daily``)."""
+
     @property
     def core_budget(self) -> str:
-        """The budget most calls spend (``zendesk.core``, ...)."""
-        return f"{self.name}.core"
+        """The budget most calls spend (``zendesk.core``, ``salesforce.daily``, ...)."""
+        return self.core or f"{self.name}.core"
 
     def read_cost(self, records: Mapping[str, int]) -> dict[str, int]:
         """Calls per budget to read ``records`` (kind → count) once, page by page."""

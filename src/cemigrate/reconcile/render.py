@@ -117,17 +117,16 @@ def markdown(report: Mapping[str, Any]) -> str:
         "## Counts per kind",
         "",
         "| kind | source | target | done | failed | skipped | pending | missing in target "
-        "| counted in source | counted in target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {_COUNTED} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, c in report["counts"].items():
         out.append(
-            f"| {kind} | {_fmt(c['source'])} | {_fmt(c['target'])} | {_fmt(c['done'])} | "
+            f"| {kind} | {_fmt(c['source'])} | {_target_count(c)} | {_fmt(c['done'])} | "
             f"{_fmt(c['failed'])} | {_fmt(c['skipped'])} | {_fmt(c['pending'])} | "
-            f"{_fmt(c['missing_in_target'])} | {_counted(c.get('counted_source'))} | "
-            f"{_counted(c.get('counted_target'))} |"
+            f"{_fmt(c['missing_in_target'])} | {_counted_pair(c)} |"
         )
-    out += ["", *_independent_lines(report)]
+    out += ["", _COUNTED_NOTE]
     criticals, more = _criticals(report)
     out += ["", "## Critical findings", ""]
     if criticals:
@@ -145,6 +144,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         out.append("None.")
     out += ["", "Skipped by a named policy:", ""]
     out += [f"- {policy}: {n}" for policy, n in report["skipped_by_policy"].items()] or ["- none"]
+    out += ["", "## Counted by the platforms", "", _INDEPENDENT_INTRO, ""]
+    out += [f"- {line}" for line in _independent_lines(report)] or ["- nothing counted"]
     sla = report["sla"]
     out += [
         "",
@@ -183,7 +184,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         "|---|---:|---:|",
     ]
     for row in report["kpi"]:
-        out.append(f"| {row['kpi']} | {_fmt(row['source'])} | {_fmt(row['target'])} |")
+        out.append(f"| {row['kpi']} | {_kpi(row, 'source')} | {_kpi(row, 'target')} |")
     out += _fields_markdown(report.get("fields"))
     out += _rules_markdown(report.get("rules"))
     out += ["", "## Not verified", "", _NOT_RUN_INTRO, ""]
@@ -289,7 +290,7 @@ def _arrival(item: Mapping[str, Any]) -> str:
 
 
 def _state(item: Mapping[str, Any], states_read: bool) -> str:
-    state = item["state"] or ("n/a" if item["outcome"] == "written" else "")
+    state = item["state"] or ("not reported" if item["outcome"] == "written" else "")
     if not states_read and item["outcome"] == "written":
         state = "not reported"
     return f"{state} (activated)" if item["activated"] else state
@@ -680,27 +681,24 @@ def _first_screen(report: Mapping[str, Any]) -> list[str]:
                 "skipped",
                 "pending",
                 "missing",
-                "counted in source",
-                "counted in target",
+                _COUNTED,
             ],
             [
                 (
-                    kind,
+                    _Raw(escape(kind).replace("_", "_<wbr>")),  # may break after "_"
                     c["source"],
-                    c["target"],
+                    _target_count(c),
                     c["done"],
                     c["failed"],
                     c["skipped"],
                     c["pending"],
                     c["missing_in_target"],
-                    _counted(c.get("counted_source")),
-                    _counted(c.get("counted_target")),
+                    _counted_pair(c),
                 )
                 for kind, c in counts.items()
             ],
-            {1, 2, 3, 4, 5, 6, 7, 8, 9},
+            {1, 2, 3, 4, 5, 6, 7, 8},
         ),
-        *(f"<p>{escape(line)}</p>" for line in _independent_lines(report)),
         '<h2 id="critical">Critical findings</h2>',
     ]
     if criticals:
@@ -782,6 +780,14 @@ def html_page(report: Mapping[str, Any]) -> str:
             list(report["skipped_by_policy"].items()) or [("none", 0)],
             {1},
         ),
+        '<h2 id="independent">Counted by the platforms</h2>',
+        f"<p>{escape(_INDEPENDENT_INTRO)}</p>",
+        "<ul>"
+        + (
+            "".join(f"<li>{escape(line)}</li>" for line in _independent_lines(report))
+            or "<li>nothing counted</li>"
+        )
+        + "</ul>",
     ]
     sla = report["sla"]
     body += [
@@ -831,7 +837,7 @@ def html_page(report: Mapping[str, Any]) -> str:
         "<h2>KPI continuity</h2>",
         _table(
             ["KPI", "source", "target"],
-            [(r["kpi"], r["source"], r["target"]) for r in report["kpi"]],
+            [(r["kpi"], _kpi(r, "source"), _kpi(r, "target")) for r in report["kpi"]],
             {1, 2},
         ),
         *_fields_html(report.get("fields")),
@@ -866,6 +872,44 @@ def _counted(value: object) -> str:
     """A count from the platform's own counting, or "—" where it has none (listed below the
     table)."""
     return "—" if value is None else _fmt(value)
+
+
+_COUNTED: Final = "platform count"
+"""The counts table's last column: source count / target count, each from the platform's own
+counting (no converter), "—" where it has none; how each was counted is listed below the
+first screen."""
+
+_COUNTED_NOTE: Final = (
+    "Platform count: source / target, each from the platform's own counting endpoint or "
+    "query, without the adapters' converters; — where it has none (see Counted by the "
+    "platforms, below)."
+)
+
+_INDEPENDENT_INTRO: Final = (
+    "A second path for the counts: each platform's own count, compared with the ledger and "
+    "with the records the comparison read (a difference is a count.independent finding)."
+)
+
+
+def _counted_pair(c: Mapping[str, Any]) -> str:
+    """The counts table's "platform count" cell: source / target."""
+    return f"{_counted(c.get('counted_source'))} / {_counted(c.get('counted_target'))}"
+
+
+def _target_count(c: Mapping[str, Any]) -> str:
+    """The counts table's target cell: the records read back, else where the target keeps the
+    kind (``target_held``: kept in tickets, ticket labels, the rules section's count)."""
+    if c["target"] is not None:
+        return _fmt(c["target"])
+    return str(c.get("target_held") or "not read back")
+
+
+def _kpi(row: Mapping[str, Any], side: str) -> str:
+    """A KPI cell: the satisfaction good share as a percentage, the others as numbers."""
+    value = row[side]
+    if "ratings" in row and isinstance(value, float):
+        return _pct(value)
+    return _fmt(value)
 
 
 def _independent_lines(report: Mapping[str, Any]) -> list[str]:

@@ -50,6 +50,7 @@ from cemigrate.reconcile.coverage import NotHeld, NotRun, sort_out
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
 from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
+from cemigrate.reconcile.held_elsewhere import note_held_elsewhere
 from cemigrate.reconcile.instances import check as check_instances
 from cemigrate.reconcile.instances import check_comment_keys, comment_key, renamed_instances
 from cemigrate.reconcile.report import ReconcileReport
@@ -291,6 +292,7 @@ class Reconciliation:
         counts = self._sweep_ledger(sources, target, findings)
         self._source_links(sources, target, ticket_links, findings)
         rules = self._rules(sources, target, findings, policies)
+        note_held_elsewhere(counts, self.profile, rules)
         self._renamed = renamed_instances(self.ledger, self.sources)
         self._externals(target, findings)
         check_instances(
@@ -1324,12 +1326,17 @@ class Reconciliation:
                     why=f"the {platform} target's stored SLA history is not read back yet",
                 )
             )
-        if not self.profile.carries_ratings and not sources.read.get("satisfaction_rating"):
+        rated = sum(sources.ratings.values())
+        if (
+            not self.profile.carries_ratings
+            and rated
+            and not sources.read.get("satisfaction_rating")
+        ):
             out.append(
                 NotHeld(
                     kind="satisfaction_rating",
                     what="satisfaction ratings",
-                    records=sum(sources.ratings.values()),
+                    records=rated,
                     why=f"the {platform} target does not hold them: the satisfaction KPI has "
                     "no target value",
                     platform=platform,
@@ -1355,11 +1362,14 @@ class Reconciliation:
             out.append(
                 NotRun(
                     check="deep.sample",
-                    what=f"{population - deep:,} tickets outside the sample",
+                    what=f"{population - deep:,} tickets outside the sample"
+                    if sample is not None
+                    else f"{population - deep:,} tickets not compared in depth",
                     why=f"a random sample of {deep:,} of {population:,} tickets (seed {seed}) "
                     "was compared in depth; counts are exact"
                     if sample is not None
-                    else f"{deep:,} of {population:,} tickets were compared in depth",
+                    else f"{deep:,} of {population:,} tickets were compared in depth: the "
+                    "others were not read from the sources given",
                 )
             )
         return out

@@ -390,7 +390,9 @@ def _salesforce(clock: ManualClock, account: FreshdeskSandbox) -> tuple[Any, Any
     credentials = SalesforceCredentials(access_token=org.access_token)
     options = {"instance_url": org.base_url, "clock": clock, "credentials": credentials}
     target = SalesforceTarget(session=org.session(authenticated=False), **options)
-    view = SalesforceSource(instance="target", session=org.session(authenticated=False), **options)
+    view = SalesforceSource(
+        instance="target", session=org.session(authenticated=False), target_view=True, **options
+    )
     return target, view
 
 

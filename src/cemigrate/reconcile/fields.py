@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -34,6 +34,7 @@ __all__ = [
     "attributes_of",
     "compare_kept",
     "kept_values",
+    "not_held_line",
     "severity_of",
     "show",
 ]
@@ -100,6 +101,24 @@ _REF_SEP: Final = "ref"
 def attributes_of(kind: Kind, keeps: Mapping[Kind, frozenset[str]]) -> tuple[str, ...]:
     """The attributes of ``kind`` compared field by field, sorted."""
     return tuple(sorted(keeps.get(kind, frozenset()) - ELSEWHERE.get(kind, frozenset({"id"}))))
+
+
+def not_held_line(
+    kind: Kind, attributes: Iterable[str], reasons: Mapping[str, str]
+) -> tuple[str | None, list[str]]:
+    """Of ``attributes`` left uncompared, the line naming those the target does not hold with
+    their reasons (attributes of one reason together), and the rest (no reason given)."""
+    by_reason: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for name in sorted(attributes):
+        if name in reasons:
+            by_reason.setdefault(reasons[name], []).append(name)
+        else:
+            rest.append(name)
+    if not by_reason:
+        return None, rest
+    parts = [f"{', '.join(names)} ({why})" for why, names in by_reason.items()]
+    return f"{kind.value}: " + "; ".join(parts), rest
 
 
 _NESTED_OWN: Final = frozenset({"id", "verified"})

@@ -251,7 +251,20 @@ def _fields_markdown(fields: Mapping[str, Any] | None) -> list[str]:
         return [*out, "Nothing compared field by field (see Not verified)."]
     out += ["| what | compared | attributes |", "|---|---:|---|"]
     out += [f"| {what} | {n:,} | {names} |" for what, n, names in rows]
+    for title, lines in _held_lists(fields):
+        out += ["", f"{title}:", "", *(f"- {line}" for line in lines)]
     return out
+
+
+_HELD_LISTS: Final = (
+    ("not_held", "Not held by the target (its field ledger says why)"),
+    ("own_records", "The target's own records"),
+)
+
+
+def _held_lists(fields: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """The attributes and kinds the target does not hold, and the records it held already."""
+    return [(title, list(fields[key])) for key, title in _HELD_LISTS if fields.get(key)]
 
 
 def _fields_html(fields: Mapping[str, Any] | None) -> list[str]:
@@ -263,10 +276,14 @@ def _fields_html(fields: Mapping[str, Any] | None) -> list[str]:
             "<h2>Field by field</h2>",
             "<p>Nothing compared field by field (see Not verified).</p>",
         ]
-    return [
+    out = [
         "<h2>Field by field</h2>",
         _table(["what", "compared", "attributes"], rows, {1}),
     ]
+    for title, lines in _held_lists(fields):
+        out += [f"<p>{escape(title)}:</p>", "<ul>", *(f"<li>{escape(x)}</li>" for x in lines)]
+        out.append("</ul>")
+    return out
 
 
 def _rules_markdown(rules: Mapping[str, Any] | None) -> list[str]:

@@ -46,7 +46,14 @@ from cemigrate.mapping import (
 )
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
-from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
+from cemigrate.reconcile.fields import (
+    ELSEWHERE,
+    Value,
+    attributes_of,
+    compare_kept,
+    kept_values,
+    not_held_line,
+)
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.report import ReconcileReport
 from cemigrate.reconcile.rules import RulesSection
@@ -601,16 +608,29 @@ class Reconciliation:
                         }
                         mapped = attrs.evolve(mapped, custom_fields=renamed)
                     held = target.kept.get(kind, {}).get(entry.target_id)
+                    names = compared.get(kind, ())
                     if held is not None and (
                         key in maps.matched or entry.target_id in maps.merged.get(kind, ())
                     ):
                         # Matched to a record the target held, or merged with another: its
-                        # attributes are that record's, not this one's.
+                        # attributes are that record's, but for what the migration writes on
+                        # a record matched as its own (not merged).
                         side.compared[f"{kind.value} matched"] += 1
-                        held = None
+                        names = _matched_names(
+                            kind,
+                            names,
+                            profile,
+                            merged=entry.target_id in maps.merged.get(kind, ()),
+                        )
+                        held = {n: held[n] for n in names} if names else None
                     if kind in compared and held is not None:
                         side.compared[kind.value] += 1
-                        before = kept_values(mapped, compared[kind], ref_target)
+                        as_held = (
+                            mapped
+                            if profile.held_as is None
+                            else profile.held_as(kind, mapped, ref_target)
+                        )
+                        before = kept_values(as_held, names, ref_target)
                         for finding in compare_kept(
                             kind,
                             before,
@@ -1174,12 +1194,13 @@ class Reconciliation:
             for name, n in sorted(sources.compared.items())
             if name.startswith("ticket ")
         ]
-        not_compared: list[str] = [
-            f"{name.split()[0]}: {n} matched to (or merged into) a record the target already "
-            "held, so its attributes are that record's: not compared field by field"
+        own = [
+            _own_record_line(Kind(name.split()[0]), n, self.profile)
             for name, n in sorted(sources.compared.items())
             if name.endswith(" matched")
         ]
+        not_held: list[str] = []
+        not_compared: list[str] = []
         if not self.profile.keeps and done:
             not_compared.append(
                 f"field by field: the {platform} target's profile names no attribute it keeps "
@@ -1201,7 +1222,9 @@ class Reconciliation:
                     if label is not None and label in self.profile.ticket_labels
                     else ""
                 )
-                not_compared.append(
+                if kind in (Kind.RULE, Kind.SLA_POLICY):
+                    how = "; the Rules section accounts for each"
+                not_held.append(
                     f"{kind.value}: not held as records by the {platform} target, not read "
                     f"back{how}"
                 )
@@ -1211,7 +1234,11 @@ class Reconciliation:
                 - set(compared_kinds.get(kind, ()))
                 - ELSEWHERE.get(kind, frozenset({"id"}))
                 - set(self.profile.ticket_labels if kind is Kind.TICKET else ())
+                - _CHECKED_ELSEWHERE.get(kind, frozenset())
             )
+            line, left = not_held_line(kind, left, self.profile.not_held.get(kind, {}))
+            if line is not None:
+                not_held.append(line)
             if left:
                 not_compared.append(
                     f"{kind.value}: {', '.join(left)} not compared field by field: the "
@@ -1229,6 +1256,8 @@ class Reconciliation:
             "ticket_checks": checks,
             "origin": origin or None,
             "not_compared": not_compared,
+            "not_held": not_held,
+            "own_records": own,
         }
 
     def _unverified(self, sources: _Side, rules: Mapping[str, Any]) -> list[str]:
@@ -1277,6 +1306,29 @@ class _IdMaps:
     matched: set[str] = attrs.field(factory=set)
     """Keys of records last matched to (adopted as) a record the target held, not written:
     users by e-mail, a category's default status, a form or brand of the same name."""
+
+
+def _matched_names(
+    kind: Kind, names: tuple[str, ...], profile: TargetProfile, *, merged: bool
+) -> tuple[str, ...]:
+    """Of the attributes compared for ``kind``, those compared for a record matched to one
+    the target held: what the migration writes on it (none for a record merged with others)."""
+    if merged:
+        return ()
+    return tuple(n for n in names if n in profile.keeps_matched.get(kind, frozenset()))
+
+
+def _own_record_line(kind: Kind, count: int, profile: TargetProfile) -> str:
+    """What the report says of the records matched to (or merged into) the target's own."""
+    written = sorted(profile.keeps_matched.get(kind, frozenset()))
+    checked = (
+        "; their role and suspension are compared by the access check" if kind is Kind.USER else ""
+    )
+    what = f"; compared: {', '.join(written)}" if written else ""
+    return (
+        f"{kind.value}: {count} matched to (or merged into) a record the target already held: "
+        f"the target's own record{what}{checked}"
+    )
 
 
 def _attribute_names(kind: Kind) -> tuple[str, ...]:

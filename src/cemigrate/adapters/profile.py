@@ -117,6 +117,10 @@ class TargetProfile:
     """Per kind, the attributes (among ``keeps``) a migration writes on a record it matched to
     one the target already held (a Freshdesk agent's ticket scope): compared for matched
     records; the rest is the target's own record."""
+    link_only: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
+    """Per kind, link-only references (a ticket's problem): written when the target held the
+    referenced record already, else left empty and counted by the run (docs/concepts.md,
+    "Lookup and read-only fields"); compared only where the target holds one."""
     defaulted: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
     """Per kind, attributes the target fills with its own default when the source has none
     (a Zendesk ticket always has a brand, form and status): compared only when the source

@@ -192,14 +192,18 @@ def compare_kept(
     source_id: str,
     target_id: str,
     defaulted: frozenset[str] = frozenset(),
+    link_only: frozenset[str] = frozenset(),
 ) -> Iterator[Finding]:
     """A finding per attribute whose source and target values differ (both empty is equal;
     tuples are compared as multisets, so an identity lost names the identity). An attribute
     in ``defaulted`` that the source left empty is the target's own default, not a
-    difference."""
+    difference; one in ``link_only`` that the target left empty was not linked (counted by
+    the run), not a difference."""
     for name in sorted(before):
         was, now = before[name], after.get(name)
         if was == now or (_empty(was) and _empty(now)) or (_empty(was) and name in defaulted):
+            continue
+        if _empty(now) and name in link_only:
             continue
         message = f"{name} is {show(now)} in the target, {show(was)} in the source"
         if isinstance(was, tuple) and isinstance(now, tuple) and not _is_ref(was):

@@ -68,6 +68,7 @@ from cemigrate.schema import (
     Group,
     GroupMembership,
     Kind,
+    Organization,
     Record,
     Ref,
     Role,
@@ -169,6 +170,9 @@ class _Side:
     field_keys: dict[str, str] = attrs.field(factory=dict)
     """Target side: ticket field id → its key (a target may name a created field its own
     way, as Freshdesk does); source side: source key → the target's key for it."""
+    people_field_keys: dict[tuple[FieldObject, str], str] = attrs.field(factory=dict)
+    """As ``field_keys``, for user and organization fields: target side (object, field id) →
+    its key; source side (object, source key) → the target's key for it."""
     files_hashed: int = 0
     bytes_hashed: int = 0
     rules: list[tuple[str, Rule]] = attrs.field(factory=list)
@@ -602,6 +606,12 @@ class Reconciliation:
                         named = target.field_keys.get(entry.target_id)
                         if named is not None and named != mapped.key:
                             side.field_keys[mapped.key] = named
+                    if isinstance(mapped, FieldDef) and mapped.object is not FieldObject.TICKET:
+                        named = target.people_field_keys.get((mapped.object, entry.target_id))
+                        if named is not None and named != mapped.key:
+                            side.people_field_keys[(mapped.object, mapped.key)] = named
+                    if isinstance(mapped, User | Organization) and side.people_field_keys:
+                        mapped = _renamed_fields(mapped, side.people_field_keys)
                     if isinstance(mapped, Ticket) and side.field_keys:
                         renamed = {
                             side.field_keys.get(k, k): v for k, v in mapped.custom_fields.items()
@@ -639,6 +649,7 @@ class Reconciliation:
                             source_id=record.id,
                             target_id=entry.target_id,
                             defaulted=self.profile.defaulted.get(kind, frozenset()),
+                            link_only=self.profile.link_only.get(kind, frozenset()),
                         ):
                             findings.add(finding)
                     extra = target.ticket_extra.get(entry.target_id)
@@ -1308,6 +1319,15 @@ class _IdMaps:
     users by e-mail, a category's default status, a form or brand of the same name."""
 
 
+def _renamed_fields(
+    record: User | Organization, keys: Mapping[tuple[FieldObject, str], str]
+) -> User | Organization:
+    """``record`` with its custom values under the keys the target named its fields by."""
+    owner = FieldObject.USER if isinstance(record, User) else FieldObject.ORGANIZATION
+    renamed = {keys.get((owner, k), k): v for k, v in record.custom_fields.items()}
+    return attrs.evolve(record, custom_fields=renamed)
+
+
 def _matched_names(
     kind: Kind, names: tuple[str, ...], profile: TargetProfile, *, merged: bool
 ) -> tuple[str, ...]:
@@ -1403,6 +1423,8 @@ def _collect(side: _Side, record: Record, instance: str) -> None:
     prefix = f"{instance}:" if instance else ""
     if isinstance(record, FieldDef) and not instance and record.object is FieldObject.TICKET:
         side.field_keys[record.id] = record.key
+    elif isinstance(record, FieldDef) and not instance:
+        side.people_field_keys[(record.object, record.id)] = record.key
     if isinstance(record, User):
         key = f"{instance}:user:{record.id}" if instance else record.id
         side.users[key] = (record.role, record.suspended, record.deleted)

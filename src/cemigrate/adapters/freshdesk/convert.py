@@ -1503,6 +1503,8 @@ def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Reco
     no ticket scope or signature. An agent is the account's own seat: the scope it is given
     reads back as Freshdesk keeps it (:data:`TICKET_SCOPES`). A company's note is its default
     field ``note``, which the target view reads as a field too (:data:`ADOPTABLE_DEFAULTS`)."""
+    if isinstance(record, FieldDef):
+        return _field_held_as(record)
     if isinstance(record, Organization) and record.notes.strip():
         return attrs.evolve(record, custom_fields={"note": record.notes, **record.custom_fields})
     if not isinstance(record, User):
@@ -1535,6 +1537,27 @@ def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Reco
         locale=seen.locale,
         ticket_restriction=None,
         signature="",
+    )
+
+
+def _field_held_as(definition: FieldDef) -> FieldDef:
+    """A created field as it reads back: a lookup or pattern field is text (a lookup's
+    description starts with its note, :func:`field_payload`), a choice is its value (the
+    API's choices hold one text each), in the order sent."""
+    lookup = definition.type is FieldType.LOOKUP and definition.references is not None
+    return attrs.evolve(
+        definition,
+        type=FieldType.TEXT
+        if definition.type in (FieldType.LOOKUP, FieldType.REGEXP)
+        else definition.type,
+        references=None,
+        description=str(field_payload(definition)["description"] or "")
+        if lookup
+        else definition.description,
+        options=tuple(
+            FieldOption(name=o.value, value=o.value, position=i)
+            for i, o in enumerate(definition.options)
+        ),
     )
 
 

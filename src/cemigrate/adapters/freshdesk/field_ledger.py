@@ -818,7 +818,17 @@ FRESHDESK_NOT_HELD: Final[Mapping[Kind, Mapping[str, str]]] = {
     ),
     Kind.GROUP_MEMBERSHIP: with_stamps({"default": "a group's agent_ids hold no default flag"}),
     Kind.ORGANIZATION_MEMBERSHIP: with_stamps({}),
-    Kind.FIELD: with_stamps({}),
+    Kind.FIELD: with_stamps(
+        {
+            "key": "Freshdesk names a created field itself (cf_<label>, with the account's "
+            "number for cemigrate's own): values are compared under its name",
+            "position": "the account's own fields come first: a created field is placed after",
+            "required": "created optional: a required field would refuse the imported tickets "
+            "that have no value",
+            "active": "a created custom field is active: an inactive source field's values "
+            "are carried all the same",
+        }
+    ),
 }
 """What a Freshdesk *target* does not hold of each kind it reads back, and why (what it holds
 is ``keeps`` in ``platform.py``)."""

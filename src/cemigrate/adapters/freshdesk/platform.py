@@ -155,6 +155,20 @@ PLATFORM = Platform(
             Kind.GROUP: frozenset({"name", "description"}),
             Kind.GROUP_MEMBERSHIP: frozenset({"user", "group"}),
             Kind.TICKET: frozenset({"requester", "assignee", "group", "organization"}),
+            # A field the account held is its own (matched); a created one reads back as
+            # convert.held_as says (a lookup is text, a choice its value).
+            Kind.FIELD: frozenset(
+                {
+                    "title",
+                    "description",
+                    "type",
+                    "options",
+                    "object",
+                    "references",
+                    "read_only",
+                    "formula",
+                }
+            ),
         },
         keeps_matched={Kind.USER: frozenset({"ticket_restriction", "signature"})},
         # An agent's scope and signature are written only when the source sets them; a ticket

@@ -469,7 +469,10 @@ class FreshdeskTarget(PlatformTarget):
         assert isinstance(definition, FieldDef)
         existing = self._field_named(definition)
         target = existing[0] if existing else self._create_field(definition)
-        return WriteResult(key=item.key, target_id=target.id)
+        # A field the account held already (its own, or a default one it adopts) keeps its
+        # label, type and choices: matched, as reconciliation reads it (the target's own).
+        matched = existing is not None and item.target_id is None
+        return WriteResult(key=item.key, target_id=target.id, matched=matched)
 
     def _write_company(self, item: Outgoing, files: FileSource) -> WriteResult:
         """Company names are unique in Freshdesk: one that exists is adopted, not refused."""

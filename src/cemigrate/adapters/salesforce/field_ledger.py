@@ -1520,7 +1520,17 @@ SALESFORCE_NOT_HELD: Final[Mapping[Kind, Mapping[str, str]]] = {
     Kind.SCHEDULE: with_stamps(
         {"default": "business hours are written never as the org's default: it keeps its own"}
     ),
-    Kind.FIELD: with_stamps({}),
+    Kind.FIELD: with_stamps(
+        {
+            "key": "the API name is derived from the key (Order_Id__c); values are compared "
+            "under it",
+            "position": "an sObject's fields have no order of their own (page layouts do)",
+            "required": "created optional: a required field would refuse every case without "
+            "a value",
+            "active": "a custom field has no inactive state: an inactive source field's "
+            "values are carried all the same",
+        }
+    ),
 }
 """What a Salesforce *target* does not hold of each kind it reads back, and why (what it
 holds is ``SALESFORCE_KEEPS`` in ``platform.py``)."""

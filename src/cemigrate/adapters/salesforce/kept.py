@@ -38,6 +38,8 @@ from cemigrate.adapters.salesforce.objects import (
 )
 from cemigrate.errors import RecordError
 from cemigrate.schema import (
+    FieldDef,
+    FieldType,
     Group,
     Holiday,
     Identity,
@@ -372,6 +374,30 @@ def _person_name(person: User) -> str:
     return " ".join(p for p in (" ".join(words[:-1]), last) if p)
 
 
+_LOOKUP_OBJECTS: Final = frozenset({Kind.ORGANIZATION, Kind.TICKET})
+"""The kinds a custom Lookup field is created to (``convert.LOOKUP_OBJECTS``: an Account or
+a Case); a lookup to users or groups is an 18-character text field holding the target id."""
+_LABEL: Final = 40
+_HELP: Final = 510
+"""A custom field's label and field-level help lengths (``convert.field_metadata``)."""
+
+
+def _field_held_as(definition: FieldDef) -> FieldDef:
+    """A created custom field as its describe reads back: a pattern field is text, a lookup
+    to users or groups text, the label and help cut to their lengths."""
+    kind = definition.type
+    lookup = kind is FieldType.LOOKUP and definition.references in _LOOKUP_OBJECTS
+    if kind is FieldType.REGEXP or (kind is FieldType.LOOKUP and not lookup):
+        kind = FieldType.TEXT
+    return attrs.evolve(
+        definition,
+        type=kind,
+        references=definition.references if lookup else None,
+        title=definition.title[:_LABEL] or definition.key,
+        description=definition.description[:_HELP],
+    )
+
+
 def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Record:
     """A source record as a Salesforce org holds it (reconciliation compares this with what
     reads back): an end user's Contact as its fields hold the person (:func:`contact_identities`,
@@ -395,6 +421,8 @@ def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Reco
             external_id=(record.external_id or "")[:255] or None,
             tags=_words(record.tags),
         )
+    if isinstance(record, FieldDef):
+        return _field_held_as(record)
     if isinstance(record, Group):
         return attrs.evolve(record, name=record.name[:_QUEUE_NAME])
     if isinstance(record, Ticket):

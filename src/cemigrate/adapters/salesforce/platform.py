@@ -60,6 +60,10 @@ SALESFORCE_KEEPS: Final[Mapping[Kind, frozenset[str]]] = {
         }
     ),
     Kind.GROUP: frozenset({"name"}),
+    # A created custom field's describe (kept.held_as: a lookup to users or groups is text).
+    Kind.FIELD: frozenset(
+        {"title", "description", "type", "options", "object", "references", "read_only", "formula"}
+    ),
     Kind.GROUP_MEMBERSHIP: frozenset({"user", "group"}),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
     # Holidays come back one row a day, merged again (their ids are Salesforce's).

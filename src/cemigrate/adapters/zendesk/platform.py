@@ -15,6 +15,7 @@ from cemigrate.adapters.profile import (
 )
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.convert import held_as
 from cemigrate.adapters.zendesk.field_ledger import ZENDESK_NOT_HELD
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES
@@ -162,6 +163,23 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
     ),
     Kind.GROUP: frozenset({"name", "description", "public"}),
     Kind.GROUP_MEMBERSHIP: frozenset({"user", "group", "default"}),
+    # A field is created as the source defined it (its key, type, options and place).
+    Kind.FIELD: frozenset(
+        {
+            "key",
+            "title",
+            "description",
+            "type",
+            "options",
+            "object",
+            "position",
+            "required",
+            "active",
+            "references",
+            "read_only",
+            "formula",
+        }
+    ),
     # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
     # the source's domain, and the target keeps its own default brand.
     Kind.BRAND: frozenset({"name", "active", "signature_template"}),
@@ -177,6 +195,7 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
             "in_all_brands",
             "end_user_visible",
             "active",
+            "conditions",
         }
     ),
     # A category's default status is the target's own; a closed category reads back solved.
@@ -229,6 +248,7 @@ PLATFORM = Platform(
             )
         },
         not_held=ZENDESK_NOT_HELD,
+        held_as=held_as,
         # An incident is linked to its problem when the problem was in the target first.
         link_only={Kind.TICKET: frozenset({"problem"})},
         representation_comment=is_sla_note,

@@ -1433,8 +1433,11 @@ def _form_conditions(form: TicketForm, linked: Mapping[str, int | None]) -> dict
 
 def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Record:
     """A source record as a Zendesk account holds it (reconciliation compares this with what
-    reads back): a ticket form's conditional fields name the target's field ids, as
-    :func:`ticket_form_payload` writes them."""
+    reads back): a ticket field has no key of its own in Zendesk (it reads back as its
+    title's, :func:`field`); a ticket form's conditional fields name the target's field ids,
+    as :func:`ticket_form_payload` writes them."""
+    if isinstance(record, FieldDef) and record.object is FieldObject.TICKET:
+        return attrs.evolve(record, key=_slug(record.title) or record.key)
     if not isinstance(record, TicketForm) or not record.conditions:
         return record
     linked: dict[str, int | None] = {}

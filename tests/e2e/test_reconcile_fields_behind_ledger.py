@@ -228,7 +228,8 @@ def test_a_case_whose_contact_was_changed_in_salesforce_is_named() -> None:
         finding = _one(run.reconcile(), "ticket.requester")
         assert finding.source_id == tickets[case["Id"]]
         assert finding.target_id == case["Id"]
-        assert f"user {other}" in finding.message and f"user {was}" in finding.message
+        assert f"user {other}" in finding.message
+        assert f"user {was}" in finding.message
 
 
 def test_a_ticket_whose_assignee_was_changed_in_zendesk_is_named() -> None:
@@ -250,7 +251,8 @@ def test_a_ticket_whose_assignee_was_changed_in_zendesk_is_named() -> None:
         finding = _one(run.reconcile(), "ticket.assignee")
         assert finding.source_id == tickets[str(ticket["id"])]
         assert finding.target_id == str(ticket["id"])
-        assert f"user {agents[0]}" in finding.message and f"user {was}" in finding.message
+        assert f"user {agents[0]}" in finding.message
+        assert f"user {was}" in finding.message
 
 
 def test_a_contact_whose_phone_was_changed_in_freshdesk_is_named() -> None:

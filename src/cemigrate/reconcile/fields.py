@@ -24,8 +24,9 @@ from typing import Any, Final
 
 import attrs
 
+from cemigrate.adapters.profile import TargetProfile
 from cemigrate.reconcile.findings import Area, Finding, Severity
-from cemigrate.schema import Kind, Record, Ref
+from cemigrate.schema import FieldObject, Kind, Organization, Record, Ref, User
 
 __all__ = [
     "ELSEWHERE",
@@ -34,9 +35,12 @@ __all__ = [
     "attributes_of",
     "compare_kept",
     "kept_values",
+    "matched_attributes",
     "not_held_line",
+    "own_record_line",
     "severity_of",
     "show",
+    "under_target_keys",
 ]
 
 Value = Any
@@ -229,3 +233,35 @@ def compare_kept(
 
 def _is_ref(value: Value) -> bool:
     return isinstance(value, tuple) and len(value) == 3 and value[0] == _REF_SEP
+
+
+def under_target_keys(
+    record: User | Organization, keys: Mapping[tuple[FieldObject, str], str]
+) -> User | Organization:
+    """``record`` with its custom values under the keys the target named its fields by."""
+    owner = FieldObject.USER if isinstance(record, User) else FieldObject.ORGANIZATION
+    renamed = {keys.get((owner, k), k): v for k, v in record.custom_fields.items()}
+    return attrs.evolve(record, custom_fields=renamed)
+
+
+def matched_attributes(
+    kind: Kind, names: tuple[str, ...], profile: TargetProfile, *, merged: bool
+) -> tuple[str, ...]:
+    """Of the attributes compared for ``kind``, those compared for a record matched to one
+    the target held: what the migration writes on it (none for a record merged with others)."""
+    if merged:
+        return ()
+    return tuple(n for n in names if n in profile.keeps_matched.get(kind, frozenset()))
+
+
+def own_record_line(kind: Kind, count: int, profile: TargetProfile) -> str:
+    """What the report says of the records matched to (or merged into) the target's own."""
+    written = sorted(profile.keeps_matched.get(kind, frozenset()))
+    checked = (
+        "; their role and suspension are compared by the access check" if kind is Kind.USER else ""
+    )
+    what = f"; compared: {', '.join(written)}" if written else ""
+    return (
+        f"{kind.value}: {count} matched to (or merged into) a record the target already held: "
+        f"the target's own record{what}{checked}"
+    )

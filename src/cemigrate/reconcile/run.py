@@ -52,7 +52,10 @@ from cemigrate.reconcile.fields import (
     attributes_of,
     compare_kept,
     kept_values,
+    matched_attributes,
     not_held_line,
+    own_record_line,
+    under_target_keys,
 )
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.report import ReconcileReport
@@ -611,7 +614,7 @@ class Reconciliation:
                         if named is not None and named != mapped.key:
                             side.people_field_keys[(mapped.object, mapped.key)] = named
                     if isinstance(mapped, User | Organization) and side.people_field_keys:
-                        mapped = _renamed_fields(mapped, side.people_field_keys)
+                        mapped = under_target_keys(mapped, side.people_field_keys)
                     if isinstance(mapped, Ticket) and side.field_keys:
                         renamed = {
                             side.field_keys.get(k, k): v for k, v in mapped.custom_fields.items()
@@ -626,7 +629,7 @@ class Reconciliation:
                         # attributes are that record's, but for what the migration writes on
                         # a record matched as its own (not merged).
                         side.compared[f"{kind.value} matched"] += 1
-                        names = _matched_names(
+                        names = matched_attributes(
                             kind,
                             names,
                             profile,
@@ -1206,7 +1209,7 @@ class Reconciliation:
             if name.startswith("ticket ")
         ]
         own = [
-            _own_record_line(Kind(name.split()[0]), n, self.profile)
+            own_record_line(Kind(name.split()[0]), n, self.profile)
             for name, n in sorted(sources.compared.items())
             if name.endswith(" matched")
         ]
@@ -1317,38 +1320,6 @@ class _IdMaps:
     matched: set[str] = attrs.field(factory=set)
     """Keys of records last matched to (adopted as) a record the target held, not written:
     users by e-mail, a category's default status, a form or brand of the same name."""
-
-
-def _renamed_fields(
-    record: User | Organization, keys: Mapping[tuple[FieldObject, str], str]
-) -> User | Organization:
-    """``record`` with its custom values under the keys the target named its fields by."""
-    owner = FieldObject.USER if isinstance(record, User) else FieldObject.ORGANIZATION
-    renamed = {keys.get((owner, k), k): v for k, v in record.custom_fields.items()}
-    return attrs.evolve(record, custom_fields=renamed)
-
-
-def _matched_names(
-    kind: Kind, names: tuple[str, ...], profile: TargetProfile, *, merged: bool
-) -> tuple[str, ...]:
-    """Of the attributes compared for ``kind``, those compared for a record matched to one
-    the target held: what the migration writes on it (none for a record merged with others)."""
-    if merged:
-        return ()
-    return tuple(n for n in names if n in profile.keeps_matched.get(kind, frozenset()))
-
-
-def _own_record_line(kind: Kind, count: int, profile: TargetProfile) -> str:
-    """What the report says of the records matched to (or merged into) the target's own."""
-    written = sorted(profile.keeps_matched.get(kind, frozenset()))
-    checked = (
-        "; their role and suspension are compared by the access check" if kind is Kind.USER else ""
-    )
-    what = f"; compared: {', '.join(written)}" if written else ""
-    return (
-        f"{kind.value}: {count} matched to (or merged into) a record the target already held: "
-        f"the target's own record{what}{checked}"
-    )
 
 
 def _attribute_names(kind: Kind) -> tuple[str, ...]:

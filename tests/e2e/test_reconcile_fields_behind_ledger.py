@@ -98,6 +98,7 @@ def _salesforce(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callab
             instance="target",
             credentials=credentials,
             session=org.session(authenticated=False),
+            target_view=True,
             **options,
         ),
     )

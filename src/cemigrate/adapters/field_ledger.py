@@ -17,12 +17,14 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Final
 
 import attrs
 
 from cemigrate.schema import records
 
 __all__ = [
+    "STAMPS",
     "Fate",
     "FieldLedger",
     "FieldRow",
@@ -39,6 +41,7 @@ __all__ = [
     "schema_classes",
     "section",
     "unnamed_attributes",
+    "with_stamps",
     "write",
 ]
 
@@ -56,6 +59,16 @@ class Fate(enum.StrEnum):
     """Recomputed by the target platform (an address, a count, a write's own time)."""
     DROPPED = "dropped"
     """Left behind on purpose; the row says why."""
+
+
+STAMPS: Final = "the target's own: set when it writes the record"
+"""Why a target does not hold a record's ``created_at`` and ``updated_at`` (a ticket's are
+compared with its comments)."""
+
+
+def with_stamps(reasons: Mapping[str, str]) -> dict[str, str]:
+    """``reasons`` (attribute → why the target does not hold it), with the time stamps."""
+    return {"created_at": STAMPS, "updated_at": STAMPS, **reasons}
 
 
 def _attribute_names(value: Iterable[str]) -> tuple[str, ...]:

@@ -19,9 +19,13 @@ from typing import Final
 import attrs
 
 from cemigrate.adapters.sla_history import is_sla_note
-from cemigrate.schema import Comment, Kind, Ticket, User
+from cemigrate.schema import Comment, Kind, Record, Ref, Ticket, User
 
-__all__ = ["COMMON_READ_BACK", "SlaFacts", "TargetProfile", "sla_kept_in_ticket"]
+__all__ = ["COMMON_READ_BACK", "HeldAs", "SlaFacts", "TargetProfile", "sla_kept_in_ticket"]
+
+HeldAs = Callable[[Kind, Record, Callable[[Ref], str]], Record]
+"""``held_as(kind, record, target_of)``: a source record (after the mapping) as the target
+holds it; ``target_of`` gives a reference's target id from the ledger."""
 
 
 @attrs.frozen
@@ -107,6 +111,22 @@ class TargetProfile:
     (references compared through the ledger): what reconciliation compares field by field.
     An attribute not named here is one the target keeps elsewhere or cannot hold, as the
     platform's field ledger says."""
+    not_held: Mapping[Kind, Mapping[str, str]] = attrs.field(factory=dict)
+    """Per kind, the attributes the target cannot hold (or that a migration does not write to
+    it), each with the reason the platform's field ledger gives: listed as not held by the
+    target, never compared."""
+    held_as: HeldAs | None = None
+    """The source record as the target holds it, where the target's writer changes a kept
+    value by design (a name split into first and last name, a phone moved to another field, a
+    reference the target keeps for some records only); ``None``: as the source had it."""
+    keeps_matched: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
+    """Per kind, the attributes (among ``keeps``) a migration writes on a record it matched to
+    one the target already held (a Freshdesk agent's ticket scope): compared for matched
+    records; the rest is the target's own record."""
+    link_only: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
+    """Per kind, link-only references (a ticket's problem): written when the target held the
+    referenced record already, else left empty and counted by the run (docs/concepts.md,
+    "Lookup and read-only fields"); compared only where the target holds one."""
     defaulted: Mapping[Kind, frozenset[str]] = attrs.field(factory=dict)
     """Per kind, attributes the target fills with its own default when the source has none
     (a Zendesk ticket always has a brand, form and status): compared only when the source

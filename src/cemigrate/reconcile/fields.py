@@ -18,14 +18,15 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
+from cemigrate.adapters.profile import TargetProfile
 from cemigrate.reconcile.findings import Area, Finding, Severity
-from cemigrate.schema import Kind, Record, Ref
+from cemigrate.schema import FieldObject, Kind, Organization, Record, Ref, User
 
 __all__ = [
     "ELSEWHERE",
@@ -34,8 +35,12 @@ __all__ = [
     "attributes_of",
     "compare_kept",
     "kept_values",
+    "matched_attributes",
+    "not_held_reasons",
+    "own_record_why",
     "severity_of",
     "show",
+    "under_target_keys",
 ]
 
 Value = Any
@@ -100,6 +105,22 @@ _REF_SEP: Final = "ref"
 def attributes_of(kind: Kind, keeps: Mapping[Kind, frozenset[str]]) -> tuple[str, ...]:
     """The attributes of ``kind`` compared field by field, sorted."""
     return tuple(sorted(keeps.get(kind, frozenset()) - ELSEWHERE.get(kind, frozenset({"id"}))))
+
+
+def not_held_reasons(
+    attributes: Iterable[str], reasons: Mapping[str, str]
+) -> tuple[list[tuple[list[str], str]], list[str]]:
+    """Of ``attributes`` left uncompared, those the target does not hold, grouped by the
+    reason its field ledger gives (attributes of one reason together), and the rest (no
+    reason given)."""
+    by_reason: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for name in sorted(attributes):
+        if name in reasons:
+            by_reason.setdefault(reasons[name], []).append(name)
+        else:
+            rest.append(name)
+    return [(names, why) for why, names in by_reason.items()], rest
 
 
 _NESTED_OWN: Final = frozenset({"id", "verified"})
@@ -173,14 +194,18 @@ def compare_kept(
     source_id: str,
     target_id: str,
     defaulted: frozenset[str] = frozenset(),
+    link_only: frozenset[str] = frozenset(),
 ) -> Iterator[Finding]:
     """A finding per attribute whose source and target values differ (both empty is equal;
     tuples are compared as multisets, so an identity lost names the identity). An attribute
     in ``defaulted`` that the source left empty is the target's own default, not a
-    difference."""
+    difference; one in ``link_only`` that the target left empty was not linked (counted by
+    the run), not a difference."""
     for name in sorted(before):
         was, now = before[name], after.get(name)
         if was == now or (_empty(was) and _empty(now)) or (_empty(was) and name in defaulted):
+            continue
+        if _empty(now) and name in link_only:
             continue
         message = f"{name} is {show(now)} in the target, {show(was)} in the source"
         if isinstance(was, tuple) and isinstance(now, tuple) and not _is_ref(was):
@@ -206,3 +231,36 @@ def compare_kept(
 
 def _is_ref(value: Value) -> bool:
     return isinstance(value, tuple) and len(value) == 3 and value[0] == _REF_SEP
+
+
+def under_target_keys(
+    record: User | Organization, keys: Mapping[tuple[FieldObject, str], str]
+) -> User | Organization:
+    """``record`` with its custom values under the keys the target named its fields by."""
+    owner = FieldObject.USER if isinstance(record, User) else FieldObject.ORGANIZATION
+    renamed = {keys.get((owner, k), k): v for k, v in record.custom_fields.items()}
+    return attrs.evolve(record, custom_fields=renamed)
+
+
+def matched_attributes(
+    kind: Kind, names: tuple[str, ...], profile: TargetProfile, *, merged: bool
+) -> tuple[str, ...]:
+    """Of the attributes compared for ``kind``, those compared for a record matched to one
+    the target held: what the migration writes on it (none for a record merged with others)."""
+    if merged:
+        return ()
+    return tuple(n for n in names if n in profile.keeps_matched.get(kind, frozenset()))
+
+
+def own_record_why(kind: Kind, profile: TargetProfile) -> str:
+    """Why the records matched to (or merged into) the target's own are not compared as the
+    source had them, and what of them is compared."""
+    written = sorted(profile.keeps_matched.get(kind, frozenset()))
+    checked = (
+        "; their role and suspension are compared by the access check" if kind is Kind.USER else ""
+    )
+    what = f"; compared: {', '.join(written)}" if written else ""
+    return (
+        "matched to (or merged into) a record the target already held: the target's own "
+        f"record, its attributes are that record's{what}{checked}"
+    )

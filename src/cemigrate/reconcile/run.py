@@ -48,7 +48,17 @@ from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.counts import count_calls, independent_counts
 from cemigrate.reconcile.coverage import NotHeld, NotRun, sort_out
 from cemigrate.reconcile.facts import TicketFacts, ticket_facts
-from cemigrate.reconcile.fields import ELSEWHERE, Value, attributes_of, compare_kept, kept_values
+from cemigrate.reconcile.fields import (
+    ELSEWHERE,
+    Value,
+    attributes_of,
+    compare_kept,
+    kept_values,
+    matched_attributes,
+    not_held_reasons,
+    own_record_why,
+    under_target_keys,
+)
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.reconcile.held_elsewhere import note_held_elsewhere
 from cemigrate.reconcile.instances import check as check_instances
@@ -67,6 +77,7 @@ from cemigrate.schema import (
     Group,
     GroupMembership,
     Kind,
+    Organization,
     Record,
     Ref,
     Role,
@@ -170,6 +181,9 @@ class _Side:
     field_keys: dict[str, str] = attrs.field(factory=dict)
     """Target side: ticket field id → its key (a target may name a created field its own
     way, as Freshdesk does); source side: source key → the target's key for it."""
+    people_field_keys: dict[tuple[FieldObject, str], str] = attrs.field(factory=dict)
+    """As ``field_keys``, for user and organization fields: target side (object, field id) →
+    its key; source side (object, source key) → the target's key for it."""
     files_hashed: int = 0
     bytes_hashed: int = 0
     rules: list[tuple[str, Rule]] = attrs.field(factory=list)
@@ -637,22 +651,41 @@ class Reconciliation:
                         named = target.field_keys.get(entry.target_id)
                         if named is not None and named != mapped.key:
                             side.field_keys[mapped.key] = named
+                    if isinstance(mapped, FieldDef) and mapped.object is not FieldObject.TICKET:
+                        named = target.people_field_keys.get((mapped.object, entry.target_id))
+                        if named is not None and named != mapped.key:
+                            side.people_field_keys[(mapped.object, mapped.key)] = named
+                    if isinstance(mapped, User | Organization) and side.people_field_keys:
+                        mapped = under_target_keys(mapped, side.people_field_keys)
                     if isinstance(mapped, Ticket) and side.field_keys:
                         renamed = {
                             side.field_keys.get(k, k): v for k, v in mapped.custom_fields.items()
                         }
                         mapped = attrs.evolve(mapped, custom_fields=renamed)
                     held = target.kept.get(kind, {}).get(entry.target_id)
+                    names = compared.get(kind, ())
                     if held is not None and (
                         key in maps.matched or entry.target_id in maps.merged.get(kind, ())
                     ):
                         # Matched to a record the target held, or merged with another: its
-                        # attributes are that record's, not this one's.
+                        # attributes are that record's, but for what the migration writes on
+                        # a record matched as its own (not merged).
                         side.compared[f"{kind.value} matched"] += 1
-                        held = None
+                        names = matched_attributes(
+                            kind,
+                            names,
+                            profile,
+                            merged=entry.target_id in maps.merged.get(kind, ()),
+                        )
+                        held = {n: held[n] for n in names} if names else None
                     if kind in compared and held is not None:
                         side.compared[kind.value] += 1
-                        before = kept_values(mapped, compared[kind], ref_target)
+                        as_held = (
+                            mapped
+                            if profile.held_as is None
+                            else profile.held_as(kind, mapped, ref_target)
+                        )
+                        before = kept_values(as_held, names, ref_target)
                         for finding in compare_kept(
                             kind,
                             before,
@@ -661,6 +694,7 @@ class Reconciliation:
                             source_id=record.id,
                             target_id=entry.target_id,
                             defaulted=self.profile.defaulted.get(kind, frozenset()),
+                            link_only=self.profile.link_only.get(kind, frozenset()),
                         ):
                             findings.add(finding)
                     extra = target.ticket_extra.get(entry.target_id)
@@ -1214,8 +1248,7 @@ class Reconciliation:
                 kind=name.split()[0],
                 what="attributes",
                 records=n,
-                why="matched to (or merged into) a record the target already held, so its "
-                "attributes are that record's: not compared field by field",
+                why=own_record_why(Kind(name.split()[0]), self.profile),
                 platform=platform,
             )
             for name, n in sorted(sources.compared.items())
@@ -1264,7 +1297,19 @@ class Reconciliation:
                 - set(compared_kinds.get(kind, ()))
                 - ELSEWHERE.get(kind, frozenset({"id"}))
                 - set(self.profile.ticket_labels if kind is Kind.TICKET else ())
+                - _CHECKED_ELSEWHERE.get(kind, frozenset())
             )
+            reasons, left = not_held_reasons(left, self.profile.not_held.get(kind, {}))
+            not_compared += [
+                NotHeld(
+                    kind=kind.value,
+                    what=", ".join(names),
+                    records=done[kind.value],
+                    why=why,
+                    platform=platform,
+                )
+                for names, why in reasons
+            ]
             if left:
                 not_compared.append(
                     NotHeld(
@@ -1469,6 +1514,8 @@ def _collect(side: _Side, record: Record, instance: str) -> None:
     prefix = f"{instance}:" if instance else ""
     if isinstance(record, FieldDef) and not instance and record.object is FieldObject.TICKET:
         side.field_keys[record.id] = record.key
+    elif isinstance(record, FieldDef) and not instance:
+        side.people_field_keys[(record.object, record.id)] = record.key
     if isinstance(record, User):
         key = f"{instance}:user:{record.id}" if instance else record.id
         side.users[key] = (record.role, record.suspended, record.deleted)

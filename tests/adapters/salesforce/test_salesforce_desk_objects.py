@@ -399,7 +399,13 @@ def test_the_salesforce_source_reads_it_all_back(migrated: Migrated) -> None:
         assert parse_origin(back.custom_fields["cemigrate_origin"]) == json.loads(
             json.dumps(origin_of(ticket))
         )
-        for attribute in view.keeps[Kind.TICKET] - {"requester", "organization"}:
+        # references are compared through the ledger's ids (reconciliation), not here
+        for attribute in view.keeps[Kind.TICKET] - {
+            "requester",
+            "organization",
+            "assignee",
+            "group",
+        }:
             assert getattr(back, attribute) == getattr(ticket, attribute), attribute
         checked += 1
     assert checked > 10

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
@@ -66,6 +66,7 @@ from cemigrate.schema import (
     Organization,
     OrganizationMembership,
     Priority,
+    Record,
     Ref,
     Role,
     Rule,
@@ -127,6 +128,7 @@ __all__ = [
     "format_time",
     "group",
     "group_memberships",
+    "held_as",
     "organization",
     "organization_memberships",
     "parse_time",
@@ -1491,6 +1493,72 @@ def contact_payload(outgoing: Outgoing, names: Mapping[str, str]) -> dict[str, J
         "custom_fields": custom_values(values, names, "contact"),
     }
     return split_defaults({k: v for k, v in payload.items() if v is not None})
+
+
+def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Record:
+    """A source record as a Freshdesk account holds it (reconciliation compares this with
+    what reads back). An end user is a contact as :func:`contact_payload` writes it and
+    :func:`contact` reads it: identities in the contact's fields (the rest in its
+    description), the phone or else the mobile, the language for the locale; a contact holds
+    no ticket scope or signature. An agent is the account's own seat: the scope it is given
+    reads back as Freshdesk keeps it (:data:`TICKET_SCOPES`). A company's note is its default
+    field ``note``, which the target view reads as a field too (:data:`ADOPTABLE_DEFAULTS`)."""
+    if isinstance(record, FieldDef):
+        return _field_held_as(record)
+    if isinstance(record, Organization) and record.notes.strip():
+        return attrs.evolve(record, custom_fields={"note": record.notes, **record.custom_fields})
+    if not isinstance(record, User):
+        return record
+    if record.role is not Role.END_USER:
+        scope = ticket_scope(record.ticket_restriction)
+        return attrs.evolve(record, ticket_restriction=_RESTRICTIONS.get(scope))
+    places = contact_identities(record)
+    row: dict[str, JsonValue] = {
+        "id": record.id,
+        "name": record.name,
+        "email": record.email,
+        **places.fields,
+        "description": contact_description(record.details, record.notes, places.further),
+        "language": _freshdesk_language(record.locale),
+    }
+    seen = contact(row)
+    # The target view reads the adopted default fields as fields too: the description, and
+    # the address in place of the attribute (ADOPTABLE_DEFAULTS).
+    shown = {"description": row["description"], "address": record.address or None}
+    return attrs.evolve(
+        record,
+        custom_fields={**{k: v for k, v in shown.items() if v}, **record.custom_fields},
+        address=None,
+        name=seen.name,
+        identities=seen.identities,
+        phone=seen.phone,
+        details=seen.details,
+        notes=seen.notes,
+        locale=seen.locale,
+        ticket_restriction=None,
+        signature="",
+    )
+
+
+def _field_held_as(definition: FieldDef) -> FieldDef:
+    """A created field as it reads back: a lookup or pattern field is text (a lookup's
+    description starts with its note, :func:`field_payload`), a choice is its value (the
+    API's choices hold one text each), in the order sent."""
+    lookup = definition.type is FieldType.LOOKUP and definition.references is not None
+    return attrs.evolve(
+        definition,
+        type=FieldType.TEXT
+        if definition.type in (FieldType.LOOKUP, FieldType.REGEXP)
+        else definition.type,
+        references=None,
+        description=str(field_payload(definition)["description"] or "")
+        if lookup
+        else definition.description,
+        options=tuple(
+            FieldOption(name=o.value, value=o.value, position=i)
+            for i, o in enumerate(definition.options)
+        ),
+    )
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ section it goes through.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from cemigrate.adapters.field_ledger import (
@@ -36,10 +36,12 @@ from cemigrate.adapters.field_ledger import (
     kept,
     main,
     mapped,
+    with_stamps,
 )
 from cemigrate.adapters.origin import ORIGIN_FIELD
+from cemigrate.schema import Kind
 
-__all__ = ["FRESHDESK_LEDGER"]
+__all__ = ["FRESHDESK_LEDGER", "FRESHDESK_NOT_HELD"]
 
 _REF: Final = "https://developers.freshdesk.com/api/, section "
 
@@ -770,6 +772,66 @@ FRESHDESK_LEDGER: Final = FieldLedger(
     ),
 )
 """Every documented field of every object the Freshdesk source reads, with its fate."""
+
+
+_ZENDESK_AGENT: Final = (
+    "a Zendesk agent's setting: a Freshdesk agent is the account's own seat, matched by e-mail"
+)
+_SEAT: Final = "the agent's seat is the account's own: compared, never set"
+
+FRESHDESK_NOT_HELD: Final[Mapping[Kind, Mapping[str, str]]] = {
+    Kind.TICKET: {
+        "submitter": "a Freshdesk ticket has no submitter: its requester opened it",
+        "ccs": "gap: the ticket's CCs are not written to cc_emails (they stay on its "
+        "conversations' addresses)",
+        "followers": "a Freshdesk ticket has no followers (agents watch tickets themselves)",
+        "due_at": "gap: the due date is not written: Freshdesk computes due_by from its own SLA",
+        "external_id": "gap: the ticket's own external id is not written (cemigrate_id holds "
+        "the source key)",
+        "problem": "a Freshdesk ticket has no problem link (parent-child tickets are another "
+        "thing)",
+    },
+    Kind.USER: with_stamps(
+        {
+            "time_zone": "not sent: Freshdesk takes its own zone names, not IANA ones",
+            "alias": _ZENDESK_AGENT,
+            "custom_role": _ZENDESK_AGENT,
+            "default_group": _ZENDESK_AGENT,
+            "only_private_comments": _ZENDESK_AGENT,
+            "agent_type": _SEAT,
+            "occasional": _SEAT,
+        }
+    ),
+    Kind.ORGANIZATION: with_stamps(
+        {
+            "external_id": "gap: a company's own external id is not written",
+            "group": "a company has no default group",
+            "shared_tickets": "a company has no sharing flag: each contact's view_all_tickets",
+            "shared_comments": "a company has no sharing flag: each contact's view_all_tickets",
+        }
+    ),
+    Kind.GROUP: with_stamps(
+        {
+            "public": "a Freshdesk group has no public flag",
+            "deleted": "a group is created live: the API creates no deleted group",
+        }
+    ),
+    Kind.GROUP_MEMBERSHIP: with_stamps({"default": "a group's agent_ids hold no default flag"}),
+    Kind.ORGANIZATION_MEMBERSHIP: with_stamps({}),
+    Kind.FIELD: with_stamps(
+        {
+            "key": "Freshdesk names a created field itself (cf_<label>, with the account's "
+            "number for cemigrate's own): values are compared under its name",
+            "position": "the account's own fields come first: a created field is placed after",
+            "required": "created optional: a required field would refuse the imported tickets "
+            "that have no value",
+            "active": "a created custom field is active: an inactive source field's values "
+            "are carried all the same",
+        }
+    ),
+}
+"""What a Freshdesk *target* does not hold of each kind it reads back, and why (what it holds
+is ``keeps`` in ``platform.py``)."""
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

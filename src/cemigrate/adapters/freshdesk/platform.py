@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from cemigrate.adapters.contract import Source, Target
 from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-from cemigrate.adapters.freshdesk.convert import LABEL_FIELDS
+from cemigrate.adapters.freshdesk.convert import LABEL_FIELDS, held_as
+from cemigrate.adapters.freshdesk.field_ledger import FRESHDESK_NOT_HELD
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.rules import FRESHDESK_RULES
 from cemigrate.adapters.platform import AdapterSettings, Platform, http_base_url, role
@@ -140,17 +141,61 @@ PLATFORM = Platform(
         ratings_loss="the Freshdesk target does not write satisfaction ratings",
         expect_suspended=suspended_or_deleted,
         value_losses={"status": {"new": "open"}},
-        # Companies keep description and note. Users are not listed: contacts hold their
-        # identities (email, other_emails, phone, mobile, twitter_id, the rest in the
-        # description), details and notes, but agents are the account's own seats, matched by
-        # e-mail and not written, and hold only what the account gave them; `keeps` is per
-        # kind, so comparing users field by field would flag every agent.
+        # End users are contacts (convert.held_as: identities in the contact's fields, the
+        # rest in its description); agents are the account's own seats, matched by e-mail and
+        # not written but for their ticket scope and signature (keeps_matched).
         keeps={
-            Kind.ORGANIZATION: frozenset({"name", "domains", "details", "notes"}),
+            Kind.ORGANIZATION: frozenset(
+                {"name", "domains", "details", "notes", "tags", "custom_fields"}
+            ),
             Kind.ORGANIZATION_MEMBERSHIP: frozenset(
                 {"user", "organization", "default", "view_tickets"}
             ),
+            Kind.USER: frozenset(
+                {
+                    "name",
+                    "email",
+                    "identities",
+                    "organization",
+                    "phone",
+                    "locale",
+                    "external_id",
+                    "address",
+                    "details",
+                    "notes",
+                    "tags",
+                    "custom_fields",
+                    "ticket_restriction",
+                    "signature",
+                }
+            ),
+            Kind.GROUP: frozenset({"name", "description"}),
+            Kind.GROUP_MEMBERSHIP: frozenset({"user", "group"}),
+            Kind.TICKET: frozenset({"requester", "assignee", "group", "organization"}),
+            # A field the account held is its own (matched); a created one reads back as
+            # convert.held_as says (a lookup is text, a choice its value).
+            Kind.FIELD: frozenset(
+                {
+                    "title",
+                    "description",
+                    "type",
+                    "options",
+                    "object",
+                    "references",
+                    "read_only",
+                    "formula",
+                }
+            ),
         },
+        keeps_matched={Kind.USER: frozenset({"ticket_restriction", "signature"})},
+        # An agent's scope and signature are written only when the source sets them; a ticket
+        # without a company gets its requester's.
+        defaulted={
+            Kind.USER: frozenset({"ticket_restriction", "signature"}),
+            Kind.TICKET: frozenset({"organization"}),
+        },
+        not_held=FRESHDESK_NOT_HELD,
+        held_as=held_as,
         ticket_labels={attribute: field.key for attribute, field in LABEL_FIELDS.items()},
     ),
 )

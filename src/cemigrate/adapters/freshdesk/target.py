@@ -469,7 +469,7 @@ class FreshdeskTarget(PlatformTarget):
         assert isinstance(definition, FieldDef)
         existing = self._field_named(definition)
         target = existing[0] if existing else self._create_field(definition)
-        return WriteResult(key=item.key, target_id=target.id)
+        return WriteResult(key=item.key, target_id=target.id, matched=_adopted(item, existing))
 
     def _write_company(self, item: Outgoing, files: FileSource) -> WriteResult:
         """Company names are unique in Freshdesk: one that exists is adopted, not refused."""
@@ -631,7 +631,10 @@ class FreshdeskTarget(PlatformTarget):
         """What writing these users would answer: an agent matched, the fallback or failed
         (as :meth:`_match_agent`); a contact whose e-mail the account holds adopted when an
         active contact holds it, else failed (as :meth:`_adopt`). Reads the agents and the
-        contacts (active, blocked, deleted) once: one call per 100 of each."""
+        contacts (active, blocked, deleted) once: one call per 100 of each. A field the
+        account holds is matched, as :meth:`_write_field` answers."""
+        if kind is Kind.FIELD:
+            return [self._foresee_field(item) for item in batch]
         if kind is not Kind.USER:
             return [None] * len(batch)
         answers: list[WriteResult | None] = []
@@ -655,6 +658,14 @@ class FreshdeskTarget(PlatformTarget):
             else:
                 answers.append(WriteResult(key=item.key, error=EMAIL_TAKEN))
         return answers
+
+    def _foresee_field(self, item: Outgoing) -> WriteResult | None:
+        definition = item.record
+        assert isinstance(definition, FieldDef)
+        existing = self._field_named(definition)
+        if existing is None or not _adopted(item, existing):
+            return None
+        return WriteResult(key=item.key, target_id=existing[0].id, matched=True)
 
     def _contact_table(self) -> dict[str, tuple[str, str, bool]]:
         """Contacts by lower-cased e-mail: id, source key and whether it is active (neither
@@ -1443,3 +1454,10 @@ def _duplicate_email(refusal: RecordError) -> bool:
         part.startswith("email: ") and part.endswith("(duplicate_value)")
         for part in refusal.platform_message.split("; ")
     )
+
+
+def _adopted(item: Outgoing, existing: tuple[FieldDef, str] | None) -> bool:
+    """Whether a field is one of Freshdesk's own default fields (its name starts with ``.``:
+    the type field, an adopted contact or company field): it keeps its label, type and
+    choices, the target's own record (matched), as reconciliation reads it."""
+    return item.target_id is None and existing is not None and existing[1].startswith(".")

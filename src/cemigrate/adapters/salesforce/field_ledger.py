@@ -25,7 +25,7 @@ left behind (``gap:`` when a migration could carry it and does not yet).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from cemigrate.adapters.field_ledger import (
@@ -38,10 +38,12 @@ from cemigrate.adapters.field_ledger import (
     kept,
     main,
     mapped,
+    with_stamps,
 )
 from cemigrate.adapters.origin import ORIGIN_FIELD
+from cemigrate.schema import Kind
 
-__all__ = ["CUSTOM_FIELDS", "PERSON_CUSTOM_FIELDS", "SALESFORCE_LEDGER"]
+__all__ = ["CUSTOM_FIELDS", "PERSON_CUSTOM_FIELDS", "SALESFORCE_LEDGER", "SALESFORCE_NOT_HELD"]
 
 _REF: Final = (
     "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/"
@@ -1460,6 +1462,78 @@ SALESFORCE_LEDGER: Final = FieldLedger(
     ),
 )
 """Every field of every object the Salesforce source reads, with its fate."""
+
+
+_AGENT_ONLY: Final = (
+    "an agent's attribute: agents are the org's own Users, matched by e-mail and never "
+    "written; an end user's Contact has no such field"
+)
+
+SALESFORCE_NOT_HELD: Final[Mapping[Kind, Mapping[str, str]]] = {
+    Kind.TICKET: {
+        "submitter": "the Case's creator (CreatedById) is the user the migration writes as; "
+        "the case's contact is its requester",
+        "ccs": "a Case has no CC list: the addresses copied stay on its e-mails",
+        "followers": "a Case has no followers (Chatter follows are each user's own)",
+        "due_at": "gap: a Case has no due date field and cemigrate creates none",
+        "external_id": "gap: Cemigrate_Id__c holds cemigrate's source key; the ticket's own "
+        "external id is not written",
+        "problem": "gap: an incident's problem is not written as the case's parent (ParentId)",
+    },
+    Kind.USER: with_stamps(
+        {
+            "locale": "a Contact has no language or locale field",
+            "time_zone": "a Contact has no time zone field",
+            **dict.fromkeys(
+                (
+                    "agent_type",
+                    "alias",
+                    "custom_role",
+                    "default_group",
+                    "occasional",
+                    "only_private_comments",
+                    "signature",
+                    "ticket_restriction",
+                ),
+                _AGENT_ONLY,
+            ),
+        }
+    ),
+    Kind.GROUP: with_stamps(
+        {
+            "description": "a queue (Group of type Queue) has no description",
+            "public": "a queue has no public flag: its members and the sharing rules decide",
+            "deleted": "a queue has no deleted state: a deleted group is a queue like others",
+        }
+    ),
+    Kind.GROUP_MEMBERSHIP: with_stamps({"default": "a GroupMember has no default flag"}),
+    Kind.ORGANIZATION: with_stamps(
+        {
+            "group": "an Account has no default queue",
+            "shared_tickets": "an Account has no sharing flag: the org's sharing rules decide",
+            "shared_comments": "an Account has no sharing flag: the org's sharing rules decide",
+        }
+    ),
+    Kind.ORGANIZATION_MEMBERSHIP: with_stamps(
+        {"view_tickets": "an AccountContactRelation has no ticket visibility flag"}
+    ),
+    Kind.SCHEDULE: with_stamps(
+        {"default": "business hours are written never as the org's default: it keeps its own"}
+    ),
+    Kind.FIELD: with_stamps(
+        {
+            "key": "the API name is derived from the key (Order_Id__c); values are compared "
+            "under it",
+            "position": "an sObject's fields have no order of their own (page layouts do)",
+            "required": "created optional: a required field would refuse every case without "
+            "a value",
+            "active": "a custom field has no inactive state: an inactive source field's "
+            "values are carried all the same",
+        }
+    ),
+}
+"""What a Salesforce *target* does not hold of each kind it reads back, and why (what it
+holds is ``SALESFORCE_KEEPS`` in ``platform.py``)."""
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -23,9 +23,11 @@ Contact (Field Reference) holds ``Email`` in 80 characters, ``Phone``, ``MobileP
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
+
+import attrs
 
 from cemigrate.adapters.origin import ORIGIN_FIELD, origin_text
 from cemigrate.adapters.salesforce.objects import (
@@ -36,12 +38,17 @@ from cemigrate.adapters.salesforce.objects import (
 )
 from cemigrate.errors import RecordError
 from cemigrate.schema import (
+    FieldDef,
+    FieldType,
+    Group,
     Holiday,
     Identity,
     Interval,
     JsonValue,
     Kind,
+    Organization,
     OrganizationMembership,
+    Record,
     Ref,
     Schedule,
     Ticket,
@@ -57,6 +64,7 @@ __all__ = [
     "case_kept_fields",
     "case_kept_values",
     "contact_identities",
+    "held_as",
     "holiday_payloads",
     "identities_of",
     "mailing_street",
@@ -83,6 +91,8 @@ LABEL_KEYS: Final[Mapping[str, str]] = {
 UNEXPRESSIBLE_SCHEDULE: Final = "schedule-not-expressible"
 """Skip policy: Salesforce business hours hold one open interval a day."""
 
+_QUEUE_NAME: Final = 40
+"""A queue's ``Name`` (Group, Object Reference): 40 characters."""
 _LABEL_WIDTH: Final = 255
 _NAME: Final = 80
 """BusinessHours' ``Name`` length."""
@@ -346,3 +356,80 @@ def schedule(d: Mapping[str, Any], holidays: Sequence[Mapping[str, Any]] = ()) -
         holidays=tuple(merged),
         default=bool(d.get("IsDefault")),
     )
+
+
+# -- what reconciliation expects back --------------------------------------------------------
+
+
+def _words(tags: Sequence[str]) -> tuple[str, ...]:
+    """Tags as ``Cemigrate_Tags__c`` keeps them: one space-separated text."""
+    return tuple(" ".join(tags).split())
+
+
+def _person_name(person: User) -> str:
+    """``FirstName`` and ``LastName`` as the Contact is written, joined again as read: the
+    last word is the last name (the e-mail, else ``Unknown``, when there is no name)."""
+    words = person.name.split()
+    last = (words[-1] if words else (person.email or "Unknown"))[:80]
+    return " ".join(p for p in (" ".join(words[:-1]), last) if p)
+
+
+_LOOKUP_OBJECTS: Final = frozenset({Kind.ORGANIZATION, Kind.TICKET})
+"""The kinds a custom Lookup field is created to (``convert.LOOKUP_OBJECTS``: an Account or
+a Case); a lookup to users or groups is an 18-character text field holding the target id."""
+_LABEL: Final = 40
+_HELP: Final = 510
+"""A custom field's label and field-level help lengths (``convert.field_metadata``)."""
+
+
+def _field_held_as(definition: FieldDef) -> FieldDef:
+    """A created custom field as its describe reads back: a pattern field is text, a lookup
+    to users or groups text, the label and help cut to their lengths."""
+    kind = definition.type
+    lookup = kind is FieldType.LOOKUP and definition.references in _LOOKUP_OBJECTS
+    if kind is FieldType.REGEXP or (kind is FieldType.LOOKUP and not lookup):
+        kind = FieldType.TEXT
+    return attrs.evolve(
+        definition,
+        type=kind,
+        references=definition.references if lookup else None,
+        title=definition.title[:_LABEL] or definition.key,
+        description=definition.description[:_HELP],
+    )
+
+
+def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Record:
+    """A source record as a Salesforce org holds it (reconciliation compares this with what
+    reads back): an end user's Contact as its fields hold the person (:func:`contact_identities`,
+    the name split into first and last), a queue's name in 40 characters, a case's contact only
+    when the requester is a Contact (an agent who asked is a User, which ``ContactId`` cannot
+    name), tags as one space-separated text."""
+    if isinstance(record, User):
+        places = contact_identities(record)
+        phone, email = places.get("Phone"), places.get("Email")
+        try:
+            address = mailing_street(record)
+        except RecordError:
+            address = record.address  # refused at the write: never compared
+        return attrs.evolve(
+            record,
+            name=_person_name(record),
+            email=email if isinstance(email, str) else None,
+            phone=phone if isinstance(phone, str) else None,
+            identities=identities_of(places),
+            address=address,
+            external_id=(record.external_id or "")[:255] or None,
+            tags=_words(record.tags),
+        )
+    if isinstance(record, FieldDef):
+        return _field_held_as(record)
+    if isinstance(record, Group):
+        return attrs.evolve(record, name=record.name[:_QUEUE_NAME])
+    if isinstance(record, Ticket):
+        requester = record.requester
+        if requester is not None and not target_of(requester).startswith("003"):
+            requester = None
+        return attrs.evolve(record, requester=requester, tags=_words(record.tags))
+    if isinstance(record, Organization):
+        return attrs.evolve(record, tags=_words(record.tags))
+    return record

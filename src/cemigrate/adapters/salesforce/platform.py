@@ -10,7 +10,8 @@ from cemigrate.adapters.counting import Count, Counting
 from cemigrate.adapters.platform import AdapterSettings, Platform, ReadPage, role
 from cemigrate.adapters.profile import COMMON_READ_BACK, TargetProfile
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
-from cemigrate.adapters.salesforce.kept import LABEL_KEYS
+from cemigrate.adapters.salesforce.field_ledger import SALESFORCE_NOT_HELD
+from cemigrate.adapters.salesforce.kept import LABEL_KEYS, held_as
 from cemigrate.adapters.salesforce.limits import SALESFORCE_PLANS
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
 from cemigrate.errors import ConfigError, CredentialError
@@ -39,14 +40,38 @@ an agent no User matches by e-mail)."""
 
 
 SALESFORCE_KEEPS: Final[Mapping[Kind, frozenset[str]]] = {
-    Kind.ORGANIZATION: frozenset({"name", "details", "notes", "external_id", "domains", "tags"}),
-    # Agents are the org's own Users (matched by e-mail): only the e-mail is compared.
-    Kind.USER: frozenset({"email"}),
+    Kind.ORGANIZATION: frozenset(
+        {"name", "details", "notes", "external_id", "domains", "tags", "custom_fields"}
+    ),
+    # End users are Contacts (kept.held_as: the name split in two, the phones and identities
+    # in the Contact's fields); agents are the org's own Users, matched by e-mail.
+    Kind.USER: frozenset(
+        {
+            "name",
+            "email",
+            "identities",
+            "organization",
+            "phone",
+            "external_id",
+            "address",
+            "details",
+            "notes",
+            "tags",
+            "custom_fields",
+        }
+    ),
+    Kind.GROUP: frozenset({"name"}),
+    # A created custom field's describe (kept.held_as: a lookup to users or groups is text).
+    Kind.FIELD: frozenset(
+        {"title", "description", "type", "options", "object", "references", "read_only", "formula"}
+    ),
+    Kind.GROUP_MEMBERSHIP: frozenset({"user", "group"}),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
     # Holidays come back one row a day, merged again (their ids are Salesforce's).
     Kind.SCHEDULE: frozenset({"name", "time_zone", "intervals", "holidays"}),
-    # A case's contact is its requester only when an end user asked (agents are Users).
-    Kind.TICKET: frozenset({"subject", "tags", "organization"}),
+    # The owner is the assignee (a User) or the group (a queue; Cemigrate_Queue_Id__c when an
+    # agent owns the case); the contact is the requester when an end user asked.
+    Kind.TICKET: frozenset({"subject", "tags", "organization", "requester", "assignee", "group"}),
 }
 """What a Salesforce target holds as the source had it, per kind (docs/salesforce.md)."""
 
@@ -158,6 +183,10 @@ PLATFORM = Platform(
         | {Kind.ORGANIZATION_MEMBERSHIP, Kind.SCHEDULE, Kind.SLA_EVENT, Kind.TICKET_METRICS},
         ratings_loss="Salesforce has no object for satisfaction ratings",
         keeps=SALESFORCE_KEEPS,
+        not_held=SALESFORCE_NOT_HELD,
+        held_as=held_as,
+        # A case nobody owns in the source is owned by the user the migration writes as.
+        defaulted={Kind.TICKET: frozenset({"assignee"})},
         # Brands, forms and custom statuses: their names in Case text fields (kept.py).
         ticket_labels=dict(LABEL_KEYS),
     ),

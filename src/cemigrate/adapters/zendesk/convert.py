@@ -32,9 +32,11 @@ Decisions, stated once:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
+
+import attrs
 
 from cemigrate.adapters.contract import Outgoing, SlaHistory
 from cemigrate.adapters.origin import ORIGIN_FIELD, origin_text
@@ -73,6 +75,7 @@ from cemigrate.schema import (
     Organization,
     OrganizationMembership,
     Priority,
+    Record,
     Ref,
     Role,
     Rule,
@@ -127,6 +130,7 @@ __all__ = [
     "group",
     "group_membership",
     "group_payload",
+    "held_as",
     "holiday",
     "holiday_payload",
     "identity",
@@ -1425,6 +1429,22 @@ def _form_conditions(form: TicketForm, linked: Mapping[str, int | None]) -> dict
                 kept.append({**condition, "parent_field_id": parent, "child_fields": children})
         out[key] = kept
     return out
+
+
+def held_as(kind: Kind, record: Record, target_of: Callable[[Ref], str]) -> Record:
+    """A source record as a Zendesk account holds it (reconciliation compares this with what
+    reads back): a ticket field has no key of its own in Zendesk (it reads back as its
+    title's, :func:`field`); a ticket form's conditional fields name the target's field ids,
+    as :func:`ticket_form_payload` writes them."""
+    if isinstance(record, FieldDef) and record.object is FieldObject.TICKET:
+        return attrs.evolve(record, key=_slug(record.title) or record.key)
+    if not isinstance(record, TicketForm) or not record.conditions:
+        return record
+    linked: dict[str, int | None] = {}
+    for ref in record.fields:
+        target = target_of(ref)
+        linked[ref.id] = int(target) if target.isdigit() else None
+    return attrs.evolve(record, conditions=_form_conditions(record, linked))
 
 
 def schedule_payload(outgoing: Outgoing) -> dict[str, JsonValue]:

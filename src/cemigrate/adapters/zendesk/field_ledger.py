@@ -18,7 +18,7 @@ is kept verbatim, ``mapped`` the mapping file's section it goes through.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from cemigrate.adapters.field_ledger import (
@@ -31,10 +31,12 @@ from cemigrate.adapters.field_ledger import (
     kept,
     main,
     mapped,
+    with_stamps,
 )
 from cemigrate.adapters.origin import ORIGIN_FIELD
+from cemigrate.schema import Kind
 
-__all__ = ["ZENDESK_LEDGER"]
+__all__ = ["ZENDESK_LEDGER", "ZENDESK_NOT_HELD"]
 
 _REF: Final = "https://developer.zendesk.com/api-reference/ticketing/"
 
@@ -789,6 +791,47 @@ ZENDESK_LEDGER: Final = FieldLedger(
     ),
 )
 """Every documented field of every object the Zendesk adapters read, with its fate."""
+
+
+_FRESHDESK_SEAT: Final = "a Freshdesk agent's seat; a Zendesk agent has no such attribute"
+
+ZENDESK_NOT_HELD: Final[Mapping[Kind, Mapping[str, str]]] = {
+    Kind.TICKET: {
+        "external_id": "gap: Zendesk's external_id holds cemigrate's source key; the ticket's "
+        "own external id is not written",
+    },
+    Kind.USER: with_stamps({"agent_type": _FRESHDESK_SEAT, "occasional": _FRESHDESK_SEAT}),
+    Kind.ORGANIZATION: with_stamps({}),
+    Kind.GROUP: with_stamps(
+        {"deleted": "a group is created live: the API creates no deleted group"}
+    ),
+    Kind.GROUP_MEMBERSHIP: with_stamps({}),
+    Kind.ORGANIZATION_MEMBERSHIP: with_stamps(
+        {"view_tickets": "read-only in Zendesk: the organization's sharing decides it"}
+    ),
+    Kind.SCHEDULE: with_stamps(
+        {"default": "the account's default schedule is its own; a written one is not made it"}
+    ),
+    Kind.TICKET_FORM: with_stamps(
+        {
+            "default": "the account's default form is its own; a written one is not made it",
+            "position": "the account orders its forms itself (its own forms come first)",
+        }
+    ),
+    Kind.BRAND: with_stamps(
+        {
+            "default": "the account's default brand is its own",
+            "subdomain": "unique across Zendesk: a written brand gets the target's own",
+            "host_mapping": "the source's domain stays with the source's brand",
+        }
+    ),
+    Kind.CUSTOM_STATUS: with_stamps(
+        {"default": "a category's default status is the account's own"}
+    ),
+    Kind.FIELD: with_stamps({}),
+}
+"""What a Zendesk *target* does not hold of each kind it reads back, and why (what it holds is
+``_KEEPS`` in ``platform.py``)."""
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

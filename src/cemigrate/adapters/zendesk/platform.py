@@ -16,6 +16,8 @@ from cemigrate.adapters.profile import (
 )
 from cemigrate.adapters.sla_history import is_sla_note
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.convert import held_as
+from cemigrate.adapters.zendesk.field_ledger import ZENDESK_NOT_HELD
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES
 from cemigrate.errors import ConfigError, CredentialError
@@ -142,9 +144,43 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
     ),
     Kind.ORGANIZATION_MEMBERSHIP: frozenset({"user", "organization", "default"}),
     # A ticket's own brand, form and custom status are the target's records of them; its
-    # origin (recipient, via, comment metadata) is in the cemigrate_origin field.
-    Kind.TICKET: frozenset({"brand", "form", "custom_status", "due_at"}),
+    # origin (recipient, via, comment metadata) is in the cemigrate_origin field; its people,
+    # group, organization and problem are the ledger's target ids.
+    Kind.TICKET: frozenset(
+        {
+            "brand",
+            "form",
+            "custom_status",
+            "due_at",
+            "requester",
+            "submitter",
+            "assignee",
+            "group",
+            "organization",
+            "ccs",
+            "followers",
+            "problem",
+        }
+    ),
     Kind.GROUP: frozenset({"name", "description", "public"}),
+    Kind.GROUP_MEMBERSHIP: frozenset({"user", "group", "default"}),
+    # A field is created as the source defined it (its key, type, options and place).
+    Kind.FIELD: frozenset(
+        {
+            "key",
+            "title",
+            "description",
+            "type",
+            "options",
+            "object",
+            "position",
+            "required",
+            "active",
+            "references",
+            "read_only",
+            "formula",
+        }
+    ),
     # The subdomain is the target's own (unique across Zendesk), the host mapping stays with
     # the source's domain, and the target keeps its own default brand.
     Kind.BRAND: frozenset({"name", "active", "signature_template"}),
@@ -160,6 +196,7 @@ _KEEPS: Mapping[Kind, frozenset[str]] = {
             "in_all_brands",
             "end_user_visible",
             "active",
+            "conditions",
         }
     ),
     # A category's default status is the target's own; a closed category reads back solved.
@@ -217,8 +254,18 @@ PLATFORM = Platform(
             Kind.TICKET_FORM,
         },
         # Every Zendesk ticket has a brand, a form and a custom status: the account's defaults
-        # when the source (Salesforce, Freshdesk) names none.
-        defaulted={Kind.TICKET: frozenset({"brand", "form", "custom_status"})},
+        # when the source (Salesforce, Freshdesk) names none. A ticket without a submitter is
+        # submitted by its requester, one without an organization or group gets the
+        # requester's organization and the assignee's default group.
+        defaulted={
+            Kind.TICKET: frozenset(
+                {"brand", "form", "custom_status", "submitter", "organization", "group"}
+            )
+        },
+        not_held=ZENDESK_NOT_HELD,
+        held_as=held_as,
+        # An incident is linked to its problem when the problem was in the target first.
+        link_only={Kind.TICKET: frozenset({"problem"})},
         representation_comment=is_sla_note,
         sla=sla_kept_in_ticket,
         # Satisfaction Ratings API: only the ticket's requester, a verified end user, creates a

@@ -1420,6 +1420,10 @@ def _field_from_metadata(
         precision=int(metadata.get("precision") or (18 if describe_type == "double" else 0)),
         scale=int(metadata.get("scale") or 0),
         default=(False if describe_type == "boolean" else None),
+        # CustomFieldMetadata's inlineHelpText is the describe's (Tooling API reference,
+        # CustomField: https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/
+        # api_tooling/tooling_api_objects_customfield.htm).
+        help_text=str(metadata.get("inlineHelpText") or "") or None,
     )
 
 

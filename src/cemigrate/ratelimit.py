@@ -303,6 +303,7 @@ class Budget:
         """Total seconds :meth:`acquire` spent waiting for tokens or for a pause to end."""
         self.throttled = 0
         """Number of throttles (429s) recorded by :meth:`pause` or :meth:`record_throttle`."""
+        self._latency = 0.0
 
     def __repr__(self) -> str:
         return f"Budget({self.name!r}, {self._limit:g} per {self.period:g} s)"
@@ -321,6 +322,19 @@ class Budget:
     def rate_per_second(self) -> float:
         """The sustained rate: ``limit / period``."""
         return self._limit / self.period
+
+    @property
+    def latency(self) -> float:
+        """A moving average of the seconds a call on this budget took, request sent to answer
+        read (0 before any was timed): what the copier sizes its requests in flight by."""
+        return self._latency
+
+    def observe_latency(self, seconds: float) -> None:
+        """Fold one call's duration into :attr:`latency` (an exponential average, 1/5 weight)."""
+        if seconds < 0:
+            return
+        with self._lock:
+            self._latency = seconds if self._latency == 0 else 0.8 * self._latency + 0.2 * seconds
 
     @property
     def available(self) -> float:

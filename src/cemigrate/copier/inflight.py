@@ -79,6 +79,9 @@ class InFlight(Generic[T]):
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.most = 0
         """The most pieces of work that were in flight at once."""
+        self.broken = False
+        """Whether a piece of work failed: what settles after it is no longer in order, so a
+        caller that moves a position behind settled work stops moving it."""
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -96,9 +99,7 @@ class InFlight(Generic[T]):
     ) -> None:
         """Hand ``work`` to a worker (or, with a limit of 1 and nothing in flight, do it here);
         ``settle`` gets its result once everything sent before it was settled."""
-        limit = max(1, self._limit())
-        while len(self._queue) >= limit:
-            self._settle_oldest()
+        limit = self.make_room()
         if limit == 1:
             settle(work())
             return
@@ -108,6 +109,13 @@ class InFlight(Generic[T]):
             )
         self._queue.append(_Sent(self._pool.submit(work), frozenset(keys), settle))
         self.most = max(self.most, len(self._queue))
+
+    def make_room(self) -> int:
+        """Settle the oldest work until one more may be handed over; the limit now."""
+        limit = max(1, self._limit())
+        while len(self._queue) >= limit:
+            self._settle_oldest()
+        return limit
 
     def wait_for(self, keys: Iterable[str]) -> None:
         """Settle work in flight, oldest first, until none carries any of ``keys``."""
@@ -140,4 +148,8 @@ class InFlight(Generic[T]):
 
     def _settle_oldest(self) -> None:
         sent = self._queue.popleft()
-        sent.settle(sent.future.result())
+        try:
+            sent.settle(sent.future.result())
+        except BaseException:
+            self.broken = True
+            raise

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import attrs
 import requests
 
-from cemigrate.adapters.base import BatchWriter, PlatformTarget, refused
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -147,6 +147,9 @@ class ZendeskTarget(PlatformTarget):
     """A Zendesk Support account as a migration target."""
 
     platform = "zendesk"
+    concurrent = frozenset({Kind.TICKET})
+    """Ticket batches (and their SLA history) go several at a time: each one writes only its
+    own records, and what the target remembers of the account is read under a lock."""
 
     def __init__(
         self,
@@ -506,6 +509,7 @@ class ZendeskTarget(PlatformTarget):
             body = {"holiday": convert.holiday_payload(holiday)}
             self.client.request("POST", f"{base}/holidays.json", json=body)
 
+    @guarded
     def _brand_table(self) -> dict[str, str]:
         """Brand ids by case-folded name; read once."""
         if self._brands is None:
@@ -519,6 +523,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._brands
 
+    @guarded
     def _form_table(self) -> dict[str, str]:
         """Ticket form ids by case-folded name; read once."""
         if self._forms is None:
@@ -531,6 +536,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._forms
 
+    @guarded
     def _status_table(self) -> dict[tuple[str, str], str]:
         """Custom status ids by (category, case-folded agent label); read once."""
         if self._statuses is None:
@@ -545,6 +551,7 @@ class ZendeskTarget(PlatformTarget):
                     self._status_categories[str(s["id"])] = category
         return self._statuses
 
+    @guarded
     def _schedule_table(self) -> dict[str, Mapping[str, Any]]:
         """Schedules (as Zendesk sends them) by name; read once."""
         if self._schedules is None:
@@ -684,6 +691,7 @@ class ZendeskTarget(PlatformTarget):
                     continue
                 held.setdefault(target_id, set()).add(pair)
 
+    @guarded
     def _role_table(self) -> dict[str, int]:
         """The account's custom role ids by name (one unpaginated call; an account without
         custom roles, below Enterprise, has none)."""
@@ -922,6 +930,7 @@ class ZendeskTarget(PlatformTarget):
             if owner is FieldObject.TICKET and definition.options
         }
 
+    @guarded
     def _rule_table(self) -> dict[tuple[str, str], str]:
         """Rule target ids (``<plural>/<id>``, e.g. ``triggers/123``) by (kind, title); read
         once."""
@@ -1038,6 +1047,7 @@ class ZendeskTarget(PlatformTarget):
             results.append(WriteResult(key=item.key, target_id=found))
         return results
 
+    @guarded
     def _sla_policy_table(self) -> dict[str, str]:
         """SLA policy target ids by title; read once (one unpaginated call)."""
         if self._sla_policies is None:
@@ -1088,6 +1098,7 @@ class ZendeskTarget(PlatformTarget):
 
     # -- helpers -------------------------------------------------------------------------------
 
+    @guarded
     def _me_id(self) -> int:
         """The id of the user the API acts as (the author of SLA history notes); read once."""
         if self._me is None:
@@ -1203,6 +1214,7 @@ class ZendeskTarget(PlatformTarget):
                 tokens[attachment.id] = str(body["upload"]["token"])
         return tokens
 
+    @guarded
     def _field_table(self) -> dict[tuple[FieldObject, str], FieldDef]:
         """Every custom field of the account, by (object, key); read once."""
         if self._fields is None:
@@ -1243,6 +1255,7 @@ class ZendeskTarget(PlatformTarget):
         self._field_table()[(definition.object, definition.key)] = created
         return created
 
+    @guarded
     def _group_table(self) -> dict[str, str]:
         """Group ids by name; read once."""
         if self._groups is None:
@@ -1256,6 +1269,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._groups
 
+    @guarded
     def _organization_table(self) -> dict[str, str]:
         """Organization ids by case-folded name; read once."""
         if self._organizations is None:
@@ -1269,6 +1283,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._organizations
 
+    @guarded
     def _organization_membership_table(self) -> dict[tuple[str, str], str]:
         """Organization membership ids by (user id, organization id); read once."""
         if self._organization_memberships is None:
@@ -1281,6 +1296,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._organization_memberships
 
+    @guarded
     def _membership_table(self) -> dict[tuple[str, str], str]:
         """Membership ids by (user id, group id); read once."""
         if self._memberships is None:

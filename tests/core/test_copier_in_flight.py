@@ -170,7 +170,7 @@ def test_requests_in_flight_follow_the_rate_and_the_latency_within_the_platforms
     assert in_flight_for(_budgets(2500, 0.3, long_running=5)) == 5
 
 
-def test_in_flight_settles_in_the_order_sent_and_raises_where_it_is_settled() -> None:
+def test_in_flight_settles_work_as_it_finishes_and_raises_where_it_is_settled() -> None:
     order: list[int] = []
     gate = threading.Event()
     flight: InFlight[int] = InFlight(lambda: 3)
@@ -182,9 +182,12 @@ def test_in_flight_settles_in_the_order_sent_and_raises_where_it_is_settled() ->
     flight.submit(slow, {"a"}, order.append)
     flight.submit(lambda: 2, {"b"}, order.append)
     assert flight.held({"a", "b", "c"}) == {"a", "b"}
+    flight.wait_for({"b"})  # the second finished first: it is not held up by the first
+    assert order == [2]
+    assert flight.held({"a", "b"}) == {"a"}
     gate.set()
-    flight.wait_for({"b"})  # the first goes first, though it finished last
-    assert order == [1, 2]
+    flight.drain()
+    assert order == [2, 1]
 
     def broken() -> int:
         raise ValueError("boom")
@@ -192,6 +195,7 @@ def test_in_flight_settles_in_the_order_sent_and_raises_where_it_is_settled() ->
     flight.submit(broken, {"x"}, order.append)
     with pytest.raises(ValueError, match="boom"):
         flight.drain()
+    assert flight.broken
     flight.close()
 
 

@@ -8,53 +8,35 @@ once. The budgets still pace every call: more batches in flight only stop the ro
 being the limit.
 
 What stays on the copier's own thread, so the ledger protocol is the serial one: marking a
-batch ``pending`` before it is handed over, and recording its outcomes afterwards, **in the order
-the batches were sent** (the stream cursors move behind them). A batch that refers to a record of
-a batch still in flight (a ticket and its problem ticket, two users of one e-mail) waits for it
-first, so nothing is written before what it needs.
+batch ``pending`` before it is handed over, and recording its outcomes once it is written. Batches
+are recorded **as they finish** (a ticket with twenty conversations does not hold up the ones
+behind it); a stream's cursor moves only past batches that are all recorded, in the order they
+were read. A batch that refers to a record of a batch still in flight (a ticket and its problem
+ticket, two users of one e-mail) waits for it first, so nothing is written before what it
+needs.
 """
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
 import logging
-import math
 from collections.abc import Callable, Iterable
-from typing import Final, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import attrs
 
-from cemigrate.ratelimit import Budgets
+from cemigrate.ratelimit import IN_FLIGHT_HEADROOM, MAX_IN_FLIGHT, Budgets
 
-__all__ = ["HEADROOM", "MAX_IN_FLIGHT", "InFlight", "in_flight_for"]
+__all__ = ["IN_FLIGHT_HEADROOM", "MAX_IN_FLIGHT", "InFlight", "in_flight_for"]
 
 log = logging.getLogger("cemigrate.copier")
 
 T = TypeVar("T")
 
-MAX_IN_FLIGHT: Final = 16
-"""Most target batches in flight whatever the budgets say (each one is held in memory)."""
-
-HEADROOM: Final = 1.5
-"""Batches in flight per request the rate and latency need: a batch's calls are not back to
-back (the copier's own work, a Bulk job's wait between polls)."""
-
 
 def in_flight_for(budgets: Budgets) -> int:
-    """Batches in flight a target's budgets can take at the latency their calls show: the
-    fastest budget's rate × the observed latency × :data:`HEADROOM`, at least 1, at most
-    the platform's concurrent-request limit (``max_long_running``) and :data:`MAX_IN_FLIGHT`.
-    Before any call was timed: 1."""
-    wanted = 1
-    for budget in budgets.values():
-        latency = budget.latency
-        if latency > 0:
-            wanted = max(wanted, math.ceil(budget.rate_per_second * latency * HEADROOM))
-    cap = MAX_IN_FLIGHT
-    if budgets.max_long_running is not None:
-        cap = min(cap, max(1, budgets.max_long_running))
-    return max(1, min(wanted, cap))
+    """Batches in flight a target's budgets can take (:meth:`Budgets.in_flight`)."""
+    return budgets.in_flight()
 
 
 @attrs.define
@@ -65,23 +47,23 @@ class _Sent(Generic[T]):
 
 
 class InFlight(Generic[T]):
-    """Work handed to worker threads, settled on the caller's thread in the order it was sent.
+    """Work handed to worker threads, settled on the caller's thread as it finishes.
 
     ``limit`` says how many may be in flight (asked before each hand-over: it follows the
     latency observed so far). ``settle`` callbacks run on the thread that calls :meth:`submit`,
-    :meth:`wait_for` or :meth:`drain`; an exception a piece of work raised is raised there, from
-    its own ``settle`` turn, after everything sent before it was settled.
+    :meth:`make_room`, :meth:`wait_for` or :meth:`drain`, for work that finished (several
+    finished at once: in the order they were handed over); an exception a piece of work raised
+    is raised there, from its own ``settle`` turn.
     """
 
     def __init__(self, limit: Callable[[], int]) -> None:
         self._limit = limit
-        self._queue: collections.deque[_Sent[T]] = collections.deque()
+        self._queue: list[_Sent[T]] = []
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.most = 0
         """The most pieces of work that were in flight at once."""
         self.broken = False
-        """Whether a piece of work failed: what settles after it is no longer in order, so a
-        caller that moves a position behind settled work stops moving it."""
+        """Whether a piece of work failed (its ``settle`` raised)."""
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -97,8 +79,8 @@ class InFlight(Generic[T]):
     def submit(
         self, work: Callable[[], T], keys: Iterable[str], settle: Callable[[T], None]
     ) -> None:
-        """Hand ``work`` to a worker (or, with a limit of 1 and nothing in flight, do it here);
-        ``settle`` gets its result once everything sent before it was settled."""
+        """Hand ``work`` to a worker (with a limit of 1 and nothing in flight, do it here);
+        ``settle`` gets its result once it finished."""
         limit = self.make_room()
         if limit == 1:
             settle(work())
@@ -111,24 +93,26 @@ class InFlight(Generic[T]):
         self.most = max(self.most, len(self._queue))
 
     def make_room(self) -> int:
-        """Settle the oldest work until one more may be handed over; the limit now."""
+        """Settle finished work (waiting for some when all is busy) until one more may be
+        handed over; the limit now."""
         limit = max(1, self._limit())
+        self._settle_finished()
         while len(self._queue) >= limit:
-            self._settle_oldest()
+            self._settle_next()
         return limit
 
     def wait_for(self, keys: Iterable[str]) -> None:
-        """Settle work in flight, oldest first, until none carries any of ``keys``."""
+        """Settle work as it finishes until none in flight carries any of ``keys``."""
         wanted = set(keys)
         if not wanted:
             return
         while any(sent.keys & wanted for sent in self._queue):
-            self._settle_oldest()
+            self._settle_next()
 
     def drain(self) -> None:
         """Settle everything in flight."""
         while self._queue:
-            self._settle_oldest()
+            self._settle_next()
 
     def abandon(self) -> None:
         """After an error: wait for the work in flight and settle what finished well (its
@@ -136,7 +120,7 @@ class InFlight(Generic[T]):
         logged, the first error is the one being raised already."""
         while self._queue:
             try:
-                self._settle_oldest()
+                self._settle_next()
             except Exception as exc:  # the first error is on its way already
                 log.info("a batch in flight ended too: %s", exc)
 
@@ -146,10 +130,24 @@ class InFlight(Generic[T]):
             self._pool.shutdown(wait=True)
             self._pool = None
 
-    def _settle_oldest(self) -> None:
-        sent = self._queue.popleft()
+    def _settle_finished(self) -> None:
+        """Settle what finished already, without waiting."""
+        while any(sent.future.done() for sent in self._queue):
+            self._settle_next()
+
+    def _settle_next(self) -> None:
+        """Settle the first piece of work (in hand-over order) that finished, waiting for one
+        when none has."""
+        done = next((sent for sent in self._queue if sent.future.done()), None)
+        if done is None:
+            concurrent.futures.wait(
+                [sent.future for sent in self._queue],
+                return_when=concurrent.futures.FIRST_COMPLETED,
+            )
+            done = next(sent for sent in self._queue if sent.future.done())
+        self._queue.remove(done)
         try:
-            sent.settle(sent.future.result())
+            done.settle(done.future.result())
         except BaseException:
             self.broken = True
             raise

@@ -1335,6 +1335,10 @@ class _StreamWriter:
         """Key → content hash of each item in :attr:`buffer` (read, not yet written)."""
         self.queued = 0
         self.sent = 0
+        """Records of this stream settled, counted only up to the first batch still in flight
+        (the cursor moves behind it)."""
+        self.outstanding: collections.deque[list[int]] = collections.deque()
+        """Batches handed over, in the order read: [records, settled (0 or 1)]."""
         self.marks: collections.deque[tuple[int, str | None]] = collections.deque()
 
     def add(self, records: Sequence[Record], cursor: str | None) -> None:
@@ -1383,17 +1387,20 @@ class _StreamWriter:
                 held += item.size
             chunk, self.buffer = self.buffer[:taken], self.buffer[taken:]
             self.buffer_bytes -= held
-            self.writer.send(self.stream, chunk, functools.partial(self._settled, chunk))
+            slot = [len(chunk), 0]
+            self.outstanding.append(slot)
+            self.writer.send(self.stream, chunk, functools.partial(self._settled, chunk, slot))
         self._advance()
 
-    def _settled(self, chunk: Sequence[_Item]) -> None:
-        """A batch's outcomes are recorded (batches settle in the order they were sent)."""
+    def _settled(self, chunk: Sequence[_Item], slot: list[int]) -> None:
+        """A batch's outcomes are recorded (batches may finish out of order): the cursor moves
+        past the batches read before every one still in flight."""
         for item in chunk:
             if self.buffered.get(str(item.key)) == item.hash:
                 del self.buffered[str(item.key)]
-        if self.writer.inflight.broken:
-            return  # an earlier batch failed: the cursor stays before it
-        self.sent += len(chunk)
+        slot[1] = 1
+        while self.outstanding and self.outstanding[0][1]:
+            self.sent += self.outstanding.popleft()[0]
         self._advance()
 
     def _advance(self) -> None:

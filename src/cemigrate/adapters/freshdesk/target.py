@@ -188,9 +188,11 @@ class FreshdeskTarget(PlatformTarget):
     """A Freshdesk account as a migration target."""
 
     platform = "freshdesk"
-    concurrent = frozenset({Kind.TICKET})
-    """Ticket batches (and their SLA history) go several at a time: each one writes only its
-    own records, and what the target remembers of the account is read under a lock."""
+    concurrent = frozenset({Kind.TICKET, Kind.USER})
+    """Tickets and contacts go several batches at a time (Freshdesk takes one record a call):
+    each batch writes only its own records, what the target remembers of the account is read
+    under a lock, and two users of one e-mail never fly together (the copier waits). Companies
+    go one batch at a time: a name is unique, and a second of one name is adopted, not sent."""
 
     def __init__(
         self,

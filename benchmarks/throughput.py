@@ -95,7 +95,8 @@ class Wire(requests.adapters.HTTPAdapter):
 def _serve_account(name: str, seed: int, latency: float, jitter: float, out: Any) -> None:
     """In a process of its own, as a real API is: an empty account with the desk's seats,
     served with the latency until the process is ended."""
-    account = EMULATORS[name](tickets=0, empty=True, instance="new", seed=seed)
+    options: dict[str, Any] = {"licences": 200} if name == "salesforce" else {}
+    account = EMULATORS[name](tickets=0, empty=True, instance="new", seed=seed, **options)
     account.add_seats(generate(tickets=0, seed=seed, instance="old"))
     server = account.serve(latency=Latency(seconds=latency, jitter=jitter, seed=seed))
     out.put((server.url, account.credentials()))

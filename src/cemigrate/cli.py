@@ -32,6 +32,7 @@ from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerErr
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan, open_plan
 from cemigrate.sandbox.dataset import generate
+from cemigrate.sandbox.http import Latency
 from cemigrate.sandbox.registry import EMULATORS, serve_options
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
@@ -219,6 +220,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, default=7, help="seed of the generated help desk (7)")
     serve.add_argument("--instance", default="demo", help="name of the generated help desk (demo)")
+    serve.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds every request waits before it is answered, as a real API's round trip"
+        " (0; 0.3 is typical); requests overlap",
+    )
+    serve.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        help="up to this many seconds more or less, drawn per request (0; at most --latency)",
+    )
     for option in serve_options():  # each emulator's own, as its class declares them
         if isinstance(option.default, bool):
             serve.add_argument(option.flag, action="store_true", help=option.help)
@@ -458,6 +472,8 @@ def start_sandbox(
 def _sandbox_serve(args: argparse.Namespace) -> int:
     if args.tickets < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--tickets must be 0 or more and --port between 0 and 65535")
+    if not 0 <= args.jitter <= args.latency:
+        raise ConfigError("--latency must be 0 or more and --jitter between 0 and --latency")
     common: dict[str, Any] = {
         "port": args.port,
         "tickets": args.tickets,
@@ -469,6 +485,8 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     options = {option.name: getattr(args, option.name) for option in account.serve_options}
     for option in account.serve_options:
         option.check(args.platform, options[option.name])
+    if args.latency > 0:
+        options["latency"] = Latency(seconds=args.latency, jitter=args.jitter, seed=args.seed)
     try:
         sandbox, server = start_sandbox(args.platform, **common, **options)
     except OSError as exc:

@@ -42,6 +42,7 @@ from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
+from cemigrate.copier.inflight import MAX_IN_FLIGHT
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
@@ -64,7 +65,13 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_TOP_KEYS = {"ledger": str, "mapping": str, "source": list, "target": dict}
+_TOP_KEYS = {
+    "ledger": str,
+    "mapping": str,
+    "source": list,
+    "target": dict,
+    "in_flight": int,
+}
 _COMMON_KEYS: Mapping[str, type] = {
     "platform": str,
     "plan": str,
@@ -99,6 +106,9 @@ class PlanFile:
     digest: str
     """SHA-256 of the plan file, kept with each run in the ledger."""
     _file: TomlFile = attrs.field(alias="file", repr=False, eq=False)
+    in_flight: int | None = None
+    """Target batches written at once (``in_flight = 4``); by default as many as the target's
+    budgets take at the latency its calls show."""
 
     @property
     def base_dir(self) -> Path:
@@ -230,6 +240,7 @@ class Plan:
             progress=progress,
             plan_digest=self.file.digest,
             repoint=repoint,
+            concurrency=self.file.in_flight,
         )
 
     def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:
@@ -457,6 +468,13 @@ def load_plan(path: str | Path) -> PlanFile:
         seen[source.name] = index
     target = _side(file, ("target",), data["target"], role="target")
     mapping = data.get("mapping")
+    in_flight = data.get("in_flight")
+    if in_flight is not None and not 1 <= in_flight <= MAX_IN_FLIGHT:
+        raise file.error(
+            ("in_flight",),
+            f"must be between 1 and {MAX_IN_FLIGHT}, not {in_flight}",
+            error=PlanError,
+        )
     return PlanFile(
         path=file.path,
         ledger=base / data["ledger"],
@@ -465,6 +483,7 @@ def load_plan(path: str | Path) -> PlanFile:
         target=target,
         digest=hashlib.sha256(file.path.read_bytes()).hexdigest(),
         file=file,
+        in_flight=in_flight,
     )
 
 

@@ -303,6 +303,7 @@ class Budget:
         """Total seconds :meth:`acquire` spent waiting for tokens or for a pause to end."""
         self.throttled = 0
         """Number of throttles (429s) recorded by :meth:`pause` or :meth:`record_throttle`."""
+        self._latency = 0.0
 
     def __repr__(self) -> str:
         return f"Budget({self.name!r}, {self._limit:g} per {self.period:g} s)"
@@ -321,6 +322,19 @@ class Budget:
     def rate_per_second(self) -> float:
         """The sustained rate: ``limit / period``."""
         return self._limit / self.period
+
+    @property
+    def latency(self) -> float:
+        """A moving average of the seconds a call on this budget took, request sent to answer
+        read (0 before any was timed): what the copier sizes its requests in flight by."""
+        return self._latency
+
+    def observe_latency(self, seconds: float) -> None:
+        """Fold one call's duration into :attr:`latency` (an exponential average, 1/5 weight)."""
+        if seconds < 0:
+            return
+        with self._lock:
+            self._latency = seconds if self._latency == 0 else 0.8 * self._latency + 0.2 * seconds
 
     @property
     def available(self) -> float:
@@ -538,6 +552,14 @@ org's other integrations."""
 _PREFIX: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 
+MAX_IN_FLIGHT: Final = 16
+"""Most requests (or target batches) in flight whatever the budgets say."""
+
+IN_FLIGHT_HEADROOM: Final = 2.0
+"""Requests in flight per request the rate and latency need: calls are not back to back (the
+caller's own work between them, a Bulk job's wait between polls)."""
+
+
 class Budgets(Mapping[str, Budget]):
     """The budgets of one platform instance, keyed by budget key (``"zendesk.core"``).
 
@@ -572,6 +594,22 @@ class Budgets(Mapping[str, Budget]):
     def snapshot(self) -> dict[str, dict[str, float]]:
         """Every budget's settings and counters, keyed by its qualified name."""
         return {budget.name: budget.snapshot() for budget in self._budgets.values()}
+
+    def in_flight(self) -> int:
+        """Requests to keep in flight so the round trip is not what limits the pace: the
+        fastest budget's rate × the latency its calls show × :data:`IN_FLIGHT_HEADROOM`
+        (Little's law), at least 1, at most :data:`MAX_IN_FLIGHT` and the platform's
+        concurrent-request limit (``max_long_running``). Before any call was timed: 1."""
+        wanted = 1
+        for budget in self._budgets.values():
+            if budget.latency > 0:
+                wanted = max(
+                    wanted, math.ceil(budget.rate_per_second * budget.latency * IN_FLIGHT_HEADROOM)
+                )
+        cap = MAX_IN_FLIGHT
+        if self.max_long_running is not None:
+            cap = min(cap, max(1, self.max_long_running))
+        return max(1, min(wanted, cap))
 
     def lower_bound(self, calls_needed: Mapping[str, float]) -> float:
         """Fewest seconds the given calls (or credits) per budget key can take.

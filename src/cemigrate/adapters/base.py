@@ -9,14 +9,16 @@ platform's message (:func:`refused`), never an exception that would fail its nei
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import final
+from typing import Any, ClassVar, TypeVar, final
 
 from cemigrate.adapters.contract import Change, FileSource, Outgoing, Target, WriteResult
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.schema import FieldDef, Kind
 
-__all__ = ["BatchWriter", "PlatformTarget", "one_by_one", "refused"]
+__all__ = ["BatchWriter", "PlatformTarget", "guarded", "one_by_one", "refused"]
 
 BatchWriter = Callable[[Sequence[Outgoing], FileSource], list[WriteResult]]
 """Writes one batch of one kind: one result per record, in order."""
@@ -43,9 +45,36 @@ def one_by_one(write: Callable[[Outgoing, FileSource], WriteResult]) -> BatchWri
     return batch
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def guarded(method: _Method) -> _Method:
+    """A target method that reads (or changes) what the target remembers of the account (its
+    fields, groups, users...) one thread at a time: batches of a kind in
+    :attr:`PlatformTarget.concurrent` are written from several threads, and a table read
+    half-way must not be seen. Reentrant: a guarded method may call another."""
+
+    @functools.wraps(method)
+    def under_lock(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock_of(self):
+            return method(self, *args, **kwargs)
+
+    return under_lock  # type: ignore[return-value]
+
+
+def _lock_of(target: object) -> threading.RLock:
+    lock: threading.RLock = target.__dict__.setdefault("_tables_lock", threading.RLock())
+    return lock
+
+
 class PlatformTarget(Target):
     """The base of the platform targets: the write dispatch, and the optional parts of the
     target contract with their defaults."""
+
+    concurrent: ClassVar[frozenset[Kind]] = frozenset()
+    """Kinds whose batches may be written from several threads at once (the copier's
+    requests in flight): the target's writer for them keeps what it shares behind
+    :func:`guarded` methods. Other kinds are written one batch at a time."""
 
     platform: str
     """The name a plan uses for the platform."""

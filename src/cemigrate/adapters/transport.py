@@ -25,6 +25,7 @@ What is retried is the whole request, so only the transport is involved: no SDK 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -159,6 +160,7 @@ class BudgetedTransport(BaseAdapter):
                 ) from None
 
         def attempt() -> requests.Response:
+            sent = time.perf_counter()
             try:
                 response = self.inner.send(request, **kwargs)
             except requests.ConnectTimeout as exc:
@@ -174,6 +176,9 @@ class BudgetedTransport(BaseAdapter):
                 raise
             if account is not None:
                 account.observe_headers(response.headers)
+                # Real time, whatever clock paces the budgets: the round trip is what the
+                # copier keeps several requests in flight against.
+                account.observe_latency(time.perf_counter() - sent)
             if not reached.answered and reached.is_api(path):
                 if response.status_code == 404:
                     response.close()

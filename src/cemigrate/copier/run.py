@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import enum
+import functools
 import hashlib
 import logging
 import threading
@@ -35,6 +36,7 @@ from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
+from cemigrate.copier.inflight import InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
@@ -153,6 +155,7 @@ class Migration:
         plan_digest: str = "",
         read_ahead: int = 4,
         repoint: bool = False,
+        concurrency: int | None = None,
     ) -> None:
         names = [source.instance for source in sources]
         if len(set(names)) != len(names):
@@ -171,6 +174,12 @@ class Migration:
         self.repoint = repoint
         """Accept sides whose account differs from the ledger's (a deliberate re-point): the
         new accounts are recorded and journalled. Without it such a run is refused."""
+        if concurrency is not None and concurrency < 1:
+            raise ConfigError(f"concurrency must be 1 or more, not {concurrency}")
+        self.concurrency = concurrency
+        """Target batches in flight at once: None follows the target's budgets and the latency
+        its calls show (:func:`~cemigrate.copier.inflight.in_flight_for`); 1 writes one batch
+        at a time."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -331,7 +340,12 @@ class _Writer:
         self._begin(resume=resume)
         try:
             self._recover()
-            self._copy()
+            try:
+                self._copy()
+            except BaseException:
+                self._stop_writing(failed=True)
+                raise
+            self._stop_writing(failed=False)
         except (QuotaExhausted, Interrupted, TransientError, WriteOutcomeUnknown) as exc:
             status, stopped = "interrupted", str(exc)
             asked = self.stop is not None and self.stop.is_set()  # the caller says so itself
@@ -358,6 +372,9 @@ class _Writer:
             self._end(status)
 
     # -- hooks -----------------------------------------------------------------------------
+
+    def _stop_writing(self, *, failed: bool) -> None:
+        """After the copy (``failed``: it raised): settle the batches still being written."""
 
     def _begin(self, *, resume: bool) -> None:
         """Before the first stream is read."""
@@ -633,6 +650,23 @@ class _LedgerWriter(_Writer):
         super().__init__(migration, mode=mode, stop=stop)
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
+        self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+
+    def _in_flight(self) -> int:
+        if self.m.concurrency is not None:
+            return self.m.concurrency
+        return in_flight_for(self.target.budgets)
+
+    def _stop_writing(self, *, failed: bool) -> None:
+        """Record what the batches in flight wrote (after an error too: their writes
+        happened), then stop the workers."""
+        try:
+            if failed:
+                self.inflight.abandon()
+            else:
+                self.inflight.drain()
+        finally:
+            self.inflight.close()
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
@@ -716,8 +750,34 @@ class _LedgerWriter(_Writer):
         assert self.run_id is not None
         return self.run_id
 
-    def send(self, stream: Stream, chunk: list[_Item]) -> None:
-        """Steps 1-3 of the write protocol for one target batch (after its late references)."""
+    def send(
+        self,
+        stream: Stream,
+        chunk: list[_Item],
+        settled: Callable[[], None] | None = None,
+        *,
+        now: bool = False,
+    ) -> None:
+        """Steps 1-3 of the write protocol for one target batch (after its late references).
+        The write may go on a worker thread (a kind in the target's ``concurrent``);
+        ``settled`` is called once its outcomes are recorded. ``now``: written before this
+        returns."""
+        # What the batch refers to or could be matched with must not be in flight; a record
+        # read again while its first reading was in flight is looked at again once it landed.
+        again: set[str] = set()
+        if len(self.inflight) and not now:
+            # Room first: a batch that failed in flight stops the run before this one is
+            # marked pending.
+            self.inflight.make_room()
+        if len(self.inflight):
+            again = self.inflight.held(str(item.key) for item in chunk)
+            self.inflight.wait_for(_needed_keys(chunk))
+        if again:
+            chunk = self._landed_meanwhile(stream.kind, chunk, again)
+            if not chunk:
+                if settled is not None:
+                    settled()
+                return
         self._late_references(stream, chunk)
         chunk = self._follow_gone(stream.kind, chunk)
         later: list[_Item] = []
@@ -739,9 +799,26 @@ class _LedgerWriter(_Writer):
                 ],
             )
             self.m._probe("pending")
-            self._write(stream, chunk)
+            self._write(stream, chunk, settled if not later else None, now=now)
+        elif not later and settled is not None:
+            settled()
         if later:
-            self.send(stream, later)
+            self.send(stream, later, settled, now=now)
+
+    def _landed_meanwhile(self, kind: Kind, chunk: list[_Item], keys: set[str]) -> list[_Item]:
+        """Records of ``keys`` were classified while an earlier reading was in flight: now that
+        it landed, an unchanged one is dropped and a changed one becomes an update."""
+        entries = self.ledger.lookup(sorted(keys))
+        kept: list[_Item] = []
+        for item in chunk:
+            entry = entries.get(str(item.key))
+            if entry is not None and entry.state is EntryState.DONE and item.target_id is None:
+                if entry.content_hash == item.hash:
+                    self.tallies[kind.value].add("unchanged")
+                    continue
+                item = attrs.evolve(item, target_id=entry.target_id)
+            kept.append(item)
+        return kept
 
     def _late_references(self, stream: Stream, chunk: Sequence[_Item]) -> None:
         """Write first what the batch refers to that its own stream did not bring
@@ -751,7 +828,7 @@ class _LedgerWriter(_Writer):
             items = self.classify(late, records, counted=None)
             size = max(1, self.target.batch_size.get(late.kind, 100))
             for start in range(0, len(items), size):
-                self.send(late, items[start : start + size])
+                self.send(late, items[start : start + size], now=True)
 
     def _held(self, keys: Sequence[str]) -> set[str]:
         """The keys the ledger holds in any state: done or skipped, they link; failed, their
@@ -838,7 +915,14 @@ class _LedgerWriter(_Writer):
             self.tallies[Kind.USER.value].add("matched", len(matched))
         return send, later
 
-    def _write(self, stream: Stream, chunk: Sequence[_Item]) -> None:
+    def _write(
+        self,
+        stream: Stream,
+        chunk: Sequence[_Item],
+        settled: Callable[[], None] | None = None,
+        *,
+        now: bool = False,
+    ) -> None:
         kind = stream.kind
         links, skipped, failed = self._links(stream.source.instance, chunk)
         if skipped:
@@ -846,6 +930,8 @@ class _LedgerWriter(_Writer):
         if failed:
             chunk = self._follow_failed(kind, chunk, failed)
         if not chunk:
+            if settled is not None:
+                settled()
             return
         # A user or organization written with a lookup the target could not link yet is
         # recorded with a hash no reading matches: the next full run writes it again, linked
@@ -862,20 +948,56 @@ class _LedgerWriter(_Writer):
             Outgoing(key=item.key, record=item.record, links=links, target_id=item.target_id)
             for item in chunk
         ]
+        batch = list(chunk)
+
+        def work() -> list[WriteResult] | BaseException:
+            try:
+                return self._send_to_target(kind, batch, outgoing, stream.source)
+            except BaseException as exc:  # raised again where the outcomes are recorded
+                return exc
+
+        def settle(answer: list[WriteResult] | BaseException) -> None:
+            if isinstance(answer, BaseException):
+                raise answer
+            self._record_results(kind, batch, answer, incomplete)
+            if settled is not None:
+                settled()
+
+        if now or kind not in getattr(self.target, "concurrent", frozenset()):
+            self.inflight.wait_for(str(item.key) for item in batch)
+            settle(work())
+            return
+        self.inflight.submit(work, _keys_of(batch), settle)
+
+    def _send_to_target(
+        self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: Source
+    ) -> list[WriteResult]:
+        """The target's answers for a batch, one per record (on a worker thread, maybe). A
+        batch the target refuses as a whole is halved until the record at fault is alone."""
         try:
-            results = self.target.write(kind, outgoing, stream.source)
+            return self.target.write(kind, outgoing, files)
         except RecordError as exc:
             if len(chunk) > 1:
                 half = len(chunk) // 2
                 log.info("%s: batch of %d refused (%s); splitting", kind, len(chunk), exc.reason)
-                self._write(stream, chunk[:half])
-                self._write(stream, chunk[half:])
-                return
-            results = [
+                return [
+                    *self._send_to_target(kind, chunk[:half], outgoing[:half], files),
+                    *self._send_to_target(kind, chunk[half:], outgoing[half:], files),
+                ]
+            return [
                 WriteResult(
                     key=chunk[0].key, error=exc.reason, platform_message=exc.platform_message
                 )
             ]
+
+    def _record_results(
+        self,
+        kind: Kind,
+        chunk: Sequence[_Item],
+        results: Sequence[WriteResult],
+        incomplete: set[SourceKey],
+    ) -> None:
+        """Step 3 of the write protocol: each key ``done`` or ``failed`` (or skipped)."""
         self.m._probe("sent")
         if len(results) != len(chunk):
             raise RuntimeError(
@@ -1213,6 +1335,10 @@ class _StreamWriter:
         """Key → content hash of each item in :attr:`buffer` (read, not yet written)."""
         self.queued = 0
         self.sent = 0
+        """Records of this stream settled, counted only up to the first batch still in flight
+        (the cursor moves behind it)."""
+        self.outstanding: collections.deque[list[int]] = collections.deque()
+        """Batches handed over, in the order read: [records, settled (0 or 1)]."""
         self.marks: collections.deque[tuple[int, str | None]] = collections.deque()
 
     def add(self, records: Sequence[Record], cursor: str | None) -> None:
@@ -1225,8 +1351,10 @@ class _StreamWriter:
         self._flush(final=False)
 
     def finish(self) -> None:
-        """Send what is left and move the cursor to the stream's end."""
+        """Send what is left, wait for what is in flight, move the cursor to the stream's end."""
         self._flush(final=True)
+        self.writer.inflight.drain()
+        self._advance()
 
     def _unrepeated(self, items: list[_Item]) -> list[_Item]:
         """``items`` without the ones read again, unchanged, before their first reading was
@@ -1259,11 +1387,20 @@ class _StreamWriter:
                 held += item.size
             chunk, self.buffer = self.buffer[:taken], self.buffer[taken:]
             self.buffer_bytes -= held
-            for item in chunk:
-                if self.buffered.get(str(item.key)) == item.hash:
-                    del self.buffered[str(item.key)]
-            self.writer.send(self.stream, chunk)
-            self.sent += len(chunk)
+            slot = [len(chunk), 0]
+            self.outstanding.append(slot)
+            self.writer.send(self.stream, chunk, functools.partial(self._settled, chunk, slot))
+        self._advance()
+
+    def _settled(self, chunk: Sequence[_Item], slot: list[int]) -> None:
+        """A batch's outcomes are recorded (batches may finish out of order): the cursor moves
+        past the batches read before every one still in flight."""
+        for item in chunk:
+            if self.buffered.get(str(item.key)) == item.hash:
+                del self.buffered[str(item.key)]
+        slot[1] = 1
+        while self.outstanding and self.outstanding[0][1]:
+            self.sent += self.outstanding.popleft()[0]
         self._advance()
 
     def _advance(self) -> None:
@@ -1283,3 +1420,23 @@ class _StreamWriter:
                 self.stream.source.instance, self.stream.kind.value, cursor
             )
             self.writer.m._probe("cursor")
+
+
+def _keys_of(chunk: Iterable[_Item]) -> set[str]:
+    """What a batch in flight carries: its records' keys and the e-mails it may be matched by."""
+    keys = {str(item.key) for item in chunk}
+    keys.update(f"match:{item.match}" for item in chunk if item.match is not None)
+    return keys
+
+
+def _needed_keys(chunk: Iterable[_Item]) -> set[str]:
+    """What must not be in flight when a batch is prepared: the records it refers to (its
+    links are read from the ledger), its own keys (a record read again) and its e-mails."""
+    needed: set[str] = set()
+    for item in chunk:
+        needed.add(str(item.key))
+        if item.match is not None:
+            needed.add(f"match:{item.match}")
+        for ref in (*linked_refs(item.record), *item.lookups):
+            needed.add(str(SourceKey.of(item.key.instance, ref)))
+    return needed

@@ -47,6 +47,7 @@ __all__ = [
     "WHOLE_TOKEN_SLACK",
     "DroppedConnection",
     "FaultMiddleware",
+    "Latency",
     "Limit",
     "RateLimiter",
     "SandboxClock",
@@ -310,20 +311,59 @@ class SandboxServer:
         self.shutdown()
 
 
+@attrs.frozen(kw_only=True)
+class Latency:
+    """The round trip a real API has: every request waits ``seconds`` (plus or minus up to
+    ``jitter``, uniformly, from a generator seeded with ``seed``) in real time before the
+    account sees it, on its own connection's thread, so requests in flight overlap as they
+    would over the internet. ``Latency()`` adds nothing."""
+
+    seconds: float = 0.0
+    jitter: float = 0.0
+    seed: int = 0
+    sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
+    """How the wait is spent (real time; a test records it instead)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.seconds < 0 or self.jitter < 0 or self.jitter > self.seconds:
+            raise ValueError(
+                f"latency {self.seconds} s and jitter {self.jitter} s: both 0 or more, the "
+                "jitter at most the latency"
+            )
+
+    def around(self, app: WSGIApp) -> WSGIApp:
+        """``app`` behind this latency (``app`` itself when there is none)."""
+        if self.seconds == 0:
+            return app
+        draw = random.Random(self.seed)
+        lock = threading.Lock()
+
+        def delayed(environ: dict[str, Any], start_response: StartResponse) -> Any:
+            with lock:
+                wait = self.seconds + draw.uniform(-self.jitter, self.jitter)
+            self.sleep(wait)  # the wire's time, outside the account's own lock
+            return app(environ, start_response)
+
+        return delayed
+
+
 def serve(
     app: WSGIApp,
     *,
     host: str = "127.0.0.1",
     port: int,
     ready: threading.Event | None = None,
+    latency: Latency | None = None,
 ) -> SandboxServer:
     """Serve ``app`` over HTTP on ``host:port`` (0 picks a free port) from a background thread.
 
     werkzeug's threaded server answers, one thread per connection. ``ready`` is set once the
-    socket accepts connections. Call :meth:`SandboxServer.shutdown` (or use the server as a
-    context manager) to stop it and release the port. A port that cannot be had raises
-    :class:`OSError`.
+    socket accepts connections. ``latency`` delays every request as a real API's round trip
+    would. Call :meth:`SandboxServer.shutdown` (or use the server as a context manager) to stop
+    it and release the port. A port that cannot be had raises :class:`OSError`.
     """
+    if latency is not None:
+        app = latency.around(app)
     # Bind here and hand werkzeug the socket: werkzeug's own bind prints the error and exits
     # the process, where callers (``cemigrate sandbox serve``) expect an OSError to report.
     with socket.create_server((host, port), family=select_address_family(host, port)) as listener:

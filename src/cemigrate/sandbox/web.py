@@ -40,6 +40,7 @@ from cemigrate.errors import ConfigError
 from cemigrate.sandbox.dataset import HelpDesk
 from cemigrate.sandbox.http import (
     FaultMiddleware,
+    Latency,
     SandboxClock,
     SandboxServer,
     StartResponse,
@@ -499,17 +500,25 @@ class SandboxAccount(Generic[AppT], abc.ABC):
         """Back to the freshly seeded state, with full limits and an empty request log."""
         self.emulator.reset()
 
-    def serve(self, *, port: int = 0, host: str = "127.0.0.1") -> SandboxServer:
-        """Serve this account over loopback HTTP from a background thread."""
-        return serve(self.app, host=host, port=port)
+    def serve(
+        self, *, port: int = 0, host: str = "127.0.0.1", latency: Latency | None = None
+    ) -> SandboxServer:
+        """Serve this account over loopback HTTP from a background thread (``latency``: each
+        request waits as a real API's round trip would)."""
+        return serve(self.app, host=host, port=port, latency=latency)
 
     @classmethod
     def started(
-        cls, *, port: int, host: str = "127.0.0.1", **options: Any
+        cls,
+        *,
+        port: int,
+        host: str = "127.0.0.1",
+        latency: Latency | None = None,
+        **options: Any,
     ) -> tuple[Self, SandboxServer]:
         """A new account built from ``options``, served on ``host:port``, and its server."""
         account = cls(**options)
-        return account, account.serve(port=port, host=host)
+        return account, account.serve(port=port, host=host, latency=latency)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.summary()})"

@@ -56,6 +56,10 @@ class Crasher:
             raise SimulatedCrash(f"killed after step {step!r}")
 
 
+IN_FLIGHT = 4
+"""Target batches the suite keeps in flight (the copier's requests in flight, forced on)."""
+
+
 @attrs.define
 class Harness:
     """One source, one target and a ledger file, for one test."""
@@ -68,6 +72,9 @@ class Harness:
     target: Target = attrs.field(init=False)
     page_size: int | None = None
     faults: Faults = attrs.field(factory=Faults)
+    in_flight: int = IN_FLIGHT
+    """Target batches in flight: the suite writes several at once (where the target takes
+    them so), so every crash, kill and fault test runs with concurrency on."""
 
     def __attrs_post_init__(self) -> None:
         self.source = self.pair.make_source(
@@ -79,7 +86,12 @@ class Harness:
         """One run with a freshly opened ledger, as a new process would do."""
         ledger = Ledger.open(self.ledger_path)
         migration = Migration(
-            sources=[self.source], target=self.target, ledger=ledger, probe=probe, progress=False
+            sources=[self.source],
+            target=self.target,
+            ledger=ledger,
+            probe=probe,
+            progress=False,
+            concurrency=self.in_flight,
         )
         try:
             return migration.run(**options)
@@ -378,7 +390,10 @@ def conformance_suite(
             ) -> None:
                 with cast(KillablePair, pair).killable() as served:
                     plan = tmp_path / "plan.toml"
-                    plan.write_text(f'ledger = "ledger.sqlite"\n\n{served.plan}', encoding="utf-8")
+                    plan.write_text(
+                        f'ledger = "ledger.sqlite"\nin_flight = {IN_FLIGHT}\n\n{served.plan}',
+                        encoding="utf-8",
+                    )
                     for number, kill_at in enumerate(served.kills):
                         code, tail = run_copier(
                             plan, env=served.env, resume=number > 0, kill_at=kill_at

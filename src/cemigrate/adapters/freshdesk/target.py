@@ -41,7 +41,7 @@ from typing import Any, Final
 import attrs
 import requests
 
-from cemigrate.adapters.base import BatchWriter, PlatformTarget, one_by_one, refused
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, one_by_one, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -188,6 +188,11 @@ class FreshdeskTarget(PlatformTarget):
     """A Freshdesk account as a migration target."""
 
     platform = "freshdesk"
+    concurrent = frozenset({Kind.TICKET, Kind.USER})
+    """Tickets and contacts go several batches at a time (Freshdesk takes one record a call):
+    each batch writes only its own records, what the target remembers of the account is read
+    under a lock, and two users of one e-mail never fly together (the copier waits). Companies
+    go one batch at a time: a name is unique, and a second of one name is adopted, not sent."""
 
     def __init__(
         self,
@@ -368,17 +373,27 @@ class FreshdeskTarget(PlatformTarget):
         """``write``, after the fields an earlier run created are known (:meth:`_recall_fields`)."""
 
         def batch(items: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-            self._recall_fields(owner, items, files)
-            table = self._field_table().items()
-            lookups = convert.lookup_kinds({k: d for (o, k), (d, _) in table if o is owner})
+            lookups, names = self._lookups_of(owner, items, files)
             if lookups:  # held as text: the target's id (a group's name) through the links
-                names = {}
-                if Kind.GROUP in lookups.values():
-                    names = {g: name for name, (g, _) in self._group_table().items()}
                 items = [convert.with_lookups(item, lookups, names) for item in items]
             return write(items, files)
 
         return batch
+
+    @guarded
+    def _lookups_of(
+        self, owner: FieldObject, items: Sequence[Outgoing], files: FileSource
+    ) -> tuple[dict[str, Kind], dict[str, str]]:
+        """The owner's lookup fields (key → kind) after the recall, and the groups' names by
+        id when one names groups (read under the tables' lock: another batch may be filing
+        aliases)."""
+        self._recall_fields(owner, items, files)
+        table = self._field_table().items()
+        lookups = convert.lookup_kinds({k: d for (o, k), (d, _) in table if o is owner})
+        names: dict[str, str] = {}
+        if Kind.GROUP in lookups.values():
+            names = {g: name for name, (g, _) in self._group_table().items()}
+        return dict(lookups), names
 
     def _forget(self) -> None:
         self._company_state.clear()
@@ -621,6 +636,7 @@ class FreshdeskTarget(PlatformTarget):
                     exc.platform_message or exc.reason,
                 )
 
+    @guarded
     def _owner_id(self) -> str:
         """The id of the agent the API key belongs to (``/agents/me``); read once."""
         if self._owner is None:
@@ -667,6 +683,7 @@ class FreshdeskTarget(PlatformTarget):
             return None
         return WriteResult(key=item.key, target_id=existing[0].id, matched=True)
 
+    @guarded
     def _contact_table(self) -> dict[str, tuple[str, str, bool]]:
         """Contacts by lower-cased e-mail: id, source key and whether it is active (neither
         blocked nor deleted: only those are adopted). Read once."""
@@ -726,6 +743,7 @@ class FreshdeskTarget(PlatformTarget):
             found = table[(done.kind, rule.title)] = f"automations/{done.kind}/{body['id']}"
         return WriteResult(key=item.key, target_id=found)
 
+    @guarded
     def _rule_table(self) -> dict[tuple[str, str], str]:
         """Automation rule target ids (``automations/<type>/<id>``) by (type, name); read
         once."""
@@ -767,6 +785,7 @@ class FreshdeskTarget(PlatformTarget):
             found = table[policy.title] = f"sla_policies/{body['id']}"
         return WriteResult(key=item.key, target_id=found)
 
+    @guarded
     def _sla_policy_table(self) -> dict[str, str]:
         """SLA policy target ids by name; read once."""
         if self._sla_policies is None:
@@ -1204,6 +1223,7 @@ class FreshdeskTarget(PlatformTarget):
 
     # -- account tables ------------------------------------------------------------------------
 
+    @guarded
     def _field_table(self) -> dict[tuple[FieldObject, str], tuple[FieldDef, str]]:
         """Every custom field of the account by (object, key), with its Freshdesk name."""
         if self._fields is None:
@@ -1224,6 +1244,7 @@ class FreshdeskTarget(PlatformTarget):
             self._alias_wanted(self._fields)
         return self._fields
 
+    @guarded
     def _recall_fields(
         self, owner: FieldObject, batch: Sequence[Outgoing], files: FileSource
     ) -> None:
@@ -1241,6 +1262,7 @@ class FreshdeskTarget(PlatformTarget):
         self._wanted = (*self._wanted, *files.read_fields())
         self._alias_wanted(self._field_table())
 
+    @guarded
     def _alias_wanted(self, table: dict[tuple[FieldObject, str], tuple[FieldDef, str]]) -> None:
         """File each field :meth:`prepare` was asked for under its schema key too, when the
         account holds it under another (a name Freshdesk derived from the label, or one of
@@ -1314,6 +1336,7 @@ class FreshdeskTarget(PlatformTarget):
             table[(definition.object, definition.key)] = (created, str(body["name"]))
         return created
 
+    @guarded
     def _agent_table(self) -> dict[str, str]:
         """Agent ids by lower-cased e-mail (read once)."""
         if self._agents is None:
@@ -1325,6 +1348,7 @@ class FreshdeskTarget(PlatformTarget):
             self._agents.pop("", None)
         return self._agents
 
+    @guarded
     def _group_table(self) -> dict[str, tuple[str, list[int]]]:
         """Groups by name: id and agent ids (read once)."""
         if self._groups is None:
@@ -1335,6 +1359,7 @@ class FreshdeskTarget(PlatformTarget):
             }
         return self._groups
 
+    @guarded
     def _company_table(self) -> dict[str, str]:
         """Company ids by case-folded name (read once)."""
         if self._companies is None:

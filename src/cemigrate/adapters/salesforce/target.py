@@ -37,7 +37,7 @@ from typing import Any, Final
 
 import requests
 
-from cemigrate.adapters.base import BatchWriter, PlatformTarget, refused
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -189,6 +189,9 @@ class SalesforceTarget(PlatformTarget):
     """A Salesforce org as a migration target."""
 
     platform = "salesforce"
+    concurrent = frozenset({Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS})
+    """Ticket batches (and their SLA history) go several at a time: each one writes only its
+    own records, and what the target remembers of the account is read under a lock."""
 
     def __init__(
         self,
@@ -513,6 +516,7 @@ class SalesforceTarget(PlatformTarget):
         if definition.type is FieldType.LOOKUP and definition.references is not None:
             self._lookups.setdefault(definition.object, {})[definition.key] = definition.references
 
+    @guarded
     def _lookup_keys(self, owner: FieldObject) -> dict[str, Kind]:
         """Field key → the kind its values name, for the lookup fields of ``owner``'s sObject:
         those the migration's definitions named, and the org's custom Lookup fields to an
@@ -527,6 +531,7 @@ class SalesforceTarget(PlatformTarget):
                     found[convert.api_name_to_key(name)] = kind
         return found | self._lookups.get(owner, {})
 
+    @guarded
     def _audit_fields(self) -> bool:
         """Whether the org takes original authors and times (``CreatedDate`` createable)."""
         if self._audit is None:
@@ -553,6 +558,7 @@ class SalesforceTarget(PlatformTarget):
             if isinstance(person, User):
                 self._people.setdefault(person.id, set()).add(person.role is not Role.END_USER)
 
+    @guarded
     def _person_record_type(self) -> str | None:
         """The org's Person Account record type when it has Person Accounts (Account's
         describe lists ``IsPersonAccount``; Object Reference, "Person Account Record Types"),
@@ -782,6 +788,7 @@ class SalesforceTarget(PlatformTarget):
             answers.append(None if problem is None else refused(item, problem))
         return answers
 
+    @guarded
     def _user_table(self) -> dict[str, str]:
         """The org's Users by lower-cased e-mail (active first); read once."""
         if self._users is None:
@@ -797,6 +804,7 @@ class SalesforceTarget(PlatformTarget):
 
     # -- queues and memberships ------------------------------------------------------------
 
+    @guarded
     def _queue_table(self) -> dict[str, str]:
         if self._queues is None:
             rows = self.client.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")
@@ -916,6 +924,7 @@ class SalesforceTarget(PlatformTarget):
             )
         return answers
 
+    @guarded
     def _case_record_types(self) -> dict[str, tuple[str, str]]:
         """The org's active Case record types: id → (Name, DeveloperName); read once.
         Record types cannot be created over REST (Object Reference: RecordType), so a ticket
@@ -941,6 +950,7 @@ class SalesforceTarget(PlatformTarget):
                 return id
         return None
 
+    @guarded
     def _record_type_values(self, record_type: str) -> Mapping[str, frozenset[str]]:
         """Picklist field → the values available to a Case record type, from the UI API
         (``GET ui-api/object-info/Case/picklist-values/{recordTypeId}``, User Interface API
@@ -1512,6 +1522,7 @@ class SalesforceTarget(PlatformTarget):
             )
         return [answers[i] for i in range(len(batch))]
 
+    @guarded
     def _flow_table(self) -> dict[str, str]:
         """FlowDefinition ids by DeveloperName (lower-cased); one Tooling query, read once."""
         if self._flows is None:

@@ -17,6 +17,7 @@ names Zendesk keeps unique, are also adopted by name when the target already has
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,7 @@ from urllib.parse import urlparse
 import attrs
 import requests
 
-from cemigrate.adapters.base import BatchWriter, PlatformTarget, refused
+from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, refused
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -147,6 +148,9 @@ class ZendeskTarget(PlatformTarget):
     """A Zendesk Support account as a migration target."""
 
     platform = "zendesk"
+    concurrent = frozenset({Kind.TICKET})
+    """Ticket batches (and their SLA history) go several at a time: each one writes only its
+    own records, and what the target remembers of the account is read under a lock."""
 
     def __init__(
         self,
@@ -506,6 +510,7 @@ class ZendeskTarget(PlatformTarget):
             body = {"holiday": convert.holiday_payload(holiday)}
             self.client.request("POST", f"{base}/holidays.json", json=body)
 
+    @guarded
     def _brand_table(self) -> dict[str, str]:
         """Brand ids by case-folded name; read once."""
         if self._brands is None:
@@ -519,6 +524,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._brands
 
+    @guarded
     def _form_table(self) -> dict[str, str]:
         """Ticket form ids by case-folded name; read once."""
         if self._forms is None:
@@ -531,6 +537,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._forms
 
+    @guarded
     def _status_table(self) -> dict[tuple[str, str], str]:
         """Custom status ids by (category, case-folded agent label); read once."""
         if self._statuses is None:
@@ -545,6 +552,7 @@ class ZendeskTarget(PlatformTarget):
                     self._status_categories[str(s["id"])] = category
         return self._statuses
 
+    @guarded
     def _schedule_table(self) -> dict[str, Mapping[str, Any]]:
         """Schedules (as Zendesk sends them) by name; read once."""
         if self._schedules is None:
@@ -684,6 +692,7 @@ class ZendeskTarget(PlatformTarget):
                     continue
                 held.setdefault(target_id, set()).add(pair)
 
+    @guarded
     def _role_table(self) -> dict[str, int]:
         """The account's custom role ids by name (one unpaginated call; an account without
         custom roles, below Enterprise, has none)."""
@@ -770,10 +779,19 @@ class ZendeskTarget(PlatformTarget):
 
         new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
         history: Mapping[str, SlaHistory] = files.sla_history(new)
+        # Uploaded just before the import that uses them (tokens expire after an hour), several
+        # at once: one upload per file is most of a batch's calls.
+        uploaded = self._upload_batch(
+            [o for o in batch if o.target_id is None and not self.declines(Kind.TICKET, o.record)],
+            files,
+        )
 
         def payload(item: Outgoing) -> dict[str, Any]:
-            # Uploaded just before the import that uses them: tokens expire after an hour.
-            tokens = self._upload_attachments(item, files)
+            tokens = uploaded.get(item.external_id)
+            if isinstance(tokens, RecordError):
+                raise tokens
+            if tokens is None:
+                tokens = self._upload_attachments(item, files)
             sla = history.get(item.record.id)
             return self._agreeing_status(
                 convert.ticket_import_payload(
@@ -922,6 +940,7 @@ class ZendeskTarget(PlatformTarget):
             if owner is FieldObject.TICKET and definition.options
         }
 
+    @guarded
     def _rule_table(self) -> dict[tuple[str, str], str]:
         """Rule target ids (``<plural>/<id>``, e.g. ``triggers/123``) by (kind, title); read
         once."""
@@ -1038,6 +1057,7 @@ class ZendeskTarget(PlatformTarget):
             results.append(WriteResult(key=item.key, target_id=found))
         return results
 
+    @guarded
     def _sla_policy_table(self) -> dict[str, str]:
         """SLA policy target ids by title; read once (one unpaginated call)."""
         if self._sla_policies is None:
@@ -1088,6 +1108,7 @@ class ZendeskTarget(PlatformTarget):
 
     # -- helpers -------------------------------------------------------------------------------
 
+    @guarded
     def _me_id(self) -> int:
         """The id of the user the API acts as (the author of SLA history notes); read once."""
         if self._me is None:
@@ -1177,6 +1198,32 @@ class ZendeskTarget(PlatformTarget):
             job = self.client.get_json(f"/api/v2/job_statuses/{job['id']}.json")["job_status"]
         raise TransientError(f"zendesk job {job.get('id')} did not finish")
 
+    def _upload_batch(
+        self, items: Sequence[Outgoing], files: FileSource
+    ) -> dict[str, dict[str, str] | RecordError]:
+        """Every file of these tickets uploaded, as many tickets at once as the budgets take at
+        the latency the calls show (:meth:`Budgets.in_flight`): external id → its tokens, or
+        the refusal that fails it."""
+        with_files = [
+            o
+            for o in items
+            if isinstance(o.record, Ticket) and any(c.attachments for c in o.record.comments)
+        ]
+        workers = min(self.budgets.in_flight(), len(with_files))
+
+        def one(item: Outgoing) -> dict[str, str] | RecordError:
+            try:
+                return self._upload_attachments(item, files)
+            except RecordError as exc:
+                return exc
+
+        if workers <= 1:
+            return {o.external_id: one(o) for o in with_files}
+        with concurrent.futures.ThreadPoolExecutor(workers, "cemigrate-upload") as pool:
+            return dict(
+                zip((o.external_id for o in with_files), pool.map(one, with_files), strict=True)
+            )
+
     def _upload_attachments(
         self, item: Outgoing, files: FileSource, *, only: Comment | None = None
     ) -> dict[str, str]:
@@ -1203,6 +1250,7 @@ class ZendeskTarget(PlatformTarget):
                 tokens[attachment.id] = str(body["upload"]["token"])
         return tokens
 
+    @guarded
     def _field_table(self) -> dict[tuple[FieldObject, str], FieldDef]:
         """Every custom field of the account, by (object, key); read once."""
         if self._fields is None:
@@ -1243,6 +1291,7 @@ class ZendeskTarget(PlatformTarget):
         self._field_table()[(definition.object, definition.key)] = created
         return created
 
+    @guarded
     def _group_table(self) -> dict[str, str]:
         """Group ids by name; read once."""
         if self._groups is None:
@@ -1256,6 +1305,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._groups
 
+    @guarded
     def _organization_table(self) -> dict[str, str]:
         """Organization ids by case-folded name; read once."""
         if self._organizations is None:
@@ -1269,6 +1319,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._organizations
 
+    @guarded
     def _organization_membership_table(self) -> dict[tuple[str, str], str]:
         """Organization membership ids by (user id, organization id); read once."""
         if self._organization_memberships is None:
@@ -1281,6 +1332,7 @@ class ZendeskTarget(PlatformTarget):
             }
         return self._organization_memberships
 
+    @guarded
     def _membership_table(self) -> dict[tuple[str, str], str]:
         """Membership ids by (user id, group id); read once."""
         if self._memberships is None:

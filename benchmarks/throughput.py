@@ -1,0 +1,267 @@
+"""→ each target at a real API's latency: calls a minute against the quota's ceiling.
+
+Prints one JSON line per target. A generated N-ticket help desk (a :class:`MemorySource`: the
+source costs nothing, so the target alone sets the pace) is migrated through
+:class:`cemigrate.copier.Migration` into an empty emulated account served **over loopback with
+``--latency`` seconds injected per request** (``cemigrate sandbox serve --latency``), on the real
+clock: every budget wait and every Bulk poll is spent for real.
+
+- ``calls``: requests the account answered, counted on the client's side of the wire under the
+  budgets and retries (``status_429``: how many were 429s, ``share_429``); ``max_in_flight``:
+  the most requests on the wire at once.
+- ``steady``: the write phase without its first and last tenth of requests: ``calls_per_min``
+  achieved, and per budget its rate against its ceiling (``limit / period``, per minute); the
+  **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling.
+- ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
+  budgets (``Budgets.lower_bound``: a full bucket at once, the rest at the sustained rate);
+  ``wall_vs_bound`` = ``wall_s / bound_s`` (goal ≤ 1.15; only meaningful when the calls are
+  more than a full bucket).
+
+    .venv/bin/python benchmarks/throughput.py --target freshdesk --tickets 400
+    .venv/bin/python benchmarks/throughput.py --target zendesk --tickets 1000
+    .venv/bin/python benchmarks/throughput.py --target salesforce --tickets 300
+    .venv/bin/python benchmarks/throughput.py --target freshdesk --in-flight 1   # one at a time
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import requests.adapters
+
+from cemigrate.adapters import Target
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.target import FreshdeskTarget
+from cemigrate.adapters.memory import MemorySource
+from cemigrate.adapters.salesforce.client import SalesforceCredentials
+from cemigrate.adapters.salesforce.target import SalesforceTarget
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.target import ZendeskTarget
+from cemigrate.copier import Migration
+from cemigrate.ledger import Ledger
+from cemigrate.ratelimit import SystemClock
+from cemigrate.sandbox.dataset import generate
+from cemigrate.sandbox.http import Latency
+from cemigrate.sandbox.registry import EMULATORS
+from cemigrate.schema import Kind
+
+TARGETS = ("freshdesk", "zendesk", "salesforce")
+TICKET_WRITES: dict[str, Callable[[str], bool]] = {
+    "freshdesk": lambda what: what.startswith("POST /api/v2/tickets"),
+    "zendesk": lambda what: what.startswith(("POST /api/v2/uploads", "POST /api/v2/imports")),
+    "salesforce": lambda what: "/jobs/ingest" in what or "ContentVersion" in what,
+}
+"""The requests that write tickets, per target: the steady phase is between the first and last."""
+
+
+class Wire(requests.adapters.HTTPAdapter):
+    """The client's side of the wire, under the budgets and retries: when each request was
+    answered, with what status (429s included, which the retries hide from the adapter), and
+    how many were on the wire at once."""
+
+    def __init__(self) -> None:
+        super().__init__(pool_maxsize=32)
+        self.lock = threading.Lock()
+        self.answered: list[tuple[float, int, str]] = []
+        self.now = 0
+        self.most = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        status = 0
+        try:
+            response = super().send(request, *args, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            path = (request.path_url or "").split("?")[0]
+            with self.lock:
+                self.now -= 1
+                self.answered.append((time.perf_counter(), status, f"{request.method} {path}"))
+
+
+def _serve_account(name: str, seed: int, latency: float, jitter: float, out: Any) -> None:
+    """In a process of its own, as a real API is: an empty account with the desk's seats,
+    served with the latency until the process is ended."""
+    options: dict[str, Any] = {"licences": 200} if name == "salesforce" else {}
+    account = EMULATORS[name](tickets=0, empty=True, instance="new", seed=seed, **options)
+    account.add_seats(generate(tickets=0, seed=seed, instance="old"))
+    server = account.serve(latency=Latency(seconds=latency, jitter=jitter, seed=seed))
+    out.put((server.url, account.credentials()))
+    server.wait()
+
+
+class BudgetSampler:
+    """The target's budget counters, read twice a second on a thread of its own."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.samples: list[tuple[float, dict[str, int]]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.take()
+            self.stop.wait(0.5)
+
+    def take(self) -> None:
+        counts = {key: budget.calls for key, budget in self.target.budgets.items()}
+        self.samples.append((time.perf_counter(), counts))
+
+    def at(self, moment: float) -> tuple[float, dict[str, int]]:
+        """The sample nearest to ``moment``."""
+        return min(self.samples, key=lambda sample: abs(sample[0] - moment))
+
+
+def target_for(name: str, url: str, credentials: dict[str, str], wire: Wire) -> Target:
+    """The platform's target for the account at ``url``, on the real clock, its requests
+    going through ``wire``."""
+    session = requests.Session()
+    session.mount("http://", wire)
+    clock = SystemClock()
+    if name == "freshdesk":
+        return FreshdeskTarget(
+            base_url=url,
+            credentials=FreshdeskCredentials(**credentials),
+            plan="enterprise",
+            session=session,
+            clock=clock,
+        )
+    if name == "zendesk":
+        return ZendeskTarget(
+            base_url=url,
+            credentials=ZendeskCredentials(**credentials),
+            plan="enterprise",
+            session=session,
+            clock=clock,
+        )
+    return SalesforceTarget(
+        instance_url=url,
+        credentials=SalesforceCredentials(**credentials),
+        licences=200,
+        session=session,
+        clock=clock,
+    )
+
+
+def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    desk = generate(tickets=args.tickets, seed=args.seed, instance="old")
+    source = MemorySource(
+        {kind: desk.records(kind) for kind in Kind},
+        instance="old",
+        blobs=desk.blob,
+        page_size=100,
+        clock=SystemClock(),
+    )
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    child = context.Process(
+        target=_serve_account, args=(name, args.seed, args.latency, args.jitter, out)
+    )
+    child.start()
+    recorder = Wire()
+    try:
+        url, credentials = out.get(timeout=120)
+        target = target_for(name, url, credentials, recorder)
+        sampler = BudgetSampler(target)
+        sampler.thread.start()
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp, Ledger.open(Path(tmp) / "l.sqlite") as ledger:
+            migration = Migration(
+                sources=[source],
+                target=target,
+                ledger=ledger,
+                progress=False,
+                concurrency=args.in_flight,
+            )
+            report = migration.run()
+            failures = len(ledger.failures())
+        wall = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.thread.join()
+        sampler.take()
+    finally:
+        child.terminate()
+        child.join()
+    answered = sorted(recorder.answered)
+    statuses = Counter(status for _, status, _ in answered)
+    # The write phase: from the first to the last request that writes tickets, without its
+    # first and last tenth (the pipeline filling and draining).
+    marks = [i for i, (_, _, what) in enumerate(answered) if TICKET_WRITES[name](what)]
+    phase = answered[marks[0] : marks[-1] + 1] if marks else answered
+    tenth = len(phase) // 10
+    window = phase[tenth : len(phase) - tenth] if len(phase) > 20 else phase
+    begin, end = window[0][0], window[-1][0]
+    minutes = max(end - begin, 1e-9) / 60
+    (t0, before), (t1, after) = sampler.at(begin), sampler.at(end)
+    sampled_minutes = max(t1 - t0, 1e-9) / 60
+    budgets = {}
+    for key, budget in target.budgets.items():
+        ceiling = budget.rate_per_second * 60
+        rate = (after.get(key, 0) - before.get(key, 0)) / sampled_minutes
+        budgets[key] = {
+            "calls_per_min": round(rate, 1),
+            "ceiling_per_min": round(ceiling, 1),
+            "share": round(rate / ceiling, 3) if ceiling else None,
+        }
+    binding = max(budgets, key=lambda k: budgets[k]["share"] or 0.0)
+    calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
+    bound = target.budgets.lower_bound(calls_by_key)
+    return {
+        "target": name,
+        "tickets": args.tickets,
+        "latency_s": args.latency,
+        "jitter_s": args.jitter,
+        "in_flight": args.in_flight or "auto",
+        "status": report.status,
+        "failures": failures,
+        "calls": len(answered),
+        "status_429": statuses.get(429, 0),
+        "share_429": round(statuses.get(429, 0) / max(1, len(answered)), 4),
+        "max_in_flight": recorder.most,
+        "steady": {
+            "calls": len(window),
+            "calls_per_min": round(len(window) / minutes, 1),
+            "binding_budget": binding,
+            "share": budgets[binding]["share"],
+            "budgets": budgets,
+        },
+        "wall_s": round(wall, 1),
+        "bound_s": round(bound, 1),
+        "wall_vs_bound": round(wall / bound, 3) if bound > 0 else None,
+        "calls_by_budget": {k: int(v) for k, v in calls_by_key.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=(*TARGETS, "all"), default="all")
+    parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency", type=float, default=0.3)
+    parser.add_argument("--jitter", type=float, default=0.05)
+    parser.add_argument("--in-flight", type=int, default=None, help="fixed (default: auto)")
+    args = parser.parse_args(argv)
+    ok = True
+    for name in TARGETS if args.target == "all" else (args.target,):
+        result = measure(name, args)
+        ok = ok and result["status"] == "completed"
+        print(json.dumps(result), flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

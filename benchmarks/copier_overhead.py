@@ -43,10 +43,12 @@ from cemigrate.copier import Migration, RunReport
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import SystemClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Attachment, Kind, Ticket
+from cemigrate.schema import PLAN_ORDER, Attachment, Kind, Ticket
 
 TEMPLATE_TICKETS = 1000
-SETUP_KINDS = (Kind.ORGANIZATION, Kind.USER, Kind.GROUP, Kind.GROUP_MEMBERSHIP, Kind.FIELD)
+SETUP_KINDS = tuple(kind for kind in PLAN_ORDER[: PLAN_ORDER.index(Kind.TICKET)])
+"""Everything a ticket can refer to (brands, forms, custom statuses, schedules... since the
+help desk carries them): written once, before the tickets."""
 
 
 def typical(ticket: Ticket) -> bool:

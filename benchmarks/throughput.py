@@ -48,6 +48,7 @@ from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
+from cemigrate.copier.inflight import AUTO
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import SystemClock
 from cemigrate.sandbox.dataset import generate
@@ -253,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--jitter", type=float, default=0.05)
-    parser.add_argument("--in-flight", type=int, default=None, help="fixed (default: auto)")
+    parser.add_argument(
+        "--in-flight", type=int, default=AUTO, help="batches in flight (default: auto)"
+    )
     args = parser.parse_args(argv)
     ok = True
     for name in TARGETS if args.target == "all" else (args.target,):

@@ -42,7 +42,7 @@ from cemigrate.adapters.registry import PLATFORMS
 from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
-from cemigrate.copier.inflight import MAX_IN_FLIGHT
+from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
@@ -70,7 +70,7 @@ _TOP_KEYS = {
     "mapping": str,
     "source": list,
     "target": dict,
-    "in_flight": int,
+    "in_flight": object,  # "auto" or a number: checked by _in_flight
 }
 _COMMON_KEYS: Mapping[str, type] = {
     "platform": str,
@@ -107,8 +107,8 @@ class PlanFile:
     """SHA-256 of the plan file, kept with each run in the ledger."""
     _file: TomlFile = attrs.field(alias="file", repr=False, eq=False)
     in_flight: int | None = None
-    """Target batches written at once (``in_flight = 4``); by default as many as the target's
-    budgets take at the latency its calls show."""
+    """Target batches written at once (``in_flight = 4``, or ``"auto"``: as many as the target's
+    budgets take at the latency its calls show); by default one at a time."""
 
     @property
     def base_dir(self) -> Path:
@@ -468,13 +468,7 @@ def load_plan(path: str | Path) -> PlanFile:
         seen[source.name] = index
     target = _side(file, ("target",), data["target"], role="target")
     mapping = data.get("mapping")
-    in_flight = data.get("in_flight")
-    if in_flight is not None and not 1 <= in_flight <= MAX_IN_FLIGHT:
-        raise file.error(
-            ("in_flight",),
-            f"must be between 1 and {MAX_IN_FLIGHT}, not {in_flight}",
-            error=PlanError,
-        )
+    in_flight = _in_flight(file, data.get("in_flight"))
     return PlanFile(
         path=file.path,
         ledger=base / data["ledger"],
@@ -485,6 +479,22 @@ def load_plan(path: str | Path) -> PlanFile:
         file=file,
         in_flight=in_flight,
     )
+
+
+def _in_flight(file: TomlFile, value: object) -> int | None:
+    """A plan's ``in_flight``: a number of target batches (1 to :data:`MAX_IN_FLIGHT`), or
+    ``"auto"`` (:data:`~cemigrate.copier.inflight.AUTO`); absent, one at a time."""
+    if value is None:
+        return None
+    if value == "auto":
+        return AUTO
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_IN_FLIGHT:
+        raise file.error(
+            ("in_flight",),
+            f'must be "auto" or a number between 1 and {MAX_IN_FLIGHT}, not {value!r}',
+            error=PlanError,
+        )
+    return value
 
 
 def _side(file: TomlFile, where: KeyPath, entry: object, *, role: str) -> SideSpec:

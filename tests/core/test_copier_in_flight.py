@@ -13,7 +13,7 @@ import pytest
 from cemigrate.adapters import FileSource, Outgoing, WriteResult
 from cemigrate.adapters.memory import MemorySource, MemoryTarget
 from cemigrate.copier import Migration
-from cemigrate.copier.inflight import MAX_IN_FLIGHT, InFlight, in_flight_for
+from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT, InFlight, in_flight_for
 from cemigrate.errors import ConfigError, TransientError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan
@@ -206,6 +206,10 @@ def test_a_plan_names_its_requests_in_flight_and_a_wrong_number_is_one_line(
     plan = tmp_path / "plan.toml"
     plan.write_text(f'ledger = "l.sqlite"\nin_flight = 4\n\n{body}', encoding="utf-8")
     assert load_plan(plan).in_flight == 4
+    plan.write_text(f'ledger = "l.sqlite"\nin_flight = "auto"\n\n{body}', encoding="utf-8")
+    assert load_plan(plan).in_flight == AUTO
+    plan.write_text(f'ledger = "l.sqlite"\n\n{body}', encoding="utf-8")
+    assert load_plan(plan).in_flight is None  # one batch at a time
     plan.write_text(f'ledger = "l.sqlite"\nin_flight = 0\n\n{body}', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"plan\.toml.*in_flight.*between 1 and 16"):
+    with pytest.raises(ConfigError, match=r'plan\.toml.*in_flight.*"auto" or a number between 1'):
         load_plan(plan)

@@ -36,7 +36,7 @@ from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
-from cemigrate.copier.inflight import InFlight, in_flight_for
+from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
@@ -174,12 +174,13 @@ class Migration:
         self.repoint = repoint
         """Accept sides whose account differs from the ledger's (a deliberate re-point): the
         new accounts are recorded and journalled. Without it such a run is refused."""
-        if concurrency is not None and concurrency < 1:
-            raise ConfigError(f"concurrency must be 1 or more, not {concurrency}")
+        if concurrency is not None and concurrency < 0:
+            raise ConfigError(f"concurrency must be 0 (auto) or more, not {concurrency}")
         self.concurrency = concurrency
-        """Target batches in flight at once: None follows the target's budgets and the latency
-        its calls show (:func:`~cemigrate.copier.inflight.in_flight_for`); 1 writes one batch
-        at a time."""
+        """Target batches in flight at once: None or 1 writes one batch at a time (the default);
+        N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
+        target's budgets take at the latency its calls show
+        (:func:`~cemigrate.copier.inflight.in_flight_for`)."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -653,9 +654,11 @@ class _LedgerWriter(_Writer):
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
 
     def _in_flight(self) -> int:
-        if self.m.concurrency is not None:
-            return self.m.concurrency
-        return in_flight_for(self.target.budgets)
+        if self.m.concurrency is None:
+            return 1
+        if self.m.concurrency == AUTO:
+            return in_flight_for(self.target.budgets)
+        return self.m.concurrency
 
     def _stop_writing(self, *, failed: bool) -> None:
         """Record what the batches in flight wrote (after an error too: their writes

@@ -17,7 +17,6 @@ names Zendesk keeps unique, are also adopted by name when the target already has
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -779,19 +778,10 @@ class ZendeskTarget(PlatformTarget):
 
         new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
         history: Mapping[str, SlaHistory] = files.sla_history(new)
-        # Uploaded just before the import that uses them (tokens expire after an hour), several
-        # at once: one upload per file is most of a batch's calls.
-        uploaded = self._upload_batch(
-            [o for o in batch if o.target_id is None and not self.declines(Kind.TICKET, o.record)],
-            files,
-        )
 
         def payload(item: Outgoing) -> dict[str, Any]:
-            tokens = uploaded.get(item.external_id)
-            if isinstance(tokens, RecordError):
-                raise tokens
-            if tokens is None:
-                tokens = self._upload_attachments(item, files)
+            # Uploaded just before the import that uses them: tokens expire after an hour.
+            tokens = self._upload_attachments(item, files)
             sla = history.get(item.record.id)
             return self._agreeing_status(
                 convert.ticket_import_payload(
@@ -1197,32 +1187,6 @@ class ZendeskTarget(PlatformTarget):
             self.clock.sleep(_JOB_POLL_SECONDS)
             job = self.client.get_json(f"/api/v2/job_statuses/{job['id']}.json")["job_status"]
         raise TransientError(f"zendesk job {job.get('id')} did not finish")
-
-    def _upload_batch(
-        self, items: Sequence[Outgoing], files: FileSource
-    ) -> dict[str, dict[str, str] | RecordError]:
-        """Every file of these tickets uploaded, as many tickets at once as the budgets take at
-        the latency the calls show (:meth:`Budgets.in_flight`): external id → its tokens, or
-        the refusal that fails it."""
-        with_files = [
-            o
-            for o in items
-            if isinstance(o.record, Ticket) and any(c.attachments for c in o.record.comments)
-        ]
-        workers = min(self.budgets.in_flight(), len(with_files))
-
-        def one(item: Outgoing) -> dict[str, str] | RecordError:
-            try:
-                return self._upload_attachments(item, files)
-            except RecordError as exc:
-                return exc
-
-        if workers <= 1:
-            return {o.external_id: one(o) for o in with_files}
-        with concurrent.futures.ThreadPoolExecutor(workers, "cemigrate-upload") as pool:
-            return dict(
-                zip((o.external_id for o in with_files), pool.map(one, with_files), strict=True)
-            )
 
     def _upload_attachments(
         self, item: Outgoing, files: FileSource, *, only: Comment | None = None

@@ -18,7 +18,6 @@ from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 6
@@ -33,17 +32,6 @@ class _Run:
     """The target's emulator (to change a record behind the ledger's back)."""
     ledger: Ledger
     reconcile: Callable[[], ReconcileReport]
-
-
-def _agents(desk: HelpDesk) -> list[Any]:
-    seen: set[str] = set()
-    found = []
-    for person in desk.users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)
-            found.append(person)
-    return found
 
 
 def _zendesk(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callable[[], Source]]:
@@ -79,13 +67,7 @@ def _salesforce(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callab
     from cemigrate.sandbox.salesforce import SalesforceSandbox
 
     org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    for person in _agents(desk):  # Users exist before a migration: they need licences
-        org.add_user(
-            name=person.name,
-            email=person.email,
-            profile="System Administrator" if person.role is Role.ADMIN else "Standard User",
-            active=not person.suspended,
-        )
+    org.add_seats(desk)  # Users exist before a migration: they need licences
     options = {"instance_url": org.base_url, "clock": clock}
     credentials = SalesforceCredentials(access_token=org.access_token)
     target = SalesforceTarget(

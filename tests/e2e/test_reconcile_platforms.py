@@ -17,23 +17,11 @@ from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Role
 from cemigrate.testing.accounts import SEED, TICKETS, zendesk_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
 Made = tuple[Target, Callable[[], Source]]
-
-
-def _agents(desk: HelpDesk) -> list[Any]:
-    seen: set[str] = set()
-    agents = []
-    for person in desk.users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)
-            agents.append(person)
-    return agents
 
 
 def zendesk(clock: ManualClock, desk: HelpDesk) -> Made:
@@ -66,13 +54,7 @@ def salesforce(clock: ManualClock, desk: HelpDesk) -> Made:
     from cemigrate.sandbox.salesforce import SalesforceSandbox
 
     org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    for person in _agents(desk):  # Users exist before a migration: they need licences
-        org.add_user(
-            name=person.name,
-            email=person.email,
-            profile="System Administrator" if person.role is Role.ADMIN else "Standard User",
-            active=not person.suspended,
-        )
+    org.add_seats(desk)  # Users exist before a migration: they need licences
     options = {"instance_url": org.base_url, "clock": clock}
     credentials = SalesforceCredentials(access_token=org.access_token)
     target = SalesforceTarget(

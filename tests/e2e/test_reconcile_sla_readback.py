@@ -20,7 +20,7 @@ from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.reconcile.sla_readback import NOT_HELD
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Kind, Role
+from cemigrate.schema import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 4
@@ -38,17 +38,6 @@ class Made:
 
 def _desk() -> HelpDesk:
     return generate(tickets=TICKETS, seed=SEED, instance="old")
-
-
-def _agents(desk: HelpDesk) -> list[Any]:
-    seen: set[str] = set()
-    agents = []
-    for person in desk.users:
-        email = (person.email or "").lower()
-        if person.role is not Role.END_USER and email and email not in seen:
-            seen.add(email)
-            agents.append(person)
-    return agents
 
 
 def _source(clock: ManualClock) -> Source:
@@ -76,13 +65,7 @@ def salesforce(clock: ManualClock) -> Made:
     from cemigrate.sandbox.salesforce import SalesforceSandbox
 
     org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    for person in _agents(_desk()):  # Users exist before a migration: they need licences
-        org.add_user(
-            name=person.name,
-            email=person.email or "",
-            profile="System Administrator" if person.role is Role.ADMIN else "Standard User",
-            active=not person.suspended,
-        )
+    org.add_seats(_desk())  # Users exist before a migration: they need licences
     options: dict[str, Any] = {"instance_url": org.base_url, "clock": clock}
     credentials = SalesforceCredentials(access_token=org.access_token)
     target = SalesforceTarget(

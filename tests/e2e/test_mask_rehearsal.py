@@ -201,5 +201,6 @@ def test_a_masked_rehearsal_reconciles_clean_and_leaves_no_source_string_anywher
         if version["PathOnClient"].endswith(".png"):
             assert data.startswith(b"\x89PNG\r\n\x1a\n")
         if version["PathOnClient"].endswith(".pdf"):
-            assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+            assert data.startswith(b"%PDF-")
+            assert data.rstrip().endswith(b"%%EOF")
     assert KEY not in held + stored.decode("utf-8", "replace") + reports + caplog.text

@@ -6,7 +6,8 @@ copier writes and every record reconciliation compares passes through :meth:`Mas
 after the mapping, and every attachment a target reads through :meth:`Mask.files`:
 
 - people (users and contacts): name, alias, e-mail, phone, every identity, signature,
-  details, notes, postal address, external id; organizations: name, domains, details, notes, external id;
+  details, notes, postal address, external id; organizations: name, domains, details, notes,
+  external id;
 - tickets: subject, description, recipient, the ``via`` record and each comment's metadata
   (addresses, names, IP address, location, client), every comment body (plain, and HTML with
   its markup kept), attachment file names (the extension kept) and bytes (the size kept, a

@@ -109,17 +109,34 @@ def test_a_masked_rehearsal_from_the_command_line_reconciles_clean_and_leaks_not
     assert KEY not in written + caplog.text + output.out + output.err
 
 
-def test_an_unmasked_reconciliation_of_a_masked_run_finds_the_difference(
+def test_masked_and_real_runs_never_share_a_ledger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Proof that the clean verdict above compares masked with masked, not nothing with nothing.
     monkeypatch.setenv("CEMIGRATE_MASK_KEY", KEY)
     (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
     plan = str(tmp_path / "plan.toml")
     assert main(["run", plan, "--mask"]) == EXIT_OK
-    code = main(["reconcile", plan, "--out", str(tmp_path / "report")])
-    assert code != EXIT_OK
-    assert "no finding" not in capsys.readouterr().out
+    capsys.readouterr()
+    ledger = (tmp_path / "ledger.sqlite").read_bytes()
+    # Without the mask: real data would go into the rehearsal account.
+    for args in (["run", plan], ["run", plan, "--dry-run"], ["reconcile", plan, "--out", "r"]):
+        assert main(args) == EXIT_BAD_INPUT
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        assert "this ledger is a masked rehearsal's" in err[0]
+    # Another key: every record would be rewritten.
+    monkeypatch.setenv("CEMIGRATE_MASK_KEY", KEY[::-1])
+    assert main(["run", plan, "--mask"]) == EXIT_BAD_INPUT
+    assert "masked with another key" in capsys.readouterr().err
+    assert (tmp_path / "ledger.sqlite").read_bytes() == ledger
+    # The other way round: a masked run over a ledger of real runs would overwrite them.
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "plan.toml").write_text(PLAN, encoding="utf-8")
+    assert main(["run", str(real / "plan.toml")]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["run", str(real / "plan.toml"), "--mask"]) == EXIT_BAD_INPUT
+    assert "this ledger's runs were not masked" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ from cemigrate.mapping import (
     Skip,
     rewrite_inline,
 )
-from cemigrate.mapping.mask import Mask
+from cemigrate.mapping.mask import Mask, check_ledger
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
@@ -229,6 +229,11 @@ class Migration:
                 f"run {last.id} ({last.mode}, started {last.started_at:%Y-%m-%d %H:%M} UTC)"
                 " did not finish: continue it with --resume"
             )
+        recorded = self.ledger.mask_check()
+        where = str(self.ledger.path)
+        check_ledger(recorded, self.mask, has_runs=last is not None, ledger=where, doing="run")
+        if self.mask is not None and recorded is None and not dry_run:
+            self.ledger.record_mask_check(self.mask.check())  # before anything is written
         if dry_run:
             checker = _DryRunWriter(self, mode=mode, stop=stop)
             report = checker.run(resume=resume, started=started)

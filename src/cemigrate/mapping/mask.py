@@ -42,6 +42,7 @@ from typing import Any, BinaryIO, Final, Protocol
 
 import attrs
 
+from cemigrate.errors import ConfigError
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -64,6 +65,7 @@ __all__ = [
     "Mask",
     "MaskSettings",
     "MaskedFiles",
+    "check_ledger",
 ]
 
 DEFAULT_KEY_ENV: Final = "CEMIGRATE_MASK_KEY"
@@ -144,6 +146,11 @@ class Mask:
 
     def __repr__(self) -> str:
         return "<Mask (key not shown)>"
+
+    def check(self) -> str:
+        """A value that tells this mask's key from another (a keyed digest of a constant,
+        never the key): what a masked rehearsal's ledger records."""
+        return self._digest(b"check", "cemigrate masked rehearsal")[:8].hex()
 
     # -- what to mask ------------------------------------------------------------------------
 
@@ -590,3 +597,30 @@ class _MaskedStream(io.RawIOBase):
     def close(self) -> None:
         self._inner.close()
         super().close()
+
+
+def check_ledger(
+    recorded: str | None, mask: Mask | None, *, has_runs: bool, ledger: str, doing: str
+) -> None:
+    """Refuse (a :class:`~cemigrate.errors.ConfigError`) to mix masked and real data in one
+    ledger: ``recorded`` is the mask check the ledger holds (None: its runs were not masked),
+    ``mask`` the mask of this run or reconciliation (``doing``: ``"run"`` or
+    ``"reconcile"``). A masked run on a ledger of real runs would overwrite real records
+    with masks; a run without the mask on a rehearsal's ledger would carry real data into the
+    rehearsal account; another key would rewrite every record."""
+    if recorded is None and mask is not None and has_runs:
+        raise ConfigError(
+            f"{ledger}: this ledger's runs were not masked: a masked rehearsal needs a plan"
+            " and a ledger of its own"
+            + (" (reconcile without --mask)" if doing == "reconcile" else "")
+        )
+    if recorded is not None and mask is None:
+        raise ConfigError(
+            f"{ledger}: this ledger is a masked rehearsal's: {doing} it with the plan's [mask]"
+            " section (or --mask) and its key"
+        )
+    if recorded is not None and mask is not None and recorded != mask.check():
+        raise ConfigError(
+            f"{ledger}: this ledger's rehearsal was masked with another key than the one in"
+            f" {mask.settings.key_env}"
+        )

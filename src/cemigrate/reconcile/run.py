@@ -44,7 +44,7 @@ from cemigrate.mapping import (
     linked_prefixes,
     rewrite_inline,
 )
-from cemigrate.mapping.mask import Mask
+from cemigrate.mapping.mask import Mask, check_ledger
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.counts import count_calls, independent_counts
 from cemigrate.reconcile.coverage import NotHeld, NotRun, sort_out
@@ -293,6 +293,13 @@ class Reconciliation:
         if sample is not None and sample < 1:
             raise ConfigError("--sample must be 1 or more")
         started = time.monotonic()
+        check_ledger(
+            self.ledger.mask_check(),
+            self.mask,
+            has_runs=True,
+            ledger=str(self.ledger.path),
+            doing="reconcile",
+        )
         before = self._calls()
         estimate = self.estimate(sample)
         if isinstance(self.mapping, MappingFile):

@@ -87,7 +87,7 @@ _EMAIL: Final = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 _URL: Final = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://|(?:mailto|tel|cid):)([^\s\"'<>]+)")
 _MARKER: Final = re.compile(r"\[(image|attachment): ([^\]\n]+)\]")
 _HTML: Final = re.compile(
-    r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|<[^>]*>"
+    r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|</?[A-Za-z][^>]*>|<![^>]*>"
     r"|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)",
     re.DOTALL | re.IGNORECASE,
 )

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 from cemigrate.mapping.mask import Mask, MaskSettings
@@ -321,3 +322,27 @@ def test_a_short_key_is_refused_and_the_key_never_shows() -> None:
     mask = Mask(KEY)
     assert KEY not in repr(mask)
     assert KEY not in repr(mask.settings)
+
+
+class _Renames:
+    """A mapping that gives the ticket field ``note`` the key ``Note__c``."""
+
+    def apply(self, kind: object, record: object) -> object:
+        if isinstance(record, FieldDef) and record.key == "note":
+            return attrs.evolve(record, key="Note__c")
+        return record
+
+
+def test_a_free_text_field_the_mapping_renames_is_masked_under_its_new_key() -> None:
+    mask = Mask(KEY)
+    mask.learn(
+        [
+            FieldDef(id="1", object="ticket", key="note", title="Note", type="textarea"),
+            FieldDef(id="2", object="ticket", key="tier", title="Tier", type="dropdown"),
+        ],
+        _Renames(),  # type: ignore[arg-type]
+    )
+    ticket = attrs.evolve(_ticket(), custom_fields={"Note__c": "Call Jane", "tier": "gold"})
+    masked = mask.record(ticket)
+    assert isinstance(masked, Ticket)
+    assert masked.custom_fields == {"Note__c": mask.text("Call Jane"), "tier": "gold"}

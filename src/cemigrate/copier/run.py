@@ -330,8 +330,6 @@ class _Writer:
         accounts = {source.instance: source.describe() for source in self.m.sources}
         for instance, meta in accounts.items():
             self.field_step.learn(instance, meta.fields)
-            if self.m.mask is not None:  # which custom fields are free text
-                self.m.mask.learn(meta.fields)
         self.readable = {instance: meta.kinds for instance, meta in accounts.items()}
         self.not_read = tuple(s for meta in accounts.values() for s in meta.not_read)
         described = self.target.describe()
@@ -340,6 +338,9 @@ class _Writer:
         check_target_holds(self.ledger, self.target)
         # A value the target does not take, a field no source has: one line, exit 2.
         self.m.mapping.bind(described, tuple(accounts.values()))
+        if self.m.mask is not None:  # which custom fields are free text, under mapped keys too
+            for meta in accounts.values():
+                self.m.mask.learn(meta.fields, self.m.mapping)
         status = "completed"
         stopped = ""
         try:

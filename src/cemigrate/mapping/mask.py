@@ -43,6 +43,7 @@ from typing import Any, BinaryIO, Final, Protocol
 import attrs
 
 from cemigrate.errors import ConfigError
+from cemigrate.mapping._seam import RecordMapping
 from cemigrate.schema import (
     Attachment,
     Comment,
@@ -51,6 +52,7 @@ from cemigrate.schema import (
     FieldValue,
     Identity,
     JsonValue,
+    Kind,
     Organization,
     Record,
     Role,
@@ -83,6 +85,8 @@ _VOWELS: Final = "aeiouy"
 _CONSONANTS: Final = "bcdfghjklmnpqrstvwxz"
 _LATIN_VOWELS: Final = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăąēĕėęěīįıōőœūůűų")
 
+_WORD: Final = re.compile(r"[^\W_]+")
+"""A run of letters and digits (combining marks split it: they are kept as they are)."""
 _EMAIL: Final = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 _URL: Final = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*://|(?:mailto|tel|cid):)([^\s\"'<>]+)")
 _MARKER: Final = re.compile(r"\[(image|attachment): ([^\]\n]+)\]")
@@ -94,7 +98,7 @@ _HTML: Final = re.compile(
 _ATTRIBUTE: Final = re.compile(
     r"""(\b(?:alt|title|href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
-_KEPT_JSON_KEYS: Final = frozenset({"channel", "rel", "type", "kind", "method", "latitude_unit"})
+_KEPT_JSON_KEYS: Final = frozenset({"channel", "rel", "type", "kind", "method"})
 """Keys of a ``via`` or comment metadata record whose values are vocabulary, not people."""
 _ADDRESS_KEYS: Final = frozenset({"ip_address", "ip"})
 _COORDINATE_KEYS: Final = frozenset({"latitude", "longitude"})
@@ -141,7 +145,7 @@ class Mask:
         self.settings = settings or MaskSettings()
         """What is masked beyond the fixed list."""
         self._words: dict[str, str] = {}
-        self._types: dict[str, FieldType] = {}
+        self._free: set[str] = set()
         self._pools: dict[tuple[str, str, int], str] = {}
 
     def __repr__(self) -> str:
@@ -154,10 +158,16 @@ class Mask:
 
     # -- what to mask ------------------------------------------------------------------------
 
-    def learn(self, fields: Iterable[FieldDef]) -> None:
-        """The custom fields a source describes: their types say which are free text."""
+    def learn(self, fields: Iterable[FieldDef], mapping: RecordMapping | None = None) -> None:
+        """The custom fields a source describes: their types say which are free text. With
+        the run's ``mapping`` (bound), a field it renames is known under its new key too."""
         for definition in fields:
-            self._types.setdefault(definition.key, definition.type)
+            if definition.type not in _FREE_TEXT:
+                continue
+            self._free.add(definition.key)
+            mapped = mapping.apply(Kind.FIELD, definition) if mapping is not None else None
+            if isinstance(mapped, FieldDef):
+                self._free.add(mapped.key)
 
     def record(self, record: Record) -> Record:
         """``record`` with its personal data masked (records without any come back as is)."""
@@ -244,9 +254,7 @@ class Mask:
         out: dict[str, FieldValue] = {}
         for key, value in values.items():
             masked = key in settings.fields or (
-                settings.free_text_fields
-                and key not in settings.keep_fields
-                and self._types.get(key) in _FREE_TEXT
+                settings.free_text_fields and key not in settings.keep_fields and key in self._free
             )
             if not masked:
                 out[key] = value
@@ -286,6 +294,8 @@ class Mask:
         scheme and a file marker's word kept, everything between words kept."""
         if not text:
             return text
+        if "@" not in text:  # the common case, without the address search
+            return self._text_urls(text)
         out: list[str] = []
         last = 0
         for match in _EMAIL.finditer(text):
@@ -298,6 +308,8 @@ class Mask:
         return "".join(out)
 
     def _text_urls(self, text: str) -> str:
+        if ":" not in text:
+            return self._text_markers(text)
         out: list[str] = []
         last = 0
         for match in _URL.finditer(text):
@@ -308,6 +320,8 @@ class Mask:
         return "".join(out)
 
     def _text_markers(self, text: str) -> str:
+        if "[" not in text:
+            return self._words_of(text)
         out: list[str] = []
         last = 0
         for match in _MARKER.finditer(text):
@@ -390,19 +404,10 @@ class Mask:
         return hashlib.shake_256(self._digest(label, value)).digest(max(count, 1))
 
     def _words_of(self, text: str) -> str:
-        out: list[str] = []
-        word: list[str] = []
-        for char in text:
-            if unicodedata.category(char)[0] in "LMN":
-                word.append(char)
-                continue
-            if word:
-                out.append(self._word("".join(word)))
-                word = []
-            out.append(char)
-        if word:
-            out.append(self._word("".join(word)))
-        return "".join(out)
+        return _WORD.sub(self._word_match, text)
+
+    def _word_match(self, match: re.Match[str]) -> str:
+        return self._word(match.group(0))
 
     def _word(self, word: str) -> str:
         cached = self._words.get(word)

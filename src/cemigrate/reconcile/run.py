@@ -558,7 +558,7 @@ class Reconciliation:
         mask = self.mask
         files: FileSource = source
         if mask is not None:  # compared as the copier sent them: masked
-            mask.learn(source.describe().fields)
+            mask.learn(source.describe().fields, self.mapping)
             files = mask.files(source)
         # A target with no lookup to a group keeps the group's name in a text field.
         native = {

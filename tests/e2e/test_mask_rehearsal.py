@@ -7,22 +7,30 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from cemigrate.adapters import Source, Target
+from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
+from cemigrate.adapters.freshdesk.source import FreshdeskSource
+from cemigrate.adapters.freshdesk.target import FreshdeskTarget
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.mapping import load_mapping
-from cemigrate.mapping.mask import Mask
+from cemigrate.mapping.mask import Mask, MaskSettings
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.sandbox.dataset import HelpDesk, generate
+from cemigrate.sandbox.freshdesk import FreshdeskSandbox
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.sandbox.web import seats
 from cemigrate.sandbox.zendesk import ZendeskSandbox
@@ -204,3 +212,86 @@ def test_a_masked_rehearsal_reconciles_clean_and_leaves_no_source_string_anywher
             assert data.startswith(b"%PDF-")
             assert data.rstrip().endswith(b"%%EOF")
     assert KEY not in held + stored.decode("utf-8", "replace") + reports + caplog.text
+
+
+def _zendesk_target(clock: ManualClock, desk: HelpDesk) -> tuple[Target, Source]:
+    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
+    for role in sorted({u.custom_role for u in desk.users if u.custom_role}):
+        account.backend.add_custom_role(role)  # an admin defines the agents' roles first
+    credentials = ZendeskCredentials(email=account.email, token=account.token)
+    options: dict[str, Any] = {"base_url": account.base_url, "clock": clock}
+    target = ZendeskTarget(
+        credentials=credentials, session=account.session(authenticated=False), **options
+    )
+    view = ZendeskSource(
+        instance="target",
+        credentials=credentials,
+        session=account.session(authenticated=False),
+        sla_events=False,
+        **options,
+    )
+    return target, view
+
+
+def _freshdesk_target(clock: ManualClock, desk: HelpDesk) -> tuple[Target, Source]:
+    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
+    account.add_seats(desk)  # the staff's real seats: agents are kept (keep_agents)
+    credentials = FreshdeskCredentials(api_key=account.api_key)
+    options: dict[str, Any] = {"base_url": account.base_url, "clock": clock}
+    target = FreshdeskTarget(
+        credentials=credentials, session=account.session(authenticated=False), **options
+    )
+    view = FreshdeskSource(
+        instance="target",
+        credentials=credentials,
+        session=account.session(authenticated=False),
+        target_view=True,
+        **options,
+    )
+    return target, view
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [("zendesk-to-zendesk", _zendesk_target), ("zendesk-to-freshdesk", _freshdesk_target)],
+)
+def test_a_masked_rehearsal_keeping_agents_reconciles_clean_on_the_other_targets(
+    name: str, make: Callable[[ManualClock, HelpDesk], tuple[Target, Source]]
+) -> None:
+    clock = ManualClock()
+    desk = generate(tickets=TICKETS, seed=SEED, instance="old")
+    target, view = make(clock, desk)
+    mask = Mask(KEY, MaskSettings(keep_agents=True))
+    mapping = ROOT / "mappings" / f"{name}.toml"
+    with Ledger.open(":memory:") as ledger:
+        report = Migration(
+            sources=[_source(clock)],
+            target=target,
+            ledger=ledger,
+            mapping=load_mapping(mapping),
+            progress=False,
+            mask=mask,
+        ).run()
+        assert report.status == "completed"
+        assert report.failed == 0
+        clock.advance(120)
+        checked = Reconciliation(
+            sources=[_source(clock)],
+            target_view=view,
+            ledger=ledger,
+            target=target,
+            mapping=load_mapping(mapping),
+            mask=mask,
+        ).run()
+    assert checked.content["summary"]["verdict"].startswith("clean")
+    # Read back: customers masked, the staff as they are.
+    people = [u for b in view.read(Kind.USER) for u in b.records if isinstance(u, User)]
+    names = {u.name for u in people}
+    for user in desk.records(Kind.USER):
+        assert isinstance(user, User)
+        if user.role is Role.END_USER:
+            assert user.name not in names
+            assert mask.text(user.name) in names
+        elif not user.suspended and user.email:
+            assert user.name in names

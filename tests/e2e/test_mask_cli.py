@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from cemigrate.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from cemigrate.errors import ConfigError
+from cemigrate.plan import open_plan
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Kind, Ticket, User
 
@@ -197,3 +199,31 @@ def test_a_wrong_mask_section_names_its_line_and_key(
     assert len(err) == 1, err
     assert says in err[0]
     assert "plan.toml:1" in err[0]
+
+
+def test_from_python_the_plan_section_masks_every_job_and_the_key_comes_from_env(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "plan.toml").write_text(PLAN + SECTION, encoding="utf-8")
+    plan = open_plan(tmp_path / "plan.toml", env={"REHEARSAL_MASK_KEY": KEY})
+    migration = plan.migration()
+    try:
+        assert migration.mask is not None
+        assert migration.run().status == "completed"
+    finally:
+        migration.close()
+    reconciliation = plan.reconciliation()
+    try:
+        assert reconciliation.mask is not None
+        assert reconciliation.run().content["summary"]["findings"] == 0
+    finally:
+        reconciliation.close()
+    # Without the section, masking is asked for; without the key, nothing is built.
+    (tmp_path / "bare.toml").write_text(PLAN, encoding="utf-8")
+    bare = open_plan(tmp_path / "bare.toml", env={})
+    assert bare.masking() is None
+    with pytest.raises(ConfigError, match="CEMIGRATE_MASK_KEY is not set"):
+        bare.migration(mask=True)
+    short = open_plan(tmp_path / "bare.toml", env={"CEMIGRATE_MASK_KEY": "short"})
+    with pytest.raises(ConfigError, match="at least 16 characters"):
+        short.migration(mask=True)

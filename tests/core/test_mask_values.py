@@ -333,7 +333,7 @@ class _Renames:
         return record
 
 
-def test_a_free_text_field_the_mapping_renames_is_masked_under_its_new_key() -> None:
+def test_renamed_free_text_fields_are_masked_under_their_new_key_and_unknown_ones_too() -> None:
     mask = Mask(KEY)
     mask.learn(
         [
@@ -342,7 +342,11 @@ def test_a_free_text_field_the_mapping_renames_is_masked_under_its_new_key() -> 
         ],
         _Renames(),  # type: ignore[arg-type]
     )
-    ticket = attrs.evolve(_ticket(), custom_fields={"Note__c": "Call Jane", "tier": "gold"})
-    masked = mask.record(ticket)
+    values = {"Note__c": "Call Jane", "tier": "gold", "unheard_of": "Jane Doe"}
+    masked = mask.record(attrs.evolve(_ticket(), custom_fields=values))
     assert isinstance(masked, Ticket)
-    assert masked.custom_fields == {"Note__c": mask.text("Call Jane"), "tier": "gold"}
+    assert masked.custom_fields == {
+        "Note__c": mask.text("Call Jane"),
+        "tier": "gold",
+        "unheard_of": mask.text("Jane Doe"),  # no description named it: masked, to be safe
+    }

@@ -146,6 +146,7 @@ class Mask:
         """What is masked beyond the fixed list."""
         self._words: dict[str, str] = {}
         self._free: set[str] = set()
+        self._known: set[str] = set()
         self._pools: dict[tuple[str, str, int], str] = {}
 
     def __repr__(self) -> str:
@@ -160,14 +161,16 @@ class Mask:
 
     def learn(self, fields: Iterable[FieldDef], mapping: RecordMapping | None = None) -> None:
         """The custom fields a source describes: their types say which are free text. With
-        the run's ``mapping`` (bound), a field it renames is known under its new key too."""
+        the run's ``mapping`` (bound), a field it renames is known under its new key too. A
+        value of a field no description named is masked (when in doubt, nothing leaks)."""
         for definition in fields:
-            if definition.type not in _FREE_TEXT:
-                continue
-            self._free.add(definition.key)
+            keys = {definition.key}
             mapped = mapping.apply(Kind.FIELD, definition) if mapping is not None else None
             if isinstance(mapped, FieldDef):
-                self._free.add(mapped.key)
+                keys.add(mapped.key)
+            self._known |= keys
+            if definition.type in _FREE_TEXT:
+                self._free |= keys
 
     def record(self, record: Record) -> Record:
         """``record`` with its personal data masked (records without any come back as is)."""
@@ -254,7 +257,9 @@ class Mask:
         out: dict[str, FieldValue] = {}
         for key, value in values.items():
             masked = key in settings.fields or (
-                settings.free_text_fields and key not in settings.keep_fields and key in self._free
+                settings.free_text_fields
+                and key not in settings.keep_fields
+                and (key in self._free or key not in self._known)
             )
             if not masked:
                 out[key] = value

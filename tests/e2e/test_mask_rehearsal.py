@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,10 @@ def _dump(org: SalesforceSandbox) -> str:
     return "\n".join(parts)
 
 
+def _script(char: str) -> str:
+    return unicodedata.name(char, "?").split(" ", 1)[0] if char.isalpha() else "?"
+
+
 def _leaks(haystack: str, needles: set[str], before: str = "") -> list[str]:
     low = haystack.lower()
     return sorted(n for n in needles if n.lower() in low and n.lower() not in before.lower())
@@ -190,6 +196,16 @@ def test_a_masked_rehearsal_reconciles_clean_and_leaves_no_source_string_anywher
     assert "ticket" in reports
     assert not _leaks(reports, personal)
     assert not _leaks(caplog.text, personal)
+    # Subjects kept their lengths, and the bodies their scripts (Hangul stays Hangul ...).
+    tickets = [t for t in desk.records(Kind.TICKET) if isinstance(t, Ticket)]
+    cases = org.backend.rows["Case"].values()
+    lengths = Counter(len(c["Subject"]) for c in cases)
+    assert sum(lengths.values()) >= len(tickets) - 2  # a deleted ticket is skipped
+    assert not lengths - Counter(len(t.subject) for t in tickets)
+    written = {_script(ch) for ch in held if ch.isalpha()}
+    spoken = {_script(ch) for t in tickets for c in t.comments for ch in c.body_plain}
+    assert len(spoken - {"?"}) >= 4
+    assert spoken - {"?"} <= written
     # Each file kept its extension, its exact size and a header of its type.
     files = sorted(
         (a.file_name.rsplit(".", 1)[-1], a.size)

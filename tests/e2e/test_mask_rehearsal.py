@@ -267,7 +267,6 @@ def _freshdesk_target(clock: ManualClock, desk: HelpDesk) -> tuple[Target, Sourc
     return target, view
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "make"),
     [("zendesk-to-zendesk", _zendesk_target), ("zendesk-to-freshdesk", _freshdesk_target)],

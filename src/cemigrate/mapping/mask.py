@@ -75,7 +75,8 @@ DEFAULT_KEY_ENV: Final = "CEMIGRATE_MASK_KEY"
 MIN_KEY_LENGTH: Final = 16
 """Fewest characters a key may have: a short key could be guessed from the masks."""
 MASKED_DOMAIN: Final = "example"
-"""The top-level domain every masked address is under (reserved by RFC 2606: never routed)."""
+"""The top-level domain every masked address is under: reserved for examples and never
+delegated (RFC 2606, https://www.rfc-editor.org/rfc/rfc2606.html, section 2)."""
 
 _FREE_TEXT: Final = frozenset({FieldType.TEXT, FieldType.TEXTAREA, FieldType.REGEXP})
 _CACHE_LIMIT: Final = 200_000

@@ -121,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         " recorded (a renamed instance, a moved account) and record the new one",
     )
     run.add_argument(
+        "--mask",
+        action="store_true",
+        help="a masked rehearsal: names, e-mails, phones, subjects, bodies and files replaced"
+        " before the target sees them (key from $CEMIGRATE_MASK_KEY, or the plan's [mask])",
+    )
+    run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -143,6 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--seed", type=int, default=0, help="seed of the sample (0)")
     reconcile.add_argument("--prepared-by", default="", help="name shown as the report's author")
+    reconcile.add_argument(
+        "--mask",
+        action="store_true",
+        help="compare the sources masked, as a masked rehearsal (run --mask) wrote them",
+    )
     reconcile.set_defaults(handler=_reconcile)
 
     signoff = commands.add_parser("signoff", help="record an approval of a report")
@@ -275,7 +286,7 @@ def _run(args: argparse.Namespace) -> int:
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     opened = open_plan(args.plan)
     with _stop_on_signal(hard=True) as stop:
-        migration = opened.migration(progress=args.progress, repoint=args.repoint)
+        migration = opened.migration(progress=args.progress, repoint=args.repoint, mask=args.mask)
         try:
             if args.dry_run:
                 plan = migration.dry_run(mode=mode, sample=args.sample, stop=stop)
@@ -352,7 +363,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    reconciliation = open_plan(args.plan).reconciliation(prepared_by=args.prepared_by)
+    reconciliation = open_plan(args.plan).reconciliation(
+        prepared_by=args.prepared_by, mask=args.mask
+    )
     try:
         estimate = reconciliation.estimate(args.sample)
         print(

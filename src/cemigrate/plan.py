@@ -46,6 +46,7 @@ from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
+from cemigrate.mapping.mask import Mask, MaskSettings
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.rules import AuditReport, TranslationReport, audit, translation_report
@@ -71,6 +72,7 @@ _TOP_KEYS = {
     "source": list,
     "target": dict,
     "in_flight": object,  # "auto" or a number: checked by _in_flight
+    "mask": dict,  # a masked rehearsal: checked by _mask_settings
 }
 _COMMON_KEYS: Mapping[str, type] = {
     "platform": str,
@@ -109,6 +111,8 @@ class PlanFile:
     in_flight: int | None = None
     """Target batches written at once (``in_flight = 4``, or ``"auto"``: as many as the target's
     budgets take at the latency its calls show); by default one at a time."""
+    mask: MaskSettings | None = None
+    """The ``[mask]`` section: every run, dry run and reconciliation of the plan is masked."""
 
     @property
     def base_dir(self) -> Path:
@@ -214,6 +218,26 @@ class Plan:
     def _settings(self, side: SideSpec) -> AdapterSettings:
         return self.file.settings(side, clock=self.clock, env=self.env)
 
+    def masking(self, mask: bool = False) -> Mask | None:
+        """The mask of a masked rehearsal: when the plan has a ``[mask]`` section, or ``mask``
+        asks for one (``--mask``: the section's defaults). Its key is read from the variable
+        the section names (:data:`~cemigrate.mapping.mask.DEFAULT_KEY_ENV` by default); one
+        that is not set, or too short, is a :class:`ConfigError` raised before any call."""
+        settings = self.file.mask
+        if settings is None and not mask:
+            return None
+        settings = settings or MaskSettings()
+        key = self.env.get(settings.key_env)
+        if not key:
+            raise ConfigError(
+                f"{self.path}: a masked rehearsal needs its key: environment variable"
+                f" {settings.key_env} is not set (mask.key_env)"
+            )
+        try:
+            return Mask(key, settings)
+        except ValueError as exc:
+            raise ConfigError(f"{self.path}: {settings.key_env}: {exc}") from None
+
     def _existing_ledger(self) -> Path:
         """The ledger's path, which a job that reads what ran needs to exist."""
         if not self.ledger_path.exists():
@@ -222,12 +246,16 @@ class Plan:
 
     # -- jobs ------------------------------------------------------------------------------
 
-    def migration(self, *, progress: bool | None = None, repoint: bool = False) -> Migration:
+    def migration(
+        self, *, progress: bool | None = None, repoint: bool = False, mask: bool = False
+    ) -> Migration:
         """The plan's migration, ready to run (or resume, or dry run). Every check that can
         fail runs before the ledger is opened, so bad input leaves it untouched. ``repoint``
         accepts sources or a target whose account differs from the one the ledger recorded
         (a deliberate re-point; without it such a run is refused, see
-        :func:`cemigrate.copier.identity.check_accounts`)."""
+        :func:`cemigrate.copier.identity.check_accounts`). ``mask``: a masked rehearsal even
+        without a ``[mask]`` section (:meth:`masking`)."""
+        masked = self.masking(mask)
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             target = built(self.build_target())
@@ -241,12 +269,15 @@ class Plan:
             plan_digest=self.file.digest,
             repoint=repoint,
             concurrency=self.file.in_flight,
+            mask=masked,
         )
 
-    def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:
+    def reconciliation(self, *, prepared_by: str = "", mask: bool = False) -> Reconciliation:
         """The reconciliation of the plan's sources with its target read back, through its
-        ledger (which must exist) and its mapping."""
+        ledger (which must exist) and its mapping; masked as the run was (``mask``, or the
+        plan's ``[mask]`` section)."""
         ledger_path = self._existing_ledger()
+        masked = self.masking(mask)
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             view = built(self.build_target_view())
@@ -260,6 +291,7 @@ class Plan:
             target=target,
             plan_digest=self.file.digest,
             prepared_by=prepared_by,
+            mask=masked,
         )
 
     def activate(
@@ -469,6 +501,7 @@ def load_plan(path: str | Path) -> PlanFile:
     target = _side(file, ("target",), data["target"], role="target")
     mapping = data.get("mapping")
     in_flight = _in_flight(file, data.get("in_flight"))
+    mask = _mask_settings(file, data["mask"]) if "mask" in data else None
     return PlanFile(
         path=file.path,
         ledger=base / data["ledger"],
@@ -478,6 +511,42 @@ def load_plan(path: str | Path) -> PlanFile:
         digest=hashlib.sha256(file.path.read_bytes()).hexdigest(),
         file=file,
         in_flight=in_flight,
+        mask=mask,
+    )
+
+
+_MASK_KEYS: Final[Mapping[str, type]] = {
+    "key_env": str,
+    "fields": list,
+    "keep_fields": list,
+    "free_text_fields": bool,
+    "keep_agents": bool,
+}
+
+
+def _mask_settings(file: TomlFile, section: Mapping[str, Any]) -> MaskSettings:
+    """A plan's ``[mask]`` section (:class:`~cemigrate.mapping.mask.MaskSettings`); a wrong
+    key or value is a :class:`PlanError` naming the file, the line and the key."""
+    for key, value in section.items():
+        expected = _MASK_KEYS.get(key)
+        if expected is None:
+            raise file.error(
+                ("mask", key),
+                f"unknown key (known: {', '.join(sorted(_MASK_KEYS))})",
+                error=PlanError,
+            )
+        _check_type(file, ("mask", key), value, expected)
+        if expected is list and not all(isinstance(v, str) for v in value):
+            raise file.error(("mask", key), "must be a list of field keys", error=PlanError)
+    key_env = section.get("key_env", MaskSettings().key_env)
+    if not key_env:
+        raise file.error(("mask", "key_env"), "must name a variable", error=PlanError)
+    return MaskSettings(
+        key_env=key_env,
+        fields=tuple(section.get("fields", ())),
+        keep_fields=tuple(section.get("keep_fields", ())),
+        free_text_fields=section.get("free_text_fields", True),
+        keep_agents=section.get("keep_agents", False),
     )
 
 

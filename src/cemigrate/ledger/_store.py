@@ -98,6 +98,9 @@ INSERT INTO journal (seq, run_id, kind, key, target_id, action, at, prev_hash, h
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
+_MASK_KEY: Final = "mask_check"
+"""The ``ledger_meta`` row of a masked rehearsal's ledger."""
+
 _SET_META: Final = """
 INSERT INTO ledger_meta (key, value) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -747,6 +750,22 @@ class Ledger:
                 conn.executemany(_APPEND_JOURNAL, rows)
                 conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
+
+    @_guarded
+    def mask_check(self) -> str | None:
+        """The check value of the mask a masked rehearsal's runs were written with
+        (:meth:`cemigrate.mapping.Mask.check`, never the key), or None: runs unmasked."""
+        row = self._conn.execute(
+            "SELECT value FROM ledger_meta WHERE key = ?", (_MASK_KEY,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    @_guarded
+    def record_mask_check(self, check: str) -> None:
+        """Record that this ledger's runs are a masked rehearsal's, under the mask ``check``
+        identifies."""
+        with self._transaction() as conn:
+            conn.execute(_SET_META, (_MASK_KEY, check))
 
     def sample_done(self, kinds: Sequence[str], size: int) -> list[Entry]:
         """Up to ``size`` DONE entries with a target id, shared among ``kinds`` and spread

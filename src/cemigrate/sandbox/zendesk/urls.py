@@ -10,6 +10,7 @@ authenticates, spends the rate limits, calls the handler and writes Zendesk's he
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from cemigrate.sandbox.http import Limit, RateLimiter
 from cemigrate.sandbox.web import Handler, NoRoute, Reply, SandboxApp, rule_path
+from cemigrate.sandbox.zendesk import deletes
 from cemigrate.sandbox.zendesk.config_routes import ConfigResponses
 from cemigrate.sandbox.zendesk.exceptions import (
     MethodNotAllowed,
@@ -120,6 +122,41 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         lambda r: r.destroy_many_tickets,
         "core",
         "Delete tickets by ids (job_status)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/deleted_tickets/destroy_many",
+        lambda r: functools.partial(deletes.destroy_many_deleted_tickets, r.backend),
+        "core",
+        "Delete up to 100 soft-deleted tickets for good (job_status)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/users/destroy_many",
+        lambda r: functools.partial(deletes.destroy_many_users, r.backend),
+        "core",
+        "Delete up to 100 users (soft: listed as deleted users until deleted for good; job)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/deleted_users/{id}",
+        lambda r: functools.partial(deletes.permanently_delete_user, r.backend),
+        "core",
+        "Delete a deleted user for good (404 unless deleted first)",
+    ),
+    *(
+        ZendeskRoute(
+            "DELETE",
+            f"/api/v2/{path}/destroy_many",
+            lambda r, table=table: functools.partial(deletes.destroy_many(table), r.backend),
+            "core",
+            f"Delete up to 100 {path.replace('_', ' ')} (job_status)",
+        )
+        for path, table in (
+            ("organizations", "organizations"),
+            ("group_memberships", "memberships"),
+            ("organization_memberships", "organization_memberships"),
+        )
     ),
     ZendeskRoute(
         "PUT",

@@ -145,6 +145,20 @@ def _parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--prepared-by", default="", help="name shown as the report's author")
     reconcile.set_defaults(handler=_reconcile)
 
+    undo = commands.add_parser(
+        "rollback", help="delete from the target what the migration created (not what it matched)"
+    )
+    undo.add_argument("plan", type=Path, help="the plan file (its ledger and target)")
+    undo.add_argument(
+        "--run", type=int, metavar="N", help="only what run N and the runs after it created"
+    )
+    undo.add_argument(
+        "--dry-run", action="store_true", help="list what would be deleted and kept; change nothing"
+    )
+    undo.add_argument(
+        "--force", action="store_true", help="delete records changed in the target since, too"
+    )
+    undo.set_defaults(handler=_rollback)
     signoff = commands.add_parser("signoff", help="record an approval of a report")
     signoff.add_argument("folder", type=Path, help="the report's folder")
     signoff.add_argument("--name", required=True, help="who approves")
@@ -423,6 +437,22 @@ def _rules_translate(args: argparse.Namespace) -> int:
         print(f"{name}: {count} rules for {plan.target.platform}: {counts} ({where})")
         print(f"report: {as_md}")
     return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    with _stop_on_signal(hard=True) as stop:
+        try:
+            report = open_plan(args.plan).rollback(
+                run=args.run, dry_run=args.dry_run, force=args.force, stop=stop
+            )
+        except Interrupted:
+            print(
+                f"cemigrate: rollback interrupted by {stop.signal}; run it again to finish",
+                file=sys.stderr,
+            )
+            return EXIT_STOPPED
+    print(report.table())
+    return EXIT_OK if report.ok else EXIT_FAILURES
 
 
 def _signoff(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ from typing import Final
 import attrs
 
 from cemigrate.adapters.contract import Target
+from cemigrate.copier.identity import check_accounts, sides_of
 from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
 from cemigrate.schema import Kind
@@ -220,6 +221,8 @@ def rollback(
     that run and later ones), journalled and resumable; see the module's description.
     ``dry_run`` reads the target (which records changed) but writes nothing anywhere.
     ``stop`` set between two steps ends the rollback as ``interrupted`` (run it again)."""
+    wanted = [side for side in sides_of([], target) if side.side == "target"]
+    check_accounts([a for a in ledger.accounts() if a.side == "target"], wanted, repoint=False)
     scope = _scope(ledger, since_run)
     report = RollbackReport(dry_run=dry_run)
     run_id = None if dry_run else ledger.start_run(MODE, plan_digest)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -216,11 +216,14 @@ def rollback(
     plan_digest: str = "",
     stop: threading.Event | None = None,
     slack: timedelta = SLACK,
+    probe: Callable[[str], None] | None = None,
 ) -> RollbackReport:
     """Delete from ``target`` what the ledger says the migration's runs created (``since_run``:
     that run and later ones), journalled and resumable; see the module's description.
     ``dry_run`` reads the target (which records changed) but writes nothing anywhere.
-    ``stop`` set between two steps ends the rollback as ``interrupted`` (run it again)."""
+    ``stop`` set between two steps ends the rollback as ``interrupted`` (run it again).
+    ``probe`` is called at each step of the protocol (``sent``: journalled, not sent yet;
+    ``deleted``: the target answered, not recorded yet; ``recorded``); tests raise from it."""
     wanted = [side for side in sides_of([], target) if side.side == "target"]
     check_accounts([a for a in ledger.accounts() if a.side == "target"], wanted, repoint=False)
     scope = _scope(ledger, since_run)
@@ -234,7 +237,7 @@ def rollback(
             for chunk in _chunks(items, CHUNK):
                 if stop is not None and stop.is_set():
                     raise Interrupted("the rollback was asked to stop")
-                _step(target, ledger, run_id, kind, chunk, report, force=force, slack=slack)
+                _step(target, ledger, run_id, kind, chunk, report, force, slack, probe)
         if run_id is not None:
             ledger.clear_cursors()  # also after a resumed rollback that found little left
         status = "completed"
@@ -254,9 +257,9 @@ def _step(
     kind: Kind,
     chunk: Sequence[_Ours],
     report: RollbackReport,
-    *,
     force: bool,
     slack: timedelta,
+    probe: Callable[[str], None] | None,
 ) -> None:
     """One chunk of keys of one kind: look them up, keep the changed, delete the rest."""
     changed = target.last_changed(kind, [o.target_id for o in chunk])
@@ -281,7 +284,9 @@ def _step(
     ledger.forget(run_id, [(kind.value, o.key, o.target_id, DELETED) for o in gone])
     if not doomed:
         return
+    step = probe or (lambda _: None)
     ledger.record_events(run_id, [(kind.value, o.key, o.target_id, SENT) for o in doomed])
+    step("sent")
     try:
         target.delete(kind, [o.target_id for o in doomed])
     except RecordError as exc:
@@ -289,5 +294,8 @@ def _step(
         log.warning("%s: %d records not deleted: %s", kind, len(doomed), why)
         report.left.extend(Kept(kind.value, o.target_id, o.key, why) for o in doomed)
         return
+    step("deleted")
     ledger.forget(run_id, [(kind.value, o.key, o.target_id, DELETED) for o in doomed])
     report.deleted[kind.value] += len(doomed)
+    log.info("%s: deleted %d records", kind, len(doomed))
+    step("recorded")

@@ -1,0 +1,133 @@
+"""A rollback that dies at any step of its protocol, run again, deletes nothing twice and
+leaves nothing of the migration behind."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from cemigrate.adapters.memory import MemorySource, MemoryTarget, SimulatedCrash
+from cemigrate.copier import Migration
+from cemigrate.copier.rollback import DELETED, rollback
+from cemigrate.ledger import EntryState, Ledger
+from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import generate
+from cemigrate.schema import Kind
+from cemigrate.testing.faulty import FaultyTarget
+from cemigrate.testing.pair import Faults
+
+
+class CountingTarget(FaultyTarget):
+    """Counts, per id, the deletes that removed a record and those sent for one the target no
+    longer held; in the ``die_in_call``-th delete call the "process" dies with half of it
+    applied."""
+
+    def __init__(self, inner: MemoryTarget, *, copy_of: str, die_in_call: int | None) -> None:
+        super().__init__(inner, Faults())
+        self.copy_of = copy_of
+        self.memory = inner
+        self.deleted: Counter[str] = Counter()
+        self.gone: Counter[str] = Counter()
+        self.calls = 0
+        self.die_in_call = die_in_call
+
+    def account_url(self) -> str:
+        """The account this one is a copy of, as the ledger recorded it."""
+        return self.copy_of
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        self.calls += 1
+        present = {r.target_id for r in self.memory.records(kind)}
+        applied = list(target_ids)
+        if self.calls == self.die_in_call:
+            applied = applied[: max(1, len(applied) // 2)]
+        for target_id in target_ids:
+            if target_id not in present:
+                self.gone[f"{kind}:{target_id}"] += 1
+            elif target_id in applied:
+                self.deleted[f"{kind}:{target_id}"] += 1
+        self.memory.delete(kind, applied)
+        if self.calls == self.die_in_call:
+            raise SimulatedCrash("died with part of a delete applied (injected)")
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ledger and a memory target after one migration of a small desk, to copy per case."""
+    folder = tmp_path_factory.mktemp("migrated")
+    desk = generate(tickets=12, seed=4, instance="x")
+    clock = ManualClock()
+    source = MemorySource(
+        {kind: desk.records(kind) for kind in Kind}, instance="x", blobs=desk.blob, clock=clock
+    )
+    target = MemoryTarget(folder / "target.sqlite", batch_size=7, clock=clock)
+    with Ledger.open(folder / "ledger.sqlite") as ledger:
+        Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+    target.close()
+    return folder
+
+
+def _copy(migrated: Path, into: Path) -> tuple[Path, Path]:
+    into.mkdir()
+    for name in ("target.sqlite", "ledger.sqlite"):
+        shutil.copy(migrated / name, into / name)
+    return into / "ledger.sqlite", into / "target.sqlite"
+
+
+class Crash:
+    """A probe that dies at the ``nth`` time the rollback reaches ``step``."""
+
+    def __init__(self, step: str, nth: int) -> None:
+        self.step, self.nth, self.seen = step, nth, 0
+
+    def __call__(self, step: str) -> None:
+        if step == self.step:
+            self.seen += 1
+            if self.seen == self.nth:
+                raise SimulatedCrash(f"died at {step} #{self.nth} (injected)")
+
+
+def _created(ledger: Ledger) -> set[str]:
+    return {r.key for r in ledger.journal() if r.action == "created"}
+
+
+# Steps 1, 2 and 9 of the 16 kinds' delete steps; "call" dies inside a delete call.
+CASES = [(step, nth) for step in ("sent", "deleted", "recorded", "call") for nth in (1, 2, 9)]
+
+
+@pytest.mark.parametrize(("step", "nth"), CASES)
+def test_a_rollback_killed_at_any_step_and_run_again_deletes_each_record_once(
+    migrated: Path, tmp_path: Path, step: str, nth: int
+) -> None:
+    ledger_path, target_path = _copy(migrated, tmp_path / "world")
+    memory = MemoryTarget(target_path, batch_size=7)
+    original = MemoryTarget(migrated / "target.sqlite")
+    copy_of = original.account_url()
+    original.close()
+    target = CountingTarget(memory, copy_of=copy_of, die_in_call=nth if step == "call" else None)
+    probe = None if step == "call" else Crash(step, nth)
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            created = _created(ledger)
+            with pytest.raises(SimulatedCrash):
+                rollback(target, ledger, probe=probe)
+        with Ledger.open(ledger_path) as ledger:  # the next "process"
+            report = rollback(target, ledger)
+            assert report.ok
+            assert {kind.value: memory.records(kind) for kind in Kind} == {
+                kind.value: [] for kind in Kind
+            }
+            assert not target.gone, "a delete was sent for a record already gone"
+            assert set(target.deleted.values()) == {1}  # each record deleted once
+            assert target.deleted.total() == len(created)
+            rolled = Counter(r.key for r in ledger.journal() if r.action == DELETED)
+            assert set(rolled) == created
+            assert set(rolled.values()) == {1}
+            assert not [e for e in ledger.entries() if e.state is not EntryState.SKIPPED]
+            ledger.verify_journal()
+    finally:
+        memory.close()

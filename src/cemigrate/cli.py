@@ -366,7 +366,13 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    reconciliation = open_plan(args.plan).reconciliation(prepared_by=args.prepared_by)
+    plan = open_plan(args.plan)
+    undone = plan.rollback_check()
+    if undone is not None:  # after a rollback: the target read back for what it deleted
+        print(undone.table())
+        print(f"verdict: {undone.verdict}")
+        return EXIT_OK if undone.ok else EXIT_FAILURES
+    reconciliation = plan.reconciliation(prepared_by=args.prepared_by)
     try:
         estimate = reconciliation.estimate(args.sample)
         print(

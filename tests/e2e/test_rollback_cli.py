@@ -96,6 +96,22 @@ def test_rollback_of_later_runs_only_keeps_what_earlier_runs_created(
     capsys.readouterr()
     assert main(["rollback", str(plan)]) == 0
     assert "nothing the migration created is in the target" in capsys.readouterr().out
+    out = tmp_path / "proof"
+    assert main(["reconcile", str(plan), "--out", str(out)]) == 0
+    verdict = capsys.readouterr().out.strip().splitlines()[-1]
+    assert verdict.startswith("verdict: rolled back (run 5): the target holds none of the")
+    target = MemoryTarget(tmp_path / "m" / "target.sqlite")  # a ticket put back by someone
+    with target.store.transaction() as store:
+        store.insert(Kind.TICKET, "exchange:ticket:1", "{}", {})
+    target.close()
+    assert main(["reconcile", str(plan), "--out", str(out)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].startswith("still there: exchange:ticket:1 (")
+    assert "1 deleted records are still in the target" in lines[-1]
+    target = MemoryTarget(tmp_path / "m" / "target.sqlite")
+    with target.store.transaction() as store:
+        store.delete(Kind.TICKET, [r.target_id for r in target.records(Kind.TICKET)])
+    target.close()
     assert main(["run", str(plan), "--no-progress"]) == 0  # created again, cleanly
     assert held(tmp_path / "m") == before
 

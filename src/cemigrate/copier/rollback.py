@@ -39,13 +39,21 @@ from typing import Final
 
 import attrs
 
-from cemigrate.adapters.contract import Target
+from cemigrate.adapters.contract import Capability, Target
 from cemigrate.copier.identity import check_accounts, sides_of
 from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
-from cemigrate.schema import Kind
+from cemigrate.schema import Kind, SourceKey
 
-__all__ = ["ORDER", "SLACK", "Kept", "RollbackReport", "rollback"]
+__all__ = [
+    "ORDER",
+    "SLACK",
+    "Kept",
+    "RollbackCheck",
+    "RollbackReport",
+    "check_rolled_back",
+    "rollback",
+]
 
 log = logging.getLogger(__name__)
 
@@ -299,3 +307,87 @@ def _step(
     report.deleted[kind.value] += len(doomed)
     log.info("%s: deleted %d records", kind, len(doomed))
     step("recorded")
+
+
+@attrs.frozen
+class RollbackCheck:
+    """What the target holds, read back, of what a completed rollback deleted."""
+
+    run_id: int
+    """The rollback run the ledger ends with."""
+    rolled_back: Counter[str]
+    """Per kind: keys rolled back (and not written again since)."""
+    checked: int
+    """How many of them the target could look up by their source key (external id)."""
+    still_there: tuple[tuple[str, str], ...]
+    """``(key, target id)`` of each the target still holds under its source key."""
+    kept: Counter[str]
+    """Per kind: records the migration created that the ledger still holds (kept or left)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the target holds nothing of the migration."""
+        return not self.still_there and not self.kept
+
+    @property
+    def verdict(self) -> str:
+        """One line: rolled back, or what is still there."""
+        if self.ok:
+            return (
+                f"rolled back (run {self.run_id}): the target holds none of the"
+                f" {self.rolled_back.total()} records the migration created"
+                f" ({self.checked} looked up by their source key)"
+            )
+        return (
+            f"rolled back (run {self.run_id}) in part: {len(self.still_there)} deleted records"
+            f" are still in the target, {self.kept.total()} kept or left"
+        )
+
+    def table(self) -> str:
+        """Per kind: rolled back, kept; then each record still there."""
+        lines = [f"{'kind':<24}{'rolled back':>12}{'kept':>8}"]
+        for kind in ORDER:
+            row = (self.rolled_back[kind.value], self.kept[kind.value])
+            if any(row):
+                lines.append(f"{kind.value:<24}{row[0]:>12}{row[1]:>8}")
+        lines.extend(f"still there: {key} ({target_id})" for key, target_id in self.still_there)
+        return "\n".join(lines)
+
+
+def check_rolled_back(target: Target, ledger: Ledger) -> RollbackCheck | None:
+    """After a completed rollback (the ledger's last run), read the target back: each key it
+    deleted is looked up by its source key (:meth:`Target.find`), which must find nothing.
+    None when the last run is not a completed rollback (a reconciliation then runs)."""
+    runs = [r for r in ledger.runs() if r.mode != "dry_run"]
+    if not runs or runs[-1].mode != MODE or runs[-1].status != "completed":
+        return None
+    last: dict[str, tuple[str, str | None]] = {}  # key -> (action, target id)
+    kinds: dict[str, str] = {}
+    for row in ledger.journal():
+        if row.action == DELETED or row.action in _WRITES or row.action == "matched":
+            last[row.key] = (row.action, row.target_id)
+            kinds[row.key] = row.kind
+    gone = {key: target_id for key, (action, target_id) in last.items() if action == DELETED}
+    rolled = Counter(kinds[key] for key in gone)
+    kept = Counter(kind.value for kind, items in _scope(ledger, None).items() for _ in items)
+    checked, still = 0, []
+    known = {k.value: k for k in Kind}
+    by_kind: dict[Kind, list[SourceKey]] = {}
+    for key in gone:
+        kind = known.get(kinds[key])
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(SourceKey.parse(key))
+    can_find = bool(by_kind) and Capability.FIND_BY_EXTERNAL_ID in target.describe().capabilities
+    for kind, keys in by_kind.items() if can_find else ():
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            found = target.find(kind, chunk)
+            checked += len(chunk)
+            still.extend((str(key), target_id) for key, target_id in found.items())
+    return RollbackCheck(
+        run_id=runs[-1].id,
+        rolled_back=rolled,
+        checked=checked,
+        still_there=tuple(sorted(still)),
+        kept=kept,
+    )

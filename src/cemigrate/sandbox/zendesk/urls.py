@@ -61,6 +61,11 @@ def _counter(what: str) -> Callable[[ZendeskResponses], Handler]:
     return lambda responses: responses.count_of(what)
 
 
+def _destroy_many(table: str) -> Callable[[ZendeskResponses], Handler]:
+    """The bulk delete of one table of the account (organizations, memberships)."""
+    return lambda responses: functools.partial(deletes.destroy_many(table), responses.backend)
+
+
 ROUTES: Final[tuple[ZendeskRoute, ...]] = (
     ZendeskRoute(
         "GET",
@@ -148,7 +153,7 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         ZendeskRoute(
             "DELETE",
             f"/api/v2/{path}/destroy_many",
-            lambda r, table=table: functools.partial(deletes.destroy_many(table), r.backend),
+            _destroy_many(table),
             "core",
             f"Delete up to 100 {path.replace('_', ' ')} (job_status)",
         )

@@ -1,7 +1,8 @@
 """The ``cemigrate`` command: a thin layer over :class:`cemigrate.copier.Migration`.
 
 Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
-reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
+reconciliation found defects, a signed report changed since, a rollback kept or left records
+in the target); 2 bad input (plan, mapping,
 credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
 fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
 nothing else changed; 3 stopped early (a budget ran out, or SIGINT or

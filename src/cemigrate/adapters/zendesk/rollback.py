@@ -9,7 +9,9 @@ Zendesk's cheapest documented deletes, 100 ids a call, each a job:
 - users: ``DELETE /api/v2/users/destroy_many?ids=`` then, one by one (the only way Zendesk
   offers, 700 every 10 minutes), ``DELETE /api/v2/deleted_users/{id}``
   (https://developer.zendesk.com/api-reference/ticketing/users/users/#bulk-delete-users);
-- organizations and memberships: ``DELETE /api/v2/<plural>/destroy_many?ids=``.
+- organizations and memberships: ``DELETE /api/v2/<plural>/destroy_many?ids=``;
+- setup (groups, custom fields, business rules, SLA policies, brands, ticket forms,
+  schedules): ``DELETE /api/v2/<path>/{id}``, one a call; custom statuses cannot be deleted.
 
 A job result that says an id was not found counts as deleted: a resumed rollback sends again
 what an interrupted one may have sent. Change times come from ``show_many`` (100 ids a call):
@@ -36,6 +38,18 @@ _BULK: Final = {
     Kind.GROUP_MEMBERSHIP: "group_memberships",
     Kind.ORGANIZATION_MEMBERSHIP: "organization_memberships",
 }
+#: Setup deleted one record a call (``DELETE /api/v2/<path>/{id}``; groups#delete-group,
+#: brands#delete-brand, ticket_forms#delete-ticket-form, schedules#delete-schedule,
+#: ticket_fields/user_fields/organization_fields, triggers (and automations, macros, views),
+#: sla_policies#delete-sla-policy in Zendesk's API reference). Custom ticket statuses cannot be
+#: deleted, only deactivated: they are left.
+_SETUP: Final = {
+    Kind.GROUP: "groups",
+    Kind.BRAND: "brands",
+    Kind.TICKET_FORM: "ticket_forms",
+    Kind.SCHEDULE: "business_hours/schedules",
+}
+_FIELD_OWNERS: Final = ("ticket", "user", "organization")
 _SHOWN: Final = {Kind.TICKET: "tickets", Kind.USER: "users", Kind.ORGANIZATION: "organizations"}
 #: Kinds that go with their ticket (its comments, metrics, rating and SLA notes).
 _WITH_TICKET: Final = frozenset({Kind.SLA_EVENT, Kind.TICKET_METRICS, Kind.SATISFACTION_RATING})
@@ -60,11 +74,46 @@ def _job(client: ZendeskClient, wait: Wait, path: str, ids: str) -> None:
             )
 
 
+def _gone(exc: RecordError) -> bool:
+    return " 404 " in f"{exc} "
+
+
+def _delete_one(client: ZendeskClient, paths: Sequence[str]) -> None:
+    """``DELETE`` the first of ``paths`` that names the record; 404 on all: gone already."""
+    for path in paths:
+        try:
+            client.request("DELETE", path)
+        except RecordError as exc:
+            if not _gone(exc):
+                raise
+        else:
+            return
+
+
+def _setup_paths(kind: Kind, target_id: str) -> list[str]:
+    """Where one setup record of ``kind`` is deleted (a field: under each object in turn)."""
+    if kind is Kind.FIELD:
+        return [f"/api/v2/{owner}_fields/{target_id}.json" for owner in _FIELD_OWNERS]
+    if kind is Kind.RULE:  # "triggers/123"
+        return [f"/api/v2/{target_id}.json"]
+    if kind is Kind.SLA_POLICY:  # "sla_policies/123"
+        return [f"/api/v2/slas/policies/{target_id.rpartition('/')[2]}.json"]
+    return [f"/api/v2/{_SETUP[kind]}/{target_id}.json"]
+
+
 def delete(client: ZendeskClient, wait: Wait, kind: Kind, target_ids: Sequence[str]) -> None:
     """Delete records of ``kind`` by id, for good where Zendesk asks for a second call."""
     if kind in _WITH_TICKET:
         return  # they went with their ticket
+    if kind in _SETUP or kind in (Kind.FIELD, Kind.RULE, Kind.SLA_POLICY):
+        for target_id in target_ids:
+            _delete_one(client, _setup_paths(kind, target_id))
+        return
     plural = _BULK.get(kind)
+    if kind is Kind.CUSTOM_STATUS:
+        raise RecordError(
+            "zendesk target: Zendesk cannot delete custom ticket statuses, only deactivate them"
+        )
     if plural is None:
         raise RecordError(f"zendesk target: deleting {kind} records is not supported")
     for chunk in _chunks(target_ids):
@@ -73,11 +122,7 @@ def delete(client: ZendeskClient, wait: Wait, kind: Kind, target_ids: Sequence[s
             _job(client, wait, "/api/v2/deleted_tickets/destroy_many.json", chunk)
     if kind is Kind.USER:
         for target_id in target_ids:
-            try:
-                client.request("DELETE", f"/api/v2/deleted_users/{target_id}.json")
-            except RecordError as exc:
-                if " 404 " not in f"{exc} ":
-                    raise
+            _delete_one(client, [f"/api/v2/deleted_users/{target_id}.json"])
 
 
 def last_changed(

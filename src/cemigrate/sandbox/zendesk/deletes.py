@@ -118,3 +118,61 @@ def destroy_many(table: str) -> Callable[[ZendeskBackend, Request], Reply]:
         return _job(backend, req, "bulk_delete", one)
 
     return handler
+
+
+def _tables(backend: ZendeskBackend, path: str) -> dict[int, Json] | None:
+    """The account's table a setup delete path names (``groups``, ``triggers``, ...)."""
+    config = backend.config
+    owner = path.removesuffix("_fields")
+    if path.endswith("_fields") and owner in backend.fields:
+        return backend.fields[owner]
+    named: dict[str, dict[int, Json]] = {
+        "groups": backend.groups,
+        "slas/policies": backend.sla_policies,
+        "brands": config.brands,
+        "ticket_forms": config.ticket_forms,
+        "business_hours/schedules": config.schedules,
+    }
+    return named.get(path, backend.rules.get(path))
+
+
+def delete_setup(path: str) -> Callable[[ZendeskBackend, Request, str], Reply]:
+    """``DELETE /api/v2/<path>/{id}`` for a group, a custom field, a business rule, an SLA
+    policy, a brand, a ticket form or a schedule: 204, or 404 for an id the account lacks."""
+
+    def handler(backend: ZendeskBackend, req: Request, id: str) -> Reply:
+        table = _tables(backend, path)
+        if table is None or table.pop(_int(id), None) is None:
+            raise RecordNotFound()
+        if path.endswith("_fields"):
+            owner = path.removesuffix("_fields")
+            for key in [
+                k for k, v in backend.field_keys.items() if k[0] == owner and v == _int(id)
+            ]:
+                del backend.field_keys[key]
+        if path == "business_hours/schedules":
+            backend.config.holidays.pop(_int(id), None)
+        return Reply(204)
+
+    return handler
+
+
+#: What :func:`delete_setup` serves (Zendesk's reference: groups#delete-group,
+#: ticket_fields#delete-ticket-field, user_fields#delete-user-field,
+#: organization_fields#delete-organization-field, triggers#delete-trigger (and automations,
+#: macros, views), sla_policies#delete-sla-policy, brands#delete-brand,
+#: ticket_forms#delete-ticket-form, schedules#delete-schedule).
+SETUP_PATHS: tuple[str, ...] = (
+    "groups",
+    "ticket_fields",
+    "user_fields",
+    "organization_fields",
+    "triggers",
+    "automations",
+    "macros",
+    "views",
+    "slas/policies",
+    "brands",
+    "ticket_forms",
+    "business_hours/schedules",
+)

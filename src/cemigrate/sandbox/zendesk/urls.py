@@ -66,6 +66,11 @@ def _destroy_many(table: str) -> Callable[[ZendeskResponses], Handler]:
     return lambda responses: functools.partial(deletes.destroy_many(table), responses.backend)
 
 
+def _delete_setup(path: str) -> Callable[[ZendeskResponses], Handler]:
+    """The delete of one record of the account's setup (a group, a field, a rule, ...)."""
+    return lambda responses: functools.partial(deletes.delete_setup(path), responses.backend)
+
+
 ROUTES: Final[tuple[ZendeskRoute, ...]] = (
     ZendeskRoute(
         "GET",
@@ -162,6 +167,16 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
             ("group_memberships", "memberships"),
             ("organization_memberships", "organization_memberships"),
         )
+    ),
+    *(
+        ZendeskRoute(
+            "DELETE",
+            f"/api/v2/{path}/{{id}}",
+            _delete_setup(path),
+            "core",
+            f"Delete one of {path.replace('_', ' ')} (204; 404 when there is none)",
+        )
+        for path in deletes.SETUP_PATHS
     ),
     ZendeskRoute(
         "PUT",

@@ -8,11 +8,15 @@ call (https://developers.freshdesk.com/api/#delete_ticket, #delete_contact, #del
   rolled-back ticket stays restorable there until then;
 - a contact: ``DELETE /api/v2/contacts/{id}`` (soft: listed with ``state=deleted``), then
   ``DELETE /api/v2/contacts/{id}/hard_delete`` for good;
-- a company: ``DELETE /api/v2/companies/{id}`` (for good).
+- a company: ``DELETE /api/v2/companies/{id}`` (for good);
+- a group: ``DELETE /api/v2/groups/{id}`` (#delete_group); an automation rule:
+  ``DELETE /api/v2/automations/{type}/rules/{id}`` (#delete_automation_rule). Custom fields,
+  SLA policies and products (brands) are listed as left.
 
-A membership is an attribute of its contact or group (``company_id``, ``agent_ids``): it goes
-with whichever of the two the rollback deletes. An id answered 404 (or 405: already in the
-trash or soft-deleted) counts as deleted, so a resumed rollback may send it again.
+A company membership is an attribute of its contact (``company_id``): it goes with the
+contact or the company. A group membership is taken back out of the group's ``agent_ids``.
+An id answered 404 (or 405: already in the trash or soft-deleted) counts as deleted, so a
+resumed rollback may send it again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ _PATHS: Final = {
     Kind.TICKET: "/api/v2/tickets/{}",
     Kind.USER: "/api/v2/contacts/{}",
     Kind.ORGANIZATION: "/api/v2/companies/{}",
+    Kind.GROUP: "/api/v2/groups/{}",
 }
 _WITH_OWNER: Final = frozenset(
     {
@@ -60,6 +65,14 @@ def delete(client: FreshdeskClient, kind: Kind, target_ids: Sequence[str]) -> No
     """Delete records of ``kind`` by id (contacts for good); see the module's description."""
     if kind in _WITH_OWNER:
         return
+    if kind is Kind.GROUP_MEMBERSHIP:  # "<group>-<agent>": the agent leaves the group
+        _leave_groups(client, target_ids)
+        return
+    if kind is Kind.RULE:  # "automations/<type>/<id>"
+        for target_id in target_ids:
+            _, kind_id, rule_id = target_id.split("/")
+            _delete(client, f"/api/v2/automations/{kind_id}/rules/{rule_id}")
+        return
     path = _PATHS.get(kind)
     if path is None:
         raise RecordError(f"freshdesk target: deleting {kind} records is not supported")
@@ -67,6 +80,25 @@ def delete(client: FreshdeskClient, kind: Kind, target_ids: Sequence[str]) -> No
         _delete(client, path.format(target_id))
         if kind is Kind.USER:
             _delete(client, f"{path.format(target_id)}/hard_delete")
+
+
+def _leave_groups(client: FreshdeskClient, target_ids: Sequence[str]) -> None:
+    """Take each agent out of its group: ``PUT /api/v2/groups/{id}`` with the group's
+    ``agent_ids`` less them (the list replaces the members); a group gone took them along."""
+    leaving: dict[str, set[int]] = {}
+    for target_id in target_ids:
+        group, _, agent = target_id.partition("-")
+        leaving.setdefault(group, set()).add(int(agent))
+    for group, agents in leaving.items():
+        try:
+            members = client.get_json(f"/api/v2/groups/{group}").get("agent_ids") or []
+        except RecordError as exc:
+            if _gone(exc):
+                continue
+            raise
+        kept = [a for a in members if int(a) not in agents]
+        if len(kept) != len(members):
+            client.request("PUT", f"/api/v2/groups/{group}", json={"agent_ids": kept})
 
 
 def last_changed(

@@ -440,7 +440,9 @@ class SalesforceTarget(PlatformTarget):
             )
         if kind is Kind.SCHEDULE:
             self._retire_schedules(target_ids)
-            return
+            raise RecordError(  # a rollback lists them as left: they are still in the org
+                "salesforce target: Salesforce cannot delete business hours; switched off"
+            )
         if kind is Kind.ORGANIZATION_MEMBERSHIP:
             # The direct relation is the Contact's own account: it goes with the Contact.
             direct = {

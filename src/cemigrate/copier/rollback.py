@@ -370,7 +370,8 @@ def check_rolled_back(target: Target, ledger: Ledger) -> RollbackCheck | None:
     gone = {key: target_id for key, (action, target_id) in last.items() if action == DELETED}
     rolled = Counter(kinds[key] for key in gone)
     kept = Counter(kind.value for kind, items in _scope(ledger, None).items() for _ in items)
-    checked, still = 0, []
+    checked = 0
+    still: list[tuple[str, str]] = []
     known = {k.value: k for k in Kind}
     by_kind: dict[Kind, list[SourceKey]] = {}
     for key in gone:

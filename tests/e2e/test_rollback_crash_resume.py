@@ -13,7 +13,7 @@ import pytest
 from cemigrate.adapters.memory import MemorySource, MemoryTarget, SimulatedCrash
 from cemigrate.copier import Migration
 from cemigrate.copier.rollback import DELETED, rollback
-from cemigrate.ledger import EntryState, Ledger
+from cemigrate.ledger import EntryState, Ledger, Outcome
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Kind
@@ -131,3 +131,41 @@ def test_a_rollback_killed_at_any_step_and_run_again_deletes_each_record_once(
             ledger.verify_journal()
     finally:
         memory.close()
+
+
+def test_found_counts_as_ours_for_tickets_only_and_matched_is_never_touched(
+    tmp_path: Path,
+) -> None:
+    target = MemoryTarget(tmp_path / "target.sqlite")
+    held: dict[str, str] = {}
+    with target.store.transaction() as store:
+        for key in ("x:user:1", "x:user:2", "x:ticket:1"):
+            held[key] = store.insert(key.split(":")[1], key, "{}", {})
+    outcomes = [  # a user and a ticket found after an interruption; a user matched by e-mail
+        Outcome(key, EntryState.DONE, action, target_id=held[key], **_parts(key))
+        for key, action in (("x:user:1", "found"), ("x:ticket:1", "found"), ("x:user:2", "matched"))
+    ]
+    try:
+        with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+            run = ledger.start_run("full", "")
+            ledger.record_outcomes(run, outcomes)
+            ledger.finish_run(run, "completed")
+            report = rollback(target, ledger)
+            assert report.deleted == Counter({"ticket": 1})
+            assert [(k.key, k.why) for k in report.kept] == [
+                (
+                    "x:user:1",
+                    "found after an interrupted run: it may be a record the target already held",
+                )
+            ]
+            forced = rollback(target, ledger, force=True)
+            assert forced.deleted == Counter({"user": 1})
+            assert [r.external_id for r in target.records(Kind.USER)] == ["x:user:2"]
+            assert target.records(Kind.TICKET) == []
+    finally:
+        target.close()
+
+
+def _parts(key: str) -> dict[str, str]:
+    instance, kind, source_id = key.split(":")
+    return {"instance": instance, "kind": kind, "source_id": source_id}

@@ -13,6 +13,7 @@ import pytest
 from cemigrate.adapters.memory import MemorySource, MemoryTarget, SimulatedCrash
 from cemigrate.copier import Migration
 from cemigrate.copier.rollback import DELETED, rollback
+from cemigrate.errors import RecordError
 from cemigrate.ledger import EntryState, Ledger, Outcome
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
@@ -169,3 +170,44 @@ def test_found_counts_as_ours_for_tickets_only_and_matched_is_never_touched(
 def _parts(key: str) -> dict[str, str]:
     instance, kind, source_id = key.split(":")
     return {"instance": instance, "kind": kind, "source_id": source_id}
+
+
+class RefusingTarget(CountingTarget):
+    """Deletes all but the ids in ``refuse`` and then answers with a refusal, as a collection
+    delete does when some of its ids cannot go (``allOrNone=false``)."""
+
+    def __init__(self, inner: MemoryTarget, *, copy_of: str, refuse: set[str]) -> None:
+        super().__init__(inner, copy_of=copy_of, die_in_call=None)
+        self.refuse = refuse
+
+    def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
+        super().delete(kind, [i for i in target_ids if f"{kind}:{i}" not in self.refuse])
+        if any(f"{kind}:{i}" in self.refuse for i in target_ids):
+            raise RecordError("refused a delete", platform_message="DELETE_FAILED")
+
+
+def test_a_delete_refused_in_part_records_what_went_and_lists_what_stayed(
+    migrated: Path, tmp_path: Path
+) -> None:
+    ledger_path, target_path = _copy(migrated, tmp_path / "world")
+    memory = MemoryTarget(target_path, batch_size=7)
+    users = [r.target_id for r in memory.records(Kind.USER)]
+    original = MemoryTarget(migrated / "target.sqlite")
+    copy_of = original.account_url()
+    original.close()
+    target = RefusingTarget(memory, copy_of=copy_of, refuse={f"user:{users[0]}"})
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            report = rollback(target, ledger)
+            assert [(k.kind, k.target_id) for k in report.left] == [("user", users[0])]
+            assert report.left[0].why == "refused a delete (DELETE_FAILED)"
+            assert report.deleted["user"] == len(users) - 1
+            assert [r.target_id for r in memory.records(Kind.USER)] == [users[0]]
+            target.refuse = set()
+            again = rollback(target, ledger)
+            assert again.ok
+            assert again.deleted == Counter({"user": 1})
+            assert set(target.deleted.values()) == {1}
+            assert not target.gone
+    finally:
+        memory.close()

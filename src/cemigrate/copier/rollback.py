@@ -298,10 +298,17 @@ def _step(
     try:
         target.delete(kind, [o.target_id for o in doomed])
     except RecordError as exc:
+        # Part of the call may have gone through (a collection deletes each id on its own):
+        # what the target no longer holds is recorded as deleted, the rest listed as left.
         why = exc.reason + (f" ({exc.platform_message})" if exc.platform_message else "")
-        log.warning("%s: %d records not deleted: %s", kind, len(doomed), why)
-        report.left.extend(Kept(kind.value, o.target_id, o.key, why) for o in doomed)
-        return
+        after = target.last_changed(kind, [o.target_id for o in doomed])
+        went = [o for o in doomed if o.target_id in after and after[o.target_id] is None]
+        stayed = [o for o in doomed if o not in went]
+        log.warning("%s: %d records not deleted: %s", kind, len(stayed), why)
+        report.left.extend(Kept(kind.value, o.target_id, o.key, why) for o in stayed)
+        doomed = went
+        if not doomed:
+            return
     step("deleted")
     ledger.forget(run_id, [(kind.value, o.key, o.target_id, DELETED) for o in doomed])
     report.deleted[kind.value] += len(doomed)

@@ -13,8 +13,8 @@ import pytest
 from cemigrate.adapters.memory import MemorySource, MemoryTarget, SimulatedCrash
 from cemigrate.copier import Migration
 from cemigrate.copier.rollback import DELETED, rollback
-from cemigrate.errors import RecordError
-from cemigrate.ledger import EntryState, Ledger, Outcome
+from cemigrate.errors import ConfigError, RecordError
+from cemigrate.ledger import EntryState, Ledger, Outcome, PendingEntry
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Kind
@@ -209,5 +209,24 @@ def test_a_delete_refused_in_part_records_what_went_and_lists_what_stayed(
             assert again.deleted == Counter({"user": 1})
             assert set(target.deleted.values()) == {1}
             assert not target.gone
+    finally:
+        memory.close()
+
+
+def test_a_run_stopped_with_records_pending_is_finished_before_a_rollback(
+    migrated: Path, tmp_path: Path
+) -> None:
+    ledger_path, target_path = _copy(migrated, tmp_path / "world")
+    memory = MemoryTarget(target_path)
+    original = MemoryTarget(migrated / "target.sqlite")
+    target = CountingTarget(memory, copy_of=original.account_url(), die_in_call=None)
+    original.close()
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            run = ledger.start_run("full", "")
+            ledger.mark_pending(run, [PendingEntry("x:ticket:new", "x", "ticket", "new", "h")])
+            with pytest.raises(ConfigError, match="1 records were being written when a run"):
+                rollback(target, ledger)
+            assert len(memory.records(Kind.TICKET)) == 12
     finally:
         memory.close()

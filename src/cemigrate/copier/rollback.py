@@ -234,6 +234,12 @@ def rollback(
     ``deleted``: the target answered, not recorded yet; ``recorded``); tests raise from it."""
     wanted = [side for side in sides_of([], target) if side.side == "target"]
     check_accounts([a for a in ledger.accounts() if a.side == "target"], wanted, repoint=False)
+    pending = sum(c["pending"] for c in ledger.counts().values())
+    if pending:  # sent, maybe created, and not known yet: the run's resume finds them
+        raise ConfigError(
+            f"{ledger.path}: {pending} records were being written when a run stopped; finish"
+            " that run first (cemigrate run PLAN --resume), so the rollback knows what it made"
+        )
     scope = _scope(ledger, since_run)
     report = RollbackReport(dry_run=dry_run)
     run_id = None if dry_run else ledger.start_run(MODE, plan_digest)

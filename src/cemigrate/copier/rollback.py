@@ -175,15 +175,16 @@ def _scope(ledger: Ledger, since_run: int | None) -> dict[Kind, list[_Ours]]:
     runs = {run.id: run for run in ledger.runs()}
     if since_run is not None and since_run not in runs:
         raise ConfigError(f"{ledger.path}: there is no run {since_run}")
-    created: dict[str, tuple[int, str]] = {}  # key -> (run, created|found)
+    # One small tuple per key the journal names: (run that created it, "created" or "found",
+    # when the run that last wrote it ended); popped again by a rollback of the key.
+    created: dict[str, tuple[int, str]] = {}
     written: dict[str, datetime] = {}
-    kinds: dict[str, str] = {}
     for row in ledger.journal():
         if row.action == DELETED:
             created.pop(row.key, None)
+            written.pop(row.key, None)
         elif row.action in ("created", "found"):
             created[row.key] = (row.run_id, row.action)
-            kinds[row.key] = row.kind
         if row.action in _WRITES:
             run = runs.get(row.run_id)
             end = run.finished_at if run is not None and run.finished_at is not None else row.at
@@ -194,7 +195,7 @@ def _scope(ledger: Ledger, since_run: int | None) -> dict[Kind, list[_Ours]]:
     known = {k.value: k for k in Kind}
     for key in chosen:
         entry = entries.get(key)
-        kind = known.get(kinds[key])
+        kind = None if entry is None else known.get(entry.kind)
         if entry is None or entry.target_id is None or kind is None:
             continue
         scope.setdefault(kind, []).append(

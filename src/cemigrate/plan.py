@@ -43,6 +43,7 @@ from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT
+from cemigrate.copier.rollback import RollbackCheck, RollbackReport, check_rolled_back, rollback
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
@@ -337,6 +338,47 @@ class Plan:
                 )
         finally:
             close_all([target])
+
+    def rollback(
+        self,
+        *,
+        run: int | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+        stop: threading.Event | None = None,
+    ) -> RollbackReport:
+        """Delete from the target what the plan's migration created (``run``: that run and
+        later ones), as :func:`cemigrate.copier.rollback.rollback` does; ``dry_run`` opens
+        the ledger read-only and writes nothing anywhere."""
+        ledger_path = self._existing_ledger()
+        target = self.build_target()
+        try:
+            with Ledger.open(ledger_path, read_only=dry_run, exclusive=not dry_run) as ledger:
+                return rollback(
+                    target,
+                    ledger,
+                    since_run=run,
+                    dry_run=dry_run,
+                    force=force,
+                    plan_digest=self.file.digest,
+                    stop=stop,
+                )
+        finally:
+            close_all([target])
+
+    def rollback_check(self) -> RollbackCheck | None:
+        """After a completed rollback, the target read back for what it deleted
+        (:func:`cemigrate.copier.rollback.check_rolled_back`); None otherwise."""
+        ledger_path = self._existing_ledger()
+        with Ledger.open(ledger_path, read_only=True) as ledger:
+            last = ledger.last_run()
+            if last is None or last.mode != "rollback":
+                return None
+            target = self.build_target()
+            try:
+                return check_rolled_back(target, ledger)
+            finally:
+                close_all([target])
 
     def audit_rules(self) -> list[tuple[str, AuditReport]]:
         """Each source's rules audited against its own groups, users and fields

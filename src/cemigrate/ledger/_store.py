@@ -612,6 +612,36 @@ class Ledger:
             conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
 
+    def forget(self, run_id: int, rows: Sequence[tuple[str, str, str | None, str]]) -> None:
+        """Remove the id_map rows of keys whose records a rollback deleted from the target,
+        and journal each, in one transaction: a later run finds no row and creates them
+        again. Each row is ``(kind, key, target_id, action)`` (``rolled_back``); the
+        journal keeps what ever happened to the key."""
+        if not rows:
+            return
+        for _, key, _, action in rows:
+            if action in ACTIONS:
+                raise ValueError(f"forget {key!r}: {action!r} is an outcome, not a removal")
+        with self._transaction() as conn:
+            at = self._stamp()
+            journal_rows = []
+            seq, prev = self._last_seq, self._last_hash
+            for kind, key, target_id, action in rows:
+                seq += 1
+                digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
+                journal_rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
+                prev = digest
+            conn.executemany("DELETE FROM id_map WHERE key = ?", [(row[1],) for row in rows])
+            conn.executemany(_APPEND_JOURNAL, journal_rows)
+            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+        self._last_seq, self._last_hash = seq, prev
+
+    @_guarded
+    def clear_cursors(self) -> None:
+        """Start every stream over: the next run reads each source from the beginning (after
+        a rollback, so that what was deleted is read, and created, again)."""
+        self._conn.execute("DELETE FROM cursors")
+
     @_guarded_rows
     def entries(
         self,

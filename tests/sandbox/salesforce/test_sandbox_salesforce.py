@@ -751,16 +751,6 @@ def test_empty_org_has_setup_data_only() -> None:
     assert org.backend.objects["Case"].field("Tags__c") is None
 
 
-@pytest.mark.slow
-def test_seeding_2000_tickets_is_fast() -> None:
-    import time
-
-    started = time.perf_counter()
-    org = SalesforceSandbox(tickets=2000, clock=ManualClock())
-    assert len(org.backend.rows["Case"]) == 2000
-    assert time.perf_counter() - started < 10
-
-
 @pytest.mark.parametrize("edition", sorted(EDITIONS))
 def test_the_emulated_allowance_is_the_one_the_client_budgets_for(edition: str) -> None:
     # The emulator and the client keep the platform's allowance apart (the sandbox layer does

@@ -29,7 +29,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy src
 
 pytest: $(VENV)/.installed-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: lint typecheck pytest
 

@@ -40,6 +40,7 @@ from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
+from cemigrate.copier.watch import Recorder, Recording, count_totals
 from cemigrate.errors import (
     ConfigError,
     Interrupted,
@@ -156,6 +157,7 @@ class Migration:
         read_ahead: int = 4,
         repoint: bool = False,
         concurrency: int | None = None,
+        recording: Recording | None = None,
     ) -> None:
         names = [source.instance for source in sources]
         if len(set(names)) != len(names):
@@ -181,6 +183,9 @@ class Migration:
         N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
         target's budgets take at the latency its calls show
         (:func:`~cemigrate.copier.inflight.in_flight_for`)."""
+        self.recording = recording or Recording()
+        """How a run records its progress in the ledger for ``cemigrate status --watch``
+        (:mod:`cemigrate.copier.watch`)."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -652,6 +657,8 @@ class _LedgerWriter(_Writer):
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        self.watch: Recorder | None = None
+        """Records the run's progress for a watcher (:mod:`cemigrate.copier.watch`)."""
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None:
@@ -679,12 +686,28 @@ class _LedgerWriter(_Writer):
         if self.mode is Mode.FULL and not resume:
             for instance, stream in self.ledger.cursors():
                 self.ledger.set_cursor(instance, stream, None)
+        self.watch = self._recorder()
+
+    def _recorder(self) -> Recorder:
+        streams = [(stream.source.instance, stream.kind) for stream in self._streams()]
+        kinds = list(dict.fromkeys(kind for _, kind in streams))
+        totals = count_totals(self.m.recording, self.m.sources, kinds)
+        return Recorder(
+            self.m.recording,
+            self.ledger,
+            self._run(),
+            budgets=[self.target.budgets, *(source.budgets for source in self.m.sources)],
+            streams=streams,
+            totals=totals,
+        )
 
     def _recover(self) -> None:
         self._resolve_pending()
 
     def _end(self, status: str) -> None:
         if self.run_id is not None:
+            if self.watch is not None:
+                self.watch.finish(status)
             self.ledger.finish_run(self.run_id, status)
 
     def _cursor(self, source: Source, kind: Kind) -> str | None:
@@ -1049,6 +1072,8 @@ class _LedgerWriter(_Writer):
                 )
             tally.add(action)
         self.ledger.record_outcomes(self._run(), outcomes)
+        if self.watch is not None:
+            self.watch.settled(kind, len(outcomes))
         log.info("%s: wrote a batch of %d", kind, len(outcomes))
         self.m._probe("done")
 
@@ -1358,6 +1383,8 @@ class _StreamWriter:
         self._flush(final=True)
         self.writer.inflight.drain()
         self._advance()
+        if self.writer.watch is not None:
+            self.writer.watch.stream_done(self.stream.kind)
 
     def _unrepeated(self, items: list[_Item]) -> list[_Item]:
         """``items`` without the ones read again, unchanged, before their first reading was

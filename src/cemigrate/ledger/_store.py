@@ -686,6 +686,26 @@ class Ledger:
             for key, row_kind, run_id, reason, message, at in self._conn.execute(sql, params)
         ]
 
+    # -- progress -------------------------------------------------------------------------------
+
+    @_guarded
+    def record_progress(self, run_id: int, snapshot: str) -> None:
+        """Store the latest progress snapshot of a run (a JSON text of counters only), replacing
+        the previous one: what ``cemigrate status --watch`` reads from another process."""
+        self._conn.execute(
+            "INSERT INTO progress (run_id, at, snapshot) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET at = excluded.at, snapshot = excluded.snapshot",
+            (run_id, self._stamp(), snapshot),
+        )
+
+    @_guarded
+    def progress(self, run_id: int) -> str | None:
+        """The latest progress snapshot stored for ``run_id`` (``None``: none yet)."""
+        row = self._conn.execute(
+            "SELECT snapshot FROM progress WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     # -- accounts -------------------------------------------------------------------------------
 
     def accounts(self) -> list[SideAccount]:

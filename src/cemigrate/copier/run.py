@@ -135,6 +135,12 @@ class _Item:
     """The records its lookup fields' values name (:mod:`cemigrate.copier.fieldstep`)."""
     size: int = 0
     """Bytes of its canonical JSON (what bounds a write batch: :data:`BATCH_BYTES`)."""
+    refs: frozenset[Ref] = attrs.field(init=False)
+    """Every record it names: its links and its lookups' values, each once (the late
+    references, the links and what must not be in flight are all looked up by them)."""
+
+    def __attrs_post_init__(self) -> None:
+        self.refs = frozenset((*linked_refs(self.record), *self.lookups))
 
 
 class Migration:
@@ -560,16 +566,19 @@ class _Writer:
         source, instance = stream.source, stream.source.instance
         order = PLAN_ORDER.index(stream.kind)
         readable = self.readable.get(instance, frozenset())
-        wanted = {
-            str(SourceKey.of(instance, ref)): ref
-            for item in chunk
-            for ref in (*linked_refs(item.record), *item.lookups)
-            if PLAN_ORDER.index(ref.kind) < order
-            and ref.kind is not Kind.FIELD  # read whole before any record: never late
-            and ref.kind in self.writable
-            and ref.kind in readable
+        earlier = {
+            kind
+            for kind in PLAN_ORDER[:order]
+            if kind is not Kind.FIELD  # read whole before any record: never late
+            and kind in self.writable
+            and kind in readable
         }
-        wanted = {key: ref for key, ref in wanted.items() if key not in self.asked}
+        # A batch's records name the same few users and organizations again and again: each
+        # reference is looked at once per batch.
+        refs = {ref for item in chunk for ref in item.refs if ref.kind in earlier}
+        wanted = {
+            key: ref for ref in refs if (key := str(SourceKey.of(instance, ref))) not in self.asked
+        }
         if not wanted:
             return
         # Placeholders stand in for what a record needs, not for what a rule merely names.
@@ -691,7 +700,9 @@ class _LedgerWriter(_Writer):
     def _recorder(self) -> Recorder:
         streams = [(stream.source.instance, stream.kind) for stream in self._streams()]
         kinds = list(dict.fromkeys(kind for _, kind in streams))
-        totals = count_totals(self.m.recording, self.m.sources, kinds)
+        # A delta or a re-drive of the failures reads an unknown share of the source.
+        full = self.mode is Mode.FULL
+        totals = count_totals(self.m.recording, self.m.sources, kinds) if full else {}
         return Recorder(
             self.m.recording,
             self.ledger,
@@ -1083,7 +1094,7 @@ class _LedgerWriter(_Writer):
         """Target ids of everything the batch refers to that is already written, the
         references the target declined by a policy, and those that failed (one query)."""
         # Records declare what they refer to (a rule's or SLA policy's ``names`` included).
-        refs = {ref for item in chunk for ref in (*linked_refs(item.record), *item.lookups)}
+        refs = {ref for item in chunk for ref in item.refs}
         if not refs:
             return {}, set(), set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
@@ -1467,6 +1478,6 @@ def _needed_keys(chunk: Iterable[_Item]) -> set[str]:
         needed.add(str(item.key))
         if item.match is not None:
             needed.add(f"match:{item.match}")
-        for ref in (*linked_refs(item.record), *item.lookups):
+        for ref in item.refs:
             needed.add(str(SourceKey.of(item.key.instance, ref)))
     return needed

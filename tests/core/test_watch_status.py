@@ -24,9 +24,12 @@ from cemigrate.copier import watch as watching
 from cemigrate.copier.watch import Recording, show_status
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import Budget, Budgets, ManualClock
+from cemigrate.reconcile.counts import source_totals
+from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Ref, Ticket, User
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.pair import Faults
+from cemigrate.testing.zendesk import account_source
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 USERS, TICKETS = 40, 240
@@ -328,3 +331,34 @@ def test_the_progress_snapshot_holds_counters_and_names_only(tmp_path: Path) -> 
     }  # fmt: skip
     assert strings <= allowed | fields
     assert not any("ticket " in s or "@" in s for s in strings)
+
+
+def test_a_run_records_the_totals_the_source_platform_counts(tmp_path: Path) -> None:
+    """A Zendesk source (its emulator, in process) counted by its own count endpoints when the
+    run starts: tickets, users, organizations and groups have totals, kinds Zendesk cannot
+    count have none, and what is left of a counted kind reaches 0 at the end."""
+    clock = ManualClock()
+    account = ZendeskSandbox(tickets=12, seed=3, instance="zd", subdomain="old", clock=clock)
+    clock.sleep(120)  # past Zendesk's one-minute export delay
+    source = account_source(account, instance="zd", clock=clock)
+    target = MemoryTarget(clock=clock)
+    migration = Migration(
+        sources=[source],
+        target=target,
+        ledger=Ledger.open(tmp_path / "ledger.sqlite", exclusive=True),
+        recording=Recording(counter=source_totals, now=clock.monotonic),
+    )
+    try:
+        migration.run()
+        text = migration.ledger.progress(1)
+    finally:
+        migration.close()
+    assert text is not None
+    totals = json.loads(text)["totals"]
+    assert totals["ticket"] == 12
+    assert totals["user"] == len(account.backend.desk.users)
+    assert totals["sla_event"] is None  # no count endpoint
+    out = io.StringIO()
+    show_status(tmp_path / "ledger.sqlite", as_json=True, out=out, now=clock.monotonic)
+    ticket = next(row for row in json.loads(out.getvalue())["kinds"] if row["kind"] == "ticket")
+    assert (ticket["total"], ticket["left"]) == (12, 0)

@@ -871,7 +871,7 @@ class _LedgerWriter(_Writer):
         """The keys the ledger holds in any state: done or skipped, they link; failed, their
         own failure row says why (records referring to them fail naming them); pending, the
         resume settles them."""
-        return set(self.ledger.lookup(keys))
+        return set(self.ledger.states(keys))
 
     def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
         """Records that hang off a ticket the source no longer has (deleted while the run
@@ -1098,16 +1098,14 @@ class _LedgerWriter(_Writer):
         if not refs:
             return {}, set(), set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
-        entries = self.ledger.lookup(list(by_key))
+        states = self.ledger.states(list(by_key))
         links = {
-            by_key[key]: entry.target_id
-            for key, entry in entries.items()
-            if entry.state is EntryState.DONE and entry.target_id is not None
+            by_key[key]: target_id
+            for key, (state, target_id) in states.items()
+            if state is EntryState.DONE and target_id is not None
         }
-        skipped = {
-            by_key[key] for key, entry in entries.items() if entry.state is EntryState.SKIPPED
-        }
-        failed = {by_key[key] for key, entry in entries.items() if entry.state is EntryState.FAILED}
+        skipped = {by_key[key] for key, (state, _) in states.items() if state is EntryState.SKIPPED}
+        failed = {by_key[key] for key, (state, _) in states.items() if state is EntryState.FAILED}
         return links, skipped, failed
 
     def _follow_skipped(self, kind: Kind, chunk: Sequence[_Item], skipped: set[Ref]) -> list[_Item]:

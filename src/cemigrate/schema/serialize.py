@@ -32,11 +32,16 @@ def to_dict(record: Record | attrs.AttrsInstance) -> dict[str, Any]:
     return dict(_encoded(record).data)
 
 
+_CANONICAL: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+"""``json.dumps(data, separators=(",", ":"), ensure_ascii=False)``, its encoder built once
+rather than once a record."""
+
+
 def canonical_json(record: Record) -> str:
     """The record as canonical JSON: fields in class order, mapping keys sorted, no spaces."""
     encoded = _encoded(record)
     if encoded.text is None:
-        encoded.text = json.dumps(encoded.data, separators=(",", ":"), ensure_ascii=False)
+        encoded.text = _CANONICAL(encoded.data)
     return encoded.text
 
 

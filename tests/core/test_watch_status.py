@@ -214,6 +214,9 @@ def test_failures_csv_parses_and_holds_every_failure_the_ledger_has(
     assert by_key["s:ticket:5"][5] == "é ü ✓"
     assert datetime.fromisoformat(by_key["s:ticket:5"][6]).tzinfo is not None
 
+    assert main(["status", str(plan), "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["failures"] == 3
+
     assert main(["status", str(plan), "--csv"]) == EXIT_BAD_INPUT
     assert "--csv goes with --failures" in capsys.readouterr().err
 

@@ -478,11 +478,12 @@ def read(
     run = ledger.last_run()
     text = None if run is None else ledger.progress(run.id)
     snapshot = None if text is None else json.loads(text)
+    counts = ledger.counts()
     shown = view(
         snapshot,
-        counts=ledger.counts(),
+        counts=counts,
         run=run,
-        failures=len(ledger.failures()),
+        failures=sum(c.get("failed", 0) for c in counts.values()),  # keys failed now
         now=now,
         previous=previous,
     )

@@ -365,3 +365,28 @@ def test_a_run_records_the_totals_the_source_platform_counts(tmp_path: Path) -> 
     show_status(tmp_path / "ledger.sqlite", as_json=True, out=out, now=clock.monotonic)
     ticket = next(row for row in json.loads(out.getvalue())["kinds"] if row["kind"] == "ticket")
     assert (ticket["total"], ticket["left"]) == (12, 0)
+
+
+def test_a_counting_that_fails_leaves_the_totals_unknown_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_sources: object, _kinds: object) -> dict[Kind, int | None]:
+        raise KeyError("count")
+
+    clock = ManualClock()
+    migration = Migration(
+        sources=[desk(clock)],
+        target=MemoryTarget(clock=clock),
+        ledger=Ledger.open(tmp_path / "ledger.sqlite", exclusive=True),
+        recording=Recording(counter=broken, now=clock.monotonic),
+    )
+    try:
+        report = migration.run()
+        text = migration.ledger.progress(1)
+    finally:
+        migration.close()
+    assert report.status == "completed"
+    assert report.kinds["ticket"].created == TICKETS
+    assert text is not None
+    assert all(total is None for total in json.loads(text)["totals"].values())
+    assert "could not count the sources' records (KeyError)" in caplog.text

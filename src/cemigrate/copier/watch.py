@@ -37,7 +37,7 @@ from typing import Any, Final, TextIO
 import attrs
 
 from cemigrate.adapters import Source
-from cemigrate.errors import CemigrateError, ConfigError
+from cemigrate.errors import ConfigError
 from cemigrate.ledger import FailureRow, Ledger, RunInfo
 from cemigrate.ratelimit import Budgets
 from cemigrate.schema import Kind, SourceKey
@@ -102,8 +102,8 @@ def count_totals(
         return {}
     try:
         counted = recording.counter(sources, kinds)
-    except CemigrateError as exc:  # a watcher's nicety: the run goes on without totals
-        log.warning("could not count the sources' records: %s", exc)
+    except Exception as exc:  # a watcher's nicety never stops a run
+        log.warning("could not count the sources' records (%s): %s", type(exc).__name__, exc)
         return {}
     return {kind.value: counted.get(kind) for kind in kinds}
 

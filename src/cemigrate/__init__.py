@@ -32,7 +32,7 @@ if _typing.TYPE_CHECKING:
     from cemigrate.adapters.zendesk.target import ZendeskTarget
     from cemigrate.copier import Migration, Mode
     from cemigrate.ledger import Ledger
-    from cemigrate.mapping import load_mapping, shipped_mapping
+    from cemigrate.mapping import Mask, load_mapping, shipped_mapping
     from cemigrate.plan import Plan, open_plan
     from cemigrate.ratelimit import ManualClock
     from cemigrate.reconcile import Reconciliation, sign_off, verify
@@ -45,6 +45,7 @@ _WHERE: dict[str, str] = {
     "FreshdeskTarget": "cemigrate.adapters.freshdesk.target",
     "Ledger": "cemigrate.ledger",
     "ManualClock": "cemigrate.ratelimit",
+    "Mask": "cemigrate.mapping",
     "Migration": "cemigrate.copier",
     "Mode": "cemigrate.copier",
     "Plan": "cemigrate.plan",
@@ -68,6 +69,7 @@ __all__ = [
     "FreshdeskTarget",
     "Ledger",
     "ManualClock",
+    "Mask",
     "Migration",
     "Mode",
     "Plan",

@@ -1,7 +1,8 @@
 """The ``cemigrate`` command: a thin layer over :class:`cemigrate.copier.Migration`.
 
 Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems, a
-reconciliation found defects, a signed report changed since); 2 bad input (plan, mapping,
+reconciliation found defects, a signed report changed since, a rollback kept or left records
+in the target); 2 bad input (plan, mapping,
 credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
 fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
 nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
@@ -122,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         " recorded (a renamed instance, a moved account) and record the new one",
     )
     run.add_argument(
+        "--mask",
+        action="store_true",
+        help="a masked rehearsal: names, e-mails, phones, subjects, bodies and files replaced"
+        " before the target sees them (key from $CEMIGRATE_MASK_KEY, or the plan's [mask])",
+    )
+    run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -165,8 +172,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--seed", type=int, default=0, help="seed of the sample (0)")
     reconcile.add_argument("--prepared-by", default="", help="name shown as the report's author")
+    reconcile.add_argument(
+        "--mask",
+        action="store_true",
+        help="compare the sources masked, as a masked rehearsal (run --mask) wrote them",
+    )
     reconcile.set_defaults(handler=_reconcile)
 
+    undo = commands.add_parser(
+        "rollback", help="delete from the target what the migration created (not what it matched)"
+    )
+    undo.add_argument("plan", type=Path, help="the plan file (its ledger and target)")
+    undo.add_argument(
+        "--run", type=int, metavar="N", help="only what run N and the runs after it created"
+    )
+    undo.add_argument(
+        "--dry-run", action="store_true", help="list what would be deleted and kept; change nothing"
+    )
+    undo.add_argument(
+        "--force", action="store_true", help="delete records changed in the target since, too"
+    )
+    undo.set_defaults(handler=_rollback)
     signoff = commands.add_parser("signoff", help="record an approval of a report")
     signoff.add_argument("folder", type=Path, help="the report's folder")
     signoff.add_argument("--name", required=True, help="who approves")
@@ -297,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     opened = open_plan(args.plan)
     with _stop_on_signal(hard=True) as stop:
-        migration = opened.migration(progress=args.progress, repoint=args.repoint)
+        migration = opened.migration(progress=args.progress, repoint=args.repoint, mask=args.mask)
         try:
             if args.dry_run:
                 plan = migration.dry_run(mode=mode, sample=args.sample, stop=stop)
@@ -388,7 +414,13 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    reconciliation = open_plan(args.plan).reconciliation(prepared_by=args.prepared_by)
+    plan = open_plan(args.plan)
+    undone = plan.rollback_check()
+    if undone is not None:  # after a rollback: the target read back for what it deleted
+        print(undone.table())
+        print(f"verdict: {undone.verdict}")
+        return EXIT_OK if undone.ok else EXIT_FAILURES
+    reconciliation = plan.reconciliation(prepared_by=args.prepared_by, mask=args.mask)
     try:
         estimate = reconciliation.estimate(args.sample)
         print(
@@ -459,6 +491,22 @@ def _rules_translate(args: argparse.Namespace) -> int:
         print(f"{name}: {count} rules for {plan.target.platform}: {counts} ({where})")
         print(f"report: {as_md}")
     return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    with _stop_on_signal(hard=True) as stop:
+        try:
+            report = open_plan(args.plan).rollback(
+                run=args.run, dry_run=args.dry_run, force=args.force, stop=stop
+            )
+        except Interrupted:
+            print(
+                f"cemigrate: rollback interrupted by {stop.signal}; run it again to finish",
+                file=sys.stderr,
+            )
+            return EXIT_STOPPED
+    print(report.table())
+    return EXIT_OK if report.ok else EXIT_FAILURES
 
 
 def _signoff(args: argparse.Namespace) -> int:

@@ -43,10 +43,12 @@ from cemigrate.adapters.rule_dialects import dialect_of
 from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT
+from cemigrate.copier.rollback import RollbackCheck, RollbackReport, check_rolled_back, rollback
 from cemigrate.copier.watch import Recording
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
+from cemigrate.mapping.mask import Mask, MaskSettings
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
 from cemigrate.reconcile.counts import source_totals
@@ -73,6 +75,7 @@ _TOP_KEYS = {
     "source": list,
     "target": dict,
     "in_flight": object,  # "auto" or a number: checked by _in_flight
+    "mask": dict,  # a masked rehearsal: checked by _mask_settings
 }
 _COMMON_KEYS: Mapping[str, type] = {
     "platform": str,
@@ -111,6 +114,8 @@ class PlanFile:
     in_flight: int | None = None
     """Target batches written at once (``in_flight = 4``, or ``"auto"``: as many as the target's
     budgets take at the latency its calls show); by default one at a time."""
+    mask: MaskSettings | None = None
+    """The ``[mask]`` section: every run, dry run and reconciliation of the plan is masked."""
 
     @property
     def base_dir(self) -> Path:
@@ -216,6 +221,26 @@ class Plan:
     def _settings(self, side: SideSpec) -> AdapterSettings:
         return self.file.settings(side, clock=self.clock, env=self.env)
 
+    def masking(self, mask: bool = False) -> Mask | None:
+        """The mask of a masked rehearsal: when the plan has a ``[mask]`` section, or ``mask``
+        asks for one (``--mask``: the section's defaults). Its key is read from the variable
+        the section names (:data:`~cemigrate.mapping.mask.DEFAULT_KEY_ENV` by default); one
+        that is not set, or too short, is a :class:`ConfigError` raised before any call."""
+        settings = self.file.mask
+        if settings is None and not mask:
+            return None
+        settings = settings or MaskSettings()
+        key = self.env.get(settings.key_env)
+        if not key:
+            raise ConfigError(
+                f"{self.path}: a masked rehearsal needs its key: environment variable"
+                f" {settings.key_env} is not set (mask.key_env)"
+            )
+        try:
+            return Mask(key, settings)
+        except ValueError as exc:
+            raise ConfigError(f"{self.path}: {settings.key_env}: {exc}") from None
+
     def _existing_ledger(self) -> Path:
         """The ledger's path, which a job that reads what ran needs to exist."""
         if not self.ledger_path.exists():
@@ -224,12 +249,16 @@ class Plan:
 
     # -- jobs ------------------------------------------------------------------------------
 
-    def migration(self, *, progress: bool | None = None, repoint: bool = False) -> Migration:
+    def migration(
+        self, *, progress: bool | None = None, repoint: bool = False, mask: bool = False
+    ) -> Migration:
         """The plan's migration, ready to run (or resume, or dry run). Every check that can
         fail runs before the ledger is opened, so bad input leaves it untouched. ``repoint``
         accepts sources or a target whose account differs from the one the ledger recorded
         (a deliberate re-point; without it such a run is refused, see
-        :func:`cemigrate.copier.identity.check_accounts`)."""
+        :func:`cemigrate.copier.identity.check_accounts`). ``mask``: a masked rehearsal even
+        without a ``[mask]`` section (:meth:`masking`)."""
+        masked = self.masking(mask)
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             target = built(self.build_target())
@@ -244,12 +273,15 @@ class Plan:
             repoint=repoint,
             concurrency=self.file.in_flight,
             recording=Recording(counter=source_totals),
+            mask=masked,
         )
 
-    def reconciliation(self, *, prepared_by: str = "") -> Reconciliation:
+    def reconciliation(self, *, prepared_by: str = "", mask: bool = False) -> Reconciliation:
         """The reconciliation of the plan's sources with its target read back, through its
-        ledger (which must exist) and its mapping."""
+        ledger (which must exist) and its mapping; masked as the run was (``mask``, or the
+        plan's ``[mask]`` section)."""
         ledger_path = self._existing_ledger()
+        masked = self.masking(mask)
         sources = self.build_sources()
         with _closed_on_error(sources) as built:
             view = built(self.build_target_view())
@@ -263,6 +295,7 @@ class Plan:
             target=target,
             plan_digest=self.file.digest,
             prepared_by=prepared_by,
+            mask=masked,
         )
 
     def activate(
@@ -308,6 +341,47 @@ class Plan:
                 )
         finally:
             close_all([target])
+
+    def rollback(
+        self,
+        *,
+        run: int | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+        stop: threading.Event | None = None,
+    ) -> RollbackReport:
+        """Delete from the target what the plan's migration created (``run``: that run and
+        later ones), as :func:`cemigrate.copier.rollback.rollback` does; ``dry_run`` opens
+        the ledger read-only and writes nothing anywhere."""
+        ledger_path = self._existing_ledger()
+        target = self.build_target()
+        try:
+            with Ledger.open(ledger_path, read_only=dry_run, exclusive=not dry_run) as ledger:
+                return rollback(
+                    target,
+                    ledger,
+                    since_run=run,
+                    dry_run=dry_run,
+                    force=force,
+                    plan_digest=self.file.digest,
+                    stop=stop,
+                )
+        finally:
+            close_all([target])
+
+    def rollback_check(self) -> RollbackCheck | None:
+        """After a completed rollback, the target read back for what it deleted
+        (:func:`cemigrate.copier.rollback.check_rolled_back`); None otherwise."""
+        ledger_path = self._existing_ledger()
+        with Ledger.open(ledger_path, read_only=True) as ledger:
+            last = ledger.last_run()
+            if last is None or last.mode != "rollback":
+                return None
+            target = self.build_target()
+            try:
+                return check_rolled_back(target, ledger)
+            finally:
+                close_all([target])
 
     def audit_rules(self) -> list[tuple[str, AuditReport]]:
         """Each source's rules audited against its own groups, users and fields
@@ -472,6 +546,7 @@ def load_plan(path: str | Path) -> PlanFile:
     target = _side(file, ("target",), data["target"], role="target")
     mapping = data.get("mapping")
     in_flight = _in_flight(file, data.get("in_flight"))
+    mask = _mask_settings(file, data["mask"]) if "mask" in data else None
     return PlanFile(
         path=file.path,
         ledger=base / data["ledger"],
@@ -481,6 +556,42 @@ def load_plan(path: str | Path) -> PlanFile:
         digest=hashlib.sha256(file.path.read_bytes()).hexdigest(),
         file=file,
         in_flight=in_flight,
+        mask=mask,
+    )
+
+
+_MASK_KEYS: Final[Mapping[str, type]] = {
+    "key_env": str,
+    "fields": list,
+    "keep_fields": list,
+    "free_text_fields": bool,
+    "keep_agents": bool,
+}
+
+
+def _mask_settings(file: TomlFile, section: Mapping[str, Any]) -> MaskSettings:
+    """A plan's ``[mask]`` section (:class:`~cemigrate.mapping.mask.MaskSettings`); a wrong
+    key or value is a :class:`PlanError` naming the file, the line and the key."""
+    for key, value in section.items():
+        expected = _MASK_KEYS.get(key)
+        if expected is None:
+            raise file.error(
+                ("mask", key),
+                f"unknown key (known: {', '.join(sorted(_MASK_KEYS))})",
+                error=PlanError,
+            )
+        _check_type(file, ("mask", key), value, expected)
+        if expected is list and not all(isinstance(v, str) for v in value):
+            raise file.error(("mask", key), "must be a list of field keys", error=PlanError)
+    key_env = section.get("key_env", MaskSettings().key_env)
+    if not key_env:
+        raise file.error(("mask", "key_env"), "must name a variable", error=PlanError)
+    return MaskSettings(
+        key_env=key_env,
+        fields=tuple(section.get("fields", ())),
+        keep_fields=tuple(section.get("keep_fields", ())),
+        free_text_fields=section.get("free_text_fields", True),
+        keep_agents=section.get("keep_agents", False),
     )
 
 

@@ -49,6 +49,7 @@ PUBLIC_API = [
     "FreshdeskTarget",
     "Ledger",
     "ManualClock",
+    "Mask",
     "Migration",
     "Mode",
     "Plan",

@@ -11,13 +11,14 @@ from typing import Any
 
 import attrs
 
-from cemigrate.adapters import Source, Target
+from cemigrate.adapters import Source
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
-from cemigrate.sandbox.dataset import HelpDesk, generate
+from cemigrate.sandbox.dataset import generate
+from cemigrate.testing.accounts import empty_target
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 6
@@ -32,84 +33,6 @@ class _Run:
     """The target's emulator (to change a record behind the ledger's back)."""
     ledger: Ledger
     reconcile: Callable[[], ReconcileReport]
-
-
-def _zendesk(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callable[[], Source]]:
-    from cemigrate.adapters.zendesk.client import ZendeskCredentials
-    from cemigrate.adapters.zendesk.source import ZendeskSource
-    from cemigrate.adapters.zendesk.target import ZendeskTarget
-    from cemigrate.sandbox.zendesk import ZendeskSandbox
-
-    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
-    for role in sorted({u.custom_role for u in desk.users if u.custom_role}):
-        account.backend.add_custom_role(role)
-    options = {"base_url": account.base_url, "clock": clock}
-    credentials = ZendeskCredentials(email=account.email, token=account.token)
-    session = account.session(authenticated=False)
-    target = ZendeskTarget(credentials=credentials, session=session, **options)
-    return (
-        account,
-        target,
-        lambda: ZendeskSource(
-            instance="target",
-            credentials=credentials,
-            session=account.session(authenticated=False),
-            sla_events=False,
-            **options,
-        ),
-    )
-
-
-def _salesforce(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callable[[], Source]]:
-    from cemigrate.adapters.salesforce.client import SalesforceCredentials
-    from cemigrate.adapters.salesforce.source import SalesforceSource
-    from cemigrate.adapters.salesforce.target import SalesforceTarget
-    from cemigrate.sandbox.salesforce import SalesforceSandbox
-
-    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    org.add_seats(desk)  # Users exist before a migration: they need licences
-    options = {"instance_url": org.base_url, "clock": clock}
-    credentials = SalesforceCredentials(access_token=org.access_token)
-    target = SalesforceTarget(
-        credentials=credentials, session=org.session(authenticated=False), **options
-    )
-    return (
-        org,
-        target,
-        lambda: SalesforceSource(
-            instance="target",
-            credentials=credentials,
-            session=org.session(authenticated=False),
-            target_view=True,
-            **options,
-        ),
-    )
-
-
-def _freshdesk(clock: ManualClock, desk: HelpDesk) -> tuple[Any, Target, Callable[[], Source]]:
-    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-    from cemigrate.adapters.freshdesk.source import FreshdeskSource
-    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-
-    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    account.add_seats(desk)  # agents (paid seats) and ticket types exist before a migration
-    options = {"base_url": account.base_url, "clock": clock}
-    credentials = FreshdeskCredentials(api_key=account.api_key)
-    target = FreshdeskTarget(
-        credentials=credentials, session=account.session(authenticated=False), **options
-    )
-    return (
-        account,
-        target,
-        lambda: FreshdeskSource(
-            instance="target",
-            credentials=credentials,
-            session=account.session(authenticated=False),
-            target_view=True,
-            **options,
-        ),
-    )
 
 
 def _source(clock: ManualClock) -> Callable[[], Source]:
@@ -130,18 +53,15 @@ def _source(clock: ManualClock) -> Callable[[], Source]:
     )
 
 
-_TARGETS = {"salesforce": _salesforce, "zendesk": _zendesk, "freshdesk": _freshdesk}
-
-
 def _migrated(name: str, ledger: Ledger) -> _Run:
     clock = ManualClock()
     desk = generate(tickets=TICKETS, seed=SEED, instance="old")
-    account, target, view = _TARGETS[name](clock, desk)
+    made = empty_target(name, clock, desk)
     source = _source(clock)
     mapping = ROOT / "mappings" / f"zendesk-to-{name}.toml"
     report = Migration(
         sources=[source()],
-        target=target,
+        target=made.target,
         ledger=ledger,
         mapping=load_mapping(mapping),
         progress=False,
@@ -153,13 +73,13 @@ def _migrated(name: str, ledger: Ledger) -> _Run:
     def reconcile() -> ReconcileReport:
         return Reconciliation(
             sources=[source()],
-            target_view=view(),
+            target_view=made.view(),
             ledger=ledger,
-            target=target,
+            target=made.target,
             mapping=load_mapping(mapping),
         ).run()
 
-    return _Run(name=name, account=account, ledger=ledger, reconcile=reconcile)
+    return _Run(name=name, account=made.account, ledger=ledger, reconcile=reconcile)
 
 
 def _done(ledger: Ledger, kind: str) -> dict[str, str]:

@@ -15,12 +15,6 @@ import attrs
 import pytest
 
 from cemigrate.adapters import Batch, Source, Target, registry
-from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-from cemigrate.adapters.freshdesk.source import FreshdeskSource
-from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-from cemigrate.adapters.salesforce.client import SalesforceCredentials
-from cemigrate.adapters.salesforce.source import SalesforceSource
-from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
 from cemigrate.copier import Migration
@@ -29,10 +23,9 @@ from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import generate
-from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind
+from cemigrate.testing.accounts import empty_target
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 12, 4
@@ -106,66 +99,19 @@ def _source_account(clock: ManualClock) -> ZendeskSandbox:
     return account
 
 
-def _salesforce(
-    clock: ManualClock, source: ZendeskSandbox
-) -> tuple[Target, Callable[[], Source], Any]:
-    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    org.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
-    options = {"instance_url": org.base_url, "clock": clock}
-    credentials = SalesforceCredentials(access_token=org.access_token)
-    target = SalesforceTarget(
-        credentials=credentials, session=org.session(authenticated=False), **options
-    )
-    return (
-        target,
-        lambda: SalesforceSource(
-            instance="target",
-            credentials=credentials,
-            session=org.session(authenticated=False),
-            target_view=True,  # as build_target_view makes it: the SLA rows are read back
-            **options,
-        ),
-        org,
-    )
-
-
-def _freshdesk(
-    clock: ManualClock, source: ZendeskSandbox
-) -> tuple[Target, Callable[[], Source], Any]:
-    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    account.add_seats(generate(tickets=TICKETS, seed=SEED, instance="old"))
-    options = {"base_url": account.base_url, "clock": clock}
-    credentials = FreshdeskCredentials(api_key=account.api_key)
-    target = FreshdeskTarget(
-        credentials=credentials, session=account.session(authenticated=False), **options
-    )
-    return (
-        target,
-        lambda: FreshdeskSource(
-            instance="target",
-            credentials=credentials,
-            session=account.session(authenticated=False),
-            target_view=True,
-            **options,
-        ),
-        account,
-    )
-
-
 def _desk(platform: str) -> Iterator[Desk]:
     clock = ManualClock()
     source = _source_account(clock)
-    make = _salesforce if platform == "salesforce" else _freshdesk
-    target, view, account = make(clock, source)
+    made = empty_target(platform, clock, generate(tickets=TICKETS, seed=SEED, instance="old"))
     with Ledger.open(":memory:") as ledger:
         desk = Desk(
             clock,
             source,
-            target,
-            view,
+            made.target,
+            made.view,
             ledger,
             ROOT / "mappings" / f"zendesk-to-{platform}.toml",
-            account,
+            made.account,
         )
         desk.migrate()
         yield desk

@@ -6,13 +6,12 @@ its API as an admin could, and the report names it with the ticket's source key 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from cemigrate.adapters import Source, Target
+from cemigrate.adapters import Source
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
@@ -21,19 +20,10 @@ from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.reconcile.sla_readback import NOT_HELD
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import Kind
+from cemigrate.testing.accounts import EmulatedTarget, empty_target
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 4
-
-
-@attrs.define
-class Made:
-    """A target account: the adapter, a fresh target view, and an admin's session to it."""
-
-    target: Target
-    view: Callable[[], Source]
-    admin: Any
-    base_url: str
 
 
 def _desk() -> HelpDesk:
@@ -58,92 +48,10 @@ def _source(clock: ManualClock) -> Source:
     )
 
 
-def salesforce(clock: ManualClock) -> Made:
-    from cemigrate.adapters.salesforce.client import SalesforceCredentials
-    from cemigrate.adapters.salesforce.source import SalesforceSource
-    from cemigrate.adapters.salesforce.target import SalesforceTarget
-    from cemigrate.sandbox.salesforce import SalesforceSandbox
-
-    org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
-    org.add_seats(_desk())  # Users exist before a migration: they need licences
-    options: dict[str, Any] = {"instance_url": org.base_url, "clock": clock}
-    credentials = SalesforceCredentials(access_token=org.access_token)
-    target = SalesforceTarget(
-        credentials=credentials, session=org.session(authenticated=False), **options
-    )
-    return Made(
-        target,
-        lambda: SalesforceSource(
-            instance="target",
-            credentials=credentials,
-            session=org.session(authenticated=False),
-            target_view=True,
-            **options,
-        ),
-        org.session(),
-        f"{org.base_url}/services/data/v59.0",
-    )
-
-
-def freshdesk(clock: ManualClock) -> Made:
-    from cemigrate.adapters.freshdesk.client import FreshdeskCredentials
-    from cemigrate.adapters.freshdesk.source import FreshdeskSource
-    from cemigrate.adapters.freshdesk.target import FreshdeskTarget
-    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
-
-    account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
-    account.add_seats(_desk())  # agents (paid seats) and ticket types exist before a migration
-    options: dict[str, Any] = {"base_url": account.base_url, "clock": clock}
-    credentials = FreshdeskCredentials(api_key=account.api_key)
-    target = FreshdeskTarget(
-        credentials=credentials, session=account.session(authenticated=False), **options
-    )
-    return Made(
-        target,
-        lambda: FreshdeskSource(
-            instance="target",
-            credentials=credentials,
-            session=account.session(authenticated=False),
-            target_view=True,
-            **options,
-        ),
-        account.session(),
-        f"{account.base_url}/api/v2",
-    )
-
-
-def zendesk(clock: ManualClock) -> Made:
-    from cemigrate.adapters.zendesk.client import ZendeskCredentials
-    from cemigrate.adapters.zendesk.source import ZendeskSource
-    from cemigrate.adapters.zendesk.target import ZendeskTarget
-    from cemigrate.sandbox.zendesk import ZendeskSandbox
-
-    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
-    for role in sorted({u.custom_role for u in _desk().users if u.custom_role}):
-        account.backend.add_custom_role(role)  # an admin defines the agents' roles first
-    options: dict[str, Any] = {"base_url": account.base_url, "clock": clock}
-    credentials = ZendeskCredentials(email=account.email, token=account.token)
-    target = ZendeskTarget(
-        credentials=credentials, session=account.session(authenticated=False), **options
-    )
-    return Made(
-        target,
-        lambda: ZendeskSource(
-            instance="target",
-            credentials=credentials,
-            session=account.session(authenticated=False),
-            sla_events=False,
-            **options,
-        ),
-        account.session(),
-        f"{account.base_url}/api/v2",
-    )
-
-
 @attrs.define
 class Run:
     clock: ManualClock
-    made: Made
+    made: EmulatedTarget
     ledger: Ledger
     name: str
 
@@ -164,9 +72,9 @@ class Run:
         raise AssertionError(f"no ticket maps to {target_id}")
 
 
-def _migrate(name: str, make: Callable[[ManualClock], Made], ledger: Ledger) -> Run:
+def _migrate(name: str, ledger: Ledger) -> Run:
     clock = ManualClock()
-    made = make(clock)
+    made = empty_target(name.split("-to-")[1], clock, _desk())
     report = Migration(
         sources=[_source(clock)],
         target=made.target,
@@ -218,13 +126,13 @@ def _named(report: ReconcileReport) -> list[tuple[str, str, str | None, str | No
 
 def test_salesforce_sla_history_is_read_back_and_a_deleted_breach_is_named() -> None:
     with Ledger.open(":memory:") as ledger:
-        run = _migrate("zendesk-to-salesforce", salesforce, ledger)
+        run = _migrate("zendesk-to-salesforce", ledger)
         clean = _clean_and_read_back(run)
         counts = clean.as_dict()["counts"]
         for kind in ("sla_event", "ticket_metrics"):  # held as records: counted in the target
             assert counts[kind]["target"] == counts[kind]["done"] > 0, kind
         # An admin deletes one breach row of the SLA history object.
-        admin, api = run.made.admin, run.made.base_url
+        admin, api = run.made.admin(), run.made.api
         rows = admin.get(
             f"{api}/query",
             params={
@@ -270,9 +178,9 @@ def _breach_field(ticket: dict[str, Any], fields: dict[str, Any]) -> tuple[str, 
 
 def test_freshdesk_stored_breaches_are_read_back_and_a_lowered_count_is_named() -> None:
     with Ledger.open(":memory:") as ledger:
-        run = _migrate("zendesk-to-freshdesk", freshdesk, ledger)
+        run = _migrate("zendesk-to-freshdesk", ledger)
         _clean_and_read_back(run)
-        admin, api = run.made.admin, run.made.base_url
+        admin, api = run.made.admin(), run.made.api
         tickets = admin.get(
             f"{api}/tickets", params={"updated_since": "2000-01-01T00:00:00Z", "per_page": 100}
         ).json()
@@ -296,9 +204,9 @@ def test_freshdesk_stored_breaches_are_read_back_and_a_lowered_count_is_named() 
 
 def test_zendesk_stored_breaches_are_read_back_and_a_lowered_count_is_named() -> None:
     with Ledger.open(":memory:") as ledger:
-        run = _migrate("zendesk-to-zendesk", zendesk, ledger)
+        run = _migrate("zendesk-to-zendesk", ledger)
         _clean_and_read_back(run)
-        admin, api = run.made.admin, run.made.base_url
+        admin, api = run.made.admin(), run.made.api
         fields = admin.get(f"{api}/ticket_fields").json()["ticket_fields"]
         field_id = next(f["id"] for f in fields if f["title"] == "Cemigrate SLA breaches")
         tickets = admin.get(f"{api}/tickets").json()["tickets"]

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_reconcile_platforms import freshdesk, zendesk
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
@@ -23,7 +22,7 @@ from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import FieldType
-from cemigrate.testing.accounts import SEED, TICKETS, zendesk_source
+from cemigrate.testing.accounts import SEED, TICKETS, empty_target, zendesk_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,9 +70,13 @@ def test_a_service_org_with_person_accounts_moves_out_and_reconciles_clean(name:
     assert {f.type for f in kinds.fields} >= {FieldType.LOOKUP}
     assert any(f.read_only for f in kinds.fields)
     desk = generate(tickets=TICKETS, seed=SEED, instance="old")
-    target, view = {"zendesk": zendesk, "freshdesk": freshdesk}[name](clock, desk)
+    made = empty_target(name, clock, desk)
     found = _migrate(
-        lambda: _org_source(org, clock, "old"), target, view, f"salesforce-to-{name}", clock
+        lambda: _org_source(org, clock, "old"),
+        made.target,
+        made.view,
+        f"salesforce-to-{name}",
+        clock,
     )
     assert [(f.kind, f.source_id, f.message) for f in found.findings] == []
 

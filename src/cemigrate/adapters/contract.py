@@ -14,6 +14,7 @@ around is a :class:`Capability` in :meth:`Source.describe`/:meth:`Target.describ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 import attrs
@@ -265,8 +266,17 @@ class Target(Protocol):
         ...
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
-        """Delete records by target id (rollback)."""
+        """Delete records by target id (rollback), with the platform's bulk and permanent
+        deletes where it has them. An id already gone counts as deleted (a resumed rollback
+        may send it again); a kind the target cannot delete raises RecordError."""
         ...
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """When each record was last changed in the target (timezone-aware), ``None`` for one
+        that is gone; an id the target cannot tell about is left out. A rollback keeps a
+        record changed after the migration wrote it, and does not delete one gone already.
+        Empty by default: the target can tell nothing."""
+        return {}
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" when it

@@ -31,7 +31,7 @@ from typing import ClassVar, Final, Protocol, final
 
 import attrs
 
-from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
+from cemigrate.adapters import Change, FileSource, Outgoing, Source, Target, WriteResult
 from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
@@ -60,6 +60,7 @@ from cemigrate.mapping import (
     Skip,
     rewrite_inline,
 )
+from cemigrate.mapping.mask import Mask, check_ledger
 from cemigrate.schema import (
     PLAN_ORDER,
     Kind,
@@ -164,6 +165,7 @@ class Migration:
         repoint: bool = False,
         concurrency: int | None = None,
         recording: Recording | None = None,
+        mask: Mask | None = None,
     ) -> None:
         names = [source.instance for source in sources]
         if len(set(names)) != len(names):
@@ -184,6 +186,9 @@ class Migration:
         new accounts are recorded and journalled. Without it such a run is refused."""
         if concurrency is not None and concurrency < 0:
             raise ConfigError(f"concurrency must be 0 (auto) or more, not {concurrency}")
+        self.mask = mask
+        """A masked rehearsal: personal data replaced in every record and attachment before
+        the target (or the dry run) sees it (:mod:`cemigrate.mapping.mask`)."""
         self.concurrency = concurrency
         """Target batches in flight at once: None or 1 writes one batch at a time (the default);
         N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
@@ -235,6 +240,11 @@ class Migration:
                 f"run {last.id} ({last.mode}, started {last.started_at:%Y-%m-%d %H:%M} UTC)"
                 " did not finish: continue it with --resume"
             )
+        recorded = self.ledger.mask_check()
+        where = str(self.ledger.path)
+        check_ledger(recorded, self.mask, has_runs=last is not None, ledger=where, doing="run")
+        if self.mask is not None and recorded is None and not dry_run:
+            self.ledger.record_mask_check(self.mask.check())  # before anything is written
         if dry_run:
             checker = _DryRunWriter(self, mode=mode, stop=stop)
             report = checker.run(resume=resume, started=started)
@@ -339,6 +349,9 @@ class _Writer:
         check_target_holds(self.ledger, self.target)
         # A value the target does not take, a field no source has: one line, exit 2.
         self.m.mapping.bind(described, tuple(accounts.values()))
+        if self.m.mask is not None:  # which custom fields are free text, under mapped keys too
+            for meta in accounts.values():
+                self.m.mask.learn(meta.fields, self.m.mapping)
         status = "completed"
         stopped = ""
         try:
@@ -507,6 +520,8 @@ class _Writer:
                 # Before any target sees it: no body may point at the source's attachments.
                 result, rewritten = rewrite_inline(result)
                 tally.add("inline_images", rewritten)
+            if self.m.mask is not None and not isinstance(result, Skip | Refuse):
+                result = self.m.mask.record(result)  # the one place records are masked
             if isinstance(result, Skip):
                 skipped.append((key, result.policy))
             elif isinstance(result, Refuse):
@@ -986,10 +1001,12 @@ class _LedgerWriter(_Writer):
             for item in chunk
         ]
         batch = list(chunk)
+        mask = self.m.mask
+        files: FileSource = stream.source if mask is None else mask.files(stream.source)
 
         def work() -> list[WriteResult] | BaseException:
             try:
-                return self._send_to_target(kind, batch, outgoing, stream.source)
+                return self._send_to_target(kind, batch, outgoing, files)
             except BaseException as exc:  # raised again where the outcomes are recorded
                 return exc
 
@@ -1007,7 +1024,7 @@ class _LedgerWriter(_Writer):
         self.inflight.submit(work, _keys_of(batch), settle)
 
     def _send_to_target(
-        self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: Source
+        self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: FileSource
     ) -> list[WriteResult]:
         """The target's answers for a batch, one per record (on a worker thread, maybe). A
         batch the target refuses as a whole is halved until the record at fault is alone."""

@@ -98,6 +98,9 @@ INSERT INTO journal (seq, run_id, kind, key, target_id, action, at, prev_hash, h
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
+_MASK_KEY: Final = "mask_check"
+"""The ``ledger_meta`` row of a masked rehearsal's ledger."""
+
 _SET_META: Final = """
 INSERT INTO ledger_meta (key, value) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -618,6 +621,36 @@ class Ledger:
             conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
 
+    def forget(self, run_id: int, rows: Sequence[tuple[str, str, str | None, str]]) -> None:
+        """Remove the id_map rows of keys whose records a rollback deleted from the target,
+        and journal each, in one transaction: a later run finds no row and creates them
+        again. Each row is ``(kind, key, target_id, action)`` (``rolled_back``); the
+        journal keeps what ever happened to the key."""
+        if not rows:
+            return
+        for _, key, _, action in rows:
+            if action in ACTIONS:
+                raise ValueError(f"forget {key!r}: {action!r} is an outcome, not a removal")
+        with self._transaction() as conn:
+            at = self._stamp()
+            journal_rows = []
+            seq, prev = self._last_seq, self._last_hash
+            for kind, key, target_id, action in rows:
+                seq += 1
+                digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
+                journal_rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
+                prev = digest
+            conn.executemany("DELETE FROM id_map WHERE key = ?", [(row[1],) for row in rows])
+            conn.executemany(_APPEND_JOURNAL, journal_rows)
+            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+        self._last_seq, self._last_hash = seq, prev
+
+    @_guarded
+    def clear_cursors(self) -> None:
+        """Start every stream over: the next run reads each source from the beginning (after
+        a rollback, so that what was deleted is read, and created, again)."""
+        self._conn.execute("DELETE FROM cursors")
+
     @_guarded_rows
     def entries(
         self,
@@ -776,6 +809,22 @@ class Ledger:
                 conn.executemany(_APPEND_JOURNAL, rows)
                 conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
         self._last_seq, self._last_hash = seq, prev
+
+    @_guarded
+    def mask_check(self) -> str | None:
+        """The check value of the mask a masked rehearsal's runs were written with
+        (:meth:`cemigrate.mapping.Mask.check`, never the key), or None: runs unmasked."""
+        row = self._conn.execute(
+            "SELECT value FROM ledger_meta WHERE key = ?", (_MASK_KEY,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    @_guarded
+    def record_mask_check(self, check: str) -> None:
+        """Record that this ledger's runs are a masked rehearsal's, under the mask ``check``
+        identifies."""
+        with self._transaction() as conn:
+            conn.execute(_SET_META, (_MASK_KEY, check))
 
     def sample_done(self, kinds: Sequence[str], size: int) -> list[Entry]:
         """Up to ``size`` DONE entries with a target id, shared among ``kinds`` and spread

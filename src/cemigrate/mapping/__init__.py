@@ -7,13 +7,15 @@ the memory adapters); value maps, field maps and policies are loaded from ``mapp
 The files cemigrate ships for each pair are found with :func:`shipped_mapping`. After the
 mapping, every ticket's comment bodies lose their links to the source account's attachment
 addresses (:func:`rewrite_inline`), whatever the target. Lookup fields and read-only
-(computed) fields are the :class:`FieldStep`'s.
+(computed) fields are the :class:`FieldStep`'s. A masked rehearsal's :class:`Mask` replaces
+personal data after all of that (:mod:`cemigrate.mapping.mask`).
 """
 
 from cemigrate.mapping._seam import IDENTITY, IdentityMapping, RecordMapping, Refuse, Skip
 from cemigrate.mapping.engine import MappingFile, Note, Transform, load_mapping
 from cemigrate.mapping.fieldstep import KEPT_AS_SOURCE_ID, READ_ONLY_POLICY, FieldStep
 from cemigrate.mapping.inline import attachment_prefix, linked_prefixes, rewrite_inline
+from cemigrate.mapping.mask import Mask, MaskSettings
 from cemigrate.mapping.shipped import shipped_mapping, shipped_mappings
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "FieldStep",
     "IdentityMapping",
     "MappingFile",
+    "Mask",
+    "MaskSettings",
     "Note",
     "RecordMapping",
     "Refuse",

@@ -208,30 +208,28 @@ def check_comment_keys(
         source_id = ticket.split(":", 2)[2]
         for external_id, target_id in sorted(set(held)):
             if entry is None or entry.state is not EntryState.DONE:
-                findings.add(
-                    Finding(
-                        severity=Severity.MAJOR,
-                        area=Area.COUNTS,
-                        check="record.extra",
-                        kind=Kind.TICKET.value,
-                        message=f"a comment record keyed {external_id} hangs on {target_id} in "
-                        f"the target, but the ledger does not record {ticket} as carried over",
-                        source_key=ticket,
-                        source_id=source_id,
-                        target_id=target_id,
-                    )
+                check = "record.extra"
+                message = (
+                    f"a comment record keyed {external_id} hangs on {target_id} in the target,"
+                    f" but the ledger does not record {ticket} as carried over"
                 )
             elif entry.target_id != target_id:
-                findings.add(
-                    Finding(
-                        severity=Severity.MAJOR,
-                        area=Area.COUNTS,
-                        check="comment.elsewhere",
-                        kind=Kind.TICKET.value,
-                        message=f"the comment record keyed {external_id} hangs on {target_id}; "
-                        f"the ledger maps its ticket to {entry.target_id}",
-                        source_key=ticket,
-                        source_id=source_id,
-                        target_id=target_id,
-                    )
+                check = "comment.elsewhere"
+                message = (
+                    f"the comment record keyed {external_id} hangs on {target_id};"
+                    f" the ledger maps its ticket to {entry.target_id}"
                 )
+            else:
+                continue
+            findings.add(
+                Finding(
+                    severity=Severity.MAJOR,
+                    area=Area.COUNTS,
+                    check=check,
+                    kind=Kind.TICKET.value,
+                    message=message,
+                    source_key=ticket,
+                    source_id=source_id,
+                    target_id=target_id,
+                )
+            )

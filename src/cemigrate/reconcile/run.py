@@ -27,7 +27,7 @@ import attrs
 
 from cemigrate._version import __version__
 from cemigrate.adapters import registry
-from cemigrate.adapters.contract import Source, Target
+from cemigrate.adapters.contract import FileSource, Source, Target
 from cemigrate.adapters.origin import ORIGIN_FIELD, origin_of, parse_origin
 from cemigrate.adapters.profile import SlaFacts, TargetProfile
 from cemigrate.adapters.registry import profile_for
@@ -44,6 +44,7 @@ from cemigrate.mapping import (
     linked_prefixes,
     rewrite_inline,
 )
+from cemigrate.mapping.mask import Mask, check_ledger
 from cemigrate.reconcile.compare import compare_tickets
 from cemigrate.reconcile.counts import count_calls, independent_counts
 from cemigrate.reconcile.coverage import NotHeld, NotRun, sort_out
@@ -225,6 +226,7 @@ class Reconciliation:
         target: Target | None = None,
         plan_digest: str = "",
         prepared_by: str = "",
+        mask: Mask | None = None,
     ) -> None:
         names = [source.instance for source in sources]
         if not names or len(set(names)) != len(names):
@@ -233,6 +235,8 @@ class Reconciliation:
         self.target_view = target_view
         self.ledger = ledger
         self.mapping = mapping
+        self.mask = mask
+        """A masked rehearsal's mask: the sources are compared as the target received them."""
         self.profile = profile or profile_for(target_view.platform)
         self.target = target
         self._declines = declines or (target.declines if target is not None else None)
@@ -289,6 +293,13 @@ class Reconciliation:
         if sample is not None and sample < 1:
             raise ConfigError("--sample must be 1 or more")
         started = time.monotonic()
+        check_ledger(
+            self.ledger.mask_check(),
+            self.mask,
+            has_runs=True,
+            ledger=str(self.ledger.path),
+            doing="reconcile",
+        )
         before = self._calls()
         estimate = self.estimate(sample)
         if isinstance(self.mapping, MappingFile):
@@ -544,6 +555,11 @@ class Reconciliation:
             mapping.field_type if isinstance(mapping, MappingFile) else lambda _o, _k: None
         )
         step.learn(instance, source.describe().fields)
+        mask = self.mask
+        files: FileSource = source
+        if mask is not None:  # compared as the copier sent them: masked
+            mask.learn(source.describe().fields, self.mapping)
+            files = mask.files(source)
         # A target with no lookup to a group keeps the group's name in a text field.
         native = {
             (f.object, f.key)
@@ -600,6 +616,8 @@ class Reconciliation:
                         group_names[f"{instance}:group:{record.id}"] = mapped.name
                     if isinstance(mapped, Ticket):
                         mapped, _ = rewrite_inline(mapped)  # as the copier sent it
+                    if mask is not None and not isinstance(mapped, Skip | Refuse):
+                        mapped = mask.record(mapped)
                     done = entry is not None and entry.state is EntryState.DONE
                     if not isinstance(record, Ticket | GroupMembership) or (
                         done and isinstance(record, GroupMembership)
@@ -717,7 +735,7 @@ class Reconciliation:
                             keep_field=lambda k: (
                                 not k.startswith(profile.representation_field_prefix)
                             ),
-                            files=source if is_deep else None,
+                            files=files if is_deep else None,
                         )
                         side.tickets[key] = facts
                         if is_deep:

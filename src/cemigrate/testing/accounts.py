@@ -9,15 +9,25 @@ exist before a migration (Salesforce users, Freshdesk agents). Each takes the te
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from cemigrate.adapters import Source, Target
+import attrs
+import requests
+
+from cemigrate.adapters import Source, Target, registry
+from cemigrate.adapters.platform import AdapterSettings
 from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import HelpDesk
+from cemigrate.sandbox.web import SandboxAccount
 
 __all__ = [
     "MAKERS",
     "SEED",
     "TICKETS",
+    "EmulatedTarget",
     "Maker",
+    "empty_target",
     "freshdesk_source",
     "freshdesk_target",
     "salesforce_source",
@@ -152,3 +162,66 @@ MAKERS: dict[str, tuple[Maker, Maker]] = {
     "salesforce-to-freshdesk": (salesforce_source, freshdesk_target),
 }
 """The source and target builders of every pair with a shipped mapping, by the mapping's name."""
+
+
+@attrs.frozen
+class EmulatedTarget:
+    """An empty emulated account set up to receive a desk, with its adapters built as a plan
+    builds them: the target, and the target view reconciliation reads it back with."""
+
+    account: SandboxAccount[Any]
+    """The emulator (its ``backend`` is where a test changes a record behind the ledger)."""
+    clock: ManualClock
+    target: Target
+
+    def view(self) -> Source:
+        """A fresh reading of the account as reconciliation makes it (``build_target_view``)."""
+        build = registry.platform(self.account.platform).build_target_view
+        assert build is not None, f"{self.account.platform} cannot be read back"
+        return build(_target_settings(self.account, self.clock))
+
+    def admin(self) -> requests.Session:
+        """A session signed in as the account's administrator (to change records by hand)."""
+        return self.account.session()
+
+    @property
+    def api(self) -> str:
+        """The root of the platform's REST API on this account."""
+        paths = {"zendesk": "/api/v2", "freshdesk": "/api/v2", "salesforce": "/services/data/v59.0"}
+        return self.account.base_url + paths[self.account.platform]
+
+
+def empty_target(platform: str, clock: ManualClock, desk: HelpDesk) -> EmulatedTarget:
+    """A brand-new account of ``platform`` holding what an administrator sets up before
+    migrating ``desk``: its agents' seats (Salesforce users, Freshdesk agents and ticket types)
+    and, on Zendesk, its agents' custom roles."""
+    from cemigrate.sandbox.freshdesk import FreshdeskSandbox
+    from cemigrate.sandbox.salesforce import SalesforceSandbox
+    from cemigrate.sandbox.zendesk import ZendeskSandbox
+
+    account: SandboxAccount[Any]
+    if platform == "zendesk":
+        zendesk = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
+        for role in sorted({u.custom_role for u in desk.users if u.custom_role}):
+            zendesk.backend.add_custom_role(role)
+        account = zendesk
+    elif platform == "salesforce":
+        account = SalesforceSandbox(tickets=0, empty=True, clock=clock)
+    else:
+        account = FreshdeskSandbox(tickets=0, empty=True, clock=clock, domain="new.freshdesk.com")
+    account.add_seats(desk)
+    build = registry.platform(platform).build_target
+    assert build is not None
+    return EmulatedTarget(account, clock, build(_target_settings(account, clock)))
+
+
+def _target_settings(account: SandboxAccount[Any], clock: ManualClock) -> AdapterSettings:
+    """The settings a plan naming ``account`` as its target gives the adapters."""
+    return AdapterSettings(
+        name="target",
+        options={"base_url": account.base_url},
+        credentials=account.credentials(),
+        base_dir=Path.cwd(),
+        clock=clock,
+        session=account.session(authenticated=False),
+    )

@@ -7,6 +7,7 @@ crashes are the same for every target, so they are injected here, around ``write
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from cemigrate.adapters import FileSource, Metadata, Needs, Outgoing, Target, WriteResult
@@ -96,3 +97,7 @@ class FaultyTarget(Target):
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
         """The inner target's delete."""
         self.inner.delete(kind, target_ids)
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """The inner target's change times."""
+        return self.inner.last_changed(kind, target_ids)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
@@ -52,7 +53,7 @@ from cemigrate.adapters.contract import (
     SlaHistory,
     WriteResult,
 )
-from cemigrate.adapters.freshdesk import convert
+from cemigrate.adapters.freshdesk import convert, rollback
 from cemigrate.adapters.freshdesk.client import FreshdeskClient, FreshdeskCredentials
 from cemigrate.adapters.freshdesk.limits import FRESHDESK_PLANS
 from cemigrate.adapters.freshdesk.objects import (
@@ -465,17 +466,13 @@ class FreshdeskTarget(PlatformTarget):
         return held >= wanted
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
-        """Delete tickets, companies or contacts (rollback); others are left for a person."""
-        paths = {
-            Kind.TICKET: "/api/v2/tickets/{}",
-            Kind.ORGANIZATION: "/api/v2/companies/{}",
-            Kind.USER: "/api/v2/contacts/{}",
-        }
-        if kind not in paths:
-            raise RecordError(f"freshdesk target: deleting {kind} records is not supported")
-        for target_id in target_ids:
-            with contextlib.suppress(RecordError):  # already gone
-                self.client.request("DELETE", paths[kind].format(target_id))
+        """Delete tickets, companies or contacts (rollback), with what goes with them
+        (:mod:`cemigrate.adapters.freshdesk.rollback`); others are left for a person."""
+        rollback.delete(self.client, kind, target_ids)
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """When tickets, contacts and companies were last changed (rollback)."""
+        return rollback.last_changed(self.client, kind, target_ids)
 
     # -- kinds ---------------------------------------------------------------------------------
 

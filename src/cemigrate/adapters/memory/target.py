@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,12 @@ class MemoryTarget(Target):
         self._call(f"delete {len(target_ids)} {kind}")
         with self.store.transaction() as store:
             store.delete(kind, target_ids)
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """None for each id the store no longer holds; the store keeps no change times, so
+        a record it holds is not reported."""
+        held = {r.target_id for r in self.store.records(kind)}
+        return {i: None for i in target_ids if i not in held}
 
     def records(self, kind: Kind) -> list[StoredRecord]:
         """Everything stored of one kind (for tests, reconciliation and the demo)."""

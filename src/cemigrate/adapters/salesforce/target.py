@@ -33,6 +33,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import requests
@@ -49,7 +50,7 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.private import private_dir
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
-from cemigrate.adapters.salesforce import convert, kept
+from cemigrate.adapters.salesforce import convert, kept, rollback
 from cemigrate.adapters.salesforce.client import (
     BulkResult,
     MultipartFile,
@@ -433,9 +434,15 @@ class SalesforceTarget(PlatformTarget):
         holidays deleted; a direct account relation goes with its Contact."""
         if kind in _LABELS:
             return
+        if kind in (Kind.FIELD, Kind.RULE, Kind.SLA_POLICY):  # Setup metadata, not records
+            raise RecordError(
+                f"salesforce target: deleting {kind} (Setup metadata) is not supported"
+            )
         if kind is Kind.SCHEDULE:
             self._retire_schedules(target_ids)
-            return
+            raise RecordError(  # a rollback lists them as left: they are still in the org
+                "salesforce target: Salesforce cannot delete business hours; switched off"
+            )
         if kind is Kind.ORGANIZATION_MEMBERSHIP:
             # The direct relation is the Contact's own account: it goes with the Contact.
             direct = {
@@ -467,6 +474,10 @@ class SalesforceTarget(PlatformTarget):
                 message = error_message(result.get("errors"))
                 if "ENTITY_IS_DELETED" not in message:
                     raise RecordError("salesforce refused a delete", platform_message=message)
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """When cases, contacts and accounts were last changed (rollback)."""
+        return rollback.last_changed(self.client, kind, target_ids)
 
     # -- setup ---------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlparse
 
@@ -40,7 +41,7 @@ from cemigrate.adapters.contract import (
 from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.transport import account_address
-from cemigrate.adapters.zendesk import convert
+from cemigrate.adapters.zendesk import convert, rollback
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import (
@@ -338,15 +339,13 @@ class ZendeskTarget(PlatformTarget):
         return found
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
-        """Delete tickets (rollback); other kinds are left for a person to remove."""
-        if kind is not Kind.TICKET:
-            raise RecordError(f"zendesk target: deleting {kind} records is not supported")
-        for start in range(0, len(target_ids), 100):
-            chunk = ",".join(target_ids[start : start + 100])
-            body = self.client.request(
-                "DELETE", "/api/v2/tickets/destroy_many.json", params={"ids": chunk}
-            ).json()
-            self._wait_for_job(body["job_status"])
+        """Delete records (rollback) with Zendesk's bulk and permanent deletes
+        (:mod:`cemigrate.adapters.zendesk.rollback`); other kinds are left for a person."""
+        rollback.delete(self.client, self._wait_for_job, kind, target_ids)
+
+    def last_changed(self, kind: Kind, target_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """When tickets, users and organizations were last changed (rollback)."""
+        return rollback.last_changed(self.client, kind, target_ids)
 
     # -- kinds ---------------------------------------------------------------------------------
 

@@ -768,6 +768,12 @@ class FreshdeskResponses:
             raise NotFound()
         return Reply(200, copy.deepcopy(self.backend.save_company(req.json_object(), company_id)))
 
+    def delete_group(self, req: Request, id: str) -> Reply:
+        """``DELETE /groups/{id}``: 204 (https://developers.freshdesk.com/api/#delete_group)."""
+        if self.backend.groups.pop(_int(id), None) is None:
+            raise NotFound()
+        return Reply(204)
+
     def delete_company(self, req: Request, id: str) -> Reply:
         """``DELETE /companies/{id}``: 204."""
         if self.backend.companies.pop(_int(id), None) is None:

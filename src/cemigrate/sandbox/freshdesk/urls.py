@@ -336,6 +336,9 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         None,
         "Update a group (agent_ids replaces the members)",
     ),
+    FreshdeskRoute(
+        "DELETE", f"{_V2}/groups/{{id}}", lambda r: r.delete_group, None, "Delete a group"
+    ),
     FreshdeskRoute("GET", f"{_V2}/roles", lambda r: r.list_roles, None, "List roles"),
     FreshdeskRoute("GET", f"{_V2}/roles/{{id}}", lambda r: r.show_role, None, "View a role"),
     FreshdeskRoute(

@@ -304,6 +304,8 @@ class ZendeskBackend:
         self._t0 = self.clock.monotonic()
         self._epoch = self.start or datetime.now(UTC).replace(microsecond=0)
         self.users: dict[int, Json] = {}
+        self.deleted_users: dict[int, Json] = {}
+        """Users deleted but not for good yet (``/api/v2/deleted_users``)."""
         self.user_ts: dict[int, int] = {}
         self._user_index: dict[tuple[str, str], int] | None = None
         self._users_indexed = 0
@@ -1149,6 +1151,10 @@ class ZendeskBackend:
     def user_by_email(self, email: str) -> int | None:
         """The id of the user with this e-mail (case-insensitive)."""
         return self._users_by().get(("email", email.lower()))
+
+    def forget_user_index(self) -> None:
+        """A user was removed: index the users again on the next look-up."""
+        self._user_index = None
 
     def _users_by(self) -> dict[tuple[str, str], int]:
         """The first user (in :attr:`users` order) by ``("email", lower-cased e-mail)`` and by

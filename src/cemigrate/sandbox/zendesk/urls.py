@@ -10,6 +10,7 @@ authenticates, spends the rate limits, calls the handler and writes Zendesk's he
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from cemigrate.sandbox.http import Limit, RateLimiter
 from cemigrate.sandbox.web import Handler, NoRoute, Reply, SandboxApp, rule_path
+from cemigrate.sandbox.zendesk import deletes
 from cemigrate.sandbox.zendesk.config_routes import ConfigResponses
 from cemigrate.sandbox.zendesk.exceptions import (
     MethodNotAllowed,
@@ -57,6 +59,16 @@ def _for_rules(
 def _counter(what: str) -> Callable[[ZendeskResponses], Handler]:
     """The handler counting one resource (``tickets``, ``users``, ...)."""
     return lambda responses: responses.count_of(what)
+
+
+def _destroy_many(table: str) -> Callable[[ZendeskResponses], Handler]:
+    """The bulk delete of one table of the account (organizations, memberships)."""
+    return lambda responses: functools.partial(deletes.destroy_many(table), responses.backend)
+
+
+def _delete_setup(path: str) -> Callable[[ZendeskResponses], Handler]:
+    """The delete of one record of the account's setup (a group, a field, a rule, ...)."""
+    return lambda responses: functools.partial(deletes.delete_setup(path), responses.backend)
 
 
 ROUTES: Final[tuple[ZendeskRoute, ...]] = (
@@ -120,6 +132,51 @@ ROUTES: Final[tuple[ZendeskRoute, ...]] = (
         lambda r: r.destroy_many_tickets,
         "core",
         "Delete tickets by ids (job_status)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/deleted_tickets/destroy_many",
+        lambda r: functools.partial(deletes.destroy_many_deleted_tickets, r.backend),
+        "core",
+        "Delete up to 100 soft-deleted tickets for good (job_status)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/users/destroy_many",
+        lambda r: functools.partial(deletes.destroy_many_users, r.backend),
+        "core",
+        "Delete up to 100 users (soft: listed as deleted users until deleted for good; job)",
+    ),
+    ZendeskRoute(
+        "DELETE",
+        "/api/v2/deleted_users/{id}",
+        lambda r: functools.partial(deletes.permanently_delete_user, r.backend),
+        "core",
+        "Delete a deleted user for good (404 unless deleted first)",
+    ),
+    *(
+        ZendeskRoute(
+            "DELETE",
+            f"/api/v2/{path}/destroy_many",
+            _destroy_many(table),
+            "core",
+            f"Delete up to 100 {path.replace('_', ' ')} (job_status)",
+        )
+        for path, table in (
+            ("organizations", "organizations"),
+            ("group_memberships", "memberships"),
+            ("organization_memberships", "organization_memberships"),
+        )
+    ),
+    *(
+        ZendeskRoute(
+            "DELETE",
+            f"/api/v2/{path}/{{id}}",
+            _delete_setup(path),
+            "core",
+            f"Delete one of {path.replace('_', ' ')} (204; 404 when there is none)",
+        )
+        for path in deletes.SETUP_PATHS
     ),
     ZendeskRoute(
         "PUT",

@@ -29,6 +29,7 @@ from typing import Any
 
 from cemigrate._version import __version__
 from cemigrate.copier import Mode, RunReport
+from cemigrate.copier.watch import show_status
 from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan, open_plan
@@ -138,6 +139,27 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="per kind: done, failed, pending; cursors")
     status.add_argument("plan", type=Path, help="the plan file (TOML)")
     status.add_argument("--failures", action="store_true", help="list the failure rows")
+    status.add_argument(
+        "--watch",
+        action="store_true",
+        help="refresh until the run ends (Ctrl-C stops watching): per kind done, failed,"
+        " pending and left; calls a minute per budget against its ceiling; the ETA",
+    )
+    status.add_argument(
+        "--interval",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="with --watch: seconds between refreshes (10)",
+    )
+    status.add_argument(
+        "--json", action="store_true", help="one JSON object (with --watch: one line a refresh)"
+    )
+    status.add_argument(
+        "--csv",
+        action="store_true",
+        help="with --failures: the failure rows as CSV (a header row, quoted for spreadsheets)",
+    )
     status.set_defaults(handler=_status)
 
     reconcile = commands.add_parser(
@@ -352,6 +374,20 @@ def _status(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     if not plan.ledger.exists():
         raise ConfigError(f"{plan.ledger}: no ledger yet (nothing has run)")
+    if args.csv and not args.failures:
+        raise ConfigError("--csv goes with --failures: cemigrate status PLAN --failures --csv")
+    if args.csv or args.watch or args.json:
+        try:
+            show_status(
+                plan.ledger,
+                watch=args.watch,
+                interval=args.interval,
+                as_json=args.json,
+                failures_as_csv=args.csv,
+            )
+        except _Signalled:  # Ctrl-C ends the watching, not the run being watched
+            print("stopped watching", file=sys.stderr)
+        return EXIT_OK
     with Ledger.open(plan.ledger, read_only=True) as ledger:  # no lock, no write: any media
         last = ledger.last_run()
         if last is not None:

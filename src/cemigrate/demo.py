@@ -25,6 +25,7 @@ from cemigrate.adapters import Source, Target, registry
 from cemigrate.adapters.platform import AdapterSettings, Platform
 from cemigrate.copier import Migration, RunReport
 from cemigrate.copier.fidelity import FidelityPlan
+from cemigrate.copier.watch import Recording
 from cemigrate.errors import ConfigError
 from cemigrate.ledger import Ledger
 from cemigrate.mapping import RecordMapping, load_mapping, shipped_mapping
@@ -33,6 +34,7 @@ from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.sandbox.dataset import describe, generate
 from cemigrate.sandbox.registry import EMULATORS
 from cemigrate.sandbox.web import SandboxAccount
+from cemigrate.schema import Kind
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -273,7 +275,9 @@ def run_demo(
     plan.write_text(_plan_text(old_account, new_account, mapping_file.name), "utf-8")
     ledger_path = out / "ledger.sqlite"
 
-    def migration(ledger: Ledger, *, show: bool | None) -> tuple[Migration, Target]:
+    def migration(
+        ledger: Ledger, *, show: bool | None, recording: Recording | None = None
+    ) -> tuple[Migration, Target]:
         writer = new.target()
         return Migration(
             sources=[old.source(_INSTANCE)],
@@ -281,6 +285,7 @@ def run_demo(
             ledger=ledger,
             mapping=mapping,
             progress=show,
+            recording=recording,
         ), writer
 
     with Ledger.open(ledger_path) as ledger:
@@ -294,7 +299,9 @@ def run_demo(
             on_dry_run(fidelity, dryrun_md)
         # Someone reads the plan before saying go; the export windows it spent reset meanwhile.
         clock.advance(120)
-        real, writer = migration(ledger, show=progress)
+        # What the dry run read is what `cemigrate status --watch` counts down from.
+        read = {Kind(kind): tally.read for kind, tally in fidelity.report.kinds.items()}
+        real, writer = migration(ledger, show=progress, recording=Recording(totals=read))
         started = clock.monotonic()
         report = real.run()
         api_minutes = (clock.monotonic() - started) / 60

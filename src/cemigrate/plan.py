@@ -44,12 +44,14 @@ from cemigrate.copier import Migration
 from cemigrate.copier.activate import ActivationReport, activate, describe_rules
 from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT
 from cemigrate.copier.rollback import RollbackCheck, RollbackReport, check_rolled_back, rollback
+from cemigrate.copier.watch import Recording
 from cemigrate.errors import CemigrateError, ConfigError, CredentialError, PlanError
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import IDENTITY, MappingFile, RecordMapping, load_mapping
 from cemigrate.mapping.mask import Mask, MaskSettings
 from cemigrate.ratelimit import Clock, SystemClock
 from cemigrate.reconcile import Reconciliation
+from cemigrate.reconcile.counts import source_totals
 from cemigrate.rules import AuditReport, TranslationReport, audit, translation_report
 from cemigrate.rules.translate import EVERY_LINK
 from cemigrate.schema import FieldDef, Group, Kind, Record, Ref, Rule, User
@@ -270,6 +272,7 @@ class Plan:
             plan_digest=self.file.digest,
             repoint=repoint,
             concurrency=self.file.in_flight,
+            recording=Recording(counter=source_totals),
             mask=masked,
         )
 

@@ -377,6 +377,24 @@ def test_lookup_of_more_keys_than_sqlite_binds_in_one_statement(ledger: Ledger) 
     assert "emea:ticket:2500" not in found
 
 
+def test_states_give_each_known_key_its_state_and_target_id(ledger: Ledger) -> None:
+    run = ledger.start_run("full", "digest")
+    ledger.mark_pending(run, [pending(str(i)) for i in range(1000)])
+    ledger.record_outcomes(
+        run,
+        [
+            Outcome(key="emea:ticket:1", state=EntryState.DONE, action="created", target_id="t1"),
+            Outcome(key="emea:ticket:2", state=EntryState.FAILED, action="failed", reason="no"),
+        ],
+    )
+    states = ledger.states([f"emea:ticket:{i}" for i in range(999, 1002)] + ["emea:ticket:1"])
+    assert states == {
+        "emea:ticket:999": (EntryState.PENDING, None),
+        "emea:ticket:1": (EntryState.DONE, "t1"),
+    }
+    assert ledger.states(["emea:ticket:2"]) == {"emea:ticket:2": (EntryState.FAILED, None)}
+
+
 def test_find_match_returns_a_done_entry_of_that_kind_only(ledger: Ledger) -> None:
     run = ledger.start_run("full", "digest")
     email_hash = "a" * 64
@@ -755,6 +773,8 @@ def test_tables_have_exactly_the_expected_columns_so_no_body_can_be_stored(tmp_p
         "failures": ["id", "run_id", "key", "kind", "reason", "platform_message", "at"],
         "journal": list(FIELDS),
         "accounts": ["side", "instance", "platform", "account", "recorded_at"],
+        # counters only (test_watch_status.py checks what the snapshot holds)
+        "progress": ["run_id", "at", "snapshot"],
     }
 
 

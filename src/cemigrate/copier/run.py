@@ -40,6 +40,7 @@ from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
+from cemigrate.copier.watch import Recorder, Recording, count_totals
 from cemigrate.errors import (
     ConfigError,
     Interrupted,
@@ -135,6 +136,12 @@ class _Item:
     """The records its lookup fields' values name (:mod:`cemigrate.copier.fieldstep`)."""
     size: int = 0
     """Bytes of its canonical JSON (what bounds a write batch: :data:`BATCH_BYTES`)."""
+    refs: frozenset[Ref] = attrs.field(init=False)
+    """Every record it names: its links and its lookups' values, each once (the late
+    references, the links and what must not be in flight are all looked up by them)."""
+
+    def __attrs_post_init__(self) -> None:
+        self.refs = frozenset((*linked_refs(self.record), *self.lookups))
 
 
 class Migration:
@@ -157,6 +164,7 @@ class Migration:
         read_ahead: int = 4,
         repoint: bool = False,
         concurrency: int | None = None,
+        recording: Recording | None = None,
         mask: Mask | None = None,
     ) -> None:
         names = [source.instance for source in sources]
@@ -186,6 +194,9 @@ class Migration:
         N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
         target's budgets take at the latency its calls show
         (:func:`~cemigrate.copier.inflight.in_flight_for`)."""
+        self.recording = recording or Recording()
+        """How a run records its progress in the ledger for ``cemigrate status --watch``
+        (:mod:`cemigrate.copier.watch`)."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -570,16 +581,19 @@ class _Writer:
         source, instance = stream.source, stream.source.instance
         order = PLAN_ORDER.index(stream.kind)
         readable = self.readable.get(instance, frozenset())
-        wanted = {
-            str(SourceKey.of(instance, ref)): ref
-            for item in chunk
-            for ref in (*linked_refs(item.record), *item.lookups)
-            if PLAN_ORDER.index(ref.kind) < order
-            and ref.kind is not Kind.FIELD  # read whole before any record: never late
-            and ref.kind in self.writable
-            and ref.kind in readable
+        earlier = {
+            kind
+            for kind in PLAN_ORDER[:order]
+            if kind is not Kind.FIELD  # read whole before any record: never late
+            and kind in self.writable
+            and kind in readable
         }
-        wanted = {key: ref for key, ref in wanted.items() if key not in self.asked}
+        # A batch's records name the same few users and organizations again and again: each
+        # reference is looked at once per batch.
+        refs = {ref for item in chunk for ref in item.refs if ref.kind in earlier}
+        wanted = {
+            key: ref for ref in refs if (key := str(SourceKey.of(instance, ref))) not in self.asked
+        }
         if not wanted:
             return
         # Placeholders stand in for what a record needs, not for what a rule merely names.
@@ -667,6 +681,8 @@ class _LedgerWriter(_Writer):
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        self.watch: Recorder | None = None
+        """Records the run's progress for a watcher (:mod:`cemigrate.copier.watch`)."""
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None:
@@ -694,12 +710,30 @@ class _LedgerWriter(_Writer):
         if self.mode is Mode.FULL and not resume:
             for instance, stream in self.ledger.cursors():
                 self.ledger.set_cursor(instance, stream, None)
+        self.watch = self._recorder()
+
+    def _recorder(self) -> Recorder:
+        streams = [(stream.source.instance, stream.kind) for stream in self._streams()]
+        kinds = list(dict.fromkeys(kind for _, kind in streams))
+        # A delta or a re-drive of the failures reads an unknown share of the source.
+        full = self.mode is Mode.FULL
+        totals = count_totals(self.m.recording, self.m.sources, kinds) if full else {}
+        return Recorder(
+            self.m.recording,
+            self.ledger,
+            self._run(),
+            budgets=[self.target.budgets, *(source.budgets for source in self.m.sources)],
+            streams=streams,
+            totals=totals,
+        )
 
     def _recover(self) -> None:
         self._resolve_pending()
 
     def _end(self, status: str) -> None:
         if self.run_id is not None:
+            if self.watch is not None:
+                self.watch.finish(status)
             self.ledger.finish_run(self.run_id, status)
 
     def _cursor(self, source: Source, kind: Kind) -> str | None:
@@ -852,7 +886,7 @@ class _LedgerWriter(_Writer):
         """The keys the ledger holds in any state: done or skipped, they link; failed, their
         own failure row says why (records referring to them fail naming them); pending, the
         resume settles them."""
-        return set(self.ledger.lookup(keys))
+        return set(self.ledger.states(keys))
 
     def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
         """Records that hang off a ticket the source no longer has (deleted while the run
@@ -1066,6 +1100,8 @@ class _LedgerWriter(_Writer):
                 )
             tally.add(action)
         self.ledger.record_outcomes(self._run(), outcomes)
+        if self.watch is not None:
+            self.watch.settled(kind, len(outcomes))
         log.info("%s: wrote a batch of %d", kind, len(outcomes))
         self.m._probe("done")
 
@@ -1075,20 +1111,18 @@ class _LedgerWriter(_Writer):
         """Target ids of everything the batch refers to that is already written, the
         references the target declined by a policy, and those that failed (one query)."""
         # Records declare what they refer to (a rule's or SLA policy's ``names`` included).
-        refs = {ref for item in chunk for ref in (*linked_refs(item.record), *item.lookups)}
+        refs = {ref for item in chunk for ref in item.refs}
         if not refs:
             return {}, set(), set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
-        entries = self.ledger.lookup(list(by_key))
+        states = self.ledger.states(list(by_key))
         links = {
-            by_key[key]: entry.target_id
-            for key, entry in entries.items()
-            if entry.state is EntryState.DONE and entry.target_id is not None
+            by_key[key]: target_id
+            for key, (state, target_id) in states.items()
+            if state is EntryState.DONE and target_id is not None
         }
-        skipped = {
-            by_key[key] for key, entry in entries.items() if entry.state is EntryState.SKIPPED
-        }
-        failed = {by_key[key] for key, entry in entries.items() if entry.state is EntryState.FAILED}
+        skipped = {by_key[key] for key, (state, _) in states.items() if state is EntryState.SKIPPED}
+        failed = {by_key[key] for key, (state, _) in states.items() if state is EntryState.FAILED}
         return links, skipped, failed
 
     def _follow_skipped(self, kind: Kind, chunk: Sequence[_Item], skipped: set[Ref]) -> list[_Item]:
@@ -1375,6 +1409,8 @@ class _StreamWriter:
         self._flush(final=True)
         self.writer.inflight.drain()
         self._advance()
+        if self.writer.watch is not None:
+            self.writer.watch.stream_done(self.stream.kind)
 
     def _unrepeated(self, items: list[_Item]) -> list[_Item]:
         """``items`` without the ones read again, unchanged, before their first reading was
@@ -1457,6 +1493,6 @@ def _needed_keys(chunk: Iterable[_Item]) -> set[str]:
         needed.add(str(item.key))
         if item.match is not None:
             needed.add(f"match:{item.match}")
-        for ref in (*linked_refs(item.record), *item.lookups):
+        for ref in item.refs:
             needed.add(str(SourceKey.of(item.key.instance, ref)))
     return needed

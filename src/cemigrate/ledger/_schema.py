@@ -118,7 +118,20 @@ def _v2_accounts(db: Database) -> None:
     )
 
 
-MIGRATIONS: Final[Sequence[Migration]] = (_v1_create, _v2_accounts)
+def _v3_progress(db: Database) -> None:
+    """Version 3: what a running migration tells another process watching it (``cemigrate
+    status --watch``): one row per run, rewritten every few seconds, holding counters only
+    (records settled, calls spent per budget, the budgets' ceilings, totals known)."""
+    db.create_table(
+        "progress",
+        {"run_id": int, "at": str, "snapshot": str},
+        pk="run_id",
+        not_null={"at", "snapshot"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
+MIGRATIONS: Final[Sequence[Migration]] = (_v1_create, _v2_accounts, _v3_progress)
 
 
 def check_header(path: str) -> None:

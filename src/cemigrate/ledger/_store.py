@@ -490,6 +490,15 @@ class Ledger:
         entries = (_entry(row) for row in self._select_in(_ENTRY_COLUMNS, keys))
         return {entry.key: entry for entry in entries}
 
+    @_guarded
+    def states(self, keys: Sequence[str]) -> dict[str, tuple[EntryState, str | None]]:
+        """``key → (state, target id)`` of those keys that have an entry: what linking a batch
+        needs, without building whole entries (one query per 900 keys)."""
+        return {
+            str(key): (EntryState(str(state)), None if target is None else str(target))
+            for key, state, target in self._select_in("key, state, target_id", keys)
+        }
+
     def mark_pending(self, run_id: int, entries: Sequence[PendingEntry]) -> None:
         """Mark keys pending before they are sent, in one transaction.
 
@@ -718,6 +727,26 @@ class Ledger:
             )
             for key, row_kind, run_id, reason, message, at in self._conn.execute(sql, params)
         ]
+
+    # -- progress -------------------------------------------------------------------------------
+
+    @_guarded
+    def record_progress(self, run_id: int, snapshot: str) -> None:
+        """Store the latest progress snapshot of a run (a JSON text of counters only), replacing
+        the previous one: what ``cemigrate status --watch`` reads from another process."""
+        self._conn.execute(
+            "INSERT INTO progress (run_id, at, snapshot) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET at = excluded.at, snapshot = excluded.snapshot",
+            (run_id, self._stamp(), snapshot),
+        )
+
+    @_guarded
+    def progress(self, run_id: int) -> str | None:
+        """The latest progress snapshot stored for ``run_id`` (``None``: none yet)."""
+        row = self._conn.execute(
+            "SELECT snapshot FROM progress WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     # -- accounts -------------------------------------------------------------------------------
 

@@ -82,6 +82,11 @@ class _Rewriter:
     by_location: dict[str, Attachment]
     prefixes: tuple[str, ...]
     count: int = 0
+    absolute: bool = attrs.field(init=False)
+    """Every location it knows holds ``://`` (so does every prefix)."""
+
+    def __attrs_post_init__(self) -> None:
+        self.absolute = all("://" in location for location in self.by_location)
 
     def target(self, url: str) -> tuple[bool, str] | None:
         """``(known, name)`` of an address that must not survive, else None."""
@@ -149,13 +154,25 @@ def _rewriter(attachments: Iterable[Attachment]) -> _Rewriter:
     return _Rewriter(by_location, tuple(sorted(prefixes)))
 
 
-def rewrite_comment(comment: Comment, attachments: Iterable[Attachment]) -> tuple[Comment, int]:
+def _untouched(rewriter: _Rewriter, *bodies: str) -> bool:
+    """Whether no address in ``bodies`` can be one of ``rewriter``'s, without a regular
+    expression: every location and path it rewrites holds ``://`` (else nothing is known), and a
+    body without ``&`` has no character reference that could spell one."""
+    if not rewriter.absolute:
+        return False
+    return not any("://" in body or "&" in body for body in bodies)
+
+
+def rewrite_comment(
+    comment: Comment, attachments: Iterable[Attachment] | _Rewriter
+) -> tuple[Comment, int]:
     """``comment`` with every address of ``attachments`` (and of their attachment path) in its
     bodies replaced by a marker, and how many addresses were replaced (0: the same object).
     ``attachments``: the ticket's, so a link to another comment's file is caught too."""
-    rewriter = _rewriter(attachments)
-    if not rewriter.by_location:
+    rewriter = attachments if isinstance(attachments, _Rewriter) else _rewriter(attachments)
+    if not rewriter.by_location or _untouched(rewriter, comment.body_html, comment.body_plain):
         return comment, 0
+    rewriter.count = 0
     body_html = rewriter.rewrite_html(comment.body_html)
     in_html = rewriter.count
     body_plain = rewriter.rewrite_plain(comment.body_plain)
@@ -177,11 +194,14 @@ def rewrite_inline(ticket: Ticket) -> tuple[Ticket, int]:
         return ticket, 0
     comments: list[Comment] = []
     total = 0
+    rewriter = _rewriter(files)  # once per ticket: every comment is looked at with it
     for comment in ticket.comments:
-        rewritten, count = rewrite_comment(comment, files)
+        rewritten, count = rewrite_comment(comment, rewriter)
         comments.append(rewritten)
         total += count
-    description = _rewriter(files).rewrite_plain(ticket.description)
+    description = ticket.description
+    if not _untouched(rewriter, description):
+        description = rewriter.rewrite_plain(description)
     if not total and description == ticket.description:
         return ticket, 0
     return attrs.evolve(ticket, comments=tuple(comments), description=description), total

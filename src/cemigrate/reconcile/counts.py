@@ -29,7 +29,7 @@ from cemigrate.ledger import EntryState, Ledger
 from cemigrate.reconcile.findings import Area, Finding, Findings, Severity
 from cemigrate.schema import Kind, SourceKey
 
-__all__ = ["count_calls", "independent_counts"]
+__all__ = ["count_calls", "independent_counts", "source_totals"]
 
 
 def count_calls(
@@ -251,3 +251,11 @@ def _check_target(
             f"{seen}",
         )
     )
+
+
+def source_totals(sources: Sequence[Source], kinds: Sequence[Kind]) -> dict[Kind, int | None]:
+    """The records per kind over every source, counted by each platform's own counting (what
+    a run records so ``cemigrate status --watch`` can say what is left); ``None`` for a kind
+    some source cannot count."""
+    summed = _sum([_count(source, kinds, None) for source in sources], kinds)
+    return {kind: summed[kind].value if kind in summed else None for kind in kinds}

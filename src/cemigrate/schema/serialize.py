@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -32,11 +32,16 @@ def to_dict(record: Record | attrs.AttrsInstance) -> dict[str, Any]:
     return dict(_encoded(record).data)
 
 
+_CANONICAL: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+"""``json.dumps(data, separators=(",", ":"), ensure_ascii=False)``, its encoder built once
+rather than once a record."""
+
+
 def canonical_json(record: Record) -> str:
     """The record as canonical JSON: fields in class order, mapping keys sorted, no spaces."""
     encoded = _encoded(record)
     if encoded.text is None:
-        encoded.text = json.dumps(encoded.data, separators=(",", ":"), ensure_ascii=False)
+        encoded.text = _CANONICAL(encoded.data)
     return encoded.text
 
 
@@ -105,8 +110,23 @@ def _encoded(record: object) -> _Encoded:
 # -- encoding ---------------------------------------------------------------------------------
 
 
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+"""Types a JSON value is encoded as itself: checked by exact type first, the common case of a raw
+payload's leaves (a subclass, a ``StrEnum`` say, takes the general path, with the same result)."""
+
+
 def _encode(value: Any) -> Any:
     """Encode a value whose type is not known in advance (raw payloads, field values)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:  # a raw payload's own objects: keys sorted, plain leaves without a call
+        return {
+            key: item if type(item := value[key]) in _PLAIN else _encode(item)
+            for key in sorted(value)
+        }
+    if kind is list:
+        return [item if type(item) in _PLAIN else _encode(item) for item in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, enum.Enum):

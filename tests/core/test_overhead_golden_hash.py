@@ -1,0 +1,38 @@
+"""Content hashes are what the ledger compares to decide a record is unchanged: any byte of the
+canonical JSON that moves makes every record of every ledger look changed. These pin the bytes
+for a generated desk of every kind, so making the encoding faster cannot change them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from cemigrate.sandbox.dataset import generate
+from cemigrate.schema import Kind, Record
+from cemigrate.schema.serialize import canonical_json, content_hash, to_dict
+
+# Computed with the encoder as it was before it was made faster (commit 121e5bf).
+GOLDEN_CONTENT_HASHES = "e68c2d13eeb19d5171db21bf17ce29e6dd0e132d6c3ff225e8b03e9625115ecf"
+GOLDEN_DICTS = "8125359fc103025895a4fa7353c9121c7f3f19880e2f8f243711432141527bef"
+
+
+def _desk_records() -> list[Record]:
+    desk = generate(tickets=60, seed=20, instance="golden")
+    assert all(desk.records(kind) for kind in Kind)  # records of every kind
+    return [record for kind in Kind for record in desk.records(kind)]
+
+
+def test_every_kind_hashes_to_the_pinned_bytes() -> None:
+    digest = hashlib.sha256()
+    for record in _desk_records():
+        text = canonical_json(record)
+        assert content_hash(record) == hashlib.sha256(text.encode()).hexdigest()
+        digest.update(content_hash(record).encode())
+    assert digest.hexdigest() == GOLDEN_CONTENT_HASHES
+
+
+def test_plain_dicts_are_unchanged() -> None:
+    digest = hashlib.sha256()
+    for record in _desk_records():
+        digest.update(json.dumps(to_dict(record), sort_keys=True).encode())
+    assert digest.hexdigest() == GOLDEN_DICTS

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
+
+import attrs
 
 from cemigrate.sandbox.dataset import generate
-from cemigrate.schema import Kind, Record
+from cemigrate.schema import Kind, Record, Status
 from cemigrate.schema.serialize import canonical_json, content_hash, to_dict
 
 # Computed with the encoder as it was before it was made faster (commit 121e5bf).
@@ -36,3 +39,32 @@ def test_plain_dicts_are_unchanged() -> None:
     for record in _desk_records():
         digest.update(json.dumps(to_dict(record), sort_keys=True).encode())
     assert digest.hexdigest() == GOLDEN_DICTS
+
+
+def test_values_off_the_common_path_write_what_the_plain_dict_says() -> None:
+    """The canonical text is written straight from the record; whatever a field holds, it is
+    the plain dict's JSON (fields in class order, mapping keys sorted at every level)."""
+    desk = generate(tickets=5, seed=3, instance="odd")
+    ticket = desk.tickets[0]
+    comment = attrs.evolve(
+        ticket.comments[0],
+        public=1,  # not a bool: written as the number, as the plain dict holds it
+        metadata={
+            "z": [{"b": 1, "a": (2, 3)}, None, 1.5, float("inf")],
+            "a": {"nested": {"y": 'é\u2028"\\', "x": True}},
+            "when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # not JSON: the general path
+            "kind": Kind.USER,
+            "status": Status.OPEN,
+        },
+    )
+    odd = attrs.evolve(
+        ticket,
+        custom_fields={"b": ("x", "y"), "a": 3, "c": None, "d": False, "e": 2.25},
+        via={},
+        comments=(comment, ticket.comments[0]),
+    )
+    for record in (odd, comment):
+        text = canonical_json(record)
+        assert text == json.dumps(to_dict(record), separators=(",", ":"), ensure_ascii=False)
+        assert '"public":1,' in canonical_json(comment)
+        assert '"when":"2026-01-02T03:04:05+00:00"' in text

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import attrs
 
+from cemigrate.ledger._journal import row_hash
 from cemigrate.sandbox.dataset import generate
 from cemigrate.schema import Kind, Record, Status
 from cemigrate.schema.serialize import canonical_json, content_hash, to_dict
@@ -68,3 +69,23 @@ def test_values_off_the_common_path_write_what_the_plain_dict_says() -> None:
         assert text == json.dumps(to_dict(record), separators=(",", ":"), ensure_ascii=False)
         assert '"public":1,' in canonical_json(comment)
         assert '"when":"2026-01-02T03:04:05+00:00"' in text
+
+
+def test_journal_rows_hash_as_before() -> None:
+    """Ledgers written before the row encoding was made faster still verify: pinned with the
+    encoder as it was (commit 302f353)."""
+    first = row_hash(
+        "0" * 64,
+        7,
+        2,
+        "ticket",
+        'zd:ticket:7 é\u2028"',
+        None,
+        "created",
+        "2026-12-07T14:00:00.000001+00:00",
+    )
+    second = row_hash(
+        "f" * 64, 8, 2, "user", "zd:user:1", "0051", "matched", "2026-12-07T14:00:00.000002+00:00"
+    )
+    assert first == "59efb96bc78c5ae52a1c124a85ec03b8c87a7a3a3f9aa8a6a663c8380a58b9b9"
+    assert second == "89a618b97c885d5c84ee81c8790c1317c6a329d165e34b3a4f30df41ff60639a"

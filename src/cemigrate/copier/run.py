@@ -879,8 +879,8 @@ class _LedgerWriter(_Writer):
         """Write first what the batch refers to that its own stream did not bring
         (:meth:`_Writer.late`), through the same protocol: pending, write, done or failed;
         no cursor moves for them."""
-        instance = stream.source.instance
-        self.ref_states.expect(str(SourceKey.of(instance, r)) for i in chunk for r in i.refs)
+        refs = {ref for item in chunk for ref in item.refs}  # the same few, again and again
+        self.ref_states.expect(str(SourceKey.of(stream.source.instance, ref)) for ref in refs)
         for late, records in self.late(stream, chunk, self._held):
             items = self.classify(late, records, counted=None)
             size = max(1, self.target.batch_size.get(late.kind, 100))

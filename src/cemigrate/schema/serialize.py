@@ -71,7 +71,8 @@ def canonical_json(record: Record) -> str:
     encoded = _encoded(record)
     if encoded.text is None:
         try:
-            encoded.text = _class_text(record.__class__)(record)
+            cls: Any = record.__class__  # record classes are hashable; mypy cannot tell
+            encoded.text = _class_text(cls)(record)
         except Exception:  # a value its type hint does not describe: the general path decides
             if encoded.data is None:
                 encoded.data = _encode_attrs(record)

@@ -177,10 +177,10 @@ class Migration:
         if concurrency is not None and concurrency < 0:
             raise ConfigError(f"concurrency must be 0 (auto) or more, not {concurrency}")
         self.concurrency = concurrency
-        """Target batches in flight at once: None or 1 writes one batch at a time (the default);
-        N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
-        target's budgets take at the latency its calls show
-        (:func:`~cemigrate.copier.inflight.in_flight_for`)."""
+        """Target batches in flight at once: None (the default) or
+        :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the target's budgets take at
+        the latency its calls show (:func:`~cemigrate.copier.inflight.in_flight_for`); N keeps
+        at most N in flight; 1 writes one batch at a time."""
 
     def close(self) -> None:
         """Close the ledger, and the adapters that hold files (stores, spools)."""
@@ -655,9 +655,7 @@ class _LedgerWriter(_Writer):
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
 
     def _in_flight(self) -> int:
-        if self.m.concurrency is None:
-            return 1
-        if self.m.concurrency == AUTO:
+        if self.m.concurrency is None or self.m.concurrency == AUTO:
             return in_flight_for(self.target.budgets)
         return self.m.concurrency
 

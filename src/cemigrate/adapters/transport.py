@@ -54,6 +54,13 @@ downloads, one per batch being written) plus :data:`READERS`. requests keeps 10 
 with more in flight, urllib3 opens a connection per extra request and discards it afterwards
 ("connection pool is full"), a new TCP and TLS handshake each time."""
 
+
+class NotFound(RecordError):
+    """The platform answered 404 for a record that was there a moment before (deleted
+    meanwhile, in a help desk people keep working in): a :class:`RecordError` the source that
+    asked can take for "deleted"."""
+
+
 Replayable = Callable[[requests.PreparedRequest], bool]
 """Whether sending a request twice has the effect of sending it once (each platform knows
 which of its writes are upserts)."""
@@ -326,8 +333,9 @@ def raise_for_answer(
 ) -> None:
     """A 4xx answer as the error a caller acts on (5xx and 429 were retried below us): 401 a
     :class:`~cemigrate.errors.CredentialError` naming ``credentials``, 403 a
-    :class:`~cemigrate.errors.ConfigError` pointing at ``permissions``, anything else a
-    :class:`~cemigrate.errors.RecordError` carrying the platform's words (``message``)."""
+    :class:`~cemigrate.errors.ConfigError` pointing at ``permissions``, 404 a :class:`NotFound`,
+    anything else a :class:`~cemigrate.errors.RecordError` carrying the platform's words
+    (``message``)."""
     status = response.status_code
     if status < 400:
         return
@@ -338,4 +346,6 @@ def raise_for_answer(
         raise CredentialError(f"{platform} refused {credentials} ({where}: {words})")
     if status == 403:
         raise ConfigError(f"{platform} forbids {where}: {words} (check {permissions})")
+    if status == 404:
+        raise NotFound(f"{platform} answered 404 to {where}", platform_message=words)
     raise RecordError(f"{platform} answered {status} to {where}", platform_message=words)

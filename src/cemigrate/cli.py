@@ -16,31 +16,53 @@ with one line and exit 3. Errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import logging
-import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
 
-from cemigrate._version import __version__
-from cemigrate.copier import Mode, RunReport
-from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerError
-from cemigrate.ledger import Ledger
-from cemigrate.plan import load_plan, open_plan
-from cemigrate.sandbox.dataset import generate
-from cemigrate.sandbox.http import Latency
-from cemigrate.sandbox.registry import EMULATORS, serve_options
+# Ctrl-C while Python is still loading cemigrate (a second or so): one line and the exit code
+# of a stopped command, not a traceback from inside an import. Nothing has been opened yet.
+try:
+    import argparse
+    import contextlib
+    import logging
+    import os
+    import signal
+    import threading
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from cemigrate._version import __version__
+    from cemigrate.copier import Mode, RunReport
+    from cemigrate.errors import (
+        CemigrateError,
+        ConfigError,
+        Interrupted,
+        LedgerError,
+        OutOfSpace,
+        no_space,
+    )
+    from cemigrate.ledger import Ledger
+    from cemigrate.plan import load_plan, open_plan
+    from cemigrate.sandbox.dataset import generate
+    from cemigrate.sandbox.http import Latency
+    from cemigrate.sandbox.registry import EMULATORS, serve_options
+except KeyboardInterrupt:
+    sys.stderr.write("cemigrate: interrupted by SIGINT while starting; nothing was done\n")
+    raise SystemExit(3) from None
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before the command's handlers are in place, or after
+        print("cemigrate: interrupted by SIGINT; stopped at once", file=sys.stderr)
+        return EXIT_STOPPED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -57,6 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `cemigrate status PLAN | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
         return EXIT_OK
+    except OutOfSpace as exc:  # the ledger's disk too: resumable once there is space
+        print(f"cemigrate: stopped: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    except OSError as exc:
+        if not no_space(exc):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"cemigrate: stopped: {where}no space left on the disk ({exc.strerror});"
+            " free some space, then continue with --resume",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
     except (ConfigError, LedgerError) as exc:
         print(f"cemigrate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,0 +1,162 @@
+"""A disk that fills up under a run, as an operator meets it: under the export spool in the
+private temporary folder, under the ledger, under the reconciliation's report. Each ends the
+command with one line naming what filled up and where, exit 3 (stopped: continue with
+--resume once there is space), no temporary file left, and a resume that carries every record
+once. The full disk is injected (SQLite's page cap, or ``ENOSPC`` from a write), not made.
+
+Zendesk → Zendesk on loopback, served by this process; the command runs in it too.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cemigrate.adapters.private import SPOOL_DIR_ENV, remove_private_dir
+from cemigrate.adapters.zendesk.spool import ExportSpool
+from cemigrate.cli import EXIT_OK, EXIT_STOPPED, main
+from cemigrate.ledger import Ledger
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.testing.kill import (
+    ZENDESK_ENV,
+    ShiftedClock,
+    zendesk_source_account,
+    zendesk_source_plan,
+    zendesk_target_account,
+    zendesk_target_plan,
+)
+
+TICKETS = 40
+
+
+class Desk:
+    """The plan, its ledger, the spool folder and the two accounts."""
+
+    def __init__(self, plan: Path, spools: Path, source: ZendeskSandbox, target: ZendeskSandbox):
+        self.plan, self.spools, self.source, self.target = plan, spools, source, target
+        self.ledger = plan.parent / "ledger.sqlite"
+
+    def run(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+        """``cemigrate ARGS``: its exit code and the one line it printed on stderr (if any)."""
+        capsys.readouterr()
+        code = main([*args])
+        remove_private_dir()  # what the process's exit does
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert len(lines) <= 1, err
+        return code, lines[0] if lines else ""
+
+    def assert_every_record_once(self) -> None:
+        """Every source ticket once in the target with its comments once; users once."""
+        live = {t.id: t for t in self.source.backend.desk.tickets if not t.deleted}
+        backend = self.target.backend
+        imported = {t["external_id"]: tid for tid, t in backend.tickets.items()}
+        assert len(imported) == len(backend.tickets), "a ticket was imported twice"
+        assert set(imported) == {f"exchange:ticket:{i}" for i in live}
+        for source_id, ticket in live.items():
+            comments = backend.comments[imported[f"exchange:ticket:{source_id}"]]
+            assert len(comments) >= len(ticket.comments), source_id
+        emails = [u["email"].lower() for u in backend.users.values() if u.get("email")]
+        assert len(emails) == len(set(emails)), "a user was created twice"
+
+    def last_status(self) -> str:
+        with Ledger.open(self.ledger, read_only=True) as ledger:
+            last = ledger.last_run()
+            assert last is not None
+            ledger.verify_journal()
+            return last.status
+
+
+@pytest.fixture
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    clock = ShiftedClock()
+    source = zendesk_source_account(clock, tickets=TICKETS, seed=11)
+    target = zendesk_target_account(clock, seed=11)
+    clock.ahead = 120  # every seeded record is exportable (exports leave out the last minute)
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    for name, value in {**ZENDESK_ENV, SPOOL_DIR_ENV: str(spools)}.items():
+        monkeypatch.setenv(name, value)
+    with source.serve() as source_server, target.serve() as target_server:
+        plan = tmp_path / "plan.toml"
+        plan.write_text(
+            'ledger = "ledger.sqlite"\n\n'
+            + zendesk_source_plan(source_server.url)
+            + zendesk_target_plan(target_server.url),
+            encoding="utf-8",
+        )
+        yield Desk(plan, spools, source, target)
+
+
+def test_a_full_temporary_folder_under_the_export_spool_stops_with_one_line_and_resumes(
+    desk: Desk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = ExportSpool.__init__
+
+    def capped(self: ExportSpool, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)  # then the spool's file may grow a few pages, no more
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        self._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ExportSpool, "__init__", capped)
+        code, line = desk.run(capsys, "run", str(desk.plan), "--no-progress")
+
+    assert code == EXIT_STOPPED
+    assert line.startswith(f"cemigrate: stopped: {desk.spools}/cemigrate-")
+    assert "no space left for the events export spool (database or disk is full)" in line
+    assert line.endswith("free some space, then continue with --resume")
+    assert list(desk.spools.iterdir()) == [], "a temporary file outlived the run"
+    assert desk.last_status() in ("failed", "running")
+
+    assert desk.run(capsys, "run", str(desk.plan), "--resume", "--no-progress") == (EXIT_OK, "")
+    assert desk.last_status() == "completed"
+    desk.assert_every_record_once()
+
+
+def test_a_full_disk_under_the_report_keeps_no_partial_file_and_the_old_report(
+    desk: Desk,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    assert desk.run(capsys, "run", str(desk.plan), "--no-progress") == (EXIT_OK, "")
+    out = tmp_path / "proof"
+    # Exit 1 or 0: the emulated copy has its known findings; the report is written either way.
+    assert desk.run(capsys, "reconcile", str(desk.plan), "--out", str(out))[0] in (0, 1)
+    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "report.html"}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    opened = Path.open
+
+    def full(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        file = opened(self, mode, *args, **kwargs)
+        if "w" not in mode or self.parent != out:
+            return file
+
+        class Full(io.TextIOWrapper):
+            def write(self, text: str) -> int:
+                super().write(text[:100])  # some of it reaches the disk, then it is full
+                self.flush()
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        file.close()
+        return Full(opened(self, "wb"), encoding="utf-8")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "open", full)
+        code, line = desk.run(capsys, "reconcile", str(desk.plan), "--out", str(out))
+
+    assert code == EXIT_STOPPED
+    assert line == (
+        f"cemigrate: stopped: {out / 'report.json'}: no space left for the reconciliation's"
+        " report.json (No space left on device); free some space, then continue with --resume"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "a half-written report"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -26,12 +26,14 @@ try:
     import logging
     import os
     import signal
+    import tempfile
     import threading
     from collections.abc import Iterator, Sequence
     from pathlib import Path
     from typing import Any
 
     from cemigrate._version import __version__
+    from cemigrate.adapters.private import SPOOL_DIR_ENV
     from cemigrate.copier import Mode, RunReport
     from cemigrate.errors import (
         CemigrateError,
@@ -85,9 +87,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as exc:
         if not no_space(exc):
             raise
-        where = f"{exc.filename}: " if exc.filename else ""
+        # A write that names no file: a temporary spool, the likeliest one to fill up.
+        where = exc.filename or f"a temporary file under {_temporary_folder()}"
         print(
-            f"cemigrate: stopped: {where}no space left on the disk ({exc.strerror});"
+            f"cemigrate: stopped: {where}: no space left on the disk ({exc.strerror});"
             " free some space, then continue with --resume",
             file=sys.stderr,
         )
@@ -99,6 +102,11 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"cemigrate: stopped: {exc}", file=sys.stderr)
         return EXIT_STOPPED
     return code
+
+
+def _temporary_folder() -> str:
+    """Where this process's private temporary folder is made (:mod:`cemigrate.adapters.private`)."""
+    return os.environ.get(SPOOL_DIR_ENV) or tempfile.gettempdir()
 
 
 def _parser() -> argparse.ArgumentParser:

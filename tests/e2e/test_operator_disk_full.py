@@ -12,17 +12,20 @@ from __future__ import annotations
 import errno
 import io
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cemigrate.adapters.private import SPOOL_DIR_ENV, remove_private_dir
+from cemigrate.adapters.memory import MemoryTarget
+from cemigrate.adapters.private import SPOOL_DIR_ENV, private_dir, remove_private_dir
 from cemigrate.adapters.zendesk.spool import ExportSpool
 from cemigrate.cli import EXIT_OK, EXIT_STOPPED, main
 from cemigrate.ledger import Ledger
 from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.schema import Kind
 from cemigrate.testing.kill import (
     ZENDESK_ENV,
     ShiftedClock,
@@ -159,3 +162,69 @@ def test_a_full_disk_under_the_report_keeps_no_partial_file_and_the_old_report(
         " report.json (No space left on device); free some space, then continue with --resume"
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "a half-written report"
+
+
+MEMORY_PLAN = """\
+ledger = "ledger.sqlite"
+
+[[source]]
+name = "exchange"
+platform = "memory"
+tickets = 30
+seed = 4
+
+[target]
+platform = "memory"
+path = "target.sqlite"
+batch_size = 5
+"""
+
+
+def test_a_full_disk_under_an_attachment_spool_stops_with_one_line_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(MEMORY_PLAN, encoding="utf-8")
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(spools))
+    stored = MemoryTarget._store_attachments
+    calls = 0
+
+    def spooled(self: MemoryTarget, *args: Any) -> Any:
+        # As a target that buffers each file in the private folder on its way: the tenth
+        # ticket's file finds the disk full part-way (a write names no file).
+        nonlocal calls
+        calls += 1
+        with tempfile.TemporaryFile(dir=private_dir()) as spool:
+            spool.write(b"x" * 1000)
+            if calls == 10:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return stored(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MemoryTarget, "_store_attachments", spooled)
+        code = main(["run", str(plan), "--no-progress"])
+    remove_private_dir()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert code == EXIT_STOPPED
+    assert err == (
+        f"cemigrate: stopped: a temporary file under {spools}: no space left on the disk"
+        " (No space left on device); free some space, then continue with --resume\n"
+    )
+    assert list(spools.iterdir()) == []
+    with Ledger.open(tmp_path / "ledger.sqlite", read_only=True) as ledger:
+        ledger.verify_journal()
+        done_before = ledger.counts()["ticket"]["done"]
+    assert 0 < done_before < 30
+
+    assert main(["run", str(plan), "--resume", "--no-progress"]) == EXIT_OK
+    with Ledger.open(tmp_path / "ledger.sqlite", read_only=True) as ledger:
+        assert ledger.counts()["ticket"] == {"done": 30, "failed": 0, "pending": 0, "skipped": 0}
+    target = MemoryTarget(path=tmp_path / "target.sqlite")
+    try:
+        keys = [record.external_id for record in target.records(Kind.TICKET)]
+    finally:
+        target.close()
+    assert len(keys) == len(set(keys)) == 30, "a ticket lost or written twice"

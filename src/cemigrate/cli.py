@@ -4,14 +4,15 @@ Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems
 reconciliation found defects, a signed report changed since, a rollback kept or left records
 in the target); 2 bad input (plan, mapping,
 credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
-fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
-nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
-SIGTERM interrupted it): ``--resume`` continues it.
+fault (read-only media, a damaged file: the step it stopped was rolled back),
+nothing else changed; 3 stopped early (a budget ran out, a disk filled up under the ledger, a
+spool or a report, or SIGINT or SIGTERM interrupted it): ``--resume`` continues it.
 
 SIGINT (Ctrl-C) or SIGTERM during ``run`` or ``rules activate`` lets the write step under way
 finish, marks the run ``interrupted``, removes the temporary spools and exits 3 with one line;
 a second signal stops at once (a resume settles the cut step). Any other command stops at once
-with one line and exit 3. Errors are one line on stderr, never a traceback.
+with one line and exit 3, as does Ctrl-C while cemigrate is still starting. Errors are one
+line on stderr, never a traceback.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """A disk that fills up under a run, as an operator meets it: under the export spool in the
-private temporary folder, under the ledger, under the reconciliation's report. Each ends the
+private temporary folder, under a target's attachment spool, under the reconciliation's
+report (the ledger's own full disk: ``test_signals.py``). Each ends the
 command with one line naming what filled up and where, exit 3 (stopped: continue with
 --resume once there is space), no temporary file left, and a resume that carries every record
 once. The full disk is injected (SQLite's page cap, or ``ENOSPC`` from a write), not made.
 
-Zendesk → Zendesk on loopback, served by this process; the command runs in it too.
+The export spool: Zendesk → Zendesk on loopback, served by this process; the attachment spool
+and the report: the in-process memory platform. The command runs in this process too.
 """
 
 from __future__ import annotations
@@ -124,46 +126,6 @@ def test_a_full_temporary_folder_under_the_export_spool_stops_with_one_line_and_
     desk.assert_every_record_once()
 
 
-def test_a_full_disk_under_the_report_keeps_no_partial_file_and_the_old_report(
-    desk: Desk,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    assert desk.run(capsys, "run", str(desk.plan), "--no-progress") == (EXIT_OK, "")
-    out = tmp_path / "proof"
-    # Exit 1 or 0: the emulated copy has its known findings; the report is written either way.
-    assert desk.run(capsys, "reconcile", str(desk.plan), "--out", str(out))[0] in (0, 1)
-    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "report.html"}
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    opened = Path.open
-
-    def full(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        file = opened(self, mode, *args, **kwargs)
-        if "w" not in mode or self.parent != out:
-            return file
-
-        class Full(io.TextIOWrapper):
-            def write(self, text: str) -> int:
-                super().write(text[:100])  # some of it reaches the disk, then it is full
-                self.flush()
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-        file.close()
-        return Full(opened(self, "wb"), encoding="utf-8")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(Path, "open", full)
-        code, line = desk.run(capsys, "reconcile", str(desk.plan), "--out", str(out))
-
-    assert code == EXIT_STOPPED
-    assert line == (
-        f"cemigrate: stopped: {out / 'report.json'}: no space left for the reconciliation's"
-        " report.json (No space left on device); free some space, then continue with --resume"
-    )
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "a half-written report"
-
-
 MEMORY_PLAN = """\
 ledger = "ledger.sqlite"
 
@@ -228,3 +190,45 @@ def test_a_full_disk_under_an_attachment_spool_stops_with_one_line_and_resumes(
     finally:
         target.close()
     assert len(keys) == len(set(keys)) == 30, "a ticket lost or written twice"
+
+
+def test_a_full_disk_under_the_report_keeps_no_partial_file_and_the_old_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(MEMORY_PLAN + "keep_files = true\n", encoding="utf-8")
+    assert main(["run", str(plan), "--no-progress"]) == EXIT_OK
+    out = tmp_path / "proof"
+    # Exit 1 or 0: the report is written either way.
+    assert main(["reconcile", str(plan), "--out", str(out)]) in (0, 1)
+    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "report.html"}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    opened = Path.open
+
+    def full(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        file = opened(self, mode, *args, **kwargs)
+        if "w" not in mode or self.parent != out:
+            return file
+
+        class Full(io.TextIOWrapper):
+            def write(self, text: str) -> int:
+                super().write(text[:100])  # some of it reaches the disk, then it is full
+                self.flush()
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        file.close()
+        return Full(opened(self, "wb"), encoding="utf-8")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "open", full)
+        capsys.readouterr()
+        code = main(["reconcile", str(plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+
+    assert code == EXIT_STOPPED
+    assert err == (
+        f"cemigrate: stopped: {out / 'report.json'}: no space left for the reconciliation's"
+        " report.json (No space left on device); free some space, then continue with --resume\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "a half-written report"

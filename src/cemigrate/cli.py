@@ -88,8 +88,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as exc:
         if not no_space(exc):
             raise
-        # A write that names no file: a temporary spool, the likeliest one to fill up.
-        where = exc.filename or f"a temporary file under {_temporary_folder()}"
+        # A write that names no file: the command's own output folder, else a temporary spool.
+        out = getattr(args, "out", None) or (args.folder if args.command == "signoff" else None)
+        where = exc.filename or (
+            f"writing under {out}" if out else f"a temporary file under {_temporary_folder()}"
+        )
         print(
             f"cemigrate: stopped: {where}: no space left on the disk ({exc.strerror});"
             " free some space, then continue with --resume",

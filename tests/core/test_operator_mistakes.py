@@ -7,6 +7,7 @@ still verifies.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -301,3 +302,55 @@ def test_a_reader_that_stops_reading_is_no_broken_pipe_error(
         os.close(writer)
     assert done.stderr == ""
     assert done.returncode == EXIT_OK
+
+
+# -- a full disk under what a command writes ------------------------------------------------------
+
+
+FULL = "no space left on the disk (No space left on device); free some space, then continue"
+
+
+@pytest.mark.parametrize(
+    ("words", "folder", "says"),
+    [
+        (
+            ["rules", "audit", "--out", "{folder}/audit-full"],
+            "audit-full",
+            "writing under {where}: " + FULL,
+        ),
+        (
+            ["signoff", "--name", "A. Manager", "--role", "Head of Support", "--accept", "ok"],
+            "proof",
+            "{where}/signoff.json: no space left for the sign-off (No space left on device);"
+            " free some space, then continue",
+        ),
+    ],
+    ids=["rules audit", "signoff"],
+)
+def test_a_full_disk_under_what_a_command_writes_is_one_line_naming_it_and_exit_3(
+    words: list[str],
+    folder: str,
+    says: str,
+    migrated: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    where = migrated.parent / folder
+    before = {p.name: p.read_bytes() for p in where.iterdir()} if where.exists() else {}
+    opened = Path.open
+
+    def full(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode and self.parent == where:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() says it
+        return opened(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", full)
+    if words[0] == "signoff":
+        argv = [words[0], str(where), *words[1:]]
+    else:
+        argv = _command(words, migrated, migrated.parent)
+    assert main(argv) == EXIT_STOPPED
+    expected = says.format(where=where)
+    assert one_line(capsys) == f"cemigrate: stopped: {expected} with --resume"
+    monkeypatch.undo()
+    assert ({p.name: p.read_bytes() for p in where.iterdir()} if where.exists() else {}) == before

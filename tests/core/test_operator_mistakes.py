@@ -8,6 +8,7 @@ still verifies.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import signal
 import subprocess
@@ -354,3 +355,29 @@ def test_a_full_disk_under_what_a_command_writes_is_one_line_naming_it_and_exit_
     assert one_line(capsys) == f"cemigrate: stopped: {expected} with --resume"
     monkeypatch.undo()
     assert ({p.name: p.read_bytes() for p in where.iterdir()} if where.exists() else {}) == before
+
+
+def test_ctrl_c_while_the_report_is_written_keeps_the_old_report_whole(
+    migrated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = migrated.parent / "proof"
+    before = {p.name: p.read_bytes() for p in where.iterdir()}
+    opened = Path.open
+
+    class Interrupted(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            super().write(text[:100])  # a first piece of it on the disk, then Ctrl-C
+            self.flush()
+            os.kill(os.getpid(), signal.SIGINT)
+            return len(text)
+
+    def interrupted(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode and self.parent == where:
+            return Interrupted(opened(self, "wb"), encoding="utf-8")
+        return opened(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", interrupted)
+    assert main(["reconcile", str(migrated), "--out", str(where)]) == EXIT_STOPPED
+    assert one_line(capsys) == "cemigrate: interrupted by SIGINT; stopped at once"
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in where.iterdir()} == before

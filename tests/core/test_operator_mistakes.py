@@ -160,6 +160,27 @@ def test_a_plan_whose_ledger_is_not_there_yet_is_one_line_and_exit_2(
 
 
 @pytest.mark.parametrize(
+    "words",
+    [["status"], ["run"], ["reconcile", "--out", "{folder}/proof"], ["rollback", "--dry-run"]],
+    ids=lambda w: " ".join(w[:2]),
+)
+@pytest.mark.parametrize("damage", ["not a database", "a folder"])
+def test_a_ledger_that_is_not_a_ledger_is_one_line_naming_it_and_exit_2(
+    words: list[str], damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN, encoding="utf-8")
+    ledger = tmp_path / "ledger.sqlite"
+    if damage == "a folder":
+        ledger.mkdir()
+    else:
+        ledger.write_bytes(b"a copy of the wrong file, " * 200)
+    assert main(_command(words, plan, tmp_path)) == EXIT_BAD_INPUT
+    assert one_line(capsys).startswith(f"cemigrate: {ledger}: ")
+    assert ledger.is_dir() or ledger.read_bytes() == b"a copy of the wrong file, " * 200
+
+
+@pytest.mark.parametrize(
     ("words", "says"),
     [
         (["signoff", "--name", "A. Manager", "--role", "Head of Support"], "no report.json"),

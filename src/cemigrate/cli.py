@@ -93,9 +93,11 @@ def _main(argv: Sequence[str] | None) -> int:
         where = exc.filename or (
             f"writing under {out}" if out else f"a temporary file under {_temporary_folder()}"
         )
+        resumable = args.command == "run" and not args.dry_run
+        then = "continue with --resume" if resumable else "run the command again"
         print(
             f"cemigrate: stopped: {where}: no space left on the disk ({exc.strerror});"
-            " free some space, then continue with --resume",
+            f" free some space, then {then}",
             file=sys.stderr,
         )
         return EXIT_STOPPED

@@ -148,12 +148,13 @@ def no_space(error: BaseException) -> bool:
     return "database or disk is full" in str(error).lower()
 
 
-def out_of_space(what: str, where: object, error: BaseException) -> OutOfSpace:
-    """The one-line :class:`OutOfSpace` for ``error`` met while writing ``what`` at ``where``."""
+def out_of_space(
+    what: str, where: object, error: BaseException, *, then: str = "continue with --resume"
+) -> OutOfSpace:
+    """The one-line :class:`OutOfSpace` for ``error`` met while writing ``what`` at ``where``;
+    ``then``: what to do once there is space."""
     said = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return OutOfSpace(
-        f"{where}: no space left for {what} ({said}); free some space, then continue with --resume"
-    )
+    return OutOfSpace(f"{where}: no space left for {what} ({said}); free some space, then {then}")
 
 
 class Interrupted(CemigrateError):

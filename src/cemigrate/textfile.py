@@ -33,6 +33,6 @@ def write_text(path: str | os.PathLike[str], text: str, *, what: str = "the repo
         with contextlib.suppress(OSError):
             partial.unlink()
         if isinstance(exc, OSError) and no_space(exc):
-            raise out_of_space(what, target, exc) from exc
+            raise out_of_space(what, target, exc, then="run the command again") from exc
         raise
     return target

@@ -329,7 +329,7 @@ def test_a_reader_that_stops_reading_is_no_broken_pipe_error(
 # -- a full disk under what a command writes ------------------------------------------------------
 
 
-FULL = "no space left on the disk (No space left on device); free some space, then continue"
+FULL = "no space left on the disk (No space left on device); free some space, then run"
 
 
 @pytest.mark.parametrize(
@@ -344,7 +344,7 @@ FULL = "no space left on the disk (No space left on device); free some space, th
             ["signoff", "--name", "A. Manager", "--role", "Head of Support", "--accept", "ok"],
             "proof",
             "{where}/signoff.json: no space left for the sign-off (No space left on device);"
-            " free some space, then continue",
+            " free some space, then run",
         ),
     ],
     ids=["rules audit", "signoff"],
@@ -373,7 +373,7 @@ def test_a_full_disk_under_what_a_command_writes_is_one_line_naming_it_and_exit_
         argv = _command(words, migrated, migrated.parent)
     assert main(argv) == EXIT_STOPPED
     expected = says.format(where=where)
-    assert one_line(capsys) == f"cemigrate: stopped: {expected} with --resume"
+    assert one_line(capsys) == f"cemigrate: stopped: {expected} the command again"
     monkeypatch.undo()
     assert ({p.name: p.read_bytes() for p in where.iterdir()} if where.exists() else {}) == before
 

@@ -229,6 +229,6 @@ def test_a_full_disk_under_the_report_keeps_no_partial_file_and_the_old_report(
     assert code == EXIT_STOPPED
     assert err == (
         f"cemigrate: stopped: {out / 'report.json'}: no space left for the reconciliation's"
-        " report.json (No space left on device); free some space, then continue with --resume\n"
+        " report.json (No space left on device); free some space, then run the command again\n"
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "a half-written report"

@@ -4,44 +4,69 @@ Exit codes: 0 done; 1 done, but some records failed (or a dry run found problems
 reconciliation found defects, a signed report changed since, a rollback kept or left records
 in the target); 2 bad input (plan, mapping,
 credentials, a report ``signoff`` refuses as not clean without ``--accept``) or a ledger
-fault (a full disk, read-only media, a damaged file: the step it stopped was rolled back),
-nothing else changed; 3 stopped early (a budget ran out, or SIGINT or
-SIGTERM interrupted it): ``--resume`` continues it.
+fault (read-only media, a damaged file: the step it stopped was rolled back),
+nothing else changed; 3 stopped early (a budget ran out, a disk filled up under the ledger, a
+spool or a report, or SIGINT or SIGTERM interrupted it): ``--resume`` continues it.
 
 SIGINT (Ctrl-C) or SIGTERM during ``run`` or ``rules activate`` lets the write step under way
 finish, marks the run ``interrupted``, removes the temporary spools and exits 3 with one line;
 a second signal stops at once (a resume settles the cut step). Any other command stops at once
-with one line and exit 3. Errors are one line on stderr, never a traceback.
+with one line and exit 3, as does Ctrl-C while cemigrate is still starting. Errors are one
+line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import logging
-import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
 
-from cemigrate._version import __version__
-from cemigrate.copier import Mode, RunReport
-from cemigrate.copier.watch import show_status
-from cemigrate.errors import CemigrateError, ConfigError, Interrupted, LedgerError
-from cemigrate.ledger import Ledger
-from cemigrate.plan import load_plan, open_plan
-from cemigrate.sandbox.dataset import generate
-from cemigrate.sandbox.http import Latency
-from cemigrate.sandbox.registry import EMULATORS, serve_options
+# Ctrl-C while Python is still loading cemigrate (a second or so): one line and the exit code
+# of a stopped command, not a traceback from inside an import. Nothing has been opened yet.
+try:
+    import argparse
+    import contextlib
+    import logging
+    import os
+    import signal
+    import tempfile
+    import threading
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from cemigrate._version import __version__
+    from cemigrate.adapters.private import SPOOL_DIR_ENV
+    from cemigrate.copier import Mode, RunReport
+    from cemigrate.copier.watch import show_status
+    from cemigrate.errors import (
+        CemigrateError,
+        ConfigError,
+        Interrupted,
+        LedgerError,
+        OutOfSpace,
+        no_space,
+    )
+    from cemigrate.ledger import Ledger
+    from cemigrate.plan import load_plan, open_plan
+    from cemigrate.sandbox.dataset import generate
+    from cemigrate.sandbox.http import Latency
+    from cemigrate.sandbox.registry import EMULATORS, serve_options
+except KeyboardInterrupt:
+    sys.stderr.write("cemigrate: interrupted by SIGINT while starting; nothing was done\n")
+    raise SystemExit(3) from None
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before the command's handlers are in place, or after
+        print("cemigrate: interrupted by SIGINT; stopped at once", file=sys.stderr)
+        return EXIT_STOPPED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -58,6 +83,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `cemigrate status PLAN | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
         return EXIT_OK
+    except OutOfSpace as exc:  # the ledger's disk too: resumable once there is space
+        print(f"cemigrate: stopped: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    except OSError as exc:
+        if not no_space(exc):
+            raise
+        # A write that names no file: the command's own output folder, else a temporary spool.
+        out = getattr(args, "out", None) or (args.folder if args.command == "signoff" else None)
+        where = exc.filename or (
+            f"writing under {out}" if out else f"a temporary file under {_temporary_folder()}"
+        )
+        resumable = args.command == "run" and not args.dry_run
+        then = "continue with --resume" if resumable else "run the command again"
+        print(
+            f"cemigrate: stopped: {where}: no space left on the disk ({exc.strerror});"
+            f" free some space, then {then}",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
     except (ConfigError, LedgerError) as exc:
         print(f"cemigrate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -65,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cemigrate: stopped: {exc}", file=sys.stderr)
         return EXIT_STOPPED
     return code
+
+
+def _temporary_folder() -> str:
+    """Where this process's private temporary folder is made (:mod:`cemigrate.adapters.private`)."""
+    return os.environ.get(SPOOL_DIR_ENV) or tempfile.gettempdir()
 
 
 def _parser() -> argparse.ArgumentParser:

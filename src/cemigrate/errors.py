@@ -8,6 +8,7 @@
     │   ├── MappingError       a mapping file is missing or malformed
     │   └── CredentialError    an environment variable the plan names is not set
     ├── LedgerError            fatal: the ledger cannot be used as it is
+    │   ├── LedgerFull         its disk is full (also an OutOfSpace: stop, resume later)
     │   ├── NotALedgerError    the file is not an SQLite database
     │   ├── LedgerVersionError the ledger was written by a newer cemigrate
     │   └── JournalBroken      the journal's hash chain does not verify
@@ -16,12 +17,15 @@
     │   └── RateLimited        the platform asked us to slow down (429, REQUEST_LIMIT_EXCEEDED)
     ├── QuotaExhausted         stop cleanly; ``resume`` continues when the quota is back
     ├── WriteOutcomeUnknown    stop cleanly; a write's answer was lost: ``resume`` settles it
+    ├── OutOfSpace             stop cleanly; a disk filled up: free space, then ``resume``
     └── Interrupted            stop cleanly; the run was asked to stop (tests, signals)
 
 Every message is meant for a person: one line that says what is wrong and where.
 """
 
 from __future__ import annotations
+
+import errno
 
 __all__ = [
     "CemigrateError",
@@ -30,9 +34,11 @@ __all__ = [
     "Interrupted",
     "JournalBroken",
     "LedgerError",
+    "LedgerFull",
     "LedgerVersionError",
     "MappingError",
     "NotALedgerError",
+    "OutOfSpace",
     "PlanError",
     "QuotaExhausted",
     "RateLimited",
@@ -121,6 +127,34 @@ class WriteOutcomeUnknown(CemigrateError):
     was sent): the platform may or may not have applied it, so it is not retried. The run
     stops; on resume the pending keys are looked up in the target, so nothing is created twice.
     """
+
+
+class OutOfSpace(CemigrateError):
+    """A disk filled up under a temporary spool, a report or the ledger: the run stops as if
+    interrupted, its temporary files are removed, and ``--resume`` continues once there is
+    space. The message names what filled up and where."""
+
+
+class LedgerFull(LedgerError, OutOfSpace):
+    """SQLite found the ledger's disk full ("database or disk is full"); the step it stopped
+    was rolled back."""
+
+
+def no_space(error: BaseException) -> bool:
+    """Whether ``error`` says a disk is full: ``ENOSPC`` / ``EDQUOT``, or SQLite's
+    "database or disk is full" (``SQLITE_FULL``)."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "database or disk is full" in str(error).lower()
+
+
+def out_of_space(
+    what: str, where: object, error: BaseException, *, then: str = "continue with --resume"
+) -> OutOfSpace:
+    """The one-line :class:`OutOfSpace` for ``error`` met while writing ``what`` at ``where``;
+    ``then``: what to do once there is space."""
+    said = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return OutOfSpace(f"{where}: no space left for {what} ({said}); free some space, then {then}")
 
 
 class Interrupted(CemigrateError):

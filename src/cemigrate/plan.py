@@ -113,7 +113,8 @@ class PlanFile:
     _file: TomlFile = attrs.field(alias="file", repr=False, eq=False)
     in_flight: int | None = None
     """Target batches written at once (``in_flight = 4``, or ``"auto"``: as many as the target's
-    budgets take at the latency its calls show); by default one at a time."""
+    budgets take at the latency its calls show); None when the plan does not say: ``"auto"``,
+    the copier's default (``in_flight = 1`` writes one batch at a time)."""
     mask: MaskSettings | None = None
     """The ``[mask]`` section: every run, dry run and reconciliation of the plan is masked."""
 
@@ -597,7 +598,8 @@ def _mask_settings(file: TomlFile, section: Mapping[str, Any]) -> MaskSettings:
 
 def _in_flight(file: TomlFile, value: object) -> int | None:
     """A plan's ``in_flight``: a number of target batches (1 to :data:`MAX_IN_FLIGHT`), or
-    ``"auto"`` (:data:`~cemigrate.copier.inflight.AUTO`); absent, one at a time."""
+    ``"auto"`` (:data:`~cemigrate.copier.inflight.AUTO`); absent, None (the copier's default,
+    ``"auto"``)."""
     if value is None:
         return None
     if value == "auto":

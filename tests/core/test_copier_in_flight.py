@@ -110,6 +110,27 @@ def test_several_ticket_batches_are_written_at_once_each_record_once(ledger: Led
     assert all(c["pending"] == 0 for c in ledger.counts().values())
 
 
+def test_by_default_as_many_batches_are_in_flight_as_the_budgets_take(ledger: Ledger) -> None:
+    target = _Overlapping(together=3)
+    for key in target.budgets:  # its calls took 0.3 s: Little's law wants several in flight
+        target.budgets[key].observe_latency(0.3)
+    assert in_flight_for(target.budgets) >= 3
+    report = Migration(sources=[desk(24)], target=target, ledger=ledger, progress=False).run()
+    assert report.status == "completed"
+    assert target.most >= 3
+    stored = sorted(r.external_id for r in target.records(Kind.TICKET))
+    assert stored == sorted(f"s:ticket:{i}" for i in range(1, 25))
+    # ``in_flight = 1`` (concurrency=1) writes one batch at a time whatever the latency
+    serial = _Overlapping(together=2, patience=0.2)
+    for key in serial.budgets:
+        serial.budgets[key].observe_latency(0.3)
+    with Ledger.open(Path(ledger.path).with_name("serial.sqlite")) as other:
+        Migration(
+            sources=[desk(4)], target=serial, ledger=other, progress=False, concurrency=1
+        ).run()
+    assert serial.most == 1
+
+
 def test_a_ticket_waits_for_the_batch_in_flight_that_holds_its_problem(ledger: Ledger) -> None:
     # Ticket 3 (second batch) names ticket 1 (first batch) as its problem, ticket 6 (third)
     # ticket 2: each is prepared only once the batch it needs landed, so the link is there.
@@ -209,7 +230,9 @@ def test_a_plan_names_its_requests_in_flight_and_a_wrong_number_is_one_line(
     plan.write_text(f'ledger = "l.sqlite"\nin_flight = "auto"\n\n{body}', encoding="utf-8")
     assert load_plan(plan).in_flight == AUTO
     plan.write_text(f'ledger = "l.sqlite"\n\n{body}', encoding="utf-8")
-    assert load_plan(plan).in_flight is None  # one batch at a time
+    assert load_plan(plan).in_flight is None  # the copier's default, "auto"
+    plan.write_text(f'ledger = "l.sqlite"\nin_flight = 1\n\n{body}', encoding="utf-8")
+    assert load_plan(plan).in_flight == 1  # one batch at a time, said so
     plan.write_text(f'ledger = "l.sqlite"\nin_flight = 0\n\n{body}', encoding="utf-8")
     with pytest.raises(ConfigError, match=r'plan\.toml.*in_flight.*"auto" or a number between 1'):
         load_plan(plan)

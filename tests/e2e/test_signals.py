@@ -209,14 +209,15 @@ Ledger.on_connect = _full
 """
 
 
-def test_a_full_disk_mid_run_is_one_line_exit_2_and_resume_completes(served: Served) -> None:
+def test_a_full_disk_mid_run_is_one_line_exit_3_and_resume_completes(served: Served) -> None:
     code, out, err = finish(start(served, code=_FULL_DISK))
 
-    assert code == 2
+    assert code == 3  # stopped: continue with --resume once there is space
     assert out == ""
     line = one_line(err)
-    assert line.startswith(f"cemigrate: {served.ledger}: the disk is full")
+    assert line.startswith(f"cemigrate: stopped: {served.ledger}: the disk is full")
     assert "database or disk is full" in line
+    assert line.endswith("free some space, then continue with --resume")
     assert 0 < tickets_written(served) < len(served.source.backend.desk.tickets)
     assert last_status(served.ledger) in ("failed", "running")
     assert list(served.spools.iterdir()) == []

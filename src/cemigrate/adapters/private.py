@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Final
 
-from cemigrate.errors import ConfigError
+from cemigrate.errors import ConfigError, no_space, out_of_space
 
 __all__ = ["SPOOL_DIR_ENV", "private_dir", "private_file", "remove_private_dir"]
 
@@ -45,6 +45,8 @@ def private_dir() -> Path:
                 _folder = Path(tempfile.mkdtemp(prefix="cemigrate-", dir=parent))
             except OSError as exc:
                 where = f"{SPOOL_DIR_ENV}={parent}" if parent else tempfile.gettempdir()
+                if no_space(exc):
+                    raise out_of_space("a private temporary folder", where, exc) from exc
                 raise ConfigError(
                     f"{where}: cannot make a private temporary folder there: {exc.strerror}"
                 ) from exc
@@ -54,7 +56,13 @@ def private_dir() -> Path:
 
 def private_file(prefix: str, suffix: str = "") -> Path:
     """A new empty file (mode 0600) in :func:`private_dir`; its user deletes it when done."""
-    handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=private_dir())
+    folder = private_dir()
+    try:
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    except OSError as exc:
+        if no_space(exc):
+            raise out_of_space("a temporary file", folder, exc) from exc
+        raise
     os.close(handle)
     return Path(name)
 

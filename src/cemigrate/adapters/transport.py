@@ -31,7 +31,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from cemigrate.errors import (
     ConfigError,
@@ -41,7 +41,25 @@ from cemigrate.errors import (
     TransientError,
     WriteOutcomeUnknown,
 )
-from cemigrate.ratelimit import Budget, RetryPolicy, retry_after_seconds
+from cemigrate.ratelimit import MAX_IN_FLIGHT, Budget, RetryPolicy, retry_after_seconds
+
+READERS: Final = 4
+"""Requests a session may carry besides the target batches in flight: the reader thread, the
+late references fetched on the copier's thread, a reconciliation or a probe alongside."""
+CONNECTIONS: Final = MAX_IN_FLIGHT + READERS
+"""Connections each transport of a budgeted session keeps per host: the most requests in
+flight a budget allows (:meth:`~cemigrate.ratelimit.Budgets.in_flight`, at most
+:data:`~cemigrate.ratelimit.MAX_IN_FLIGHT`; a source's session carries as many attachment
+downloads, one per batch being written) plus :data:`READERS`. requests keeps 10 by default:
+with more in flight, urllib3 opens a connection per extra request and discards it afterwards
+("connection pool is full"), a new TCP and TLS handshake each time."""
+
+
+class NotFound(RecordError):
+    """The platform answered 404 for a record that was there a moment before (deleted
+    meanwhile, in a help desk people keep working in): a :class:`RecordError` the source that
+    asked can take for "deleted"."""
+
 
 Replayable = Callable[[requests.PreparedRequest], bool]
 """Whether sending a request twice has the effect of sending it once (each platform knows
@@ -246,12 +264,14 @@ def budgeted_session(
     wrap twice. ``refusal`` reads a platform's own throttle signal from an answer (a
     :class:`~cemigrate.errors.RateLimited` it returns is retried like a 429). ``api_paths``
     are the platform API's path prefixes and ``settings`` the plan keys that say where it is
-    (see :class:`Reached`).
+    (see :class:`Reached`). Each HTTP transport keeps at least :data:`CONNECTIONS` connections
+    per host (:func:`size_pool`).
     """
     session = session if session is not None else requests.Session()
     reached = Reached(api_paths, settings)
     mounted: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in mounted.items():
+        size_pool(adapter.inner if isinstance(adapter, BudgetedTransport) else adapter)
         if not isinstance(adapter, BudgetedTransport):
             session.mount(
                 prefix,
@@ -265,6 +285,25 @@ def budgeted_session(
                 ),
             )
     return session
+
+
+def size_pool(adapter: BaseAdapter, connections: int = CONNECTIONS) -> None:
+    """Let an HTTP transport keep ``connections`` connections per host (never fewer than it
+    keeps already): one for each request a run may have in flight at once on it. A transport
+    that is not an :class:`~requests.adapters.HTTPAdapter` (a recorder, a test double) is
+    left as it is."""
+    if not isinstance(adapter, HTTPAdapter):
+        return
+    maxsize: int = getattr(adapter, "_pool_maxsize", 0)
+    if maxsize >= connections:
+        return
+    pools: int = getattr(adapter, "_pool_connections", 10)
+    block: bool = getattr(adapter, "_pool_block", False)
+    # requests' own way to resize (its constructor calls it); a subclass that sets TLS options
+    # there keeps them. Proxy managers made later read the new sizes too.
+    idle = adapter.poolmanager
+    adapter.init_poolmanager(pools, connections, block=block)
+    idle.clear()
 
 
 def account_address(url: str) -> str:
@@ -294,8 +333,9 @@ def raise_for_answer(
 ) -> None:
     """A 4xx answer as the error a caller acts on (5xx and 429 were retried below us): 401 a
     :class:`~cemigrate.errors.CredentialError` naming ``credentials``, 403 a
-    :class:`~cemigrate.errors.ConfigError` pointing at ``permissions``, anything else a
-    :class:`~cemigrate.errors.RecordError` carrying the platform's words (``message``)."""
+    :class:`~cemigrate.errors.ConfigError` pointing at ``permissions``, 404 a :class:`NotFound`,
+    anything else a :class:`~cemigrate.errors.RecordError` carrying the platform's words
+    (``message``)."""
     status = response.status_code
     if status < 400:
         return
@@ -306,4 +346,6 @@ def raise_for_answer(
         raise CredentialError(f"{platform} refused {credentials} ({where}: {words})")
     if status == 403:
         raise ConfigError(f"{platform} forbids {where}: {words} (check {permissions})")
+    if status == 404:
+        raise NotFound(f"{platform} answered 404 to {where}", platform_message=words)
     raise RecordError(f"{platform} answered {status} to {where}", platform_message=words)

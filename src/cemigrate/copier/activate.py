@@ -28,6 +28,7 @@ from cemigrate.adapters.contract import Source, Target
 from cemigrate.errors import ConfigError, Interrupted
 from cemigrate.ledger import Entry, EntryState, Ledger
 from cemigrate.schema import JsonValue, Kind, Ref, SourceKey
+from cemigrate.textfile import write_text
 
 __all__ = [
     "ACTIVATED",
@@ -209,10 +210,9 @@ class ActivationReport:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         as_json, as_md = out / "activation.json", out / "activation.md"
-        as_json.write_text(
-            json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        as_md.write_text(self.markdown(), encoding="utf-8")
+        text = json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n"
+        write_text(as_json, text, what="the activation report")
+        write_text(as_md, self.markdown(), what="the activation report")
         return {"activation.json": as_json, "activation.md": as_md}
 
 

@@ -29,6 +29,7 @@ import attrs
 from cemigrate.copier.report import RunReport
 from cemigrate.mapping import Note
 from cemigrate.ratelimit import Budgets
+from cemigrate.textfile import write_text
 
 __all__ = ["SCHEMA_VERSION", "FidelityPlan", "KindFidelity", "estimate_hours"]
 
@@ -190,10 +191,9 @@ class FidelityPlan:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         as_json, as_md = folder / "dryrun.json", folder / "dryrun.md"
-        as_json.write_text(
-            json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        as_md.write_text(self.markdown(), encoding="utf-8")
+        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        write_text(as_json, text, what="the dry run's report")
+        write_text(as_md, self.markdown(), what="the dry run's report")
         return as_json, as_md
 
     def _mask(self, text: str) -> str:

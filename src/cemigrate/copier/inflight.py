@@ -35,10 +35,9 @@ T = TypeVar("T")
 
 
 AUTO: Final = 0
-"""``Migration(concurrency=AUTO)``, a plan's ``in_flight = "auto"``: as many batches in flight as
-the target's budgets take at the latency its calls show. The default is one at a time: a run
-killed while several batches are in flight and resumed is proven by the conformance suite, not
-yet by every end-to-end case (a live Zendesk source killed mid-tickets)."""
+"""``Migration(concurrency=AUTO)``, a plan's ``in_flight = "auto"``, the default: as many batches
+in flight as the target's budgets take at the latency its calls show (one until a call was
+timed). ``in_flight = 1`` writes one batch at a time."""
 
 
 def in_flight_for(budgets: Budgets) -> int:

@@ -33,13 +33,14 @@ class RefStates:
         self._keys = frozenset(keys)
         self._answer = None
 
-    def held(self, keys: Sequence[str]) -> set[str]:
-        """The keys the ledger holds in any state; asks about every expected key at once."""
+    def held(self, keys: Sequence[str]) -> _States:
+        """The states of those of ``keys`` the ledger holds; asks about every expected key at
+        once."""
         if not self._keys.issuperset(keys):
-            return set(self._ledger.states(keys))
+            return self._ledger.states(keys)
         self._seq = self._ledger.journal_seq  # before the query: a write meanwhile asks again
-        self._answer = self._ledger.states(sorted(self._keys))
-        return {key for key in keys if key in self._answer}
+        self._answer = answer = self._ledger.states(sorted(self._keys))
+        return {key: answer[key] for key in keys if key in answer}
 
     def states(self, keys: Sequence[str], own: Collection[str]) -> _States:
         """The states of ``keys`` now: the earlier answer if nothing was recorded since and

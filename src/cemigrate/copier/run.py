@@ -191,10 +191,10 @@ class Migration:
         """A masked rehearsal: personal data replaced in every record and attachment before
         the target (or the dry run) sees it (:mod:`cemigrate.mapping.mask`)."""
         self.concurrency = concurrency
-        """Target batches in flight at once: None or 1 writes one batch at a time (the default);
-        N keeps N in flight; :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the
-        target's budgets take at the latency its calls show
-        (:func:`~cemigrate.copier.inflight.in_flight_for`)."""
+        """Target batches in flight at once: None (the default) or
+        :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the target's budgets take at
+        the latency its calls show (:func:`~cemigrate.copier.inflight.in_flight_for`); N keeps
+        at most N in flight; 1 writes one batch at a time."""
         self.recording = recording or Recording()
         """How a run records its progress in the ledger for ``cemigrate status --watch``
         (:mod:`cemigrate.copier.watch`)."""
@@ -571,8 +571,9 @@ class _Writer:
         """Late references: what a batch refers to that no stream brought, fetched by id.
 
         A reference to a record of a kind written earlier in the plan (a ticket's requester,
-        a user's organization, the ticket of an SLA metric) that ``held`` does not know was
-        changed after its stream was read, or left out of an export's last minute: it is
+        a user's organization, the ticket of an SLA metric) that ``held`` does not know (or
+        knows only as ``pending``) was changed after its stream was read, or left out of an
+        export's last minute: it is
         fetched from the batch's source by id (one call per kind and batch, never the same
         key twice in a run). A user the source can no longer produce becomes a placeholder
         under the mapping's ``users.missing`` policy; the records that hang off a ticket it
@@ -688,9 +689,7 @@ class _LedgerWriter(_Writer):
         """What a batch refers to, asked of the ledger once for its late references and links."""
 
     def _in_flight(self) -> int:
-        if self.m.concurrency is None:
-            return 1
-        if self.m.concurrency == AUTO:
+        if self.m.concurrency is None or self.m.concurrency == AUTO:
             return in_flight_for(self.target.budgets)
         return self.m.concurrency
 
@@ -888,10 +887,17 @@ class _LedgerWriter(_Writer):
                 self.send(late, items[start : start + size], now=True)
 
     def _held(self, keys: Sequence[str]) -> set[str]:
-        """The keys the ledger holds in any state: done or skipped, they link; failed, their
-        own failure row says why (records referring to them fail naming them); pending, the
-        resume settles them."""
-        return self.ref_states.held(keys)
+        """The keys the ledger holds settled: done or skipped, they link; failed, their own
+        failure row says why (records referring to them fail naming them). Not a pending
+        one: left by a killed run, not found in the target when this one began
+        (:meth:`_resolve_pending`), and not read again by its stream (a live source: changed
+        since, its export's last minute leaves it out); fetched again and written, the
+        records that hang off it are linked to it, not failed as "not in the target"."""
+        return {
+            key
+            for key, (state, _) in self.ref_states.held(keys).items()
+            if state is not EntryState.PENDING
+        }
 
     def _follow_gone(self, kind: Kind, chunk: list[_Item]) -> list[_Item]:
         """Records that hang off a ticket the source no longer has (deleted while the run
@@ -1219,11 +1225,14 @@ class _DryRunWriter(_Writer):
         self.validate(stream, items)
 
     def _seen(self, keys: Sequence[str]) -> set[str]:
-        """The keys this dry run decided, or that the ledger holds from earlier runs (as the
-        run's :meth:`_LedgerWriter._held` asks it): a delta fetches neither."""
+        """The keys this dry run decided, or that the ledger holds settled from earlier runs
+        (as the run's :meth:`_LedgerWriter._held` asks it): a delta fetches neither."""
         known = {key for key in keys if key in self.seen}
         rest = [key for key in keys if key not in known]
-        return known | set(self.ledger.lookup(rest)) if rest else known
+        if not rest:
+            return known
+        entries = self.ledger.lookup(rest).items()
+        return known | {key for key, entry in entries if entry.state is not EntryState.PENDING}
 
     def _refuse(self, kind: Kind, refused: Sequence[tuple[SourceKey, str]]) -> None:
         for key, reason in refused:

@@ -24,7 +24,7 @@ from typing import ClassVar, Concatenate, Final, ParamSpec, Self, TypeVar
 
 from sqlite_utils import Database
 
-from cemigrate.errors import LedgerError
+from cemigrate.errors import LedgerError, LedgerFull, no_space
 from cemigrate.ledger._journal import GENESIS, row_hash, verify
 from cemigrate.ledger._lock import RunLock
 from cemigrate.ledger._records import (
@@ -163,7 +163,8 @@ def ledger_fault(path: str, error: sqlite3.Error) -> LedgerError:
     said = str(error)
     for words, cause, remedy in _FAULTS:
         if words in said.lower():
-            return LedgerError(
+            fault = LedgerFull if no_space(error) else LedgerError
+            return fault(
                 f"{path}: {cause} (SQLite: {said}); the step it stopped was rolled back:"
                 f" {remedy}, then continue with --resume"
             )

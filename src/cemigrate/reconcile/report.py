@@ -22,6 +22,7 @@ import attrs
 
 from cemigrate.reconcile.coverage import verdict
 from cemigrate.reconcile.findings import Finding, Findings, Severity
+from cemigrate.textfile import write_text
 
 __all__ = ["REPORT_FILES", "SCHEMA_VERSION", "ReconcileReport", "content_digest"]
 
@@ -111,8 +112,7 @@ class ReconcileReport:
         paths = {}
         for name, text in texts.items():
             path = folder / name
-            path.write_text(text, encoding="utf-8")
-            paths[name] = path
+            paths[name] = write_text(path, text, what=f"the reconciliation's {name}")
         return paths
 
 

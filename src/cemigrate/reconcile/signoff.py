@@ -26,6 +26,7 @@ import attrs
 
 from cemigrate.errors import ConfigError
 from cemigrate.reconcile.report import REPORT_FILES, content_digest
+from cemigrate.textfile import write_text
 
 __all__ = ["SIGNOFF_FILE", "NotClean", "Verification", "sign_off", "verify"]
 
@@ -136,8 +137,8 @@ def sign_off(
     }
     approval["seal"] = {key: _hash(approval[key]) for key in (*_SIGNED, *_PEOPLE)}
     path = folder / SIGNOFF_FILE
-    path.write_text(json.dumps(approval, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    text = json.dumps(approval, indent=2, ensure_ascii=False) + "\n"
+    return write_text(path, text, what="the sign-off")
 
 
 _PEOPLE: Final = ("approved_by", "role", "date", "report_digest")

@@ -24,7 +24,7 @@ import requests
 
 from cemigrate.adapters.contract import Batch, Metadata, SlaHistory, Source
 from cemigrate.adapters.files import attachment_stream
-from cemigrate.adapters.transport import account_address
+from cemigrate.adapters.transport import NotFound, account_address
 from cemigrate.adapters.zendesk import convert
 from cemigrate.adapters.zendesk.client import Page, ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.events import EventComments
@@ -215,8 +215,8 @@ class ZendeskSource(Source):
             )
             if kind is Kind.USER:
                 found.extend(self._users(page))
-            elif kind is Kind.TICKET:
-                found.extend(self._tickets(page, None))
+            elif kind is Kind.TICKET:  # one deleted since show_many answered is not served
+                found.extend(t for t in self._tickets(page, None) if not _deleted(t))
             else:
                 found.extend(convert.organization(data) for data in page.records)
         return tuple(found)
@@ -413,9 +413,11 @@ class ZendeskSource(Source):
         self._hold_metrics(metric_sets.values())
         for data in page.records:
             ticket_id = str(data.get("id"))
-            comments: list[Comment] = []
+            comments: list[Comment] | None = []
             if data.get("status") != "deleted":  # a deleted ticket's comments are gone
                 comments = self._comments_of(data, events)
+            if comments is None:  # deleted since the page was served
+                data, comments = {**data, "status": "deleted"}, []
             yield convert.ticket(
                 data,
                 comments,
@@ -438,9 +440,13 @@ class ZendeskSource(Source):
             while len(self._metrics) > _METRICS_HELD:
                 self._metrics.popitem(last=False)
 
-    def _comments_of(self, data: Mapping[str, Any], events: EventComments | None) -> list[Comment]:
+    def _comments_of(
+        self, data: Mapping[str, Any], events: EventComments | None
+    ) -> list[Comment] | None:
         """A ticket's comments: from the event spool when it holds all of them, else from the
-        ticket's own comments endpoint."""
+        ticket's own comments endpoint; None when that answers 404: the ticket was deleted
+        after the page that listed it was served (people keep working in a live account;
+        https://github.com/airbytehq/airbyte/pull/6513 meets the same 404)."""
         ticket_id = str(data.get("id"))
         if events is not None:
             created = convert.parse_time(data.get("created_at"))
@@ -450,11 +456,15 @@ class ZendeskSource(Source):
                 return events.comments_for(ticket_id)
         read = BY_NAME["ticket_comments"].read
         assert read is not None
-        return [
-            convert.comment(c)
-            for page in self.client.pages(read, id=ticket_id)
-            for c in page.records
-        ]
+        try:
+            return [
+                convert.comment(c)
+                for page in self.client.pages(read, id=ticket_id)
+                for c in page.records
+            ]
+        except NotFound:
+            log.info("zendesk: ticket %s was deleted while it was read", ticket_id)
+            return None
 
     def _ticket_fields(self) -> dict[str, FieldDef]:
         """Ticket field definitions by Zendesk id (read once per source)."""
@@ -508,6 +518,11 @@ class _Repeats:
         if len(fresh) == len(page.records):
             return page
         return attrs.evolve(page, records=tuple(fresh))
+
+
+def _deleted(record: Record) -> bool:
+    """Whether ``record`` is a ticket deleted in the source."""
+    return isinstance(record, Ticket) and record.deleted
 
 
 def _by_user(identities: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ a spool on a path resumes after the last page stored. Subclasses say which items
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -26,6 +27,7 @@ from typing import Any, Final, Self
 from cemigrate.adapters.private import private_file
 from cemigrate.adapters.zendesk.client import ZendeskClient
 from cemigrate.adapters.zendesk.objects import Read
+from cemigrate.errors import no_space, out_of_space
 
 __all__ = ["ExportSpool", "SpoolItem"]
 
@@ -72,15 +74,28 @@ class ExportSpool:
         self._reading = threading.RLock()
         """Held while pages are read: the copier's reader and writer threads may both ask."""
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        with self._when_full():
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
         self._pages: Iterator[str | None] | None = None
         self._ended = False
         self.pages_read = 0
         """Export pages read by this object (not counting pages of an earlier run)."""
         self.duplicates = 0
         """Items seen again (the export repeats items at page boundaries)."""
+
+    @contextlib.contextmanager
+    def _when_full(self) -> Iterator[None]:
+        """A full disk under the spool (SQLite's "database or disk is full", ENOSPC) becomes
+        one :class:`OutOfSpace` line naming the spool's folder; the page was rolled back."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            if not no_space(exc):
+                raise
+            name = self.prefix.removeprefix("cemigrate-").strip("-")
+            raise out_of_space(f"the {name} export spool", self.path, exc) from exc
 
     def _items(self, record: dict[str, Any]) -> Iterable[SpoolItem]:
         """The items one export record holds (subclasses say)."""
@@ -185,7 +200,7 @@ class ExportSpool:
             for record in records
             for item_id, ticket_id, ts, payload in self._items(record)
         ]
-        with self._lock, self._db:
+        with self._when_full(), self._lock, self._db:
             self._db.execute("BEGIN")
             before = self._db.total_changes
             self._db.executemany(

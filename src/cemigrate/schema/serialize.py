@@ -282,8 +282,8 @@ def _text(hint: Any, value: str, number: int, scope: dict[str, Any]) -> str:
         return f"(int.__repr__({value}) if type({value}) is int else _J({value}))"
     if hint in (float, type(None)):
         return f"_J({value})"
-    if hint is datetime:  # ISO-8601 needs no escaping
-        return f"'\"' + {value}.isoformat() + '\"'"
+    if hint is datetime:
+        return f"_S({value}.isoformat())"
     if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
         return f"_S(str({value}))"
     if isinstance(hint, type) and issubclass(hint, enum.Enum):

@@ -39,6 +39,7 @@ from cemigrate.copier.identity import AccountCheck, check_accounts, check_target
 from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.progress import Progress
+from cemigrate.copier.refstates import RefStates
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
 from cemigrate.copier.watch import Recorder, Recording, count_totals
 from cemigrate.errors import (
@@ -684,6 +685,8 @@ class _LedgerWriter(_Writer):
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
         self.watch: Recorder | None = None
         """Records the run's progress for a watcher (:mod:`cemigrate.copier.watch`)."""
+        self.ref_states = RefStates(self.ledger)
+        """What a batch refers to, asked of the ledger once for its late references and links."""
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None or self.m.concurrency == AUTO:
@@ -875,6 +878,8 @@ class _LedgerWriter(_Writer):
         """Write first what the batch refers to that its own stream did not bring
         (:meth:`_Writer.late`), through the same protocol: pending, write, done or failed;
         no cursor moves for them."""
+        refs = {ref for item in chunk for ref in item.refs}  # the same few, again and again
+        self.ref_states.expect(str(SourceKey.of(stream.source.instance, ref)) for ref in refs)
         for late, records in self.late(stream, chunk, self._held):
             items = self.classify(late, records, counted=None)
             size = max(1, self.target.batch_size.get(late.kind, 100))
@@ -890,7 +895,7 @@ class _LedgerWriter(_Writer):
         records that hang off it are linked to it, not failed as "not in the target"."""
         return {
             key
-            for key, (state, _) in self.ledger.states(keys).items()
+            for key, (state, _) in self.ref_states.held(keys).items()
             if state is not EntryState.PENDING
         }
 
@@ -1121,7 +1126,7 @@ class _LedgerWriter(_Writer):
         if not refs:
             return {}, set(), set()
         by_key = {str(SourceKey.of(instance, ref)): ref for ref in refs}
-        states = self.ledger.states(list(by_key))
+        states = self.ref_states.states(list(by_key), {str(item.key) for item in chunk})
         links = {
             by_key[key]: target_id
             for key, (state, target_id) in states.items()

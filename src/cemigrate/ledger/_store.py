@@ -250,6 +250,12 @@ class Ledger:
         # The chain's tail, kept in memory so an append needs no query.
         self._last_seq, self._last_hash = self._journal_tail()
 
+    @property
+    def journal_seq(self) -> int:
+        """The journal's last sequence number: it moves whenever this ledger records anything
+        about a key (outcomes, events, forgetting), not when keys are marked pending."""
+        return self._last_seq
+
     @classmethod
     def open(
         cls,

@@ -29,19 +29,54 @@ def to_dict(record: Record | attrs.AttrsInstance) -> dict[str, Any]:
 
     Callers get a fresh top-level dict they may add keys to.
     """
-    return dict(_encoded(record).data)
+    encoded = _encoded(record)
+    if encoded.data is None:
+        encoded.data = _encode_attrs(record)
+    return dict(encoded.data)
 
 
 _CANONICAL: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 """``json.dumps(data, separators=(",", ":"), ensure_ascii=False)``, its encoder built once
 rather than once a record."""
 
+_SORTED: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode
+"""The same with mapping keys sorted at every level: a JSON value's canonical text in one call."""
+
+_STRING: Final[Callable[[str], str]] = json.encoder.encode_basestring
+"""How the encoders above write a string (the C function, ``ensure_ascii=False``)."""
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _chunks(*, sort_keys: bool) -> Callable[[Any, int], Any] | None:
+    """The C function the encoders above call, built once, without the per-call set-up of
+    :meth:`json.JSONEncoder.encode` (None where Python has no C accelerator)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    chunks: Callable[[Any, int], Any] = make(
+        None, _not_json, _STRING, None, ":", ",", sort_keys, False, True
+    )
+    return chunks
+
+
+_PLAIN_CHUNKS: Final = _chunks(sort_keys=False)
+_SORTED_CHUNKS: Final = _chunks(sort_keys=True)
+
 
 def canonical_json(record: Record) -> str:
     """The record as canonical JSON: fields in class order, mapping keys sorted, no spaces."""
     encoded = _encoded(record)
     if encoded.text is None:
-        encoded.text = _CANONICAL(encoded.data)
+        try:
+            cls: Any = record.__class__  # record classes are hashable; mypy cannot tell
+            encoded.text = _class_text(cls)(record)
+        except Exception:  # a value its type hint does not describe: the general path decides
+            if encoded.data is None:
+                encoded.data = _encode_attrs(record)
+            encoded.text = _CANONICAL(encoded.data)
     return encoded.text
 
 
@@ -78,7 +113,7 @@ def refs_of(record: Record | attrs.AttrsInstance) -> list[Ref]:
 @attrs.define
 class _Encoded:
     record: object
-    data: dict[str, Any]
+    data: dict[str, Any] | None = None
     text: str | None = None
     refs: list[Ref] | None = None
 
@@ -99,7 +134,7 @@ def _encoded(record: object) -> _Encoded:
         hit = _RECENT.get(id(record))
     if hit is not None and hit.record is record:
         return hit
-    encoded = _Encoded(record, _encode_attrs(record))
+    encoded = _Encoded(record)
     with _RECENT_LOCK:
         _RECENT[id(record)] = encoded
         if len(_RECENT) > _RECENT_SIZE:
@@ -189,6 +224,85 @@ def _expression(hint: Any, value: str, number: int, scope: dict[str, Any]) -> st
         inner = _expression(args[0], "_i", number, scope)
         return f"list({value})" if inner == "_i" else f"[{inner} for _i in {value}]"
     return f"_encode({value})"
+
+
+# -- canonical text -------------------------------------------------------------------------
+
+
+def _any_text(value: Any) -> str:
+    """The canonical text of a value whose type is not known in advance: one call to the C
+    encoder for plain JSON (a raw payload), else through :func:`_encode`."""
+    if type(value) is dict and not value:
+        return "{}"
+    try:
+        if _SORTED_CHUNKS is not None:
+            return "".join(_SORTED_CHUNKS(value, 0))
+        return _SORTED(value)
+    except (TypeError, ValueError):  # a datetime, an enum, a record... inside
+        return _CANONICAL(_encode(value))
+
+
+@cache
+def _class_text(cls: Any) -> Callable[[Any], str]:
+    """A generated function writing one record class's canonical JSON straight from the record:
+    the bytes ``_CANONICAL(_class_encoder(cls)(record))`` writes, without the dicts between."""
+    hints = typing.get_type_hints(cls, vars(records))
+    scope: dict[str, Any] = {"_S": _STRING, "_J": _scalar_text(), "_T": _any_text}
+    parts: list[str] = []
+    literal = "{"
+    for number, field in enumerate(attrs.fields(cls)):
+        literal += ("," if number else "") + _STRING(field.name) + ":"
+        parts.append(repr(literal))
+        literal = ""
+        hint = hints.get(field.name, Any)
+        parts.append(_text(hint, f"v.{field.name}", number, scope))
+    parts.append(repr(literal + "}"))
+    source = f"def text(v):\n    return ''.join(({', '.join(parts)},))\n"
+    exec(compile(source, f"<cemigrate canonical text for {cls.__name__}>", "exec"), scope)
+    text: Callable[[Any], str] = scope["text"]
+    return text
+
+
+def _scalar_text() -> Callable[[Any], str]:
+    chunks = _PLAIN_CHUNKS
+    if chunks is None:
+        return _CANONICAL
+    return lambda value: "".join(chunks(value, 0))
+
+
+def _text(hint: Any, value: str, number: int, scope: dict[str, Any]) -> str:
+    """Python source writing ``value`` (an expression) of type ``hint`` as canonical JSON, as
+    :func:`_expression` encodes it and ``_CANONICAL`` then writes it. A value of another type
+    than its hint raises or takes the general path: never other bytes."""
+    if hint is str:
+        return f"_S({value})"
+    if hint is bool:
+        return f"('true' if {value} is True else 'false' if {value} is False else _J({value}))"
+    if hint is int:
+        return f"(int.__repr__({value}) if type({value}) is int else _J({value}))"
+    if hint in (float, type(None)):
+        return f"_J({value})"
+    if hint is datetime:
+        return f"_S({value}.isoformat())"
+    if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
+        return f"_S(str({value}))"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return f"_J({value}.value)"
+    if isinstance(hint, type) and attrs.has(hint):
+        name = f"_text_{hint.__name__}"
+        scope[name] = _class_text(hint)
+        return f"{name}({value})"
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        members = [arg for arg in args if arg is not type(None)]
+        if len(members) == 1:
+            temp = f"_t{number}"
+            inner = _text(members[0], temp, number, scope)
+            return f"('null' if ({temp} := {value}) is None else {inner})"
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        inner = _text(args[0], "_i", number, scope)
+        return f"'[' + ','.join([{inner} for _i in {value}]) + ']'"
+    return f"_T({value})"
 
 
 # -- references -------------------------------------------------------------------------------

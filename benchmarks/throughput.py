@@ -74,6 +74,8 @@ class Wire(requests.adapters.HTTPAdapter):
         super().__init__(pool_maxsize=32)
         self.lock = threading.Lock()
         self.answered: list[tuple[float, int, str]] = []
+        self.spans: list[tuple[float, float]] = []
+        """(sent, answered) of every request, for the requests on the wire over time."""
         self.now = 0
         self.most = 0
 
@@ -81,6 +83,7 @@ class Wire(requests.adapters.HTTPAdapter):
         with self.lock:
             self.now += 1
             self.most = max(self.most, self.now)
+        sent = time.perf_counter()
         status = 0
         try:
             response = super().send(request, *args, **kwargs)
@@ -88,9 +91,40 @@ class Wire(requests.adapters.HTTPAdapter):
             return response
         finally:
             path = (request.path_url or "").split("?")[0]
+            answered = time.perf_counter()
             with self.lock:
                 self.now -= 1
-                self.answered.append((time.perf_counter(), status, f"{request.method} {path}"))
+                self.answered.append((answered, status, f"{request.method} {path}"))
+                self.spans.append((sent, answered))
+
+
+def wire_use(spans: list[tuple[float, float]], begin: float, end: float) -> dict[str, float]:
+    """How the wire was used between ``begin`` and ``end``: requests on it on average, the
+    share of the time nothing was, and the mean round trip (latency injected plus the
+    emulator's own time plus the client's) of the requests answered in the window."""
+    events: list[tuple[float, int]] = []
+    for sent, answered in spans:
+        if answered <= begin or sent >= end:
+            continue
+        events.append((max(sent, begin), 1))
+        events.append((min(answered, end), -1))
+    events.sort()
+    busy_area = idle = 0.0
+    level, last = 0, begin
+    for moment, step in events:
+        busy_area += level * (moment - last)
+        if level == 0:
+            idle += moment - last
+        level, last = level + step, moment
+    idle += end - last if level == 0 else 0.0
+    busy_area += level * (end - last)
+    span = max(end - begin, 1e-9)
+    trips = [answered - sent for sent, answered in spans if begin <= answered <= end]
+    return {
+        "mean_in_flight": round(busy_area / span, 2),
+        "idle_share": round(idle / span, 3),
+        "mean_round_trip_s": round(sum(trips) / max(1, len(trips)), 3),
+    }
 
 
 def _serve_account(name: str, seed: int, latency: float, jitter: float, out: Any) -> None:
@@ -236,6 +270,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "steady": {
             "calls": len(window),
             "calls_per_min": round(len(window) / minutes, 1),
+            **wire_use(recorder.spans, begin, end),
             "binding_budget": binding,
             "share": budgets[binding]["share"],
             "budgets": budgets,

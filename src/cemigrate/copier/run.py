@@ -31,13 +31,14 @@ from typing import ClassVar, Final, Protocol, final
 
 import attrs
 
-from cemigrate.adapters import Change, Outgoing, Source, Target, WriteResult
+from cemigrate.adapters import Change, FileSource, Outgoing, Source, Target, WriteResult
 from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
 from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
+from cemigrate.copier.prefetch import Prefetch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
 from cemigrate.errors import (
@@ -652,6 +653,8 @@ class _LedgerWriter(_Writer):
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        self.prefetch = Prefetch()
+        """Attachment downloads and SLA history, off the target's writer (:mod:`.prefetch`)."""
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None:
@@ -670,6 +673,7 @@ class _LedgerWriter(_Writer):
                 self.inflight.drain()
         finally:
             self.inflight.close()
+            self.prefetch.close()
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
@@ -952,12 +956,16 @@ class _LedgerWriter(_Writer):
             for item in chunk
         ]
         batch = list(chunk)
+        # Attachments and SLA history fetched from the source while the batch waits.
+        files = self.prefetch.batch(stream.source, [o.record for o in outgoing])
 
         def work() -> list[WriteResult] | BaseException:
             try:
-                return self._send_to_target(kind, batch, outgoing, stream.source)
+                return self._send_to_target(kind, batch, outgoing, files)
             except BaseException as exc:  # raised again where the outcomes are recorded
                 return exc
+            finally:
+                files.close()
 
         def settle(answer: list[WriteResult] | BaseException) -> None:
             if isinstance(answer, BaseException):
@@ -973,7 +981,7 @@ class _LedgerWriter(_Writer):
         self.inflight.submit(work, _keys_of(batch), settle)
 
     def _send_to_target(
-        self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: Source
+        self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: FileSource
     ) -> list[WriteResult]:
         """The target's answers for a batch, one per record (on a worker thread, maybe). A
         batch the target refuses as a whole is halved until the record at fault is alone."""

@@ -37,6 +37,7 @@ from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
 from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
+from cemigrate.copier.parking import Parking
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.prefetch import Prefetch
 from cemigrate.copier.progress import Progress
@@ -135,6 +136,11 @@ class _Item:
     """The records its lookup fields' values name (:mod:`cemigrate.copier.fieldstep`)."""
     size: int = 0
     """Bytes of its canonical JSON (what bounds a write batch: :data:`BATCH_BYTES`)."""
+
+
+_ParkedBatch = tuple[Stream, list[_Item], Callable[[], None] | None, frozenset[str]]
+"""A batch set aside (:class:`~cemigrate.copier.parking.Parking`): its stream, records, what
+to call once recorded, and its keys that were in flight when it was parked."""
 
 
 class Migration:
@@ -653,6 +659,8 @@ class _LedgerWriter(_Writer):
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        self.parking: Parking[_ParkedBatch] = Parking()
+        """Batches waiting for what they refer to, while the copier goes on (:mod:`.parking`)."""
         self.prefetch = Prefetch()
         """Attachment downloads and SLA history, off the target's writer (:mod:`.prefetch`)."""
 
@@ -764,20 +772,23 @@ class _LedgerWriter(_Writer):
         settled: Callable[[], None] | None = None,
         *,
         now: bool = False,
+        parked_with: frozenset[str] = frozenset(),
     ) -> None:
         """Steps 1-3 of the write protocol for one target batch (after its late references).
         The write may go on a worker thread (a kind in the target's ``concurrent``);
         ``settled`` is called once its outcomes are recorded. ``now``: written before this
-        returns."""
+        returns. ``parked_with``: its keys that were in flight when it was parked."""
         # What the batch refers to or could be matched with must not be in flight; a record
         # read again while its first reading was in flight is looked at again once it landed.
-        again: set[str] = set()
+        again: set[str] = set(parked_with)
         if len(self.inflight) and not now:
             # Room first: a batch that failed in flight stops the run before this one is
             # marked pending.
             self.inflight.make_room()
+        if not now and self._park(stream, chunk, settled, parked_with):
+            return  # sent once what it needs has landed (copier/parking.py)
         if len(self.inflight):
-            again = self.inflight.held(str(item.key) for item in chunk)
+            again |= self.inflight.held(str(item.key) for item in chunk)
             self.inflight.wait_for(_needed_keys(chunk))
         if again:
             chunk = self._landed_meanwhile(stream.kind, chunk, again)
@@ -811,6 +822,31 @@ class _LedgerWriter(_Writer):
             settled()
         if later:
             self.send(stream, later, settled, now=now)
+
+    def _park(
+        self,
+        stream: Stream,
+        chunk: list[_Item],
+        settled: Callable[[], None] | None,
+        again: frozenset[str],
+    ) -> bool:
+        """Send the parked batches whose needs landed; park this one if what it needs is in
+        flight or parked (whether it was), so the copier goes on with the batches behind it."""
+        self.parking.release(self.inflight.held, self._unpark)
+        if not len(self.inflight) and not len(self.parking):
+            return False
+        keys = {str(item.key) for item in chunk}
+        held = self.inflight.held(keys) | self.parking.carrying(keys)
+        return self.parking.park(
+            (stream, chunk, settled, again | held),
+            _keys_of(chunk),
+            _needed_keys(chunk),
+            self.inflight.held,
+        )
+
+    def _unpark(self, parked: _ParkedBatch) -> None:
+        stream, chunk, settled, again = parked
+        self.send(stream, chunk, settled, parked_with=again)
 
     def _landed_meanwhile(self, kind: Kind, chunk: list[_Item], keys: set[str]) -> list[_Item]:
         """Records of ``keys`` were classified while an earlier reading was in flight: now that
@@ -1364,6 +1400,7 @@ class _StreamWriter:
     def finish(self) -> None:
         """Send what is left, wait for what is in flight, move the cursor to the stream's end."""
         self._flush(final=True)
+        self.writer.parking.flush(self.writer.inflight.wait_for, self.writer._unpark)
         self.writer.inflight.drain()
         self._advance()
 

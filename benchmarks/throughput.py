@@ -100,7 +100,8 @@ class Wire(requests.adapters.HTTPAdapter):
 
 def wire_use(spans: list[tuple[float, float]], begin: float, end: float) -> dict[str, float]:
     """How the wire was used between ``begin`` and ``end``: requests on it on average, the
-    share of the time nothing was, and the mean round trip (latency injected plus the
+    share of the time nothing was, of the time one at most was (a lone ticket's calls, one
+    after another), and the mean round trip (latency injected plus the
     emulator's own time plus the client's) of the requests answered in the window."""
     events: list[tuple[float, int]] = []
     for sent, answered in spans:
@@ -109,20 +110,24 @@ def wire_use(spans: list[tuple[float, float]], begin: float, end: float) -> dict
         events.append((max(sent, begin), 1))
         events.append((min(answered, end), -1))
     events.sort()
-    busy_area = idle = 0.0
+    busy_area = idle = alone = 0.0
     level, last = 0, begin
     for moment, step in events:
         busy_area += level * (moment - last)
         if level == 0:
             idle += moment - last
+        if level <= 1:
+            alone += moment - last
         level, last = level + step, moment
     idle += end - last if level == 0 else 0.0
+    alone += end - last if level <= 1 else 0.0
     busy_area += level * (end - last)
     span = max(end - begin, 1e-9)
     trips = [answered - sent for sent, answered in spans if begin <= answered <= end]
     return {
         "mean_in_flight": round(busy_area / span, 2),
         "idle_share": round(idle / span, 3),
+        "one_at_most_share": round(alone / span, 3),
         "mean_round_trip_s": round(sum(trips) / max(1, len(trips)), 3),
     }
 

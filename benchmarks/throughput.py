@@ -12,6 +12,8 @@ clock: every budget wait and every Bulk poll is spent for real.
 - ``steady``: the write phase without its first and last tenth of requests: ``calls_per_min``
   achieved, and per budget its rate against its ceiling (``limit / period``, per minute); the
   **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling.
+- ``drain_s``: from the last request that starts a ticket to the run's last request (a
+  ticket with a thousand conversations is written one call at a time to the end);
 - ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
   budgets (``Budgets.lower_bound``: a full bucket at once, the rest at the sustained rate);
   ``wall_vs_bound`` = ``wall_s / bound_s`` (goal ≤ 1.15; only meaningful when the calls are
@@ -58,11 +60,15 @@ from cemigrate.schema import Kind
 
 TARGETS = ("freshdesk", "zendesk", "salesforce")
 TICKET_WRITES: dict[str, Callable[[str], bool]] = {
-    "freshdesk": lambda what: what.startswith("POST /api/v2/tickets"),
+    # A ticket's create; its conversations follow it, one after another (their order is the
+    # platform's), so after the last create only the longest tickets are left: the drain.
+    "freshdesk": lambda what: what == "POST /api/v2/tickets",
     "zendesk": lambda what: what.startswith(("POST /api/v2/uploads", "POST /api/v2/imports")),
     "salesforce": lambda what: "/jobs/ingest" in what or "ContentVersion" in what,
 }
-"""The requests that write tickets, per target: the steady phase is between the first and last."""
+"""The requests that start writing tickets, per target: the steady phase is between the first
+and the last (without their first and last tenth); what comes after the last is the drain
+(``drain_s``)."""
 
 
 class Wire(requests.adapters.HTTPAdapter):
@@ -245,6 +251,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     tenth = len(phase) // 10
     window = phase[tenth : len(phase) - tenth] if len(phase) > 20 else phase
     begin, end = window[0][0], window[-1][0]
+    drain = answered[-1][0] - phase[-1][0] if phase else 0.0
     minutes = max(end - begin, 1e-9) / 60
     (t0, before), (t1, after) = sampler.at(begin), sampler.at(end)
     sampled_minutes = max(t1 - t0, 1e-9) / 60
@@ -280,6 +287,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "share": budgets[binding]["share"],
             "budgets": budgets,
         },
+        "drain_s": round(drain, 1),
         "wall_s": round(wall, 1),
         "bound_s": round(bound, 1),
         "wall_vs_bound": round(wall / bound, 3) if bound > 0 else None,

@@ -11,7 +11,9 @@ clock: every budget wait and every Bulk poll is spent for real.
   the most requests on the wire at once.
 - ``steady``: the write phase without its first and last tenth of requests: ``calls_per_min``
   achieved, and per budget its rate against its ceiling (``limit / period``, per minute); the
-  **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling.
+  **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling;
+  ``paced``: the same after the binding budget first made a call wait (the bucket's burst
+  spent: what a long migration sees), counted on the wire.
 - ``drain_s``: from the last request that starts a ticket to the run's last request (a
   ticket with a thousand conversations is written one call at a time to the end);
 - ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
@@ -155,6 +157,8 @@ class BudgetSampler:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.samples: list[tuple[float, dict[str, int]]] = []
+        self.first_wait: dict[str, float] = {}
+        """Budget key → when it first made a call wait (its bucket's burst was spent)."""
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -165,7 +169,11 @@ class BudgetSampler:
 
     def take(self) -> None:
         counts = {key: budget.calls for key, budget in self.target.budgets.items()}
-        self.samples.append((time.perf_counter(), counts))
+        now = time.perf_counter()
+        self.samples.append((now, counts))
+        for key, budget in self.target.budgets.items():
+            if budget.waited > 0:
+                self.first_wait.setdefault(key, now)
 
     def at(self, moment: float) -> tuple[float, dict[str, int]]:
         """The sample nearest to ``moment``."""
@@ -265,6 +273,20 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "share": round(rate / ceiling, 3) if ceiling else None,
         }
     binding = max(budgets, key=lambda k: budgets[k]["share"] or 0.0)
+    # Paced: the part of the window after the binding budget first made a call wait (its
+    # bucket's burst spent), where only its sustained rate lets calls through.
+    paced_from = sampler.first_wait.get(binding)
+    paced = None
+    if paced_from is not None and paced_from < end - 10:
+        inside = [t for t, _, _ in window if t >= paced_from]
+        paced = {
+            "seconds": round(end - paced_from, 1),
+            "calls_per_min": round(len(inside) / ((end - paced_from) / 60), 1),
+            "share": round(
+                len(inside) / ((end - paced_from) / 60) / budgets[binding]["ceiling_per_min"], 3
+            ),
+            **wire_use(recorder.spans, paced_from, end),
+        }
     calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
     bound = target.budgets.lower_bound(calls_by_key)
     return {
@@ -286,6 +308,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "binding_budget": binding,
             "share": budgets[binding]["share"],
             "budgets": budgets,
+            "paced": paced,
         },
         "drain_s": round(drain, 1),
         "wall_s": round(wall, 1),

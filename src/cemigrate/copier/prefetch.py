@@ -65,6 +65,8 @@ class Prefetch:
         self._spooled = 0
         self._downloads: concurrent.futures.ThreadPoolExecutor | None = None
         self._history: concurrent.futures.ThreadPoolExecutor | None = None
+        self.wants_files = False
+        """Whether the target opened an attachment (from then on they are fetched ahead)."""
         self.wants_history = False
         """Whether the target asked a batch for SLA history (from then on it is fetched
         ahead)."""
@@ -72,12 +74,17 @@ class Prefetch:
         """Names of the threads that downloaded (what tests look at)."""
 
     def batch(self, source: FileSource, records: Sequence[object]) -> BatchFiles:
-        """Start fetching what ``records`` will need; the files to hand the target."""
+        """Start fetching what ``records`` will need; the files to hand the target. Nothing
+        is fetched ahead from a source whose calls take no time (in process: reading ahead
+        would only copy) or that the target has not yet asked for it (a target that never
+        opens a file costs no download)."""
         files = BatchFiles(self, source)
+        if not _remote(source):
+            return files
         tickets = [r for r in records if isinstance(r, Ticket) and not r.deleted]
         if self.wants_history and tickets:
             files.history_for(tickets)
-        if self.downloaders > 0:
+        if self.downloaders > 0 and self.wants_files:
             for ticket in tickets:
                 for comment in ticket.comments:
                     for attachment in comment.attachments:
@@ -163,6 +170,7 @@ class BatchFiles(FileSource):
     def open_attachment(self, attachment: Attachment) -> BinaryIO:
         """The attachment's bytes: the spooled copy (waiting for its download), or the
         source's stream."""
+        self._prefetch.wants_files = True
         held = self._files.pop(attachment.id, None)
         if held is None:
             return self._source.open_attachment(attachment)
@@ -210,3 +218,15 @@ class BatchFiles(FileSource):
         self._files.clear()
         if self._history is not None:
             self._history.cancel()
+
+
+REMOTE_LATENCY: Final = 0.005
+"""A source whose calls take longer than this (seconds, as its budgets observed) is remote."""
+
+
+def _remote(source: FileSource) -> bool:
+    """Whether ``source``'s calls take time (a round trip its budgets observed)."""
+    budgets = getattr(source, "budgets", None)
+    if budgets is None:
+        return False
+    return any(budget.latency > REMOTE_LATENCY for budget in budgets.values())

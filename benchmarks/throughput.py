@@ -12,8 +12,8 @@ clock: every budget wait and every Bulk poll is spent for real.
 - ``steady``: the write phase without its first and last tenth of requests: ``calls_per_min``
   achieved, and per budget its rate against its ceiling (``limit / period``, per minute); the
   **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling;
-  ``paced``: the same after the binding budget first made a call wait (the bucket's burst
-  spent: what a long migration sees), counted on the wire.
+  ``paced``: the same once the binding budget's bucket ran dry (its burst spent: what a long
+  migration sees), counted on the wire; none when the run is too short to empty it.
 - ``drain_s``: from the last request that starts a ticket to the run's last request (a
   ticket with a thousand conversations is written one call at a time to the end);
 - ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
@@ -157,8 +157,7 @@ class BudgetSampler:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.samples: list[tuple[float, dict[str, int]]] = []
-        self.first_wait: dict[str, float] = {}
-        """Budget key → when it first made a call wait (its bucket's burst was spent)."""
+
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -169,11 +168,7 @@ class BudgetSampler:
 
     def take(self) -> None:
         counts = {key: budget.calls for key, budget in self.target.budgets.items()}
-        now = time.perf_counter()
-        self.samples.append((now, counts))
-        for key, budget in self.target.budgets.items():
-            if budget.waited > 0:
-                self.first_wait.setdefault(key, now)
+        self.samples.append((time.perf_counter(), counts))
 
     def at(self, moment: float) -> tuple[float, dict[str, int]]:
         """The sample nearest to ``moment``."""
@@ -273,19 +268,29 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "share": round(rate / ceiling, 3) if ceiling else None,
         }
     binding = max(budgets, key=lambda k: budgets[k]["share"] or 0.0)
-    # Paced: the part of the window after the binding budget first made a call wait (its
-    # bucket's burst spent), where only its sustained rate lets calls through.
-    paced_from = sampler.first_wait.get(binding)
+    # Paced: the part of the window after the binding budget's bucket ran (nearly) dry: the
+    # calls since the run's first exceed its burst (capacity) plus what its rate refilled
+    # since, within a tenth of the burst. From there only the sustained rate counts.
+    bucket = target.budgets[binding]
+    first = answered[0][0]
+    dry = next(
+        (
+            moment
+            for count, (moment, _, _) in enumerate(answered, start=1)
+            if count >= 0.9 * bucket.capacity + bucket.rate_per_second * (moment - first)
+        ),
+        None,
+    )
     paced = None
-    if paced_from is not None and paced_from < end - 10:
-        inside = [t for t, _, _ in window if t >= paced_from]
+    if dry is not None and dry < end - 10:
+        start = max(dry, begin)
+        inside = [t for t, _, _ in window if t >= start]
+        rate = len(inside) / ((end - start) / 60)
         paced = {
-            "seconds": round(end - paced_from, 1),
-            "calls_per_min": round(len(inside) / ((end - paced_from) / 60), 1),
-            "share": round(
-                len(inside) / ((end - paced_from) / 60) / budgets[binding]["ceiling_per_min"], 3
-            ),
-            **wire_use(recorder.spans, paced_from, end),
+            "seconds": round(end - start, 1),
+            "calls_per_min": round(rate, 1),
+            "share": round(rate / budgets[binding]["ceiling_per_min"], 3),
+            **wire_use(recorder.spans, start, end),
         }
     calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
     bound = target.budgets.lower_bound(calls_by_key)

@@ -101,3 +101,55 @@ def test_a_parked_batch_goes_in_order_once_nothing_it_needs_is_in_flight_or_park
     parking.release(in_flight, sent.append)
     assert sent == ["a", "b"]
     assert len(parking) == 0
+
+
+class _LongPairs(_Long):
+    """Two tickets a batch; the batch holding ticket 1 lasts until ticket 8 is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_size = dict.fromkeys(Kind, 2)
+
+    def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
+        if kind is Kind.TICKET and batch[0].record.id == "1":
+            self.waited_out = not self.last_written.wait(timeout=5)
+        results = MemoryTarget.write(self, kind, batch, files)
+        if kind is Kind.TICKET:
+            with self.lock:
+                self.order.extend(item.record.id for item in batch)
+            if any(item.record.id == "8" for item in batch):
+                self.last_written.set()
+        return results
+
+
+def test_a_set_aside_batch_that_refers_ahead_to_one_set_aside_after_it_is_not_held_forever(
+    tmp_path: Path,
+) -> None:
+    # Batch (3, 4) waits for ticket 1; ticket 4 names ticket 6 as its problem, and batch (5, 6)
+    # waits behind (3, 4) for ticket 3: each holds what the other refers to.
+    target = _LongPairs()
+    outcome: list[str] = []
+
+    def migrate() -> None:
+        with Ledger.open(tmp_path / "l.sqlite") as ledger:
+            outcome.append(
+                Migration(
+                    sources=[_desk(8, problem_of={3: 1, 4: 6, 5: 3})],
+                    target=target,
+                    ledger=ledger,
+                    progress=False,
+                    concurrency=4,
+                )
+                .run()
+                .status
+            )
+
+    runner = threading.Thread(target=migrate, daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "the run never ended"
+    assert outcome == ["completed"]
+    stored = {r.external_id: r for r in target.records(Kind.TICKET)}
+    assert len(stored) == 8
+    assert stored["s:ticket:3"].data["links"]["ticket:1"] == stored["s:ticket:1"].target_id
+    assert stored["s:ticket:5"].data["links"]["ticket:3"] == stored["s:ticket:3"].target_id

@@ -772,20 +772,21 @@ class _LedgerWriter(_Writer):
         settled: Callable[[], None] | None = None,
         *,
         now: bool = False,
-        parked_with: frozenset[str] = frozenset(),
+        parked_with: frozenset[str] | None = None,
     ) -> None:
         """Steps 1-3 of the write protocol for one target batch (after its late references).
         The write may go on a worker thread (a kind in the target's ``concurrent``);
         ``settled`` is called once its outcomes are recorded. ``now``: written before this
-        returns. ``parked_with``: its keys that were in flight when it was parked."""
+        returns. ``parked_with``: a batch that was set aside, sent now (never set aside again), and
+        its keys that were in flight when it was."""
         # What the batch refers to or could be matched with must not be in flight; a record
         # read again while its first reading was in flight is looked at again once it landed.
-        again: set[str] = set(parked_with)
+        again: set[str] = set(parked_with or ())
         if len(self.inflight) and not now:
             # Room first: a batch that failed in flight stops the run before this one is
             # marked pending.
             self.inflight.make_room()
-        if not now and self._park(stream, chunk, settled, parked_with):
+        if not now and parked_with is None and self._park(stream, chunk, settled):
             return  # sent once what it needs has landed (copier/parking.py)
         if len(self.inflight):
             again |= self.inflight.held(str(item.key) for item in chunk)
@@ -828,7 +829,6 @@ class _LedgerWriter(_Writer):
         stream: Stream,
         chunk: list[_Item],
         settled: Callable[[], None] | None,
-        again: frozenset[str],
     ) -> bool:
         """Send the parked batches whose needs landed; park this one if what it needs is in
         flight or parked (whether it was), so the copier goes on with the batches behind it."""
@@ -838,7 +838,7 @@ class _LedgerWriter(_Writer):
         keys = {str(item.key) for item in chunk}
         held = self.inflight.held(keys) | self.parking.carrying(keys)
         return self.parking.park(
-            (stream, chunk, settled, again | held),
+            (stream, chunk, settled, frozenset(held)),
             _keys_of(chunk),
             _needed_keys(chunk),
             self.inflight.held,

@@ -268,19 +268,17 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "share": round(rate / ceiling, 3) if ceiling else None,
         }
     binding = max(budgets, key=lambda k: budgets[k]["share"] or 0.0)
-    # Paced: the part of the window after the binding budget's bucket ran (nearly) dry: the
-    # calls since the run's first exceed its burst (capacity) plus what its rate refilled
-    # since, within a tenth of the burst. From there only the sustained rate counts.
+    # Paced: the part of the window after the binding budget's bucket ran (nearly) dry: a
+    # bucket of its capacity, refilled at its rate, spent one token a call answered, below a
+    # tenth of its capacity. From there only the sustained rate counts.
     bucket = target.budgets[binding]
-    first = answered[0][0]
-    dry = next(
-        (
-            moment
-            for count, (moment, _, _) in enumerate(answered, start=1)
-            if count >= 0.9 * bucket.capacity + bucket.rate_per_second * (moment - first)
-        ),
-        None,
-    )
+    tokens, last, dry = bucket.capacity, answered[0][0], None
+    for moment, _, _ in answered:
+        tokens = min(bucket.capacity, tokens + (moment - last) * bucket.rate_per_second) - 1
+        last = moment
+        if tokens < 0.1 * bucket.capacity:
+            dry = moment
+            break
     paced = None
     if dry is not None and dry < end - 10:
         start = max(dry, begin)

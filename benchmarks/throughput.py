@@ -11,7 +11,11 @@ clock: every budget wait and every Bulk poll is spent for real.
   the most requests on the wire at once.
 - ``steady``: the write phase without its first and last tenth of requests: ``calls_per_min``
   achieved, and per budget its rate against its ceiling (``limit / period``, per minute); the
-  **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling.
+  **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling;
+  ``paced``: the same once the binding budget's bucket ran dry (its burst spent: what a long
+  migration sees), counted on the wire; none when the run is too short to empty it.
+- ``drain_s``: from the last request that starts a ticket to the run's last request (a
+  ticket with a thousand conversations is written one call at a time to the end);
 - ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
   budgets (``Budgets.lower_bound``: a full bucket at once, the rest at the sustained rate);
   ``wall_vs_bound`` = ``wall_s / bound_s`` (goal ≤ 1.15; only meaningful when the calls are
@@ -58,11 +62,15 @@ from cemigrate.schema import Kind
 
 TARGETS = ("freshdesk", "zendesk", "salesforce")
 TICKET_WRITES: dict[str, Callable[[str], bool]] = {
-    "freshdesk": lambda what: what.startswith("POST /api/v2/tickets"),
+    # A ticket's create; its conversations follow it, one after another (their order is the
+    # platform's), so after the last create only the longest tickets are left: the drain.
+    "freshdesk": lambda what: what == "POST /api/v2/tickets",
     "zendesk": lambda what: what.startswith(("POST /api/v2/uploads", "POST /api/v2/imports")),
     "salesforce": lambda what: "/jobs/ingest" in what or "ContentVersion" in what,
 }
-"""The requests that write tickets, per target: the steady phase is between the first and last."""
+"""The requests that start writing tickets, per target: the steady phase is between the first
+and the last (without their first and last tenth); what comes after the last is the drain
+(``drain_s``)."""
 
 
 class Wire(requests.adapters.HTTPAdapter):
@@ -74,6 +82,8 @@ class Wire(requests.adapters.HTTPAdapter):
         super().__init__(pool_maxsize=32)
         self.lock = threading.Lock()
         self.answered: list[tuple[float, int, str]] = []
+        self.spans: list[tuple[float, float]] = []
+        """(sent, answered) of every request, for the requests on the wire over time."""
         self.now = 0
         self.most = 0
 
@@ -81,6 +91,7 @@ class Wire(requests.adapters.HTTPAdapter):
         with self.lock:
             self.now += 1
             self.most = max(self.most, self.now)
+        sent = time.perf_counter()
         status = 0
         try:
             response = super().send(request, *args, **kwargs)
@@ -88,9 +99,45 @@ class Wire(requests.adapters.HTTPAdapter):
             return response
         finally:
             path = (request.path_url or "").split("?")[0]
+            answered = time.perf_counter()
             with self.lock:
                 self.now -= 1
-                self.answered.append((time.perf_counter(), status, f"{request.method} {path}"))
+                self.answered.append((answered, status, f"{request.method} {path}"))
+                self.spans.append((sent, answered))
+
+
+def wire_use(spans: list[tuple[float, float]], begin: float, end: float) -> dict[str, float]:
+    """How the wire was used between ``begin`` and ``end``: requests on it on average, the
+    share of the time nothing was, of the time one at most was (a lone ticket's calls, one
+    after another), and the mean round trip (latency injected plus the
+    emulator's own time plus the client's) of the requests answered in the window."""
+    events: list[tuple[float, int]] = []
+    for sent, answered in spans:
+        if answered <= begin or sent >= end:
+            continue
+        events.append((max(sent, begin), 1))
+        events.append((min(answered, end), -1))
+    events.sort()
+    busy_area = idle = alone = 0.0
+    level, last = 0, begin
+    for moment, step in events:
+        busy_area += level * (moment - last)
+        if level == 0:
+            idle += moment - last
+        if level <= 1:
+            alone += moment - last
+        level, last = level + step, moment
+    idle += end - last if level == 0 else 0.0
+    alone += end - last if level <= 1 else 0.0
+    busy_area += level * (end - last)
+    span = max(end - begin, 1e-9)
+    trips = [answered - sent for sent, answered in spans if begin <= answered <= end]
+    return {
+        "mean_in_flight": round(busy_area / span, 2),
+        "idle_share": round(idle / span, 3),
+        "one_at_most_share": round(alone / span, 3),
+        "mean_round_trip_s": round(sum(trips) / max(1, len(trips)), 3),
+    }
 
 
 def _serve_account(name: str, seed: int, latency: float, jitter: float, out: Any) -> None:
@@ -110,6 +157,7 @@ class BudgetSampler:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.samples: list[tuple[float, dict[str, int]]] = []
+
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -206,6 +254,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     tenth = len(phase) // 10
     window = phase[tenth : len(phase) - tenth] if len(phase) > 20 else phase
     begin, end = window[0][0], window[-1][0]
+    drain = answered[-1][0] - phase[-1][0] if phase else 0.0
     minutes = max(end - begin, 1e-9) / 60
     (t0, before), (t1, after) = sampler.at(begin), sampler.at(end)
     sampled_minutes = max(t1 - t0, 1e-9) / 60
@@ -219,6 +268,28 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "share": round(rate / ceiling, 3) if ceiling else None,
         }
     binding = max(budgets, key=lambda k: budgets[k]["share"] or 0.0)
+    # Paced: the part of the window after the binding budget's bucket ran (nearly) dry: a
+    # bucket of its capacity, refilled at its rate, spent one token a call answered, below a
+    # tenth of its capacity. From there only the sustained rate counts.
+    bucket = target.budgets[binding]
+    tokens, last, dry = bucket.capacity, answered[0][0], None
+    for moment, _, _ in answered:
+        tokens = min(bucket.capacity, tokens + (moment - last) * bucket.rate_per_second) - 1
+        last = moment
+        if tokens < 0.1 * bucket.capacity:
+            dry = moment
+            break
+    paced = None
+    if dry is not None and dry < end - 10:
+        start = max(dry, begin)
+        inside = [t for t, _, _ in window if t >= start]
+        rate = len(inside) / ((end - start) / 60)
+        paced = {
+            "seconds": round(end - start, 1),
+            "calls_per_min": round(rate, 1),
+            "share": round(rate / budgets[binding]["ceiling_per_min"], 3),
+            **wire_use(recorder.spans, start, end),
+        }
     calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
     bound = target.budgets.lower_bound(calls_by_key)
     return {
@@ -236,10 +307,13 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "steady": {
             "calls": len(window),
             "calls_per_min": round(len(window) / minutes, 1),
+            **wire_use(recorder.spans, begin, end),
             "binding_budget": binding,
             "share": budgets[binding]["share"],
             "budgets": budgets,
+            "paced": paced,
         },
+        "drain_s": round(drain, 1),
         "wall_s": round(wall, 1),
         "bound_s": round(bound, 1),
         "wall_vs_bound": round(wall / bound, 3) if bound > 0 else None,

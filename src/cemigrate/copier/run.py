@@ -37,7 +37,9 @@ from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
 from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
+from cemigrate.copier.parking import Parking
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
+from cemigrate.copier.prefetch import Prefetch
 from cemigrate.copier.progress import Progress
 from cemigrate.copier.refstates import RefStates
 from cemigrate.copier.report import KindTally, Problem, RunReport, problems_of
@@ -143,6 +145,11 @@ class _Item:
 
     def __attrs_post_init__(self) -> None:
         self.refs = frozenset((*linked_refs(self.record), *self.lookups))
+
+
+_ParkedBatch = tuple[Stream, list[_Item], Callable[[], None] | None, frozenset[str]]
+"""A batch set aside (:class:`~cemigrate.copier.parking.Parking`): its stream, records, what
+to call once recorded, and its keys that were in flight when it was parked."""
 
 
 class Migration:
@@ -687,6 +694,10 @@ class _LedgerWriter(_Writer):
         """Records the run's progress for a watcher (:mod:`cemigrate.copier.watch`)."""
         self.ref_states = RefStates(self.ledger)
         """What a batch refers to, asked of the ledger once for its late references and links."""
+        self.parking: Parking[_ParkedBatch] = Parking()
+        """Batches waiting for what they refer to, while the copier goes on (:mod:`.parking`)."""
+        self.prefetch = Prefetch()
+        """Attachment downloads and SLA history, off the target's writer (:mod:`.prefetch`)."""
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None or self.m.concurrency == AUTO:
@@ -703,6 +714,7 @@ class _LedgerWriter(_Writer):
                 self.inflight.drain()
         finally:
             self.inflight.close()
+            self.prefetch.close()
 
     def _begin(self, *, resume: bool) -> None:
         self.run_id = self.ledger.start_run(self.mode.value, self.m._plan_digest)
@@ -811,20 +823,24 @@ class _LedgerWriter(_Writer):
         settled: Callable[[], None] | None = None,
         *,
         now: bool = False,
+        parked_with: frozenset[str] | None = None,
     ) -> None:
         """Steps 1-3 of the write protocol for one target batch (after its late references).
         The write may go on a worker thread (a kind in the target's ``concurrent``);
         ``settled`` is called once its outcomes are recorded. ``now``: written before this
-        returns."""
+        returns. ``parked_with``: a batch that was set aside, sent now (never set aside again), and
+        its keys that were in flight when it was."""
         # What the batch refers to or could be matched with must not be in flight; a record
         # read again while its first reading was in flight is looked at again once it landed.
-        again: set[str] = set()
+        again: set[str] = set(parked_with or ())
         if len(self.inflight) and not now:
             # Room first: a batch that failed in flight stops the run before this one is
             # marked pending.
             self.inflight.make_room()
+        if not now and parked_with is None and self._park(stream, chunk, settled):
+            return  # sent once what it needs has landed (copier/parking.py)
         if len(self.inflight):
-            again = self.inflight.held(str(item.key) for item in chunk)
+            again |= self.inflight.held(str(item.key) for item in chunk)
             self.inflight.wait_for(_needed_keys(chunk))
         if again:
             chunk = self._landed_meanwhile(stream.kind, chunk, again)
@@ -858,6 +874,30 @@ class _LedgerWriter(_Writer):
             settled()
         if later:
             self.send(stream, later, settled, now=now)
+
+    def _park(
+        self,
+        stream: Stream,
+        chunk: list[_Item],
+        settled: Callable[[], None] | None,
+    ) -> bool:
+        """Send the parked batches whose needs landed; park this one if what it needs is in
+        flight or parked (whether it was), so the copier goes on with the batches behind it."""
+        self.parking.release(self.inflight.held, self._unpark)
+        if not len(self.inflight) and not len(self.parking):
+            return False
+        keys = {str(item.key) for item in chunk}
+        held = self.inflight.held(keys) | self.parking.carrying(keys)
+        return self.parking.park(
+            (stream, chunk, settled, frozenset(held)),
+            _keys_of(chunk),
+            _needed_keys(chunk),
+            self.inflight.held,
+        )
+
+    def _unpark(self, parked: _ParkedBatch) -> None:
+        stream, chunk, settled, again = parked
+        self.send(stream, chunk, settled, parked_with=again)
 
     def _landed_meanwhile(self, kind: Kind, chunk: list[_Item], keys: set[str]) -> list[_Item]:
         """Records of ``keys`` were classified while an earlier reading was in flight: now that
@@ -1012,14 +1052,18 @@ class _LedgerWriter(_Writer):
             for item in chunk
         ]
         batch = list(chunk)
+        # Attachments and SLA history fetched from the source while the batch waits.
+        fetched = self.prefetch.batch(stream.source, [o.record for o in outgoing])
         mask = self.m.mask
-        files: FileSource = stream.source if mask is None else mask.files(stream.source)
+        files: FileSource = fetched if mask is None else mask.files(fetched)
 
         def work() -> list[WriteResult] | BaseException:
             try:
                 return self._send_to_target(kind, batch, outgoing, files)
             except BaseException as exc:  # raised again where the outcomes are recorded
                 return exc
+            finally:
+                fetched.close()
 
         def settle(answer: list[WriteResult] | BaseException) -> None:
             if isinstance(answer, BaseException):
@@ -1421,6 +1465,7 @@ class _StreamWriter:
     def finish(self) -> None:
         """Send what is left, wait for what is in flight, move the cursor to the stream's end."""
         self._flush(final=True)
+        self.writer.parking.flush(self.writer.inflight.wait_for, self.writer._unpark)
         self.writer.inflight.drain()
         self._advance()
         if self.writer.watch is not None:

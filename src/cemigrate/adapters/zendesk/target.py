@@ -42,6 +42,7 @@ from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
 from cemigrate.adapters.transport import account_address
 from cemigrate.adapters.zendesk import convert, rollback
+from cemigrate.adapters.zendesk import jobs as jobs_pace
 from cemigrate.adapters.zendesk.client import ZendeskClient, ZendeskCredentials
 from cemigrate.adapters.zendesk.limits import ZENDESK_PLANS
 from cemigrate.adapters.zendesk.objects import (
@@ -53,6 +54,7 @@ from cemigrate.adapters.zendesk.objects import (
     Write,
 )
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_activated, zendesk_active
+from cemigrate.adapters.zendesk.uploads import UploadPool
 from cemigrate.errors import ConfigError, RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
@@ -65,6 +67,7 @@ from cemigrate.rules.translate import (
     translate,
 )
 from cemigrate.schema import (
+    Attachment,
     Brand,
     Comment,
     CustomStatus,
@@ -140,7 +143,6 @@ _FIELD_OBJECTS: Final[Mapping[FieldObject, str]] = {
 _SUBDOMAIN_TRIES: Final = 5
 """Subdomains tried for one new brand (``acme-pay``, ``acme-pay-2``, ...): brand subdomains
 are unique across every Zendesk account, so a derived one may be someone else's."""
-_JOB_POLL_SECONDS: Final = 1.0
 _JOB_MAX_POLLS: Final = 900
 
 
@@ -178,6 +180,10 @@ class ZendeskTarget(PlatformTarget):
         self.batch_size: Mapping[Kind, int] = {
             kind: BATCH_SIZE.get(kind, _SLA_BATCH) for kind in WRITABLE
         }
+        self.job_pace = jobs_pace.JobPace(self.clock)
+        """When to poll background jobs (no fixed sleep)."""
+        self.uploads = UploadPool(self.budgets.in_flight)
+        """A ticket batch's files uploaded several at once, bounded across batches."""
         self._fields: dict[tuple[FieldObject, str], FieldDef] | None = None
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
@@ -263,6 +269,10 @@ class ZendeskTarget(PlatformTarget):
             Kind.RULE: self._write_rules,
             Kind.SLA_POLICY: self._write_sla_policies,
         }
+
+    def close(self) -> None:
+        """Stop the upload threads."""
+        self.uploads.close()
 
     def _forget(self) -> None:
         # find() first lets the account's background jobs finish, then reads it again.
@@ -778,9 +788,17 @@ class ZendeskTarget(PlatformTarget):
         new = [o.record for o in batch if o.target_id is None and isinstance(o.record, Ticket)]
         history: Mapping[str, SlaHistory] = files.sla_history(new)
 
+        # Uploaded just before the import that uses them (tokens expire after an hour),
+        # several at once.
+        uploaded = self._upload_batch(
+            [o for o in batch if o.target_id is None and not self.declines(Kind.TICKET, o.record)],
+            files,
+        )
+
         def payload(item: Outgoing) -> dict[str, Any]:
-            # Uploaded just before the import that uses them: tokens expire after an hour.
-            tokens = self._upload_attachments(item, files)
+            tokens = uploaded[item.key]
+            if isinstance(tokens, RecordError):
+                raise tokens
             sla = history.get(item.record.id)
             return self._agreeing_status(
                 convert.ticket_import_payload(
@@ -1169,23 +1187,24 @@ class ZendeskTarget(PlatformTarget):
         """Wait until the account runs no background job: one queued by an earlier process
         whose answer was lost (a crash, a dropped connection) must finish before lookups, or a
         record it is about to create would look missing and be sent twice."""
+        pause = jobs_pace.SHORTEST
         for _ in range(_JOB_MAX_POLLS):
             jobs = self.client.get_json("/api/v2/job_statuses.json").get("job_statuses") or []
             if not any(job.get("status") in ("queued", "working") for job in jobs):
                 return
-            self.clock.sleep(_JOB_POLL_SECONDS)
+            self.clock.sleep(pause)
+            pause = min(jobs_pace.LONGEST, 2 * pause)
         raise TransientError("zendesk background jobs did not finish; resume later")
 
     def _wait_for_job(self, job: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Poll a job status until it is completed (each poll spends the account budget)."""
-        for _ in range(_JOB_MAX_POLLS):
-            if job.get("status") in ("completed", "failed", "killed"):
-                if job.get("status") != "completed":
-                    raise TransientError(f"zendesk job {job.get('id')} {job.get('status')}")
-                return job
-            self.clock.sleep(_JOB_POLL_SECONDS)
-            job = self.client.get_json(f"/api/v2/job_statuses/{job['id']}.json")["job_status"]
-        raise TransientError(f"zendesk job {job.get('id')} did not finish")
+        """Poll a job status until it is completed (each poll spends the account budget),
+        waiting as long as its size and the account's pace say (:mod:`.jobs`)."""
+        return self.job_pace.wait(
+            job,
+            lambda job_id: self.client.get_json(f"/api/v2/job_statuses/{job_id}.json")[
+                "job_status"
+            ],
+        )
 
     def _upload_attachments(
         self, item: Outgoing, files: FileSource, *, only: Comment | None = None
@@ -1193,25 +1212,56 @@ class ZendeskTarget(PlatformTarget):
         """Upload every file of a ticket (or of one of its comments); attachment id → token."""
         record = item.record
         assert isinstance(record, Ticket)
-        tokens: dict[str, str] = {}
-        for note in record.comments if only is None else (only,):
-            for attachment in note.attachments:
-                if attachment.size > MAX_ATTACHMENT_BYTES:
-                    raise RecordError(
-                        f"attachment {attachment.file_name!r} is over Zendesk's 50 MB limit",
-                        platform_message="AttachmentTooLarge",
-                    )
-                with files.open_attachment(attachment) as stream:
-                    data = stream.read()  # at most 50 MB, checked above
-                body = self.client.request(
-                    "POST",
-                    "/api/v2/uploads.json",
-                    params={"filename": attachment.file_name},
-                    data=data,
-                    headers={"Content-Type": attachment.content_type or "application/binary"},
-                ).json()
-                tokens[attachment.id] = str(body["upload"]["token"])
-        return tokens
+        notes = record.comments if only is None else (only,)
+        _check_sizes(notes)
+        return {
+            attachment.id: self._upload(attachment, files)
+            for note in notes
+            for attachment in note.attachments
+        }
+
+    def _upload_batch(
+        self, items: Sequence[Outgoing], files: FileSource
+    ) -> dict[SourceKey, dict[str, str] | RecordError]:
+        """Every file of these tickets, uploaded several at once (:mod:`.uploads`): per
+        ticket its tokens by attachment id, or why it cannot be imported. An error that is
+        not the record's own (a lost answer, an outage) is raised once all are back."""
+        answers: dict[SourceKey, dict[str, str] | RecordError] = {}
+        work: list[tuple[SourceKey, Attachment]] = []
+        for item in items:
+            record = item.record
+            assert isinstance(record, Ticket)
+            try:
+                _check_sizes(record.comments)
+            except RecordError as exc:
+                answers[item.key] = exc
+                continue
+            answers[item.key] = {}
+            work.extend((item.key, a) for note in record.comments for a in note.attachments)
+        done = self.uploads.map(lambda pair: self._upload(pair[1], files), work)
+        for (key, attachment), outcome in zip(work, done, strict=True):
+            if isinstance(outcome, RecordError):
+                answers[key] = outcome
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                tokens = answers[key]
+                if isinstance(tokens, dict):
+                    tokens[attachment.id] = outcome
+        return answers
+
+    def _upload(self, attachment: Attachment, files: FileSource) -> str:
+        """One file uploaded; its token."""
+        with files.open_attachment(attachment) as stream:
+            data = stream.read()  # at most 50 MB, checked before
+        body = self.client.request(
+            "POST",
+            "/api/v2/uploads.json",
+            params={"filename": attachment.file_name},
+            data=data,
+            headers={"Content-Type": attachment.content_type or "application/binary"},
+        ).json()
+        return str(body["upload"]["token"])
 
     @guarded
     def _field_table(self) -> dict[tuple[FieldObject, str], FieldDef]:
@@ -1307,6 +1357,17 @@ class ZendeskTarget(PlatformTarget):
                 for m in page.records
             }
         return self._memberships
+
+
+def _check_sizes(notes: Sequence[Comment]) -> None:
+    """A file over Zendesk's limit is the ticket's failure, before anything is uploaded."""
+    for note in notes:
+        for attachment in note.attachments:
+            if attachment.size > MAX_ATTACHMENT_BYTES:
+                raise RecordError(
+                    f"attachment {attachment.file_name!r} is over Zendesk's 50 MB limit",
+                    platform_message="AttachmentTooLarge",
+                )
 
 
 def _custom_role(item: Outgoing) -> str | None:

@@ -6,6 +6,7 @@ crashes are the same for every target, so they are injected here, around ``write
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,8 +28,12 @@ class FaultyTarget(Target):
         self.platform = inner.platform
         self.budgets: Budgets = inner.budgets
         self.batch_size: Mapping[Kind, int] = inner.batch_size
+        self.concurrent: frozenset[Kind] = getattr(inner, "concurrent", frozenset())
+        """The kinds the inner target takes from several batches at once: the faults are
+        injected with requests in flight as they would be without them."""
         self.faults = faults or Faults()
         self._countdown = self.faults.crash_after_records
+        self._lock = threading.Lock()  # batches in flight count down one shared budget
 
     def set_faults(self, faults: Faults) -> None:
         """Change the injected faults."""
@@ -81,12 +86,16 @@ class FaultyTarget(Target):
             if (message := self.faults.reject.get(o.external_id)) is not None
         }
         passed = [o for i, o in enumerate(batch) if i not in refused]
-        if self._countdown is not None and self._countdown < len(passed):
-            self.inner.write(kind, passed[: self._countdown + 1], files)
-            self._countdown = None
+        with self._lock:
+            crash_after = self._countdown
+            if crash_after is not None and crash_after < len(passed):
+                self._countdown = None
+            elif crash_after is not None:
+                self._countdown = crash_after - len(passed)
+                crash_after = None
+        if crash_after is not None:
+            self.inner.write(kind, passed[: crash_after + 1], files)
             raise SimulatedCrash("the copier died with part of a batch applied (injected)")
-        if self._countdown is not None:
-            self._countdown -= len(passed)
         written = iter(self.inner.write(kind, passed, files) if passed else [])
         return [refused[i] if i in refused else next(written) for i in range(len(batch))]
 

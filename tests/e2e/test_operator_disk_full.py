@@ -50,6 +50,7 @@ class Desk:
     def run(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
         """``cemigrate ARGS``: its exit code and the one line it printed on stderr (if any)."""
         capsys.readouterr()
+        remove_private_dir()  # a new process has none yet: it makes one under the spool folder
         code = main([*args])
         remove_private_dir()  # what the process's exit does
         err = capsys.readouterr().err

@@ -5,41 +5,20 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cemigrate.adapters import FileSource, Outgoing, WriteResult
-from cemigrate.adapters.memory import MemorySource, MemoryTarget
+from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.copier import Migration
 from cemigrate.copier.inflight import AUTO, MAX_IN_FLIGHT, InFlight, in_flight_for
 from cemigrate.errors import ConfigError, TransientError
 from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan
 from cemigrate.ratelimit import Budget, Budgets, ManualClock
-from cemigrate.schema import Kind, Ref, Ticket, User
-
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-def desk(count: int, *, problem_of: dict[int, int] | None = None) -> MemorySource:
-    users = [User(id="1", name="Ann", email="ann@example.com", updated_at=T0)]
-    problem_of = problem_of or {}
-    tickets = [
-        Ticket(
-            id=str(i),
-            subject=f"ticket {i}",
-            description="",
-            status="open",
-            created_at=T0,
-            updated_at=T0 + timedelta(minutes=i),
-            requester=Ref(kind=Kind.USER, id="1"),
-            problem=Ref(kind=Kind.TICKET, id=str(problem_of[i])) if i in problem_of else None,
-        )
-        for i in range(1, count + 1)
-    ]
-    return MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="s", page_size=4)
+from cemigrate.schema import Kind, Ref
+from cemigrate.testing.memory import tickets_of_one_user
 
 
 class _Overlapping(MemoryTarget):
@@ -92,7 +71,7 @@ def test_several_ticket_batches_are_written_at_once_each_record_once(ledger: Led
     target = _Overlapping(together=3)
     steps: list[str] = []
     report = Migration(
-        sources=[desk(24)],
+        sources=[tickets_of_one_user(24)],
         target=target,
         ledger=ledger,
         progress=False,
@@ -115,7 +94,9 @@ def test_by_default_as_many_batches_are_in_flight_as_the_budgets_take(ledger: Le
     for key in target.budgets:  # its calls took 0.3 s: Little's law wants several in flight
         target.budgets[key].observe_latency(0.3)
     assert in_flight_for(target.budgets) >= 3
-    report = Migration(sources=[desk(24)], target=target, ledger=ledger, progress=False).run()
+    report = Migration(
+        sources=[tickets_of_one_user(24)], target=target, ledger=ledger, progress=False
+    ).run()
     assert report.status == "completed"
     assert target.most >= 3
     stored = sorted(r.external_id for r in target.records(Kind.TICKET))
@@ -126,7 +107,11 @@ def test_by_default_as_many_batches_are_in_flight_as_the_budgets_take(ledger: Le
         serial.budgets[key].observe_latency(0.3)
     with Ledger.open(Path(ledger.path).with_name("serial.sqlite")) as other:
         Migration(
-            sources=[desk(4)], target=serial, ledger=other, progress=False, concurrency=1
+            sources=[tickets_of_one_user(4)],
+            target=serial,
+            ledger=other,
+            progress=False,
+            concurrency=1,
         ).run()
     assert serial.most == 1
 
@@ -138,7 +123,7 @@ def test_a_ticket_waits_for_the_batch_in_flight_that_holds_its_problem(ledger: L
     # while the first is in flight, they would be written together, the link missing.
     target = _Overlapping(together=2, patience=0.5)
     report = Migration(
-        sources=[desk(6, problem_of={3: 1, 6: 2})],
+        sources=[tickets_of_one_user(6, problem_of={3: 1, 6: 2})],
         target=target,
         ledger=ledger,
         progress=False,
@@ -156,7 +141,7 @@ def test_a_batch_that_fails_in_flight_stops_the_run_after_the_others_landed_and_
     ledger: Ledger,
 ) -> None:
     target = _Overlapping(together=3, fail_batch=4)
-    source = desk(24)
+    source = tickets_of_one_user(24)
     first = Migration(
         sources=[source], target=target, ledger=ledger, progress=False, concurrency=3
     ).run()

@@ -5,35 +5,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cemigrate.adapters import FileSource, Outgoing, WriteResult
-from cemigrate.adapters.memory import MemorySource, MemoryTarget
+from cemigrate.adapters.memory import MemoryTarget
 from cemigrate.copier import Migration
 from cemigrate.copier.parking import Parking
 from cemigrate.ledger import Ledger
-from cemigrate.schema import Kind, Ref, Ticket, User
-
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-def _desk(count: int, problem_of: dict[int, int]) -> MemorySource:
-    users = [User(id="1", name="Ann", email="ann@example.com", updated_at=T0)]
-    tickets = [
-        Ticket(
-            id=str(i),
-            subject=f"ticket {i}",
-            description="",
-            status="open",
-            created_at=T0,
-            updated_at=T0 + timedelta(minutes=i),
-            requester=Ref(kind=Kind.USER, id="1"),
-            problem=Ref(kind=Kind.TICKET, id=str(problem_of[i])) if i in problem_of else None,
-        )
-        for i in range(1, count + 1)
-    ]
-    return MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="s", page_size=4)
+from cemigrate.schema import Kind
+from cemigrate.testing.memory import tickets_of_one_user
 
 
 class _Long(MemoryTarget):
@@ -67,7 +47,7 @@ def test_tickets_behind_one_that_waits_for_a_long_ticket_are_written_meanwhile(
     target = _Long()
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         report = Migration(
-            sources=[_desk(8, problem_of={3: 1, 5: 3})],
+            sources=[tickets_of_one_user(8, problem_of={3: 1, 5: 3})],
             target=target,
             ledger=ledger,
             progress=False,
@@ -134,7 +114,7 @@ def test_a_set_aside_batch_that_refers_ahead_to_one_set_aside_after_it_is_not_he
         with Ledger.open(tmp_path / "l.sqlite") as ledger:
             outcome.append(
                 Migration(
-                    sources=[_desk(8, problem_of={3: 1, 4: 6, 5: 3})],
+                    sources=[tickets_of_one_user(8, problem_of={3: 1, 4: 6, 5: 3})],
                     target=target,
                     ledger=ledger,
                     progress=False,

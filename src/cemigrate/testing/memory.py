@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from cemigrate.adapters import Source, Target
 from cemigrate.adapters.memory import MemoryFaults, MemorySource, MemoryTarget
 from cemigrate.ratelimit import Clock
 from cemigrate.sandbox.dataset import HelpDesk
-from cemigrate.schema import Kind, Record
+from cemigrate.schema import Kind, Record, Ref, Ticket, User
 from cemigrate.testing.pair import AdapterPair, Faults, Snapshot
 
 
@@ -84,3 +86,28 @@ def memory_snapshot(target: MemoryTarget) -> Snapshot:
             rows.append((record.external_id, hashlib.sha256(text.encode()).hexdigest()))
         snapshot[kind.value] = sorted(rows)
     return snapshot
+
+
+def tickets_of_one_user(
+    count: int, *, problem_of: Mapping[int, int] | None = None, page_size: int = 4
+) -> MemorySource:
+    """A memory source of ``count`` tickets ("1" to ``count``), all requested by one user,
+    updated a minute apart; ``problem_of`` names, for some tickets, the ticket that is their
+    problem (the copier must write that one first)."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    problems = problem_of or {}
+    users = [User(id="1", name="Ann", email="ann@example.com", updated_at=start)]
+    tickets = [
+        Ticket(
+            id=str(i),
+            subject=f"ticket {i}",
+            description="",
+            status="open",
+            created_at=start,
+            updated_at=start + timedelta(minutes=i),
+            requester=Ref(kind=Kind.USER, id="1"),
+            problem=Ref(kind=Kind.TICKET, id=str(problems[i])) if i in problems else None,
+        )
+        for i in range(1, count + 1)
+    ]
+    return MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="s", page_size=page_size)

@@ -37,24 +37,11 @@ from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.sandbox.web import seats
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Kind, Organization, Role, Ticket, User
+from cemigrate.testing.accounts import zendesk_source
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 11
 KEY = "rehearsal-key-0123456789abcdef"
-
-
-def _source(clock: ManualClock) -> ZendeskSource:
-    account = ZendeskSandbox(
-        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
-    )
-    clock.advance(120)  # past the exports' last minute
-    return ZendeskSource(
-        instance="old",
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
 
 
 def _org(clock: ManualClock, desk: HelpDesk, mask: Mask) -> SalesforceSandbox:
@@ -147,7 +134,7 @@ def test_a_masked_rehearsal_reconciles_clean_and_leaves_no_source_string_anywher
     ledger_path = tmp_path / "ledger.sqlite"
     with Ledger.open(ledger_path) as ledger:
         migration = Migration(
-            sources=[_source(clock)],
+            sources=[zendesk_source(clock, tickets=TICKETS, seed=SEED)],
             target=target,
             ledger=ledger,
             mapping=load_mapping(mapping),
@@ -163,7 +150,7 @@ def test_a_masked_rehearsal_reconciles_clean_and_leaves_no_source_string_anywher
         assert report.total("created") > 100
         clock.advance(120)
         reconciliation = Reconciliation(
-            sources=[_source(clock)],
+            sources=[zendesk_source(clock, tickets=TICKETS, seed=SEED)],
             target_view=SalesforceSource(
                 instance="target",
                 credentials=credentials,
@@ -281,7 +268,7 @@ def test_a_masked_rehearsal_keeping_agents_reconciles_clean_on_the_other_targets
     mapping = ROOT / "mappings" / f"{name}.toml"
     with Ledger.open(":memory:") as ledger:
         report = Migration(
-            sources=[_source(clock)],
+            sources=[zendesk_source(clock, tickets=TICKETS, seed=SEED)],
             target=target,
             ledger=ledger,
             mapping=load_mapping(mapping),
@@ -292,7 +279,7 @@ def test_a_masked_rehearsal_keeping_agents_reconciles_clean_on_the_other_targets
         assert report.failed == 0
         clock.advance(120)
         checked = Reconciliation(
-            sources=[_source(clock)],
+            sources=[zendesk_source(clock, tickets=TICKETS, seed=SEED)],
             target_view=view,
             ledger=ledger,
             target=target,

@@ -11,7 +11,6 @@ from typing import Any
 
 import attrs
 
-from cemigrate.adapters import Source
 from cemigrate.copier import Migration
 from cemigrate.ledger import EntryState, Ledger
 from cemigrate.mapping import load_mapping
@@ -20,7 +19,7 @@ from cemigrate.reconcile import ReconcileReport, Reconciliation
 from cemigrate.reconcile.sla_readback import NOT_HELD
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.schema import Kind
-from cemigrate.testing.accounts import EmulatedTarget, empty_target
+from cemigrate.testing.accounts import EmulatedTarget, empty_target, zendesk_source
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKETS, SEED = 30, 4
@@ -28,24 +27,6 @@ TICKETS, SEED = 30, 4
 
 def _desk() -> HelpDesk:
     return generate(tickets=TICKETS, seed=SEED, instance="old")
-
-
-def _source(clock: ManualClock) -> Source:
-    from cemigrate.adapters.zendesk.client import ZendeskCredentials
-    from cemigrate.adapters.zendesk.source import ZendeskSource
-    from cemigrate.sandbox.zendesk import ZendeskSandbox
-
-    account = ZendeskSandbox(
-        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
-    )
-    clock.advance(120)  # past the exports' last minute
-    return ZendeskSource(
-        instance="old",
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
 
 
 @attrs.define
@@ -58,7 +39,7 @@ class Run:
     def reconcile(self) -> ReconcileReport:
         self.clock.advance(120)
         return Reconciliation(
-            sources=[_source(self.clock)],
+            sources=[zendesk_source(self.clock, tickets=TICKETS, seed=SEED)],
             target_view=self.made.view(),
             ledger=self.ledger,
             target=self.made.target,
@@ -76,7 +57,7 @@ def _migrate(name: str, ledger: Ledger) -> Run:
     clock = ManualClock()
     made = empty_target(name.split("-to-")[1], clock, _desk())
     report = Migration(
-        sources=[_source(clock)],
+        sources=[zendesk_source(clock, tickets=TICKETS, seed=SEED)],
         target=made.target,
         ledger=ledger,
         mapping=load_mapping(ROOT / "mappings" / f"{name}.toml"),

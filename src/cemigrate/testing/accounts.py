@@ -40,14 +40,15 @@ TICKETS, SEED = 120, 6
 """The size and seed of the help desk every source here serves."""
 
 
-def zendesk_source(clock: ManualClock) -> Source:
-    """A Zendesk account holding the desk, the clock moved past the exports' last minute."""
+def zendesk_source(clock: ManualClock, *, tickets: int = TICKETS, seed: int = SEED) -> Source:
+    """A Zendesk account holding the desk (by default the one every source here serves), the
+    clock moved past the exports' last minute."""
     from cemigrate.adapters.zendesk.client import ZendeskCredentials
     from cemigrate.adapters.zendesk.source import ZendeskSource
     from cemigrate.sandbox.zendesk import ZendeskSandbox
 
     account = ZendeskSandbox(
-        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
+        tickets=tickets, seed=seed, instance="old", clock=clock, subdomain="old"
     )
     clock.advance(120)  # past the exports' last minute
     return ZendeskSource(

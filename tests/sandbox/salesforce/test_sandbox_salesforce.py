@@ -774,9 +774,7 @@ def test_seeded_picklists_describe_their_option_labels_beside_their_values(
     ]
 
 
-def _delete_metadata(
-    sf: requests.Session, org: SalesforceSandbox, kind: str, *names: str
-) -> str:
+def _delete_metadata(sf: requests.Session, org: SalesforceSandbox, kind: str, *names: str) -> str:
     fulls = "".join(f"<fullNames>{n}</fullNames>" for n in names)
     envelope = (
         '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'

@@ -13,6 +13,8 @@ import pytest
 import requests
 
 from cemigrate.adapters import Source, Target
+from cemigrate.adapters.salesforce.convert import FIELD_OBJECTS
+from cemigrate.adapters.salesforce.objects import SETUP_FIELDS
 from cemigrate.copier import Migration, Mode
 from cemigrate.copier.rollback import rollback
 from cemigrate.ledger import EntryState, Ledger
@@ -33,7 +35,7 @@ RECORDS = ("ticket", "organization", "organization_membership")
 #: What each target cannot delete through its API, and so lists as left.
 LEFT = {
     "zendesk": {"custom_status"},
-    "salesforce": {"field", "rule", "sla_policy", "schedule"},
+    "salesforce": {"sla_policy", "schedule"},
     "freshdesk": {"field", "sla_policy", "brand"},
 }
 
@@ -174,6 +176,22 @@ def _done_tickets(world: World) -> dict[str, str]:
     }
 
 
+def _salesforce_setup(world: World) -> tuple[set[str], set[str]]:
+    """The org's custom fields on the objects fields land on (describe), but for cemigrate's
+    own bookkeeping fields, and its flows (Tooling API), as an admin reads them."""
+    base = f"{world.account.emulator.base_url}/services/data/v62.0"
+    agent = world.account.agent
+    own = {f"{f.sobject}.{f.name}" for f in SETUP_FIELDS}
+    fields = {
+        f"{sobject}.{field['name']}"
+        for sobject in FIELD_OBJECTS.values()
+        for field in agent.get(f"{base}/sobjects/{sobject}/describe").json()["fields"]
+        if field["custom"]
+    } - own
+    answer = agent.get(f"{base}/tooling/query", params={"q": "SELECT Id FROM FlowDefinition"})
+    return fields, {str(r["Id"]) for r in answer.json()["records"]}
+
+
 def _identities(rows: list[tuple[str, str]]) -> set[str]:
     return {identity for identity, _ in rows}
 
@@ -182,7 +200,12 @@ def _identities(rows: list[tuple[str, str]]) -> set[str]:
 def test_rollback_leaves_the_target_as_it_was_but_for_what_agents_did(name: str) -> None:
     world = _world(name)
     try:
+        setup = _salesforce_setup(world) if name == "salesforce" else None
         world.migrate()
+        if setup is not None:  # the run created fields and flows the rollback must delete
+            fields, flows = _salesforce_setup(world)
+            assert fields > setup[0]
+            assert flows > setup[1]
         world.clock.advance(60)
         _edit_a_ticket(world)
         world.migrate(Mode.DELTA)
@@ -237,6 +260,8 @@ def test_rollback_leaves_the_target_as_it_was_but_for_what_agents_did(name: str)
         }
         assert residue <= left, residue - left
         assert left <= LEFT[name]
+        if setup is not None:
+            assert _salesforce_setup(world) == setup
         world.ledger.verify_journal()
     finally:
         world.ledger.close()

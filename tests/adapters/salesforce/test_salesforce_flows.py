@@ -266,6 +266,25 @@ def test_activation_switches_versions_and_zero_deactivates(
     assert activate(sf, org, "300000000000009AAA", 1).status_code == 404
 
 
+def test_an_active_version_cannot_be_deleted_and_the_definition_goes_with_its_last(
+    sf: requests.Session, org: SalesforceSandbox
+) -> None:
+    v1 = save(sf, org, "Cemigrate_Route_VIP_123", ROUTE_VIP).json()["id"]
+    v2 = save(sf, org, "Cemigrate_Route_VIP_123", ROUTE_VIP).json()["id"]
+    definition = tooling_get(sf, org, "Flow", v1)["DefinitionId"]
+    assert activate(sf, org, definition, 2).status_code == 204
+    refused = sf.delete(f"{org.data_url}/tooling/sobjects/Flow/{v2}")
+    assert refused.status_code == 400
+    assert refused.json()[0]["errorCode"] == "DELETE_FAILED"
+    assert sf.delete(f"{org.data_url}/tooling/sobjects/FlowDefinition/{definition}").status_code
+    assert sf.delete(f"{org.data_url}/tooling/sobjects/Flow/{v1}").status_code == 204
+    assert tooling_get(sf, org, "FlowDefinition", definition)["LatestVersionId"] == v2
+    assert activate(sf, org, definition, 0).status_code == 204
+    assert sf.delete(f"{org.data_url}/tooling/sobjects/Flow/{v2}").status_code == 204
+    assert sf.get(f"{org.data_url}/tooling/sobjects/FlowDefinition/{definition}").status_code == 404
+    assert sf.delete(f"{org.data_url}/tooling/sobjects/Flow/{v2}").status_code == 404
+
+
 def test_flow_calls_spend_the_daily_allowance() -> None:
     org = SalesforceSandbox(tickets=0, empty=True, clock=ManualClock(), daily_allowance=3)
     sf = org.session()
@@ -404,6 +423,24 @@ def test_rules_are_switched_on_only_on_request(org: SalesforceSandbox) -> None:
         assert active["Status"] == "Active"
         assert definition["ActiveVersionId"] == definition["LatestVersionId"]
     assert target.activate_rules(ids) == dict.fromkeys(ids, "")  # already on: no PATCH
+
+
+def test_a_rollback_switches_flows_off_and_deletes_every_version(org: SalesforceSandbox) -> None:
+    ledger = Ledger.open(":memory:")
+    before = set(org.backend.tooling["FlowDefinition"])
+    migrate_rules(org, ledger)
+    target = org_target(org)
+    assert isinstance(target, RuleSwitch)
+    ids = sorted(set(org.backend.tooling["FlowDefinition"]) - before)
+    assert ids
+    assert target.activate_rules(ids[:1]) == {ids[0]: ""}  # an admin switched one on
+    sf = org.session()
+    save(sf, org, str(org.backend.tooling["FlowDefinition"][ids[0]]["DeveloperName"]), ROUTE_VIP)
+    target.delete(Kind.RULE, [*ids, "3005g00000000ZZAAA"])  # one long gone: not found is gone
+    assert set(org.backend.tooling["FlowDefinition"]) == before
+    rows = tooling_query(sf, org, "SELECT Id, DefinitionId FROM Flow").json()["records"]
+    assert not {r["DefinitionId"] for r in rows} & set(ids)
+    target.delete(Kind.RULE, ids)  # again, as a resumed rollback would: nothing left to do
 
 
 def test_the_source_reads_back_the_flows_the_target_wrote(org: SalesforceSandbox) -> None:

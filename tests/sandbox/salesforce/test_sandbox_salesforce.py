@@ -772,3 +772,42 @@ def test_seeded_picklists_describe_their_option_labels_beside_their_values(
     assert [(v["value"], v["label"]) for v in field["picklistValues"]] == [
         (o.value, o.name) for o in dropdown.options
     ]
+
+
+def _delete_metadata(sf: requests.Session, org: SalesforceSandbox, kind: str, *names: str) -> str:
+    fulls = "".join(f"<fullNames>{n}</fullNames>" for n in names)
+    envelope = (
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+        ' xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Header><SessionHeader>'
+        f"<sessionId>{org.access_token}</sessionId></SessionHeader></soapenv:Header>"
+        f"<soapenv:Body><deleteMetadata><type>{kind}</type>{fulls}</deleteMetadata>"
+        "</soapenv:Body></soapenv:Envelope>"
+    )
+    answer = sf.post(
+        f"{org.base_url}/services/Soap/m/62.0", data=envelope, headers={"Content-Type": "text/xml"}
+    )
+    return answer.text
+
+
+def test_delete_metadata_removes_a_custom_field_from_describe_soql_and_records(
+    sf: requests.Session, org: SalesforceSandbox
+) -> None:
+    body = {"FullName": "Case.Tier__c", "Metadata": {"type": "Text", "length": 20, "label": "T"}}
+    assert sf.post(f"{org.data_url}/tooling/sobjects/CustomField", json=body).status_code == 201
+    case = next(iter(org.backend.rows["Case"]))
+    assert sf.patch(f"{org.data_url}/sobjects/Case/{case}", json={"Tier__c": "gold"}).ok
+    refused = sf.delete(f"{org.data_url}/tooling/sobjects/CustomField/{case}")
+    assert refused.status_code == 405  # the Tooling API's CustomField takes no DELETE
+    answer = _delete_metadata(sf, org, "CustomField", "Case.Tier__c", "Case.Nothing__c")
+    assert answer.count("<success>true</success>") == 1
+    assert "INVALID_CROSS_REFERENCE_KEY" in answer
+    describe = sf.get(f"{org.data_url}/sobjects/Case/describe").json()
+    assert "Tier__c" not in {f["name"] for f in describe["fields"]}
+    assert "Tier__c" not in sf.get(f"{org.data_url}/sobjects/Case/{case}").json()
+    query = sf.get(f"{org.data_url}/query", params={"q": "SELECT Tier__c FROM Case"})
+    assert query.json()[0]["errorCode"] == "INVALID_FIELD"
+    listed = sf.get(
+        f"{org.data_url}/tooling/query",
+        params={"q": "SELECT Id FROM CustomField WHERE DeveloperName = 'Tier'"},
+    )
+    assert listed.json()["records"] == []

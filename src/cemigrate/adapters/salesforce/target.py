@@ -50,7 +50,7 @@ from cemigrate.adapters.contract import (
 )
 from cemigrate.adapters.private import private_dir
 from cemigrate.adapters.rule_dialects import dialect_of, untranslatable_reason
-from cemigrate.adapters.salesforce import convert, kept, rollback
+from cemigrate.adapters.salesforce import convert, kept, rollback, setup_delete
 from cemigrate.adapters.salesforce.client import (
     BulkResult,
     MultipartFile,
@@ -429,12 +429,20 @@ class SalesforceTarget(PlatformTarget):
         return found
 
     def delete(self, kind: Kind, target_ids: Sequence[str]) -> None:
-        """Delete records by id (rollback); a case's comments and files go with it. Labels
+        """Delete records by id (rollback); a case's comments and files go with it. Custom
+        fields and flows are deleted as Setup metadata (``setup_delete.py``). Labels
         are no records; BusinessHours cannot be deleted, so a schedule is switched off and its
         holidays deleted; a direct account relation goes with its Contact."""
         if kind in _LABELS:
             return
-        if kind in (Kind.FIELD, Kind.RULE, Kind.SLA_POLICY):  # Setup metadata, not records
+        if kind is Kind.FIELD:  # Setup metadata: setup_delete.py
+            setup_delete.delete_fields(self.client, target_ids)
+            return
+        if kind is Kind.RULE:
+            setup_delete.delete_flows(self.client, target_ids)
+            self._flows = None  # the flow table is read again
+            return
+        if kind is Kind.SLA_POLICY:  # no documented delete of an entitlement process
             raise RecordError(
                 f"salesforce target: deleting {kind} (Setup metadata) is not supported"
             )

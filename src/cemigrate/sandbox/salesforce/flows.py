@@ -18,6 +18,16 @@ is built with ``deploy_flows_active=True``. Activation is ``PATCH
 /tooling/sobjects/FlowDefinition/{id}`` ``{"Metadata": {"activeVersionNumber": N}}``: version N
 becomes ``Active``, the version active before it ``Obsolete``; ``0`` (or null) deactivates, the
 active version becoming ``Obsolete``. Versions never activated stay ``Draft``.
+
+Deleting: ``DELETE /tooling/sobjects/Flow/{id}`` deletes a version that is not active (the
+Tooling API's Flow object lists DELETE and says a version can be deleted as long as it isn't
+active; deactivate it first through its FlowDefinition, ``activeVersionNumber`` 0:
+https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_flow.htm,
+https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_flowdefinition.htm).
+An active version's delete is refused (400 ``DELETE_FAILED``, the emulator's wording); a
+definition goes with its last version (FlowDefinition itself takes no DELETE: it is made with
+its first version and only updated,
+https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_flowdefinition.htm).
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ __all__ = [
     "activate_flow",
     "check_flow",
     "create_flow",
+    "delete_flow",
 ]
 
 FLOW_PREFIX: Final = "301"
@@ -507,6 +518,36 @@ def activate_flow(backend: SalesforceBackend, definition_id: str, body: Mapping[
         if metadata.get(key) is not None:
             definition[column] = metadata[key]
     _switch(backend, definition, number)
+
+
+def delete_flow(backend: SalesforceBackend, version_id: str) -> None:
+    """``DELETE /tooling/sobjects/Flow/{id}``: delete a version that is not active; its
+    definition goes with its last version."""
+    full = normalize_id(version_id)
+    versions = backend.tooling["Flow"]
+    version = None if full is None else versions.get(full)
+    if version is None or full is None:
+        raise not_found()
+    definitions = backend.tooling["FlowDefinition"]
+    definition = definitions.get(str(version["DefinitionId"]))
+    if version["Status"] == "Active" or (
+        definition is not None and definition.get("ActiveVersionId") == full
+    ):
+        raise SalesforceError(
+            "DELETE_FAILED",
+            f"Version {version['VersionNumber']} of the flow {version['FullName']} is active:"
+            " deactivate it before deleting it.",
+            [],
+        )
+    del versions[full]
+    if definition is None:
+        return
+    left = [v for v in versions.values() if v["DefinitionId"] == definition["Id"]]
+    if not left:
+        del definitions[definition["Id"]]
+    elif definition.get("LatestVersionId") == full:
+        latest = max(left, key=lambda v: int(v["VersionNumber"]))
+        definition["LatestVersionId"] = latest["Id"]
 
 
 def _version(backend: SalesforceBackend, definition: Row, number: int) -> Row | None:

@@ -1,7 +1,7 @@
 """The Metadata API's CRUD calls in the Salesforce emulator, for entitlement processes.
 
 ``POST /services/Soap/m/{version}`` takes a SOAP envelope (the session id in
-``SessionHeader``) holding one of two calls:
+``SessionHeader``) holding one of three calls:
 
 - ``upsertMetadata`` with up to 10 ``EntitlementProcess`` components (``xsi:type``): each is
   created, or updated when its ``fullName`` exists (case-insensitive, as ``NameNorm`` is lower
@@ -16,6 +16,13 @@
   and ``EscalationRules`` containers (fullName ``Case``) the seeder stores in
   ``backend.metadata[<type>]["case"]``: ``assignmentRule`` / ``escalationRule`` lists whose
   rules hold their ``ruleEntry`` lists (read only: upserting them is refused).
+- ``deleteMetadata`` of type ``CustomField`` and up to 10 ``fullNames`` (``Case.Tier__c``):
+  each field leaves describe, SOQL and the records' values, answered with a ``DeleteResult``
+  (``fullName``, ``success``, ``errors``); a name the org does not have is refused with
+  ``INVALID_CROSS_REFERENCE_KEY`` ("deleteMetadata()", Metadata API Developer Guide:
+  https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_deleteMetadata.htm;
+  the Tooling API's ``CustomField`` lists no REST DELETE:
+  https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm).
 
 Entitlement processes need Entitlement Management: in an org built with
 ``entitlements_enabled=False`` both calls answer the fault ``INVALID_TYPE`` and the
@@ -188,9 +195,36 @@ def answer(backend: SalesforceBackend, body: bytes) -> bytes:
             if n.lower() in stored
         )
         return _envelope(f"<readMetadataResponse><result>{records}</result></readMetadataResponse>")
+    if operation == "deleteMetadata":
+        kind = next((c.text or "" for c in call if _local(c.tag) == "type"), "")
+        names = [c.text or "" for c in call if _local(c.tag) == "fullNames"]
+        if len(names) > MAX_COMPONENTS:
+            _check_call(backend, set(), len(names))
+        if kind != "CustomField":
+            raise SoapFault(
+                "INVALID_TYPE", f"The emulator's deleteMetadata serves CustomField, not {kind}"
+            )
+        inner = "".join(_write("result", _delete_field(backend, n)) for n in names)
+        return _envelope(f"<deleteMetadataResponse>{inner}</deleteMetadataResponse>")
     raise SoapFault(
-        "UNKNOWN_EXCEPTION", f"The emulator serves upsertMetadata and readMetadata, not {operation}"
+        "UNKNOWN_EXCEPTION",
+        f"The emulator serves upsertMetadata, readMetadata and deleteMetadata, not {operation}",
     )
+
+
+def _delete_field(backend: SalesforceBackend, full_name: str) -> dict[str, Any]:
+    """One ``DeleteResult`` of ``deleteMetadata`` of a ``CustomField``."""
+    if backend.delete_custom_field(full_name):
+        return {"fullName": full_name, "success": True}
+    return {
+        "errors": {
+            "fields": "fullName",
+            "message": f"In field: fullName - no CustomField named {full_name} found",
+            "statusCode": "INVALID_CROSS_REFERENCE_KEY",
+        },
+        "fullName": full_name,
+        "success": False,
+    }
 
 
 def _check_call(

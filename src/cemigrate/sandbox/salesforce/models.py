@@ -1255,6 +1255,28 @@ class SalesforceBackend:
         )
         return id
 
+    def delete_custom_field(self, full_name: str) -> bool:
+        """Remove a custom field as ``deleteMetadata`` of a ``CustomField`` does: it leaves
+        describe, SOQL and every record's values (a Person Account's ``__pc`` twin with it);
+        False when the org has no such custom field."""
+        table, _, field_name = full_name.partition(".")
+        spec = self.schema.spec(table)
+        field = None if spec is None else spec.field(field_name)
+        if spec is None or field is None or not field.custom:
+            return False
+        names = [field.name]
+        if spec.name == "Contact" and self.person_accounts:
+            names.append(field.name[:-3] + "__pc")
+        for owner, name in zip([spec, self.objects["Account"]], names, strict=False):
+            if owner.remove(name) is not None:
+                for row in self.rows[owner.name].values():
+                    row.pop(name, None)
+        fields = self.tooling["CustomField"]
+        for id, row in list(fields.items()):
+            if str(row["FullName"]).lower() == f"{spec.name}.{field.name}".lower():
+                del fields[id]
+        return True
+
     def create_custom_object(self, full_name: str, metadata: Mapping[str, Any]) -> str:
         """Add a custom object as ``POST /tooling/sobjects/CustomObject`` does."""
         if not full_name.endswith("__c") or "." in full_name:

@@ -270,6 +270,14 @@ class SObjectSpec:
         self._lower[field.name.lower()] = field.name
         self.revision += 1
 
+    def remove(self, name: str) -> FieldSpec | None:
+        """Remove the field called ``name`` (case-insensitive); the field, or None."""
+        canonical = self._lower.pop(name.lower(), None)
+        if canonical is None:
+            return None
+        self.revision += 1
+        return self.fields.pop(canonical)
+
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name`` (case-insensitive), or None."""
         canonical = self._lower.get(name.lower())

@@ -719,6 +719,19 @@ class SalesforceResponses:
         flows.activate_flow(self.backend, id, request.json_object())
         return Reply(204)
 
+    def tooling_delete(self, request: Request, v: str, sobject: str, id: str) -> Reply:
+        """``DELETE /tooling/sobjects/Flow/{id}``: delete a flow version that is not active;
+        204. The other tooling objects here list no DELETE."""
+        if self.backend.tooling_schema.canonical_object(sobject) != "Flow":
+            raise SalesforceError(
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method 'DELETE' not allowed. Allowed are GET,HEAD,PATCH,POST ({sobject})",
+                [],
+                status=405,
+            )
+        flows.delete_flow(self.backend, id)
+        return Reply(204)
+
     def tooling_read(self, request: Request, v: str, sobject: str, id: str) -> Reply:
         """``GET /tooling/sobjects/{CustomField|CustomObject|Flow|FlowDefinition}/{id}``."""
         name = self.backend.tooling_schema.canonical_object(sobject)

@@ -287,6 +287,14 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
         "FlowDefinition Metadata.activeVersionNumber: activate a version (0 deactivates)",
     ),
     SalesforceRoute(
+        "DELETE",
+        f"{_D}/tooling/sobjects/{{sobject}}/{{id}}",
+        lambda s: s.responses.tooling_delete,
+        True,
+        "Delete a Flow version that is not active (an active one is refused); the definition"
+        " goes with its last version",
+    ),
+    SalesforceRoute(
         "POST",
         f"{_D}/jobs/ingest",
         lambda s: s.responses.bulk.create_ingest,

@@ -16,8 +16,8 @@ from cemigrate.adapters import Source, Target
 from cemigrate.adapters.freshdesk import convert as fd_convert
 from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.salesforce.convert import FIELD_OBJECTS
-from cemigrate.adapters.sla_history import SLA_HISTORY_FIELDS
 from cemigrate.adapters.salesforce.objects import SETUP_FIELDS
+from cemigrate.adapters.sla_history import SLA_HISTORY_FIELDS
 from cemigrate.copier import Migration, Mode
 from cemigrate.copier.rollback import rollback
 from cemigrate.ledger import EntryState, Ledger

@@ -13,8 +13,11 @@ import pytest
 import requests
 
 from cemigrate.adapters import Source, Target
+from cemigrate.adapters.freshdesk import convert as fd_convert
+from cemigrate.adapters.origin import ORIGIN_FIELD_DEF
 from cemigrate.adapters.salesforce.convert import FIELD_OBJECTS
 from cemigrate.adapters.salesforce.objects import SETUP_FIELDS
+from cemigrate.adapters.sla_history import SLA_HISTORY_FIELDS
 from cemigrate.copier import Migration, Mode
 from cemigrate.copier.rollback import rollback
 from cemigrate.ledger import EntryState, Ledger
@@ -36,7 +39,7 @@ RECORDS = ("ticket", "organization", "organization_membership")
 LEFT = {
     "zendesk": {"custom_status"},
     "salesforce": {"sla_policy", "schedule"},
-    "freshdesk": {"field", "sla_policy", "brand"},
+    "freshdesk": {"sla_policy", "brand"},
 }
 
 
@@ -192,6 +195,35 @@ def _salesforce_setup(world: World) -> tuple[set[str], set[str]]:
     return fields, {str(r["Id"]) for r in answer.json()["records"]}
 
 
+def _freshdesk_setup(world: World) -> set[str]:
+    """The account's custom ticket, contact and company fields (``object.label``), as an admin
+    lists them, but for cemigrate's own bookkeeping fields (``prepare`` makes them; the
+    ledger does not record them)."""
+    base = f"{world.account.emulator.base_url}/api/v2"
+    own = {
+        d.title
+        for d in (
+            *fd_convert.CEMIGRATE_TICKET_FIELDS,
+            *fd_convert.LABEL_FIELDS.values(),
+            ORIGIN_FIELD_DEF,
+            *SLA_HISTORY_FIELDS,
+            *fd_convert.CEMIGRATE_COMPANY_FIELDS,
+            *fd_convert.CEMIGRATE_CONTACT_FIELDS,
+        )
+    }
+    lists = {
+        "ticket": "admin/ticket_fields",
+        "contact": "contact_fields",
+        "company": "company_fields",
+    }
+    return {
+        f"{owner}.{field['label']}"
+        for owner, path in lists.items()
+        for field in world.account.agent.get(f"{base}/{path}").json()
+        if not field["default"] and field["label"] not in own
+    }
+
+
 def _identities(rows: list[tuple[str, str]]) -> set[str]:
     return {identity for identity, _ in rows}
 
@@ -201,11 +233,14 @@ def test_rollback_leaves_the_target_as_it_was_but_for_what_agents_did(name: str)
     world = _world(name)
     try:
         setup = _salesforce_setup(world) if name == "salesforce" else None
+        fd_fields = _freshdesk_setup(world) if name == "freshdesk" else None
         world.migrate()
         if setup is not None:  # the run created fields and flows the rollback must delete
             fields, flows = _salesforce_setup(world)
             assert fields > setup[0]
             assert flows > setup[1]
+        if fd_fields is not None:  # the run created the source's custom fields
+            assert _freshdesk_setup(world) > fd_fields
         world.clock.advance(60)
         _edit_a_ticket(world)
         world.migrate(Mode.DELTA)
@@ -262,6 +297,8 @@ def test_rollback_leaves_the_target_as_it_was_but_for_what_agents_did(name: str)
         assert left <= LEFT[name]
         if setup is not None:
             assert _salesforce_setup(world) == setup
+        if fd_fields is not None:
+            assert _freshdesk_setup(world) == fd_fields
         world.ledger.verify_journal()
     finally:
         world.ledger.close()

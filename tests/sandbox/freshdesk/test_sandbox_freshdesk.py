@@ -447,6 +447,29 @@ def test_search_finds_a_ticket_by_an_external_id_in_a_custom_field(fresh: Freshd
     )
 
 
+def test_a_deleted_custom_field_leaves_its_list_and_every_record(fresh: FreshdeskSandbox) -> None:
+    session, base = fresh.session(), f"{fresh.base_url}/api/v2"
+    made = {}
+    for path in ("admin/ticket_fields", "contact_fields", "company_fields"):
+        field = session.post(f"{base}/{path}", json={"label": "Tier", "type": "custom_text"})
+        assert field.status_code == 201
+        made[path] = field.json()
+    ticket_body = {"subject": "s", "email": "s@x.example"}
+    ticket_body["custom_fields"] = {made["admin/ticket_fields"]["name"]: "gold"}
+    ticket = session.post(f"{base}/tickets", json=ticket_body).json()["id"]
+    for path, field in made.items():
+        assert session.delete(f"{base}/{path}/{field['id']}").status_code == 204
+        assert field["id"] not in {f["id"] for f in session.get(f"{base}/{path}").json()}
+        assert session.get(f"{base}/{path}/{field['id']}").status_code == 404
+        assert session.delete(f"{base}/{path}/{field['id']}").status_code == 404
+    custom = session.get(f"{base}/tickets/{ticket}").json()["custom_fields"]
+    assert made["admin/ticket_fields"]["name"] not in custom
+    contact = session.get(f"{base}/contacts", params={"per_page": 1}).json()[0]
+    assert made["contact_fields"]["name"] not in contact["custom_fields"]
+    default = next(f for f in session.get(f"{base}/contact_fields").json() if f["default"])
+    assert session.delete(f"{base}/contact_fields/{default['id']}").status_code == 400
+
+
 def test_groups_take_their_members_from_agent_ids(fresh: FreshdeskSandbox) -> None:
     session, base = fresh.session(), f"{fresh.base_url}/api/v2"
     agent = fresh.add_agent(name="New Seat", email="seat@exchange.example")

@@ -10,8 +10,15 @@ call (https://developers.freshdesk.com/api/#delete_ticket, #delete_contact, #del
   ``DELETE /api/v2/contacts/{id}/hard_delete`` for good;
 - a company: ``DELETE /api/v2/companies/{id}`` (for good);
 - a group: ``DELETE /api/v2/groups/{id}`` (#delete_group); an automation rule:
-  ``DELETE /api/v2/automations/{type}/rules/{id}`` (#delete_automation_rule). Custom fields,
-  SLA policies and products (brands) are listed as left.
+  ``DELETE /api/v2/automations/{type}/rules/{id}`` (#delete_automation_rule);
+- a custom field: ``DELETE /api/v2/admin/ticket_fields/{id}`` (#delete_ticket_field),
+  ``DELETE /api/v2/contact_fields/{id}`` (#delete_contact_field) or
+  ``DELETE /api/v2/company_fields/{id}`` (#delete_company_field). The ledger holds a field's
+  bare id, so the three field lists are read once (three calls) to find which object's custom
+  field it is; an id none of them holds as a custom field is gone already, and one that two
+  of them hold (the objects number their fields apart) is refused rather than guessed.
+
+SLA policies and products (brands) are listed as left: the API documents no delete of either.
 
 A company membership is an attribute of its contact (``company_id``): it goes with the
 contact or the company. A group membership is taken back out of the group's ``agent_ids``.
@@ -73,6 +80,9 @@ def delete(client: FreshdeskClient, kind: Kind, target_ids: Sequence[str]) -> No
             _, kind_id, rule_id = target_id.split("/")
             _delete(client, f"/api/v2/automations/{kind_id}/rules/{rule_id}")
         return
+    if kind is Kind.FIELD:
+        _delete_fields(client, target_ids)
+        return
     path = _PATHS.get(kind)
     if path is None:
         raise RecordError(f"freshdesk target: deleting {kind} records is not supported")
@@ -80,6 +90,32 @@ def delete(client: FreshdeskClient, kind: Kind, target_ids: Sequence[str]) -> No
         _delete(client, path.format(target_id))
         if kind is Kind.USER:
             _delete(client, f"{path.format(target_id)}/hard_delete")
+
+
+_FIELD_PATHS: Final = (
+    ("/api/v2/admin/ticket_fields", "/api/v2/admin/ticket_fields/{}"),
+    ("/api/v2/contact_fields", "/api/v2/contact_fields/{}"),
+    ("/api/v2/company_fields", "/api/v2/company_fields/{}"),
+)
+"""Where each object's fields are listed, and where one of them is deleted."""
+
+
+def _delete_fields(client: FreshdeskClient, target_ids: Sequence[str]) -> None:
+    """Delete custom fields by id through the list that holds each; see the module's text."""
+    homes: dict[str, list[str]] = {}
+    for listed, one in _FIELD_PATHS:
+        for field in client.get_json(listed) or []:
+            if not field.get("default"):
+                homes.setdefault(str(field.get("id")), []).append(one)
+    doubtful = [t for t in target_ids if len(homes.get(t, ())) > 1]
+    for target_id in target_ids:
+        if len(homes.get(target_id, ())) == 1:
+            _delete(client, homes[target_id][0].format(target_id))
+    if doubtful:
+        raise RecordError(
+            "freshdesk target: more than one object has a custom field with id "
+            + ", ".join(doubtful)
+        )
 
 
 def _leave_groups(client: FreshdeskClient, target_ids: Sequence[str]) -> None:

@@ -1453,6 +1453,32 @@ class FreshdeskBackend:
             self._created_ticket_fields.append(name)
         return field
 
+    def delete_field(self, kind: str, field_id: int) -> bool:
+        """Remove a custom field and its value from every ticket, contact or company of
+        ``kind``; False if the account has no field ``field_id`` of ``kind``. Raises
+        :class:`ValidationFailed` for one of Freshdesk's default fields."""
+        field = self.fields[kind].get(field_id)
+        if field is None:
+            return False
+        if field["default"]:
+            raise ValidationFailed(
+                [field_error("id", "A default field cannot be deleted", "invalid_value")]
+            )
+        del self.fields[kind][field_id]
+        name = field["name"]
+        holders: list[Json] = (
+            list(self.contacts.values())
+            if kind == "contact"
+            else list(self.companies.values())
+            if kind == "company"
+            else [stored.json for stored in self._tickets.values()]
+        )
+        for holder in holders:
+            holder["custom_fields"].pop(name, None)
+        if kind == "ticket" and name in self._created_ticket_fields:
+            self._created_ticket_fields.remove(name)
+        return True
+
     def with_created_fields(self, ticket: Json) -> Json:
         """``ticket`` with every field created since seeding present (``null`` if unset)."""
         for name in self._created_ticket_fields:

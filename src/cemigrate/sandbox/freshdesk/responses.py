@@ -894,6 +894,18 @@ class FreshdeskResponses:
 
         return handler
 
+    def delete_field(self, kind: str) -> Callable[..., Reply]:
+        """``DELETE /admin/ticket_fields/{id}`` (or ``/contact_fields/{id}``,
+        ``/company_fields/{id}``): 204, the field gone from the list and from each record's
+        ``custom_fields``; 404 for an id the account lacks."""
+
+        def handler(req: Request, id: str) -> Reply:
+            if not self.backend.delete_field(kind, _int(id)):
+                raise NotFound()
+            return Reply(204)
+
+        return handler
+
     def list_sla_policies(self, req: Request) -> Reply:
         """``GET /sla_policies``."""
         policies = sorted(self.backend.sla_policies.values(), key=lambda p: p["position"])

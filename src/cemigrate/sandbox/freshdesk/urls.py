@@ -370,6 +370,13 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "View a ticket field",
     ),
     FreshdeskRoute(
+        "DELETE",
+        f"{_V2}/admin/ticket_fields/{{id}}",
+        lambda r: r.delete_field("ticket"),
+        None,
+        "Delete a ticket field (#delete_ticket_field)",
+    ),
+    FreshdeskRoute(
         "GET", f"{_V2}/contact_fields", lambda r: r.list_fields("contact"), None, "Contact fields"
     ),
     FreshdeskRoute(
@@ -387,6 +394,13 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         "View a contact field",
     ),
     FreshdeskRoute(
+        "DELETE",
+        f"{_V2}/contact_fields/{{id}}",
+        lambda r: r.delete_field("contact"),
+        None,
+        "Delete a contact field (#delete_contact_field)",
+    ),
+    FreshdeskRoute(
         "GET", f"{_V2}/company_fields", lambda r: r.list_fields("company"), None, "Company fields"
     ),
     FreshdeskRoute(
@@ -402,6 +416,13 @@ ROUTES: Final[tuple[FreshdeskRoute, ...]] = (
         lambda r: r.show_field("company"),
         None,
         "View a company field",
+    ),
+    FreshdeskRoute(
+        "DELETE",
+        f"{_V2}/company_fields/{{id}}",
+        lambda r: r.delete_field("company"),
+        None,
+        "Delete a company field (#delete_company_field)",
     ),
     FreshdeskRoute(
         "GET",

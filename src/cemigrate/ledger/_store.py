@@ -551,8 +551,7 @@ class Ledger:
                     "key, kind, target_id", [o.key for o in outcomes]
                 )
             }
-            id_rows, failure_rows, journal_rows = [], [], []
-            seq, prev = self._last_seq, self._last_hash
+            id_rows, failure_rows, events = [], [], []
             for o in outcomes:
                 stored = known.get(o.key)
                 if stored is None:
@@ -583,19 +582,13 @@ class Ledger:
                 )
                 if failed:
                     failure_rows.append((run_id, o.key, kind, o.reason, o.platform_message, at))
-                seq += 1
-                digest = row_hash(prev, seq, run_id, kind, o.key, target_id, o.action, at)
-                journal_rows.append(
-                    (seq, run_id, kind, o.key, target_id, o.action, at, prev, digest)
-                )
-                prev = digest
+                events.append((kind, o.key, target_id, o.action))
             conn.executemany(_RECORD_OUTCOME, id_rows)
             if failure_rows:
                 conn.executemany(_INSERT_FAILURE, failure_rows)
-            conn.executemany(_APPEND_JOURNAL, journal_rows)
-            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+            tail = self._append_journal(conn, run_id, at, events)
         # Only once committed does the chain's tail move on.
-        self._last_seq, self._last_hash = seq, prev
+        self._last_seq, self._last_hash = tail
 
     def record_events(
         self, run_id: int, events: Sequence[tuple[str, str, str | None, str]]
@@ -616,17 +609,8 @@ class Ledger:
                     f"event for {key!r}: {action!r} is an outcome; record it with record_outcomes"
                 )
         with self._transaction() as conn:
-            at = self._stamp()
-            rows = []
-            seq, prev = self._last_seq, self._last_hash
-            for kind, key, target_id, action in events:
-                seq += 1
-                digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
-                rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
-                prev = digest
-            conn.executemany(_APPEND_JOURNAL, rows)
-            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
-        self._last_seq, self._last_hash = seq, prev
+            tail = self._append_journal(conn, run_id, self._stamp(), events)
+        self._last_seq, self._last_hash = tail
 
     def forget(self, run_id: int, rows: Sequence[tuple[str, str, str | None, str]]) -> None:
         """Remove the id_map rows of keys whose records a rollback deleted from the target,
@@ -639,18 +623,30 @@ class Ledger:
             if action in ACTIONS:
                 raise ValueError(f"forget {key!r}: {action!r} is an outcome, not a removal")
         with self._transaction() as conn:
-            at = self._stamp()
-            journal_rows = []
-            seq, prev = self._last_seq, self._last_hash
-            for kind, key, target_id, action in rows:
-                seq += 1
-                digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
-                journal_rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
-                prev = digest
             conn.executemany("DELETE FROM id_map WHERE key = ?", [(row[1],) for row in rows])
-            conn.executemany(_APPEND_JOURNAL, journal_rows)
-            conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
-        self._last_seq, self._last_hash = seq, prev
+            tail = self._append_journal(conn, run_id, self._stamp(), rows)
+        self._last_seq, self._last_hash = tail
+
+    def _append_journal(
+        self,
+        conn: sqlite3.Connection,
+        run_id: int,
+        at: str,
+        events: Sequence[tuple[str, str, str | None, str]],
+    ) -> tuple[int, str]:
+        """Append ``(kind, key, target_id, action)`` rows to the hash chain inside the
+        caller's transaction, and move the chain's head; the new tail, which the caller keeps
+        only once the transaction has committed."""
+        rows = []
+        seq, prev = self._last_seq, self._last_hash
+        for kind, key, target_id, action in events:
+            seq += 1
+            digest = row_hash(prev, seq, run_id, kind, key, target_id, action, at)
+            rows.append((seq, run_id, kind, key, target_id, action, at, prev, digest))
+            prev = digest
+        conn.executemany(_APPEND_JOURNAL, rows)
+        conn.execute(_SET_META, (HEAD_KEY, f"{seq}:{prev}"))
+        return seq, prev
 
     @_guarded
     def clear_cursors(self) -> None:

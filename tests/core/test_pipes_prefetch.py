@@ -47,12 +47,14 @@ class _Watched(MemorySource):
 
 
 def _downloads_left() -> list[Path]:
+    """The download spools in this process's private folder."""
     return list(private_dir().glob("download-*"))
 
 
 def test_a_run_downloads_every_attachment_off_the_writer_and_the_target_gets_its_bytes(
     tmp_path: Path,
 ) -> None:
+    before = set(_downloads_left())  # another test's run in this process is not ours
     desk = generate(tickets=30, seed=5, instance="old")
     clock = ManualClock()
     source = _Watched(
@@ -92,7 +94,7 @@ def test_a_run_downloads_every_attachment_off_the_writer_and_the_target_gets_its
         for attachment_id, held in record.data["stored_attachments"].items()
     }
     assert stored == {a.id: a.sha256 for a in files}
-    assert _downloads_left() == []
+    assert set(_downloads_left()) - before == set()
 
 
 class _Fake:
@@ -157,6 +159,7 @@ def test_history_is_asked_ahead_once_the_target_has_asked_for_it() -> None:
 
 
 def test_over_the_spool_budget_the_writer_reads_from_the_source_and_nothing_is_left() -> None:
+    before = set(_downloads_left())  # another test's run in this process is not ours
     source = _Fake()
     prefetch = Prefetch(spool_bytes=60)  # room for two of the three 30-byte files
     prefetch.wants_files = True  # the target opened files of an earlier batch
@@ -175,10 +178,11 @@ def test_over_the_spool_budget_the_writer_reads_from_the_source_and_nothing_is_l
         "cemigrate-download",
     ]
     assert prefetch._spooled == 0
-    assert _downloads_left() == []
+    assert set(_downloads_left()) - before == set()
 
 
 def test_a_failed_download_fails_where_the_writer_opens_it() -> None:
+    before = set(_downloads_left())  # another test's run in this process is not ours
     source = _Fake(broken="1-1")
     prefetch = Prefetch()
     prefetch.wants_files = True
@@ -189,7 +193,20 @@ def test_a_failed_download_fails_where_the_writer_opens_it() -> None:
     files.close()  # the two unopened downloads are deleted
     prefetch.close()
     assert prefetch._spooled == 0
-    assert _downloads_left() == []
+    assert set(_downloads_left()) - before == set()
+
+
+def test_files_spooled_for_a_batch_never_written_are_deleted_when_the_run_stops() -> None:
+    """A run that stopped on an earlier batch's error never hands this batch to its writer:
+    stopping the prefetch deletes what its downloads spooled."""
+    before = set(_downloads_left())
+    source = _Fake()
+    prefetch = Prefetch()
+    prefetch.wants_files = True
+    prefetch.batch(source, _tickets(["1", "2"]))  # type: ignore[arg-type]
+    prefetch.close()
+    assert prefetch._spooled == 0
+    assert set(_downloads_left()) - before == set()
 
 
 def test_nothing_is_fetched_ahead_for_a_target_that_never_opened_a_file_or_from_in_process() -> (

@@ -18,7 +18,8 @@ calls. :class:`Prefetch` starts them when the batch is handed over instead:
   batch): a target that never does costs the source nothing more.
 
 Spooled files a writer did not open (a record dropped, a batch that failed) are deleted when
-the batch is done (:meth:`BatchFiles.close`).
+the batch is done (:meth:`BatchFiles.close`), and those of a batch never handed to its writer
+(the run stopped on an earlier error first) when the run stops (:meth:`Prefetch.close`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Prefetch:
         ahead)."""
         self.threads: set[str] = set()
         """Names of the threads that downloaded (what tests look at)."""
+        self._open: set[BatchFiles] = set()
 
     def batch(self, source: FileSource, records: Sequence[object]) -> BatchFiles:
         """Start fetching what ``records`` will need; the files to hand the target. Nothing
@@ -79,6 +81,8 @@ class Prefetch:
         would only copy) or that the target has not yet asked for it (a target that never
         opens a file costs no download)."""
         files = BatchFiles(self, source)
+        with self._lock:
+            self._open.add(files)
         if not _remote(source):
             return files
         tickets = [r for r in records if isinstance(r, Ticket) and not r.deleted]
@@ -92,11 +96,16 @@ class Prefetch:
         return files
 
     def close(self) -> None:
-        """Stop the threads (pending downloads are dropped; their batches delete them)."""
+        """Stop the threads (pending downloads are dropped) and delete what batches not
+        closed yet had spooled: a run that stopped on an error leaves nothing on disk."""
         for pool in (self._downloads, self._history):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
         self._downloads = self._history = None
+        with self._lock:
+            left = list(self._open)
+        for files in left:
+            files.close()
 
     # -- for BatchFiles ----------------------------------------------------------------------
 
@@ -141,6 +150,7 @@ class BatchFiles(FileSource):
         self._files: dict[str, tuple[concurrent.futures.Future[Path], int]] = {}
         self._history: concurrent.futures.Future[Mapping[str, SlaHistory]] | None = None
         self._history_ids: frozenset[str] = frozenset()
+        self._closing = threading.Lock()
 
     def download(self, attachment: Attachment) -> None:
         """Spool ``attachment`` ahead when there is room."""
@@ -207,17 +217,22 @@ class BatchFiles(FileSource):
         return tuple(self._source.read_fields())
 
     def close(self) -> None:
-        """Delete what was spooled and never opened (waits for downloads under way)."""
-        for future, size in self._files.values():
-            if future.cancel():
+        """Delete what was spooled and never opened (waits for downloads under way); a second
+        call does nothing."""
+        with self._closing:
+            held = list(self._files.values())
+            self._files.clear()
+            for future, size in held:
+                if future.cancel():
+                    self._prefetch._release(size)
+                    continue
+                with contextlib.suppress(BaseException):
+                    future.result().unlink(missing_ok=True)
                 self._prefetch._release(size)
-                continue
-            with contextlib.suppress(BaseException):
-                future.result().unlink(missing_ok=True)
-            self._prefetch._release(size)
-        self._files.clear()
-        if self._history is not None:
-            self._history.cancel()
+            if self._history is not None:
+                self._history.cancel()
+            with self._prefetch._lock:
+                self._prefetch._open.discard(self)
 
 
 REMOTE_LATENCY: Final = 0.005

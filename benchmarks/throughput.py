@@ -292,6 +292,9 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         }
     calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
     bound = target.budgets.lower_bound(calls_by_key)
+    # Before the first ticket: setup, organizations and users, by request (ids folded).
+    before_tickets = answered[: marks[0]] if marks else []
+    by_request = Counter(_folded(what) for _, _, what in before_tickets)
     return {
         "target": name,
         "tickets": args.tickets,
@@ -313,12 +316,22 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "budgets": budgets,
             "paced": paced,
         },
+        "before_tickets": {
+            "calls": len(before_tickets),
+            "seconds": round(before_tickets[-1][0] - started, 1) if before_tickets else 0.0,
+            "by_request": dict(by_request.most_common(10)),
+        },
         "drain_s": round(drain, 1),
         "wall_s": round(wall, 1),
         "bound_s": round(bound, 1),
         "wall_vs_bound": round(wall / bound, 3) if bound > 0 else None,
         "calls_by_budget": {k: int(v) for k, v in calls_by_key.items()},
     }
+
+
+def _folded(what: str) -> str:
+    """A request with its ids replaced by ``{id}``: one line per endpoint."""
+    return "/".join("{id}" if part.isdigit() else part for part in what.split("/"))
 
 
 def main(argv: list[str] | None = None) -> int:

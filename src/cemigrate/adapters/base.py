@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar, final
 
+from cemigrate.adapters.callpool import outcome
 from cemigrate.adapters.contract import Change, FileSource, Outgoing, Target, WriteResult
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.schema import FieldDef, Kind
@@ -46,6 +47,8 @@ def one_by_one(write: Callable[[Outgoing, FileSource], WriteResult]) -> BatchWri
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def guarded(method: _Method) -> _Method:
@@ -104,27 +107,72 @@ class PlatformTarget(Target):
 
     @final
     def _create_fields(self, wanted: Iterable[FieldDef], *, dry_run: bool) -> list[Change]:
-        """Create each field of ``wanted`` the account lacks (in a dry run: list it). A field
-        whose creation may or may not have happened (a lost answer) makes the target read the
-        account again before the next look."""
-        changes = []
+        """Create each field of ``wanted`` the account lacks (in a dry run: list it), several
+        at once where the target can (:meth:`_at_once`). A field whose creation may or may
+        not have happened (a lost answer) makes the target read the account again before the
+        next look; the first error is raised once every creation is back."""
+        missing: dict[tuple[object, str], FieldDef] = {}
         for definition in wanted:
-            if self._has_field(definition):
-                continue
-            if not dry_run:
-                try:
-                    self._create_field(definition)
-                except (TransientError, WriteOutcomeUnknown):
-                    self._forget_fields()  # it may exist now: read the account again
-                    raise
-            changes.append(
-                Change(
-                    action="create field",
-                    subject=f"{definition.object} field {definition.key} ({definition.type})",
-                    applied=not dry_run,
-                )
+            if not self._has_field(definition):
+                missing.setdefault((definition.object, definition.key), definition)
+        made = [] if dry_run else self._at_once(self._create_field, list(missing.values()))
+        errors = [answer for answer in made if isinstance(answer, BaseException)]
+        if any(isinstance(e, (TransientError, WriteOutcomeUnknown)) for e in errors):
+            self._forget_fields()  # they may exist now: read the account again
+        if errors:
+            raise errors[0]
+        return [
+            Change(
+                action="create field",
+                subject=f"{definition.object} field {definition.key} ({definition.type})",
+                applied=not dry_run,
             )
-        return changes
+            for definition in missing.values()
+        ]
+
+    def _at_once(self, call: Callable[[_T], _R], items: Sequence[_T]) -> list[_R | BaseException]:
+        """``call(item)`` for every item, each result or the exception it raised, in order:
+        one after another here; a target whose client sends several requests at once
+        overrides it (a :class:`~cemigrate.adapters.callpool.CallPool`)."""
+        return [outcome(call, item) for item in items]
+
+    def _per_key(
+        self,
+        batch: Sequence[Outgoing],
+        key: Callable[[Outgoing], Hashable],
+        write: Callable[[Outgoing], WriteResult],
+    ) -> list[WriteResult]:
+        """``write(item)`` for every record of a batch whose records are independent but
+        for those sharing a ``key`` (a natural key: two records of one name find-or-create one
+        target record): those one after another in the batch's order, the others at once
+        (:meth:`_at_once`). A refusal is the record's result; another error is raised once
+        every call is back, as it would have been one after another."""
+        groups: dict[Hashable, list[int]] = {}
+        for index, item in enumerate(batch):
+            groups.setdefault(key(item), []).append(index)
+
+        def run(indexes: list[int]) -> list[WriteResult]:
+            results = []
+            for index in indexes:
+                try:
+                    results.append(write(batch[index]))
+                except RecordError as exc:
+                    results.append(refused(batch[index], exc))
+            return results
+
+        answers: list[WriteResult | None] = [None] * len(batch)
+        failed: BaseException | None = None
+        for indexes, answer in zip(
+            groups.values(), self._at_once(run, list(groups.values())), strict=True
+        ):
+            if isinstance(answer, BaseException):
+                failed = failed or answer
+                continue
+            for index, result in zip(indexes, answer, strict=True):
+                answers[index] = result
+        if failed is not None:
+            raise failed
+        return [answer for answer in answers if answer is not None]
 
     # -- hooks -----------------------------------------------------------------------------
 

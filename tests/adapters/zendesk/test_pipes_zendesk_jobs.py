@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from cemigrate.adapters.callpool import CallPool
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.zendesk.jobs import SHORTEST, JobPace
 from cemigrate.adapters.zendesk.target import ZendeskTarget
-from cemigrate.adapters.zendesk.uploads import UploadPool
 from cemigrate.copier import Migration
 from cemigrate.errors import TransientError
 from cemigrate.ledger import Ledger
@@ -82,7 +82,7 @@ def test_uploads_go_several_at_once_but_never_more_than_the_shared_limit() -> No
     import threading
 
     gate = threading.Barrier(3, timeout=5)
-    pool = UploadPool(lambda: 3, threads=8)
+    pool = CallPool(lambda: 3, threads=8)
     try:
         results = pool.map(lambda n: (gate.wait(), n)[1] if n < 3 else n, list(range(12)))
     finally:
@@ -115,7 +115,7 @@ def test_tickets_and_their_files_land_once_with_sized_polls(tmp_path: Path) -> N
     )
     # In process no call takes time, so the budgets would allow one upload at a time (their
     # latency is what sizes the limit); allow four, as a 0.3 s round trip would.
-    target.uploads = UploadPool(lambda: 4)
+    target.calls = CallPool(lambda: 4)
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
     assert report.status == "completed", report
@@ -131,4 +131,4 @@ def test_tickets_and_their_files_land_once_with_sized_polls(tmp_path: Path) -> N
         for c in t.comments  # type: ignore[attr-defined]
     )
     assert files > 1
-    assert target.uploads.most > 1  # a batch's files went several at once
+    assert target.calls.most > 1  # a batch's files went several at once

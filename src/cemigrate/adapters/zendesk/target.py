@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlparse
 
 import attrs
 import requests
 
 from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, refused
+from cemigrate.adapters.callpool import CallPool
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -54,7 +55,6 @@ from cemigrate.adapters.zendesk.objects import (
     Write,
 )
 from cemigrate.adapters.zendesk.rules import ZENDESK_RULES, zendesk_activated, zendesk_active
-from cemigrate.adapters.zendesk.uploads import UploadPool
 from cemigrate.errors import ConfigError, RecordError, TransientError
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
 from cemigrate.rules.sla import (
@@ -90,6 +90,8 @@ from cemigrate.schema import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 WRITABLE: Final = frozenset(
     {
@@ -124,6 +126,22 @@ _SLA_POLICIES: Final = "sla_policies"
 _UPDATE_MANY_RULES: Final = 100
 """Rules switched on per ``update_many`` call."""
 _SLA_BATCH: Final = 1000
+_SETUP_AT_ONCE: Final = frozenset(
+    {
+        Kind.FIELD,
+        Kind.BRAND,
+        Kind.SCHEDULE,
+        Kind.CUSTOM_STATUS,
+        Kind.TICKET_FORM,
+        Kind.GROUP,
+        Kind.GROUP_MEMBERSHIP,
+        Kind.ORGANIZATION_MEMBERSHIP,
+    }
+)
+"""Kinds created one call a record, find-or-create by natural key, independent of each other:
+handed over :data:`_SETUP_BATCH` at a time and created several at once (``_per_key``). Rules
+and SLA policies stay one at a time: their order in the account matters."""
+_SETUP_BATCH: Final = 50
 _UPDATE_MANY: Final = Write(
     method="PUT",
     path="/api/v2/tickets/update_many.json",
@@ -150,9 +168,12 @@ class ZendeskTarget(PlatformTarget):
     """A Zendesk Support account as a migration target."""
 
     platform = "zendesk"
-    concurrent = frozenset({Kind.TICKET})
-    """Ticket batches (and their SLA history) go several at a time: each one writes only its
-    own records, and what the target remembers of the account is read under a lock."""
+    concurrent = frozenset({Kind.TICKET, Kind.USER})
+    """Ticket batches (and their SLA history) and user batches go several at a time: each
+    one writes only its own records (users are upserted by external id, one job a batch, so
+    the jobs' waits overlap), and what the target remembers of the account is read under a
+    lock. Organizations stay one batch at a time: a name two batches both lack would be
+    created by the one and refused to the other, where one after another adopts it."""
 
     def __init__(
         self,
@@ -178,12 +199,14 @@ class ZendeskTarget(PlatformTarget):
             session=session,
         )
         self.batch_size: Mapping[Kind, int] = {
-            kind: BATCH_SIZE.get(kind, _SLA_BATCH) for kind in WRITABLE
+            kind: _SETUP_BATCH if kind in _SETUP_AT_ONCE else BATCH_SIZE.get(kind, _SLA_BATCH)
+            for kind in WRITABLE
         }
         self.job_pace = jobs_pace.JobPace(self.clock)
         """When to poll background jobs (no fixed sleep)."""
-        self.uploads = UploadPool(self.budgets.in_flight)
-        """A ticket batch's files uploaded several at once, bounded across batches."""
+        self.calls = CallPool(self.budgets.in_flight)
+        """Independent calls of a batch several at once (a ticket batch's uploads, the
+        setup's creates), bounded across batches (:mod:`~cemigrate.adapters.callpool`)."""
         self._fields: dict[tuple[FieldObject, str], FieldDef] | None = None
         self._groups: dict[str, str] | None = None
         self._organizations: dict[str, str] | None = None
@@ -271,8 +294,12 @@ class ZendeskTarget(PlatformTarget):
         }
 
     def close(self) -> None:
-        """Stop the upload threads."""
-        self.uploads.close()
+        """Stop the call threads."""
+        self.calls.close()
+
+    def _at_once(self, call: Callable[[T], R], items: Sequence[T]) -> list[R | BaseException]:
+        """Several at once, through :attr:`calls`."""
+        return self.calls.map(call, items)
 
     def _forget(self) -> None:
         # find() first lets the account's background jobs finish, then reads it again.
@@ -360,18 +387,14 @@ class ZendeskTarget(PlatformTarget):
     # -- kinds ---------------------------------------------------------------------------------
 
     def _write_fields(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        results = []
-        for item in batch:
+        def write(item: Outgoing) -> WriteResult:
             definition = item.record
             assert isinstance(definition, FieldDef)
             existing = self._field_table().get((definition.object, definition.key))
-            try:
-                target_id = existing.id if existing else self._create_field(definition).id
-            except RecordError as exc:
-                results.append(refused(item, exc))
-                continue
-            results.append(WriteResult(key=item.key, target_id=target_id))
-        return results
+            target_id = existing.id if existing else self._create_field(definition).id
+            return WriteResult(key=item.key, target_id=target_id)
+
+        return self._per_key(batch, _field_key, write)
 
     # -- account configuration: brands, custom statuses, ticket forms, schedules ---------------
 
@@ -382,29 +405,25 @@ class ZendeskTarget(PlatformTarget):
         create: Callable[[Outgoing], str],
     ) -> list[WriteResult]:
         """Find-or-create by natural key: a record the account holds is adopted (matched),
-        one it lacks is created by ``create`` (its target id); a refusal is the record's. A
+        one it lacks is created by ``create`` (its target id; several at once, one at a time
+        per natural key); a refusal is the record's. A
         record written before (a delta after a change in the source) keeps its target record:
         changes to it are not written yet."""
         key = _NATURAL_KEYS[kind]
         held = self._held(kind)
         assert isinstance(held, dict)
-        results = []
-        for item in batch:
+
+        def write(item: Outgoing) -> WriteResult:
             if item.target_id is not None:
-                results.append(WriteResult(key=item.key, target_id=item.target_id))
-                continue
+                return WriteResult(key=item.key, target_id=item.target_id)
             natural = key(item.record)
             found = held.get(natural)
             if found is not None:
-                results.append(WriteResult(key=item.key, target_id=found, matched=True))
-                continue
-            try:
-                held[natural] = create(item)
-            except RecordError as exc:
-                results.append(refused(item, exc))
-                continue
-            results.append(WriteResult(key=item.key, target_id=held[natural]))
-        return results
+                return WriteResult(key=item.key, target_id=found, matched=True)
+            held[natural] = create(item)
+            return WriteResult(key=item.key, target_id=held[natural])
+
+        return self._per_key(batch, lambda item: key(item.record), write)
 
     def _write_brands(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Brands by name; a new one on a subdomain derived from the account's own."""
@@ -467,8 +486,8 @@ class ZendeskTarget(PlatformTarget):
         whose workweek or holidays are refused is a failure (a re-run adopts it by name and
         completes it)."""
         table = self._schedule_table()
-        results = []
-        for item in batch:
+
+        def write(item: Outgoing) -> WriteResult:
             schedule = item.record
             assert isinstance(schedule, Schedule)
             held = table.get(schedule.name)
@@ -476,18 +495,15 @@ class ZendeskTarget(PlatformTarget):
                 mine = [s for s in table.values() if str(s["id"]) == item.target_id]
                 held = mine[0] if mine else held
             created = held is None
-            try:
-                if held is None:
-                    payload = convert.schedule_payload(item)
-                    path = "/api/v2/business_hours/schedules.json"
-                    body = self.client.request("POST", path, json={"schedule": payload}).json()
-                    held = table[schedule.name] = body["schedule"]
-                self._complete_schedule(schedule, held, created=created)
-            except RecordError as exc:
-                results.append(refused(item, exc))
-                continue
-            results.append(WriteResult(key=item.key, target_id=str(held["id"])))
-        return results
+            if held is None:
+                payload = convert.schedule_payload(item)
+                path = "/api/v2/business_hours/schedules.json"
+                body = self.client.request("POST", path, json={"schedule": payload}).json()
+                held = table[schedule.name] = body["schedule"]
+            self._complete_schedule(schedule, held, created=created)
+            return WriteResult(key=item.key, target_id=str(held["id"]))
+
+        return self._per_key(batch, _schedule_key, write)
 
     def _complete_schedule(
         self, schedule: Schedule, held: Mapping[str, Any], *, created: bool
@@ -722,61 +738,49 @@ class ZendeskTarget(PlatformTarget):
         """Find-or-create by (user, organization): a user's default membership already exists
         once the user upsert set its organization; a re-run adopts what it made."""
         memberships = self._organization_membership_table()
-        write = BY_NAME["organization_memberships"].write
-        assert write is not None
-        results = []
-        for item in batch:
-            try:
-                payload = convert.organization_membership_payload(item)
-                pair = (str(payload["user_id"]), str(payload["organization_id"]))
-                if pair not in memberships:
-                    body = self.client.request(
-                        write.method, write.path, json={write.body_key: payload}
-                    ).json()
-                    memberships[pair] = str(body[write.body_key]["id"])
-            except RecordError as exc:
-                results.append(refused(item, exc))
-                continue
-            results.append(WriteResult(key=item.key, target_id=memberships[pair]))
-        return results
+        call = BY_NAME["organization_memberships"].write
+        assert call is not None
+
+        def write(item: Outgoing) -> WriteResult:
+            payload = convert.organization_membership_payload(item)
+            pair = (str(payload["user_id"]), str(payload["organization_id"]))
+            if pair not in memberships:
+                body = self.client.request(call.method, call.path, json={call.body_key: payload})
+                memberships[pair] = str(body.json()[call.body_key]["id"])
+            return WriteResult(key=item.key, target_id=memberships[pair])
+
+        return self._per_key(batch, _pair(convert.organization_membership_payload), write)
 
     def _write_groups(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         groups = self._group_table()
-        results = []
-        for item in batch:
+
+        def write(item: Outgoing) -> WriteResult:
             team = item.record
             assert isinstance(team, Group)
             if team.name not in groups:
-                try:
-                    body = self.client.request(
-                        "POST", "/api/v2/groups.json", json={"group": convert.group_payload(item)}
-                    ).json()
-                except RecordError as exc:
-                    results.append(refused(item, exc))
-                    continue
+                body = self.client.request(
+                    "POST", "/api/v2/groups.json", json={"group": convert.group_payload(item)}
+                ).json()
                 groups[team.name] = str(body["group"]["id"])
-            results.append(WriteResult(key=item.key, target_id=groups[team.name]))
-        return results
+            return WriteResult(key=item.key, target_id=groups[team.name])
+
+        return self._per_key(batch, _group_key, write)
 
     def _write_memberships(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         memberships = self._membership_table()
-        results = []
-        for item in batch:
-            membership = item.record
-            assert isinstance(membership, GroupMembership)
-            try:
-                payload = convert.membership_payload(item)
-                pair = (str(payload["user_id"]), str(payload["group_id"]))
-                if pair not in memberships:
-                    body = self.client.request(
-                        "POST", "/api/v2/group_memberships.json", json={"group_membership": payload}
-                    ).json()
-                    memberships[pair] = str(body["group_membership"]["id"])
-            except RecordError as exc:
-                results.append(refused(item, exc))
-                continue
-            results.append(WriteResult(key=item.key, target_id=memberships[pair]))
-        return results
+
+        def write(item: Outgoing) -> WriteResult:
+            assert isinstance(item.record, GroupMembership)
+            payload = convert.membership_payload(item)
+            pair = (str(payload["user_id"]), str(payload["group_id"]))
+            if pair not in memberships:
+                body = self.client.request(
+                    "POST", "/api/v2/group_memberships.json", json={"group_membership": payload}
+                ).json()
+                memberships[pair] = str(body["group_membership"]["id"])
+            return WriteResult(key=item.key, target_id=memberships[pair])
+
+        return self._per_key(batch, _pair(convert.membership_payload), write)
 
     def _write_tickets(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         field_ids = {
@@ -1223,7 +1227,7 @@ class ZendeskTarget(PlatformTarget):
     def _upload_batch(
         self, items: Sequence[Outgoing], files: FileSource
     ) -> dict[SourceKey, dict[str, str] | RecordError]:
-        """Every file of these tickets, uploaded several at once (:mod:`.uploads`): per
+        """Every file of these tickets, uploaded several at once (:attr:`calls`): per
         ticket its tokens by attachment id, or why it cannot be imported. An error that is
         not the record's own (a lost answer, an outage) is raised once all are back."""
         answers: dict[SourceKey, dict[str, str] | RecordError] = {}
@@ -1238,7 +1242,7 @@ class ZendeskTarget(PlatformTarget):
                 continue
             answers[item.key] = {}
             work.extend((item.key, a) for note in record.comments for a in note.attachments)
-        done = self.uploads.map(lambda pair: self._upload(pair[1], files), work)
+        done = self.calls.map(lambda pair: self._upload(pair[1], files), work)
         for (key, attachment), outcome in zip(work, done, strict=True):
             if isinstance(outcome, RecordError):
                 answers[key] = outcome
@@ -1357,6 +1361,36 @@ class ZendeskTarget(PlatformTarget):
                 for m in page.records
             }
         return self._memberships
+
+
+def _field_key(item: Outgoing) -> Hashable:
+    definition = item.record
+    assert isinstance(definition, FieldDef)
+    return (definition.object, definition.key)
+
+
+def _schedule_key(item: Outgoing) -> Hashable:
+    assert isinstance(item.record, Schedule)
+    return item.target_id or item.record.name
+
+
+def _group_key(item: Outgoing) -> Hashable:
+    assert isinstance(item.record, Group)
+    return item.record.name
+
+
+def _pair(payload: Callable[[Outgoing], Mapping[str, Any]]) -> Callable[[Outgoing], Hashable]:
+    """The key of a membership: the two records it joins (their target ids in ``payload``),
+    or its own key when a link is missing (it is refused on its own)."""
+
+    def key(item: Outgoing) -> Hashable:
+        try:
+            body = payload(item)
+        except RecordError:
+            return item.key
+        return tuple(str(value) for name, value in body.items() if name.endswith("_id"))
+
+    return key
 
 
 def _check_sizes(notes: Sequence[Comment]) -> None:

@@ -371,6 +371,11 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError("--sample goes with --dry-run")
     mode = Mode.DELTA if args.delta else Mode.ONLY_FAILED if args.only_failed else Mode.FULL
     opened = open_plan(args.plan)
+    if args.resume and not opened.ledger_path.exists():
+        raise ConfigError(
+            f"{opened.ledger_path}: no ledger yet (nothing has run), nothing to resume;"
+            " a run starts without --resume"
+        )
     with _stop_on_signal(hard=True) as stop:
         migration = opened.migration(progress=args.progress, repoint=args.repoint, mask=args.mask)
         try:

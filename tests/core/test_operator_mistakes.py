@@ -159,6 +159,21 @@ def test_a_plan_whose_ledger_is_not_there_yet_is_one_line_and_exit_2(
     assert not (tmp_path / "ledger.sqlite").exists()
 
 
+def test_a_resume_without_a_ledger_is_one_line_and_exit_2_not_a_full_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan pointed at the wrong folder (a renamed ledger, a typo) must not start the whole
+    migration again when the operator asked to continue one."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN, encoding="utf-8")
+    assert main(["run", str(plan), "--resume", "--no-progress"]) == EXIT_BAD_INPUT
+    line = one_line(capsys)
+    assert line.startswith(f"cemigrate: {tmp_path / 'ledger.sqlite'}: no ledger yet")
+    assert "nothing to resume" in line
+    assert not (tmp_path / "ledger.sqlite").exists()
+    assert not (tmp_path / "target.sqlite").exists()  # nothing was written
+
+
 @pytest.mark.parametrize(
     "words",
     [["status"], ["run"], ["reconcile", "--out", "{folder}/proof"], ["rollback", "--dry-run"]],

@@ -113,9 +113,7 @@ def test_a_membership_without_its_user_is_refused_and_the_others_are_written() -
     assert not results[0].ok  # its user is not linked: refused, with why
     assert results[0].error
     assert all(r.ok for r in results[1:])
-    held = {
-        (str(m["user_id"]), str(m["group_id"])) for m in account.backend.memberships.values()
-    }
+    held = {(str(m["user_id"]), str(m["group_id"])) for m in account.backend.memberships.values()}
     assert {(str(a["id"]), group_id) for a in agents[1:3]} <= held
 
 

@@ -17,16 +17,42 @@ line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
 
-# Ctrl-C while Python is still loading cemigrate (a second or so): one line and the exit code
-# of a stopped command, not a traceback from inside an import. Nothing has been opened yet.
+
+class _Terminated(BaseException):
+    """SIGTERM before the command's own handlers are in place (Python's default would end
+    the process without a word)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _catch_sigterm() -> object:
+    """Turn SIGTERM into :class:`_Terminated`; the handler it replaces (None off the main
+    thread, where handlers cannot be set)."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:
+        return None
+
+
+def _restore_sigterm(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
+
+# Ctrl-C or SIGTERM while Python is still loading cemigrate (a second or so): one line and the
+# exit code of a stopped command, not a traceback from inside an import or a silent end.
+# Nothing has been opened yet.
+_before_import = _catch_sigterm()
 try:
     import argparse
     import contextlib
     import logging
     import os
-    import signal
     import tempfile
     import threading
     from collections.abc import Iterator, Sequence
@@ -50,20 +76,29 @@ try:
     from cemigrate.sandbox.dataset import generate
     from cemigrate.sandbox.http import Latency
     from cemigrate.sandbox.registry import EMULATORS, serve_options
-except KeyboardInterrupt:
-    sys.stderr.write("cemigrate: interrupted by SIGINT while starting; nothing was done\n")
+except (KeyboardInterrupt, _Terminated) as _stop:
+    _name = "SIGINT" if isinstance(_stop, KeyboardInterrupt) else "SIGTERM"
+    sys.stderr.write(f"cemigrate: interrupted by {_name} while starting; nothing was done\n")
     raise SystemExit(3) from None
+finally:
+    _restore_sigterm(_before_import)
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_STOPPED = 0, 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    previous = _catch_sigterm()
     try:
         return _main(argv)
     except KeyboardInterrupt:  # before the command's handlers are in place, or after
         print("cemigrate: interrupted by SIGINT; stopped at once", file=sys.stderr)
         return EXIT_STOPPED
+    except _Terminated:
+        print("cemigrate: interrupted by SIGTERM; stopped at once", file=sys.stderr)
+        return EXIT_STOPPED
+    finally:
+        _restore_sigterm(previous)
 
 
 def _main(argv: Sequence[str] | None) -> int:

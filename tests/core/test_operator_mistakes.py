@@ -72,14 +72,16 @@ def verifies(plan: Path) -> None:
 
 # -- Ctrl-C before the command is under way ----------------------------------------------------
 
-# SIGINT arrives while `python -m cemigrate.cli` is importing the copier (the first second of a
-# real start, before any handler of cemigrate's is in place): the import finder sends it.
+# SIGINT (Ctrl-C) or SIGTERM (a service manager, `kill`) arrives while `python -m cemigrate.cli`
+# is importing the copier (the first second of a real start, before any handler of the
+# command's is in place): the import finder sends it.
 _INTERRUPTED_IMPORT = """
 import os, runpy, signal, sys
+SIGNAL = getattr(signal, sys.argv[2])
 class Interrupt:
     def find_spec(self, name, path=None, target=None):
         if name == "cemigrate.copier":
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), SIGNAL)
         return None
 sys.meta_path.insert(0, Interrupt())
 sys.argv = ["cemigrate", "run", sys.argv[1], "--no-progress"]
@@ -87,11 +89,12 @@ runpy.run_module("cemigrate.cli", run_name="__main__", alter_sys=True)
 """
 
 
-def test_ctrl_c_while_cemigrate_is_still_importing_is_one_line_and_exit_3(
-    migrated: Path,
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_cemigrate_is_still_importing_is_one_line_and_exit_3(
+    migrated: Path, name: str
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", _INTERRUPTED_IMPORT, str(migrated)],
+        [sys.executable, "-c", _INTERRUPTED_IMPORT, str(migrated), name],
         capture_output=True,
         text=True,
         env=ENV,
@@ -99,21 +102,33 @@ def test_ctrl_c_while_cemigrate_is_still_importing_is_one_line_and_exit_3(
         check=False,
     )
     assert (done.returncode, done.stdout) == (EXIT_STOPPED, "")
-    assert done.stderr == "cemigrate: interrupted by SIGINT while starting; nothing was done\n"
+    assert done.stderr == f"cemigrate: interrupted by {name} while starting; nothing was done\n"
     verifies(migrated)
 
 
-def test_ctrl_c_before_the_signal_handlers_are_in_place_is_one_line_and_exit_3(
-    migrated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_before_the_command_handlers_are_in_place_is_one_line_and_exit_3(
+    migrated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     import argparse
 
-    def interrupted(*_: Any, **__: Any) -> None:
-        os.kill(os.getpid(), signal.SIGINT)  # Python's own handler: KeyboardInterrupt
+    class Unhandled(Exception):
+        """SIGTERM reached the caller's handler: main() had none of its own."""
 
-    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
-    assert main(["status", str(migrated)]) == EXIT_STOPPED
-    assert one_line(capsys) == "cemigrate: interrupted by SIGINT; stopped at once"
+    def caller(*_: Any) -> None:
+        raise Unhandled  # (Python's default would end the test run)
+
+    def interrupted(*_: Any, **__: Any) -> None:
+        os.kill(os.getpid(), getattr(signal, name))  # while the arguments are read
+
+    before = signal.signal(signal.SIGTERM, caller)
+    try:
+        monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
+        assert main(["status", str(migrated)]) == EXIT_STOPPED
+        assert signal.getsignal(signal.SIGTERM) is caller  # the caller's handler is back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert one_line(capsys) == f"cemigrate: interrupted by {name}; stopped at once"
 
 
 # -- a plan, report or ledger that is not there --------------------------------------------------

@@ -14,6 +14,10 @@ clock: every budget wait and every Bulk poll is spent for real.
   **binding** budget is the one closest to its ceiling, ``share`` = achieved / ceiling;
   ``paced``: the same once the binding budget's bucket ran dry (its burst spent: what a long
   migration sees), counted on the wire; none when the run is too short to empty it.
+- ``before_tickets``: the calls before the first ticket is written (the setup, organizations,
+  users), by request, and when the last of them was answered;
+- ``bulk_jobs`` (Salesforce): Bulk API 2.0 ingest jobs and the seconds at least one was open,
+  from its creation to its results read: wall time the org's processing sets, not the calls;
 - ``drain_s``: from the last request that starts a ticket to the run's last request (a
   ticket with a thousand conversations is written one call at a time to the end);
 - ``wall_s``: the whole migration; ``bound_s``: the fewest seconds its calls can take under the
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import re
 import tempfile
 import threading
 import time
@@ -292,6 +297,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         }
     calls_by_key = {key: float(budget.calls) for key, budget in target.budgets.items()}
     bound = target.budgets.lower_bound(calls_by_key)
+    bulk = bulk_jobs(recorder.answered)
     # Before the first ticket: setup, organizations and users, by request (ids folded).
     before_tickets = answered[: marks[0]] if marks else []
     by_request = Counter(_folded(what) for _, _, what in before_tickets)
@@ -321,12 +327,37 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "seconds": round(before_tickets[-1][0] - started, 1) if before_tickets else 0.0,
             "by_request": dict(by_request.most_common(10)),
         },
+        "bulk_jobs": bulk,
         "drain_s": round(drain, 1),
         "wall_s": round(wall, 1),
         "bound_s": round(bound, 1),
         "wall_vs_bound": round(wall / bound, 3) if bound > 0 else None,
         "calls_by_budget": {k: int(v) for k, v in calls_by_key.items()},
     }
+
+
+def bulk_jobs(answered: list[tuple[float, int, str]]) -> dict[str, Any] | None:
+    """Salesforce's Bulk API 2.0 ingest jobs: how many, and the seconds during which at
+    least one was open (from its first request naming it, its data's upload, to its results
+    read), the part of the wall time the org's processing of the jobs sets, not the calls;
+    None without any."""
+    first: dict[str, float] = {}
+    spans: list[tuple[float, float]] = []
+    for moment, _, what in sorted(answered):
+        found = re.search(r"/jobs/ingest/([^/]+)", what)
+        if found is None:
+            continue
+        job = found.group(1)
+        first.setdefault(job, moment)
+        if what.startswith("GET") and what.endswith("/successfulResults/"):
+            spans.append((first[job], moment))
+    if not spans:
+        return None
+    covered, reach = 0.0, float("-inf")
+    for begin, end in sorted(spans):
+        covered += max(0.0, end - max(begin, reach))
+        reach = max(reach, end)
+    return {"jobs": len(spans), "open_s": round(covered, 1)}
 
 
 def _folded(what: str) -> str:

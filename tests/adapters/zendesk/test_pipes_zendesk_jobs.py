@@ -92,8 +92,8 @@ def test_uploads_go_several_at_once_but_never_more_than_the_shared_limit() -> No
 
 
 def test_tickets_and_their_files_land_once_with_sized_polls(tmp_path: Path) -> None:
-    from cemigrate.adapters.zendesk.client import ZendeskCredentials
     from cemigrate.sandbox.zendesk import ZendeskSandbox
+    from cemigrate.testing.accounts import empty_target
 
     clock = ManualClock()
     desk = generate(tickets=30, seed=4, instance="old")
@@ -104,15 +104,10 @@ def test_tickets_and_their_files_land_once_with_sized_polls(tmp_path: Path) -> N
         page_size=10,
         clock=clock,
     )
-    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
-    for role in sorted({u.custom_role for u in desk.users if u.custom_role}):
-        account.backend.add_custom_role(role)
-    target = ZendeskTarget(
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
+    emulated = empty_target("zendesk", clock, desk)
+    account, target = emulated.account, emulated.target
+    assert isinstance(account, ZendeskSandbox)
+    assert isinstance(target, ZendeskTarget)
     # In process no call takes time, so the budgets would allow one upload at a time (their
     # latency is what sizes the limit); allow four, as a 0.3 s round trip would.
     target.calls = CallPool(lambda: 4)

@@ -14,26 +14,23 @@ import pytest
 from cemigrate.adapters.base import PlatformTarget
 from cemigrate.adapters.callpool import CallPool
 from cemigrate.adapters.contract import FileSource, Outgoing, WriteResult
-from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.errors import RecordError, TransientError
 from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
 from cemigrate.schema import Group, GroupMembership, Kind, Ref, SourceKey
+from cemigrate.testing.accounts import empty_target
 
 
 def _target(clock: ManualClock) -> tuple[ZendeskSandbox, ZendeskTarget]:
-    account = ZendeskSandbox(tickets=0, empty=True, clock=clock, subdomain="new")
-    target = ZendeskTarget(
-        base_url=account.base_url,
-        credentials=ZendeskCredentials(email=account.email, token=account.token),
-        session=account.session(authenticated=False),
-        clock=clock,
-    )
+    emulated = empty_target("zendesk", clock, generate(tickets=0, seed=1, instance="eu"))
+    assert isinstance(emulated.account, ZendeskSandbox)
+    assert isinstance(emulated.target, ZendeskTarget)
     # In process no call takes time, so the budgets would allow one call at a time (their
     # latency sizes the limit); allow four, as a 0.3 s round trip would.
-    target.calls = CallPool(lambda: 4)
-    return account, target
+    emulated.target.calls = CallPool(lambda: 4)
+    return emulated.account, emulated.target
 
 
 def _groups(*names: tuple[str, str, str]) -> list[Outgoing]:

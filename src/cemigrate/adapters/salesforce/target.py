@@ -509,6 +509,7 @@ class SalesforceTarget(PlatformTarget):
         present: dict[str, set[str]] = {}  # one describe per object and batch
         grown: set[str] = set()
         creates: dict[str, ToolingCreate] = {}  # by full name, in batch order
+        waiting: dict[int, str] = {}  # batch index → the full name it waits for
         for item in batch:
             definition = item.record
             assert isinstance(definition, FieldDef)
@@ -529,23 +530,18 @@ class SalesforceTarget(PlatformTarget):
                         f"create field {sobject}.{name}",
                     ),
                 )
+                waiting[len(results)] = f"{sobject}.{name}"
                 results.append(None)
                 continue
             results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
         outcomes = dict(zip(creates, self._create_tooling(list(creates.values())), strict=True))
-        for index, item in enumerate(batch):
-            if results[index] is not None:
-                continue
-            definition = item.record
-            assert isinstance(definition, FieldDef)
-            sobject = convert.FIELD_OBJECTS[definition.object]
-            full = f"{sobject}.{convert.key_to_api_name(definition.key)}"
+        for index, full in waiting.items():
             outcome = outcomes[full]
             if isinstance(outcome, RecordError):
-                results[index] = refused(item, outcome)
+                results[index] = refused(batch[index], outcome)
                 continue
-            grown.add(sobject)
-            results[index] = WriteResult(key=item.key, target_id=full)
+            grown.add(full.split(".")[0])
+            results[index] = WriteResult(key=batch[index].key, target_id=full)
         for sobject in grown:
             self.client.forget_describe(sobject)  # the new fields are read at the next use
         return [r for r in results if r is not None]

@@ -3,6 +3,7 @@ call: what the org then lists, what it refuses (alone), and what a lost answer l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,7 +15,7 @@ from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.salesforce.client import SalesforceCredentials
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.adapters.zendesk import convert as zd
-from cemigrate.errors import WriteOutcomeUnknown
+from cemigrate.errors import TransientError, WriteOutcomeUnknown
 from cemigrate.sandbox.http import DroppedConnection, mount_sandbox
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import FieldDef, FieldObject, FieldType, Kind, Rule, RuleKind, SourceKey
@@ -191,18 +192,60 @@ def losing_first_composite_answer(app: Callable[..., Any]) -> Callable[..., Any]
     return wsgi
 
 
+def failing_first_composite_subrequest(app: Callable[..., Any]) -> Callable[..., Any]:
+    """``app`` behind a wire on which the first Tooling composite call's first subrequest is
+    answered 500 ``UNKNOWN_EXCEPTION`` (an outage inside the org: its outcome is not known)."""
+    failed: list[str] = []
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        held: dict[str, Any] = {}
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Any:
+            held["status"], held["headers"] = status, headers
+            return lambda _data: None
+
+        body = b"".join(app(environ, hold))
+        if str(environ.get("PATH_INFO", "")).endswith("/tooling/composite") and not failed:
+            failed.append(environ["PATH_INFO"])
+            answer = json.loads(body)
+            answer["compositeResponse"][0].update(
+                httpStatusCode=500,
+                body=[{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error"}],
+            )
+            body = json.dumps(answer).encode()
+            held["headers"] = [(k, v) for k, v in held["headers"] if k != "Content-Length"]
+        start_response(held["status"], held["headers"])
+        return [body]
+
+    return wsgi
+
+
+def target_on(org: SalesforceSandbox, wire: Callable[..., Any]) -> SalesforceTarget:
+    return SalesforceTarget(
+        instance_url=org.base_url,
+        credentials=SalesforceCredentials(access_token=org.access_token),
+        session=mount_sandbox(requests.Session(), org.base_url, wire),
+        clock=org.clock,
+    )
+
+
+def test_a_subrequest_the_org_could_not_run_stops_the_write_to_be_tried_again(
+    org: SalesforceSandbox,
+) -> None:
+    target = target_on(org, failing_first_composite_subrequest(org.app))
+    fields = [text_field(n) for n in range(3)]
+    with pytest.raises(TransientError, match=r"answered 500 to create field Case\.Order_Ref_0__c"):
+        target.write(Kind.FIELD, outgoing(Kind.FIELD, fields), NO_FILES)
+    results = target.write(Kind.FIELD, outgoing(Kind.FIELD, fields), NO_FILES)
+    assert [r.target_id for r in results] == [f"Case.Order_Ref_{n}__c" for n in range(3)]
+    assert all(r.ok for r in results)
+    assert {f"Order_Ref_{n}__c" for n in range(3)} <= set(case_fields(org))
+
+
 def test_a_lost_composite_answer_stops_the_write_and_the_next_write_adopts_the_fields(
     org: SalesforceSandbox,
 ) -> None:
-    session = mount_sandbox(
-        requests.Session(), org.base_url, losing_first_composite_answer(org.app)
-    )
-    target = SalesforceTarget(
-        instance_url=org.base_url,
-        credentials=SalesforceCredentials(access_token=org.access_token),
-        session=session,
-        clock=org.clock,
-    )
+    target = target_on(org, losing_first_composite_answer(org.app))
     fields = [text_field(n) for n in range(30)]
     with pytest.raises(WriteOutcomeUnknown):
         target.write(Kind.FIELD, outgoing(Kind.FIELD, fields), NO_FILES)

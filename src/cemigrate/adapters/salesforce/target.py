@@ -76,6 +76,7 @@ from cemigrate.adapters.salesforce.objects import (
     SetupField,
 )
 from cemigrate.adapters.salesforce.rules import SALESFORCE_RULES
+from cemigrate.adapters.salesforce.tooling_composite import ToolingCreate, create_tooling_records
 from cemigrate.adapters.transport import account_address
 from cemigrate.errors import RecordError, TransientError, WriteOutcomeUnknown
 from cemigrate.ratelimit import Budgets, Clock, RetryPolicy, SystemClock, budgets_for
@@ -330,16 +331,20 @@ class SalesforceTarget(PlatformTarget):
             wanted.append((sobject, convert.key_to_api_name(definition.key), body))
         # One describe per object: the fields created meanwhile are read again at the end.
         present = {sobject: set(self.client.field_names(sobject)) for sobject, _, _ in wanted}
+        creates: list[ToolingCreate] = []
         for sobject, name, body in wanted:
             if name in present[sobject]:
                 continue
-            if not dry_run:
-                self._create_setup("CustomField", body, f"create field {sobject}.{name}")
+            creates.append(ToolingCreate("CustomField", body, f"create field {sobject}.{name}"))
             present[sobject].add(name)
             changes.append(
                 Change(action="create field", subject=f"{sobject}.{name}", applied=not dry_run)
             )
         if not dry_run:
+            refusals = [o for o in self._create_tooling(creates) if isinstance(o, RecordError)]
+            if refusals:
+                self.client.forget_describe()  # the others were created
+                raise refusals[0]
             for change in changes:
                 self.client.forget_describe(change.subject.split(".")[0])
         return changes
@@ -498,9 +503,13 @@ class SalesforceTarget(PlatformTarget):
         return found
 
     def _write_fields(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        results = []
+        """Custom fields the org lacks are created 25 a Tooling composite call; a field it
+        has already is adopted."""
+        results: list[WriteResult | None] = []  # None: waits for its create
         present: dict[str, set[str]] = {}  # one describe per object and batch
         grown: set[str] = set()
+        creates: dict[str, ToolingCreate] = {}  # by full name, in batch order
+        waiting: dict[int, str] = {}  # batch index → the full name it waits for
         for item in batch:
             definition = item.record
             assert isinstance(definition, FieldDef)
@@ -512,23 +521,42 @@ class SalesforceTarget(PlatformTarget):
             name = convert.key_to_api_name(definition.key)
             if sobject not in present:
                 present[sobject] = set(self.client.field_names(sobject))
-            try:
-                if name not in present[sobject]:
-                    self.client.rest(
-                        "tooling/sobjects/CustomField",
-                        method="POST",
-                        json_body=convert.field_metadata(definition),
-                        what=f"create field {sobject}.{name}",
-                    )
-                    present[sobject].add(name)
-                    grown.add(sobject)
-            except RecordError as exc:
-                results.append(refused(item, exc))
+            if name not in present[sobject]:
+                creates.setdefault(
+                    f"{sobject}.{name}",
+                    ToolingCreate(
+                        "CustomField",
+                        convert.field_metadata(definition),
+                        f"create field {sobject}.{name}",
+                    ),
+                )
+                waiting[len(results)] = f"{sobject}.{name}"
+                results.append(None)
                 continue
             results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
+        outcomes = dict(zip(creates, self._create_tooling(list(creates.values())), strict=True))
+        for index, full in waiting.items():
+            outcome = outcomes[full]
+            if isinstance(outcome, RecordError):
+                results[index] = refused(batch[index], outcome)
+                continue
+            grown.add(full.split(".")[0])
+            results[index] = WriteResult(key=batch[index].key, target_id=full)
         for sobject in grown:
             self.client.forget_describe(sobject)  # the new fields are read at the next use
-        return results
+        return [r for r in results if r is not None]
+
+    def _create_tooling(self, creates: Sequence[ToolingCreate]) -> list[str | RecordError]:
+        """Tooling creates 25 a composite call (``tooling_composite.py``). When an answer is
+        lost the org may hold some of them now: its describes are read again before anything
+        else."""
+        if not creates:
+            return []
+        try:
+            return create_tooling_records(self.client, creates)
+        except (TransientError, WriteOutcomeUnknown):
+            self.client.forget_describe()
+            raise
 
     def _note_field(self, definition: FieldDef) -> None:
         """Remember a lookup field's kind: its values are written as target ids."""
@@ -1477,14 +1505,15 @@ class SalesforceTarget(PlatformTarget):
 
     def _write_rules(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         """Business rules as record-triggered flows saved **Draft**; find-or-create by the
-        flow's API name, so a re-run adopts what it made. Costs one POST per new flow, plus
-        one Tooling query per 200 new flows for their definitions' ids (and one query of the
-        org's flows, read once). A partial translation is written without its gaps; a rule a
-        flow cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
+        flow's API name, so a re-run adopts what it made. Costs one Tooling composite call per
+        25 new flows, plus one Tooling query per 200 new flows for their definitions' ids (and
+        one query of the org's flows, read once). A partial translation is written without its
+        gaps; a rule a flow cannot express is skipped under :data:`UNTRANSLATABLE_RULE`."""
         table = self._flow_table()
         options = self.rule_field_options()
         answers: dict[int, WriteResult] = {}
         created: dict[int, str] = {}
+        creates: dict[int, ToolingCreate] = {}
         for index, item in enumerate(batch):
             rule = item.record
             assert isinstance(rule, Rule)
@@ -1507,17 +1536,13 @@ class SalesforceTarget(PlatformTarget):
             if found is not None:
                 answers[index] = WriteResult(key=item.key, target_id=found)
                 continue
-            try:
-                self.client.rest(
-                    "tooling/sobjects/Flow",
-                    method="POST",
-                    json_body=dict(done.payload),
-                    what=f"create flow {name}",
-                )
-            except RecordError as exc:
-                answers[index] = refused(item, exc)
+            creates[index] = ToolingCreate("Flow", dict(done.payload), f"create flow {name}")
+        outcomes = self._create_tooling(list(creates.values()))
+        for index, outcome in zip(creates, outcomes, strict=True):
+            if isinstance(outcome, RecordError):
+                answers[index] = refused(batch[index], outcome)
                 continue
-            created[index] = name
+            created[index] = str(creates[index].body["FullName"])
         # The create answers the version's id; the definition's id is one query away.
         names = list(dict.fromkeys(created.values()))
         for start in range(0, len(names), COLLECTION_SIZE):

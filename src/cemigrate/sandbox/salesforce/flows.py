@@ -437,6 +437,13 @@ def create_flow(backend: SalesforceBackend, full_name: str, metadata: Mapping[st
         None,
     )
     label = str(metadata.get("label"))
+    # What an all-or-none composite request's rollback puts back.
+    saved_definition = None if definition is None else copy.deepcopy(definition)
+    saved = {
+        id: copy.deepcopy(row)
+        for id, row in versions.items()
+        if definition is not None and row["DefinitionId"] == definition["Id"]
+    }
     if definition is None:
         definition_id = backend.new_id(DEFINITION_PREFIX)
         definition = definitions[definition_id] = _row(
@@ -484,6 +491,17 @@ def create_flow(backend: SalesforceBackend, full_name: str, metadata: Mapping[st
     definition["LastModifiedDate"] = versions[version_id]["CreatedDate"]
     if status == "Active":
         _switch(backend, definition, number)
+    definition_id = str(definition["Id"])
+
+    def undo() -> None:
+        versions.pop(version_id, None)
+        versions.update(saved)
+        if saved_definition is None:
+            definitions.pop(definition_id, None)
+        else:
+            definitions[definition_id] = saved_definition
+
+    backend.undoable(undo)
     return version_id
 
 

@@ -569,6 +569,12 @@ class SalesforceBackend:
             if outer is not None:
                 outer.extend(mine)
 
+    def undoable(self, undo: Callable[[], None]) -> None:
+        """Have ``undo`` run if the open transaction rolls back (a setup create inside an
+        all-or-none composite request); nothing outside a transaction."""
+        if self._undo is not None:
+            self._undo.append(undo)
+
     def _remember(self, sobject: str, id: str) -> None:
         if self._undo is None:
             return
@@ -1253,6 +1259,11 @@ class SalesforceBackend:
                 "Length": field.length or None,
             },
         )
+
+        def undo() -> None:
+            self.delete_custom_field(f"{spec.name}.{field_name}")
+
+        self.undoable(undo)
         return id
 
     def delete_custom_field(self, full_name: str) -> bool:
@@ -1311,6 +1322,14 @@ class SalesforceBackend:
                 "SharingModel": metadata.get("sharingModel", "ReadWrite"),
             },
         )
+
+        def undo() -> None:
+            for table in (self.objects, self.rows):
+                table.pop(full_name, None)
+            self._prefixes.pop(prefix, None)
+            self.tooling["CustomObject"].pop(id, None)
+
+        self.undoable(undo)
         return id
 
 

@@ -43,6 +43,8 @@ MAX_COLLECTION_BLOB_BYTES: Final = 500 * 1024 * 1024
 """Most bytes the files of one multipart sObject Collections request may total."""
 MAX_COMPOSITE: Final = 25
 """Most subrequests a composite request takes."""
+MAX_COMPOSITE_QUERIES: Final = 5
+"""Most query subrequests a Tooling composite request takes."""
 VERSIONS: Final = tuple(f"{v}.0" for v in range(20, 63))
 """API versions ``GET /services/data/`` lists."""
 
@@ -607,8 +609,14 @@ class SalesforceResponses:
 
     # --- composite -----------------------------------------------------------------------
 
-    def composite(self, request: Request, v: str) -> Reply:
-        """``POST /composite``: up to 25 subrequests chained by ``@{referenceId.path}``."""
+    def composite(self, request: Request, v: str, *, tooling: bool = False) -> Reply:
+        """``POST /composite``: up to 25 subrequests chained by ``@{referenceId.path}``.
+
+        With ``tooling``, ``POST /tooling/composite`` (Tooling API Developer Guide, "Improve
+        Performance with the Composite Resource",
+        https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_resources_composite_composite.htm):
+        the same bodies, but a subrequest may only name a Tooling sObject or query resource
+        (another URL is answered 400 on its own) and at most five may be queries."""
         body = request.json_object()
         subrequests = body.get("compositeRequest")
         if not isinstance(subrequests, list) or not subrequests:
@@ -617,6 +625,11 @@ class SalesforceResponses:
             raise SalesforceError(
                 "LIMIT_EXCEEDED",
                 f"Composite request may have at most {MAX_COMPOSITE} subrequests",
+            )
+        if tooling and sum(map(_tooling_query, subrequests)) > MAX_COMPOSITE_QUERIES:
+            raise SalesforceError(
+                "LIMIT_EXCEEDED",
+                f"Composite request may have at most {MAX_COMPOSITE_QUERIES} query subrequests",
             )
         all_or_none = bool(body.get("allOrNone"))
         results: dict[str, Any] = {}
@@ -644,6 +657,10 @@ class SalesforceResponses:
                         failed = True
                         continue
                     path, _, query = url.partition("?")
+                    if tooling and not _TOOLING_URL.match(path):
+                        responses.append(_not_tooling(ref, url))
+                        failed = True
+                        continue
                     inner = request.subrequest(
                         str(sub.get("method") or "GET").upper(),
                         path,
@@ -663,7 +680,8 @@ class SalesforceResponses:
                         results[ref] = reply.body
                     headers = {}
                     if reply.status == 201 and isinstance(reply.body, dict) and "id" in reply.body:
-                        headers["Location"] = self.backend.schema.url(
+                        schema = self.backend.tooling_schema if tooling else self.backend.schema
+                        headers["Location"] = schema.url(
                             path.rstrip("/").rsplit("/", 1)[-1], reply.body["id"]
                         )
                     responses.append(
@@ -765,6 +783,30 @@ def _halted(ref: str) -> dict[str, Any]:
                 "errorCode": "PROCESSING_HALTED",
                 "message": "The transaction was rolled back since another operation in the same"
                 " transaction failed.",
+            }
+        ],
+        "httpHeaders": {},
+        "httpStatusCode": 400,
+        "referenceId": ref,
+    }
+
+
+_TOOLING_URL: Final = re.compile(r"/services/data/v[^/]+/tooling/(?:sobjects|query)(?:/|$)")
+"""What a Tooling composite subrequest may name: a Tooling sObject or query resource."""
+
+
+def _tooling_query(sub: object) -> bool:
+    url = str(sub.get("url") or "") if isinstance(sub, dict) else ""
+    return re.match(r"/services/data/v[^/]+/tooling/query(?:/|\?|$)", url) is not None
+
+
+def _not_tooling(ref: str, url: str) -> dict[str, Any]:
+    return {
+        "body": [
+            {
+                "errorCode": "NOT_FOUND",
+                "message": "The Tooling composite resource runs only Tooling sObject and query"
+                f" requests (/services/data/vXX.X/tooling/sobjects/..., .../tooling/query): {url}",
             }
         ],
         "httpHeaders": {},

@@ -257,6 +257,14 @@ ROUTES: Final[tuple[SalesforceRoute, ...]] = (
         "Up to 25 subrequests, referenceId chaining @{ref.id}, allOrNone",
     ),
     SalesforceRoute(
+        "POST",
+        f"{_D}/tooling/composite",
+        lambda s: functools.partial(s.responses.composite, tooling=True),
+        True,
+        "Up to 25 Tooling sObject and query subrequests (at most 5 queries) in one call,"
+        " referenceId chaining, allOrNone",
+    ),
+    SalesforceRoute(
         "GET",
         f"{_D}/tooling/query",
         lambda s: s.responses.tooling_query,

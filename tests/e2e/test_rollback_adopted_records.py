@@ -1,0 +1,203 @@
+"""A target account that already holds a group, an organization and a custom field named as
+the source's: the migration adopts them, and a rollback deletes what the migration created
+but leaves the account's own records where they were, on each of the three targets."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import requests
+
+from cemigrate.adapters import Source
+from cemigrate.adapters.freshdesk import convert as fd_convert
+from cemigrate.adapters.salesforce import convert as sf_convert
+from cemigrate.adapters.zendesk import convert as zd_convert
+from cemigrate.adapters.zendesk.client import ZendeskCredentials
+from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.copier import Migration, Probe
+from cemigrate.copier.rollback import rollback
+from cemigrate.ledger import Ledger
+from cemigrate.mapping import load_mapping
+from cemigrate.ratelimit import ManualClock
+from cemigrate.sandbox.dataset import HelpDesk, generate
+from cemigrate.sandbox.zendesk import ZendeskSandbox
+from cemigrate.schema import FieldDef
+from cemigrate.testing.accounts import EmulatedTarget, empty_target
+
+ROOT = Path(__file__).resolve().parents[2]
+TICKETS, SEED = 6, 4
+
+
+@attrs.frozen
+class Own:
+    """A record an administrator made in the target before the migration."""
+
+    what: str
+    there: Callable[[requests.Session], bool]
+    """Whether the account still holds it, as an administrator reads it back."""
+
+
+def _shown(url: str) -> Callable[[requests.Session], bool]:
+    def there(admin: requests.Session) -> bool:
+        answer = admin.get(url)
+        return answer.status_code == 200 and not answer.json().get("deleted")
+
+    return there
+
+
+def _listed(url: str, rows: str, column: str, value: str) -> Callable[[requests.Session], bool]:
+    def there(admin: requests.Session) -> bool:
+        return value in {str(row[column]) for row in admin.get(url).json()[rows]}
+
+    return there
+
+
+def _zendesk(made: EmulatedTarget, desk: HelpDesk, field: FieldDef) -> list[Own]:
+    admin, api = made.admin(), made.api
+    group = admin.post(f"{api}/groups.json", json={"group": {"name": desk.groups[0].name}})
+    # The emulator takes organizations through create_many only: made in its backend.
+    assert isinstance(made.account, ZendeskSandbox)
+    organization = made.account.backend.create_organization({"name": desk.organizations[0].name})
+    body = {"ticket_field": zd_convert.field_payload(field)}
+    ticket_field = admin.post(f"{api}/ticket_fields.json", json=body).json()["ticket_field"]
+    return [
+        Own("group", _shown(f"{api}/groups/{group.json()['group']['id']}.json")),
+        Own("organization", _shown(f"{api}/organizations/{organization}.json")),
+        Own(
+            "field",
+            _listed(f"{api}/ticket_fields.json", "ticket_fields", "id", str(ticket_field["id"])),
+        ),
+    ]
+
+
+def _freshdesk(made: EmulatedTarget, desk: HelpDesk, field: FieldDef) -> list[Own]:
+    admin, api = made.admin(), made.api
+    group = admin.post(f"{api}/groups", json={"name": desk.groups[0].name}).json()
+    company = admin.post(f"{api}/companies", json={"name": desk.organizations[0].name}).json()
+    body = fd_convert.field_payload(field)
+    ticket_field = admin.post(f"{api}/admin/ticket_fields", json=body).json()
+    return [
+        Own("group", _shown(f"{api}/groups/{group['id']}")),
+        Own("company", _shown(f"{api}/companies/{company['id']}")),
+        Own("field", _shown(f"{api}/admin/ticket_fields/{ticket_field['id']}")),
+    ]
+
+
+def _salesforce(made: EmulatedTarget, desk: HelpDesk, field: FieldDef) -> list[Own]:
+    admin = made.admin()
+    api = f"{made.account.base_url}/services/data/v62.0"
+    name = desk.groups[0].name
+    developer = "_".join("".join(c if c.isalnum() else " " for c in name).split())
+    body = {"Name": name, "DeveloperName": developer, "Type": "Queue"}
+    queue = admin.post(f"{api}/sobjects/Group", json=body).json()
+    metadata = sf_convert.field_metadata(field)
+    admin.post(f"{api}/tooling/sobjects/CustomField", json=metadata).raise_for_status()
+    api_name = sf_convert.key_to_api_name(field.key)
+    return [
+        Own("queue", _shown(f"{api}/sobjects/Group/{queue['id']}")),
+        Own("field", _listed(f"{api}/sobjects/Case/describe", "fields", "name", api_name)),
+    ]
+
+
+OWN: dict[str, Callable[[EmulatedTarget, HelpDesk, FieldDef], list[Own]]] = {
+    "zendesk": _zendesk,
+    "freshdesk": _freshdesk,
+    "salesforce": _salesforce,
+}
+
+
+def _groups(platform: str, made: EmulatedTarget) -> dict[str, str]:
+    """The account's groups (Salesforce: queues), id by name, as an admin lists them."""
+    admin = made.admin()
+    if platform == "salesforce":
+        query = "SELECT Id, Name FROM Group WHERE Type = 'Queue'"
+        url = f"{made.account.base_url}/services/data/v62.0/query"
+        rows = admin.get(url, params={"q": query}).json()["records"]
+        return {str(r["Name"]): str(r["Id"]) for r in rows}
+    if platform == "zendesk":
+        rows = admin.get(f"{made.api}/groups.json").json()["groups"]
+    else:
+        rows = admin.get(f"{made.api}/groups").json()
+    return {str(g["name"]): str(g["id"]) for g in rows}
+
+
+@attrs.define
+class Desk:
+    """A Zendesk source account and its desk, and an empty target account of ``platform``."""
+
+    platform: str
+    clock: ManualClock
+    source_account: ZendeskSandbox
+    desk: HelpDesk
+    made: EmulatedTarget
+
+    def now(self) -> datetime:
+        """The target account's time: the ledger keeps it, as a real one and its target agree
+        on the time."""
+        account: Any = self.made.account
+        now: datetime = account.backend.now()
+        return now
+
+    def source(self) -> Source:
+        return ZendeskSource(
+            instance="old",
+            base_url=self.source_account.base_url,
+            credentials=ZendeskCredentials(
+                email=self.source_account.email, token=self.source_account.token
+            ),
+            session=self.source_account.session(authenticated=False),
+            clock=self.clock,
+        )
+
+    def migration(self, ledger: Ledger, probe: Probe | None = None) -> Migration:
+        mapping = ROOT / "mappings" / f"zendesk-to-{self.platform}.toml"
+        return Migration(
+            sources=[self.source()],
+            target=self.made.target,
+            ledger=ledger,
+            mapping=load_mapping(mapping),
+            progress=False,
+            probe=probe,
+        )
+
+
+@contextlib.contextmanager
+def _desk(platform: str) -> Iterator[Desk]:
+    clock = ManualClock()
+    source = ZendeskSandbox(
+        tickets=TICKETS, seed=SEED, instance="old", clock=clock, subdomain="old"
+    )
+    desk = generate(tickets=TICKETS, seed=SEED, instance="old")
+    world = Desk(platform, clock, source, desk, empty_target(platform, clock, desk))
+    try:
+        yield world
+    finally:
+        world.made.target.close()
+
+
+@pytest.mark.parametrize("platform", sorted(OWN))
+def test_rollback_keeps_what_the_target_held_before_the_migration(platform: str) -> None:
+    with _desk(platform) as world:
+        field = next(f for f in world.desk.fields if f.key == "transaction_id")
+        own = OWN[platform](world.made, world.desk, field)
+        world.clock.advance(120)  # made a while before the migration (exports end a minute back)
+        before = _groups(platform, world.made)
+        assert world.desk.groups[0].name in before
+        with Ledger.open(":memory:", now=world.now) as ledger:
+            assert world.migration(ledger).run().status == "completed"
+            assert len(_groups(platform, world.made)) > len(before)  # the run made its own
+
+            report = rollback(world.made.target, ledger)
+
+            admin = world.made.admin()
+            assert [o.what for o in own if o.there(admin)] == [o.what for o in own]
+            # What the run created is gone: the other groups, and every ticket.
+            assert _groups(platform, world.made) == before
+            assert ledger.counts().get("ticket", {}).get("done", 0) == 0
+            assert not [k for k in report.left if "interrupted" in k.why]

@@ -1,6 +1,8 @@
 """A target account that already holds a group, an organization and a custom field named as
 the source's: the migration adopts them, and a rollback deletes what the migration created
-but leaves the account's own records where they were, on each of the three targets."""
+but leaves the account's own records where they were, on each of the three targets. A group
+the migration created in a run killed before it recorded the create is adopted by name on
+resume: the rollback leaves it too, and lists it as left."""
 
 from __future__ import annotations
 
@@ -16,10 +18,12 @@ import requests
 
 from cemigrate.adapters import Source
 from cemigrate.adapters.freshdesk import convert as fd_convert
+from cemigrate.adapters.memory import SimulatedCrash
 from cemigrate.adapters.salesforce import convert as sf_convert
 from cemigrate.adapters.zendesk import convert as zd_convert
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.source import ZendeskSource
+from cemigrate.adapters.zendesk.target import ZendeskTarget
 from cemigrate.copier import Migration, Probe
 from cemigrate.copier.rollback import rollback
 from cemigrate.ledger import Ledger
@@ -201,3 +205,47 @@ def test_rollback_keeps_what_the_target_held_before_the_migration(platform: str)
             assert _groups(platform, world.made) == before
             assert ledger.counts().get("ticket", {}).get("done", 0) == 0
             assert not [k for k in report.left if "interrupted" in k.why]
+
+
+def test_a_group_created_before_a_crash_and_adopted_on_resume_is_left_and_listed() -> None:
+    with _desk("zendesk") as world:
+        before = _groups("zendesk", world.made)
+
+        def crash_once_groups_exist(step: str) -> None:
+            # Killed after the target answered the groups' creates, before the ledger knew.
+            if step == "sent" and len(_groups("zendesk", world.made)) > len(before):
+                raise SimulatedCrash("killed with the groups created and not recorded")
+
+        with Ledger.open(":memory:", now=world.now) as ledger:
+            with pytest.raises(SimulatedCrash):
+                world.migration(ledger, probe=crash_once_groups_exist).run()
+            made_by_crashed_run = set(_groups("zendesk", world.made).items()) - set(before.items())
+            assert made_by_crashed_run
+            # A new process: a new target, which reads the account (and those groups) afresh.
+            world.made.target.close()
+            account = world.made.account
+            assert isinstance(account, ZendeskSandbox)
+            world.made = attrs.evolve(
+                world.made,
+                target=ZendeskTarget(
+                    base_url=account.base_url,
+                    credentials=ZendeskCredentials(email=account.email, token=account.token),
+                    session=account.session(authenticated=False),
+                    clock=world.clock,
+                ),
+            )
+            assert world.migration(ledger).run(resume=True).status == "completed"
+
+            report = rollback(world.made.target, ledger)
+
+            left = {(k.kind, k.target_id) for k in report.left if "interrupted" in k.why}
+            assert left == {("group", group_id) for _, group_id in made_by_crashed_run}
+            assert f"left group {next(iter(left))[1]}: matched after an interrupted" in (
+                report.table()
+            )
+            assert not report.ok
+            # Left, not deleted: the groups are still there, and nothing else the run made.
+            assert set(_groups("zendesk", world.made).items()) == (
+                set(before.items()) | made_by_crashed_run
+            )
+            assert ledger.counts().get("ticket", {}).get("done", 0) == 0

@@ -1,8 +1,9 @@
 """A target account that already holds a group, an organization and a custom field named as
-the source's: the migration adopts them, and a rollback deletes what the migration created
-but leaves the account's own records where they were, on each of the three targets. A group
-the migration created in a run killed before it recorded the create is adopted by name on
-resume: the rollback leaves it too, and lists it as left."""
+the source's (on Zendesk, also a user with a source user's e-mail): the migration adopts them,
+and a rollback deletes what the migration created but leaves the account's own records where
+they were, on each of the three targets. A group the migration created in a run killed before
+it recorded the create is adopted by name on resume: the rollback leaves it too, and lists it
+as left."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from cemigrate.mapping import load_mapping
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
 from cemigrate.sandbox.zendesk import ZendeskSandbox
-from cemigrate.schema import FieldDef
+from cemigrate.schema import FieldDef, Role
 from cemigrate.testing.accounts import EmulatedTarget, empty_target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,14 @@ def _shown(url: str) -> Callable[[requests.Session], bool]:
     return there
 
 
+def _active(url: str) -> Callable[[requests.Session], bool]:
+    def there(admin: requests.Session) -> bool:
+        answer = admin.get(url)
+        return answer.status_code == 200 and answer.json()["user"]["active"] is True
+
+    return there
+
+
 def _listed(url: str, rows: str, column: str, value: str) -> Callable[[requests.Session], bool]:
     def there(admin: requests.Session) -> bool:
         return value in {str(row[column]) for row in admin.get(url).json()[rows]}
@@ -70,6 +79,12 @@ def _zendesk(made: EmulatedTarget, desk: HelpDesk, field: FieldDef) -> list[Own]
     organization = made.account.backend.create_organization({"name": desk.organizations[0].name})
     body = {"ticket_field": zd_convert.field_payload(field)}
     ticket_field = admin.post(f"{api}/ticket_fields.json", json=body).json()["ticket_field"]
+    # A customer of the account who also wrote to the old desk: the user upsert finds her by
+    # e-mail.
+    customer = next(u for u in desk.users if u.role is Role.END_USER and u.email)
+    user, _ = made.account.backend.upsert_user(
+        {"name": "Customer of the new desk", "email": customer.email}, update=False
+    )
     return [
         Own("group", _shown(f"{api}/groups/{group.json()['group']['id']}.json")),
         Own("organization", _shown(f"{api}/organizations/{organization}.json")),
@@ -77,6 +92,7 @@ def _zendesk(made: EmulatedTarget, desk: HelpDesk, field: FieldDef) -> list[Own]
             "field",
             _listed(f"{api}/ticket_fields.json", "ticket_fields", "id", str(ticket_field["id"])),
         ),
+        Own("user", _active(f"{api}/users/{user}.json")),
     ]
 
 

@@ -1200,7 +1200,12 @@ class ZendeskTarget(PlatformTarget):
                     )
                 )
             elif result.get("id") is not None and not result.get("error"):
-                answers.append(WriteResult(key=item.key, target_id=str(result["id"])))
+                # An upsert that updated a user the account held (by e-mail): not created.
+                updated = result.get("status") == "Updated" or result.get("action") == "update"
+                matched = updated and item.target_id is None
+                answers.append(
+                    WriteResult(key=item.key, target_id=str(result["id"]), matched=matched)
+                )
             else:
                 message = "; ".join(
                     str(part) for part in (result.get("error"), result.get("details")) if part

@@ -11,7 +11,8 @@ What counts as created is read from the ledger's journal, never guessed from the
   (records someone else created) are never touched. A key matched only after a send that an
   interruption left unanswered (more sends than answers in the ledger) may be a record that
   send created and a resumed run then found by its natural key (a group by name, a field by
-  key): it stays too, listed as left (:func:`_matched_after_interruption`).
+  key): it stays too, listed as left (:func:`_matched_after_interruption`); so does a custom
+  field matched by a run that followed an unfinished one, whose setup may have created it.
 
 ``since_run`` rolls back what run N *and every later run* created: a later run's tickets
 refer to the users run N created, so undoing run N alone would leave them dangling.
@@ -44,6 +45,7 @@ import attrs
 
 from cemigrate.adapters.contract import Capability, Target
 from cemigrate.copier.identity import check_accounts, sides_of
+from cemigrate.copier.run import Mode
 from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
 from cemigrate.schema import Kind, SourceKey
@@ -220,7 +222,11 @@ def _scope(ledger: Ledger, since_run: int | None) -> dict[Kind, list[_Ours]]:
 def _matched_after_interruption(ledger: Ledger, since_run: int | None) -> list[Kept]:
     """Keys last ``matched`` (by a run ``since_run`` or later) that were sent more often than
     the ledger recorded an answer: a send an interruption cut short may have created the
-    record the resumed run then adopted by its natural key. Never deleted: listed as left."""
+    record the resumed run then adopted by its natural key. Custom fields too when a copy run
+    before the one that matched them did not finish: its setup (which sends no key) may have
+    created them. Never deleted: listed as left."""
+    copies = {mode.value for mode in Mode}
+    unfinished = [r.id for r in ledger.runs() if r.mode in copies and r.status != "completed"]
     only_created = {k.value for k in _ONLY_CREATED}
     answered: Counter[str] = Counter()
     last: dict[str, tuple[str, int]] = {}  # key -> (its last answer, the run that gave it)
@@ -245,7 +251,11 @@ def _matched_after_interruption(ledger: Ledger, since_run: int | None) -> list[K
     return [
         Kept(entry.kind, entry.target_id, key, why)
         for key, entry in sorted(ledger.lookup(chosen).items())
-        if entry.target_id is not None and entry.attempts > answered[key]
+        if entry.target_id is not None
+        and (
+            entry.attempts > answered[key]
+            or (entry.kind == Kind.FIELD.value and any(r < last[key][1] for r in unfinished))
+        )
     ]
 
 

@@ -147,6 +147,16 @@ def _groups(platform: str, made: EmulatedTarget) -> dict[str, str]:
     return {str(g["name"]): str(g["id"]) for g in rows}
 
 
+def _ticket_and_people_fields(made: EmulatedTarget) -> set[str]:
+    """The ids of a Zendesk account's ticket, user and organization fields."""
+    admin = made.admin()
+    return {
+        str(field["id"])
+        for name in ("ticket_fields", "user_fields", "organization_fields")
+        for field in admin.get(f"{made.api}/{name}.json").json()[name]
+    }
+
+
 @attrs.define
 class Desk:
     """A Zendesk source account and its desk, and an empty target account of ``platform``."""
@@ -252,16 +262,20 @@ def test_a_group_created_before_a_crash_and_adopted_on_resume_is_left_and_listed
             )
             assert world.migration(ledger).run(resume=True).status == "completed"
 
+            fields = {str(e.target_id) for e in ledger.entries(kind="field")}
+            assert fields <= _ticket_and_people_fields(world.made)
+
             report = rollback(world.made.target, ledger)
 
             left = {(k.kind, k.target_id) for k in report.left if "interrupted" in k.why}
             assert left == {("group", group_id) for _, group_id in made_by_crashed_run}
-            assert f"left group {next(iter(left))[1]}: matched after an interrupted" in (
-                report.table()
-            )
+            group = next(group_id for _, group_id in made_by_crashed_run)
+            assert f"left group {group}: matched after an interrupted run" in report.table()
             assert not report.ok
             # Left, not deleted: the groups are still there, and nothing else the run made.
             assert set(_groups("zendesk", world.made).items()) == (
                 set(before.items()) | made_by_crashed_run
             )
+            # The custom fields were recorded before the crash: created, and rolled back.
+            assert not fields & _ticket_and_people_fields(world.made)
             assert ledger.counts().get("ticket", {}).get("done", 0) == 0

@@ -5,6 +5,12 @@ has read of the account that a lost answer makes stale (:meth:`PlatformTarget._f
 :meth:`PlatformTarget.write` is the same for every platform and is not overridden. A record the
 platform refuses is a :class:`~cemigrate.adapters.contract.WriteResult` carrying the
 platform's message (:func:`refused`), never an exception that would fail its neighbours.
+
+A record a writer finds by its natural key (a group by name, a field by key) is the account's
+own when the account held it before the migration: its result says ``matched``, so a
+rollback never deletes it. A target notes what the account held of a kind when it first reads
+it (:meth:`PlatformTarget._note_held`); what appears later (created by this process, or by its
+``prepare``) is the migration's (:meth:`PlatformTarget._adopts`).
 """
 
 from __future__ import annotations
@@ -129,6 +135,24 @@ class PlatformTarget(Target):
             )
             for definition in missing.values()
         ]
+
+    @final
+    def _note_held(self, kind: Kind, target_ids: Iterable[str]) -> None:
+        """Remember the target ids of ``kind`` the account holds, the first time this target
+        reads them (a table read again after a lost answer also holds what this process
+        created since: ignored)."""
+        held: dict[Kind, frozenset[str]] = self.__dict__.setdefault("_held_at_first_read", {})
+        if kind not in held:
+            held[kind] = frozenset(target_ids)
+
+    @final
+    def _adopts(self, kind: Kind, target_id: str | None) -> bool:
+        """Whether a record of ``kind`` a writer found is one the account held when this target
+        first read it: adopted (matched), not created, and left alone by a rollback. A record
+        an earlier, interrupted process created is held by then too: it is kept, never
+        deleted by mistake (``docs/cutover.md``)."""
+        held: dict[Kind, frozenset[str]] = self.__dict__.get("_held_at_first_read", {})
+        return target_id is not None and target_id in held.get(kind, frozenset())
 
     def _at_once(self, call: Callable[[_T], _R], items: Sequence[_T]) -> list[_R | BaseException]:
         """``call(item)`` for every item, each result or the exception it raised, in order:

@@ -8,7 +8,11 @@ What counts as created is read from the ledger's journal, never guessed from the
   the others the earlier write may have adopted a record the target already held (a user
   matched by e-mail, a company by name), so it is kept and listed unless ``force``;
 - ``matched`` (merged into a record the target held) and keys the ledger does not know
-  (records someone else created) are never touched.
+  (records someone else created) are never touched. A key matched only after a send that an
+  interruption left unanswered (more sends than answers in the ledger) may be a record that
+  send created and a resumed run then found by its natural key (a group by name, a field by
+  key): it stays too, listed as left (:func:`_matched_after_interruption`); so does a custom
+  field matched by a run that followed an unfinished one, whose setup may have created it.
 
 ``since_run`` rolls back what run N *and every later run* created: a later run's tickets
 refer to the users run N created, so undoing run N alone would leave them dangling.
@@ -41,6 +45,7 @@ import attrs
 
 from cemigrate.adapters.contract import Capability, Target
 from cemigrate.copier.identity import check_accounts, sides_of
+from cemigrate.copier.run import Mode
 from cemigrate.errors import ConfigError, Interrupted, RecordError
 from cemigrate.ledger import Ledger
 from cemigrate.schema import Kind, SourceKey
@@ -92,6 +97,9 @@ _ONLY_CREATED: Final = frozenset(
     {Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS, Kind.SATISFACTION_RATING}
 )
 _WRITES: Final = frozenset({"created", "updated", "found"})
+#: Journal actions that answer a send (``found`` answers one an interruption left unanswered;
+#: ``skipped`` is a target's refusal by policy, or a mapping's skip that was never sent).
+_ANSWERS: Final = frozenset({"created", "updated", "found", "matched", "failed", "skipped"})
 SENT: Final = "rollback_sent"
 """Journal action: a delete of the key is about to be sent."""
 DELETED: Final = "rolled_back"
@@ -125,7 +133,8 @@ class RollbackReport:
     kept: list[Kept] = attrs.field(factory=list)
     """Records changed in the target since, or not certainly ours: left, unless forced."""
     left: list[Kept] = attrs.field(factory=list)
-    """Records the target could not delete (a kind it has no delete for, a refusal)."""
+    """Records the target could not delete (a kind it has no delete for, a refusal), and
+    records matched after an interrupted run that may be that run's (never deleted)."""
 
     @property
     def ok(self) -> bool:
@@ -210,6 +219,46 @@ def _scope(ledger: Ledger, since_run: int | None) -> dict[Kind, list[_Ours]]:
     return scope
 
 
+def _matched_after_interruption(ledger: Ledger, since_run: int | None) -> list[Kept]:
+    """Keys last ``matched`` (by a run ``since_run`` or later) that were sent more often than
+    the ledger recorded an answer: a send an interruption cut short may have created the
+    record the resumed run then adopted by its natural key. Custom fields too when a copy run
+    before the one that matched them did not finish: its setup (which sends no key) may have
+    created them. Never deleted: listed as left."""
+    copies = {mode.value for mode in Mode}
+    unfinished = [r.id for r in ledger.runs() if r.mode in copies and r.status != "completed"]
+    only_created = {k.value for k in _ONLY_CREATED}
+    answered: Counter[str] = Counter()
+    last: dict[str, tuple[str, int]] = {}  # key -> (its last answer, the run that gave it)
+    for row in ledger.journal():
+        if row.kind in only_created:
+            continue
+        if row.action == DELETED:
+            answered.pop(row.key, None)
+            last.pop(row.key, None)
+        elif row.action in _ANSWERS:
+            answered[row.key] += 1
+            last[row.key] = (row.action, row.run_id)
+    chosen = [
+        key
+        for key, (action, run) in last.items()
+        if action == "matched" and (since_run is None or run >= since_run)
+    ]
+    why = (
+        "matched after an interrupted run: it may be a record that run created;"
+        " check it and delete it by hand if so"
+    )
+    return [
+        Kept(entry.kind, entry.target_id, key, why)
+        for key, entry in sorted(ledger.lookup(chosen).items())
+        if entry.target_id is not None
+        and (
+            entry.attempts > answered[key]
+            or (entry.kind == Kind.FIELD.value and any(r < last[key][1] for r in unfinished))
+        )
+    ]
+
+
 def _chunks(items: Sequence[_Ours], size: int) -> Iterator[Sequence[_Ours]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -243,6 +292,7 @@ def rollback(
         )
     scope = _scope(ledger, since_run)
     report = RollbackReport(dry_run=dry_run)
+    report.left.extend(_matched_after_interruption(ledger, since_run))
     run_id = None if dry_run else ledger.start_run(MODE, plan_digest)
     report.run_id = run_id
     status = "failed"

@@ -481,7 +481,8 @@ class FreshdeskTarget(PlatformTarget):
         assert isinstance(definition, FieldDef)
         existing = self._field_named(definition)
         target = existing[0] if existing else self._create_field(definition)
-        return WriteResult(key=item.key, target_id=target.id, matched=_adopted(item, existing))
+        matched = _adopted(item, existing) or self._held_field(item, existing)
+        return WriteResult(key=item.key, target_id=target.id, matched=matched)
 
     def _write_company(self, item: Outgoing, files: FileSource) -> WriteResult:
         """Company names are unique in Freshdesk: one that exists is adopted, not refused."""
@@ -494,7 +495,8 @@ class FreshdeskTarget(PlatformTarget):
         companies = self._company_table()
         existing = companies.get(org.name.casefold())
         if existing is not None:
-            return WriteResult(key=item.key, target_id=existing)
+            matched = self._adopts(Kind.ORGANIZATION, existing)
+            return WriteResult(key=item.key, target_id=existing, matched=matched)
         body = self.client.request("POST", "/api/v2/companies", json=payload).json()
         companies[org.name.casefold()] = str(body["id"])
         return WriteResult(key=item.key, target_id=str(body["id"]))
@@ -676,9 +678,19 @@ class FreshdeskTarget(PlatformTarget):
         definition = item.record
         assert isinstance(definition, FieldDef)
         existing = self._field_named(definition)
-        if existing is None or not _adopted(item, existing):
+        if existing is None or not (_adopted(item, existing) or self._held_field(item, existing)):
             return None
         return WriteResult(key=item.key, target_id=existing[0].id, matched=True)
+
+    def _held_field(self, item: Outgoing, existing: tuple[FieldDef, str] | None) -> bool:
+        """Whether a custom field found for a definition is one the account held before the
+        migration (not one ``prepare`` or an earlier batch created): adopted, so a rollback
+        leaves it."""
+        return (
+            item.target_id is None
+            and existing is not None
+            and self._adopts(Kind.FIELD, existing[0].id)
+        )
 
     @guarded
     def _contact_table(self) -> dict[str, tuple[str, str, bool]]:
@@ -709,7 +721,8 @@ class FreshdeskTarget(PlatformTarget):
                 payload["description"] = team.description
             body = self.client.request("POST", "/api/v2/groups", json=payload).json()
             groups[team.name] = (str(body["id"]), [int(a) for a in body.get("agent_ids") or ()])
-        return WriteResult(key=item.key, target_id=groups[team.name][0])
+        found = groups[team.name][0]
+        return WriteResult(key=item.key, target_id=found, matched=self._adopts(Kind.GROUP, found))
 
     def _write_rule(self, item: Outgoing, files: FileSource) -> WriteResult:
         """A business rule, translated into an automation rule of type 1, 3 or 4 and created
@@ -738,7 +751,7 @@ class FreshdeskTarget(PlatformTarget):
                 "POST", f"/api/v2/automations/{done.kind}/rules", json=dict(done.payload)
             ).json()
             found = table[(done.kind, rule.title)] = f"automations/{done.kind}/{body['id']}"
-        return WriteResult(key=item.key, target_id=found)
+        return WriteResult(key=item.key, target_id=found, matched=self._adopts(Kind.RULE, found))
 
     @guarded
     def _rule_table(self) -> dict[tuple[str, str], str]:
@@ -752,6 +765,7 @@ class FreshdeskTarget(PlatformTarget):
                         self._rules.setdefault(
                             (kind, str(data.get("name"))), f"automations/{kind}/{data['id']}"
                         )
+            self._note_held(Kind.RULE, self._rules.values())
         return self._rules
 
     # -- SLA policies ----------------------------------------------------------------------------
@@ -780,7 +794,8 @@ class FreshdeskTarget(PlatformTarget):
                 "POST", "/api/v2/sla_policies", json=dict(done.payload)
             ).json()
             found = table[policy.title] = f"sla_policies/{body['id']}"
-        return WriteResult(key=item.key, target_id=found)
+        matched = self._adopts(Kind.SLA_POLICY, found)
+        return WriteResult(key=item.key, target_id=found, matched=matched)
 
     @guarded
     def _sla_policy_table(self) -> dict[str, str]:
@@ -789,6 +804,7 @@ class FreshdeskTarget(PlatformTarget):
             self._sla_policies = {}
             for data in self._sla_policy_list():
                 self._sla_policies.setdefault(str(data.get("name")), f"sla_policies/{data['id']}")
+            self._note_held(Kind.SLA_POLICY, self._sla_policies.values())
         return self._sla_policies
 
     def _sla_policy_list(self) -> list[Mapping[str, Any]]:
@@ -889,7 +905,10 @@ class FreshdeskTarget(PlatformTarget):
             ).json()
             if entry is not None:
                 entry[1][:] = [int(a) for a in body.get("agent_ids") or members]
-        return WriteResult(key=item.key, target_id=f"{group_id}-{agent_id}")
+        # An agent already in a group the account held: the account's own membership.
+        found = f"{group_id}-{agent_id}"
+        matched = self._adopts(Kind.GROUP_MEMBERSHIP, found)
+        return WriteResult(key=item.key, target_id=found, matched=matched)
 
     def _write_label(self, item: Outgoing, files: FileSource) -> WriteResult:
         """A brand, ticket form or custom status: no Freshdesk record (the API cannot create
@@ -1239,6 +1258,7 @@ class FreshdeskTarget(PlatformTarget):
                         elif data.get("default") and data.get("name"):
                             self._defaults[owner][str(data["name"])] = data
             self._alias_wanted(self._fields)
+            self._note_held(Kind.FIELD, (d.id for d, _ in self._fields.values()))
         return self._fields
 
     @guarded
@@ -1354,6 +1374,11 @@ class FreshdeskTarget(PlatformTarget):
                 for page in self.client.pages(BY_NAME["groups"].path)
                 for g in page.records
             }
+            self._note_held(Kind.GROUP, (g for g, _ in self._groups.values()))
+            self._note_held(
+                Kind.GROUP_MEMBERSHIP,
+                (f"{g}-{agent}" for g, agents in self._groups.values() for agent in agents),
+            )
         return self._groups
 
     @guarded
@@ -1365,6 +1390,7 @@ class FreshdeskTarget(PlatformTarget):
                 for page in self.client.pages(BY_NAME["companies"].path)
                 for c in page.records
             }
+            self._note_held(Kind.ORGANIZATION, self._companies.values())
         return self._companies
 
 

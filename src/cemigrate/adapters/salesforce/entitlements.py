@@ -10,8 +10,9 @@ components a call), written and read here with :mod:`xml.etree`.
 A milestone names a ``MilestoneType`` record: each one the processes need is found by
 ``Name`` (one SOQL query, read once) or created (in sObject collections), so a re-run
 creates none. A process is found by its ``fullName`` (``readMetadata``) before it is created,
-so a re-run adopts it. Target ids are ``entitlement_processes/<fullName>``; activation reads
-each process and upserts it with ``active`` true.
+so a re-run adopts it (matched, unless this process created it: a rollback then does not list
+the org's own process as one to remove). Target ids are ``entitlement_processes/<fullName>``;
+activation reads each process and upserts it with ``active`` true.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ class EntitlementProcesses:
         self.client = client
         self._types: dict[str, str] | None = None
         """MilestoneType ids by lower-cased Name; read once."""
+        self._made: set[str] = set()
+        """Lower-cased full names of the processes this object created: one found by name
+        is the org's own (matched) unless it is one of them."""
 
     def forget(self) -> None:
         """Read the org's milestone types again on next use (after an interrupted write)."""
@@ -244,7 +248,9 @@ class EntitlementProcesses:
         for index, payload in pending.items():
             if str(payload["fullName"]).lower() in present:
                 answers[index] = WriteResult(
-                    key=batch[index].key, target_id=target_id(str(payload["fullName"]))
+                    key=batch[index].key,
+                    target_id=target_id(str(payload["fullName"])),
+                    matched=str(payload["fullName"]).lower() not in self._made,
                 )
             else:
                 creating[index] = payload
@@ -280,6 +286,7 @@ class EntitlementProcesses:
             results = []
         for (index, payload), result in zip(ready, results, strict=False):
             if result.get("success") is True:
+                self._made.add(str(payload["fullName"]).lower())
                 answers[index] = WriteResult(
                     key=batch[index].key, target_id=target_id(str(payload["fullName"]))
                 )

@@ -255,6 +255,9 @@ class SalesforceTarget(PlatformTarget):
         self._queues: dict[str, str] | None = None
         self._members: dict[tuple[str, str], str] | None = None
         self._flows: dict[str, str] | None = None
+        self._made_schedules: set[str] = set()
+        """BusinessHours ids this target created: a schedule found by name is adopted
+        (matched) unless it is one of them."""
         self._record_types: dict[str, tuple[str, str]] | None = None
         self._lookups: dict[FieldObject, dict[str, Kind]] = {}
         self._person_type: str | None = None
@@ -332,6 +335,9 @@ class SalesforceTarget(PlatformTarget):
         # One describe per object: the fields created meanwhile are read again at the end.
         present = {sobject: set(self.client.field_names(sobject)) for sobject, _, _ in wanted}
         creates: list[ToolingCreate] = []
+        self._note_held(
+            Kind.FIELD, (f"{o}.{name}" for o, names in present.items() for name in names)
+        )
         for sobject, name, body in wanted:
             if name in present[sobject]:
                 continue
@@ -533,7 +539,9 @@ class SalesforceTarget(PlatformTarget):
                 waiting[len(results)] = f"{sobject}.{name}"
                 results.append(None)
                 continue
-            results.append(WriteResult(key=item.key, target_id=f"{sobject}.{name}"))
+            target_id = f"{sobject}.{name}"
+            matched = self._adopts(Kind.FIELD, target_id)  # not one prepare created
+            results.append(WriteResult(key=item.key, target_id=target_id, matched=matched))
         outcomes = dict(zip(creates, self._create_tooling(list(creates.values())), strict=True))
         for index, full in waiting.items():
             outcome = outcomes[full]
@@ -856,6 +864,7 @@ class SalesforceTarget(PlatformTarget):
         if self._queues is None:
             rows = self.client.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")
             self._queues = {str(r["DeveloperName"]): str(r["Id"]) for r in rows}
+            self._note_held(Kind.GROUP, self._queues.values())
         return self._queues
 
     def _write_queues(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
@@ -867,7 +876,9 @@ class SalesforceTarget(PlatformTarget):
             assert isinstance(team, Group)
             developer = _developer_name(team.name)
             if developer in table:
-                answers[index] = WriteResult(key=item.key, target_id=table[developer])
+                found = table[developer]
+                matched = self._adopts(Kind.GROUP, found)
+                answers[index] = WriteResult(key=item.key, target_id=found, matched=matched)
             elif any(d == developer for _, d, _ in new):
                 answers[index] = WriteResult(
                     key=item.key,
@@ -909,6 +920,7 @@ class SalesforceTarget(PlatformTarget):
             self._members = {
                 (str(r["GroupId"]), str(r["UserOrGroupId"])): str(r["Id"]) for r in rows
             }
+            self._note_held(Kind.GROUP_MEMBERSHIP, self._members.values())
         members = self._members
         answers: dict[int, WriteResult] = {}
         new: list[tuple[int, tuple[str, str]]] = []
@@ -925,7 +937,9 @@ class SalesforceTarget(PlatformTarget):
                     platform_message=f"{missing} is not in the target",
                 )
             elif (group, person) in members:
-                answers[index] = WriteResult(key=item.key, target_id=members[(group, person)])
+                found = members[(group, person)]
+                matched = self._adopts(Kind.GROUP_MEMBERSHIP, found)
+                answers[index] = WriteResult(key=item.key, target_id=found, matched=matched)
             elif not person.startswith("005"):
                 answers[index] = WriteResult(
                     key=item.key,
@@ -1067,13 +1081,16 @@ class SalesforceTarget(PlatformTarget):
                 continue
             body = kept.business_hours_payload(record)
             if str(body["Name"]) in found:
-                answers[index] = WriteResult(key=item.key, target_id=found[str(body["Name"])])
+                existing = found[str(body["Name"])]
+                matched = existing not in self._made_schedules  # the org's own, not ours
+                answers[index] = WriteResult(key=item.key, target_id=existing, matched=matched)
             else:
                 new.append((index, body))
         created = self.client.create("BusinessHours", [b for _, b in new]) if new else []
         for (index, body), result in zip(new, created, strict=True):
             if result.get("success"):
                 found[str(body["Name"])] = str(result["id"])
+                self._made_schedules.add(str(result["id"]))
                 answers[index] = WriteResult(key=batch[index].key, target_id=str(result["id"]))
             else:
                 answers[index] = _failed(batch[index], result)
@@ -1534,7 +1551,8 @@ class SalesforceTarget(PlatformTarget):
             name = str(done.payload["FullName"])
             found = table.get(name.lower())
             if found is not None:
-                answers[index] = WriteResult(key=item.key, target_id=found)
+                matched = self._adopts(Kind.RULE, found)
+                answers[index] = WriteResult(key=item.key, target_id=found, matched=matched)
                 continue
             creates[index] = ToolingCreate("Flow", dict(done.payload), f"create flow {name}")
         outcomes = self._create_tooling(list(creates.values()))
@@ -1574,6 +1592,7 @@ class SalesforceTarget(PlatformTarget):
                 str(row["DeveloperName"]).lower(): str(row["Id"])
                 for row in self.client.tooling_query("SELECT Id, DeveloperName FROM FlowDefinition")
             }
+            self._note_held(Kind.RULE, self._flows.values())
         return self._flows
 
     def _definitions(self, target_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:

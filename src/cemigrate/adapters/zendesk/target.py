@@ -392,7 +392,9 @@ class ZendeskTarget(PlatformTarget):
             assert isinstance(definition, FieldDef)
             existing = self._field_table().get((definition.object, definition.key))
             target_id = existing.id if existing else self._create_field(definition).id
-            return WriteResult(key=item.key, target_id=target_id)
+            return WriteResult(
+                key=item.key, target_id=target_id, matched=self._adopts(Kind.FIELD, target_id)
+            )
 
         return self._per_key(batch, _field_key, write)
 
@@ -501,7 +503,10 @@ class ZendeskTarget(PlatformTarget):
                 body = self.client.request("POST", path, json={"schedule": payload}).json()
                 held = table[schedule.name] = body["schedule"]
             self._complete_schedule(schedule, held, created=created)
-            return WriteResult(key=item.key, target_id=str(held["id"]))
+            target_id = str(held["id"])
+            return WriteResult(
+                key=item.key, target_id=target_id, matched=self._adopts(Kind.SCHEDULE, target_id)
+            )
 
         return self._per_key(batch, _schedule_key, write)
 
@@ -585,6 +590,7 @@ class ZendeskTarget(PlatformTarget):
             self._schedules = {
                 str(s["name"]): s for page in self.client.pages(read) for s in page.records
             }
+            self._note_held(Kind.SCHEDULE, (str(s["id"]) for s in self._schedules.values()))
         return self._schedules
 
     def _agreeing_status(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -613,7 +619,11 @@ class ZendeskTarget(PlatformTarget):
             assert isinstance(org, Organization)
             existing = names.get(org.name.casefold())
             if existing is not None and item.target_id is None:
-                answers[index] = WriteResult(key=item.key, target_id=existing)
+                answers[index] = WriteResult(
+                    key=item.key,
+                    target_id=existing,
+                    matched=self._adopts(Kind.ORGANIZATION, existing),
+                )
             else:
                 new.append(index)
         created = self._write_job(
@@ -747,7 +757,13 @@ class ZendeskTarget(PlatformTarget):
             if pair not in memberships:
                 body = self.client.request(call.method, call.path, json={call.body_key: payload})
                 memberships[pair] = str(body.json()[call.body_key]["id"])
-            return WriteResult(key=item.key, target_id=memberships[pair])
+            found = memberships[pair]
+            # Held before the migration only if its organization was (the user upsert makes
+            # the default membership of an organization the migration created).
+            matched = self._adopts(Kind.ORGANIZATION_MEMBERSHIP, found) and self._adopts(
+                Kind.ORGANIZATION, pair[1]
+            )
+            return WriteResult(key=item.key, target_id=found, matched=matched)
 
         return self._per_key(batch, _pair(convert.organization_membership_payload), write)
 
@@ -762,7 +778,10 @@ class ZendeskTarget(PlatformTarget):
                     "POST", "/api/v2/groups.json", json={"group": convert.group_payload(item)}
                 ).json()
                 groups[team.name] = str(body["group"]["id"])
-            return WriteResult(key=item.key, target_id=groups[team.name])
+            found = groups[team.name]
+            return WriteResult(
+                key=item.key, target_id=found, matched=self._adopts(Kind.GROUP, found)
+            )
 
         return self._per_key(batch, _group_key, write)
 
@@ -778,7 +797,11 @@ class ZendeskTarget(PlatformTarget):
                     "POST", "/api/v2/group_memberships.json", json={"group_membership": payload}
                 ).json()
                 memberships[pair] = str(body["group_membership"]["id"])
-            return WriteResult(key=item.key, target_id=memberships[pair])
+            found = memberships[pair]
+            matched = self._adopts(Kind.GROUP_MEMBERSHIP, found) and self._adopts(
+                Kind.GROUP, pair[1]
+            )
+            return WriteResult(key=item.key, target_id=found, matched=matched)
 
         return self._per_key(batch, _pair(convert.membership_payload), write)
 
@@ -939,7 +962,8 @@ class ZendeskTarget(PlatformTarget):
                     results.append(refused(item, exc))
                     continue
                 found = table[(done.kind, rule.title)] = f"{done.kind}/{body[singular]['id']}"
-            results.append(WriteResult(key=item.key, target_id=found))
+            matched = self._adopts(Kind.RULE, found)
+            results.append(WriteResult(key=item.key, target_id=found, matched=matched))
         return results
 
     def rule_field_options(self) -> dict[str, frozenset[str]]:
@@ -965,6 +989,7 @@ class ZendeskTarget(PlatformTarget):
                         self._rules.setdefault(
                             (plural, str(data.get("title"))), f"{plural}/{data['id']}"
                         )
+            self._note_held(Kind.RULE, self._rules.values())
         return self._rules
 
     # -- switching rules on after cutover (RuleSwitch) -------------------------------------------
@@ -1065,7 +1090,8 @@ class ZendeskTarget(PlatformTarget):
                     results.append(refused(item, exc))
                     continue
                 found = table[policy.title] = f"sla_policies/{body['sla_policy']['id']}"
-            results.append(WriteResult(key=item.key, target_id=found))
+            matched = self._adopts(Kind.SLA_POLICY, found)
+            results.append(WriteResult(key=item.key, target_id=found, matched=matched))
         return results
 
     @guarded
@@ -1076,6 +1102,7 @@ class ZendeskTarget(PlatformTarget):
                 str(data.get("title")): f"sla_policies/{data['id']}"
                 for data in self._sla_policy_list()
             }
+            self._note_held(Kind.SLA_POLICY, self._sla_policies.values())
         return self._sla_policies
 
     def _sla_policy_list(self) -> list[Mapping[str, Any]]:
@@ -1173,7 +1200,12 @@ class ZendeskTarget(PlatformTarget):
                     )
                 )
             elif result.get("id") is not None and not result.get("error"):
-                answers.append(WriteResult(key=item.key, target_id=str(result["id"])))
+                # An upsert that updated a user the account held (by e-mail): not created.
+                updated = result.get("status") == "Updated" or result.get("action") == "update"
+                matched = updated and item.target_id is None
+                answers.append(
+                    WriteResult(key=item.key, target_id=str(result["id"]), matched=matched)
+                )
             else:
                 message = "; ".join(
                     str(part) for part in (result.get("error"), result.get("details")) if part
@@ -1283,6 +1315,7 @@ class ZendeskTarget(PlatformTarget):
                         elif owner is FieldObject.TICKET and data.get("type") in _SYSTEM_TYPES:
                             name = _SYSTEM_TYPES[str(data["type"])]
                             self._system_fields.setdefault(name, int(data["id"]))
+            self._note_held(Kind.FIELD, (f.id for f in self._fields.values()))
         return self._fields
 
     def _lookups(self, owner: FieldObject) -> dict[str, Kind]:
@@ -1320,6 +1353,7 @@ class ZendeskTarget(PlatformTarget):
                 for g in page.records
                 if not g.get("deleted")
             }
+            self._note_held(Kind.GROUP, self._groups.values())
         return self._groups
 
     @guarded
@@ -1334,6 +1368,7 @@ class ZendeskTarget(PlatformTarget):
                 for o in page.records
                 if not o.get("deleted_at")
             }
+            self._note_held(Kind.ORGANIZATION, self._organizations.values())
         return self._organizations
 
     @guarded
@@ -1347,6 +1382,8 @@ class ZendeskTarget(PlatformTarget):
                 for page in self.client.pages(read)
                 for m in page.records
             }
+            held = self._organization_memberships.values()
+            self._note_held(Kind.ORGANIZATION_MEMBERSHIP, held)
         return self._organization_memberships
 
     @guarded
@@ -1360,6 +1397,7 @@ class ZendeskTarget(PlatformTarget):
                 for page in self.client.pages(read)
                 for m in page.records
             }
+            self._note_held(Kind.GROUP_MEMBERSHIP, self._memberships.values())
         return self._memberships
 
 

@@ -230,6 +230,42 @@ def test_only_switches_on_the_rules_named_and_a_dry_run_nothing(migrated: Migrat
         activate(target, ledger, only=["no-such-rule"])
 
 
+def test_a_rule_the_target_held_before_the_migration_is_left_as_it_is(tmp_path: Path) -> None:
+    """An earlier migration (its ledger lost) left the account holding the rules, inactive:
+    this run matches them by title, and activation leaves them to their owner unless named."""
+    clock = ManualClock()
+    source, earlier, account, mapping = _freshdesk_to_zendesk(clock)
+    rules = load_mapping(ROOT / "mappings" / mapping)
+    with Ledger.open(tmp_path / "earlier.sqlite") as lost:
+        run = Migration(
+            sources=[source], target=earlier, ledger=lost, mapping=rules, progress=False
+        )
+        assert run.run().status == "completed"
+    target = ZendeskTarget(
+        base_url=account.base_url,
+        credentials=ZendeskCredentials(email=account.email, token=account.token),
+        session=account.session(authenticated=False),
+        clock=clock,
+    )
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        again = Migration(sources=[source], target=target, ledger=ledger, mapping=rules)
+        assert again.run().status == "completed"
+        written = written_rules(ledger)
+        assert written
+        journal = {(r.key, r.action) for r in ledger.journal() if r.key in written}
+        assert {action for _, action in journal} == {"matched"}
+
+        report = activate(target, ledger)
+        assert {row.result for row in report.rows if row.key in written} == {Result.HELD_BEFORE}
+        assert report.run_id is None
+        assert not any(held(target, ledger).values())  # nothing of the account's switched on
+
+        key, target_id = sorted(written.items())[0]
+        named = activate(target, ledger, only=[key])
+        assert [(row.key, row.result) for row in named.rows] == [(key, Result.ACTIVATED)]
+        assert {t for t, on in held(target, ledger).items() if on} == {target_id}
+
+
 def test_an_activation_killed_half_way_is_finished_by_the_next(migrated: Migrated) -> None:
     target, ledger = migrated.target, migrated.ledger
     written = written_rules(ledger)

@@ -89,6 +89,9 @@ class Result(enum.StrEnum):
     """The target refused (the message is its own), or does not hold the rule any more."""
     NOT_WRITTEN = "not written"
     """The migration did not write it (skipped by a policy, or failed): nothing to switch on."""
+    HELD_BEFORE = "the target's own"
+    """The target held it before the migration (the run matched it by its title): left as it
+    is, unless ``only`` names it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -257,9 +260,10 @@ def activate(
     From a plan, :meth:`cemigrate.plan.Plan.activate` builds the target, opens the ledger and
     reads the sources for ``titles`` and skip ``policies``. The rules are those the ledger has
     as done (kinds ``rule`` and ``sla_policy``, with a target id); their state is read from
-    the target; those still off are switched on and read back, and each switch is recorded in
-    the ledger's journal (a run of mode ``activate``). ``only``: just the rules named by source
-    id, ledger key, target id or title. ``dry_run``: read and report, change nothing.
+    the target; those still off are switched on and read back (but a rule the target held
+    before the migration, matched by the run, only when ``only`` names it), and each switch is
+    recorded in the ledger's journal (a run of mode ``activate``). ``only``: just the rules
+    named by source id, ledger key, target id or title. ``dry_run``: read and report, change nothing.
     ``force``: go ahead although the last migration run did not complete. ``stop``: once
     set, no switching starts (:class:`~cemigrate.errors.Interrupted`); switching under way
     finishes and is recorded (it is one step).
@@ -278,10 +282,14 @@ def activate(
     policies = policies or {}
     entries = [e for kind in KINDS for e in ledger.entries(kind=str(kind))]
     selected = _select(entries, only, titles)
-    written = [e for e in selected if e.state is EntryState.DONE and e.target_id]
-    ids = [e.target_id for e in written if e.target_id]
+    # A rule the target held before the migration is the account's own: switching it on is
+    # its owner's call, so it is only switched on when ``only`` names it.
+    held = set() if only else _held_before(ledger)
+    done = [e for e in selected if e.state is EntryState.DONE and e.target_id]
+    written = [e for e in done if e.key not in held]
+    ids = [e.target_id for e in done if e.target_id]
     before = dict(rules.rule_states(ids)) if ids else {}
-    switch = [t for t in ids if before.get(t) is not True]
+    switch = [e.target_id for e in written if e.target_id and before.get(e.target_id) is not True]
     messages: dict[str, str] = {}
     after = before
     run_id: int | None = None
@@ -308,12 +316,22 @@ def activate(
         finally:
             ledger.finish_run(run_id, status)
     rows = [
-        _row(e, titles, policies, before, after, messages, switch, dry_run=dry_run)
+        _row(e, titles, policies, before, after, messages, switch, held, dry_run=dry_run)
         for e in selected
     ]
     return ActivationReport(
         target=target.platform, dry_run=dry_run, rows=tuple(rows), run_id=run_id
     )
+
+
+def _held_before(ledger: Ledger) -> set[str]:
+    """Keys of rules and SLA policies whose last write the journal records as ``matched``:
+    the target held them before the migration."""
+    last: dict[str, str] = {}
+    for row in ledger.journal():
+        if row.kind in _KIND_VALUES and row.action in _WRITES:
+            last[row.key] = row.action
+    return {key for key, action in last.items() if action == "matched"}
 
 
 def _check_cutover(ledger: Ledger, *, force: bool) -> None:
@@ -389,6 +407,7 @@ def _row(
     after: Mapping[str, bool],
     messages: Mapping[str, str],
     switch: Sequence[str],
+    held: Collection[str],
     *,
     dry_run: bool,
 ) -> ActivationRow:
@@ -411,6 +430,15 @@ def _row(
             **common, before=None, after=None, result=Result.NOT_WRITTEN, message=why
         )
     was, now = before.get(target_id), after.get(target_id)
+    if entry.key in held:
+        return ActivationRow(
+            **common,
+            before=was,
+            after=now,
+            result=Result.HELD_BEFORE,
+            message="the target held it before the migration: left as it is (name it in"
+            " --only to switch it on)",
+        )
     if target_id not in switch:
         return ActivationRow(**common, before=was, after=now, result=Result.ALREADY_ACTIVE)
     if dry_run:

@@ -266,6 +266,56 @@ def test_a_rule_the_target_held_before_the_migration_is_left_as_it_is(tmp_path: 
         assert {t for t, on in held(target, ledger).items() if on} == {target_id}
 
 
+class _Switch:
+    """A target of two inactive rules that switches them on when asked."""
+
+    platform = "test"
+
+    def __init__(self) -> None:
+        self.active = {"rules/1": False, "rules/2": False}
+
+    def rule_switch(self) -> _Switch:
+        return self
+
+    def rule_states(self, ids: Any) -> dict[str, bool]:
+        return {i: self.active[i] for i in ids if i in self.active}
+
+    def activate_rules(self, ids: Any) -> dict[str, str]:
+        self.active.update(dict.fromkeys(ids, True))
+        return {}
+
+
+def test_a_rule_the_migration_created_stays_its_own_when_a_later_run_finds_it_again(
+    tmp_path: Path,
+) -> None:
+    from cemigrate.ledger import Outcome, PendingEntry
+
+    def write(run: int, source_id: str, action: str) -> None:
+        key = f"old:rule:{source_id}"
+        entry = PendingEntry(
+            key=key, instance="old", kind="rule", source_id=source_id, content_hash=action
+        )
+        ledger.mark_pending(run, [entry])
+        done = Outcome(
+            key=key, state=EntryState.DONE, action=action, target_id=f"rules/{source_id}"
+        )
+        ledger.record_outcomes(run, [done])
+
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        full = ledger.start_run("full", "")
+        write(full, "1", "created")
+        write(full, "2", "matched")  # the account's own rule of that title
+        ledger.finish_run(full, "completed")
+        delta = ledger.start_run("delta", "")
+        write(delta, "1", "matched")  # changed in the source: found again by the delta
+        ledger.finish_run(delta, "completed")
+        target = _Switch()
+        report = activate(target, ledger)  # type: ignore[arg-type]
+    by_id = {row.target_id: row.result for row in report.rows}
+    assert by_id == {"rules/1": Result.ACTIVATED, "rules/2": Result.HELD_BEFORE}
+    assert target.active == {"rules/1": True, "rules/2": False}
+
+
 def test_an_activation_killed_half_way_is_finished_by_the_next(migrated: Migrated) -> None:
     target, ledger = migrated.target, migrated.ledger
     written = written_rules(ledger)

@@ -325,13 +325,17 @@ def activate(
 
 
 def _held_before(ledger: Ledger) -> set[str]:
-    """Keys of rules and SLA policies whose last write the journal records as ``matched``:
-    the target held them before the migration."""
+    """Keys of rules and SLA policies whose last write the journal records as ``matched``
+    and that no run created: the target held them before the migration (a rule a run created
+    and a later run found again, a delta's, stays the migration's)."""
     last: dict[str, str] = {}
+    created: set[str] = set()
     for row in ledger.journal():
         if row.kind in _KIND_VALUES and row.action in _WRITES:
             last[row.key] = row.action
-    return {key for key, action in last.items() if action == "matched"}
+            if row.action in ("created", "found"):
+                created.add(row.key)
+    return {key for key, action in last.items() if action == "matched" and key not in created}
 
 
 def _check_cutover(ledger: Ledger, *, force: bool) -> None:

@@ -263,8 +263,8 @@ def activate(
     the target; those still off are switched on and read back (but a rule the target held
     before the migration, matched by the run, only when ``only`` names it), and each switch is
     recorded in the ledger's journal (a run of mode ``activate``). ``only``: just the rules
-    named by source id, ledger key, target id or title. ``dry_run``: read and report, change nothing.
-    ``force``: go ahead although the last migration run did not complete. ``stop``: once
+    named by source id, ledger key, target id or title. ``dry_run``: read and report, change
+    nothing. ``force``: go ahead although the last migration run did not complete. ``stop``: once
     set, no switching starts (:class:`~cemigrate.errors.Interrupted`); switching under way
     finishes and is recorded (it is one step).
 

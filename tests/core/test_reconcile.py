@@ -83,12 +83,12 @@ class Migrated:
 def migrated() -> Iterator[Migrated]:
     clock = ManualClock()
     source_account = ZendeskSandbox(tickets=TICKETS, seed=3, instance="emea", clock=clock)
-    target_account = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=clock, subdomain="new")
-    # A target without the source's rules and SLA policies: the seeded demo account holds the
-    # same ones, active, which the migration would adopt (and reconciliation rightly flag).
-    for held in target_account.backend.rules.values():
-        held.clear()
-    target_account.backend.sla_policies.clear()
+    # An empty target: a seeded demo account holds the source's rules and SLA policies (active)
+    # and people under the source's e-mails (an agent where the source has an admin), which
+    # the migration would adopt as they are (and reconciliation rightly flag).
+    target_account = ZendeskSandbox(
+        tickets=0, empty=True, seed=9, instance="t", clock=clock, subdomain="new"
+    )
     clock.advance(120)
     source = ZendeskSource(
         instance="emea",

@@ -35,7 +35,11 @@ class Migrated:
 def migrated() -> Iterator[Migrated]:
     clock = ManualClock()
     source_account = ZendeskSandbox(tickets=2000, seed=3, instance="emea", clock=clock)
-    target_account = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=clock, subdomain="new")
+    # An empty target: a seeded demo account holds people under the source's e-mails (an agent
+    # where the source has an admin), which the migration adopts as they are.
+    target_account = ZendeskSandbox(
+        tickets=0, empty=True, seed=9, instance="t", clock=clock, subdomain="new"
+    )
     clock.advance(120)  # past Zendesk's one-minute export delay
     source = ZendeskSource(
         instance="emea",

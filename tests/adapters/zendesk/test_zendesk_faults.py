@@ -258,7 +258,7 @@ class DropAfterApplying:
         ("/api/v2/groups.json", 2),
         ("/api/v2/group_memberships.json", 2),
         ("/api/v2/ticket_fields.json", 1),
-        ("/api/v2/users/create_or_update_many.json", 2),
+        ("/api/v2/users/create_many.json", 2),
     ],
 )
 def test_a_write_whose_answer_was_lost_is_not_duplicated(path: str, times: int) -> None:

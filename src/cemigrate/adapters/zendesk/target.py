@@ -4,9 +4,10 @@ Tickets go through the Ticket Import API in batches of 100 (``imports/tickets/cr
 closed tickets straight to the archive), which keeps the original created/updated/solved times
 and each comment's author, time and public flag, and fires no trigger, automation or
 notification on imported history. A ticket's attachments are uploaded just before the import
-batch that uses their tokens (tokens expire after 60 minutes). Users are upserted by external
-id (``create_or_update_many``), organizations created in bulk; both answer with a job that is
-polled to completion, with a result per record.
+batch that uses their tokens (tokens expire after 60 minutes). New users are created
+(``create_many``; one whose e-mail the account holds is adopted as it is), users written before
+updated by external id (``create_or_update_many``), organizations created in bulk; each answers
+with a job that is polled to completion, with a result per record.
 
 Zendesk has external ids on tickets, users and organizations only, so those are what
 :meth:`ZendeskTarget.find` looks up after a crash. Fields, groups and memberships have none:
@@ -142,6 +143,11 @@ _SETUP_AT_ONCE: Final = frozenset(
 handed over :data:`_SETUP_BATCH` at a time and created several at once (``_per_key``). Rules
 and SLA policies stay one at a time: their order in the account matters."""
 _SETUP_BATCH: Final = 50
+_CREATE_USERS: Final = Write(
+    method="POST", path="/api/v2/users/create_many.json", body_key="users", batch_size=100, job=True
+)
+"""``users/create_many``: up to 100 users a job; one whose e-mail the account holds is refused
+(developer.zendesk.com, Users: "Create Many Users")."""
 _UPDATE_MANY: Final = Write(
     method="PUT",
     path="/api/v2/tickets/update_many.json",
@@ -170,10 +176,11 @@ class ZendeskTarget(PlatformTarget):
     platform = "zendesk"
     concurrent = frozenset({Kind.TICKET, Kind.USER})
     """Ticket batches (and their SLA history) and user batches go several at a time: each
-    one writes only its own records (users are upserted by external id, one job a batch, so
-    the jobs' waits overlap), and what the target remembers of the account is read under a
-    lock. Organizations stay one batch at a time: a name two batches both lack would be
-    created by the one and refused to the other, where one after another adopts it."""
+    one writes only its own records (users one job a batch, so the jobs' waits overlap; two
+    users of one e-mail are never in flight at once, the copier sets one aside), and what
+    the target remembers of the account is read under a lock. Organizations stay one batch
+    at a time: a name two batches both lack would be created by the one and refused to the
+    other, where one after another adopts it."""
 
     def __init__(
         self,
@@ -643,7 +650,8 @@ class ZendeskTarget(PlatformTarget):
         return [answers[index] for index in range(len(batch))]
 
     def _write_users(self, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
-        """Users upserted by external id (one job), then the identities each lacks.
+        """New users created (one job), users written before updated by external id (one
+        job), then the identities each lacks.
 
         An agent's custom role goes by name to the target's role of that name; when the
         target has none, the agent is written with the plain agent role and a warning names
@@ -661,16 +669,33 @@ class ZendeskTarget(PlatformTarget):
                     name,
                     item.key,
                 )
-        results = self._write_job(
-            BY_NAME["users"].write,
-            batch,
-            lambda item: convert.user_payload(
+
+        def payload(item: Outgoing) -> dict[str, Any]:
+            return convert.user_payload(
                 item,
                 custom_roles=roles,
                 lookups=self._lookups(FieldObject.USER),
                 group_names=self._group_names(FieldObject.USER),
-            ),
-        )
+            )
+
+        # New users are created, never upserted: an upsert would find a user the account
+        # holds by e-mail and overwrite its name, role and external id. One the account
+        # refuses because it holds the e-mail is adopted as it is (matched); users written
+        # before (a delta) are updated by their external id.
+        answers: dict[int, WriteResult] = {}
+        for write, indexes in (
+            (_CREATE_USERS, [i for i, o in enumerate(batch) if o.target_id is None]),
+            (BY_NAME["users"].write, [i for i, o in enumerate(batch) if o.target_id is not None]),
+        ):
+            if indexes:
+                sent = [batch[i] for i in indexes]
+                answers.update(zip(indexes, self._write_job(write, sent, payload), strict=True))
+        for index, result in answers.items():
+            if batch[index].target_id is None and result.error:
+                held = self._user_by_email(batch[index])
+                if held is not None:
+                    answers[index] = WriteResult(key=result.key, target_id=held, matched=True)
+        results = [answers[index] for index in range(len(batch))]
         written = [
             (item, result.target_id)
             for item, result in zip(batch, results, strict=True)
@@ -678,6 +703,19 @@ class ZendeskTarget(PlatformTarget):
         ]
         self._add_missing_identities(written)
         return results
+
+    def _user_by_email(self, item: Outgoing) -> str | None:
+        """The id of the user the account holds with this user's e-mail (one search), if
+        any."""
+        user = item.record
+        if not isinstance(user, User) or not user.email:
+            return None
+        email = user.email.casefold()
+        body = self.client.get_json("/api/v2/search.json", query=f'type:user email:"{email}"')
+        for found in body.get("results") or ():
+            if str(found.get("email") or "").casefold() == email and found.get("id") is not None:
+                return str(found["id"])
+        return None
 
     def _add_missing_identities(self, written: Sequence[tuple[Outgoing, str]]) -> None:
         """Add each written user's source identities its target record lacks (compared by

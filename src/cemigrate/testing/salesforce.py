@@ -31,7 +31,7 @@ from cemigrate.adapters.salesforce.source import SalesforceSource
 from cemigrate.adapters.salesforce.target import SalesforceTarget
 from cemigrate.ratelimit import Clock, ManualClock
 from cemigrate.sandbox.dataset import HelpDesk, generate
-from cemigrate.schema import Kind, Record, Ref, Role
+from cemigrate.schema import Kind, Record, Ref, Role, Rule, RuleKind
 from cemigrate.testing.faulty import FaultyTarget
 from cemigrate.testing.kill import (
     ZENDESK_ENV,
@@ -528,4 +528,21 @@ def org_target(org: Any, *, clock: Clock | None = None, **options: Any) -> Sales
         session=org.session(authenticated=False),
         clock=org.clock if clock is None else clock,
         **options,
+    )
+
+
+def refused_tags_trigger() -> Rule:
+    """A Zendesk trigger whose action assigns the migration's tags field
+    (``Cemigrate_Tags__c``): an org never prepared lacks it, so Salesforce refuses its flow."""
+    from cemigrate.adapters.zendesk import convert as zendesk
+
+    return zendesk.rule(
+        {
+            "id": 77,
+            "title": "Tag VIP",
+            "active": True,
+            "conditions": {"all": [{"field": "priority", "operator": "is", "value": "urgent"}]},
+            "actions": [{"field": "current_tags", "value": "vip"}],
+        },
+        RuleKind.TRIGGER,
     )

@@ -21,7 +21,7 @@ from cemigrate.rules import TranslationStatus, translate
 from cemigrate.sandbox.dataset import generate
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import Kind, Rule, RuleKind, SourceKey
-from cemigrate.testing.salesforce import org_target
+from cemigrate.testing.salesforce import org_target, refused_tags_trigger
 
 RULES = generate(tickets=20, seed=7, instance="old").rules
 
@@ -359,27 +359,12 @@ def test_a_rerun_after_a_lost_ledger_finds_flows_by_name_instead_of_saving_new_v
     assert len(org.backend.tooling["Flow"]) == saved  # ...and no new version was saved
 
 
-def adds_tags() -> Rule:
-    from cemigrate.adapters.zendesk import convert as zd
-
-    return zd.rule(
-        {
-            "id": 77,
-            "title": "Tag VIP",
-            "active": True,
-            "conditions": {"all": [{"field": "priority", "operator": "is", "value": "urgent"}]},
-            "actions": [{"field": "current_tags", "value": "vip"}],
-        },
-        RuleKind.TRIGGER,
-    )
-
-
 def test_a_flow_salesforce_refuses_is_a_failure_row_with_its_message(
     org: SalesforceSandbox,
 ) -> None:
     # No prepare: the org lacks Cemigrate_Tags__c, which the flow's update assigns.
     target = org_target(org)
-    rule = adds_tags()
+    rule = refused_tags_trigger()
     key = SourceKey(instance="old", kind=Kind.RULE, id=rule.id)
     (result,) = target.write(
         Kind.RULE, [Outgoing(key=key, record=rule)], MemorySource({}, instance="old")

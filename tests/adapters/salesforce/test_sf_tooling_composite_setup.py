@@ -19,7 +19,7 @@ from cemigrate.errors import TransientError, WriteOutcomeUnknown
 from cemigrate.sandbox.http import DroppedConnection, mount_sandbox
 from cemigrate.sandbox.salesforce import SalesforceSandbox
 from cemigrate.schema import FieldDef, FieldObject, FieldType, Kind, Rule, RuleKind, SourceKey
-from cemigrate.testing.salesforce import org_target
+from cemigrate.testing.salesforce import org_target, refused_tags_trigger
 
 NO_FILES = MemorySource({}, instance="old")
 
@@ -135,25 +135,11 @@ def priority_trigger(number: int) -> Rule:
     )
 
 
-def tags_trigger() -> Rule:
-    # Assigns Cemigrate_Tags__c, which an org never prepared lacks: Salesforce refuses it.
-    return zd.rule(
-        {
-            "id": 77,
-            "title": "Tag VIP",
-            "active": True,
-            "conditions": {"all": [{"field": "priority", "operator": "is", "value": "urgent"}]},
-            "actions": [{"field": "current_tags", "value": "vip"}],
-        },
-        RuleKind.TRIGGER,
-    )
-
-
 def test_thirty_flows_arrive_in_two_composite_calls_and_a_refused_one_fails_alone(
     org: SalesforceSandbox,
 ) -> None:
     target = org_target(org)
-    rules = [priority_trigger(n) for n in range(15)] + [tags_trigger()]
+    rules = [priority_trigger(n) for n in range(15)] + [refused_tags_trigger()]
     rules += [priority_trigger(n) for n in range(15, 30)]
     start = len(org.salesforce.requests)
     results = target.write(Kind.RULE, outgoing(Kind.RULE, rules), NO_FILES)

@@ -119,40 +119,40 @@ def test_a_refused_subrequest_fails_alone_unless_all_or_none(
     assert [r["httpStatusCode"] for r in results] == [400, 400, 400]
     assert results[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
     assert not {"Batch_3__c", "Batch_4__c"} & case_fields(sf, org)
-    listed = sf.get(
-        f"{org.data_url}/tooling/query",
-        params={"q": "SELECT DeveloperName FROM CustomField WHERE DeveloperName = 'Batch_3'"},
-    ).json()
-    assert listed["totalSize"] == 0
+    assert (
+        tooling_count(
+            sf, org, "SELECT DeveloperName FROM CustomField WHERE DeveloperName = 'Batch_3'"
+        )
+        == 0
+    )
+
+
+def post(org: SalesforceSandbox, path: str, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A composite subrequest creating ``body`` at ``path`` (under the org's data URL)."""
+    return {
+        "method": "POST",
+        "url": f"{urlsplit(org.data_url).path}/{path}",
+        "referenceId": ref,
+        "body": body,
+    }
+
+
+def tooling_count(sf: requests.Session, org: SalesforceSandbox, soql: str) -> int:
+    """How many rows a Tooling query finds."""
+    answer = sf.get(f"{org.data_url}/tooling/query", params={"q": soql}).json()
+    return int(answer["totalSize"])
 
 
 def test_an_all_or_none_rollback_takes_back_a_saved_flow(
     sf: requests.Session, org: SalesforceSandbox
 ) -> None:
-    flow = {
-        "method": "POST",
-        "url": f"{urlsplit(org.data_url).path}/tooling/sobjects/Flow",
-        "referenceId": "flow",
-        "body": {
-            "FullName": "Cemigrate_Rolled_Back",
-            "Metadata": {
-                "label": "Rolled back",
-                "processType": "AutoLaunchedFlow",
-                "status": "Draft",
-                "start": {
-                    "object": "Case",
-                    "triggerType": "RecordAfterSave",
-                    "recordTriggerType": "Create",
-                },
-            },
-        },
-    }
+    start = {"object": "Case", "triggerType": "RecordAfterSave", "recordTriggerType": "Create"}
+    metadata = {"label": "Rolled back", "processType": "AutoLaunchedFlow", "status": "Draft"}
+    body = {"FullName": "Cemigrate_Rolled_Back", "Metadata": {**metadata, "start": start}}
+    flow = post(org, "tooling/sobjects/Flow", "flow", body)
     rolled = composite(sf, org, [flow, field(org, 0, length=300)], allOrNone=True)
     assert [r["httpStatusCode"] for r in rolled.json()["compositeResponse"]] == [400, 400]
-    definitions = sf.get(
-        f"{org.data_url}/tooling/query", params={"q": "SELECT Id FROM FlowDefinition"}
-    ).json()
-    assert definitions["totalSize"] == 0
+    assert tooling_count(sf, org, "SELECT Id FROM FlowDefinition") == 0
     kept = composite(sf, org, [flow], allOrNone=True).json()["compositeResponse"]
     assert kept[0]["httpStatusCode"] == 201
 
@@ -160,12 +160,7 @@ def test_an_all_or_none_rollback_takes_back_a_saved_flow(
 def test_a_subrequest_outside_the_tooling_api_is_answered_400_on_its_own(
     sf: requests.Session, org: SalesforceSandbox
 ) -> None:
-    account = {
-        "method": "POST",
-        "url": f"{urlsplit(org.data_url).path}/sobjects/Account",
-        "referenceId": "account",
-        "body": {"Name": "Not through Tooling"},
-    }
+    account = post(org, "sobjects/Account", "account", {"Name": "Not through Tooling"})
     answer = composite(sf, org, [account, field(org, 0)])
     results = answer.json()["compositeResponse"]
     assert [r["httpStatusCode"] for r in results] == [400, 201]

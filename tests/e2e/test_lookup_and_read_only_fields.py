@@ -137,7 +137,10 @@ def _tickets(records: Iterator[Batch]) -> dict[str, Ticket]:
 
 
 def _zendesk_target(desk: Desk) -> tuple[ZendeskTarget, ZendeskSandbox]:
-    account = ZendeskSandbox(tickets=0, seed=9, instance="t", clock=desk.clock, subdomain="new")
+    # Empty: a seeded account holds an agent under the source admin's e-mail, adopted as it is.
+    account = ZendeskSandbox(
+        tickets=0, empty=True, seed=9, instance="t", clock=desk.clock, subdomain="new"
+    )
     target = ZendeskTarget(
         base_url=account.base_url,
         credentials=CREDENTIALS,

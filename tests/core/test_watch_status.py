@@ -118,14 +118,11 @@ def test_the_eta_shown_mid_run_is_within_20_percent_of_the_time_the_run_still_to
         seen.append((clock.monotonic(), json.loads(out.getvalue())))
 
     target = _SlowTarget(clock, per_minute=per_minute, latency=latency)
-    migration = _migrate(
+    with _migrate(
         tmp_path, clock, target, probe, totals={Kind.USER: USERS, Kind.TICKET: TICKETS}
-    )
-    try:
+    ) as migration:
         report = migration.run()
         assert target.store.count("ticket") == TICKETS
-    finally:
-        migration.close()
     assert report.status == "completed"
 
     ((asked_at, shown),) = seen
@@ -167,11 +164,8 @@ def test_unknown_totals_give_no_eta_and_say_so(tmp_path: Path) -> None:
         seen.append(out.getvalue())
 
     target = _SlowTarget(clock, per_minute=120, latency=0.1)
-    migration = _migrate(tmp_path, clock, target, probe, totals=None)
-    try:
+    with _migrate(tmp_path, clock, target, probe, totals=None) as migration:
         migration.run()
-    finally:
-        migration.close()
     (printed,) = seen
     assert "ETA: unknown" in printed
     assert "no totals known for what is left (ticket, " in printed
@@ -187,11 +181,8 @@ def test_failures_csv_parses_and_holds_every_failure_the_ledger_has(
     clock = ManualClock()
     rejected = {"s:ticket:3": NASTY, "s:ticket:17": "Subject, too long", "s:ticket:5": "é ü ✓"}
     target = FaultyTarget(MemoryTarget(clock=clock), Faults(reject=rejected))
-    migration = _migrate(tmp_path, clock, target, lambda _step: None, totals=None)
-    try:
+    with _migrate(tmp_path, clock, target, lambda _step: None, totals=None) as migration:
         migration.run()
-    finally:
-        migration.close()
     plan = tmp_path / "plan.toml"
     plan.write_text(
         'ledger = "ledger.sqlite"\n\n[[source]]\nname = "s"\nplatform = "memory"\n'
@@ -227,13 +218,10 @@ def test_watch_refreshes_until_the_run_ends_then_stops(tmp_path: Path) -> None:
     clock = ManualClock()
     target = _SlowTarget(clock, per_minute=120, latency=0.1)
     path = tmp_path / "ledger.sqlite"
-    migration = _migrate(
+    with _migrate(
         tmp_path, clock, target, lambda _step: None, totals={Kind.USER: USERS, Kind.TICKET: 8}
-    )
-    try:
+    ) as migration:
         migration.run()
-    finally:
-        migration.close()
     with Ledger.open(path) as ledger:  # as though the run were still going
         ledger._conn.execute("UPDATE runs SET status = 'running', finished_at = NULL")
     slept: list[float] = []
@@ -256,17 +244,14 @@ def test_watch_refreshes_until_the_run_ends_then_stops(tmp_path: Path) -> None:
 
 def test_watch_json_prints_one_object_a_line(tmp_path: Path) -> None:
     clock = ManualClock()
-    migration = _migrate(
+    with _migrate(
         tmp_path,
         clock,
         _SlowTarget(clock, per_minute=120, latency=0.1),
         lambda _step: None,
         totals=None,
-    )
-    try:
+    ) as migration:
         migration.run()
-    finally:
-        migration.close()
     out = io.StringIO()
     show_status(tmp_path / "ledger.sqlite", watch=True, as_json=True, out=out)
     (line,) = out.getvalue().splitlines()
@@ -296,18 +281,15 @@ def test_the_progress_snapshot_holds_counters_and_names_only(tmp_path: Path) -> 
     """What the run persists for a watcher holds no record content: its strings are kind and
     budget names and the run's status, everything else numbers."""
     clock = ManualClock()
-    migration = _migrate(
+    with _migrate(
         tmp_path,
         clock,
         _SlowTarget(clock, per_minute=6000, latency=0.0),
         lambda _step: None,
         totals={Kind.USER: USERS, Kind.TICKET: TICKETS},
-    )
-    try:
+    ) as migration:
         migration.run()
         text = migration.ledger.progress(1)
-    finally:
-        migration.close()
     assert text is not None
     strings: set[str] = set()
 
@@ -345,17 +327,14 @@ def test_a_run_records_the_totals_the_source_platform_counts(tmp_path: Path) -> 
     clock.sleep(120)  # past Zendesk's one-minute export delay
     source = account_source(account, instance="zd", clock=clock)
     target = MemoryTarget(clock=clock)
-    migration = Migration(
+    with Migration(
         sources=[source],
         target=target,
         ledger=Ledger.open(tmp_path / "ledger.sqlite", exclusive=True),
         recording=Recording(counter=source_totals, now=clock.monotonic),
-    )
-    try:
+    ) as migration:
         migration.run()
         text = migration.ledger.progress(1)
-    finally:
-        migration.close()
     assert text is not None
     totals = json.loads(text)["totals"]
     assert totals["ticket"] == 12
@@ -374,17 +353,14 @@ def test_a_counting_that_fails_leaves_the_totals_unknown_and_the_run_goes_on(
         raise KeyError("count")
 
     clock = ManualClock()
-    migration = Migration(
+    with Migration(
         sources=[desk(clock)],
         target=MemoryTarget(clock=clock),
         ledger=Ledger.open(tmp_path / "ledger.sqlite", exclusive=True),
         recording=Recording(counter=broken, now=clock.monotonic),
-    )
-    try:
+    ) as migration:
         report = migration.run()
         text = migration.ledger.progress(1)
-    finally:
-        migration.close()
     assert report.status == "completed"
     assert report.kinds["ticket"].created == TICKETS
     assert text is not None

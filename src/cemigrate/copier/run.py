@@ -213,6 +213,13 @@ class Migration:
             source.close()
         self.target.close()
 
+    def __enter__(self) -> Migration:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Close as :meth:`close` does (the ledger, the sources' spools, the target)."""
+        self.close()
+
     # -- running -------------------------------------------------------------------------
 
     def run(

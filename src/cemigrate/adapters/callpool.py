@@ -43,7 +43,8 @@ class CallPool:
     def map(self, call: Callable[[T], R], items: Sequence[T]) -> list[R | BaseException]:
         """``call(item)`` for every item, several at once; each result or the exception it
         raised, in the items' order, once every call is back."""
-        if len(items) <= 1 or self._threads <= 1:
+        if len(items) <= 1 or self._threads <= 1 or self._limit() <= 1:
+            # One at a time: on the caller's thread, in the items' order.
             return [outcome(call, item) for item in items]
         with self._lock:
             if self._pool is None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cemigrate.adapters.callpool import CallPool
 from cemigrate.adapters.memory import MemorySource
 from cemigrate.adapters.zendesk.client import ZendeskCredentials
 from cemigrate.adapters.zendesk.target import MAX_ATTACHMENT_BYTES, ZendeskTarget
@@ -124,6 +125,10 @@ def written() -> Iterator[Written]:
         session=account.session(authenticated=False),
         clock=clock,
     )
+    # The files go one at a time, in order (the budgets allow more once calls take time,
+    # which a busy machine's in-process calls can): the slow file is read after the early
+    # one was uploaded and before the good one is.
+    target.calls = CallPool(lambda: 1)
     with Ledger.open(":memory:") as ledger:
         migration = Migration(sources=[source], target=target, ledger=ledger, progress=False)
         reports = [migration.run()]

@@ -145,12 +145,15 @@ def wire_use(spans: list[tuple[float, float]], begin: float, end: float) -> dict
     }
 
 
-def _serve_account(name: str, seed: int, latency: float, jitter: float, out: Any) -> None:
-    """In a process of its own, as a real API is: an empty account with the desk's seats,
-    served with the latency until the process is ended."""
+def _serve_account(
+    name: str, tickets: int, seed: int, latency: float, jitter: float, out: Any
+) -> None:
+    """In a process of its own, as a real API is: an empty account with a seat for each agent
+    of the ``tickets``-ticket desk (a larger desk has more agents), served with the latency
+    until the process is ended."""
     options: dict[str, Any] = {"licences": 200} if name == "salesforce" else {}
     account = EMULATORS[name](tickets=0, empty=True, instance="new", seed=seed, **options)
-    account.add_seats(generate(tickets=0, seed=seed, instance="old"))
+    account.add_seats(generate(tickets=tickets, seed=seed, instance="old"))
     server = account.serve(latency=Latency(seconds=latency, jitter=jitter, seed=seed))
     out.put((server.url, account.credentials()))
     server.wait()
@@ -223,7 +226,8 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     child = context.Process(
-        target=_serve_account, args=(name, args.seed, args.latency, args.jitter, out)
+        target=_serve_account,
+        args=(name, args.tickets, args.seed, args.latency, args.jitter, out),
     )
     child.start()
     recorder = Wire()

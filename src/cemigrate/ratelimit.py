@@ -37,6 +37,7 @@ Time comes from an injected :class:`Clock`, so tests drive a :class:`ManualClock
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -67,6 +68,7 @@ __all__ = [
     "Budget",
     "BudgetSpec",
     "Budgets",
+    "CallTally",
     "Clock",
     "ManualClock",
     "PlanPreset",
@@ -75,8 +77,10 @@ __all__ = [
     "RetryPolicy",
     "SystemClock",
     "budgets_for",
+    "current_tally",
     "parse_rate_headers",
     "retry_after_seconds",
+    "tallying",
 ]
 
 logger = logging.getLogger("cemigrate.ratelimit")
@@ -319,6 +323,11 @@ class Budget:
         return self._capacity
 
     @property
+    def clock(self) -> Clock:
+        """The clock the budget waits on (a manual one in tests)."""
+        return self._clock
+
+    @property
     def rate_per_second(self) -> float:
         """The sustained rate: ``limit / period``."""
         return self._limit / self.period
@@ -374,7 +383,8 @@ class Budget:
 
         Also waits while the budget is paused. Returns the seconds waited. Raises
         :class:`~cemigrate.errors.QuotaExhausted` when ``stop_at_share`` is set and the call
-        would pass it, and :class:`ValueError` for a cost the bucket can never hold.
+        would pass it, and :class:`ValueError` for a cost the bucket can never hold. The cost
+        is added to the :class:`CallTally` the calling thread counts in, if any.
         """
         if cost < 0 or cost > self._capacity:
             raise ValueError(f"{self.name}: cost {cost} is outside 0..{self._capacity:g}")
@@ -394,10 +404,14 @@ class Budget:
                     self.calls += 1
                     self.spent += cost
                     self.waited += waited
-                    return waited
+                    break
             # Sleep outside the lock so the other thread (and pause/observe) can get in.
             logger.debug("%s: waiting %.3f s for %g tokens", self.name, delay, cost)
             self._clock.sleep(delay)
+        tally = current_tally()
+        if tally is not None:
+            tally.add(self.name, cost, waited)
+        return waited
 
     def _pause_until(self, until: float) -> None:
         # Called with the lock held. A later pause extends, never shortens.
@@ -560,6 +574,49 @@ IN_FLIGHT_HEADROOM: Final = 2.0
 caller's own work between them, a Bulk job's wait between polls)."""
 
 
+class CallTally:
+    """What a piece of work spent, by budget name: every :meth:`Budget.acquire` on a thread
+    the tally is installed on (:func:`tallying`) adds its cost. Threads a piece of work hands
+    calls to install the same tally (:class:`~cemigrate.adapters.callpool.CallPool` does)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner = threading.get_ident()
+        self.spent: dict[str, float] = {}
+        """Cost acquired per budget name."""
+        self.waited = 0.0
+        """Seconds the thread that made the tally waited for tokens (the work's own path;
+        threads it handed calls to wait beside it)."""
+
+    def add(self, budget: str, cost: float, waited: float = 0.0) -> None:
+        """Count ``cost`` against ``budget``, and the seconds the call waited for it."""
+        with self._lock:
+            self.spent[budget] = self.spent.get(budget, 0.0) + cost
+            if threading.get_ident() == self._owner:
+                self.waited += waited
+
+
+_THREAD_TALLY = threading.local()
+
+
+def current_tally() -> CallTally | None:
+    """The tally the calling thread counts its calls in (None: none is)."""
+    tally: CallTally | None = getattr(_THREAD_TALLY, "tally", None)
+    return tally
+
+
+@contextlib.contextmanager
+def tallying(tally: CallTally | None) -> Iterator[CallTally | None]:
+    """Count the calling thread's calls in ``tally`` while the block runs (None: in none);
+    the tally it counted in before is put back after."""
+    before = current_tally()
+    _THREAD_TALLY.tally = tally
+    try:
+        yield tally
+    finally:
+        _THREAD_TALLY.tally = before
+
+
 class Budgets(Mapping[str, Budget]):
     """The budgets of one platform instance, keyed by budget key (``"zendesk.core"``).
 
@@ -595,17 +652,30 @@ class Budgets(Mapping[str, Budget]):
         """Every budget's settings and counters, keyed by its qualified name."""
         return {budget.name: budget.snapshot() for budget in self._budgets.values()}
 
-    def in_flight(self) -> int:
-        """Requests to keep in flight so the round trip is not what limits the pace: the
-        fastest budget's rate × the latency its calls show × :data:`IN_FLIGHT_HEADROOM`
-        (Little's law), at least 1, at most :data:`MAX_IN_FLIGHT` and the platform's
-        concurrent-request limit (``max_long_running``). Before any call was timed: 1."""
+    def in_flight(self, pace: Mapping[str, float] | None = None) -> int:
+        """Requests (or batches) to keep in flight so the round trip is not what limits the
+        pace (Little's law), at least 1, at most :data:`MAX_IN_FLIGHT` and the platform's
+        concurrent-request limit (``max_long_running``).
+
+        Requests: the fastest budget's rate × the latency its calls show ×
+        :data:`IN_FLIGHT_HEADROOM` (before any call was timed: 1). Batches, when ``pace``
+        gives the seconds a batch took per unit it spent of a budget (by budget name): a batch
+        that mostly waits (a Bulk job processing, an import job queued) spends little per
+        second, so more of them are needed to reach a budget's rate; the budget that needs
+        the fewest batches is the one they would run dry first, and that many are enough."""
         wanted = 1
         for budget in self._budgets.values():
             if budget.latency > 0:
                 wanted = max(
                     wanted, math.ceil(budget.rate_per_second * budget.latency * IN_FLIGHT_HEADROOM)
                 )
+        needs = [
+            math.ceil(budget.rate_per_second * pace[budget.name])
+            for budget in self._budgets.values()
+            if pace and pace.get(budget.name, 0.0) > 0
+        ]
+        if needs:
+            wanted = max(wanted, min(needs))
         cap = MAX_IN_FLIGHT
         if self.max_long_running is not None:
             cap = min(cap, max(1, self.max_long_running))

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
+from cemigrate.ratelimit import CallTally, current_tally, tallying
+
 __all__ = ["CALLERS", "CallPool", "outcome"]
 
 CALLERS: Final = 8
@@ -52,7 +54,8 @@ class CallPool:
                     max_workers=self._threads, thread_name_prefix="cemigrate-call"
                 )
             pool = self._pool
-        futures = [pool.submit(self._one, call, item) for item in items]
+        tally = current_tally()  # the calls count for the batch that makes them
+        futures = [pool.submit(self._one, call, item, tally) for item in items]
         return [future.result() for future in futures]
 
     def close(self) -> None:
@@ -62,14 +65,15 @@ class CallPool:
         if pool is not None:
             pool.shutdown(wait=True)
 
-    def _one(self, call: Callable[[T], R], item: T) -> R | BaseException:
+    def _one(self, call: Callable[[T], R], item: T, tally: CallTally | None) -> R | BaseException:
         with self._lock:
             while self._busy >= max(1, self._limit()):
                 self._lock.wait()
             self._busy += 1
             self.most = max(self.most, self._busy)
         try:
-            return outcome(call, item)
+            with tallying(tally):
+                return outcome(call, item)
         finally:
             with self._lock:
                 self._busy -= 1

@@ -5,7 +5,10 @@ A platform call takes 100 to 600 ms, so one request in flight cannot reach a per
 written at once, as many as the target's budgets can take at the latency its calls show
 (Little's law: requests in flight = rate × latency), never more than the platform allows at
 once. The budgets still pace every call: more batches in flight only stop the round trip from
-being the limit.
+being the limit. A batch that mostly waits (a Salesforce Bulk job the org processes, a Zendesk
+import job queued) spends little of a budget per second it is in flight: :class:`BatchPace`
+times each batch against what it spent (a :class:`~cemigrate.ratelimit.CallTally`), and as many
+batches go at once as reach the rate of the budget they would run dry first.
 
 What stays on the copier's own thread, so the ledger protocol is the serial one: marking a
 batch ``pending`` before it is handed over, and recording its outcomes once it is written. Batches
@@ -19,15 +22,25 @@ needs.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final, Generic, TypeVar
 
 import attrs
 
-from cemigrate.ratelimit import IN_FLIGHT_HEADROOM, MAX_IN_FLIGHT, Budgets
+from cemigrate.ratelimit import IN_FLIGHT_HEADROOM, MAX_IN_FLIGHT, Budgets, CallTally, tallying
 
-__all__ = ["AUTO", "IN_FLIGHT_HEADROOM", "MAX_IN_FLIGHT", "InFlight", "in_flight_for"]
+__all__ = [
+    "AUTO",
+    "IN_FLIGHT_HEADROOM",
+    "MAX_IN_FLIGHT",
+    "BatchPace",
+    "InFlight",
+    "in_flight_for",
+]
 
 log = logging.getLogger("cemigrate.copier")
 
@@ -40,9 +53,44 @@ in flight as the target's budgets take at the latency its calls show (one until 
 timed). ``in_flight = 1`` writes one batch at a time."""
 
 
-def in_flight_for(budgets: Budgets) -> int:
-    """Batches in flight a target's budgets can take (:meth:`Budgets.in_flight`)."""
-    return budgets.in_flight()
+def in_flight_for(budgets: Budgets, pace: BatchPace | None = None) -> int:
+    """Batches in flight a target's budgets can take (:meth:`Budgets.in_flight`), at the
+    pace its batches showed so far."""
+    return budgets.in_flight(pace.seconds_per_unit() if pace is not None else None)
+
+
+class BatchPace:
+    """The seconds a target batch takes per unit it spends of each budget: a moving average
+    (1/5 weight, as :attr:`~cemigrate.ratelimit.Budget.latency`) over the batches timed."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pace: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[CallTally]:
+        """Time the block, a batch's write on the calling thread, against what it spent;
+        a write that raised is not counted (it may have stopped half-way). The time the
+        write waited for tokens is left out: a budget that binds makes batches slower, and
+        more of them at once would only wait beside them."""
+        tally = CallTally()
+        started = self._clock()
+        with tallying(tally):
+            yield tally
+        seconds = max(0.0, self._clock() - started - tally.waited)
+        with self._lock:
+            for budget, spent in tally.spent.items():
+                if spent <= 0 or seconds <= 0:
+                    continue
+                sample = seconds / spent
+                before = self._pace.get(budget)
+                self._pace[budget] = sample if before is None else 0.8 * before + 0.2 * sample
+
+    def seconds_per_unit(self) -> dict[str, float]:
+        """Seconds a batch took per unit spent, by budget name (those batches spent on)."""
+        with self._lock:
+            return dict(self._pace)
 
 
 @attrs.define

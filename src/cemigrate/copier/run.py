@@ -36,7 +36,7 @@ from cemigrate.copier import sample as sampling
 from cemigrate.copier.dryrun import DryRunCheck, failed_reference, needed_refs
 from cemigrate.copier.fidelity import FidelityPlan, estimate_hours
 from cemigrate.copier.identity import AccountCheck, check_accounts, check_target_holds, sides_of
-from cemigrate.copier.inflight import AUTO, InFlight, in_flight_for
+from cemigrate.copier.inflight import AUTO, BatchPace, InFlight, in_flight_for
 from cemigrate.copier.parking import Parking
 from cemigrate.copier.pipeline import Reader, Stream, StreamBatch
 from cemigrate.copier.prefetch import Prefetch
@@ -200,7 +200,8 @@ class Migration:
         self.concurrency = concurrency
         """Target batches in flight at once: None (the default) or
         :data:`~cemigrate.copier.inflight.AUTO` (0) as many as the target's budgets take at
-        the latency its calls show (:func:`~cemigrate.copier.inflight.in_flight_for`); N keeps
+        the latency its calls show and the time its batches take per call
+        (:func:`~cemigrate.copier.inflight.in_flight_for`); N keeps
         at most N in flight; 1 writes one batch at a time."""
         self.recording = recording or Recording()
         """How a run records its progress in the ledger for ``cemigrate status --watch``
@@ -697,6 +698,10 @@ class _LedgerWriter(_Writer):
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
         self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        clocks = [budget.clock for budget in self.target.budgets.values()]
+        self.pace = BatchPace(clocks[0].monotonic if clocks else time.monotonic)
+        """How long the batches written on workers took per call they made (on the clock the
+        target's budgets wait on)."""
         self.watch: Recorder | None = None
         """Records the run's progress for a watcher (:mod:`cemigrate.copier.watch`)."""
         self.ref_states = RefStates(self.ledger)
@@ -708,7 +713,7 @@ class _LedgerWriter(_Writer):
 
     def _in_flight(self) -> int:
         if self.m.concurrency is None or self.m.concurrency == AUTO:
-            return in_flight_for(self.target.budgets)
+            return in_flight_for(self.target.budgets, self.pace)
         return self.m.concurrency
 
     def _stop_writing(self, *, failed: bool) -> None:
@@ -1064,9 +1069,14 @@ class _LedgerWriter(_Writer):
         mask = self.m.mask
         files: FileSource = fetched if mask is None else mask.files(fetched)
 
+        concurrent = kind in getattr(self.target, "concurrent", frozenset())
+        # The batches that may go several at once are timed: they set how many go at once.
+        timing = self.pace.timing() if concurrent else contextlib.nullcontext()
+
         def work() -> list[WriteResult] | BaseException:
             try:
-                return self._send_to_target(kind, batch, outgoing, files)
+                with timing:
+                    return self._send_to_target(kind, batch, outgoing, files)
             except BaseException as exc:  # raised again where the outcomes are recorded
                 return exc
             finally:
@@ -1079,7 +1089,7 @@ class _LedgerWriter(_Writer):
             if settled is not None:
                 settled()
 
-        if now or kind not in getattr(self.target, "concurrent", frozenset()):
+        if now or not concurrent:
             self.inflight.wait_for(str(item.key) for item in batch)
             settle(work())
             return

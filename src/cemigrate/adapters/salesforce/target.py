@@ -34,11 +34,12 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 import requests
 
 from cemigrate.adapters.base import BatchWriter, PlatformTarget, guarded, refused
+from cemigrate.adapters.callpool import CallPool
 from cemigrate.adapters.contract import (
     Change,
     FileSource,
@@ -111,6 +112,9 @@ from cemigrate.schema import (
 )
 
 log = logging.getLogger("cemigrate.salesforce")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 WRITABLE: Final = frozenset(
     {
@@ -228,6 +232,9 @@ class SalesforceTarget(PlatformTarget):
         )
         self.bulk_threshold = max(1, bulk_threshold)
         """New cases in one write from which Bulk API 2.0 is used (docs/salesforce.md)."""
+        self.calls = CallPool(self.budgets.in_flight)
+        """Independent calls of a batch several at once (a ticket batch's e-mail and comment
+        jobs), bounded across batches (:mod:`~cemigrate.adapters.callpool`)."""
         self.fallback_agent_email = fallback_agent_email
         # A ticket (or user) batch holds ten times ``bulk_threshold`` records, up to 10,000:
         # its cases, e-mails, comments and completion flags each go in one Bulk job rather than
@@ -408,6 +415,14 @@ class SalesforceTarget(PlatformTarget):
         except (TransientError, WriteOutcomeUnknown):
             self.client.forget_describe()
             raise
+
+    def close(self) -> None:
+        """Stop the call threads."""
+        self.calls.close()
+
+    def _at_once(self, call: Callable[[T], R], items: Sequence[T]) -> list[R | BaseException]:
+        """Several at once, through :attr:`calls`."""
+        return self.calls.map(call, items)
 
     def _forget(self) -> None:
         self._users = self._queues = self._members = None  # read the org again
@@ -1417,21 +1432,27 @@ class SalesforceTarget(PlatformTarget):
         email_ids = dict(present.emails)
         sent_emails = [e for e in emails if e[0] not in problems]
         email_bodies = list(enumerate(b for _, _, b in sent_emails))
-        for (owner, comment, body), outcome in zip(
-            sent_emails,
-            self._send_upserts("EmailMessage", email_bodies, self._bulk(len(email_bodies))),
-            strict=True,
-        ):
+        sent_notes = [n for n in notes if n[0] not in problems]
+        # E-mails and case comments need only their cases: their jobs run at once (a ticket
+        # one of whose e-mails is refused may have its comments written; the next run counts
+        # them as there, as after any interruption).
+        jobs: list[Callable[[], list[BulkResult]]] = [
+            lambda: self._send_upserts("EmailMessage", email_bodies, self._bulk(len(email_bodies))),
+            lambda: self._insert_comments([b for _, b in sent_notes]),
+        ]
+        sent = self._at_once(lambda send: send(), jobs)
+        errors = [answer for answer in sent if isinstance(answer, BaseException)]
+        if errors:
+            raise errors[0]
+        email_outcomes, note_outcomes = cast("list[list[BulkResult]]", sent)
+        for (owner, comment, body), outcome in zip(sent_emails, email_outcomes, strict=True):
             if outcome.target_id is not None and not outcome.error:
                 email_ids[str(body[EXTERNAL_ID])] = outcome.target_id
             else:
                 problems.setdefault(
                     owner, (f"salesforce refused e-mail comment {comment.id}", outcome.error)
                 )
-        sent_notes = [n for n in notes if n[0] not in problems]
-        for (owner, _), outcome in zip(
-            sent_notes, self._insert_comments([b for _, b in sent_notes]), strict=True
-        ):
+        for (owner, _), outcome in zip(sent_notes, note_outcomes, strict=True):
             if outcome.target_id is None or outcome.error:
                 problems.setdefault(owner, ("salesforce refused a case comment", outcome.error))
         uploads = sum(

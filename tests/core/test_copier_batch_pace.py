@@ -145,3 +145,33 @@ def test_the_time_a_batch_waited_for_tokens_is_not_its_pace() -> None:
         budget.acquire()  # waits 10 s: the budget binds, more batches would wait too
         clock.sleep(4)
     assert pace.seconds_per_unit() == {"t.core": 2.0}
+
+
+def test_batches_in_flight_hold_no_more_record_data_than_allowed() -> None:
+    from cemigrate.copier.inflight import InFlight
+
+    release = threading.Event()
+    events: list[str] = []
+    inflight: InFlight[str] = InFlight(lambda: 4, max_bytes=100)
+
+    def batch(name: str) -> str:
+        events.append(f"{name} starts")
+        release.wait(timeout=5)
+        return name
+
+    def settle(name: str) -> None:
+        events.append(f"{name} recorded")
+
+    inflight.submit(lambda: batch("a"), ["a"], settle, size=60)
+    inflight.submit(lambda: batch("b"), ["b"], settle, size=30)  # 90 bytes: both at once
+    timer = threading.Timer(0.05, release.set)  # the platform answers the two
+    timer.start()
+    try:
+        inflight.submit(lambda: batch("c"), ["c"], settle, size=60)  # 150: waits for room
+        inflight.drain()
+    finally:
+        timer.cancel()
+        inflight.close()
+    assert events.index("a recorded") < events.index("c starts")
+    assert sorted(events[:2]) == ["a starts", "b starts"]
+    assert inflight.most == 2

@@ -98,6 +98,7 @@ class _Sent(Generic[T]):
     future: concurrent.futures.Future[T]
     keys: frozenset[str]
     settle: Callable[[T], None]
+    size: int = 0
 
 
 class InFlight(Generic[T]):
@@ -110,8 +111,9 @@ class InFlight(Generic[T]):
     is raised there, from its own ``settle`` turn.
     """
 
-    def __init__(self, limit: Callable[[], int]) -> None:
+    def __init__(self, limit: Callable[[], int], *, max_bytes: int | None = None) -> None:
         self._limit = limit
+        self._max_bytes = max_bytes
         self._queue: list[_Sent[T]] = []
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.most = 0
@@ -131,11 +133,17 @@ class InFlight(Generic[T]):
         return found
 
     def submit(
-        self, work: Callable[[], T], keys: Iterable[str], settle: Callable[[T], None]
+        self,
+        work: Callable[[], T],
+        keys: Iterable[str],
+        settle: Callable[[T], None],
+        *,
+        size: int = 0,
     ) -> None:
         """Hand ``work`` to a worker (with a limit of 1 and nothing in flight, do it here);
-        ``settle`` gets its result once it finished."""
-        limit = self.make_room()
+        ``settle`` gets its result once it finished. ``size``: the bytes of records it holds
+        (with ``max_bytes``, work waits until those in flight and it fit)."""
+        limit = self.make_room(size)
         if limit == 1:
             settle(work())
             return
@@ -143,15 +151,20 @@ class InFlight(Generic[T]):
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=MAX_IN_FLIGHT, thread_name_prefix="cemigrate-write"
             )
-        self._queue.append(_Sent(self._pool.submit(work), frozenset(keys), settle))
+        self._queue.append(_Sent(self._pool.submit(work), frozenset(keys), settle, size))
         self.most = max(self.most, len(self._queue))
 
-    def make_room(self) -> int:
-        """Settle finished work (waiting for some when all is busy) until one more may be
-        handed over; the limit now."""
+    def make_room(self, size: int = 0) -> int:
+        """Settle finished work (waiting for some when all is busy, or when the records in
+        flight and ``size`` more bytes would pass ``max_bytes``) until one more may be handed
+        over; the limit now."""
         limit = max(1, self._limit())
         self._settle_finished()
-        while len(self._queue) >= limit:
+        while len(self._queue) >= limit or (
+            self._queue
+            and self._max_bytes is not None
+            and sum(sent.size for sent in self._queue) + size > self._max_bytes
+        ):
             self._settle_next()
         return limit
 

@@ -86,6 +86,9 @@ BATCH_BYTES: Final = 64 * 1024 * 1024
 """Most record data (canonical JSON) one write batch holds, whatever its target's batch size:
 a batch is held in memory while it is written, so a target that takes thousands of records a
 call (Salesforce's Bulk jobs) still takes fewer when they are large."""
+IN_FLIGHT_BYTES: Final = 4 * BATCH_BYTES
+"""Most record data in the batches in flight at once: however many the budgets would take
+(Salesforce's batches of 10,000 tickets wait on Bulk jobs), memory stays bounded."""
 _UNLINKED: Final = ":unlinked-lookup"
 """Marks the ledger's content hash of a record written without one of its lookups."""
 
@@ -697,7 +700,9 @@ class _LedgerWriter(_Writer):
         super().__init__(migration, mode=mode, stop=stop)
         self.failures: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         """(kind, reason) → the keys that failed for it in this run (the report's problems)."""
-        self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(self._in_flight)
+        self.inflight: InFlight[list[WriteResult] | BaseException] = InFlight(
+            self._in_flight, max_bytes=IN_FLIGHT_BYTES
+        )
         clocks = [budget.clock for budget in self.target.budgets.values()]
         self.pace = BatchPace(clocks[0].monotonic if clocks else time.monotonic)
         """How long the batches written on workers took per call they made (on the clock the
@@ -1093,7 +1098,7 @@ class _LedgerWriter(_Writer):
             self.inflight.wait_for(str(item.key) for item in batch)
             settle(work())
             return
-        self.inflight.submit(work, _keys_of(batch), settle)
+        self.inflight.submit(work, _keys_of(batch), settle, size=sum(item.size for item in batch))
 
     def _send_to_target(
         self, kind: Kind, chunk: list[_Item], outgoing: list[Outgoing], files: FileSource

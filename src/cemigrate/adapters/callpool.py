@@ -58,6 +58,10 @@ class CallPool:
         futures = [pool.submit(self._one, call, item, tally) for item in items]
         return [future.result() for future in futures]
 
+    def limit(self) -> int:
+        """How many calls may be under way at once now (at least 1, at most the threads)."""
+        return max(1, min(self._threads, self._limit()))
+
     def close(self) -> None:
         """Stop the threads."""
         with self._lock:

@@ -1,18 +1,25 @@
 """A ticket batch's e-mails and case comments need only their cases: their Bulk jobs are open
-at once, so the org processes them side by side, and each record lands once."""
+at once, so the org processes them side by side; its files go several requests at once. Each
+record lands once."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
+import pytest
+
 from cemigrate.adapters.memory import MemorySource
+from cemigrate.adapters.salesforce import target as salesforce_target
 from cemigrate.copier import Migration
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import ManualClock
 from cemigrate.sandbox.salesforce import SalesforceSandbox
-from cemigrate.schema import Channel, Comment, Kind, Ref, Role, Ticket, User
+from cemigrate.schema import Attachment, Channel, Comment, Kind, Ref, Role, Ticket, User
 from cemigrate.testing.salesforce import org_target
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -51,7 +58,30 @@ def _ticket(number: int) -> Ticket:
     )
 
 
-def test_the_email_and_comment_jobs_of_a_batch_are_open_at_once_each_record_once() -> None:
+def _bytes_of(file_id: str) -> bytes:
+    return f"bytes of {file_id}".encode() * 10
+
+
+def _blob(attachment: Attachment) -> bytes:
+    return _bytes_of(attachment.id)
+
+
+def _with_file(ticket: Ticket) -> Ticket:
+    data = _bytes_of(f"f{ticket.id}")
+    file = Attachment(
+        id=f"f{ticket.id}",
+        file_name=f"f{ticket.id}.txt",
+        content_type="text/plain",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    first, *rest = ticket.comments
+    return attrs.evolve(ticket, comments=(attrs.evolve(first, attachments=(file,)), *rest))
+
+
+def _migration(tickets: list[Ticket]) -> tuple[SalesforceSandbox, Any, MemorySource]:
+    """An empty org with the agent's User, a target whose calls showed a real org's round
+    trip (two may be under way at once), and a source of ``tickets``."""
     clock = ManualClock()
     org = SalesforceSandbox(tickets=0, empty=True, clock=clock)
     org.add_user(name="Agent Smith", email="agent@example.com")
@@ -61,14 +91,30 @@ def test_the_email_and_comment_jobs_of_a_batch_are_open_at_once_each_record_once
                 _user("agent", "agent@example.com", Role.AGENT),
                 _user("alice", "alice@example.com", Role.END_USER),
             ],
-            Kind.TICKET: [_ticket(n) for n in range(1, 13)],
+            Kind.TICKET: tickets,
         },
         instance="m",
+        blobs=_blob,
         clock=clock,
     )
     target = org_target(org, clock=clock, bulk_threshold=10)
     for budget in target.budgets.values():
-        budget.observe_latency(0.3)  # a real org's round trip: two calls may be under way
+        budget.observe_latency(0.3)
+    return org, target, source
+
+
+def _run(target: Any, source: MemorySource) -> None:
+    with Ledger.open(":memory:") as ledger:
+        try:
+            report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        finally:
+            target.close()
+        assert report.status == "completed", report.stopped_because
+        assert ledger.failures() == []
+
+
+def test_the_email_and_comment_jobs_of_a_batch_are_open_at_once_each_record_once() -> None:
+    org, target, source = _migration([_ticket(n) for n in range(1, 13)])
     # Each job waits (five seconds at most, real time) for the other to be under way too.
     both = threading.Barrier(2, timeout=5)
     met: list[str] = []
@@ -84,15 +130,32 @@ def test_the_email_and_comment_jobs_of_a_batch_are_open_at_once_each_record_once
 
     target.client.bulk_upsert = meeting(target.client.bulk_upsert)  # type: ignore[method-assign]
     target.client.bulk_insert = meeting(target.client.bulk_insert)  # type: ignore[method-assign]
-    with Ledger.open(":memory:") as ledger:
-        try:
-            report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
-        finally:
-            target.close()
-        assert report.status == "completed", report.stopped_because
-        assert ledger.failures() == []
+    _run(target, source)
     assert sorted(met) == ["CaseComment", "EmailMessage"]
     emails = [e["Cemigrate_Id__c"] for e in org.backend.table("EmailMessage")]
     assert sorted(emails) == sorted(f"m:ticket:{n}:comment:{n}e" for n in range(1, 13))
     notes = sorted(c["CommentBody"] for c in org.backend.table("CaseComment"))
     assert notes == sorted(f"comment {n}n" for n in range(1, 13))
+
+
+def test_a_batch_s_file_requests_go_several_at_once_each_file_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(salesforce_target, "FILES_PER_REQUEST", 2)
+    org, target, source = _migration([_with_file(_ticket(n)) for n in range(1, 5)])
+    # Two requests of two files: each waits (five seconds at most) for the other.
+    two = threading.Barrier(2, timeout=5)
+    together: list[int] = []
+    send = target.client.upload_content_versions
+
+    def meeting(files: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            two.wait()
+            together.append(len(files))
+        return send(files)
+
+    target.client.upload_content_versions = meeting
+    _run(target, source)
+    assert together == [2, 2]
+    titles = sorted(v["Title"] for v in org.backend.table("ContentVersion"))
+    assert titles == sorted(f"f{n}.txt" for n in range(1, 5))

@@ -1467,22 +1467,25 @@ class SalesforceTarget(PlatformTarget):
             uploads,
         )
         sender = _Uploads(self, files, audit, problems)
-        for item, case_id in tickets:
-            if item.external_id in problems:
-                continue
-            record = item.record
-            assert isinstance(record, Ticket)
-            for comment in record.comments:
-                home = case_id
-                if convert.route(comment, self._routes) == "EmailMessage":
-                    home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
-                for file in comment.attachments:
-                    held = (home, file.file_name, file.size)
-                    if present.files[held] > 0:
-                        present.files[held] -= 1
-                        continue
-                    sender.add(item.external_id, file, comment, home)
-        sender.flush()
+        try:
+            for item, case_id in tickets:
+                if item.external_id in problems:
+                    continue
+                record = item.record
+                assert isinstance(record, Ticket)
+                for comment in record.comments:
+                    home = case_id
+                    if convert.route(comment, self._routes) == "EmailMessage":
+                        home = email_ids.get(f"{item.external_id}:comment:{comment.id}", case_id)
+                    for file in comment.attachments:
+                        held = (home, file.file_name, file.size)
+                        if present.files[held] > 0:
+                            present.files[held] -= 1
+                            continue
+                        sender.add(item.external_id, file, comment, home)
+            sender.flush()
+        finally:
+            sender.discard()
         return problems
 
     def _spool(self, file: Attachment, files: FileSource) -> tuple[Any, int]:
@@ -1789,7 +1792,9 @@ class SalesforceTarget(PlatformTarget):
 class _Uploads:
     """The files of a write batch, sent several to a multipart sObject Collections request
     (up to :data:`FILES_PER_REQUEST` files and :data:`FILE_BATCH_BYTES` a request; a larger
-    file goes alone as one multipart insert). A refused file marks its ticket's problem."""
+    file goes alone as one multipart insert), several requests at once (as many as the
+    target's calls may be under way: their spools are on disk meanwhile). A refused file marks
+    its ticket's problem."""
 
     def __init__(
         self,
@@ -1804,6 +1809,8 @@ class _Uploads:
         self.problems = problems
         self.pending: list[tuple[str, Attachment, dict[str, Any], Any, int]] = []
         self.bytes = 0
+        self.ready: list[list[tuple[str, Attachment, dict[str, Any], Any, int]]] = []
+        """Full requests waiting to be sent together."""
 
     def add(self, owner: str, file: Attachment, comment: Comment, home: str) -> None:
         """Spool one file of ticket ``owner`` for the next request (or send it alone)."""
@@ -1822,7 +1829,10 @@ class _Uploads:
         if self.pending and (
             len(self.pending) >= FILES_PER_REQUEST or self.bytes + size > FILE_BATCH_BYTES
         ):
-            self.flush()
+            self.ready.append(self.pending)
+            self.pending, self.bytes = [], 0
+            if len(self.ready) >= self.target.calls.limit():
+                self._send_ready()
         self.pending.append((owner, file, entity, spool, size))
         self.bytes += size
 
@@ -1837,11 +1847,29 @@ class _Uploads:
             self.problems.setdefault(owner, (exc.reason, exc.platform_message))
 
     def flush(self) -> None:
-        """Send what is pending: one request, or one file at a time when the request as a
-        whole is refused (each file's own answer then says which)."""
-        pending, self.pending, self.bytes = self.pending, [], 0
-        if not pending:
-            return
+        """Send everything pending; the first error other than a refusal is raised once
+        every request is back."""
+        if self.pending:
+            self.ready.append(self.pending)
+            self.pending, self.bytes = [], 0
+        self._send_ready()
+
+    def discard(self) -> None:
+        """Close the spools of files never sent (an error stopped the batch)."""
+        for request in [*self.ready, self.pending]:
+            for _, _, _, spool, _ in request:
+                spool.close()
+        self.ready, self.pending, self.bytes = [], [], 0
+
+    def _send_ready(self) -> None:
+        ready, self.ready = self.ready, []
+        errors = [e for e in self.target._at_once(self._send, ready) if isinstance(e, Exception)]
+        if errors:
+            raise errors[0]
+
+    def _send(self, pending: list[tuple[str, Attachment, dict[str, Any], Any, int]]) -> None:
+        """One request, or one file at a time when the request as a whole is refused (each
+        file's own answer then says which)."""
         try:
             if len(pending) == 1:
                 owner, file, entity, spool, size = pending[0]

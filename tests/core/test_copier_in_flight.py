@@ -221,3 +221,23 @@ def test_a_plan_names_its_requests_in_flight_and_a_wrong_number_is_one_line(
     plan.write_text(f'ledger = "l.sqlite"\nin_flight = 0\n\n{body}', encoding="utf-8")
     with pytest.raises(ConfigError, match=r'plan\.toml.*in_flight.*"auto" or a number between 1'):
         load_plan(plan)
+
+
+def test_only_the_records_that_name_a_record_in_flight_wait_for_it(ledger: Ledger) -> None:
+    # Batches of two. Ticket 4 names ticket 1 (first batch, in flight) as its problem; ticket
+    # 3, beside it in the second batch, needs nothing in flight: it is written while the first
+    # batch is (each write waits, 1.5 s at most, for a partner), ticket 4 after it.
+    target = _Overlapping(together=2, patience=1.5)
+    report = Migration(
+        sources=[tickets_of_one_user(4, problem_of={4: 1})],
+        target=target,
+        ledger=ledger,
+        progress=False,
+        concurrency=2,
+    ).run()
+    assert report.status == "completed"
+    assert target.most == 2
+    assert Ref(kind=Kind.TICKET, id="1") in target.links_seen["s:ticket:4"]
+    stored = sorted(r.external_id for r in target.records(Kind.TICKET))
+    assert stored == sorted(f"s:ticket:{i}" for i in range(1, 5))
+    assert ledger.failures() == []

@@ -87,6 +87,7 @@ def test_public_names_are_exactly_the_intended_ones() -> None:
         "Budget",
         "BudgetSpec",
         "Budgets",
+        "CallTally",
         "Clock",
         "ManualClock",
         "PlanPreset",
@@ -95,8 +96,10 @@ def test_public_names_are_exactly_the_intended_ones() -> None:
         "RetryPolicy",
         "SystemClock",
         "budgets_for",
+        "current_tally",
         "parse_rate_headers",
         "retry_after_seconds",
+        "tallying",
     ]
     for name in ratelimit.__all__:
         public = getattr(ratelimit, name)

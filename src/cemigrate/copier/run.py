@@ -899,18 +899,32 @@ class _LedgerWriter(_Writer):
         settled: Callable[[], None] | None,
     ) -> bool:
         """Send the parked batches whose needs landed; park this one if what it needs is in
-        flight or parked (whether it was), so the copier goes on with the batches behind it."""
+        flight or parked (whether it was), so the copier goes on with the batches behind it.
+        Only the records that need something in flight or parked are set aside: the others
+        are sent at once (a batch of 10,000 tickets, a few of which name a ticket of the batch
+        before as their problem, does not wait for it whole); the batch counts as settled
+        once both parts are recorded."""
         self.parking.release(self.inflight.held, self._unpark)
         if not len(self.inflight) and not len(self.parking):
             return False
-        keys = {str(item.key) for item in chunk}
+        needs = _needed_keys(chunk)
+        busy = self.inflight.held(needs) | self.parking.carrying(needs)
+        if not busy:
+            return False
+        blocked = [item for item in chunk if _needed_keys([item]) & busy]
+        free = [item for item in chunk if not _needed_keys([item]) & busy]
+        keys = {str(item.key) for item in blocked}
         held = self.inflight.held(keys) | self.parking.carrying(keys)
-        return self.parking.park(
-            (stream, chunk, settled, frozenset(held)),
-            _keys_of(chunk),
-            _needed_keys(chunk),
+        part = settled if not free else _after_both(settled)
+        self.parking.park(
+            (stream, blocked, part, frozenset(held)),
+            _keys_of(blocked),
+            _needed_keys(blocked),
             self.inflight.held,
         )
+        if free:
+            self.send(stream, free, part, parked_with=frozenset())
+        return True
 
     def _unpark(self, parked: _ParkedBatch) -> None:
         stream, chunk, settled, again = parked
@@ -1557,6 +1571,20 @@ class _StreamWriter:
                 self.stream.source.instance, self.stream.kind.value, cursor
             )
             self.writer.m._probe("cursor")
+
+
+def _after_both(settled: Callable[[], None] | None) -> Callable[[], None] | None:
+    """A callback for each of a batch's two parts: ``settled`` once both were called."""
+    if settled is None:
+        return None
+    left = [2]
+
+    def part() -> None:
+        left[0] -= 1
+        if left[0] == 0:
+            settled()
+
+    return part
 
 
 def _keys_of(chunk: Iterable[_Item]) -> set[str]:

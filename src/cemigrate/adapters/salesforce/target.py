@@ -195,9 +195,10 @@ class SalesforceTarget(PlatformTarget):
     """A Salesforce org as a migration target."""
 
     platform = "salesforce"
-    concurrent = frozenset({Kind.TICKET, Kind.SLA_EVENT, Kind.TICKET_METRICS})
-    """Ticket batches (and their SLA history) go several at a time: each one writes only its
-    own records, and what the target remembers of the account is read under a lock."""
+    concurrent = frozenset({Kind.TICKET, Kind.USER, Kind.SLA_EVENT, Kind.TICKET_METRICS})
+    """Ticket and user batches (and the tickets' SLA history) go several at a time: each one
+    writes only its own records (the copier keeps two users of one e-mail apart), and what the
+    target remembers of the account is read and noted under a lock."""
 
     def __init__(
         self,
@@ -622,6 +623,7 @@ class SalesforceTarget(PlatformTarget):
             lambda o: convert.account_payload(o, allowed=allowed, lookups=lookups),
         )
 
+    @guarded
     def _note_people(self, batch: Sequence[Outgoing]) -> None:
         for item in batch:
             person = item.record

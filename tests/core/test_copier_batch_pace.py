@@ -17,7 +17,7 @@ from cemigrate.copier.inflight import BatchPace, in_flight_for
 from cemigrate.ledger import Ledger
 from cemigrate.ratelimit import Budget, Budgets, ManualClock
 from cemigrate.schema import Kind
-from cemigrate.testing.memory import tickets_of_one_user
+from cemigrate.testing.memory import WritesAtOnce, tickets_of_one_user
 
 
 @pytest.fixture
@@ -87,29 +87,24 @@ class _Waiting(MemoryTarget):
         self.budgets = Budgets({"memory.core": Budget("target.memory.core", 6, 60, clock)})
         self.job_seconds = job_seconds
         self.together = together
-        self.lock = threading.Lock()
+        self.writes = WritesAtOnce()
         self.crowd = threading.Event()
-        self.now = self.most = self.batches = 0
+
+    @property
+    def most(self) -> int:
+        return self.writes.most
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         if kind is not Kind.TICKET:
             return super().write(kind, batch, files)
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-            self.batches += 1
-            first = self.batches == 1
-            if self.now >= self.together:
+        with self.writes.writing() as (number, now):
+            if now >= self.together:
                 self.crowd.set()
-        try:
             self.budgets["memory.core"].acquire()
             self.clock.sleep(self.job_seconds)
-            if not first:
+            if number > 1:
                 self.crowd.wait(timeout=5.0)
             return super().write(kind, batch, files)
-        finally:
-            with self.lock:
-                self.now -= 1
 
 
 def test_batches_that_mostly_wait_on_the_platform_go_several_at_once(ledger: Ledger) -> None:

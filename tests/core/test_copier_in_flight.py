@@ -18,7 +18,7 @@ from cemigrate.ledger import Ledger
 from cemigrate.plan import load_plan
 from cemigrate.ratelimit import Budget, Budgets, ManualClock
 from cemigrate.schema import Kind, Ref
-from cemigrate.testing.memory import tickets_of_one_user
+from cemigrate.testing.memory import WritesAtOnce, tickets_of_one_user
 
 
 class _Overlapping(MemoryTarget):
@@ -32,22 +32,18 @@ class _Overlapping(MemoryTarget):
     ) -> None:
         super().__init__(batch_size=2)
         self.barrier = threading.Barrier(together, timeout=patience)
-        self.lock = threading.Lock()
-        self.now = 0
-        self.most = 0
-        self.batches = 0
+        self.writes = WritesAtOnce()
         self.fail_batch = fail_batch
         self.links_seen: dict[str, dict[Ref, str]] = {}
+
+    @property
+    def most(self) -> int:
+        return self.writes.most
 
     def write(self, kind: Kind, batch: Sequence[Outgoing], files: FileSource) -> list[WriteResult]:
         if kind is not Kind.TICKET:
             return super().write(kind, batch, files)
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-            self.batches += 1
-            number = self.batches
-        try:
+        with self.writes.writing() as (number, _):
             # the last batches of a stream have fewer partners
             with contextlib.suppress(threading.BrokenBarrierError):
                 self.barrier.wait()
@@ -56,9 +52,6 @@ class _Overlapping(MemoryTarget):
             for item in batch:
                 self.links_seen[item.external_id] = dict(item.links)
             return super().write(kind, batch, files)
-        finally:
-            with self.lock:
-                self.now -= 1
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from cemigrate.adapters import Source, Target
@@ -111,3 +113,31 @@ def tickets_of_one_user(
         for i in range(1, count + 1)
     ]
     return MemorySource({Kind.USER: users, Kind.TICKET: tickets}, instance="s", page_size=page_size)
+
+
+class WritesAtOnce:
+    """Counts the writes under way at once on a target's worker threads: a test proves
+    batches overlapped (or did not) from :attr:`most`, not from timing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        """Writes under way."""
+        self.most = 0
+        """The most that were under way at once."""
+        self.started = 0
+        """Writes started so far."""
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[tuple[int, int]]:
+        """Count one write while the block runs: (its number from 1, writes under way with it)."""
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.started += 1
+            mark = (self.started, self.now)
+        try:
+            yield mark
+        finally:
+            with self._lock:
+                self.now -= 1

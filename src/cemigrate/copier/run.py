@@ -916,14 +916,17 @@ class _LedgerWriter(_Writer):
         keys = {str(item.key) for item in blocked}
         held = self.inflight.held(keys) | self.parking.carrying(keys)
         part = settled if not free else _after_both(settled)
-        self.parking.park(
+        parked = self.parking.park(
             (stream, blocked, part, frozenset(held)),
             _keys_of(blocked),
             _needed_keys(blocked),
             self.inflight.held,
         )
-        if free:
-            self.send(stream, free, part, parked_with=frozenset())
+        if not free:
+            return parked
+        self.send(stream, free, part, parked_with=frozenset())
+        if not parked:  # nothing it needs was in flight or parked after all
+            self.send(stream, blocked, part, parked_with=frozenset(held))
         return True
 
     def _unpark(self, parked: _ParkedBatch) -> None:

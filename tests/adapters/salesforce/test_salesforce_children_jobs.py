@@ -1,6 +1,6 @@
 """A ticket batch's e-mails and case comments need only their cases: their Bulk jobs are open
-at once, so the org processes them side by side; its files go several requests at once. Each
-record lands once."""
+at once, so the org processes them side by side; its files go several requests at once; rows
+Salesforce could not lock (jobs at once) go again. Each record lands once."""
 
 from __future__ import annotations
 
@@ -159,3 +159,40 @@ def test_a_batch_s_file_requests_go_several_at_once_each_file_once(
     assert together == [2, 2]
     titles = sorted(v["Title"] for v in org.backend.table("ContentVersion"))
     assert titles == sorted(f"f{n}.txt" for n in range(1, 5))
+
+
+def _requester(org: SalesforceSandbox) -> str:
+    contacts = org.backend.table("Contact")
+    (contact,) = [c["Id"] for c in contacts if c["Email"] == "alice@example.com"]
+    return str(contact)
+
+
+@pytest.mark.parametrize(("held", "failed"), [(1, 0), (3, 12)])
+def test_rows_salesforce_could_not_lock_go_again_and_land_once(held: int, failed: int) -> None:
+    # Another integration holds the requester's Contact locked while the first case job runs
+    # (``held`` jobs): the cases that name it fail with UNABLE_TO_LOCK_ROW and are sent again
+    # in a job of their own. Held past the two resends, each case is a failure row carrying
+    # Salesforce's words (the next run writes it).
+    org, target, source = _migration([_ticket(n) for n in range(1, 13)])
+    send = target.client.bulk_write
+    first = [True]
+
+    def holding(sobject: str, *args: Any, **kwargs: Any) -> Any:
+        if sobject == "Case" and first:
+            first.clear()
+            org.salesforce.responses.bulk.hold(_requester(org), jobs=held)
+        return send(sobject, *args, **kwargs)
+
+    target.client.bulk_write = holding
+    with Ledger.open(":memory:") as ledger:
+        try:
+            report = Migration(sources=[source], target=target, ledger=ledger, progress=False).run()
+        finally:
+            target.close()
+        failures = ledger.failures()
+    assert report.status == "completed"
+    assert len(failures) == failed
+    assert all("UNABLE_TO_LOCK_ROW" in f.platform_message for f in failures)
+    cases = [c["Cemigrate_Id__c"] for c in org.backend.table("Case")]
+    assert len(cases) == 12 - failed
+    assert len(set(cases)) == len(cases)  # none twice

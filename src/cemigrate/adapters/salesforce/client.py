@@ -70,9 +70,14 @@ _BULK_LONGEST_WAIT: Final = 30.0
 _BULK_MAX_WAIT: Final = 6 * 3600.0
 _BULK_WAIT_PER_ROW: Final = 0.002
 """Polls of a Bulk job back off (2 s, 4 s, ... 30 s): every poll is a call of the day."""
+_LOCK_RESENDS: Final = 2
+"""Jobs sent again for the rows Salesforce could not lock (``UNABLE_TO_LOCK_ROW``: a parent
+another job or integration held past Salesforce's own retries; the Bulk API 2.0 guide says such
+records must be resubmitted): several ticket batches' jobs run at once."""
 _REPLAYABLE_POSTS: Final = ("/jobs/ingest", "/jobs/query")
 """POSTs that create nothing a second send would duplicate (an extra, empty job)."""
 _METADATA: Final = "/services/Soap/m/"
+_LOCKED: Final = "UNABLE_TO_LOCK_ROW"
 
 
 def replayable(request: requests.PreparedRequest) -> bool:
@@ -524,10 +529,13 @@ class SalesforceClient:
         records: Sequence[Mapping[str, Any]],
         *,
         key: str,
+        resends: int = _LOCK_RESENDS,
     ) -> list[BulkResult]:
         """``operation`` (insert, update, upsert) through Bulk API 2.0 ingest jobs, one job per
         100 MB of CSV (an upload takes 150 MB once base64-encoded: "Upload Job Data", Bulk API
-        2.0 Developer Guide); one result per record, in order, matched back by ``key``.
+        2.0 Developer Guide); one result per record, in order, matched back by ``key``. Rows
+        that failed on a lock (``UNABLE_TO_LOCK_ROW``) go again in a job of their own, up to
+        ``resends`` times (a failed row was not written: sending it again duplicates nothing).
 
         Spends ``salesforce.bulk_records`` by the number of records as well as one daily call
         per request. Every row must fit Bulk API 2.0's limits (:func:`bulk_fits`)."""
@@ -547,6 +555,16 @@ class SalesforceClient:
             answers.append(
                 dealt.pop(0) if dealt else BulkResult(target_id=None, error="unprocessed")
             )
+        locked = [i for i, a in enumerate(answers) if (a.error or "").startswith(_LOCKED)]
+        if locked and resends > 0:
+            log.info(
+                "salesforce: %d %s rows found locked; sending them again", len(locked), sobject
+            )
+            again = self.bulk_write(
+                sobject, operation, [records[i] for i in locked], key=key, resends=resends - 1
+            )
+            for index, answer in zip(locked, again, strict=True):
+                answers[index] = answer
         return answers
 
     def _ingest(

@@ -162,6 +162,15 @@ class BulkJobs:
         """Query jobs created (the ``DailyBulkV2QueryJobs`` limit counts them)."""
         self.batches_started = 0
         """Ingest uploads (``DailyBulkApiBatches``)."""
+        self.held: dict[str, int] = {}
+        """Records another transaction holds locked (id → ingest jobs it stays held for)."""
+
+    def hold(self, record_id: str, *, jobs: int = 1) -> None:
+        """Keep ``record_id`` locked by another transaction (an integration, a trigger) while
+        the next ``jobs`` ingest jobs run: a row that refers to it fails with
+        ``UNABLE_TO_LOCK_ROW``, as a row does whose parent stays locked past Salesforce's own
+        retries ("Organize Data to Minimize Lock Contention", Bulk API 2.0 guide)."""
+        self.held[normalize_id(record_id) or record_id] = jobs
 
     def reset(self) -> None:
         """Forget every job."""
@@ -357,6 +366,14 @@ class BulkJobs:
                 return
         for row in rows:
             padded = row + [""] * (len(header) - len(row))
+            locked = next((c for c in padded if c and normalize_id(c) in self.held), None)
+            if locked is not None:
+                message = (
+                    "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record or"
+                    f" 1 records: {normalize_id(locked)}:--"
+                )
+                job.failures.append(("", message, row))
+                continue
             try:
                 with self.backend.transaction():
                     record_id, created = self._write(job, header, padded)
@@ -365,6 +382,7 @@ class BulkJobs:
                 fields = ",".join(error.fields or [])
                 message = f"{error.error_code}:{error.message}:{fields} --"
                 job.failures.append(("", message, row))
+        self.held = {i: left - 1 for i, left in self.held.items() if left > 1}
         self._move(job, "JobComplete")
 
     def _write(self, job: IngestJob, header: list[str], row: list[str]) -> tuple[str, bool]:

@@ -196,3 +196,26 @@ def test_rows_salesforce_could_not_lock_go_again_and_land_once(held: int, failed
     cases = [c["Cemigrate_Id__c"] for c in org.backend.table("Case")]
     assert len(cases) == 12 - failed
     assert len(set(cases)) == len(cases)  # none twice
+
+
+def test_the_setup_reads_the_objects_describes_several_at_once() -> None:
+    org, target, source = _migration([_ticket(1)])
+    # The first two describes each wait (five seconds at most) for the other to be under way.
+    two = threading.Barrier(2, timeout=5)
+    lock = threading.Lock()
+    met: list[str] = []
+    describe = target.client.describe
+
+    def meeting(sobject: str) -> Any:
+        with lock:
+            waits = len(met) + two.n_waiting < 2 and not two.broken
+        if waits:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                two.wait()
+                met.append(sobject)
+        return describe(sobject)
+
+    target.client.describe = meeting
+    _run(target, source)
+    assert len(met) == 2
+    assert [c["Cemigrate_Id__c"] for c in org.backend.table("Case")] == ["m:ticket:1"]

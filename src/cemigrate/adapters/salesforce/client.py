@@ -337,6 +337,10 @@ class SalesforceClient:
             self._describes[sobject] = dict(body or {})
         return self._describes[sobject]
 
+    def described(self, sobject: str) -> bool:
+        """Whether the object's describe was read and is kept."""
+        return sobject in self._describes
+
     def forget_describe(self, sobject: str | None = None) -> None:
         """Read describes again next time (after ``prepare`` created fields)."""
         if sobject is None:

@@ -32,7 +32,7 @@ import logging
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar, cast
 
@@ -288,6 +288,7 @@ class SalesforceTarget(PlatformTarget):
 
     def describe(self) -> Metadata:
         """What can be written, the org's custom fields and Salesforce's size limits."""
+        self._describe_at_once(convert.FIELD_OBJECTS[owner] for owner in FieldObject)
         return Metadata(
             platform=self.platform,
             kinds=WRITABLE,
@@ -321,15 +322,40 @@ class SalesforceTarget(PlatformTarget):
         if needs.fallback_agent_email and not self.fallback_agent_email:
             self.fallback_agent_email = needs.fallback_agent_email  # the mapping's users section
         changes: list[Change] = []
-        for sobject, label in SETUP_OBJECTS.items():
-            if self.client.field_names(sobject):
-                continue
-            if not dry_run:
-                self._create_setup(
-                    "CustomObject", _object_metadata(sobject, label), f"create object {sobject}"
-                )
+        read = self._describe_at_once(
+            [
+                *SETUP_OBJECTS,
+                *(f.sobject for f in SETUP_FIELDS),
+                *(convert.FIELD_OBJECTS[d.object] for d in needs.fields),
+            ]
+        )
+
+        def exists(sobject: str) -> bool:
+            answer = read.get(sobject)  # an unknown object's describe is not kept: not again
+            if answer is None or isinstance(answer, BaseException):
+                return bool(self.client.field_names(sobject))
+            return bool(answer)
+
+        lacking = [sobject for sobject in SETUP_OBJECTS if not exists(sobject)]
+        if lacking and not dry_run:
+            made = self._at_once(
+                lambda sobject: self._create_setup(
+                    "CustomObject",
+                    _object_metadata(sobject, SETUP_OBJECTS[sobject]),
+                    f"create object {sobject}",
+                ),
+                lacking,
+            )
+            for sobject in lacking:
                 self.client.forget_describe(sobject)
-            changes.append(Change(action="create object", subject=sobject, applied=not dry_run))
+            errors = [answer for answer in made if isinstance(answer, BaseException)]
+            if errors:
+                raise errors[0]
+            self._describe_at_once(lacking)
+        changes.extend(
+            Change(action="create object", subject=sobject, applied=not dry_run)
+            for sobject in lacking
+        )
         wanted: list[tuple[str, str, dict[str, Any]]] = [
             (f.sobject, f.name, _setup_metadata(f)) for f in SETUP_FIELDS
         ]
@@ -362,6 +388,15 @@ class SalesforceTarget(PlatformTarget):
             for change in changes:
                 self.client.forget_describe(change.subject.split(".")[0])
         return changes
+
+    def _describe_at_once(
+        self, sobjects: Iterable[str]
+    ) -> dict[str, dict[str, dict[str, Any]] | BaseException]:
+        """Read the describes of ``sobjects`` not read yet, several at once (each is kept);
+        their fields by object (empty: no such object). An error is left for the object's
+        next describe to raise where it is needed."""
+        wanted = [s for s in dict.fromkeys(sobjects) if not self.client.described(s)]
+        return dict(zip(wanted, self._at_once(self.client.field_names, wanted), strict=True))
 
     def declines(self, kind: Kind, record: object) -> str:
         """The named policy under which this target will not take ``record`` ("" if none)."""
@@ -529,6 +564,11 @@ class SalesforceTarget(PlatformTarget):
         has already is adopted."""
         results: list[WriteResult | None] = []  # None: waits for its create
         present: dict[str, set[str]] = {}  # one describe per object and batch
+        self._describe_at_once(
+            convert.FIELD_OBJECTS[item.record.object]
+            for item in batch
+            if isinstance(item.record, FieldDef)
+        )
         grown: set[str] = set()
         creates: dict[str, ToolingCreate] = {}  # by full name, in batch order
         waiting: dict[int, str] = {}  # batch index → the full name it waits for

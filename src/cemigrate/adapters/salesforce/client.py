@@ -538,8 +538,12 @@ class SalesforceClient:
         """``operation`` (insert, update, upsert) through Bulk API 2.0 ingest jobs, one job per
         100 MB of CSV (an upload takes 150 MB once base64-encoded: "Upload Job Data", Bulk API
         2.0 Developer Guide); one result per record, in order, matched back by ``key``. Rows
-        that failed on a lock (``UNABLE_TO_LOCK_ROW``) go again in a job of their own, up to
-        ``resends`` times (a failed row was not written: sending it again duplicates nothing).
+        of an upsert or update that failed on a lock (``UNABLE_TO_LOCK_ROW``) go again in a job
+        of their own, up to ``resends`` times (their key names one row: a failed row was not
+        written, and sending it again duplicates nothing). Inserts are not sent again: rows of
+        one key value (comments of one case) are matched back in order, so which of them
+        failed is not certain; they stay failures, and the ticket's next write counts what is
+        there.
 
         Spends ``salesforce.bulk_records`` by the number of records as well as one daily call
         per request. Every row must fit Bulk API 2.0's limits (:func:`bulk_fits`)."""
@@ -560,7 +564,7 @@ class SalesforceClient:
                 dealt.pop(0) if dealt else BulkResult(target_id=None, error="unprocessed")
             )
         locked = [i for i, a in enumerate(answers) if (a.error or "").startswith(_LOCKED)]
-        if locked and resends > 0:
+        if locked and resends > 0 and operation != "insert":
             log.info(
                 "salesforce: %d %s rows found locked; sending them again", len(locked), sobject
             )
